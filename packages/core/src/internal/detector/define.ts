@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { isKnownTechnique } from '../attack/index.js';
+import { ERROR_CODES, TriplineError } from '../errors.js';
+import { TABLE_NAMES } from '../model/tables.js';
+import { SEVERITIES } from '../severity.js';
+import type { AnyDetector, Detector } from './types.js';
+
+/** Detector ids: `<pack>/<name>`, lower-case letters, digits and dashes. */
+export const DETECTOR_ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\/[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+const templates = z.object({
+  title: z.string().min(1).max(200),
+  description: z.string().min(1),
+  riskAssessment: z.string().min(1),
+});
+
+const metaSchema = z.object({
+  id: z.string().regex(DETECTOR_ID_RE, 'must look like "pack/name": lower-case letters, digits and dashes'),
+  title: z.string().min(3).max(120),
+  summary: z.string().min(10),
+  rationale: z.string().min(10),
+  severity: z.enum(SEVERITIES),
+  severityNotes: z.string().min(1).optional(),
+  category: z.string().min(2).max(80),
+  mitre: z.array(z.string()).readonly(),
+  mitreNotes: z.string().min(1).optional(),
+  references: z.array(z.string().url()).optional(),
+  falsePositives: z.array(z.string().min(1)).optional(),
+  tables: z.array(z.enum(TABLE_NAMES)),
+  actionTypes: z.array(z.string().min(1)).min(1).optional(),
+  options: z.any().optional(),
+  messages: z.record(z.string(), templates).refine((m) => 'default' in m, 'needs a "default" variant'),
+});
+
+/** Placeholder names used by a template string. */
+export function templatePlaceholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!);
+}
+
+/**
+ * Validate a detector's metadata; throws a `detector-invalid` {@link TriplineError} naming the
+ * detector and the bad key. Called by the engine for every detector it loads.
+ */
+export function validateDetector(detector: AnyDetector): void {
+  const id = typeof detector?.meta?.id === 'string' ? detector.meta.id : '(no id)';
+  const fail = (message: string, key?: string): never => {
+    throw new TriplineError(ERROR_CODES.DETECTOR_INVALID, `detector ${id}: ${key ? `${key}: ` : ''}${message}`, {
+      details: { detectorId: id, ...(key ? { key } : {}) },
+    });
+  };
+  if (detector === null || typeof detector !== 'object' || typeof detector.meta !== 'object') fail('not a detector object');
+  const parsed = metaSchema.safeParse(detector.meta);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    fail(issue.message, `meta.${issue.path.join('.')}`);
+  }
+  const meta = detector.meta;
+  meta.mitre.forEach((t, i) => {
+    if (!isKnownTechnique(t)) fail(`"${t}" is not an active ATT&CK Enterprise technique`, `meta.mitre.${i}`);
+  });
+  if (typeof detector.render !== 'function') fail('render must be a function', 'render');
+  if (!detector.match && !detector.onDevice && !detector.correlate) fail('needs match, onDevice or correlate');
+  if (detector.match && meta.tables.length === 0) fail('a detector with match must route at least one table', 'meta.tables');
+  if (detector.match !== undefined && typeof detector.match !== 'function') fail('must be a function', 'match');
+  if (detector.onDevice !== undefined && typeof detector.onDevice !== 'function') fail('must be a function', 'onDevice');
+  if (detector.correlate !== undefined && typeof detector.correlate !== 'function') fail('must be a function', 'correlate');
+  if (meta.options !== undefined && typeof (meta.options as { safeParse?: unknown }).safeParse !== 'function') {
+    fail('must be a zod schema', 'meta.options');
+  }
+}
+
+/**
+ * Declare a detector. Identity at run time; it gives type inference for options and validates the
+ * metadata right away, so a broken detector fails where it is defined.
+ */
+export function defineDetector<O = Record<string, never>>(detector: Detector<O>): Detector<O> {
+  validateDetector(detector);
+  return Object.freeze(detector);
+}

@@ -1,0 +1,53 @@
+import type { AnyDetector } from '../detector/types.js';
+import type { InputFormat } from '../ingest/types.js';
+import type { Severity } from '../severity.js';
+
+/** Per-detector settings of a run. */
+export interface DetectorConfig {
+  /** Run this detector (default true). */
+  readonly enabled?: boolean;
+  /** Replace the detector's default severity. */
+  readonly severity?: Severity;
+  /** Options, validated by the detector's options schema. */
+  readonly options?: unknown;
+}
+
+/** Suppresses alerts that match every given field. `*` is a wildcard in the patterns. */
+export interface AllowlistEntry {
+  /** Detector id pattern (`defender/*`). */
+  readonly detector?: string;
+  /** Device name or id pattern. */
+  readonly device?: string;
+  /** Alert subject key pattern (a script path, an address…). */
+  readonly key?: string;
+  /** Why this is allowed; shown in the diagnostic that counts suppressed alerts. */
+  readonly reason: string;
+}
+
+/** Per-run configuration: what a `--config` file holds. */
+export interface RunConfig {
+  readonly detectors?: Readonly<Record<string, DetectorConfig>>;
+  readonly allowlist?: readonly AllowlistEntry[];
+  /** Drop alerts below this severity from the result (they are still counted in a diagnostic). */
+  readonly minSeverity?: Severity;
+  /** Evidence events kept per alert (all are counted). Default 20. */
+  readonly evidenceLimit?: number;
+}
+
+/** Options of {@link analyze} and {@link createAnalyzer}. */
+export interface AnalyzeOptions {
+  /** The detectors to run (e.g. the Defender preset). */
+  readonly detectors: readonly AnyDetector[];
+  /** Per-run configuration (validated; errors name the bad key). */
+  readonly config?: RunConfig;
+  /** Force an input format instead of detecting it per input. */
+  readonly inputFormat?: InputFormat;
+  /** Longest accepted line/record in bytes (default 16 MiB); longer ones are rejected, memory stays bounded. */
+  readonly maxLineBytes?: number;
+  /** Rejected rows listed in the result (all are counted). Default 10,000. */
+  readonly maxRejectedListed?: number;
+  /** Rows remembered for duplicate detection (same table, DeviceId, Timestamp and ReportId). Default 200,000. */
+  readonly dedupeWindow?: number;
+  /** Fix `generatedAt` (for byte-identical reports); default: now. */
+  readonly generatedAt?: string | Date;
+}

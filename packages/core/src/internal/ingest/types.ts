@@ -1,0 +1,64 @@
+import type { MdeEvent } from '../model/event.js';
+import type { RejectCode } from '../model/normalize.js';
+
+/** Input formats tripline reads. `auto` detects per input. */
+export const INPUT_FORMATS = ['auto', 'ndjson', 'eventhub', 'ah-api', 'graph', 'sentinel', 'csv'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+/** A row that could not be analysed, with where it was and why. */
+export interface RejectedRow {
+  /** The input's name (file path, `stdin`, or the name given to the source). */
+  readonly source: string;
+  /** 1-based line of the row in line-oriented inputs (NDJSON, CSV: the line the record starts on). */
+  readonly line?: number;
+  /** 1-based index of the row in array-shaped inputs (`records`, `Results`, a Sentinel array). */
+  readonly record?: number;
+  /** Machine-readable reason. */
+  readonly code: RejectCode;
+  /** Human-readable reason. */
+  readonly reason: string;
+}
+
+/** Something readable: a file, a Node stream, an async iterable of chunks, or a string. */
+export interface InputSource {
+  /** Name used in rejected rows and diagnostics (a path, `stdin`, …). */
+  readonly name: string;
+  /** Total size in bytes when known (progress ETA). */
+  readonly size?: number;
+  /** Open the byte/text stream. Called once. */
+  open(): AsyncIterable<Uint8Array | string>;
+}
+
+/** Receives what ingestion produces, in input order. */
+export interface IngestSink {
+  event(event: MdeEvent): void;
+  rejected(row: RejectedRow): void;
+  /** Called now and then with cumulative figures for this source. */
+  progress?(progress: IngestProgress): void;
+}
+
+/** Cumulative ingestion figures for one source. */
+export interface IngestProgress {
+  readonly source: string;
+  readonly bytesRead: number;
+  readonly totalBytes?: number;
+  readonly rowsRead: number;
+}
+
+/** Options for reading one input. */
+export interface IngestOptions {
+  /** Force a format instead of detecting it. Default `auto`. */
+  readonly format?: InputFormat;
+  /** Longest line (NDJSON) or record accepted, in bytes; longer ones are rejected with `line-too-long`. Default 16 MiB. */
+  readonly maxLineBytes?: number;
+}
+
+/** What reading one input found. `rowsRead = events + rejected`, always. */
+export interface IngestStats {
+  readonly source: string;
+  readonly format: Exclude<InputFormat, 'auto'>;
+  readonly rowsRead: number;
+  readonly events: number;
+  readonly rejected: number;
+  readonly bytesRead: number;
+}

@@ -1,0 +1,164 @@
+/**
+ * JSON parsing that never loses a 64-bit integer. `JSON.parse` turns `639199803770463703` into
+ * `639199803770463700`; here the fast native parse runs first and, only when the result holds an
+ * integer beyond 2^53, the text is parsed again by a small exact parser that keeps such integers
+ * as their decimal string. Rows without big numbers pay one cheap walk of their top-level values.
+ */
+
+/** Largest nesting depth accepted by the exact parser (the native parser has no stack limit). */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Parse JSON text; integers outside the safe range come back as decimal strings. Throws SyntaxError. */
+export function parseJsonExact(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  return hasUnsafeNumber(value, 0) ? new ExactParser(text).parseDocument() : value;
+}
+
+/** True when `value` (searched `maxDepth` levels deep, everything when omitted) holds a number that lost precision. */
+export function hasUnsafeNumber(value: unknown, depth = 0): boolean {
+  if (typeof value === 'number') return !Number.isSafeInteger(value) && Number.isInteger(value);
+  if (value === null || typeof value !== 'object' || depth > MAX_JSON_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasUnsafeNumber(item, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (hasUnsafeNumber((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
+const WS = new Uint8Array(128);
+for (const c of [0x20, 0x09, 0x0a, 0x0d]) WS[c] = 1;
+
+class ExactParser {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  parseDocument(): unknown {
+    const value = this.value(0);
+    this.skipWs();
+    if (this.pos !== this.text.length) this.fail('Unexpected data after JSON value');
+    return value;
+  }
+
+  private fail(message: string): never {
+    throw new SyntaxError(`${message} at position ${this.pos}`);
+  }
+
+  private skipWs(): void {
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c < 128 && WS[c] === 1) this.pos++;
+      else break;
+    }
+  }
+
+  private value(depth: number): unknown {
+    if (depth > MAX_JSON_DEPTH) this.fail('JSON nested too deeply');
+    this.skipWs();
+    const c = this.text[this.pos];
+    switch (c) {
+      case '{':
+        return this.object(depth);
+      case '[':
+        return this.array(depth);
+      case '"':
+        return this.string();
+      case 't':
+        return this.literal('true', true);
+      case 'f':
+        return this.literal('false', false);
+      case 'n':
+        return this.literal('null', null);
+      default:
+        return this.number();
+    }
+  }
+
+  private literal<T>(word: string, value: T): T {
+    if (!this.text.startsWith(word, this.pos)) this.fail('Unexpected token');
+    this.pos += word.length;
+    return value;
+  }
+
+  private object(depth: number): Record<string, unknown> {
+    this.pos++;
+    const out: Record<string, unknown> = {};
+    this.skipWs();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipWs();
+      if (this.text[this.pos] !== '"') this.fail('Expected property name');
+      const key = this.string();
+      this.skipWs();
+      if (this.text[this.pos] !== ':') this.fail("Expected ':'");
+      this.pos++;
+      // defineProperty, not assignment: a "__proto__" key stays a plain data property, as with JSON.parse.
+      Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+      this.skipWs();
+      const sep = this.text[this.pos++];
+      if (sep === '}') return out;
+      if (sep !== ',') this.fail("Expected ',' or '}'");
+    }
+  }
+
+  private array(depth: number): unknown[] {
+    this.pos++;
+    const out: unknown[] = [];
+    this.skipWs();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value(depth + 1));
+      this.skipWs();
+      const sep = this.text[this.pos++];
+      if (sep === ']') return out;
+      if (sep !== ',') this.fail("Expected ',' or ']'");
+    }
+  }
+
+  private string(): string {
+    const t = this.text;
+    const start = this.pos;
+    let end = start + 1;
+    let escaped = false;
+    for (;;) {
+      if (end >= t.length) this.fail('Unterminated string');
+      const c = t.charCodeAt(end);
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        escaped = true;
+        end += 2;
+      } else end++;
+    }
+    this.pos = end + 1;
+    const slice = t.slice(start, end + 1);
+    return escaped ? (JSON.parse(slice) as string) : slice.slice(1, -1);
+  }
+
+  private number(): number | string {
+    const t = this.text;
+    const start = this.pos;
+    let isInteger = true;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if ((c >= 0x30 && c <= 0x39) || c === 0x2d) this.pos++;
+      else if (c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b) {
+        isInteger = false;
+        this.pos++;
+      } else break;
+    }
+    const literal = t.slice(start, this.pos);
+    if (literal.length === 0) this.fail('Unexpected token');
+    const value = JSON.parse(literal) as number;
+    if (isInteger && !Number.isSafeInteger(value)) return literal.replace(/^(-?)0+(?=\d)/, '$1');
+    return value;
+  }
+}

@@ -1,0 +1,325 @@
+import { parseJsonExact } from '../json/exact.js';
+import type { TableName } from './tables.js';
+import { TABLE_COLUMNS } from './tables.js';
+
+/** A JSON value as it appears in an event. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A normalised column value: 64-bit integers beyond 2^53 are decimal strings, datetimes canonical ISO strings. */
+export type FieldValue = JsonValue;
+
+/** Where a row came from: the input's name and its 1-based line (line formats) or record index (array formats). */
+export interface SourceRef {
+  readonly source: string;
+  readonly line?: number;
+  readonly record?: number;
+}
+
+/** A POSIX account as Defender reports it inside `AdditionalFields`. */
+export interface PosixAccount {
+  readonly name?: string;
+  readonly uid?: number;
+  readonly sid?: string;
+  readonly domain?: string;
+  readonly primaryGroup?: PosixGroup;
+}
+
+/** A POSIX group (`Name` + `PosixGroupId`). */
+export interface PosixGroup {
+  readonly name?: string;
+  readonly gid?: number;
+}
+
+/** POSIX context of one process (initiating or created). */
+export interface PosixProcess {
+  readonly effectiveUser?: PosixAccount;
+  readonly realUser?: PosixAccount;
+  readonly effectiveGroup?: PosixGroup;
+  readonly workingDirectory?: string;
+  readonly terminal?: string;
+  readonly processGroupId?: number;
+  readonly sessionId?: number;
+}
+
+/** Linux/macOS fields that Defender stores inside `AdditionalFields` (or, when a query extended them, as columns). */
+export interface PosixInfo {
+  readonly initiatingProcess: PosixProcess;
+  readonly process: PosixProcess;
+  /** DeviceLogonEvents: `Terminal`, `PosixUserId`, primary group. */
+  readonly logon: { readonly terminal?: string; readonly uid?: number; readonly primaryGroup?: PosixGroup };
+}
+
+const JSON_COLUMN_CACHE = new Map<TableName, ReadonlySet<string>>();
+function jsonColumns(table: TableName): ReadonlySet<string> {
+  let set = JSON_COLUMN_CACHE.get(table);
+  if (!set) {
+    set = new Set(
+      Object.entries(TABLE_COLUMNS[table])
+        .filter(([, t]) => t === 'json')
+        .map(([c]) => c),
+    );
+    JSON_COLUMN_CACHE.set(table, set);
+  }
+  return set;
+}
+
+/** Parse a JSON-in-text column value: objects pass through, `""`/`"[]"`/`"{}"` are handled, double encoding is undone. */
+export function parseJsonColumn(value: unknown): JsonValue {
+  let current: unknown = value;
+  for (let i = 0; i < 3 && typeof current === 'string'; i++) {
+    const text = current.trim();
+    if (text === '') return null;
+    const first = text[0];
+    if (first !== '{' && first !== '[' && first !== '"') return current as string;
+    try {
+      current = parseJsonExact(text);
+    } catch {
+      return current as string;
+    }
+  }
+  return deepFreeze(current as JsonValue);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}
+
+const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const asInt = (v: unknown): number | undefined => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  return undefined;
+};
+
+function readGroup(v: unknown): PosixGroup | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  const out: { name?: string; gid?: number } = {};
+  const name = asString(o.Name);
+  const gid = asInt(o.PosixGroupId);
+  if (name !== undefined) out.name = name;
+  if (gid !== undefined) out.gid = gid;
+  return name === undefined && gid === undefined ? undefined : out;
+}
+
+function readAccount(v: unknown): PosixAccount | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  const out: { name?: string; uid?: number; sid?: string; domain?: string; primaryGroup?: PosixGroup } = {};
+  const name = asString(o.Name);
+  const uid = asInt(o.PosixUserId);
+  const sid = asString(o.Sid);
+  const domain = asString(o.DomainName);
+  const group = readGroup(o.PrimaryPosixGroup);
+  if (name !== undefined) out.name = name;
+  if (uid !== undefined) out.uid = uid;
+  if (sid !== undefined) out.sid = sid;
+  if (domain !== undefined) out.domain = domain;
+  if (group !== undefined) out.primaryGroup = group;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * One normalised Defender event. Immutable: detectors receive the same instance and cannot change
+ * what another detector sees. Column names are Microsoft's, exactly.
+ */
+export class MdeEvent {
+  /** The table the row belongs to. */
+  readonly table: TableName;
+  /** Canonical ISO 8601 UTC `Timestamp`, fractional digits as given. */
+  readonly timestamp: string;
+  /** `Timestamp` exactly as it was in the input. */
+  readonly timestampRaw: string;
+  /** Epoch milliseconds of `Timestamp`. */
+  readonly time: number;
+  /** Sub-millisecond 100 ns ticks of `Timestamp` (0–9999). */
+  readonly ticks: number;
+  /** `DeviceId` (or the `DeviceName` when the row has no id). */
+  readonly deviceId: string;
+  /** `DeviceName` (or the `DeviceId` when the row has no name). */
+  readonly deviceName: string;
+  /** `ActionType`; undefined for DeviceInfo and DeviceNetworkInfo. */
+  readonly actionType: string | undefined;
+  /** `ReportId`, exact, as a decimal string. */
+  readonly reportId: string | undefined;
+  /** Where the row came from. */
+  readonly source: SourceRef;
+
+  readonly #values: Readonly<Record<string, FieldValue>>;
+  #parsed: Map<string, JsonValue> | undefined;
+  #posix: PosixInfo | undefined;
+
+  /** @internal Built by the ingest path; use `@tripline/core/testing` to make events in tests. */
+  constructor(init: {
+    table: TableName;
+    timestamp: string;
+    timestampRaw: string;
+    time: number;
+    ticks: number;
+    deviceId: string;
+    deviceName: string;
+    actionType: string | undefined;
+    reportId: string | undefined;
+    source: SourceRef;
+    values: Record<string, FieldValue>;
+  }) {
+    this.table = init.table;
+    this.timestamp = init.timestamp;
+    this.timestampRaw = init.timestampRaw;
+    this.time = init.time;
+    this.ticks = init.ticks;
+    this.deviceId = init.deviceId;
+    this.deviceName = init.deviceName;
+    this.actionType = init.actionType;
+    this.reportId = init.reportId;
+    this.source = Object.freeze({ ...init.source });
+    this.#values = Object.freeze(init.values);
+  }
+
+  /** True when the row has a non-null value for `column`. */
+  has(column: string): boolean {
+    const v = this.#values[column];
+    return v !== undefined && v !== null;
+  }
+
+  /** A column's normalised value; JSON-in-text columns come back parsed (once, then cached). */
+  get(column: string): FieldValue | undefined {
+    const v = this.#values[column];
+    if (v === undefined || v === null) return v;
+    if (typeof v === 'string' && jsonColumns(this.table).has(column)) return this.json(column);
+    if (typeof v === 'object') return this.json(column);
+    return v;
+  }
+
+  /** A column as text (numbers and booleans are stringified; objects are not). */
+  str(column: string): string | undefined {
+    const v = this.#values[column];
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return undefined;
+  }
+
+  /** A column as a number when it is a safe integer or a finite number. */
+  num(column: string): number | undefined {
+    const v = this.#values[column];
+    if (typeof v === 'number') return v;
+    if (typeof v === 'string' && v !== '' && !Number.isNaN(Number(v))) {
+      const n = Number(v);
+      return Number.isSafeInteger(n) || !/^-?\d+$/.test(v) ? n : undefined;
+    }
+    return undefined;
+  }
+
+  /** A JSON-in-text column parsed (objects, `""`, `"[]"`, `"{}"`, double encoding handled). Frozen. */
+  json(column: string): JsonValue | undefined {
+    const raw = this.#values[column];
+    if (raw === undefined) return undefined;
+    if (raw === null) return null;
+    this.#parsed ??= new Map();
+    const hit = this.#parsed.get(column);
+    if (hit !== undefined) return hit;
+    const parsed = parseJsonColumn(raw);
+    this.#parsed.set(column, parsed);
+    return parsed;
+  }
+
+  /** The parsed `AdditionalFields` object, or an empty object. */
+  get additionalFields(): Readonly<Record<string, JsonValue>> {
+    const v = this.json('AdditionalFields');
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? v : EMPTY;
+  }
+
+  /**
+   * A key of `AdditionalFields`, or the column of the same name when a query extended it to the top
+   * level. Values that are themselves JSON text (double encoding) are decoded.
+   */
+  additional(key: string): JsonValue | undefined {
+    const top = this.#values[key];
+    const v = top !== undefined && top !== null ? top : this.additionalFields[key];
+    if (typeof v === 'string') {
+      const t = v.trimStart();
+      if (t.startsWith('{') || t.startsWith('[')) return parseJsonColumn(v);
+    }
+    return v;
+  }
+
+  /** POSIX (Linux/macOS) context of the row, from `AdditionalFields` or extended columns. */
+  get posix(): PosixInfo {
+    if (this.#posix) return this.#posix;
+    const side = (prefix: 'InitiatingProcess' | 'Process'): PosixProcess => {
+      const out: {
+        effectiveUser?: PosixAccount;
+        realUser?: PosixAccount;
+        effectiveGroup?: PosixGroup;
+        workingDirectory?: string;
+        terminal?: string;
+        processGroupId?: number;
+        sessionId?: number;
+      } = {};
+      const eu = readAccount(this.additional(`${prefix}PosixEffectiveUser`));
+      const ru = readAccount(this.additional(`${prefix}PosixRealUser`));
+      const eg = readGroup(this.additional(`${prefix}PosixEffectiveGroup`));
+      const cwd = asString(this.additional(`${prefix}CurrentWorkingDirectory`));
+      const tty = asString(this.additional(`${prefix}PosixAttachedTerminal`));
+      const pgid = asInt(this.additional(`${prefix}PosixProcessGroupId`));
+      const sid = asInt(this.additional(`${prefix}PosixSessionId`));
+      if (eu) out.effectiveUser = eu;
+      if (ru) out.realUser = ru;
+      if (eg) out.effectiveGroup = eg;
+      if (cwd !== undefined) out.workingDirectory = cwd;
+      if (tty !== undefined) out.terminal = tty;
+      if (pgid !== undefined) out.processGroupId = pgid;
+      if (sid !== undefined) out.sessionId = sid;
+      return Object.freeze(out);
+    };
+    const logon: { terminal?: string; uid?: number; primaryGroup?: PosixGroup } = {};
+    const terminal = asString(this.additional('Terminal'));
+    const uid = asInt(this.additional('PosixUserId'));
+    const gname = asString(this.additional('PosixPrimaryGroupName'));
+    const gid = asInt(this.additional('PosixPrimaryGroupId'));
+    if (terminal !== undefined) logon.terminal = terminal;
+    if (uid !== undefined) logon.uid = uid;
+    if (gname !== undefined || gid !== undefined) {
+      logon.primaryGroup = { ...(gname !== undefined ? { name: gname } : {}), ...(gid !== undefined ? { gid } : {}) };
+    }
+    this.#posix = Object.freeze({ initiatingProcess: side('InitiatingProcess'), process: side('Process'), logon });
+    return this.#posix;
+  }
+
+  /** The column names present on the row (non-null). */
+  columns(): string[] {
+    return Object.keys(this.#values).filter((k) => this.has(k));
+  }
+
+  /** Every non-null column, JSON-in-text columns parsed: the normalised row. */
+  toRecord(): Record<string, FieldValue> {
+    const out: Record<string, FieldValue> = {};
+    for (const key of Object.keys(this.#values)) {
+      const v = this.get(key);
+      if (v !== undefined && v !== null) out[key] = v;
+    }
+    return out;
+  }
+
+  /** JSON form: table, timing, identity and the normalised row. */
+  toJSON(): Record<string, unknown> {
+    return {
+      table: this.table,
+      timestamp: this.timestamp,
+      deviceId: this.deviceId,
+      deviceName: this.deviceName,
+      actionType: this.actionType,
+      reportId: this.reportId,
+      fields: this.toRecord(),
+    };
+  }
+}
+
+const EMPTY: Readonly<Record<string, JsonValue>> = Object.freeze({});
