@@ -181,6 +181,8 @@ export class MdeEvent {
     this.reportId = init.reportId;
     this.source = Object.freeze({ ...init.source });
     this.#values = Object.freeze(init.values);
+    // Frozen so that one detector cannot change the event another detector sees next.
+    Object.freeze(this);
   }
 
   /** True when the row has a non-null value for `column`. */

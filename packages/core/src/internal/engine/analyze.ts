@@ -1,0 +1,759 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'eventemitter3';
+import { techniqueName } from '../attack/index.js';
+import { validateDetector } from '../detector/define.js';
+import type {
+  AlertGroup,
+  AlertSummary,
+  AnyDetector,
+  CorrelationMatch,
+  DetectorContext,
+  DeviceState,
+  Match,
+  MessageTemplates,
+  Rendered,
+  StateMatch,
+  WindowSpec,
+} from '../detector/types.js';
+import { ERROR_CODES, TriplineError } from '../errors.js';
+import { ingest } from '../ingest/index.js';
+import type { IngestProgress, IngestStats, InputSource, RejectedRow } from '../ingest/types.js';
+import { MdeEvent } from '../model/event.js';
+import type { TableName } from '../model/tables.js';
+import { compareInstants } from '../model/time.js';
+import type { Alert, AnalysisResult, DetectorInfo, DeviceSummary, Diagnostic, EvidenceEvent } from '../report/types.js';
+import { compareSeverity, isSeverity, maxSeverity, SEVERITIES, type Severity, severityRank } from '../severity.js';
+import { VERSION } from '../version.js';
+import { type ResolvedConfig, validateRunConfig } from './config.js';
+import { DeviceAcc } from './device.js';
+import { GroupAcc, windowReached } from './group.js';
+import type { AllowlistEntry, AnalyzeOptions } from './types.js';
+
+/** Events an {@link Analyzer} emits. */
+export interface AnalyzerEvents {
+  /** A final alert (emitted by `finish`, in result order: grouping makes alerts final only at the end). */
+  alert: [alert: Alert];
+  /** A row that could not be analysed, as soon as it is read. */
+  rejected: [row: RejectedRow];
+  /** Reading progress, now and then. */
+  progress: [progress: AnalyzerProgress];
+  /** A detector failure or another notice, as soon as it happens. */
+  diagnostic: [diagnostic: Diagnostic];
+  /** The run is complete. */
+  end: [result: AnalysisResult];
+}
+
+/** Cumulative progress of a run. */
+export interface AnalyzerProgress extends IngestProgress {
+  readonly eventsAnalyzed: number;
+  readonly eventsRejected: number;
+}
+
+const DEFAULT_EVIDENCE_LIMIT = 20;
+const DEFAULT_REJECTED_LISTED = 10_000;
+const DEFAULT_DEDUPE_WINDOW = 200_000;
+const DIAGNOSTICS_PER_DETECTOR = 50;
+const DIAGNOSTICS_LISTED = 1_000;
+const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+interface Runtime {
+  readonly detector: AnyDetector;
+  readonly id: string;
+  readonly ctx: DetectorContext<unknown>;
+  readonly window: WindowSpec | undefined;
+  readonly severityOverride: Severity | undefined;
+  failures: number;
+}
+
+const EMPTY_RUNTIMES: readonly Runtime[] = Object.freeze([]);
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`, 'i');
+}
+
+/** Stable alert id: the same detector, device and subject give the same id on every run. */
+export function alertId(detectorId: string, deviceId: string, key: string): string {
+  return `tl-${createHash('sha256').update(`${detectorId}\u0000${deviceId}\u0000${key}`).digest('hex').slice(0, 20)}`;
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
+  try {
+    return String(error).slice(0, 500);
+  } catch {
+    return 'unprintable error';
+  }
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Checks a match object from plugin code; returns a problem or undefined. */
+function matchProblem(m: unknown): string | undefined {
+  if (!isPlainRecord(m)) return 'a match must be an object';
+  if (m.key !== undefined && typeof m.key !== 'string') return 'match.key must be a string';
+  if (m.severity !== undefined && !isSeverity(m.severity)) return `match.severity ${JSON.stringify(m.severity)} is not a severity`;
+  if (m.tag !== undefined && typeof m.tag !== 'string') return 'match.tag must be a string';
+  if (m.collect !== undefined) {
+    if (!isPlainRecord(m.collect)) return 'match.collect must be an object';
+    for (const v of Object.values(m.collect)) {
+      if (typeof v === 'string') continue;
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return 'match.collect values must be strings';
+    }
+  }
+  if (m.data !== undefined) {
+    if (!isPlainRecord(m.data)) return 'match.data must be an object';
+    for (const v of Object.values(m.data)) {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return 'match.data values must be scalars';
+    }
+  }
+  return undefined;
+}
+
+function renderedProblem(r: unknown, templates: Readonly<Record<string, MessageTemplates>>): string | undefined {
+  if (!isPlainRecord(r)) return 'render must return an object or undefined';
+  if (r.variant !== undefined && (typeof r.variant !== 'string' || !Object.hasOwn(templates, r.variant))) {
+    return `render variant ${JSON.stringify(r.variant)} has no message templates`;
+  }
+  if (!isPlainRecord(r.values)) return 'render.values must be an object';
+  for (const v of Object.values(r.values)) if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
+  if (!isPlainRecord(r.keyComponents)) return 'render.keyComponents must be an object';
+  for (const v of Object.values(r.keyComponents)) {
+    if (typeof v === 'string') continue;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return 'render.keyComponents values must be strings or string arrays';
+  }
+  if (r.severity !== undefined && !isSeverity(r.severity)) return `render.severity ${JSON.stringify(r.severity)} is not a severity`;
+  if (r.mitre !== undefined) {
+    if (!Array.isArray(r.mitre)) return 'render.mitre must be an array';
+    for (const t of r.mitre) if (typeof t !== 'string' || techniqueName(t) === undefined) return `render.mitre ${JSON.stringify(t)} is not an active ATT&CK technique`;
+  }
+  return undefined;
+}
+
+function fill(template: string, values: Readonly<Record<string, string | number>>): string {
+  return template.replace(PLACEHOLDER_RE, (whole, name: string) => {
+    const v = values[name];
+    return v === undefined ? whole : String(v);
+  });
+}
+
+function toEvidence(event: MdeEvent): EvidenceEvent {
+  const source: { source: string; line?: number; record?: number } = { source: event.source.source };
+  if (event.source.line !== undefined) source.line = event.source.line;
+  if (event.source.record !== undefined) source.record = event.source.record;
+  return {
+    table: event.table,
+    timestamp: event.timestamp,
+    ...(event.actionType !== undefined ? { actionType: event.actionType } : {}),
+    ...(event.reportId !== undefined ? { reportId: event.reportId } : {}),
+    source,
+    fields: event.toRecord(),
+  };
+}
+
+function compareAlerts(a: Alert, b: Alert): number {
+  return (
+    compareSeverity(b.severity, a.severity) ||
+    (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+/**
+ * A streaming analysis: push inputs (or events) into it, then `finish()`. Memory stays flat: it keeps
+ * per-device state and, per alert, counts plus a capped evidence sample — never the events themselves.
+ */
+export class Analyzer extends EventEmitter<AnalyzerEvents> {
+  private readonly runtimes: readonly Runtime[];
+  private readonly routes = new Map<string, readonly Runtime[]>();
+  private readonly byTable = new Map<TableName, { any: Runtime[]; byAction: Map<string, Runtime[]> }>();
+  private readonly resolved: ResolvedConfig;
+  private readonly evidenceLimit: number;
+  private readonly maxRejectedListed: number;
+  private readonly dedupeWindow: number;
+  private readonly allowlist: readonly (AllowlistEntry & { re: { detector?: RegExp; device?: RegExp; key?: RegExp } })[];
+
+  private readonly devices = new Map<string, DeviceAcc>();
+  private readonly groups = new Map<string, GroupAcc>();
+  private readonly rejectedRows: RejectedRow[] = [];
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly inputs: AnalysisResult['inputs'][number][] = [];
+  private readonly tableCounts: Partial<Record<TableName, number>> = {};
+  private readonly seen = new Set<string>();
+  private readonly seenOrder: string[] = [];
+  private seenHead = 0;
+  private diagnosticsDropped = 0;
+  private eventsRead = 0;
+  private eventsAnalyzed = 0;
+  private eventsRejected = 0;
+  private duplicates = 0;
+  private minMs = Number.POSITIVE_INFINITY;
+  private minTicks = 0;
+  private minIso = '';
+  private maxMs = Number.NEGATIVE_INFINITY;
+  private maxTicks = 0;
+  private maxIso = '';
+  private finished: AnalysisResult | undefined;
+
+  constructor(private readonly options: AnalyzeOptions) {
+    super();
+    if (!options || !Array.isArray(options.detectors)) {
+      throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'options.detectors must be an array of detectors');
+    }
+    const ids = new Set<string>();
+    for (const detector of options.detectors) {
+      validateDetector(detector);
+      if (ids.has(detector.meta.id)) {
+        throw new TriplineError(ERROR_CODES.DETECTOR_DUPLICATE, `two detectors share the id ${detector.meta.id}`, {
+          details: { detectorId: detector.meta.id },
+        });
+      }
+      ids.add(detector.meta.id);
+    }
+    this.resolved = validateRunConfig(options.config, options.detectors);
+    const cfg = this.resolved.config;
+    this.evidenceLimit = cfg.evidenceLimit ?? DEFAULT_EVIDENCE_LIMIT;
+    this.maxRejectedListed = options.maxRejectedListed ?? DEFAULT_REJECTED_LISTED;
+    this.dedupeWindow = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
+    this.allowlist = (cfg.allowlist ?? []).map((e) => ({
+      ...e,
+      re: {
+        ...(e.detector ? { detector: globToRegExp(e.detector) } : {}),
+        ...(e.device ? { device: globToRegExp(e.device) } : {}),
+        ...(e.key ? { key: globToRegExp(e.key) } : {}),
+      },
+    }));
+
+    const runtimes: Runtime[] = [];
+    for (const detector of [...options.detectors].sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1))) {
+      const dc = cfg.detectors?.[detector.meta.id];
+      if (dc?.enabled === false) continue;
+      const opts = this.resolved.options.get(detector.meta.id);
+      const severity = dc?.severity ?? detector.meta.severity;
+      const window = typeof detector.window === 'function' ? detector.window(opts) : detector.window;
+      runtimes.push({
+        detector,
+        id: detector.meta.id,
+        ctx: Object.freeze({ options: opts, severity }),
+        window,
+        severityOverride: dc?.severity,
+        failures: 0,
+      });
+    }
+    this.runtimes = runtimes;
+    // Routing is indexed once: a detector costs nothing for the rows of tables it does not subscribe to.
+    for (const rt of runtimes) {
+      if (!rt.detector.match) continue;
+      for (const table of rt.detector.meta.tables) {
+        let entry = this.byTable.get(table);
+        if (!entry) {
+          entry = { any: [], byAction: new Map() };
+          this.byTable.set(table, entry);
+        }
+        if (rt.detector.meta.actionTypes) {
+          for (const action of rt.detector.meta.actionTypes) {
+            const list = entry.byAction.get(action) ?? [];
+            list.push(rt);
+            entry.byAction.set(action, list);
+          }
+        } else entry.any.push(rt);
+      }
+    }
+  }
+
+  private route(event: MdeEvent): readonly Runtime[] {
+    const routeKey = `${event.table}\u0000${event.actionType ?? ''}`;
+    let list = this.routes.get(routeKey);
+    if (!list) {
+      const entry = this.byTable.get(event.table);
+      list = entry ? [...entry.any, ...(entry.byAction.get(event.actionType ?? '') ?? [])] : EMPTY_RUNTIMES;
+      if (list.length > 1) list = [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+      this.routes.set(routeKey, list);
+    }
+    return list;
+  }
+
+  /** Read one input to its end; rows become events or rejected rows. Rejects on an unreadable input. */
+  async push(source: InputSource): Promise<IngestStats> {
+    this.assertOpen();
+    const stats = await ingest(
+      source,
+      {
+        event: (event) => {
+          this.eventsRead++;
+          this.analyzeEvent(event);
+        },
+        rejected: (row) => {
+          this.eventsRead++;
+          this.reject(row);
+        },
+        progress: (p) =>
+          this.emit('progress', { ...p, eventsAnalyzed: this.eventsAnalyzed, eventsRejected: this.eventsRejected }),
+      },
+      {
+        ...(this.options.inputFormat ? { format: this.options.inputFormat } : {}),
+        ...(this.options.maxLineBytes ? { maxLineBytes: this.options.maxLineBytes } : {}),
+      },
+    );
+    this.inputs.push({
+      source: stats.source,
+      format: stats.format,
+      rowsRead: stats.rowsRead,
+      events: stats.events,
+      rejected: stats.rejected,
+    });
+    return stats;
+  }
+
+  /** Analyse one already-normalised event (for callers that build events themselves). */
+  pushEvent(event: MdeEvent): void {
+    this.assertOpen();
+    if (!(event instanceof MdeEvent)) throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'pushEvent expects an MdeEvent');
+    this.eventsRead++;
+    this.analyzeEvent(event);
+  }
+
+  /** Record a row the caller could not turn into an event. */
+  pushRejected(row: RejectedRow): void {
+    this.assertOpen();
+    this.eventsRead++;
+    this.reject(row);
+  }
+
+  private assertOpen(): void {
+    if (this.finished) throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'this analyzer has finished; create a new one');
+  }
+
+  private reject(row: RejectedRow): void {
+    this.eventsRejected++;
+    if (this.rejectedRows.length < this.maxRejectedListed) this.rejectedRows.push(row);
+    this.emit('rejected', row);
+  }
+
+  private diagnose(d: Diagnostic): void {
+    if (this.diagnostics.length < DIAGNOSTICS_LISTED) this.diagnostics.push(d);
+    else this.diagnosticsDropped++;
+    this.emit('diagnostic', d);
+  }
+
+  private isDuplicate(event: MdeEvent): boolean {
+    if (event.reportId === undefined || this.dedupeWindow <= 0) return false;
+    const key = `${event.table}\u0000${event.deviceId}\u0000${event.timestamp}\u0000${event.reportId}`;
+    if (this.seen.has(key)) return true;
+    this.seen.add(key);
+    if (this.seenOrder.length < this.dedupeWindow) this.seenOrder.push(key);
+    else {
+      // Ring buffer: forget the oldest key so memory stays bounded on endless streams.
+      this.seen.delete(this.seenOrder[this.seenHead]!);
+      this.seenOrder[this.seenHead] = key;
+      this.seenHead = (this.seenHead + 1) % this.dedupeWindow;
+    }
+    return false;
+  }
+
+  private analyzeEvent(event: MdeEvent): void {
+    this.eventsAnalyzed++;
+    this.tableCounts[event.table] = (this.tableCounts[event.table] ?? 0) + 1;
+    if (compareInstants(event.time, event.ticks, this.minMs, this.minTicks) < 0) {
+      this.minMs = event.time;
+      this.minTicks = event.ticks;
+      this.minIso = event.timestamp;
+    }
+    if (compareInstants(event.time, event.ticks, this.maxMs, this.maxTicks) > 0) {
+      this.maxMs = event.time;
+      this.maxTicks = event.ticks;
+      this.maxIso = event.timestamp;
+    }
+    let device = this.devices.get(event.deviceId);
+    if (!device) {
+      device = new DeviceAcc(event.deviceId, event.deviceName);
+      this.devices.set(event.deviceId, device);
+    }
+    if (this.isDuplicate(event)) {
+      this.duplicates++;
+      return;
+    }
+    device.add(event);
+    const runtimes = this.route(event);
+    for (let i = 0; i < runtimes.length; i++) {
+      const rt = runtimes[i]!;
+      let result: ReturnType<NonNullable<AnyDetector['match']>>;
+      try {
+        result = rt.detector.match!(event, rt.ctx);
+      } catch (error) {
+        this.detectorFailed(rt, 'detector-threw', `match threw: ${describeError(error)}`, event);
+        continue;
+      }
+      if (result === undefined || result === null || result === false) continue;
+      const matches = Array.isArray(result) ? result : [result];
+      for (const m of matches) {
+        const problem = matchProblem(m);
+        if (problem) {
+          this.detectorFailed(rt, 'detector-malformed-match', problem, event);
+          continue;
+        }
+        this.group(rt, event.deviceId, m as Match).add(m as Match, [event]);
+      }
+    }
+  }
+
+  private detectorFailed(rt: Runtime, code: string, message: string, event?: MdeEvent): void {
+    rt.failures++;
+    if (rt.failures > DIAGNOSTICS_PER_DETECTOR) return;
+    const d: Diagnostic = {
+      level: 'error',
+      code,
+      message:
+        rt.failures === DIAGNOSTICS_PER_DETECTOR
+          ? `${message} (further failures of this detector are counted, not listed)`
+          : message,
+      detectorId: rt.id,
+      ...(event
+        ? {
+            source: event.source.source,
+            ...(event.source.line !== undefined ? { line: event.source.line } : {}),
+            ...(event.source.record !== undefined ? { record: event.source.record } : {}),
+            ...(event.reportId !== undefined ? { reportId: event.reportId } : {}),
+          }
+        : {}),
+    };
+    this.diagnose(d);
+  }
+
+  private group(rt: Runtime, deviceId: string, match: Match): GroupAcc {
+    const key = match.key ?? '';
+    const gk = `${rt.id}\u0000${deviceId}\u0000${key}`;
+    let g = this.groups.get(gk);
+    if (!g) {
+      g = new GroupAcc(rt.id, deviceId, key, rt.ctx.severity, this.evidenceLimit);
+      this.groups.set(gk, g);
+    }
+    return g;
+  }
+
+  private deviceState(id: string, cache: Map<string, DeviceState>): DeviceState | undefined {
+    let s = cache.get(id);
+    if (!s) {
+      const acc = this.devices.get(id);
+      if (!acc) return undefined;
+      s = acc.state();
+      cache.set(id, s);
+    }
+    return s;
+  }
+
+  private addStateMatches(rt: Runtime, deviceId: string, matches: unknown, what: string): void {
+    if (matches === undefined || matches === null) return;
+    if (!Array.isArray(matches)) {
+      this.detectorFailed(rt, 'detector-malformed-match', `${what} must return an array`);
+      return;
+    }
+    for (const m of matches) {
+      const problem =
+        matchProblem(m) ??
+        (!Array.isArray((m as StateMatch).events) || (m as StateMatch).events.some((e) => !(e instanceof MdeEvent))
+          ? `${what} matches need events: MdeEvent[]`
+          : undefined);
+      if (problem) {
+        this.detectorFailed(rt, 'detector-malformed-match', problem);
+        continue;
+      }
+      const cm = m as CorrelationMatch;
+      const target = what === 'correlate' ? cm.deviceId : deviceId;
+      if (typeof target !== 'string' || !this.devices.has(target)) {
+        this.detectorFailed(rt, 'detector-malformed-match', `${what} match names an unknown device`);
+        continue;
+      }
+      const g = this.group(rt, target, cm);
+      g.add(cm, cm.events);
+      for (const r of cm.relatedAlerts ?? []) if (typeof r === 'string') g.related.add(r);
+    }
+  }
+
+  private renderGroup(rt: Runtime, g: GroupAcc, states: Map<string, DeviceState>): Alert | undefined {
+    const device = this.deviceState(g.deviceId, states)!;
+    const timeline = g.sortedTimeline();
+    if (rt.window && !windowReached(timeline, rt.window)) return undefined;
+    const view: AlertGroup = g.view(device, g.severity, timeline);
+    let rendered: Rendered | undefined;
+    try {
+      rendered = rt.detector.render(view, rt.ctx);
+    } catch (error) {
+      this.detectorFailed(rt, 'detector-threw', `render threw: ${describeError(error)}`, g.events[0]);
+      return undefined;
+    }
+    if (rendered === undefined || rendered === null) return undefined;
+    const problem = renderedProblem(rendered, rt.detector.meta.messages);
+    if (problem) {
+      this.detectorFailed(rt, 'detector-malformed-render', problem, g.events[0]);
+      return undefined;
+    }
+    const templates = rt.detector.meta.messages[rendered.variant ?? 'default']!;
+    const severity = rt.severityOverride ?? rendered.severity ?? g.severity;
+    const mitreIds = rendered.mitre ?? rt.detector.meta.mitre;
+    const values = Object.freeze({ ...rendered.values });
+    const keyComponents: Record<string, string | readonly string[]> = {};
+    for (const [k, v] of Object.entries(rendered.keyComponents)) keyComponents[k] = typeof v === 'string' ? v : Object.freeze([...v]);
+    return Object.freeze({
+      id: alertId(rt.id, g.deviceId, g.key),
+      detectorId: rt.id,
+      title: fill(templates.title, values),
+      severity,
+      category: rt.detector.meta.category,
+      mitre: Object.freeze(mitreIds.map((id) => Object.freeze({ id, name: techniqueName(id)! }))),
+      description: fill(templates.description, values),
+      riskAssessment: fill(templates.riskAssessment, values),
+      device: Object.freeze({ id: device.id, name: device.name }),
+      firstSeen: g.firstSeen,
+      lastSeen: g.lastSeen,
+      evidence: Object.freeze({
+        eventCount: g.count,
+        keyComponents: Object.freeze(keyComponents),
+        events: Object.freeze(g.events.map(toEvidence)),
+      }),
+      key: g.key,
+      relatedAlerts: view.relatedAlerts,
+      message: Object.freeze({ templates, values }),
+    });
+  }
+
+  private allowlisted(alert: Alert): AllowlistEntry | undefined {
+    for (const e of this.allowlist) {
+      if (e.re.detector && !e.re.detector.test(alert.detectorId)) continue;
+      if (e.re.device && !e.re.device.test(alert.device.name) && !e.re.device.test(alert.device.id)) continue;
+      if (e.re.key && !e.re.key.test(alert.key)) continue;
+      return e;
+    }
+    return undefined;
+  }
+
+  /** End the run: device and correlation detectors run, groups become alerts, the result is built and emitted. */
+  finish(): AnalysisResult {
+    if (this.finished) return this.finished;
+    const states = new Map<string, DeviceState>();
+    const deviceIds = [...this.devices.keys()].sort();
+
+    for (const rt of this.runtimes) {
+      if (!rt.detector.onDevice) continue;
+      for (const id of deviceIds) {
+        const state = this.deviceState(id, states)!;
+        let matches: unknown;
+        try {
+          matches = rt.detector.onDevice(state, rt.ctx);
+        } catch (error) {
+          this.detectorFailed(rt, 'detector-threw', `onDevice threw on device ${state.name}: ${describeError(error)}`);
+          continue;
+        }
+        this.addStateMatches(rt, id, matches, 'onDevice');
+      }
+    }
+
+    const byDetector = new Map<string, GroupAcc[]>();
+    for (const g of [...this.groups.values()].sort((a, b) => (a.deviceId + a.key < b.deviceId + b.key ? -1 : 1))) {
+      const list = byDetector.get(g.detectorId) ?? [];
+      list.push(g);
+      byDetector.set(g.detectorId, list);
+    }
+
+    const alerts: Alert[] = [];
+    for (const rt of this.runtimes) {
+      if (rt.detector.correlate) continue;
+      for (const g of byDetector.get(rt.id) ?? []) {
+        const alert = this.renderGroup(rt, g, states);
+        if (alert) alerts.push(alert);
+      }
+    }
+
+    const correlators = this.runtimes.filter((rt) => rt.detector.correlate);
+    if (correlators.length) {
+      const summaries: AlertSummary[] = alerts.map((a) => {
+        const g = this.groups.get(`${a.detectorId}\u0000${a.device.id}\u0000${a.key}`)!;
+        return Object.freeze({
+          id: a.id,
+          detectorId: a.detectorId,
+          severity: a.severity,
+          deviceId: a.device.id,
+          key: a.key,
+          firstSeen: a.firstSeen,
+          lastSeen: a.lastSeen,
+          events: Object.freeze([...g.events]),
+        });
+      });
+      for (const id of deviceIds) this.deviceState(id, states);
+      const input = Object.freeze({ alerts: Object.freeze(summaries), devices: states as ReadonlyMap<string, DeviceState> });
+      for (const rt of correlators) {
+        let matches: unknown;
+        try {
+          matches = rt.detector.correlate!(input, rt.ctx);
+        } catch (error) {
+          this.detectorFailed(rt, 'detector-threw', `correlate threw: ${describeError(error)}`);
+          continue;
+        }
+        this.addStateMatches(rt, '', matches, 'correlate');
+        for (const g of [...this.groups.values()].filter((x) => x.detectorId === rt.id)) {
+          const alert = this.renderGroup(rt, g, states);
+          if (alert) alerts.push(alert);
+        }
+      }
+    }
+
+    const minSeverity = this.resolved.config.minSeverity;
+    let suppressed = 0;
+    let belowMin = 0;
+    const kept: Alert[] = [];
+    const allowCounts = new Map<AllowlistEntry, number>();
+    for (const alert of alerts) {
+      const allow = this.allowlisted(alert);
+      if (allow) {
+        suppressed++;
+        allowCounts.set(allow, (allowCounts.get(allow) ?? 0) + 1);
+        continue;
+      }
+      if (minSeverity && severityRank(alert.severity) < severityRank(minSeverity)) {
+        belowMin++;
+        continue;
+      }
+      kept.push(alert);
+    }
+    for (const [entry, n] of allowCounts) {
+      this.diagnose({ level: 'info', code: 'alerts-allowlisted', message: `${n} alert(s) suppressed by allowlist entry: ${entry.reason}` });
+    }
+    if (belowMin) {
+      this.diagnose({ level: 'info', code: 'alerts-below-min-severity', message: `${belowMin} alert(s) below ${minSeverity} not reported` });
+    }
+    if (this.duplicates) {
+      this.diagnose({
+        level: 'info',
+        code: 'duplicate-events',
+        message: `${this.duplicates} row(s) repeated an earlier row (same table, DeviceId, Timestamp and ReportId): counted as analysed, not alerted twice`,
+      });
+    }
+    if (this.eventsRejected > this.rejectedRows.length) {
+      this.diagnose({
+        level: 'warning',
+        code: 'rejected-list-truncated',
+        message: `${this.eventsRejected} rows were rejected; the first ${this.rejectedRows.length} are listed`,
+      });
+    }
+    if (this.diagnosticsDropped) {
+      this.diagnostics.push({ level: 'warning', code: 'diagnostics-truncated', message: `${this.diagnosticsDropped} further diagnostics not listed` });
+    }
+    kept.sort(compareAlerts);
+
+    const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+    let highest: Severity | null = null;
+    const perDevice = new Map<string, { count: number; highest: Severity | null }>();
+    for (const a of kept) {
+      bySeverity[a.severity]++;
+      highest = highest === null ? a.severity : maxSeverity(highest, a.severity);
+      const d = perDevice.get(a.device.id) ?? { count: 0, highest: null };
+      d.count++;
+      d.highest = d.highest === null ? a.severity : maxSeverity(d.highest, a.severity);
+      perDevice.set(a.device.id, d);
+    }
+
+    const devices: DeviceSummary[] = deviceIds
+      .map((id) => {
+        const acc = this.devices.get(id)!;
+        const info = acc.info;
+        const pd = perDevice.get(id);
+        const os = info?.str('OSPlatform');
+        const ip = info?.str('PublicIP');
+        const group = info?.str('MachineGroup') ?? acc.adapters.values().next().value?.str('MachineGroup');
+        return Object.freeze({
+          id,
+          name: acc.name,
+          eventCount: acc.eventCount,
+          firstSeen: acc.firstSeen,
+          lastSeen: acc.lastSeen,
+          ...(os !== undefined ? { osPlatform: os } : {}),
+          ...(ip !== undefined ? { publicIp: ip } : {}),
+          ...(group !== undefined ? { machineGroup: group } : {}),
+          alertCount: pd?.count ?? 0,
+          highestSeverity: pd?.highest ?? null,
+        });
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+    const detectors: DetectorInfo[] = this.runtimes.map((rt) => {
+      const m = rt.detector.meta;
+      return Object.freeze({
+        id: m.id,
+        title: m.title,
+        summary: m.summary,
+        rationale: m.rationale,
+        severity: rt.ctx.severity,
+        ...(m.severityNotes !== undefined ? { severityNotes: m.severityNotes } : {}),
+        category: m.category,
+        mitre: m.mitre.map((id) => ({ id, name: techniqueName(id)! })),
+        ...(m.mitreNotes !== undefined ? { mitreNotes: m.mitreNotes } : {}),
+        references: [...(m.references ?? [])],
+        falsePositives: [...(m.falsePositives ?? [])],
+        tables: [...m.tables],
+        ...(m.actionTypes !== undefined ? { actionTypes: [...m.actionTypes] } : {}),
+      });
+    });
+
+    const generatedAt =
+      this.options.generatedAt === undefined
+        ? new Date().toISOString()
+        : typeof this.options.generatedAt === 'string'
+          ? this.options.generatedAt
+          : this.options.generatedAt.toISOString();
+
+    const byTable: Partial<Record<TableName, number>> = {};
+    for (const t of Object.keys(this.tableCounts).sort() as TableName[]) byTable[t] = this.tableCounts[t]!;
+
+    const result: AnalysisResult = Object.freeze({
+      tool: Object.freeze({ name: 'tripline' as const, version: VERSION }),
+      generatedAt,
+      summary: Object.freeze({
+        eventsRead: this.eventsRead,
+        eventsAnalyzed: this.eventsAnalyzed,
+        eventsRejected: this.eventsRejected,
+        duplicateEvents: this.duplicates,
+        alertCount: kept.length,
+        highestSeverity: highest,
+        bySeverity: Object.freeze(bySeverity),
+        devices: this.devices.size,
+        timeRange: this.eventsAnalyzed ? Object.freeze({ start: this.minIso, end: this.maxIso }) : null,
+        byTable: Object.freeze(byTable),
+      }),
+      alerts: Object.freeze(kept),
+      rejected: Object.freeze([...this.rejectedRows]),
+      diagnostics: Object.freeze([...this.diagnostics]),
+      devices: Object.freeze(devices),
+      detectors: Object.freeze(detectors),
+      inputs: Object.freeze([...this.inputs]),
+    });
+    this.finished = result;
+    for (const alert of kept) this.emit('alert', alert);
+    this.emit('end', result);
+    return result;
+  }
+}
+
+/** Create a streaming analyzer (push inputs or events, listen to `alert`, `rejected`, `progress`, `diagnostic`, `end`). */
+export function createAnalyzer(options: AnalyzeOptions): Analyzer {
+  return new Analyzer(options);
+}
+
+/** Analyse one or more inputs (files, streams, strings — see `fromFile`, `fromStream`, `fromString`). */
+export async function analyze(inputs: InputSource | readonly InputSource[], options: AnalyzeOptions): Promise<AnalysisResult> {
+  const analyzer = new Analyzer(options);
+  const list = Array.isArray(inputs) ? (inputs as readonly InputSource[]) : [inputs as InputSource];
+  for (const input of list) await analyzer.push(input);
+  return analyzer.finish();
+}
+
+/** Analyse events you already hold (tests, or events built by your own reader). */
+export async function analyzeEvents(
+  events: Iterable<MdeEvent> | AsyncIterable<MdeEvent>,
+  options: AnalyzeOptions,
+): Promise<AnalysisResult> {
+  const analyzer = new Analyzer(options);
+  for await (const event of events as AsyncIterable<MdeEvent>) analyzer.pushEvent(event);
+  return analyzer.finish();
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { AnyDetector } from '../detector/types.js';
+import { ERROR_CODES, TriplineError } from '../errors.js';
+import { SEVERITIES } from '../severity.js';
+import type { RunConfig } from './types.js';
+
+const detectorConfig = z.strictObject({
+  enabled: z.boolean().optional(),
+  severity: z.enum(SEVERITIES).optional(),
+  options: z.unknown().optional(),
+});
+
+const allowlistEntry = z
+  .strictObject({
+    detector: z.string().min(1).optional(),
+    device: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    reason: z.string().min(1),
+  })
+  .refine((e) => e.detector !== undefined || e.device !== undefined || e.key !== undefined, {
+    message: 'an allowlist entry needs at least one of detector, device, key',
+  });
+
+/** zod schema of a {@link RunConfig} (the `--config` file). Unknown keys are errors. */
+export const runConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  detectors: z.record(z.string(), detectorConfig).optional(),
+  allowlist: z.array(allowlistEntry).optional(),
+  minSeverity: z.enum(SEVERITIES).optional(),
+  evidenceLimit: z.number().int().min(1).max(1000).optional(),
+});
+
+/** A validated run configuration with each detector's options parsed by its own schema. */
+export interface ResolvedConfig {
+  readonly config: RunConfig;
+  /** Parsed options per detector id (defaults applied). */
+  readonly options: ReadonlyMap<string, unknown>;
+}
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.map((p) => String(p)).join('.');
+}
+
+/**
+ * Validate a run configuration against the loaded detectors. Throws a `config-invalid`
+ * {@link TriplineError} whose message names the bad key (`detectors.defender/x.options.threshold: …`).
+ */
+export function validateRunConfig(config: unknown, detectors: readonly AnyDetector[]): ResolvedConfig {
+  const fail = (key: string, message: string): never => {
+    throw new TriplineError(ERROR_CODES.CONFIG_INVALID, `invalid configuration: ${key ? `${key}: ` : ''}${message}`, {
+      details: { key },
+    });
+  };
+  const parsed = runConfigSchema.safeParse(config ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key =
+      issue.code === 'unrecognized_keys' ? pathOf([...issue.path, (issue.keys as string[])[0]!]) : pathOf(issue.path);
+    fail(key, issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message);
+  }
+  const cfg = parsed.data as RunConfig;
+  const byId = new Map(detectors.map((d) => [d.meta.id, d]));
+  for (const id of Object.keys(cfg.detectors ?? {})) {
+    if (!byId.has(id)) fail(`detectors.${id}`, `no detector with this id is loaded (known: ${[...byId.keys()].sort().join(', ')})`);
+  }
+  const options = new Map<string, unknown>();
+  for (const detector of detectors) {
+    const schema = detector.meta.options as z.ZodType | undefined;
+    const given = cfg.detectors?.[detector.meta.id]?.options;
+    if (!schema) {
+      if (given !== undefined && !(typeof given === 'object' && given !== null && Object.keys(given).length === 0)) {
+        fail(`detectors.${detector.meta.id}.options`, 'this detector takes no options');
+      }
+      options.set(detector.meta.id, {});
+      continue;
+    }
+    const result = schema.safeParse(given ?? {});
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      const key =
+        issue.code === 'unrecognized_keys'
+          ? pathOf([...issue.path, (issue.keys as string[])[0]!])
+          : pathOf(issue.path);
+      fail(`detectors.${detector.meta.id}.options${key ? `.${key}` : ''}`, issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message);
+    }
+    options.set(detector.meta.id, result.data);
+  }
+  return { config: cfg, options };
+}

@@ -1,0 +1,87 @@
+import type { DeviceState } from '../detector/types.js';
+import type { MdeEvent } from '../model/event.js';
+import type { TableName } from '../model/tables.js';
+import { compareInstants } from '../model/time.js';
+
+/** Distinct process image names remembered per device. */
+const PROCESS_NAME_CAP = 2000;
+
+/** Per-device state the engine keeps while events stream by: counts, latest snapshots, a few names. */
+export class DeviceAcc {
+  name: string;
+  eventCount = 0;
+  readonly byTable: Partial<Record<TableName, number>> = {};
+  firstMs = Number.POSITIVE_INFINITY;
+  firstTicks = 0;
+  firstSeen = '';
+  lastMs = Number.NEGATIVE_INFINITY;
+  lastTicks = 0;
+  lastSeen = '';
+  info: MdeEvent | undefined;
+  readonly adapters = new Map<string, MdeEvent>();
+  readonly processNames = new Set<string>();
+
+  constructor(
+    readonly id: string,
+    name: string,
+  ) {
+    this.name = name;
+  }
+
+  add(event: MdeEvent): void {
+    this.eventCount++;
+    this.byTable[event.table] = (this.byTable[event.table] ?? 0) + 1;
+    if (compareInstants(event.time, event.ticks, this.firstMs, this.firstTicks) < 0) {
+      this.firstMs = event.time;
+      this.firstTicks = event.ticks;
+      this.firstSeen = event.timestamp;
+    }
+    if (compareInstants(event.time, event.ticks, this.lastMs, this.lastTicks) >= 0) {
+      this.lastMs = event.time;
+      this.lastTicks = event.ticks;
+      this.lastSeen = event.timestamp;
+      // A device's name can change (rename, FQDN vs short name): the newest row wins.
+      this.name = event.deviceName;
+    }
+    switch (event.table) {
+      case 'DeviceInfo':
+        if (!this.info || compareInstants(event.time, event.ticks, this.info.time, this.info.ticks) >= 0) this.info = event;
+        break;
+      case 'DeviceNetworkInfo': {
+        const adapter = event.str('NetworkAdapterName') ?? event.str('MacAddress') ?? '';
+        const current = this.adapters.get(adapter);
+        if (!current || compareInstants(event.time, event.ticks, current.time, current.ticks) >= 0) {
+          this.adapters.set(adapter, event);
+        }
+        break;
+      }
+      case 'DeviceProcessEvents': {
+        this.rememberProcess(event.str('FileName'));
+        this.rememberProcess(event.str('InitiatingProcessFileName'));
+        break;
+      }
+      default:
+        if (this.processNames.size < PROCESS_NAME_CAP) this.rememberProcess(event.str('InitiatingProcessFileName'));
+    }
+  }
+
+  private rememberProcess(name: string | undefined): void {
+    if (name !== undefined && this.processNames.size < PROCESS_NAME_CAP) this.processNames.add(name.toLowerCase());
+  }
+
+  /** Frozen view for detectors. */
+  state(): DeviceState {
+    const adapters = [...this.adapters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
+    return Object.freeze({
+      id: this.id,
+      name: this.name,
+      info: this.info,
+      adapters: Object.freeze(adapters),
+      eventCount: this.eventCount,
+      byTable: Object.freeze({ ...this.byTable }),
+      firstSeen: this.firstSeen,
+      lastSeen: this.lastSeen,
+      processNames: new Set(this.processNames) as ReadonlySet<string>,
+    });
+  }
+}

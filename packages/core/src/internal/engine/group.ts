@@ -1,0 +1,133 @@
+import type { DeviceState, Match, TimelinePoint } from '../detector/types.js';
+import type { MdeEvent } from '../model/event.js';
+import { compareInstants } from '../model/time.js';
+import { maxSeverity, type Severity } from '../severity.js';
+
+/** Distinct values kept per `collect` name. */
+export const COLLECT_CAP = 200;
+/** Timeline points kept per alert. */
+export const TIMELINE_CAP = 10_000;
+
+type Data = Readonly<Record<string, string | number | boolean>>;
+const NO_DATA: Data = Object.freeze({});
+
+/** Mutable accumulator behind one alert subject: counts everything, keeps a capped sample. */
+export class GroupAcc {
+  count = 0;
+  severity: Severity;
+  firstMs = Number.POSITIVE_INFINITY;
+  firstTicks = 0;
+  firstSeen = '';
+  lastMs = Number.NEGATIVE_INFINITY;
+  lastTicks = 0;
+  lastSeen = '';
+  firstData: Data = NO_DATA;
+  lastData: Data = NO_DATA;
+  readonly events: MdeEvent[] = [];
+  readonly collected = new Map<string, Set<string>>();
+  readonly collectedTruncated = new Set<string>();
+  readonly timeline: TimelinePoint[] = [];
+  readonly related = new Set<string>();
+
+  constructor(
+    readonly detectorId: string,
+    readonly deviceId: string,
+    readonly key: string,
+    baseSeverity: Severity,
+    private readonly evidenceLimit: number,
+  ) {
+    this.severity = baseSeverity;
+  }
+
+  /** Add one match with the events that are its evidence (one for per-event matches). */
+  add(match: Match, events: readonly MdeEvent[]): void {
+    this.count += Math.max(1, events.length);
+    if (match.severity) this.severity = maxSeverity(this.severity, match.severity);
+    for (const event of events) {
+      this.addEvidence(event);
+      if (this.timeline.length < TIMELINE_CAP) this.timeline.push({ time: event.time, ticks: event.ticks, tag: match.tag });
+      if (compareInstants(event.time, event.ticks, this.firstMs, this.firstTicks) < 0) {
+        this.firstMs = event.time;
+        this.firstTicks = event.ticks;
+        this.firstSeen = event.timestamp;
+        if (match.data) this.firstData = match.data;
+      }
+      if (compareInstants(event.time, event.ticks, this.lastMs, this.lastTicks) >= 0) {
+        this.lastMs = event.time;
+        this.lastTicks = event.ticks;
+        this.lastSeen = event.timestamp;
+        if (match.data) this.lastData = match.data;
+      }
+    }
+    if (match.collect) {
+      for (const name of Object.keys(match.collect)) {
+        const value = match.collect[name];
+        let set = this.collected.get(name);
+        if (!set) {
+          set = new Set();
+          this.collected.set(name, set);
+        }
+        const values = typeof value === 'string' ? [value] : (value ?? []);
+        for (const v of values) {
+          if (set.has(v)) continue;
+          if (set.size >= COLLECT_CAP) this.collectedTruncated.add(name);
+          else set.add(v);
+        }
+      }
+    }
+  }
+
+  /** Keep the earliest `evidenceLimit` events, in time order (input order breaks ties). */
+  private addEvidence(event: MdeEvent): void {
+    const ev = this.events;
+    if (ev.length >= this.evidenceLimit) {
+      const last = ev[ev.length - 1]!;
+      if (compareInstants(event.time, event.ticks, last.time, last.ticks) >= 0) return;
+      ev.pop();
+    }
+    let i = ev.length;
+    while (i > 0 && compareInstants(event.time, event.ticks, ev[i - 1]!.time, ev[i - 1]!.ticks) < 0) i--;
+    ev.splice(i, 0, event);
+  }
+
+  /** Sorted timeline (the engine sorts once, before windows and render). */
+  sortedTimeline(): TimelinePoint[] {
+    return [...this.timeline].sort((a, b) => compareInstants(a.time, a.ticks, b.time, b.ticks));
+  }
+
+  /** Snapshot for `render`. */
+  view(device: DeviceState, severity: Severity, timeline: readonly TimelinePoint[]) {
+    const collected: Record<string, readonly string[]> = {};
+    for (const [name, set] of this.collected) collected[name] = Object.freeze([...set]);
+    return Object.freeze({
+      detectorId: this.detectorId,
+      key: this.key,
+      device,
+      count: this.count,
+      firstSeen: this.firstSeen,
+      lastSeen: this.lastSeen,
+      severity,
+      events: Object.freeze([...this.events]),
+      collected: Object.freeze(collected),
+      collectedTruncated: new Set(this.collectedTruncated) as ReadonlySet<string>,
+      firstData: this.firstData,
+      lastData: this.lastData,
+      timeline,
+      relatedAlerts: Object.freeze([...this.related].sort()),
+    });
+  }
+}
+
+/** True when `threshold` points (with `tag`, if given) fall within `sizeMs` of each other. */
+export function windowReached(
+  timeline: readonly TimelinePoint[],
+  spec: { readonly sizeMs: number; readonly threshold: number; readonly tag?: string },
+): boolean {
+  const points = spec.tag === undefined ? timeline : timeline.filter((p) => p.tag === spec.tag);
+  const n = spec.threshold;
+  if (n <= 1) return points.length >= 1;
+  for (let i = 0; i + n - 1 < points.length; i++) {
+    if (points[i + n - 1]!.time - points[i]!.time <= spec.sizeMs) return true;
+  }
+  return false;
+}

@@ -1,0 +1,213 @@
+/**
+ * @packageDocumentation
+ * `@tripline/core/testing`: helpers for detector authors. Fixtures are realistic Defender rows —
+ * streaming-API records exactly as a Defender export holds them — checked against the table schemas,
+ * so a typo in a column name or a wrongly typed value fails the test instead of passing silently.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AnyDetector } from './internal/detector/types.js';
+import { analyzeEvents } from './internal/engine/analyze.js';
+import type { RunConfig } from './internal/engine/types.js';
+import { ERROR_CODES, TriplineError } from './internal/errors.js';
+import { parseJsonExact } from './internal/json/exact.js';
+import { MdeEvent } from './internal/model/event.js';
+import { normalizeRow } from './internal/model/normalize.js';
+import { tableSchema } from './internal/model/schemas.js';
+import { isTableName, SERVICE_COLUMNS, TABLE_COLUMNS, type TableName } from './internal/model/tables.js';
+import type { Alert, AnalysisResult } from './internal/report/types.js';
+import { isSeverity, type Severity } from './internal/severity.js';
+
+/** A streaming-API record: `category` names the table, `properties` is the row. */
+export interface FixtureRecord {
+  readonly category: string;
+  readonly properties: Readonly<Record<string, unknown>>;
+  readonly [envelopeKey: string]: unknown;
+}
+
+/** What a fixture expects of the detector under test. */
+export interface FixtureExpectation {
+  /** Alerts of the detector under test (default: at least one for `fires`, none for `ignores`). */
+  readonly alerts?: number;
+  /** Severity of every alert of the detector. */
+  readonly severity?: Severity;
+  /** Key components every alert must have (subset match; arrays must contain the listed values). */
+  readonly keyComponents?: Readonly<Record<string, string | readonly string[]>>;
+  /** Evidence event count of the (first) alert. */
+  readonly eventCount?: number;
+}
+
+/** A fixture file: a description, the records, and what is expected. */
+export interface Fixture {
+  readonly name: string;
+  readonly description: string;
+  readonly records: readonly FixtureRecord[];
+  readonly expect?: FixtureExpectation;
+  /** Extra run configuration for this fixture (options, severity overrides). */
+  readonly config?: RunConfig;
+}
+
+/** Columns that may appear on a fixture row although they are not table columns. */
+const EXTRA_OK = new Set([...SERVICE_COLUMNS]);
+
+/**
+ * Build an event from a realistic row of `table` (raw values as Defender exports them). Throws a
+ * `fixture-invalid` error when a column is not one of the table's or a value has the wrong type.
+ */
+export function makeEvent(table: TableName, row: Readonly<Record<string, unknown>>, source = 'fixture'): MdeEvent {
+  if (!isTableName(table)) throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `unknown table ${String(table)}`);
+  const columns = TABLE_COLUMNS[table];
+  for (const key of Object.keys(row)) {
+    if (!Object.hasOwn(columns, key) && !EXTRA_OK.has(key)) {
+      throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: ${key} is not a column of ${table}`, {
+        details: { table, column: key },
+      });
+    }
+  }
+  if (table !== 'DeviceInfo' && table !== 'DeviceNetworkInfo' && typeof row.ActionType !== 'string') {
+    throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: a ${table} row needs an ActionType`);
+  }
+  if (row.ReportId === undefined) throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: a row needs a ReportId`);
+  const event = normalizeRow(row, table, { source });
+  if (!(event instanceof MdeEvent)) throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: ${event.reason}`);
+  const check = tableSchema(table).safeParse(event.toRecord());
+  if (!check.success) {
+    const issue = check.error.issues[0]!;
+    throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return event;
+}
+
+/** Build an event from a streaming-API record (`category: "AdvancedHunting-<Table>"`). */
+export function eventFromRecord(record: FixtureRecord, source = 'fixture'): MdeEvent {
+  const table = typeof record.category === 'string' ? record.category.replace(/^AdvancedHunting-/, '') : '';
+  if (!isTableName(table)) throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: unknown category ${String(record.category)}`);
+  if (record.properties === null || typeof record.properties !== 'object') {
+    throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: record has no properties`);
+  }
+  return makeEvent(table, record.properties, source);
+}
+
+/** Parse a fixture file's text (big integers stay exact). */
+export function parseFixture(text: string, name: string): Fixture {
+  const data = parseJsonExact(text) as Record<string, unknown>;
+  if (data === null || typeof data !== 'object' || !Array.isArray(data.records)) {
+    throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${name}: a fixture is {"description", "records": [...], "expect"?}`);
+  }
+  if (typeof data.description !== 'string' || data.description.length < 5) {
+    throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${name}: a fixture needs a description`);
+  }
+  const expect = data.expect as FixtureExpectation | undefined;
+  if (expect?.severity !== undefined && !isSeverity(expect.severity)) {
+    throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${name}: expect.severity is not a severity`);
+  }
+  return {
+    name,
+    description: data.description,
+    records: data.records as FixtureRecord[],
+    ...(expect ? { expect } : {}),
+    ...(data.config ? { config: data.config as RunConfig } : {}),
+  };
+}
+
+/** Load `fires.*.json` and `ignores.*.json` from a fixtures folder (a path or a `file:` URL). */
+export function loadFixtures(dir: string | URL): { fires: Fixture[]; ignores: Fixture[] } {
+  const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
+  const files = readdirSync(path)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  const read = (f: string) => parseFixture(readFileSync(join(path, f), 'utf8'), f);
+  return {
+    fires: files.filter((f) => f.startsWith('fires.')).map(read),
+    ignores: files.filter((f) => f.startsWith('ignores.')).map(read),
+  };
+}
+
+/** Run detectors over a fixture's records; the result is a normal {@link AnalysisResult}. */
+export async function runFixture(
+  detectors: AnyDetector | readonly AnyDetector[],
+  fixture: Fixture,
+  config?: RunConfig,
+): Promise<AnalysisResult> {
+  const events = fixture.records.map((r, i) => eventFromRecord(r, `${fixture.name}#${i + 1}`));
+  return analyzeEvents(events, {
+    detectors: Array.isArray(detectors) ? detectors : [detectors as AnyDetector],
+    config: config ?? fixture.config ?? {},
+    generatedAt: '2000-01-01T00:00:00.000Z',
+  });
+}
+
+function subsetProblem(alert: Alert, expected: Readonly<Record<string, string | readonly string[]>>): string | undefined {
+  for (const [label, want] of Object.entries(expected)) {
+    const got = alert.evidence.keyComponents[label];
+    if (got === undefined) return `key component "${label}" missing (has: ${Object.keys(alert.evidence.keyComponents).join(', ')})`;
+    if (typeof want === 'string') {
+      const ok = typeof got === 'string' ? got === want : got.includes(want);
+      if (!ok) return `key component "${label}" is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
+    } else {
+      const have = typeof got === 'string' ? [got] : got;
+      const missing = want.filter((w) => !have.includes(w));
+      if (missing.length) return `key component "${label}" lacks ${JSON.stringify(missing)} (has ${JSON.stringify(have)})`;
+    }
+  }
+  return undefined;
+}
+
+/** Outcome of {@link testDetector}: each fixture with the alerts the detector produced. */
+export interface DetectorTestReport {
+  readonly detectorId: string;
+  readonly fixtures: readonly { readonly name: string; readonly kind: 'fires' | 'ignores'; readonly alerts: readonly Alert[] }[];
+}
+
+/**
+ * Check a detector against its fixtures. Requires at least one fixture that fires and one that must
+ * not. Throws an Error listing every failed expectation; resolves with what each fixture produced.
+ * `context` detectors run alongside (for correlation detectors that build on other alerts).
+ */
+export async function testDetector(
+  detector: AnyDetector,
+  fixtures: { readonly fires: readonly Fixture[]; readonly ignores: readonly Fixture[] },
+  context: readonly AnyDetector[] = [],
+): Promise<DetectorTestReport> {
+  const id = detector.meta.id;
+  if (fixtures.fires.length === 0 || fixtures.ignores.length === 0) {
+    throw new TriplineError(
+      ERROR_CODES.FIXTURE_INVALID,
+      `${id}: testDetector needs at least one fixture that fires and one that must not (got ${fixtures.fires.length} and ${fixtures.ignores.length})`,
+    );
+  }
+  const problems: string[] = [];
+  const out: { name: string; kind: 'fires' | 'ignores'; alerts: Alert[] }[] = [];
+  for (const [kind, list] of [
+    ['fires', fixtures.fires],
+    ['ignores', fixtures.ignores],
+  ] as const) {
+    for (const fixture of list) {
+      const result = await runFixture([detector, ...context], fixture);
+      const mine = result.alerts.filter((a) => a.detectorId === id);
+      out.push({ name: fixture.name, kind, alerts: mine });
+      const where = `${id} ${kind} ${fixture.name}`;
+      for (const d of result.diagnostics) if (d.level === 'error') problems.push(`${where}: diagnostic ${d.code}: ${d.message}`);
+      const e = fixture.expect ?? {};
+      if (e.alerts !== undefined) {
+        if (mine.length !== e.alerts) problems.push(`${where}: expected ${e.alerts} alert(s), got ${mine.length}`);
+      } else if (kind === 'fires' && mine.length === 0) problems.push(`${where}: expected an alert, got none`);
+      else if (kind === 'ignores' && mine.length !== 0) {
+        problems.push(`${where}: expected no alert, got ${mine.length}: ${mine.map((a) => a.title).join(' | ')}`);
+      }
+      for (const alert of mine) {
+        if (e.severity && alert.severity !== e.severity) problems.push(`${where}: severity ${alert.severity}, expected ${e.severity}`);
+        if (e.keyComponents) {
+          const p = subsetProblem(alert, e.keyComponents);
+          if (p) problems.push(`${where}: ${p}`);
+        }
+      }
+      if (e.eventCount !== undefined && mine[0] && mine[0].evidence.eventCount !== e.eventCount) {
+        problems.push(`${where}: eventCount ${mine[0].evidence.eventCount}, expected ${e.eventCount}`);
+      }
+    }
+  }
+  if (problems.length) throw new Error(`detector ${id} failed its fixtures:\n- ${problems.join('\n- ')}`);
+  return { detectorId: id, fixtures: out };
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Reads vitest's JSON report and prints the one closing line CI reads: "N passed, N failed".
+// Extra failed checks (typecheck, lint…) are added to the failed count. Exits 1 on any failure
+// or when the report is missing (a run that never produced a report did not pass).
+import { existsSync, readFileSync } from 'node:fs';
+
+const [file = '.tmp/vitest-report.json', extra = '0'] = process.argv.slice(2);
+const extraFailed = Number.parseInt(extra, 10) || 0;
+if (!existsSync(file)) {
+  console.log(`vitest wrote no report at ${file}`);
+  console.log(`0 passed, ${1 + extraFailed} failed`);
+  process.exit(1);
+}
+const report = JSON.parse(readFileSync(file, 'utf8'));
+const passed = report.numPassedTests ?? 0;
+// Suites that fail to load count as failures too: their tests never ran.
+const brokenFiles = (report.testResults ?? []).filter(
+  (r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0,
+);
+for (const r of brokenFiles) console.log(`test file failed to run: ${r.name}: ${(r.message ?? '').split('\n')[0]}`);
+const failed = (report.numFailedTests ?? 0) + brokenFiles.length + extraFailed;
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
