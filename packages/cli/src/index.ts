@@ -1,0 +1,11 @@
+/**
+ * @packageDocumentation
+ * `tripline`: the command line of tripline. The `tripline` binary is `dist/cli.js`; this entry point
+ * exposes the same command as a function, for tests and for tools that embed the CLI.
+ */
+export { type AnalyzeCommandOptions, REPORT_FORMATS, type ReportFormat, summaryLine } from './internal/analyze.js';
+export { type DetectorListing } from './internal/detectors.js';
+export { CliError, EXIT, type ExitCode } from './internal/errors.js';
+export { type CliIo, type CliOutput, processIo } from './internal/io.js';
+export { formatProgress, type ProgressState } from './internal/progress.js';
+export { CLI_VERSION, run } from './internal/run.js';

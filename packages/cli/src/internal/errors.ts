@@ -1,0 +1,49 @@
+/** Exit statuses of the `tripline` command (the contract in PRODUCT.md). */
+export const EXIT = {
+  /** The run completed (alerts or not). */
+  OK: 0,
+  /** `--fail-on` was given and an alert at or above that severity was reported. */
+  FAIL_ON: 1,
+  /** Usage error or nothing readable: bad option or configuration, missing/unreadable input. No report was written. */
+  USAGE: 2,
+} as const;
+
+/** One of {@link EXIT}'s values. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * A failure the CLI reports as one line `tripline: <message>` on stderr (exit 2). Anything the user
+ * can fix — a typo in a path, an option, a configuration key — is one of these, never a stack trace.
+ */
+export class CliError extends Error {
+  readonly exitCode: ExitCode;
+
+  constructor(message: string, options: { cause?: unknown; exitCode?: ExitCode } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.exitCode = options.exitCode ?? EXIT.USAGE;
+  }
+}
+
+/** A short, human reason for a file-system error (`no such file`, `permission denied`…). */
+export function fsReason(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}

@@ -1,0 +1,47 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** The terminal-ish parts of a writable stream the CLI looks at. */
+export interface CliOutput {
+  write(chunk: string, callback?: (error?: Error | null) => void): boolean;
+  /** True when the stream is a terminal (progress is drawn only then). */
+  readonly isTTY?: boolean;
+  /** Terminal width, when known. */
+  readonly columns?: number;
+}
+
+/**
+ * Where a {@link run} reads and writes. The real CLI passes `process`'s streams; tests pass their own.
+ * Paths in `argv` are resolved against the process working directory.
+ */
+export interface CliIo {
+  readonly stdin: Readable & { readonly isTTY?: boolean };
+  readonly stdout: CliOutput | Writable;
+  readonly stderr: CliOutput | Writable;
+  /** Environment (`SOURCE_DATE_EPOCH` is read from here). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Monotonic clock in milliseconds (progress rate and run duration). Default `performance.now`. */
+  readonly now?: () => number;
+}
+
+/** The process's own streams and environment. */
+export function processIo(): CliIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+}
+
+/** True when the stream is an interactive terminal. */
+export function isTerminal(stream: CliIo['stdout']): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true;
+}
+
+/** Terminal width, or 80 when unknown. */
+export function columnsOf(stream: CliIo['stdout']): number {
+  const columns = (stream as { columns?: number }).columns;
+  return typeof columns === 'number' && columns > 0 ? columns : 80;
+}
+
+/** Write and wait until the chunk is handed to the OS (so a following exit does not cut it). */
+export function writeAll(stream: CliIo['stdout'], text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    (stream as CliOutput).write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}

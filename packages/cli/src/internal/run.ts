@@ -1,0 +1,158 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { INPUT_FORMATS, isSeverity, isTriplineError, SEVERITIES, type Severity } from '@tripline/core';
+import packageJson from '../../package.json' with { type: 'json' };
+import { type AnalyzeCommandOptions, analyzeCommand, REPORT_FORMATS } from './analyze.js';
+import { detectorsCommand } from './detectors.js';
+import { CliError, EXIT, type ExitCode } from './errors.js';
+import { parseIsoTime } from './generated-at.js';
+import { type CliIo, processIo, writeAll } from './io.js';
+import { terminalLines, terminalText } from './text.js';
+
+/** The version of the `tripline` package. */
+export const CLI_VERSION: string = packageJson.version;
+
+function severityArg(value: string): Severity {
+  const v = value.toLowerCase();
+  if (!isSeverity(v)) throw new InvalidArgumentError(`Allowed choices are ${SEVERITIES.join(', ')}.`);
+  return v;
+}
+
+function isoArg(value: string): string {
+  const iso = parseIsoTime(value);
+  if (iso === undefined) throw new InvalidArgumentError('Expected an ISO-8601 time such as 2025-01-31T12:00:00Z.');
+  return iso;
+}
+
+const ANALYZE_HELP = `
+Inputs:
+  Each FILE is read in the format detected for it (NDJSON or storage-account PT1H.json, Event Hub
+  message, advanced hunting API or Graph answer, Sentinel/Log Analytics rows, portal CSV).
+  With no FILE, or with -, events are read from stdin.
+
+Exit status:
+  0  the run completed
+  1  --fail-on was reached: an alert at or above that severity is in the report
+  2  usage error or nothing readable (bad option or configuration, missing or unreadable input)
+
+Environment:
+  SOURCE_DATE_EPOCH  fix the report's generatedAt (seconds since the epoch), unless --generated-at
+
+Examples:
+  tripline analyze events.ndjson
+  tripline analyze --format sarif --output tripline.sarif exports/*.json
+  az monitor log-analytics query … | tripline analyze --format json --fail-on high -
+`;
+
+function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
+  const program = new Command('tripline')
+    .description('Microsoft Defender for Endpoint advanced-hunting events in; security alerts and reports out.')
+    .version(CLI_VERSION, '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .option('--debug', 'print stack traces of errors')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+      // Errors are printed by run() in the one `tripline: …` form.
+      outputError: () => undefined,
+    })
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 ran, 1 --fail-on reached, 2 usage error or nothing readable.
+Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
+    );
+
+  program
+    .command('analyze')
+    .description('analyse advanced-hunting events and write a report (Markdown by default) to stdout or --output')
+    .argument('[files...]', 'event files; - or none reads stdin')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('markdown'))
+    .option('-o, --output <path>', 'write the report to this file instead of stdout')
+    .addOption(
+      new Option('--fail-on <severity>', `exit 1 when an alert at or above this severity is reported (${SEVERITIES.join(', ')})`).argParser(
+        severityArg,
+      ),
+    )
+    .addOption(new Option('--min-severity <severity>', 'report only alerts at or above this severity (overrides minSeverity of --config)').argParser(severityArg))
+    .option('-c, --config <path>', 'run configuration, JSON or YAML (see docs/configuration.md)')
+    .addOption(new Option('--input-format <format>', 'input format of every input').choices(INPUT_FORMATS).default('auto'))
+    .addOption(new Option('--generated-at <time>', 'fix the report time (ISO-8601) for reproducible reports').argParser(isoArg))
+    .option('--no-progress', 'never draw the progress line (it is drawn only when stderr is a terminal)')
+    .option('-q, --quiet', 'print nothing on stderr but errors')
+    .option('--debug', 'print stack traces of errors')
+    .addHelpText('after', ANALYZE_HELP)
+    .action(async (files: string[], opts: AnalyzeCommandOptions) => {
+      setExit(await analyzeCommand(files, opts, io));
+    });
+
+  program
+    .command('detectors')
+    .description('list the detectors: id, severity, ATT&CK techniques, tables')
+    .option('--json', 'print the list as JSON (with titles, categories and ActionTypes)')
+    .option('--debug', 'print stack traces of errors')
+    .action(async (opts: { json?: boolean }) => {
+      setExit(await detectorsCommand(opts, io));
+    });
+
+  return program;
+}
+
+/** Commander's messages start with `error: `; ours start with `tripline: `. */
+function commanderMessage(error: CommanderError): string {
+  return error.message.replace(/^error:\s*/, '');
+}
+
+/** The message of an error a user can act on, or undefined for a bug. */
+function userMessage(error: unknown): string | undefined {
+  if (error instanceof CliError) return error.message;
+  if (isTriplineError(error)) return error.message;
+  return undefined;
+}
+
+function stackOf(error: unknown): string {
+  const lines: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    lines.push(depth === 0 ? '' : 'Caused by:');
+    lines.push(current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return terminalLines(lines.filter(Boolean).join('\n'));
+}
+
+/**
+ * Run the `tripline` command line with `argv` (the arguments after the program name) and return its
+ * exit status: 0 ran, 1 `--fail-on` reached, 2 usage error or nothing readable. Never throws and
+ * never calls `process.exit`; errors are printed as one `tripline: …` line on `io.stderr`
+ * (with the stack trace too when `--debug` is given).
+ */
+export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
+  const end = argv.indexOf('--');
+  const debug = (end === -1 ? argv : argv.slice(0, end)).includes('--debug');
+  let exitCode: ExitCode = EXIT.OK;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end parsing with exit code 0 and have printed what they had to.
+      if (error.exitCode === 0) return EXIT.OK;
+      if (error.code === 'commander.help') return EXIT.USAGE; // help shown because no command was given
+      await writeAll(io.stderr, `tripline: ${terminalText(commanderMessage(error))}\n(see tripline --help)\n`);
+      return EXIT.USAGE;
+    }
+    const message = userMessage(error);
+    const text =
+      message !== undefined
+        ? `tripline: ${terminalText(message, 2000)}`
+        : `tripline: internal error: ${terminalText(error instanceof Error ? error.message : String(error), 2000)}${debug ? '' : ' (run with --debug for the stack trace)'}`;
+    await writeAll(io.stderr, `${text}\n${debug ? `${stackOf(error)}\n` : ''}`);
+    return error instanceof CliError ? error.exitCode : EXIT.USAGE;
+  }
+}
