@@ -1,0 +1,87 @@
+import type { Alert, AnalysisResult, DetectorInfo } from '@tripline/core';
+import { codeSpan, escapeMarkdownText } from './escape.js';
+import { rank } from './format.js';
+import type { ResolvedOptions } from './options.js';
+import { alertText, type TextContext } from './template.js';
+
+/** An alert with its report number (`ALERT-001`, by position in the run's sorted alert list). */
+export interface NumberedAlert {
+  readonly alert: Alert;
+  readonly number: string;
+}
+
+/** What every section renderer needs: the result, options, numbering and text helpers. */
+export interface RenderContext {
+  readonly result: AnalysisResult;
+  readonly opts: ResolvedOptions;
+  /** Alerts at or above `minSeverity`, in the run's order. */
+  readonly shown: readonly NumberedAlert[];
+  /** Report number per alert id. */
+  readonly numberById: ReadonlyMap<string, string>;
+  readonly detectors: ReadonlyMap<string, DetectorInfo>;
+  /** Untrusted value as a code span. */
+  code(value: unknown): string;
+  /** Untrusted value as a code span for a table cell (shorter). */
+  cellCode(value: unknown): string;
+  /** Untrusted plain text, escaped and defanged. */
+  text(value: unknown): string;
+  /** Untrusted plain text for a table cell. */
+  cellText(value: unknown): string;
+  /** An alert's title / description / risk assessment from its template. */
+  alertTitle(alert: Alert, inTable?: boolean): string;
+  alertDescription(alert: Alert): string;
+  alertRisk(alert: Alert): string;
+}
+
+/** Longest value in a table cell. */
+const CELL_MAX = 80;
+
+function str(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') {
+    try {
+      return JSON.stringify(value) ?? '';
+    } catch {
+      return '[unserialisable]';
+    }
+  }
+  return String(value);
+}
+
+/** Build the context; `alerts` keep their run order and get numbers by position. */
+export function createContext(result: AnalysisResult, opts: ResolvedOptions): RenderContext {
+  const alerts = Array.isArray(result.alerts) ? result.alerts : [];
+  const width = Math.max(3, String(alerts.length).length);
+  const numbered = alerts.map((alert, i) => ({ alert, number: `ALERT-${String(i + 1).padStart(width, '0')}` }));
+  const min = opts.minSeverity === undefined ? -1 : rank(opts.minSeverity);
+  const shown = numbered.filter((n) => rank(n.alert.severity) >= min);
+  const numberById = new Map<string, string>();
+  for (const n of numbered) if (!numberById.has(n.alert.id)) numberById.set(n.alert.id, n.number);
+  const detectors = new Map<string, DetectorInfo>();
+  for (const d of Array.isArray(result.detectors) ? result.detectors : []) detectors.set(d.id, d);
+
+  const max = opts.maxValueLength;
+  const cellMax = Math.min(max, CELL_MAX);
+  const tctx: TextContext = { maxValueLength: max };
+  const cctx: TextContext = { maxValueLength: cellMax, inTable: true };
+  const messages = (a: Alert) => a.message ?? { templates: undefined, values: undefined };
+
+  return {
+    result,
+    opts,
+    shown,
+    numberById,
+    detectors,
+    code: (v) => codeSpan(str(v), { maxLength: max }),
+    cellCode: (v) => codeSpan(str(v), { maxLength: cellMax, inTable: true }),
+    text: (v) => escapeMarkdownText(str(v), { maxLength: max }),
+    cellText: (v) => escapeMarkdownText(str(v), { maxLength: max }),
+    alertTitle: (a, inTable = false) =>
+      alertText(messages(a).templates?.title, messages(a).values, a.title, { ...(inTable ? cctx : tctx), plainMaxLength: 200 }),
+    alertDescription: (a) =>
+      alertText(messages(a).templates?.description, messages(a).values, a.description, { ...tctx, plainMaxLength: 4000 }),
+    alertRisk: (a) =>
+      alertText(messages(a).templates?.riskAssessment, messages(a).values, a.riskAssessment, { ...tctx, plainMaxLength: 4000 }),
+  };
+}

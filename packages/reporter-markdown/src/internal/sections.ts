@@ -1,0 +1,546 @@
+import type { Alert, EvidenceEvent, Severity } from '@tripline/core';
+import { isKnownTechnique, techniqueUrl } from '@tripline/core';
+import type { Block } from './blocks.js';
+import type { NumberedAlert, RenderContext } from './context.js';
+import { escapeInline, escapeMarkdownText, mermaidText } from './escape.js';
+import { badge, decimal, duration, int, isIsoTimestamp, parseTime, period, plural, rank, SEVERITIES_DESC, utc } from './format.js';
+
+/* ------------------------------------------------------------------ helpers */
+
+/** A GFM table as a block whose rows can be dropped by a budget. Cells must already be escaped. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): Block {
+  const line = (cells: readonly string[]) => `| ${cells.map((c) => (c === '' ? ' ' : c.replace(/[\r\n]+/g, ' '))).join(' | ')} |`;
+  return {
+    head: `${line(header)}\n|${header.map(() => ' --- ').join('|')}|`,
+    rows: rows.map((r) => line(header.map((_, i) => r[i] ?? ''))),
+  };
+}
+
+const p = (head: string, extra: Omit<Block, 'head'> = {}): Block => ({ head, ...extra });
+const heading = (level: number, text: string): Block => ({ head: `${'#'.repeat(level)} ${text}`, keepWithNext: true });
+
+function severityCounts(ctx: RenderContext): Record<Severity, number> {
+  const counts: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, informational: 0 };
+  const given = ctx.result.summary?.bySeverity;
+  if (given) {
+    for (const s of SEVERITIES_DESC) counts[s] = Number.isSafeInteger(given[s]) ? given[s] : 0;
+    return counts;
+  }
+  for (const a of ctx.result.alerts) if (Object.hasOwn(counts, a.severity)) counts[a.severity]++;
+  return counts;
+}
+
+function severityBreakdown(ctx: RenderContext): string {
+  const counts = severityCounts(ctx);
+  const parts = SEVERITIES_DESC.filter((s) => counts[s] > 0).map((s) => `${int(counts[s])} ${s}`);
+  return parts.join(', ');
+}
+
+function timeRange(ctx: RenderContext): { start: number; end: number } | undefined {
+  const range = ctx.result.summary?.timeRange;
+  const start = parseTime(range?.start);
+  const end = parseTime(range?.end);
+  if (start === undefined || end === undefined) return undefined;
+  return { start: Math.min(start, end), end: Math.max(start, end) };
+}
+
+function deviceCount(ctx: RenderContext): number {
+  const n = ctx.result.summary?.devices;
+  return Number.isSafeInteger(n) ? n : ctx.result.devices.length;
+}
+
+function alertCount(ctx: RenderContext): number {
+  const n = ctx.result.summary?.alertCount;
+  return Number.isSafeInteger(n) ? n : ctx.result.alerts.length;
+}
+
+function hiddenCount(ctx: RenderContext): number {
+  return ctx.result.alerts.length - ctx.shown.length;
+}
+
+function minSeverityLabel(ctx: RenderContext): string {
+  return ctx.opts.minSeverity === undefined ? '' : badge(ctx.opts.minSeverity).replace(/^\S+ /, '');
+}
+
+/** `2025-11-07 06:40:04 UTC` for a valid timestamp, else the raw value as code. */
+function when(ctx: RenderContext, value: string | undefined, seconds = true, zone = ' UTC'): string {
+  const t = parseTime(value);
+  return t === undefined ? ctx.code(value ?? '') : `${utc(t, seconds)}${zone}`;
+}
+
+/** A raw event timestamp as MDE gave it: plain when it is ISO-8601, else code. */
+function rawTimestamp(ctx: RenderContext, value: unknown, inTable = false): string {
+  if (typeof value === 'string' && isIsoTimestamp(value)) return escapeMarkdownText(value);
+  return inTable ? ctx.cellCode(value) : ctx.code(value);
+}
+
+/** Link to ATT&CK for a technique the shipped table knows, else the id (and name) as text. */
+function technique(ctx: RenderContext, ref: { id: string; name: string }): string {
+  const id = typeof ref?.id === 'string' ? ref.id : '';
+  const label = ref?.name ? `${id} - ${ref.name}` : id;
+  if (/^T\d{4}(\.\d{3})?$/.test(id) && isKnownTechnique(id)) {
+    return `[${escapeMarkdownText(label, { maxLength: 160 })}](${techniqueUrl(id)})`;
+  }
+  return ctx.text(label);
+}
+
+/* ------------------------------------------------------------------ header */
+
+/** Title and the generated / period / device lines. */
+export function header(ctx: RenderContext): Block[] {
+  const { result } = ctx;
+  const range = timeRange(ctx);
+  const lines = [
+    `- **Generated:** ${when(ctx, result.generatedAt)}`,
+    `- **Analysis Period:** ${range ? period(range.start, range.end) : 'no timestamped events'}`,
+    `- ${deviceLine(ctx)}`,
+    `- **Tool:** ${ctx.text(`${result.tool?.name ?? 'tripline'} ${result.tool?.version ?? ''}`)}`,
+  ];
+  return [p(`# ${escapeMarkdownText(ctx.opts.title, { defang: false })}`), p(lines.join('\n'))];
+}
+
+function deviceLine(ctx: RenderContext): string {
+  const devices = ctx.result.devices;
+  if (devices.length === 1) return `**Device:** ${ctx.code(devices[0]?.name)}`;
+  if (devices.length === 0) return `**Devices:** ${int(deviceCount(ctx))}`;
+  const listed = devices.slice(0, 5).map((d) => ctx.code(d.name));
+  const more = devices.length > 5 ? ` and ${plural(devices.length - 5, 'more device')}` : '';
+  return `**Devices:** ${int(devices.length)} (${listed.join(', ')}${more})`;
+}
+
+/* ------------------------------------------------------------------ executive summary */
+
+/** The 🎯 Executive Summary: counts and a narrative computed from the run. */
+export function executiveSummary(ctx: RenderContext): Block[] {
+  const s = ctx.result.summary;
+  const alerts = alertCount(ctx);
+  const lines = [`- **Total Events Analyzed:** ${int(s.eventsAnalyzed)}`];
+  if (s.eventsRejected > 0 || s.duplicateEvents > 0) {
+    const extra = [s.eventsRejected > 0 ? `${int(s.eventsRejected)} rejected` : '', s.duplicateEvents > 0 ? `${int(s.duplicateEvents)} duplicates analysed once` : '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`- **Rows Read:** ${int(s.eventsRead)} (${extra})`);
+  }
+  const breakdown = severityBreakdown(ctx);
+  lines.push(`- **Alerts Generated:** ${int(alerts)}${breakdown ? ` (${breakdown})` : ''}`);
+  lines.push(`- **Highest Severity:** ${badge(s.highestSeverity)}`);
+  lines.push(`- **Devices Monitored:** ${int(deviceCount(ctx))}`);
+  if (hiddenCount(ctx) > 0) {
+    lines.push(`- **Shown:** ${plural(ctx.shown.length, 'alert')} at ${minSeverityLabel(ctx)} or above (${int(hiddenCount(ctx))} below not shown)`);
+  }
+  return [heading(2, '🎯 Executive Summary'), p(lines.join('\n')), p(narrative(ctx))];
+}
+
+/** The narrative paragraph: window, ratio, which devices and which alert classes drive the alerts. */
+export function narrative(ctx: RenderContext): string {
+  const s = ctx.result.summary;
+  const alerts = ctx.result.alerts;
+  const total = alertCount(ctx);
+  const range = timeRange(ctx);
+  const devices = deviceCount(ctx);
+  const out: string[] = [];
+  const analysed = `${plural(s.eventsAnalyzed, 'event')} from ${plural(devices, 'device')}`;
+  const lead = range
+    ? `Within a ${duration(range.end - range.start)} window (${period(range.start, range.end)}), tripline analysed ${analysed}`
+    : `tripline analysed ${analysed}`;
+  if (total === 0) {
+    out.push(`${lead}; no detector raised an alert.`);
+  } else {
+    const ratio = s.eventsAnalyzed > 0 ? ` (an alert-to-event ratio of ${decimal(total / s.eventsAnalyzed)})` : '';
+    out.push(`${lead} and raised ${plural(total, 'alert')}${ratio}.`);
+    const breakdown = severityBreakdown(ctx);
+    out.push(`The highest severity is ${badge(s.highestSeverity)}${breakdown ? ` (${breakdown})` : ''}.`);
+
+    // Devices driving the alerts.
+    const byDevice = new Map<string, { name: string; n: number; top: number }>();
+    for (const a of alerts) {
+      const key = a.device?.id ?? '';
+      const d = byDevice.get(key) ?? { name: a.device?.name ?? '', n: 0, top: -1 };
+      d.n++;
+      d.top = Math.max(d.top, rank(a.severity));
+      byDevice.set(key, d);
+    }
+    const ranked = [...byDevice.values()].sort((x, y) => y.n - x.n || y.top - x.top || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    if (ranked.length === 1) {
+      out.push(`All alerts concern ${ctx.code(ranked[0]?.name)}.`);
+    } else if (ranked.length > 1) {
+      const top = ranked.slice(0, 3).map((d) => `${ctx.code(d.name)} (${int(d.n)})`);
+      const rest = ranked.length - top.length;
+      out.push(`${ranked.length} devices have alerts; most concern ${listJoin(top)}${rest > 0 ? `, and ${plural(rest, 'other device')} share the rest` : ''}.`);
+    }
+
+    // Alert classes.
+    const byClass = new Map<string, { id: string; n: number; top: number }>();
+    for (const a of alerts) {
+      const c = byClass.get(a.detectorId) ?? { id: a.detectorId, n: 0, top: -1 };
+      c.n++;
+      c.top = Math.max(c.top, rank(a.severity));
+      byClass.set(a.detectorId, c);
+    }
+    const classes = [...byClass.values()].sort((x, y) => y.n - x.n || y.top - x.top || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    const className = (id: string) => {
+      const info = ctx.detectors.get(id);
+      return info ? escapeMarkdownText(info.title, { maxLength: 80 }) : ctx.code(id);
+    };
+    const topClasses = classes.slice(0, 3).map((c) => `${className(c.id)} (${int(c.n)})`);
+    if (classes.length === 1) out.push(`They all come from one alert class: ${topClasses[0]}.`);
+    else out.push(`They come from ${int(classes.length)} alert classes; the most frequent are ${listJoin(topClasses)}.`);
+
+    // Where to start.
+    const first = alerts[0];
+    if (first && rank(first.severity) >= rank('medium')) {
+      const same = ctx.shown.filter((n) => n.alert.severity === first.severity).slice(0, 2);
+      const refs = same.map((n) => `${n.number} (${ctx.alertTitle(n.alert)})`);
+      if (refs.length > 0) out.push(`Start with ${listJoin(refs)}.`);
+    } else if (first) {
+      out.push('No alert is above LOW: the activity looks routine, but each finding still needs a check.');
+    }
+  }
+  if (s.eventsRejected > 0) out.push(`${plural(s.eventsRejected, 'input row')} could not be analysed; see Input Problems.`);
+  if (hiddenCount(ctx) > 0) out.push(`${plural(hiddenCount(ctx), 'alert')} below ${minSeverityLabel(ctx)} ${hiddenCount(ctx) === 1 ? 'is' : 'are'} not shown.`);
+  return out.join(' ');
+}
+
+function listJoin(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/* ------------------------------------------------------------------ overview, devices, timeline */
+
+/** 📋 Alert Overview: one table row per shown alert. */
+export function overview(ctx: RenderContext): Block[] {
+  if (ctx.shown.length === 0) return [];
+  const rows = ctx.shown.map(({ alert, number }) => [
+    number,
+    badge(alert.severity),
+    ctx.alertTitle(alert, true),
+    ctx.cellCode(alert.device?.name),
+    int(alert.evidence?.eventCount ?? 0),
+    parseTime(alert.firstSeen) === undefined ? ctx.cellCode(alert.firstSeen) : when(ctx, alert.firstSeen, false, ''),
+  ]);
+  return [heading(2, '📋 Alert Overview'), table(['Alert', 'Severity', 'Title', 'Device', 'Events', 'First Seen (UTC)'], rows)];
+}
+
+/** 🖥️ Devices: a table of the devices seen, those with the most severe alerts first. */
+export function devices(ctx: RenderContext): Block[] {
+  const list = [...ctx.result.devices].sort(
+    (a, b) =>
+      rank(b.highestSeverity ?? 'informational') * (b.alertCount > 0 ? 1 : 0) - rank(a.highestSeverity ?? 'informational') * (a.alertCount > 0 ? 1 : 0) ||
+      b.alertCount - a.alertCount ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
+  if (list.length === 0) return [];
+  const shown = list.slice(0, ctx.opts.maxDevices);
+  const rows = shown.map((d) => [
+    ctx.cellCode(d.name),
+    d.osPlatform ? ctx.cellCode(d.osPlatform) : '—',
+    int(d.eventCount),
+    int(d.alertCount),
+    d.alertCount > 0 ? badge(d.highestSeverity) : '—',
+    d.publicIp ? ctx.cellCode(d.publicIp) : '—',
+    d.machineGroup ? ctx.cellCode(d.machineGroup) : '—',
+  ]);
+  const blocks: Block[] = [heading(2, '🖥️ Devices'), table(['Device', 'OS', 'Events', 'Alerts', 'Highest Severity', 'Public IP', 'Machine Group'], rows)];
+  if (list.length > shown.length) blocks.push(p(`_… and ${plural(list.length - shown.length, 'more device')} not listed._`));
+  return blocks;
+}
+
+/** 🕒 Timeline: a Mermaid timeline of the shown alerts by first-seen minute (labels restricted to a safe character set). */
+export function timeline(ctx: RenderContext): Block[] {
+  if (!ctx.opts.timeline || ctx.shown.length === 0) return [];
+  const points = ctx.shown
+    .slice(0, ctx.opts.maxTimelineAlerts)
+    .map((n) => ({ n, t: parseTime(n.alert.firstSeen) }))
+    .filter((x): x is { n: NumberedAlert; t: number } => x.t !== undefined)
+    .sort((a, b) => a.t - b.t || (a.n.number < b.n.number ? -1 : 1));
+  if (points.length === 0) return [];
+  const lines = ['```mermaid', 'timeline', '    title Alerts by first-seen time (UTC)'];
+  let day = '';
+  let minute = '';
+  for (const { n, t } of points) {
+    const stamp = utc(t);
+    const d = stamp.slice(0, 10);
+    const m = stamp.slice(11, 16).replace(':', 'h');
+    if (d !== day) {
+      lines.push(`    section ${d}`);
+      day = d;
+      minute = '';
+    }
+    const label = `${n.number} ${n.alert.severity.toUpperCase()} ${mermaidText(n.alert.title, 50)}`;
+    lines.push(m === minute ? `          : ${mermaidText(label, 80)}` : `    ${m} : ${mermaidText(label, 80)}`);
+    minute = m;
+  }
+  lines.push('```');
+  const blocks: Block[] = [heading(2, '🕒 Timeline'), p(lines.join('\n'))];
+  if (points.length < ctx.shown.length) {
+    blocks.push(p(`_The timeline shows ${int(points.length)} of ${plural(ctx.shown.length, 'alert')}._`));
+  }
+  return blocks;
+}
+
+/* ------------------------------------------------------------------ alerts */
+
+/** 🚨 Security Alerts: one section per shown alert, grouped under per-device headings when several devices have alerts. */
+export function alertSections(ctx: RenderContext): Block[] {
+  const blocks: Block[] = [heading(2, '🚨 Security Alerts')];
+  if (ctx.shown.length === 0) {
+    const hidden = hiddenCount(ctx);
+    blocks.push(p(hidden > 0 ? `No alerts at ${minSeverityLabel(ctx)} or above (${plural(hidden, 'lower alert')} not shown).` : 'No alerts were raised.'));
+    return blocks;
+  }
+  const groups = new Map<string, { name: string; items: NumberedAlert[]; top: number }>();
+  for (const n of ctx.shown) {
+    const key = n.alert.device?.id ?? '';
+    const g = groups.get(key) ?? { name: n.alert.device?.name ?? '', items: [], top: -1 };
+    g.items.push(n);
+    g.top = Math.max(g.top, rank(n.alert.severity));
+    groups.set(key, g);
+  }
+  if (groups.size === 1) {
+    for (const n of ctx.shown) blocks.push(alertSection(ctx, n, 3));
+    return blocks;
+  }
+  for (const g of groups.values()) {
+    blocks.push(heading(3, `🖥️ Device ${ctx.code(g.name)} (${plural(g.items.length, 'alert')})`));
+    for (const n of g.items) blocks.push(alertSection(ctx, n, 4));
+  }
+  return blocks;
+}
+
+/** Fields worth a column in the evidence table, in order of interest; the first three present are shown. */
+const DETAIL_FIELDS = [
+  'AccountName',
+  'FileName',
+  'FolderPath',
+  'ProcessCommandLine',
+  'InitiatingProcessFileName',
+  'InitiatingProcessCommandLine',
+  'InitiatingProcessAccountName',
+  'RemoteIP',
+  'RemoteUrl',
+  'LogonType',
+  'LoggedOnUsers',
+  'MachineGroup',
+  'PublicIP',
+  'NetworkAdapterName',
+  'MacAddress',
+  'ProcessId',
+  'InitiatingProcessId',
+] as const;
+
+function detailCell(ctx: RenderContext, e: EvidenceEvent): string {
+  const fields = e.fields ?? {};
+  const parts: string[] = [];
+  for (const name of DETAIL_FIELDS) {
+    if (parts.length === 3) break;
+    if (!Object.hasOwn(fields, name)) continue;
+    const v = fields[name];
+    if (v === null || v === undefined || v === '') continue;
+    const shown = typeof v === 'number' && Number.isFinite(v) ? escapeInline(String(v)) : ctx.cellCode(v);
+    parts.push(`${name} ${shown}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : '—';
+}
+
+function sourceCell(ctx: RenderContext, src: EvidenceEvent['source'] | undefined): string {
+  if (!src) return '—';
+  const at = Number.isSafeInteger(src.line) ? `:${src.line}` : Number.isSafeInteger(src.record) ? ` #${src.record}` : '';
+  return `${ctx.cellCode(src.source)}${at}`;
+}
+
+function keyComponents(ctx: RenderContext, alert: Alert): string[] {
+  const kc = alert.evidence?.keyComponents ?? {};
+  const lines: string[] = [];
+  for (const key of Object.keys(kc)) {
+    const v = kc[key];
+    let value: string;
+    if (Array.isArray(v)) {
+      const items = v.slice(0, 10).map((x) => ctx.code(x));
+      value = items.length === 0 ? '_(none)_' : items.join(', ') + (v.length > 10 ? ` (+${int(v.length - 10)} more)` : '');
+    } else {
+      value = ctx.code(v);
+    }
+    lines.push(`  - **${escapeMarkdownText(key, { maxLength: 80 })}:** ${value}`);
+  }
+  return lines;
+}
+
+/** One alert in the reference layout, plus device, detector, related alerts and an evidence table. */
+export function alertSection(ctx: RenderContext, { alert, number }: NumberedAlert, level: number): Block {
+  const mitre = Array.isArray(alert.mitre) && alert.mitre.length > 0 ? alert.mitre.map((m) => technique(ctx, m)).join(', ') : 'N/A';
+  const meta = [
+    `- **Severity:** ${badge(alert.severity)}`,
+    `- **Category:** ${ctx.text(alert.category)}`,
+    `- **MITRE ATT&CK:** ${mitre}`,
+    `- **Device:** ${ctx.code(alert.device?.name)}`,
+    `- **Detector:** ${ctx.code(alert.detectorId)} · **Alert ID:** ${ctx.code(alert.id)}`,
+  ];
+  const related = (alert.relatedAlerts ?? []).map((id) => ctx.numberById.get(id) ?? ctx.code(id));
+  if (related.length > 0) meta.push(`- **Related Alerts:** ${related.join(', ')}`);
+
+  const events = Array.isArray(alert.evidence?.events) ? alert.evidence.events : [];
+  const first = events[0];
+  const count = alert.evidence?.eventCount ?? events.length;
+  const evidence = [
+    `- **Timestamp:** ${rawTimestamp(ctx, first?.timestamp ?? alert.firstSeen)}`,
+    `- **Action Type:** ${first?.actionType ? ctx.code(first.actionType) : first ? `— (${ctx.text(first.table)} row)` : '—'}`,
+    `- **DeviceName:** ${ctx.code(alert.device?.name)}`,
+    `- **Events:** ${int(count)} (first seen ${when(ctx, alert.firstSeen)}, last seen ${when(ctx, alert.lastSeen)})`,
+  ];
+  const kc = keyComponents(ctx, alert);
+  if (kc.length > 0) evidence.push('- **Key Components:**', ...kc);
+
+  const parts = [
+    `${'#'.repeat(level)} ${number}: ${ctx.alertTitle(alert)}`,
+    meta.join('\n'),
+    '**Description:**',
+    ctx.alertDescription(alert),
+    '**Evidence:**',
+    evidence.join('\n'),
+  ];
+  const rows = events.slice(0, ctx.opts.maxEvidenceRows);
+  if (rows.length > 0) {
+    const t = table(
+      ['Timestamp', 'Table', 'Action Type', 'Details', 'Source'],
+      rows.map((e) => [
+        rawTimestamp(ctx, e.timestamp, true),
+        ctx.cellText(e.table),
+        e.actionType ? ctx.cellCode(e.actionType) : '—',
+        detailCell(ctx, e),
+        sourceCell(ctx, e.source),
+      ]),
+    );
+    parts.push(`${t.head}\n${(t.rows ?? []).join('\n')}`);
+    if (rows.length < count) parts.push(`_Showing ${int(rows.length)} of ${plural(count, 'evidence event')}._`);
+  }
+  parts.push('**Risk Assessment:**', ctx.alertRisk(alert));
+  return { head: parts.join('\n\n'), alerts: 1 };
+}
+
+/* ------------------------------------------------------------------ input problems */
+
+/** ⚠️ Input Problems: inputs with rejections, rejected rows (capped, with a "more" note), diagnostics. */
+export function inputProblems(ctx: RenderContext): Block[] {
+  const { result, opts } = ctx;
+  const s = result.summary;
+  const rejected = Array.isArray(result.rejected) ? result.rejected : [];
+  const diagnostics = Array.isArray(result.diagnostics) ? result.diagnostics : [];
+  const totalRejected = Math.max(s.eventsRejected, rejected.length);
+  if (totalRejected === 0 && diagnostics.length === 0) return [];
+  const blocks: Block[] = [heading(2, '⚠️ Input Problems')];
+  blocks.push(
+    p(
+      `${plural(s.eventsRead, 'row')} read: ${int(s.eventsAnalyzed)} analysed, ${int(s.eventsRejected)} rejected. ` +
+        `${plural(diagnostics.length, 'diagnostic')} reported.`,
+    ),
+  );
+  const inputs = (Array.isArray(result.inputs) ? result.inputs : []).filter((i) => i.rejected > 0);
+  if (inputs.length > 0) {
+    blocks.push(
+      table(
+        ['Input', 'Format', 'Rows Read', 'Events', 'Rejected'],
+        inputs.map((i) => [ctx.cellCode(i.source), ctx.cellCode(i.format), int(i.rowsRead), int(i.events), int(i.rejected)]),
+      ),
+    );
+  }
+  if (totalRejected > 0) {
+    const listed = rejected.slice(0, opts.maxRejectedRows);
+    blocks.push(heading(3, 'Rejected Rows'));
+    if (listed.length > 0) {
+      blocks.push(
+        table(
+          ['Source', 'Line / Record', 'Code', 'Reason'],
+          listed.map((r) => [
+            ctx.cellCode(r.source),
+            Number.isSafeInteger(r.line) ? `line ${int(r.line ?? 0)}` : Number.isSafeInteger(r.record) ? `record ${int(r.record ?? 0)}` : '—',
+            ctx.cellCode(r.code),
+            ctx.cellText(r.reason),
+          ]),
+        ),
+      );
+    }
+    const more = totalRejected - listed.length;
+    if (more > 0) blocks.push(p(`_… and ${plural(more, 'more rejected row')} not listed._`));
+  }
+  if (diagnostics.length > 0) {
+    const listed = diagnostics.slice(0, opts.maxDiagnostics);
+    blocks.push(heading(3, 'Diagnostics'));
+    blocks.push(
+      table(
+        ['Level', 'Code', 'Message', 'Where'],
+        listed.map((d) => {
+          const where = [
+            d.detectorId ? ctx.cellCode(d.detectorId) : '',
+            d.source ? sourceCell(ctx, { source: d.source, ...(d.line === undefined ? {} : { line: d.line }), ...(d.record === undefined ? {} : { record: d.record }) }) : '',
+            d.reportId ? `ReportId ${ctx.cellCode(d.reportId)}` : '',
+          ].filter(Boolean);
+          return [ctx.cellText(d.level), ctx.cellCode(d.code), ctx.cellText(d.message), where.length > 0 ? where.join(', ') : '—'];
+        }),
+      ),
+    );
+    const more = diagnostics.length - listed.length;
+    if (more > 0) blocks.push(p(`_… and ${plural(more, 'more diagnostic')} not listed._`));
+  }
+  return blocks;
+}
+
+/* ------------------------------------------------------------------ closing */
+
+/** Report End and the note on where the findings come from. */
+export function closing(ctx: RenderContext): Block[] {
+  const tool = ctx.text(`${ctx.result.tool?.name ?? 'tripline'} ${ctx.result.tool?.version ?? ''}`);
+  return [
+    p('---'),
+    p('**Report End**'),
+    p(
+      `*This report was generated by ${tool} from the Microsoft Defender for Endpoint events it analysed. ` +
+        'Its findings come from rule-based detectors and need validation: confirm them by manual investigation, ' +
+        'and consult your security team before acting on critical findings.*',
+    ),
+  ];
+}
+
+/* ------------------------------------------------------------------ compact */
+
+/** The compact (chat) form: title, one summary line, the narrative, one list item per alert, input note, closing line. */
+export function compact(ctx: RenderContext): Block[] {
+  const s = ctx.result.summary;
+  const range = timeRange(ctx);
+  const meta = [
+    range ? period(range.start, range.end) : 'no timestamped events',
+    plural(deviceCount(ctx), 'device'),
+    `generated ${when(ctx, ctx.result.generatedAt)}`,
+  ];
+  const breakdown = severityBreakdown(ctx);
+  const summary = [
+    `**${plural(alertCount(ctx), 'alert')}** from ${plural(s.eventsAnalyzed, 'event')}`,
+    `highest ${badge(s.highestSeverity)}`,
+    ...(breakdown ? [breakdown] : []),
+  ];
+  const blocks: Block[] = [
+    p(`**🛡️ ${escapeMarkdownText(ctx.opts.title, { defang: false })}**`),
+    p(meta.join(' · ')),
+    p(summary.join(' · ')),
+    p(narrative(ctx)),
+  ];
+  const single = new Set(ctx.shown.map((n) => n.alert.device?.id)).size <= 1;
+  if (ctx.shown.length > 0) {
+    blocks.push({
+      head: '',
+      rowsAreAlerts: true,
+      rows: ctx.shown.map(({ alert, number }) => {
+        const device = single ? '' : ` · ${ctx.code(alert.device?.name)}`;
+        return `- ${badge(alert.severity)} **${number}** ${ctx.alertTitle(alert)}${device} · ${plural(alert.evidence?.eventCount ?? 0, 'event')}`;
+      }),
+    });
+  }
+  const problems = [
+    s.eventsRejected > 0 ? `${plural(s.eventsRejected, 'input row')} rejected` : '',
+    ctx.result.diagnostics.length > 0 ? plural(ctx.result.diagnostics.length, 'diagnostic') : '',
+  ].filter(Boolean);
+  if (problems.length > 0) blocks.push(p(`⚠️ ${problems.join(' and ')}: see the full report.`));
+  const tool = ctx.text(`${ctx.result.tool?.name ?? 'tripline'} ${ctx.result.tool?.version ?? ''}`);
+  blocks.push(p(`*Generated by ${tool} from Defender events; rule-based findings, validate before acting.*`));
+  return blocks;
+}
