@@ -1,0 +1,160 @@
+import { StringDecoder } from 'node:string_decoder';
+import { ERROR_CODES, TriplineError } from '../errors.js';
+import { CsvReader } from './csv.js';
+import { type ConcreteFormat, detectFormat, JSON_FORMATS, layoutOf } from './detect.js';
+import { JsonDocReader } from './jsondoc.js';
+import { ndjsonReader, type TextReader } from './lines.js';
+import { Router } from './route.js';
+import { unreadable } from './sources.js';
+import { INPUT_FORMATS, type IngestOptions, type IngestSink, type IngestStats, type InputSource } from './types.js';
+
+const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+/** Text gathered before sniffing when no newline shows up earlier. */
+const SNIFF_CHARS = 64 * 1024;
+const PROGRESS_EVERY = 64 * 1024;
+
+function toBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+/** Enough to decide: a newline after the first non-blank character, or a long prefix. */
+function sniffReady(prefix: string): boolean {
+  if (prefix.length >= SNIFF_CHARS) return true;
+  let i = 0;
+  while (i < prefix.length && (prefix.charCodeAt(i) <= 0x20 || prefix.charCodeAt(i) === 0xfeff)) i++;
+  return i < prefix.length && prefix.indexOf('\n', i) !== -1;
+}
+
+/**
+ * Read one input and push what it holds to `sink`, in input order: every row becomes exactly one
+ * `sink.event` or one `sink.rejected` (`rowsRead = events + rejected`, always). The format is
+ * detected from the first bytes ({@link detectFormat}) unless `options.format` forces one. Input is
+ * streamed (one await per chunk); only a line, a CSV record or one array element is held at a time.
+ *
+ * Throws a `TriplineError`: `input-unreadable` when the source cannot be opened or read (naming it
+ * and the OS reason), `input-format-unknown` when the input is not any supported format (or not the
+ * forced one), `option-invalid` for bad options. Errors thrown by the sink propagate unchanged.
+ */
+export async function ingest(source: InputSource, sink: IngestSink, options: IngestOptions = {}): Promise<IngestStats> {
+  const forced = options.format ?? 'auto';
+  if (!(INPUT_FORMATS as readonly string[]).includes(forced)) {
+    throw new TriplineError(ERROR_CODES.OPTION_INVALID, `unknown input format ${JSON.stringify(forced)}; use one of ${INPUT_FORMATS.join(', ')}`);
+  }
+  const maxBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new TriplineError(ERROR_CODES.OPTION_INVALID, `maxLineBytes must be a positive integer, got ${String(maxBytes)}`);
+  }
+  const name = source.name;
+
+  let iterator: AsyncIterator<Uint8Array | string>;
+  try {
+    iterator = source.open()[Symbol.asyncIterator]();
+  } catch (err) {
+    throw unreadable(name, err);
+  }
+
+  const decoder = new StringDecoder('utf8');
+  let bytesRead = 0;
+  let lastProgress = 0;
+  let atStart = true;
+  let pending: string[] | undefined = [];
+  let format: ConcreteFormat = forced === 'auto' ? 'ndjson' : forced;
+  let router: Router | undefined;
+  let reader: TextReader | undefined;
+
+  const progress = (): void => {
+    sink.progress?.({
+      source: name,
+      bytesRead,
+      ...(source.size !== undefined ? { totalBytes: source.size } : {}),
+      rowsRead: router?.rowsRead ?? 0,
+    });
+  };
+
+  const start = (prefix: string, ended: boolean): TextReader => {
+    const sniffed = detectFormat(prefix);
+    if (forced === 'auto') {
+      if (sniffed === undefined) {
+        throw new TriplineError(
+          ERROR_CODES.INPUT_FORMAT_UNKNOWN,
+          `${name}: not NDJSON, an Event Hub message, an advanced hunting / Graph answer, Log Analytics rows or CSV (starts with ${JSON.stringify(prefix.trimStart().slice(0, 40))})`,
+          { details: { source: name } },
+        );
+      }
+      format = sniffed;
+    } else if (sniffed !== undefined && (forced === 'csv' ? JSON_FORMATS.has(sniffed) : sniffed === 'csv')) {
+      throw new TriplineError(ERROR_CODES.INPUT_FORMAT_UNKNOWN, `${name}: input format ${forced} was forced, but the input looks like ${sniffed}`, {
+        details: { source: name, forced, detected: sniffed },
+      });
+    }
+    const layout = layoutOf(prefix, format, forced !== 'auto', ended);
+    router = new Router(sink, name, format === 'sentinel');
+    if (layout === 'csv') return new CsvReader(router, maxBytes);
+    if (layout === 'document') return new JsonDocReader(router, maxBytes);
+    return ndjsonReader(router, maxBytes);
+  };
+
+  let finished = false;
+  try {
+    for (;;) {
+      let step: IteratorResult<Uint8Array | string>;
+      try {
+        step = await iterator.next();
+      } catch (err) {
+        throw unreadable(name, err);
+      }
+      if (step.done) break;
+      const chunk = step.value;
+      let text: string;
+      if (typeof chunk === 'string') {
+        bytesRead += Buffer.byteLength(chunk, 'utf8');
+        text = decoder.end() + chunk;
+      } else {
+        bytesRead += chunk.byteLength;
+        text = decoder.write(toBuffer(chunk));
+      }
+      if (atStart && text.length > 0) {
+        atStart = false;
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      }
+      if (reader !== undefined) reader.push(text);
+      else if (pending !== undefined) {
+        pending.push(text);
+        const prefix: string = pending.length === 1 ? text : pending.join('');
+        if (sniffReady(prefix)) {
+          pending = undefined;
+          reader = start(prefix, false);
+          reader.push(prefix);
+        } else if (pending.length > 1) pending = [prefix];
+      }
+      if (bytesRead - lastProgress >= PROGRESS_EVERY) {
+        lastProgress = bytesRead;
+        progress();
+      }
+    }
+    const tail = decoder.end();
+    if (reader === undefined) {
+      const prefix = (pending ?? []).join('') + tail;
+      pending = undefined;
+      if (prefix.trim() !== '') {
+        reader = start(prefix, true);
+        reader.push(prefix);
+      }
+    } else if (tail !== '') reader.push(tail);
+    reader?.end();
+    finished = true;
+  } finally {
+    // Leaving early (an error was thrown): stop the source so file handles are released.
+    if (!finished) void iterator.return?.()?.catch(() => undefined);
+  }
+  progress();
+  const r = router;
+  return {
+    source: name,
+    format,
+    rowsRead: r?.rowsRead ?? 0,
+    events: r?.events ?? 0,
+    rejected: r?.rejected ?? 0,
+    bytesRead,
+  };
+}
