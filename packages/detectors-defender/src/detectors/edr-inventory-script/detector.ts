@@ -1,0 +1,152 @@
+import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
+import { agentScriptRun, describeGroup, describeUser, ScriptArgs, scriptContent, showArg } from '../../internal/mdatp.js';
+import { clip, MAX_SCRIPT_SCAN, suspiciousTraits } from '../../internal/text.js';
+
+const JAR_SCRIPT = 'get_jar_data_list.py';
+const PYTHON_SCRIPT = 'find_python_package.py';
+/** Defender's software-inventory scripts (shipped under /opt/microsoft/mdatp/conf/scripts/). */
+export const INVENTORY_SCRIPTS: ReadonlySet<string> = new Set([JAR_SCRIPT, PYTHON_SCRIPT]);
+
+/** Option spellings, normalised (`--jar-paths` → `jarpaths`). */
+const JAR_PATH_FLAGS = ['jarpaths', 'jarpath', 'searchpaths', 'searchpath', 'paths', 'path', 'glob'];
+const MANIFEST_FLAGS = ['manifestkeys', 'manifestkey', 'keys', 'attributes'];
+const SEARCH_DIR_FLAGS = ['searchdirs', 'searchdirectories', 'searchdir', 'dirs', 'directories'];
+const GLOBAL_DIR_FLAGS = ['globaldirs', 'globaldirectories', 'globaldir'];
+const PACKAGE_FLAGS = ['packagenames', 'packagename', 'packages', 'package', 'names'];
+
+/** Manifest attribute names quoted in a script body (`'implementation-version'`): bounded, linear. */
+const MANIFEST_KEY_RE = /["'](?:implementation|specification|bundle)-(?:version|vendor|title|name)["']/gi;
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** Manifest keys the script body itself names, lower-cased, first-seen order. */
+export function manifestKeysInContent(content: string): string[] {
+  const s = content.length > MAX_SCRIPT_SCAN ? content.slice(0, MAX_SCRIPT_SCAN) : content;
+  const out = new Set<string>();
+  for (const m of s.matchAll(MANIFEST_KEY_RE)) out.add(m[0].slice(1, -1).toLowerCase());
+  return [...out];
+}
+
+export const detector = defineDetector({
+  meta: {
+    id: 'defender/edr-inventory-script',
+    title: 'Defender software-inventory script',
+    summary:
+      "Recognises Microsoft Defender for Endpoint running its own software-inventory scripts (`get_jar_data_list.py`, `find_python_package.py`) — script under /opt/microsoft/mdatp/, started by `wdavdaemon`, effective group `mdatp` — and reports what they searched, one alert per script.",
+    rationale:
+      "Defender's vulnerability management inventories Java archives and Python packages with these scripts; each run is a ScriptContent record that reads like reconnaissance. Naming them, with the search paths they used, lets an analyst close them quickly. Low: expected behaviour of the installed EDR. The three identity checks matter because an attacker can copy a script name: the same name run from a home directory, by another account, or by another parent is not labelled benign.",
+    severity: 'low',
+    severityNotes:
+      'Always low. Runs that fail an identity check (path outside /opt/microsoft/mdatp/, parent not wdavdaemon, effective group not mdatp) or whose body carries reverse-shell / download-and-run code get no alert here and are left to the suspicious-script detectors.',
+    category: 'System Reconnaissance / Software Inventory',
+    mitre: ['T1518'],
+    mitreNotes:
+      'T1518 Software Discovery: the scripts enumerate installed Java archives (with their manifest versions and vendors) and Python packages. The reference report mapped them to T1518.001 (Security Software Discovery), which is about finding security products — AV, EDR, firewalls — and is wrong here: these scripts look for application libraries, not for security software.',
+    references: [
+      'https://learn.microsoft.com/en-us/defender-vulnerability-management/defender-vulnerability-management',
+      'https://learn.microsoft.com/en-us/defender-endpoint/linux-whatsnew',
+      'https://attack.mitre.org/techniques/T1518/',
+      'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-deviceevents-table',
+    ],
+    falsePositives: ['None for the class: every alert is the Defender agent itself. Allowlist the detector if the inventory is not wanted.'],
+    tables: ['DeviceEvents'],
+    actionTypes: ['ScriptContent'],
+    messages: {
+      default: {
+        title: 'Defender software inventory: {scriptName}',
+        description:
+          'Microsoft Defender for Endpoint ran its inventory script {scriptName} ({path}) {count} time(s) between {firstSeen} and {lastSeen}, started by {parent} as {user} with effective group {group}.',
+        riskAssessment:
+          'Expected behaviour of the installed EDR (vulnerability-management inventory); no immediate risk. The script was attributed to Defender by its location, its parent process and its effective group — a script of the same name failing any of these is not covered by this alert.',
+      },
+      jar: {
+        title: 'Defender Java archive inventory: {scriptName}',
+        description:
+          'Microsoft Defender for Endpoint ran its inventory script {scriptName} ({path}) {count} time(s) between {firstSeen} and {lastSeen}, started by {parent} as {user} with effective group {group}. It searches for Java archives and reads their manifest attributes (versions, vendors) so that vulnerable libraries can be matched to advisories.',
+        riskAssessment:
+          'Expected behaviour of the installed EDR (vulnerability-management inventory); no immediate risk. The script was attributed to Defender by its location, its parent process and its effective group — a script of the same name failing any of these is not covered by this alert.',
+      },
+      python: {
+        title: 'Defender Python package inventory: {scriptName}',
+        description:
+          'Microsoft Defender for Endpoint ran its inventory script {scriptName} ({path}) {count} time(s) between {firstSeen} and {lastSeen}, started by {parent} as {user} with effective group {group}. It looks for Python environments and their installed packages so that vulnerable packages can be matched to advisories.',
+        riskAssessment:
+          'Expected behaviour of the installed EDR (vulnerability-management inventory); no immediate risk. The script was attributed to Defender by its location, its parent process and its effective group — a script of the same name failing any of these is not covered by this alert.',
+      },
+    },
+  },
+
+  match(event): Match | undefined {
+    const run = agentScriptRun(event, INVENTORY_SCRIPTS);
+    if (!run.ok) return undefined;
+    const content = scriptContent(event);
+    if (suspiciousTraits(content, false).length > 0) return undefined;
+    const args = new ScriptArgs(run.words, run.name, content);
+    const data: Record<string, string> = {
+      name: run.name,
+      path: run.path,
+      parent: run.parent,
+      user: describeUser(run.identity) ?? 'an unreported user',
+      group: describeGroup(run.identity.group) ?? 'not reported (no POSIX fields in the event)',
+    };
+    if (run.name === JAR_SCRIPT) {
+      data.jarPath = showArg(args.get(JAR_PATH_FLAGS));
+      const keys = args.get(MANIFEST_FLAGS);
+      if (keys !== undefined) data.manifestKeys = showArg({ ...keys, value: splitList(keys.value).join(', ') });
+      else {
+        const inBody = manifestKeysInContent(content);
+        data.manifestKeys = inBody.length ? `${inBody.join(', ')} (named in the script body)` : 'not in the event';
+      }
+    } else {
+      data.searchDirs = showArg(args.get(SEARCH_DIR_FLAGS));
+      data.globalDirs = showArg(args.get(GLOBAL_DIR_FLAGS));
+      const pkgs = args.get(PACKAGE_FLAGS);
+      if (pkgs !== undefined) data.packages = showArg(pkgs);
+    }
+    const collect: Record<string, string> = {};
+    const cmd = event.str('InitiatingProcessCommandLine');
+    if (cmd) collect.commandLine = clip(cmd);
+    const sha = event.str('SHA256');
+    if (sha) collect.sha256 = sha;
+    return { key: run.path, data, collect };
+  },
+
+  render(group: AlertGroup) {
+    const d = group.firstData;
+    const s = (k: string) => (d[k] === undefined ? undefined : String(d[k]));
+    const name = s('name') ?? group.key;
+    const keyComponents: Record<string, string | readonly string[]> = { 'Script Name': name, 'Script Path': s('path') ?? group.key };
+    if (name === JAR_SCRIPT) {
+      keyComponents['Jar Search Path'] = s('jarPath') ?? 'not in the event';
+      keyComponents['Manifest Keys Collected'] = s('manifestKeys') ?? 'not in the event';
+    } else {
+      keyComponents['Search Directories'] = s('searchDirs') ?? 'not in the event';
+      keyComponents['Global Directories'] = s('globalDirs') ?? 'not in the event';
+      if (s('packages')) keyComponents.Packages = s('packages')!;
+    }
+    keyComponents['Parent Process'] = s('parent') ?? '';
+    keyComponents['Effective User'] = s('user') ?? '';
+    keyComponents['Effective Group'] = s('group') ?? '';
+    if (group.collected.commandLine?.length) keyComponents['Command Line'] = group.collected.commandLine;
+    if (group.collected.sha256?.length) keyComponents['Script SHA256'] = group.collected.sha256;
+    return {
+      variant: name === JAR_SCRIPT ? 'jar' : name === PYTHON_SCRIPT ? 'python' : 'default',
+      values: {
+        scriptName: name,
+        path: s('path') ?? group.key,
+        count: group.count,
+        firstSeen: group.firstSeen,
+        lastSeen: group.lastSeen,
+        parent: s('parent') ?? '',
+        user: s('user') ?? '',
+        group: s('group') ?? '',
+      },
+      keyComponents,
+    };
+  },
+});
