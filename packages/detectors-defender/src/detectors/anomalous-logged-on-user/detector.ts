@@ -1,0 +1,281 @@
+import { type AlertGroup, defineDetector, type MdeEvent, type Severity } from '@tripline/core';
+import { z } from 'zod';
+
+/** The name `agetty`/`login` write into utmp for a terminal waiting at a login prompt (LOGIN_PROCESS). */
+export const UTMP_LOGIN_PLACEHOLDER = 'LOGIN';
+
+/** Generic, default or test account names (compared lower-cased): never a person, often a guessed credential. */
+const GENERIC_NAMES: ReadonlySet<string> = new Set([
+  'admin',
+  'admin1',
+  'administrator',
+  'administrador',
+  'administrateur',
+  'defaultaccount',
+  'demo',
+  'guest',
+  'login',
+  'temp',
+  'test',
+  'test1',
+  'tester',
+  'testuser',
+  'tmp',
+  'user',
+  'user1',
+  'username',
+]);
+
+/** Names longer than this are not account names (Linux: 32, Windows SAM: 20, UPN-style: 256). */
+const MAX_NAME_LENGTH = 256;
+/** Control characters (C0, DEL, C1): never in an account name, a sign of log or terminal injection. */
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+/** Characters account names are made of: letters, marks, digits and `. _ - $ @ '` and inner spaces (Windows). */
+const PLAUSIBLE_RE = /^[\p{L}\p{M}\p{N}._@$'\\-]+(?: [\p{L}\p{M}\p{N}._@$'\\-]+)*$/u;
+
+/** Why a logged-on name is not a plausible account, or undefined when it is one. */
+export type NameProblem = 'utmp-login' | 'generic' | 'empty' | 'control-characters' | 'odd-characters' | 'too-long';
+
+/** Classify one `LoggedOnUsers` name (`linux`: the device runs Linux, where `LOGIN` is a utmp placeholder). */
+export function nameProblem(
+  name: string,
+  linux: boolean,
+  extraGeneric: ReadonlySet<string> = EMPTY_SET,
+): NameProblem | undefined {
+  if (name === UTMP_LOGIN_PLACEHOLDER && linux) return 'utmp-login';
+  if (name.trim() === '') return 'empty';
+  if (name.length > MAX_NAME_LENGTH) return 'too-long';
+  if (CONTROL_RE.test(name)) return 'control-characters';
+  const lower = name.toLowerCase();
+  if (GENERIC_NAMES.has(lower) || extraGeneric.has(lower)) return 'generic';
+  if (!PLAUSIBLE_RE.test(name)) return 'odd-characters';
+  return undefined;
+}
+
+const EMPTY_SET: ReadonlySet<string> = new Set();
+
+const REASONS: Readonly<Record<NameProblem, string>> = {
+  'utmp-login': 'utmp LOGIN_PROCESS placeholder (a getty waiting at a login prompt)',
+  generic: 'generic or default account name',
+  empty: 'empty user name',
+  'control-characters': 'user name contains control characters',
+  'odd-characters': 'user name contains characters account names do not use',
+  'too-long': 'user name is longer than any account name',
+};
+
+/** Shown in place of names that cannot be printed as they are. */
+function displayName(name: string): string {
+  if (name === '') return '(empty)';
+  const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+  // Control characters are made visible (\u001b) rather than passed to a terminal or a report.
+  return shown.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function isLinux(event: MdeEvent | undefined): boolean {
+  return event?.str('OSPlatform')?.toLowerCase() === 'linux';
+}
+
+/** `UserName` of each `LoggedOnUsers` entry (JSON text; parsed by the event model). */
+export function loggedOnUserNames(event: MdeEvent): string[] {
+  const users = event.json('LoggedOnUsers');
+  if (!Array.isArray(users)) return [];
+  const names: string[] = [];
+  for (const entry of users) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) continue;
+    const name = entry.UserName;
+    if (typeof name === 'string') names.push(name);
+    else if (name === null || name === undefined) names.push('');
+  }
+  return names;
+}
+
+/** Cloud platforms of a DeviceInfo row (`["Azure"]`), or the provider implied by a cloud resource id. */
+export function cloudPlatforms(info: MdeEvent | undefined): string[] {
+  if (!info) return [];
+  const value = info.json('CloudPlatforms');
+  const out = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : [];
+  if (typeof value === 'string' && value !== '') out.push(value);
+  if (out.length === 0) {
+    if (info.str('AzureResourceId') || info.str('AzureVmId')) out.push('Azure');
+    if (info.str('AwsResourceName')) out.push('AWS');
+    if (info.str('GcpFullResourceName')) out.push('GCP');
+  }
+  return out;
+}
+
+const options = z
+  .object({
+    /** More names to treat as generic accounts (compared case-insensitively). */
+    extraGenericNames: z.array(z.string().min(1)).default([]),
+  })
+  .default({ extraGenericNames: [] });
+
+type Options = z.infer<typeof options>;
+
+const extraSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+function extraGeneric(opts: Options): ReadonlySet<string> {
+  let set = extraSets.get(opts.extraGenericNames);
+  if (!set) {
+    set = new Set(opts.extraGenericNames.map((n) => n.toLowerCase()));
+    extraSets.set(opts.extraGenericNames, set);
+  }
+  return set;
+}
+
+function first(group: AlertGroup, name: string): string | undefined {
+  return group.collected[name]?.[0];
+}
+
+/** LoggedOnUsers entries that are not plausible accounts, with the utmp `LOGIN` placeholder told apart. */
+export const detector = defineDetector<Options>({
+  meta: {
+    id: 'defender/anomalous-logged-on-user',
+    title: 'Implausible logged-on user name',
+    summary:
+      'A DeviceInfo LoggedOnUsers entry that is not a plausible account: a generic or default name (admin, test, guest, user…), an empty name, or a name with control or unusual characters. On Linux the name LOGIN is recognised as the utmp placeholder of a terminal waiting at a login prompt, and a successful logon by the same name (DeviceLogonEvents) is correlated.',
+    rationale:
+      'Generic names such as admin or test are the first credentials attackers guess, and an account by such a name being in use means either a weak default account or a compromise. Names with control characters point to log or terminal injection. On Linux, however, Defender reads LoggedOnUsers from utmp, and agetty writes a LOGIN_PROCESS record with the user name LOGIN for every terminal showing a login prompt — on Azure VMs typically the serial console ttyS0. That record is no logon at all, so it is reported at medium with the way to confirm it, and raised to high only when a real logon by that name is seen.',
+    severity: 'high',
+    severityNotes:
+      'High for generic or admin-like names (admin, administrator, test, guest, user…), empty names and names with control or odd characters, and whenever a LogonSuccess by the same AccountName is seen on the device. Medium for the utmp LOGIN placeholder on a Linux device with no logon by that name.',
+    category: 'Identity and Access Management',
+    mitre: ['T1078'],
+    mitreNotes:
+      'T1078 Valid Accounts is attached to an alert only when a successful logon by the implausible name is seen (DeviceLogonEvents LogonSuccess): that is an account being used. A name in LoggedOnUsers alone is not evidence of a logon — for LOGIN on Linux it is the getty placeholder — so those alerts carry no technique. The reference report mapped T1078 to the LOGIN placeholder itself; that was wrong for the reason above.',
+    references: [
+      'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-deviceinfo-table',
+      'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-devicelogonevents-table',
+      'https://man7.org/linux/man-pages/man5/utmp.5.html',
+      'https://man7.org/linux/man-pages/man8/agetty.8.html',
+      'https://learn.microsoft.com/en-us/troubleshoot/azure/virtual-machines/linux/serial-console-linux',
+      'https://attack.mitre.org/techniques/T1078/',
+    ],
+    falsePositives: [
+      'LOGIN on Linux: the utmp record of a getty waiting at a login prompt (serial console ttyS0 on Azure, or a virtual console). Confirm: `getent passwd LOGIN` returns nothing, `who -a` or `utmpdump /var/run/utmp` shows a LOGIN_PROCESS entry on that terminal, and `systemctl status serial-getty@ttyS0` shows the getty.',
+      'Lab and test machines where accounts named test or user are deliberate; add them to an allowlist for those devices.',
+      'Kiosk or shared devices with a generic account by design.',
+    ],
+    tables: ['DeviceInfo', 'DeviceLogonEvents'],
+    options,
+    messages: {
+      default: {
+        title: 'Implausible logged-on user "{userName}" on {deviceName}',
+        description:
+          'Device {deviceName} ({osPlatform}) reported a logged-on user named {userName}: {reason}. It was seen in {snapshots} DeviceInfo snapshot(s) between {firstSeen} and {lastSeen}; no successful logon by that name was recorded in the data analysed.',
+        riskAssessment:
+          'A generic, empty or malformed account name in use is a weak default account, a shared credential or a sign of tampering. Identify the account (owner, creation date, last password change), check how it logged on, and disable it if it has no owner.',
+      },
+      withLogon: {
+        title: 'Logon by implausible account "{userName}" on {deviceName}',
+        description:
+          'Device {deviceName} ({osPlatform}) reported a logged-on user named {userName} ({reason}), and {logons} successful logon(s) by an account of that exact name were recorded ({logonSources}). An account with a generic or malformed name is in use.',
+        riskAssessment:
+          'High: generic names are the first credentials attackers guess, and a successful logon by one is consistent with Valid Accounts abuse. Review the logon sources, the account and its recent activity, reset or disable it, and look for brute-force attempts before the first success.',
+      },
+      utmpLogin: {
+        title: 'LOGIN placeholder in logged-on users of {deviceName}',
+        description:
+          'Linux device {deviceName} reported a logged-on user named {userName} in {snapshots} DeviceInfo snapshot(s) between {firstSeen} and {lastSeen}. On Linux this is most likely not an account: agetty writes a utmp LOGIN_PROCESS record with the user name LOGIN for a terminal waiting at a login prompt — on Azure VMs typically the serial console (ttyS0) — and Defender reads logged-on users from utmp. No successful logon by that name was recorded. Confirm on the host: `getent passwd LOGIN` returns nothing, `who -a` or `utmpdump /var/run/utmp` shows LOGIN_PROCESS on ttyS0, and a getty runs on it (`systemctl status serial-getty@ttyS0`).',
+        riskAssessment:
+          'Medium until confirmed: the benign explanation is very likely, but an account actually named LOGIN would be a deliberately inconspicuous one. If /etc/passwd has no LOGIN account and utmp shows LOGIN_PROCESS, close as benign; if an account exists, treat it as a finding.',
+      },
+      utmpLoginWithLogon: {
+        title: 'Logon by an account named LOGIN on {deviceName}',
+        description:
+          'Linux device {deviceName} reported a logged-on user named {userName}, and {logons} successful logon(s) by an account of that exact name were recorded ({logonSources}). The usual explanation of LOGIN in utmp — the placeholder record agetty writes for a terminal at a login prompt — does not account for a real logon: an account named LOGIN exists and was used.',
+        riskAssessment:
+          'High: an account named like the getty placeholder blends into utmp output and is a classic way to hide a backdoor account. Check /etc/passwd and /etc/shadow for LOGIN, its shell and authorized_keys, the logon sources, and what it ran.',
+      },
+    },
+  },
+
+  match(event, ctx) {
+    const extra = extraGeneric(ctx.options);
+    if (event.table === 'DeviceInfo') {
+      const names = loggedOnUserNames(event);
+      if (names.length === 0) return undefined;
+      const linux = isLinux(event);
+      const matches = [];
+      for (const name of new Set(names)) {
+        const problem = nameProblem(name, linux, extra);
+        if (!problem) continue;
+        const collect: Record<string, string> = { problem };
+        const os = event.str('OSPlatform');
+        if (os) collect.osPlatform = os;
+        matches.push({ key: name, tag: 'snapshot', collect });
+      }
+      return matches;
+    }
+    if (event.table === 'DeviceLogonEvents' && event.actionType === 'LogonSuccess') {
+      const name = event.str('AccountName');
+      // Only names that could be implausible are tracked; the alert needs a LoggedOnUsers entry too.
+      if (name === undefined || !nameProblem(name, true, extra)) return undefined;
+      const collect: Record<string, string> = {};
+      const ip = event.str('RemoteIP');
+      const logonType = event.str('LogonType');
+      const initiator = event.str('InitiatingProcessFileName');
+      collect.logonSource =
+        [logonType, ip ? `from ${ip}` : undefined, initiator ? `via ${initiator}` : undefined]
+          .filter(Boolean)
+          .join(' ') || 'logon';
+      return { key: name, tag: 'logon', collect };
+    }
+    return undefined;
+  },
+
+  render(group, ctx) {
+    const snapshots = group.timeline.filter((p) => p.tag === 'snapshot').length;
+    // The class is a LoggedOnUsers entry: logons by a generic name without one belong to logon detectors.
+    if (snapshots === 0) return undefined;
+    const logons = group.timeline.filter((p) => p.tag === 'logon').length;
+    const info = group.device.info;
+    const osPlatform = info?.str('OSPlatform') ?? first(group, 'osPlatform') ?? 'unknown OS';
+    const linux = osPlatform.toLowerCase() === 'linux';
+    const problem = (nameProblem(group.key, linux, extraGeneric(ctx.options)) ??
+      first(group, 'problem') ??
+      'generic') as NameProblem;
+    const utmp = problem === 'utmp-login';
+    const severity: Severity = utmp && logons === 0 ? 'medium' : 'high';
+    const variant = utmp ? (logons ? 'utmpLoginWithLogon' : 'utmpLogin') : logons ? 'withLogon' : 'default';
+    const userName = displayName(group.key);
+    const logonSources = group.collected.logonSource ?? [];
+    const keyComponents: Record<string, string | readonly string[]> = {
+      LoggedOnUser: userName,
+      Reason: REASONS[problem],
+      DeviceId: group.device.id,
+      OSPlatform: osPlatform,
+    };
+    const clouds = cloudPlatforms(info);
+    if (clouds.length) keyComponents['Cloud Platform'] = clouds;
+    keyComponents['DeviceInfo Snapshots'] = String(snapshots);
+    if (logons) {
+      keyComponents['Successful Logons'] = String(logons);
+      keyComponents['Logon Sources'] = logonSources;
+    }
+    if (utmp && !logons) {
+      keyComponents['Likely Explanation'] = 'utmp LOGIN_PROCESS record of a getty (serial console ttyS0 on Azure VMs)';
+      keyComponents['How To Confirm'] = [
+        'getent passwd LOGIN (no such account)',
+        'who -a / utmpdump /var/run/utmp (LOGIN_PROCESS on ttyS0)',
+        'systemctl status serial-getty@ttyS0',
+      ];
+    }
+    return {
+      variant,
+      severity,
+      mitre: logons ? ['T1078'] : [],
+      values: {
+        userName,
+        reason: REASONS[problem],
+        deviceName: group.device.name,
+        osPlatform,
+        snapshots,
+        logons,
+        logonSources: logonSources.join('; '),
+        firstSeen: group.firstSeen,
+        lastSeen: group.lastSeen,
+      },
+      keyComponents,
+    };
+  },
+});

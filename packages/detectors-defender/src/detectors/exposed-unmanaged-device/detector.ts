@@ -1,0 +1,184 @@
+import {
+  type AlertSummary,
+  type CorrelationMatch,
+  type DeviceState,
+  defineDetector,
+  type MdeEvent,
+  severityRank,
+} from '@tripline/core';
+import { cloudPlatforms, loggedOnUserNames } from '../anomalous-logged-on-user/detector.js';
+import { isUnassignedGroup } from '../unassigned-machine-group/detector.js';
+
+const SELF_ID = 'defender/exposed-unmanaged-device';
+const IDENTITY_ID = 'defender/anomalous-logged-on-user';
+const UNASSIGNED_ID = 'defender/unassigned-machine-group';
+
+const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/**
+ * True when `ip` is a globally routable address: not RFC 1918, loopback, link-local, CGNAT
+ * (100.64/10), unspecified, multicast, ULA (fc00::/7) or IPv6 link-local.
+ */
+export function isPublicAddress(ip: string): boolean {
+  const text = ip.trim();
+  const v4 = IPV4_RE.exec(text);
+  if (v4) {
+    const [a, b] = [Number(v4[1]), Number(v4[2])];
+    if ([a, b, Number(v4[3]), Number(v4[4])].some((n) => n > 255)) return false;
+    if (a === 10 || a === 127 || a === 0 || a >= 224) return false;
+    if (a === 172 && b >= 16 && b <= 31) return false;
+    if (a === 192 && b === 168) return false;
+    if (a === 169 && b === 254) return false;
+    if (a === 100 && b >= 64 && b <= 127) return false;
+    return true;
+  }
+  if (text.includes(':')) {
+    const lower = text.toLowerCase();
+    if (lower === '::1' || lower === '::') return false;
+    if (/^f[cd]/.test(lower) || /^fe[89ab]/.test(lower) || lower.startsWith('ff')) return false;
+    return true;
+  }
+  return false;
+}
+
+/** Public address or internet-facing flag of the device's latest DeviceInfo snapshot. */
+function exposure(info: MdeEvent | undefined): { publicIp?: string; internetFacing: boolean } | undefined {
+  if (!info) return undefined;
+  const ip = info.str('PublicIP');
+  const internetFacing = info.get('IsInternetFacing') === true;
+  const publicIp = ip !== undefined && isPublicAddress(ip) ? ip : undefined;
+  if (!publicIp && !internetFacing) return undefined;
+  return { ...(publicIp ? { publicIp } : {}), internetFacing };
+}
+
+function inUnassignedGroup(device: DeviceState, alerts: readonly AlertSummary[]): boolean {
+  if (alerts.some((a) => a.detectorId === UNASSIGNED_ID)) return true;
+  if (isUnassignedGroup(device.info?.str('MachineGroup'))) return true;
+  return device.adapters.some((a) => isUnassignedGroup(a.str('MachineGroup')));
+}
+
+/** How a related alert is named in the key components: detector, severity, alert id. */
+function describe(alert: AlertSummary): string {
+  return `${alert.detectorId} (${alert.severity}) ${alert.id}`;
+}
+
+/**
+ * Correlation: an internet-exposed device in the unassigned group that also has an identity anomaly
+ * or any alert of medium or above.
+ */
+export const detector = defineDetector({
+  meta: {
+    id: SELF_ID,
+    title: 'Internet-exposed device outside device-group management with other findings',
+    summary:
+      'Correlates three facts about one device: it is reachable from or present on the internet (DeviceInfo PublicIP is a public address, or IsInternetFacing), it sits in the unassigned device group, and it has another finding — an implausible logged-on user (defender/anomalous-logged-on-user) or any other alert of medium or above.',
+    rationale:
+      'Each fact alone is routine; together they describe the device attackers find first and defenders look at last: exposed, with default remediation and no owning team in Defender, and already showing something odd. High, so that it is triaged before the individual findings it builds on.',
+    severity: 'high',
+    severityNotes:
+      'Always high. It does not fire without a public address or the internet-facing flag, without the unassigned group, or when the only other finding is the unassigned-group alert itself. Note that an implausible-user alert qualifies at any severity, including the medium LOGIN placeholder — confirm or close that one first.',
+    category: 'Network Exposure / Compromise',
+    mitre: ['T1133'],
+    mitreNotes:
+      'T1133 External Remote Services describes the exposure this correlation is about: remote services of an internet-facing host are how adversaries get initial access. It marks the risk of the exposed, unmanaged host; it is not an observation that the technique was used — the related alerts say what was observed.',
+    references: [
+      'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-deviceinfo-table',
+      'https://learn.microsoft.com/en-us/defender-endpoint/internet-facing-devices',
+      'https://learn.microsoft.com/en-us/defender-endpoint/machine-groups',
+      'https://attack.mitre.org/techniques/T1133/',
+    ],
+    falsePositives: [
+      'PublicIP is the address Defender saw the device connect from; behind NAT or a firewall this is an egress address and the device may accept no inbound connection. Check the VM’s network security group or firewall before treating it as reachable.',
+      'Related findings that are themselves benign (the LOGIN placeholder of a serial-console getty): close those, and this alert with them.',
+    ],
+    tables: [],
+    messages: {
+      default: {
+        title: 'Exposed device {deviceName} in the unassigned group with {relatedCount} other finding(s)',
+        description:
+          'Device {deviceName} ({cloud}) is {exposure}, is in MachineGroup {machineGroup}, and has {relatedCount} other finding(s): {related}. Logged-on users reported: {loggedOnUsers}.',
+        riskAssessment:
+          'An internet-exposed host outside device-group management, with findings of its own, is a likely first target and may be watched by no one. Confirm what is reachable from the internet (NSG / firewall rules, listening services), resolve the related findings, and place the device in a managed group.',
+      },
+    },
+  },
+
+  correlate({ alerts, devices }) {
+    const byDevice = new Map<string, AlertSummary[]>();
+    for (const alert of alerts) {
+      if (alert.detectorId === SELF_ID) continue;
+      const list = byDevice.get(alert.deviceId) ?? [];
+      list.push(alert);
+      byDevice.set(alert.deviceId, list);
+    }
+    const matches: CorrelationMatch[] = [];
+    for (const [deviceId, deviceAlerts] of [...byDevice].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const device = devices.get(deviceId);
+      if (!device) continue;
+      const exposed = exposure(device.info);
+      if (!exposed || !inUnassignedGroup(device, deviceAlerts)) continue;
+      const qualifying = deviceAlerts.filter(
+        (a) =>
+          a.detectorId === IDENTITY_ID ||
+          (a.detectorId !== UNASSIGNED_ID && severityRank(a.severity) >= severityRank('medium')),
+      );
+      if (qualifying.length === 0) continue;
+      const unassigned = deviceAlerts.filter((a) => a.detectorId === UNASSIGNED_ID);
+      const related = [...unassigned, ...qualifying];
+      const events: MdeEvent[] = [device.info!];
+      for (const a of qualifying) for (const e of a.events) if (!events.includes(e)) events.push(e);
+      const collect: Record<string, string[]> = {
+        related: qualifying.map(describe),
+        relatedDetectors: qualifying.map((a) => a.detectorId),
+      };
+      matches.push({
+        deviceId,
+        events,
+        relatedAlerts: related.map((a) => a.id),
+        collect,
+        data: { internetFacing: exposed.internetFacing, ...(exposed.publicIp ? { publicIp: exposed.publicIp } : {}) },
+      });
+    }
+    return matches;
+  },
+
+  render(group) {
+    const info = group.device.info;
+    const publicIp = group.lastData.publicIp;
+    const internetFacing = group.lastData.internetFacing === true;
+    const machineGroup =
+      info?.str('MachineGroup') ??
+      group.device.adapters.find((a) => a.str('MachineGroup'))?.str('MachineGroup') ??
+      'UnassignedGroup';
+    const users = info ? loggedOnUserNames(info).map((n) => (n === '' ? '(empty)' : n)) : [];
+    const clouds = cloudPlatforms(info);
+    const related = group.collected.related ?? [];
+    const keyComponents: Record<string, string | readonly string[]> = {};
+    if (typeof publicIp === 'string') keyComponents.PublicIP = publicIp;
+    if (internetFacing) keyComponents.IsInternetFacing = 'true';
+    keyComponents.MachineGroup = machineGroup;
+    keyComponents.LoggedOnUsers = users.length ? users : ['none reported'];
+    if (clouds.length) keyComponents['Cloud Platform'] = clouds;
+    keyComponents['Related Alerts'] = related;
+    const exposureText = [
+      typeof publicIp === 'string' ? `seen at public address ${publicIp}` : undefined,
+      internetFacing ? 'flagged internet-facing by Defender' : undefined,
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    return {
+      values: {
+        deviceName: group.device.name,
+        cloud: clouds.length
+          ? `${clouds.join(', ')} ${info?.str('OSPlatform') ?? ''}`.trim()
+          : (info?.str('OSPlatform') ?? 'OS not reported'),
+        exposure: exposureText,
+        machineGroup,
+        relatedCount: related.length,
+        related: (group.collected.relatedDetectors ?? []).join(', '),
+        loggedOnUsers: users.length ? users.join(', ') : 'none',
+      },
+      keyComponents,
+    };
+  },
+});

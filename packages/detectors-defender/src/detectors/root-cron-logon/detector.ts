@@ -1,0 +1,178 @@
+import { type AlertGroup, defineDetector, type MdeEvent, type TimelinePoint } from '@tripline/core';
+
+/** Image names of the cron daemon: `cron` (Debian, Ubuntu: cron/cronie) and `crond` (RHEL, SUSE: cronie). */
+const CRON_IMAGES: ReadonlySet<string> = new Set(['cron', 'crond']);
+
+/** Logons initiated by these are interactive or remote logons, never this class. */
+const INTERACTIVE_IMAGES: ReadonlySet<string> = new Set([
+  'sshd',
+  'login',
+  'su',
+  'sudo',
+  'gdm-session-worker',
+  'lightdm',
+]);
+
+/** cron starts every job due in a minute within the same second: points this close are one run. */
+const SAME_RUN_MS = 5_000;
+
+/** Basename of a path or a bare image name, lower-cased (`/usr/sbin/cron` → `cron`). */
+function imageName(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const slash = value.lastIndexOf('/');
+  return (slash >= 0 ? value.slice(slash + 1) : value).toLowerCase();
+}
+
+function isRemote(event: MdeEvent): boolean {
+  const ip = event.str('RemoteIP')?.trim();
+  return ip !== undefined && ip !== '' && ip !== '-';
+}
+
+function isRoot(event: MdeEvent): boolean {
+  const uid = event.posix.logon.uid;
+  if (uid !== undefined) return uid === 0;
+  return event.str('AccountName') === 'root';
+}
+
+/**
+ * Median gap between cron runs, in milliseconds. Logons within {@link SAME_RUN_MS} of the previous
+ * one belong to the same run (several jobs due in the same minute); undefined with fewer than two runs.
+ */
+export function medianRunGapMs(timeline: readonly TimelinePoint[]): number | undefined {
+  const runs: number[] = [];
+  for (const point of timeline) {
+    const last = runs[runs.length - 1];
+    if (last === undefined || point.time - last > SAME_RUN_MS) runs.push(point.time);
+  }
+  if (runs.length < 2) return undefined;
+  const gaps = runs.slice(1).map((t, i) => t - runs[i]!);
+  gaps.sort((a, b) => a - b);
+  const mid = gaps.length >> 1;
+  return gaps.length % 2 === 1 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
+}
+
+/** "about every 5 minutes" / "about every 30 seconds" / "about every 2 hours"; undefined for one run. */
+export function describeInterval(ms: number | undefined): string {
+  if (ms === undefined) return 'a single run seen';
+  const unit = (n: number, word: string) => `about every ${n === 1 ? '' : `${n} `}${word}${n === 1 ? '' : 's'}`;
+  if (ms < 60_000) return unit(Math.max(1, Math.round(ms / 1000)), 'second');
+  if (ms < 3_600_000) return unit(Math.round(ms / 60_000), 'minute');
+  if (ms < 86_400_000) return unit(Math.round(ms / 3_600_000), 'hour');
+  return unit(Math.round(ms / 86_400_000), 'day');
+}
+
+function list(group: AlertGroup, name: string): readonly string[] {
+  return group.collected[name] ?? [];
+}
+
+/** Root logons opened by the cron daemon for scheduled jobs, grouped per device. */
+export const detector = defineDetector({
+  meta: {
+    id: 'defender/root-cron-logon',
+    title: 'Root logons opened by the cron daemon',
+    summary:
+      'Successful local logons of root (PosixUserId 0) whose initiating process is the cron daemon: the PAM session cron opens to run a scheduled job. All such logons of a device become one alert with their count, time span and interval.',
+    rationale:
+      'cron opens a PAM session for every job it runs, and Defender records each as a LogonSuccess. On a server with root jobs every few minutes this is hundreds of logons a day: knowing that they are cron, how often they recur and which cron process opened them lets an analyst set them aside — and notice when the interval, the command line or the parent changes. Low: the event is expected; what matters is the root cron jobs themselves (crontab, /etc/cron.d), which other detectors inspect.',
+    severity: 'low',
+    severityNotes:
+      'Always low. A root logon initiated by sshd, login or any process with a RemoteIP is a different class (remote or interactive logon) and is never grouped here.',
+    category: 'System Activity / User Activity Monitoring',
+    mitre: [],
+    mitreNotes:
+      'No technique: a cron job logging on is how cron works, not adversary behaviour. Persistence through cron (T1053.003) is a change to crontab or /etc/cron.d, which this event does not show; the reference report also maps none.',
+    references: [
+      'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-devicelogonevents-table',
+      'https://man7.org/linux/man-pages/man8/cron.8.html',
+      'https://man7.org/linux/man-pages/man8/pam_unix.8.html',
+    ],
+    falsePositives: [
+      'This class is the benign case by definition: system cron jobs (sysstat, logrotate, debian-sa1, certbot renewals) run as root.',
+      'An unexpected new interval or command line is the thing to look at: compare with /etc/crontab, /etc/cron.d/ and `crontab -l -u root`.',
+    ],
+    tables: ['DeviceLogonEvents'],
+    actionTypes: ['LogonSuccess'],
+    messages: {
+      default: {
+        title: 'Root logons by the cron daemon ({count}, {interval})',
+        description:
+          'The cron daemon opened {count} local root sessions on {deviceName} between {firstSeen} and {lastSeen}, {interval}. Each is the PAM session cron opens to run a scheduled job as root (PosixUserId {uid}); the initiating process was {commandLine}, a child of cron PID {parentPid}.',
+        riskAssessment:
+          'Expected behaviour of cron: low risk. Review the root jobs that produce these logons (/etc/crontab, /etc/cron.d/, crontab -l -u root); a change of interval, command line or parent process is worth a look.',
+      },
+      single: {
+        title: 'Root logon by the cron daemon',
+        description:
+          'The cron daemon opened a local root session on {deviceName} at {firstSeen} (PosixUserId {uid}): the PAM session cron opens to run a scheduled job as root. The initiating process was {commandLine}, a child of cron PID {parentPid}.',
+        riskAssessment:
+          'Expected behaviour of cron: low risk. Review the root jobs that produce these logons (/etc/crontab, /etc/cron.d/, crontab -l -u root).',
+      },
+    },
+  },
+
+  match(event) {
+    if (event.table !== 'DeviceLogonEvents' || event.actionType !== 'LogonSuccess') return undefined;
+    const image = imageName(event.str('InitiatingProcessFileName') ?? event.str('InitiatingProcessFolderPath'));
+    if (image === undefined || !CRON_IMAGES.has(image) || INTERACTIVE_IMAGES.has(image)) return undefined;
+    if (isRemote(event) || !isRoot(event)) return undefined;
+    const collect: Record<string, string> = {};
+    const commandLine = event.str('InitiatingProcessCommandLine');
+    const parent = event.str('InitiatingProcessParentFileName');
+    const parentPid = event.str('InitiatingProcessParentId');
+    const logonType = event.str('LogonType');
+    const terminal = event.posix.logon.terminal;
+    collect.image = image;
+    if (commandLine !== undefined) collect.commandLine = commandLine;
+    if (parentPid !== undefined) collect.parentPid = parentPid;
+    if (parent !== undefined) collect.parent = imageName(parent) ?? parent;
+    if (logonType !== undefined) collect.logonType = logonType;
+    if (terminal !== undefined) collect.terminal = terminal;
+    collect.uid = String(event.posix.logon.uid ?? 0);
+    collect.account = event.str('AccountName') ?? 'root';
+    return { collect };
+  },
+
+  render(group) {
+    const interval = describeInterval(medianRunGapMs(group.timeline));
+    const commandLines = list(group, 'commandLine');
+    const parentPids = list(group, 'parentPid');
+    const parents = list(group, 'parent');
+    const uid = list(group, 'uid')[0] ?? '0';
+    const keyComponents: Record<string, string | readonly string[]> = {
+      'Account Name': list(group, 'account'),
+      PosixUserId: uid,
+      'Initiating Process': list(group, 'image'),
+      'Initiating Process Command Line': commandLines,
+      'Parent Process':
+        parents.length === 1 && parentPids.length
+          ? parentPids.map((pid) => `${parents[0]} (PID ${pid})`)
+          : parents.length
+            ? parents
+            : parentPids.map((pid) => `PID ${pid}`),
+      'Parent PID': parentPids,
+      'Logon Count': String(group.count),
+      'First Seen': group.firstSeen,
+      'Last Seen': group.lastSeen,
+      Interval: interval,
+    };
+    const logonTypes = list(group, 'logonType');
+    if (logonTypes.length) keyComponents['Logon Type'] = logonTypes;
+    const terminals = list(group, 'terminal');
+    if (terminals.length) keyComponents.Terminal = terminals;
+    for (const [label, value] of Object.entries(keyComponents)) if (value.length === 0) delete keyComponents[label];
+    return {
+      variant: group.count === 1 ? 'single' : 'default',
+      values: {
+        count: group.count,
+        interval,
+        deviceName: group.device.name,
+        firstSeen: group.firstSeen,
+        lastSeen: group.lastSeen,
+        uid,
+        commandLine: commandLines.join(', ') || 'not recorded',
+        parentPid: parentPids.join(', ') || 'not recorded',
+      },
+      keyComponents,
+    };
+  },
+});

@@ -1,0 +1,84 @@
+import { defineDetector } from '@tripline/core';
+import { cloudPlatforms } from '../anomalous-logged-on-user/detector.js';
+
+/** The device group Defender puts devices in that match no device-group rule. */
+export const UNASSIGNED_GROUP = 'UnassignedGroup';
+
+/** True when a row's `MachineGroup` (streaming records carry it on every row) is the unassigned group. */
+export function isUnassignedGroup(value: string | undefined): boolean {
+  return value !== undefined && value.trim().toLowerCase() === 'unassignedgroup';
+}
+
+/** Devices in Defender's catch-all UnassignedGroup: one alert per device, DeviceInfo and DeviceNetworkInfo as evidence. */
+export const detector = defineDetector({
+  meta: {
+    id: 'defender/unassigned-machine-group',
+    title: 'Device in the unassigned device group',
+    summary:
+      'DeviceInfo or DeviceNetworkInfo rows whose MachineGroup is UnassignedGroup: the device matched no device-group rule in Microsoft Defender. One alert per device, whichever tables showed it.',
+    rationale:
+      'Device groups carry the automation level of automated investigation and remediation, RBAC scoping (which analysts see the device) and the web-content-filtering and indicator policies scoped to groups. A device in UnassignedGroup gets only the tenant defaults and may be seen by nobody who is responsible for it. Medium: a gap in how the device is protected and watched, not an attack.',
+    severity: 'medium',
+    severityNotes:
+      'Always medium. The reference report listed the same condition twice (from DeviceInfo and from DeviceNetworkInfo, once medium and once low); here it is one alert per device at medium.',
+    category: 'Asset Management / Configuration Management',
+    mitre: [],
+    mitreNotes: 'No technique: this is a management-configuration finding, not adversary behaviour.',
+    references: [
+      'https://learn.microsoft.com/en-us/defender-endpoint/machine-groups',
+      'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-deviceinfo-table',
+      'https://learn.microsoft.com/en-us/defender-endpoint/api/raw-data-export',
+    ],
+    falsePositives: [
+      'Tenants that use no device groups at all: every device is in UnassignedGroup. Allowlist the detector or create groups.',
+      'Newly onboarded devices before their tags or names match a group rule (group membership is re-evaluated periodically).',
+    ],
+    tables: ['DeviceInfo', 'DeviceNetworkInfo'],
+    messages: {
+      default: {
+        title: 'Device {deviceName} is in the unassigned device group',
+        description:
+          'Device {deviceName} ({osPlatform}) is reported in MachineGroup {machineGroup} by {sources}: it matched no device-group rule in Microsoft Defender, so it runs with the tenant defaults for automated remediation, RBAC scoping and group-scoped policies.',
+        riskAssessment:
+          'A device nobody owns in Defender is patched, investigated and remediated with defaults, and its alerts may reach no team. Add a device-group rule (by tag, name, domain or OS) that places it with its peers and check the group’s remediation level.',
+      },
+    },
+  },
+
+  match(event) {
+    if (event.table !== 'DeviceInfo' && event.table !== 'DeviceNetworkInfo') return undefined;
+    const group = event.str('MachineGroup');
+    if (!isUnassignedGroup(group)) return undefined;
+    const collect: Record<string, string> = { source: event.table, machineGroup: group! };
+    const adapter = event.str('NetworkAdapterName');
+    if (adapter) collect.adapter = adapter;
+    return { collect };
+  },
+
+  render(group) {
+    const info = group.device.info;
+    const sources = group.collected.source ?? [];
+    const sortedSources = [...sources].sort();
+    const osPlatform = info?.str('OSPlatform');
+    const keyComponents: Record<string, string | readonly string[]> = {
+      MachineGroup: group.collected.machineGroup?.[0] ?? 'UnassignedGroup',
+      'Sources Seen': sortedSources,
+    };
+    if (osPlatform) keyComponents.OSPlatform = osPlatform;
+    const clouds = cloudPlatforms(info);
+    if (clouds.length) keyComponents['Cloud Platform'] = clouds;
+    const azure = info?.str('AzureResourceId');
+    if (azure) keyComponents.AzureResourceId = azure;
+    const adapters = group.collected.adapter ?? [];
+    if (adapters.length) keyComponents['Network Adapters'] = adapters;
+    return {
+      values: {
+        deviceName: group.device.name,
+        osPlatform: osPlatform ?? 'OS not reported',
+        machineGroup: keyComponents.MachineGroup as string,
+        sources: sortedSources.join(' and '),
+      },
+      keyComponents,
+    };
+  },
+});
