@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { type AlertGroup, defineDetector, type MdeEvent, type Match } from '@tripline/core';
+import { ALL_BEHAVIOUR_TECHNIQUES, actsAsRoot, BEHAVIOURS, type BehaviourId, highest, inPackageHook, scan } from './behaviours.js';
+
+/** Matched lines shown per alert. */
+const MAX_LINES_SHOWN = 12;
+const MAX_SHOWN = 300;
+
+const clip = (s: string, max = MAX_SHOWN): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** The script body Defender captured (`AdditionalFields.ScriptContent`), as text. */
+function scriptBody(event: MdeEvent): string | undefined {
+  const v = event.additionalFields.ScriptContent ?? event.get('ScriptContent');
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/** `FolderPath` + `FileName` as one path (`FolderPath` already ends with the name on most rows). */
+function scriptPath(event: MdeEvent): string | undefined {
+  const folder = event.str('FolderPath');
+  const name = event.str('FileName');
+  if (!folder) return name || undefined;
+  if (!name || folder === name || folder.endsWith(`/${name}`)) return folder;
+  return `${folder.replace(/\/$/, '')}/${name}`;
+}
+
+/** One alert per script: its hash when Defender gave one, else its path, else a hash of the body. */
+function scriptKey(event: MdeEvent, body: string): string {
+  const sha = event.str('SHA256');
+  if (sha) return `sha256:${sha.toLowerCase()}`;
+  const path = scriptPath(event);
+  if (path) return `path:${path}`;
+  return `content:${createHash('sha256').update(body, 'utf8').digest('hex')}`;
+}
+
+const LABEL: ReadonlyMap<string, string> = new Map(BEHAVIOURS.map((b) => [b.id, b.label]));
+
+export const detector = defineDetector({
+  meta: {
+    id: 'defender/suspicious-script-content',
+    title: 'Suspicious Linux script content',
+    summary:
+      'A script body captured by Defender (ScriptContent) contains attacker behaviour: download-and-execute, a reverse shell, decoded-payload execution, shell-history or log wiping, or persistence through cron, systemd, SSH authorized_keys or /etc/ld.so.preload.',
+    rationale:
+      'Defender records the whole body of scripts that shells and interpreters run. The benign script classes of this pack (sysstat, the Defender agent\'s inventory and log4j scans) are recognised by content, path and runner together; anything else that pipes a download into a shell, opens a shell over TCP or rewrites the dynamic linker configuration is what an intruder does after gaining a foothold. Reverse shells, download-and-execute, decoded execution and ld.so.preload are high: they are rarely legitimate and give an attacker control. History and log wiping alone are medium — image-sealing and clean-up scripts do the same — and high when the same script also executes or persists something.',
+    severity: 'medium',
+    severityNotes:
+      'High when the script contains a reverse or bind shell, download-and-execute, a decoded payload piped into an interpreter, an /etc/ld.so.preload write, or appends to root\'s authorized_keys; history clearing and log tampering are raised from medium to high when they appear next to any execution or persistence behaviour. Cron and systemd writes alone are medium.',
+    category: 'Execution / Persistence / Defense Evasion',
+    mitre: ALL_BEHAVIOUR_TECHNIQUES,
+    mitreNotes:
+      'Each alert lists only the techniques of the behaviours found in that script: reverse shell → T1059.004 Unix Shell + T1095 Non-Application Layer Protocol (raw TCP channel; T1059.006/T1059 for Python/Perl/PHP/Ruby one-liners); download-and-execute → T1105 Ingress Tool Transfer + T1059.004; decoded execution → T1140 Deobfuscate/Decode + T1059.004; history wiping → T1070.003 Clear Command History (the technique the reference report wrongly gave to sysstat\'s sa1, which clears nothing); log wiping → T1070.002 Clear Linux or Mac System Logs; cron → T1053.003; systemd units → T1543.002; authorized_keys → T1098.004; ld.so.preload / LD_PRELOAD from a temporary directory → T1574.006.',
+    references: [
+      'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-deviceevents-table',
+      'https://attack.mitre.org/techniques/T1070/003/',
+      'https://attack.mitre.org/techniques/T1059/004/',
+      'https://attack.mitre.org/techniques/T1574/006/',
+      'https://man7.org/linux/man-pages/man8/ld.so.8.html',
+      'https://www.gnu.org/software/bash/manual/html_node/Redirections.html',
+    ],
+    falsePositives: [
+      'Vendor installers documented as `curl … | sh` (Docker, rustup, Oh My Zsh): the same behaviour, run by an administrator — confirm the URL and who ran it.',
+      'Image-sealing scripts (Packer, golden images) that clear history and truncate wtmp/auth logs before capture: medium alone.',
+      'Provisioning scripts that append a known administrator key to authorized_keys or write a service unit for an in-house application.',
+      'Package maintainer scripts (dpkg/rpm) that install cron jobs or systemd units are ignored for those two behaviours; anything else they do is reported.',
+    ],
+    tables: ['DeviceEvents'],
+    actionTypes: ['ScriptContent'],
+    messages: {
+      default: {
+        title: 'Suspicious script content: {behaviours}',
+        description:
+          'The script {script} run on {device} by {interpreter} contains {behaviourCount} attacker behaviour(s): {behaviours}. The matched lines are listed in the key components.',
+        riskAssessment:
+          'Script content like this is how an intruder fetches tools, opens a remote shell, hides traces and comes back after a reboot. Read the whole script (ScriptContent), find what started the interpreter (InitiatingProcessParentFileName, the logon before it), and check the persistence locations it names (crontabs, /etc/systemd/system, ~/.ssh/authorized_keys, /etc/ld.so.preload).',
+      },
+    },
+  },
+
+  match(event): Match | undefined {
+    const body = scriptBody(event);
+    if (body === undefined) return undefined;
+    const findings = scan(body, { packageHook: inPackageHook(event), root: actsAsRoot(event) });
+    if (findings.length === 0) return undefined;
+    const path = scriptPath(event);
+    const interpreter = event.str('InitiatingProcessCommandLine') ?? event.str('InitiatingProcessFileName');
+    const account = event.posix.initiatingProcess.effectiveUser?.name ?? event.str('InitiatingProcessAccountName');
+    return {
+      key: scriptKey(event, body),
+      severity: highest(findings.map((f) => f.severity)),
+      collect: {
+        behaviours: findings.map((f) => f.id),
+        techniques: findings.flatMap((f) => [...f.mitre]),
+        lines: findings.flatMap((f) => f.lines.map((l) => `[${f.label}] ${l}`)),
+        ...(path ? { paths: path } : {}),
+        ...(interpreter ? { interpreters: clip(interpreter) } : {}),
+        ...(account ? { accounts: account } : {}),
+      },
+      data: { sha256: event.str('SHA256') ?? '' },
+    };
+  },
+
+  render(group: AlertGroup) {
+    const ids = (group.collected.behaviours ?? []) as readonly BehaviourId[];
+    const labels = ids.map((id) => LABEL.get(id) ?? id);
+    const lines = group.collected.lines ?? [];
+    const paths = group.collected.paths ?? [];
+    const interpreters = group.collected.interpreters ?? [];
+    const sha = String(group.firstData.sha256 ?? '');
+    const keyComponents: Record<string, string | readonly string[]> = {
+      Behaviours: labels,
+      'Matched Lines':
+        lines.length > MAX_LINES_SHOWN ? [...lines.slice(0, MAX_LINES_SHOWN), `(${lines.length - MAX_LINES_SHOWN} more)`] : lines,
+    };
+    if (paths.length) keyComponents['Script Path'] = paths.length === 1 ? paths[0]! : paths.slice(0, 10);
+    if (sha) keyComponents.SHA256 = sha;
+    if (interpreters.length) keyComponents.Interpreter = interpreters.length === 1 ? interpreters[0]! : interpreters.slice(0, 5);
+    const accounts = group.collected.accounts ?? [];
+    if (accounts.length) keyComponents.Account = accounts.length === 1 ? accounts[0]! : accounts.slice(0, 10);
+    if (group.count > 1) keyComponents.Runs = String(group.count);
+    return {
+      values: {
+        behaviours: labels.join(', '),
+        behaviourCount: labels.length,
+        script: paths[0] ?? (sha ? `with SHA256 ${sha}` : '(unnamed script)'),
+        device: group.device.name,
+        interpreter: interpreters[0] ?? 'an interpreter',
+      },
+      keyComponents,
+      mitre: [...new Set(group.collected.techniques ?? [])].sort(),
+    };
+  },
+});
