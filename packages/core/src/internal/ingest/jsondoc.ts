@@ -116,6 +116,8 @@ export class JsonDocReader implements TextReader {
   readonly #seg: Capture;
   readonly #whole: Capture;
   #text = '';
+  /** Log Analytics rows seen in this document: REST rows are numbered across its tables. */
+  #restRows = 0;
 
   constructor(
     private readonly router: Router,
@@ -240,6 +242,7 @@ export class JsonDocReader implements TextReader {
   #open(c: number, i: number): void {
     if (this.#depth === 0) {
       this.#depth = 1;
+      this.#restRows = 0;
       if (c === 0x7b) {
         this.#frames.push(frame(Kind.Env, 1, true, 'records'));
         this.#whole.begin(i);
@@ -375,7 +378,7 @@ export class JsonDocReader implements TextReader {
       return;
     }
     const line = seg.line || this.#line;
-    const record = ++f.index;
+    const record = f.ctx === 'rest' ? ++this.#restRows : ++f.index;
     const text = seg.text(this.#text, i);
     seg.reset();
     if (text === undefined) {
