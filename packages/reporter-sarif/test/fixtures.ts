@@ -1,0 +1,360 @@
+/**
+ * Hand-written analysis results for the SARIF reporter's tests. They follow `@tripline/core`'s report
+ * types exactly, so the reporter is tested without the engine: the wazuh1 scenario of the reference
+ * report, a many-device run, an empty run, a run with rejected rows and diagnostics, and hostile text
+ * in every field an attacker controls.
+ */
+import type { Alert, AnalysisResult, DetectorInfo, EvidenceEvent, FieldValue, Severity, TableName } from '@tripline/core';
+
+const WAZUH = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';
+const WAZUH_ID = '875524232b2377b606ca585f2a6692b5be921b94';
+
+/** Detector metadata as core reports it for the detectors the fixtures use. */
+export const DETECTORS: Readonly<Record<string, DetectorInfo>> = {
+  exec: {
+    id: 'defender/exec-process-replacement',
+    title: 'Shell replaced by the command it ran (exec)',
+    summary: 'A process event whose ProcessId equals its InitiatingProcessId while the image differs: a shell exec\'d the command it was asked to run.',
+    rationale:
+      '`sh -c "cmd"` replaces the shell with the command by design; attackers use the same mechanism to hide a tool behind a shell. The event is reported so the command and its chain can be reviewed.',
+    severity: 'medium',
+    severityNotes: 'High when the new image or command line is itself suspicious (network tools, reverse shells, binaries in /tmp).',
+    category: 'Execution',
+    mitre: [{ id: 'T1059.004', name: 'Command and Scripting Interpreter: Unix Shell' }],
+    references: ['https://man7.org/linux/man-pages/man3/exec.3.html'],
+    falsePositives: ['Agents and scripts that run commands through `sh -c` (Defender\'s own scans do).'],
+    tables: ['DeviceProcessEvents'],
+    actionTypes: ['ProcessCreated'],
+  },
+  login: {
+    id: 'defender/anomalous-logged-on-user',
+    title: 'Anomalous logged-on user name',
+    summary: 'A LoggedOnUsers entry that is not a plausible account name (generic or placeholder names such as LOGIN, admin, test).',
+    rationale: 'Placeholder names can hide who is on a device. On Linux, LOGIN is also the utmp record agetty writes for a terminal waiting at a login prompt.',
+    severity: 'high',
+    severityNotes: 'Medium for the utmp LOGIN placeholder alone.',
+    category: 'Identity and Access',
+    mitre: [{ id: 'T1078', name: 'Valid Accounts' }],
+    references: ['https://man7.org/linux/man-pages/man5/utmp.5.html'],
+    falsePositives: ['A getty on the serial console (ttyS0) of an Azure VM writes a LOGIN record.'],
+    tables: ['DeviceInfo', 'DeviceLogonEvents'],
+  },
+  adapter: {
+    id: 'defender/duplicate-adapter-address',
+    title: 'Duplicate adapter address',
+    summary: 'Two or more network adapters on one device report the same MAC or IPv6 link-local address.',
+    rationale: 'Duplicate addresses cause network conflicts and can indicate spoofing; Azure Accelerated Networking pairs a synthetic adapter with its SR-IOV function by design.',
+    severity: 'medium',
+    category: 'Network Configuration',
+    mitre: [],
+    mitreNotes: 'A configuration finding, not an attacker technique; ARP spoofing (T1557.002) is the risk it would enable.',
+    references: ['https://learn.microsoft.com/azure/virtual-network/accelerated-networking-overview'],
+    falsePositives: ['Azure VMs with Accelerated Networking (eth0 paired with enP<n>s<m>).'],
+    tables: ['DeviceNetworkInfo'],
+  },
+  sysstat: {
+    id: 'defender/sysstat-collection',
+    title: 'sysstat activity collection',
+    summary: "Script content of sysstat's sa1 collector run by cron.",
+    rationale: 'Benign scheduled performance collection; reported low so that look-alike scripts stand out.',
+    severity: 'low',
+    category: 'System Monitoring',
+    mitre: [{ id: 'T1053.003', name: 'Scheduled Task/Job: Cron' }],
+    references: [],
+    falsePositives: [],
+    tables: ['DeviceEvents'],
+    actionTypes: ['ScriptContent'],
+  },
+  unassigned: {
+    id: 'defender/unassigned-machine-group',
+    title: 'Device in the unassigned machine group',
+    summary: 'A device reported in MachineGroup UnassignedGroup.',
+    rationale: 'Unassigned devices may miss the policies of their real group.',
+    severity: 'medium',
+    category: 'Asset Management',
+    mitre: [],
+    references: [],
+    falsePositives: [],
+    tables: ['DeviceInfo', 'DeviceNetworkInfo'],
+  },
+};
+
+/** One evidence event with the columns Defender would send; its ReportId (beyond 2^53, as in Defender) follows from its line. */
+export function event(
+  table: TableName,
+  timestamp: string,
+  actionType: string | undefined,
+  fields: Record<string, FieldValue>,
+  line = 1,
+  source = 'events.ndjson',
+): EvidenceEvent {
+  const reportId = (639199803770463703n + BigInt(line)).toString();
+  return {
+    table,
+    timestamp,
+    ...(actionType !== undefined ? { actionType } : {}),
+    reportId,
+    source: { source, line },
+    fields: { Timestamp: timestamp, DeviceId: WAZUH_ID, DeviceName: WAZUH, ReportId: reportId, ...fields },
+  };
+}
+
+/** An alert with sensible defaults; tests override what they exercise. */
+export function alert(
+  detector: DetectorInfo,
+  over: Partial<Alert> & { events: readonly EvidenceEvent[]; keyComponents?: Alert['evidence']['keyComponents'] },
+): Alert {
+  const { events, keyComponents = {}, ...rest } = over;
+  const times = events.map((e) => e.timestamp).sort();
+  return {
+    id: `${detector.id}:${WAZUH_ID}:${rest.key ?? ''}`,
+    detectorId: detector.id,
+    title: detector.title,
+    severity: detector.severity,
+    category: detector.category,
+    mitre: detector.mitre,
+    description: detector.summary,
+    riskAssessment: detector.rationale,
+    device: { id: WAZUH_ID, name: WAZUH },
+    firstSeen: times[0] ?? '2025-11-07T06:46:02.9561661Z',
+    lastSeen: times[times.length - 1] ?? '2025-11-07T06:46:02.9561661Z',
+    evidence: { eventCount: events.length, keyComponents, events },
+    key: '',
+    relatedAlerts: [],
+    message: { templates: { title: detector.title, description: detector.summary, riskAssessment: detector.rationale }, values: {} },
+    ...rest,
+  };
+}
+
+function bySeverity(alerts: readonly Alert[]): Record<Severity, number> {
+  const out: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, informational: 0 };
+  for (const a of alerts) out[a.severity] += 1;
+  return out;
+}
+
+const RANK: Record<Severity, number> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+/** Wraps alerts into a complete result with a consistent summary. */
+export function result(alerts: readonly Alert[], over: Partial<AnalysisResult> = {}): AnalysisResult {
+  const sorted = [...alerts].sort(
+    (a, b) => RANK[b.severity] - RANK[a.severity] || a.firstSeen.localeCompare(b.firstSeen) || a.id.localeCompare(b.id),
+  );
+  const devices = [...new Map(alerts.map((a) => [a.device.id, a.device])).values()];
+  const detectorIds = new Set(alerts.map((a) => a.detectorId));
+  const highest = sorted[0]?.severity ?? null;
+  const eventsAnalyzed = alerts.reduce((n, a) => n + a.evidence.eventCount, 0);
+  return {
+    tool: { name: 'tripline', version: '0.1.0' },
+    generatedAt: '2025-11-12T09:00:36Z',
+    summary: {
+      eventsRead: eventsAnalyzed,
+      eventsAnalyzed,
+      eventsRejected: 0,
+      duplicateEvents: 0,
+      alertCount: alerts.length,
+      highestSeverity: highest,
+      bySeverity: bySeverity(alerts),
+      devices: devices.length,
+      timeRange: sorted.length ? { start: '2025-11-07T06:40:04.393268Z', end: '2025-11-07T06:55:01.964973Z' } : null,
+      byTable: {},
+    },
+    alerts: sorted,
+    rejected: [],
+    diagnostics: [],
+    devices: devices.map((d) => ({
+      id: d.id,
+      name: d.name,
+      eventCount: 1,
+      firstSeen: '2025-11-07T06:40:04.393268Z',
+      lastSeen: '2025-11-07T06:55:01.964973Z',
+      osPlatform: 'Linux',
+      alertCount: alerts.filter((a) => a.device.id === d.id).length,
+      highestSeverity: highest,
+    })),
+    detectors: Object.values(DETECTORS)
+      .filter((d) => detectorIds.has(d.id))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+    inputs: [{ source: 'events.ndjson', format: 'ndjson', rowsRead: eventsAnalyzed, events: eventsAnalyzed, rejected: 0 }],
+    ...over,
+  };
+}
+
+const D = DETECTORS as Record<'exec' | 'login' | 'adapter' | 'sysstat' | 'unassigned', DetectorInfo>;
+
+function execEvent(ts: string, pid: number, line: number): EvidenceEvent {
+  return event(
+    'DeviceProcessEvents',
+    ts,
+    'ProcessCreated',
+    {
+      FileName: 'lsof',
+      FolderPath: '/usr/bin/lsof',
+      ProcessId: pid,
+      ProcessCommandLine: 'lsof -a -c java -c javaw',
+      AccountName: 'root',
+      InitiatingProcessFileName: 'dash',
+      InitiatingProcessId: pid,
+      InitiatingProcessCommandLine: '/bin/sh -c "lsof -a -c java -c javaw"',
+      InitiatingProcessParentFileName: 'python3.10',
+      InitiatingProcessParentId: pid - 3,
+    },
+    line,
+  );
+}
+
+/** The reference report's device: exec replacement, LOGIN user, duplicate adapters, sysstat, unassigned group. */
+export function wazuh1(): AnalysisResult {
+  const alerts = [
+    alert(D.exec, {
+      title: 'dash replaced by lsof with the same ProcessId (415044)',
+      key: '/usr/bin/lsof',
+      keyComponents: { InitiatingProcessFileName: 'dash', FileName: 'lsof', ProcessIds: ['415044', '415059'] },
+      events: [execEvent('2025-11-07T06:46:38.29932Z', 415044, 12), execEvent('2025-11-07T06:46:39.284641Z', 415059, 14)],
+    }),
+    alert(D.login, {
+      title: 'Logged-on user LOGIN on wazuh1',
+      severity: 'high',
+      key: 'LOGIN',
+      events: [
+        event('DeviceInfo', '2025-11-07T06:46:02.9561661Z', undefined, {
+          OSPlatform: 'Linux',
+          DeviceType: 'Workstation',
+          MachineGroup: 'UnassignedGroup',
+          PublicIP: '52.186.168.241',
+          LoggedOnUsers: [{ UserName: 'LOGIN' }],
+        }, 20),
+      ],
+    }),
+    alert(D.adapter, {
+      title: 'eth0 and enP28238s1 share MAC 00-22-48-2E-A8-6C',
+      key: '00-22-48-2E-A8-6C',
+      keyComponents: { 'Duplicate MAC Address': '00-22-48-2E-A8-6C', Adapters: ['eth0', 'enP28238s1'] },
+      events: [
+        event('DeviceNetworkInfo', '2025-11-07T06:46:02.9561661Z', undefined, { NetworkAdapterName: 'eth0', MacAddress: '00-22-48-2E-A8-6C', IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }] }, 21),
+        event('DeviceNetworkInfo', '2025-11-07T06:46:02.9561661Z', undefined, { NetworkAdapterName: 'enP28238s1', MacAddress: '00-22-48-2E-A8-6C', IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }] }, 22),
+      ],
+    }),
+    alert(D.sysstat, {
+      title: 'sysstat sa1 collection by cron',
+      key: '/usr/lib/sysstat/sa1',
+      keyComponents: { 'Script Path': '/usr/lib/sysstat/sa1' },
+      events: [
+        event('DeviceEvents', '2025-11-07T06:40:09.38102Z', 'ScriptContent', { FileName: 'sa1', FolderPath: '/usr/lib/sysstat/sa1', AdditionalFields: { ScriptContent: '#!/bin/sh\n# sa1: Collect and store binary data in system activity data file.' } }, 3),
+        event('DeviceEvents', '2025-11-07T06:55:01.964973Z', 'ScriptContent', { FileName: 'debian-sa1', FolderPath: '/usr/lib/sysstat/debian-sa1' }, 30),
+      ],
+    }),
+    alert(D.unassigned, {
+      title: 'wazuh1 is in UnassignedGroup',
+      events: [
+        event('DeviceInfo', '2025-11-07T06:46:02.9561661Z', undefined, { MachineGroup: 'UnassignedGroup' }, 20),
+        event('DeviceNetworkInfo', '2025-11-07T06:46:02.9561661Z', undefined, { MachineGroup: 'UnassignedGroup', NetworkAdapterName: 'eth0' }, 21),
+      ],
+    }),
+  ];
+  return result(alerts);
+}
+
+/** `n` devices with one alert each, severities cycling through the scale. */
+export function manyDevices(n: number): AnalysisResult {
+  const severities: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
+  const alerts: Alert[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `dev-${String(i).padStart(4, '0')}`;
+    const name = `host-${String(i).padStart(4, '0')}.corp.example`;
+    const ts = `2025-11-07T06:${String(10 + (i % 50)).padStart(2, '0')}:00Z`;
+    alerts.push(
+      alert(D.exec, {
+        id: `defender/exec-process-replacement:${id}:lsof`,
+        severity: severities[i % severities.length]!,
+        device: { id, name },
+        title: `dash replaced by lsof on ${name}`,
+        events: [execEvent(ts, 1000 + i, i + 1)],
+      }),
+    );
+  }
+  return result(alerts);
+}
+
+/** A run that found nothing. */
+export function empty(): AnalysisResult {
+  return result([], { detectors: Object.values(DETECTORS).sort((a, b) => a.id.localeCompare(b.id)) });
+}
+
+/** A run with rejected rows and engine/detector diagnostics. */
+export function withRejects(): AnalysisResult {
+  const base = wazuh1();
+  return {
+    ...base,
+    summary: { ...base.summary, eventsRead: base.summary.eventsRead + 4, eventsRejected: 4 },
+    rejected: [
+      { source: 'events.ndjson', line: 4, code: 'malformed-json', reason: 'Unexpected token } in JSON at position 17' },
+      { source: 'events.ndjson', line: 9, code: 'unknown-table', reason: 'Columns match no supported Defender table' },
+      { source: 'export.csv', record: 3, code: 'missing-timestamp', reason: 'Required column Timestamp is missing' },
+    ],
+    diagnostics: [
+      { level: 'error', code: 'DETECTOR_THREW', message: 'Detector threw TypeError: cannot read properties of undefined', detectorId: D.exec.id, source: 'events.ndjson', line: 12 },
+      { level: 'warning', code: 'EVIDENCE_CAPPED', message: 'Evidence list capped at 50 events', detectorId: D.sysstat.id },
+      { level: 'info', code: 'DUPLICATE_ROWS', message: '2 duplicate rows were analysed once' },
+    ],
+    inputs: [
+      { source: 'events.ndjson', format: 'ndjson', rowsRead: 14, events: 12, rejected: 2 },
+      { source: 'export.csv', format: 'csv', rowsRead: 3, events: 1, rejected: 1 },
+    ],
+  };
+}
+
+/** Text that tries everything: forged SARIF links, Markdown, HTML, bidi overrides, zero-width, controls, length. */
+export const HOSTILE = [
+  'evil](1) [click me](https://evil.example/x) ![img](https://evil.example/i.png)',
+  '**bold** _em_ `code` ~~strike~~ <script>alert(1)</script> <img src=x onerror=alert(1)>',
+  '| a | b |\n# heading\n- item\r\n1. list',
+  'bidi \u202Etxt.exe\u202C \u2066iso\u2069 zero\u200Bwidth\u200D\uFEFF',
+  'ctl \u0000\u0007\u001b[31mred\u001b[0m \u0085\u2028\u2029 lone \uD800 surrogate',
+  '\\[escaped\\](2) \\\\ backslashes',
+  'A'.repeat(5000),
+].join(' ');
+
+/** Hostile text in every attacker-controlled field: device, titles, command lines, key components, ids. */
+export function hostile(): AnalysisResult {
+  const ev = event(
+    'DeviceProcessEvents',
+    '2025-11-07T06:46:38.29932Z',
+    `ProcessCreated ${HOSTILE.slice(0, 200)}`,
+    {
+      FileName: `lsof ${HOSTILE}`,
+      ProcessId: 1,
+      ProcessCommandLine: HOSTILE,
+      AccountName: '[root](3)',
+      InitiatingProcessFileName: '<b>dash</b>/../../etc',
+      InitiatingProcessId: 1,
+      AdditionalFields: { nested: HOSTILE },
+    },
+    7,
+    `../../${HOSTILE.slice(0, 100)}.ndjson`,
+  );
+  const a = alert(D.exec, {
+    id: `defender/exec:${HOSTILE.slice(0, 300)}`,
+    title: `Replaced by ${HOSTILE}`,
+    category: HOSTILE,
+    device: { id: `../${HOSTILE.slice(0, 50)}`, name: `../../${HOSTILE}` },
+    mitre: [{ id: 'T1059.004', name: HOSTILE }, { id: '](javascript:alert(1))', name: 'bad' }],
+    events: [ev, { ...ev, timestamp: 'not a time [x](1)', actionType: '`rm -rf /`' }],
+    relatedAlerts: [HOSTILE],
+    keyComponents: { [HOSTILE.slice(0, 40)]: HOSTILE, list: [HOSTILE, '[x](1)'] },
+  });
+  const hostileDetector: DetectorInfo = {
+    ...D.exec,
+    title: `Plugin title ${HOSTILE.slice(0, 300)}`,
+    summary: HOSTILE,
+    rationale: HOSTILE,
+    references: ['javascript:alert(1)', 'https://evil.example/a b)[x](y)', 'https://example.com/ok'],
+    falsePositives: [HOSTILE],
+    mitreNotes: HOSTILE,
+  };
+  return result([a], {
+    detectors: [hostileDetector],
+    rejected: [{ source: HOSTILE.slice(0, 80), line: 1, code: 'malformed-json', reason: HOSTILE }],
+    diagnostics: [{ level: 'error', code: 'DETECTOR_THREW', message: HOSTILE, detectorId: D.exec.id }],
+    summary: { ...result([a]).summary, eventsRejected: 1, eventsRead: 2 },
+  });
+}

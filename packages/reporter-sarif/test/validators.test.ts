@@ -1,0 +1,55 @@
+/**
+ * Every SARIF file the reporter produces for the fixture scenarios must pass the OASIS schema and the
+ * SARIF Multitool (`Sarif;Ghas` + GH1001–GH1007) with zero errors and zero warnings. All files go
+ * through one Multitool process.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stringifySarif, toSarif } from '../src/index.js';
+import { empty, hostile, manyDevices, withRejects, wazuh1 } from './fixtures.js';
+import { type MultitoolReport, multitool, schemaErrors } from './validate.js';
+
+const scenarios = {
+  wazuh1: () => toSarif(wazuh1()),
+  'many-devices': () => toSarif(manyDevices(25)),
+  empty: () => toSarif(empty()),
+  rejected: () => toSarif(withRejects()),
+  hostile: () => toSarif(hostile()),
+  'cut-by-count': () => toSarif(manyDevices(12), { limits: { maxResults: 5 } }),
+  'cut-by-size': () => toSarif(manyDevices(12), { limits: { maxGzipBytes: 5_000 } }),
+  'with-category': () => toSarif(wazuh1(), { category: 'defender/wazuh1', invocation: { startTimeUtc: '2025-11-12T09:00:30Z', commandLine: 'tripline analyze events.ndjson --format sarif' } }),
+} as const;
+
+const dir = mkdtempSync(join(tmpdir(), 'tripline-sarif-'));
+const files = new Map<string, string>();
+for (const [name, make] of Object.entries(scenarios)) {
+  const file = join(dir, `${name}.sarif`);
+  writeFileSync(file, stringifySarif(make()));
+  files.set(name, file);
+}
+
+let reports: Map<string, MultitoolReport>;
+beforeAll(() => {
+  reports = multitool([...files.values()]);
+}, 60_000);
+
+describe.each([...files.keys()])('%s', (name) => {
+  const file = files.get(name)!;
+
+  it('is valid against the OASIS SARIF 2.1.0 schema', async () => {
+    const { readFileSync } = await import('node:fs');
+    expect(schemaErrors(JSON.parse(readFileSync(file, 'utf8')))).toEqual([]);
+  });
+
+  it('passes the SARIF Multitool (Sarif;Ghas + GH1001–GH1007) with no errors or warnings', () => {
+    const report = reports.get(file)!;
+    const problems = report.findings.filter((f) => f.level === "error" || f.level === "warning");
+    if (process.env.SARIF_DEBUG) console.log(name, JSON.stringify(report.findings, null, 1));
+    expect(problems).toEqual([]);
+    expect({ errors: report.errors, warnings: report.warnings }).toEqual({ errors: 0, warnings: 0 });
+    // Printed so the run shows the full tally, notes included.
+    console.log(`multitool ${name}: errors=${report.errors} warnings=${report.warnings} notes=${report.notes} [${[...new Set(report.findings.map((f) => f.ruleId))].join(', ')}]`);
+  });
+});
