@@ -1,0 +1,199 @@
+import { type AlertGroup, defineDetector, type MdeEvent, type Match, type Severity } from '@tripline/core';
+import {
+  ALL_BEHAVIOUR_TECHNIQUES,
+  actsAsRoot,
+  BEHAVIOURS,
+  inPackageHook,
+  MAX_TEXT,
+  scan,
+} from '../suspicious-script-content/behaviours.js';
+
+/** Command lines shown per alert. */
+const MAX_COMMANDS_SHOWN = 10;
+const MAX_SHOWN = 300;
+const clip = (s: string, max = MAX_SHOWN): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** World-writable staging directories. */
+const SCRATCH_DIRS = ['/tmp/', '/var/tmp/', '/dev/shm/'] as const;
+/** Known programs that legitimately run binaries from /tmp (Go's `go run`, AppImage mounts). */
+const SCRATCH_EXCEPTIONS = ['/tmp/go-build', '/tmp/.mount_'] as const;
+/**
+ * Names of system daemons and kernel threads: a binary in /tmp carrying one of these names is
+ * dressed up as something that belongs on the host (T1036.005).
+ */
+const SYSTEM_NAMES: ReadonlySet<string> = new Set([
+  'sshd',
+  'systemd',
+  'systemd-journald',
+  'cron',
+  'crond',
+  'dbus-daemon',
+  'rsyslogd',
+  'kworker',
+  'kthreadd',
+  'ksoftirqd',
+  'kswapd0',
+  'migration',
+  'watchdog',
+  'init',
+  'httpd',
+  'nginx',
+  'php-fpm',
+  'apache2',
+  'bash',
+  'sh',
+  'agetty',
+  'udevd',
+  'systemd-udevd',
+  'polkitd',
+  'auditd',
+  'wdavdaemon',
+]);
+
+const TMP_EXEC = {
+  id: 'tmp-exec',
+  label: 'binary run from a temporary directory',
+} as const;
+
+const LABEL: ReadonlyMap<string, string> = new Map([...BEHAVIOURS.map((b) => [b.id, b.label] as const), [TMP_EXEC.id, TMP_EXEC.label]]);
+const MITRE: ReadonlyMap<string, readonly string[]> = new Map([...BEHAVIOURS.map((b) => [b.id, b.mitre] as const), [TMP_EXEC.id, ['T1105']]]);
+
+/** The image path of the created process. */
+function imagePath(event: MdeEvent): string {
+  const folder = event.str('FolderPath') ?? '';
+  const name = event.str('FileName') ?? '';
+  if (!folder) return name;
+  if (!name || folder.endsWith(`/${name}`)) return folder;
+  return `${folder.replace(/\/$/, '')}/${name}`;
+}
+
+/** `scratch` when the image lives in /tmp, /var/tmp or /dev/shm (and is not a known exception). */
+function scratchImage(path: string): string | undefined {
+  const dir = SCRATCH_DIRS.find((d) => path.startsWith(d));
+  if (!dir) return undefined;
+  if (SCRATCH_EXCEPTIONS.some((e) => path.startsWith(e))) return undefined;
+  return dir;
+}
+
+/** A name dressed as a system process, a kernel thread (`[kworker/0:1]`) or hidden (leading dot). */
+function masquerades(name: string): boolean {
+  const base = name.replace(/^\[|\]$/g, '').split('/')[0] ?? '';
+  return name.startsWith('[') || name.startsWith('.') || SYSTEM_NAMES.has(base);
+}
+
+export const detector = defineDetector({
+  meta: {
+    id: 'defender/suspicious-command-line',
+    title: 'Suspicious Linux command line',
+    summary:
+      'A process was started with an attacker command line — a reverse or bind shell, download-and-execute, a decoded payload piped into an interpreter, history or log wiping, persistence through cron, systemd, authorized_keys or ld.so.preload — or a binary was run from /tmp, /var/tmp or /dev/shm.',
+    rationale:
+      'Most Linux intrusions are visible in process command lines: the web server that runs `sh -c "bash -i >& /dev/tcp/…"`, the `curl … | sh` that fetches the next stage, the `rm ~/.bash_history` afterwards. The same behaviour catalog as `defender/suspicious-script-content` is applied to `ProcessCommandLine`, so a shell that exec\'s straight into `nc -e /bin/sh` is reported as a reverse shell (high) in its own right, not only as a medium exec-process-replacement finding. One alert per device and behaviour, listing the distinct command lines.',
+    severity: 'medium',
+    severityNotes:
+      'High for reverse/bind shells, download-and-execute, decoded execution, ld.so.preload and root\'s authorized_keys, and for binaries run from /dev/shm (memory-backed, almost never legitimate); history/log wiping is raised from medium to high when the same command line also executes or persists something. Binaries run from /tmp or /var/tmp, cron and systemd writes alone are medium.',
+    category: 'Execution / Persistence / Defense Evasion',
+    mitre: [...new Set([...ALL_BEHAVIOUR_TECHNIQUES, 'T1105', 'T1036.005'])].sort(),
+    mitreNotes:
+      'Per alert, the techniques of the behaviour found (see defender/suspicious-script-content for the list). A binary run from a temporary directory is mapped to T1105 Ingress Tool Transfer — a payload brought onto the host and started from a world-writable staging directory — plus T1036.005 only when its name imitates a system daemon or kernel thread or is hidden (leading dot). Sigma tags the /tmp rule T1036 Masquerading; running from /tmp alone masquerades as nothing, so we do not. T1059.004 is not used for it either: the process is not a shell.',
+    references: [
+      'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-deviceprocessevents-table',
+      'https://attack.mitre.org/techniques/T1059/004/',
+      'https://attack.mitre.org/techniques/T1105/',
+      'https://man7.org/linux/man-pages/man1/ncat.1.html',
+      'https://man7.org/linux/man-pages/man2/execve.2.html',
+    ],
+    falsePositives: [
+      'Vendor installers run as `curl … | sh` by an administrator.',
+      'Build tools and self-extracting installers that run helpers from /tmp (Go `go run` and AppImage mounts are already excluded).',
+      'Image-sealing scripts clearing history and logs (medium alone).',
+      'Package maintainer scripts writing cron jobs or systemd units (ignored for those two behaviours only).',
+    ],
+    tables: ['DeviceProcessEvents'],
+    actionTypes: ['ProcessCreated'],
+    messages: {
+      default: {
+        title: 'Suspicious command line: {behaviour}',
+        description:
+          '{count} process(es) on {device} were started with command lines showing {behaviour} ({distinct} distinct command line(s)); the first was started by {parent} as {account}.',
+        riskAssessment:
+          'These command lines are typical of an intruder\'s hands-on activity. Trace the parent chain of the first one (web server, sshd session, cron), check network connections to the addresses in it, and look for the files and persistence it created.',
+      },
+      exec: {
+        title: 'Suspicious command line: {behaviour} (shell exec\'d into it)',
+        description:
+          '{count} process(es) on {device} were started with command lines showing {behaviour} ({distinct} distinct command line(s)). At least one replaced the shell that launched it (same ProcessId: {execChain}), the way `sh -c "…"` runs its last command; the first was started by {parent} as {account}.',
+        riskAssessment:
+          'A shell that exec\'s into a network tool wired to a shell is a reverse shell, whatever the exec itself suggests. Trace the parent chain, block the remote address and look for what the session did next.',
+      },
+    },
+  },
+
+  match(event): Match[] | undefined {
+    const raw = event.str('ProcessCommandLine') ?? '';
+    const cmd = raw.length > MAX_TEXT ? raw.slice(0, MAX_TEXT) : raw;
+    const out: Match[] = [];
+    const pid = event.num('ProcessId');
+    const ppid = event.num('InitiatingProcessId');
+    const image = event.str('FileName') ?? '';
+    const parent = event.str('InitiatingProcessFileName') ?? '';
+    const exec = pid !== undefined && pid === ppid && image !== '' && image !== parent;
+    const account = event.posix.process.effectiveUser?.name ?? event.str('AccountName') ?? '';
+    const base = {
+      commandLines: clip(cmd.replace(/\s+/g, ' ').trim()),
+      ...(account ? { accounts: account } : {}),
+      ...(parent ? { parents: parent } : {}),
+      ...(exec ? { execChains: `${parent} → ${image} (ProcessId ${pid})` } : {}),
+    };
+    const data = { parent: parent || 'an unknown process', account: account || 'an unknown account', exec };
+    if (cmd !== '') {
+      for (const f of scan(cmd, { packageHook: inPackageHook(event), root: actsAsRoot(event, 'process') })) {
+        out.push({ key: f.id, severity: f.severity, collect: { ...base, techniques: [...f.mitre] }, data });
+      }
+    }
+    const path = imagePath(event);
+    const dir = scratchImage(path);
+    if (dir) {
+      const severity: Severity = dir === '/dev/shm/' ? 'high' : 'medium';
+      const techniques = masquerades(image) ? ['T1105', 'T1036.005'] : ['T1105'];
+      out.push({ key: TMP_EXEC.id, severity, collect: { ...base, images: path, techniques }, data });
+    }
+    return out.length ? out : undefined;
+  },
+
+  render(group: AlertGroup) {
+    const commands = group.collected.commandLines ?? [];
+    const chains = group.collected.execChains ?? [];
+    const label = LABEL.get(group.key) ?? group.key;
+    const keyComponents: Record<string, string | readonly string[]> = {
+      Behaviour: label,
+      'Command Lines':
+        commands.length > MAX_COMMANDS_SHOWN
+          ? [...commands.slice(0, MAX_COMMANDS_SHOWN), `(${commands.length - MAX_COMMANDS_SHOWN} more)`]
+          : commands,
+      Processes: String(group.count),
+    };
+    const images = group.collected.images ?? [];
+    if (images.length) keyComponents.Images = images.slice(0, 10);
+    const accounts = group.collected.accounts ?? [];
+    if (accounts.length) keyComponents.Accounts = accounts.slice(0, 10);
+    const parents = group.collected.parents ?? [];
+    if (parents.length) keyComponents['Parent Processes'] = parents.slice(0, 10);
+    if (chains.length) keyComponents['Exec Chains'] = chains.slice(0, 10);
+    const techniques = group.collected.techniques ?? MITRE.get(group.key) ?? [];
+    return {
+      ...(chains.length ? { variant: 'exec' } : {}),
+      values: {
+        behaviour: label,
+        count: group.count,
+        distinct: commands.length,
+        device: group.device.name,
+        parent: String(group.firstData.parent ?? 'an unknown process'),
+        account: String(group.firstData.account ?? 'an unknown account'),
+        execChain: chains[0] ?? '',
+      },
+      keyComponents,
+      mitre: [...new Set(techniques)].sort(),
+    };
+  },
+});
