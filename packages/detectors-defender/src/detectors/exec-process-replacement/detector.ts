@@ -1,0 +1,176 @@
+import { type AlertGroup, defineDetector, type MdeEvent, type Match } from '@tripline/core';
+import { agentAnchors, describeGroup, effectiveIdentity, MDATP_GROUP } from '../../internal/mdatp.js';
+import { basename, clip, humanList, isScratchPath, joinImagePath, splitCommandLine, suspiciousTraits } from '../../internal/text.js';
+
+/** Programs whose exec from a shell is itself a reason to look: raw network relays. */
+const NETWORK_RELAYS: ReadonlySet<string> = new Set(['nc', 'ncat', 'netcat', 'nc.openbsd', 'nc.traditional', 'socat', 'telnet']);
+
+/** Why an exec is suspicious; empty when it is not. */
+export function execSuspicion(event: MdeEvent): string[] {
+  const reasons: string[] = [];
+  const image = joinImagePath(event.str('FolderPath'), event.str('FileName')) ?? '';
+  const name = basename(image).toLowerCase();
+  if (NETWORK_RELAYS.has(name)) reasons.push(`the new image ${name} is a raw network relay`);
+  const first = splitCommandLine(event.str('ProcessCommandLine'), 1)[0];
+  if (isScratchPath(image) || (first !== undefined && isScratchPath(first))) reasons.push('the new image runs from a world-writable scratch directory (/tmp, /var/tmp, /dev/shm)');
+  const seen = new Set<string>();
+  for (const text of [event.str('InitiatingProcessCommandLine'), event.str('ProcessCommandLine')]) {
+    for (const t of suspiciousTraits(text, false)) {
+      if (!seen.has(t.id)) {
+        seen.add(t.id);
+        reasons.push(`the command line ${t.reason}`);
+      }
+    }
+  }
+  return reasons;
+}
+
+/** `python3.10 → dash → lsof`, from the parent, initiating and new image names. */
+function chainOf(event: MdeEvent, from: string, to: string): string {
+  const parent = basename(event.str('InitiatingProcessParentFileName') ?? '');
+  return [parent, from, to].filter((x) => x !== '').join(' → ');
+}
+
+/**
+ * Is the exec part of the Defender agent's own activity? Root with effective group `mdatp` (the
+ * group only the agent's helpers run with), or — when the row has no POSIX fields — a direct link
+ * to the agent (wdavdaemon, /opt/microsoft/mdatp) in the event.
+ */
+function agentOwned(event: MdeEvent): boolean {
+  const id = effectiveIdentity(event);
+  if (id.group !== undefined) return id.group.name === MDATP_GROUP && id.isRoot;
+  return agentAnchors(event).length > 0;
+}
+
+export const detector = defineDetector({
+  meta: {
+    id: 'defender/exec-process-replacement',
+    title: 'Process image replaced by exec',
+    summary:
+      "Finds process events whose ProcessId equals their InitiatingProcessId while the image differs (e.g. `dash` → `lsof`): the process replaced its own image with execve(), as `sh -c \"cmd\"` does for its last command. One alert per device and image pair.",
+    rationale:
+      'Defender reports an exec without fork as a new process whose initiating process is the same PID with the previous image. It is how shells run the last command of `sh -c`, how wrappers and shims hand over, and also how a dropper or a reverse shell hands a connection to a shell; the PID staying the same can confuse tooling that tracks processes by PID. Medium by default, as the reference did, because the pair is worth a look until it is known; high when the new image or its command line is itself suspicious.',
+    severity: 'medium',
+    severityNotes:
+      'High when the new image is a raw network relay (nc, ncat, socat, telnet), runs from /tmp, /var/tmp or /dev/shm, or either command line shows a reverse-shell or download/decode-and-run pattern (/dev/tcp, `bash -i`, `nc -e`, `curl … | sh`, `base64 -d | sh`). When the whole chain belongs to the Defender agent (root with effective group mdatp) the text says so and names the chain; the severity stays medium.',
+    category: 'Execution',
+    mitre: ['T1059.004'],
+    mitreNotes:
+      'T1059.004 Command and Scripting Interpreter: Unix Shell — a shell ran a command and exec replaced the shell with it. The reference report mapped this to T1055 Process Injection and T1036.003 Rename System Utilities; both are wrong. exec replaces the whole image through the kernel with a file from disk, visible in telemetry as a new image: no code is written into another live process (T1055), and nothing is renamed or copied to pass as something else (T1036.003) — `lsof` is /usr/bin/lsof under its own name.',
+    references: [
+      'https://man7.org/linux/man-pages/man2/execve.2.html',
+      'https://man7.org/linux/man-pages/man1/dash.1.html',
+      'https://attack.mitre.org/techniques/T1059/004/',
+      'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-deviceprocessevents-table',
+    ],
+    falsePositives: [
+      'Every `sh -c "…"` whose last command is a simple command: dash and bash exec it in place of the shell.',
+      'Interpreter shims and wrappers that re-exec the real binary (python3 → python3.x, env, nice, timeout, sudo).',
+    ],
+    tables: ['DeviceProcessEvents'],
+    actionTypes: ['ProcessCreated'],
+    messages: {
+      default: {
+        title: 'Process image replaced by exec: {from} → {to}',
+        description:
+          '{count} time(s) between {firstSeen} and {lastSeen}, a {from} process exec\'d {to} and kept its PID ({pids}). This is execve() without fork — what `sh -c "cmd"` does for its last command — not injection or masquerading: the new image {toPath} is loaded from disk under its own name.',
+        riskAssessment:
+          'Usually benign shell behaviour. Medium until the pair is known: confirm what started {from} ({chain}) and that {to} is expected from it; then allowlist the pair.',
+      },
+      agent: {
+        title: 'Defender agent exec: {from} → {to}',
+        description:
+          '{count} time(s) between {firstSeen} and {lastSeen}, a {from} process exec\'d {to} and kept its PID ({pids}). The chain {chain} runs as root with effective group {group}: Microsoft Defender for Endpoint\'s own scan running a shell command, which the shell replaced itself with (execve without fork).',
+        riskAssessment:
+          "Expected behaviour of the installed EDR; exec is not injection or masquerading. The severity stays medium because the shape is the same one an attacker's shell would produce — the agent attribution rests on the effective group mdatp, which only root can assume.",
+      },
+      suspicious: {
+        title: 'Suspicious exec: {from} → {to}',
+        description:
+          '{count} time(s) between {firstSeen} and {lastSeen}, a {from} process exec\'d {to} and kept its PID ({pids}) — and {reasons}. Chain: {chain}.',
+        riskAssessment:
+          'A shell handing its PID to a network relay, a binary in a scratch directory or a reverse-shell / download-and-run command is a common step of initial access and persistence. Investigate the chain, the network connections of PID(s) {pids} and the origin of {toPath}.',
+      },
+    },
+  },
+
+  match(event): Match | undefined {
+    const pid = event.str('ProcessId');
+    const ipid = event.str('InitiatingProcessId');
+    if (pid === undefined || ipid === undefined || pid !== ipid || pid === '0') return undefined;
+    const fromImage = joinImagePath(event.str('InitiatingProcessFolderPath'), event.str('InitiatingProcessFileName'));
+    const toImage = joinImagePath(event.str('FolderPath'), event.str('FileName'));
+    if (fromImage === undefined || toImage === undefined) return undefined;
+    const from = basename(fromImage);
+    const to = basename(toImage);
+    if (from === '' || to === '' || from.toLowerCase() === to.toLowerCase()) return undefined;
+    const reasons = execSuspicion(event);
+    const agent = agentOwned(event);
+    const ipct = event.str('InitiatingProcessCreationTime');
+    const pct = event.str('ProcessCreationTime');
+    const collect: Record<string, string | string[]> = {
+      pids: pid,
+      agent: agent ? 'yes' : 'no',
+      chains: chainOf(event, from, to),
+      instances: `PID ${pid}: ${from} created ${ipct ?? '(not reported)'} → ${to} created ${pct ?? '(not reported)'}`,
+    };
+    if (reasons.length) collect.reasons = reasons;
+    const icmd = event.str('InitiatingProcessCommandLine');
+    if (icmd) collect.initiatingCommandLines = clip(icmd);
+    const cmd = event.str('ProcessCommandLine');
+    if (cmd) collect.commandLines = clip(cmd);
+    if (ipct) collect.initiatingCreationTimes = ipct;
+    if (pct) collect.creationTimes = pct;
+    const group = describeGroup(effectiveIdentity(event).group);
+    if (group) collect.groups = group;
+    return {
+      key: `${from} -> ${to}`,
+      ...(reasons.length ? { severity: 'high' as const } : {}),
+      collect,
+      data: { from, to, fromPath: fromImage, toPath: toImage },
+    };
+  },
+
+  render(group: AlertGroup) {
+    const c = (n: string) => group.collected[n] ?? [];
+    const reasons = c('reasons');
+    const agentValues = c('agent');
+    const wholeChainIsAgent = agentValues.length === 1 && agentValues[0] === 'yes';
+    const variant = reasons.length ? 'suspicious' : wholeChainIsAgent ? 'agent' : 'default';
+    const from = String(group.firstData.from ?? '');
+    const to = String(group.firstData.to ?? '');
+    const keyComponents: Record<string, string | readonly string[]> = {
+      ProcessId: c('pids'),
+      InitiatingProcessFileName: from,
+      InitiatingProcessFolderPath: String(group.firstData.fromPath ?? ''),
+      InitiatingProcessCommandLine: c('initiatingCommandLines'),
+      FileName: to,
+      FolderPath: String(group.firstData.toPath ?? ''),
+      ProcessCommandLine: c('commandLines'),
+      InitiatingProcessCreationTime: c('initiatingCreationTimes'),
+      ProcessCreationTime: c('creationTimes'),
+      Instances: c('instances').slice(0, 20),
+      'Process Chain': c('chains'),
+    };
+    if (c('groups').length) keyComponents['Effective Group'] = c('groups');
+    if (variant === 'agent') keyComponents['Known Agent'] = 'Microsoft Defender for Endpoint (root, effective group mdatp)';
+    if (reasons.length) keyComponents['Suspicious Because'] = reasons;
+    const pids = c('pids');
+    return {
+      variant,
+      values: {
+        from,
+        to,
+        toPath: String(group.firstData.toPath ?? to),
+        count: group.count,
+        firstSeen: group.firstSeen,
+        lastSeen: group.lastSeen,
+        pids: `${pids.slice(0, 10).join(', ')}${pids.length > 10 ? ', …' : ''}`,
+        chain: c('chains').slice(0, 3).join('; '),
+        group: c('groups').join(', ') || 'not reported',
+        reasons: humanList(reasons.slice(0, 4)),
+      },
+      keyComponents,
+    };
+  },
+});
