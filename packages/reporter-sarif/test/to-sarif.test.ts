@@ -137,7 +137,7 @@ describe('toSarif: results', () => {
     const lines = artifact.contents.text.split('\n');
     expect(lines[loc.region.startLine - 1]).toBe(loc.region.snippet?.text);
     expect(loc.region.snippet?.text).toBe(
-      '2025-11-07T06:46:38.29932Z DeviceProcessEvents ProcessCreated dash[415044] -> lsof[415044] AccountName=root ProcessCommandLine="lsof -a -c java -c javaw" FolderPath=/usr/bin/lsof (events.ndjson:12)',
+      '2025-11-07T06:46:38.29932Z DeviceProcessEvents ProcessCreated dash (pid 415044) → lsof (pid 415044) AccountName=root ProcessCommandLine="lsof -a -c java -c javaw" FolderPath=/usr/bin/lsof (events.ndjson:12)',
     );
     expect(loc.region.endColumn).toBe(loc.region.snippet!.text.length + 1);
     expect(artifact.length).toBe(Buffer.byteLength(artifact.contents.text));

@@ -22,23 +22,27 @@ const FIELDS: Readonly<Record<TableName, readonly string[]>> = {
   DeviceImageLoadEvents: ['FolderPath', 'FileName', 'SHA256'],
 };
 
-/** A process as Defender names it: `lsof[415044]`. */
-function proc(name: FieldValue | undefined, pid: FieldValue | undefined): string | undefined {
+/** How a process is written: `lsof[415044]` in logical locations, `lsof (pid 415044)` in text (no brackets to escape). */
+type ProcStyle = 'name[pid]' | 'text';
+
+function proc(name: FieldValue | undefined, pid: FieldValue | undefined, style: ProcStyle): string | undefined {
   if (name === undefined || name === null || name === '') return undefined;
   const n = cleanText(name, { max: 80 });
-  return pid === undefined || pid === null || pid === '' ? n : `${n}[${cleanText(pid, { max: 24 })}]`;
+  if (pid === undefined || pid === null || pid === '') return n;
+  const p = cleanText(pid, { max: 24 });
+  return style === 'text' ? `${n} (pid ${p})` : `${n}[${p}]`;
 }
 
 /**
  * The process chain an event shows, outermost first: the initiating process's parent, the initiating
  * process, and — for `DeviceProcessEvents` — the process it created. Empty when the event has no process.
  */
-export function processChain(event: EvidenceEvent): string[] {
+export function processChain(event: EvidenceEvent, style: ProcStyle = 'name[pid]'): string[] {
   const f = event.fields;
   const chain = [
-    proc(f.InitiatingProcessParentFileName, f.InitiatingProcessParentId),
-    proc(f.InitiatingProcessFileName, f.InitiatingProcessId),
-    event.table === 'DeviceProcessEvents' ? proc(f.FileName, f.ProcessId) : undefined,
+    proc(f.InitiatingProcessParentFileName, f.InitiatingProcessParentId, style),
+    proc(f.InitiatingProcessFileName, f.InitiatingProcessId, style),
+    event.table === 'DeviceProcessEvents' ? proc(f.FileName, f.ProcessId, style) : undefined,
   ];
   return chain.filter((p): p is string => p !== undefined);
 }
@@ -64,11 +68,11 @@ function fieldText(name: string, value: FieldValue): string {
   return /[\s"=]/.test(text) || text === '' ? `${name}="${text.replace(/["\\]/g, '\\$&')}"` : `${name}=${text}`;
 }
 
-/** The facts of one event after its time and action: `dash[1] -> lsof[1] AccountName=root ProcessCommandLine="lsof -i"`. */
+/** The facts of one event after its time and action: `dash (pid 1) → lsof (pid 1) AccountName=root ProcessCommandLine="lsof -i"`. */
 export function eventFacts(event: EvidenceEvent): string {
   const parts: string[] = [];
-  const chain = processChain(event);
-  if (event.table === 'DeviceProcessEvents' && chain.length > 1) parts.push(chain.slice(-2).join(' -> '));
+  const chain = processChain(event, 'text');
+  if (event.table === 'DeviceProcessEvents' && chain.length > 1) parts.push(chain.slice(-2).join(' \u2192 '));
   else if (chain.length > 0) parts.push(`by ${chain[chain.length - 1]}`);
   for (const name of FIELDS[event.table] ?? []) {
     const value = event.fields[name];

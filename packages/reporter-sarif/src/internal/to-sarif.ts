@@ -340,7 +340,11 @@ function buildAlertOutput(
       ? ` Evidence: ${links.join(', ')}${more > 0 ? ` and ${more} more in the timeline` : ''}.`
       : ` No evidence events were kept (${alert.evidence.eventCount} counted).`;
   const title = sentence(sarifText(alert.title, { max: 300 }));
-  const message = `${title} Device ${sarifText(device)}, severity ${alert.severity}, ${alert.evidence.eventCount} event(s) from ${sarifText(alert.firstSeen, { max: 40 })} to ${sarifText(alert.lastSeen, { max: 40 })}.${evidence} Alert ${sarifText(alert.id, { max: 200 })}.`;
+  const when =
+    alert.firstSeen === alert.lastSeen
+      ? `at ${sarifText(alert.firstSeen, { max: 40 })}`
+      : `from ${sarifText(alert.firstSeen, { max: 40 })} to ${sarifText(alert.lastSeen, { max: 40 })}`;
+  const message = `${title} Device ${sarifText(device)}, severity ${alert.severity}, ${alert.evidence.eventCount} event(s) ${when}.${evidence} Alert ${sarifText(alert.id, { max: 200 })}.`;
 
   const fingerprint = hashParts('tripline-alert/v1', alert.detectorId, alert.device.id, alert.id);
   const first = isoTime(alert.firstSeen);
