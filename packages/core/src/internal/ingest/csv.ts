@@ -152,7 +152,12 @@ export class CsvReader implements TextReader {
       return;
     }
     if (fields.length !== header.length) {
-      this.router.reject(line, undefined, 'malformed-csv', `record has ${fields.length} fields, the header has ${header.length}`);
+      this.router.reject(
+        line,
+        undefined,
+        'malformed-csv',
+        `record has ${fields.length} fields, the header has ${header.length}`,
+      );
       return;
     }
     const row: Record<string, unknown> = {};

@@ -55,7 +55,9 @@ describe('public datasets in /work/shared/datasets/mde', () => {
     const dns = r.events.find((e) => e.actionType === 'DnsConnectionInspected');
     expect(dns?.table).toBe('DeviceNetworkEvents');
     expect(r.events.find((e) => e.actionType === 'ProcessCreated')?.table).toBe('DeviceProcessEvents');
-    expect(r.events.find((e) => e.actionType === 'AntivirusScanCompleted')?.additionalFields.ScanTypeIndex).toBe('Quick');
+    expect(r.events.find((e) => e.actionType === 'AntivirusScanCompleted')?.additionalFields.ScanTypeIndex).toBe(
+      'Quick',
+    );
   });
 
   it('otrf-goldensaml-m365d: 9 union rows; 5 DeviceEvents, 2 IdentityDirectoryEvents + 2 CloudAppEvents rejected', async () => {
@@ -88,7 +90,13 @@ describe('public datasets in /work/shared/datasets/mde', () => {
         const cuts = new Set<number>();
         const n = 1 + Math.floor(rand() * 40);
         for (let k = 0; k < n; k++) cuts.add(1 + Math.floor(rand() * (bytes.length - 1)));
-        const got = await run(chunked(bytes, [...cuts].sort((a, b) => a - b), file));
+        const got = await run(
+          chunked(
+            bytes,
+            [...cuts].sort((a, b) => a - b),
+            file,
+          ),
+        );
         expect(digest(got)).toEqual(reference);
       }
     }

@@ -84,4 +84,10 @@ export function layoutOf(prefix: string, format: ConcreteFormat, forced: boolean
 }
 
 /** Formats read as JSON (any layout). */
-export const JSON_FORMATS: ReadonlySet<ConcreteFormat> = new Set<ConcreteFormat>(['ndjson', 'eventhub', 'ah-api', 'graph', 'sentinel']);
+export const JSON_FORMATS: ReadonlySet<ConcreteFormat> = new Set<ConcreteFormat>([
+  'ndjson',
+  'eventhub',
+  'ah-api',
+  'graph',
+  'sentinel',
+]);

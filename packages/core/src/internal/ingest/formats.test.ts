@@ -78,7 +78,11 @@ describe('literal examples of the reference note (mde-schema-and-formats.md §3)
   it('§3(d) portal CSV, ISO variant as printed (elided with …): field counts differ → malformed-csv on line 2', async () => {
     const r = await runText(fixture('ref-portal-iso.csv'));
     expect(r.stats).toMatchObject({ format: 'csv', rowsRead: 1, rejected: 1 });
-    expect(r.rejected[0]).toMatchObject({ line: 2, code: 'malformed-csv', reason: 'record has 28 fields, the header has 16' });
+    expect(r.rejected[0]).toMatchObject({
+      line: 2,
+      code: 'malformed-csv',
+      reason: 'record has 28 fields, the header has 16',
+    });
   });
 
   it('§3(d) portal CSV, localised variant: BOM, "Oct 9, 2024 2:40:09 PM", Invalid date = null, 0/1 booleans', async () => {
@@ -145,7 +149,11 @@ describe('envelopes and variants', () => {
   });
 
   it('Event Hub: several messages one per line give line + record', async () => {
-    const rec = (a: string) => ({ time: 't', category: 'AdvancedHunting-DeviceProcessEvents', properties: row({ FileName: a }) });
+    const rec = (a: string) => ({
+      time: 't',
+      category: 'AdvancedHunting-DeviceProcessEvents',
+      properties: row({ FileName: a }),
+    });
     const text = `${JSON.stringify({ records: [rec('a'), rec('b')] })}\n${JSON.stringify({ records: [rec('c')] })}\n`;
     const r = await runText(text);
     expect(r.stats.format).toBe('eventhub');
@@ -204,7 +212,14 @@ describe('envelopes and variants', () => {
 
   it('Sentinel array: Type names the table, dynamic columns as objects, TimeGenerated kept', async () => {
     const rows = [
-      { TimeGenerated: '2024-05-01T10:05:00Z', Type: 'DeviceInfo', Timestamp: '2024-05-01T10:00:00Z', DeviceId: 'd1', LoggedOnUsers: [{ UserName: 'rob' }], ReportId: 639199803770463703n },
+      {
+        TimeGenerated: '2024-05-01T10:05:00Z',
+        Type: 'DeviceInfo',
+        Timestamp: '2024-05-01T10:00:00Z',
+        DeviceId: 'd1',
+        LoggedOnUsers: [{ UserName: 'rob' }],
+        ReportId: 639199803770463703n,
+      },
       { Type: 'IdentityLogonEvents', Timestamp: '2024-05-01T10:00:00Z' },
       { Type: 'DeviceEvents', Timestamp: 'yesterday', DeviceId: 'd1', ActionType: 'X' },
     ];
@@ -234,7 +249,14 @@ describe('envelopes and variants', () => {
             { name: 'AdditionalFields', type: 'dynamic' },
           ],
         },
-        { name: 'Second', columns: [{ name: 'Timestamp' }, { name: 'DeviceName' }, { name: 'ActionType' }], rows: [['2024-05-01T10:00:01Z', 'h', 'FileCreated'], ['too', 'few']] },
+        {
+          name: 'Second',
+          columns: [{ name: 'Timestamp' }, { name: 'DeviceName' }, { name: 'ActionType' }],
+          rows: [
+            ['2024-05-01T10:00:01Z', 'h', 'FileCreated'],
+            ['too', 'few'],
+          ],
+        },
       ],
     };
     const r = await runText(JSON.stringify(doc));
@@ -251,7 +273,8 @@ describe('envelopes and variants', () => {
   });
 
   it('Log Analytics CSV: " [UTC]" header suffix stripped, US display dates', async () => {
-    const csv = 'TimeGenerated [UTC],Timestamp [UTC],DeviceName,ActionType,RemoteIP\n"5/1/2024, 10:00:05.123 AM","5/1/2024, 10:00:00.000 AM",host1,ConnectionSuccess,10.0.0.1\n';
+    const csv =
+      'TimeGenerated [UTC],Timestamp [UTC],DeviceName,ActionType,RemoteIP\n"5/1/2024, 10:00:05.123 AM","5/1/2024, 10:00:00.000 AM",host1,ConnectionSuccess,10.0.0.1\n';
     const r = await runText(csv);
     expect(r.events[0]?.table).toBe('DeviceNetworkEvents');
     expect(r.events[0]?.timestamp).toBe('2024-05-01T10:00:00.000Z');
@@ -277,7 +300,9 @@ describe('envelopes and variants', () => {
 
   it('CSV: unterminated quote at the end is reported, not swallowed', async () => {
     const r = await runText('Timestamp,DeviceName,ActionType\n2024-05-01T10:00:00Z,h,"Process\n');
-    expect(r.rejected).toEqual([{ source: 'input', line: 2, code: 'malformed-csv', reason: 'input ends inside a quoted field' }]);
+    expect(r.rejected).toEqual([
+      { source: 'input', line: 2, code: 'malformed-csv', reason: 'input ends inside a quoted field' },
+    ]);
   });
 
   it('fromString names default to "string"', async () => {

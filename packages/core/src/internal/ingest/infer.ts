@@ -12,8 +12,8 @@ import { isTableName, SERVICE_COLUMNS, TABLE_COLUMNS, TABLE_NAMES, type TableNam
  * 2. Non-empty columns that exist in none of the nine supported tables but in a known foreign table
  *    (Identity*, CloudAppEvents, Email*, Alert*, DeviceFileCertificateInfo, DeviceTvm*, …) →
  *    `unsupported-table`, naming the foreign table with most such columns (ties broken by how many of
- *    that table's columns the row carries as keys at all: `union` results carry every column of every
- *    table in the union). Two such columns are needed when the ActionType is a known Device one, so a
+ *    the row's non-empty columns the table has, then by how many of the table's columns the row carries
+ *    as keys at all: `union` results carry every column of every united table). Two such columns are needed when the ActionType is a known Device one, so a
  *    query that `extend`s one odd column does not lose its rows.
  * 3. `ActionType` decides: ProcessCreated/OpenProcess → DeviceProcessEvents; File{Created,Deleted,
  *    Modified,Renamed} → DeviceFileEvents; Logon{Success,Failed,Attempted} → DeviceLogonEvents; the
@@ -35,92 +35,357 @@ export const NAMING_COLUMNS = ['Type', 'TableName', 'Table', '$table', 'SourceTa
 
 /** Suffixes `union` adds to a column whose type differs between the united tables. */
 const UNION_SUFFIXES: ReadonlySet<string> = new Set([
-  'long', 'string', 'dynamic', 'int', 'real', 'datetime', 'bool', 'boolean', 'guid', 'timespan', 'decimal',
+  'long',
+  'string',
+  'dynamic',
+  'int',
+  'real',
+  'datetime',
+  'bool',
+  'boolean',
+  'guid',
+  'timespan',
+  'decimal',
 ]);
 
 /** Tables tripline does not analyse, with the columns that identify them (Microsoft's reference pages). */
 const FOREIGN_TABLES: Readonly<Record<string, readonly string[]>> = {
   IdentityDirectoryEvents: [
-    'Timestamp', 'ActionType', 'Application', 'TargetAccountUpn', 'TargetAccountDisplayName', 'TargetDeviceName',
-    'DestinationDeviceName', 'DestinationIPAddress', 'DestinationPort', 'Protocol', 'AccountName', 'AccountDomain',
-    'AccountUpn', 'AccountSid', 'AccountObjectId', 'AccountDisplayName', 'DeviceName', 'IPAddress', 'Port', 'Location',
-    'ISP', 'ReportId', 'AdditionalFields',
+    'Timestamp',
+    'ActionType',
+    'Application',
+    'TargetAccountUpn',
+    'TargetAccountDisplayName',
+    'TargetDeviceName',
+    'DestinationDeviceName',
+    'DestinationIPAddress',
+    'DestinationPort',
+    'Protocol',
+    'AccountName',
+    'AccountDomain',
+    'AccountUpn',
+    'AccountSid',
+    'AccountObjectId',
+    'AccountDisplayName',
+    'DeviceName',
+    'IPAddress',
+    'Port',
+    'Location',
+    'ISP',
+    'ReportId',
+    'AdditionalFields',
   ],
   IdentityLogonEvents: [
-    'Timestamp', 'ActionType', 'Application', 'LogonType', 'Protocol', 'FailureReason', 'AccountName', 'AccountDomain',
-    'AccountUpn', 'AccountSid', 'AccountObjectId', 'AccountDisplayName', 'DeviceName', 'DeviceType', 'OSPlatform',
-    'IPAddress', 'Port', 'DestinationDeviceName', 'DestinationIPAddress', 'DestinationPort', 'TargetDeviceName',
-    'TargetAccountDisplayName', 'Location', 'ISP', 'ReportId', 'AdditionalFields',
+    'Timestamp',
+    'ActionType',
+    'Application',
+    'LogonType',
+    'Protocol',
+    'FailureReason',
+    'AccountName',
+    'AccountDomain',
+    'AccountUpn',
+    'AccountSid',
+    'AccountObjectId',
+    'AccountDisplayName',
+    'DeviceName',
+    'DeviceType',
+    'OSPlatform',
+    'IPAddress',
+    'Port',
+    'DestinationDeviceName',
+    'DestinationIPAddress',
+    'DestinationPort',
+    'TargetDeviceName',
+    'TargetAccountDisplayName',
+    'Location',
+    'ISP',
+    'ReportId',
+    'AdditionalFields',
   ],
   IdentityQueryEvents: [
-    'Timestamp', 'ActionType', 'Application', 'QueryType', 'QueryTarget', 'Query', 'Protocol', 'AccountName',
-    'AccountDomain', 'AccountUpn', 'AccountSid', 'AccountObjectId', 'AccountDisplayName', 'DeviceName', 'IPAddress',
-    'Port', 'DestinationDeviceName', 'DestinationIPAddress', 'DestinationPort', 'TargetDeviceName', 'TargetAccountUpn',
-    'TargetAccountDisplayName', 'Location', 'ReportId', 'AdditionalFields',
+    'Timestamp',
+    'ActionType',
+    'Application',
+    'QueryType',
+    'QueryTarget',
+    'Query',
+    'Protocol',
+    'AccountName',
+    'AccountDomain',
+    'AccountUpn',
+    'AccountSid',
+    'AccountObjectId',
+    'AccountDisplayName',
+    'DeviceName',
+    'IPAddress',
+    'Port',
+    'DestinationDeviceName',
+    'DestinationIPAddress',
+    'DestinationPort',
+    'TargetDeviceName',
+    'TargetAccountUpn',
+    'TargetAccountDisplayName',
+    'Location',
+    'ReportId',
+    'AdditionalFields',
   ],
   IdentityInfo: [
-    'AccountObjectId', 'AccountUpn', 'OnPremSid', 'CloudSid', 'GivenName', 'Surname', 'AccountDisplayName',
-    'Department', 'JobTitle', 'AccountName', 'AccountDomain', 'EmailAddress', 'SipProxyAddress', 'City', 'Country',
-    'IsAccountEnabled', 'Manager', 'Phone', 'CreatedDateTime', 'SourceProvider', 'ChangeSource', 'BlastRadius',
-    'CompanyName', 'DeletedDateTime', 'DistinguishedName', 'EmployeeId', 'OnPremObjectId', 'Tags',
+    'AccountObjectId',
+    'AccountUpn',
+    'OnPremSid',
+    'CloudSid',
+    'GivenName',
+    'Surname',
+    'AccountDisplayName',
+    'Department',
+    'JobTitle',
+    'AccountName',
+    'AccountDomain',
+    'EmailAddress',
+    'SipProxyAddress',
+    'City',
+    'Country',
+    'IsAccountEnabled',
+    'Manager',
+    'Phone',
+    'CreatedDateTime',
+    'SourceProvider',
+    'ChangeSource',
+    'BlastRadius',
+    'CompanyName',
+    'DeletedDateTime',
+    'DistinguishedName',
+    'EmployeeId',
+    'OnPremObjectId',
+    'Tags',
   ],
   CloudAppEvents: [
-    'Timestamp', 'ActionType', 'Application', 'ApplicationId', 'AccountObjectId', 'AccountId', 'AccountDisplayName',
-    'IsAdminOperation', 'DeviceType', 'OSPlatform', 'IPAddress', 'IsAnonymousProxy', 'CountryCode', 'City', 'ISP',
-    'Isp', 'UserAgent', 'ActivityType', 'ActivityObjects', 'ObjectName', 'ObjectType', 'ObjectId', 'ReportId',
-    'AppInstanceId', 'AccountType', 'IsExternalUser', 'IsImpersonated', 'IPTags', 'IPCategory', 'UserAgentTags',
-    'RawEventData', 'AdditionalFields', 'LastSeenForUser', 'UncommonForUser', 'AuditSource', 'SessionData',
+    'Timestamp',
+    'ActionType',
+    'Application',
+    'ApplicationId',
+    'AccountObjectId',
+    'AccountId',
+    'AccountDisplayName',
+    'IsAdminOperation',
+    'DeviceType',
+    'OSPlatform',
+    'IPAddress',
+    'IsAnonymousProxy',
+    'CountryCode',
+    'City',
+    'ISP',
+    'Isp',
+    'UserAgent',
+    'ActivityType',
+    'ActivityObjects',
+    'ObjectName',
+    'ObjectType',
+    'ObjectId',
+    'ReportId',
+    'AppInstanceId',
+    'AccountType',
+    'IsExternalUser',
+    'IsImpersonated',
+    'IPTags',
+    'IPCategory',
+    'UserAgentTags',
+    'RawEventData',
+    'AdditionalFields',
+    'LastSeenForUser',
+    'UncommonForUser',
+    'AuditSource',
+    'SessionData',
     'OAuthAppId',
   ],
   EmailEvents: [
-    'Timestamp', 'NetworkMessageId', 'InternetMessageId', 'SenderMailFromAddress', 'SenderFromAddress',
-    'SenderDisplayName', 'SenderObjectId', 'SenderMailFromDomain', 'SenderFromDomain', 'SenderIPv4', 'SenderIPv6',
-    'RecipientEmailAddress', 'RecipientObjectId', 'Subject', 'EmailClusterId', 'EmailDirection', 'DeliveryAction',
-    'DeliveryLocation', 'ThreatTypes', 'ThreatNames', 'DetectionMethods', 'ConfidenceLevel', 'BulkComplaintLevel',
-    'EmailAction', 'EmailActionPolicy', 'EmailActionPolicyGuid', 'AuthenticationDetails', 'AttachmentCount',
-    'UrlCount', 'EmailLanguage', 'Connectors', 'OrgLevelAction', 'OrgLevelPolicy', 'UserLevelAction',
-    'UserLevelPolicy', 'ReportId', 'AdditionalFields', 'LatestDeliveryLocation', 'LatestDeliveryAction',
+    'Timestamp',
+    'NetworkMessageId',
+    'InternetMessageId',
+    'SenderMailFromAddress',
+    'SenderFromAddress',
+    'SenderDisplayName',
+    'SenderObjectId',
+    'SenderMailFromDomain',
+    'SenderFromDomain',
+    'SenderIPv4',
+    'SenderIPv6',
+    'RecipientEmailAddress',
+    'RecipientObjectId',
+    'Subject',
+    'EmailClusterId',
+    'EmailDirection',
+    'DeliveryAction',
+    'DeliveryLocation',
+    'ThreatTypes',
+    'ThreatNames',
+    'DetectionMethods',
+    'ConfidenceLevel',
+    'BulkComplaintLevel',
+    'EmailAction',
+    'EmailActionPolicy',
+    'EmailActionPolicyGuid',
+    'AuthenticationDetails',
+    'AttachmentCount',
+    'UrlCount',
+    'EmailLanguage',
+    'Connectors',
+    'OrgLevelAction',
+    'OrgLevelPolicy',
+    'UserLevelAction',
+    'UserLevelPolicy',
+    'ReportId',
+    'AdditionalFields',
+    'LatestDeliveryLocation',
+    'LatestDeliveryAction',
   ],
   EmailAttachmentInfo: [
-    'Timestamp', 'NetworkMessageId', 'SenderFromAddress', 'SenderDisplayName', 'SenderObjectId',
-    'RecipientEmailAddress', 'RecipientObjectId', 'FileName', 'FileType', 'SHA256', 'FileSize', 'ThreatTypes',
-    'ThreatNames', 'DetectionMethods', 'ReportId',
+    'Timestamp',
+    'NetworkMessageId',
+    'SenderFromAddress',
+    'SenderDisplayName',
+    'SenderObjectId',
+    'RecipientEmailAddress',
+    'RecipientObjectId',
+    'FileName',
+    'FileType',
+    'SHA256',
+    'FileSize',
+    'ThreatTypes',
+    'ThreatNames',
+    'DetectionMethods',
+    'ReportId',
   ],
   EmailUrlInfo: ['Timestamp', 'NetworkMessageId', 'Url', 'UrlDomain', 'UrlLocation', 'ReportId'],
   EmailPostDeliveryEvents: [
-    'Timestamp', 'NetworkMessageId', 'InternetMessageId', 'Action', 'ActionType', 'ActionTrigger', 'ActionResult',
-    'RecipientEmailAddress', 'DeliveryLocation', 'ThreatTypes', 'DetectionMethods', 'ReportId',
+    'Timestamp',
+    'NetworkMessageId',
+    'InternetMessageId',
+    'Action',
+    'ActionType',
+    'ActionTrigger',
+    'ActionResult',
+    'RecipientEmailAddress',
+    'DeliveryLocation',
+    'ThreatTypes',
+    'DetectionMethods',
+    'ReportId',
   ],
   UrlClickEvents: [
-    'Timestamp', 'Url', 'ActionType', 'AccountUpn', 'Workload', 'NetworkMessageId', 'ThreatTypes', 'DetectionMethods',
-    'IPAddress', 'IsClickedThrough', 'UrlChain', 'ReportId',
+    'Timestamp',
+    'Url',
+    'ActionType',
+    'AccountUpn',
+    'Workload',
+    'NetworkMessageId',
+    'ThreatTypes',
+    'DetectionMethods',
+    'IPAddress',
+    'IsClickedThrough',
+    'UrlChain',
+    'ReportId',
   ],
-  AlertInfo: ['Timestamp', 'AlertId', 'Title', 'Category', 'Severity', 'ServiceSource', 'DetectionSource', 'AttackTechniques'],
+  AlertInfo: [
+    'Timestamp',
+    'AlertId',
+    'Title',
+    'Category',
+    'Severity',
+    'ServiceSource',
+    'DetectionSource',
+    'AttackTechniques',
+  ],
   AlertEvidence: [
-    'Timestamp', 'AlertId', 'Title', 'Categories', 'AttackTechniques', 'ServiceSource', 'DetectionSource', 'EntityType',
-    'EvidenceRole', 'EvidenceDirection', 'ThreatFamily', 'DeviceId', 'DeviceName', 'FileName', 'FolderPath', 'SHA1',
-    'SHA256', 'RemoteIP', 'RemoteUrl', 'AccountName', 'AccountDomain', 'AccountSid', 'AccountObjectId', 'AccountUpn',
-    'ProcessCommandLine', 'AdditionalFields', 'RegistryKey', 'RegistryValueName', 'RegistryValueData', 'ApplicationId',
-    'Application', 'OAuthApplicationId', 'EmailSubject', 'NetworkMessageId',
+    'Timestamp',
+    'AlertId',
+    'Title',
+    'Categories',
+    'AttackTechniques',
+    'ServiceSource',
+    'DetectionSource',
+    'EntityType',
+    'EvidenceRole',
+    'EvidenceDirection',
+    'ThreatFamily',
+    'DeviceId',
+    'DeviceName',
+    'FileName',
+    'FolderPath',
+    'SHA1',
+    'SHA256',
+    'RemoteIP',
+    'RemoteUrl',
+    'AccountName',
+    'AccountDomain',
+    'AccountSid',
+    'AccountObjectId',
+    'AccountUpn',
+    'ProcessCommandLine',
+    'AdditionalFields',
+    'RegistryKey',
+    'RegistryValueName',
+    'RegistryValueData',
+    'ApplicationId',
+    'Application',
+    'OAuthApplicationId',
+    'EmailSubject',
+    'NetworkMessageId',
   ],
   DeviceFileCertificateInfo: [
-    'Timestamp', 'DeviceId', 'DeviceName', 'SHA1', 'IsSigned', 'SignatureType', 'Signer', 'SignerHash', 'Issuer',
-    'IssuerHash', 'CertificateSerialNumber', 'CrlDistributionPointUrls', 'CertificateCreationTime',
-    'CertificateExpirationTime', 'CertificateCountersignatureTime', 'IsTrusted', 'IsRootSignerMicrosoft', 'ReportId',
+    'Timestamp',
+    'DeviceId',
+    'DeviceName',
+    'SHA1',
+    'IsSigned',
+    'SignatureType',
+    'Signer',
+    'SignerHash',
+    'Issuer',
+    'IssuerHash',
+    'CertificateSerialNumber',
+    'CrlDistributionPointUrls',
+    'CertificateCreationTime',
+    'CertificateExpirationTime',
+    'CertificateCountersignatureTime',
+    'IsTrusted',
+    'IsRootSignerMicrosoft',
+    'ReportId',
   ],
   DeviceTvmSoftwareInventory: [
-    'DeviceId', 'DeviceName', 'OSPlatform', 'OSVersion', 'OSArchitecture', 'SoftwareVendor', 'SoftwareName',
-    'SoftwareVersion', 'EndOfSupportStatus', 'EndOfSupportDate', 'ProductCodeCpe',
+    'DeviceId',
+    'DeviceName',
+    'OSPlatform',
+    'OSVersion',
+    'OSArchitecture',
+    'SoftwareVendor',
+    'SoftwareName',
+    'SoftwareVersion',
+    'EndOfSupportStatus',
+    'EndOfSupportDate',
+    'ProductCodeCpe',
   ],
   DeviceTvmSoftwareVulnerabilities: [
-    'DeviceId', 'DeviceName', 'OSPlatform', 'OSVersion', 'OSArchitecture', 'SoftwareVendor', 'SoftwareName',
-    'SoftwareVersion', 'CveId', 'VulnerabilitySeverityLevel', 'RecommendedSecurityUpdate',
-    'RecommendedSecurityUpdateId', 'CveTags', 'CveMitigationStatus',
+    'DeviceId',
+    'DeviceName',
+    'OSPlatform',
+    'OSVersion',
+    'OSArchitecture',
+    'SoftwareVendor',
+    'SoftwareName',
+    'SoftwareVersion',
+    'CveId',
+    'VulnerabilitySeverityLevel',
+    'RecommendedSecurityUpdate',
+    'RecommendedSecurityUpdateId',
+    'CveTags',
+    'CveMitigationStatus',
   ],
 };
 
 /** Table names that look like Defender/Sentinel tables but are not supported (used for naming columns). */
-const FOREIGN_NAME_RE = /^(?:Device|Identity|Email|CloudApp|Alert|Url|AAD|Aad|Entra|Behavior|Exposure|Campaign|Message|OAuth|Graph|Security|Sign)[A-Za-z]*$/;
+const FOREIGN_NAME_RE =
+  /^(?:Device|Identity|Email|CloudApp|Alert|Url|AAD|Aad|Entra|Behavior|Exposure|Campaign|Message|OAuth|Graph|Security|Sign)[A-Za-z]*$/;
 
 const ACTION_TABLE: ReadonlyMap<string, TableName> = new Map<string, TableName>([
   ['ProcessCreated', 'DeviceProcessEvents'],
@@ -134,18 +399,42 @@ const ACTION_TABLE: ReadonlyMap<string, TableName> = new Map<string, TableName>(
   ['LogonAttempted', 'DeviceLogonEvents'],
   ['ImageLoaded', 'DeviceImageLoadEvents'],
   ...[
-    'ConnectionFailed', 'ConnectionFound', 'ConnectionRequest', 'ConnectionSuccess', 'ConnectionAttempt',
-    'FtpConnectionInspected', 'HttpConnectionInspected', 'IcmpConnectionInspected', 'InboundConnectionAccepted',
-    'InboundInternetScanInspected', 'ListeningConnectionCreated', 'NetworkSignatureInspected',
-    'SmtpConnectionInspected', 'SshConnectionInspected', 'DnsConnectionInspected', 'SslConnectionInspected',
+    'ConnectionFailed',
+    'ConnectionFound',
+    'ConnectionRequest',
+    'ConnectionSuccess',
+    'ConnectionAttempt',
+    'FtpConnectionInspected',
+    'HttpConnectionInspected',
+    'IcmpConnectionInspected',
+    'InboundConnectionAccepted',
+    'InboundInternetScanInspected',
+    'ListeningConnectionCreated',
+    'NetworkSignatureInspected',
+    'SmtpConnectionInspected',
+    'SshConnectionInspected',
+    'DnsConnectionInspected',
+    'SslConnectionInspected',
     'NtlmAuthenticationInspected',
   ].map((a) => [a, 'DeviceNetworkEvents'] as [string, TableName]),
 ]);
 
 const NETWORK_INFO_SIGNS: readonly string[] = ['NetworkAdapterName', 'MacAddress'];
 const DEVICE_INFO_SIGNS: readonly string[] = [
-  'OSPlatform', 'LoggedOnUsers', 'PublicIP', 'ClientVersion', 'DeviceType', 'OSVersion', 'OSBuild', 'OSArchitecture',
-  'OnboardingStatus', 'SensorHealthState', 'DeviceCategory', 'ExposureLevel', 'OSDistribution', 'JoinType',
+  'OSPlatform',
+  'LoggedOnUsers',
+  'PublicIP',
+  'ClientVersion',
+  'DeviceType',
+  'OSVersion',
+  'OSBuild',
+  'OSArchitecture',
+  'OnboardingStatus',
+  'SensorHealthState',
+  'DeviceCategory',
+  'ExposureLevel',
+  'OSDistribution',
+  'JoinType',
 ];
 
 /** What the catalog knows about one column name; built once. */
@@ -214,7 +503,11 @@ export function unionBase(key: string): string | undefined {
 /** Outcome of inference: a table, or the reject code and reason. */
 export type Inference =
   | { readonly table: TableName; readonly unionSuffixes: boolean }
-  | { readonly code: 'unsupported-table' | 'ambiguous-table' | 'unknown-table'; readonly reason: string; readonly unionSuffixes: boolean };
+  | {
+      readonly code: 'unsupported-table' | 'ambiguous-table' | 'unknown-table';
+      readonly reason: string;
+      readonly unionSuffixes: boolean;
+    };
 
 const isEmpty = (v: unknown): boolean => v === undefined || v === null || v === '';
 
@@ -243,7 +536,8 @@ export function inferTable(row: Readonly<Record<string, unknown>>, noneIsNull = 
   }
 
   const action = row.ActionType;
-  const actionType = typeof action === 'string' && action !== '' && !(noneIsNull && action === 'None') ? action : undefined;
+  const actionType =
+    typeof action === 'string' && action !== '' && !(noneIsNull && action === 'None') ? action : undefined;
   let byAction: TableName | undefined;
   if (actionType !== undefined) {
     byAction =
@@ -260,7 +554,11 @@ export function inferTable(row: Readonly<Record<string, unknown>>, noneIsNull = 
     for (const n of foreignHits.values()) if (n > best) best = n;
     if (best >= 2 || byAction === undefined) {
       const name = bestForeign(row, foreignHits, best);
-      return { code: 'unsupported-table', reason: `row belongs to ${name}, which tripline does not analyse`, unionSuffixes };
+      return {
+        code: 'unsupported-table',
+        reason: `row belongs to ${name}, which tripline does not analyse`,
+        unionSuffixes,
+      };
     }
   }
 
@@ -272,18 +570,27 @@ export function inferTable(row: Readonly<Record<string, unknown>>, noneIsNull = 
 }
 
 function bestForeign(row: Readonly<Record<string, unknown>>, hits: ReadonlyMap<string, number>, best: number): string {
-  const top = [...hits].filter(([, n]) => n === best).map(([t]) => t);
-  if (top.length === 1) return top[0] as string;
-  // A union result carries every column of every united table as a key; a table whose columns are missing was not in it.
+  let top = [...hits].filter(([, n]) => n === best).map(([t]) => t);
+  // Then: the table whose catalog holds most of the row's non-empty columns (LogonType → IdentityLogonEvents).
+  const covered = (t: string): number => {
+    const cols = FOREIGN_COLUMN_SETS.get(t);
+    let n = 0;
+    for (const c in row) if (!isEmpty(row[c]) && cols?.has(unionBase(c) ?? c)) n++;
+    return n;
+  };
+  // Then: a union result carries every column of every united table as a key; a table whose columns are missing was not in it.
   const missing = (t: string): number => {
     let n = 0;
     for (const c of FOREIGN_COLUMN_SETS.get(t) ?? []) if (!(c in row)) n++;
-    return n;
+    return -n;
   };
-  const scored = top.map((t) => [t, missing(t)] as const);
-  const least = Math.min(...scored.map(([, m]) => m));
-  const winners = scored.filter(([, m]) => m === least).map(([t]) => t);
-  return winners.length === 1 ? (winners[0] as string) : `one of ${winners.join(', ')}`;
+  for (const score of [covered, missing]) {
+    if (top.length === 1) break;
+    const scored = top.map((t) => [t, score(t)] as const);
+    const most = Math.max(...scored.map(([, m]) => m));
+    top = scored.filter(([, m]) => m === most).map(([t]) => t);
+  }
+  return top.length === 1 ? (top[0] as string) : `one of ${top.join(', ')}`;
 }
 
 function byColumns(row: Readonly<Record<string, unknown>>, noneIsNull: boolean, unionSuffixes: boolean): Inference {
@@ -303,11 +610,16 @@ function byColumns(row: Readonly<Record<string, unknown>>, noneIsNull: boolean, 
   }
   const names = (mask: number): TableName[] => TABLE_NAMES.filter((_, i) => (mask & (1 << i)) !== 0);
   if (seen === 0) {
-    return { code: 'unknown-table', reason: 'row has no ActionType and no column that identifies a Defender table', unionSuffixes };
+    return {
+      code: 'unknown-table',
+      reason: 'row has no ActionType and no column that identifies a Defender table',
+      unionSuffixes,
+    };
   }
   const bestExclusive = (mask: number): TableName[] => {
     let best = 0;
-    for (let i = 0; i < exclusive.length; i++) if ((mask & (1 << i)) !== 0 && (exclusive[i] ?? 0) > best) best = exclusive[i] ?? 0;
+    for (let i = 0; i < exclusive.length; i++)
+      if ((mask & (1 << i)) !== 0 && (exclusive[i] ?? 0) > best) best = exclusive[i] ?? 0;
     return best === 0 ? [] : names(mask).filter((t) => exclusive[TABLE_NAMES.indexOf(t)] === best);
   };
   if (cover !== 0) {
@@ -324,9 +636,17 @@ function byColumns(row: Readonly<Record<string, unknown>>, noneIsNull: boolean, 
   const narrowed = bestExclusive(all);
   if (narrowed.length === 1) return { table: narrowed[0] as TableName, unionSuffixes };
   if (narrowed.length > 1) {
-    return { code: 'ambiguous-table', reason: `row's columns point at several tables: ${narrowed.join(', ')}`, unionSuffixes };
+    return {
+      code: 'ambiguous-table',
+      reason: `row's columns point at several tables: ${narrowed.join(', ')}`,
+      unionSuffixes,
+    };
   }
-  return { code: 'unknown-table', reason: 'row has no ActionType and its columns fit no single Defender table', unionSuffixes };
+  return {
+    code: 'unknown-table',
+    reason: 'row has no ActionType and its columns fit no single Defender table',
+    unionSuffixes,
+  };
 }
 
 /**

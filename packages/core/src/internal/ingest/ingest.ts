@@ -38,11 +38,17 @@ function sniffReady(prefix: string): boolean {
 export async function ingest(source: InputSource, sink: IngestSink, options: IngestOptions = {}): Promise<IngestStats> {
   const forced = options.format ?? 'auto';
   if (!(INPUT_FORMATS as readonly string[]).includes(forced)) {
-    throw new TriplineError(ERROR_CODES.OPTION_INVALID, `unknown input format ${JSON.stringify(forced)}; use one of ${INPUT_FORMATS.join(', ')}`);
+    throw new TriplineError(
+      ERROR_CODES.OPTION_INVALID,
+      `unknown input format ${JSON.stringify(forced)}; use one of ${INPUT_FORMATS.join(', ')}`,
+    );
   }
   const maxBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
-    throw new TriplineError(ERROR_CODES.OPTION_INVALID, `maxLineBytes must be a positive integer, got ${String(maxBytes)}`);
+    throw new TriplineError(
+      ERROR_CODES.OPTION_INVALID,
+      `maxLineBytes must be a positive integer, got ${String(maxBytes)}`,
+    );
   }
   const name = source.name;
 
@@ -83,9 +89,13 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
       }
       format = sniffed;
     } else if (sniffed !== undefined && (forced === 'csv' ? JSON_FORMATS.has(sniffed) : sniffed === 'csv')) {
-      throw new TriplineError(ERROR_CODES.INPUT_FORMAT_UNKNOWN, `${name}: input format ${forced} was forced, but the input looks like ${sniffed}`, {
-        details: { source: name, forced, detected: sniffed },
-      });
+      throw new TriplineError(
+        ERROR_CODES.INPUT_FORMAT_UNKNOWN,
+        `${name}: input format ${forced} was forced, but the input looks like ${sniffed}`,
+        {
+          details: { source: name, forced, detected: sniffed },
+        },
+      );
     }
     const layout = layoutOf(prefix, format, forced !== 'auto', ended);
     router = new Router(sink, name, format === 'sentinel');

@@ -15,16 +15,12 @@ import { columnNames, type Router } from './route.js';
  * `maxBytes` limit. Elements carry their 1-based index (`record`) and the line they start on.
  */
 
-const enum Kind {
-  Env,
-  Rows,
-  Tables,
-}
-const enum Phase {
-  Key,
-  Value,
-  Skip,
-}
+/** Container roles the scanner tracks (plain numbers: cheap compares in the hot loop). */
+const Kind = { Env: 0, Rows: 1, Tables: 2 } as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+/** Where an object member is: reading its key, its value, or past a row array it held. */
+const Phase = { Key: 0, Value: 1, Skip: 2 } as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
 type Role = 'meta' | 'records' | 'results' | 'tables' | 'rest' | 'columns';
 
 interface Frame {
@@ -45,7 +41,18 @@ interface Frame {
 }
 
 function frame(kind: Kind, depth: number, top: boolean, ctx: Frame['ctx'], table?: Frame): Frame {
-  return { kind, depth, top, ctx, table, phase: Phase.Key, role: 'meta', index: 0, columns: undefined, pending: undefined };
+  return {
+    kind,
+    depth,
+    top,
+    ctx,
+    table,
+    phase: Phase.Key,
+    role: 'meta',
+    index: 0,
+    columns: undefined,
+    pending: undefined,
+  };
 }
 
 /** Text being collected across chunks: an element, a member key or value, or a whole document. */
@@ -256,7 +263,12 @@ export class JsonDocReader implements TextReader {
     }
     const f = this.#active();
     if (f !== undefined) {
-      if (f.kind === Kind.Env && f.phase === Phase.Value && c === 0x5b && (f.role === 'records' || f.role === 'results' || f.role === 'tables' || f.role === 'rest')) {
+      if (
+        f.kind === Kind.Env &&
+        f.phase === Phase.Value &&
+        c === 0x5b &&
+        (f.role === 'records' || f.role === 'results' || f.role === 'tables' || f.role === 'rest')
+      ) {
         this.#seg.reset();
         f.phase = Phase.Skip;
         if (f.top) this.#whole.reset(); // an envelope: never hold the whole document
@@ -299,7 +311,8 @@ export class JsonDocReader implements TextReader {
       const text = this.#whole.text(this.#text, i + 1);
       const line = this.#whole.line;
       this.#whole.reset();
-      if (text === undefined) this.router.reject(line, undefined, 'line-too-long', `JSON document is longer than ${this.maxBytes} bytes`);
+      if (text === undefined)
+        this.router.reject(line, undefined, 'line-too-long', `JSON document is longer than ${this.maxBytes} bytes`);
       else this.#parse(text, line, undefined, (v) => this.router.value(v, line, undefined));
     } else if (f.kind === Kind.Env && !f.top && f.pending !== undefined) {
       for (const p of f.pending) this.router.positional(p.cells, f.columns, p.line, p.record);
@@ -394,7 +407,8 @@ export class JsonDocReader implements TextReader {
           const table = f.table;
           if (table !== undefined && table.columns === undefined) {
             // `rows` before `columns`: hold the rows of this table until the columns arrive.
-            (table.pending ??= []).push({ cells: v, line, record });
+            table.pending ??= [];
+            table.pending.push({ cells: v, line, record });
           } else this.router.positional(v, table?.columns, line, record);
           break;
         }

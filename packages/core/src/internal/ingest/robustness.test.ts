@@ -26,7 +26,19 @@ async function expectError(p: Promise<unknown>, code: string, ...fragments: stri
 
 describe('NDJSON lines', () => {
   it('reports every malformed line with its line number; blank lines are not rows; CRLF and LF mix', async () => {
-    const text = [ok(), '{"Timestamp": ', '', '   ', '\t', '[1]', '42', 'null', '"text"', ok({ FileName: 'é' }), '{oops}'].join('\r\n');
+    const text = [
+      ok(),
+      '{"Timestamp": ',
+      '',
+      '   ',
+      '\t',
+      '[1]',
+      '42',
+      'null',
+      '"text"',
+      ok({ FileName: 'é' }),
+      '{oops}',
+    ].join('\r\n');
     const r = await runText(`${text}\n\n`);
     expect(r.stats).toMatchObject({ format: 'ndjson', rowsRead: 8, events: 2, rejected: 6 });
     expect(r.events.map((e) => e.source.line)).toEqual([1, 10]);
@@ -44,7 +56,9 @@ describe('NDJSON lines', () => {
   });
 
   it('handles a last line without newline, and rows that fail normalisation', async () => {
-    const r = await runText(`${ok()}\n{"ActionType":"ProcessCreated","DeviceId":"d"}\n{"Timestamp":"2024-05-01T10:00:00Z","ActionType":"ProcessCreated"}`);
+    const r = await runText(
+      `${ok()}\n{"ActionType":"ProcessCreated","DeviceId":"d"}\n{"Timestamp":"2024-05-01T10:00:00Z","ActionType":"ProcessCreated"}`,
+    );
     expect(r.rejected.map((x) => [x.line, x.code])).toEqual([
       [2, 'missing-timestamp'],
       [3, 'missing-device'],
@@ -52,7 +66,9 @@ describe('NDJSON lines', () => {
   });
 
   it('keeps a __proto__ key as data (no prototype pollution)', async () => {
-    const r = await runText(`{"Timestamp":"2024-05-01T10:00:00Z","DeviceId":"d","ActionType":"ProcessCreated","__proto__":{"polluted":1}}\n`);
+    const r = await runText(
+      `{"Timestamp":"2024-05-01T10:00:00Z","DeviceId":"d","ActionType":"ProcessCreated","__proto__":{"polluted":1}}\n`,
+    );
     expect(r.events).toHaveLength(1);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -60,14 +76,27 @@ describe('NDJSON lines', () => {
 
 describe('chunk boundaries anywhere give identical results', () => {
   const inputs: Record<string, string> = {
-    ndjson: `\uFEFF${ok({ FileName: 'café ® 😀' })}\r\n\r\n${ok({ ProcessCommandLine: 'a\\r\\nb' })}\nnot json\r\n[1]\n${JSON.stringify({
-      records: [{ category: 'AdvancedHunting-DeviceFileEvents', properties: JSON.parse(ok({ ActionType: 'FileCreated', FileName: 'ü.txt' })) }],
-    })}\r\n{"Timestamp":"2024-05-01T10:00:00Z","DeviceId":"d","ReportId":639199803770463703,"ActionType":"X"}`,
+    ndjson: `\uFEFF${ok({ FileName: 'café ® 😀' })}\r\n\r\n${ok({ ProcessCommandLine: 'a\\r\\nb' })}\nnot json\r\n[1]\n${JSON.stringify(
+      {
+        records: [
+          {
+            category: 'AdvancedHunting-DeviceFileEvents',
+            properties: JSON.parse(ok({ ActionType: 'FileCreated', FileName: 'ü.txt' })),
+          },
+        ],
+      },
+    )}\r\n{"Timestamp":"2024-05-01T10:00:00Z","DeviceId":"d","ReportId":639199803770463703,"ActionType":"X"}`,
     eventhub: `\uFEFF${JSON.stringify(
       {
         records: [
-          { category: 'AdvancedHunting-DeviceProcessEvents', properties: JSON.parse(ok({ FileName: 'naïve "q" \\ 😀' })) },
-          { category: 'AdvancedHunting-DeviceLogonEvents', properties: JSON.parse(ok({ ActionType: 'LogonFailed', AdditionalFields: '{"a":[1,{"b":"]}"}]}' })) },
+          {
+            category: 'AdvancedHunting-DeviceProcessEvents',
+            properties: JSON.parse(ok({ FileName: 'naïve "q" \\ 😀' })),
+          },
+          {
+            category: 'AdvancedHunting-DeviceLogonEvents',
+            properties: JSON.parse(ok({ ActionType: 'LogonFailed', AdditionalFields: '{"a":[1,{"b":"]}"}]}' })),
+          },
           [],
           { broken: '__' },
         ],
@@ -110,7 +139,13 @@ describe('chunk boundaries anywhere give identical results', () => {
         if (JSON.stringify(digest(got)) !== JSON.stringify(want)) expect(digest(got), `cut at ${cut}`).toEqual(want);
       }
       // And one byte at a time.
-      const single = await run(chunked(bytes, Array.from({ length: bytes.length - 1 }, (_, i) => i + 1), name));
+      const single = await run(
+        chunked(
+          bytes,
+          Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
+          name,
+        ),
+      );
       expect(digest(single)).toEqual(want);
     });
   }
@@ -119,7 +154,11 @@ describe('chunk boundaries anywhere give identical results', () => {
     const summary: Record<string, unknown> = {};
     for (const [name, text] of Object.entries(inputs)) {
       const r = await runText(text);
-      summary[name] = { format: r.stats.format, events: r.events.length, rejected: r.rejected.map((x) => `${x.line}/${x.record}:${x.code}`) };
+      summary[name] = {
+        format: r.stats.format,
+        events: r.events.length,
+        rejected: r.rejected.map((x) => `${x.line}/${x.record}:${x.code}`),
+      };
     }
     expect(summary).toEqual({
       ndjson: { format: 'ndjson', events: 4, rejected: ['4/undefined:malformed-json', '5/undefined:not-a-row'] },
@@ -146,7 +185,11 @@ describe('empty and odd inputs', () => {
   });
 
   it('text that is no supported format is a clear error, not rows of garbage', async () => {
-    await expectError(runText('hello world\nthis is not json\n', undefined, 'notes.txt'), 'input-format-unknown', 'notes.txt');
+    await expectError(
+      runText('hello world\nthis is not json\n', undefined, 'notes.txt'),
+      'input-format-unknown',
+      'notes.txt',
+    );
   });
 
   it('a forced format that does not fit is an error; a forced JSON format reads any JSON shape', async () => {
@@ -162,12 +205,14 @@ describe('empty and odd inputs', () => {
   });
 
   it('truncated JSON documents and text after a document are reported', async () => {
-    const cut = await runText('{"records":[{"category":"AdvancedHunting-DeviceProcessEvents","properties":' + ok() + '},\n{"category":"Adv');
+    const cut = await runText(
+      `{"records":[{"category":"AdvancedHunting-DeviceProcessEvents","properties":${ok()}},\n{"category":"Adv`,
+    );
     expect(cut.stats).toMatchObject({ events: 1, rejected: 1 });
     expect(cut.rejected[0]).toMatchObject({ line: 2, record: 2, code: 'malformed-json' });
     const one = await runText('{\n"Timestamp": "2024');
     expect(one.rejected[0]).toMatchObject({ line: 1, code: 'malformed-json' });
-    const tail = await runText('[\n' + ok() + '\n]\ntrailing words\n[' + ok() + ']');
+    const tail = await runText(`[\n${ok()}\n]\ntrailing words\n[${ok()}]`);
     expect(tail.stats).toMatchObject({ events: 2, rejected: 1 });
     expect(tail.rejected[0]).toMatchObject({ line: 4, code: 'malformed-json' });
   });
@@ -210,7 +255,10 @@ describe('unreadable inputs', () => {
       throw new Error('connection reset');
     }
     const events: unknown[] = [];
-    const err = await ingest(fromIterable(failing(), 'hub://events'), { event: (e) => events.push(e), rejected: () => undefined }).catch((e: unknown) => e);
+    const err = await ingest(fromIterable(failing(), 'hub://events'), {
+      event: (e) => events.push(e),
+      rejected: () => undefined,
+    }).catch((e: unknown) => e);
     expect(isTriplineError(err, 'input-unreadable')).toBe(true);
     expect(String((err as Error).message)).toContain('hub://events');
     expect(String((err as Error).message)).toContain('connection reset');
@@ -245,7 +293,11 @@ describe('over-long lines', () => {
     const tooLong: number[] = [];
     const lines: string[] = [];
     const max = 64 * 1024;
-    const splitter = new LineSplitter((l) => lines.push(l), (n) => tooLong.push(n), max);
+    const splitter = new LineSplitter(
+      (l) => lines.push(l),
+      (n) => tooLong.push(n),
+      max,
+    );
     const piece = 'y'.repeat(4096);
     let peak = 0;
     for (let i = 0; i < 2000; i++) {
@@ -267,12 +319,23 @@ describe('over-long lines', () => {
       yield `"}\n${ok()}\n`;
     }
     const r = await run(fromIterable(source()));
-    expect(r.rejected).toEqual([{ source: 'iterable', line: 1, code: 'line-too-long', reason: `line is longer than ${16 * 1024 * 1024} bytes` }]);
+    expect(r.rejected).toEqual([
+      { source: 'iterable', line: 1, code: 'line-too-long', reason: `line is longer than ${16 * 1024 * 1024} bytes` },
+    ]);
     expect(r.events.map((e) => e.source.line)).toEqual([2]);
   });
 
   it('over-long array elements and CSV records are rejected the same way', async () => {
-    const doc = JSON.stringify({ records: [{ category: 'AdvancedHunting-DeviceEvents', properties: { P: 'x'.repeat(3000) } }, { category: 'AdvancedHunting-DeviceProcessEvents', properties: JSON.parse(ok()) }] }, null, 1);
+    const doc = JSON.stringify(
+      {
+        records: [
+          { category: 'AdvancedHunting-DeviceEvents', properties: { P: 'x'.repeat(3000) } },
+          { category: 'AdvancedHunting-DeviceProcessEvents', properties: JSON.parse(ok()) },
+        ],
+      },
+      null,
+      1,
+    );
     const r = await runText(doc, { maxLineBytes: 1000 });
     expect(r.rejected.map((x) => [x.record, x.code])).toEqual([[1, 'line-too-long']]);
     expect(r.events).toHaveLength(1);

@@ -77,7 +77,8 @@ export class Router {
   ) {}
 
   #ref(line: number | undefined, record: number | undefined): SourceRef {
-    if (line !== undefined) return record !== undefined ? { source: this.source, line, record } : { source: this.source, line };
+    if (line !== undefined)
+      return record !== undefined ? { source: this.source, line, record } : { source: this.source, line };
     return record !== undefined ? { source: this.source, record } : { source: this.source };
   }
 
@@ -118,7 +119,12 @@ export class Router {
   }
 
   /** A Log Analytics REST row: positional cells named by the table's `columns`. */
-  positional(cells: unknown, columns: readonly string[] | undefined, line: number | undefined, record: number | undefined): void {
+  positional(
+    cells: unknown,
+    columns: readonly string[] | undefined,
+    line: number | undefined,
+    record: number | undefined,
+  ): void {
     if (!Array.isArray(cells)) {
       this.reject(line, record, 'not-a-row', 'Log Analytics row is not an array of cells');
       return;
@@ -128,7 +134,12 @@ export class Router {
       return;
     }
     if (cells.length !== columns.length) {
-      this.reject(line, record, 'not-a-row', `Log Analytics row has ${cells.length} cells for ${columns.length} columns`);
+      this.reject(
+        line,
+        record,
+        'not-a-row',
+        `Log Analytics row has ${cells.length} cells for ${columns.length} columns`,
+      );
       return;
     }
     const row: Row = {};
@@ -140,7 +151,13 @@ export class Router {
   }
 
   /** One row: a streaming-API record (table from `category`) or a bare row (table named or inferred). */
-  row(v: unknown, line: number | undefined, record: number | undefined, sentinel: boolean, nulls: NullSpellings = NO_NULLS): void {
+  row(
+    v: unknown,
+    line: number | undefined,
+    record: number | undefined,
+    sentinel: boolean,
+    nulls: NullSpellings = NO_NULLS,
+  ): void {
     if (!isObject(v)) {
       const what = Array.isArray(v) ? 'an array' : v === null ? 'null' : `a ${typeof v}`;
       this.reject(line, record, 'not-a-row', `expected a row object, found ${what}`);
@@ -150,8 +167,15 @@ export class Router {
     const properties = v.properties;
     if (typeof category === 'string' && isObject(properties)) {
       const named = categoryTable(category);
-      if (named === null) this.reject(line, record, 'unknown-table', `category ${JSON.stringify(category)} names no Defender table`);
-      else if ('foreign' in named) this.reject(line, record, 'unsupported-table', `row belongs to ${named.foreign}, which tripline does not analyse`);
+      if (named === null)
+        this.reject(line, record, 'unknown-table', `category ${JSON.stringify(category)} names no Defender table`);
+      else if ('foreign' in named)
+        this.reject(
+          line,
+          record,
+          'unsupported-table',
+          `row belongs to ${named.foreign}, which tripline does not analyse`,
+        );
       else this.#emit(properties, named.table, line, record, nulls);
       return;
     }
@@ -186,7 +210,12 @@ export class Router {
     let fold: boolean;
     if (named !== undefined) {
       if ('foreign' in named) {
-        this.reject(line, record, 'unsupported-table', `row belongs to ${named.foreign}, which tripline does not analyse`);
+        this.reject(
+          line,
+          record,
+          'unsupported-table',
+          `row belongs to ${named.foreign}, which tripline does not analyse`,
+        );
         return;
       }
       table = named.table;
@@ -223,7 +252,8 @@ export class Router {
 function discoverWithsource(row: Row): string | null {
   for (const key in row) {
     const v = row[key];
-    if (typeof v === 'string' && v !== '' && v.length < 64 && isUncataloguedColumn(key) && resolveTableName(v)) return key;
+    if (typeof v === 'string' && v !== '' && v.length < 64 && isUncataloguedColumn(key) && resolveTableName(v))
+      return key;
   }
   return null;
 }

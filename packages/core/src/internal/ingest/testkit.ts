@@ -40,7 +40,8 @@ export async function run(source: InputSource, options?: IngestOptions): Promise
   return { stats, events, rejected, progress };
 }
 
-export const runText = (text: string, options?: IngestOptions, name = 'input'): Promise<Run> => run(fromString(text, name), options);
+export const runText = (text: string, options?: IngestOptions, name = 'input'): Promise<Run> =>
+  run(fromString(text, name), options);
 
 /** Feed `bytes` as chunks cut at `cuts` (sorted byte offsets). */
 export function chunked(bytes: Uint8Array, cuts: readonly number[], name = 'input'): InputSource {
