@@ -4,7 +4,15 @@
  * report, a many-device run, an empty run, a run with rejected rows and diagnostics, and hostile text
  * in every field an attacker controls.
  */
-import type { Alert, AnalysisResult, DetectorInfo, EvidenceEvent, FieldValue, Severity, TableName } from '@tripline/core';
+import type {
+  Alert,
+  AnalysisResult,
+  DetectorInfo,
+  EvidenceEvent,
+  FieldValue,
+  Severity,
+  TableName,
+} from '@tripline/core';
 
 const WAZUH = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';
 const WAZUH_ID = '875524232b2377b606ca585f2a6692b5be921b94';
@@ -14,23 +22,27 @@ export const DETECTORS: Readonly<Record<string, DetectorInfo>> = {
   exec: {
     id: 'defender/exec-process-replacement',
     title: 'Shell replaced by the command it ran (exec)',
-    summary: 'A process event whose ProcessId equals its InitiatingProcessId while the image differs: a shell exec\'d the command it was asked to run.',
+    summary:
+      "A process event whose ProcessId equals its InitiatingProcessId while the image differs: a shell exec'd the command it was asked to run.",
     rationale:
       '`sh -c "cmd"` replaces the shell with the command by design; attackers use the same mechanism to hide a tool behind a shell. The event is reported so the command and its chain can be reviewed.',
     severity: 'medium',
-    severityNotes: 'High when the new image or command line is itself suspicious (network tools, reverse shells, binaries in /tmp).',
+    severityNotes:
+      'High when the new image or command line is itself suspicious (network tools, reverse shells, binaries in /tmp).',
     category: 'Execution',
     mitre: [{ id: 'T1059.004', name: 'Command and Scripting Interpreter: Unix Shell' }],
     references: ['https://man7.org/linux/man-pages/man3/exec.3.html'],
-    falsePositives: ['Agents and scripts that run commands through `sh -c` (Defender\'s own scans do).'],
+    falsePositives: ["Agents and scripts that run commands through `sh -c` (Defender's own scans do)."],
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
   },
   login: {
     id: 'defender/anomalous-logged-on-user',
     title: 'Anomalous logged-on user name',
-    summary: 'A LoggedOnUsers entry that is not a plausible account name (generic or placeholder names such as LOGIN, admin, test).',
-    rationale: 'Placeholder names can hide who is on a device. On Linux, LOGIN is also the utmp record agetty writes for a terminal waiting at a login prompt.',
+    summary:
+      'A LoggedOnUsers entry that is not a plausible account name (generic or placeholder names such as LOGIN, admin, test).',
+    rationale:
+      'Placeholder names can hide who is on a device. On Linux, LOGIN is also the utmp record agetty writes for a terminal waiting at a login prompt.',
     severity: 'high',
     severityNotes: 'Medium for the utmp LOGIN placeholder alone.',
     category: 'Identity and Access',
@@ -43,11 +55,13 @@ export const DETECTORS: Readonly<Record<string, DetectorInfo>> = {
     id: 'defender/duplicate-adapter-address',
     title: 'Duplicate adapter address',
     summary: 'Two or more network adapters on one device report the same MAC or IPv6 link-local address.',
-    rationale: 'Duplicate addresses cause network conflicts and can indicate spoofing; Azure Accelerated Networking pairs a synthetic adapter with its SR-IOV function by design.',
+    rationale:
+      'Duplicate addresses cause network conflicts and can indicate spoofing; Azure Accelerated Networking pairs a synthetic adapter with its SR-IOV function by design.',
     severity: 'medium',
     category: 'Network Configuration',
     mitre: [],
-    mitreNotes: 'A configuration finding, not an attacker technique; ARP spoofing (T1557.002) is the risk it would enable.',
+    mitreNotes:
+      'A configuration finding, not an attacker technique; ARP spoofing (T1557.002) is the risk it would enable.',
     references: ['https://learn.microsoft.com/azure/virtual-network/accelerated-networking-overview'],
     falsePositives: ['Azure VMs with Accelerated Networking (eth0 paired with enP<n>s<m>).'],
     tables: ['DeviceNetworkInfo'],
@@ -121,7 +135,10 @@ export function alert(
     evidence: { eventCount: events.length, keyComponents, events },
     key: '',
     relatedAlerts: [],
-    message: { templates: { title: detector.title, description: detector.summary, riskAssessment: detector.rationale }, values: {} },
+    message: {
+      templates: { title: detector.title, description: detector.summary, riskAssessment: detector.rationale },
+      values: {},
+    },
     ...rest,
   };
 }
@@ -174,7 +191,9 @@ export function result(alerts: readonly Alert[], over: Partial<AnalysisResult> =
     detectors: Object.values(DETECTORS)
       .filter((d) => detectorIds.has(d.id))
       .sort((a, b) => a.id.localeCompare(b.id)),
-    inputs: [{ source: 'events.ndjson', format: 'ndjson', rowsRead: eventsAnalyzed, events: eventsAnalyzed, rejected: 0 }],
+    inputs: [
+      { source: 'events.ndjson', format: 'ndjson', rowsRead: eventsAnalyzed, events: eventsAnalyzed, rejected: 0 },
+    ],
     ...over,
   };
 }
@@ -209,20 +228,29 @@ export function wazuh1(): AnalysisResult {
       title: 'dash replaced by lsof with the same ProcessId (415044)',
       key: '/usr/bin/lsof',
       keyComponents: { InitiatingProcessFileName: 'dash', FileName: 'lsof', ProcessIds: ['415044', '415059'] },
-      events: [execEvent('2025-11-07T06:46:38.29932Z', 415044, 12), execEvent('2025-11-07T06:46:39.284641Z', 415059, 14)],
+      events: [
+        execEvent('2025-11-07T06:46:38.29932Z', 415044, 12),
+        execEvent('2025-11-07T06:46:39.284641Z', 415059, 14),
+      ],
     }),
     alert(D.login, {
       title: 'Logged-on user LOGIN on wazuh1',
       severity: 'high',
       key: 'LOGIN',
       events: [
-        event('DeviceInfo', '2025-11-07T06:46:02.9561661Z', undefined, {
-          OSPlatform: 'Linux',
-          DeviceType: 'Workstation',
-          MachineGroup: 'UnassignedGroup',
-          PublicIP: '52.186.168.241',
-          LoggedOnUsers: [{ UserName: 'LOGIN' }],
-        }, 20),
+        event(
+          'DeviceInfo',
+          '2025-11-07T06:46:02.9561661Z',
+          undefined,
+          {
+            OSPlatform: 'Linux',
+            DeviceType: 'Workstation',
+            MachineGroup: 'UnassignedGroup',
+            PublicIP: '52.186.168.241',
+            LoggedOnUsers: [{ UserName: 'LOGIN' }],
+          },
+          20,
+        ),
       ],
     }),
     alert(D.adapter, {
@@ -230,8 +258,28 @@ export function wazuh1(): AnalysisResult {
       key: '00-22-48-2E-A8-6C',
       keyComponents: { 'Duplicate MAC Address': '00-22-48-2E-A8-6C', Adapters: ['eth0', 'enP28238s1'] },
       events: [
-        event('DeviceNetworkInfo', '2025-11-07T06:46:02.9561661Z', undefined, { NetworkAdapterName: 'eth0', MacAddress: '00-22-48-2E-A8-6C', IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }] }, 21),
-        event('DeviceNetworkInfo', '2025-11-07T06:46:02.9561661Z', undefined, { NetworkAdapterName: 'enP28238s1', MacAddress: '00-22-48-2E-A8-6C', IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }] }, 22),
+        event(
+          'DeviceNetworkInfo',
+          '2025-11-07T06:46:02.9561661Z',
+          undefined,
+          {
+            NetworkAdapterName: 'eth0',
+            MacAddress: '00-22-48-2E-A8-6C',
+            IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }],
+          },
+          21,
+        ),
+        event(
+          'DeviceNetworkInfo',
+          '2025-11-07T06:46:02.9561661Z',
+          undefined,
+          {
+            NetworkAdapterName: 'enP28238s1',
+            MacAddress: '00-22-48-2E-A8-6C',
+            IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }],
+          },
+          22,
+        ),
       ],
     }),
     alert(D.sysstat, {
@@ -239,15 +287,39 @@ export function wazuh1(): AnalysisResult {
       key: '/usr/lib/sysstat/sa1',
       keyComponents: { 'Script Path': '/usr/lib/sysstat/sa1' },
       events: [
-        event('DeviceEvents', '2025-11-07T06:40:09.38102Z', 'ScriptContent', { FileName: 'sa1', FolderPath: '/usr/lib/sysstat/sa1', AdditionalFields: { ScriptContent: '#!/bin/sh\n# sa1: Collect and store binary data in system activity data file.' } }, 3),
-        event('DeviceEvents', '2025-11-07T06:55:01.964973Z', 'ScriptContent', { FileName: 'debian-sa1', FolderPath: '/usr/lib/sysstat/debian-sa1' }, 30),
+        event(
+          'DeviceEvents',
+          '2025-11-07T06:40:09.38102Z',
+          'ScriptContent',
+          {
+            FileName: 'sa1',
+            FolderPath: '/usr/lib/sysstat/sa1',
+            AdditionalFields: {
+              ScriptContent: '#!/bin/sh\n# sa1: Collect and store binary data in system activity data file.',
+            },
+          },
+          3,
+        ),
+        event(
+          'DeviceEvents',
+          '2025-11-07T06:55:01.964973Z',
+          'ScriptContent',
+          { FileName: 'debian-sa1', FolderPath: '/usr/lib/sysstat/debian-sa1' },
+          30,
+        ),
       ],
     }),
     alert(D.unassigned, {
       title: 'wazuh1 is in UnassignedGroup',
       events: [
         event('DeviceInfo', '2025-11-07T06:46:02.9561661Z', undefined, { MachineGroup: 'UnassignedGroup' }, 20),
-        event('DeviceNetworkInfo', '2025-11-07T06:46:02.9561661Z', undefined, { MachineGroup: 'UnassignedGroup', NetworkAdapterName: 'eth0' }, 21),
+        event(
+          'DeviceNetworkInfo',
+          '2025-11-07T06:46:02.9561661Z',
+          undefined,
+          { MachineGroup: 'UnassignedGroup', NetworkAdapterName: 'eth0' },
+          21,
+        ),
       ],
     }),
   ];
@@ -292,8 +364,20 @@ export function withRejects(): AnalysisResult {
       { source: 'export.csv', record: 3, code: 'missing-timestamp', reason: 'Required column Timestamp is missing' },
     ],
     diagnostics: [
-      { level: 'error', code: 'DETECTOR_THREW', message: 'Detector threw TypeError: cannot read properties of undefined', detectorId: D.exec.id, source: 'events.ndjson', line: 12 },
-      { level: 'warning', code: 'EVIDENCE_CAPPED', message: 'Evidence list capped at 50 events', detectorId: D.sysstat.id },
+      {
+        level: 'error',
+        code: 'DETECTOR_THREW',
+        message: 'Detector threw TypeError: cannot read properties of undefined',
+        detectorId: D.exec.id,
+        source: 'events.ndjson',
+        line: 12,
+      },
+      {
+        level: 'warning',
+        code: 'EVIDENCE_CAPPED',
+        message: 'Evidence list capped at 50 events',
+        detectorId: D.sysstat.id,
+      },
       { level: 'info', code: 'DUPLICATE_ROWS', message: '2 duplicate rows were analysed once' },
     ],
     inputs: [
@@ -337,7 +421,10 @@ export function hostile(): AnalysisResult {
     title: `Replaced by ${HOSTILE}`,
     category: HOSTILE,
     device: { id: `../${HOSTILE.slice(0, 50)}`, name: `../../${HOSTILE}` },
-    mitre: [{ id: 'T1059.004', name: HOSTILE }, { id: '](javascript:alert(1))', name: 'bad' }],
+    mitre: [
+      { id: 'T1059.004', name: HOSTILE },
+      { id: '](javascript:alert(1))', name: 'bad' },
+    ],
     events: [ev, { ...ev, timestamp: 'not a time [x](1)', actionType: '`rm -rf /`' }],
     relatedAlerts: [HOSTILE],
     keyComponents: { [HOSTILE.slice(0, 40)]: HOSTILE, list: [HOSTILE, '[x](1)'] },

@@ -6,7 +6,18 @@ import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
 import { describe, expect, it } from 'vitest';
 import { type SarifLog, type SarifResult, stringifySarif, toSarif } from '../src/index.js';
-import { alert, DETECTORS, empty, event, HOSTILE, hostile, manyDevices, result, withRejects, wazuh1 } from './fixtures.js';
+import {
+  alert,
+  DETECTORS,
+  empty,
+  event,
+  HOSTILE,
+  hostile,
+  manyDevices,
+  result,
+  wazuh1,
+  withRejects,
+} from './fixtures.js';
 
 const run = (log: SarifLog) => log.runs[0]!;
 const byRule = (log: SarifLog, id: string): SarifResult => run(log).results.find((r) => r.ruleId === id)!;
@@ -15,7 +26,11 @@ const byRule = (log: SarifLog, id: string): SarifResult => run(log).results.find
 function strings(value: unknown, path = '$'): [string, string][] {
   if (typeof value === 'string') return [[path, value]];
   if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => [[`${path}.${k}#key`, k] as [string, string], ...strings(v, `${path}.${k}`)]);
+  if (value && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => [
+      [`${path}.${k}#key`, k] as [string, string],
+      ...strings(v, `${path}.${k}`),
+    ]);
   return [];
 }
 
@@ -34,8 +49,14 @@ describe('toSarif: log and tool', () => {
     expect(log.version).toBe('2.1.0');
     expect(log.$schema).toBe('https://json.schemastore.org/sarif-2.1.0.json');
     expect(log.runs).toHaveLength(1);
-    expect(run(log).tool.driver).toMatchObject({ name: 'tripline', semanticVersion: '0.1.0', informationUri: 'https://github.com/tripline/tripline' });
-    expect(toSarif(wazuh1(), { informationUri: 'https://example.com/t', toolVersion: '9.9.9' }).runs[0]!.tool.driver).toMatchObject({
+    expect(run(log).tool.driver).toMatchObject({
+      name: 'tripline',
+      semanticVersion: '0.1.0',
+      informationUri: 'https://github.com/tripline/tripline',
+    });
+    expect(
+      toSarif(wazuh1(), { informationUri: 'https://example.com/t', toolVersion: '9.9.9' }).runs[0]!.tool.driver,
+    ).toMatchObject({
       informationUri: 'https://example.com/t',
       semanticVersion: '9.9.9',
     });
@@ -57,9 +78,16 @@ describe('toSarif: log and tool', () => {
     expect(exec.help?.text).toContain('T1059.004');
     expect(exec.help?.markdown).toContain('[T1059.004](https://attack.mitre.org/techniques/T1059/004/)');
     expect(exec.defaultConfiguration).toEqual({ level: 'warning' });
-    expect(exec.properties?.tags).toEqual(['security', 'tripline', 'external/mitre-attack/T1059.004', 'category/execution']);
+    expect(exec.properties?.tags).toEqual([
+      'security',
+      'tripline',
+      'external/mitre-attack/T1059.004',
+      'category/execution',
+    ]);
     expect(exec.properties?.['security-severity']).toBe('5.5');
-    expect(rules.find((r) => r.id === 'defender/anomalous-logged-on-user')!.properties?.['security-severity']).toBe('8.0');
+    expect(rules.find((r) => r.id === 'defender/anomalous-logged-on-user')!.properties?.['security-severity']).toBe(
+      '8.0',
+    );
     expect(rules.find((r) => r.id === 'defender/sysstat-collection')!.properties?.['security-severity']).toBe('2.0');
   });
 
@@ -75,13 +103,22 @@ describe('toSarif: log and tool', () => {
     expect(kinds.get('heading')).toBe(7);
     expect(kinds.get('table')).toBe(1);
     expect(kinds.get('html')).toBeUndefined();
-    expect(urls).toEqual(['https://attack.mitre.org/techniques/T1059/004/', 'https://man7.org/linux/man-pages/man3/exec.3.html']);
+    expect(urls).toEqual([
+      'https://attack.mitre.org/techniques/T1059/004/',
+      'https://man7.org/linux/man-pages/man3/exec.3.html',
+    ]);
   });
 
   it('takes invocation times from the result and options, never the clock', () => {
     expect(run(log).invocations).toEqual([{ executionSuccessful: true, endTimeUtc: '2025-11-12T09:00:36Z' }]);
-    const withStart = toSarif(wazuh1(), { invocation: { startTimeUtc: '2025-11-12T09:00:30Z', commandLine: 'tripline analyze x' } });
-    expect(run(withStart).invocations[0]).toMatchObject({ startTimeUtc: '2025-11-12T09:00:30Z', endTimeUtc: '2025-11-12T09:00:36Z', commandLine: 'tripline analyze x' });
+    const withStart = toSarif(wazuh1(), {
+      invocation: { startTimeUtc: '2025-11-12T09:00:30Z', commandLine: 'tripline analyze x' },
+    });
+    expect(run(withStart).invocations[0]).toMatchObject({
+      startTimeUtc: '2025-11-12T09:00:30Z',
+      endTimeUtc: '2025-11-12T09:00:36Z',
+      commandLine: 'tripline analyze x',
+    });
   });
 
   it('sets automationDetails only when a category is given, so upload-sarif can set its own', () => {
@@ -107,7 +144,12 @@ describe('toSarif: results', () => {
   it('maps every severity to a level and GitHub score', () => {
     const sev = ['critical', 'high', 'medium', 'low', 'informational'] as const;
     const res = result(sev.map((s, i) => alert(DETECTORS.exec!, { id: `a${i}`, severity: s, events: [] })));
-    expect(run(toSarif(res)).results.map((r) => [r.level, (r.properties?.tripline as { securitySeverity: string }).securitySeverity])).toEqual([
+    expect(
+      run(toSarif(res)).results.map((r) => [
+        r.level,
+        (r.properties!.tripline as { securitySeverity: string }).securitySeverity,
+      ]),
+    ).toEqual([
       ['error', '9.5'],
       ['error', '8.0'],
       ['warning', '5.5'],
@@ -153,12 +195,19 @@ describe('toSarif: results', () => {
     expect(exec.locations[0]!.logicalLocations).toEqual([
       {
         name: 'lsof[415044]',
-        fullyQualifiedName: 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net/python3.10[415041]/dash[415044]/lsof[415044]',
+        fullyQualifiedName:
+          'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net/python3.10[415041]/dash[415044]/lsof[415044]',
         kind: 'process',
       },
-      { name: 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net', fullyQualifiedName: 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net', kind: 'device' },
+      {
+        name: 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net',
+        fullyQualifiedName: 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net',
+        kind: 'device',
+      },
     ]);
-    expect(byRule(log, 'defender/anomalous-logged-on-user').locations[0]!.logicalLocations!.map((l) => l.kind)).toEqual(['device']);
+    expect(byRule(log, 'defender/anomalous-logged-on-user').locations[0]!.logicalLocations!.map((l) => l.kind)).toEqual(
+      ['device'],
+    );
   });
 
   it('shows the evidence as a code flow in time order with the key event essential', () => {
@@ -179,15 +228,28 @@ describe('toSarif: results', () => {
     expect(new Set(fps.map((f) => f.primaryLocationLineHash)).size).toBe(fps.length);
     // A later run with more evidence and another generation time: same alert, same fingerprint and path.
     const later = wazuh1();
-    const more = { ...later, generatedAt: '2025-11-13T09:00:00Z', alerts: later.alerts.map((a) => ({ ...a, lastSeen: '2025-11-08T00:00:00Z', evidence: { ...a.evidence, eventCount: a.evidence.eventCount + 5 } })) };
+    const more = {
+      ...later,
+      generatedAt: '2025-11-13T09:00:00Z',
+      alerts: later.alerts.map((a) => ({
+        ...a,
+        lastSeen: '2025-11-08T00:00:00Z',
+        evidence: { ...a.evidence, eventCount: a.evidence.eventCount + 5 },
+      })),
+    };
     const again = run(toSarif(more)).results;
     expect(again.map((r) => r.partialFingerprints)).toEqual(fps);
-    expect(again.map((r) => r.locations[0]!.physicalLocation.artifactLocation.uri)).toEqual(run(log).results.map((r) => r.locations[0]!.physicalLocation.artifactLocation.uri));
+    expect(again.map((r) => r.locations[0]!.physicalLocation.artifactLocation.uri)).toEqual(
+      run(log).results.map((r) => r.locations[0]!.physicalLocation.artifactLocation.uri),
+    );
   });
 
   it('records detection times and the raw alert facts', () => {
     const exec = byRule(log, 'defender/exec-process-replacement');
-    expect(exec.provenance).toEqual({ firstDetectionTimeUtc: '2025-11-07T06:46:38.29932Z', lastDetectionTimeUtc: '2025-11-07T06:46:39.284641Z' });
+    expect(exec.provenance).toEqual({
+      firstDetectionTimeUtc: '2025-11-07T06:46:38.29932Z',
+      lastDetectionTimeUtc: '2025-11-07T06:46:39.284641Z',
+    });
     expect(exec.properties?.tripline).toMatchObject({
       detectorId: 'defender/exec-process-replacement',
       severity: 'medium',
@@ -210,7 +272,15 @@ describe('toSarif: results', () => {
   });
 
   it('caps linked evidence per result and says how many more there are', () => {
-    const events = Array.from({ length: 30 }, (_, i) => event('DeviceProcessEvents', `2025-11-07T06:46:${String(i).padStart(2, '0')}Z`, 'ProcessCreated', { FileName: 'ps' }, i + 1));
+    const events = Array.from({ length: 30 }, (_, i) =>
+      event(
+        'DeviceProcessEvents',
+        `2025-11-07T06:46:${String(i).padStart(2, '0')}Z`,
+        'ProcessCreated',
+        { FileName: 'ps' },
+        i + 1,
+      ),
+    );
     const log2 = toSarif(result([alert(DETECTORS.exec!, { events })]), { limits: { maxEventsPerResult: 12 } });
     const r = run(log2).results[0]!;
     expect(r.relatedLocations).toHaveLength(12);
@@ -233,18 +303,25 @@ describe('toSarif: notifications', () => {
       ['tripline/diagnostic', 'warning'],
       ['tripline/diagnostic', 'note'],
     ]);
-    expect(notes[0]!.message.text).toBe('4 of 13 input rows were rejected and not analysed; 3 are listed in the analysis result.');
-    expect(notes[1]!.message.text).toBe('Input row rejected (malformed-json) at events.ndjson line 4: Unexpected token } in JSON at position 17.');
+    expect(notes[0]!.message.text).toBe(
+      '4 of 13 input rows were rejected and not analysed; 3 are listed in the analysis result.',
+    );
+    expect(notes[1]!.message.text).toBe(
+      'Input row rejected (malformed-json) at events.ndjson line 4: Unexpected token } in JSON at position 17.',
+    );
     expect(notes[3]!.properties).toEqual({ source: 'export.csv', record: 3, code: 'missing-timestamp' });
     expect(notes[4]!.associatedRule).toEqual({ id: 'defender/exec-process-replacement', index: 2 });
     for (const n of notes) expect(run(log).tool.driver.notifications![n.descriptor.index]!.id).toBe(n.descriptor.id);
   });
 
   it('lists at most maxNotifications and counts the rest', () => {
-    const notes = run(toSarif(withRejects(), { limits: { maxNotifications: 2 } })).invocations[0]!.toolExecutionNotifications!;
+    const notes = run(toSarif(withRejects(), { limits: { maxNotifications: 2 } })).invocations[0]!
+      .toolExecutionNotifications!;
     expect(notes).toHaveLength(4);
     expect(notes[3]!.descriptor.id).toBe('tripline/notifications-cut');
-    expect(notes[3]!.message.text).toBe('4 more notifications are not listed (1 rejected rows, 3 diagnostics); see the JSON report.');
+    expect(notes[3]!.message.text).toBe(
+      '4 more notifications are not listed (1 rejected rows, 3 diagnostics); see the JSON report.',
+    );
   });
 
   it('writes an empty run as a valid log with rules and no results', () => {
@@ -262,14 +339,21 @@ describe('toSarif: limits and the cut', () => {
     const log = toSarif(input, { limits: { maxResults: 10 } });
     expect(run(log).results).toHaveLength(10);
     expect(run(log).artifacts).toHaveLength(10);
-    expect(new Set(run(log).results.map((r) => (r.properties?.tripline as { severity: string }).severity))).toEqual(new Set(['critical', 'high']));
+    expect(new Set(run(log).results.map((r) => (r.properties!.tripline as { severity: string }).severity))).toEqual(
+      new Set(['critical', 'high']),
+    );
     const cut = run(log).invocations[0]!.toolExecutionNotifications![0]!;
     expect(cut.descriptor.id).toBe('tripline/results-cut');
     expect(cut.level).toBe('warning');
     expect(cut.message.text).toBe(
       '20 of 30 alerts were left out of this SARIF log (limit of 10 results per run); the 10 kept are the highest severity, then earliest. Left out: 2 high, 6 medium, 6 low, 6 informational. The JSON and Markdown reports list every alert.',
     );
-    expect(cut.properties).toMatchObject({ total: 30, kept: 10, dropped: 20, droppedBySeverity: { high: 2, medium: 6, low: 6, informational: 6 } });
+    expect(cut.properties).toMatchObject({
+      total: 30,
+      kept: 10,
+      dropped: 20,
+      droppedBySeverity: { high: 2, medium: 6, low: 6, informational: 6 },
+    });
     expect(run(log).properties?.tripline).toMatchObject({ alertsInLog: 10, alertsLeftOut: 20 });
   });
 
@@ -283,10 +367,14 @@ describe('toSarif: limits and the cut', () => {
     expect(gzipSync(stringifySarif(log)).length).toBeLessThanOrEqual(limit);
     // The survivors are the severity-ordered prefix, and a larger budget keeps more of them.
     expect(run(log).results.map((r) => r.partialFingerprints.primaryLocationLineHash)).toEqual(
-      run(toSarif(input)).results.slice(0, kept).map((r) => r.partialFingerprints.primaryLocationLineHash),
+      run(toSarif(input))
+        .results.slice(0, kept)
+        .map((r) => r.partialFingerprints.primaryLocationLineHash),
     );
     expect(run(toSarif(input, { limits: { maxGzipBytes: limit * 2 } })).results.length).toBeGreaterThan(kept);
-    expect(run(log).invocations[0]!.toolExecutionNotifications![0]!.message.text).toMatch(/limit of 6000 bytes of gzip-compressed SARIF/);
+    expect(run(log).invocations[0]!.toolExecutionNotifications![0]!.message.text).toMatch(
+      /limit of 6000 bytes of gzip-compressed SARIF/,
+    );
   });
 
   it('leaves a run within the limits untouched', () => {
@@ -308,7 +396,12 @@ describe('toSarif: hostile text', () => {
   it('lets only our own evidence links through in every message', () => {
     const r = run(log).results[0]!;
     expect(links(r.message.text)).toEqual(['1', '2']);
-    const messages = all.filter(([p]) => /\.(message|description)\.text$/.test(p) || p.endsWith('.shortDescription.text') || p.endsWith('.fullDescription.text'));
+    const messages = all.filter(
+      ([p]) =>
+        /\.(message|description)\.text$/.test(p) ||
+        p.endsWith('.shortDescription.text') ||
+        p.endsWith('.fullDescription.text'),
+    );
     expect(messages.length).toBeGreaterThan(10);
     for (const [path, text] of messages) {
       if (path === '$.runs[0].results[0].message.text') continue;
@@ -322,7 +415,8 @@ describe('toSarif: hostile text', () => {
       const found: string[] = [];
       visit(tree, (node) => {
         if (node.type === 'html' || node.type === 'image') found.push(node.type);
-        if (node.type === 'link' && !/^https:\/\/(attack\.mitre\.org|example\.com)\//.test(node.url)) found.push(`link ${node.url}`);
+        if (node.type === 'link' && !/^https:\/\/(attack\.mitre\.org|example\.com)\//.test(node.url))
+          found.push(`link ${node.url}`);
       });
       expect(found).toEqual([]);
       expect(rule.help!.markdown).not.toMatch(/(?<!\\)<script/);

@@ -38,7 +38,10 @@ export function schemaErrors(log: unknown): SchemaError[] {
     compiled = ajv.compile(JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')));
   }
   if (compiled(log)) return [];
-  return (compiled.errors ?? []).map((e) => ({ path: e.instancePath || '/', message: `${e.message ?? ''} ${JSON.stringify(e.params)}` }));
+  return (compiled.errors ?? []).map((e) => ({
+    path: e.instancePath || '/',
+    message: `${e.message ?? ''} ${JSON.stringify(e.params)}`,
+  }));
 }
 
 /** One Multitool finding. */
@@ -97,7 +100,10 @@ export function multitool(files: readonly string[]): Map<string, MultitoolReport
   const require = createRequire(import.meta.url);
   const bin = require('@microsoft/sarif-multitool-linux') as string;
   const out = join(mkdtempSync(join(tmpdir(), 'tripline-sarifv-')), 'report.sarif');
-  const r = spawnSync(bin, multitoolArgs(files, out), { encoding: 'utf8', env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' } });
+  const r = spawnSync(bin, multitoolArgs(files, out), {
+    encoding: 'utf8',
+    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1' },
+  });
   if (r.status !== 0) throw new Error(`sarif-multitool exited ${r.status}\n${r.stdout}\n${r.stderr}`);
   const run = (JSON.parse(readFileSync(out, 'utf8')) as { runs: MtRun[] }).runs[0]!;
   const templates = new Map((run.tool.driver.rules ?? []).map((d) => [d.id, d.messageStrings ?? {}]));
@@ -107,7 +113,11 @@ export function multitool(files: readonly string[]): Map<string, MultitoolReport
     const loc = x.locations?.[0]?.physicalLocation?.artifactLocation;
     const uri = loc?.uri ?? (loc?.index !== undefined ? run.artifacts?.[loc.index]?.location.uri : undefined);
     const file = (uri !== undefined ? urlToFile.get(uri) : undefined) ?? files.find((f) => uri?.endsWith(basename(f)));
-    const template = x.message.text ?? (x.message.id ? templates.get(x.ruleId)?.[x.message.id]?.text : undefined) ?? x.message.id ?? '';
+    const template =
+      x.message.text ??
+      (x.message.id ? templates.get(x.ruleId)?.[x.message.id]?.text : undefined) ??
+      x.message.id ??
+      '';
     const text = template.replace(/\{(\d+)\}/g, (_, i: string) => x.message.arguments?.[Number(i)] ?? '');
     const finding: MultitoolFinding = { level: x.level ?? 'warning', ruleId: x.ruleId, text };
     // A finding we cannot attribute (a tool-level message) counts against every file, so nothing slips by.

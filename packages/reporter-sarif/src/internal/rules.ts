@@ -9,7 +9,8 @@ const MAX_TAGS = 20;
 const DESCRIPTION_MAX = 1024;
 
 const TECHNIQUE_RE = /^T\d{4}(?:\.\d{3})?$/;
-const SAFE_URL_RE = /^https:\/\/[A-Za-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*)?(?:\?[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?(?:#[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?$/;
+const SAFE_URL_RE =
+  /^https:\/\/[A-Za-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*)?(?:\?[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?(?:#[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?$/;
 
 /** The attack.mitre.org page of a technique id (`T1059.004` → `…/techniques/T1059/004/`). */
 export function techniquePage(id: string): string {
@@ -28,7 +29,10 @@ export function ruleName(id: string): string {
 }
 
 function oneLine(text: string, max = 4000): string {
-  return cleanText(text, { max }).replace(/\u2424/g, ' ').replace(/\s+/g, ' ').trim();
+  return cleanText(text, { max })
+    .replace(/\u2424/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function mitreTags(mitre: readonly MitreRef[]): string[] {
@@ -64,10 +68,14 @@ function helpText(d: DetectorInfo): string {
   out.push(`Category: ${pt(d.category, 200)}.`);
   if (d.mitre.length > 0) {
     out.push('', 'MITRE ATT&CK:');
-    for (const m of d.mitre) out.push(`- ${pt(m.id, 20)} ${pt(m.name, 200)}${TECHNIQUE_RE.test(m.id) ? ` (${techniquePage(m.id)})` : ''}`);
+    for (const m of d.mitre)
+      out.push(`- ${pt(m.id, 20)} ${pt(m.name, 200)}${TECHNIQUE_RE.test(m.id) ? ` (${techniquePage(m.id)})` : ''}`);
     if (d.mitreNotes) out.push(pt(d.mitreNotes));
   }
-  out.push('', `Data: ${d.tables.join(', ')}${d.actionTypes?.length ? ` (ActionType ${d.actionTypes.map((a) => pt(a, 80)).join(', ')})` : ''}.`);
+  out.push(
+    '',
+    `Data: ${d.tables.join(', ')}${d.actionTypes?.length ? ` (ActionType ${d.actionTypes.map((a) => pt(a, 80)).join(', ')})` : ''}.`,
+  );
   if (d.falsePositives.length > 0) {
     out.push('', 'Known false positives:');
     for (const fp of d.falsePositives) out.push(`- ${pt(fp)}`);
@@ -95,7 +103,9 @@ function cell(text: string, max = 200): string {
 function helpMarkdown(d: DetectorInfo): string {
   const sev = mapSeverity(d.severity);
   const out = [md(sentence(oneLine(d.summary))), '', '### Why it matters', '', md(d.rationale), '', '### Severity', ''];
-  out.push(`Default **${d.severity}** (SARIF level \`${sev.level}\`, security-severity ${sev.securitySeverity}).${d.severityNotes ? ` ${md(d.severityNotes)}` : ''}`);
+  out.push(
+    `Default **${d.severity}** (SARIF level \`${sev.level}\`, security-severity ${sev.securitySeverity}).${d.severityNotes ? ` ${md(d.severityNotes)}` : ''}`,
+  );
   out.push('', `Category: ${cell(d.category)}.`);
   if (d.mitre.length > 0) {
     out.push('', '### MITRE ATT&CK', '', '| Technique | Name |', '| --- | --- |');

@@ -8,7 +8,9 @@ import type { SarifLevel } from './sarif-types.js';
  * of SARIF producers for security findings (Trivy, Grype). GitHub has no "informational" bucket, so
  * informational maps to the bottom of low and to `note`.
  */
-export const SEVERITY_MAP: Readonly<Record<Severity, { readonly level: SarifLevel; readonly securitySeverity: string }>> = {
+export const SEVERITY_MAP: Readonly<
+  Record<Severity, { readonly level: SarifLevel; readonly securitySeverity: string }>
+> = {
   critical: { level: 'error', securitySeverity: '9.5' },
   high: { level: 'error', securitySeverity: '8.0' },
   medium: { level: 'warning', securitySeverity: '5.5' },

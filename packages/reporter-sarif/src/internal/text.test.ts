@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { cap, cleanText, defang, markdownProse, markdownText, NEWLINE_MARK, pathSegment, REPLACEMENT, sarifText, sentence } from './text.js';
+import {
+  cap,
+  cleanText,
+  defang,
+  markdownProse,
+  markdownText,
+  NEWLINE_MARK,
+  pathSegment,
+  REPLACEMENT,
+  sarifText,
+  sentence,
+} from './text.js';
 
 describe('cleanText', () => {
   it('replaces controls, bidi overrides, zero-width characters and lone surrogates with a visible mark', () => {

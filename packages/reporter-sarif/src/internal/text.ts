@@ -42,7 +42,9 @@ export function cleanText(value: unknown, options: CleanOptions = {}): string {
   let text = typeof value === 'string' ? value : value === undefined ? '' : (JSON.stringify(value) ?? String(value));
   text = text.replace(/\t/g, ' ');
   text = options.keepNewlines
-    ? text.replace(LINE_BREAK_RE, '\n').replace(/[\p{Cc}\p{Cf}\p{Cs}\u115F\u1160\u3164\uFFA0]/gu, (c) => (c === '\n' ? c : REPLACEMENT))
+    ? text
+        .replace(LINE_BREAK_RE, '\n')
+        .replace(/[\p{Cc}\p{Cf}\p{Cs}\u115F\u1160\u3164\uFFA0]/gu, (c) => (c === '\n' ? c : REPLACEMENT))
     : text.replace(LINE_BREAK_RE, NEWLINE_MARK).replace(INVISIBLE_RE, REPLACEMENT);
   return cap(text, max);
 }

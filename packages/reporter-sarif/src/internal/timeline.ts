@@ -12,10 +12,33 @@ const LINE_MAX = 1000;
  */
 const FIELDS: Readonly<Record<TableName, readonly string[]>> = {
   DeviceProcessEvents: ['AccountName', 'ProcessCommandLine', 'FolderPath', 'SHA256'],
-  DeviceEvents: ['FileName', 'FolderPath', 'ProcessCommandLine', 'AccountName', 'RemoteIP', 'RemotePort', 'AdditionalFields'],
+  DeviceEvents: [
+    'FileName',
+    'FolderPath',
+    'ProcessCommandLine',
+    'AccountName',
+    'RemoteIP',
+    'RemotePort',
+    'AdditionalFields',
+  ],
   DeviceFileEvents: ['FolderPath', 'FileName', 'InitiatingProcessAccountName', 'PreviousFileName'],
-  DeviceLogonEvents: ['AccountName', 'LogonType', 'RemoteIP', 'RemoteDeviceName', 'FailureReason', 'InitiatingProcessCommandLine'],
-  DeviceNetworkEvents: ['RemoteIP', 'RemotePort', 'RemoteUrl', 'LocalIP', 'LocalPort', 'Protocol', 'InitiatingProcessCommandLine'],
+  DeviceLogonEvents: [
+    'AccountName',
+    'LogonType',
+    'RemoteIP',
+    'RemoteDeviceName',
+    'FailureReason',
+    'InitiatingProcessCommandLine',
+  ],
+  DeviceNetworkEvents: [
+    'RemoteIP',
+    'RemotePort',
+    'RemoteUrl',
+    'LocalIP',
+    'LocalPort',
+    'Protocol',
+    'InitiatingProcessCommandLine',
+  ],
   DeviceInfo: ['OSPlatform', 'DeviceType', 'MachineGroup', 'PublicIP', 'LoggedOnUsers', 'OnboardingStatus'],
   DeviceNetworkInfo: ['NetworkAdapterName', 'MacAddress', 'IPAddresses', 'NetworkAdapterType', 'MachineGroup'],
   DeviceRegistryEvents: ['RegistryKey', 'RegistryValueName', 'RegistryValueData', 'PreviousRegistryValueData'],
@@ -53,7 +76,13 @@ export function processChain(event: EvidenceEvent, style: ProcStyle = 'name[pid]
  */
 function flatten(value: FieldValue): string {
   if (Array.isArray(value)) {
-    return value.map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 ? flatten(Object.values(v)[0]!) : flatten(v))).join(', ');
+    return value
+      .map((v) =>
+        v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1
+          ? flatten(Object.values(v)[0]!)
+          : flatten(v),
+      )
+      .join(', ');
   }
   if (value !== null && typeof value === 'object') {
     return Object.entries(value)
@@ -84,7 +113,12 @@ export function eventFacts(event: EvidenceEvent): string {
 
 /** One timeline line: time, table, action and facts, then where the row came from. */
 export function eventLine(event: EvidenceEvent): string {
-  const where = event.source.line !== undefined ? `:${event.source.line}` : event.source.record !== undefined ? `#${event.source.record}` : '';
+  const where =
+    event.source.line !== undefined
+      ? `:${event.source.line}`
+      : event.source.record !== undefined
+        ? `#${event.source.record}`
+        : '';
   const head = `${cleanText(event.timestamp, { max: 40 })} ${event.table} ${cleanText(event.actionType ?? '-', { max: 60 })}`;
   const facts = eventFacts(event);
   const line = `${head}${facts ? ` ${facts}` : ''} (${cleanText(event.source.source, { max: 120 })}${where})`;
@@ -95,7 +129,9 @@ export function eventLine(event: EvidenceEvent): string {
 export function eventsInTimeOrder(alert: Alert): EvidenceEvent[] {
   return alert.evidence.events
     .map((event, at) => ({ event, at }))
-    .sort((a, b) => (a.event.timestamp < b.event.timestamp ? -1 : a.event.timestamp > b.event.timestamp ? 1 : a.at - b.at))
+    .sort((a, b) =>
+      a.event.timestamp < b.event.timestamp ? -1 : a.event.timestamp > b.event.timestamp ? 1 : a.at - b.at,
+    )
     .map((x) => x.event);
 }
 

@@ -75,7 +75,12 @@ function isoTime(value: string | undefined): string | undefined {
 
 /** Alerts in the order the cut keeps them: severity (highest first), first-seen time, id. */
 function compareAlerts(a: Alert, b: Alert): number {
-  return rank(b.severity) - rank(a.severity) || cmp(a.firstSeen, b.firstSeen) || cmp(a.id, b.id) || cmp(a.detectorId, b.detectorId);
+  return (
+    rank(b.severity) - rank(a.severity) ||
+    cmp(a.firstSeen, b.firstSeen) ||
+    cmp(a.id, b.id) ||
+    cmp(a.detectorId, b.detectorId)
+  );
 }
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -97,7 +102,7 @@ const NOTIFICATIONS = [
     short: 'The analysis reported a problem.',
     full: 'A diagnostic of the analysis engine or of a detector (for example a detector that threw on an event, or a list that was capped).',
     level: 'warning',
-    help: 'An error from a detector means some events were not checked by it: report it to the detector\'s authors. Warnings and notes are informational.',
+    help: "An error from a detector means some events were not checked by it: report it to the detector's authors. Warnings and notes are informational.",
   },
   {
     id: 'tripline/results-cut',
@@ -154,15 +159,24 @@ function where(row: { source?: string | undefined; line?: number | undefined; re
 }
 
 function rejectedNotification(row: RejectedRow): SarifNotification {
-  return notification(N_REJECTED, 'warning', `Input row rejected (${sarifText(row.code, { max: 60 })}) at ${where(row)}: ${sarifText(row.reason, { max: 300 })}`, {
-    source: cleanText(row.source, { max: 200 }),
-    ...(row.line !== undefined ? { line: row.line } : {}),
-    ...(row.record !== undefined ? { record: row.record } : {}),
-    code: cleanText(row.code, { max: 60 }),
-  });
+  return notification(
+    N_REJECTED,
+    'warning',
+    `Input row rejected (${sarifText(row.code, { max: 60 })}) at ${where(row)}: ${sarifText(row.reason, { max: 300 })}`,
+    {
+      source: cleanText(row.source, { max: 200 }),
+      ...(row.line !== undefined ? { line: row.line } : {}),
+      ...(row.record !== undefined ? { record: row.record } : {}),
+      code: cleanText(row.code, { max: 60 }),
+    },
+  );
 }
 
-const DIAGNOSTIC_LEVEL: Readonly<Record<Diagnostic['level'], SarifLevel>> = { error: 'error', warning: 'warning', info: 'note' };
+const DIAGNOSTIC_LEVEL: Readonly<Record<Diagnostic['level'], SarifLevel>> = {
+  error: 'error',
+  warning: 'warning',
+  info: 'note',
+};
 
 function diagnosticNotification(d: Diagnostic, ruleIndex: ReadonlyMap<string, number>): SarifNotification {
   const detector = d.detectorId !== undefined ? ` in detector ${sarifText(d.detectorId, { max: 120 })}` : '';
@@ -186,16 +200,25 @@ function diagnosticNotification(d: Diagnostic, ruleIndex: ReadonlyMap<string, nu
 }
 
 /** Rejected rows and diagnostics as notifications, listing at most `max` one by one. */
-function inputNotifications(result: AnalysisResult, ruleIndex: ReadonlyMap<string, number>, max: number): SarifNotification[] {
+function inputNotifications(
+  result: AnalysisResult,
+  ruleIndex: ReadonlyMap<string, number>,
+  max: number,
+): SarifNotification[] {
   const out: SarifNotification[] = [];
   const { eventsRejected, eventsRead } = result.summary;
   if (eventsRejected > 0) {
     out.push(
-      notification(N_REJECTED, 'warning', `${eventsRejected} of ${eventsRead} input rows were rejected and not analysed; ${result.rejected.length} are listed in the analysis result`, {
-        eventsRead,
-        eventsRejected,
-        listed: result.rejected.length,
-      }),
+      notification(
+        N_REJECTED,
+        'warning',
+        `${eventsRejected} of ${eventsRead} input rows were rejected and not analysed; ${result.rejected.length} are listed in the analysis result`,
+        {
+          eventsRead,
+          eventsRejected,
+          listed: result.rejected.length,
+        },
+      ),
     );
   }
   const items: SarifNotification[] = [
@@ -207,11 +230,16 @@ function inputNotifications(result: AnalysisResult, ruleIndex: ReadonlyMap<strin
     const rejected = Math.max(0, result.rejected.length - Math.min(max, result.rejected.length));
     const diagnostics = items.length - max - rejected;
     out.push(
-      notification(N_NOTIFICATIONS_CUT, 'note', `${items.length - max} more notifications are not listed (${rejected} rejected rows, ${diagnostics} diagnostics); see the JSON report`, {
-        notListed: items.length - max,
-        rejectedNotListed: rejected,
-        diagnosticsNotListed: diagnostics,
-      }),
+      notification(
+        N_NOTIFICATIONS_CUT,
+        'note',
+        `${items.length - max} more notifications are not listed (${rejected} rejected rows, ${diagnostics} diagnostics); see the JSON report`,
+        {
+          notListed: items.length - max,
+          rejectedNotListed: rejected,
+          diagnosticsNotListed: diagnostics,
+        },
+      ),
     );
   }
   return out;
@@ -257,13 +285,7 @@ function logicalLocations(alert: Alert, key: EvidenceEvent | undefined): SarifLo
   return out;
 }
 
-function buildAlertOutput(
-  alert: Alert,
-  index: number,
-  uri: string,
-  ruleIndex: number,
-  maxEvents: number,
-): AlertOutput {
+function buildAlertOutput(alert: Alert, index: number, uri: string, ruleIndex: number, maxEvents: number): AlertOutput {
   const events = eventsInTimeOrder(alert).slice(0, Math.max(0, maxEvents));
   const timeline = renderTimeline(alert, events);
   const device = deviceLabel(alert);
@@ -283,7 +305,13 @@ function buildAlertOutput(
     return {
       artifactLocation,
       region: { ...region, snippet: { text } },
-      contextRegion: { startLine: from, startColumn: 1, endLine: to, endColumn: (context[context.length - 1] ?? '').length + 1, snippet: { text: context.join('\n') } },
+      contextRegion: {
+        startLine: from,
+        startColumn: 1,
+        endLine: to,
+        endColumn: (context[context.length - 1] ?? '').length + 1,
+        snippet: { text: context.join('\n') },
+      },
     };
   };
   const eventSummary = (e: EvidenceEvent) => {
@@ -311,7 +339,11 @@ function buildAlertOutput(
     events.length > 1
       ? [
           {
-            message: { text: sentence(`Evidence of alert ${sarifText(alert.id, { max: 120 })} on ${sarifText(device)}, in time order`) },
+            message: {
+              text: sentence(
+                `Evidence of alert ${sarifText(alert.id, { max: 120 })} on ${sarifText(device)}, in time order`,
+              ),
+            },
             threadFlows: [
               {
                 locations: events.map((e, i) => {
@@ -352,7 +384,8 @@ function buildAlertOutput(
 
   const keyComponents: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(alert.evidence.keyComponents)) {
-    keyComponents[cleanText(k, { max: 100 })] = typeof v === 'string' ? cleanText(v) : v.slice(0, 50).map((x) => cleanText(x));
+    keyComponents[cleanText(k, { max: 100 })] =
+      typeof v === 'string' ? cleanText(v) : v.slice(0, 50).map((x) => cleanText(x));
   }
 
   const result: SarifResult = {
@@ -366,7 +399,11 @@ function buildAlertOutput(
         id: 0,
         physicalLocation: physical(keyLine, true),
         logicalLocations: logicalLocations(alert, key),
-        message: { text: key ? sentence(`Key event: ${sarifText(eventSummary(key), { max: 300 })}`) : 'Alert header; no evidence events were kept.' },
+        message: {
+          text: key
+            ? sentence(`Key event: ${sarifText(eventSummary(key), { max: 300 })}`)
+            : 'Alert header; no evidence events were kept.',
+        },
       },
     ],
     ...(related.length > 0 ? { relatedLocations: related } : {}),
@@ -377,7 +414,14 @@ function buildAlertOutput(
       primaryLocationLineHash: `${fingerprint.slice(0, 16)}:1`,
       'triplineAlert/v1': fingerprint,
     },
-    ...(first || last ? { provenance: { ...(first ? { firstDetectionTimeUtc: first } : {}), ...(last ? { lastDetectionTimeUtc: last } : {}) } } : {}),
+    ...(first || last
+      ? {
+          provenance: {
+            ...(first ? { firstDetectionTimeUtc: first } : {}),
+            ...(last ? { lastDetectionTimeUtc: last } : {}),
+          },
+        }
+      : {}),
     properties: {
       tripline: {
         alertId: cleanText(alert.id, { max: 200 }),
@@ -400,7 +444,11 @@ function buildAlertOutput(
 
   const artifact: SarifArtifact = {
     location: { uri },
-    description: { text: sentence(`Device ${sarifText(device)}: evidence timeline of alert ${sarifText(alert.id, { max: 200 })} (${alert.detectorId})`) },
+    description: {
+      text: sentence(
+        `Device ${sarifText(device)}: evidence timeline of alert ${sarifText(alert.id, { max: 200 })} (${alert.detectorId})`,
+      ),
+    },
     mimeType: 'text/plain',
     roles: ['analysisTarget'],
     length: Buffer.byteLength(timeline.text, 'utf8'),
@@ -452,7 +500,9 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
     ruleIndex.set(d.id, rules.length);
     rules.push(ruleFromDetector(d, helpUri(d.id)));
   }
-  const orphans = result.alerts.filter((a) => !ruleIndex.has(a.detectorId)).sort((a, b) => cmp(a.detectorId, b.detectorId));
+  const orphans = result.alerts
+    .filter((a) => !ruleIndex.has(a.detectorId))
+    .sort((a, b) => cmp(a.detectorId, b.detectorId));
   for (const a of orphans) {
     if (ruleIndex.has(a.detectorId)) continue;
     ruleIndex.set(a.detectorId, rules.length);
@@ -462,14 +512,21 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
   const sorted = [...result.alerts].sort(compareAlerts);
   const taken = new Set<string>();
   const outputs = sorted.map((alert, i) =>
-    buildAlertOutput(alert, i, artifactUri(prefix, alert, taken), ruleIndex.get(alert.detectorId)!, limits.maxEventsPerResult),
+    buildAlertOutput(
+      alert,
+      i,
+      artifactUri(prefix, alert, taken),
+      ruleIndex.get(alert.detectorId)!,
+      limits.maxEventsPerResult,
+    ),
   );
   const notifications = inputNotifications(result, ruleIndex, Math.max(0, limits.maxNotifications));
 
   const version = options.toolVersion ?? result.tool.version;
   const start = isoTime(options.invocation?.startTimeUtc);
   const end = isoTime(result.generatedAt);
-  const category = options.category !== undefined ? cleanText(options.category, { max: 200 }).replace(/\/+$/, '') : undefined;
+  const category =
+    options.category !== undefined ? cleanText(options.category, { max: 200 }).replace(/\/+$/, '') : undefined;
 
   const assemble = (kept: number, cut: SarifNotification | undefined): SarifLog => {
     const chosen = outputs.slice(0, kept);
@@ -491,7 +548,9 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
           executionSuccessful: true,
           ...(start ? { startTimeUtc: start } : {}),
           ...(end ? { endTimeUtc: end } : {}),
-          ...(options.invocation?.commandLine !== undefined ? { commandLine: cleanText(options.invocation.commandLine, { max: 2000 }) } : {}),
+          ...(options.invocation?.commandLine !== undefined
+            ? { commandLine: cleanText(options.invocation.commandLine, { max: 2000 }) }
+            : {}),
           ...(toolNotifications.length > 0 ? { toolExecutionNotifications: toolNotifications } : {}),
         },
       ],
@@ -502,7 +561,11 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
         tripline: {
           generatedAt: cleanText(result.generatedAt, { max: 40 }),
           summary: result.summary,
-          inputs: result.inputs.map((i) => ({ ...i, source: cleanText(i.source, { max: 200 }), format: cleanText(i.format, { max: 40 }) })),
+          inputs: result.inputs.map((i) => ({
+            ...i,
+            source: cleanText(i.source, { max: 200 }),
+            format: cleanText(i.format, { max: 40 }),
+          })),
           alertsInLog: kept,
           alertsLeftOut: outputs.length - kept,
         },
@@ -515,7 +578,8 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
   // found by binary search over the prefix length (each probe serialises and compresses the log).
   let kept = Math.min(outputs.length, Math.max(0, limits.maxResults));
   let reason = kept < outputs.length ? `limit of ${limits.maxResults} results per run` : '';
-  const cutFor = (k: number, why: string) => (k < outputs.length ? cutNotification(sorted.slice(k), k, outputs.length, why) : undefined);
+  const cutFor = (k: number, why: string) =>
+    k < outputs.length ? cutNotification(sorted.slice(k), k, outputs.length, why) : undefined;
   const gzipSize = (k: number, why: string) => gzipSync(stringifySarif(assemble(k, cutFor(k, why)))).length;
   if (gzipSize(kept, reason) > limits.maxGzipBytes) {
     const why = `limit of ${limits.maxGzipBytes} bytes of gzip-compressed SARIF${reason ? ` and ${reason}` : ''}`;
@@ -531,4 +595,3 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
   }
   return assemble(kept, cutFor(kept, reason));
 }
-
