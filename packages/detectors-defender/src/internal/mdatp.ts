@@ -4,7 +4,16 @@
  * functions over {@link MdeEvent}; no state.
  */
 import type { MdeEvent, PosixGroup } from '@tripline/core';
-import { basename, clip, flagValue, headLines, joinImagePath, MAX_SCRIPT_SCAN, parseFlags, splitCommandLine } from './text.js';
+import {
+  basename,
+  clip,
+  flagValue,
+  headLines,
+  joinImagePath,
+  MAX_SCRIPT_SCAN,
+  parseFlags,
+  splitCommandLine,
+} from './text.js';
 
 /** Install tree of Defender for Endpoint on Linux (binaries, scripts, bundled osquery). */
 export const MDATP_PREFIX = '/opt/microsoft/mdatp/';
@@ -17,7 +26,7 @@ export const AGENT_DAEMONS: ReadonlySet<string> = new Set(['wdavdaemon']);
 
 /** True when `path` is inside Defender's install tree (`/opt/microsoft/mdatp/…`). Case-insensitive (Defender lower-cases `InitiatingProcessFolderPath`). */
 export function isUnderMdatp(path: string | undefined): boolean {
-  return path !== undefined && path.toLowerCase().startsWith(MDATP_PREFIX);
+  return path?.toLowerCase().startsWith(MDATP_PREFIX) ?? false;
 }
 
 /** `mdatp (gid 997)`, `mdatp`, `gid 997`. */
@@ -55,7 +64,10 @@ export function effectiveIdentity(event: MdeEvent, side: 'initiating' | 'process
 }
 
 /** `root (uid 0)`, `wazuh-indexer (uid 998)`, `root`. */
-export function describeUser(id: { readonly user: string | undefined; readonly uid: number | undefined }): string | undefined {
+export function describeUser(id: {
+  readonly user: string | undefined;
+  readonly uid: number | undefined;
+}): string | undefined {
   if (id.user !== undefined && id.uid !== undefined) return `${id.user} (uid ${id.uid})`;
   return id.user ?? (id.uid !== undefined ? `uid ${id.uid}` : undefined);
 }
@@ -71,8 +83,13 @@ export function agentAnchors(event: MdeEvent): string[] {
   const parent = basename(event.str('InitiatingProcessParentFileName') ?? '').toLowerCase();
   if (AGENT_DAEMONS.has(imageName)) out.push(`initiating process ${imageName}`);
   else if (isUnderMdatp(image)) out.push(`initiating image under ${MDATP_PREFIX}`);
-  const words = splitCommandLine(event.str('InitiatingProcessCommandLine'), 8);
-  if (words.slice(0, 3).some((w) => isUnderMdatp(w))) out.push(`initiating command line runs ${words.slice(0, 3).find((w) => isUnderMdatp(w))}`);
+  if (out.length === 0) {
+    // An interpreter whose command line runs something from Defender's tree (`python3 /opt/microsoft/mdatp/…/x.py`).
+    const word = splitCommandLine(event.str('InitiatingProcessCommandLine'), 8)
+      .slice(0, 3)
+      .find((w) => isUnderMdatp(w));
+    if (word !== undefined) out.push(`initiating command line runs ${word}`);
+  }
   if (AGENT_DAEMONS.has(parent)) out.push(`parent ${parent}`);
   return out;
 }
@@ -124,7 +141,16 @@ export function agentScriptRun(event: MdeEvent, names: ReadonlySet<string>): Age
     if (identity.group.name !== MDATP_GROUP) return { ok: false, reason: 'effective group is not mdatp' };
     if (!identity.isRoot && identity.user !== undefined) return { ok: false, reason: 'not run as root' };
   } else if (!identity.isRoot) return { ok: false, reason: 'no effective group reported and not root' };
-  return { ok: true, path, pathSource, name, words, identity, parent, interpreter: event.str('InitiatingProcessFileName') };
+  return {
+    ok: true,
+    path,
+    pathSource,
+    name,
+    words,
+    identity,
+    parent,
+    interpreter: event.str('InitiatingProcessFileName'),
+  };
 }
 
 /** A parsed script option and where it came from. */
@@ -173,7 +199,9 @@ function usageFlags(content: string | undefined, scriptName: string): Map<string
 /** A key-component value for an option: the value, marked when it only comes from the usage comment. */
 export function showArg(arg: ScriptArg | undefined, missing = 'not in the event'): string {
   if (arg === undefined) return missing;
-  return arg.source === 'command line' ? clip(arg.value) : `${clip(arg.value)} (from the script's usage comment, not the command line)`;
+  return arg.source === 'command line'
+    ? clip(arg.value)
+    : `${clip(arg.value)} (from the script's usage comment, not the command line)`;
 }
 
 /** Script body of a `ScriptContent` row (`""`, absent, double-encoded and non-string values give `''`). */

@@ -38,7 +38,8 @@ export function joinImagePath(folderPath: string | undefined, fileName: string |
   const file = fileName?.trim() || undefined;
   if (folder === undefined) return file;
   if (file === undefined) return folder;
-  if (folder === file || folder.endsWith(`/${file}`) || folder.toLowerCase().endsWith(`/${file.toLowerCase()}`)) return folder;
+  if (folder === file || folder.endsWith(`/${file}`) || folder.toLowerCase().endsWith(`/${file.toLowerCase()}`))
+    return folder;
   return folder.endsWith('/') ? `${folder}${file}` : `${folder}/${file}`;
 }
 
@@ -64,7 +65,8 @@ export function splitCommandLine(commandLine: string | undefined, maxWords = 512
     const c = s[i]!;
     if (quote) {
       if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < s.length && (s[i + 1] === '"' || s[i + 1] === '\\')) cur += s[++i]!;
+      else if (c === '\\' && quote === '"' && i + 1 < s.length && (s[i + 1] === '"' || s[i + 1] === '\\'))
+        cur += s[++i]!;
       else cur += c;
       continue;
     }
@@ -168,14 +170,26 @@ export interface SuspiciousTrait {
 
 /* Each pattern is a plain sequence or a single bounded gap (`[^\n|]{0,200}`): linear to run. */
 const TRAITS: readonly { id: string; re: RegExp; reason: string }[] = [
-  { id: 'dev-tcp', re: /\/dev\/(?:tcp|udp)\//, reason: 'opens a network socket through /dev/tcp or /dev/udp (reverse-shell pattern)' },
-  { id: 'interactive-shell', re: /\b(?:ba|da|z)?sh -i\b/, reason: 'starts an interactive shell (`sh -i` / `bash -i`), typical of reverse shells' },
+  {
+    id: 'dev-tcp',
+    re: /\/dev\/(?:tcp|udp)\//,
+    reason: 'opens a network socket through /dev/tcp or /dev/udp (reverse-shell pattern)',
+  },
+  {
+    id: 'interactive-shell',
+    re: /\b(?:ba|da|z)?sh -i\b/,
+    reason: 'starts an interactive shell (`sh -i` / `bash -i`), typical of reverse shells',
+  },
   {
     id: 'nc-exec',
     re: /\b(?:nc|ncat|netcat)\b[^\n|;]{0,200}\s-(?:e|c)\s/,
     reason: 'netcat with -e/-c hands a shell to a network peer',
   },
-  { id: 'socat-exec', re: /\bsocat\b[^\n|;]{0,200}\b(?:exec|system):/i, reason: 'socat bound to exec/system (shell over the network)' },
+  {
+    id: 'socat-exec',
+    re: /\bsocat\b[^\n|;]{0,200}\b(?:exec|system):/i,
+    reason: 'socat bound to exec/system (shell over the network)',
+  },
   {
     id: 'download-pipe-shell',
     re: /\b(?:curl|wget)\b[^\n|]{0,300}\|\s{0,4}(?:sudo\s{1,4})?(?:ba|da|z)?sh\b/,
@@ -186,7 +200,11 @@ const TRAITS: readonly { id: string; re: RegExp; reason: string }[] = [
     re: /\bbase64\s{1,4}(?:-d|--decode)\b[^\n|]{0,200}\|\s{0,4}(?:ba|da|z)?sh\b/,
     reason: 'decodes base64 and pipes it into a shell',
   },
-  { id: 'mkfifo-nc', re: /\bmkfifo\b[^\n]{0,300}\b(?:nc|ncat|netcat)\b/, reason: 'named pipe wired to netcat (reverse-shell pattern)' },
+  {
+    id: 'mkfifo-nc',
+    re: /\bmkfifo\b[^\n]{0,300}\b(?:nc|ncat|netcat)\b/,
+    reason: 'named pipe wired to netcat (reverse-shell pattern)',
+  },
   {
     id: 'scratch-exec',
     re: /(?:^|[\s;&|'"])(?:\/tmp|\/var\/tmp|\/dev\/shm)\/[^\s;&|'"]{1,200}/,

@@ -1,5 +1,12 @@
-import { type AlertGroup, defineDetector, type MdeEvent, type Match } from '@tripline/core';
-import { agentAnchors, describeGroup, describeUser, effectiveIdentity, isUnderMdatp, MDATP_GROUP } from '../../internal/mdatp.js';
+import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
+import {
+  agentAnchors,
+  describeGroup,
+  describeUser,
+  effectiveIdentity,
+  isUnderMdatp,
+  MDATP_GROUP,
+} from '../../internal/mdatp.js';
 import { basename, clip, joinImagePath, programOf, shellCommandString, splitCommandLine } from '../../internal/text.js';
 
 /** Discovery programs the Defender agent is seen running (process, file, package, system inventory). */
@@ -29,7 +36,9 @@ const PYTHON_RE = /^python\d?(?:\.\d{1,2})?$/;
 
 /** The discovery program an event shows, and how: the image itself, a shell's `-c` command, or a Defender python script. */
 export function discoveryProgram(event: MdeEvent): { program: string; via: string } | undefined {
-  const image = basename(event.str('FileName') ?? joinImagePath(event.str('FolderPath'), undefined) ?? '').toLowerCase();
+  const image = basename(
+    event.str('FileName') ?? joinImagePath(event.str('FolderPath'), undefined) ?? '',
+  ).toLowerCase();
   if (DISCOVERY_PROGRAMS.has(image)) return { program: image, via: image };
   const words = splitCommandLine(event.str('ProcessCommandLine'), 16);
   if (PYTHON_RE.test(image)) {
@@ -53,18 +62,21 @@ export const detector = defineDetector({
     rationale:
       "Defender's Linux agent inventories the host continuously: it lists processes and open files, queries osquery and runs its inventory scripts. Seen raw, that is root running discovery commands in bursts. One low alert per device names it as the agent, so the same commands by anything else stand out. The attribution needs the effective group mdatp AND a link to the agent in the event itself (wdavdaemon as initiator or parent, or an initiating image/command line under /opt/microsoft/mdatp/): a root shell that merely switched its group to mdatp is not enough.",
     severity: 'low',
-    severityNotes: 'Always low. Discovery commands that fail the attribution (other user, other group, no link to the agent) are not part of this alert.',
+    severityNotes:
+      'Always low. Discovery commands that fail the attribution (other user, other group, no link to the agent) are not part of this alert.',
     category: 'System Monitoring / EDR Activity',
     mitre: ['T1082', 'T1057'],
     mitreNotes:
-      "T1082 System Information Discovery (osquery queries, inventory scripts) and T1057 Process Discovery (ps, lsof) describe what the commands do, as the reference report said. They are mapped even though the actor is the EDR, so that ATT&CK-based views show where this benign discovery comes from.",
+      'T1082 System Information Discovery (osquery queries, inventory scripts) and T1057 Process Discovery (ps, lsof) describe what the commands do, as the reference report said. They are mapped even though the actor is the EDR, so that ATT&CK-based views show where this benign discovery comes from.',
     references: [
       'https://learn.microsoft.com/en-us/defender-endpoint/microsoft-defender-endpoint-linux',
       'https://attack.mitre.org/techniques/T1082/',
       'https://attack.mitre.org/techniques/T1057/',
       'https://osquery.readthedocs.io/en/stable/introduction/using-osqueryi/',
     ],
-    falsePositives: ['None for the class: every event is the Defender agent. Allowlist the detector per device if the noise is not wanted.'],
+    falsePositives: [
+      'None for the class: every event is the Defender agent. Allowlist the detector per device if the noise is not wanted.',
+    ],
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
     messages: {
@@ -93,7 +105,10 @@ export const detector = defineDetector({
     const anchors = agentAnchors(event);
     if (anchors.length === 0) return undefined;
     const collect: Record<string, string | string[]> = {
-      processes: found.program === basename(event.str('FileName') ?? '').toLowerCase() ? found.program : [basename(event.str('FileName') ?? ''), found.program].filter((x) => x !== ''),
+      processes:
+        found.program === basename(event.str('FileName') ?? '').toLowerCase()
+          ? found.program
+          : [basename(event.str('FileName') ?? ''), found.program].filter((x) => x !== ''),
       techniques: PROCESS_DISCOVERY.has(found.program) ? 'T1057' : 'T1082',
       anchors,
     };
@@ -130,7 +145,7 @@ export const detector = defineDetector({
         'Processes Observed': programs,
         'Example Command Lines': examples,
         'Effective User': user,
-        'InitiatingProcessPosixEffectiveGroup': eg,
+        InitiatingProcessPosixEffectiveGroup: eg,
         'Agent Link': anchors,
       },
       // Only the techniques the observed commands support, in catalog order.

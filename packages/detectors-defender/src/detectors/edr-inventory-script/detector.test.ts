@@ -36,20 +36,34 @@ describe('defender/edr-inventory-script', () => {
     const m = detector.match!(row({}), ctx);
     expect(m).toMatchObject({
       key: '/opt/microsoft/mdatp/conf/scripts/get_jar_data_list.py',
-      data: { jarPath: '/opt/app/lib/*.jar', manifestKeys: 'implementation-version, bundle-name (named in the script body)', group: 'mdatp (gid 997)' },
+      data: {
+        jarPath: '/opt/app/lib/*.jar',
+        manifestKeys: 'implementation-version, bundle-name (named in the script body)',
+        group: 'mdatp (gid 997)',
+      },
     });
   });
 
   it('requires all three identity conditions', () => {
     expect(detector.match!(row({ InitiatingProcessParentFileName: 'bash' }), ctx)).toBeUndefined();
     expect(
-      detector.match!(row({ InitiatingProcessCommandLine: '/bin/python3 /home/bob/get_jar_data_list.py --jar-paths /x' }), ctx),
+      detector.match!(
+        row({ InitiatingProcessCommandLine: '/bin/python3 /home/bob/get_jar_data_list.py --jar-paths /x' }),
+        ctx,
+      ),
     ).toBeUndefined();
-    expect(detector.match!(row({}, { InitiatingProcessPosixEffectiveGroup: { Name: 'bob', PosixGroupId: 1000 } }), ctx)).toBeUndefined();
+    expect(
+      detector.match!(row({}, { InitiatingProcessPosixEffectiveGroup: { Name: 'bob', PosixGroupId: 1000 } }), ctx),
+    ).toBeUndefined();
     // No POSIX group reported and not root: not attributed.
     const bare = makeEvent('DeviceEvents', {
-      Timestamp: '2025-11-07T06:46:37Z', DeviceId: 'd', DeviceName: 'h', ReportId: 1, ActionType: 'ScriptContent',
-      InitiatingProcessAccountName: 'bob', InitiatingProcessParentFileName: 'wdavdaemon',
+      Timestamp: '2025-11-07T06:46:37Z',
+      DeviceId: 'd',
+      DeviceName: 'h',
+      ReportId: 1,
+      ActionType: 'ScriptContent',
+      InitiatingProcessAccountName: 'bob',
+      InitiatingProcessParentFileName: 'wdavdaemon',
       InitiatingProcessCommandLine: '/bin/python3 /opt/microsoft/mdatp/conf/scripts/find_python_package.py',
     });
     expect(detector.match!(bare, ctx)).toBeUndefined();
@@ -57,6 +71,8 @@ describe('defender/edr-inventory-script', () => {
 
   it('maps T1518, not T1518.001', () => {
     expect(detector.meta.mitre).toEqual(['T1518']);
-    expect(manifestKeysInContent("'implementation-vendor' \"Implementation-Vendor\"")).toEqual(['implementation-vendor']);
+    expect(manifestKeysInContent('\'implementation-vendor\' "Implementation-Vendor"')).toEqual([
+      'implementation-vendor',
+    ]);
   });
 });

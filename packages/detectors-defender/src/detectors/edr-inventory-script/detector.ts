@@ -1,5 +1,12 @@
 import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
-import { agentScriptRun, describeGroup, describeUser, ScriptArgs, scriptContent, showArg } from '../../internal/mdatp.js';
+import {
+  agentScriptRun,
+  describeGroup,
+  describeUser,
+  ScriptArgs,
+  scriptContent,
+  showArg,
+} from '../../internal/mdatp.js';
 import { clip, MAX_SCRIPT_SCAN, suspiciousTraits } from '../../internal/text.js';
 
 const JAR_SCRIPT = 'get_jar_data_list.py';
@@ -37,7 +44,7 @@ export const detector = defineDetector({
     id: 'defender/edr-inventory-script',
     title: 'Defender software-inventory script',
     summary:
-      "Recognises Microsoft Defender for Endpoint running its own software-inventory scripts (`get_jar_data_list.py`, `find_python_package.py`) — script under /opt/microsoft/mdatp/, started by `wdavdaemon`, effective group `mdatp` — and reports what they searched, one alert per script.",
+      'Recognises Microsoft Defender for Endpoint running its own software-inventory scripts (`get_jar_data_list.py`, `find_python_package.py`) — script under /opt/microsoft/mdatp/, started by `wdavdaemon`, effective group `mdatp` — and reports what they searched, one alert per script.',
     rationale:
       "Defender's vulnerability management inventories Java archives and Python packages with these scripts; each run is a ScriptContent record that reads like reconnaissance. Naming them, with the search paths they used, lets an analyst close them quickly. Low: expected behaviour of the installed EDR. The three identity checks matter because an attacker can copy a script name: the same name run from a home directory, by another account, or by another parent is not labelled benign.",
     severity: 'low',
@@ -53,7 +60,9 @@ export const detector = defineDetector({
       'https://attack.mitre.org/techniques/T1518/',
       'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-deviceevents-table',
     ],
-    falsePositives: ['None for the class: every alert is the Defender agent itself. Allowlist the detector if the inventory is not wanted.'],
+    falsePositives: [
+      'None for the class: every alert is the Defender agent itself. Allowlist the detector if the inventory is not wanted.',
+    ],
     tables: ['DeviceEvents'],
     actionTypes: ['ScriptContent'],
     messages: {
@@ -120,7 +129,10 @@ export const detector = defineDetector({
     const d = group.firstData;
     const s = (k: string) => (d[k] === undefined ? undefined : String(d[k]));
     const name = s('name') ?? group.key;
-    const keyComponents: Record<string, string | readonly string[]> = { 'Script Name': name, 'Script Path': s('path') ?? group.key };
+    const keyComponents: Record<string, string | readonly string[]> = {
+      'Script Name': name,
+      'Script Path': s('path') ?? group.key,
+    };
     if (name === JAR_SCRIPT) {
       keyComponents['Jar Search Path'] = s('jarPath') ?? 'not in the event';
       keyComponents['Manifest Keys Collected'] = s('manifestKeys') ?? 'not in the event';

@@ -11,7 +11,9 @@ describe('defender/edr-log4j-scan', () => {
 
   it('needs a log4j marker in the scan id, the command line or the body', () => {
     expect(isLog4jScan('log4j_handlersV2', undefined, '')).toBe(true);
-    expect(isLog4jScan(undefined, 'x --marker-path /var/opt/microsoft/mdatp/wdavedr/log4jMitigationApplied', '')).toBe(true);
+    expect(isLog4jScan(undefined, 'x --marker-path /var/opt/microsoft/mdatp/wdavedr/log4jMitigationApplied', '')).toBe(
+      true,
+    );
     expect(isLog4jScan(undefined, undefined, 'if "JndiLookup" in name:')).toBe(true);
     expect(isLog4jScan('ssh_keys_v1', '--filter-proc sshd', 'import os')).toBe(false);
   });

@@ -1,5 +1,12 @@
 import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
-import { agentScriptRun, describeGroup, describeUser, ScriptArgs, scriptContent, showArg } from '../../internal/mdatp.js';
+import {
+  agentScriptRun,
+  describeGroup,
+  describeUser,
+  ScriptArgs,
+  scriptContent,
+  showArg,
+} from '../../internal/mdatp.js';
 import { clip, MAX_SCRIPT_SCAN, suspiciousTraits } from '../../internal/text.js';
 
 const SCRIPT = 'open_files.py';
@@ -30,7 +37,7 @@ export const detector = defineDetector({
     summary:
       "Recognises Microsoft Defender for Endpoint's `open_files.py` log4j scan — script under /opt/microsoft/mdatp/, started by `wdavdaemon`, effective group `mdatp`, with log4j markers — and reports its scan id, filters, mitigation marker and collected directory listings.",
     rationale:
-      "Since Log4Shell (CVE-2021-44228) Defender periodically looks for Java processes that hold log4j or spring-core archives open, checks the JNDI-lookup mitigation marker and lists the matching directories. The ScriptContent record reads like file-system reconnaissance of Java processes; naming it lets an analyst close it. Low: expected behaviour of the installed EDR, and it improves exposure assessment.",
+      'Since Log4Shell (CVE-2021-44228) Defender periodically looks for Java processes that hold log4j or spring-core archives open, checks the JNDI-lookup mitigation marker and lists the matching directories. The ScriptContent record reads like file-system reconnaissance of Java processes; naming it lets an analyst close it. Low: expected behaviour of the installed EDR, and it improves exposure assessment.',
     severity: 'low',
     severityNotes:
       'Always low. A run failing an identity check (path outside /opt/microsoft/mdatp/, parent not wdavdaemon, effective group not mdatp), an open_files.py run without log4j markers, or a body with reverse-shell / download-and-run code gets no alert here.',
@@ -49,7 +56,7 @@ export const detector = defineDetector({
     actionTypes: ['ScriptContent'],
     messages: {
       default: {
-        title: 'Defender log4j exposure scan ({scanId})',
+        title: 'Defender log4j exposure scan ({scanName})',
         description:
           'Microsoft Defender for Endpoint ran {scriptName} ({path}) {count} time(s) between {firstSeen} and {lastSeen}, started by {parent} as {user} with effective group {group}. The scan looks at processes matching {processFilter} for open archives named {filterName}, checks the mitigation marker {markerPath} and the environment setting {envFilter}, and lists directories matching {dirlist}.',
         riskAssessment:
@@ -70,6 +77,7 @@ export const detector = defineDetector({
       name: run.name,
       path: run.path,
       scanId: showArg(scanId),
+      ...(scanId ? { scanName: scanId.value } : {}),
       filterName: showArg(args.get(FILTER_NAME_FLAGS)),
       markerPath: showArg(args.get(MARKER_FLAGS)),
       dirlist: showArg(args.get(DIRLIST_FLAGS)),
@@ -108,6 +116,7 @@ export const detector = defineDetector({
     if (group.collected.sha256?.length) keyComponents['Script SHA256'] = group.collected.sha256;
     return {
       values: {
+        scanName: s('scanName', 'no scan id'),
         scanId: s('scanId'),
         scriptName: s('name', SCRIPT),
         path: s('path'),

@@ -1,9 +1,25 @@
-import { type AlertGroup, defineDetector, type MdeEvent, type Match } from '@tripline/core';
+import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
 import { agentAnchors, describeGroup, effectiveIdentity, MDATP_GROUP } from '../../internal/mdatp.js';
-import { basename, clip, humanList, isScratchPath, joinImagePath, splitCommandLine, suspiciousTraits } from '../../internal/text.js';
+import {
+  basename,
+  clip,
+  humanList,
+  isScratchPath,
+  joinImagePath,
+  splitCommandLine,
+  suspiciousTraits,
+} from '../../internal/text.js';
 
 /** Programs whose exec from a shell is itself a reason to look: raw network relays. */
-const NETWORK_RELAYS: ReadonlySet<string> = new Set(['nc', 'ncat', 'netcat', 'nc.openbsd', 'nc.traditional', 'socat', 'telnet']);
+const NETWORK_RELAYS: ReadonlySet<string> = new Set([
+  'nc',
+  'ncat',
+  'netcat',
+  'nc.openbsd',
+  'nc.traditional',
+  'socat',
+  'telnet',
+]);
 
 /** Why an exec is suspicious; empty when it is not. */
 export function execSuspicion(event: MdeEvent): string[] {
@@ -12,13 +28,14 @@ export function execSuspicion(event: MdeEvent): string[] {
   const name = basename(image).toLowerCase();
   if (NETWORK_RELAYS.has(name)) reasons.push(`the new image ${name} is a raw network relay`);
   const first = splitCommandLine(event.str('ProcessCommandLine'), 1)[0];
-  if (isScratchPath(image) || (first !== undefined && isScratchPath(first))) reasons.push('the new image runs from a world-writable scratch directory (/tmp, /var/tmp, /dev/shm)');
+  if (isScratchPath(image) || (first !== undefined && isScratchPath(first)))
+    reasons.push('the new image runs from a world-writable scratch directory (/tmp, /var/tmp, /dev/shm)');
   const seen = new Set<string>();
   for (const text of [event.str('InitiatingProcessCommandLine'), event.str('ProcessCommandLine')]) {
     for (const t of suspiciousTraits(text, false)) {
       if (!seen.has(t.id)) {
         seen.add(t.id);
-        reasons.push(`the command line ${t.reason}`);
+        reasons.push(`a command line matches: ${t.reason}`);
       }
     }
   }
@@ -47,7 +64,7 @@ export const detector = defineDetector({
     id: 'defender/exec-process-replacement',
     title: 'Process image replaced by exec',
     summary:
-      "Finds process events whose ProcessId equals their InitiatingProcessId while the image differs (e.g. `dash` → `lsof`): the process replaced its own image with execve(), as `sh -c \"cmd\"` does for its last command. One alert per device and image pair.",
+      'Finds process events whose ProcessId equals their InitiatingProcessId while the image differs (e.g. `dash` → `lsof`): the process replaced its own image with execve(), as `sh -c "cmd"` does for its last command. One alert per device and image pair.',
     rationale:
       'Defender reports an exec without fork as a new process whose initiating process is the same PID with the previous image. It is how shells run the last command of `sh -c`, how wrappers and shims hand over, and also how a dropper or a reverse shell hands a connection to a shell; the PID staying the same can confuse tooling that tracks processes by PID. Medium by default, as the reference did, because the pair is worth a look until it is known; high when the new image or its command line is itself suspicious.',
     severity: 'medium',
@@ -80,14 +97,14 @@ export const detector = defineDetector({
       agent: {
         title: 'Defender agent exec: {from} → {to}',
         description:
-          '{count} time(s) between {firstSeen} and {lastSeen}, a {from} process exec\'d {to} and kept its PID ({pids}). The chain {chain} runs as root with effective group {group}: Microsoft Defender for Endpoint\'s own scan running a shell command, which the shell replaced itself with (execve without fork).',
+          "{count} time(s) between {firstSeen} and {lastSeen}, a {from} process exec'd {to} and kept its PID ({pids}). The chain {chain} runs as root with effective group {group}: Microsoft Defender for Endpoint's own scan running a shell command, which the shell replaced itself with (execve without fork).",
         riskAssessment:
           "Expected behaviour of the installed EDR; exec is not injection or masquerading. The severity stays medium because the shape is the same one an attacker's shell would produce — the agent attribution rests on the effective group mdatp, which only root can assume.",
       },
       suspicious: {
         title: 'Suspicious exec: {from} → {to}',
         description:
-          '{count} time(s) between {firstSeen} and {lastSeen}, a {from} process exec\'d {to} and kept its PID ({pids}) — and {reasons}. Chain: {chain}.',
+          "{count} time(s) between {firstSeen} and {lastSeen}, a {from} process exec'd {to} and kept its PID ({pids}) — and {reasons}. Chain: {chain}.",
         riskAssessment:
           'A shell handing its PID to a network relay, a binary in a scratch directory or a reverse-shell / download-and-run command is a common step of initial access and persistence. Investigate the chain, the network connections of PID(s) {pids} and the origin of {toPath}.',
       },
@@ -153,7 +170,8 @@ export const detector = defineDetector({
       'Process Chain': c('chains'),
     };
     if (c('groups').length) keyComponents['Effective Group'] = c('groups');
-    if (variant === 'agent') keyComponents['Known Agent'] = 'Microsoft Defender for Endpoint (root, effective group mdatp)';
+    if (variant === 'agent')
+      keyComponents['Known Agent'] = 'Microsoft Defender for Endpoint (root, effective group mdatp)';
     if (reasons.length) keyComponents['Suspicious Because'] = reasons;
     const pids = c('pids');
     return {

@@ -16,7 +16,14 @@ describe('defender/search-index-segment-deletion', () => {
     expect(luceneFile('_4_Lucene90FieldsIndex-doc_ids_2.tmp')?.extension).toBe('tmp');
     expect(luceneFile('segments_4f')?.kind).toBe('commit point');
     expect(luceneFile('pending_segments_5')?.kind).toBe('commit point');
-    for (const name of ['translog-12.tlog', 'write.lock', 'state-3.st', '_1x3.exe', 'x_1.doc', `_${'a'.repeat(200)}.doc`]) {
+    for (const name of [
+      'translog-12.tlog',
+      'write.lock',
+      'state-3.st',
+      '_1x3.exe',
+      'x_1.doc',
+      `_${'a'.repeat(200)}.doc`,
+    ]) {
       expect(luceneFile(name)).toBeUndefined();
     }
   });
@@ -27,7 +34,9 @@ describe('defender/search-index-segment-deletion', () => {
       indexUuid: 'Jq3s0cQ4TkWm9x7V2bLh1A',
       shard: '0',
     });
-    expect(indexLocation('/usr/share/elasticsearch/data/indices/abcDEF123456/3/index/')?.root).toBe('/usr/share/elasticsearch/data/indices');
+    expect(indexLocation('/usr/share/elasticsearch/data/indices/abcDEF123456/3/index/')?.root).toBe(
+      '/usr/share/elasticsearch/data/indices',
+    );
     expect(indexLocation('/var/lib/wazuh-indexer/nodes/0/indices/Jq3s0cQ4TkWm9x7V2bLh1A/0/translog')).toBeUndefined();
     expect(indexLocation('/index')).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type MdeEvent, type Match } from '@tripline/core';
+import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
 import { describeUser, effectiveIdentity } from '../../internal/mdatp.js';
 import { basename, joinImagePath } from '../../internal/text.js';
 
@@ -10,9 +10,24 @@ interface Service {
   readonly bootstrap: string;
 }
 const SERVICES: readonly Service[] = [
-  { name: 'Wazuh indexer', account: 'wazuh-indexer', home: '/usr/share/wazuh-indexer/', bootstrap: 'org.opensearch.bootstrap.OpenSearch' },
-  { name: 'OpenSearch', account: 'opensearch', home: '/usr/share/opensearch/', bootstrap: 'org.opensearch.bootstrap.OpenSearch' },
-  { name: 'Elasticsearch', account: 'elasticsearch', home: '/usr/share/elasticsearch/', bootstrap: 'org.elasticsearch.bootstrap.Elasticsearch' },
+  {
+    name: 'Wazuh indexer',
+    account: 'wazuh-indexer',
+    home: '/usr/share/wazuh-indexer/',
+    bootstrap: 'org.opensearch.bootstrap.OpenSearch',
+  },
+  {
+    name: 'OpenSearch',
+    account: 'opensearch',
+    home: '/usr/share/opensearch/',
+    bootstrap: 'org.opensearch.bootstrap.OpenSearch',
+  },
+  {
+    name: 'Elasticsearch',
+    account: 'elasticsearch',
+    home: '/usr/share/elasticsearch/',
+    bootstrap: 'org.elasticsearch.bootstrap.Elasticsearch',
+  },
 ];
 const BY_ACCOUNT: ReadonlyMap<string, Service> = new Map(SERVICES.map((s) => [s.account, s]));
 const JVM_IMAGES: ReadonlySet<string> = new Set(['java']);
@@ -22,7 +37,9 @@ const JVM_IMAGES: ReadonlySet<string> = new Set(['java']);
  * Segment files are `_<gen>.<ext>` or `_<gen>_<codec>_<n>.<ext>`; commit points are `segments_<N>`.
  */
 const LUCENE_EXTENSIONS: ReadonlySet<string> = new Set(
-  'si cfs cfe doc pos pay tim tip tmd dvd dvm nvd nvm fdt fdx fdm fnm liv kdd kdi kdm dii dim vec vem vex veq vemq vemf psm tvd tvx tvm tmp'.split(' '),
+  'si cfs cfe doc pos pay tim tip tmd dvd dvm nvd nvm fdt fdx fdm fnm liv kdd kdi kdm dii dim vec vem vex veq vemq vemf psm tvd tvx tvm tmp'.split(
+    ' ',
+  ),
 );
 /** `_1x`, `_1x_Lucene912_0`, `_4_Lucene90FieldsIndex-doc_ids_2` (underscore-separated parts; linear). */
 const SEGMENT_STEM_RE = /^_[0-9a-z]{1,13}(?:_[0-9A-Za-z-]{1,64}){0,4}$/;
@@ -97,7 +114,8 @@ export function serviceOf(event: MdeEvent, root: string): Service | undefined {
   if (!lowerImage.startsWith(service.home) && !cmd.includes(service.bootstrap)) return undefined;
   const lowerRoot = root.toLowerCase();
   for (const other of SERVICES) {
-    if (other !== service && lowerRoot.includes(`/${other.account}/`) && !lowerRoot.includes(`/${service.account}/`)) return undefined;
+    if (other !== service && lowerRoot.includes(`/${other.account}/`) && !lowerRoot.includes(`/${service.account}/`))
+      return undefined;
   }
   return service;
 }
@@ -112,18 +130,20 @@ export const detector = defineDetector({
       'Lucene writes immutable segments and merges them continuously; the merged-away files and old `segments_N` commit points are deleted by the service itself. On a busy indexer that is hundreds of FileDeleted events an hour that look like mass file deletion. Grouping them into one low alert per data root, with counts, indices and extensions, keeps them visible without noise. Low: expected housekeeping.',
     severity: 'low',
     severityNotes:
-      'Always low. Deletions of the same files by another process (rm, a shell, a script), another account or a JVM outside the service\'s install tree are not this class and get no alert here — they are what a destructive actor would look like.',
+      "Always low. Deletions of the same files by another process (rm, a shell, a script), another account or a JVM outside the service's install tree are not this class and get no alert here — they are what a destructive actor would look like.",
     category: 'System Activity',
     mitre: [],
     mitreNotes:
-      "No technique. Segment merges are the data store working as designed; mapping them to T1485 (Data Destruction) or T1070.004 (File Deletion) would claim adversary behaviour where there is none. Those techniques apply to deletions outside this class — by other processes or accounts — which this detector deliberately leaves out.",
+      'No technique. Segment merges are the data store working as designed; mapping them to T1485 (Data Destruction) or T1070.004 (File Deletion) would claim adversary behaviour where there is none. Those techniques apply to deletions outside this class — by other processes or accounts — which this detector deliberately leaves out.',
     references: [
       'https://lucene.apache.org/core/9_12_0/core/org/apache/lucene/codecs/lucene912/package-summary.html',
       'https://opensearch.org/docs/latest/tuning-your-cluster/availability-and-recovery/segment-replication/index/',
       'https://documentation.wazuh.com/current/getting-started/components/wazuh-indexer.html',
       'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-devicefileevents-table',
     ],
-    falsePositives: ['None for the class: these are the service\'s own merges and commits. Allowlist the key (data root) to silence it.'],
+    falsePositives: [
+      "None for the class: these are the service's own merges and commits. Allowlist the key (data root) to silence it.",
+    ],
     tables: ['DeviceFileEvents'],
     actionTypes: ['FileDeleted'],
     messages: {
@@ -148,7 +168,8 @@ export const detector = defineDetector({
     const service = serviceOf(event, loc.root);
     if (!service) return undefined;
     const id = effectiveIdentity(event);
-    const image = joinImagePath(event.str('InitiatingProcessFolderPath'), event.str('InitiatingProcessFileName')) ?? 'java';
+    const image =
+      joinImagePath(event.str('InitiatingProcessFolderPath'), event.str('InitiatingProcessFileName')) ?? 'java';
     const collect: Record<string, string> = {
       indexUuids: loc.indexUuid,
       extensions: file.extension,

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { detector, locateScript, recogniseContent } from './detector.js';
 
 const fixtures = loadFixtures(new URL('./fixtures', import.meta.url));
-const SA1 = '#!/bin/sh\n# /usr/lib/sysstat/sa1\n#@(#) sa1: Collect and store binary data in system activity data file.\nSA_DIR=/var/log/sysstat\nSYSCONFIG_DIR=/etc/sysstat\nexec ${ENDIR}/sadc -F -L ${SADC_OPTIONS} 1 1 ${SA_DIR}\n';
+const SA1 =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell variables inside a script body, not a template.
+  '#!/bin/sh\n# /usr/lib/sysstat/sa1\n#@(#) sa1: Collect and store binary data in system activity data file.\nSA_DIR=/var/log/sysstat\nSYSCONFIG_DIR=/etc/sysstat\nexec ${ENDIR}/sadc -F -L ${SADC_OPTIONS} 1 1 ${SA_DIR}\n';
 
 describe('defender/sysstat-collection', () => {
   it('passes its fixtures', async () => {
@@ -11,15 +13,31 @@ describe('defender/sysstat-collection', () => {
   });
 
   it('recognises sa1 and debian-sa1 by content, and nothing else', () => {
-    expect(recogniseContent(SA1)).toMatchObject({ kind: 'sa1', purpose: 'Collect and store binary data in system activity data file', dataDirectory: '/var/log/sysstat' });
-    expect(recogniseContent('#!/bin/sh\nDEFAULT=/etc/default/sysstat\nENABLED=false\n. "$DEFAULT"\nexec /usr/lib/sysstat/sa1 "$@"\n')?.kind).toBe('debian-sa1');
+    expect(recogniseContent(SA1)).toMatchObject({
+      kind: 'sa1',
+      purpose: 'Collect and store binary data in system activity data file',
+      dataDirectory: '/var/log/sysstat',
+    });
+    expect(
+      recogniseContent(
+        '#!/bin/sh\nDEFAULT=/etc/default/sysstat\nENABLED=false\n. "$DEFAULT"\nexec /usr/lib/sysstat/sa1 "$@"\n',
+      )?.kind,
+    ).toBe('debian-sa1');
     expect(recogniseContent('')).toBeUndefined();
     expect(recogniseContent('#!/bin/sh\n#@(#) sa1: Collect and store binary data\necho hi\n')).toBeUndefined();
-    expect(recogniseContent('#!/bin/sh\n# mentions /etc/default/sysstat and ENABLED but runs nothing\n')).toBeUndefined();
+    expect(
+      recogniseContent('#!/bin/sh\n# mentions /etc/default/sysstat and ENABLED but runs nothing\n'),
+    ).toBeUndefined();
   });
 
   it('takes the path from the columns, then the command line (relative names via the working directory), then the header', () => {
-    const base = { Timestamp: '2025-11-07T06:40:09.38102Z', DeviceId: 'd', DeviceName: 'h', ReportId: 1, ActionType: 'ScriptContent' };
+    const base = {
+      Timestamp: '2025-11-07T06:40:09.38102Z',
+      DeviceId: 'd',
+      DeviceName: 'h',
+      ReportId: 1,
+      ActionType: 'ScriptContent',
+    };
     const cols = makeEvent('DeviceEvents', { ...base, FolderPath: '/usr/lib/sysstat/sa1', FileName: 'sa1' });
     expect(locateScript(cols, 'sa1', SA1)).toEqual({ path: '/usr/lib/sysstat/sa1', source: 'FolderPath' });
     const rel = makeEvent('DeviceEvents', {
@@ -35,7 +53,11 @@ describe('defender/sysstat-collection', () => {
 
   it('does not fire on an sa1 body without any path evidence', () => {
     const event = makeEvent('DeviceEvents', {
-      Timestamp: '2025-11-07T06:40:09.38102Z', DeviceId: 'd', DeviceName: 'h', ReportId: 1, ActionType: 'ScriptContent',
+      Timestamp: '2025-11-07T06:40:09.38102Z',
+      DeviceId: 'd',
+      DeviceName: 'h',
+      ReportId: 1,
+      ActionType: 'ScriptContent',
       AdditionalFields: JSON.stringify({ ScriptContent: SA1.replace('# /usr/lib/sysstat/sa1\n', '') }),
     });
     expect(detector.match!(event, { options: {}, severity: 'low' })).toBeUndefined();

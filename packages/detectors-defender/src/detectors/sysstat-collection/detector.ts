@@ -1,6 +1,5 @@
-import { type AlertGroup, defineDetector, type MdeEvent, type Match } from '@tripline/core';
-import { effectiveIdentity } from '../../internal/mdatp.js';
-import { scriptContent } from '../../internal/mdatp.js';
+import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
+import { effectiveIdentity, scriptContent } from '../../internal/mdatp.js';
 import {
   basename,
   clip,
@@ -63,7 +62,8 @@ export function recogniseContent(content: string): Recognised | undefined {
   if (s.includes('/etc/default/sysstat') && s.includes('ENABLED') && EXEC_SA1_RE.test(s)) {
     const target = /\bexec\s{1,8}(\S{0,200}\/sa1)\b/.exec(s)?.[1] ?? 'sa1';
     const checks = ['Reads /etc/default/sysstat and runs sa1 only when ENABLED="true"'];
-    if (s.includes('/run/systemd/system')) checks.push('exits early when /run/systemd/system exists (the sysstat-collect systemd timer collects instead)');
+    if (s.includes('/run/systemd/system'))
+      checks.push('exits early when /run/systemd/system exists (the sysstat-collect systemd timer collects instead)');
     return {
       kind: 'debian-sa1',
       purpose: `Helper that runs ${target} when sysstat is ENABLED in /etc/default/sysstat and systemd is not managing it`,
@@ -87,7 +87,7 @@ export interface ScriptLocation {
  */
 export function locateScript(event: MdeEvent, kind: Kind, content: string): ScriptLocation | undefined {
   const fromColumns = joinImagePath(event.str('FolderPath'), event.str('FileName'));
-  if (fromColumns !== undefined && fromColumns.startsWith('/') && basename(fromColumns) !== '') {
+  if (fromColumns?.startsWith('/') && basename(fromColumns) !== '') {
     return { path: fromColumns, source: 'FolderPath' };
   }
   const words = splitCommandLine(event.str('InitiatingProcessCommandLine'), 8);
@@ -129,7 +129,7 @@ export const detector = defineDetector({
     category: 'System Monitoring',
     mitre: [],
     mitreNotes:
-      'No technique. The reference report mapped this to T1070.003 (Clear Command History): wrong — sa1 only appends counters to /var/log/sysstat; nothing is cleared. T1053.003 (Scheduled Task/Job: Cron) describes how debian-sa1 is started (from /etc/cron.d/sysstat; sa1 itself is started by a systemd timer on systemd hosts), but ATT&CK techniques describe adversary behaviour: tagging the distribution\'s own scheduled collection as T1053.003 would count benign package cron jobs as persistence on every ATT&CK dashboard. Real cron persistence is the job of the suspicious-script detectors, which do map T1053.003.',
+      "No technique. The reference report mapped this to T1070.003 (Clear Command History): wrong — sa1 only appends counters to /var/log/sysstat; nothing is cleared. T1053.003 (Scheduled Task/Job: Cron) describes how debian-sa1 is started (from /etc/cron.d/sysstat; sa1 itself is started by a systemd timer on systemd hosts), but ATT&CK techniques describe adversary behaviour: tagging the distribution's own scheduled collection as T1053.003 would count benign package cron jobs as persistence on every ATT&CK dashboard. Real cron persistence is the job of the suspicious-script detectors, which do map T1053.003.",
     references: [
       'https://man7.org/linux/man-pages/man8/sa1.8.html',
       'https://github.com/sysstat/sysstat',
@@ -145,14 +145,14 @@ export const detector = defineDetector({
       default: {
         title: 'System activity data collection: sysstat {scriptName}',
         description:
-          'sysstat\'s {scriptName} ran {count} time(s) between {firstSeen} and {lastSeen} ({path}). {purpose}. Runs are scheduled by the sysstat package (cron job /etc/cron.d/sysstat or the sysstat-collect systemd timer); launched here by {launchedBy}.',
+          "sysstat's {scriptName} ran {count} time(s) between {firstSeen} and {lastSeen} ({path}). {purpose}. Runs are scheduled by the sysstat package (cron job /etc/cron.d/sysstat or the sysstat-collect systemd timer); launched here by {launchedBy}.",
         riskAssessment:
           'Routine performance-data collection by a standard package; no security risk. The script was recognised by both its content and its install path. If sysstat is not expected on this host, check who installed the package (dpkg -S {path} or rpm -qf {path}).',
       },
       helper: {
         title: 'sysstat helper run: {scriptName}',
         description:
-          'Debian\'s sysstat helper {scriptName} ran {count} time(s) between {firstSeen} and {lastSeen} ({path}). {purpose}. It is started every ten minutes by the cron job /etc/cron.d/sysstat; launched here by {launchedBy}.',
+          "Debian's sysstat helper {scriptName} ran {count} time(s) between {firstSeen} and {lastSeen} ({path}). {purpose}. It is started every ten minutes by the cron job /etc/cron.d/sysstat; launched here by {launchedBy}.",
         riskAssessment:
           'Routine scheduling glue of the sysstat package; no security risk. On hosts run by systemd the helper exits at once and the systemd timer runs sa1 instead, so these runs collect nothing themselves.',
       },

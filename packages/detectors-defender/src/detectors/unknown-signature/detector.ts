@@ -13,7 +13,8 @@ export const detector = defineDetector({
     rationale:
       'Linux executables are rarely signed: distributions sign packages and repository metadata, not the ELF files, so Defender reports nearly every Linux binary as Unknown. The finding is therefore about a missing control, not about a bad binary — whether the root binaries are what the package manager installed is answered by package integrity checks, not by code signatures. One low alert per device, with the list, serves as the inventory for that check.',
     severity: 'low',
-    severityNotes: 'Always low: Unknown is the normal state on Linux. A binary that is actually tampered with needs other evidence (package verification, hashes, file events).',
+    severityNotes:
+      'Always low: Unknown is the normal state on Linux. A binary that is actually tampered with needs other evidence (package verification, hashes, file events).',
     category: 'System Integrity / Configuration',
     mitre: [],
     mitreNotes:
@@ -23,7 +24,9 @@ export const detector = defineDetector({
       'https://manpages.debian.org/stable/debsums/debsums.1.en.html',
       'https://man7.org/linux/man-pages/man8/rpm.8.html',
     ],
-    falsePositives: ['Every unsigned Linux binary — which is nearly all of them. The alert is an inventory, not a verdict.'],
+    falsePositives: [
+      'Every unsigned Linux binary — which is nearly all of them. The alert is an inventory, not a verdict.',
+    ],
     tables: ['DeviceProcessEvents'],
     messages: {
       default: {
