@@ -491,7 +491,11 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       return undefined;
     }
     const templates = rt.detector.meta.messages[rendered.variant ?? 'default']!;
-    const severity = rt.severityOverride ?? rendered.severity ?? g.severity;
+    // A configured severity replaces the detector's default; escalations the detector makes above its
+    // default for specific evidence (a reverse shell, a successful brute force) still apply on top.
+    const own = rendered.severity ?? g.severity;
+    const escalated = severityRank(own) > severityRank(rt.detector.meta.severity);
+    const severity = rt.severityOverride ? (escalated ? maxSeverity(rt.severityOverride, own) : rt.severityOverride) : own;
     const mitreIds = rendered.mitre ?? rt.detector.meta.mitre;
     const values = Object.freeze({ ...rendered.values });
     const keyComponents: Record<string, string | readonly string[]> = {};

@@ -11,19 +11,25 @@ export const MAX_JSON_DEPTH = 1000;
 /** Parse JSON text; integers outside the safe range come back as decimal strings. Throws SyntaxError. */
 export function parseJsonExact(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  return hasUnsafeNumber(value, 0) ? new ExactParser(text).parseDocument() : value;
+  return hasUnsafeNumber(value) ? new ExactParser(text).parseDocument() : value;
 }
 
-/** True when `value` (searched `maxDepth` levels deep, everything when omitted) holds a number that lost precision. */
-export function hasUnsafeNumber(value: unknown, depth = 0): boolean {
+/**
+ * True when `value` holds an integer that lost precision in `JSON.parse`. Iterative, so arbitrarily
+ * deep input (which the native parser accepts) cannot overflow the stack here.
+ */
+export function hasUnsafeNumber(value: unknown): boolean {
   if (typeof value === 'number') return !Number.isSafeInteger(value) && Number.isInteger(value);
-  if (value === null || typeof value !== 'object' || depth > MAX_JSON_DEPTH) return false;
-  if (Array.isArray(value)) {
-    for (const item of value) if (hasUnsafeNumber(item, depth + 1)) return true;
-    return false;
-  }
-  for (const key in value) {
-    if (hasUnsafeNumber((value as Record<string, unknown>)[key], depth + 1)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop() as Record<string, unknown>;
+    for (const key in current) {
+      const v = current[key];
+      if (typeof v === 'number') {
+        if (!Number.isSafeInteger(v) && Number.isInteger(v)) return true;
+      } else if (v !== null && typeof v === 'object') stack.push(v);
+    }
   }
   return false;
 }

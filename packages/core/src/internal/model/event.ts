@@ -252,6 +252,16 @@ export class MdeEvent {
     return v;
   }
 
+  /**
+   * A text key of `AdditionalFields` exactly as written (no JSON decoding): script bodies and command
+   * text that may start with `[` or `{` stay text.
+   */
+  additionalText(key: string): string | undefined {
+    const top = this.#values[key];
+    const v = top !== undefined && top !== null ? top : this.additionalFields[key];
+    return typeof v === 'string' ? v : undefined;
+  }
+
   /** POSIX (Linux/macOS) context of the row, from `AdditionalFields` or extended columns. */
   get posix(): PosixInfo {
     if (this.#posix) return this.#posix;

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { hasUnsafeNumber, parseJsonExact } from './exact.js';
+
+describe('parseJsonExact', () => {
+  it('keeps integers beyond 2^53 exact as decimal strings', () => {
+    expect(JSON.parse('{"ReportId":639199803770463703}').ReportId).toBe(639199803770463700);
+    expect(parseJsonExact('{"ReportId":639199803770463703}')).toEqual({ ReportId: '639199803770463703' });
+    expect(parseJsonExact('[9007199254740993, -9007199254740993, 9007199254740991]')).toEqual([
+      '9007199254740993',
+      '-9007199254740993',
+      9007199254740991,
+    ]);
+  });
+
+  it('returns the native result when nothing is unsafe', () => {
+    const text = '{"a":1,"b":[1.5,"x",null,true],"c":{"d":"\\u00e9\\n"}}';
+    expect(parseJsonExact(text)).toEqual(JSON.parse(text));
+  });
+
+  it('parses strings, escapes, nesting and floats identically to JSON.parse on the slow path', () => {
+    const text = '{"big":12345678901234567890,"s":"a\\"b\\\\c\\u2028","f":-1.25e3,"n":[{"x":{}},[]],"e":""}';
+    const exact = parseJsonExact(text) as Record<string, unknown>;
+    const native = JSON.parse(text) as Record<string, unknown>;
+    expect(exact.big).toBe('12345678901234567890');
+    expect({ ...exact, big: 0 }).toEqual({ ...native, big: 0 });
+  });
+
+  it('keeps __proto__ as a plain own key (no prototype pollution)', () => {
+    const v = parseJsonExact('{"__proto__":{"polluted":1},"id":639199803770463703}') as Record<string, unknown>;
+    expect(Object.keys(v)).toContain('__proto__');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+  });
+
+  it('rejects malformed text with a SyntaxError on both paths', () => {
+    expect(() => parseJsonExact('{"a":')).toThrow(SyntaxError);
+    expect(() => parseJsonExact('{"a":639199803770463703,}')).toThrow(SyntaxError);
+  });
+
+  it('refuses absurd nesting on the exact path instead of overflowing the stack', () => {
+    const deep = `${'['.repeat(5000)}639199803770463703${']'.repeat(5000)}`;
+    expect(() => parseJsonExact(deep)).toThrow(/nested too deeply/);
+  });
+
+  it('detects unsafe numbers', () => {
+    expect(hasUnsafeNumber({ a: [1, 2, { b: 2 ** 60 }] })).toBe(true);
+    expect(hasUnsafeNumber({ a: [1, 2.5, 'x'] })).toBe(false);
+  });
+});
