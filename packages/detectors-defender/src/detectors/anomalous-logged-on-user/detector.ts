@@ -105,8 +105,12 @@ export function cloudPlatforms(info: MdeEvent | undefined): string[] {
 
 const options = z
   .object({
-    /** More names to treat as generic accounts (compared case-insensitively). */
-    extraGenericNames: z.array(z.string().min(1)).default([]),
+    extraGenericNames: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'More names to treat as generic accounts (compared case-insensitively), e.g. a vendor default account.',
+      ),
   })
   .default({ extraGenericNames: [] });
 

@@ -162,8 +162,10 @@ export function serverSignals(device: DeviceState, info: MdeEvent, extraProcesse
 
 const options = z
   .object({
-    /** More process image names (lower-case) that mark a server. */
-    extraServerProcesses: z.array(z.string().min(1)).default([]),
+    extraServerProcesses: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('More process image names that mark a server (compared lower-cased), e.g. an in-house service binary.'),
   })
   .default({ extraServerProcesses: [] });
 
