@@ -22,10 +22,16 @@ const BENIGN_LABELS: readonly AnyDetector[] = [
   edrAgentRecon,
   rootCronLogon,
 ];
-const ALL: readonly AnyDetector[] = [...linuxThreatDetectors, ...BENIGN_LABELS, execProcessReplacement, unknownSignature];
+const ALL: readonly AnyDetector[] = [
+  ...linuxThreatDetectors,
+  ...BENIGN_LABELS,
+  execProcessReplacement,
+  unknownSignature,
+];
 const EVENTS = fileURLToPath(new URL('./events.ndjson', import.meta.url));
 
-const find = (alerts: readonly Alert[], id: string, key: string) => alerts.find((a) => a.detectorId === id && a.key === key);
+const find = (alerts: readonly Alert[], id: string, key: string) =>
+  alerts.find((a) => a.detectorId === id && a.key === key);
 
 describe('examples/attack-webserver', () => {
   it('events.ndjson is what make-events.mjs writes (CRLF, big ReportIds bare)', async () => {
@@ -57,7 +63,11 @@ describe('examples/attack-webserver', () => {
     // 2. brute force, then root from the same address
     const bf = find(a, 'defender/logon-brute-force', BRUTE)!;
     expect(bf.severity).toBe('high');
-    expect(bf.evidence.keyComponents).toMatchObject({ 'Remote IP': BRUTE, Failures: '36', 'Success Account': ['root'] });
+    expect(bf.evidence.keyComponents).toMatchObject({
+      'Remote IP': BRUTE,
+      Failures: '36',
+      'Success Account': ['root'],
+    });
     expect(bf.mitre.map((m) => m.id)).toContain('T1078');
     const pub = find(a, 'defender/public-remote-logon', `${BRUTE} root`)!;
     expect(pub.severity).toBe('high');
@@ -74,7 +84,14 @@ describe('examples/attack-webserver', () => {
       'cron job written',
       'SSH authorized_keys modified',
     ]);
-    expect(script.mitre.map((m) => m.id)).toEqual(['T1053.003', 'T1059.004', 'T1070.002', 'T1070.003', 'T1098.004', 'T1105']);
+    expect(script.mitre.map((m) => m.id)).toEqual([
+      'T1053.003',
+      'T1059.004',
+      'T1070.002',
+      'T1070.003',
+      'T1098.004',
+      'T1105',
+    ]);
     const sev = (key: string) => find(a, 'defender/suspicious-command-line', key)?.severity;
     expect(sev('history-clearing')).toBe('medium');
     expect(sev('log-tampering')).toBe('medium');
@@ -85,7 +102,11 @@ describe('examples/attack-webserver', () => {
     // 4. the indexer's data wiped by rm -rf
     const wipe = find(a, 'defender/destructive-deletion', '/var/lib/wazuh-indexer')!;
     expect(wipe.severity).toBe('high');
-    expect(wipe.evidence.keyComponents).toMatchObject({ 'Files Deleted': '126', 'Deleting Processes': ['rm'], Accounts: ['root'] });
+    expect(wipe.evidence.keyComponents).toMatchObject({
+      'Files Deleted': '126',
+      'Deleting Processes': ['rm'],
+      Accounts: ['root'],
+    });
 
     // The background is still recognised as what it is.
     expect(a.some((x) => x.detectorId === 'defender/search-index-segment-deletion')).toBe(true);

@@ -40,7 +40,10 @@ describe('Linux attacks are never labelled as their benign look-alike', () => {
   });
 
   it('sysstat-collection: a file named sa1 in /tmp with a reverse shell', async () => {
-    const of = await alertsOf([suspiciousScriptContent, sysstatCollection], fixtureOf('suspicious-script-content', 'fires.reverse-shell-named-sa1.json'));
+    const of = await alertsOf(
+      [suspiciousScriptContent, sysstatCollection],
+      fixtureOf('suspicious-script-content', 'fires.reverse-shell-named-sa1.json'),
+    );
     expect(of('defender/suspicious-script-content').map((a) => a.severity)).toEqual(['high']);
     expect(of('defender/sysstat-collection')).toEqual([]);
   });
@@ -80,25 +83,38 @@ describe('Linux attacks are never labelled as their benign look-alike', () => {
       },
     };
     makeEvent('DeviceEvents', event.properties); // the row is a valid DeviceEvents row
-    const of = await alertsOf([suspiciousScriptContent, edrLog4jScan], { name: 'inline', description: 'inline look-alike', records: [event] });
+    const of = await alertsOf([suspiciousScriptContent, edrLog4jScan], {
+      name: 'inline',
+      description: 'inline look-alike',
+      records: [event],
+    });
     expect(of('defender/suspicious-script-content').map((a) => a.severity)).toEqual(['high']);
     expect(of('defender/edr-log4j-scan')).toEqual([]);
   });
 
   it('search-index-segment-deletion: Lucene files deleted by rm -rf from bash', async () => {
-    const of = await alertsOf([destructiveDeletion, searchIndexSegmentDeletion], fixtureOf('destructive-deletion', 'fires.rm-rf-indexer.json'));
+    const of = await alertsOf(
+      [destructiveDeletion, searchIndexSegmentDeletion],
+      fixtureOf('destructive-deletion', 'fires.rm-rf-indexer.json'),
+    );
     expect(of('defender/destructive-deletion').map((a) => a.severity)).toEqual(['high']);
     expect(of('defender/search-index-segment-deletion')).toEqual([]);
   });
 
   it("…and the indexer's own merges stay the benign class, not destruction", async () => {
-    const of = await alertsOf([destructiveDeletion, searchIndexSegmentDeletion], fixtureOf('destructive-deletion', 'ignores.lucene-merge-by-jvm.json'));
+    const of = await alertsOf(
+      [destructiveDeletion, searchIndexSegmentDeletion],
+      fixtureOf('destructive-deletion', 'ignores.lucene-merge-by-jvm.json'),
+    );
     expect(of('defender/destructive-deletion')).toEqual([]);
     expect(of('defender/search-index-segment-deletion')).toHaveLength(1);
   });
 
   it('root-cron-logon: a root logon through sshd from a public address', async () => {
-    const of = await alertsOf([publicRemoteLogon, rootCronLogon], fixtureOf('public-remote-logon', 'fires.root-from-public.json'));
+    const of = await alertsOf(
+      [publicRemoteLogon, rootCronLogon],
+      fixtureOf('public-remote-logon', 'fires.root-from-public.json'),
+    );
     expect(of('defender/public-remote-logon').map((a) => a.severity)).toEqual(['high']);
     expect(of('defender/root-cron-logon')).toEqual([]);
   });
@@ -114,7 +130,10 @@ describe('Linux attacks are never labelled as their benign look-alike', () => {
   });
 
   it("the Defender agent's own exec (dash → lsof) raises none of the Linux threat detectors", async () => {
-    const of = await alertsOf([...linuxThreatDetectors], fixtureOf('suspicious-command-line', 'ignores.defender-agent-scan.json'));
+    const of = await alertsOf(
+      [...linuxThreatDetectors],
+      fixtureOf('suspicious-command-line', 'ignores.defender-agent-scan.json'),
+    );
     for (const d of linuxThreatDetectors) expect(of(d.meta.id)).toEqual([]);
   });
 });

@@ -19,7 +19,9 @@ describe('defender/destructive-deletion', () => {
 
   it('honours a lower threshold and extra roots from options', async () => {
     const few = byName('ignores.few-deletions.json');
-    const result = await runFixture(detector, few, { detectors: { 'defender/destructive-deletion': { options: { threshold: 3 } } } });
+    const result = await runFixture(detector, few, {
+      detectors: { 'defender/destructive-deletion': { options: { threshold: 3 } } },
+    });
     expect(result.alerts.map((a) => [a.key, a.severity])).toEqual([['/srv', 'high']]);
   });
 

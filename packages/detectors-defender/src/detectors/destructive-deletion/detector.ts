@@ -34,7 +34,16 @@ export const DEFAULT_DATA_ROOTS: readonly string[] = [
 ];
 
 /** Sub-paths of roots that hold throw-away files (caches, build output, trash). */
-const DISPOSABLE = ['/.cache/', '/node_modules/', '/.npm/', '/__pycache__/', '/.local/share/Trash/', '/.m2/repository/', '/.gradle/caches/', '/tmp/'];
+const DISPOSABLE = [
+  '/.cache/',
+  '/node_modules/',
+  '/.npm/',
+  '/__pycache__/',
+  '/.local/share/Trash/',
+  '/.m2/repository/',
+  '/.gradle/caches/',
+  '/tmp/',
+];
 
 /** Programs that delete files on a command: rm and friends, and shells (`rm` is a builtin of busybox sh). */
 const DELETERS: ReadonlySet<string> = new Set([
@@ -59,9 +68,16 @@ export const options = z.strictObject({
   /** Deletions under one data root needed within the window. */
   threshold: z.number().int().min(1).max(10_000_000).default(20),
   /** Window length in minutes. */
-  windowMinutes: z.number().positive().max(7 * 24 * 60).default(10),
+  windowMinutes: z
+    .number()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(10),
   /** More data roots to watch (absolute paths, no trailing slash), in addition to the defaults. */
-  extraRoots: z.array(z.string().regex(/^\/[^\n]{0,4095}$/)).max(1000).default([]),
+  extraRoots: z
+    .array(z.string().regex(/^\/[^\n]{0,4095}$/))
+    .max(1000)
+    .default([]),
 });
 export type DestructiveDeletionOptions = z.infer<typeof options>;
 
@@ -85,13 +101,13 @@ export const detector = defineDetector<DestructiveDeletionOptions>({
     summary:
       'Many files deleted (FileDeleted) under one data root — a database, a search index, web content, home or backup directories — by rm, find or a shell, within a short window (default 20 in 10 minutes).',
     rationale:
-      'Services delete their own files all the time (Lucene merges segments, MySQL purges binlogs), always through their own process. When a person or a script wipes the data directory with `rm -rf`, data is being destroyed: an intruder covering tracks or sabotaging (a SIEM indexer wiped so the alerts are gone), or an operator mistake that needs a restore. Either way it is high. The benign class search-index-segment-deletion is only the indexer\'s own JVM under its service account; the same files deleted by rm or a shell land here.',
+      "Services delete their own files all the time (Lucene merges segments, MySQL purges binlogs), always through their own process. When a person or a script wipes the data directory with `rm -rf`, data is being destroyed: an intruder covering tracks or sabotaging (a SIEM indexer wiped so the alerts are gone), or an operator mistake that needs a restore. Either way it is high. The benign class search-index-segment-deletion is only the indexer's own JVM under its service account; the same files deleted by rm or a shell land here.",
     severity: 'high',
     severityNotes: 'Always high: the threshold filters out single-file clean-ups; what remains destroys data.',
     category: 'Impact',
     mitre: ['T1485'],
     mitreNotes:
-      'T1485 Data Destruction. When the wiped root is a security tool\'s store (wazuh-indexer, the Wazuh manager) the effect also impairs defenses, but the act observed is deletion of data, so T1485 alone is reported; T1070.004 (File Deletion) is for removing the intruder\'s own artifacts, not the victim\'s data.',
+      "T1485 Data Destruction. When the wiped root is a security tool's store (wazuh-indexer, the Wazuh manager) the effect also impairs defenses, but the act observed is deletion of data, so T1485 alone is reported; T1070.004 (File Deletion) is for removing the intruder's own artifacts, not the victim's data.",
     references: [
       'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-devicefileevents-table',
       'https://attack.mitre.org/techniques/T1485/',
@@ -111,7 +127,7 @@ export const detector = defineDetector<DestructiveDeletionOptions>({
         description:
           '{count} files under {root} on {device} were deleted by {process} between {firstSeen} and {lastSeen} (command line: {commandLine}; account {account}).',
         riskAssessment:
-          'Data under {root} is being destroyed outside the service that owns it. Find the session that ran the command (the parent chain, the logon before it), stop it, and restore from backup. If {root} is a security tool\'s data store, assume an intruder is removing evidence and look for the intrusion itself.',
+          "Data under {root} is being destroyed outside the service that owns it. Find the session that ran the command (the parent chain, the logon before it), stop it, and restore from backup. If {root} is a security tool's data store, assume an intruder is removing evidence and look for the intrusion itself.",
       },
     },
   },
@@ -130,7 +146,8 @@ export const detector = defineDetector<DestructiveDeletionOptions>({
     const rest = path.slice(root.length);
     if (DISPOSABLE.some((d) => rest.includes(d))) return undefined;
     if (inPackageHook(event)) return undefined;
-    const account = event.posix.initiatingProcess.effectiveUser?.name ?? event.str('InitiatingProcessAccountName') ?? '(unknown)';
+    const account =
+      event.posix.initiatingProcess.effectiveUser?.name ?? event.str('InitiatingProcessAccountName') ?? '(unknown)';
     const cmd = event.str('InitiatingProcessCommandLine') ?? proc;
     return {
       key: root,

@@ -20,8 +20,12 @@ describe('defender/logon-brute-force', () => {
 
   it('takes its threshold and window from options', async () => {
     const slow = byName('ignores.slow-failures.json');
-    const result = await runFixture(detector, slow, { detectors: { 'defender/logon-brute-force': { options: { threshold: 5, windowMinutes: 60 } } } });
+    const result = await runFixture(detector, slow, {
+      detectors: { 'defender/logon-brute-force': { options: { threshold: 5, windowMinutes: 60 } } },
+    });
     expect(result.alerts.map((a) => a.severity)).toEqual(['high']);
-    expect(() => runFixture(detector, slow, { detectors: { 'defender/logon-brute-force': { options: { threshold: 1 } } } })).rejects.toThrow();
+    expect(() =>
+      runFixture(detector, slow, { detectors: { 'defender/logon-brute-force': { options: { threshold: 1 } } } }),
+    ).rejects.toThrow();
   });
 });

@@ -6,7 +6,11 @@ export const options = z.strictObject({
   /** Failed logons from one RemoteIP needed within the window. */
   threshold: z.number().int().min(2).max(100_000).default(10),
   /** Window length in minutes. */
-  windowMinutes: z.number().positive().max(24 * 60).default(5),
+  windowMinutes: z
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(5),
 });
 export type LogonBruteForceOptions = z.infer<typeof options>;
 
@@ -24,7 +28,8 @@ export const detector = defineDetector<LogonBruteForceOptions>({
     rationale:
       'Password guessing against sshd is constant on internet-facing Linux hosts; on its own it says the service is exposed and being tried (medium). A success from the address that was guessing means the guessing worked: an attacker now holds a valid account (high).',
     severity: 'medium',
-    severityNotes: 'High when at least one LogonSuccess from the same RemoteIP comes after its first failure; medium otherwise.',
+    severityNotes:
+      'High when at least one LogonSuccess from the same RemoteIP comes after its first failure; medium otherwise.',
     category: 'Credential Access',
     mitre: ['T1110', 'T1110.001', 'T1110.003', 'T1078'],
     mitreNotes:
@@ -94,7 +99,9 @@ export const detector = defineDetector<LogonBruteForceOptions>({
       'Remote IP': ip,
       Failures: String(failures),
       'Accounts Tried':
-        accounts.length > MAX_ACCOUNTS_SHOWN ? [...accounts.slice(0, MAX_ACCOUNTS_SHOWN), `(${accounts.length - MAX_ACCOUNTS_SHOWN} more)`] : accounts,
+        accounts.length > MAX_ACCOUNTS_SHOWN
+          ? [...accounts.slice(0, MAX_ACCOUNTS_SHOWN), `(${accounts.length - MAX_ACCOUNTS_SHOWN} more)`]
+          : accounts,
       'First Failure': firstFail,
       'Last Failure': lastFail,
     };

@@ -12,7 +12,8 @@ export const detector = defineDetector({
     rationale:
       'A Linux server that accepts logons straight from the internet is one stolen or guessed password away from compromise; every such logon should be one an administrator recognises. A root logon from the internet is high: it is full control with no intermediate account to audit, and it is exactly what a successful SSH brute force ends with. Other accounts are medium.',
     severity: 'medium',
-    severityNotes: 'High when the account is root (AccountName "root" or PosixUserId 0); medium for every other account.',
+    severityNotes:
+      'High when the account is root (AccountName "root" or PosixUserId 0); medium for every other account.',
     category: 'Identity and Access Management',
     mitre: ['T1133', 'T1078', 'T1078.003'],
     mitreNotes:
@@ -52,7 +53,11 @@ export const detector = defineDetector({
     const root = account === 'root' || uid === 0;
     const domain = event.str('AccountDomain');
     const host = event.deviceName.split('.')[0]!.toLowerCase();
-    const local = domain === undefined || domain === '' || domain.toLowerCase() === host || domain.toLowerCase() === event.deviceName.toLowerCase();
+    const local =
+      domain === undefined ||
+      domain === '' ||
+      domain.toLowerCase() === host ||
+      domain.toLowerCase() === event.deviceName.toLowerCase();
     const proc = event.str('InitiatingProcessFileName');
     return {
       key: `${ip} ${account}`,

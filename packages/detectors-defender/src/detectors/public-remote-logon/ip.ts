@@ -99,7 +99,14 @@ export function classifyIp(raw: string | undefined): 'public' | 'special' | 'inv
   if (!g) return 'invalid';
   const embedded = (): [number, number, number, number] => [g[6]! >> 8, g[6]! & 255, g[7]! >> 8, g[7]! & 255];
   // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (deprecated compatible, not :: or ::1)
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && (g[5] === 0xffff || (g[5] === 0 && (g[6] !== 0 || g[7]! > 1)))) {
+  if (
+    g[0] === 0 &&
+    g[1] === 0 &&
+    g[2] === 0 &&
+    g[3] === 0 &&
+    g[4] === 0 &&
+    (g[5] === 0xffff || (g[5] === 0 && (g[6] !== 0 || g[7]! > 1)))
+  ) {
     return publicV4(embedded()) ? 'public' : 'special';
   }
   if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0) {

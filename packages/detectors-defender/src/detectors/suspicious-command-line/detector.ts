@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type MdeEvent, type Match, type Severity } from '@tripline/core';
+import { type AlertGroup, defineDetector, type Match, type MdeEvent, type Severity } from '@tripline/core';
 import {
   ALL_BEHAVIOUR_TECHNIQUES,
   actsAsRoot,
@@ -55,8 +55,14 @@ const TMP_EXEC = {
   label: 'binary run from a temporary directory',
 } as const;
 
-const LABEL: ReadonlyMap<string, string> = new Map([...BEHAVIOURS.map((b) => [b.id, b.label] as const), [TMP_EXEC.id, TMP_EXEC.label]]);
-const MITRE: ReadonlyMap<string, readonly string[]> = new Map([...BEHAVIOURS.map((b) => [b.id, b.mitre] as const), [TMP_EXEC.id, ['T1105']]]);
+const LABEL: ReadonlyMap<string, string> = new Map([
+  ...BEHAVIOURS.map((b) => [b.id, b.label] as const),
+  [TMP_EXEC.id, TMP_EXEC.label],
+]);
+const MITRE: ReadonlyMap<string, readonly string[]> = new Map([
+  ...BEHAVIOURS.map((b) => [b.id, b.mitre] as const),
+  [TMP_EXEC.id, ['T1105']],
+]);
 
 /** The image path of the created process. */
 function imagePath(event: MdeEvent): string {
@@ -91,7 +97,7 @@ export const detector = defineDetector({
       'Most Linux intrusions are visible in process command lines: the web server that runs `sh -c "bash -i >& /dev/tcp/…"`, the `curl … | sh` that fetches the next stage, the `rm ~/.bash_history` afterwards. The same behaviour catalog as `defender/suspicious-script-content` is applied to `ProcessCommandLine`, so a shell that exec\'s straight into `nc -e /bin/sh` is reported as a reverse shell (high) in its own right, not only as a medium exec-process-replacement finding. One alert per device and behaviour, listing the distinct command lines.',
     severity: 'medium',
     severityNotes:
-      'High for reverse/bind shells, download-and-execute, decoded execution, ld.so.preload and root\'s authorized_keys, and for binaries run from /dev/shm (memory-backed, almost never legitimate); history/log wiping is raised from medium to high when the same command line also executes or persists something. Binaries run from /tmp or /var/tmp, cron and systemd writes alone are medium.',
+      "High for reverse/bind shells, download-and-execute, decoded execution, ld.so.preload and root's authorized_keys, and for binaries run from /dev/shm (memory-backed, almost never legitimate); history/log wiping is raised from medium to high when the same command line also executes or persists something. Binaries run from /tmp or /var/tmp, cron and systemd writes alone are medium.",
     category: 'Execution / Persistence / Defense Evasion',
     mitre: [...new Set([...ALL_BEHAVIOUR_TECHNIQUES, 'T1105', 'T1036.005'])].sort(),
     mitreNotes:
@@ -117,14 +123,14 @@ export const detector = defineDetector({
         description:
           '{count} process(es) on {device} were started with command lines showing {behaviour} ({distinct} distinct command line(s)); the first was started by {parent} as {account}.',
         riskAssessment:
-          'These command lines are typical of an intruder\'s hands-on activity. Trace the parent chain of the first one (web server, sshd session, cron), check network connections to the addresses in it, and look for the files and persistence it created.',
+          "These command lines are typical of an intruder's hands-on activity. Trace the parent chain of the first one (web server, sshd session, cron), check network connections to the addresses in it, and look for the files and persistence it created.",
       },
       exec: {
-        title: 'Suspicious command line: {behaviour} (shell exec\'d into it)',
+        title: "Suspicious command line: {behaviour} (shell exec'd into it)",
         description:
           '{count} process(es) on {device} were started with command lines showing {behaviour} ({distinct} distinct command line(s)). At least one replaced the shell that launched it (same ProcessId: {execChain}), the way `sh -c "…"` runs its last command; the first was started by {parent} as {account}.',
         riskAssessment:
-          'A shell that exec\'s into a network tool wired to a shell is a reverse shell, whatever the exec itself suggests. Trace the parent chain, block the remote address and look for what the session did next.',
+          "A shell that exec's into a network tool wired to a shell is a reverse shell, whatever the exec itself suggests. Trace the parent chain, block the remote address and look for what the session did next.",
       },
     },
   },

