@@ -28,10 +28,13 @@ describe('defender/duplicate-adapter-address', () => {
     expect(alert.mitre).toEqual([]);
     expect(alert.message.templates).toBe(detector.meta.messages.azureAcceleratedNetworking);
     expect(alert.message.values).toMatchObject({
+      adapters: 'eth0, enP28238s1',
       syntheticAdapter: 'eth0',
       vfAdapters: 'enP28238s1',
       macs: '00-22-48-2E-A8-6C',
     });
+    expect(alert.key).toBe('eth0+enP28238s1');
+    expect(alert.evidence.keyComponents['Network Adapters Involved']).toEqual(['eth0', 'enP28238s1']);
     expect(alert.evidence.keyComponents['Adapter Vendors']).toContain('enP28238s1: Mellanox Technologies');
   });
 

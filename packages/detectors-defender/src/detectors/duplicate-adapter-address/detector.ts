@@ -163,7 +163,12 @@ export const detector = defineDetector({
     if (device.adapters.length < 2) return undefined;
     const matches: StateMatch[] = [];
     for (const cluster of duplicateClusters(device.adapters)) {
-      const names = cluster.adapters.map(adapterName);
+      // Synthetic adapters before SR-IOV functions (`eth0`, then `enP28238s1`), otherwise by name.
+      const names = cluster.adapters
+        .map(adapterName)
+        .sort(
+          (a, b) => Number(AZURE_VF_NAME_RE.test(a)) - Number(AZURE_VF_NAME_RE.test(b)) || (a < b ? -1 : a > b ? 1 : 0),
+        );
       const azure = isAcceleratedNetworkingPair(device, cluster);
       matches.push({
         key: names.join('+'),
