@@ -86,7 +86,7 @@ describe('public datasets in /work/shared/datasets/mde', () => {
     for (const file of [STREAMING, DAFNEB, OTRF]) {
       const bytes = readFileSync(file);
       const reference = digest(await run(fromFile(file)));
-      for (let round = 0; round < 25; round++) {
+      for (let round = 0; round < 10; round++) {
         const cuts = new Set<number>();
         const n = 1 + Math.floor(rand() * 40);
         for (let k = 0; k < n; k++) cuts.add(1 + Math.floor(rand() * (bytes.length - 1)));

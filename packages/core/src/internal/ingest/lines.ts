@@ -126,7 +126,7 @@ export function ndjsonReader(router: Router, maxBytes: number): LineSplitter {
         router.reject(n, undefined, 'malformed-json', `line is not valid JSON: ${syntaxMessage(err)}`);
         return;
       }
-      router.value(value, n, undefined, false);
+      router.value(value, n, undefined);
     },
     (n) => router.reject(n, undefined, 'line-too-long', `line is longer than ${maxBytes} bytes`),
     maxBytes,
