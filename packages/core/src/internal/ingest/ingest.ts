@@ -31,6 +31,8 @@ function sniffReady(prefix: string): boolean {
  * detected from the first bytes ({@link detectFormat}) unless `options.format` forces one. Input is
  * streamed (one await per chunk); only a line, a CSV record or one array element is held at a time.
  *
+ * An empty (or blank) input is 0 rows and reports format `ndjson` unless one was forced.
+ *
  * Throws a `TriplineError`: `input-unreadable` when the source cannot be opened or read (naming it
  * and the OS reason), `input-format-unknown` when the input is not any supported format (or not the
  * forced one), `option-invalid` for bad options. Errors thrown by the sink propagate unchanged.

@@ -215,10 +215,9 @@ export class JsonDocReader implements TextReader {
     if (this.#depth === 0) return;
     // Truncated input: the element (or single-row document) being read is lost; say so.
     const f = this.#frames[this.#frames.length - 1];
-    if (f !== undefined && f.kind === Kind.Rows && f.depth === this.#depth && this.#seg.on && this.#seg.line !== 0) {
-      this.router.reject(this.#seg.line, f.index + 1, 'malformed-json', 'input ends inside this element');
-    } else if (f !== undefined && f.kind === Kind.Rows && f.depth < this.#depth && this.#seg.on) {
-      this.router.reject(this.#seg.line || this.#line, f.index + 1, 'malformed-json', 'input ends inside this element');
+    if (f !== undefined && f.kind === Kind.Rows && this.#seg.on && (this.#seg.line !== 0 || f.depth < this.#depth)) {
+      const record = f.ctx === 'rest' ? this.#restRows + 1 : f.index + 1;
+      this.router.reject(this.#seg.line || this.#line, record, 'malformed-json', 'input ends inside this element');
     } else if (this.#whole.on) {
       this.router.reject(this.#whole.line, undefined, 'malformed-json', 'input ends inside this JSON document');
     }
