@@ -70,4 +70,4 @@ export const defenderDetectors: readonly AnyDetector[] = Object.freeze(
 /** Ids of the detectors in {@link defenderDetectors}, in the same (sorted) order. */
 export const DEFENDER_DETECTOR_IDS: readonly string[] = Object.freeze(defenderDetectors.map((d) => d.meta.id));
 
-export { type DocFixture, detectorDocFileName, renderDetectorIndex, renderDetectorPage } from './docs.js';
+export { type DocFixture, type DocFixtures, detectorDocFileName, renderDetectorIndex, renderDetectorPage } from './docs.js';
