@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, cronLogon, EXAMPLE, execReplacement, mixedNdjson, tempDir, tripline } from './helpers.js';
+
+// Each test starts Node processes; a loaded CI machine needs more than vitest's 5 s default.
+vi.setConfig({ testTimeout: 20_000, hookTimeout: 30_000 });
 
 const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 
@@ -21,7 +24,7 @@ beforeAll(() => {
 
 const FIXED = ['--generated-at', '2025-01-01T00:00:00Z'];
 
-describe('tripline analyze: formats', () => {
+describe.concurrent('tripline analyze: formats', () => {
   it('writes Markdown to stdout by default, and the summary to stderr', async () => {
     const r = await tripline(['analyze', mixed]);
     expect(r.code).toBe(0);
@@ -69,7 +72,7 @@ describe('tripline analyze: formats', () => {
   });
 });
 
-describe('tripline analyze: inputs', () => {
+describe.concurrent('tripline analyze: inputs', () => {
   it('reads stdin when no file is given, and with -', async () => {
     const implicit = await tripline(['analyze', '--format', 'json', ...FIXED], { stdin: mixedNdjson() });
     const dash = await tripline(['analyze', '--format', 'json', ...FIXED, '-'], { stdin: mixedNdjson() });
@@ -105,7 +108,7 @@ describe('tripline analyze: inputs', () => {
   });
 });
 
-describe('tripline analyze: --fail-on and --min-severity', () => {
+describe.concurrent('tripline analyze: --fail-on and --min-severity', () => {
   let highest: (typeof SEVERITIES)[number];
   beforeAll(async () => {
     const r = await tripline(['analyze', '--format', 'json', mixed]);
@@ -152,7 +155,7 @@ describe('tripline analyze: --fail-on and --min-severity', () => {
   });
 });
 
-describe('tripline analyze: --output and progress', () => {
+describe.concurrent('tripline analyze: --output and progress', () => {
   it('--output writes the report to a file and nothing to stdout', async () => {
     const out = join(tempDir(), 'report.sarif');
     const r = await tripline(['analyze', '--format', 'sarif', '--output', out, mixed]);

@@ -1,13 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, ROOT, tripline } from './helpers.js';
+
+// Each test starts Node processes; a loaded CI machine needs more than vitest's 5 s default.
+vi.setConfig({ testTimeout: 20_000, hookTimeout: 30_000 });
 
 beforeAll(assertBuilt);
 
 const version = JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')).version as string;
 
-describe('tripline: version, help, detectors', () => {
+describe.concurrent('tripline: version, help, detectors', () => {
   it('--version prints the version', async () => {
     for (const flag of ['--version', '-V']) {
       const r = await tripline([flag]);
@@ -58,5 +61,21 @@ describe('tripline: version, help, detectors', () => {
       expect(d.tables.length).toBeGreaterThan(0);
       for (const t of d.mitre) expect(t.name).not.toBe('');
     }
+  });
+});
+
+describe.concurrent('the tripline binary', () => {
+  it('package.json bin is a committed file that runs the built CLI', async () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ tripline: './bin/tripline.js' });
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, [join(ROOT, 'packages/cli/bin/tripline.js'), '--version'], { encoding: 'utf8' });
+    expect(out).toBe(`${version}\n`);
+  });
+
+  it.skipIf(!existsSync(join(ROOT, 'node_modules/.bin/tripline')))('node_modules/.bin/tripline (npx tripline) runs it', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(join(ROOT, 'node_modules/.bin/tripline'), ['--version'], { encoding: 'utf8' });
+    expect(out).toBe(`${version}\n`);
   });
 });

@@ -11,10 +11,17 @@ export const CLI = join(ROOT, 'packages/cli/dist/cli.js');
 /** The bundled example (written by the examples package). */
 export const EXAMPLE = join(ROOT, 'examples/wazuh1/events.ndjson');
 
-/** Fail with instructions instead of a cryptic spawn error when the CLI is not built. */
+/** Built packages the CLI imports at run time. */
+const RUNTIME_DEPS = ['core', 'detectors-defender', 'reporter-markdown', 'reporter-sarif'].map((p) =>
+  join(ROOT, 'packages', p, 'dist/index.js'),
+);
+
+/** Fail with instructions instead of a cryptic spawn error when the CLI or a package it imports is not built. */
 export function assertBuilt(): void {
-  if (!existsSync(CLI)) {
-    throw new Error(`${CLI} does not exist: build first (npm run build, or cd packages/cli && npx tsup)`);
+  for (const file of [CLI, ...RUNTIME_DEPS]) {
+    if (!existsSync(file)) {
+      throw new Error(`${file} does not exist: build first (npm run build at the repository root)`);
+    }
   }
 }
 
@@ -43,7 +50,13 @@ export function tripline(
       stderr += d;
     });
     child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      if (stderr.includes('ERR_MODULE_NOT_FOUND')) {
+        fail(new Error(`the built CLI could not load a module (run npm run build first):\n${stderr}`));
+        return;
+      }
+      done({ code, stdout, stderr });
+    });
     child.stdin.on('error', () => undefined); // the CLI may exit before reading stdin
     child.stdin.end(options.stdin ?? '');
   });

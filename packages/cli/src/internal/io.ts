@@ -39,9 +39,14 @@ export function columnsOf(stream: CliIo['stdout']): number {
   return typeof columns === 'number' && columns > 0 ? columns : 80;
 }
 
-/** Write and wait until the chunk is handed to the OS (so a following exit does not cut it). */
+/**
+ * Write and wait until the chunk is handed to the OS (so a following exit does not cut it). A reader
+ * that went away (`tripline … | head`: EPIPE) is not an error: there is nobody left to tell.
+ */
 export function writeAll(stream: CliIo['stdout'], text: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    (stream as CliOutput).write(text, (error) => (error ? reject(error) : resolve()));
+    (stream as CliOutput).write(text, (error) =>
+      error && (error as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(error) : resolve(),
+    );
   });
 }

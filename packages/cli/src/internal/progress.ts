@@ -18,43 +18,48 @@ export interface ProgressState {
 
 const BAR_WIDTH = 20;
 
+/** The file name without its folders: the line has little room, and the full path is in the report. */
+function displayName(source: string): string {
+  const base = source.split(/[\\/]/).filter(Boolean).pop() ?? source;
+  return terminalText(base, 32);
+}
+
 /**
- * One progress line: `events.ndjson [██████░░░░] 45% 12.3/27.1 MB · 120,345 events (12 rejected) · 48,000/s · ETA 0:03`.
- * Parts are dropped from the right, then the name shortened, so the line fits `columns - 1`
- * (writing the last column makes some terminals wrap).
+ * One progress line: `events.ndjson  [██████░░░░]  45% · 12.3 MB / 27.1 MB · 120,345 events (12 rejected) · 48,000/s · ETA 0:03`.
+ * When the terminal is narrow, the bar graphic goes first, then the rate, then the ETA, then the
+ * name is shortened, so the line fits `columns - 1` (writing the last column makes some terminals wrap).
  */
 export function formatProgress(state: ProgressState, columns: number): string {
   const seconds = state.elapsedMs / 1000;
   const rate = seconds > 0.05 ? state.rowsRead / seconds : 0;
   const known = state.totalBytes !== undefined && state.totalBytes > 0;
   const fraction = known ? Math.min(1, state.bytesRead / (state.totalBytes as number)) : 0;
-  const parts: string[] = [];
-  if (known) {
-    const filled = Math.round(fraction * BAR_WIDTH);
-    parts.push(`[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%`);
-    parts.push(`${formatBytes(state.bytesRead)} / ${formatBytes(state.totalBytes as number)}`);
-  } else {
-    parts.push(formatBytes(state.bytesRead));
-  }
-  parts.push(
-    `${formatCount(state.rowsRead)} events${state.eventsRejected ? ` (${formatCount(state.eventsRejected)} rejected)` : ''}`,
-  );
-  if (rate > 0) parts.push(`${formatCount(rate)}/s`);
-  if (known && fraction > 0 && fraction < 1 && seconds > 0.5) {
-    const remaining = (seconds / fraction) * (1 - fraction);
-    parts.push(`ETA ${formatClock(remaining)}`);
-  }
+  const filled = Math.round(fraction * BAR_WIDTH);
+  const bar = known ? `[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ` : undefined;
+  const percent = known ? `${String(Math.floor(fraction * 100)).padStart(3)}%` : undefined;
+  const bytes = known
+    ? `${formatBytes(state.bytesRead)} / ${formatBytes(state.totalBytes as number)}`
+    : formatBytes(state.bytesRead);
+  const events = `${formatCount(state.rowsRead)} events${state.eventsRejected ? ` (${formatCount(state.eventsRejected)} rejected)` : ''}`;
+  const rateText = rate > 0 ? `${formatCount(rate)}/s` : undefined;
+  const eta =
+    known && fraction > 0 && fraction < 1 && seconds > 0.5 ? `ETA ${formatClock((seconds / fraction) * (1 - fraction))}` : undefined;
+
   const width = Math.max(20, columns - 1);
-  let name = terminalText(state.source, 40);
-  let line = `${name}  ${parts.join(' · ')}`;
-  while (line.length > width && parts.length > 1) {
-    parts.pop();
-    line = `${name}  ${parts.join(' · ')}`;
-  }
+  let name = displayName(state.source);
+  const compose = (withBar: boolean, withRate: boolean, withEta: boolean): string => {
+    const head = `${name}  ${withBar && bar ? bar : ''}${percent ?? ''}`.trimEnd();
+    const tail = [bytes, events, withRate ? rateText : undefined, withEta ? eta : undefined].filter((x) => x !== undefined);
+    return `${head}${percent ? ' · ' : '  '}${tail.join(' · ')}`;
+  };
+  let line = compose(true, true, true);
+  if (line.length > width) line = compose(false, true, true);
+  if (line.length > width) line = compose(false, false, true);
+  if (line.length > width) line = compose(false, false, false);
   if (line.length > width) {
-    const room = Math.max(1, width - (line.length - name.length) - 1);
+    const room = Math.max(1, name.length - (line.length - width) - 1);
     name = `…${name.slice(-room)}`;
-    line = `${name}  ${parts.join(' · ')}`;
+    line = compose(false, false, false);
   }
   return line.length > width ? line.slice(0, width) : line;
 }

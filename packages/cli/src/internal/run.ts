@@ -102,7 +102,7 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
 
 /** Commander's messages start with `error: `; ours start with `tripline: `. */
 function commanderMessage(error: CommanderError): string {
-  return error.message.replace(/^error:\s*/, '');
+  return error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /** The message of an error a user can act on, or undefined for a bug. */
@@ -144,7 +144,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       // --help and --version end parsing with exit code 0 and have printed what they had to.
       if (error.exitCode === 0) return EXIT.OK;
       if (error.code === 'commander.help') return EXIT.USAGE; // help shown because no command was given
-      await writeAll(io.stderr, `tripline: ${terminalText(commanderMessage(error))}\n(see tripline --help)\n`);
+      const command = argv.find((a) => !a.startsWith('-'));
+      const help = command === 'analyze' || command === 'detectors' ? `tripline ${command} --help` : 'tripline --help';
+      await writeAll(io.stderr, `tripline: ${terminalText(commanderMessage(error))} (see ${help})\n`);
       return EXIT.USAGE;
     }
     const message = userMessage(error);
