@@ -1,4 +1,6 @@
 import { defineConfig } from 'tsup';
 import { baseOptions } from '../../tsup.base';
 
-export default defineConfig(baseOptions({ index: 'src/index.ts', testing: 'src/testing.ts' }));
+// Code splitting: the `.` and `./testing` entries share one copy of MdeEvent and the engine, so
+// events made with the testing helpers are the same class the engine checks for.
+export default defineConfig({ ...baseOptions({ index: 'src/index.ts', testing: 'src/testing.ts' }), splitting: true });

@@ -18,6 +18,7 @@ import { detector as searchIndexSegmentDeletion } from './detectors/search-index
 import { detector as sysstatCollection } from './detectors/sysstat-collection/detector.js';
 import { detector as unassignedMachineGroup } from './detectors/unassigned-machine-group/detector.js';
 import { detector as unknownSignature } from './detectors/unknown-signature/detector.js';
+import { linuxThreatDetectors } from './linux.js';
 
 export {
   /** `defender/anomalous-logged-on-user` — implausible LoggedOnUsers names; the utmp LOGIN placeholder told apart. */
@@ -48,7 +49,16 @@ export {
   unknownSignature,
 };
 
-/** The Defender preset: every detector of this package, sorted by id. Pass it as `detectors` to `analyze`. */
+export { linuxThreatDetectors };
+export { detector as destructiveDeletion } from './detectors/destructive-deletion/detector.js';
+export { detector as logonBruteForce } from './detectors/logon-brute-force/detector.js';
+export { detector as publicRemoteLogon } from './detectors/public-remote-logon/detector.js';
+export { detector as suspiciousCommandLine } from './detectors/suspicious-command-line/detector.js';
+export { detector as suspiciousScriptContent } from './detectors/suspicious-script-content/detector.js';
+
+/**
+ * The Defender preset: every detector of this package — the reference report's alert classes and
+ * the Linux threat detectors — sorted by id. Pass it as `detectors` to `analyze`. */
 export const defenderDetectors: readonly AnyDetector[] = Object.freeze(
   [
     sysstatCollection,
@@ -64,6 +74,7 @@ export const defenderDetectors: readonly AnyDetector[] = Object.freeze(
     exposedUnmanagedDevice,
     deviceTypeMismatch,
     duplicateAdapterAddress,
+    ...linuxThreatDetectors,
   ].sort((a: AnyDetector, b: AnyDetector) => (a.meta.id < b.meta.id ? -1 : a.meta.id > b.meta.id ? 1 : 0)),
 );
 

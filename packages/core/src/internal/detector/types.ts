@@ -154,6 +154,8 @@ export interface DetectorContext<O> {
 export interface AlertSummary {
   readonly id: string;
   readonly detectorId: string;
+  /** The alert's rendered title. */
+  readonly title: string;
   readonly severity: Severity;
   readonly deviceId: string;
   readonly key: string;

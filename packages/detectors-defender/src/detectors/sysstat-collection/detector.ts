@@ -26,8 +26,10 @@ type Kind = 'sa1' | 'debian-sa1';
 
 /** sa1's "what" identifier line: `#@(#) sa1: Collect and store binary data in system activity data file.` */
 const SA1_IDENT_RE = /^#\s{0,4}@\(#\)\s{0,4}sa1:\s{0,4}([^\n]{1,200})$/m;
+/** Builds without the `@(#)` line still carry sa1's purpose sentence in a header comment. */
+const SA1_PURPOSE_RE = /^#\s{0,4}(Collect and store binary data in (?:the )?system activity data file)\.?\s{0,4}$/m;
 /** sa1 hands over to the collector: `exec ${ENDIR}/sadc -F -L …`. */
-const SADC_EXEC_RE = /\bexec\s{1,8}\S{0,200}\/?sadc\s/;
+const SADC_EXEC_RE = /\bexec\s{1,8}\S{0,200}\/?sadc["']?\s/;
 /** debian-sa1 ends by exec'ing sa1. */
 const EXEC_SA1_RE = /\bexec\s{1,8}\S{0,200}\/sa1\b/;
 const SYSCONFIG_DIR_RE = /^\s{0,8}SYSCONFIG_DIR=["']?([^\s"';]{1,200})/m;
@@ -46,7 +48,7 @@ interface Recognised {
 export function recogniseContent(content: string): Recognised | undefined {
   if (content === '') return undefined;
   const s = content.length > MAX_SCRIPT_SCAN ? content.slice(0, MAX_SCRIPT_SCAN) : content;
-  const ident = SA1_IDENT_RE.exec(s);
+  const ident = SA1_IDENT_RE.exec(s) ?? SA1_PURPOSE_RE.exec(s);
   if (ident && SADC_EXEC_RE.test(s)) {
     const sysconfig = SYSCONFIG_DIR_RE.exec(s)?.[1];
     const conf = sysconfig ? `${sysconfig}/sysstat` : undefined;
