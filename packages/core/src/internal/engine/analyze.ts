@@ -96,16 +96,23 @@ function matchProblem(m: unknown): string | undefined {
   if (m.key !== undefined && typeof m.key !== 'string') return 'match.key must be a string';
   if (m.severity !== undefined && !isSeverity(m.severity)) return `match.severity ${JSON.stringify(m.severity)} is not a severity`;
   if (m.tag !== undefined && typeof m.tag !== 'string') return 'match.tag must be a string';
+  // Checked on every match: own keys walked in place (no Object.values arrays on the hot path).
   if (m.collect !== undefined) {
     if (!isPlainRecord(m.collect)) return 'match.collect must be an object';
-    for (const v of Object.values(m.collect)) {
+    const collect = m.collect;
+    for (const k in collect) {
+      if (!Object.hasOwn(collect, k)) continue;
+      const v = collect[k];
       if (typeof v === 'string') continue;
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return 'match.collect values must be strings';
     }
   }
   if (m.data !== undefined) {
     if (!isPlainRecord(m.data)) return 'match.data must be an object';
-    for (const v of Object.values(m.data)) {
+    const data = m.data;
+    for (const k in data) {
+      if (!Object.hasOwn(data, k)) continue;
+      const v = data[k];
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return 'match.data values must be scalars';
     }
   }
@@ -167,7 +174,7 @@ function compareAlerts(a: Alert, b: Alert): number {
  */
 export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly runtimes: readonly Runtime[];
-  private readonly routes = new Map<string, readonly Runtime[]>();
+  private readonly routes = new Map<TableName, Map<string, readonly Runtime[]>>();
   private readonly byTable = new Map<TableName, { any: Runtime[]; byAction: Map<string, Runtime[]> }>();
   private readonly resolved: ResolvedConfig;
   private readonly evidenceLimit: number;
@@ -264,13 +271,19 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   }
 
   private route(event: MdeEvent): readonly Runtime[] {
-    const routeKey = `${event.table}\u0000${event.actionType ?? ''}`;
-    let list = this.routes.get(routeKey);
+    // Two map lookups on strings the event already holds: no key is built per event.
+    let byAction = this.routes.get(event.table);
+    if (!byAction) {
+      byAction = new Map();
+      this.routes.set(event.table, byAction);
+    }
+    const action = event.actionType ?? '';
+    let list = byAction.get(action);
     if (!list) {
       const entry = this.byTable.get(event.table);
-      list = entry ? [...entry.any, ...(entry.byAction.get(event.actionType ?? '') ?? [])] : EMPTY_RUNTIMES;
+      list = entry ? [...entry.any, ...(entry.byAction.get(action) ?? [])] : EMPTY_RUNTIMES;
       if (list.length > 1) list = [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
-      this.routes.set(routeKey, list);
+      byAction.set(action, list);
     }
     return list;
   }
@@ -577,6 +590,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         return Object.freeze({
           id: a.id,
           detectorId: a.detectorId,
+          title: a.title,
           severity: a.severity,
           deviceId: a.device.id,
           key: a.key,

@@ -60,21 +60,26 @@ export class GroupAcc {
       }
     }
     if (match.collect) {
-      for (const name of Object.keys(match.collect)) {
-        const value = match.collect[name];
+      const collect = match.collect;
+      for (const name in collect) {
+        if (!Object.hasOwn(collect, name)) continue;
+        const value = collect[name];
         let set = this.collected.get(name);
         if (!set) {
           set = new Set();
           this.collected.set(name, set);
         }
-        const values = typeof value === 'string' ? [value] : (value ?? []);
-        for (const v of values) {
-          if (set.has(v)) continue;
-          if (set.size >= COLLECT_CAP) this.collectedTruncated.add(name);
-          else set.add(v);
-        }
+        // A single string is the common case: no one-element array per value.
+        if (typeof value === 'string') this.collectOne(name, set, value);
+        else if (value) for (const v of value) this.collectOne(name, set, v);
       }
     }
+  }
+
+  private collectOne(name: string, set: Set<string>, v: string): void {
+    if (set.has(v)) return;
+    if (set.size >= COLLECT_CAP) this.collectedTruncated.add(name);
+    else set.add(v);
   }
 
   /** Keep the earliest `evidenceLimit` events, in time order (input order breaks ties). */

@@ -1,7 +1,7 @@
 import { MdeEvent, type FieldValue, type SourceRef } from './event.js';
 import type { ColumnType, TableName } from './tables.js';
 import { TABLE_COLUMNS } from './tables.js';
-import { parseTimestamp } from './time.js';
+import { type ParsedTime, parseTimestamp } from './time.js';
 
 /** Why a row could not become an event. */
 export interface RowProblem {
@@ -88,6 +88,8 @@ export function normalizeRow(
 ): MdeEvent | RowProblem {
   const types = typeMap(table);
   const values: Record<string, FieldValue> = {};
+  // The Timestamp column is parsed in the loop; its parse is reused below instead of parsing twice.
+  let timestampParse: ParsedTime | undefined;
   for (const key in row) {
     let v = row[key];
     if (v === undefined || v === null || v === '') continue;
@@ -105,7 +107,10 @@ export function normalizeRow(
         if (typeof v === 'string') {
           if (v === 'Invalid date' && (nulls.invalidDateIsNull ?? true)) continue;
           const t = parseTimestamp(v);
-          if (t) v = t.iso;
+          if (t) {
+            if (key === 'Timestamp') timestampParse = t;
+            v = t.iso;
+          }
         }
         break;
       case 'string':
@@ -122,7 +127,7 @@ export function normalizeRow(
     return { code: 'missing-timestamp', reason: 'row has no Timestamp' };
   }
   const tsText = String(rawTs);
-  const parsed = parseTimestamp(tsText);
+  const parsed = timestampParse !== undefined && rawTs === tsText ? timestampParse : parseTimestamp(tsText);
   if (!parsed) return { code: 'invalid-timestamp', reason: `Timestamp ${JSON.stringify(tsText.slice(0, 64))} is not a date` };
 
   const deviceId = toExactString(values.DeviceId);

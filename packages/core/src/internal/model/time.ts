@@ -51,6 +51,58 @@ function build(
   return { iso, ms, ticks };
 }
 
+/** Days per month of a non-leap year; February of leap years is checked apart. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two ASCII digits at `i` as a number, or -1. */
+function two(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * Fast path for what Defender writes almost always: `YYYY-MM-DDTHH:MM:SS[.f{1,7}]Z`, already
+ * canonical, so the canonical string is the input itself (no regex, no Date, no string building).
+ * Returns undefined for anything else (other forms, years before 1000, second 60, impossible
+ * dates), which then takes the general path — so results are exactly those of that path.
+ */
+function parseCanonical(s: string): ParsedTime | undefined {
+  const len = s.length;
+  if (len < 20 || len > 28 || s.charCodeAt(len - 1) !== 0x5a /* Z */) return undefined;
+  if (s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d || s.charCodeAt(10) !== 0x54) return undefined;
+  if (s.charCodeAt(13) !== 0x3a || s.charCodeAt(16) !== 0x3a) return undefined;
+  const y1 = two(s, 0);
+  const y2 = two(s, 2);
+  const month = two(s, 5);
+  const day = two(s, 8);
+  const hour = two(s, 11);
+  const minute = two(s, 14);
+  const second = two(s, 17);
+  if (y1 < 10 || y2 < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    return undefined;
+  }
+  const year = y1 * 100 + y2;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  let ms = 0;
+  let ticks = 0;
+  if (len > 20) {
+    // `.` then 1–7 digits, then `Z`.
+    if (s.charCodeAt(19) !== 0x2e || len === 21) return undefined;
+    let frac = 0;
+    for (let i = 20; i < len - 1; i++) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return undefined;
+      frac = frac * 10 + d;
+    }
+    for (let n = len - 21; n < 7; n++) frac *= 10;
+    ms = Math.floor(frac / 10_000);
+    ticks = frac % 10_000;
+  }
+  return { iso: s, ms: Date.UTC(year, month - 1, day, hour, minute, second) + ms, ticks };
+}
+
 function hour12(hour: number, meridiem: string | undefined): number {
   if (!meridiem) return hour;
   const pm = meridiem.toLowerCase() === 'pm';
@@ -64,6 +116,8 @@ function hour12(hour: number, meridiem: string | undefined): number {
  * (`Oct 9, 2024 2:40:09 PM`, `10/9/2024 2:40:09 PM`, read as UTC). Returns undefined otherwise.
  */
 export function parseTimestamp(text: string): ParsedTime | undefined {
+  const fast = parseCanonical(text);
+  if (fast !== undefined) return fast;
   const s = text.trim();
   let m = ISO_RE.exec(s);
   if (m) {
