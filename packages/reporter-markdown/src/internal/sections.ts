@@ -140,9 +140,11 @@ export function narrative(ctx: RenderContext): string {
   const devices = deviceCount(ctx);
   const out: string[] = [];
   const analysed = `${plural(s.eventsAnalyzed, 'event')} from ${plural(devices, 'device')}`;
-  const lead = range
-    ? `Within a ${duration(range.end - range.start)} window (${period(range.start, range.end)}), tripline analysed ${analysed}`
-    : `tripline analysed ${analysed}`;
+  const lead = !range
+    ? `tripline analysed ${analysed}`
+    : range.end - range.start < 1000
+      ? `At ${utc(range.start, true)} UTC, tripline analysed ${analysed}`
+      : `Within a ${duration(range.end - range.start)} window (${period(range.start, range.end)}), tripline analysed ${analysed}`;
   if (total === 0) {
     out.push(`${lead}; no detector raised an alert.`);
   } else {

@@ -1,0 +1,312 @@
+import { isTriplineError } from '@tripline/core';
+import type { List, ListItem, Paragraph, Root, RootContent } from 'mdast';
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../src/index.js';
+import { AZURE_ID, DEVICE, wazuh1 } from './fixtures/wazuh1.js';
+import { emptyRun, manyDevices, rejectedRun } from './fixtures/scenarios.js';
+import { codeBlocks, forbiddenNodes, headings, MERMAID_LINE, parse, raggedTables, tables, text } from './support/mdast.js';
+
+/** The blocks between a heading with this text and the next heading of the same or a higher level. */
+function section(tree: Root, title: RegExp): RootContent[] {
+  const i = tree.children.findIndex((n) => n.type === 'heading' && title.test(text(n)));
+  if (i < 0) throw new Error(`no heading ${title}`);
+  const depth = (tree.children[i] as { depth: number }).depth;
+  const out: RootContent[] = [];
+  for (const n of tree.children.slice(i + 1)) {
+    if (n.type === 'heading' && n.depth <= depth) break;
+    out.push(n);
+  }
+  return out;
+}
+
+/** `**Label:** value` items of the lists in some blocks, as label → value text. */
+function labels(blocks: readonly RootContent[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const visitList = (list: List) => {
+    for (const item of list.children as ListItem[]) {
+      const para = item.children[0] as Paragraph | undefined;
+      const first = para?.children[0];
+      if (para && first?.type === 'strong') out.set(text(first).replace(/:$/, ''), text(para).slice(text(first).length).trim());
+      for (const c of item.children) if (c.type === 'list') visitList(c);
+    }
+  };
+  for (const b of blocks) if (b.type === 'list') visitList(b);
+  return out;
+}
+
+describe('wazuh1 run (the reference report)', () => {
+  const md = renderMarkdown(wazuh1());
+  const tree = parse(md);
+  const hs = headings(tree);
+
+  it('has every section of the reference report, in its order', () => {
+    expect(hs[0]).toEqual({ depth: 1, text: 'Security Analysis Report' });
+    const h2 = hs.filter((h) => h.depth === 2).map((h) => h.text);
+    expect(h2).toEqual(['🎯 Executive Summary', '📋 Alert Overview', '🖥️ Devices', '🕒 Timeline', '🚨 Security Alerts']);
+    const meta = labels(tree.children.slice(1, 3));
+    expect(meta.get('Generated')).toBe('2025-11-12 09:00:36 UTC');
+    expect(meta.get('Analysis Period')).toBe('2025-11-07 06:40 – 06:55 UTC');
+    expect(meta.get('Device')).toBe(DEVICE.name);
+    expect(md).toContain('**Report End**');
+  });
+
+  it('states the true counts, not the reference report\'s "4 events"', () => {
+    const summary = labels(section(tree, /Executive Summary/));
+    expect(summary.get('Total Events Analyzed')).toBe('38');
+    expect(summary.get('Alerts Generated')).toBe('15 (1 high, 3 medium, 11 low)');
+    expect(summary.get('Highest Severity')).toBe('🔴 HIGH');
+    expect(summary.get('Devices Monitored')).toBe('1');
+    expect(md).not.toMatch(/\b4 (monitored )?(Device)?events\b/i);
+  });
+
+  it('writes a narrative computed from the data', () => {
+    const para = section(tree, /Executive Summary/).find((n) => n.type === 'paragraph');
+    const narrative = para ? text(para) : '';
+    expect(narrative).toContain('Within a 15-minute window (2025-11-07 06:40 – 06:55 UTC)');
+    expect(narrative).toContain('38 events from 1 device and raised 15 alerts (an alert-to-event ratio of 0.39)');
+    expect(narrative).toContain(`All alerts concern ${DEVICE.name}`);
+    expect(narrative).toContain('13 alert classes; the most frequent are EDR inventory script (2), sysstat data collection (2)');
+    expect(narrative).toContain('Start with ALERT-001 (Internet-facing device 52.186.168.241');
+    expect(narrative).not.toMatch(/misconfiguration on the primary device|AI/);
+  });
+
+  it('has one ALERT-NNN heading per alert, each with the reference fields', () => {
+    const alertHeadings = hs.filter((h) => /^ALERT-\d{3}: /.test(h.text));
+    expect(alertHeadings.map((h) => h.text.slice(0, 9))).toEqual(Array.from({ length: 15 }, (_, i) => `ALERT-${String(i + 1).padStart(3, '0')}`));
+    expect(alertHeadings.every((h) => h.depth === 3)).toBe(true);
+    for (const h of alertHeadings) {
+      const blocks = section(tree, new RegExp(`^${h.text.slice(0, 9)}:`));
+      const fields = labels(blocks);
+      for (const key of ['Severity', 'Category', 'MITRE ATT&CK', 'Timestamp', 'Action Type', 'DeviceName']) expect(fields.has(key), `${h.text} ${key}`).toBe(true);
+      expect(fields.get('DeviceName')).toBe(DEVICE.name);
+      const strongParas = blocks.filter((b) => b.type === 'paragraph').map((b) => text(b));
+      expect(strongParas).toEqual(expect.arrayContaining(['Description:', 'Evidence:', 'Risk Assessment:']));
+    }
+  });
+
+  it('keeps the reference facts', () => {
+    const alert1 = labels(section(tree, /^ALERT-001:/));
+    expect(alert1.get('Severity')).toBe('🔴 HIGH');
+    expect(alert1.get('PublicIP')).toBe('52.186.168.241');
+    expect(alert1.get('MachineGroup')).toBe('UnassignedGroup');
+    expect(alert1.get('Related Alerts')).toBe('ALERT-002, ALERT-003');
+    const sysstat = labels(section(tree, /^ALERT-006:/));
+    expect(sysstat.get('Script Path')).toBe('/usr/lib/sysstat/sa1');
+    expect(sysstat.get('Timestamp')).toBe('2025-11-07T06:40:09.38102Z');
+    expect(sysstat.get('Action Type')).toBe('ScriptContent');
+    const log4j = labels(section(tree, /^ALERT-014:/));
+    expect(log4j.get('Marker Path')).toBe('/var/opt/microsoft/mdatp/wdavedr/log4jMitigationApplied');
+    const mac = labels(section(tree, /^ALERT-010:/));
+    expect(mac.get('Duplicate MAC Address')).toBe('00-22-48-2E-A8-6C');
+    expect(mac.get('Network Adapters Involved')).toBe('eth0, enP28238s1');
+    expect(labels(section(tree, /^ALERT-003:/)).get('AzureResourceId')).toBe(AZURE_ID);
+    expect(labels(section(tree, /^ALERT-008:/)).get('Initiating Process Command Line')).toBe('/usr/sbin/cron -f -P');
+  });
+
+  it('applies the corrections of DETECTORS.md', () => {
+    const mitre = (n: string) => labels(section(tree, new RegExp(`^ALERT-${n}:`))).get('MITRE ATT&CK');
+    expect(mitre('006')).toBe('T1053.003 - Scheduled Task/Job: Cron');
+    expect(mitre('004')).toBe('T1059.004 - Command and Scripting Interpreter: Unix Shell');
+    expect(mitre('012')).toBe('T1518 - Software Discovery');
+    expect(mitre('014')).toBe('T1518 - Software Discovery, T1083 - File and Directory Discovery');
+    expect(mitre('010')).toBe('N/A');
+    for (const wrong of ['T1070.003', 'T1055', 'T1036.003', 'T1518.001', 'T1016']) expect(md).not.toContain(wrong);
+    expect(labels(section(tree, /^ALERT-002:/)).get('Severity')).toBe('🟡 MEDIUM'); // utmp LOGIN alone
+    expect(labels(section(tree, /^ALERT-010:/)).get('Severity')).toBe('🟢 LOW'); // Accelerated Networking pair
+    expect(hs.filter((h) => /UnassignedGroup/.test(h.text))).toHaveLength(1); // 012/015 merged
+    expect(md).not.toMatch(/AI-powered/i);
+    expect(md).toMatch(/generated by tripline 0\.1\.0 from the Microsoft Defender for Endpoint events/);
+    expect(md).toMatch(/need validation/);
+  });
+
+  it('links ATT&CK ids to attack.mitre.org', () => {
+    expect(md).toContain('[T1059.004 - Command and Scripting Interpreter: Unix Shell](https://attack.mitre.org/techniques/T1059/004/)');
+    expect(forbiddenNodes(tree)).toEqual([]);
+  });
+
+  it('has an overview table, a device table and evidence tables with the right cell counts', () => {
+    const ts = tables(tree);
+    expect(raggedTables(tree)).toEqual([]);
+    const overview = ts[0];
+    expect(overview?.children).toHaveLength(16);
+    expect(overview?.children[0]?.children.map((c) => text(c))).toEqual(['Alert', 'Severity', 'Title', 'Device', 'Events', 'First Seen (UTC)']);
+    expect(overview?.children[1]?.children.map((c) => text(c))).toEqual([
+      'ALERT-001',
+      '🔴 HIGH',
+      'Internet-facing device 52.186.168.241 in an unassigned group with an identity anomaly',
+      DEVICE.name,
+      '1',
+      '2025-11-07 06:46',
+    ]);
+    expect(ts[1]?.children[1]?.children.map((c) => text(c))).toEqual([DEVICE.name, 'Linux', '38', '15', '🔴 HIGH', '52.186.168.241', 'UnassignedGroup']);
+    expect(ts.length).toBe(2 + 15);
+  });
+
+  it('draws a Mermaid timeline of safe lines', () => {
+    const [chart] = codeBlocks(tree, 'mermaid');
+    const lines = chart?.split('\n') ?? [];
+    expect(lines.every((l) => MERMAID_LINE.test(l))).toBe(true);
+    expect(lines.filter((l) => / : ALERT-/.test(l))).toHaveLength(15);
+    expect(lines).toContain('    06h55 : ALERT-015 LOW System activity data collection debian-sa1');
+  });
+
+  it('has no input-problems section when nothing was rejected', () => {
+    expect(hs.some((h) => /Input Problems/.test(h.text))).toBe(false);
+  });
+
+  it('is deterministic', () => {
+    expect(renderMarkdown(structuredClone(wazuh1()))).toBe(md);
+  });
+});
+
+describe('many devices', () => {
+  const run = manyDevices();
+  const md = renderMarkdown(run);
+  const tree = parse(md);
+  const hs = headings(tree);
+
+  it('groups alerts under one heading per device', () => {
+    const deviceHeadings = hs.filter((h) => h.depth === 3 && h.text.startsWith('🖥️ Device '));
+    const withAlerts = new Set(run.alerts.map((a) => a.device.id));
+    expect(deviceHeadings).toHaveLength(withAlerts.size);
+    expect(hs.filter((h) => h.depth === 4 && /^ALERT-\d{3}: /.test(h.text))).toHaveLength(120);
+  });
+
+  it('lists devices in a capped table with a "more" note', () => {
+    const deviceTable = tables(tree)[1];
+    expect(deviceTable?.children).toHaveLength(51);
+    expect(md).toContain('_… and 10 more devices not listed._');
+    expect(raggedTables(tree)).toEqual([]);
+  });
+
+  it('shows distinct badges for every severity', () => {
+    for (const b of ['🔵 INFO', '🟢 LOW', '🟡 MEDIUM', '🔴 HIGH', '⛔ CRITICAL']) expect(md).toContain(`**Severity:** ${b}`);
+  });
+
+  it('caps the timeline and says so', () => {
+    const [chart] = codeBlocks(tree, 'mermaid');
+    expect(chart?.split('\n').filter((l) => / : ALERT-/.test(l))).toHaveLength(40);
+    expect(chart?.split('\n').every((l) => MERMAID_LINE.test(l))).toBe(true);
+    expect(chart).toContain('section 2025-11-02');
+    expect(md).toContain('_The timeline shows 40 of 120 alerts._');
+  });
+
+  it('names the devices that drive the alerts in the narrative', () => {
+    expect(md).toMatch(/\d+ devices have alerts; most concern `host-\d{3}\.corp\.example` \(\d+\)/);
+    expect(md).toMatch(/Within a 2-day window \(2025-11-01 08:00 – 2025-11-03 17:59 UTC\)/);
+  });
+
+  it('lists rejected rows and diagnostics with "more" notes', () => {
+    expect(md).toContain('_… and 11 more rejected rows not listed._'); // 31 rejected, 25 in the result, 20 listed
+    expect(md).toContain('_… and 3 more diagnostics not listed._');
+    expect(md).toContain('5,031 rows read: 5,000 analysed, 31 rejected.');
+    expect(md).toContain('**Rows Read:** 5,031 (31 rejected, 4 duplicates analysed once)');
+  });
+});
+
+describe('empty run', () => {
+  const md = renderMarkdown(emptyRun());
+  const tree = parse(md);
+
+  it('says nothing was found, with zero counts', () => {
+    const summary = labels(section(tree, /Executive Summary/));
+    expect(summary.get('Total Events Analyzed')).toBe('0');
+    expect(summary.get('Alerts Generated')).toBe('0');
+    expect(summary.get('Highest Severity')).toBe('none');
+    expect(md).toContain('**Analysis Period:** no timestamped events');
+    expect(md).toContain('tripline analysed 0 events from 0 devices; no detector raised an alert.');
+    expect(md).toContain('No alerts were raised.');
+    expect(headings(tree).map((h) => h.text)).toEqual(['Security Analysis Report', '🎯 Executive Summary', '🚨 Security Alerts']);
+    expect(codeBlocks(tree, 'mermaid')).toEqual([]);
+  });
+});
+
+describe('rejected rows and diagnostics', () => {
+  const md = renderMarkdown(rejectedRun(), { maxRejectedRows: 2 });
+  const tree = parse(md);
+
+  it('has an Input Problems section with inputs, rejected rows (capped) and diagnostics', () => {
+    const blocks = section(tree, /Input Problems/);
+    const ts = blocks.filter((b) => b.type === 'table');
+    expect(ts).toHaveLength(3);
+    const rows = (i: number) => ts[i]?.type === 'table' ? ts[i].children.map((r) => r.children.map((c) => text(c))) : [];
+    expect(rows(0)).toEqual([
+      ['Input', 'Format', 'Rows Read', 'Events', 'Rejected'],
+      ['events.ndjson', 'ndjson', '12', '10', '2'],
+      ['export.json', 'sentinel', '5', '0', '5'],
+    ]);
+    expect(rows(1)).toEqual([
+      ['Source', 'Line / Record', 'Code', 'Reason'],
+      ['events.ndjson', 'line 4', 'malformed-json', 'Unexpected end of JSON input'],
+      ['events.ndjson', 'line 9', 'missing-timestamp', 'Row has no Timestamp'],
+    ]);
+    expect(md).toContain('_… and 5 more rejected rows not listed._');
+    expect(rows(2)).toEqual([
+      ['Level', 'Code', 'Message', 'Where'],
+      ['error', 'detector-crashed', 'Detector threw: TypeError', 'defender/x, events.ndjson:7'],
+    ]);
+    expect(md).toContain('7 input rows could not be analysed; see Input Problems.');
+  });
+});
+
+describe('options', () => {
+  it('minSeverity hides lower alerts but keeps the true counts', () => {
+    const md = renderMarkdown(wazuh1(), { minSeverity: 'medium' });
+    const tree = parse(md);
+    const alertHeadings = headings(tree).filter((h) => /^ALERT-/.test(h.text));
+    expect(alertHeadings.map((h) => h.text.slice(0, 9))).toEqual(['ALERT-001', 'ALERT-002', 'ALERT-003', 'ALERT-004']);
+    const summary = labels(section(tree, /Executive Summary/));
+    expect(summary.get('Alerts Generated')).toBe('15 (1 high, 3 medium, 11 low)');
+    expect(summary.get('Shown')).toBe('4 alerts at MEDIUM or above (11 below not shown)');
+    expect(tables(tree)[0]?.children).toHaveLength(5);
+  });
+
+  it('maxEvidenceRows limits the evidence table and says how many events there are', () => {
+    const md = renderMarkdown(wazuh1(), { maxEvidenceRows: 1 });
+    expect(md).toContain('_Showing 1 of 12 evidence events._');
+    const none = parse(renderMarkdown(wazuh1(), { maxEvidenceRows: 0 }));
+    expect(tables(none)).toHaveLength(2);
+  });
+
+  it('timeline: false leaves the chart out', () => {
+    expect(renderMarkdown(wazuh1(), { timeline: false })).not.toContain('```mermaid');
+  });
+
+  it('compact mode is a short summary with one list item per alert', () => {
+    const md = renderMarkdown(wazuh1(), { compact: true });
+    const tree = parse(md);
+    expect(headings(tree)).toEqual([]);
+    expect(tables(tree)).toEqual([]);
+    const list = tree.children.find((n) => n.type === 'list');
+    expect(list?.type === 'list' && list.children).toHaveLength(15);
+    expect(md).toContain('**15 alerts** from 38 events · highest 🔴 HIGH · 1 high, 3 medium, 11 low');
+    expect(md.length).toBeLessThan(4000);
+  });
+
+  it('rejects invalid options with an option-invalid TriplineError', () => {
+    const bad = [
+      { budget: 10 },
+      { budget: 'irc' },
+      { budget: { limit: 1000, unit: 'lines' } },
+      { minSeverity: 'severe' },
+      { maxEvidenceRows: -1 },
+      { maxValueLength: 3 },
+      { compact: 'yes' },
+    ];
+    for (const options of bad) {
+      let error: unknown;
+      try {
+        renderMarkdown(wazuh1(), options as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(isTriplineError(error, 'option-invalid'), JSON.stringify(options)).toBe(true);
+    }
+  });
+
+  it('a custom title is escaped', () => {
+    const md = renderMarkdown(emptyRun(), { title: 'Weekly <b>report</b> [x](y)' });
+    expect(headings(parse(md))[0]?.text).toBe('Weekly <b>report</b> [x](y)');
+    expect(forbiddenNodes(parse(md))).toEqual([]);
+  });
+});
