@@ -68,7 +68,7 @@ export function structure(tree: Root): Record<string, number> {
   const counts: Record<string, number> = {};
   visit(tree, (node) => {
     if (!STRUCTURAL.has(node.type)) return;
-    let key = node.type;
+    let key: string = node.type;
     if (node.type === 'heading') key = `heading${node.depth}`;
     if (node.type === 'listItem' && node.checked !== null && node.checked !== undefined) key = 'taskItem';
     if (node.type === 'code') key = `code:${node.lang ?? ''}`;
