@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+import { watch } from 'node:fs';
+// A chat bot for Defender exports: analyse an Event Hub message (stdin) or every file dropped into a
+// folder, and post tripline's compact Markdown report to a Slack- or Teams-style webhook as {"text": …}.
+//
+//   node bot.mjs --webhook URL < message.json           one message from stdin, then exit
+//   node bot.mjs --webhook URL --watch DIR              every file dropped into DIR, until SIGINT/SIGTERM
+//
+// Options: --min-severity SEV (post only when an alert is at or above it; lower alerts left out),
+// --budget slack|slack-section|teams|N (message length limit, default slack), --timeout MS (per
+// request, default 10000). The URL may also come from TRIPLINE_WEBHOOK_URL.
+// Exit status: 0 done, 1 the webhook refused or did not answer, 2 usage error or unreadable input.
+import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { analyze, fromFile, fromStream, isSeverity, severityRank } from '@tripline/core';
+import { defenderDetectors } from '@tripline/detectors-defender';
+import { renderMarkdown, sanitizeText } from '@tripline/reporter-markdown';
+
+const USAGE = 'usage: bot.mjs --webhook URL [--watch DIR] [--min-severity SEV] [--budget slack|teams|N] [--timeout MS]';
+
+/** Thrown for bad arguments: exit 2 with one line. */
+export class UsageError extends Error {}
+
+/** Parse the command line (and TRIPLINE_WEBHOOK_URL). */
+export function parseOptions(argv, env = process.env) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      webhook: { type: 'string' },
+      watch: { type: 'string' },
+      'min-severity': { type: 'string' },
+      budget: { type: 'string', default: 'slack' },
+      timeout: { type: 'string', default: '10000' },
+    },
+    strict: true,
+  });
+  const webhook = values.webhook ?? env.TRIPLINE_WEBHOOK_URL;
+  if (!webhook) throw new UsageError(`no webhook URL (--webhook or TRIPLINE_WEBHOOK_URL)\n${USAGE}`);
+  let url;
+  try {
+    url = new URL(webhook);
+  } catch {
+    throw new UsageError(`not a URL: ${webhook}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`not an http(s) URL: ${webhook}`);
+  const minSeverity = values['min-severity']?.toLowerCase();
+  if (minSeverity !== undefined && !isSeverity(minSeverity)) throw new UsageError(`unknown severity: ${minSeverity}`);
+  const budget = /^\d+$/.test(values.budget) ? Number(values.budget) : values.budget;
+  const timeoutMs = Number(values.timeout);
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new UsageError(`--timeout must be milliseconds`);
+  return { webhook: url.href, watch: values.watch, minSeverity, budget, timeoutMs };
+}
+
+/**
+ * Analyse one input and render the chat message. Returns `undefined` as text when `minSeverity` is set
+ * and no alert reaches it (nothing worth a message).
+ */
+export async function reportFor(source, { minSeverity, budget = 'slack' } = {}) {
+  const result = await analyze(source, { detectors: defenderDetectors });
+  const worth =
+    minSeverity === undefined || result.alerts.some((a) => severityRank(a.severity) >= severityRank(minSeverity));
+  const text = worth
+    ? renderMarkdown(result, { compact: true, budget, ...(minSeverity ? { minSeverity } : {}) })
+    : undefined;
+  return { result, text };
+}
+
+/** POST `{"text": …}` as JSON; throws when the webhook does not answer 2xx within `timeoutMs`. */
+export async function postToWebhook(url, text, { timeoutMs = 10_000 } = {}) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ text }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  await response.arrayBuffer(); // drain, so the connection is released
+  if (!response.ok) throw new Error(`webhook answered HTTP ${response.status}`);
+  return response.status;
+}
+
+function log(line) {
+  process.stderr.write(`tripline-bot: ${sanitizeText(line, { maxLength: 400 })}\n`);
+}
+
+function describe(result) {
+  const s = result.summary;
+  return `${s.eventsRead} events (${s.eventsRejected} rejected), ${s.alertCount} alerts`;
+}
+
+/** One message from stdin. Resolves with the exit status. */
+export async function runStdin(options) {
+  let report;
+  try {
+    report = await reportFor(fromStream(process.stdin, 'stdin'), options);
+  } catch (err) {
+    log(`cannot analyse stdin: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  if (report.text === undefined) {
+    log(`stdin: ${describe(report.result)}; nothing at or above ${options.minSeverity}, not posted`);
+    return 0;
+  }
+  try {
+    const status = await postToWebhook(options.webhook, report.text, options);
+    log(`stdin: ${describe(report.result)}; posted (HTTP ${status})`);
+    return 0;
+  } catch (err) {
+    log(`stdin: posting failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+/** Files a writer is still producing, or that are ours: skipped. Drop files by renaming them in. */
+const SKIP = /^\.|\.(?:tmp|part|partial|crdownload)$/i;
+
+/**
+ * Watch `dir`: each regular file dropped into it is analysed, its report posted, and the file moved to
+ * `dir/processed/` (or `dir/failed/` when it cannot be read or posting failed). Files already there at
+ * start are handled first. One file at a time, in name order. Returns `{ close() }`.
+ */
+export async function watchFolder(dir, options) {
+  const processed = join(dir, 'processed');
+  const failed = join(dir, 'failed');
+  await mkdir(processed, { recursive: true });
+  await mkdir(failed, { recursive: true });
+  let running = Promise.resolve();
+  let again = false;
+  let busy = false;
+  let closed = false;
+
+  const handle = async (name) => {
+    const path = join(dir, name);
+    let target = failed;
+    try {
+      const report = await reportFor(fromFile(path), options);
+      if (report.text === undefined) {
+        log(`${name}: ${describe(report.result)}; nothing at or above ${options.minSeverity}, not posted`);
+      } else {
+        const status = await postToWebhook(options.webhook, report.text, options);
+        log(`${name}: ${describe(report.result)}; posted (HTTP ${status})`);
+      }
+      target = processed;
+    } catch (err) {
+      log(`${name}: ${err instanceof Error ? err.message : String(err)}; moved to failed/`);
+    }
+    await rename(path, join(target, basename(name))).catch((err) => log(`${name}: cannot move: ${err.message}`));
+  };
+
+  const scan = async () => {
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      do {
+        again = false;
+        const names = (await readdir(dir)).filter((n) => !SKIP.test(n)).sort();
+        for (const name of names) {
+          if (closed) return;
+          const info = await stat(join(dir, name)).catch(() => undefined);
+          if (info?.isFile()) await handle(name);
+        }
+      } while (again && !closed);
+    } finally {
+      busy = false;
+    }
+  };
+  const schedule = () => {
+    running = running.then(scan).catch((err) => log(`scan failed: ${err.message}`));
+  };
+
+  const watcher = watch(dir, () => {
+    if (!closed) schedule();
+  });
+  schedule();
+  log(`watching ${dir}`);
+  return {
+    async close() {
+      closed = true;
+      watcher.close();
+      await running;
+    },
+  };
+}
+
+async function cli() {
+  let options;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    log(err instanceof Error ? err.message : String(err));
+    return 2;
+  }
+  if (options.watch === undefined) return runStdin(options);
+  let folder;
+  try {
+    folder = await watchFolder(options.watch, options);
+  } catch (err) {
+    log(`cannot watch ${options.watch}: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await folder.close();
+  log('stopped');
+  return 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.exitCode = await cli();
+}

@@ -1,0 +1,174 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type AnalysisResult, analyze, fromFile } from '@tripline/core';
+import { defenderDetectors } from '@tripline/detectors-defender';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The bot runs as a real subprocess (`node bot.mjs`), so it uses the built packages (npm run build).
+const BOT = fileURLToPath(new URL('./bot.mjs', import.meta.url));
+const WAZUH1 = fileURLToPath(new URL('../wazuh1/events.ndjson', import.meta.url));
+const WAIT_MS = 30_000;
+
+interface Received {
+  method: string;
+  url: string;
+  contentType: string;
+  body: string;
+}
+
+/** The webhook: a real HTTP server on 127.0.0.1 that records every request and answers 200. */
+function startWebhook(): Promise<{ server: Server; url: string; received: Received[] }> {
+  const received: Received[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        contentType: req.headers['content-type'] ?? '',
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, url: `http://127.0.0.1:${port}/services/T000/B000/hook`, received });
+    });
+  });
+}
+
+/** Poll until `check` holds, failing after `ms`. */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = WAIT_MS): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** What a chat message must say about a result: counts, severities, every alert title. */
+function expectReport(text: string, expected: AnalysisResult): void {
+  const s = expected.summary;
+  expect(text).toContain('Security Analysis Report');
+  expect(text).toContain(`**${s.alertCount} alerts** from ${s.eventsAnalyzed} events`);
+  const counts = (['critical', 'high', 'medium', 'low', 'informational'] as const)
+    .filter((k) => s.bySeverity[k] > 0)
+    .map((k) => `${s.bySeverity[k]} ${k}`)
+    .join(', ');
+  expect(text).toContain(counts);
+  // Compact mode puts event values in code spans; without the backticks each title reads as in the result.
+  const plain = text.replaceAll('`', '');
+  for (const alert of expected.alerts) expect(plain).toContain(alert.title);
+  // No timeline, device or evidence tables in chat mode.
+  expect(text).not.toContain('```mermaid');
+  expect(text).not.toMatch(/^\|/m);
+}
+
+describe('examples/webhook-bot', () => {
+  let hook: Awaited<ReturnType<typeof startWebhook>>;
+  let dir: string;
+  let expected: AnalysisResult;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    hook = await startWebhook();
+    dir = await mkdtemp(join(tmpdir(), 'tripline-webhook-bot-'));
+    expected = await analyze(fromFile(WAZUH1), { detectors: defenderDetectors });
+  });
+
+  afterAll(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await new Promise<void>((resolve) => hook.server.close(() => resolve()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('stdin: posts the compact report of an Event Hub message as {"text"} JSON', async () => {
+    // An Event Hub message: the wazuh1 storage records inside {"records": […]}, big ReportIds kept bare.
+    const lines = (await readFile(WAZUH1, 'utf8')).split(/\r?\n/).filter((l) => l !== '');
+    const message = `{"records":[${lines.join(',')}]}`;
+    const child = spawn(process.execPath, [BOT, '--webhook', hook.url, '--timeout', '5000'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.stdin?.end(message);
+    const timer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS);
+    const code = await exitOf(child);
+    clearTimeout(timer);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(`stdin: 53 events (0 rejected), ${expected.summary.alertCount} alerts; posted (HTTP 200)`);
+
+    expect(hook.received).toHaveLength(1);
+    const req = hook.received[0]!;
+    expect(req.method).toBe('POST');
+    expect(req.url).toBe('/services/T000/B000/hook');
+    expect(req.contentType).toMatch(/^application\/json\b/);
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['text']);
+    expect(typeof body.text).toBe('string');
+    expectReport(body.text as string, expected);
+    expect((body.text as string).length).toBeLessThanOrEqual(40_000); // Slack's message limit
+  });
+
+  it('folder: posts one message per dropped file and moves it to processed/ (unreadable ones to failed/)', async () => {
+    hook.received.length = 0;
+    const child = spawn(process.execPath, [BOT, '--webhook', hook.url, '--watch', dir, '--timeout', '5000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await until(() => stderr.includes('watching '), 'the bot to watch the folder');
+
+    // Drop files the safe way: write under a skipped name, then rename into place.
+    await writeFile(join(dir, '.PT1H.json.tmp'), await readFile(WAZUH1));
+    await rename(join(dir, '.PT1H.json.tmp'), join(dir, 'PT1H.json'));
+    await until(() => hook.received.length === 1, 'the webhook request');
+    await writeFile(join(dir, 'notes.txt'), 'not an export\n');
+    await until(
+      async () => (await readdir(join(dir, 'failed'))).includes('notes.txt'),
+      'notes.txt to be moved to failed/',
+    );
+    await until(
+      async () => (await readdir(join(dir, 'processed'))).includes('PT1H.json'),
+      'PT1H.json to be moved to processed/',
+    );
+
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS);
+    const code = await exitOf(child);
+    clearTimeout(timer);
+    expect(code, stderr).toBe(0);
+
+    expect(hook.received).toHaveLength(1); // the unreadable file is not posted
+    const req = hook.received[0]!;
+    expect(req.method).toBe('POST');
+    expect(req.contentType).toMatch(/^application\/json\b/);
+    expectReport((JSON.parse(req.body) as { text: string }).text, expected);
+    expect(stderr).toContain(
+      `PT1H.json: 53 events (0 rejected), ${expected.summary.alertCount} alerts; posted (HTTP 200)`,
+    );
+    expect(stderr).toMatch(/notes\.txt: .*cannot detect|notes\.txt: .*not NDJSON/);
+    expect((await readdir(dir)).sort()).toEqual(['failed', 'processed']);
+  });
+});
