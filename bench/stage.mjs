@@ -1,0 +1,210 @@
+/**
+ * One benchmark stage, run in its own process by `scripts/bench.mjs` so that peak RSS is the stage's
+ * own: `node --expose-gc bench/stage.mjs <stage> <file>`. Prints one JSON line (prefixed `RESULT `).
+ *
+ * Stages:
+ * - `floor`     read the file (fs stream), split lines, `JSON.parse` each line — no tripline code;
+ * - `ingest`    core `ingest(fromFile(f), countingSink)`: format detection, line splitting, exact
+ *               JSON, table from `category`, normalisation into `MdeEvent`s;
+ * - `analyze`   `analyze(fromFile(f), { detectors: defenderDetectors })`: all of the above plus
+ *               routing, every Defender detector, grouping, device state, correlation;
+ * - `analyze-noop`       as `analyze`, plus 50 no-op detectors subscribed to a table the stream
+ *                        does not contain (DeviceImageLoadEvents): routing must make them free;
+ * - `analyze-subscribed` as `analyze`, plus 50 no-op detectors subscribed to DeviceProcessEvents
+ *                        (the busiest table): what a subscribed detector costs per row;
+ * - `report`    `analyze` plus the three reporters: `stringifyReport`, `renderMarkdown`,
+ *               `stringifySarif(toSarif(result))`.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** `scripts/bench.mjs --snapshot` points this at a private copy of the built packages. */
+const PACKAGES_ROOT = process.env.TRIPLINE_BENCH_PACKAGES ?? join(ROOT, 'packages');
+const dist = (pkg) => pathToFileURL(join(PACKAGES_ROOT, pkg, 'dist', 'index.js')).href;
+
+/** Fixed so that report bytes are comparable between runs. */
+const GENERATED_AT = '2025-11-07T12:00:00.000Z';
+const NOOP_COUNT = 50;
+
+const [stage, file] = process.argv.slice(2);
+if (!stage || !file) {
+  console.error(
+    'usage: node --expose-gc bench/stage.mjs <floor|ingest|analyze|analyze-noop|analyze-subscribed|report> <file>',
+  );
+  process.exit(2);
+}
+
+/** Counts calls so the bench can show that routing never called an unsubscribed detector. */
+const noopCalls = { count: 0 };
+
+function noopDetectors(core, table) {
+  const out = [];
+  for (let i = 0; i < NOOP_COUNT; i++) {
+    out.push(
+      core.defineDetector({
+        meta: {
+          id: `bench/noop-${String(i).padStart(2, '0')}`,
+          title: `No-op detector ${i}`,
+          summary: 'Benchmark detector: matches nothing.',
+          rationale: 'Measures the cost of routing to detectors that do nothing.',
+          severity: 'informational',
+          category: 'Benchmark',
+          mitre: [],
+          tables: [table],
+          messages: { default: { title: 'never', description: 'never', riskAssessment: 'never' } },
+        },
+        match() {
+          noopCalls.count++;
+          return undefined;
+        },
+        render() {
+          return undefined;
+        },
+      }),
+    );
+  }
+  return out;
+}
+
+async function floor(path) {
+  const decoder = new StringDecoder('utf8');
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  let rest = '';
+  let rows = 0;
+  let keys = 0;
+  const line = (text) => {
+    const end = text.charCodeAt(text.length - 1) === 0x0d ? text.length - 1 : text.length;
+    if (end === 0) return;
+    const v = JSON.parse(end === text.length ? text : text.slice(0, end));
+    rows++;
+    if (v.properties) keys += 1; // touch the result so the parse cannot be optimised away
+  };
+  for await (const chunk of stream) {
+    const text = rest + decoder.write(chunk);
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) break;
+      line(text.slice(start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  rest += decoder.end();
+  if (rest.length) line(rest);
+  return { rows, extra: { withProperties: keys } };
+}
+
+async function main() {
+  const bytes = statSync(file).size;
+  const needCore = stage !== 'floor';
+  const core = needCore ? await import(dist('core')) : undefined;
+  const defender =
+    stage.startsWith('analyze') || stage === 'report' ? await import(dist('detectors-defender')) : undefined;
+  const markdown = stage === 'report' ? await import(dist('reporter-markdown')) : undefined;
+  const sarif = stage === 'report' ? await import(dist('reporter-sarif')) : undefined;
+
+  let detectors;
+  if (defender) {
+    detectors = [...defender.defenderDetectors];
+    if (stage === 'analyze-noop') detectors.push(...noopDetectors(core, 'DeviceImageLoadEvents'));
+    if (stage === 'analyze-subscribed') detectors.push(...noopDetectors(core, 'DeviceProcessEvents'));
+  }
+
+  globalThis.gc?.();
+  const rssAfterImport = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let rows = 0;
+  let extra = {};
+  let retained;
+
+  if (stage === 'floor') {
+    ({ rows, extra } = await floor(file));
+  } else if (stage === 'ingest') {
+    let events = 0;
+    let rejected = 0;
+    const stats = await core.ingest(core.fromFile(file), {
+      event() {
+        events++;
+      },
+      rejected() {
+        rejected++;
+      },
+    });
+    rows = stats.rowsRead;
+    extra = { events, rejected, format: stats.format };
+  } else {
+    const tA = performance.now();
+    const result = await core.analyze(core.fromFile(file), { detectors, generatedAt: GENERATED_AT });
+    const analyzeMs = performance.now() - tA;
+    rows = result.summary.eventsRead;
+    retained = result;
+    extra = {
+      detectors: detectors.length,
+      eventsAnalyzed: result.summary.eventsAnalyzed,
+      eventsRejected: result.summary.eventsRejected,
+      duplicateEvents: result.summary.duplicateEvents,
+      alerts: result.summary.alertCount,
+      devices: result.summary.devices,
+      bySeverity: result.summary.bySeverity,
+      alertsByDetector: Object.fromEntries(
+        Object.entries(
+          result.alerts.reduce((acc, a) => {
+            acc[a.detectorId] = (acc[a.detectorId] ?? 0) + 1;
+            return acc;
+          }, {}),
+        ).sort(),
+      ),
+      diagnostics: result.diagnostics.length,
+      analyzeMs,
+    };
+    if (stage === 'analyze-noop' || stage === 'analyze-subscribed') extra.noopMatchCalls = noopCalls.count;
+    if (stage === 'report') {
+      const t1 = performance.now();
+      const json = core.stringifyReport(result);
+      const t2 = performance.now();
+      const md = markdown.renderMarkdown(result);
+      const t3 = performance.now();
+      const sf = sarif.stringifySarif(sarif.toSarif(result));
+      const t4 = performance.now();
+      extra.reporters = {
+        jsonMs: t2 - t1,
+        markdownMs: t3 - t2,
+        sarifMs: t4 - t3,
+        jsonBytes: Buffer.byteLength(json),
+        markdownBytes: Buffer.byteLength(md),
+        sarifBytes: Buffer.byteLength(sf),
+      };
+    }
+  }
+
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  // What the run keeps (its state and result), after garbage: flat memory means this does not grow with rows.
+  globalThis.gc?.();
+  const heapRetained = process.memoryUsage().heapUsed;
+  void retained;
+  const out = {
+    stage,
+    file,
+    bytes,
+    rows,
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    rssAfterImportBytes: rssAfterImport,
+    heapRetainedBytes: heapRetained,
+    node: process.version,
+    ...extra,
+  };
+  process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+}
+
+main().catch((err) => {
+  console.error(err?.stack ?? String(err));
+  process.exit(1);
+});

@@ -1,0 +1,430 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: throughput and peak memory of tripline on generated Defender streams.
+ *
+ *   node scripts/bench.mjs [--rows 100000,1000000] [--quick] [--skip-generate] [--repeat N]
+ *                          [--stages floor,ingest,...] [--profile] [--snapshot] [--seed N] [--devices N]
+ *                          [--out bench/out/results.json]
+ *
+ * For each size tier it generates (or reuses) `bench/data/fleet-<rows>-s<seed>.ndjson`, then runs
+ * every stage in its own `node --expose-gc` child (bench/stage.mjs) so that peak RSS is per stage,
+ * prints a table and writes `bench/out/results.json`. `--profile` also runs the `analyze` stage of
+ * the smallest tier under `--cpu-prof` and summarises the top self-time functions. It imports the
+ * BUILT packages (packages/<pkg>/dist) and builds them first when a dist is missing. `--snapshot`
+ * copies those dists to bench/out/snapshot first, so that a rebuild in the working tree during a
+ * long run cannot change (or remove) the code under test half-way.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GENERATOR_VERSION, generateFile } from '../bench/generate.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DATA = join(ROOT, 'bench', 'data');
+const OUT = join(ROOT, 'bench', 'out');
+const PACKAGES = ['core', 'detectors-defender', 'reporter-markdown', 'reporter-sarif'];
+const ALL_STAGES = ['floor', 'ingest', 'analyze', 'analyze-noop', 'analyze-subscribed', 'report'];
+const MB = 1e6;
+
+function parseArgs(argv) {
+  const args = {
+    rows: [100_000, 1_000_000],
+    skipGenerate: false,
+    repeat: 1,
+    stages: ALL_STAGES,
+    profile: false,
+    snapshot: false,
+    seed: 1,
+    devices: 120,
+    out: join(OUT, 'results.json'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--rows')
+      args.rows = value()
+        .split(',')
+        .map((s) => Number(s.replace(/_/g, '').replace(/k$/i, '000').replace(/m$/i, '000000')));
+    else if (a === '--quick') args.rows = [100_000];
+    else if (a === '--skip-generate') args.skipGenerate = true;
+    else if (a === '--repeat') args.repeat = Number(value());
+    else if (a === '--stages') args.stages = value().split(',');
+    else if (a === '--profile') args.profile = true;
+    else if (a === '--snapshot') args.snapshot = true;
+    else if (a === '--out') args.out = value();
+    else if (a === '--seed') args.seed = Number(value());
+    else if (a === '--devices') args.devices = Number(value());
+    else if (a === '-h' || a === '--help') {
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a} (see --help)`);
+  }
+  for (const n of args.rows) if (!Number.isSafeInteger(n) || n < 1) throw new Error(`bad --rows value ${n}`);
+  for (const s of args.stages)
+    if (!ALL_STAGES.includes(s)) throw new Error(`unknown stage ${s}; stages: ${ALL_STAGES.join(', ')}`);
+  if (!Number.isSafeInteger(args.repeat) || args.repeat < 1) throw new Error('--repeat must be a positive integer');
+  return args;
+}
+
+function missingDist() {
+  return PACKAGES.filter((p) => !existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')));
+}
+
+/** Build when a dist is missing: the whole repo first, then (if other packages are half-written) one by one. */
+function ensureBuilt() {
+  let missing = missingDist();
+  if (!missing.length) return;
+  console.log(`dist missing for ${missing.join(', ')}: npm run build`);
+  spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  missing = missingDist();
+  for (const p of missing) {
+    console.log(`building packages/${p} on its own (npx tsup)`);
+    spawnSync('npx', ['tsup'], { cwd: join(ROOT, 'packages', p), stdio: 'inherit' });
+  }
+  missing = missingDist();
+  if (missing.length) throw new Error(`could not build ${missing.join(', ')}; build them and run again`);
+}
+
+async function ensureData(rows, args) {
+  const file = join(DATA, `fleet-${rows}-s${args.seed}-d${args.devices}.ndjson`);
+  const metaFile = `${file}.meta.json`;
+  const want = { generatorVersion: GENERATOR_VERSION, rows, seed: args.seed, devices: args.devices };
+  if (existsSync(file) && existsSync(metaFile)) {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    const same = Object.entries(want).every(([k, v]) => meta[k] === v) && meta.bytes === statSync(file).size;
+    if (same || args.skipGenerate) return file;
+  }
+  if (args.skipGenerate) {
+    if (existsSync(file)) return file;
+    throw new Error(`--skip-generate: ${relative(ROOT, file)} does not exist; run without --skip-generate once`);
+  }
+  console.log(`generating ${relative(ROOT, file)} (${rows.toLocaleString('en')} rows) …`);
+  const t0 = performance.now();
+  const r = await generateFile(file, { rows, seed: args.seed, devices: args.devices });
+  writeFileSync(metaFile, `${JSON.stringify({ ...want, bytes: r.bytes }, null, 2)}\n`);
+  console.log(`  ${(r.bytes / MB).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return file;
+}
+
+/**
+ * Copy the built packages to bench/out/snapshot/packages, with a node_modules beside them in which
+ * `@tripline/*` points at the copies and every other dependency at the repo's node_modules.
+ */
+function snapshotPackages(name) {
+  const snap = join(OUT, name);
+  rmSync(snap, { recursive: true, force: true });
+  for (const p of PACKAGES) {
+    const to = join(snap, 'packages', p);
+    mkdirSync(to, { recursive: true });
+    cpSync(join(ROOT, 'packages', p, 'dist'), join(to, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'packages', p, 'package.json'), join(to, 'package.json'));
+  }
+  const nm = join(snap, 'node_modules');
+  mkdirSync(join(nm, '@tripline'), { recursive: true });
+  for (const p of PACKAGES) symlinkSync(join(snap, 'packages', p), join(nm, '@tripline', p), 'dir');
+  for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
+    if (entry === '@tripline' || entry.startsWith('.')) continue;
+    symlinkSync(join(ROOT, 'node_modules', entry), join(nm, entry), 'dir');
+  }
+  return join(snap, 'packages');
+}
+
+let packagesRoot;
+
+function runStage(stage, file, nodeFlags = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', ...nodeFlags, join(ROOT, 'bench', 'stage.mjs'), stage, file],
+      {
+        cwd: ROOT,
+        env: packagesRoot ? { ...process.env, TRIPLINE_BENCH_PACKAGES: packagesRoot } : process.env,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`stage ${stage} failed (exit ${code})\n${stdout}`));
+      else resolve(JSON.parse(line.slice(7)));
+    });
+  });
+}
+
+function derive(r) {
+  const s = r.wallMs / 1000;
+  const cpuS = r.cpuMs / 1000;
+  return {
+    ...r,
+    rowsPerSec: r.rows / s,
+    mbPerSec: r.bytes / MB / s,
+    rowsPerCpuSec: r.rows / cpuS,
+    mbPerCpuSec: r.bytes / MB / cpuS,
+    peakRssMB: r.maxRssBytes / MB,
+  };
+}
+
+/** Top self-time functions of a V8 .cpuprofile. */
+function summariseProfile(path, top = 20) {
+  const prof = JSON.parse(readFileSync(path, 'utf8'));
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let total = 0;
+  for (let i = 0; i < prof.samples.length; i++) {
+    const dt = prof.timeDeltas[i] ?? 0;
+    self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + dt);
+    total += dt;
+  }
+  const where = (cf) => {
+    if (!cf.url) return '';
+    const u = cf.url.replace(/^file:\/\//, '');
+    const rel = u.startsWith(ROOT) ? relative(ROOT, u) : u.startsWith('node:') ? u : basename(u);
+    return `${rel}:${cf.lineNumber + 1}`;
+  };
+  const fns = new Map();
+  const areas = new Map();
+  for (const [id, us] of self) {
+    const cf = byId.get(id).callFrame;
+    const key = `${cf.functionName || '(anonymous)'}\u0000${where(cf)}`;
+    fns.set(key, (fns.get(key) ?? 0) + us);
+    const u = cf.url ?? '';
+    const area = u.includes('/packages/core/')
+      ? 'core'
+      : u.includes('/packages/detectors-defender/')
+        ? 'detectors-defender'
+        : u.startsWith('node:')
+          ? 'node internals'
+          : cf.functionName === '(garbage collector)'
+            ? 'garbage collector'
+            : u === ''
+              ? `native / V8 (${cf.functionName || 'anonymous'})`
+              : 'other JS';
+    const areaKey =
+      area.startsWith('native') && !['(program)', '(idle)'].includes(cf.functionName)
+        ? 'native / V8 builtins (JSON.parse, regexps, …)'
+        : area;
+    areas.set(areaKey, (areas.get(areaKey) ?? 0) + us);
+  }
+  const rows = [...fns.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([k, us]) => {
+      const [fn, loc] = k.split('\u0000');
+      return { function: fn, location: loc, selfMs: us / 1000, percent: (100 * us) / total };
+    });
+  const byArea = [...areas.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([area, us]) => ({ area, selfMs: us / 1000, percent: (100 * us) / total }));
+  return { file: relative(ROOT, path), totalMs: total / 1000, top: rows, byArea };
+}
+
+function machine() {
+  const cpuModel = (() => {
+    try {
+      const m = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+      return m ? m[1].trim() : cpus()[0]?.model;
+    } catch {
+      return cpus()[0]?.model;
+    }
+  })();
+  const nproc = spawnSync('nproc', { encoding: 'utf8' }).stdout?.trim() || String(cpus().length);
+  return {
+    nproc: Number(nproc),
+    cpu: cpuModel,
+    ramGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+const fmt = (n, d = 0) => n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
+
+function printTier(tier) {
+  const floorRate = tier.stages.floor?.rowsPerSec;
+  const floorCpu = tier.stages.floor?.rowsPerCpuSec;
+  console.log(`\n${fmt(tier.rows)} rows, ${fmt(tier.bytes / MB, 1)} MB (${relative(ROOT, tier.file)})`);
+  const head = ['stage', 'wall s', 'rows/s', 'MB/s', 'cpu s', 'rows/cpu-s', 'peak RSS MB', 'vs floor (wall / cpu)'];
+  const lines = [head];
+  for (const [name, r] of Object.entries(tier.stages)) {
+    lines.push([
+      name,
+      fmt(r.wallMs / 1000, 2),
+      fmt(r.rowsPerSec),
+      fmt(r.mbPerSec, 1),
+      fmt(r.cpuMs / 1000, 2),
+      fmt(r.rowsPerCpuSec),
+      fmt(r.peakRssMB, 0),
+      floorRate ? `${fmt((100 * r.rowsPerSec) / floorRate)} % / ${fmt((100 * r.rowsPerCpuSec) / floorCpu)} %` : '',
+    ]);
+  }
+  const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  for (const [i, l] of lines.entries()) {
+    console.log(l.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  const a = tier.stages.analyze;
+  if (a)
+    console.log(
+      `  analyze: ${fmt(a.alerts)} alerts on ${fmt(a.devices)} devices, ${fmt(a.eventsRejected)} rejected, ${a.detectors} detectors`,
+    );
+  const n = tier.stages['analyze-noop'];
+  if (n && a)
+    console.log(
+      `  +50 no-op detectors on an absent table: ${n.noopMatchCalls} match calls, throughput ${fmt((100 * n.rowsPerCpuSec) / a.rowsPerCpuSec)} % of analyze (cpu)`,
+    );
+  const sub = tier.stages['analyze-subscribed'];
+  if (sub && a)
+    console.log(
+      `  +50 no-op detectors on DeviceProcessEvents: ${fmt(sub.noopMatchCalls)} match calls, throughput ${fmt((100 * sub.rowsPerCpuSec) / a.rowsPerCpuSec)} % of analyze (cpu)`,
+    );
+  const rep = tier.stages.report?.reporters;
+  if (rep)
+    console.log(
+      `  reporters: JSON ${fmt(rep.jsonMs)} ms (${fmt(rep.jsonBytes / 1e3)} kB), Markdown ${fmt(rep.markdownMs)} ms (${fmt(rep.markdownBytes / 1e3)} kB), SARIF ${fmt(rep.sarifMs)} ms (${fmt(rep.sarifBytes / 1e3)} kB)`,
+    );
+}
+
+function checkTargets(tiers) {
+  const checks = [];
+  for (const t of tiers) {
+    const f = t.stages.floor;
+    const a = t.stages.analyze;
+    if (f && a) {
+      const wall = a.rowsPerSec / f.rowsPerSec;
+      const cpu = a.rowsPerCpuSec / f.rowsPerCpuSec;
+      checks.push({
+        target: `analyze ≥ 50 % of floor throughput (${fmt(t.rows)} rows)`,
+        value: `${fmt(100 * wall)} % wall, ${fmt(100 * cpu)} % cpu`,
+        met: wall >= 0.5,
+      });
+    }
+    if (a && t.rows >= 1_000_000)
+      checks.push({
+        target: `analyze peak RSS < 300 MB (${fmt(t.rows)} rows)`,
+        value: `${fmt(a.peakRssMB)} MB`,
+        met: a.peakRssMB < 300,
+      });
+    const n = t.stages['analyze-noop'];
+    if (a && n) {
+      checks.push({
+        target: `50 detectors on an absent table cost nothing (${fmt(t.rows)} rows)`,
+        value: `${n.noopMatchCalls} match calls; ${fmt((100 * n.rowsPerCpuSec) / a.rowsPerCpuSec)} % of analyze throughput (cpu)`,
+        met: n.noopMatchCalls === 0 && n.rowsPerCpuSec / a.rowsPerCpuSec > 0.95,
+      });
+    }
+  }
+  const small = tiers.find((t) => t.rows === Math.min(...tiers.map((x) => x.rows)));
+  const big = tiers.find((t) => t.rows === Math.max(...tiers.map((x) => x.rows)));
+  if (small !== big && small.stages.analyze && big.stages.analyze) {
+    const r = big.stages.analyze.peakRssMB / small.stages.analyze.peakRssMB;
+    checks.push({
+      target: `analyze peak RSS at ${fmt(big.rows)} within 1.5× of ${fmt(small.rows)}`,
+      value: `${fmt(r, 2)}×`,
+      met: r <= 1.5,
+    });
+  }
+  return checks;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  ensureBuilt();
+  mkdirSync(OUT, { recursive: true });
+  if (args.snapshot) {
+    packagesRoot = snapshotPackages(`snapshot-${process.pid}`);
+    console.log(`testing a snapshot of the built packages: ${relative(ROOT, packagesRoot)}`);
+  }
+  const m = machine();
+  console.log(
+    `machine: ${m.nproc} cores (${m.cpu}), ${m.ramGiB} GiB, Node ${m.node}; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+
+  const tiers = [];
+  for (const rows of [...args.rows].sort((a, b) => a - b)) {
+    const file = await ensureData(rows, args);
+    const tier = { rows, file, bytes: statSync(file).size, stages: {}, runs: {} };
+    for (const stage of args.stages) {
+      const runs = [];
+      for (let i = 0; i < args.repeat; i++) {
+        process.stdout.write(`  ${fmt(rows)} rows · ${stage}${args.repeat > 1 ? ` #${i + 1}` : ''} … `);
+        const r = derive(await runStage(stage, file));
+        console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.peakRssMB)} MB`);
+        runs.push(r);
+      }
+      // Best of N by CPU time (least disturbed by other load on the machine); peak RSS of that run.
+      tier.stages[stage] = runs.reduce((best, r) => (r.cpuMs < best.cpuMs ? r : best));
+      tier.runs[stage] = runs.map((r) => ({ wallMs: r.wallMs, cpuMs: r.cpuMs, peakRssMB: r.peakRssMB }));
+    }
+    tiers.push(tier);
+  }
+
+  let profile;
+  if (args.profile) {
+    const dir = join(dirname(args.out), 'profiles');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const tier = tiers[0];
+    console.log(`\nprofiling analyze on ${fmt(tier.rows)} rows (--cpu-prof) …`);
+    await runStage('analyze', tier.file, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=500']);
+    const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    profile = { rows: tier.rows, ...summariseProfile(join(dir, prof)) };
+  }
+
+  for (const t of tiers) printTier(t);
+  const checks = checkTargets(tiers);
+  console.log('\ntargets:');
+  for (const c of checks) console.log(`  ${c.met ? 'met    ' : 'MISSED '} ${c.target}: ${c.value}`);
+  if (profile) {
+    console.log(
+      `\nprofile of analyze (${fmt(profile.rows)} rows, ${fmt(profile.totalMs)} ms sampled), self time by area:`,
+    );
+    for (const a of profile.byArea) console.log(`  ${fmt(a.percent, 1).padStart(5)} %  ${a.area}`);
+    console.log('top self-time functions:');
+    for (const f of profile.top) console.log(`  ${fmt(f.percent, 1).padStart(5)} %  ${f.function}  ${f.location}`);
+  }
+
+  const results = {
+    generatedAt: new Date().toISOString(),
+    machine: { ...m, loadAverageAtStart: loadavg() },
+    options: {
+      rows: args.rows,
+      repeat: args.repeat,
+      seed: args.seed,
+      devices: args.devices,
+      generatorVersion: GENERATOR_VERSION,
+    },
+    tiers: tiers.map((t) => ({ ...t, file: relative(ROOT, t.file) })),
+    targets: checks,
+    ...(profile ? { profile } : {}),
+  };
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${relative(ROOT, args.out)}`);
+}
+
+main().catch((err) => {
+  console.error(err?.stack ?? String(err));
+  process.exit(1);
+});
