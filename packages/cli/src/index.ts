@@ -4,7 +4,7 @@
  * exposes the same command as a function, for tests and for tools that embed the CLI.
  */
 export { type AnalyzeCommandOptions, REPORT_FORMATS, type ReportFormat, summaryLine } from './internal/analyze.js';
-export { type DetectorListing } from './internal/detectors.js';
+export type { DetectorListing } from './internal/detectors.js';
 export { CliError, EXIT, type ExitCode } from './internal/errors.js';
 export { type CliIo, type CliOutput, processIo } from './internal/io.js';
 export { formatProgress, type ProgressState } from './internal/progress.js';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, cronLogon, EXAMPLE, execReplacement, mixedNdjson, tempDir, tripline } from './helpers.js';
 
 // Each test starts Node processes; a loaded CI machine needs more than vitest's 5 s default.
-vi.setConfig({ testTimeout: 20_000, hookTimeout: 30_000 });
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 
@@ -30,7 +30,9 @@ describe.concurrent('tripline analyze: formats', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^#/m);
     expect(r.stdout).toContain('web-01');
-    expect(r.stderr).toMatch(/^tripline: 4 events read \(3 analysed, 1 rejected\) from 1 input in [\d.]+ s; \d+ alerts?/m);
+    expect(r.stderr).toMatch(
+      /^tripline: 4 events read \(3 analysed, 1 rejected\) from 1 input in [\d.]+ s; \d+ alerts?/m,
+    );
     expect(r.stderr).toContain('rejected rows are listed in the report');
     expect(r.stderr).not.toMatch(/\u001b/);
   });
@@ -39,12 +41,16 @@ describe.concurrent('tripline analyze: formats', () => {
     const r = await tripline(['analyze', '--format', 'json', ...FIXED, mixed]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
-    expect(Object.keys(report)).toEqual(expect.arrayContaining(['schemaVersion', 'tool', 'generatedAt', 'summary', 'alerts', 'rejected']));
+    expect(Object.keys(report)).toEqual(
+      expect.arrayContaining(['schemaVersion', 'tool', 'generatedAt', 'summary', 'alerts', 'rejected']),
+    );
     expect(report.tool.name).toBe('tripline');
     expect(report.generatedAt).toBe('2025-01-01T00:00:00.000Z');
     expect(report.summary).toMatchObject({ eventsRead: 4, eventsAnalyzed: 3, eventsRejected: 1 });
     expect(report.rejected).toEqual([expect.objectContaining({ source: mixed, line: 3 })]);
-    const exec = report.alerts.find((a: { detectorId: string }) => a.detectorId === 'defender/exec-process-replacement');
+    const exec = report.alerts.find(
+      (a: { detectorId: string }) => a.detectorId === 'defender/exec-process-replacement',
+    );
     expect(exec).toMatchObject({ severity: 'medium', device: { name: 'web-01.contoso.internal' } });
     // ReportIds beyond 2^53 survive exactly.
     expect(r.stdout).toContain('"184467440737095516"');
@@ -85,7 +91,10 @@ describe.concurrent('tripline analyze: inputs', () => {
   });
 
   it('reads several files at once, each in its own detected format', async () => {
-    const hub = join(tempDir({ 'hub.json': JSON.stringify({ records: [JSON.parse(execReplacement('77', '2025-03-04T12:00:00Z'))] }) }), 'hub.json');
+    const hub = join(
+      tempDir({ 'hub.json': JSON.stringify({ records: [JSON.parse(execReplacement('77', '2025-03-04T12:00:00Z'))] }) }),
+      'hub.json',
+    );
     const r = await tripline(['analyze', '--format', 'json', ...FIXED, mixed, cronOnly, hub]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
@@ -121,7 +130,9 @@ describe.concurrent('tripline analyze: --fail-on and --min-severity', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).not.toBe(''); // the report is still written
     const loud = await tripline(['analyze', '--fail-on', highest, mixed]);
-    expect(loud.stderr).toMatch(new RegExp(`tripline: failing: \\d+ alerts? at or above ${highest} \\(--fail-on ${highest}\\)`));
+    expect(loud.stderr).toMatch(
+      new RegExp(`tripline: failing: \\d+ alerts? at or above ${highest} \\(--fail-on ${highest}\\)`),
+    );
   });
 
   it('exits 1 when an alert is above the threshold', async () => {
@@ -148,7 +159,9 @@ describe.concurrent('tripline analyze: --fail-on and --min-severity', () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.alerts.length).toBeGreaterThan(0);
-    expect(report.alerts.every((a: { severity: string }) => a.severity !== 'low' && a.severity !== 'informational')).toBe(true);
+    expect(
+      report.alerts.every((a: { severity: string }) => a.severity !== 'low' && a.severity !== 'informational'),
+    ).toBe(true);
     const md = await tripline(['analyze', '--min-severity', 'critical', '--fail-on', 'low', mixed]);
     expect(md.code).toBe(0);
     expect(md.stderr).toContain('0 alerts');

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, cronLogon, mixedNdjson, tempDir, tripline } from './helpers.js';
 
 // Each test starts Node processes; a loaded CI machine needs more than vitest's 5 s default.
-vi.setConfig({ testTimeout: 20_000, hookTimeout: 30_000 });
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 let dir: string;
 const file = (name: string) => join(dir, name);
@@ -14,6 +14,8 @@ beforeAll(() => {
     'events.ndjson': mixedNdjson(),
     'cron.ndjson': `${cronLogon('1', '2025-03-04T11:17:01Z')}\n`,
     'notes.txt': 'Dear diary,\nno events today.\n',
+    'hello.txt': 'hello world\n',
+    'junk.ndjson': '{"a": 1}\n{"b": 2}\n',
     'bad-detector.yaml': 'detectors:\n  defender/nope:\n    enabled: false\n',
     'bad-key.json': JSON.stringify({ detectors: {}, minSeverity: 'low', colour: 'red' }),
     'bad-severity.yml': 'detectors:\n  defender/root-cron-logon:\n    severity: urgent\n',
@@ -37,11 +39,17 @@ function expectUsageError(r: { code: number | null; stdout: string; stderr: stri
 
 describe.concurrent('tripline analyze: errors exit 2 with one clear message', () => {
   it('missing file', async () => {
-    expectUsageError(await tripline(['analyze', file('nope.ndjson')]), /cannot read .*nope\.ndjson: no such file or directory/);
+    expectUsageError(
+      await tripline(['analyze', file('nope.ndjson')]),
+      /cannot read .*nope\.ndjson: no such file or directory/,
+    );
   });
 
   it('a missing file among good ones fails before any reading', async () => {
-    expectUsageError(await tripline(['analyze', file('cron.ndjson'), file('missing.json')]), /cannot read .*missing\.json/);
+    expectUsageError(
+      await tripline(['analyze', file('cron.ndjson'), file('missing.json')]),
+      /cannot read .*missing\.json/,
+    );
   });
 
   it('directory', async () => {
@@ -49,7 +57,26 @@ describe.concurrent('tripline analyze: errors exit 2 with one clear message', ()
   });
 
   it('unreadable format', async () => {
-    expectUsageError(await tripline(['analyze', file('notes.txt')]), /notes\.txt/);
+    expectUsageError(await tripline(['analyze', file('hello.txt')]), /hello\.txt: not NDJSON, an Event Hub message/);
+  });
+
+  it('a file in which not one row is an event', async () => {
+    expectUsageError(
+      await tripline(['analyze', file('notes.txt')]),
+      /notes\.txt: nothing readable: its only row was rejected \(first: line 2: /,
+    );
+    expectUsageError(
+      await tripline(['analyze', file('cron.ndjson'), file('junk.ndjson')]),
+      /junk\.ndjson: nothing readable: all 2 rows were rejected \(first: line 1: /,
+    );
+  });
+
+  it('never writes control characters from file names or contents to the terminal', async () => {
+    const hostile = await tripline(['analyze', file('evil\u001b[31m.ndjson')]);
+    expectUsageError(hostile, /cannot read .*evil⟪U\+001B⟫\[31m\.ndjson/);
+    const content = await tripline(['analyze', '-'], { stdin: '\u001b]0;pwned\u0007\u009b31m\u202e hello\n' });
+    expect(content.code).toBe(2);
+    expect(content.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
   });
 
   it('forced format that does not fit', async () => {
@@ -57,14 +84,23 @@ describe.concurrent('tripline analyze: errors exit 2 with one clear message', ()
   });
 
   it('bad option value', async () => {
-    expectUsageError(await tripline(['analyze', '--format', 'xml', file('cron.ndjson')]), /'xml' is invalid.*markdown, json, sarif/);
-    expectUsageError(await tripline(['analyze', '--fail-on', 'severe', file('cron.ndjson')]), /--fail-on.*'severe' is invalid.*informational, low, medium, high, critical/);
-    expectUsageError(await tripline(['analyze', '--input-format', 'xml', file('cron.ndjson')]), /'xml' is invalid/);
-    expectUsageError(await tripline(['analyze', '--generated-at', 'yesterday', file('cron.ndjson')]), /--generated-at.*'yesterday' is invalid/);
+    const [format, failOn, inputFormat, generatedAt] = await Promise.all([
+      tripline(['analyze', '--format', 'xml', file('cron.ndjson')]),
+      tripline(['analyze', '--fail-on', 'severe', file('cron.ndjson')]),
+      tripline(['analyze', '--input-format', 'xml', file('cron.ndjson')]),
+      tripline(['analyze', '--generated-at', 'yesterday', file('cron.ndjson')]),
+    ]);
+    expectUsageError(format, /'xml' is invalid.*markdown, json, sarif/);
+    expectUsageError(failOn, /--fail-on.*'severe' is invalid.*informational, low, medium, high, critical/);
+    expectUsageError(inputFormat, /'xml' is invalid/);
+    expectUsageError(generatedAt, /--generated-at.*'yesterday' is invalid/);
   });
 
   it('missing option value', async () => {
-    expectUsageError(await tripline(['analyze', file('cron.ndjson'), '--output']), /option '-o, --output <path>' argument missing/);
+    expectUsageError(
+      await tripline(['analyze', file('cron.ndjson'), '--output']),
+      /option '-o, --output <path>' argument missing/,
+    );
   });
 
   it('unknown option', async () => {
@@ -72,19 +108,31 @@ describe.concurrent('tripline analyze: errors exit 2 with one clear message', ()
   });
 
   it('unknown command', async () => {
-    expectUsageError(await tripline(['analyse', file('cron.ndjson')]), /unknown command 'analyse'.*Did you mean analyze\?/s);
+    expectUsageError(
+      await tripline(['analyse', file('cron.ndjson')]),
+      /unknown command 'analyse'.*Did you mean analyze\?/s,
+    );
   });
 
   it('malformed SOURCE_DATE_EPOCH', async () => {
-    expectUsageError(await tripline(['analyze', file('cron.ndjson')], { env: { SOURCE_DATE_EPOCH: 'soon' } }), /SOURCE_DATE_EPOCH/);
+    expectUsageError(
+      await tripline(['analyze', file('cron.ndjson')], { env: { SOURCE_DATE_EPOCH: 'soon' } }),
+      /SOURCE_DATE_EPOCH/,
+    );
   });
 
   it('output into a folder that does not exist, before reading inputs', async () => {
-    expectUsageError(await tripline(['analyze', '-o', file('no/such/report.md'), file('cron.ndjson')]), /cannot write .*does not exist/);
+    expectUsageError(
+      await tripline(['analyze', '-o', file('no/such/report.md'), file('cron.ndjson')]),
+      /cannot write .*does not exist/,
+    );
   });
 
   it('missing config file', async () => {
-    expectUsageError(await tripline(['analyze', '--config', file('nope.yaml'), file('cron.ndjson')]), /cannot read configuration file .*nope\.yaml: no such file/);
+    expectUsageError(
+      await tripline(['analyze', '--config', file('nope.yaml'), file('cron.ndjson')]),
+      /cannot read configuration file .*nope\.yaml: no such file/,
+    );
   });
 
   it('config naming a detector that is not loaded', async () => {
@@ -95,7 +143,10 @@ describe.concurrent('tripline analyze: errors exit 2 with one clear message', ()
   });
 
   it('config with an unknown key', async () => {
-    expectUsageError(await tripline(['analyze', '-c', file('bad-key.json'), file('cron.ndjson')]), /invalid configuration: colour: unknown key/);
+    expectUsageError(
+      await tripline(['analyze', '-c', file('bad-key.json'), file('cron.ndjson')]),
+      /invalid configuration: colour: unknown key/,
+    );
   });
 
   it('config with a bad value names its key', async () => {
@@ -106,11 +157,17 @@ describe.concurrent('tripline analyze: errors exit 2 with one clear message', ()
   });
 
   it('bad YAML gives the line and column', async () => {
-    expectUsageError(await tripline(['analyze', '-c', file('broken.yaml'), file('cron.ndjson')]), /invalid configuration: .*broken\.yaml: not valid YAML \(line \d+, column \d+\)/);
+    expectUsageError(
+      await tripline(['analyze', '-c', file('broken.yaml'), file('cron.ndjson')]),
+      /invalid configuration: .*broken\.yaml: not valid YAML \(line \d+, column \d+\)/,
+    );
   });
 
   it('bad JSON gives the line and column', async () => {
-    expectUsageError(await tripline(['analyze', '-c', file('broken.json'), file('cron.ndjson')]), /invalid configuration: .*broken\.json: not valid JSON \(line 1, column \d+\)/);
+    expectUsageError(
+      await tripline(['analyze', '-c', file('broken.json'), file('cron.ndjson')]),
+      /invalid configuration: .*broken\.json: not valid JSON \(line 1, column \d+\)/,
+    );
   });
 
   it('--debug adds the stack trace', async () => {

@@ -107,7 +107,8 @@ export function execReplacement(reportId: string, timestamp = '2025-03-04T10:14:
       InitiatingProcessSignatureStatus: 'Unknown',
       InitiatingProcessSignerType: 'Unknown',
       ReportId: reportId,
-      AdditionalFields: '{"ProcessPosixEffectiveUser":{"Name":"root","PosixUserId":0},"ProcessPosixEffectiveGroup":{"Name":"root","PosixGroupId":0}}',
+      AdditionalFields:
+        '{"ProcessPosixEffectiveUser":{"Name":"root","PosixUserId":0},"ProcessPosixEffectiveGroup":{"Name":"root","PosixGroupId":0}}',
     }),
   );
 }

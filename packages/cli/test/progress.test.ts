@@ -6,10 +6,17 @@ import { formatProgress, ProgressLine } from '../src/internal/progress.js';
 import { assertBuilt, CLI, cronLogon, tempDir } from './helpers.js';
 
 // Each test starts Node processes; a loaded CI machine needs more than vitest's 5 s default.
-vi.setConfig({ testTimeout: 20_000, hookTimeout: 30_000 });
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 describe('progress line', () => {
-  const state = { source: 'events.ndjson', bytesRead: 5_000_000, totalBytes: 20_000_000, rowsRead: 12_345, eventsRejected: 2, elapsedMs: 2_000 };
+  const state = {
+    source: 'events.ndjson',
+    bytesRead: 5_000_000,
+    totalBytes: 20_000_000,
+    rowsRead: 12_345,
+    eventsRejected: 2,
+    elapsedMs: 2_000,
+  };
 
   it('shows bytes, events, rate and ETA for inputs of known size', () => {
     const line = formatProgress(state, 200);
@@ -40,7 +47,7 @@ describe('progress line', () => {
   it('redraws at most every 100 ms and erases itself', () => {
     let now = 0;
     const writes: string[] = [];
-    const bar = new ProgressLine({ write: (s: string) => (writes.push(s), true), isTTY: true, columns: 100 }, () => now);
+    const bar = new ProgressLine({ write: (s: string) => writes.push(s) > 0, isTTY: true, columns: 100 }, () => now);
     bar.update(state);
     now = 50;
     bar.update(state);
@@ -65,9 +72,13 @@ describe.skipIf(!hasScript)('progress on a terminal', () => {
     const dir = tempDir({ 'many.ndjson': `${lines.join('\n')}\n` });
     const out = join(dir, 'report.json');
     // `script` runs the command on a pseudo-terminal: stdout and stderr are both TTYs.
-    const typescript = execFileSync('script', ['-qec', `${process.execPath} ${CLI} analyze -f json -o ${out} ${join(dir, 'many.ndjson')}`, '/dev/null'], {
-      encoding: 'utf8',
-    });
+    const typescript = execFileSync(
+      'script',
+      ['-qec', `${process.execPath} ${CLI} analyze -f json -o ${out} ${join(dir, 'many.ndjson')}`, '/dev/null'],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(typescript).toContain('\r\u001b[K');
     expect(typescript).toMatch(/many\.ndjson {2}(\[[█░]+\] )?[ \d]{3}% · /);
     const afterClear = typescript.slice(typescript.lastIndexOf('\r\u001b[K') + 4);

@@ -10,6 +10,7 @@ import {
   type InputFormat,
   type InputSource,
   isTriplineError,
+  type RejectedRow,
   type RunConfig,
   SEVERITIES,
   type Severity,
@@ -86,7 +87,8 @@ async function checkOutputPath(path: string): Promise<void> {
     if ((await stat(path)).isDirectory()) throw new CliError(`cannot write ${path}: is a directory`);
   } catch (error) {
     if (error instanceof CliError) throw error;
-    if ((error as { code?: string }).code !== 'ENOENT') throw new CliError(`cannot write ${path}: ${fsReason(error)}`, { cause: error });
+    if ((error as { code?: string }).code !== 'ENOENT')
+      throw new CliError(`cannot write ${path}: ${fsReason(error)}`, { cause: error });
     try {
       if (!(await stat(dirname(path))).isDirectory()) throw new Error('not a directory');
     } catch (inner) {
@@ -158,7 +160,10 @@ export function summaryLine(result: AnalysisResult, durationMs: number, output?:
 }
 
 function diagnosticLine(d: Diagnostic): string {
-  const where = d.source !== undefined ? ` (${d.source}${d.line !== undefined ? `:${d.line}` : d.record !== undefined ? ` record ${d.record}` : ''})` : '';
+  const where =
+    d.source !== undefined
+      ? ` (${d.source}${d.line !== undefined ? `:${d.line}` : d.record !== undefined ? ` record ${d.record}` : ''})`
+      : '';
   return `tripline: ${d.level}: ${terminalText(`${d.detectorId ? `${d.detectorId}: ` : ''}${d.message}${where}`, 500)}`;
 }
 
@@ -175,7 +180,11 @@ function inputError(error: unknown, name: string): never {
  * `tripline analyze`: read the inputs, run the Defender detectors, write the report, print a
  * summary, and return the exit status (1 when `--fail-on` is reached).
  */
-export async function analyzeCommand(files: readonly string[], options: AnalyzeCommandOptions, io: CliIo): Promise<ExitCode> {
+export async function analyzeCommand(
+  files: readonly string[],
+  options: AnalyzeCommandOptions,
+  io: CliIo,
+): Promise<ExitCode> {
   const now = io.now ?? (() => performance.now());
   const started = now();
   const generatedAt = resolveGeneratedAt(options.generatedAt, io.env);
@@ -193,7 +202,9 @@ export async function analyzeCommand(files: readonly string[], options: AnalyzeC
 
   const showProgress = options.progress && !options.quiet && isTerminal(io.stderr);
   const progress = showProgress ? new ProgressLine(io.stderr, now) : undefined;
-  const totalBytes = inputs.every((i) => i.size !== undefined) ? inputs.reduce((n, i) => n + (i.size ?? 0), 0) : undefined;
+  const totalBytes = inputs.every((i) => i.size !== undefined)
+    ? inputs.reduce((n, i) => n + (i.size ?? 0), 0)
+    : undefined;
   let doneBytes = 0;
   if (progress) {
     analyzer.on('progress', (p) => {
@@ -208,6 +219,11 @@ export async function analyzeCommand(files: readonly string[], options: AnalyzeC
     });
   }
 
+  const firstRejected = new Map<string, RejectedRow>();
+  analyzer.on('rejected', (row) => {
+    if (!firstRejected.has(row.source)) firstRejected.set(row.source, row);
+  });
+
   let result: AnalysisResult;
   try {
     for (const input of inputs) {
@@ -218,11 +234,27 @@ export async function analyzeCommand(files: readonly string[], options: AnalyzeC
       } catch (error) {
         inputError(error, name);
       }
+      let stats: Awaited<ReturnType<typeof analyzer.push>>;
       try {
-        const stats = await analyzer.push(source);
-        doneBytes += stats.bytesRead;
+        stats = await analyzer.push(source);
       } catch (error) {
         inputError(error, name);
+      }
+      doneBytes += stats.bytesRead;
+      if (stats.events === 0 && stats.rejected > 0) {
+        // Rows were found but not one is an event: this is not an export of a format tripline reads
+        // (or a wrong --input-format), and a report of N rejections would hide that.
+        const first = firstRejected.get(stats.source);
+        const where =
+          first?.line !== undefined
+            ? `line ${first.line}: `
+            : first?.record !== undefined
+              ? `record ${first.record}: `
+              : '';
+        throw new CliError(
+          `${name}: nothing readable: ${stats.rejected === 1 ? 'its only row was' : `all ${formatCount(stats.rejected)} rows were`} rejected` +
+            (first ? ` (first: ${where}${first.reason})` : ''),
+        );
       }
     }
     result = analyzer.finish();
@@ -235,16 +267,22 @@ export async function analyzeCommand(files: readonly string[], options: AnalyzeC
   else await writeAll(io.stdout, report);
 
   const failed =
-    options.failOn !== undefined && result.alerts.some((a) => severityRank(a.severity) >= severityRank(options.failOn as Severity));
+    options.failOn !== undefined &&
+    result.alerts.some((a) => severityRank(a.severity) >= severityRank(options.failOn as Severity));
 
   if (!options.quiet) {
     const notable = result.diagnostics.filter((d) => d.level !== 'info');
     const lines = notable.slice(0, DIAGNOSTICS_SHOWN).map(diagnosticLine);
-    if (notable.length > DIAGNOSTICS_SHOWN) lines.push(`tripline: … and ${notable.length - DIAGNOSTICS_SHOWN} more diagnostics in the report`);
+    if (notable.length > DIAGNOSTICS_SHOWN)
+      lines.push(`tripline: … and ${notable.length - DIAGNOSTICS_SHOWN} more diagnostics in the report`);
     lines.push(summaryLine(result, now() - started, options.output));
     if (failed) {
-      const n = result.alerts.filter((a) => severityRank(a.severity) >= severityRank(options.failOn as Severity)).length;
-      lines.push(`tripline: failing: ${formatCount(n)} alert${n === 1 ? '' : 's'} at or above ${options.failOn} (--fail-on ${options.failOn})`);
+      const n = result.alerts.filter(
+        (a) => severityRank(a.severity) >= severityRank(options.failOn as Severity),
+      ).length;
+      lines.push(
+        `tripline: failing: ${formatCount(n)} alert${n === 1 ? '' : 's'} at or above ${options.failOn} (--fail-on ${options.failOn})`,
+      );
     }
     await writeAll(io.stderr, `${lines.join('\n')}\n`);
   }

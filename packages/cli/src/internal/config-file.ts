@@ -21,8 +21,12 @@ function parseJson(path: string, text: string): unknown {
     const message = error instanceof Error ? error.message : String(error);
     const where = jsonPosition(text, message);
     // V8 messages end with the position (and, on newer Node, a quote of the input); keep the reason only.
-    const reason = message.replace(/\s*(?:in JSON )?at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)\s*$/, '');
-    throw new CliError(`invalid configuration: ${path}: not valid JSON${where ? ` (${where})` : ''}: ${reason}`, { cause: error });
+    const reason = message
+      .replace(/\s*(?:in JSON )?at position \d+.*$/s, '')
+      .replace(/\s*\(line \d+ column \d+\)\s*$/, '');
+    throw new CliError(`invalid configuration: ${path}: not valid JSON${where ? ` (${where})` : ''}: ${reason}`, {
+      cause: error,
+    });
   }
 }
 

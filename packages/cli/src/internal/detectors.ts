@@ -49,7 +49,7 @@ export async function detectorsCommand(options: { readonly json?: boolean }, io:
     terminalText(d.id),
     d.severity,
     d.mitre.map((t) => t.id).join(', ') || '-',
-    terminalText(d.tables.join(', ')),
+    terminalText(d.tables.join(', ')) || '-',
   ]);
   await writeAll(io.stdout, `${table(['ID', 'SEVERITY', 'ATT&CK', 'TABLES'], rows)}\n`);
   return 0;

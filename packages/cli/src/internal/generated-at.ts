@@ -14,12 +14,17 @@ export function parseIsoTime(value: string): string | undefined {
  * the epoch, the reproducible-builds convention), else undefined (now). A malformed
  * `SOURCE_DATE_EPOCH` is an error rather than silently ignored, as that convention asks.
  */
-export function resolveGeneratedAt(option: string | undefined, env: Readonly<Record<string, string | undefined>>): string | undefined {
+export function resolveGeneratedAt(
+  option: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
   if (option !== undefined) return option;
   const epoch = env.SOURCE_DATE_EPOCH;
   if (epoch === undefined || epoch === '') return undefined;
   if (!/^\d{1,15}$/.test(epoch)) {
-    throw new CliError(`SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01T00:00:00Z (got ${JSON.stringify(epoch)})`);
+    throw new CliError(
+      `SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01T00:00:00Z (got ${JSON.stringify(epoch)})`,
+    );
   }
   const date = new Date(Number(epoch) * 1000);
   if (Number.isNaN(date.getTime())) throw new CliError(`SOURCE_DATE_EPOCH is out of range (got ${epoch})`);

@@ -43,13 +43,17 @@ export function formatProgress(state: ProgressState, columns: number): string {
   const events = `${formatCount(state.rowsRead)} events${state.eventsRejected ? ` (${formatCount(state.eventsRejected)} rejected)` : ''}`;
   const rateText = rate > 0 ? `${formatCount(rate)}/s` : undefined;
   const eta =
-    known && fraction > 0 && fraction < 1 && seconds > 0.5 ? `ETA ${formatClock((seconds / fraction) * (1 - fraction))}` : undefined;
+    known && fraction > 0 && fraction < 1 && seconds > 0.5
+      ? `ETA ${formatClock((seconds / fraction) * (1 - fraction))}`
+      : undefined;
 
   const width = Math.max(20, columns - 1);
   let name = displayName(state.source);
   const compose = (withBar: boolean, withRate: boolean, withEta: boolean): string => {
     const head = `${name}  ${withBar && bar ? bar : ''}${percent ?? ''}`.trimEnd();
-    const tail = [bytes, events, withRate ? rateText : undefined, withEta ? eta : undefined].filter((x) => x !== undefined);
+    const tail = [bytes, events, withRate ? rateText : undefined, withEta ? eta : undefined].filter(
+      (x) => x !== undefined,
+    );
     return `${head}${percent ? ' · ' : '  '}${tail.join(' · ')}`;
   };
   let line = compose(true, true, true);

@@ -1,5 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { INPUT_FORMATS, isSeverity, isTriplineError, SEVERITIES, type Severity } from '@tripline/core';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type AnalyzeCommandOptions, analyzeCommand, REPORT_FORMATS } from './analyze.js';
 import { detectorsCommand } from './detectors.js';
@@ -72,14 +72,24 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('markdown'))
     .option('-o, --output <path>', 'write the report to this file instead of stdout')
     .addOption(
-      new Option('--fail-on <severity>', `exit 1 when an alert at or above this severity is reported (${SEVERITIES.join(', ')})`).argParser(
-        severityArg,
-      ),
+      new Option(
+        '--fail-on <severity>',
+        `exit 1 when an alert at or above this severity is reported (${SEVERITIES.join(', ')})`,
+      ).argParser(severityArg),
     )
-    .addOption(new Option('--min-severity <severity>', 'report only alerts at or above this severity (overrides minSeverity of --config)').argParser(severityArg))
+    .addOption(
+      new Option(
+        '--min-severity <severity>',
+        'report only alerts at or above this severity (overrides minSeverity of --config)',
+      ).argParser(severityArg),
+    )
     .option('-c, --config <path>', 'run configuration, JSON or YAML (see docs/configuration.md)')
-    .addOption(new Option('--input-format <format>', 'input format of every input').choices(INPUT_FORMATS).default('auto'))
-    .addOption(new Option('--generated-at <time>', 'fix the report time (ISO-8601) for reproducible reports').argParser(isoArg))
+    .addOption(
+      new Option('--input-format <format>', 'input format of every input').choices(INPUT_FORMATS).default('auto'),
+    )
+    .addOption(
+      new Option('--generated-at <time>', 'fix the report time (ISO-8601) for reproducible reports').argParser(isoArg),
+    )
     .option('--no-progress', 'never draw the progress line (it is drawn only when stderr is a terminal)')
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('--debug', 'print stack traces of errors')
@@ -102,7 +112,10 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
 
 /** Commander's messages start with `error: `; ours start with `tripline: `. */
 function commanderMessage(error: CommanderError): string {
-  return error.message.replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ').trim();
+  return error.message
+    .replace(/^error:\s*/, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 /** The message of an error a user can act on, or undefined for a bug. */

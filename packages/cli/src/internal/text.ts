@@ -35,7 +35,6 @@ export function escapeJsonForTerminal(json: string): string {
  * this only replaces any control character it may have let through (never LF or TAB) with U+FFFD.
  */
 export function stripControlCharacters(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '\uFFFD');
 }
 
