@@ -27,6 +27,16 @@ function listing(detector: AnyDetector): DetectorListing {
   };
 }
 
+/** Techniques shown in the table; `--json` has them all. */
+const TECHNIQUES_SHOWN = 3;
+
+/** `T1059.004, T1105, T1021 +5`: a catalogue-style detector can map many techniques; keep the table narrow. */
+function techniqueList(ids: readonly string[]): string {
+  if (ids.length === 0) return '-';
+  const shown = ids.slice(0, TECHNIQUES_SHOWN).join(', ');
+  return ids.length > TECHNIQUES_SHOWN ? `${shown} +${ids.length - TECHNIQUES_SHOWN}` : shown;
+}
+
 /** Plain aligned columns; the last column is not padded (no trailing spaces). */
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -48,7 +58,7 @@ export async function detectorsCommand(options: { readonly json?: boolean }, io:
   const rows = list.map((d) => [
     terminalText(d.id),
     d.severity,
-    d.mitre.map((t) => t.id).join(', ') || '-',
+    techniqueList(d.mitre.map((t) => t.id)),
     terminalText(d.tables.join(', ')) || '-',
   ]);
   await writeAll(io.stdout, `${table(['ID', 'SEVERITY', 'ATT&CK', 'TABLES'], rows)}\n`);
