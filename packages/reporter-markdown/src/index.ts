@@ -4,16 +4,7 @@
  * report's layout with an overview, device table, timeline and input problems — written so that
  * hostile event text can never turn into Markdown, HTML, links or terminal escapes.
  */
-export { renderMarkdown } from './internal/render.js';
-export {
-  BUDGET_PRESETS,
-  type BudgetPreset,
-  type BudgetUnit,
-  type LengthBudget,
-  type MarkdownOptions,
-  MIN_BUDGET,
-} from './internal/options.js';
-export { SEVERITY_BADGES } from './internal/format.js';
+
 export {
   type CodeSpanOptions,
   codeSpan,
@@ -25,3 +16,13 @@ export {
   sanitizeText,
   visibleCodePoint,
 } from './internal/escape.js';
+export { SEVERITY_BADGES } from './internal/format.js';
+export {
+  BUDGET_PRESETS,
+  type BudgetPreset,
+  type BudgetUnit,
+  type LengthBudget,
+  type MarkdownOptions,
+  MIN_BUDGET,
+} from './internal/options.js';
+export { renderMarkdown } from './internal/render.js';

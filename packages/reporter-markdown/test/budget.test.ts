@@ -65,7 +65,8 @@ describe('budget presets and notice', () => {
     const items = out.split('\n').filter((l) => l.startsWith('- '));
     expect(items[0]).toMatch(/^- 🔴 HIGH \*\*ALERT-001\*\*/);
     const full = renderMarkdown(wazuh1(), { compact: true });
-    if (full.length > 3000) expect(out).toContain(`${15 - items.length} of 15 alerts and the rest of the report are not shown.`);
+    if (full.length > 3000)
+      expect(out).toContain(`${15 - items.length} of 15 alerts and the rest of the report are not shown.`);
   });
 
   it('returns the whole report when it fits', () => {

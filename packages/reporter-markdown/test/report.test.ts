@@ -2,9 +2,18 @@ import { isTriplineError } from '@tripline/core';
 import type { List, ListItem, Paragraph, Root, RootContent } from 'mdast';
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../src/index.js';
-import { AZURE_ID, DEVICE, wazuh1 } from './fixtures/wazuh1.js';
 import { emptyRun, manyDevices, rejectedRun } from './fixtures/scenarios.js';
-import { codeBlocks, forbiddenNodes, headings, MERMAID_LINE, parse, raggedTables, tables, text } from './support/mdast.js';
+import { AZURE_ID, DEVICE, wazuh1 } from './fixtures/wazuh1.js';
+import {
+  codeBlocks,
+  forbiddenNodes,
+  headings,
+  MERMAID_LINE,
+  parse,
+  raggedTables,
+  tables,
+  text,
+} from './support/mdast.js';
 
 /** The blocks between a heading with this text and the next heading of the same or a higher level. */
 function section(tree: Root, title: RegExp): RootContent[] {
@@ -26,7 +35,8 @@ function labels(blocks: readonly RootContent[]): Map<string, string> {
     for (const item of list.children as ListItem[]) {
       const para = item.children[0] as Paragraph | undefined;
       const first = para?.children[0];
-      if (para && first?.type === 'strong') out.set(text(first).replace(/:$/, ''), text(para).slice(text(first).length).trim());
+      if (para && first?.type === 'strong')
+        out.set(text(first).replace(/:$/, ''), text(para).slice(text(first).length).trim());
       for (const c of item.children) if (c.type === 'list') visitList(c);
     }
   };
@@ -65,19 +75,24 @@ describe('wazuh1 run (the reference report)', () => {
     expect(narrative).toContain('Within a 15-minute window (2025-11-07 06:40 – 06:55 UTC)');
     expect(narrative).toContain('38 events from 1 device and raised 15 alerts (an alert-to-event ratio of 0.39)');
     expect(narrative).toContain(`All alerts concern ${DEVICE.name}`);
-    expect(narrative).toContain('13 alert classes; the most frequent are EDR inventory script (2), sysstat data collection (2)');
+    expect(narrative).toContain(
+      '13 alert classes; the most frequent are EDR inventory script (2), sysstat data collection (2)',
+    );
     expect(narrative).toContain('Start with ALERT-001 (Internet-facing device 52.186.168.241');
     expect(narrative).not.toMatch(/misconfiguration on the primary device|AI/);
   });
 
   it('has one ALERT-NNN heading per alert, each with the reference fields', () => {
     const alertHeadings = hs.filter((h) => /^ALERT-\d{3}: /.test(h.text));
-    expect(alertHeadings.map((h) => h.text.slice(0, 9))).toEqual(Array.from({ length: 15 }, (_, i) => `ALERT-${String(i + 1).padStart(3, '0')}`));
+    expect(alertHeadings.map((h) => h.text.slice(0, 9))).toEqual(
+      Array.from({ length: 15 }, (_, i) => `ALERT-${String(i + 1).padStart(3, '0')}`),
+    );
     expect(alertHeadings.every((h) => h.depth === 3)).toBe(true);
     for (const h of alertHeadings) {
       const blocks = section(tree, new RegExp(`^${h.text.slice(0, 9)}:`));
       const fields = labels(blocks);
-      for (const key of ['Severity', 'Category', 'MITRE ATT&CK', 'Timestamp', 'Action Type', 'DeviceName']) expect(fields.has(key), `${h.text} ${key}`).toBe(true);
+      for (const key of ['Severity', 'Category', 'MITRE ATT&CK', 'Timestamp', 'Action Type', 'DeviceName'])
+        expect(fields.has(key), `${h.text} ${key}`).toBe(true);
       expect(fields.get('DeviceName')).toBe(DEVICE.name);
       const strongParas = blocks.filter((b) => b.type === 'paragraph').map((b) => text(b));
       expect(strongParas).toEqual(expect.arrayContaining(['Description:', 'Evidence:', 'Risk Assessment:']));
@@ -120,7 +135,9 @@ describe('wazuh1 run (the reference report)', () => {
   });
 
   it('links ATT&CK ids to attack.mitre.org', () => {
-    expect(md).toContain('[T1059.004 - Command and Scripting Interpreter: Unix Shell](https://attack.mitre.org/techniques/T1059/004/)');
+    expect(md).toContain(
+      '[T1059.004 - Command and Scripting Interpreter: Unix Shell](https://attack.mitre.org/techniques/T1059/004/)',
+    );
     expect(forbiddenNodes(tree)).toEqual([]);
   });
 
@@ -129,7 +146,14 @@ describe('wazuh1 run (the reference report)', () => {
     expect(raggedTables(tree)).toEqual([]);
     const overview = ts[0];
     expect(overview?.children).toHaveLength(16);
-    expect(overview?.children[0]?.children.map((c) => text(c))).toEqual(['Alert', 'Severity', 'Title', 'Device', 'Events', 'First Seen (UTC)']);
+    expect(overview?.children[0]?.children.map((c) => text(c))).toEqual([
+      'Alert',
+      'Severity',
+      'Title',
+      'Device',
+      'Events',
+      'First Seen (UTC)',
+    ]);
     expect(overview?.children[1]?.children.map((c) => text(c))).toEqual([
       'ALERT-001',
       '🔴 HIGH',
@@ -138,7 +162,15 @@ describe('wazuh1 run (the reference report)', () => {
       '1',
       '2025-11-07 06:46',
     ]);
-    expect(ts[1]?.children[1]?.children.map((c) => text(c))).toEqual([DEVICE.name, 'Linux', '38', '15', '🔴 HIGH', '52.186.168.241', 'UnassignedGroup']);
+    expect(ts[1]?.children[1]?.children.map((c) => text(c))).toEqual([
+      DEVICE.name,
+      'Linux',
+      '38',
+      '15',
+      '🔴 HIGH',
+      '52.186.168.241',
+      'UnassignedGroup',
+    ]);
     expect(ts.length).toBe(2 + 15);
   });
 
@@ -180,7 +212,8 @@ describe('many devices', () => {
   });
 
   it('shows distinct badges for every severity', () => {
-    for (const b of ['🔵 INFO', '🟢 LOW', '🟡 MEDIUM', '🔴 HIGH', '⛔ CRITICAL']) expect(md).toContain(`**Severity:** ${b}`);
+    for (const b of ['🔵 INFO', '🟢 LOW', '🟡 MEDIUM', '🔴 HIGH', '⛔ CRITICAL'])
+      expect(md).toContain(`**Severity:** ${b}`);
   });
 
   it('caps the timeline and says so', () => {
@@ -216,7 +249,11 @@ describe('empty run', () => {
     expect(md).toContain('**Analysis Period:** no timestamped events');
     expect(md).toContain('tripline analysed 0 events from 0 devices; no detector raised an alert.');
     expect(md).toContain('No alerts were raised.');
-    expect(headings(tree).map((h) => h.text)).toEqual(['Security Analysis Report', '🎯 Executive Summary', '🚨 Security Alerts']);
+    expect(headings(tree).map((h) => h.text)).toEqual([
+      'Security Analysis Report',
+      '🎯 Executive Summary',
+      '🚨 Security Alerts',
+    ]);
     expect(codeBlocks(tree, 'mermaid')).toEqual([]);
   });
 });
@@ -229,7 +266,8 @@ describe('rejected rows and diagnostics', () => {
     const blocks = section(tree, /Input Problems/);
     const ts = blocks.filter((b) => b.type === 'table');
     expect(ts).toHaveLength(3);
-    const rows = (i: number) => ts[i]?.type === 'table' ? ts[i].children.map((r) => r.children.map((c) => text(c))) : [];
+    const rows = (i: number) =>
+      ts[i]?.type === 'table' ? ts[i].children.map((r) => r.children.map((c) => text(c))) : [];
     expect(rows(0)).toEqual([
       ['Input', 'Format', 'Rows Read', 'Events', 'Rejected'],
       ['events.ndjson', 'ndjson', '12', '10', '2'],

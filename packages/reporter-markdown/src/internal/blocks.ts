@@ -36,7 +36,9 @@ export function measure(text: string, unit: LengthBudget['unit']): number {
 export function truncationNotice(limit: LengthBudget, hiddenAlerts: number, totalAlerts: number): string {
   const what = limit.unit === 'bytes' ? 'byte' : 'character';
   const alerts =
-    totalAlerts > 0 && hiddenAlerts > 0 ? ` ${int(hiddenAlerts)} of ${int(totalAlerts)} alerts and the rest of the report are not shown.` : ' The rest of the report is not shown.';
+    totalAlerts > 0 && hiddenAlerts > 0
+      ? ` ${int(hiddenAlerts)} of ${int(totalAlerts)} alerts and the rest of the report are not shown.`
+      : ' The rest of the report is not shown.';
   return `> ✂️ **Truncated** to fit a ${int(limit.limit)}-${what} limit:${alerts}`;
 }
 

@@ -78,10 +78,19 @@ export function createContext(result: AnalysisResult, opts: ResolvedOptions): Re
     text: (v) => escapeMarkdownText(str(v), { maxLength: max }),
     cellText: (v) => escapeMarkdownText(str(v), { maxLength: max }),
     alertTitle: (a, inTable = false) =>
-      alertText(messages(a).templates?.title, messages(a).values, a.title, { ...(inTable ? cctx : tctx), plainMaxLength: 200 }),
+      alertText(messages(a).templates?.title, messages(a).values, a.title, {
+        ...(inTable ? cctx : tctx),
+        plainMaxLength: 200,
+      }),
     alertDescription: (a) =>
-      alertText(messages(a).templates?.description, messages(a).values, a.description, { ...tctx, plainMaxLength: 4000 }),
+      alertText(messages(a).templates?.description, messages(a).values, a.description, {
+        ...tctx,
+        plainMaxLength: 4000,
+      }),
     alertRisk: (a) =>
-      alertText(messages(a).templates?.riskAssessment, messages(a).values, a.riskAssessment, { ...tctx, plainMaxLength: 4000 }),
+      alertText(messages(a).templates?.riskAssessment, messages(a).values, a.riskAssessment, {
+        ...tctx,
+        plainMaxLength: 4000,
+      }),
   };
 }

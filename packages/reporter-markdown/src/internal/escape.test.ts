@@ -11,10 +11,63 @@ const parse = (md: string): Root => unified().use(remarkParse).use(remarkGfm).pa
 
 /** Pieces that matter to Markdown, GFM, terminals and Unicode rendering, mixed with random text. */
 const PIECES = [
-  '`', '``', '```', '\\', '|', '\n', '\r\n', '\r', ' ', '  ', '\t', '#', '>', '-', '+', '=', '*', '_', '~', '[', ']', '(', ')',
-  '!', '<', '>', '&', '&lt;', '&#x3C;', '$', '^', ':', '@', '.', '1.', 'http://', 'https://x.io', 'www.', 'mailto:', 'a@b.co',
-  '<b>', '<!--', '-->', '[^1]', '[x]: /y', '\u001b[31m', '\u0000', '\u202E', '\u200B', '\uFEFF', '\u2028', '\uD800', '\u0085',
-  'x', 'abc', 'é', '👍',
+  '`',
+  '``',
+  '```',
+  '\\',
+  '|',
+  '\n',
+  '\r\n',
+  '\r',
+  ' ',
+  '  ',
+  '\t',
+  '#',
+  '>',
+  '-',
+  '+',
+  '=',
+  '*',
+  '_',
+  '~',
+  '[',
+  ']',
+  '(',
+  ')',
+  '!',
+  '<',
+  '>',
+  '&',
+  '&lt;',
+  '&#x3C;',
+  '$',
+  '^',
+  ':',
+  '@',
+  '.',
+  '1.',
+  'http://',
+  'https://x.io',
+  'www.',
+  'mailto:',
+  'a@b.co',
+  '<b>',
+  '<!--',
+  '-->',
+  '[^1]',
+  '[x]: /y',
+  '\u001b[31m',
+  '\u0000',
+  '\u202E',
+  '\u200B',
+  '\uFEFF',
+  '\u2028',
+  '\uD800',
+  '\u0085',
+  'x',
+  'abc',
+  'é',
+  '👍',
 ];
 const hostile = fc
   .array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ unit: 'binary', maxLength: 4 })), { maxLength: 24 })
@@ -79,7 +132,7 @@ describe('codeSpan', () => {
       }),
       { numRuns: 250 },
     );
-  });
+  }, 60_000);
 
   it('keeps a table cell a single cell holding the value (property)', () => {
     fc.assert(
@@ -90,12 +143,14 @@ describe('codeSpan', () => {
         expect(table.type).toBe('table');
         expect(table.children.map((r) => r.children.length)).toEqual([2, 2]);
         const cell = table.children[1]?.children[0];
-        expect(cell && mdToString(cell)).toBe(/\\\|/.test(sanitizeText(s)) ? defangText(sanitizeText(s)).trim() : sanitizeText(s) || '(empty)');
+        expect(cell && mdToString(cell)).toBe(
+          /\\\|/.test(sanitizeText(s)) ? defangText(sanitizeText(s)).trim() : sanitizeText(s) || '(empty)',
+        );
         expect(mdToString(table.children[1]?.children[1] ?? table)).toBe('z');
       }),
       { numRuns: 250 },
     );
-  });
+  }, 60_000);
 });
 
 describe('escapeMarkdownText', () => {
@@ -128,7 +183,7 @@ describe('escapeMarkdownText', () => {
       }),
       { numRuns: 250 },
     );
-  });
+  }, 60_000);
 
   it('stays plain text after a list marker and inside headings (property)', () => {
     fc.assert(
@@ -145,12 +200,14 @@ describe('escapeMarkdownText', () => {
           };
           walk(tree.children[0] as never);
           types = [...new Set(types)].sort();
-          expect(types.every((t) => ['heading', 'list', 'listItem', 'paragraph', 'strong', 'text'].includes(t))).toBe(true);
+          expect(types.every((t) => ['heading', 'list', 'listItem', 'paragraph', 'strong', 'text'].includes(t))).toBe(
+            true,
+          );
         }
       }),
       { numRuns: 250 },
     );
-  });
+  }, 60_000);
 });
 
 describe('mermaidText', () => {
@@ -167,5 +224,5 @@ describe('mermaidText', () => {
         expect(mermaidText(s)).toMatch(/^[A-Za-z0-9 ._,/-]+$/);
       }),
     );
-  });
+  }, 60_000);
 });

@@ -57,7 +57,12 @@ export function parseTime(value: string | undefined): number | undefined {
   const m = ISO_RE.exec(value.trim());
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const z = zone === undefined || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const z =
+    zone === undefined || zone.toUpperCase() === 'Z'
+      ? 'Z'
+      : zone.length === 5
+        ? `${zone.slice(0, 3)}:${zone.slice(3)}`
+        : zone;
   const ms = (frac ?? '').padEnd(3, '0').slice(0, 3);
   const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s ?? '00'}.${ms}${z}`);
   return Number.isFinite(t) ? t : undefined;

@@ -95,12 +95,17 @@ function resolveBudget(budget: MarkdownOptions['budget']): LengthBudget | undefi
   if (typeof budget === 'number') resolved = { limit: budget, unit: 'chars' };
   else if (typeof budget === 'string') {
     if (!Object.hasOwn(BUDGET_PRESETS, budget)) {
-      invalid('budget', `must be a number, { limit, unit } or one of ${Object.keys(BUDGET_PRESETS).join(', ')}`, budget);
+      invalid(
+        'budget',
+        `must be a number, { limit, unit } or one of ${Object.keys(BUDGET_PRESETS).join(', ')}`,
+        budget,
+      );
     }
     resolved = BUDGET_PRESETS[budget];
   } else if (typeof budget === 'object' && budget !== null) resolved = budget;
   else invalid('budget', 'must be a number, a preset name or { limit, unit }', budget);
-  if (resolved.unit !== 'chars' && resolved.unit !== 'bytes') invalid('budget', 'unit must be "chars" or "bytes"', budget);
+  if (resolved.unit !== 'chars' && resolved.unit !== 'bytes')
+    invalid('budget', 'unit must be "chars" or "bytes"', budget);
   if (!Number.isSafeInteger(resolved.limit) || resolved.limit < MIN_BUDGET) {
     invalid('budget', `limit must be an integer ≥ ${MIN_BUDGET}`, budget);
   }
@@ -113,7 +118,8 @@ export function resolveOptions(options: MarkdownOptions = {}): ResolvedOptions {
   if (options.minSeverity !== undefined && !isSeverity(options.minSeverity)) {
     invalid('minSeverity', 'must be informational, low, medium, high or critical', options.minSeverity);
   }
-  if (options.title !== undefined && typeof options.title !== 'string') invalid('title', 'must be a string', options.title);
+  if (options.title !== undefined && typeof options.title !== 'string')
+    invalid('title', 'must be a string', options.title);
   const compact = options.compact ?? false;
   if (typeof compact !== 'boolean') invalid('compact', 'must be a boolean', compact);
   const timeline = options.timeline ?? !compact;

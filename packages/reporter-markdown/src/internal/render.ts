@@ -2,7 +2,17 @@ import type { AnalysisResult } from '@tripline/core';
 import { type Block, joinWithinBudget } from './blocks.js';
 import { createContext } from './context.js';
 import { type MarkdownOptions, resolveOptions } from './options.js';
-import { alertSections, closing, compact, devices, executiveSummary, header, inputProblems, overview, timeline } from './sections.js';
+import {
+  alertSections,
+  closing,
+  compact,
+  devices,
+  executiveSummary,
+  header,
+  inputProblems,
+  overview,
+  timeline,
+} from './sections.js';
 
 /**
  * Render a run as a Markdown report (GitHub-flavoured). Sections: title and period, 🎯 Executive

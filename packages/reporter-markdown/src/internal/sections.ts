@@ -3,13 +3,26 @@ import { isKnownTechnique, techniqueUrl } from '@tripline/core';
 import type { Block } from './blocks.js';
 import type { NumberedAlert, RenderContext } from './context.js';
 import { escapeInline, escapeMarkdownText, mermaidText } from './escape.js';
-import { badge, decimal, duration, int, isIsoTimestamp, parseTime, period, plural, rank, SEVERITIES_DESC, utc } from './format.js';
+import {
+  badge,
+  decimal,
+  duration,
+  int,
+  isIsoTimestamp,
+  parseTime,
+  period,
+  plural,
+  rank,
+  SEVERITIES_DESC,
+  utc,
+} from './format.js';
 
 /* ------------------------------------------------------------------ helpers */
 
 /** A GFM table as a block whose rows can be dropped by a budget. Cells must already be escaped. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): Block {
-  const line = (cells: readonly string[]) => `| ${cells.map((c) => (c === '' ? ' ' : c.replace(/[\r\n]+/g, ' '))).join(' | ')} |`;
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c) => (c === '' ? ' ' : c.replace(/[\r\n]+/g, ' '))).join(' | ')} |`;
   return {
     head: `${line(header)}\n|${header.map(() => ' --- ').join('|')}|`,
     rows: rows.map((r) => line(header.map((_, i) => r[i] ?? ''))),
@@ -116,7 +129,10 @@ export function executiveSummary(ctx: RenderContext): Block[] {
   const alerts = alertCount(ctx);
   const lines = [`- **Total Events Analyzed:** ${int(s.eventsAnalyzed)}`];
   if (s.eventsRejected > 0 || s.duplicateEvents > 0) {
-    const extra = [s.eventsRejected > 0 ? `${int(s.eventsRejected)} rejected` : '', s.duplicateEvents > 0 ? `${int(s.duplicateEvents)} duplicates analysed once` : '']
+    const extra = [
+      s.eventsRejected > 0 ? `${int(s.eventsRejected)} rejected` : '',
+      s.duplicateEvents > 0 ? `${int(s.duplicateEvents)} duplicates analysed once` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     lines.push(`- **Rows Read:** ${int(s.eventsRead)} (${extra})`);
@@ -126,7 +142,9 @@ export function executiveSummary(ctx: RenderContext): Block[] {
   lines.push(`- **Highest Severity:** ${badge(s.highestSeverity)}`);
   lines.push(`- **Devices Monitored:** ${int(deviceCount(ctx))}`);
   if (hiddenCount(ctx) > 0) {
-    lines.push(`- **Shown:** ${plural(ctx.shown.length, 'alert')} at ${minSeverityLabel(ctx)} or above (${int(hiddenCount(ctx))} below not shown)`);
+    lines.push(
+      `- **Shown:** ${plural(ctx.shown.length, 'alert')} at ${minSeverityLabel(ctx)} or above (${int(hiddenCount(ctx))} below not shown)`,
+    );
   }
   return [heading(2, '🎯 Executive Summary'), p(lines.join('\n')), p(narrative(ctx))];
 }
@@ -162,13 +180,17 @@ export function narrative(ctx: RenderContext): string {
       d.top = Math.max(d.top, rank(a.severity));
       byDevice.set(key, d);
     }
-    const ranked = [...byDevice.values()].sort((x, y) => y.n - x.n || y.top - x.top || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    const ranked = [...byDevice.values()].sort(
+      (x, y) => y.n - x.n || y.top - x.top || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0),
+    );
     if (ranked.length === 1) {
       out.push(`All alerts concern ${ctx.code(ranked[0]?.name)}.`);
     } else if (ranked.length > 1) {
       const top = ranked.slice(0, 3).map((d) => `${ctx.code(d.name)} (${int(d.n)})`);
       const rest = ranked.length - top.length;
-      out.push(`${ranked.length} devices have alerts; most concern ${listJoin(top)}${rest > 0 ? `, and ${plural(rest, 'other device')} share the rest` : ''}.`);
+      out.push(
+        `${ranked.length} devices have alerts; most concern ${listJoin(top)}${rest > 0 ? `, and ${plural(rest, 'other device')} share the rest` : ''}.`,
+      );
     }
 
     // Alert classes.
@@ -179,14 +201,17 @@ export function narrative(ctx: RenderContext): string {
       c.top = Math.max(c.top, rank(a.severity));
       byClass.set(a.detectorId, c);
     }
-    const classes = [...byClass.values()].sort((x, y) => y.n - x.n || y.top - x.top || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    const classes = [...byClass.values()].sort(
+      (x, y) => y.n - x.n || y.top - x.top || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0),
+    );
     const className = (id: string) => {
       const info = ctx.detectors.get(id);
       return info ? escapeMarkdownText(info.title, { maxLength: 80 }) : ctx.code(id);
     };
     const topClasses = classes.slice(0, 3).map((c) => `${className(c.id)} (${int(c.n)})`);
     if (classes.length === 1) out.push(`They all come from one alert class: ${topClasses[0]}.`);
-    else out.push(`They come from ${int(classes.length)} alert classes; the most frequent are ${listJoin(topClasses)}.`);
+    else
+      out.push(`They come from ${int(classes.length)} alert classes; the most frequent are ${listJoin(topClasses)}.`);
 
     // Where to start.
     const first = alerts[0];
@@ -198,8 +223,12 @@ export function narrative(ctx: RenderContext): string {
       out.push('No alert is above LOW: the activity looks routine, but each finding still needs a check.');
     }
   }
-  if (s.eventsRejected > 0) out.push(`${plural(s.eventsRejected, 'input row')} could not be analysed; see Input Problems.`);
-  if (hiddenCount(ctx) > 0) out.push(`${plural(hiddenCount(ctx), 'alert')} below ${minSeverityLabel(ctx)} ${hiddenCount(ctx) === 1 ? 'is' : 'are'} not shown.`);
+  if (s.eventsRejected > 0)
+    out.push(`${plural(s.eventsRejected, 'input row')} could not be analysed; see Input Problems.`);
+  if (hiddenCount(ctx) > 0)
+    out.push(
+      `${plural(hiddenCount(ctx), 'alert')} below ${minSeverityLabel(ctx)} ${hiddenCount(ctx) === 1 ? 'is' : 'are'} not shown.`,
+    );
   return out.join(' ');
 }
 
@@ -221,14 +250,18 @@ export function overview(ctx: RenderContext): Block[] {
     int(alert.evidence?.eventCount ?? 0),
     parseTime(alert.firstSeen) === undefined ? ctx.cellCode(alert.firstSeen) : when(ctx, alert.firstSeen, false, ''),
   ]);
-  return [heading(2, '📋 Alert Overview'), table(['Alert', 'Severity', 'Title', 'Device', 'Events', 'First Seen (UTC)'], rows)];
+  return [
+    heading(2, '📋 Alert Overview'),
+    table(['Alert', 'Severity', 'Title', 'Device', 'Events', 'First Seen (UTC)'], rows),
+  ];
 }
 
 /** 🖥️ Devices: a table of the devices seen, those with the most severe alerts first. */
 export function devices(ctx: RenderContext): Block[] {
   const list = [...ctx.result.devices].sort(
     (a, b) =>
-      rank(b.highestSeverity ?? 'informational') * (b.alertCount > 0 ? 1 : 0) - rank(a.highestSeverity ?? 'informational') * (a.alertCount > 0 ? 1 : 0) ||
+      rank(b.highestSeverity ?? 'informational') * (b.alertCount > 0 ? 1 : 0) -
+        rank(a.highestSeverity ?? 'informational') * (a.alertCount > 0 ? 1 : 0) ||
       b.alertCount - a.alertCount ||
       (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
   );
@@ -243,8 +276,12 @@ export function devices(ctx: RenderContext): Block[] {
     d.publicIp ? ctx.cellCode(d.publicIp) : '—',
     d.machineGroup ? ctx.cellCode(d.machineGroup) : '—',
   ]);
-  const blocks: Block[] = [heading(2, '🖥️ Devices'), table(['Device', 'OS', 'Events', 'Alerts', 'Highest Severity', 'Public IP', 'Machine Group'], rows)];
-  if (list.length > shown.length) blocks.push(p(`_… and ${plural(list.length - shown.length, 'more device')} not listed._`));
+  const blocks: Block[] = [
+    heading(2, '🖥️ Devices'),
+    table(['Device', 'OS', 'Events', 'Alerts', 'Highest Severity', 'Public IP', 'Machine Group'], rows),
+  ];
+  if (list.length > shown.length)
+    blocks.push(p(`_… and ${plural(list.length - shown.length, 'more device')} not listed._`));
   return blocks;
 }
 
@@ -288,7 +325,13 @@ export function alertSections(ctx: RenderContext): Block[] {
   const blocks: Block[] = [heading(2, '🚨 Security Alerts')];
   if (ctx.shown.length === 0) {
     const hidden = hiddenCount(ctx);
-    blocks.push(p(hidden > 0 ? `No alerts at ${minSeverityLabel(ctx)} or above (${plural(hidden, 'lower alert')} not shown).` : 'No alerts were raised.'));
+    blocks.push(
+      p(
+        hidden > 0
+          ? `No alerts at ${minSeverityLabel(ctx)} or above (${plural(hidden, 'lower alert')} not shown).`
+          : 'No alerts were raised.',
+      ),
+    );
     return blocks;
   }
   const groups = new Map<string, { name: string; items: NumberedAlert[]; top: number }>();
@@ -347,7 +390,11 @@ function detailCell(ctx: RenderContext, e: EvidenceEvent): string {
 
 function sourceCell(ctx: RenderContext, src: EvidenceEvent['source'] | undefined): string {
   if (!src) return '—';
-  const at = Number.isSafeInteger(src.line) ? `:${src.line}` : Number.isSafeInteger(src.record) ? ` #${src.record}` : '';
+  const at = Number.isSafeInteger(src.line)
+    ? `:${src.line}`
+    : Number.isSafeInteger(src.record)
+      ? ` #${src.record}`
+      : '';
   return `${ctx.cellCode(src.source)}${at}`;
 }
 
@@ -359,7 +406,8 @@ function keyComponents(ctx: RenderContext, alert: Alert): string[] {
     let value: string;
     if (Array.isArray(v)) {
       const items = v.slice(0, 10).map((x) => ctx.code(x));
-      value = items.length === 0 ? '_(none)_' : items.join(', ') + (v.length > 10 ? ` (+${int(v.length - 10)} more)` : '');
+      value =
+        items.length === 0 ? '_(none)_' : items.join(', ') + (v.length > 10 ? ` (+${int(v.length - 10)} more)` : '');
     } else {
       value = ctx.code(v);
     }
@@ -370,7 +418,8 @@ function keyComponents(ctx: RenderContext, alert: Alert): string[] {
 
 /** One alert in the reference layout, plus device, detector, related alerts and an evidence table. */
 export function alertSection(ctx: RenderContext, { alert, number }: NumberedAlert, level: number): Block {
-  const mitre = Array.isArray(alert.mitre) && alert.mitre.length > 0 ? alert.mitre.map((m) => technique(ctx, m)).join(', ') : 'N/A';
+  const mitre =
+    Array.isArray(alert.mitre) && alert.mitre.length > 0 ? alert.mitre.map((m) => technique(ctx, m)).join(', ') : 'N/A';
   const meta = [
     `- **Severity:** ${badge(alert.severity)}`,
     `- **Category:** ${ctx.text(alert.category)}`,
@@ -442,7 +491,13 @@ export function inputProblems(ctx: RenderContext): Block[] {
     blocks.push(
       table(
         ['Input', 'Format', 'Rows Read', 'Events', 'Rejected'],
-        inputs.map((i) => [ctx.cellCode(i.source), ctx.cellCode(i.format), int(i.rowsRead), int(i.events), int(i.rejected)]),
+        inputs.map((i) => [
+          ctx.cellCode(i.source),
+          ctx.cellCode(i.format),
+          int(i.rowsRead),
+          int(i.events),
+          int(i.rejected),
+        ]),
       ),
     );
   }
@@ -455,7 +510,11 @@ export function inputProblems(ctx: RenderContext): Block[] {
           ['Source', 'Line / Record', 'Code', 'Reason'],
           listed.map((r) => [
             ctx.cellCode(r.source),
-            Number.isSafeInteger(r.line) ? `line ${int(r.line ?? 0)}` : Number.isSafeInteger(r.record) ? `record ${int(r.record ?? 0)}` : '—',
+            Number.isSafeInteger(r.line)
+              ? `line ${int(r.line ?? 0)}`
+              : Number.isSafeInteger(r.record)
+                ? `record ${int(r.record ?? 0)}`
+                : '—',
             ctx.cellCode(r.code),
             ctx.cellText(r.reason),
           ]),
@@ -474,10 +533,21 @@ export function inputProblems(ctx: RenderContext): Block[] {
         listed.map((d) => {
           const where = [
             d.detectorId ? ctx.cellCode(d.detectorId) : '',
-            d.source ? sourceCell(ctx, { source: d.source, ...(d.line === undefined ? {} : { line: d.line }), ...(d.record === undefined ? {} : { record: d.record }) }) : '',
+            d.source
+              ? sourceCell(ctx, {
+                  source: d.source,
+                  ...(d.line === undefined ? {} : { line: d.line }),
+                  ...(d.record === undefined ? {} : { record: d.record }),
+                })
+              : '',
             d.reportId ? `ReportId ${ctx.cellCode(d.reportId)}` : '',
           ].filter(Boolean);
-          return [ctx.cellText(d.level), ctx.cellCode(d.code), ctx.cellText(d.message), where.length > 0 ? where.join(', ') : '—'];
+          return [
+            ctx.cellText(d.level),
+            ctx.cellCode(d.code),
+            ctx.cellText(d.message),
+            where.length > 0 ? where.join(', ') : '—',
+          ];
         }),
       ),
     );

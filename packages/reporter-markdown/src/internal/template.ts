@@ -63,6 +63,9 @@ export function alertText(
 ): string {
   const rendered = renderTemplate(template, values, ctx);
   if (rendered !== undefined) return rendered;
-  const text = escapeMarkdownText(typeof plain === 'string' ? plain : '', ctx.plainMaxLength === undefined ? {} : { maxLength: ctx.plainMaxLength });
+  const text = escapeMarkdownText(
+    typeof plain === 'string' ? plain : '',
+    ctx.plainMaxLength === undefined ? {} : { maxLength: ctx.plainMaxLength },
+  );
   return text === '' ? '_(no text)_' : text;
 }

@@ -41,7 +41,16 @@ export function raggedTables(tree: Root): { header: number; rows: number[] }[] {
 }
 
 /** Node types that must never come from event data. */
-export const FORBIDDEN = ['link', 'linkReference', 'image', 'imageReference', 'html', 'footnoteReference', 'footnoteDefinition', 'definition'] as const;
+export const FORBIDDEN = [
+  'link',
+  'linkReference',
+  'image',
+  'imageReference',
+  'html',
+  'footnoteReference',
+  'footnoteDefinition',
+  'definition',
+] as const;
 
 /** An ATT&CK link the report itself makes. */
 export const ATTACK_LINK = /^https:\/\/attack\.mitre\.org\/techniques\/T\d{4}(\/\d{3})?\/$/;
@@ -59,8 +68,23 @@ export function forbiddenNodes(tree: Root): string[] {
 
 /** Node types whose counts define the document's structure (text and inline code excluded: their content varies). */
 const STRUCTURAL = new Set([
-  'heading', 'paragraph', 'list', 'listItem', 'table', 'tableRow', 'tableCell', 'code', 'thematicBreak', 'blockquote',
-  'strong', 'emphasis', 'delete', 'break', 'math', 'inlineMath', ...FORBIDDEN,
+  'heading',
+  'paragraph',
+  'list',
+  'listItem',
+  'table',
+  'tableRow',
+  'tableCell',
+  'code',
+  'thematicBreak',
+  'blockquote',
+  'strong',
+  'emphasis',
+  'delete',
+  'break',
+  'math',
+  'inlineMath',
+  ...FORBIDDEN,
 ]);
 
 /** `{type: count}` of structural nodes, plus heading depths and list-item checks (task lists). */
@@ -87,7 +111,9 @@ export function codeBlocks(tree: Root, lang: string): string[] {
 }
 
 /** Characters that must never appear raw in the output (controls, bidi, zero-width, separators). */
-export const INVISIBLE_RAW = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2028\u2029\u2060-\u2064\u2066-\u206F\uFEFF\u{E0000}-\u{E007F}]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
+export const INVISIBLE_RAW =
+  /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2028\u2029\u2060-\u2064\u2066-\u206F\uFEFF\u{E0000}-\u{E007F}]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 
 /** Lines a Mermaid timeline of ours may contain. */
-export const MERMAID_LINE = /^(timeline|    title Alerts by first-seen time \(UTC\)|    section \d{4}-\d{2}-\d{2}|    \d{2}h\d{2} : [A-Za-z0-9 ._,/-]+|          : [A-Za-z0-9 ._,/-]+)$/;
+export const MERMAID_LINE =
+  /^(timeline| {4}title Alerts by first-seen time \(UTC\)| {4}section \d{4}-\d{2}-\d{2}| {4}\d{2}h\d{2} : [A-Za-z0-9 ._,/-]+| {10}: [A-Za-z0-9 ._,/-]+)$/;
