@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { assertBuilt, cronLogon, EXAMPLE, execReplacement, mixedNdjson, tempDir, tripline } from './helpers.js';
@@ -176,6 +176,15 @@ describe.concurrent('tripline analyze: --output and progress', () => {
     expect(r.stdout).toBe('');
     expect(JSON.parse(readFileSync(out, 'utf8')).version).toBe('2.1.0');
     expect(r.stderr).toContain(`report written to ${out}`);
+  });
+
+  it('--output through a symbolic link writes the target and keeps the link', async () => {
+    const folder = tempDir({ 'target.md': 'old' });
+    symlinkSync(join(folder, 'target.md'), join(folder, 'link.md'));
+    const r = await tripline(['analyze', '-o', join(folder, 'link.md'), mixed]);
+    expect(r.code).toBe(0);
+    expect(lstatSync(join(folder, 'link.md')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(join(folder, 'target.md'), 'utf8')).toMatch(/^#/);
   });
 
   it('draws no progress when stderr is not a terminal', async () => {

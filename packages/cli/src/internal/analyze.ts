@@ -1,4 +1,4 @@
-import { rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstat, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   type AnalysisResult,
@@ -120,11 +120,31 @@ function render(result: AnalysisResult, format: ReportFormat): string {
   }
 }
 
-/** Write next to the target, then rename: a reader (or a failed run) never sees half a report. */
+/**
+ * Write the report. A regular file (or a new path) is written next to the target and renamed over
+ * it, so a reader or a failed run never sees half a report. Anything else that already exists —
+ * a symbolic link, a device such as /dev/stdout, a named pipe — is written through as it is:
+ * renaming over it would replace the link or the device node itself.
+ */
 async function writeReport(path: string, text: string): Promise<void> {
+  let existing: Awaited<ReturnType<typeof lstat>> | undefined;
+  try {
+    existing = await lstat(path);
+  } catch {
+    existing = undefined;
+  }
+  if (existing !== undefined && !existing.isFile()) {
+    try {
+      await writeFile(path, text, 'utf8');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EPIPE') return; // `-o /dev/stdout | head`
+      throw new CliError(`cannot write ${path}: ${fsReason(error)}`, { cause: error });
+    }
+  }
   const temp = `${path}.${process.pid}.tmp`;
   try {
-    await writeFile(temp, text, 'utf8');
+    await writeFile(temp, text, { encoding: 'utf8', flag: 'wx' });
     await rename(temp, path);
   } catch (error) {
     await unlink(temp).catch(() => undefined);
