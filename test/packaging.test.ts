@@ -1,0 +1,134 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  output?: string;
+}
+
+/**
+ * The tarballs users install, checked from outside the repository: npm pack → publint/attw → npm install
+ * into a scratch project → ESM/CJS imports and the `tripline` bin (scripts/pack-check.mjs). Slow (npm
+ * install, about 1.5 min): it runs in CI on every build; set TRIPLINE_SKIP_PACK=1 to skip it locally.
+ */
+describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack → install → use)', () => {
+  let checks: Check[] = [];
+
+  beforeAll(async () => {
+    let stdout: string;
+    try {
+      ({ stdout } = await run(process.execPath, [join(root, 'scripts/pack-check.mjs'), '--json'], {
+        cwd: root,
+        timeout: 175_000,
+        maxBuffer: 64 * 1024 * 1024,
+      }));
+    } catch (error) {
+      // Exit status 1 still prints the report: failed checks are asserted one by one below.
+      stdout = String((error as { stdout?: unknown }).stdout ?? '');
+      if (!stdout.trim().startsWith('{')) throw error;
+    }
+    checks = (JSON.parse(stdout) as { checks: Check[] }).checks;
+  }, 180_000);
+
+  const names = [
+    'built',
+    ...[
+      '@tripline/core',
+      '@tripline/detectors-defender',
+      '@tripline/reporter-markdown',
+      '@tripline/reporter-sarif',
+      'tripline',
+    ].flatMap((p) => [`pack ${p}`, `files ${p}`, `publint ${p}`, `attw ${p}`]),
+    'install tarballs',
+    'esm @tripline/core',
+    'esm @tripline/core/testing',
+    'esm @tripline/detectors-defender',
+    'esm @tripline/reporter-markdown',
+    'esm @tripline/reporter-sarif',
+    'esm tripline',
+    'cjs @tripline/core',
+    'cjs @tripline/core/testing',
+    'cjs @tripline/detectors-defender',
+    'cjs @tripline/reporter-markdown',
+    'cjs @tripline/reporter-sarif',
+    'cjs analyze with the preset',
+    'cjs @tripline/core/report.schema.json',
+    'npx tripline --version',
+    'npx tripline analyze --format json',
+  ];
+
+  it.each(names)('%s', (name) => {
+    const check = checks.find((c) => c.name === name);
+    expect(
+      check,
+      `check "${name}" did not run (an earlier step failed: ${JSON.stringify(checks.filter((c) => !c.ok))})`,
+    ).toBeDefined();
+    expect(check!.ok, `${check!.detail}\n${check!.output ?? ''}`).toBe(true);
+  });
+
+  it('ran no check this test does not know', () => {
+    expect(checks.map((c) => c.name).filter((n) => !names.includes(n))).toEqual([]);
+  });
+});
+
+/** Changesets: the pending changesets give a release plan (what `changeset version` turns into CHANGELOGs). */
+describe('changesets', () => {
+  interface Status {
+    changesets: { id: string; releases: { name: string; type: string }[] }[];
+    releases: { name: string; type: string; oldVersion: string; newVersion: string }[];
+  }
+  const publishable = readdirSync(join(root, 'packages')).map(
+    (d) =>
+      JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')) as { name: string; version: string },
+  );
+
+  it('npx changeset status reads every .changeset/*.md and plans one version for all packages', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tripline-changeset-'));
+    try {
+      const out = join(dir, 'status.json');
+      await run('npx', ['--no-install', 'changeset', 'status', '--output', out], { cwd: root, timeout: 60_000 });
+      const status = JSON.parse(readFileSync(out, 'utf8')) as Status;
+      const files = readdirSync(join(root, '.changeset'))
+        .filter((f) => f.endsWith('.md') && f !== 'README.md')
+        .map((f) => f.replace(/\.md$/, ''))
+        .sort();
+      expect(status.changesets.map((c) => c.id).sort()).toEqual(files);
+      // Every changeset names known packages with a bump type.
+      const known = new Set(publishable.map((p) => p.name));
+      for (const c of status.changesets) {
+        expect(c.releases.length, c.id).toBeGreaterThan(0);
+        for (const r of c.releases) {
+          expect(known.has(r.name), `${c.id} names ${r.name}`).toBe(true);
+          expect(['patch', 'minor', 'major']).toContain(r.type);
+        }
+      }
+      if (status.changesets.length > 0) {
+        // config.json "fixed": [["@tripline/*", "tripline"]] → all five move together to one version.
+        const releases = status.releases.filter((r) => known.has(r.name));
+        expect(releases.map((r) => r.name).sort()).toEqual([...known].sort());
+        expect(new Set(releases.map((r) => r.newVersion)).size).toBe(1);
+        for (const r of releases) {
+          expect(r.oldVersion).toBe(publishable.find((p) => p.name === r.name)!.version);
+          expect(r.newVersion).not.toBe(r.oldVersion);
+        }
+        // Private workspaces (the examples) are listed as dependents only: their version never moves.
+        for (const r of status.releases.filter((x) => !known.has(x.name))) {
+          expect(r.name, 'only examples are private').toMatch(/^@tripline\/example-/);
+          expect(r.newVersion).toBe(r.oldVersion);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
