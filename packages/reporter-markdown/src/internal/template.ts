@@ -1,6 +1,7 @@
 import { codeSpan, escapeInline, escapeMarkdownText, guardLineStart, sanitizeText } from './escape.js';
 
-const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** `{name}`: a value rendered as a code span; `{~name}`: a value rendered as escaped, defanged prose. */
+const PLACEHOLDER_RE = /\{(~?)([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** Where rendered text lands. */
 export interface TextContext {
@@ -33,12 +34,15 @@ export function renderTemplate(
   let out = '';
   let last = 0;
   for (const m of template.matchAll(PLACEHOLDER_RE)) {
-    const name = m[1] as string;
+    const prose = m[1] === '~';
+    const name = m[2] as string;
     if (!Object.hasOwn(vals, name)) return undefined;
     const value = vals[name];
     if (typeof value !== 'string' && typeof value !== 'number') return undefined;
     out += literal(template.slice(last, m.index));
-    out += valueMarkdown(value, ctx);
+    out += prose
+      ? escapeMarkdownText(String(value), { maxLength: ctx.maxValueLength * 4 })
+      : valueMarkdown(value, ctx);
     last = m.index + m[0].length;
   }
   out += literal(template.slice(last));

@@ -8,7 +8,8 @@ import type { AnyDetector, Detector } from './types.js';
 /** Detector ids: `<pack>/<name>`, lower-case letters, digits and dashes. */
 export const DETECTOR_ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\/[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
-const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** `{name}` is a value shown as code by rich reporters; `{~name}` is a value shown as (escaped) prose. */
+const PLACEHOLDER_RE = /\{~?([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 const templates = z.object({
   title: z.string().min(1).max(200),

@@ -54,7 +54,7 @@ const DEFAULT_REJECTED_LISTED = 10_000;
 const DEFAULT_DEDUPE_WINDOW = 200_000;
 const DIAGNOSTICS_PER_DETECTOR = 50;
 const DIAGNOSTICS_LISTED = 1_000;
-const PLACEHOLDER_RE = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const PLACEHOLDER_RE = /\{~?([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 interface Runtime {
   readonly detector: AnyDetector;

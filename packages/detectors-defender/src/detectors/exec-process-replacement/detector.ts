@@ -104,7 +104,7 @@ export const detector = defineDetector({
       suspicious: {
         title: 'Suspicious exec: {from} → {to}',
         description:
-          "{count} time(s) between {firstSeen} and {lastSeen}, a {from} process exec'd {to} and kept its PID ({pids}) — and {reasons}. Chain: {chain}.",
+          "{count} time(s) between {firstSeen} and {lastSeen}, a {from} process exec'd {to} and kept its PID ({pids}) — and {~reasons}. Chain: {chain}.",
         riskAssessment:
           'A shell handing its PID to a network relay, a binary in a scratch directory or a reverse-shell / download-and-run command is a common step of initial access and persistence. Investigate the chain, the network connections of PID(s) {pids} and the origin of {toPath}.',
       },
