@@ -15,7 +15,7 @@ import AjvDraft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-/** The repository root (`/work/main`); the shared schema lives beside it. */
+/** The repository root; the shared schema lives beside it. */
 export const REPO_ROOT = resolve(here, '../../..');
 /** OASIS SARIF 2.1.0 schema, read from the shared folder next to the repository. */
 export const SCHEMA_PATH = resolve(REPO_ROOT, '../shared/schemas/sarif-schema-2.1.0.json');

@@ -9,7 +9,7 @@ import type { MdeEvent } from '../model/event.js';
 import { fromIterable, fromString, ingest } from './index.js';
 import type { IngestOptions, IngestProgress, IngestStats, InputSource, RejectedRow } from './types.js';
 
-/** `/work/shared/…` resolved from this file (repo root's sibling `shared/`). */
+/** `../shared/…` (beside the repository root) resolved from this file (repo root's sibling `shared/`). */
 export const SHARED = fileURLToPath(new URL('../../../../../../shared/', import.meta.url));
 /** This folder's fixtures. */
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
