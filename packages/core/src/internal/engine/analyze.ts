@@ -119,6 +119,76 @@ function matchProblem(m: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Checks a match from plugin code and copies it into a plain object the engine owns, so getters,
+ * proxies or later mutation in the plugin's object cannot reach the engine. Returns a problem text
+ * when the match is malformed (or reading it threw).
+ */
+function readMatch(m: unknown): Match | string {
+  try {
+    const problem = matchProblem(m);
+    if (problem) return problem;
+    const o = m as Match;
+    const copy: { -readonly [K in keyof Match]: Match[K] } = {};
+    if (o.key !== undefined) copy.key = o.key;
+    if (o.severity !== undefined) copy.severity = o.severity;
+    if (o.tag !== undefined) copy.tag = o.tag;
+    if (o.collect !== undefined) {
+      const collect: Record<string, string | readonly string[]> = {};
+      for (const k of Object.keys(o.collect)) {
+        const v = o.collect[k]!;
+        collect[k] = typeof v === 'string' ? v : [...v];
+      }
+      copy.collect = collect;
+    }
+    if (o.data !== undefined) copy.data = { ...o.data };
+    return copy;
+  } catch (error) {
+    return `reading the detector's match threw: ${describeError(error)}`;
+  }
+}
+
+/** {@link readMatch} for device-state and correlation matches, which also carry their events. */
+function readStateMatch(m: unknown, what: string): CorrelationMatch | string {
+  try {
+    const base = readMatch(m);
+    if (typeof base === 'string') return base;
+    const o = m as CorrelationMatch;
+    const events = o.events;
+    if (!Array.isArray(events) || events.some((e) => !(e instanceof MdeEvent))) return `${what} matches need events: MdeEvent[]`;
+    const related = Array.isArray(o.relatedAlerts) ? o.relatedAlerts.filter((r): r is string => typeof r === 'string') : [];
+    return { ...base, events: [...events], deviceId: o.deviceId, relatedAlerts: related };
+  } catch (error) {
+    return `reading the detector's match threw: ${describeError(error)}`;
+  }
+}
+
+/** Checks `render`'s output and copies it into frozen plain objects the engine owns (see {@link readMatch}). */
+function readRendered(r: unknown, templates: Readonly<Record<string, MessageTemplates>>): Rendered | string {
+  try {
+    const problem = renderedProblem(r, templates);
+    if (problem) return problem;
+    const o = r as Rendered;
+    const values: Record<string, string | number> = {};
+    for (const k of Object.keys(o.values)) values[k] = o.values[k]!;
+    const keyComponents: Record<string, string | readonly string[]> = {};
+    for (const k of Object.keys(o.keyComponents)) {
+      const v = o.keyComponents[k]!;
+      keyComponents[k] = typeof v === 'string' ? v : Object.freeze([...v]);
+    }
+    const copy: { -readonly [K in keyof Rendered]: Rendered[K] } = {
+      values: Object.freeze(values),
+      keyComponents: Object.freeze(keyComponents),
+    };
+    if (o.variant !== undefined) copy.variant = o.variant;
+    if (o.severity !== undefined) copy.severity = o.severity;
+    if (o.mitre !== undefined) copy.mitre = Object.freeze([...o.mitre]);
+    return copy;
+  } catch (error) {
+    return `reading the detector's render result threw: ${describeError(error)}`;
+  }
+}
+
 function renderedProblem(r: unknown, templates: Readonly<Record<string, MessageTemplates>>): string | undefined {
   if (!isPlainRecord(r)) return 'render must return an object or undefined';
   if (r.variant !== undefined && (typeof r.variant !== 'string' || !Object.hasOwn(templates, r.variant))) {
@@ -416,12 +486,12 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       if (result === undefined || result === null || result === false) continue;
       const matches = Array.isArray(result) ? result : [result];
       for (const m of matches) {
-        const problem = matchProblem(m);
-        if (problem) {
-          this.detectorFailed(rt, 'detector-malformed-match', problem, event);
+        const read = readMatch(m);
+        if (typeof read === 'string') {
+          this.detectorFailed(rt, 'detector-malformed-match', read, event);
           continue;
         }
-        this.group(rt, event.deviceId, m as Match).add(m as Match, [event]);
+        this.group(rt, event.deviceId, read).add(read, [event]);
       }
     }
   }
@@ -478,16 +548,12 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       return;
     }
     for (const m of matches) {
-      const problem =
-        matchProblem(m) ??
-        (!Array.isArray((m as StateMatch).events) || (m as StateMatch).events.some((e) => !(e instanceof MdeEvent))
-          ? `${what} matches need events: MdeEvent[]`
-          : undefined);
-      if (problem) {
-        this.detectorFailed(rt, 'detector-malformed-match', problem);
+      const read = readStateMatch(m, what);
+      if (typeof read === 'string') {
+        this.detectorFailed(rt, 'detector-malformed-match', read);
         continue;
       }
-      const cm = m as CorrelationMatch;
+      const cm = read;
       const target = what === 'correlate' ? cm.deviceId : deviceId;
       if (typeof target !== 'string' || !this.devices.has(target)) {
         this.detectorFailed(rt, 'detector-malformed-match', `${what} match names an unknown device`);
@@ -512,11 +578,12 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       return undefined;
     }
     if (rendered === undefined || rendered === null) return undefined;
-    const problem = renderedProblem(rendered, rt.detector.meta.messages);
-    if (problem) {
-      this.detectorFailed(rt, 'detector-malformed-render', problem, g.events[0]);
+    const read = readRendered(rendered, rt.detector.meta.messages);
+    if (typeof read === 'string') {
+      this.detectorFailed(rt, 'detector-malformed-render', read, g.events[0]);
       return undefined;
     }
+    rendered = read;
     const templates = rt.detector.meta.messages[rendered.variant ?? 'default']!;
     // A configured severity replaces the detector's default; escalations the detector makes above its
     // default for specific evidence (a reverse shell, a successful brute force) still apply on top.
@@ -524,9 +591,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     const escalated = severityRank(own) > severityRank(rt.detector.meta.severity);
     const severity = rt.severityOverride ? (escalated ? maxSeverity(rt.severityOverride, own) : rt.severityOverride) : own;
     const mitreIds = rendered.mitre ?? rt.detector.meta.mitre;
-    const values = Object.freeze({ ...rendered.values });
-    const keyComponents: Record<string, string | readonly string[]> = {};
-    for (const [k, v] of Object.entries(rendered.keyComponents)) keyComponents[k] = typeof v === 'string' ? v : Object.freeze([...v]);
+    const values = rendered.values;
+    const keyComponents = rendered.keyComponents;
     return Object.freeze({
       id: alertId(rt.id, g.deviceId, g.key),
       detectorId: rt.id,

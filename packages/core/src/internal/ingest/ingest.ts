@@ -17,12 +17,18 @@ function toBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-/** Enough to decide: a newline after the first non-blank character, or a long prefix. */
+/**
+ * Enough to decide, whatever the chunking: for an object, its first key and the `:` after it (a
+ * pretty-printed `{` alone on a line says nothing yet); otherwise a newline after the first
+ * non-blank character; or a long prefix.
+ */
 function sniffReady(prefix: string): boolean {
   if (prefix.length >= SNIFF_CHARS) return true;
   let i = 0;
   while (i < prefix.length && (prefix.charCodeAt(i) <= 0x20 || prefix.charCodeAt(i) === 0xfeff)) i++;
-  return i < prefix.length && prefix.indexOf('\n', i) !== -1;
+  if (i >= prefix.length) return false;
+  if (prefix.charCodeAt(i) === 0x7b /* { */) return prefix.indexOf(':', i) !== -1 || prefix.indexOf('}', i) !== -1;
+  return prefix.indexOf('\n', i) !== -1;
 }
 
 /**
