@@ -22,7 +22,11 @@ export default defineConfig({
       },
       {
         resolve: { alias },
-        test: { name: 'examples', include: ['examples/**/*.test.ts', 'examples/**/*.test.mjs'], exclude: ['**/node_modules/**'] },
+        test: {
+          name: 'examples',
+          include: ['examples/**/*.test.ts', 'examples/**/*.test.mjs'],
+          exclude: ['**/node_modules/**'],
+        },
       },
       {
         resolve: { alias },

@@ -85,7 +85,9 @@ const REFERENCE: Record<string, () => void> = {
     expect(kc(a, 'InitiatingProcessCreationTime')).toEqual(
       expect.arrayContaining(['2025-11-07T06:46:38.296951Z', '2025-11-07T06:46:39.28427Z']),
     );
-    expect(kc(a, 'ProcessCreationTime')).toEqual(expect.arrayContaining(['2025-11-07T06:46:38.29932Z', '2025-11-07T06:46:39.284641Z']));
+    expect(kc(a, 'ProcessCreationTime')).toEqual(
+      expect.arrayContaining(['2025-11-07T06:46:38.29932Z', '2025-11-07T06:46:39.284641Z']),
+    );
     expect(mitre(a)).toEqual(['T1059.004']);
   },
   'ALERT-009 unknown signature': () => {
@@ -153,12 +155,20 @@ describe('examples/wazuh1 — the reference report, from raw events', () => {
 
   it('has the highest severity high, from the exposed-unmanaged-device correlation only', () => {
     expect(result.summary.highestSeverity).toBe('high');
-    expect(result.alerts.filter((a) => a.severity === 'high').map((a) => a.detectorId)).toEqual(['defender/exposed-unmanaged-device']);
+    expect(result.alerts.filter((a) => a.severity === 'high').map((a) => a.detectorId)).toEqual([
+      'defender/exposed-unmanaged-device',
+    ]);
   });
 
   it('raises exactly the fifteen alerts behind the sixteen findings (012/015 are one), and no attack detector fires', () => {
     expect(result.alerts).toHaveLength(15);
-    const attack = ['destructive-deletion', 'logon-brute-force', 'public-remote-logon', 'suspicious-command-line', 'suspicious-script-content'];
+    const attack = [
+      'destructive-deletion',
+      'logon-brute-force',
+      'public-remote-logon',
+      'suspicious-command-line',
+      'suspicious-script-content',
+    ];
     expect(result.alerts.filter((a) => attack.some((id) => a.detectorId === `defender/${id}`))).toEqual([]);
   });
 
@@ -169,7 +179,10 @@ describe('examples/wazuh1 — the reference report, from raw events', () => {
   });
 
   it('is deterministic', async () => {
-    const again = await analyze(fromFile(EVENTS), { detectors: defenderDetectors, generatedAt: '2025-11-12T09:00:36Z' });
+    const again = await analyze(fromFile(EVENTS), {
+      detectors: defenderDetectors,
+      generatedAt: '2025-11-12T09:00:36Z',
+    });
     expect(stringifyReport(again)).toBe(stringifyReport(result));
   });
 });

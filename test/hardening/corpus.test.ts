@@ -20,7 +20,12 @@ const files = readdirSync(CORPUS_DIR)
 
 /** Own property names and descriptors of the built-in prototypes, to prove nothing was added or changed. */
 function prototypeSnapshot(): string {
-  const protos = { Object: Object.prototype, Array: Array.prototype, Function: Function.prototype, String: String.prototype };
+  const protos = {
+    Object: Object.prototype,
+    Array: Array.prototype,
+    Function: Function.prototype,
+    String: String.prototype,
+  };
   return JSON.stringify(
     Object.entries(protos).map(([name, proto]) => [
       name,
@@ -38,7 +43,10 @@ let before: string;
 beforeAll(async () => {
   before = prototypeSnapshot();
   for (const file of files) {
-    results.set(file, await analyze(fromFile(join(CORPUS_DIR, file)), { detectors: defenderDetectors, generatedAt: GENERATED_AT }));
+    results.set(
+      file,
+      await analyze(fromFile(join(CORPUS_DIR, file)), { detectors: defenderDetectors, generatedAt: GENERATED_AT }),
+    );
   }
 }, 120_000);
 
@@ -55,17 +63,27 @@ describe('adversarial corpus', () => {
     for (const file of files) expect(readme, file).toContain(`\`${file}\``);
   });
 
-  it.each(files)('%s: analysed without a crash, every row accounted for, reports safe', (file) => {
-    const r = results.get(file)!;
-    expect(r.summary.eventsRead).toBeGreaterThan(0);
-    expect(r.summary.eventsRead).toBe(r.summary.eventsAnalyzed + r.summary.eventsRejected);
-    expect(r.inputs[0]!.rowsRead).toBe(r.summary.eventsRead);
-    const { problems } = reportProblems(r, { compact: true });
-    expect(problems).toEqual([]);
-  }, 60_000);
+  it.each(files)(
+    '%s: analysed without a crash, every row accounted for, reports safe',
+    (file) => {
+      const r = results.get(file)!;
+      expect(r.summary.eventsRead).toBeGreaterThan(0);
+      expect(r.summary.eventsRead).toBe(r.summary.eventsAnalyzed + r.summary.eventsRejected);
+      expect(r.inputs[0]!.rowsRead).toBe(r.summary.eventsRead);
+      const { problems } = reportProblems(r, { compact: true });
+      expect(problems).toEqual([]);
+    },
+    60_000,
+  );
 
   it('payload files reach alerts (the reporters really saw the payloads)', () => {
-    for (const file of ['markdown-html-links.ndjson', 'backticks-pipes-newlines.ndjson', 'ansi-escapes.ndjson', 'bidi-zero-width.ndjson', 'nul-bytes.ndjson']) {
+    for (const file of [
+      'markdown-html-links.ndjson',
+      'backticks-pipes-newlines.ndjson',
+      'ansi-escapes.ndjson',
+      'bidi-zero-width.ndjson',
+      'nul-bytes.ndjson',
+    ]) {
       const r = results.get(file)!;
       expect(r.alerts.length, file).toBeGreaterThan(3);
       expect(r.summary.eventsRejected, file).toBe(file === 'nul-bytes.ndjson' ? 1 : 0);
@@ -87,8 +105,12 @@ describe('adversarial corpus', () => {
   });
 
   it('prototype-like keys in AdditionalFields are kept as plain data in the JSON report', () => {
-    const report = JSON.parse(stringifyReport(results.get('prototype-keys.ndjson')!)) as { alerts: { evidence: { events: { fields: Record<string, unknown> }[] } }[] };
-    const fields = report.alerts.flatMap((a) => a.evidence.events.map((e) => e.fields.AdditionalFields)).filter((v) => v && typeof v === 'object');
+    const report = JSON.parse(stringifyReport(results.get('prototype-keys.ndjson')!)) as {
+      alerts: { evidence: { events: { fields: Record<string, unknown> }[] } }[];
+    };
+    const fields = report.alerts
+      .flatMap((a) => a.evidence.events.map((e) => e.fields.AdditionalFields))
+      .filter((v) => v && typeof v === 'object');
     expect(fields.some((f) => Object.hasOwn(f as object, '__proto__'))).toBe(true);
     for (const f of fields) expect(Object.getPrototypeOf(f)).toBe(Object.prototype);
   });
@@ -96,8 +118,14 @@ describe('adversarial corpus', () => {
   it('integers beyond 2^53 survive exactly in every report', () => {
     const r = results.get('big-numbers.ndjson')!;
     const json = stringifyReport(r);
-    for (const big of ['9223372036854775807', '123456789012345678901234567890', '18446744073709551615', '639199803770463703']) {
-      if (r.alerts.some((a) => a.evidence.events.some((e) => JSON.stringify(e.fields).includes(big)))) expect(json).toContain(big);
+    for (const big of [
+      '9223372036854775807',
+      '123456789012345678901234567890',
+      '18446744073709551615',
+      '639199803770463703',
+    ]) {
+      if (r.alerts.some((a) => a.evidence.events.some((e) => JSON.stringify(e.fields).includes(big))))
+        expect(json).toContain(big);
     }
     expect(json).toContain('"reportId": "9223372036854775807"');
     expect(json).not.toMatch(/92233720368547758(?:00|08)\b/);
@@ -144,7 +172,10 @@ describe('a line of many megabytes (made at test time)', () => {
       for (let i = 0; i < lineMb; i++) yield block;
       yield `"}\n${good.replace('639199803770463703', '639199803770463704')}\n`;
     }
-    const r = await analyze(fromIterable(chunks(), 'huge.ndjson'), { detectors: defenderDetectors, maxLineBytes: 4 << 20 });
+    const r = await analyze(fromIterable(chunks(), 'huge.ndjson'), {
+      detectors: defenderDetectors,
+      maxLineBytes: 4 << 20,
+    });
     expect(r.summary.eventsRead).toBe(3);
     expect(r.summary.eventsAnalyzed).toBe(2);
     expect(r.rejected).toEqual([expect.objectContaining({ source: 'huge.ndjson', line: 2, code: 'line-too-long' })]);

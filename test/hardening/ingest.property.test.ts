@@ -25,9 +25,18 @@ const tally = { cases: 0, rows: 0, chunkCases: 0 };
 /** A JSON value that is not a row, or a damaged row. */
 const junkValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.record({ Timestamp: fc.oneof(hostileText, fc.integer(), fc.constant(null)), DeviceId: fc.oneof(hostileText, fc.bigInt().map(String)) }),
-  fc.record({ category: fc.constantFrom('AdvancedHunting-DeviceProcessEvents', 'AdvancedHunting-Nope', 'x'), properties: fc.jsonValue({ maxDepth: 2 }) }),
-  fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'prototype', 'Timestamp', 'DeviceName', 'ReportId', 'AdditionalFields'), fc.jsonValue({ maxDepth: 2 })),
+  fc.record({
+    Timestamp: fc.oneof(hostileText, fc.integer(), fc.constant(null)),
+    DeviceId: fc.oneof(hostileText, fc.bigInt().map(String)),
+  }),
+  fc.record({
+    category: fc.constantFrom('AdvancedHunting-DeviceProcessEvents', 'AdvancedHunting-Nope', 'x'),
+    properties: fc.jsonValue({ maxDepth: 2 }),
+  }),
+  fc.dictionary(
+    fc.constantFrom('__proto__', 'constructor', 'prototype', 'Timestamp', 'DeviceName', 'ReportId', 'AdditionalFields'),
+    fc.jsonValue({ maxDepth: 2 }),
+  ),
 );
 
 /** A row for the document: a real record (possibly with a column replaced by attacker text) or junk. */
@@ -36,24 +45,38 @@ const row: fc.Arbitrary<unknown> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc
-      .tuple(fc.constantFrom(...records), fc.constantFrom('ProcessCommandLine', 'DeviceName', 'Timestamp', 'ReportId', 'AdditionalFields', 'FileName'), hostileText)
+      .tuple(
+        fc.constantFrom(...records),
+        fc.constantFrom('ProcessCommandLine', 'DeviceName', 'Timestamp', 'ReportId', 'AdditionalFields', 'FileName'),
+        hostileText,
+      )
       .map(([r, column, text]) => ({ ...r, properties: { ...r.properties, [column]: text } })),
   },
   { weight: 2, arbitrary: junkValue },
 );
 
 /** A raw line that is not JSON at all (NDJSON only). */
-const rawLine: fc.Arbitrary<string> = fc.oneof(hostileText, fc.constantFrom('{', '}', '[', '{"a":', 'null', '""', '{"Timestamp":1e400}', '   '));
+const rawLine: fc.Arbitrary<string> = fc.oneof(
+  hostileText,
+  fc.constantFrom('{', '}', '[', '{"a":', 'null', '""', '{"Timestamp":1e400}', '   '),
+);
 
 type Envelope = 'ndjson-records' | 'ndjson-bare' | 'eventhub' | 'ah-api' | 'graph' | 'sentinel';
 
 function bare(r: unknown): unknown {
   const rec = r as Partial<RawRecord>;
-  return rec && typeof rec === 'object' && 'properties' in rec && rec.properties && typeof rec.properties === 'object' ? rec.properties : r;
+  return rec && typeof rec === 'object' && 'properties' in rec && rec.properties && typeof rec.properties === 'object'
+    ? rec.properties
+    : r;
 }
 
 /** Render rows in an envelope; the number of rows the reader must count. */
-function document(envelope: Envelope, rows: readonly unknown[], lines: readonly string[], nl: string): { text: string; rows: number } {
+function document(
+  envelope: Envelope,
+  rows: readonly unknown[],
+  lines: readonly string[],
+  nl: string,
+): { text: string; rows: number } {
   switch (envelope) {
     case 'ndjson-records':
     case 'ndjson-bare': {
@@ -64,7 +87,10 @@ function document(envelope: Envelope, rows: readonly unknown[], lines: readonly 
       return { text: mixed.join(nl) + nl, rows: mixed.length };
     }
     case 'eventhub':
-      return { text: JSON.stringify({ records: [records[0], ...rows] }, null, nl === '\r\n' ? 1 : 0).replace(/\n/g, nl), rows: rows.length + 1 };
+      return {
+        text: JSON.stringify({ records: [records[0], ...rows] }, null, nl === '\r\n' ? 1 : 0).replace(/\n/g, nl),
+        rows: rows.length + 1,
+      };
     case 'ah-api':
     case 'graph': {
       const props = [bare(records[0]), ...rows.map(bare)];
@@ -181,12 +207,20 @@ describe('ingestion properties', () => {
         newline,
         fc.array(fc.nat(), { minLength: 1, maxLength: 24 }),
         async (env, rows, extra, nl, points) => {
-          const withText = [...rows, { ...records[1]!, properties: { ...records[1]!.properties, ProcessCommandLine: extra.join('x') } }];
+          const withText = [
+            ...rows,
+            { ...records[1]!, properties: { ...records[1]!.properties, ProcessCommandLine: extra.join('x') } },
+          ];
           const doc = document(env, withText, [], nl);
           const bytes = Buffer.from(doc.text, 'utf8');
           const whole = await collect([bytes]);
           const pieces = await collect(cut(bytes, points));
-          const bytewise = await collect(cut(bytes, Array.from({ length: Math.min(bytes.length, 64) }, (_, i) => i * 7 + 1)));
+          const bytewise = await collect(
+            cut(
+              bytes,
+              Array.from({ length: Math.min(bytes.length, 64) }, (_, i) => i * 7 + 1),
+            ),
+          );
           tally.chunkCases++;
           expect(pieces.events).toEqual(whole.events);
           expect(pieces.rejected).toEqual(whole.rejected);
@@ -194,7 +228,12 @@ describe('ingestion properties', () => {
           expect({ ...pieces.stats, format: undefined }).toEqual({ ...whole.stats, format: undefined });
           expect(bytewise.events).toEqual(whole.events);
           const report = async (chunks: Uint8Array[]) =>
-            stringifyReport(await analyze(fromIterable(chunks, 'prop'), { detectors: defenderDetectors, generatedAt: '2025-01-01T00:00:00Z' }));
+            stringifyReport(
+              await analyze(fromIterable(chunks, 'prop'), {
+                detectors: defenderDetectors,
+                generatedAt: '2025-01-01T00:00:00Z',
+              }),
+            );
           expect(await report(cut(bytes, points))).toBe(await report([bytes]));
         },
       ),

@@ -3,7 +3,7 @@
  * huge arrays, throwing getters, Proxies) or tries to change the event. The run must go on, the other
  * detectors must see the event unchanged, and a diagnostic must name the culprit.
  */
-import { type AnyDetector, analyze, defineDetector, type Detector, fromString, type MdeEvent } from '@tripline/core';
+import { type AnyDetector, analyze, type Detector, defineDetector, fromString, type MdeEvent } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { describe, expect, it } from 'vitest';
 import { reportProblems } from './support/checks.js';
@@ -42,7 +42,10 @@ function throwingGetter(prop: string): Record<string, unknown> {
   Object.defineProperty(o, prop, { enumerable: true, get: boom });
   return o;
 }
-const trap = new Proxy({}, { get: boom, has: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, getPrototypeOf: boom });
+const trap = new Proxy(
+  {},
+  { get: boom, has: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, getPrototypeOf: boom },
+);
 
 /** Each hostile detector, and what it does wrong. */
 const HOSTILE: Record<string, Partial<Detector>> = {
@@ -89,13 +92,22 @@ const HOSTILE: Record<string, Partial<Detector>> = {
     render: ok,
   },
   'render-throws': { match: () => ({}), render: boom },
-  'render-wrong-types': { match: () => ({}), render: () => ({ values: { x: { nested: true } }, keyComponents: 'nope' }) as never },
+  'render-wrong-types': {
+    match: () => ({}),
+    render: () => ({ values: { x: { nested: true } }, keyComponents: 'nope' }) as never,
+  },
   'render-cyclic': { match: () => ({}), render: () => cyclic() as never },
-  'render-getter-throws': { match: () => ({}), render: () => ({ values: throwingGetter('x'), keyComponents: {} }) as never },
+  'render-getter-throws': {
+    match: () => ({}),
+    render: () => ({ values: throwingGetter('x'), keyComponents: {} }) as never,
+  },
   'render-proxy': { match: () => ({}), render: () => trap as never },
   'render-huge': {
     match: () => ({}),
-    render: () => ({ values: { x: 'y'.repeat(1 << 20) }, keyComponents: { k: Array.from({ length: 100_000 }, (_, i) => `v${i}`) } }),
+    render: () => ({
+      values: { x: 'y'.repeat(1 << 20) },
+      keyComponents: { k: Array.from({ length: 100_000 }, (_, i) => `v${i}`) },
+    }),
   },
   'ondevice-throws': { onDevice: boom, render: ok },
   'ondevice-malformed': { onDevice: () => ({ not: 'an array' }) as never, render: ok },
@@ -158,14 +170,19 @@ describe('hostile detectors', () => {
       // The run went on: the Defender alerts are all there, every row accounted for.
       expect(result.summary.eventsRead).toBe(base.result.summary.eventsRead);
       expect(result.summary.eventsRead).toBe(result.summary.eventsAnalyzed + result.summary.eventsRejected);
-      expect(result.alerts.filter((a) => a.detectorId.startsWith('defender/')).map((a) => a.id)).toEqual(base.result.alerts.map((a) => a.id));
+      expect(result.alerts.filter((a) => a.detectorId.startsWith('defender/')).map((a) => a.id)).toEqual(
+        base.result.alerts.map((a) => a.id),
+      );
       // The detector after it saw exactly what it sees without it.
       expect(seen).toEqual(base.seen);
       // Nothing leaked into the built-in prototypes.
       expect(({} as { get?: unknown }).get).toBeUndefined();
       // A diagnostic names the culprit (the mutating detector fails silently: its writes were refused).
       if (!SILENT.has(name)) {
-        expect(result.diagnostics.some((d) => d.detectorId === `hostile/${name}`), JSON.stringify(result.diagnostics)).toBe(true);
+        expect(
+          result.diagnostics.some((d) => d.detectorId === `hostile/${name}`),
+          JSON.stringify(result.diagnostics),
+        ).toBe(true);
       }
       // And the reports of such a run are still safe.
       const { problems } = reportProblems(result);
@@ -180,7 +197,9 @@ describe('hostile detectors', () => {
     const base = await baseline;
     const { result, seen } = await runWith(safe.map(hostile));
     expect(seen).toEqual(base.seen);
-    expect(result.alerts.filter((a) => a.detectorId.startsWith('defender/')).map((a) => a.id)).toEqual(base.result.alerts.map((a) => a.id));
+    expect(result.alerts.filter((a) => a.detectorId.startsWith('defender/')).map((a) => a.id)).toEqual(
+      base.result.alerts.map((a) => a.id),
+    );
     const named = new Set(result.diagnostics.map((d) => d.detectorId));
     for (const n of safe) if (!SILENT.has(n)) expect(named.has(`hostile/${n}`), n).toBe(true);
   }, 60_000);

@@ -41,7 +41,8 @@ function sources(dir: string): string[] {
 export function regexesIn(code: string): string[] {
   const found: string[] = [];
   // A literal starts where an expression may start: after one of these tokens.
-  const literal = /(?:^|[=(,:;!&|?{}[\]]|\breturn|\btypeof)\s*\/((?![*/])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[])+)\/([dgimsuvy]*)/gm;
+  const literal =
+    /(?:^|[=(,:;!&|?{}[\]]|\breturn|\btypeof)\s*\/((?![*/])(?:\\.|\[(?:\\.|[^\]\\\n])*\]|[^/\\\n[])+)\/([dgimsuvy]*)/gm;
   for (const m of code.matchAll(literal)) found.push(m[1]!);
   for (const m of code.matchAll(/String\.raw`((?:\\.|[^`\\])*)`/g)) found.push(m[1]!.replace(/\$\{[^}]*\}/g, 'x'));
   return found;
@@ -92,7 +93,11 @@ export function nestedQuantifiers(source: string): string[] {
     }
     if (c === '(') {
       let body = i + 1;
-      if (source[body] === '?') body += source[body + 1] === '<' && source[body + 2] !== '=' && source[body + 2] !== '!' ? source.indexOf('>', body) - i + 1 : 2;
+      if (source[body] === '?')
+        body +=
+          source[body + 1] === '<' && source[body + 2] !== '=' && source[body + 2] !== '!'
+            ? source.indexOf('>', body) - i + 1
+            : 2;
       stack.push({ start: i, unbounded: false, branches: [], branchStart: body });
       continue;
     }
@@ -108,7 +113,8 @@ export function nestedQuantifiers(source: string): string[] {
       const q = quantAt(i + 1);
       const group = source.slice(frame.start, i + 1);
       if (q === 'unbounded' && frame.unbounded) problems.push(`nested unbounded quantifier: ${group}${source[i + 1]}`);
-      if (q === 'unbounded' && new Set(frame.branches).size < frame.branches.length) problems.push(`repeated alternation with identical branches: ${group}`);
+      if (q === 'unbounded' && new Set(frame.branches).size < frame.branches.length)
+        problems.push(`repeated alternation with identical branches: ${group}`);
       if (frame.unbounded || q === 'unbounded') parent.unbounded = true;
       continue;
     }
@@ -124,13 +130,21 @@ export function nestedQuantifiers(source: string): string[] {
  */
 const REVIEWED = new Map<string, RegExp>([
   // packages/detectors-defender/src/detectors/anomalous-logged-on-user/detector.ts PLAUSIBLE_RE
-  ["^[\\p{L}\\p{M}\\p{N}._@$'\\\\-]+(?: [\\p{L}\\p{M}\\p{N}._@$'\\\\-]+)*$", /^[\p{L}\p{M}\p{N}._@$'\\-]+(?: [\p{L}\p{M}\p{N}._@$'\\-]+)*$/u],
+  [
+    "^[\\p{L}\\p{M}\\p{N}._@$'\\\\-]+(?: [\\p{L}\\p{M}\\p{N}._@$'\\\\-]+)*$",
+    /^[\p{L}\p{M}\p{N}._@$'\\-]+(?: [\p{L}\p{M}\p{N}._@$'\\-]+)*$/u,
+  ],
 ]);
 
 describe('structural check of the source regexes', () => {
   it('the reviewed exceptions are linear on input built against them', () => {
     for (const re of REVIEWED.values()) {
-      for (const text of [`${'a'.repeat(100_000)}!`, `${'a '.repeat(50_000)}!`, `${'a  '.repeat(40_000)}`, `${'ab'.repeat(50_000)}\u0000`]) {
+      for (const text of [
+        `${'a'.repeat(100_000)}!`,
+        `${'a '.repeat(50_000)}!`,
+        `${'a  '.repeat(40_000)}`,
+        `${'ab'.repeat(50_000)}\u0000`,
+      ]) {
         const started = performance.now();
         re.test(text);
         expect(performance.now() - started).toBeLessThan(1_000);
@@ -139,11 +153,33 @@ describe('structural check of the source regexes', () => {
   });
 
   it('the checker catches the classic catastrophic shapes and passes linear ones', () => {
-    for (const bad of ['(a+)+', '(x*)*', '(a|a)*', '(?:\\w+\\s?)+$', '((ab)*c)*', '(.*){2,}', '([a-z]+)*$', '(?<n>\\d+)+'])
+    for (const bad of [
+      '(a+)+',
+      '(x*)*',
+      '(a|a)*',
+      '(?:\\w+\\s?)+$',
+      '((ab)*c)*',
+      '(.*){2,}',
+      '([a-z]+)*$',
+      '(?<n>\\d+)+',
+    ])
       expect(nestedQuantifiers(bad), bad).not.toEqual([]);
-    for (const ok of ['a+b+', '(ab)+', '(?:a|b)*', '[^\\n]{0,200}\\|', '(\\d{1,3})\\.(\\d{1,3})', '(?:\\s{1,8}x)+', '\\((a+)\\)+', '[(a+)]+'])
+    for (const ok of [
+      'a+b+',
+      '(ab)+',
+      '(?:a|b)*',
+      '[^\\n]{0,200}\\|',
+      '(\\d{1,3})\\.(\\d{1,3})',
+      '(?:\\s{1,8}x)+',
+      '\\((a+)\\)+',
+      '[(a+)]+',
+    ])
       expect(nestedQuantifiers(ok), ok).toEqual([]);
-    expect(regexesIn('const A = /(a+)+$/u; f(/[/]x/g); const r = String.raw`\\b(?:nc)\\b${X}`;')).toEqual(['(a+)+$', '[/]x', '\\b(?:nc)\\bx']);
+    expect(regexesIn('const A = /(a+)+$/u; f(/[/]x/g); const r = String.raw`\\b(?:nc)\\b${X}`;')).toEqual([
+      '(a+)+$',
+      '[/]x',
+      '\\b(?:nc)\\bx',
+    ]);
   });
 
   it('no regex applied to event text has a nested unbounded quantifier', () => {
@@ -183,7 +219,7 @@ const PATHOLOGICAL: Record<string, string> = {
   'tmp paths': fill('/tmp/'),
   'cron paths': fill('/etc/cron.d/'),
   'systemd paths': fill('/etc/systemd/system/x'),
-  'authorized_keys': fill('~/.ssh/authorized_key'),
+  authorized_keys: fill('~/.ssh/authorized_key'),
   'mkfifo nc': fill('mkfifo '),
   'comment header': fill('# @(#) sa1: '),
   pipes: fill('| '),
@@ -196,10 +232,30 @@ const PATHOLOGICAL: Record<string, string> = {
 
 /** The text columns the detectors read (attacker-controlled ones and the process lineage). */
 const FLOODED = [
-  'DeviceName', 'ProcessCommandLine', 'InitiatingProcessCommandLine', 'FileName', 'FolderPath', 'InitiatingProcessFileName',
-  'InitiatingProcessFolderPath', 'InitiatingProcessParentFileName', 'AccountName', 'InitiatingProcessAccountName',
-  'NetworkAdapterName', 'MacAddress', 'IPAddresses', 'RemoteIP', 'RemoteUrl', 'OSDistribution', 'PublicIP', 'MachineGroup',
-  'DeviceType', 'Signer', 'SignatureStatus', 'InitiatingProcessSignatureStatus', 'LogonType', 'Protocol',
+  'DeviceName',
+  'ProcessCommandLine',
+  'InitiatingProcessCommandLine',
+  'FileName',
+  'FolderPath',
+  'InitiatingProcessFileName',
+  'InitiatingProcessFolderPath',
+  'InitiatingProcessParentFileName',
+  'AccountName',
+  'InitiatingProcessAccountName',
+  'NetworkAdapterName',
+  'MacAddress',
+  'IPAddresses',
+  'RemoteIP',
+  'RemoteUrl',
+  'OSDistribution',
+  'PublicIP',
+  'MachineGroup',
+  'DeviceType',
+  'Signer',
+  'SignatureStatus',
+  'InitiatingProcessSignatureStatus',
+  'LogonType',
+  'Protocol',
 ];
 
 /** Text columns of every table the detectors read, set to `text` (ScriptContent and LoggedOnUsers too). */
@@ -217,21 +273,25 @@ describe('linear time on pathological text', () => {
   let reported = 0;
   const BOUND_MS = 10_000;
 
-  it.each(Object.keys(PATHOLOGICAL))('%s: every Defender detector over every table, within the bound', async (name) => {
-    const text = PATHOLOGICAL[name]!;
-    const rows = records.map((r) => ({ ...r, properties: flood(r.properties, text) }));
-    const started = performance.now();
-    const result = await analyze(fromString(toNdjson(rows), `${name}.ndjson`), { detectors: defenderDetectors });
-    const ms = performance.now() - started;
-    expect(result.summary.eventsRead).toBe(rows.length);
-    // A linear scan of ~50 rows × 128 KiB × a few dozen patterns is well under a second; backtracking is minutes.
-    expect(ms, `${rows.length} rows took ${ms.toFixed(0)} ms`).toBeLessThan(BOUND_MS);
-    // The reporters' escaping regexes see the same text (three patterns suffice: they are character scans).
-    if (reported++ < 3) {
-      const reportStarted = performance.now();
-      renderMarkdown(result);
-      toSarif(result);
-      expect(performance.now() - reportStarted).toBeLessThan(BOUND_MS);
-    }
-  }, 60_000);
+  it.each(Object.keys(PATHOLOGICAL))(
+    '%s: every Defender detector over every table, within the bound',
+    async (name) => {
+      const text = PATHOLOGICAL[name]!;
+      const rows = records.map((r) => ({ ...r, properties: flood(r.properties, text) }));
+      const started = performance.now();
+      const result = await analyze(fromString(toNdjson(rows), `${name}.ndjson`), { detectors: defenderDetectors });
+      const ms = performance.now() - started;
+      expect(result.summary.eventsRead).toBe(rows.length);
+      // A linear scan of ~50 rows × 128 KiB × a few dozen patterns is well under a second; backtracking is minutes.
+      expect(ms, `${rows.length} rows took ${ms.toFixed(0)} ms`).toBeLessThan(BOUND_MS);
+      // The reporters' escaping regexes see the same text (three patterns suffice: they are character scans).
+      if (reported++ < 3) {
+        const reportStarted = performance.now();
+        renderMarkdown(result);
+        toSarif(result);
+        expect(performance.now() - reportStarted).toBeLessThan(BOUND_MS);
+      }
+    },
+    60_000,
+  );
 });

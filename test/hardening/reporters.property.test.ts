@@ -30,7 +30,13 @@ describe('reporters under attacker text from the engine', () => {
         fc.array(fc.constantFrom<Placement>('append', 'append', 'replace'), { minLength: 16, maxLength: 16 }),
         async (index, payloads, placements) => {
           const fixture = fixtures[index]!;
-          const records = fixture.records.map((r) => plant(r, (i) => payloads[i % payloads.length]!, (i) => placements[i % placements.length]!));
+          const records = fixture.records.map((r) =>
+            plant(
+              r,
+              (i) => payloads[i % payloads.length]!,
+              (i) => placements[i % placements.length]!,
+            ),
+          );
           const result = await run(toNdjson(records));
           tally.engineCases++;
           tally.engineAlerts += result.alerts.length;
@@ -61,7 +67,8 @@ function mutable(result: AnalysisResult): { copy: AnalysisResult; slots: Slot[] 
   for (const a of copy.alerts) {
     for (const k of ['title', 'description', 'riskAssessment', 'key']) field(a, k);
     field(a.device, 'name');
-    for (const k of Object.keys(a.message.values)) if (typeof a.message.values[k] === 'string') field(a.message.values, k);
+    for (const k of Object.keys(a.message.values))
+      if (typeof a.message.values[k] === 'string') field(a.message.values, k);
     const kc = a.evidence.keyComponents as Record<string, string | string[]>;
     for (const k of Object.keys(kc)) {
       const v = kc[k]!;
@@ -74,7 +81,8 @@ function mutable(result: AnalysisResult): { copy: AnalysisResult; slots: Slot[] 
       for (const k of Object.keys(e.fields)) if (typeof e.fields[k] === 'string') field(e.fields, k);
     }
   }
-  for (const d of copy.devices) for (const k of ['name', 'osPlatform', 'publicIp', 'machineGroup']) if (d[k] !== undefined) field(d, k);
+  for (const d of copy.devices)
+    for (const k of ['name', 'osPlatform', 'publicIp', 'machineGroup']) if (d[k] !== undefined) field(d, k);
   for (const r of copy.rejected) for (const k of ['source', 'reason']) field(r, k);
   for (const d of copy.diagnostics) {
     field(d, 'message');

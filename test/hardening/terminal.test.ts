@@ -42,7 +42,17 @@ describe('terminal output', () => {
   it('the progress line is clean for any input name and figures', () => {
     fc.assert(
       fc.property(hostileText, fc.nat(), fc.nat(), fc.integer({ min: 1, max: 400 }), (source, bytes, rows, columns) => {
-        const line = formatProgress({ source, bytesRead: bytes, totalBytes: bytes + 1, rowsRead: rows, eventsRejected: rows % 7, elapsedMs: 1234 }, columns);
+        const line = formatProgress(
+          {
+            source,
+            bytesRead: bytes,
+            totalBytes: bytes + 1,
+            rowsRead: rows,
+            eventsRejected: rows % 7,
+            elapsedMs: 1234,
+          },
+          columns,
+        );
         expect(terminalProblems(line)).toEqual([]);
         expect(line).not.toContain('\n');
       }),
@@ -64,32 +74,47 @@ describe('terminal output', () => {
   const names = [...FRAGMENTS.ansi, ...FRAGMENTS.invisible, ...FRAGMENTS.breaks]
     .map((f) => f.replace(/[/\u0000]/g, '_'))
     .filter((f) => !/[\ud800-\udfff]/.test(f) && f.trim() !== '');
-  const files = ['ansi-escapes.ndjson', 'bidi-zero-width.ndjson', 'nul-bytes.ndjson', 'invalid-utf8.ndjson', 'prototype-keys.ndjson'];
+  const files = [
+    'ansi-escapes.ndjson',
+    'bidi-zero-width.ndjson',
+    'nul-bytes.ndjson',
+    'invalid-utf8.ndjson',
+    'prototype-keys.ndjson',
+  ];
 
-  it.each(files)('`tripline analyze` on %s under a hostile file name: stderr (progress, diagnostics, summary) is clean', async (file) => {
-    for (const [i, name] of names.entries()) {
-      const path = join(tmp, `${i}-${name}.ndjson`);
-      copyFileSync(join(CORPUS_DIR, file), path);
-      const err = terminal();
-      const out = terminal();
-      const code = await run(['analyze', path, '--format', 'json', '--output', join(tmp, `out-${name}.json`)], {
-        stdin: process.stdin,
-        stdout: out.stream,
-        stderr: err.stream,
-        env: {},
-      });
-      expect(code).toBe(0);
-      const stderr = err.text().replace(REDRAW, '');
-      expect(stderr).toContain('tripline:');
-      expect(terminalProblems(stderr), `${file} as ${JSON.stringify(name)}`).toEqual([]);
-    }
-  }, 120_000);
+  it.each(files)(
+    '`tripline analyze` on %s under a hostile file name: stderr (progress, diagnostics, summary) is clean',
+    async (file) => {
+      for (const [i, name] of names.entries()) {
+        const path = join(tmp, `${i}-${name}.ndjson`);
+        copyFileSync(join(CORPUS_DIR, file), path);
+        const err = terminal();
+        const out = terminal();
+        const code = await run(['analyze', path, '--format', 'json', '--output', join(tmp, `out-${name}.json`)], {
+          stdin: process.stdin,
+          stdout: out.stream,
+          stderr: err.stream,
+          env: {},
+        });
+        expect(code).toBe(0);
+        const stderr = err.text().replace(REDRAW, '');
+        expect(stderr).toContain('tripline:');
+        expect(terminalProblems(stderr), `${file} as ${JSON.stringify(name)}`).toEqual([]);
+      }
+    },
+    120_000,
+  );
 
   it('Markdown written to the terminal (stdout) is clean', async () => {
     for (const file of files) {
       const out = terminal();
       const err = terminal();
-      const code = await run(['analyze', join(CORPUS_DIR, file)], { stdin: process.stdin, stdout: out.stream, stderr: err.stream, env: {} });
+      const code = await run(['analyze', join(CORPUS_DIR, file)], {
+        stdin: process.stdin,
+        stdout: out.stream,
+        stderr: err.stream,
+        env: {},
+      });
       expect(code).toBe(0);
       // Markdown keeps its line breaks; nothing else may be a control character.
       expect(terminalProblems(out.text()), file).toEqual([]);

@@ -22,7 +22,7 @@ export type {
   TimelinePoint,
   WindowSpec,
 } from './internal/detector/types.js';
-export { analyze, analyzeEvents, Analyzer, createAnalyzer, type AnalyzerEvents } from './internal/engine/analyze.js';
+export { Analyzer, type AnalyzerEvents, analyze, analyzeEvents, createAnalyzer } from './internal/engine/analyze.js';
 export { runConfigSchema, validateRunConfig } from './internal/engine/config.js';
 export type { AllowlistEntry, AnalyzeOptions, DetectorConfig, RunConfig } from './internal/engine/types.js';
 export { ERROR_CODES, type ErrorCode, isTriplineError, TriplineError } from './internal/errors.js';
@@ -49,7 +49,13 @@ export {
   parseJsonColumn,
   type SourceRef,
 } from './internal/model/event.js';
-export { isRowProblem, type NullSpellings, normalizeRow, type RejectCode, type RowProblem } from './internal/model/normalize.js';
+export {
+  isRowProblem,
+  type NullSpellings,
+  normalizeRow,
+  type RejectCode,
+  type RowProblem,
+} from './internal/model/normalize.js';
 export { tableSchema, tableSchemas } from './internal/model/schemas.js';
 export {
   type ColumnSpec,
@@ -60,7 +66,7 @@ export {
   type TableName,
 } from './internal/model/tables.js';
 export { compareInstants, type ParsedTime, parseTimestamp } from './internal/model/time.js';
-export { REPORT_SCHEMA_VERSION, type JsonReport, stringifyReport, toJsonReport } from './internal/report/json.js';
+export { type JsonReport, REPORT_SCHEMA_VERSION, stringifyReport, toJsonReport } from './internal/report/json.js';
 export { reportJsonSchema } from './internal/report/schema.js';
 export type {
   Alert,
@@ -72,5 +78,12 @@ export type {
   MitreRef,
   Summary,
 } from './internal/report/types.js';
-export { compareSeverity, isSeverity, maxSeverity, SEVERITIES, type Severity, severityRank } from './internal/severity.js';
+export {
+  compareSeverity,
+  isSeverity,
+  maxSeverity,
+  SEVERITIES,
+  type Severity,
+  severityRank,
+} from './internal/severity.js';
 export { VERSION } from './internal/version.js';

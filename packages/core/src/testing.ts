@@ -68,7 +68,8 @@ export function makeEvent(table: TableName, row: Readonly<Record<string, unknown
   if (table !== 'DeviceInfo' && table !== 'DeviceNetworkInfo' && typeof row.ActionType !== 'string') {
     throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: a ${table} row needs an ActionType`);
   }
-  if (row.ReportId === undefined) throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: a row needs a ReportId`);
+  if (row.ReportId === undefined)
+    throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: a row needs a ReportId`);
   const event = normalizeRow(row, table, { source });
   if (!(event instanceof MdeEvent)) throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: ${event.reason}`);
   const check = tableSchema(table).safeParse(event.toRecord());
@@ -82,7 +83,8 @@ export function makeEvent(table: TableName, row: Readonly<Record<string, unknown
 /** Build an event from a streaming-API record (`category: "AdvancedHunting-<Table>"`). */
 export function eventFromRecord(record: FixtureRecord, source = 'fixture'): MdeEvent {
   const table = typeof record.category === 'string' ? record.category.replace(/^AdvancedHunting-/, '') : '';
-  if (!isTableName(table)) throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: unknown category ${String(record.category)}`);
+  if (!isTableName(table))
+    throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: unknown category ${String(record.category)}`);
   if (record.properties === null || typeof record.properties !== 'object') {
     throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${source}: record has no properties`);
   }
@@ -93,7 +95,10 @@ export function eventFromRecord(record: FixtureRecord, source = 'fixture'): MdeE
 export function parseFixture(text: string, name: string): Fixture {
   const data = parseJsonExact(text) as Record<string, unknown>;
   if (data === null || typeof data !== 'object' || !Array.isArray(data.records)) {
-    throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${name}: a fixture is {"description", "records": [...], "expect"?}`);
+    throw new TriplineError(
+      ERROR_CODES.FIXTURE_INVALID,
+      `${name}: a fixture is {"description", "records": [...], "expect"?}`,
+    );
   }
   if (typeof data.description !== 'string' || data.description.length < 5) {
     throw new TriplineError(ERROR_CODES.FIXTURE_INVALID, `${name}: a fixture needs a description`);
@@ -138,17 +143,22 @@ export async function runFixture(
   });
 }
 
-function subsetProblem(alert: Alert, expected: Readonly<Record<string, string | readonly string[]>>): string | undefined {
+function subsetProblem(
+  alert: Alert,
+  expected: Readonly<Record<string, string | readonly string[]>>,
+): string | undefined {
   for (const [label, want] of Object.entries(expected)) {
     const got = alert.evidence.keyComponents[label];
-    if (got === undefined) return `key component "${label}" missing (has: ${Object.keys(alert.evidence.keyComponents).join(', ')})`;
+    if (got === undefined)
+      return `key component "${label}" missing (has: ${Object.keys(alert.evidence.keyComponents).join(', ')})`;
     if (typeof want === 'string') {
       const ok = typeof got === 'string' ? got === want : got.includes(want);
       if (!ok) return `key component "${label}" is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
     } else {
       const have = typeof got === 'string' ? [got] : got;
       const missing = want.filter((w) => !have.includes(w));
-      if (missing.length) return `key component "${label}" lacks ${JSON.stringify(missing)} (has ${JSON.stringify(have)})`;
+      if (missing.length)
+        return `key component "${label}" lacks ${JSON.stringify(missing)} (has ${JSON.stringify(have)})`;
     }
   }
   return undefined;
@@ -157,7 +167,11 @@ function subsetProblem(alert: Alert, expected: Readonly<Record<string, string | 
 /** Outcome of {@link testDetector}: each fixture with the alerts the detector produced. */
 export interface DetectorTestReport {
   readonly detectorId: string;
-  readonly fixtures: readonly { readonly name: string; readonly kind: 'fires' | 'ignores'; readonly alerts: readonly Alert[] }[];
+  readonly fixtures: readonly {
+    readonly name: string;
+    readonly kind: 'fires' | 'ignores';
+    readonly alerts: readonly Alert[];
+  }[];
 }
 
 /**
@@ -188,7 +202,8 @@ export async function testDetector(
       const mine = result.alerts.filter((a) => a.detectorId === id);
       out.push({ name: fixture.name, kind, alerts: mine });
       const where = `${id} ${kind} ${fixture.name}`;
-      for (const d of result.diagnostics) if (d.level === 'error') problems.push(`${where}: diagnostic ${d.code}: ${d.message}`);
+      for (const d of result.diagnostics)
+        if (d.level === 'error') problems.push(`${where}: diagnostic ${d.code}: ${d.message}`);
       const e = fixture.expect ?? {};
       if (e.alerts !== undefined) {
         if (mine.length !== e.alerts) problems.push(`${where}: expected ${e.alerts} alert(s), got ${mine.length}`);
@@ -197,7 +212,8 @@ export async function testDetector(
         problems.push(`${where}: expected no alert, got ${mine.length}: ${mine.map((a) => a.title).join(' | ')}`);
       }
       for (const alert of mine) {
-        if (e.severity && alert.severity !== e.severity) problems.push(`${where}: severity ${alert.severity}, expected ${e.severity}`);
+        if (e.severity && alert.severity !== e.severity)
+          problems.push(`${where}: severity ${alert.severity}, expected ${e.severity}`);
         if (e.keyComponents) {
           const p = subsetProblem(alert, e.keyComponents);
           if (p) problems.push(`${where}: ${p}`);

@@ -20,6 +20,11 @@ import { detector as unassignedMachineGroup } from './detectors/unassigned-machi
 import { detector as unknownSignature } from './detectors/unknown-signature/detector.js';
 import { linuxThreatDetectors } from './linux.js';
 
+export { detector as destructiveDeletion } from './detectors/destructive-deletion/detector.js';
+export { detector as logonBruteForce } from './detectors/logon-brute-force/detector.js';
+export { detector as publicRemoteLogon } from './detectors/public-remote-logon/detector.js';
+export { detector as suspiciousCommandLine } from './detectors/suspicious-command-line/detector.js';
+export { detector as suspiciousScriptContent } from './detectors/suspicious-script-content/detector.js';
 export {
   /** `defender/anomalous-logged-on-user` — implausible LoggedOnUsers names; the utmp LOGIN placeholder told apart. */
   anomalousLoggedOnUser,
@@ -37,6 +42,7 @@ export {
   execProcessReplacement,
   /** `defender/exposed-unmanaged-device` — correlation: exposed, unassigned device with other findings. */
   exposedUnmanagedDevice,
+  linuxThreatDetectors,
   /** `defender/root-cron-logon` — root sessions opened by the cron daemon, grouped per device. */
   rootCronLogon,
   /** `defender/search-index-segment-deletion` — Lucene segment deletions by the search engine's own JVM. */
@@ -48,13 +54,6 @@ export {
   /** `defender/unknown-signature` — root processes with Unknown signature status. */
   unknownSignature,
 };
-
-export { linuxThreatDetectors };
-export { detector as destructiveDeletion } from './detectors/destructive-deletion/detector.js';
-export { detector as logonBruteForce } from './detectors/logon-brute-force/detector.js';
-export { detector as publicRemoteLogon } from './detectors/public-remote-logon/detector.js';
-export { detector as suspiciousCommandLine } from './detectors/suspicious-command-line/detector.js';
-export { detector as suspiciousScriptContent } from './detectors/suspicious-script-content/detector.js';
 
 /**
  * The Defender preset: every detector of this package — the reference report's alert classes and
@@ -81,4 +80,10 @@ export const defenderDetectors: readonly AnyDetector[] = Object.freeze(
 /** Ids of the detectors in {@link defenderDetectors}, in the same (sorted) order. */
 export const DEFENDER_DETECTOR_IDS: readonly string[] = Object.freeze(defenderDetectors.map((d) => d.meta.id));
 
-export { type DocFixture, type DocFixtures, detectorDocFileName, renderDetectorIndex, renderDetectorPage } from './docs.js';
+export {
+  type DocFixture,
+  type DocFixtures,
+  detectorDocFileName,
+  renderDetectorIndex,
+  renderDetectorPage,
+} from './docs.js';

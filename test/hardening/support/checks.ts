@@ -22,11 +22,27 @@ import { SARIF_SCHEMA_PATH } from './rows.js';
 const markdownParser = unified().use(remarkParse).use(remarkGfm);
 
 /** Node types event data must never produce. */
-const NEVER = new Set(['link', 'linkReference', 'image', 'imageReference', 'html', 'footnoteReference', 'footnoteDefinition', 'definition']);
+const NEVER = new Set([
+  'link',
+  'linkReference',
+  'image',
+  'imageReference',
+  'html',
+  'footnoteReference',
+  'footnoteDefinition',
+  'definition',
+]);
 /** The only links the report makes itself: ATT&CK technique pages from validated ids. */
 const OWN_LINK = /^https:\/\/attack\.mitre\.org\/techniques\/T\d{4}(?:\/\d{3})?\/$/;
 /** Section headings the report makes (depth 2). */
-const SECTIONS = new Set(['🎯 Executive Summary', '📋 Alert Overview', '🖥️ Devices', '🕒 Timeline', '🚨 Security Alerts', '⚠️ Input Problems']);
+const SECTIONS = new Set([
+  '🎯 Executive Summary',
+  '📋 Alert Overview',
+  '🖥️ Devices',
+  '🕒 Timeline',
+  '🚨 Security Alerts',
+  '⚠️ Input Problems',
+]);
 const DEVICE_HEADING = /^🖥️ Device .* \(\d+ alerts?\)$/su;
 const ALERT_HEADING = /^ALERT-(\d{3,}): /;
 
@@ -64,8 +80,15 @@ export function markdownProblems(markdown: string, result: AnalysisResult): stri
       const text = mdText(h);
       const alert = ALERT_HEADING.exec(text);
       if (h.depth === 1) titles++;
-      else if (h.depth === 2 && !SECTIONS.has(text)) problems.push(`unknown section heading ${JSON.stringify(text.slice(0, 80))}`);
-      else if (h.depth === 3 && !alert && !DEVICE_HEADING.test(text) && text !== 'Rejected Rows' && text !== 'Diagnostics') {
+      else if (h.depth === 2 && !SECTIONS.has(text))
+        problems.push(`unknown section heading ${JSON.stringify(text.slice(0, 80))}`);
+      else if (
+        h.depth === 3 &&
+        !alert &&
+        !DEVICE_HEADING.test(text) &&
+        text !== 'Rejected Rows' &&
+        text !== 'Diagnostics'
+      ) {
         problems.push(`unknown h3 ${JSON.stringify(text.slice(0, 80))}`);
       } else if (h.depth === 4 && !alert) problems.push(`unknown h4 ${JSON.stringify(text.slice(0, 80))}`);
       else if (h.depth > 4) problems.push(`h${h.depth} ${JSON.stringify(text.slice(0, 80))}`);
@@ -78,12 +101,14 @@ export function markdownProblems(markdown: string, result: AnalysisResult): stri
     if (node.type === 'table') {
       const width = node.children[0]?.children.length ?? 0;
       for (const row of node.children) {
-        if (row.children.length !== width) problems.push(`ragged table row: ${row.children.length} cells, header has ${width}`);
+        if (row.children.length !== width)
+          problems.push(`ragged table row: ${row.children.length} cells, header has ${width}`);
       }
     }
   });
   if (titles !== 1) problems.push(`${titles} title headings`);
-  if (alertHeadings !== result.alerts.length) problems.push(`${alertHeadings} alert headings for ${result.alerts.length} alerts`);
+  if (alertHeadings !== result.alerts.length)
+    problems.push(`${alertHeadings} alert headings for ${result.alerts.length} alerts`);
   return problems;
 }
 
@@ -92,7 +117,11 @@ export function structureCounts(markdown: string): Record<string, number> {
   const counts: Record<string, number> = {};
   visit(parseMarkdown(markdown), (node: Nodes) => {
     const key =
-      node.type === 'heading' ? `h${node.depth}` : NEVER.has(node.type) || node.type === 'table' || node.type === 'tableRow' || node.type === 'tableCell' ? node.type : undefined;
+      node.type === 'heading'
+        ? `h${node.depth}`
+        : NEVER.has(node.type) || node.type === 'table' || node.type === 'tableRow' || node.type === 'tableCell'
+          ? node.type
+          : undefined;
     if (key) counts[key] = (counts[key] ?? 0) + 1;
   });
   return counts;
@@ -108,7 +137,9 @@ export function sarifProblems(log: unknown): string[] {
     sarifValidator = ajv.compile(JSON.parse(readFileSync(SARIF_SCHEMA_PATH, 'utf8')) as object);
   }
   if (sarifValidator(log)) return [];
-  return (sarifValidator.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+  return (sarifValidator.errors ?? [])
+    .slice(0, 5)
+    .map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
 }
 
 /** `JSON.parse(stringifyReport(r))` must deep-equal `toJsonReport(r)` (compared as canonical JSON text, keys included). */
@@ -121,7 +152,8 @@ export function jsonProblems(result: AnalysisResult): string[] {
   // ReportIds are decimal strings from the first parse to the last byte.
   for (const alert of direct.alerts) {
     for (const e of alert.evidence.events) {
-      if (e.reportId !== undefined && typeof e.reportId !== 'string') problems.push(`reportId ${String(e.reportId)} is not a string`);
+      if (e.reportId !== undefined && typeof e.reportId !== 'string')
+        problems.push(`reportId ${String(e.reportId)} is not a string`);
     }
   }
   return problems;
@@ -149,14 +181,18 @@ export function terminalProblems(text: string): string[] {
 }
 
 /** Everything the three reporters must hold for one result; the rendered texts come back for more checks. */
-export function reportProblems(result: AnalysisResult, options: { compact?: boolean } = {}): { problems: string[]; markdown: string; sarif: string } {
+export function reportProblems(
+  result: AnalysisResult,
+  options: { compact?: boolean } = {},
+): { problems: string[]; markdown: string; sarif: string } {
   const problems: string[] = [];
   const markdown = renderMarkdown(result);
   for (const p of markdownProblems(markdown, result)) problems.push(`markdown: ${p}`);
   if (options.compact) {
     // Compact (chat) mode has its own layout: only the never-from-data nodes and tables are checked.
     const compact = renderMarkdown(result, { compact: true });
-    for (const p of markdownProblems(compact, result).filter((x) => !/heading|\bh\d/.test(x))) problems.push(`markdown (compact): ${p}`);
+    for (const p of markdownProblems(compact, result).filter((x) => !/heading|\bh\d/.test(x)))
+      problems.push(`markdown (compact): ${p}`);
   }
   const sarifLog = toSarif(result);
   const sarif = stringifySarif(sarifLog);

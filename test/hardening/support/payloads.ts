@@ -89,7 +89,18 @@ export const FRAGMENTS = {
     '\udfff',
     '\udc00\ud800',
   ],
-  posix: ['/dev/shm/.x', '/tmp/a b', '../../etc/passwd', '"quoted"', "'single'", '$(id)', '`id`', '; rm -rf /', '&&', '||'],
+  posix: [
+    '/dev/shm/.x',
+    '/tmp/a b',
+    '../../etc/passwd',
+    '"quoted"',
+    "'single'",
+    '$(id)',
+    '`id`',
+    '; rm -rf /',
+    '&&',
+    '||',
+  ],
 } as const;
 
 /** Every fragment, flat. */

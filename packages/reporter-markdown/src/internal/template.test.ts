@@ -14,7 +14,11 @@ describe('renderTemplate', () => {
   });
 
   it('keeps hostile prose values inert: no link, image, html or emphasis node', () => {
-    const md = renderTemplate('Because {~why}.', { why: '[x](http://evil.example) ![i](http://e/i.png) <b>hi</b> *em*\n# head' }, ctx)!;
+    const md = renderTemplate(
+      'Because {~why}.',
+      { why: '[x](http://evil.example) ![i](http://e/i.png) <b>hi</b> *em*\n# head' },
+      ctx,
+    )!;
     const types = new Set<string>();
     const walk = (n: { type: string; children?: unknown[] }) => {
       types.add(n.type);

@@ -40,9 +40,7 @@ export function renderTemplate(
     const value = vals[name];
     if (typeof value !== 'string' && typeof value !== 'number') return undefined;
     out += literal(template.slice(last, m.index));
-    out += prose
-      ? escapeMarkdownText(String(value), { maxLength: ctx.maxValueLength * 4 })
-      : valueMarkdown(value, ctx);
+    out += prose ? escapeMarkdownText(String(value), { maxLength: ctx.maxValueLength * 4 }) : valueMarkdown(value, ctx);
     last = m.index + m[0].length;
   }
   out += literal(template.slice(last));

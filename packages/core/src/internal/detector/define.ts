@@ -51,7 +51,8 @@ export function validateDetector(detector: AnyDetector): void {
       details: { detectorId: id, ...(key ? { key } : {}) },
     });
   };
-  if (detector === null || typeof detector !== 'object' || typeof detector.meta !== 'object') fail('not a detector object');
+  if (detector === null || typeof detector !== 'object' || typeof detector.meta !== 'object')
+    fail('not a detector object');
   const parsed = metaSchema.safeParse(detector.meta);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -63,10 +64,13 @@ export function validateDetector(detector: AnyDetector): void {
   });
   if (typeof detector.render !== 'function') fail('render must be a function', 'render');
   if (!detector.match && !detector.onDevice && !detector.correlate) fail('needs match, onDevice or correlate');
-  if (detector.match && meta.tables.length === 0) fail('a detector with match must route at least one table', 'meta.tables');
+  if (detector.match && meta.tables.length === 0)
+    fail('a detector with match must route at least one table', 'meta.tables');
   if (detector.match !== undefined && typeof detector.match !== 'function') fail('must be a function', 'match');
-  if (detector.onDevice !== undefined && typeof detector.onDevice !== 'function') fail('must be a function', 'onDevice');
-  if (detector.correlate !== undefined && typeof detector.correlate !== 'function') fail('must be a function', 'correlate');
+  if (detector.onDevice !== undefined && typeof detector.onDevice !== 'function')
+    fail('must be a function', 'onDevice');
+  if (detector.correlate !== undefined && typeof detector.correlate !== 'function')
+    fail('must be a function', 'correlate');
   if (meta.options !== undefined && typeof (meta.options as { safeParse?: unknown }).safeParse !== 'function') {
     fail('must be a zod schema', 'meta.options');
   }

@@ -48,7 +48,11 @@ function byName(overrides: Partial<Detector> = {}): AnyDetector {
       actionTypes: ['ProcessCreated'],
       messages,
     },
-    match: (e) => ({ key: e.str('FileName') ?? '', collect: { pids: e.str('ProcessId') ?? '' }, data: { at: e.timestamp } }),
+    match: (e) => ({
+      key: e.str('FileName') ?? '',
+      collect: { pids: e.str('ProcessId') ?? '' },
+      data: { at: e.timestamp },
+    }),
     render: (g) => ({ values: { name: g.key, count: g.count }, keyComponents: { PIDs: g.collected.pids ?? [] } }),
     ...overrides,
   } as Detector);
@@ -56,9 +60,15 @@ function byName(overrides: Partial<Detector> = {}): AnyDetector {
 
 describe('engine', () => {
   it('groups events by detector, device and key; counts all, keeps a capped sample', async () => {
-    const events = Array.from({ length: 30 }, (_, i) => proc(`2025-11-07T06:46:${String(59 - i).padStart(2, '0')}.1Z`, 'lsof'));
+    const events = Array.from({ length: 30 }, (_, i) =>
+      proc(`2025-11-07T06:46:${String(59 - i).padStart(2, '0')}.1Z`, 'lsof'),
+    );
     events.push(proc('2025-11-07T06:47:00Z', 'ps'));
-    const result = await analyzeEvents(events, { detectors: [byName()], config: { evidenceLimit: 5 }, generatedAt: 'x' });
+    const result = await analyzeEvents(events, {
+      detectors: [byName()],
+      config: { evidenceLimit: 5 },
+      generatedAt: 'x',
+    });
     expect(result.alerts).toHaveLength(2);
     const lsof = result.alerts.find((a) => a.key === 'lsof')!;
     expect(lsof.evidence.eventCount).toBe(30);
@@ -70,7 +80,13 @@ describe('engine', () => {
     expect(lsof.description).toBe('Saw lsof 30 times');
     expect(lsof.mitre).toEqual([{ id: 'T1059.004', name: 'Command and Scripting Interpreter: Unix Shell' }]);
     expect(lsof.evidence.keyComponents.PIDs).toEqual(['415044']);
-    expect(result.summary).toMatchObject({ eventsRead: 31, eventsAnalyzed: 31, eventsRejected: 0, alertCount: 2, devices: 1 });
+    expect(result.summary).toMatchObject({
+      eventsRead: 31,
+      eventsAnalyzed: 31,
+      eventsRejected: 0,
+      alertCount: 2,
+      devices: 1,
+    });
     expect(result.summary.timeRange).toEqual({ start: '2025-11-07T06:46:30.1Z', end: '2025-11-07T06:47:00Z' });
   });
 
@@ -96,7 +112,12 @@ describe('engine', () => {
     });
     const result = await analyzeEvents([proc('2025-11-07T06:46:01Z', 'ps')], { detectors: [boom, byName()] });
     expect(result.alerts.map((a) => a.detectorId)).toEqual(['test/by-name']);
-    expect(result.diagnostics[0]).toMatchObject({ level: 'error', code: 'detector-threw', detectorId: 'test/boom', source: 'fixture' });
+    expect(result.diagnostics[0]).toMatchObject({
+      level: 'error',
+      code: 'detector-threw',
+      detectorId: 'test/boom',
+      source: 'fixture',
+    });
     expect(result.diagnostics[0]!.message).toContain('kaboom');
   });
 
@@ -131,7 +152,10 @@ describe('engine', () => {
     });
     const result = await analyzeEvents([proc('2025-11-07T06:46:01Z', 'ps')], { detectors: [bad, badRender] });
     expect(result.alerts).toHaveLength(0);
-    expect(result.diagnostics.map((d) => d.code).sort()).toEqual(['detector-malformed-match', 'detector-malformed-render']);
+    expect(result.diagnostics.map((d) => d.code).sort()).toEqual([
+      'detector-malformed-match',
+      'detector-malformed-render',
+    ]);
   });
 
   it('routes by table and ActionType only: other detectors are never called', async () => {
@@ -175,28 +199,48 @@ describe('engine', () => {
           .map((a) => ({ deviceId: a.deviceId, events: a.events, relatedAlerts: [a.id] })),
       render: (g) => ({ values: { name: 'x', count: g.relatedAlerts.length }, keyComponents: {} }),
     });
-    const result = await analyzeEvents([info, proc('2025-11-07T06:46:01Z', 'ps')], { detectors: [correlate, onDevice] });
+    const result = await analyzeEvents([info, proc('2025-11-07T06:46:01Z', 'ps')], {
+      detectors: [correlate, onDevice],
+    });
     expect(result.alerts.map((a) => [a.detectorId, a.severity])).toEqual([
       ['test/correlate', 'high'],
       ['test/device', 'medium'],
     ]);
     expect(result.alerts[0]!.relatedAlerts).toEqual([result.alerts[1]!.id]);
     expect(result.alerts[0]!.evidence.events[0]!.reportId).toBe('639199803770463703');
-    expect(result.devices[0]).toMatchObject({ name: NAME, publicIp: '52.186.168.241', machineGroup: 'UnassignedGroup', alertCount: 2 });
+    expect(result.devices[0]).toMatchObject({
+      name: NAME,
+      publicIp: '52.186.168.241',
+      machineGroup: 'UnassignedGroup',
+      alertCount: 2,
+    });
   });
 
   it('applies config: disable, severity override, allowlist, minSeverity', async () => {
     const events = [proc('2025-11-07T06:46:01Z', 'ps'), proc('2025-11-07T06:46:02Z', 'lsof')];
-    const off = await analyzeEvents(events, { detectors: [byName()], config: { detectors: { 'test/by-name': { enabled: false } } } });
+    const off = await analyzeEvents(events, {
+      detectors: [byName()],
+      config: { detectors: { 'test/by-name': { enabled: false } } },
+    });
     expect(off.alerts).toHaveLength(0);
-    const high = await analyzeEvents(events, { detectors: [byName()], config: { detectors: { 'test/by-name': { severity: 'high' } } } });
+    const high = await analyzeEvents(events, {
+      detectors: [byName()],
+      config: { detectors: { 'test/by-name': { severity: 'high' } } },
+    });
     expect(high.alerts.every((a) => a.severity === 'high')).toBe(true);
     // Escalations a detector makes above its default survive a lowered configured severity.
     const escalating = byName({
       meta: { ...byName().meta, severity: 'medium' },
-      render: (g) => ({ values: { name: g.key, count: g.count }, keyComponents: {}, ...(g.key === 'lsof' ? { severity: 'high' as const } : {}) }),
+      render: (g) => ({
+        values: { name: g.key, count: g.count },
+        keyComponents: {},
+        ...(g.key === 'lsof' ? { severity: 'high' as const } : {}),
+      }),
     });
-    const lowered = await analyzeEvents(events, { detectors: [escalating], config: { detectors: { 'test/by-name': { severity: 'low' } } } });
+    const lowered = await analyzeEvents(events, {
+      detectors: [escalating],
+      config: { detectors: { 'test/by-name': { severity: 'low' } } },
+    });
     expect(Object.fromEntries(lowered.alerts.map((a) => [a.key, a.severity]))).toEqual({ lsof: 'high', ps: 'low' });
     const allowed = await analyzeEvents(events, {
       detectors: [byName()],
@@ -215,8 +259,14 @@ describe('engine', () => {
     const cases: [unknown, RegExp][] = [
       [{ detectors: { 'test/nope': {} } }, /detectors\.test\/nope: no detector/],
       [{ detectors: { 'test/by-name': { severity: 'huge' } } }, /detectors\.test\/by-name\.severity/],
-      [{ detectors: { 'test/by-name': { options: { threshold: 0 } } } }, /detectors\.test\/by-name\.options\.threshold/],
-      [{ detectors: { 'test/by-name': { options: { thresold: 3 } } } }, /detectors\.test\/by-name\.options\.thresold: unknown key/],
+      [
+        { detectors: { 'test/by-name': { options: { threshold: 0 } } } },
+        /detectors\.test\/by-name\.options\.threshold/,
+      ],
+      [
+        { detectors: { 'test/by-name': { options: { thresold: 3 } } } },
+        /detectors\.test\/by-name\.options\.thresold: unknown key/,
+      ],
       [{ minSeverity: 'loud' }, /minSeverity/],
       [{ surprise: true }, /surprise: unknown key/],
     ];
@@ -254,7 +304,9 @@ describe('engine', () => {
     analyzer.pushRejected({ source: 'events.ndjson', line: 4, code: 'malformed-json', reason: 'Unexpected token' });
     const result = analyzer.finish();
     expect(result.summary).toMatchObject({ eventsRead: 2, eventsAnalyzed: 1, eventsRejected: 1 });
-    expect(result.rejected).toEqual([{ source: 'events.ndjson', line: 4, code: 'malformed-json', reason: 'Unexpected token' }]);
+    expect(result.rejected).toEqual([
+      { source: 'events.ndjson', line: 4, code: 'malformed-json', reason: 'Unexpected token' },
+    ]);
     expect(rejected).toHaveLength(1);
     expect(() => analyzer.pushEvent(proc('2025-11-07T06:46:01Z', 'ps'))).toThrow(/finished/);
   });
@@ -274,7 +326,13 @@ describe('engine', () => {
 
   it('handles an empty input', async () => {
     const result = await analyzeEvents([], { detectors: [byName()] });
-    expect(result.summary).toMatchObject({ eventsRead: 0, alertCount: 0, highestSeverity: null, timeRange: null, devices: 0 });
+    expect(result.summary).toMatchObject({
+      eventsRead: 0,
+      alertCount: 0,
+      highestSeverity: null,
+      timeRange: null,
+      devices: 0,
+    });
     const ajv = new Ajv2020({ strict: false });
     expect(ajv.validate(reportJsonSchema, JSON.parse(stringifyReport(result)))).toBe(true);
   });

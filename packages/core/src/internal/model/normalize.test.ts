@@ -40,9 +40,13 @@ describe('normalizeRow', () => {
   });
 
   it('keeps 64-bit integers exact from text', () => {
-    const e = normalizeRow({ ...base, ReportId: '639199803770463703', ProcessId: '9007199254740993' }, 'DeviceProcessEvents', {
-      source: 't',
-    }) as MdeEvent;
+    const e = normalizeRow(
+      { ...base, ReportId: '639199803770463703', ProcessId: '9007199254740993' },
+      'DeviceProcessEvents',
+      {
+        source: 't',
+      },
+    ) as MdeEvent;
     expect(e.reportId).toBe('639199803770463703');
     expect(e.get('ProcessId')).toBe('9007199254740993');
   });
@@ -79,14 +83,24 @@ describe('normalizeRow', () => {
 
   it('exposes POSIX fields from AdditionalFields and from extended columns', () => {
     const af = {
-      InitiatingProcessPosixEffectiveUser: { Name: 'root', PosixUserId: 0, PrimaryPosixGroup: { Name: 'root', PosixGroupId: 0 } },
+      InitiatingProcessPosixEffectiveUser: {
+        Name: 'root',
+        PosixUserId: 0,
+        PrimaryPosixGroup: { Name: 'root', PosixGroupId: 0 },
+      },
       InitiatingProcessPosixEffectiveGroup: { Name: 'mdatp', PosixGroupId: 997 },
       InitiatingProcessCurrentWorkingDirectory: '/',
       InitiatingProcessPosixAttachedTerminal: '/dev/pts/0',
       ProcessPosixEffectiveUser: { Name: 'www-data', PosixUserId: 33 },
     };
-    const e = normalizeRow({ ...base, AdditionalFields: JSON.stringify(af) }, 'DeviceProcessEvents', { source: 't' }) as MdeEvent;
-    expect(e.posix.initiatingProcess.effectiveUser).toEqual({ name: 'root', uid: 0, primaryGroup: { name: 'root', gid: 0 } });
+    const e = normalizeRow({ ...base, AdditionalFields: JSON.stringify(af) }, 'DeviceProcessEvents', {
+      source: 't',
+    }) as MdeEvent;
+    expect(e.posix.initiatingProcess.effectiveUser).toEqual({
+      name: 'root',
+      uid: 0,
+      primaryGroup: { name: 'root', gid: 0 },
+    });
     expect(e.posix.initiatingProcess.effectiveGroup).toEqual({ name: 'mdatp', gid: 997 });
     expect(e.posix.initiatingProcess.workingDirectory).toBe('/');
     expect(e.posix.initiatingProcess.terminal).toBe('/dev/pts/0');
@@ -100,7 +114,9 @@ describe('normalizeRow', () => {
   });
 
   it('produces frozen events that detectors cannot change', () => {
-    const e = normalizeRow({ ...base, AdditionalFields: '{"a":{"b":1}}' }, 'DeviceProcessEvents', { source: 't' }) as MdeEvent;
+    const e = normalizeRow({ ...base, AdditionalFields: '{"a":{"b":1}}' }, 'DeviceProcessEvents', {
+      source: 't',
+    }) as MdeEvent;
     expect(() => {
       (e as unknown as { table: string }).table = 'X';
     }).toThrow(TypeError);

@@ -25,7 +25,14 @@ const everything = defineDetector({
     severity: 'informational',
     category: 'Testing',
     mitre: [],
-    tables: ['DeviceProcessEvents', 'DeviceEvents', 'DeviceFileEvents', 'DeviceLogonEvents', 'DeviceInfo', 'DeviceNetworkInfo'],
+    tables: [
+      'DeviceProcessEvents',
+      'DeviceEvents',
+      'DeviceFileEvents',
+      'DeviceLogonEvents',
+      'DeviceInfo',
+      'DeviceNetworkInfo',
+    ],
     messages: { default: { title: 'Events', description: 'Every event.', riskAssessment: 'None.' } },
   },
   match: () => ({}),
@@ -35,7 +42,10 @@ const everything = defineDetector({
 describe('ReportId 639199803770463703 from every input form to the JSON report', () => {
   it.each(FORMS)('%s', async (file) => {
     expect(readFileSync(`${FIXTURES}${file}`, 'utf8')).toContain('639199803770463703');
-    const result = await analyze(fromFile(`${FIXTURES}${file}`), { detectors: [everything], generatedAt: '2025-01-01T00:00:00Z' });
+    const result = await analyze(fromFile(`${FIXTURES}${file}`), {
+      detectors: [everything],
+      generatedAt: '2025-01-01T00:00:00Z',
+    });
     expect(result.summary.eventsRejected).toBe(0);
     const text = stringifyReport(result);
     expect(text).toContain('"reportId": "639199803770463703"');

@@ -20,7 +20,11 @@ const evidenceEvent = z.strictObject({
   table: z.enum(TABLE_NAMES),
   timestamp: iso,
   actionType: z.string().optional(),
-  reportId: z.string().regex(/^-?\d+$/).optional().describe('exact 64-bit ReportId as a decimal string'),
+  reportId: z
+    .string()
+    .regex(/^-?\d+$/)
+    .optional()
+    .describe('exact 64-bit ReportId as a decimal string'),
   source: z.strictObject({
     source: z.string(),
     line: z.number().int().min(1).optional(),

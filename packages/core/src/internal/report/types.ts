@@ -1,7 +1,7 @@
 import type { MessageTemplates } from '../detector/types.js';
+import type { RejectedRow } from '../ingest/types.js';
 import type { FieldValue } from '../model/event.js';
 import type { TableName } from '../model/tables.js';
-import type { RejectedRow } from '../ingest/types.js';
 import type { Severity } from '../severity.js';
 
 /** An ATT&CK technique reference with its name (from the table core ships). */
@@ -49,7 +49,10 @@ export interface Alert {
    * The templates and values the texts were made of. Reporters that format text richly (Markdown)
    * use them to put every value from event data in a safe, escaped form.
    */
-  readonly message: { readonly templates: MessageTemplates; readonly values: Readonly<Record<string, string | number>> };
+  readonly message: {
+    readonly templates: MessageTemplates;
+    readonly values: Readonly<Record<string, string | number>>;
+  };
 }
 
 /** Something the engine wants the user to know: a detector that threw, a malformed finding, a truncated list. */

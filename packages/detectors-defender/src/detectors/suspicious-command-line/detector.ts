@@ -4,7 +4,9 @@ import {
   actsAsRoot,
   BEHAVIOURS,
   inPackageHook,
+  type Finding,
   MAX_TEXT,
+  mayFind,
   scan,
 } from '../suspicious-script-content/behaviours.js';
 
@@ -138,6 +140,27 @@ export const detector = defineDetector({
   match(event): Match[] | undefined {
     const raw = event.str('ProcessCommandLine') ?? '';
     const cmd = raw.length > MAX_TEXT ? raw.slice(0, MAX_TEXT) : raw;
+    // The cheap checks first: most command lines hold no hint of any behaviour and most images are
+    // not in a scratch directory. The context (package hook, root: a parse of AdditionalFields) is
+    // computed only when a pattern matched, and the collected values only when something was found.
+    let findings: Finding[] | undefined;
+    if (cmd !== '' && mayFind(cmd)) {
+      let hook: boolean | undefined;
+      let root: boolean | undefined;
+      const found = scan(cmd, {
+        get packageHook() {
+          return (hook ??= inPackageHook(event));
+        },
+        get root() {
+          return (root ??= actsAsRoot(event, 'process'));
+        },
+      });
+      if (found.length) findings = found;
+    }
+    const path = imagePath(event);
+    const dir = scratchImage(path);
+    if (findings === undefined && dir === undefined) return undefined;
+
     const out: Match[] = [];
     const pid = event.num('ProcessId');
     const ppid = event.num('InitiatingProcessId');
@@ -152,13 +175,9 @@ export const detector = defineDetector({
       ...(exec ? { execChains: `${parent} → ${image} (ProcessId ${pid})` } : {}),
     };
     const data = { parent: parent || 'an unknown process', account: account || 'an unknown account', exec };
-    if (cmd !== '') {
-      for (const f of scan(cmd, { packageHook: inPackageHook(event), root: actsAsRoot(event, 'process') })) {
-        out.push({ key: f.id, severity: f.severity, collect: { ...base, techniques: [...f.mitre] }, data });
-      }
+    for (const f of findings ?? []) {
+      out.push({ key: f.id, severity: f.severity, collect: { ...base, techniques: [...f.mitre] }, data });
     }
-    const path = imagePath(event);
-    const dir = scratchImage(path);
     if (dir) {
       const severity: Severity = dir === '/dev/shm/' ? 'high' : 'medium';
       const techniques = masquerades(image) ? ['T1105', 'T1036.005'] : ['T1105'];

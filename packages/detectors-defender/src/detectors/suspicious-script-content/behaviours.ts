@@ -413,6 +413,24 @@ export function quote(line: string, at: number): string {
   return `${start > 0 ? '…' : ''}${text.slice(start, start + MAX_QUOTE - 1)}…`;
 }
 
+/**
+ * Every hint literal of the catalog, minus those that contain another one (`crontab` contains
+ * `cron`): a line that includes none of these can match no pattern, whatever the context.
+ */
+const ANY_HINT: readonly string[] = (() => {
+  const all = [...new Set(BEHAVIOURS.flatMap((b) => b.patterns.flatMap((p) => (typeof p.hint === 'string' ? [p.hint] : p.hint))))];
+  return all.filter((h) => !all.some((g) => g !== h && h.includes(g)));
+})();
+
+/**
+ * True when `text` contains at least one pattern hint. False means {@link scan} finds nothing in
+ * it (a line without any hint skips every pattern), so callers can skip building a context.
+ */
+export function mayFind(text: string): boolean {
+  for (let i = 0; i < ANY_HINT.length; i++) if (text.includes(ANY_HINT[i]!)) return true;
+  return false;
+}
+
 function hinted(line: string, hint: string | readonly string[]): boolean {
   if (typeof hint === 'string') return line.includes(hint);
   for (const h of hint) if (line.includes(h)) return true;
@@ -458,9 +476,8 @@ export function scan(input: string, ctx: ScanContext): Finding[] {
     return hit;
   };
   for (const line of linesOf(text)) {
-    if (line.length < 4 || isComment(line)) continue;
+    if (line.length < 4 || !mayFind(line) || isComment(line)) continue;
     for (const b of BEHAVIOURS) {
-      if (ctx.packageHook && b.expectedInPackageHooks) continue;
       for (const p of b.patterns) {
         if (!hinted(line, p.hint)) continue;
         const m = p.all[0]!.exec(line);
@@ -468,6 +485,9 @@ export function scan(input: string, ctx: ScanContext): Finding[] {
         let ok = true;
         for (let i = 1; i < p.all.length && ok; i++) ok = p.scope === 'text' ? inText(p.all[i]!) : p.all[i]!.test(line);
         if (!ok) continue;
+        // Read only once something matched: the context may be computed lazily (a getter). A
+        // behaviour expected of package hooks is skipped there, as if none of its patterns had run.
+        if (b.expectedInPackageHooks && ctx.packageHook) break;
         let f = found.get(b.id);
         if (!f) {
           f = { id: b.id, label: b.label, severity: b.severity, mitre: new Set(b.mitre), lines: [] };
