@@ -116,7 +116,11 @@ export interface AlertGroup {
   /** `data` of the first and last match. */
   readonly firstData: Readonly<Record<string, string | number | boolean>>;
   readonly lastData: Readonly<Record<string, string | number | boolean>>;
-  /** Match times, sorted, with their tags (capped at 10,000 points; `count` stays exact). */
+  /**
+   * Match times, sorted, with their tags (capped at 10,000 points; `count` stays exact). Kept only
+   * for detectors that declare a `window` or `timeline: true`; empty otherwise, so high-volume
+   * detectors pay no memory per match.
+   */
   readonly timeline: readonly TimelinePoint[];
   /** Alert ids this group builds on (correlation). */
   readonly relatedAlerts: readonly string[];
@@ -184,6 +188,8 @@ export interface Detector<O = unknown> {
    * given) fall within `sizeMs` of each other.
    */
   readonly window?: WindowSpec | ((options: O) => WindowSpec | undefined);
+  /** Keep each match's time and tag for `render` (`group.timeline`). Implied by `window`. Default false. */
+  readonly timeline?: boolean;
   /** Turns a group into alert text and key components. */
   readonly render: (group: AlertGroup, ctx: DetectorContext<O>) => Rendered | undefined;
 }

@@ -61,6 +61,7 @@ interface Runtime {
   readonly id: string;
   readonly ctx: DetectorContext<unknown>;
   readonly window: WindowSpec | undefined;
+  readonly keepTimeline: boolean;
   readonly severityOverride: Severity | undefined;
   failures: number;
 }
@@ -317,6 +318,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         id: detector.meta.id,
         ctx: Object.freeze({ options: opts, severity }),
         window,
+        keepTimeline: window !== undefined || detector.timeline === true,
         severityOverride: dc?.severity,
         failures: 0,
       });
@@ -524,7 +526,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     const gk = `${rt.id}\u0000${deviceId}\u0000${key}`;
     let g = this.groups.get(gk);
     if (!g) {
-      g = new GroupAcc(rt.id, deviceId, key, rt.ctx.severity, this.evidenceLimit);
+      g = new GroupAcc(rt.id, deviceId, key, rt.ctx.severity, this.evidenceLimit, rt.keepTimeline);
       this.groups.set(gk, g);
     }
     return g;

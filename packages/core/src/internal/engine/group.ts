@@ -35,6 +35,8 @@ export class GroupAcc {
     readonly key: string,
     baseSeverity: Severity,
     private readonly evidenceLimit: number,
+    /** Keep match times (detectors with a window or `timeline: true`); others pay nothing per match. */
+    private readonly keepTimeline: boolean,
   ) {
     this.severity = baseSeverity;
   }
@@ -45,7 +47,7 @@ export class GroupAcc {
     if (match.severity) this.severity = maxSeverity(this.severity, match.severity);
     for (const event of events) {
       this.addEvidence(event);
-      if (this.timeline.length < TIMELINE_CAP) this.timeline.push({ time: event.time, ticks: event.ticks, tag: match.tag });
+      if (this.keepTimeline && this.timeline.length < TIMELINE_CAP) this.timeline.push({ time: event.time, ticks: event.ticks, tag: match.tag });
       if (compareInstants(event.time, event.ticks, this.firstMs, this.firstTicks) < 0) {
         this.firstMs = event.time;
         this.firstTicks = event.ticks;

@@ -227,6 +227,8 @@ export const detector = defineDetector<Options>({
     return undefined;
   },
 
+  // render reads the match times (snapshot/logon tags, run intervals).
+  timeline: true,
   render(group, ctx) {
     const snapshots = group.timeline.filter((p) => p.tag === 'snapshot').length;
     // The class is a LoggedOnUsers entry: logons by a generic name without one belong to logon detectors.

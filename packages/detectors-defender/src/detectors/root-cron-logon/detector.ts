@@ -132,6 +132,8 @@ export const detector = defineDetector({
     return { collect };
   },
 
+  // render reads the match times (snapshot/logon tags, run intervals).
+  timeline: true,
   render(group) {
     const interval = describeInterval(medianRunGapMs(group.timeline));
     const commandLines = list(group, 'commandLine');
