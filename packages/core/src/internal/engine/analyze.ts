@@ -12,7 +12,6 @@ import type {
   Match,
   MessageTemplates,
   Rendered,
-  StateMatch,
   WindowSpec,
 } from '../detector/types.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
@@ -95,7 +94,8 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
 function matchProblem(m: unknown): string | undefined {
   if (!isPlainRecord(m)) return 'a match must be an object';
   if (m.key !== undefined && typeof m.key !== 'string') return 'match.key must be a string';
-  if (m.severity !== undefined && !isSeverity(m.severity)) return `match.severity ${JSON.stringify(m.severity)} is not a severity`;
+  if (m.severity !== undefined && !isSeverity(m.severity))
+    return `match.severity ${JSON.stringify(m.severity)} is not a severity`;
   if (m.tag !== undefined && typeof m.tag !== 'string') return 'match.tag must be a string';
   // Checked on every match: own keys walked in place (no Object.values arrays on the hot path).
   if (m.collect !== undefined) {
@@ -114,7 +114,8 @@ function matchProblem(m: unknown): string | undefined {
     for (const k in data) {
       if (!Object.hasOwn(data, k)) continue;
       const v = data[k];
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return 'match.data values must be scalars';
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+        return 'match.data values must be scalars';
     }
   }
   return undefined;
@@ -156,8 +157,11 @@ function readStateMatch(m: unknown, what: string): CorrelationMatch | string {
     if (typeof base === 'string') return base;
     const o = m as CorrelationMatch;
     const events = o.events;
-    if (!Array.isArray(events) || events.some((e) => !(e instanceof MdeEvent))) return `${what} matches need events: MdeEvent[]`;
-    const related = Array.isArray(o.relatedAlerts) ? o.relatedAlerts.filter((r): r is string => typeof r === 'string') : [];
+    if (!Array.isArray(events) || events.some((e) => !(e instanceof MdeEvent)))
+      return `${what} matches need events: MdeEvent[]`;
+    const related = Array.isArray(o.relatedAlerts)
+      ? o.relatedAlerts.filter((r): r is string => typeof r === 'string')
+      : [];
     return { ...base, events: [...events], deviceId: o.deviceId, relatedAlerts: related };
   } catch (error) {
     return `reading the detector's match threw: ${describeError(error)}`;
@@ -196,16 +200,21 @@ function renderedProblem(r: unknown, templates: Readonly<Record<string, MessageT
     return `render variant ${JSON.stringify(r.variant)} has no message templates`;
   }
   if (!isPlainRecord(r.values)) return 'render.values must be an object';
-  for (const v of Object.values(r.values)) if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
+  for (const v of Object.values(r.values))
+    if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
   if (!isPlainRecord(r.keyComponents)) return 'render.keyComponents must be an object';
   for (const v of Object.values(r.keyComponents)) {
     if (typeof v === 'string') continue;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return 'render.keyComponents values must be strings or string arrays';
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      return 'render.keyComponents values must be strings or string arrays';
   }
-  if (r.severity !== undefined && !isSeverity(r.severity)) return `render.severity ${JSON.stringify(r.severity)} is not a severity`;
+  if (r.severity !== undefined && !isSeverity(r.severity))
+    return `render.severity ${JSON.stringify(r.severity)} is not a severity`;
   if (r.mitre !== undefined) {
     if (!Array.isArray(r.mitre)) return 'render.mitre must be an array';
-    for (const t of r.mitre) if (typeof t !== 'string' || techniqueName(t) === undefined) return `render.mitre ${JSON.stringify(t)} is not an active ATT&CK technique`;
+    for (const t of r.mitre)
+      if (typeof t !== 'string' || techniqueName(t) === undefined)
+        return `render.mitre ${JSON.stringify(t)} is not an active ATT&CK technique`;
   }
   return undefined;
 }
@@ -251,7 +260,9 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly evidenceLimit: number;
   private readonly maxRejectedListed: number;
   private readonly dedupeWindow: number;
-  private readonly allowlist: readonly (AllowlistEntry & { re: { detector?: RegExp; device?: RegExp; key?: RegExp } })[];
+  private readonly allowlist: readonly (AllowlistEntry & {
+    re: { detector?: RegExp; device?: RegExp; key?: RegExp };
+  })[];
 
   private readonly devices = new Map<string, DeviceAcc>();
   private readonly groups = new Map<string, GroupAcc>();
@@ -397,7 +408,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   /** Analyse one already-normalised event (for callers that build events themselves). */
   pushEvent(event: MdeEvent): void {
     this.assertOpen();
-    if (!(event instanceof MdeEvent)) throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'pushEvent expects an MdeEvent');
+    if (!(event instanceof MdeEvent))
+      throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'pushEvent expects an MdeEvent');
     this.eventsRead++;
     this.analyzeEvent(event);
   }
@@ -410,7 +422,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   }
 
   private assertOpen(): void {
-    if (this.finished) throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'this analyzer has finished; create a new one');
+    if (this.finished)
+      throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'this analyzer has finished; create a new one');
   }
 
   private reject(row: RejectedRow): void {
@@ -450,7 +463,6 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     }
     return false;
   }
-
 
   private analyzeEvent(event: MdeEvent): void {
     this.eventsAnalyzed++;
@@ -591,7 +603,11 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     // default for specific evidence (a reverse shell, a successful brute force) still apply on top.
     const own = rendered.severity ?? g.severity;
     const escalated = severityRank(own) > severityRank(rt.detector.meta.severity);
-    const severity = rt.severityOverride ? (escalated ? maxSeverity(rt.severityOverride, own) : rt.severityOverride) : own;
+    const severity = rt.severityOverride
+      ? escalated
+        ? maxSeverity(rt.severityOverride, own)
+        : rt.severityOverride
+      : own;
     const mitreIds = rendered.mitre ?? rt.detector.meta.mitre;
     const values = rendered.values;
     const keyComponents = rendered.keyComponents;
@@ -682,7 +698,10 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         });
       });
       for (const id of deviceIds) this.deviceState(id, states);
-      const input = Object.freeze({ alerts: Object.freeze(summaries), devices: states as ReadonlyMap<string, DeviceState> });
+      const input = Object.freeze({
+        alerts: Object.freeze(summaries),
+        devices: states as ReadonlyMap<string, DeviceState>,
+      });
       for (const rt of correlators) {
         let matches: unknown;
         try {
@@ -700,14 +719,12 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     }
 
     const minSeverity = this.resolved.config.minSeverity;
-    let suppressed = 0;
     let belowMin = 0;
     const kept: Alert[] = [];
     const allowCounts = new Map<AllowlistEntry, number>();
     for (const alert of alerts) {
       const allow = this.allowlisted(alert);
       if (allow) {
-        suppressed++;
         allowCounts.set(allow, (allowCounts.get(allow) ?? 0) + 1);
         continue;
       }
@@ -718,10 +735,18 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       kept.push(alert);
     }
     for (const [entry, n] of allowCounts) {
-      this.diagnose({ level: 'info', code: 'alerts-allowlisted', message: `${n} alert(s) suppressed by allowlist entry: ${entry.reason}` });
+      this.diagnose({
+        level: 'info',
+        code: 'alerts-allowlisted',
+        message: `${n} alert(s) suppressed by allowlist entry: ${entry.reason}`,
+      });
     }
     if (belowMin) {
-      this.diagnose({ level: 'info', code: 'alerts-below-min-severity', message: `${belowMin} alert(s) below ${minSeverity} not reported` });
+      this.diagnose({
+        level: 'info',
+        code: 'alerts-below-min-severity',
+        message: `${belowMin} alert(s) below ${minSeverity} not reported`,
+      });
     }
     if (this.duplicates) {
       this.diagnose({
@@ -738,7 +763,11 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       });
     }
     if (this.diagnosticsDropped) {
-      this.diagnostics.push({ level: 'warning', code: 'diagnostics-truncated', message: `${this.diagnosticsDropped} further diagnostics not listed` });
+      this.diagnostics.push({
+        level: 'warning',
+        code: 'diagnostics-truncated',
+        message: `${this.diagnosticsDropped} further diagnostics not listed`,
+      });
     }
     kept.sort(compareAlerts);
 
@@ -841,7 +870,10 @@ export function createAnalyzer(options: AnalyzeOptions): Analyzer {
 }
 
 /** Analyse one or more inputs (files, streams, strings — see `fromFile`, `fromStream`, `fromString`). */
-export async function analyze(inputs: InputSource | readonly InputSource[], options: AnalyzeOptions): Promise<AnalysisResult> {
+export async function analyze(
+  inputs: InputSource | readonly InputSource[],
+  options: AnalyzeOptions,
+): Promise<AnalysisResult> {
   const analyzer = new Analyzer(options);
   const list = Array.isArray(inputs) ? (inputs as readonly InputSource[]) : [inputs as InputSource];
   for (const input of list) await analyzer.push(input);

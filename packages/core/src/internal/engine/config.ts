@@ -61,7 +61,8 @@ export function validateRunConfig(config: unknown, detectors: readonly AnyDetect
   const cfg = parsed.data as RunConfig;
   const byId = new Map(detectors.map((d) => [d.meta.id, d]));
   for (const id of Object.keys(cfg.detectors ?? {})) {
-    if (!byId.has(id)) fail(`detectors.${id}`, `no detector with this id is loaded (known: ${[...byId.keys()].sort().join(', ')})`);
+    if (!byId.has(id))
+      fail(`detectors.${id}`, `no detector with this id is loaded (known: ${[...byId.keys()].sort().join(', ')})`);
   }
   const options = new Map<string, unknown>();
   for (const detector of detectors) {
@@ -78,10 +79,11 @@ export function validateRunConfig(config: unknown, detectors: readonly AnyDetect
     if (!result.success) {
       const issue = result.error.issues[0]!;
       const key =
-        issue.code === 'unrecognized_keys'
-          ? pathOf([...issue.path, (issue.keys as string[])[0]!])
-          : pathOf(issue.path);
-      fail(`detectors.${detector.meta.id}.options${key ? `.${key}` : ''}`, issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message);
+        issue.code === 'unrecognized_keys' ? pathOf([...issue.path, (issue.keys as string[])[0]!]) : pathOf(issue.path);
+      fail(
+        `detectors.${detector.meta.id}.options${key ? `.${key}` : ''}`,
+        issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message,
+      );
     }
     options.set(detector.meta.id, result.data);
   }

@@ -45,7 +45,8 @@ export class DeviceAcc {
     }
     switch (event.table) {
       case 'DeviceInfo':
-        if (!this.info || compareInstants(event.time, event.ticks, this.info.time, this.info.ticks) >= 0) this.info = event;
+        if (!this.info || compareInstants(event.time, event.ticks, this.info.time, this.info.ticks) >= 0)
+          this.info = event;
         break;
       case 'DeviceNetworkInfo': {
         const adapter = event.str('NetworkAdapterName') ?? event.str('MacAddress') ?? '';

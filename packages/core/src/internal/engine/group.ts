@@ -47,7 +47,8 @@ export class GroupAcc {
     if (match.severity) this.severity = maxSeverity(this.severity, match.severity);
     for (const event of events) {
       this.addEvidence(event);
-      if (this.keepTimeline && this.timeline.length < TIMELINE_CAP) this.timeline.push({ time: event.time, ticks: event.ticks, tag: match.tag });
+      if (this.keepTimeline && this.timeline.length < TIMELINE_CAP)
+        this.timeline.push({ time: event.time, ticks: event.ticks, tag: match.tag });
       if (compareInstants(event.time, event.ticks, this.firstMs, this.firstTicks) < 0) {
         this.firstMs = event.time;
         this.firstTicks = event.ticks;

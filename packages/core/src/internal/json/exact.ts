@@ -105,7 +105,12 @@ class ExactParser {
       if (this.text[this.pos] !== ':') this.fail("Expected ':'");
       this.pos++;
       // defineProperty, not assignment: a "__proto__" key stays a plain data property, as with JSON.parse.
-      Object.defineProperty(out, key, { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: this.value(depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       this.skipWs();
       const sep = this.text[this.pos++];
       if (sep === '}') return out;

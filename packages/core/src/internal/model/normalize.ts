@@ -1,4 +1,4 @@
-import { MdeEvent, type FieldValue, type SourceRef } from './event.js';
+import { type FieldValue, MdeEvent, type SourceRef } from './event.js';
 import type { ColumnType, TableName } from './tables.js';
 import { TABLE_COLUMNS } from './tables.js';
 import { type ParsedTime, parseTimestamp } from './time.js';
@@ -70,7 +70,8 @@ function coerceBool(v: unknown): FieldValue {
 
 function toExactString(v: unknown): string | undefined {
   if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
-  if (typeof v === 'number' && Number.isFinite(v)) return Number.isSafeInteger(v) || !Number.isInteger(v) ? String(v) : undefined;
+  if (typeof v === 'number' && Number.isFinite(v))
+    return Number.isSafeInteger(v) || !Number.isInteger(v) ? String(v) : undefined;
   return undefined;
 }
 
@@ -123,12 +124,19 @@ export function normalizeRow(
   }
 
   const rawTs = row.Timestamp;
-  if (rawTs === undefined || rawTs === null || rawTs === '' || rawTs === 'Invalid date' || (nulls.noneIsNull && rawTs === 'None')) {
+  if (
+    rawTs === undefined ||
+    rawTs === null ||
+    rawTs === '' ||
+    rawTs === 'Invalid date' ||
+    (nulls.noneIsNull && rawTs === 'None')
+  ) {
     return { code: 'missing-timestamp', reason: 'row has no Timestamp' };
   }
   const tsText = String(rawTs);
   const parsed = timestampParse !== undefined && rawTs === tsText ? timestampParse : parseTimestamp(tsText);
-  if (!parsed) return { code: 'invalid-timestamp', reason: `Timestamp ${JSON.stringify(tsText.slice(0, 64))} is not a date` };
+  if (!parsed)
+    return { code: 'invalid-timestamp', reason: `Timestamp ${JSON.stringify(tsText.slice(0, 64))} is not a date` };
 
   const deviceId = toExactString(values.DeviceId);
   const deviceName = toExactString(values.DeviceName);

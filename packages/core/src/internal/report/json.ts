@@ -1,7 +1,7 @@
-import { REPORT_SCHEMA_VERSION, type JsonReport } from './schema.js';
+import { type JsonReport, REPORT_SCHEMA_VERSION } from './schema.js';
 import type { AnalysisResult } from './types.js';
 
-export { REPORT_SCHEMA_VERSION, type JsonReport };
+export { type JsonReport, REPORT_SCHEMA_VERSION };
 
 /**
  * The canonical JSON report of a result (PRODUCT.md's contract). Keys come in a fixed order, so the

@@ -3,8 +3,8 @@ import {
   ALL_BEHAVIOUR_TECHNIQUES,
   actsAsRoot,
   BEHAVIOURS,
-  inPackageHook,
   type Finding,
+  inPackageHook,
   MAX_TEXT,
   mayFind,
   scan,
@@ -149,10 +149,12 @@ export const detector = defineDetector({
       let root: boolean | undefined;
       const found = scan(cmd, {
         get packageHook() {
-          return (hook ??= inPackageHook(event));
+          if (hook === undefined) hook = inPackageHook(event);
+          return hook;
         },
         get root() {
-          return (root ??= actsAsRoot(event, 'process'));
+          if (root === undefined) root = actsAsRoot(event, 'process');
+          return root;
         },
       });
       if (found.length) findings = found;

@@ -418,7 +418,9 @@ export function quote(line: string, at: number): string {
  * `cron`): a line that includes none of these can match no pattern, whatever the context.
  */
 const ANY_HINT: readonly string[] = (() => {
-  const all = [...new Set(BEHAVIOURS.flatMap((b) => b.patterns.flatMap((p) => (typeof p.hint === 'string' ? [p.hint] : p.hint))))];
+  const all = [
+    ...new Set(BEHAVIOURS.flatMap((b) => b.patterns.flatMap((p) => (typeof p.hint === 'string' ? [p.hint] : p.hint)))),
+  ];
   return all.filter((h) => !all.some((g) => g !== h && h.includes(g)));
 })();
 
