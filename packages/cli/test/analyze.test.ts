@@ -199,3 +199,43 @@ describe.concurrent('tripline analyze: --output and progress', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('tripline analyze --table', () => {
+  const apiAnswer = JSON.stringify({
+    Schema: [
+      { Name: 'Timestamp', Type: 'DateTime' },
+      { Name: 'DeviceId', Type: 'String' },
+      { Name: 'DeviceName', Type: 'String' },
+      { Name: 'FileName', Type: 'String' },
+    ],
+    Results: [{ Timestamp: '2025-11-07T06:46:38.29932Z', DeviceId: 'd1', DeviceName: 'web01', FileName: 'lsof' }],
+  });
+
+  it('reads a projected single-table export as the table given', async () => {
+    const folder = tempDir({ 'answer.json': apiAnswer });
+    const plain = await tripline(['analyze', join(folder, 'answer.json'), '--format', 'json', ...FIXED]);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toMatch(/table/);
+    const told = await tripline([
+      'analyze',
+      join(folder, 'answer.json'),
+      '--table',
+      'DeviceProcessEvents',
+      '--format',
+      'json',
+      ...FIXED,
+    ]);
+    expect(told.code).toBe(0);
+    expect(JSON.parse(told.stdout).summary).toMatchObject({
+      eventsRead: 1,
+      eventsAnalyzed: 1,
+      byTable: { DeviceProcessEvents: 1 },
+    });
+  });
+
+  it('refuses a table that does not exist', async () => {
+    const r = await tripline(['analyze', EXAMPLE, '--table', 'DeviceEventz']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tripline: .*DeviceEventz/);
+  });
+});

@@ -16,6 +16,7 @@ import {
   type Severity,
   severityRank,
   stringifyReport,
+  type TableName,
   validateRunConfig,
 } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
@@ -41,6 +42,8 @@ export interface AnalyzeCommandOptions {
   readonly minSeverity?: Severity;
   readonly config?: string;
   readonly inputFormat: InputFormat;
+  /** `--table`: the table of rows that name none. */
+  readonly table?: TableName;
   readonly generatedAt?: string;
   /** `--no-progress` sets this false. */
   readonly progress: boolean;
@@ -216,6 +219,7 @@ export async function analyzeCommand(
     detectors: defenderDetectors,
     ...(config !== undefined ? { config } : {}),
     ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
+    ...(options.table !== undefined ? { table: options.table } : {}),
     ...(generatedAt !== undefined ? { generatedAt } : {}),
   };
   const analyzer = createAnalyzer(analyzeOptions);

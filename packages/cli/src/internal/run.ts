@@ -1,4 +1,4 @@
-import { INPUT_FORMATS, isSeverity, isTriplineError, SEVERITIES, type Severity } from '@tripline/core';
+import { INPUT_FORMATS, isSeverity, isTriplineError, SEVERITIES, type Severity, TABLE_NAMES } from '@tripline/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type AnalyzeCommandOptions, analyzeCommand, REPORT_FORMATS } from './analyze.js';
@@ -86,6 +86,12 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .option('-c, --config <path>', 'run configuration, JSON or YAML (see docs/configuration.md)')
     .addOption(
       new Option('--input-format <format>', 'input format of every input').choices(INPUT_FORMATS).default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--table <table>',
+        'table of rows that name none (single-table exports whose columns are too few to infer it)',
+      ).choices(TABLE_NAMES),
     )
     .addOption(
       new Option('--generated-at <time>', 'fix the report time (ISO-8601) for reproducible reports').argParser(isoArg),

@@ -393,6 +393,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       {
         ...(this.options.inputFormat ? { format: this.options.inputFormat } : {}),
         ...(this.options.maxLineBytes ? { maxLineBytes: this.options.maxLineBytes } : {}),
+        ...(this.options.table ? { table: this.options.table } : {}),
       },
     );
     this.inputs.push({

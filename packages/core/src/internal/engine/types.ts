@@ -1,5 +1,6 @@
 import type { AnyDetector } from '../detector/types.js';
 import type { InputFormat } from '../ingest/types.js';
+import type { TableName } from '../model/tables.js';
 import type { Severity } from '../severity.js';
 
 /** Per-detector settings of a run. */
@@ -42,6 +43,8 @@ export interface AnalyzeOptions {
   readonly config?: RunConfig;
   /** Force an input format instead of detecting it per input. */
   readonly inputFormat?: InputFormat;
+  /** Table of rows that name none (single-table exports without ActionType); see `IngestOptions.table`. */
+  readonly table?: TableName;
   /** Longest accepted line/record in bytes (default 16 MiB); longer ones are rejected, memory stays bounded. */
   readonly maxLineBytes?: number;
   /** Rejected rows listed in the result (all are counted). Default 10,000. */

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { ERROR_CODES, TriplineError } from '../errors.js';
+import { isTableName, TABLE_NAMES } from '../model/tables.js';
 import { CsvReader } from './csv.js';
 import { type ConcreteFormat, detectFormat, JSON_FORMATS, layoutOf } from './detect.js';
 import { JsonDocReader } from './jsondoc.js';
@@ -49,6 +50,12 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
     throw new TriplineError(
       ERROR_CODES.OPTION_INVALID,
       `unknown input format ${JSON.stringify(forced)}; use one of ${INPUT_FORMATS.join(', ')}`,
+    );
+  }
+  if (options.table !== undefined && !isTableName(options.table)) {
+    throw new TriplineError(
+      ERROR_CODES.OPTION_INVALID,
+      `unknown table ${JSON.stringify(options.table)}; use one of ${TABLE_NAMES.join(', ')}`,
     );
   }
   const maxBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -106,7 +113,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
       );
     }
     const layout = layoutOf(prefix, format, forced !== 'auto', ended);
-    router = new Router(sink, name, format === 'sentinel');
+    router = new Router(sink, name, format === 'sentinel', options.table);
     if (layout === 'csv') return new CsvReader(router, maxBytes);
     if (layout === 'document') return new JsonDocReader(router, maxBytes);
     return ndjsonReader(router, maxBytes);

@@ -74,6 +74,8 @@ export class Router {
     readonly source: string,
     /** Apply the az CLI null rule to bare rows (array-shaped Log Analytics inputs). */
     private readonly sentinel: boolean,
+    /** Table of bare rows that name none (the caller's `table` option); inference otherwise. */
+    private readonly defaultTable?: TableName,
   ) {}
 
   #ref(line: number | undefined, record: number | undefined): SourceRef {
@@ -219,6 +221,9 @@ export class Router {
         return;
       }
       table = named.table;
+      fold = hasUnionKey(row);
+    } else if (this.defaultTable !== undefined) {
+      table = this.defaultTable;
       fold = hasUnionKey(row);
     } else {
       const inferred = inferTable(row, nulls.noneIsNull === true);

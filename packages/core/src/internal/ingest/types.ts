@@ -1,5 +1,6 @@
 import type { MdeEvent } from '../model/event.js';
 import type { RejectCode } from '../model/normalize.js';
+import type { TableName } from '../model/tables.js';
 
 /** Input formats tripline reads. `auto` detects per input. */
 export const INPUT_FORMATS = ['auto', 'ndjson', 'eventhub', 'ah-api', 'graph', 'sentinel', 'csv'] as const;
@@ -49,6 +50,12 @@ export interface IngestProgress {
 export interface IngestOptions {
   /** Force a format instead of detecting it. Default `auto`. */
   readonly format?: InputFormat;
+  /**
+   * The table of rows that name none (no `category`, `Type` or withsource column): for single-table
+   * exports such as an advanced-hunting answer of `DeviceInfo | project …`, whose rows carry too few
+   * columns to infer the table. Rows that do name a table keep it.
+   */
+  readonly table?: TableName;
   /** Longest line (NDJSON) or record accepted, in bytes; longer ones are rejected with `line-too-long`. Default 16 MiB. */
   readonly maxLineBytes?: number;
 }
