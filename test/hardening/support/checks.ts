@@ -16,24 +16,15 @@ import remarkGfm from 'remark-gfm';
 import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
+import { ATTACK_LINK, FORBIDDEN } from '../../../packages/reporter-markdown/test/support/mdast.js';
 import { firstUnsafe } from './payloads.js';
 import { SARIF_SCHEMA_PATH } from './rows.js';
 
 const markdownParser = unified().use(remarkParse).use(remarkGfm);
 
-/** Node types event data must never produce. */
-const NEVER = new Set([
-  'link',
-  'linkReference',
-  'image',
-  'imageReference',
-  'html',
-  'footnoteReference',
-  'footnoteDefinition',
-  'definition',
-]);
-/** The only links the report makes itself: ATT&CK technique pages from validated ids. */
-const OWN_LINK = /^https:\/\/attack\.mitre\.org\/techniques\/T\d{4}(?:\/\d{3})?\/$/;
+/** Node types event data must never produce, and the only links the report makes itself (shared with the reporter's own tests). */
+const NEVER: ReadonlySet<string> = new Set(FORBIDDEN);
+const OWN_LINK = ATTACK_LINK;
 /** Section headings the report makes (depth 2). */
 const SECTIONS = new Set([
   '🎯 Executive Summary',

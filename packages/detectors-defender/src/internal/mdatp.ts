@@ -210,3 +210,45 @@ export function scriptContent(event: MdeEvent): string {
   const v = event.additionalFields.ScriptContent;
   return typeof v === 'string' ? v : '';
 }
+
+/** An accepted {@link agentScriptRun} verdict. */
+export type AgentScriptRun = Extract<AgentScriptVerdict, { ok: true }>;
+
+/** What every Defender-script alert reports about a run: the script, its parent, the account and group. */
+export function agentRunFacts(run: AgentScriptRun): Record<string, string> {
+  return {
+    name: run.name,
+    path: run.path,
+    parent: run.parent,
+    user: describeUser(run.identity) ?? 'an unreported user',
+    group: describeGroup(run.identity.group) ?? 'not reported (no POSIX fields in the event)',
+  };
+}
+
+/** The interpreter command line and the script's hash, collected across an alert's runs. */
+export function scriptRunCollect(event: MdeEvent): Record<string, string> {
+  const collect: Record<string, string> = {};
+  const cmd = event.str('InitiatingProcessCommandLine');
+  if (cmd) collect.commandLine = clip(cmd);
+  const sha = event.str('SHA256');
+  if (sha) collect.sha256 = sha;
+  return collect;
+}
+
+/**
+ * Key components that close every Defender-script alert: who started the script, as whom, how, and
+ * which body (from {@link agentRunFacts} data and {@link scriptRunCollect} values).
+ */
+export function agentRunComponents(
+  fact: (key: string) => string,
+  collected: Readonly<Record<string, readonly string[]>>,
+): Record<string, string | readonly string[]> {
+  const out: Record<string, string | readonly string[]> = {
+    'Parent Process': fact('parent'),
+    'Effective User': fact('user'),
+    'Effective Group': fact('group'),
+  };
+  if (collected.commandLine?.length) out['Command Line'] = collected.commandLine;
+  if (collected.sha256?.length) out['Script SHA256'] = collected.sha256;
+  return out;
+}

@@ -1,13 +1,14 @@
 import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
 import {
+  agentRunComponents,
+  agentRunFacts,
   agentScriptRun,
-  describeGroup,
-  describeUser,
   ScriptArgs,
   scriptContent,
+  scriptRunCollect,
   showArg,
 } from '../../internal/mdatp.js';
-import { clip, MAX_SCRIPT_SCAN, suspiciousTraits } from '../../internal/text.js';
+import { MAX_SCRIPT_SCAN, suspiciousTraits } from '../../internal/text.js';
 
 const JAR_SCRIPT = 'get_jar_data_list.py';
 const PYTHON_SCRIPT = 'find_python_package.py';
@@ -96,13 +97,7 @@ export const detector = defineDetector({
     const content = scriptContent(event);
     if (suspiciousTraits(content, false).length > 0) return undefined;
     const args = new ScriptArgs(run.words, run.name, content);
-    const data: Record<string, string> = {
-      name: run.name,
-      path: run.path,
-      parent: run.parent,
-      user: describeUser(run.identity) ?? 'an unreported user',
-      group: describeGroup(run.identity.group) ?? 'not reported (no POSIX fields in the event)',
-    };
+    const data = agentRunFacts(run);
     if (run.name === JAR_SCRIPT) {
       data.jarPath = showArg(args.get(JAR_PATH_FLAGS));
       const keys = args.get(MANIFEST_FLAGS);
@@ -117,12 +112,7 @@ export const detector = defineDetector({
       const pkgs = args.get(PACKAGE_FLAGS);
       if (pkgs !== undefined) data.packages = showArg(pkgs);
     }
-    const collect: Record<string, string> = {};
-    const cmd = event.str('InitiatingProcessCommandLine');
-    if (cmd) collect.commandLine = clip(cmd);
-    const sha = event.str('SHA256');
-    if (sha) collect.sha256 = sha;
-    return { key: run.path, data, collect };
+    return { key: run.path, data, collect: scriptRunCollect(event) };
   },
 
   render(group: AlertGroup) {
@@ -141,11 +131,10 @@ export const detector = defineDetector({
       keyComponents['Global Directories'] = s('globalDirs') ?? 'not in the event';
       if (s('packages')) keyComponents.Packages = s('packages')!;
     }
-    keyComponents['Parent Process'] = s('parent') ?? '';
-    keyComponents['Effective User'] = s('user') ?? '';
-    keyComponents['Effective Group'] = s('group') ?? '';
-    if (group.collected.commandLine?.length) keyComponents['Command Line'] = group.collected.commandLine;
-    if (group.collected.sha256?.length) keyComponents['Script SHA256'] = group.collected.sha256;
+    Object.assign(
+      keyComponents,
+      agentRunComponents((k) => s(k) ?? '', group.collected),
+    );
     return {
       variant: name === JAR_SCRIPT ? 'jar' : name === PYTHON_SCRIPT ? 'python' : 'default',
       values: {

@@ -1,13 +1,14 @@
 import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
 import {
+  agentRunComponents,
+  agentRunFacts,
   agentScriptRun,
-  describeGroup,
-  describeUser,
   ScriptArgs,
   scriptContent,
+  scriptRunCollect,
   showArg,
 } from '../../internal/mdatp.js';
-import { clip, MAX_SCRIPT_SCAN, suspiciousTraits } from '../../internal/text.js';
+import { MAX_SCRIPT_SCAN, suspiciousTraits } from '../../internal/text.js';
 
 const SCRIPT = 'open_files.py';
 const SCRIPTS: ReadonlySet<string> = new Set([SCRIPT]);
@@ -74,8 +75,7 @@ export const detector = defineDetector({
     if (!isLog4jScan(scanId?.value, event.str('InitiatingProcessCommandLine'), content)) return undefined;
     if (suspiciousTraits(content, false).length > 0) return undefined;
     const data: Record<string, string> = {
-      name: run.name,
-      path: run.path,
+      ...agentRunFacts(run),
       scanId: showArg(scanId),
       ...(scanId ? { scanName: scanId.value } : {}),
       filterName: showArg(args.get(FILTER_NAME_FLAGS)),
@@ -83,15 +83,8 @@ export const detector = defineDetector({
       dirlist: showArg(args.get(DIRLIST_FLAGS)),
       processFilter: showArg(args.get(PROC_FLAGS)),
       envFilter: showArg(args.get(ENV_FLAGS)),
-      parent: run.parent,
-      user: describeUser(run.identity) ?? 'an unreported user',
-      group: describeGroup(run.identity.group) ?? 'not reported (no POSIX fields in the event)',
     };
-    const collect: Record<string, string> = {};
-    const cmd = event.str('InitiatingProcessCommandLine');
-    if (cmd) collect.commandLine = clip(cmd);
-    const sha = event.str('SHA256');
-    if (sha) collect.sha256 = sha;
+    const collect = scriptRunCollect(event);
     // One alert per script and scan id: open_files.py serves several scans.
     return { key: `${run.path} ${scanId?.value ?? ''}`.trim(), data, collect };
   },
@@ -108,12 +101,8 @@ export const detector = defineDetector({
       'Collect Dirlist': s('dirlist'),
       'Process Filter': s('processFilter'),
       'Environment Filter': s('envFilter'),
-      'Parent Process': s('parent'),
-      'Effective User': s('user'),
-      'Effective Group': s('group'),
+      ...agentRunComponents(s, group.collected),
     };
-    if (group.collected.commandLine?.length) keyComponents['Command Line'] = group.collected.commandLine;
-    if (group.collected.sha256?.length) keyComponents['Script SHA256'] = group.collected.sha256;
     return {
       values: {
         scanName: s('scanName', 'no scan id'),
