@@ -18,6 +18,21 @@ const brokenFiles = (report.testResults ?? []).filter(
   (r) => r.status === 'failed' && (r.assertionResults ?? []).length === 0,
 );
 for (const r of brokenFiles) console.log(`test file failed to run: ${r.name}: ${(r.message ?? '').split('\n')[0]}`);
+// Name every failed test with the first line of its failure, so the tail of a CI log says what broke.
+// Control characters are stripped: failure messages can quote event text.
+const oneLine = (text) =>
+  String(text ?? '')
+    .split('\n')[0]
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .slice(0, 300);
+for (const file of report.testResults ?? []) {
+  for (const t of file.assertionResults ?? []) {
+    if (t.status !== 'failed') continue;
+    console.log(
+      `FAILED ${file.name.replace(`${process.cwd()}/`, '')} > ${t.fullName ?? t.title}: ${oneLine(t.failureMessages?.[0])}`,
+    );
+  }
+}
 const failed = (report.numFailedTests ?? 0) + brokenFiles.length + extraFailed;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -147,7 +147,8 @@ describe('structural check of the source regexes', () => {
       ]) {
         const started = performance.now();
         re.test(text);
-        expect(performance.now() - started).toBeLessThan(1_000);
+        // Linear is milliseconds; quadratic on 100k characters is many seconds. Room for a loaded CI machine.
+        expect(performance.now() - started).toBeLessThan(5_000);
       }
     }
   });

@@ -137,7 +137,6 @@ export const hostileText: fc.Arbitrary<string> = fc
   .map((parts) => parts.join(''));
 
 /** Code points a terminal must never receive from event data: ESC and C0/C1 except LF, DEL, bidi controls. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 export const TERMINAL_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 
 /** Describe the first unsafe character of `text` for an assertion message. */

@@ -44,6 +44,7 @@ describe('acme/download-to-dev-shm', () => {
     const hostile = `wget ${' -O'.repeat(50_000)} /dev/shm/x`;
     const started = performance.now();
     expect(detector.match!(row(hostile), undefined as never)).toBeUndefined();
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Room for a loaded CI machine; backtracking on 150k characters would take minutes.
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });

@@ -73,6 +73,7 @@ describe('defender/anomalous-logged-on-user', () => {
     const start = performance.now();
     nameProblem(`${'a '.repeat(50_000)}!`, true);
     nameProblem(`${'a'.repeat(200)} ${'-'.repeat(50)}!`, true);
-    expect(performance.now() - start).toBeLessThan(200);
+    // Linear is milliseconds; quadratic on 100k characters is many seconds. The bound leaves room for a loaded CI machine.
+    expect(performance.now() - start).toBeLessThan(3_000);
   });
 });

@@ -80,6 +80,7 @@ describe('defender/exec-process-replacement', () => {
       suspiciousTraits(text);
       splitCommandLine(text);
     }
-    expect(performance.now() - start).toBeLessThan(1000);
+    // Linear is milliseconds; backtracking on 300k characters is minutes. Room for a loaded CI machine.
+    expect(performance.now() - start).toBeLessThan(5_000);
   });
 });

@@ -281,7 +281,7 @@ export const BEHAVIOURS: readonly Behaviour[] = [
         hint: '/var/log/',
         all: [re(String.raw`\b(?:rm|shred|unlink|srm|wipe|truncate)\b[^\n;&|]{0,256}${AUTH_LOGS}`)],
       },
-      { hint: '/var/log/', all: [re(String.raw`${TRUNCATE}${AUTH_LOGS}`)] },
+      { hint: '/var/log/', all: [re(`${TRUNCATE}${AUTH_LOGS}`)] },
       {
         hint: '/var/log/',
         all: [re(String.raw`\b(?:ln\s{1,8}-[a-zA-Z]{1,4}|cp)\s{1,8}\/dev\/(?:null|zero)\s{1,8}${AUTH_LOGS}`)],
@@ -303,7 +303,7 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     expectedInPackageHooks: true,
     antiForensics: false,
     patterns: [
-      { hint: 'cron', all: [re(String.raw`${REDIRECT}${CRON}`)] },
+      { hint: 'cron', all: [re(`${REDIRECT}${CRON}`)] },
       {
         hint: 'crontab',
         all: [re(String.raw`\|\s{0,8}(?:sudo\s{1,8})?crontab\s{1,8}(?:-u\s{1,8}\S{1,32}\s{1,8})?-(?![\w-])`)],
@@ -330,7 +330,7 @@ export const BEHAVIOURS: readonly Behaviour[] = [
     expectedInPackageHooks: true,
     antiForensics: false,
     patterns: [
-      { hint: 'systemd/', all: [re(String.raw`${REDIRECT}${UNIT}`)] },
+      { hint: 'systemd/', all: [re(`${REDIRECT}${UNIT}`)] },
       { hint: 'systemd/', all: [re(String.raw`\btee\s{1,8}(?:-a\s{1,8})?["']?${UNIT}`)] },
       {
         hint: 'systemd/',

@@ -93,7 +93,8 @@ describe('defender/suspicious-script-content', () => {
     const hostile = `${'curl '.repeat(20_000)}\n${'/dev/tcp/'.repeat(10_000)}\n${'> '.repeat(40_000)}${'x'.repeat(MAX_TEXT)}`;
     const start = performance.now();
     scan(hostile, { packageHook: false, root: false });
-    expect(performance.now() - start).toBeLessThan(2_000);
+    // Room for a loaded CI machine; backtracking on this input would take minutes.
+    expect(performance.now() - start).toBeLessThan(5_000);
   });
 
   it('renders quoted lines, behaviours and per-alert ATT&CK ids', async () => {

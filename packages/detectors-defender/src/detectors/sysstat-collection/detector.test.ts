@@ -4,7 +4,6 @@ import { detector, locateScript, recogniseContent } from './detector.js';
 
 const fixtures = loadFixtures(new URL('./fixtures', import.meta.url));
 const SA1 =
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell variables inside a script body, not a template.
   '#!/bin/sh\n# /usr/lib/sysstat/sa1\n#@(#) sa1: Collect and store binary data in system activity data file.\nSA_DIR=/var/log/sysstat\nSYSCONFIG_DIR=/etc/sysstat\nexec ${ENDIR}/sadc -F -L ${SADC_OPTIONS} 1 1 ${SA_DIR}\n';
 
 describe('defender/sysstat-collection', () => {
