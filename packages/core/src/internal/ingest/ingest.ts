@@ -4,7 +4,7 @@ import { isTableName, TABLE_NAMES } from '../model/tables.js';
 import { CsvReader } from './csv.js';
 import { type ConcreteFormat, detectFormat, JSON_FORMATS, layoutOf } from './detect.js';
 import { JsonDocReader } from './jsondoc.js';
-import { ndjsonReader, type TextReader } from './lines.js';
+import { ByteLineSplitter, ndjsonReader, type TextReader } from './lines.js';
 import { Router } from './route.js';
 import { unreadable } from './sources.js';
 import { INPUT_FORMATS, type IngestOptions, type IngestSink, type IngestStats, type InputSource } from './types.js';
@@ -79,6 +79,9 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
   let lastProgress = 0;
   let atStart = true;
   let pending: string[] | undefined = [];
+  // The undecoded chunks read while sniffing, so that NDJSON can be split and decoded line by line.
+  let pendingBytes: Buffer[] | undefined = [];
+  let byteReader: ByteLineSplitter | undefined;
   let format: ConcreteFormat = forced === 'auto' ? 'ndjson' : forced;
   let router: Router | undefined;
   let reader: TextReader | undefined;
@@ -92,7 +95,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
     });
   };
 
-  const start = (prefix: string, ended: boolean): TextReader => {
+  const start = (prefix: string, ended: boolean, bytes: boolean): TextReader => {
     const sniffed = detectFormat(prefix);
     if (forced === 'auto') {
       if (sniffed === undefined) {
@@ -116,7 +119,20 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
     router = new Router(sink, name, format === 'sentinel', options.table);
     if (layout === 'csv') return new CsvReader(router, maxBytes);
     if (layout === 'document') return new JsonDocReader(router, maxBytes);
-    return ndjsonReader(router, maxBytes);
+    return bytes ? ndjsonReader(router, maxBytes, true) : ndjsonReader(router, maxBytes);
+  };
+
+  /** Hand the sniffed prefix to the reader: as the raw bytes when it reads bytes, else as text. */
+  const begin = (prefix: string, ended: boolean): void => {
+    const r = start(prefix, ended, pendingBytes !== undefined);
+    reader = r;
+    if (r instanceof ByteLineSplitter && pendingBytes !== undefined) {
+      byteReader = r;
+      const all = pendingBytes.length === 1 ? (pendingBytes[0] as Buffer) : Buffer.concat(pendingBytes);
+      const bom = all.length >= 3 && all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf;
+      r.pushBytes(bom ? all.subarray(3) : all);
+    } else r.push(prefix);
+    pendingBytes = undefined;
   };
 
   let finished = false;
@@ -130,12 +146,30 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
       }
       if (step.done) break;
       const chunk = step.value;
+      if (byteReader !== undefined) {
+        // NDJSON from bytes: no chunk-wide decoding, lines are decoded one by one.
+        if (typeof chunk === 'string') {
+          bytesRead += Buffer.byteLength(chunk, 'utf8');
+          byteReader.push(chunk);
+        } else {
+          bytesRead += chunk.byteLength;
+          byteReader.pushBytes(toBuffer(chunk));
+        }
+        if (bytesRead - lastProgress >= PROGRESS_EVERY) {
+          lastProgress = bytesRead;
+          progress();
+        }
+        continue;
+      }
       let text: string;
       if (typeof chunk === 'string') {
         bytesRead += Buffer.byteLength(chunk, 'utf8');
         text = decoder.end() + chunk;
+        pendingBytes = undefined;
       } else {
         bytesRead += chunk.byteLength;
+        // Copied: a source may reuse its buffer for the next chunk while this one waits here.
+        if (reader === undefined) pendingBytes?.push(Buffer.from(toBuffer(chunk)));
         text = decoder.write(toBuffer(chunk));
       }
       if (atStart && text.length > 0) {
@@ -148,8 +182,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
         const prefix: string = pending.length === 1 ? text : pending.join('');
         if (sniffReady(prefix)) {
           pending = undefined;
-          reader = start(prefix, false);
-          reader.push(prefix);
+          begin(prefix, false);
         } else if (pending.length > 1) pending = [prefix];
       }
       if (bytesRead - lastProgress >= PROGRESS_EVERY) {
@@ -157,14 +190,11 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
         progress();
       }
     }
-    const tail = decoder.end();
+    const tail = byteReader === undefined ? decoder.end() : '';
     if (reader === undefined) {
       const prefix = (pending ?? []).join('') + tail;
       pending = undefined;
-      if (prefix.trim() !== '') {
-        reader = start(prefix, true);
-        reader.push(prefix);
-      }
+      if (prefix.trim() !== '') begin(prefix, true);
     } else if (tail !== '') reader.push(tail);
     reader?.end();
     finished = true;

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isTriplineError } from '../errors.js';
 import { detectFormat, fromFile, fromIterable, fromStream, ingest } from './index.js';
-import { LineSplitter } from './lines.js';
+import { ByteLineSplitter, LineSplitter } from './lines.js';
 import { chunked, digest, FIXTURES, fixtureBytes, run, runText } from './testkit.js';
 
 const ok = (extra: Record<string, unknown> = {}) =>
@@ -167,6 +167,102 @@ describe('chunk boundaries anywhere give identical results', () => {
       csv: { format: 'csv', events: 2, rejected: ['6/undefined:malformed-csv'] },
       rest: { format: 'sentinel', events: 2, rejected: [] },
     });
+  });
+});
+
+describe('NDJSON from bytes (split on 0x0A, decoded line by line)', () => {
+  const text = [
+    `\uFEFF${ok({ FileName: 'café ® 😀' })}`,
+    ok({ ProcessCommandLine: 'plain ascii' }),
+    '',
+    'not json',
+    ok({ FolderPath: 'C:\\Program Files\\Microsoft® Defender' }),
+    '{"Timestamp":"2024-05-01T10:00:00Z","DeviceId":"d","ReportId":639199803770463703,"ActionType":"X"}',
+  ].join('\r\n');
+
+  it('gives exactly the events and rejections of the same input read as text', async () => {
+    const fromBytes = await run(fromIterable([enc(text)], 'input'));
+    const fromText = await runText(text);
+    expect(fromBytes.stats.rowsRead).toBe(5);
+    expect(digest(fromBytes)).toEqual(digest(fromText));
+    expect(fromBytes.events[0]?.get('FileName')).toBe('café ® 😀');
+    expect(fromBytes.events[0]?.source.line).toBe(1);
+  });
+
+  it('invalid UTF-8 becomes U+FFFD in its own line only, whatever the chunking', async () => {
+    const head = enc(
+      `${ok({ FileName: 'a' })}\n{"Timestamp":"2024-05-01T10:00:00Z","DeviceId":"d","ActionType":"ProcessCreated","FileName":"x`,
+    );
+    const bad = Uint8Array.from([0xff, 0xc3, 0x28, 0xe2, 0x82]);
+    const tail = enc(`y"}\n${ok({ FileName: 'é' })}\n`);
+    const bytes = new Uint8Array([...head, ...bad, ...tail]);
+    const whole = await run(fromIterable([bytes], 'input'));
+    expect(whole.events.map((e) => e.get('FileName'))).toEqual(['a', 'x\uFFFD\uFFFD(\uFFFDy', 'é']);
+    for (let cut = 1; cut < bytes.length; cut += 7) {
+      expect(digest(await run(chunked(bytes, [cut])))).toEqual(digest(whole));
+    }
+  });
+
+  it("counts a line's UTF-8 bytes against maxLineBytes, its CR excluded, and goes on", async () => {
+    const euro = ok({ ProcessCommandLine: '€'.repeat(400) }); // ~500 characters, ~1300 bytes
+    const fits = ok({ ProcessCommandLine: 'x'.repeat(1000 - ok({ ProcessCommandLine: '' }).length) });
+    expect(Buffer.byteLength(fits)).toBe(1000);
+    const bytes = enc(`${euro}\r\n${fits}\r\n${ok()}\r\n`);
+    for (const source of [fromIterable([bytes]), chunked(bytes, [300, 1400, 1405, 2399])]) {
+      const r = await run(source, { maxLineBytes: 1000 });
+      expect(r.rejected.map((x) => [x.line, x.code, x.reason])).toEqual([
+        [1, 'line-too-long', 'line is longer than 1000 bytes'],
+      ]);
+      expect(r.events.map((e) => e.source.line)).toEqual([2, 3]);
+    }
+  });
+
+  it('holds at most maxLineBytes + 1 bytes of an unfinished line', () => {
+    const tooLong: number[] = [];
+    const lines: string[] = [];
+    const max = 64 * 1024;
+    const splitter = new ByteLineSplitter(
+      (l) => lines.push(l),
+      (n) => tooLong.push(n),
+      max,
+    );
+    const piece = Buffer.alloc(4096, 0x79);
+    let peak = 0;
+    for (let i = 0; i < 2000; i++) {
+      splitter.pushBytes(piece);
+      peak = Math.max(peak, splitter.bufferedBytes);
+    }
+    splitter.pushBytes(Buffer.from('tail\nnext line\r\nlast'));
+    splitter.end();
+    expect(peak).toBeLessThanOrEqual(max + 1);
+    expect(tooLong).toEqual([1]);
+    expect(lines).toEqual(['next line', 'last']);
+  });
+
+  it('copies a held partial line: a source that reuses its buffer cannot change it', async () => {
+    const line = `${ok({ FileName: 'kept' })}\n`;
+    const shared = Buffer.alloc(line.length);
+    async function* reusing(): AsyncGenerator<Uint8Array> {
+      // The first half of the line, then the same buffer overwritten with the second half.
+      const bytes = Buffer.from(line);
+      const half = 20;
+      bytes.copy(shared, 0, 0, half);
+      yield shared.subarray(0, half);
+      bytes.copy(shared, 0, half);
+      yield shared.subarray(0, bytes.length - half);
+    }
+    const r = await run(fromIterable(reusing()));
+    expect(r.events.map((e) => e.get('FileName'))).toEqual(['kept']);
+  });
+
+  it('a source that mixes bytes and text chunks reads the text as UTF-8', async () => {
+    const r = await run(
+      fromIterable([
+        enc(`${ok({ FileName: 'b' })}\n{"Timestamp":"2024-05-01T10:00:00Z",`),
+        '"DeviceId":"d","ActionType":"ProcessCreated","FileName":"ü"}\n',
+      ]),
+    );
+    expect(r.events.map((e) => e.get('FileName'))).toEqual(['b', 'ü']);
   });
 });
 
