@@ -20,10 +20,14 @@ export class DeviceAcc {
   info: MdeEvent | undefined;
   readonly adapters = new Map<string, MdeEvent>();
   readonly processNames = new Set<string>();
+  /** Image names as written, already folded into `processNames`: most rows repeat a known name. */
+  readonly #seenNames = new Set<string>();
 
   constructor(
     readonly id: string,
     name: string,
+    /** Order of first appearance in the run (0, 1, …): a small number standing for the device. */
+    readonly index: number,
   ) {
     this.name = name;
   }
@@ -67,7 +71,10 @@ export class DeviceAcc {
   }
 
   private rememberProcess(name: string | undefined): void {
-    if (name !== undefined && this.processNames.size < PROCESS_NAME_CAP) this.processNames.add(name.toLowerCase());
+    if (name === undefined || this.#seenNames.has(name) || this.processNames.size >= PROCESS_NAME_CAP) return;
+    // Bounded like processNames: spellings of a name differ only in case, a handful per name.
+    if (this.#seenNames.size < 4 * PROCESS_NAME_CAP) this.#seenNames.add(name);
+    this.processNames.add(name.toLowerCase());
   }
 
   /** Frozen view for detectors. */

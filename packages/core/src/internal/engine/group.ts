@@ -41,12 +41,16 @@ export class GroupAcc {
     this.severity = baseSeverity;
   }
 
-  /** Add one match with the events that are its evidence (one for per-event matches). */
-  add(match: Match, events: readonly MdeEvent[]): void {
+  /**
+   * Add one match with the events that are its evidence (one for per-event matches). True when an
+   * event entered the evidence sample.
+   */
+  add(match: Match, events: readonly MdeEvent[]): boolean {
     this.count += Math.max(1, events.length);
     if (match.severity) this.severity = maxSeverity(this.severity, match.severity);
+    let kept = false;
     for (const event of events) {
-      this.addEvidence(event);
+      if (this.addEvidence(event)) kept = true;
       if (this.keepTimeline && this.timeline.length < TIMELINE_CAP)
         this.timeline.push({ time: event.time, ticks: event.ticks, tag: match.tag });
       if (compareInstants(event.time, event.ticks, this.firstMs, this.firstTicks) < 0) {
@@ -77,6 +81,7 @@ export class GroupAcc {
         else if (value) for (const v of value) this.collectOne(name, set, v);
       }
     }
+    return kept;
   }
 
   private collectOne(name: string, set: Set<string>, v: string): void {
@@ -86,16 +91,17 @@ export class GroupAcc {
   }
 
   /** Keep the earliest `evidenceLimit` events, in time order (input order breaks ties). */
-  private addEvidence(event: MdeEvent): void {
+  private addEvidence(event: MdeEvent): boolean {
     const ev = this.events;
     if (ev.length >= this.evidenceLimit) {
       const last = ev[ev.length - 1]!;
-      if (compareInstants(event.time, event.ticks, last.time, last.ticks) >= 0) return;
+      if (compareInstants(event.time, event.ticks, last.time, last.ticks) >= 0) return false;
       ev.pop();
     }
     let i = ev.length;
     while (i > 0 && compareInstants(event.time, event.ticks, ev[i - 1]!.time, ev[i - 1]!.ticks) < 0) i--;
     ev.splice(i, 0, event);
+    return true;
   }
 
   /** Sorted timeline (the engine sorts once, before windows and render). */

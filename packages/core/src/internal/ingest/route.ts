@@ -1,5 +1,5 @@
 import type { SourceRef } from '../model/event.js';
-import { isRowProblem, type NullSpellings, normalizeRow, type RejectCode } from '../model/normalize.js';
+import { isRowProblem, type NullSpellings, normalizeOwnedRow, type RejectCode } from '../model/normalize.js';
 import type { TableName } from '../model/tables.js';
 import {
   foldUnionColumns,
@@ -242,7 +242,8 @@ export class Router {
 
   #emit(row: Row, table: TableName, line: number | undefined, record: number | undefined, nulls: NullSpellings): void {
     this.rowsRead++;
-    const result = normalizeRow(row, table, this.#ref(line, record), nulls);
+    // The row was parsed or built by the reader and nothing else holds it: the event may keep it.
+    const result = normalizeOwnedRow(row, table, Object.freeze(this.#ref(line, record)), nulls);
     if (isRowProblem(result)) {
       this.rejected++;
       this.sink.rejected({ ...this.#ref(line, record), code: result.code, reason: result.reason });

@@ -1,6 +1,7 @@
 import { parseJsonExact } from '../json/exact.js';
-import type { TableName } from './tables.js';
+import type { ColumnType, TableName } from './tables.js';
 import { TABLE_COLUMNS } from './tables.js';
+import { type NullSpellings, normalizeValue } from './values.js';
 
 /** A JSON value as it appears in an event. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -126,6 +127,48 @@ function readAccount(v: unknown): PosixAccount | undefined {
   return Object.keys(out).length ? out : undefined;
 }
 
+/** The `AdditionalFields` keys of one side's POSIX context, spelled out once (not built per event). */
+interface PosixKeys {
+  readonly effectiveUser: string;
+  readonly realUser: string;
+  readonly effectiveGroup: string;
+  readonly workingDirectory: string;
+  readonly terminal: string;
+  readonly processGroupId: string;
+  readonly sessionId: string;
+}
+// Literals, so that the keys are internalized strings: property lookups with them need no hashing.
+const INITIATING_KEYS: PosixKeys = Object.freeze({
+  effectiveUser: 'InitiatingProcessPosixEffectiveUser',
+  realUser: 'InitiatingProcessPosixRealUser',
+  effectiveGroup: 'InitiatingProcessPosixEffectiveGroup',
+  workingDirectory: 'InitiatingProcessCurrentWorkingDirectory',
+  terminal: 'InitiatingProcessPosixAttachedTerminal',
+  processGroupId: 'InitiatingProcessPosixProcessGroupId',
+  sessionId: 'InitiatingProcessPosixSessionId',
+});
+const PROCESS_KEYS: PosixKeys = Object.freeze({
+  effectiveUser: 'ProcessPosixEffectiveUser',
+  realUser: 'ProcessPosixRealUser',
+  effectiveGroup: 'ProcessPosixEffectiveGroup',
+  workingDirectory: 'ProcessCurrentWorkingDirectory',
+  terminal: 'ProcessPosixAttachedTerminal',
+  processGroupId: 'ProcessPosixProcessGroupId',
+  sessionId: 'ProcessPosixSessionId',
+});
+
+let release: (event: MdeEvent) => void;
+
+/**
+ * Drop what an event parsed on demand (`AdditionalFields` and other JSON columns, the POSIX view);
+ * it is parsed again if asked for. The engine calls this on events it keeps as evidence once every
+ * detector has seen them, so that a long run does not hold thousands of parsed copies.
+ * @internal
+ */
+export function releaseParseCaches(event: MdeEvent): void {
+  release(event);
+}
+
 /**
  * One normalised Defender event. Immutable: detectors receive the same instance and cannot change
  * what another detector sees. Column names are Microsoft's, exactly.
@@ -152,9 +195,22 @@ export class MdeEvent {
   /** Where the row came from. */
   readonly source: SourceRef;
 
-  readonly #values: Readonly<Record<string, FieldValue>>;
+  /** The row as read (owned by this event, never handed out); columns are normalised when read. */
+  readonly #raw: Readonly<Record<string, unknown>>;
+  readonly #types: ReadonlyMap<string, ColumnType>;
+  readonly #nulls: NullSpellings;
+  /** Parsed `AdditionalFields` (the JSON column nearly every detector reads), then the others. */
+  #additionalFields: JsonValue | undefined;
   #parsed: Map<string, JsonValue> | undefined;
   #posix: PosixInfo | undefined;
+
+  static {
+    release = (event) => {
+      event.#additionalFields = undefined;
+      event.#parsed = undefined;
+      event.#posix = undefined;
+    };
+  }
 
   /** @internal Built by the ingest path; use `@tripline/core/testing` to make events in tests. */
   constructor(init: {
@@ -167,8 +223,10 @@ export class MdeEvent {
     deviceName: string;
     actionType: string | undefined;
     reportId: string | undefined;
-    source: SourceRef;
-    values: Record<string, FieldValue>;
+    source: Readonly<SourceRef>;
+    raw: Readonly<Record<string, unknown>>;
+    types: ReadonlyMap<string, ColumnType>;
+    nulls: NullSpellings;
   }) {
     this.table = init.table;
     this.timestamp = init.timestamp;
@@ -179,22 +237,41 @@ export class MdeEvent {
     this.deviceName = init.deviceName;
     this.actionType = init.actionType;
     this.reportId = init.reportId;
-    this.source = Object.freeze({ ...init.source });
-    this.#values = Object.freeze(init.values);
+    this.source = Object.isFrozen(init.source) ? init.source : Object.freeze({ ...init.source });
+    this.#raw = init.raw;
+    this.#types = init.types;
+    this.#nulls = init.nulls;
     // Frozen so that one detector cannot change the event another detector sees next.
     Object.freeze(this);
   }
 
+  /**
+   * The normalised value of `column` (JSON-in-text still as text), or undefined when the row has
+   * none: null in any spelling, or a name only the prototype of a plain object has.
+   */
+  #value(column: string): FieldValue | undefined {
+    const v = this.#raw[column];
+    if (v === undefined || v === null || v === '') return undefined;
+    if ((typeof v === 'object' || typeof v === 'function') && !Object.hasOwn(this.#raw, column)) return undefined;
+    switch (column) {
+      case 'Timestamp':
+        return this.timestamp;
+      case 'ReportId':
+        if (this.reportId !== undefined) return this.reportId;
+        break;
+    }
+    return normalizeValue(v, this.#types.get(column), this.#nulls);
+  }
+
   /** True when the row has a non-null value for `column`. */
   has(column: string): boolean {
-    const v = this.#values[column];
-    return v !== undefined && v !== null;
+    return this.#value(column) !== undefined;
   }
 
   /** A column's normalised value; JSON-in-text columns come back parsed (once, then cached). */
   get(column: string): FieldValue | undefined {
-    const v = this.#values[column];
-    if (v === undefined || v === null) return v;
+    const v = this.#value(column);
+    if (v === undefined) return undefined;
     if (typeof v === 'string' && jsonColumns(this.table).has(column)) return this.json(column);
     if (typeof v === 'object') return this.json(column);
     return v;
@@ -202,7 +279,7 @@ export class MdeEvent {
 
   /** A column as text (numbers and booleans are stringified; objects are not). */
   str(column: string): string | undefined {
-    const v = this.#values[column];
+    const v = this.#value(column);
     if (typeof v === 'string') return v;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
     return undefined;
@@ -210,7 +287,7 @@ export class MdeEvent {
 
   /** A column as a number when it is a safe integer or a finite number. */
   num(column: string): number | undefined {
-    const v = this.#values[column];
+    const v = this.#value(column);
     if (typeof v === 'number') return v;
     if (typeof v === 'string' && v !== '' && !Number.isNaN(Number(v))) {
       const n = Number(v);
@@ -221,9 +298,12 @@ export class MdeEvent {
 
   /** A JSON-in-text column parsed (objects, `""`, `"[]"`, `"{}"`, double encoding handled). Frozen. */
   json(column: string): JsonValue | undefined {
-    const raw = this.#values[column];
+    const raw = this.#value(column);
     if (raw === undefined) return undefined;
-    if (raw === null) return null;
+    if (column === 'AdditionalFields') {
+      if (this.#additionalFields === undefined) this.#additionalFields = parseJsonColumn(raw);
+      return this.#additionalFields;
+    }
     this.#parsed ??= new Map();
     const hit = this.#parsed.get(column);
     if (hit !== undefined) return hit;
@@ -243,8 +323,8 @@ export class MdeEvent {
    * level. Values that are themselves JSON text (double encoding) are decoded.
    */
   additional(key: string): JsonValue | undefined {
-    const top = this.#values[key];
-    const v = top !== undefined && top !== null ? top : this.additionalFields[key];
+    const top = this.#value(key);
+    const v = top !== undefined ? top : this.additionalFields[key];
     if (typeof v === 'string') {
       const t = v.trimStart();
       if (t.startsWith('{') || t.startsWith('[')) return parseJsonColumn(v);
@@ -257,15 +337,15 @@ export class MdeEvent {
    * text that may start with `[` or `{` stay text.
    */
   additionalText(key: string): string | undefined {
-    const top = this.#values[key];
-    const v = top !== undefined && top !== null ? top : this.additionalFields[key];
+    const top = this.#value(key);
+    const v = top !== undefined ? top : this.additionalFields[key];
     return typeof v === 'string' ? v : undefined;
   }
 
   /** POSIX (Linux/macOS) context of the row, from `AdditionalFields` or extended columns. */
   get posix(): PosixInfo {
     if (this.#posix) return this.#posix;
-    const side = (prefix: 'InitiatingProcess' | 'Process'): PosixProcess => {
+    const side = (keys: PosixKeys): PosixProcess => {
       const out: {
         effectiveUser?: PosixAccount;
         realUser?: PosixAccount;
@@ -275,13 +355,13 @@ export class MdeEvent {
         processGroupId?: number;
         sessionId?: number;
       } = {};
-      const eu = readAccount(this.additional(`${prefix}PosixEffectiveUser`));
-      const ru = readAccount(this.additional(`${prefix}PosixRealUser`));
-      const eg = readGroup(this.additional(`${prefix}PosixEffectiveGroup`));
-      const cwd = asString(this.additional(`${prefix}CurrentWorkingDirectory`));
-      const tty = asString(this.additional(`${prefix}PosixAttachedTerminal`));
-      const pgid = asInt(this.additional(`${prefix}PosixProcessGroupId`));
-      const sid = asInt(this.additional(`${prefix}PosixSessionId`));
+      const eu = readAccount(this.additional(keys.effectiveUser));
+      const ru = readAccount(this.additional(keys.realUser));
+      const eg = readGroup(this.additional(keys.effectiveGroup));
+      const cwd = asString(this.additional(keys.workingDirectory));
+      const tty = asString(this.additional(keys.terminal));
+      const pgid = asInt(this.additional(keys.processGroupId));
+      const sid = asInt(this.additional(keys.sessionId));
       if (eu) out.effectiveUser = eu;
       if (ru) out.realUser = ru;
       if (eg) out.effectiveGroup = eg;
@@ -301,21 +381,25 @@ export class MdeEvent {
     if (gname !== undefined || gid !== undefined) {
       logon.primaryGroup = { ...(gname !== undefined ? { name: gname } : {}), ...(gid !== undefined ? { gid } : {}) };
     }
-    this.#posix = Object.freeze({ initiatingProcess: side('InitiatingProcess'), process: side('Process'), logon });
+    this.#posix = Object.freeze({ initiatingProcess: side(INITIATING_KEYS), process: side(PROCESS_KEYS), logon });
     return this.#posix;
   }
 
   /** The column names present on the row (non-null). */
   columns(): string[] {
-    return Object.keys(this.#values).filter((k) => this.has(k));
+    return Object.keys(this.#raw).filter((k) => this.has(k));
   }
 
   /** Every non-null column, JSON-in-text columns parsed: the normalised row. */
   toRecord(): Record<string, FieldValue> {
     const out: Record<string, FieldValue> = {};
-    for (const key of Object.keys(this.#values)) {
+    for (const key of Object.keys(this.#raw)) {
       const v = this.get(key);
-      if (v !== undefined && v !== null) out[key] = v;
+      if (v === undefined || v === null) continue;
+      // A `__proto__` column stays a column: assignment would set the record's prototype instead.
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
     }
     return out;
   }

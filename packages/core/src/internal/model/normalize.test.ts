@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MdeEvent } from './event.js';
+import { MdeEvent, releaseParseCaches } from './event.js';
 import { isRowProblem, normalizeRow } from './normalize.js';
 
 const base = {
@@ -125,5 +125,75 @@ describe('normalizeRow', () => {
       af.a.b = 2;
     }).toThrow(TypeError);
     expect((e.get('AdditionalFields') as { a: { b: number } }).a.b).toBe(1);
+  });
+
+  it('normalises columns when they are read: the record is the same as an eager copy would be', () => {
+    const csvRow = {
+      ...base,
+      ReportId: '00639199803770463703',
+      ProcessCreationTime: 'Invalid date',
+      InitiatingProcessCreationTime: '2025-11-07 06:46:38.2',
+      ProcessId: '+0042',
+      IsProcessRemoteSession: 'FALSE',
+      FileSize: '',
+      AccountName: 'None',
+    };
+    const e = normalizeRow(csvRow, 'DeviceProcessEvents', { source: 't' }, { invalidDateIsNull: true }) as MdeEvent;
+    expect(e.toRecord()).toEqual({
+      Timestamp: '2025-11-07T06:46:38.29932Z',
+      DeviceId: base.DeviceId,
+      DeviceName: 'wazuh1',
+      ActionType: 'ProcessCreated',
+      ReportId: '639199803770463703',
+      InitiatingProcessCreationTime: '2025-11-07T06:46:38.2Z',
+      ProcessId: 42,
+      IsProcessRemoteSession: false,
+      AccountName: 'None',
+    });
+    expect(e.columns()).toEqual(Object.keys(e.toRecord()));
+    expect(e.has('ProcessCreationTime')).toBe(false);
+    expect(e.str('ProcessId')).toBe('42');
+    expect(e.num('ProcessId')).toBe(42);
+    // Names that only Object.prototype has are not columns.
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(e.has(name)).toBe(false);
+      expect(e.get(name)).toBeUndefined();
+    }
+  });
+
+  it("keeps the caller's row apart: changing it later does not change the event", () => {
+    const row: Record<string, unknown> = { ...base, FileName: 'bash' };
+    const e = normalizeRow(row, 'DeviceProcessEvents', { source: 't' }) as MdeEvent;
+    row.FileName = 'changed';
+    row.FolderPath = '/added';
+    expect(e.get('FileName')).toBe('bash');
+    expect(e.has('FolderPath')).toBe(false);
+  });
+
+  it('keeps a "__proto__" column as a column in the record, without touching any prototype', () => {
+    const row = JSON.parse(
+      `{"Timestamp":"2025-11-07T06:46:38Z","DeviceId":"d","ActionType":"X","ReportId":1,"__proto__":{"DeviceId":"evil"}}`,
+    );
+    const e = normalizeRow(row, 'DeviceProcessEvents', { source: 't' }) as MdeEvent;
+    const record = e.toRecord();
+    expect(Object.getPrototypeOf(record)).toBe(Object.prototype);
+    expect(Object.hasOwn(record, '__proto__')).toBe(true);
+    expect(record.DeviceId).toBe('d');
+    expect(({} as Record<string, unknown>).DeviceId).toBeUndefined();
+  });
+
+  it('parses again, to equal values, what it released (evidence kept by the engine)', () => {
+    const e = normalizeRow(
+      { ...base, AdditionalFields: '{"InitiatingProcessPosixEffectiveUser":{"Name":"root","PosixUserId":0}}' },
+      'DeviceProcessEvents',
+      { source: 't' },
+    ) as MdeEvent;
+    const before = e.get('AdditionalFields');
+    const posix = e.posix;
+    releaseParseCaches(e);
+    expect(e.get('AdditionalFields')).not.toBe(before);
+    expect(e.get('AdditionalFields')).toEqual(before);
+    expect(e.posix).toEqual(posix);
+    expect(e.posix.initiatingProcess.effectiveUser).toEqual({ name: 'root', uid: 0 });
   });
 });

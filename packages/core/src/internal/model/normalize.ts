@@ -1,7 +1,9 @@
 import { type FieldValue, MdeEvent, type SourceRef } from './event.js';
-import type { ColumnType, TableName } from './tables.js';
-import { TABLE_COLUMNS } from './tables.js';
-import { type ParsedTime, parseTimestamp } from './time.js';
+import type { TableName } from './tables.js';
+import { parseTimestamp } from './time.js';
+import { type NullSpellings, normalizeValue, typeMap } from './values.js';
+
+export type { NullSpellings } from './values.js';
 
 /** Why a row could not become an event. */
 export interface RowProblem {
@@ -23,51 +25,6 @@ export type RejectCode =
   | 'line-too-long'
   | 'invalid-encoding';
 
-/** How a reader spells null in its format; `null`, absent keys and `""` are always null. */
-export interface NullSpellings {
-  /** az CLI writes every null as the text `None`. */
-  readonly noneIsNull?: boolean;
-  /** The portal CSV writes null datetimes as `Invalid date`. */
-  readonly invalidDateIsNull?: boolean;
-}
-
-const TYPE_MAPS = new Map<TableName, ReadonlyMap<string, ColumnType>>();
-function typeMap(table: TableName): ReadonlyMap<string, ColumnType> {
-  let m = TYPE_MAPS.get(table);
-  if (!m) {
-    m = new Map(Object.entries(TABLE_COLUMNS[table]));
-    TYPE_MAPS.set(table, m);
-  }
-  return m;
-}
-
-const INT_RE = /^[+-]?\d+$/;
-
-function coerceInteger(v: unknown): FieldValue {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') {
-    const s = v.trim();
-    if (INT_RE.test(s)) {
-      const n = Number(s);
-      return Number.isSafeInteger(n) ? n : s.replace(/^\+/, '').replace(/^(-?)0+(?=\d)/, '$1');
-    }
-    return v;
-  }
-  return v as FieldValue;
-}
-
-function coerceBool(v: unknown): FieldValue {
-  if (typeof v === 'boolean') return v;
-  if (v === 1 || v === '1') return true;
-  if (v === 0 || v === '0') return false;
-  if (typeof v === 'string') {
-    const s = v.trim().toLowerCase();
-    if (s === 'true') return true;
-    if (s === 'false') return false;
-  }
-  return v as FieldValue;
-}
-
 function toExactString(v: unknown): string | undefined {
   if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
   if (typeof v === 'number' && Number.isFinite(v))
@@ -76,10 +33,13 @@ function toExactString(v: unknown): string | undefined {
 }
 
 /**
- * Normalise one raw row of a known table into an {@link MdeEvent}: null spellings unified, integers
- * exact, booleans real, datetimes canonical, JSON-in-text columns left for lazy parsing, unknown
- * columns kept. Returns a {@link RowProblem} when the row cannot be an event (no usable Timestamp,
- * no device).
+ * Turn one raw row of a known table into an {@link MdeEvent}. Only what every event needs is
+ * normalised here — `Timestamp`, `DeviceId`, `DeviceName`, `ReportId` (exact), `ActionType`; every
+ * other column is normalised when it is read ({@link normalizeValue}: null spellings unified,
+ * integers exact, booleans real, datetimes canonical, JSON-in-text parsed once), so the ~50 columns
+ * of a row that no detector reads cost nothing. Unknown columns are kept. The event keeps a copy
+ * of `row`: later changes to the caller's object do not reach it.
+ * Returns a {@link RowProblem} when the row cannot be an event (no usable Timestamp, no device).
  */
 export function normalizeRow(
   row: Readonly<Record<string, unknown>>,
@@ -87,43 +47,23 @@ export function normalizeRow(
   source: SourceRef,
   nulls: NullSpellings = {},
 ): MdeEvent | RowProblem {
-  const types = typeMap(table);
-  const values: Record<string, FieldValue> = {};
-  // The Timestamp column is parsed in the loop; its parse is reused below instead of parsing twice.
-  let timestampParse: ParsedTime | undefined;
-  for (const key in row) {
-    let v = row[key];
-    if (v === undefined || v === null || v === '') continue;
-    if (typeof v === 'string' && nulls.noneIsNull && v === 'None') continue;
-    const type = types.get(key);
-    switch (type) {
-      case 'long':
-      case 'int':
-        v = coerceInteger(v);
-        break;
-      case 'bool':
-        v = coerceBool(v);
-        break;
-      case 'datetime':
-        if (typeof v === 'string') {
-          if (v === 'Invalid date' && (nulls.invalidDateIsNull ?? true)) continue;
-          const t = parseTimestamp(v);
-          if (t) {
-            if (key === 'Timestamp') timestampParse = t;
-            v = t.iso;
-          }
-        }
-        break;
-      case 'string':
-        if (typeof v === 'number' || typeof v === 'boolean') v = String(v);
-        break;
-      default:
-        break;
-    }
-    values[key] = v as FieldValue;
-  }
+  // A copy: the event keeps its row, and the caller's object stays the caller's.
+  return normalizeOwnedRow({ ...row }, table, Object.freeze({ ...source }), nulls);
+}
 
-  const rawTs = row.Timestamp;
+/**
+ * {@link normalizeRow} for the ingest path: `row` (parsed or built by the reader, referenced by
+ * nothing else) becomes the event's own, and `source` is frozen already. No copy is made.
+ * @internal
+ */
+export function normalizeOwnedRow(
+  row: Record<string, unknown>,
+  table: TableName,
+  source: Readonly<SourceRef>,
+  nulls: NullSpellings,
+): MdeEvent | RowProblem {
+  const types = typeMap(table);
+  const rawTs = Object.hasOwn(row, 'Timestamp') ? row.Timestamp : undefined;
   if (
     rawTs === undefined ||
     rawTs === null ||
@@ -134,18 +74,19 @@ export function normalizeRow(
     return { code: 'missing-timestamp', reason: 'row has no Timestamp' };
   }
   const tsText = String(rawTs);
-  const parsed = timestampParse !== undefined && rawTs === tsText ? timestampParse : parseTimestamp(tsText);
+  const parsed = parseTimestamp(tsText);
   if (!parsed)
     return { code: 'invalid-timestamp', reason: `Timestamp ${JSON.stringify(tsText.slice(0, 64))} is not a date` };
 
-  const deviceId = toExactString(values.DeviceId);
-  const deviceName = toExactString(values.DeviceName);
+  const column = (name: string): FieldValue | undefined =>
+    Object.hasOwn(row, name) ? normalizeValue(row[name], types.get(name), nulls) : undefined;
+  const deviceId = toExactString(column('DeviceId'));
+  const deviceName = toExactString(column('DeviceName'));
   if (deviceId === undefined && deviceName === undefined) {
     return { code: 'missing-device', reason: 'row has neither DeviceId nor DeviceName' };
   }
-  const reportId = toExactString(values.ReportId);
-  if (reportId !== undefined) values.ReportId = reportId;
-  const actionType = typeof values.ActionType === 'string' ? values.ActionType : undefined;
+  const reportId = toExactString(column('ReportId'));
+  const action = column('ActionType');
 
   return new MdeEvent({
     table,
@@ -155,10 +96,12 @@ export function normalizeRow(
     ticks: parsed.ticks,
     deviceId: deviceId ?? (deviceName as string),
     deviceName: deviceName ?? (deviceId as string),
-    actionType,
+    actionType: typeof action === 'string' ? action : undefined,
     reportId,
     source,
-    values,
+    raw: row,
+    types,
+    nulls,
   });
 }
 
