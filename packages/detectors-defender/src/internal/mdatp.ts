@@ -54,11 +54,12 @@ export interface EffectiveIdentity {
  */
 export function effectiveIdentity(event: MdeEvent, side: 'initiating' | 'process' = 'initiating'): EffectiveIdentity {
   const posix = side === 'initiating' ? event.posix.initiatingProcess : event.posix.process;
-  const prefix = side === 'initiating' ? 'InitiatingProcessAccount' : 'Account';
-  const user = posix.effectiveUser?.name ?? event.str(`${prefix}Name`) ?? undefined;
+  const initiating = side === 'initiating';
+  const user =
+    posix.effectiveUser?.name ?? event.str(initiating ? 'InitiatingProcessAccountName' : 'AccountName') ?? undefined;
   const uid = posix.effectiveUser?.uid;
   const group = posix.effectiveGroup;
-  const sid = posix.effectiveUser?.sid ?? event.str(`${prefix}Sid`);
+  const sid = posix.effectiveUser?.sid ?? event.str(initiating ? 'InitiatingProcessAccountSid' : 'AccountSid');
   const isRoot = uid !== undefined ? uid === 0 : user === 'root' || sid === 'S-1-5-18';
   return { user, uid, group, posixReported: posix.effectiveUser !== undefined || group !== undefined, isRoot };
 }

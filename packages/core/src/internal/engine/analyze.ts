@@ -66,6 +66,8 @@ interface Runtime {
   readonly keepTimeline: boolean;
   readonly severityOverride: Severity | undefined;
   failures: number;
+  /** This detector's alert subjects: device id, then match key. */
+  readonly groups: Map<string, Map<string, GroupAcc>>;
 }
 
 const EMPTY_RUNTIMES: readonly Runtime[] = Object.freeze([]);
@@ -333,6 +335,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         keepTimeline: window !== undefined || detector.timeline === true,
         severityOverride: dc?.severity,
         failures: 0,
+        groups: new Map(),
       });
     }
     this.runtimes = runtimes;
@@ -520,11 +523,17 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
 
   private group(rt: Runtime, deviceId: string, match: Match): GroupAcc {
     const key = match.key ?? '';
-    const gk = `${rt.id}\u0000${deviceId}\u0000${key}`;
-    let g = this.groups.get(gk);
+    // Nested maps on strings the match already holds: no key string is built per match.
+    let byDevice = rt.groups.get(deviceId);
+    if (!byDevice) {
+      byDevice = new Map();
+      rt.groups.set(deviceId, byDevice);
+    }
+    let g = byDevice.get(key);
     if (!g) {
       g = new GroupAcc(rt.id, deviceId, key, rt.ctx.severity, this.evidenceLimit, rt.keepTimeline);
-      this.groups.set(gk, g);
+      byDevice.set(key, g);
+      this.groups.set(`${rt.id}\u0000${deviceId}\u0000${key}`, g);
     }
     return g;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasUnsafeNumber, parseJsonExact } from './exact.js';
+import { hasUnsafeNumber, parseJsonExact, parseJsonExactFrozen } from './exact.js';
 
 describe('parseJsonExact', () => {
   it('keeps integers beyond 2^53 exact as decimal strings', () => {
@@ -45,5 +45,32 @@ describe('parseJsonExact', () => {
   it('detects unsafe numbers', () => {
     expect(hasUnsafeNumber({ a: [1, 2, { b: 2 ** 60 }] })).toBe(true);
     expect(hasUnsafeNumber({ a: [1, 2.5, 'x'] })).toBe(false);
+  });
+});
+
+describe('parseJsonExactFrozen', () => {
+  const allFrozen = (v: unknown): boolean =>
+    v === null || typeof v !== 'object' || (Object.isFrozen(v) && Object.values(v).every(allFrozen));
+
+  it('gives what parseJsonExact gives, deeply frozen, with or without big integers', () => {
+    for (const text of [
+      '{"a":{"b":[1,{"c":"x"}]},"n":null}',
+      '{"PosixUserId":0,"Id":{"Big":639199803770463703,"List":[9007199254740993,1]}}',
+      '[[[]],{},"s",1.5e300]',
+      '639199803770463703',
+      '"text"',
+      '12',
+    ]) {
+      const got = parseJsonExactFrozen(text);
+      expect(got).toEqual(parseJsonExact(text));
+      expect(allFrozen(got), text).toBe(true);
+    }
+    expect((parseJsonExactFrozen('{"Id":{"Big":639199803770463703}}') as { Id: { Big: unknown } }).Id.Big).toBe(
+      '639199803770463703',
+    );
+  });
+
+  it('throws SyntaxError on invalid JSON, like JSON.parse', () => {
+    expect(() => parseJsonExactFrozen('{"a":')).toThrow(SyntaxError);
   });
 });

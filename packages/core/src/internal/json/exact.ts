@@ -34,6 +34,37 @@ export function hasUnsafeNumber(value: unknown): boolean {
   return false;
 }
 
+/**
+ * {@link parseJsonExact} for values that are handed out read-only: the result is deeply frozen,
+ * and the walk that freezes it is the one that looks for integers beyond 2^53 (one pass, not two).
+ */
+export function parseJsonExactFrozen(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  if (value === null || typeof value !== 'object') return hasUnsafeNumber(value) ? parseJsonExact(text) : value;
+  let unsafe = false;
+  const stack: object[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop() as Record<string, unknown>;
+    Object.freeze(current);
+    for (const key in current) {
+      const v = current[key];
+      if (typeof v === 'number') {
+        if (!Number.isSafeInteger(v) && Number.isInteger(v)) unsafe = true;
+      } else if (v !== null && typeof v === 'object') stack.push(v);
+    }
+  }
+  if (!unsafe) return value;
+  const exact = new ExactParser(text).parseDocument();
+  const pending: unknown[] = [exact];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (current === null || typeof current !== 'object') continue;
+    Object.freeze(current);
+    for (const v of Object.values(current)) pending.push(v);
+  }
+  return exact;
+}
+
 const WS = new Uint8Array(128);
 for (const c of [0x20, 0x09, 0x0a, 0x0d]) WS[c] = 1;
 

@@ -1,4 +1,4 @@
-import { parseJsonExact } from '../json/exact.js';
+import { parseJsonExactFrozen } from '../json/exact.js';
 import type { ColumnType, TableName } from './tables.js';
 import { TABLE_COLUMNS } from './tables.js';
 import { type NullSpellings, normalizeValue } from './values.js';
@@ -73,11 +73,13 @@ export function parseJsonColumn(value: unknown): JsonValue {
     const first = text[0];
     if (first !== '{' && first !== '[' && first !== '"') return current as string;
     try {
-      current = parseJsonExact(text);
+      // Frozen as it is parsed: the value is shared by every detector that reads the column.
+      current = parseJsonExactFrozen(text);
     } catch {
       return current as string;
     }
   }
+  // Objects that were never text (Log Analytics JSON rows) are frozen here; parsed ones already are.
   return deepFreeze(current as JsonValue);
 }
 
