@@ -57,35 +57,59 @@ export function isScratchPath(path: string): boolean {
 export function splitCommandLine(commandLine: string | undefined, maxWords = 512): string[] {
   if (!commandLine) return [];
   const s = commandLine.length > MAX_COMMAND_LINE ? commandLine.slice(0, MAX_COMMAND_LINE) : commandLine;
+  const n = s.length;
   const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote) {
-      if (c === quote) quote = undefined;
-      else if (c === '\\' && quote === '"' && i + 1 < s.length && (s[i + 1] === '"' || s[i + 1] === '\\'))
-        cur += s[++i]!;
-      else cur += c;
+  let i = 0;
+  while (i < n) {
+    if (isSpace(s.charCodeAt(i))) {
+      i++;
       continue;
     }
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
-      if (inWord) {
-        words.push(cur);
-        if (words.length >= maxWords) return words;
-        cur = '';
-        inWord = false;
+    // Fast path: a word without quotes or backslashes is a slice of the input.
+    let j = i;
+    let special = false;
+    while (j < n) {
+      const c = s.charCodeAt(j);
+      if (isSpace(c)) break;
+      if (c === 0x22 || c === 0x27 || c === 0x5c) {
+        special = true;
+        break;
       }
+      j++;
+    }
+    if (!special) {
+      words.push(s.slice(i, j));
+      if (words.length >= maxWords) return words;
+      i = j;
       continue;
     }
-    inWord = true;
-    if (c === '"' || c === "'") quote = c;
-    else if (c === '\\' && i + 1 < s.length) cur += s[++i]!;
-    else cur += c;
+    // Slow path for the rest of this word: quotes and escapes, character by character.
+    let cur = s.slice(i, j);
+    let quote: '"' | "'" | undefined;
+    let k = j;
+    for (; k < n; k++) {
+      const c = s[k]!;
+      if (quote) {
+        if (c === quote) quote = undefined;
+        else if (c === '\\' && quote === '"' && k + 1 < n && (s[k + 1] === '"' || s[k + 1] === '\\')) cur += s[++k]!;
+        else cur += c;
+        continue;
+      }
+      if (isSpace(c.charCodeAt(0))) break;
+      if (c === '"' || c === "'") quote = c;
+      else if (c === '\\' && k + 1 < n) cur += s[++k]!;
+      else cur += c;
+    }
+    words.push(cur);
+    if (words.length >= maxWords) return words;
+    i = k;
   }
-  if (inWord) words.push(cur);
   return words;
+}
+
+/** Space, tab, LF, CR: what separates words. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
 /** `--filter-name`, `--filter_name`, `--filterName`, `-filtername` → `filtername`. */

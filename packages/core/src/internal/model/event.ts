@@ -126,7 +126,9 @@ function readAccount(v: unknown): PosixAccount | undefined {
   if (sid !== undefined) out.sid = sid;
   if (domain !== undefined) out.domain = domain;
   if (group !== undefined) out.primaryGroup = group;
-  return Object.keys(out).length ? out : undefined;
+  return name === undefined && uid === undefined && sid === undefined && domain === undefined && group === undefined
+    ? undefined
+    : out;
 }
 
 /** The `AdditionalFields` keys of one side's POSIX context, spelled out once (not built per event). */
@@ -300,6 +302,8 @@ export class MdeEvent {
 
   /** A JSON-in-text column parsed (objects, `""`, `"[]"`, `"{}"`, double encoding handled). Frozen. */
   json(column: string): JsonValue | undefined {
+    // AdditionalFields is asked for many times per event (every key, the POSIX view): cache first.
+    if (column === 'AdditionalFields' && this.#additionalFields !== undefined) return this.#additionalFields;
     const raw = this.#value(column);
     if (raw === undefined) return undefined;
     if (column === 'AdditionalFields') {
