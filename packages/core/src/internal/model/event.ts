@@ -109,7 +109,7 @@ function readGroup(v: unknown): PosixGroup | undefined {
   const gid = asInt(o.PosixGroupId);
   if (name !== undefined) out.name = name;
   if (gid !== undefined) out.gid = gid;
-  return name === undefined && gid === undefined ? undefined : out;
+  return name === undefined && gid === undefined ? undefined : Object.freeze(out);
 }
 
 function readAccount(v: unknown): PosixAccount | undefined {
@@ -128,7 +128,7 @@ function readAccount(v: unknown): PosixAccount | undefined {
   if (group !== undefined) out.primaryGroup = group;
   return name === undefined && uid === undefined && sid === undefined && domain === undefined && group === undefined
     ? undefined
-    : out;
+    : Object.freeze(out);
 }
 
 /** The `AdditionalFields` keys of one side's POSIX context, spelled out once (not built per event). */
@@ -351,6 +351,21 @@ export class MdeEvent {
   /** POSIX (Linux/macOS) context of the row, from `AdditionalFields` or extended columns. */
   get posix(): PosixInfo {
     if (this.#posix) return this.#posix;
+    const af = this.additionalFields;
+    // additional(), with the parsed AdditionalFields in hand: asked 18 times per event.
+    const read = (key: string): JsonValue | undefined => {
+      const top = this.#value(key);
+      const v = top !== undefined ? top : af[key];
+      if (typeof v === 'string' && v !== '') {
+        const c = v.charCodeAt(0);
+        // JSON text (double encoding), possibly after whitespace; every space is ≤ U+0020 or ≥ U+0080.
+        if (c === 0x7b || c === 0x5b || c <= 0x20 || c >= 0x80) {
+          const t = v.trimStart();
+          if (t.startsWith('{') || t.startsWith('[')) return parseJsonColumn(v);
+        }
+      }
+      return v;
+    };
     const side = (keys: PosixKeys): PosixProcess => {
       const out: {
         effectiveUser?: PosixAccount;
@@ -361,13 +376,13 @@ export class MdeEvent {
         processGroupId?: number;
         sessionId?: number;
       } = {};
-      const eu = readAccount(this.additional(keys.effectiveUser));
-      const ru = readAccount(this.additional(keys.realUser));
-      const eg = readGroup(this.additional(keys.effectiveGroup));
-      const cwd = asString(this.additional(keys.workingDirectory));
-      const tty = asString(this.additional(keys.terminal));
-      const pgid = asInt(this.additional(keys.processGroupId));
-      const sid = asInt(this.additional(keys.sessionId));
+      const eu = readAccount(read(keys.effectiveUser));
+      const ru = readAccount(read(keys.realUser));
+      const eg = readGroup(read(keys.effectiveGroup));
+      const cwd = asString(read(keys.workingDirectory));
+      const tty = asString(read(keys.terminal));
+      const pgid = asInt(read(keys.processGroupId));
+      const sid = asInt(read(keys.sessionId));
       if (eu) out.effectiveUser = eu;
       if (ru) out.realUser = ru;
       if (eg) out.effectiveGroup = eg;
@@ -378,16 +393,24 @@ export class MdeEvent {
       return Object.freeze(out);
     };
     const logon: { terminal?: string; uid?: number; primaryGroup?: PosixGroup } = {};
-    const terminal = asString(this.additional('Terminal'));
-    const uid = asInt(this.additional('PosixUserId'));
-    const gname = asString(this.additional('PosixPrimaryGroupName'));
-    const gid = asInt(this.additional('PosixPrimaryGroupId'));
+    const terminal = asString(read('Terminal'));
+    const uid = asInt(read('PosixUserId'));
+    const gname = asString(read('PosixPrimaryGroupName'));
+    const gid = asInt(read('PosixPrimaryGroupId'));
     if (terminal !== undefined) logon.terminal = terminal;
     if (uid !== undefined) logon.uid = uid;
     if (gname !== undefined || gid !== undefined) {
-      logon.primaryGroup = { ...(gname !== undefined ? { name: gname } : {}), ...(gid !== undefined ? { gid } : {}) };
+      logon.primaryGroup = Object.freeze({
+        ...(gname !== undefined ? { name: gname } : {}),
+        ...(gid !== undefined ? { gid } : {}),
+      });
     }
-    this.#posix = Object.freeze({ initiatingProcess: side(INITIATING_KEYS), process: side(PROCESS_KEYS), logon });
+    // Frozen all the way down: every detector gets this same object.
+    this.#posix = Object.freeze({
+      initiatingProcess: side(INITIATING_KEYS),
+      process: side(PROCESS_KEYS),
+      logon: Object.freeze(logon),
+    });
     return this.#posix;
   }
 

@@ -127,6 +127,45 @@ describe('normalizeRow', () => {
     expect((e.get('AdditionalFields') as { a: { b: number } }).a.b).toBe(1);
   });
 
+  it('hands out a POSIX view frozen all the way down (one detector cannot change what the next sees)', () => {
+    const e = normalizeRow(
+      {
+        ...base,
+        AdditionalFields: JSON.stringify({
+          InitiatingProcessPosixEffectiveUser: {
+            Name: 'www-data',
+            PosixUserId: 33,
+            PrimaryPosixGroup: { Name: 'www-data', PosixGroupId: 33 },
+          },
+          InitiatingProcessPosixEffectiveGroup: { Name: 'www-data', PosixGroupId: 33 },
+          PosixUserId: 33,
+          PosixPrimaryGroupName: 'www-data',
+        }),
+      },
+      'DeviceProcessEvents',
+      { source: 't' },
+    ) as MdeEvent;
+    const p = e.posix;
+    const user = p.initiatingProcess.effectiveUser as { uid?: number; primaryGroup?: { gid?: number } };
+    expect(() => {
+      user.uid = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      (user.primaryGroup as { gid?: number }).gid = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      (p.initiatingProcess.effectiveGroup as { name?: string }).name = 'root';
+    }).toThrow(TypeError);
+    expect(() => {
+      (p.logon as { uid?: number }).uid = 0;
+    }).toThrow(TypeError);
+    expect(() => {
+      (p.logon.primaryGroup as { name?: string }).name = 'root';
+    }).toThrow(TypeError);
+    expect(e.posix.initiatingProcess.effectiveUser?.uid).toBe(33);
+    expect(e.posix.logon).toEqual({ uid: 33, primaryGroup: { name: 'www-data' } });
+  });
+
   it('normalises columns when they are read: the record is the same as an eager copy would be', () => {
     const csvRow = {
       ...base,
