@@ -49,7 +49,10 @@ export interface AnalyzeOptions {
   readonly maxLineBytes?: number;
   /** Rejected rows listed in the result (all are counted). Default 10,000. */
   readonly maxRejectedListed?: number;
-  /** Rows remembered for duplicate detection (same table, DeviceId, Timestamp and ReportId). Default 200,000. */
+  /**
+   * Rows remembered for duplicate detection: a row is a duplicate when its table, DeviceId, instant
+   * of Timestamp and ReportId repeat one of them. Default 200,000 (about 50 bytes each); 0 turns it off.
+   */
   readonly dedupeWindow?: number;
   /** Fix `generatedAt` (for byte-identical reports); default: now. */
   readonly generatedAt?: string | Date;
