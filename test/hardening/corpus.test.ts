@@ -153,6 +153,15 @@ describe('adversarial corpus', () => {
   it('deep nesting in AdditionalFields does not crash the run', () => {
     const r = results.get('deep-nesting.ndjson')!;
     expect(r.summary.eventsRead).toBe(3);
+    // The object nested 100,000 levels is refused with a reason; nested JSON text stays text.
+    expect(r.rejected).toEqual([
+      expect.objectContaining({
+        line: 2,
+        code: 'malformed-json',
+        reason: expect.stringMatching(/nested deeper than 1000 levels/),
+      }),
+    ]);
+    expect(r.summary.eventsAnalyzed).toBe(2);
   });
 
   it('a megabyte command line is analysed', () => {

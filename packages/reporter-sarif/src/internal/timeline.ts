@@ -74,23 +74,28 @@ export function processChain(event: EvidenceEvent, style: ProcStyle = 'name[pid]
  * JSON columns (`LoggedOnUsers`, `IPAddresses`, `AdditionalFields`) as readable text rather than JSON
  * with escaped quotes: arrays of one-key objects become their values, objects `key=value` pairs.
  */
-function flatten(value: FieldValue): string {
+function flatten(value: FieldValue, depth = 0): string {
+  // Event data may nest without limit; the text is a short summary, so deep levels become "…".
+  if (depth > FLATTEN_DEPTH && value !== null && typeof value === 'object') return '…';
   if (Array.isArray(value)) {
     return value
       .map((v) =>
         v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1
-          ? flatten(Object.values(v)[0]!)
-          : flatten(v),
+          ? flatten(Object.values(v)[0]!, depth + 1)
+          : flatten(v, depth + 1),
       )
       .join(', ');
   }
   if (value !== null && typeof value === 'object') {
     return Object.entries(value)
-      .map(([k, v]) => `${k}=${flatten(v)}`)
+      .map(([k, v]) => `${k}=${flatten(v, depth + 1)}`)
       .join('; ');
   }
   return value === null ? '' : String(value);
 }
+
+/** Nesting shown in an event's one-line summary before the rest is elided. */
+const FLATTEN_DEPTH = 16;
 
 function fieldText(name: string, value: FieldValue): string {
   const text = cleanText(flatten(value), { max: FIELD_MAX });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasUnsafeNumber, parseJsonExact, parseJsonExactFrozen } from './exact.js';
+import { hasUnsafeNumber, MAX_JSON_DEPTH, parseJsonExact, parseJsonExactFrozen } from './exact.js';
 
 describe('parseJsonExact', () => {
   it('keeps integers beyond 2^53 exact as decimal strings', () => {
@@ -39,7 +39,7 @@ describe('parseJsonExact', () => {
 
   it('refuses absurd nesting on the exact path instead of overflowing the stack', () => {
     const deep = `${'['.repeat(5000)}639199803770463703${']'.repeat(5000)}`;
-    expect(() => parseJsonExact(deep)).toThrow(/nested too deeply/);
+    expect(() => parseJsonExact(deep)).toThrow(/nested deeper than 1000 levels/);
   });
 
   it('detects unsafe numbers', () => {
@@ -72,5 +72,17 @@ describe('parseJsonExactFrozen', () => {
 
   it('throws SyntaxError on invalid JSON, like JSON.parse', () => {
     expect(() => parseJsonExactFrozen('{"a":')).toThrow(SyntaxError);
+  });
+});
+
+describe('nesting depth', () => {
+  const nested = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+
+  it('accepts MAX_JSON_DEPTH levels below the top and rejects deeper values, with or without big integers', () => {
+    expect(() => parseJsonExact(nested(MAX_JSON_DEPTH + 1))).not.toThrow();
+    expect(() => parseJsonExact(nested(MAX_JSON_DEPTH + 2))).toThrow(SyntaxError);
+    expect(() => parseJsonExact(`{"a":${nested(MAX_JSON_DEPTH + 1)}}`)).toThrow(/nested deeper than 1000 levels/);
+    expect(() => parseJsonExact(`[639199803770463703,${nested(MAX_JSON_DEPTH + 2)}]`)).toThrow(SyntaxError);
+    expect(() => parseJsonExactFrozen(nested(100_000))).toThrow(SyntaxError);
   });
 });

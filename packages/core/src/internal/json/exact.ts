@@ -8,10 +8,42 @@
 /** Largest nesting depth accepted by the exact parser (the native parser has no stack limit). */
 export const MAX_JSON_DEPTH = 1000;
 
-/** Parse JSON text; integers outside the safe range come back as decimal strings. Throws SyntaxError. */
+/**
+ * Parse JSON text; integers outside the safe range come back as decimal strings. Throws SyntaxError,
+ * also for values nested deeper than 1,000 levels (the native parser accepts any depth,
+ * but every recursive consumer downstream — `JSON.stringify` included — would overflow its stack).
+ */
 export function parseJsonExact(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  return hasUnsafeNumber(value) ? new ExactParser(text).parseDocument() : value;
+  return walk(value, false) ? new ExactParser(text).parseDocument() : value;
+}
+
+/**
+ * One iterative pass over a parsed value: true when it holds an integer that lost precision; throws
+ * SyntaxError when it nests deeper than {@link MAX_JSON_DEPTH}; freezes every object on the way when
+ * asked to.
+ */
+function walk(value: unknown, freeze: boolean): boolean {
+  if (value === null || typeof value !== 'object') return hasUnsafeNumber(value);
+  let unsafe = false;
+  const stack: object[] = [value];
+  const depths: number[] = [0];
+  while (stack.length > 0) {
+    const current = stack.pop() as Record<string, unknown>;
+    const depth = depths.pop() as number;
+    if (depth > MAX_JSON_DEPTH) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (freeze) Object.freeze(current);
+    for (const key in current) {
+      const v = current[key];
+      if (typeof v === 'number') {
+        if (!unsafe && !Number.isSafeInteger(v) && Number.isInteger(v)) unsafe = true;
+      } else if (v !== null && typeof v === 'object') {
+        stack.push(v);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return unsafe;
 }
 
 /**
@@ -41,19 +73,7 @@ export function hasUnsafeNumber(value: unknown): boolean {
 export function parseJsonExactFrozen(text: string): unknown {
   const value: unknown = JSON.parse(text);
   if (value === null || typeof value !== 'object') return hasUnsafeNumber(value) ? parseJsonExact(text) : value;
-  let unsafe = false;
-  const stack: object[] = [value];
-  while (stack.length > 0) {
-    const current = stack.pop() as Record<string, unknown>;
-    Object.freeze(current);
-    for (const key in current) {
-      const v = current[key];
-      if (typeof v === 'number') {
-        if (!Number.isSafeInteger(v) && Number.isInteger(v)) unsafe = true;
-      } else if (v !== null && typeof v === 'object') stack.push(v);
-    }
-  }
-  if (!unsafe) return value;
+  if (!walk(value, true)) return value;
   const exact = new ExactParser(text).parseDocument();
   const pending: unknown[] = [exact];
   while (pending.length > 0) {
@@ -93,7 +113,7 @@ class ExactParser {
   }
 
   private value(depth: number): unknown {
-    if (depth > MAX_JSON_DEPTH) this.fail('JSON nested too deeply');
+    if (depth > MAX_JSON_DEPTH) this.fail(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     this.skipWs();
     const c = this.text[this.pos];
     switch (c) {

@@ -83,10 +83,14 @@ export function parseJsonColumn(value: unknown): JsonValue {
   return deepFreeze(current as JsonValue);
 }
 
+/** Freeze a value and everything in it. Iterative: a row may nest 100,000 levels deep. */
 function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    if (current === null || typeof current !== 'object' || Object.isFrozen(current)) continue;
+    Object.freeze(current);
+    for (const key of Object.keys(current)) pending.push((current as Record<string, unknown>)[key]);
   }
   return value;
 }

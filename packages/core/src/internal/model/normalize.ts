@@ -35,7 +35,7 @@ function toExactString(v: unknown): string | undefined {
 /**
  * Turn one raw row of a known table into an {@link MdeEvent}. Only what every event needs is
  * normalised here — `Timestamp`, `DeviceId`, `DeviceName`, `ReportId` (exact), `ActionType`; every
- * other column is normalised when it is read ({@link normalizeValue}: null spellings unified,
+ * other column is normalised when it is read (null spellings unified,
  * integers exact, booleans real, datetimes canonical, JSON-in-text parsed once), so the ~50 columns
  * of a row that no detector reads cost nothing. Unknown columns are kept. The event keeps a copy
  * of `row`: later changes to the caller's object do not reach it.
