@@ -273,7 +273,9 @@ function printTier(tier) {
       fmt(r.mbPerSec, 1),
       fmt(r.cpuMs / 1000, 2),
       fmt(r.rowsPerCpuSec),
-      fmt(r.peakRssMB, 0),
+      Math.round(r.peakRssMaxMB) > Math.round(r.peakRssMB)
+        ? `${fmt(r.peakRssMB, 0)} (max ${fmt(r.peakRssMaxMB, 0)})`
+        : fmt(r.peakRssMB, 0),
       floorRate ? `${fmt((100 * r.rowsPerSec) / floorRate)} % / ${fmt((100 * r.rowsPerCpuSec) / floorCpu)} %` : '',
     ]);
   }
@@ -327,9 +329,9 @@ function checkTargets(tiers) {
     }
     if (a && t.rows >= 1_000_000)
       checks.push({
-        target: `analyze peak RSS < 300 MB (${fmt(t.rows)} rows)`,
-        value: `${fmt(a.peakRssMB)} MB`,
-        met: a.peakRssMB < 300,
+        target: `analyze peak RSS < 300 MB (${fmt(t.rows)} rows, highest of the runs)`,
+        value: `${fmt(a.peakRssMaxMB)} MB`,
+        met: a.peakRssMaxMB < 300,
       });
     const n = t.stages['analyze-noop'];
     if (a && n) {
@@ -343,9 +345,9 @@ function checkTargets(tiers) {
   const small = tiers.find((t) => t.rows === Math.min(...tiers.map((x) => x.rows)));
   const big = tiers.find((t) => t.rows === Math.max(...tiers.map((x) => x.rows)));
   if (small !== big && small.stages.analyze && big.stages.analyze) {
-    const r = big.stages.analyze.peakRssMB / small.stages.analyze.peakRssMB;
+    const r = big.stages.analyze.peakRssMaxMB / small.stages.analyze.peakRssMaxMB;
     checks.push({
-      target: `analyze peak RSS at ${fmt(big.rows)} within 1.5× of ${fmt(small.rows)}`,
+      target: `analyze peak RSS at ${fmt(big.rows)} within 1.5× of ${fmt(small.rows)} (highest of the runs of each)`,
       value: `${fmt(r, 2)}×`,
       met: r <= 1.5,
     });
@@ -380,8 +382,12 @@ async function main() {
         console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.peakRssMB)} MB`);
         runs.push(r);
       }
-      // Best of N by CPU time (least disturbed by other load on the machine); peak RSS of that run.
-      tier.stages[stage] = runs.reduce((best, r) => (r.cpuMs < best.cpuMs ? r : best));
+      // Best of N by CPU time (least disturbed by other load on the machine); peak RSS of that run,
+      // and the highest peak of all N runs, which is what the memory targets are checked against.
+      tier.stages[stage] = {
+        ...runs.reduce((best, r) => (r.cpuMs < best.cpuMs ? r : best)),
+        peakRssMaxMB: Math.max(...runs.map((r) => r.peakRssMB)),
+      };
       tier.runs[stage] = runs.map((r) => ({ wallMs: r.wallMs, cpuMs: r.cpuMs, peakRssMB: r.peakRssMB }));
     }
     tiers.push(tier);
