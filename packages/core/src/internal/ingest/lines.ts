@@ -23,35 +23,48 @@ export function syntaxMessage(err: unknown): string {
 }
 
 /**
- * Splits decoded text into lines with `indexOf` and hands each complete line to `onLine`. A line
- * split across chunks is kept as parts until its newline arrives; once its length passes
- * `maxBytes` the parts are dropped and the rest of the line is discarded as it streams by, so
- * memory stays bounded by `maxBytes` whatever the input.
+ * Splits a stream of chunks into lines and hands each complete line to `onLine`, with its 1-based
+ * number. A line split across chunks is kept as parts until its newline arrives; once it passes
+ * `maxBytes` (plus one unit, which may be the CR of a CRLF) the parts are dropped and the rest of
+ * the line is discarded as it streams by, so memory stays bounded by `maxBytes` whatever the input.
+ * Subclasses say how a chunk is searched, held, joined and turned into a line: {@link LineSplitter}
+ * for decoded text, {@link ByteLineSplitter} for bytes.
  */
-export class LineSplitter implements TextReader {
-  #parts: string[] = [];
-  #partChars = 0;
+abstract class Splitter<P extends string | Buffer> implements TextReader {
+  #parts: P[] = [];
+  #held = 0;
   #discarding = false;
   #line = 0;
 
   constructor(
-    private readonly onLine: (text: string, line: number) => void,
-    private readonly onTooLong: (line: number) => void,
-    private readonly maxBytes: number,
+    protected readonly onLine: (text: string, line: number) => void,
+    protected readonly onTooLong: (line: number) => void,
+    protected readonly maxBytes: number,
   ) {}
 
-  /** UTF-16 units currently held for an unfinished line (for tests of the memory bound). */
-  get bufferedChars(): number {
-    return this.#partChars;
+  abstract push(text: string): void;
+
+  /** Index of the next newline in `chunk` at or after `from`, or -1. */
+  protected abstract newline(chunk: P, from: number): number;
+  /** `chunk[start, end)` as a part to keep until the line's newline arrives. */
+  protected abstract hold(chunk: P, start: number, end: number): P;
+  /** The kept parts of one line, `length` units long in all. */
+  protected abstract join(parts: P[], length: number): P;
+  /** Deliver `chunk[start, end)` as line `line` (its CR dropped), or reject it as too long. */
+  protected abstract complete(chunk: P, start: number, end: number, line: number): void;
+
+  /** Units (UTF-16 code units or bytes) currently held for an unfinished line. */
+  protected get held(): number {
+    return this.#held;
   }
 
-  push(text: string): void {
-    const len = text.length;
+  protected split(chunk: P): void {
+    const len = chunk.length;
     let start = 0;
     while (start < len) {
-      const nl = text.indexOf('\n', start);
+      const nl = this.newline(chunk, start);
       if (nl === -1) {
-        this.#partial(start === 0 ? text : text.slice(start));
+        this.#partial(chunk, start, len);
         return;
       }
       this.#line++;
@@ -59,20 +72,15 @@ export class LineSplitter implements TextReader {
         this.#discarding = false;
         this.onTooLong(this.#line);
       } else if (this.#parts.length === 0) {
-        this.#complete(text.slice(start, nl));
+        this.complete(chunk, start, nl, this.#line);
+      } else if (this.#held + (nl - start) > this.maxBytes + 1) {
+        this.#drop();
+        this.onTooLong(this.#line);
       } else {
-        const piece = text.slice(start, nl);
-        if (this.#partChars + piece.length > this.maxBytes) {
-          this.#parts = [];
-          this.#partChars = 0;
-          this.onTooLong(this.#line);
-        } else {
-          this.#parts.push(piece);
-          const line = this.#parts.join('');
-          this.#parts = [];
-          this.#partChars = 0;
-          this.#complete(line);
-        }
+        this.#parts.push(this.hold(chunk, start, nl));
+        const whole = this.join(this.#parts, this.#held + (nl - start));
+        this.#drop();
+        this.complete(whole, 0, whole.length, this.#line);
       }
       start = nl + 1;
     }
@@ -85,125 +93,100 @@ export class LineSplitter implements TextReader {
       this.onTooLong(this.#line);
     } else if (this.#parts.length > 0) {
       this.#line++;
-      const line = this.#parts.join('');
-      this.#parts = [];
-      this.#partChars = 0;
-      this.#complete(line);
+      const whole = this.join(this.#parts, this.#held);
+      this.#drop();
+      this.complete(whole, 0, whole.length, this.#line);
     }
   }
 
-  #partial(piece: string): void {
+  #partial(chunk: P, start: number, end: number): void {
     if (this.#discarding) return;
-    if (this.#partChars + piece.length > this.maxBytes) {
-      this.#parts = [];
-      this.#partChars = 0;
+    if (this.#held + (end - start) > this.maxBytes + 1) {
+      this.#drop();
       this.#discarding = true;
       return;
     }
-    this.#parts.push(piece);
-    this.#partChars += piece.length;
+    this.#parts.push(this.hold(chunk, start, end));
+    this.#held += end - start;
   }
 
-  #complete(raw: string): void {
-    const line = raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
-    if (exceedsBytes(line, this.maxBytes)) this.onTooLong(this.#line);
-    else this.onLine(line, this.#line);
+  #drop(): void {
+    this.#parts = [];
+    this.#held = 0;
+  }
+}
+
+/** Lines of decoded text, found with `indexOf('\n')`; a line's limit is checked in UTF-8 bytes. */
+export class LineSplitter extends Splitter<string> {
+  /** UTF-16 units currently held for an unfinished line (for tests of the memory bound). */
+  get bufferedChars(): number {
+    return this.held;
+  }
+
+  push(text: string): void {
+    this.split(text);
+  }
+
+  protected newline(chunk: string, from: number): number {
+    return chunk.indexOf('\n', from);
+  }
+
+  protected hold(chunk: string, start: number, end: number): string {
+    return start === 0 && end === chunk.length ? chunk : chunk.slice(start, end);
+  }
+
+  protected join(parts: string[]): string {
+    return parts.join('');
+  }
+
+  protected complete(chunk: string, start: number, end: number, line: number): void {
+    const stop = end > start && chunk.charCodeAt(end - 1) === 0x0d ? end - 1 : end;
+    const text = start === 0 && stop === chunk.length ? chunk : chunk.slice(start, stop);
+    if (exceedsBytes(text, this.maxBytes)) this.onTooLong(line);
+    else this.onLine(text, line);
   }
 }
 
 /**
- * The same splitting for undecoded input: newlines are found in the bytes (0x0A never occurs inside
- * a UTF-8 sequence) and each line is decoded on its own. Decoding line by line is much cheaper than
+ * Lines of undecoded input: newlines are found in the bytes (0x0A never occurs inside a UTF-8
+ * sequence) and each line is decoded on its own. Decoding line by line is much cheaper than
  * decoding whole chunks: a chunk holding one non-ASCII character (a `®` in a Windows version
  * string) decodes to a two-byte string, and so would every line sliced from it, while ASCII lines
  * decoded alone stay one-byte strings that `JSON.parse` reads faster. Invalid UTF-8 becomes U+FFFD
- * per line, whatever the chunking. A line split across chunks is kept as byte parts, bounded by
- * `maxBytes` like {@link LineSplitter}.
+ * per line, whatever the chunking.
  */
-export class ByteLineSplitter implements TextReader {
-  #parts: Buffer[] = [];
-  #partBytes = 0;
-  #discarding = false;
-  #line = 0;
-
-  constructor(
-    private readonly onLine: (text: string, line: number) => void,
-    private readonly onTooLong: (line: number) => void,
-    private readonly maxBytes: number,
-  ) {}
-
+export class ByteLineSplitter extends Splitter<Buffer> {
   /** Bytes currently held for an unfinished line (for tests of the memory bound). */
   get bufferedBytes(): number {
-    return this.#partBytes;
+    return this.held;
   }
 
   /** Decoded text (a string chunk of a source that mixes both) is split as its UTF-8 bytes. */
   push(text: string): void {
-    this.pushBytes(Buffer.from(text, 'utf8'));
+    this.split(Buffer.from(text, 'utf8'));
   }
 
   pushBytes(buf: Buffer): void {
-    const len = buf.length;
-    let start = 0;
-    while (start < len) {
-      const nl = buf.indexOf(0x0a, start);
-      if (nl === -1) {
-        this.#partial(buf, start, len);
-        return;
-      }
-      this.#line++;
-      if (this.#discarding) {
-        this.#discarding = false;
-        this.onTooLong(this.#line);
-      } else if (this.#parts.length === 0) {
-        this.#complete(buf, start, nl);
-      } else if (this.#partBytes + (nl - start) > this.maxBytes + 1) {
-        this.#parts = [];
-        this.#partBytes = 0;
-        this.onTooLong(this.#line);
-      } else {
-        this.#parts.push(buf.subarray(start, nl));
-        const whole = Buffer.concat(this.#parts, this.#partBytes + (nl - start));
-        this.#parts = [];
-        this.#partBytes = 0;
-        this.#complete(whole, 0, whole.length);
-      }
-      start = nl + 1;
-    }
+    this.split(buf);
   }
 
-  end(): void {
-    if (this.#discarding) {
-      this.#line++;
-      this.#discarding = false;
-      this.onTooLong(this.#line);
-    } else if (this.#parts.length > 0) {
-      this.#line++;
-      const whole = Buffer.concat(this.#parts, this.#partBytes);
-      this.#parts = [];
-      this.#partBytes = 0;
-      this.#complete(whole, 0, whole.length);
-    }
+  protected newline(chunk: Buffer, from: number): number {
+    return chunk.indexOf(0x0a, from);
   }
 
-  #partial(buf: Buffer, start: number, end: number): void {
-    if (this.#discarding) return;
-    // One byte over the limit is allowed while the line is open: it may be the CR of a CRLF.
-    if (this.#partBytes + (end - start) > this.maxBytes + 1) {
-      this.#parts = [];
-      this.#partBytes = 0;
-      this.#discarding = true;
-      return;
-    }
-    // A copy: the source may reuse its buffer once the next chunk is asked for.
-    this.#parts.push(Buffer.from(buf.subarray(start, end)));
-    this.#partBytes += end - start;
+  /** A copy: the source may reuse its buffer once the next chunk is asked for. */
+  protected hold(chunk: Buffer, start: number, end: number): Buffer {
+    return Buffer.from(chunk.subarray(start, end));
   }
 
-  #complete(buf: Buffer, start: number, end: number): void {
-    const stop = end > start && buf[end - 1] === 0x0d ? end - 1 : end;
-    if (stop - start > this.maxBytes) this.onTooLong(this.#line);
-    else this.onLine(buf.toString('utf8', start, stop), this.#line);
+  protected join(parts: Buffer[], length: number): Buffer {
+    return Buffer.concat(parts, length);
+  }
+
+  protected complete(chunk: Buffer, start: number, end: number, line: number): void {
+    const stop = end > start && chunk[end - 1] === 0x0d ? end - 1 : end;
+    if (stop - start > this.maxBytes) this.onTooLong(line);
+    else this.onLine(chunk.toString('utf8', start, stop), line);
   }
 }
 
