@@ -2,6 +2,7 @@ import type { DeviceState } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
 import type { TableName } from '../model/tables.js';
 import { compareInstants } from '../model/time.js';
+import { LAST, TimeSpan } from './span.js';
 
 /** Distinct process image names remembered per device. */
 const PROCESS_NAME_CAP = 2000;
@@ -11,12 +12,7 @@ export class DeviceAcc {
   name: string;
   eventCount = 0;
   readonly byTable: Partial<Record<TableName, number>> = {};
-  firstMs = Number.POSITIVE_INFINITY;
-  firstTicks = 0;
-  firstSeen = '';
-  lastMs = Number.NEGATIVE_INFINITY;
-  lastTicks = 0;
-  lastSeen = '';
+  readonly span = new TimeSpan();
   info: MdeEvent | undefined;
   readonly adapters = new Map<string, MdeEvent>();
   readonly processNames = new Set<string>();
@@ -35,18 +31,8 @@ export class DeviceAcc {
   add(event: MdeEvent): void {
     this.eventCount++;
     this.byTable[event.table] = (this.byTable[event.table] ?? 0) + 1;
-    if (compareInstants(event.time, event.ticks, this.firstMs, this.firstTicks) < 0) {
-      this.firstMs = event.time;
-      this.firstTicks = event.ticks;
-      this.firstSeen = event.timestamp;
-    }
-    if (compareInstants(event.time, event.ticks, this.lastMs, this.lastTicks) >= 0) {
-      this.lastMs = event.time;
-      this.lastTicks = event.ticks;
-      this.lastSeen = event.timestamp;
-      // A device's name can change (rename, FQDN vs short name): the newest row wins.
-      this.name = event.deviceName;
-    }
+    // A device's name can change (rename, FQDN vs short name): the newest row wins.
+    if (this.span.add(event) & LAST) this.name = event.deviceName;
     switch (event.table) {
       case 'DeviceInfo':
         if (!this.info || compareInstants(event.time, event.ticks, this.info.time, this.info.ticks) >= 0)
@@ -87,8 +73,8 @@ export class DeviceAcc {
       adapters: Object.freeze(adapters),
       eventCount: this.eventCount,
       byTable: Object.freeze({ ...this.byTable }),
-      firstSeen: this.firstSeen,
-      lastSeen: this.lastSeen,
+      firstSeen: this.span.first,
+      lastSeen: this.span.last,
       processNames: new Set(this.processNames) as ReadonlySet<string>,
     });
   }

@@ -2,6 +2,7 @@ import type { DeviceState, Match, TimelinePoint } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
 import { compareInstants } from '../model/time.js';
 import { maxSeverity, type Severity } from '../severity.js';
+import { FIRST, LAST, TimeSpan } from './span.js';
 
 /** Distinct values kept per `collect` name. */
 export const COLLECT_CAP = 200;
@@ -15,12 +16,7 @@ const NO_DATA: Data = Object.freeze({});
 export class GroupAcc {
   count = 0;
   severity: Severity;
-  firstMs = Number.POSITIVE_INFINITY;
-  firstTicks = 0;
-  firstSeen = '';
-  lastMs = Number.NEGATIVE_INFINITY;
-  lastTicks = 0;
-  lastSeen = '';
+  readonly span = new TimeSpan();
   firstData: Data = NO_DATA;
   lastData: Data = NO_DATA;
   readonly events: MdeEvent[] = [];
@@ -53,17 +49,10 @@ export class GroupAcc {
       if (this.addEvidence(event)) kept = true;
       if (this.keepTimeline && this.timeline.length < TIMELINE_CAP)
         this.timeline.push({ time: event.time, ticks: event.ticks, tag: match.tag });
-      if (compareInstants(event.time, event.ticks, this.firstMs, this.firstTicks) < 0) {
-        this.firstMs = event.time;
-        this.firstTicks = event.ticks;
-        this.firstSeen = event.timestamp;
-        if (match.data) this.firstData = match.data;
-      }
-      if (compareInstants(event.time, event.ticks, this.lastMs, this.lastTicks) >= 0) {
-        this.lastMs = event.time;
-        this.lastTicks = event.ticks;
-        this.lastSeen = event.timestamp;
-        if (match.data) this.lastData = match.data;
+      const moved = this.span.add(event);
+      if (match.data) {
+        if (moved & FIRST) this.firstData = match.data;
+        if (moved & LAST) this.lastData = match.data;
       }
     }
     if (match.collect) {
@@ -118,8 +107,8 @@ export class GroupAcc {
       key: this.key,
       device,
       count: this.count,
-      firstSeen: this.firstSeen,
-      lastSeen: this.lastSeen,
+      firstSeen: this.span.first,
+      lastSeen: this.span.last,
       severity,
       events: Object.freeze([...this.events]),
       collected: Object.freeze(collected),
