@@ -66,6 +66,16 @@ function jsonColumns(table: TableName): ReadonlySet<string> {
 
 /** Parse a JSON-in-text column value: objects pass through, `""`/`"[]"`/`"{}"` are handled, double encoding is undone. */
 export function parseJsonColumn(value: unknown): JsonValue {
+  // Objects that were never text (Log Analytics JSON rows) are frozen here; parsed ones already are.
+  return deepFreeze(decodeJsonColumn(value, parseJsonExactFrozen));
+}
+
+/**
+ * The decoding of {@link parseJsonColumn} with the parser given: the exact, frozen one for values
+ * handed out, or plain `JSON.parse` for a value read here once and dropped (the POSIX view copies
+ * the few keys it needs, and turns integers beyond 2^53 into "not reported" itself).
+ */
+function decodeJsonColumn(value: unknown, parse: (text: string) => unknown): JsonValue {
   let current: unknown = value;
   for (let i = 0; i < 3 && typeof current === 'string'; i++) {
     const text = current.trim();
@@ -73,14 +83,12 @@ export function parseJsonColumn(value: unknown): JsonValue {
     const first = text[0];
     if (first !== '{' && first !== '[' && first !== '"') return current as string;
     try {
-      // Frozen as it is parsed: the value is shared by every detector that reads the column.
-      current = parseJsonExactFrozen(text);
+      current = parse(text);
     } catch {
       return current as string;
     }
   }
-  // Objects that were never text (Log Analytics JSON rows) are frozen here; parsed ones already are.
-  return deepFreeze(current as JsonValue);
+  return current as JsonValue;
 }
 
 /** Freeze a value and everything in it. Iterative: a row may nest 100,000 levels deep. */
@@ -97,7 +105,8 @@ function deepFreeze<T>(value: T): T {
 
 const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const asInt = (v: unknown): number | undefined => {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  // An integer beyond 2^53 lost digits (or is a decimal string): not a usable id.
+  if (typeof v === 'number') return Number.isFinite(v) && (Number.isSafeInteger(v) || !Number.isInteger(v)) ? v : undefined;
   if (typeof v === 'string' && /^-?\d+$/.test(v)) {
     const n = Number(v);
     return Number.isSafeInteger(n) ? n : undefined;
@@ -306,12 +315,12 @@ export class MdeEvent {
 
   /** A JSON-in-text column parsed (objects, `""`, `"[]"`, `"{}"`, double encoding handled). Frozen. */
   json(column: string): JsonValue | undefined {
-    // AdditionalFields is asked for many times per event (every key, the POSIX view): cache first.
+    // AdditionalFields is asked for many times per event (every key): cache first.
     if (column === 'AdditionalFields' && this.#additionalFields !== undefined) return this.#additionalFields;
     const raw = this.#value(column);
     if (raw === undefined) return undefined;
     if (column === 'AdditionalFields') {
-      if (this.#additionalFields === undefined) this.#additionalFields = parseJsonColumn(raw);
+      this.#additionalFields = parseJsonColumn(raw);
       return this.#additionalFields;
     }
     this.#parsed ??= new Map();
@@ -355,11 +364,16 @@ export class MdeEvent {
   /** POSIX (Linux/macOS) context of the row, from `AdditionalFields` or extended columns. */
   get posix(): PosixInfo {
     if (this.#posix) return this.#posix;
-    const af = this.additionalFields;
+    // The POSIX view needs a few keys of AdditionalFields: when no detector has asked for the whole
+    // (exact, frozen) value yet, a plain parse that is dropped afterwards is enough.
+    const raw = this.#additionalFields === undefined ? this.#value('AdditionalFields') : undefined;
+    const parsed = raw === undefined ? this.#additionalFields : decodeJsonColumn(raw, JSON.parse);
+    const af: Readonly<Record<string, unknown>> =
+      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : EMPTY;
     // additional(), with the parsed AdditionalFields in hand: asked 18 times per event.
     const read = (key: string): JsonValue | undefined => {
       const top = this.#value(key);
-      const v = top !== undefined ? top : af[key];
+      const v = top !== undefined ? top : (af[key] as JsonValue | undefined);
       if (typeof v === 'string' && v !== '') {
         const c = v.charCodeAt(0);
         // JSON text (double encoding), possibly after whitespace; every space is ≤ U+0020 or ≥ U+0080.

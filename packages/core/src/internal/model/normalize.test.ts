@@ -166,6 +166,29 @@ describe('normalizeRow', () => {
     expect(e.posix.logon).toEqual({ uid: 33, primaryGroup: { name: 'www-data' } });
   });
 
+  it('reads POSIX fields without handing out or changing AdditionalFields, which stays exact and frozen', () => {
+    const text =
+      '{"InitiatingProcessPosixEffectiveUser":{"Name":"svc","PosixUserId":9007199254740993,' +
+      '"PrimaryPosixGroup":{"Name":"svc","PosixGroupId":1001}},"ProcessPosixEffectiveUser":{"Name":"root","PosixUserId":0},' +
+      '"ProcessPosixSessionId":12345678901234567890,"Marker":18446744073709551615}';
+    const e = normalizeRow({ ...base, AdditionalFields: text }, 'DeviceProcessEvents', { source: 't' }) as MdeEvent;
+    // POSIX first (the order most detectors read in): an id beyond 2^53 lost digits, so it is not reported.
+    expect(e.posix.initiatingProcess.effectiveUser).toEqual({ name: 'svc', primaryGroup: { name: 'svc', gid: 1001 } });
+    expect(e.posix.process.effectiveUser).toEqual({ name: 'root', uid: 0 });
+    expect(e.posix.process.sessionId).toBeUndefined();
+    // Then the whole value: exact 64-bit integers, frozen all the way down.
+    const af = e.additionalFields;
+    expect(af.Marker).toBe('18446744073709551615');
+    expect((af.InitiatingProcessPosixEffectiveUser as Record<string, unknown>).PosixUserId).toBe('9007199254740993');
+    expect(Object.isFrozen(af)).toBe(true);
+    expect(Object.isFrozen(af.InitiatingProcessPosixEffectiveUser)).toBe(true);
+    expect(e.json('AdditionalFields')).toBe(af);
+    // The other order gives the same answers.
+    const f = normalizeRow({ ...base, AdditionalFields: text }, 'DeviceProcessEvents', { source: 't' }) as MdeEvent;
+    expect(f.additionalFields).toEqual(af);
+    expect(f.posix).toEqual(e.posix);
+  });
+
   it('normalises columns when they are read: the record is the same as an eager copy would be', () => {
     const csvRow = {
       ...base,

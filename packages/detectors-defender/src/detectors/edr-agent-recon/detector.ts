@@ -7,7 +7,15 @@ import {
   isUnderMdatp,
   MDATP_GROUP,
 } from '../../internal/mdatp.js';
-import { basename, clip, joinImagePath, programOf, shellCommandString, splitCommandLine } from '../../internal/text.js';
+import {
+  basename,
+  clip,
+  joinImagePath,
+  programOf,
+  SHELLS,
+  shellCommandString,
+  splitCommandLine,
+} from '../../internal/text.js';
 
 /** Discovery programs the Defender agent is seen running (process, file, package, system inventory). */
 const DISCOVERY_PROGRAMS: ReadonlySet<string> = new Set([
@@ -40,8 +48,16 @@ export function discoveryProgram(event: MdeEvent): { program: string; via: strin
     event.str('FileName') ?? joinImagePath(event.str('FolderPath'), undefined) ?? '',
   ).toLowerCase();
   if (DISCOVERY_PROGRAMS.has(image)) return { program: image, via: image };
-  const words = splitCommandLine(event.str('ProcessCommandLine'), 16);
-  if (PYTHON_RE.test(image)) {
+  const commandLine = event.str('ProcessCommandLine');
+  // Only a python script or a shell's `-c` string can name a discovery program now; the first
+  // word tells whether it is a shell, without splitting the whole command line of every process.
+  const python = PYTHON_RE.test(image);
+  if (!python) {
+    const first = splitCommandLine(commandLine, 1)[0];
+    if (first === undefined || !SHELLS.has(basename(first).toLowerCase())) return undefined;
+  }
+  const words = splitCommandLine(commandLine, 16);
+  if (python) {
     const script = words.slice(1, 4).find((w) => w.endsWith('.py'));
     return script !== undefined && isUnderMdatp(script) ? { program: image, via: basename(script) } : undefined;
   }
