@@ -274,7 +274,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly rejectedRows: RejectedRow[] = [];
   private readonly diagnostics: Diagnostic[] = [];
   private readonly inputs: AnalysisResult['inputs'][number][] = [];
-  private readonly tableCounts: Partial<Record<TableName, number>> = {};
+  /** Events analysed per table, by catalog position. */
+  private readonly tableCounts = new Float64Array(TABLE_NAMES.length);
   /** Identities of recent rows, for duplicate detection. */
   private readonly dedupe: DedupeWindow;
   private diagnosticsDropped = 0;
@@ -451,7 +452,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
 
   private analyzeEvent(event: MdeEvent): void {
     this.eventsAnalyzed++;
-    this.tableCounts[event.table] = (this.tableCounts[event.table] ?? 0) + 1;
+    this.tableCounts[TABLE_INDEX.get(event.table)!]!++;
     if (compareInstants(event.time, event.ticks, this.minMs, this.minTicks) < 0) {
       this.minMs = event.time;
       this.minTicks = event.ticks;
@@ -827,7 +828,10 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
           : this.options.generatedAt.toISOString();
 
     const byTable: Partial<Record<TableName, number>> = {};
-    for (const t of Object.keys(this.tableCounts).sort() as TableName[]) byTable[t] = this.tableCounts[t]!;
+    for (const t of [...TABLE_NAMES].sort()) {
+      const n = this.tableCounts[TABLE_INDEX.get(t)!]!;
+      if (n > 0) byTable[t] = n;
+    }
 
     const result: AnalysisResult = Object.freeze({
       tool: Object.freeze({ name: 'tripline' as const, version: VERSION }),

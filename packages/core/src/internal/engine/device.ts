@@ -1,17 +1,21 @@
 import type { DeviceState } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
-import type { TableName } from '../model/tables.js';
+import { TABLE_NAMES, type TableName } from '../model/tables.js';
 import { compareInstants } from '../model/time.js';
 import { LAST, TimeSpan } from './span.js';
 
 /** Distinct process image names remembered per device. */
 const PROCESS_NAME_CAP = 2000;
+/** A table's position in the catalog: events are counted per table in a small array. */
+const TABLE_SLOT: ReadonlyMap<TableName, number> = new Map(TABLE_NAMES.map((t, i) => [t, i]));
 
 /** Per-device state the engine keeps while events stream by: counts, latest snapshots, a few names. */
 export class DeviceAcc {
   name: string;
   eventCount = 0;
-  readonly byTable: Partial<Record<TableName, number>> = {};
+  /** Events per table (catalog order), and the tables in the order this device first showed them. */
+  readonly #tableCounts = new Float64Array(TABLE_NAMES.length);
+  readonly #tablesSeen: TableName[] = [];
   readonly span = new TimeSpan();
   info: MdeEvent | undefined;
   readonly adapters = new Map<string, MdeEvent>();
@@ -30,7 +34,10 @@ export class DeviceAcc {
 
   add(event: MdeEvent): void {
     this.eventCount++;
-    this.byTable[event.table] = (this.byTable[event.table] ?? 0) + 1;
+    const slot = TABLE_SLOT.get(event.table)!;
+    const seen = this.#tableCounts[slot]!;
+    this.#tableCounts[slot] = seen + 1;
+    if (seen === 0) this.#tablesSeen.push(event.table);
     // A device's name can change (rename, FQDN vs short name): the newest row wins.
     if (this.span.add(event) & LAST) this.name = event.deviceName;
     switch (event.table) {
@@ -63,6 +70,13 @@ export class DeviceAcc {
     this.processNames.add(name.toLowerCase());
   }
 
+  /** Events per table, keyed in the order the tables first appeared on this device. */
+  get byTable(): Partial<Record<TableName, number>> {
+    const out: Partial<Record<TableName, number>> = {};
+    for (const t of this.#tablesSeen) out[t] = this.#tableCounts[TABLE_SLOT.get(t)!]!;
+    return out;
+  }
+
   /** Frozen view for detectors. */
   state(): DeviceState {
     const adapters = [...this.adapters.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
@@ -72,7 +86,7 @@ export class DeviceAcc {
       info: this.info,
       adapters: Object.freeze(adapters),
       eventCount: this.eventCount,
-      byTable: Object.freeze({ ...this.byTable }),
+      byTable: Object.freeze(this.byTable),
       firstSeen: this.span.first,
       lastSeen: this.span.last,
       processNames: new Set(this.processNames) as ReadonlySet<string>,

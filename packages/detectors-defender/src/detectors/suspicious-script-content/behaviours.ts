@@ -424,14 +424,48 @@ const ANY_HINT: readonly string[] = (() => {
   return all.filter((h) => !all.some((g) => g !== h && h.includes(g)));
 })();
 
+/** The hints keyed by their first two characters (both ASCII): one pass over a text finds them all. */
+const HINTS_BY_PAIR = new Map<number, readonly string[]>();
+/** One-character hints (`|`), as a table of ASCII codes. */
+const SINGLE_HINT = new Uint8Array(128);
+/** Hints that start with a non-ASCII character: looked for one by one (none today). */
+const OTHER_HINTS: string[] = [];
+for (const h of ANY_HINT) {
+  const a = h.charCodeAt(0);
+  const b = h.charCodeAt(1);
+  if (h.length === 1 && a < 128) SINGLE_HINT[a] = 1;
+  else if (h.length >= 2 && a < 128 && b < 128) {
+    const key = (a << 7) | b;
+    HINTS_BY_PAIR.set(key, [...(HINTS_BY_PAIR.get(key) ?? []), h]);
+  } else OTHER_HINTS.push(h);
+}
+const PAIR_SEEN = new Uint8Array(128 * 128);
+for (const key of HINTS_BY_PAIR.keys()) PAIR_SEEN[key] = 1;
+
 /**
  * True when `text` contains at least one pattern hint. False means {@link scan} finds nothing in
  * it (a line without any hint skips every pattern), so callers can skip building a context.
+ * One pass over the text, checking the hints that start with each pair of characters — the same
+ * answer as testing every hint with `includes` (tested against it), without ~40 scans per text.
  */
 export function mayFind(text: string): boolean {
-  for (let i = 0; i < ANY_HINT.length; i++) if (text.includes(ANY_HINT[i]!)) return true;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const a = text.charCodeAt(i);
+    if (a >= 128) continue;
+    if (SINGLE_HINT[a] === 1) return true;
+    if (i + 1 === n) break;
+    const b = text.charCodeAt(i + 1);
+    if (b >= 128) continue;
+    const key = (a << 7) | b;
+    if (PAIR_SEEN[key] === 1) for (const h of HINTS_BY_PAIR.get(key)!) if (text.startsWith(h, i)) return true;
+  }
+  for (const h of OTHER_HINTS) if (text.includes(h)) return true;
   return false;
 }
+
+/** Every hint literal {@link mayFind} looks for (for tests). */
+export const MAY_FIND_HINTS: readonly string[] = ANY_HINT;
 
 function hinted(line: string, hint: string | readonly string[]): boolean {
   if (typeof hint === 'string') return line.includes(hint);
