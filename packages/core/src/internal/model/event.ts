@@ -106,7 +106,8 @@ function deepFreeze<T>(value: T): T {
 const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const asInt = (v: unknown): number | undefined => {
   // An integer beyond 2^53 lost digits (or is a decimal string): not a usable id.
-  if (typeof v === 'number') return Number.isFinite(v) && (Number.isSafeInteger(v) || !Number.isInteger(v)) ? v : undefined;
+  if (typeof v === 'number')
+    return Number.isFinite(v) && (Number.isSafeInteger(v) || !Number.isInteger(v)) ? v : undefined;
   if (typeof v === 'string' && /^-?\d+$/.test(v)) {
     const n = Number(v);
     return Number.isSafeInteger(n) ? n : undefined;
