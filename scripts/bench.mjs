@@ -7,7 +7,8 @@
  *                          [--out bench/out/results.json]
  *
  * For each size tier it generates (or reuses) `bench/data/fleet-<rows>-s<seed>.ndjson`, then runs
- * every stage in its own `node --expose-gc` child (bench/stage.mjs) so that peak RSS is per stage,
+ * every stage in its own `node --expose-gc` child (bench/stage.mjs) so that peak RSS is per stage
+ * (with `--repeat N`, in N rounds of every stage),
  * prints a table and writes `bench/out/results.json`. `--profile` also runs the `analyze` stage of
  * the smallest tier under `--cpu-prof` and summarises the top self-time functions. It imports the
  * BUILT packages (packages/<pkg>/dist) and builds them first when a dist is missing. `--snapshot`
@@ -314,10 +315,22 @@ function checkTargets(tiers) {
     if (f && a) {
       const wall = a.rowsPerSec / f.rowsPerSec;
       const cpu = a.rowsPerCpuSec / f.rowsPerCpuSec;
+      // With several rounds, the ratio of each round (floor and analyze run minutes apart, not a
+      // quarter of an hour) and their median are what the target is judged on: best-of-N of each
+      // stage may pair a floor run from a fast moment with an analyze run from a slow one.
+      const fr = t.runs?.floor ?? [];
+      const ar = t.runs?.analyze ?? [];
+      const paired = fr.length > 1 && fr.length === ar.length ? fr.map((x, i) => x.wallMs / ar[i].wallMs) : [];
+      // The lower median when the count is even: never the more flattering of two rounds.
+      const median = paired.length ? [...paired].sort((x, y) => x - y)[(paired.length - 1) >> 1] : undefined;
       checks.push({
         target: `analyze ≥ 50 % of floor throughput (${fmt(t.rows)} rows)`,
-        value: `${fmt(100 * wall)} % wall, ${fmt(100 * cpu)} % cpu`,
-        met: wall >= 0.5,
+        value:
+          `best runs ${fmt(100 * wall)} % wall, ${fmt(100 * cpu)} % cpu` +
+          (median === undefined
+            ? ''
+            : `; round by round ${paired.map((x) => `${fmt(100 * x)} %`).join(', ')} wall (median ${fmt(100 * median)} %)`),
+        met: (median ?? wall) >= 0.5,
       });
       const ft = t.stages['floor-text'];
       if (ft)
@@ -379,14 +392,19 @@ async function main() {
   for (const rows of [...args.rows].sort((a, b) => a - b)) {
     const file = await ensureData(rows, args);
     const tier = { rows, file, bytes: statSync(file).size, stages: {}, runs: {} };
-    for (const stage of args.stages) {
-      const runs = [];
-      for (let i = 0; i < args.repeat; i++) {
+    // Rounds: every stage once per round, so that the runs of one round share the machine's state
+    // of the moment (a shared VM drifts by 10-20 % over minutes) and can be compared pairwise.
+    const runsOf = Object.fromEntries(args.stages.map((stage) => [stage, []]));
+    for (let i = 0; i < args.repeat; i++) {
+      for (const stage of args.stages) {
         process.stdout.write(`  ${fmt(rows)} rows · ${stage}${args.repeat > 1 ? ` #${i + 1}` : ''} … `);
         const r = derive(await runStage(stage, file));
         console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.peakRssMB)} MB`);
-        runs.push(r);
+        runsOf[stage].push(r);
       }
+    }
+    for (const stage of args.stages) {
+      const runs = runsOf[stage];
       // Best of N by CPU time (least disturbed by other load on the machine); peak RSS of that run,
       // and the highest peak of all N runs, which is what the memory targets are checked against.
       tier.stages[stage] = {
