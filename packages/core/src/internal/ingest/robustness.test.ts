@@ -24,6 +24,21 @@ async function expectError(p: Promise<unknown>, code: string, ...fragments: stri
   for (const f of fragments) expect(err.message).toContain(f);
 }
 
+/** A line splitter with a 64 KiB limit that records the lines it completes and the over-long ones. */
+function recording<S>(
+  Splitter: new (onLine: (line: string, n: number) => void, onTooLong: (n: number) => void, max: number) => S,
+): { splitter: S; lines: string[]; tooLong: number[]; max: number } {
+  const lines: string[] = [];
+  const tooLong: number[] = [];
+  const max = 64 * 1024;
+  const splitter = new Splitter(
+    (l) => lines.push(l),
+    (n) => tooLong.push(n),
+    max,
+  );
+  return { splitter, lines, tooLong, max };
+}
+
 describe('NDJSON lines', () => {
   it('reports every malformed line with its line number; blank lines are not rows; CRLF and LF mix', async () => {
     const text = [
@@ -218,14 +233,7 @@ describe('NDJSON from bytes (split on 0x0A, decoded line by line)', () => {
   });
 
   it('holds at most maxLineBytes + 1 bytes of an unfinished line', () => {
-    const tooLong: number[] = [];
-    const lines: string[] = [];
-    const max = 64 * 1024;
-    const splitter = new ByteLineSplitter(
-      (l) => lines.push(l),
-      (n) => tooLong.push(n),
-      max,
-    );
+    const { splitter, lines, tooLong, max } = recording(ByteLineSplitter);
     const piece = Buffer.alloc(4096, 0x79);
     let peak = 0;
     for (let i = 0; i < 2000; i++) {
@@ -391,14 +399,7 @@ describe('over-long lines', () => {
   });
 
   it('keeps memory bounded: the splitter never holds more than maxLineBytes of a line', () => {
-    const tooLong: number[] = [];
-    const lines: string[] = [];
-    const max = 64 * 1024;
-    const splitter = new LineSplitter(
-      (l) => lines.push(l),
-      (n) => tooLong.push(n),
-      max,
-    );
+    const { splitter, lines, tooLong, max } = recording(LineSplitter);
     const piece = 'y'.repeat(4096);
     let peak = 0;
     for (let i = 0; i < 2000; i++) {

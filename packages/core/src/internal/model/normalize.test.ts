@@ -147,21 +147,24 @@ describe('normalizeRow', () => {
     ) as MdeEvent;
     const p = e.posix;
     const user = p.initiatingProcess.effectiveUser as { uid?: number; primaryGroup?: { gid?: number } };
-    expect(() => {
-      user.uid = 0;
-    }).toThrow(TypeError);
-    expect(() => {
-      (user.primaryGroup as { gid?: number }).gid = 0;
-    }).toThrow(TypeError);
-    expect(() => {
-      (p.initiatingProcess.effectiveGroup as { name?: string }).name = 'root';
-    }).toThrow(TypeError);
-    expect(() => {
-      (p.logon as { uid?: number }).uid = 0;
-    }).toThrow(TypeError);
-    expect(() => {
-      (p.logon.primaryGroup as { name?: string }).name = 'root';
-    }).toThrow(TypeError);
+    const attempts: (() => void)[] = [
+      () => {
+        user.uid = 0;
+      },
+      () => {
+        (user.primaryGroup as { gid?: number }).gid = 0;
+      },
+      () => {
+        (p.initiatingProcess.effectiveGroup as { name?: string }).name = 'root';
+      },
+      () => {
+        (p.logon as { uid?: number }).uid = 0;
+      },
+      () => {
+        (p.logon.primaryGroup as { name?: string }).name = 'root';
+      },
+    ];
+    for (const attempt of attempts) expect(attempt).toThrow(TypeError);
     expect(e.posix.initiatingProcess.effectiveUser?.uid).toBe(33);
     expect(e.posix.logon).toEqual({ uid: 33, primaryGroup: { name: 'www-data' } });
   });
