@@ -4,7 +4,7 @@
  *
  *   node scripts/bench.mjs [--rows 100000,1000000] [--quick] [--skip-generate] [--repeat N]
  *                          [--stages floor,ingest,...] [--profile] [--snapshot] [--seed N] [--devices N]
- *                          [--out bench/out/results.json]
+ *                          [--node-flags "--flag=value ..."] [--out bench/out/results.json]
  *
  * For each size tier it generates (or reuses) `bench/data/fleet-<rows>-s<seed>.ndjson`, then runs
  * every stage in its own `node --expose-gc` child (bench/stage.mjs) so that peak RSS is per stage
@@ -13,7 +13,9 @@
  * the smallest tier under `--cpu-prof` and summarises the top self-time functions. It imports the
  * BUILT packages (packages/<pkg>/dist) and builds them first when a dist is missing. `--snapshot`
  * copies those dists to bench/out/snapshot first, so that a rebuild in the working tree during a
- * long run cannot change (or remove) the code under test half-way.
+ * long run cannot change (or remove) the code under test half-way. `--node-flags` passes Node/V8 flags
+ * (space-separated) to every stage child, to measure a runtime setting (`--max-semi-space-size=16`,
+ * `--heap-growing-percent=40`); they are printed and recorded in results.json.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import {
@@ -49,6 +51,7 @@ function parseArgs(argv) {
     snapshot: false,
     seed: 1,
     devices: 120,
+    nodeFlags: [],
     out: join(OUT, 'results.json'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -71,6 +74,7 @@ function parseArgs(argv) {
     else if (a === '--out') args.out = value();
     else if (a === '--seed') args.seed = Number(value());
     else if (a === '--devices') args.devices = Number(value());
+    else if (a === '--node-flags') args.nodeFlags = value().split(/\s+/).filter(Boolean);
     else if (a === '-h' || a === '--help') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
@@ -387,6 +391,7 @@ async function main() {
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
+  if (args.nodeFlags.length) console.log(`node flags for every stage: ${args.nodeFlags.join(' ')}`);
 
   const tiers = [];
   for (const rows of [...args.rows].sort((a, b) => a - b)) {
@@ -398,7 +403,7 @@ async function main() {
     for (let i = 0; i < args.repeat; i++) {
       for (const stage of args.stages) {
         process.stdout.write(`  ${fmt(rows)} rows · ${stage}${args.repeat > 1 ? ` #${i + 1}` : ''} … `);
-        const r = derive(await runStage(stage, file));
+        const r = derive(await runStage(stage, file, args.nodeFlags));
         console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.peakRssMB)} MB`);
         runsOf[stage].push(r);
       }
@@ -423,7 +428,12 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     const tier = tiers[0];
     console.log(`\nprofiling analyze on ${fmt(tier.rows)} rows (--cpu-prof) …`);
-    await runStage('analyze', tier.file, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=500']);
+    await runStage('analyze', tier.file, [
+      ...args.nodeFlags,
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      '--cpu-prof-interval=500',
+    ]);
     const prof = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     profile = { rows: tier.rows, ...summariseProfile(join(dir, prof)) };
   }
@@ -451,6 +461,7 @@ async function main() {
       seed: args.seed,
       devices: args.devices,
       generatorVersion: GENERATOR_VERSION,
+      nodeFlags: args.nodeFlags,
     },
     tiers: tiers.map((t) => ({ ...t, file: relative(ROOT, t.file) })),
     targets: checks,

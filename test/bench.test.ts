@@ -47,4 +47,40 @@ describe('npm run bench (smoke, 3,000 rows)', () => {
     expect(tier.stages['analyze-subscribed']!.noopMatchCalls).toBeGreaterThan(0);
     expect(results.targets.map((t) => t.target)).toContainEqual(expect.stringMatching(/50 % of floor/));
   }, 300_000);
+
+  const bench = (out: string, nodeFlags: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        'scripts/bench.mjs',
+        '--rows',
+        '3000',
+        '--devices',
+        '12',
+        '--stages',
+        'floor',
+        '--node-flags',
+        nodeFlags,
+        '--out',
+        out,
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
+
+  it('passes --node-flags to every stage and records them', () => {
+    const out = join(dir, 'flags.json');
+    const run = bench(out, '--max-semi-space-size=4  --heap-growing-percent=40');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('node flags for every stage: --max-semi-space-size=4 --heap-growing-percent=40');
+    const results = JSON.parse(readFileSync(out, 'utf8')) as { options: { nodeFlags: string[] } };
+    expect(results.options.nodeFlags).toEqual(['--max-semi-space-size=4', '--heap-growing-percent=40']);
+  }, 150_000);
+
+  it('fails the run when a stage cannot start with the given flags', () => {
+    const run = bench(join(dir, 'bad.json'), '--no-such-node-flag');
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('--no-such-node-flag');
+    expect(run.stderr).toContain('stage floor failed');
+  }, 150_000);
 });
