@@ -332,6 +332,43 @@ const FOREIGN_TABLES: Readonly<Record<string, readonly string[]>> = {
     'EmailSubject',
     'NetworkMessageId',
   ],
+  // Defender for Cloud (multicloud workloads); CloudStorageAggregatedEvents is known by its name.
+  CloudProcessEvents: [
+    'Timestamp',
+    'AzureResourceId',
+    'AwsResourceName',
+    'GcpFullResourceName',
+    'ContainerImageName',
+    'KubernetesNamespace',
+    'KubernetesPodName',
+    'KubernetesResource',
+    'ContainerName',
+    'ContainerId',
+    'ActionType',
+    'FileName',
+    'FolderPath',
+    'ProcessId',
+    'ProcessName',
+    'ParentProcessName',
+    'ParentProcessId',
+    'ProcessCommandLine',
+    'ProcessCreationTime',
+    'ProcessCurrentWorkingDirectory',
+    'AccountName',
+    'AdditionalFields',
+  ],
+  CloudAuditEvents: [
+    'Timestamp',
+    'DataSource',
+    'ActionType',
+    'OperationName',
+    'AzureResourceId',
+    'AwsResourceName',
+    'GcpFullResourceName',
+    'IPAddress',
+    'RawEventData',
+    'AdditionalFields',
+  ],
   DeviceFileCertificateInfo: [
     'Timestamp',
     'DeviceId',
@@ -385,7 +422,7 @@ const FOREIGN_TABLES: Readonly<Record<string, readonly string[]>> = {
 
 /** Table names that look like Defender/Sentinel tables but are not supported (used for naming columns). */
 const FOREIGN_NAME_RE =
-  /^(?:Device|Identity|Email|CloudApp|Alert|Url|AAD|Aad|Entra|Behavior|Exposure|Campaign|Message|OAuth|Graph|Security|Sign)[A-Za-z]*$/;
+  /^(?:Device|Identity|Email|Cloud|Alert|Url|AAD|Aad|Entra|Behavior|Exposure|Campaign|Message|OAuth|Graph|Security|Sign)[A-Za-z]*$/;
 
 const ACTION_TABLE: ReadonlyMap<string, TableName> = new Map<string, TableName>([
   ['ProcessCreated', 'DeviceProcessEvents'],
@@ -484,13 +521,13 @@ export function resolveTableName(name: string): NamedTable {
   if (isTableName(name)) return { table: name };
   const t = TABLE_BY_LOWER.get(name.toLowerCase());
   if (t) return { table: t };
-  if (name in FOREIGN_TABLES || FOREIGN_NAME_RE.test(name)) return { foreign: name };
+  if (Object.hasOwn(FOREIGN_TABLES, name) || FOREIGN_NAME_RE.test(name)) return { foreign: name };
   return undefined;
 }
 
 /** True for a column name no table of the catalog (supported or foreign) knows: a candidate withsource column. */
 export function isUncataloguedColumn(name: string): boolean {
-  return !COLUMN_INFO.has(name) && !SERVICE_COLUMNS.has(name) && !(name in FOREIGN_TABLES);
+  return !COLUMN_INFO.has(name) && !SERVICE_COLUMNS.has(name) && !Object.hasOwn(FOREIGN_TABLES, name);
 }
 
 /** The base column of a `union` type-split column (`ReportId_long` → `ReportId`), or undefined. */
