@@ -29,6 +29,7 @@ export { ERROR_CODES, type ErrorCode, isTriplineError, TriplineError } from './i
 export { detectFormat, fromFile, fromIterable, fromStream, fromString, ingest } from './internal/ingest/index.js';
 export {
   INPUT_FORMATS,
+  type IngestNotice,
   type IngestOptions,
   type IngestProgress,
   type IngestSink,

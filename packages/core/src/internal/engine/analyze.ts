@@ -392,6 +392,14 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
           this.eventsRead++;
           this.reject(row);
         },
+        notice: (n) =>
+          this.diagnose({
+            level: 'warning',
+            code: n.code,
+            message: n.message,
+            source: n.source,
+            ...(n.line !== undefined ? { line: n.line } : {}),
+          }),
         progress: (p) =>
           this.emit('progress', { ...p, eventsAnalyzed: this.eventsAnalyzed, eventsRejected: this.eventsRejected }),
       },

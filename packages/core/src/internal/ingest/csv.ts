@@ -1,9 +1,11 @@
+import { isUncataloguedColumn } from './infer.js';
 import type { TextReader } from './lines.js';
 import { CSV_NULLS, type Router } from './route.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
+const CR = 0x0d;
 
 /** Log Analytics CSV exports suffix datetime headers with ` [UTC]`. */
 const UTC_SUFFIX = ' [UTC]';
@@ -15,7 +17,7 @@ function headerName(raw: string): string {
 
 /**
  * Streaming RFC 4180 reader (Defender portal and Log Analytics exports): `""` escapes, newlines in
- * quoted fields, CRLF or LF. The first non-blank record is the header. A record's line is the line
+ * quoted fields, CRLF, LF or CR alone (Excel's "CSV (Macintosh)"). The first non-blank record is the header. A record's line is the line
  * it starts on. Only the current record is held, and a record longer than `maxBytes` is dropped as
  * it streams by (`line-too-long`).
  */
@@ -32,6 +34,8 @@ export class CsvReader implements TextReader {
   #tooLong = false;
   #line = 1;
   #recordLine = 1;
+  /** The last character of the previous chunk was a CR outside quotes: a record ends unless LF follows. */
+  #cr = false;
 
   constructor(
     private readonly router: Router,
@@ -40,6 +44,11 @@ export class CsvReader implements TextReader {
 
   push(text: string): void {
     const n = text.length;
+    if (this.#cr && n > 0) {
+      this.#cr = false;
+      // A CR alone ended the record held from the previous chunk (its CR is dropped with the field).
+      if (text.charCodeAt(0) !== LF) this.#recordEnd('', 0);
+    }
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (this.#inQuotes) {
@@ -61,11 +70,10 @@ export class CsvReader implements TextReader {
         this.#endField(text, i, false);
         this.#atFieldStart = true;
       } else if (c === LF) {
-        this.#endField(text, i, true);
-        this.#endRecord();
-        this.#line++;
-        this.#recordLine = this.#line;
-        this.#atFieldStart = true;
+        this.#recordEnd(text, i);
+      } else if (c === CR) {
+        if (i + 1 >= n) this.#cr = true;
+        else if (text.charCodeAt(i + 1) !== LF) this.#recordEnd(text, i);
       } else if (c === QUOTE && this.#quoted) {
         // `""` inside a quoted field (or a stray quote after it): back inside the quotes.
         this.#inQuotes = true;
@@ -82,7 +90,16 @@ export class CsvReader implements TextReader {
     }
   }
 
+  #recordEnd(text: string, end: number): void {
+    this.#endField(text, end, true);
+    this.#endRecord();
+    this.#line++;
+    this.#recordLine = this.#line;
+    this.#atFieldStart = true;
+  }
+
   end(): void {
+    this.#cr = false;
     if (this.#inQuotes) {
       this.router.reject(this.#recordLine, undefined, 'malformed-csv', 'input ends inside a quoted field');
       this.#reset();
@@ -149,6 +166,8 @@ export class CsvReader implements TextReader {
     const header = this.#header;
     if (header === undefined) {
       this.#header = fields.map(headerName);
+      // A header naming a catalogued column makes this an export, even with no record after it.
+      if (this.#header.some((name) => !isUncataloguedColumn(name))) this.router.container = true;
       return;
     }
     if (fields.length !== header.length) {

@@ -2,7 +2,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import { isTableName, TABLE_NAMES } from '../model/tables.js';
 import { CsvReader } from './csv.js';
-import { type ConcreteFormat, detectFormat, JSON_FORMATS, layoutOf } from './detect.js';
+import { type DecodedInput, decodeInput } from './decode.js';
+import { type ConcreteFormat, describeText, detectFormat, JSON_FORMATS, layoutOf, secondLineReady } from './detect.js';
 import { JsonDocReader } from './jsondoc.js';
 import { ByteLineSplitter, ndjsonReader, type TextReader } from './lines.js';
 import { Router } from './route.js';
@@ -19,17 +20,21 @@ function toBuffer(chunk: Uint8Array): Buffer {
 }
 
 /**
- * Enough to decide, whatever the chunking: for an object, its first key and the `:` after it (a
- * pretty-printed `{` alone on a line says nothing yet); otherwise a newline after the first
- * non-blank character; or a long prefix.
+ * Enough to decide, whatever the chunking: a first line that is a complete object; otherwise the
+ * first line and the next non-blank one (a pretty-printed `{` alone on a line says nothing yet, and
+ * a damaged first line is told by the line after it); or a long prefix.
  */
 function sniffReady(prefix: string): boolean {
   if (prefix.length >= SNIFF_CHARS) return true;
   let i = 0;
   while (i < prefix.length && (prefix.charCodeAt(i) <= 0x20 || prefix.charCodeAt(i) === 0xfeff)) i++;
   if (i >= prefix.length) return false;
-  if (prefix.charCodeAt(i) === 0x7b /* { */) return prefix.indexOf(':', i) !== -1 || prefix.indexOf('}', i) !== -1;
-  return prefix.indexOf('\n', i) !== -1;
+  const nl = prefix.indexOf('\n', i);
+  if (nl === -1) return false;
+  // A complete first object is a line of NDJSON (or a one-line document).
+  if (prefix.charCodeAt(i) === 0x7b /* { */ && prefix.slice(i, nl).trimEnd().endsWith('}')) return true;
+  // Otherwise the next line tells a pretty-printed document or a CSV from a damaged first line.
+  return secondLineReady(prefix, i);
 }
 
 /**
@@ -68,8 +73,10 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
   const name = source.name;
 
   let iterator: AsyncIterator<Uint8Array | string>;
+  let decoded: DecodedInput;
   try {
-    iterator = source.open()[Symbol.asyncIterator]();
+    decoded = decodeInput(source.open(), name, (n) => sink.notice?.(n));
+    iterator = decoded.chunks[Symbol.asyncIterator]();
   } catch (err) {
     throw unreadable(name, err);
   }
@@ -79,6 +86,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
   let lastProgress = 0;
   let atStart = true;
   let pending: string[] | undefined = [];
+  let pendingChars = 0;
   // The undecoded chunks read while sniffing, so that NDJSON can be split and decoded line by line.
   let pendingBytes: Buffer[] | undefined = [];
   let byteReader: ByteLineSplitter | undefined;
@@ -136,6 +144,8 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
   };
 
   let finished = false;
+  /** The start of the text, for the message of an input that holds no row. */
+  let firstText: string | undefined;
   try {
     for (;;) {
       let step: IteratorResult<Uint8Array | string>;
@@ -148,13 +158,9 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
       const chunk = step.value;
       if (byteReader !== undefined) {
         // NDJSON from bytes: no chunk-wide decoding, lines are decoded one by one.
-        if (typeof chunk === 'string') {
-          bytesRead += Buffer.byteLength(chunk, 'utf8');
-          byteReader.push(chunk);
-        } else {
-          bytesRead += chunk.byteLength;
-          byteReader.pushBytes(toBuffer(chunk));
-        }
+        if (typeof chunk === 'string') byteReader.push(chunk);
+        else byteReader.pushBytes(toBuffer(chunk));
+        bytesRead = decoded.rawBytes();
         if (bytesRead - lastProgress >= PROGRESS_EVERY) {
           lastProgress = bytesRead;
           progress();
@@ -162,12 +168,11 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
         continue;
       }
       let text: string;
+      bytesRead = decoded.rawBytes();
       if (typeof chunk === 'string') {
-        bytesRead += Buffer.byteLength(chunk, 'utf8');
         text = decoder.end() + chunk;
         pendingBytes = undefined;
       } else {
-        bytesRead += chunk.byteLength;
         // Copied: a source may reuse its buffer for the next chunk while this one waits here.
         if (reader === undefined) pendingBytes?.push(Buffer.from(toBuffer(chunk)));
         text = decoder.write(toBuffer(chunk));
@@ -179,11 +184,16 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
       if (reader !== undefined) reader.push(text);
       else if (pending !== undefined) {
         pending.push(text);
-        const prefix: string = pending.length === 1 ? text : pending.join('');
-        if (sniffReady(prefix)) {
-          pending = undefined;
-          begin(prefix, false);
-        } else if (pending.length > 1) pending = [prefix];
+        pendingChars += text.length;
+        // Looked at again only when a line ends or the prefix is long enough: tiny chunks stay linear.
+        if (pending.length === 1 || pendingChars >= SNIFF_CHARS || text.includes('\n')) {
+          const prefix: string = pending.length === 1 ? text : pending.join('');
+          if (sniffReady(prefix)) {
+            pending = undefined;
+            firstText = prefix.slice(0, 256);
+            begin(prefix, false);
+          } else if (pending.length > 1) pending = [prefix];
+        }
       }
       if (bytesRead - lastProgress >= PROGRESS_EVERY) {
         lastProgress = bytesRead;
@@ -194,16 +204,32 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
     if (reader === undefined) {
       const prefix = (pending ?? []).join('') + tail;
       pending = undefined;
-      if (prefix.trim() !== '') begin(prefix, true);
+      if (prefix.trim() !== '') {
+        firstText = prefix.slice(0, 256);
+        begin(prefix, true);
+      }
     } else if (tail !== '') reader.push(tail);
     reader?.end();
     finished = true;
   } finally {
     // Leaving early (an error was thrown): stop the source so file handles are released.
-    if (!finished) void iterator.return?.()?.catch(() => undefined);
+    if (!finished) {
+      reader?.dispose?.();
+      void iterator.return?.()?.catch(() => undefined);
+    }
   }
+  bytesRead = decoded.rawBytes();
   progress();
   const r = router;
+  if (r !== undefined && r.rowsRead === 0 && !r.container && firstText !== undefined) {
+    // Text that is not empty, yet no row and no (empty) row container of an export: not an export.
+    const layers = decoded.layers();
+    throw new TriplineError(
+      ERROR_CODES.INPUT_FORMAT_UNKNOWN,
+      `${name}: no row found: ${layers === '' ? '' : `this ${layers.trim()} input `}${describeText(firstText, format)}, not an export tripline reads`,
+      { details: { source: name } },
+    );
+  }
   return {
     source: name,
     format,

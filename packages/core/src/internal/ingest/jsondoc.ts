@@ -1,6 +1,7 @@
 import { parseJsonExact } from '../json/exact.js';
 import { exceedsBytes, syntaxMessage, type TextReader } from './lines.js';
 import { columnNames, type Router } from './route.js';
+import { RowSpill } from './spill.js';
 
 /**
  * Streaming reader of whole JSON documents: an Event Hub message `{"records":[…]}`, an advanced
@@ -37,7 +38,8 @@ interface Frame {
   role: Role;
   index: number;
   columns: string[] | undefined;
-  pending: Array<{ cells: unknown; line: number; record: number }> | undefined;
+  /** REST rows that came before their table's `columns` (raw text; spilled to disk beyond a few MB). */
+  pending: RowSpill | undefined;
 }
 
 function frame(kind: Kind, depth: number, top: boolean, ctx: Frame['ctx'], table?: Frame): Frame {
@@ -125,6 +127,8 @@ export class JsonDocReader implements TextReader {
   #text = '';
   /** Log Analytics rows seen in this document: REST rows are numbered across its tables. */
   #restRows = 0;
+  /** Line the current top-level document starts on. */
+  #docLine = 1;
 
   constructor(
     private readonly router: Router,
@@ -213,16 +217,43 @@ export class JsonDocReader implements TextReader {
   end(): void {
     this.#text = '';
     if (this.#depth === 0) return;
-    // Truncated input: the element (or single-row document) being read is lost; say so.
+    // Truncated input. The element being read is kept when it is complete (only closing brackets
+    // are missing), else rejected; a single-row document is rejected; rows held for columns that
+    // never came are rejected; and the cut is said, whatever it cost.
     const f = this.#frames[this.#frames.length - 1];
     if (f !== undefined && f.kind === Kind.Rows && this.#seg.on && (this.#seg.line !== 0 || f.depth < this.#depth)) {
-      const record = f.ctx === 'rest' ? this.#restRows + 1 : f.index + 1;
-      this.router.reject(this.#seg.line || this.#line, record, 'malformed-json', 'input ends inside this element');
+      if (f.depth === this.#depth && !this.#inStr) this.#endElement(f, 0);
+      else {
+        const record = f.ctx === 'rest' ? this.#restRows + 1 : f.index + 1;
+        this.router.reject(this.#seg.line || this.#line, record, 'malformed-json', 'input ends inside this element');
+      }
     } else if (this.#whole.on) {
       this.router.reject(this.#whole.line, undefined, 'malformed-json', 'input ends inside this JSON document');
     }
+    for (const fr of this.#frames) if (fr.pending !== undefined) this.#release(fr);
+    this.router.notice(
+      'input-truncated',
+      `the input ends inside the JSON document that starts on line ${this.#docLine}: it was cut off; what came before the cut was read`,
+      this.#line,
+    );
     this.#depth = 0;
     this.#frames = [];
+    this.#seg.reset();
+    this.#whole.reset();
+  }
+
+  /** Stop early (an error was thrown): remove what is held on disk. */
+  dispose(): void {
+    for (const fr of this.#frames) fr.pending?.dispose();
+  }
+
+  /** Route the rows a REST table held for its columns (rejected when the columns never came). */
+  #release(table: Frame): void {
+    const held = table.pending;
+    if (held === undefined) return;
+    table.pending = undefined;
+    for (const p of held.drain())
+      this.#parse(p.text, p.line, p.record, (v) => this.router.positional(v, table.columns, p.line, p.record));
   }
 
   /** A non-structural character (string start, literal, number) at the current position. */
@@ -249,6 +280,7 @@ export class JsonDocReader implements TextReader {
     if (this.#depth === 0) {
       this.#depth = 1;
       this.#restRows = 0;
+      this.#docLine = this.#line;
       if (c === 0x7b) {
         this.#frames.push(frame(Kind.Env, 1, true, 'records'));
         this.#whole.begin(i);
@@ -256,6 +288,7 @@ export class JsonDocReader implements TextReader {
         this.#seg.begin(i + 1);
       } else {
         this.#frames.push(frame(Kind.Rows, 1, false, 'array'));
+        this.router.container = true;
         this.#seg.begin(i + 1);
       }
       return;
@@ -271,6 +304,7 @@ export class JsonDocReader implements TextReader {
         this.#seg.reset();
         f.phase = Phase.Skip;
         if (f.top) this.#whole.reset(); // an envelope: never hold the whole document
+        this.router.container = true;
         this.#depth++;
         if (f.role === 'tables') this.#frames.push(frame(Kind.Tables, this.#depth, false, 'rest'));
         else {
@@ -314,8 +348,7 @@ export class JsonDocReader implements TextReader {
         this.router.reject(line, undefined, 'line-too-long', `JSON document is longer than ${this.maxBytes} bytes`);
       else this.#parse(text, line, undefined, (v) => this.router.value(v, line, undefined));
     } else if (f.kind === Kind.Env && !f.top && f.pending !== undefined) {
-      for (const p of f.pending) this.router.positional(p.cells, f.columns, p.line, p.record);
-      f.pending = undefined;
+      this.#release(f);
     }
     if (this.#depth === 0) {
       this.#seg.reset();
@@ -374,10 +407,7 @@ export class JsonDocReader implements TextReader {
           f.columns = undefined;
         }
       }
-      if (f.columns !== undefined && f.pending !== undefined) {
-        for (const p of f.pending) this.router.positional(p.cells, f.columns, p.line, p.record);
-        f.pending = undefined;
-      }
+      if (f.columns !== undefined && f.pending !== undefined) this.#release(f);
     }
     this.#seg.reset();
   }
@@ -397,20 +427,22 @@ export class JsonDocReader implements TextReader {
       this.router.reject(line, record, 'line-too-long', `element is longer than ${this.maxBytes} bytes`);
       return;
     }
+    const table = f.table;
+    if (f.ctx === 'rest' && table !== undefined && table.columns === undefined) {
+      // `rows` before `columns`: hold this table's rows (as text, spilled to disk beyond a few MB)
+      // until the columns arrive.
+      table.pending ??= new RowSpill();
+      table.pending.add(text, line, record);
+      return;
+    }
     this.#parse(text, line, record, (v) => {
       switch (f.ctx) {
         case 'array':
           this.router.value(v, line, record, true);
           break;
-        case 'rest': {
-          const table = f.table;
-          if (table !== undefined && table.columns === undefined) {
-            // `rows` before `columns`: hold the rows of this table until the columns arrive.
-            table.pending ??= [];
-            table.pending.push({ cells: v, line, record });
-          } else this.router.positional(v, table?.columns, line, record);
+        case 'rest':
+          this.router.positional(v, table?.columns, line, record);
           break;
-        }
         default:
           this.router.row(v, line, record, false);
       }

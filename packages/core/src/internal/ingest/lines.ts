@@ -5,6 +5,8 @@ import type { Router } from './route.js';
 export interface TextReader {
   push(text: string): void;
   end(): void;
+  /** Release what is held outside memory when reading stops early (an error was thrown). */
+  dispose?(): void;
 }
 
 /** True when `text` (already at most `max` UTF-16 units long when called on the slow path) exceeds `max` UTF-8 bytes. */

@@ -10,7 +10,7 @@ import {
   resolveTableName,
   unionBase,
 } from './infer.js';
-import type { IngestSink } from './types.js';
+import type { IngestNotice, IngestSink } from './types.js';
 
 const NO_NULLS: NullSpellings = Object.freeze({});
 const AZ_NULLS: NullSpellings = Object.freeze({ noneIsNull: true });
@@ -18,22 +18,79 @@ const AZ_NULLS: NullSpellings = Object.freeze({ noneIsNull: true });
 export const CSV_NULLS: NullSpellings = Object.freeze({ invalidDateIsNull: true });
 
 const CATEGORY_PREFIX = 'advancedhunting-';
+/**
+ * Categories seen, across runs: bounded by count and by key length (a real category is under 64
+ * characters), so an input of long or ever-new categories cannot grow it.
+ */
 const CATEGORY_CACHE = new Map<string, Exclude<NamedTable, undefined> | null>();
+const CATEGORY_CACHE_ENTRIES = 256;
+const CATEGORY_CACHE_KEY_CHARS = 128;
 
 /** Table named by a streaming-API `category` (`AdvancedHunting-DeviceProcessEvents`); cached, categories repeat. */
 function categoryTable(category: string): Exclude<NamedTable, undefined> | null {
+  if (category.length > CATEGORY_CACHE_KEY_CHARS) return resolveCategory(category);
   let hit = CATEGORY_CACHE.get(category);
   if (hit === undefined) {
-    const name = category.toLowerCase().startsWith(CATEGORY_PREFIX) ? category.slice(CATEGORY_PREFIX.length) : category;
-    hit = resolveTableName(name) ?? null;
-    if (CATEGORY_CACHE.size < 1024) CATEGORY_CACHE.set(category, hit);
+    hit = resolveCategory(category);
+    if (CATEGORY_CACHE.size < CATEGORY_CACHE_ENTRIES) CATEGORY_CACHE.set(category, hit);
   }
   return hit;
+}
+
+function resolveCategory(category: string): Exclude<NamedTable, undefined> | null {
+  const name = category.toLowerCase().startsWith(CATEGORY_PREFIX) ? category.slice(CATEGORY_PREFIX.length) : category;
+  return resolveTableName(name) ?? null;
+}
+
+/** Longest text quoted from the input in a reason, and longest reason kept. */
+const QUOTE_CHARS = 120;
+const REASON_CHARS = 480;
+
+/** Cut `text` to `max` UTF-16 units without splitting a surrogate pair. */
+function cut(text: string, max: number): string {
+  let end = max;
+  const c = text.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return text.slice(0, end);
+}
+
+/** `value` as a JSON string, clipped: a rejection keeps a short copy of what was wrong, never the whole value. */
+export function quoteClipped(value: string, max = QUOTE_CHARS): string {
+  if (value.length <= max) return JSON.stringify(value);
+  return `${JSON.stringify(cut(value, max))}… (${value.length - max} more characters)`;
+}
+
+/** `text` clipped to {@link QUOTE_CHARS}, unquoted (a table name). */
+function clipText(text: string): string {
+  return text.length <= QUOTE_CHARS
+    ? text
+    : `${cut(text, QUOTE_CHARS)}… (${text.length - QUOTE_CHARS} more characters)`;
+}
+
+/** A reason no longer than {@link REASON_CHARS} (plus a note of what was cut). */
+export function clipReason(reason: string): string {
+  if (reason.length <= REASON_CHARS) return reason;
+  const kept = cut(reason, REASON_CHARS);
+  return `${kept}… (${reason.length - kept.length} more characters)`;
 }
 
 type Row = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Row => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A row (a streaming record or a bare row) rather than an envelope: a row may carry a stray
+ * `records` or `Results` key, and is still one row.
+ */
+function looksLikeRow(v: Row): boolean {
+  if (typeof v.category === 'string' && isObject(v.properties)) return true;
+  return (
+    Object.hasOwn(v, 'Timestamp') ||
+    Object.hasOwn(v, 'DeviceId') ||
+    Object.hasOwn(v, 'DeviceName') ||
+    Object.hasOwn(v, 'ActionType')
+  );
+}
 
 /**
  * az CLI rows (`az monitor log-analytics query`): every value is Python `str()`-ed, so null is the text
@@ -66,6 +123,11 @@ export class Router {
   rowsRead = 0;
   events = 0;
   rejected = 0;
+  /**
+   * True once the input showed the row container of an export (an envelope's row array, a JSON
+   * array, a CSV header of catalogued columns): such an input with no row is an empty export.
+   */
+  container = false;
   /** Column discovered as `union withsource=` on the first bare row; null when there is none. */
   #withsource: string | null | undefined;
 
@@ -84,11 +146,21 @@ export class Router {
     return record !== undefined ? { source: this.source, record } : { source: this.source };
   }
 
+  /** Tell the sink something about the whole input (truncated, damaged); rows are not counted. */
+  notice(code: IngestNotice['code'], message: string, line?: number): void {
+    this.sink.notice?.({
+      code,
+      message: `${this.source}: ${message}`,
+      source: this.source,
+      ...(line !== undefined ? { line } : {}),
+    });
+  }
+
   /** Count a row as read and rejected. */
   reject(line: number | undefined, record: number | undefined, code: RejectCode, reason: string): void {
     this.rowsRead++;
     this.rejected++;
-    this.sink.rejected({ ...this.#ref(line, record), code, reason });
+    this.sink.rejected({ ...this.#ref(line, record), code, reason: clipReason(reason) });
   }
 
   /**
@@ -96,20 +168,23 @@ export class Router {
    * document that is one object): envelopes are opened, anything else is one row.
    */
   value(v: unknown, line: number | undefined, record: number | undefined, sentinel = this.sentinel): void {
-    if (isObject(v)) {
+    if (isObject(v) && !looksLikeRow(v)) {
       const records = v.records;
       if (Array.isArray(records)) {
+        this.container = true;
         for (let i = 0; i < records.length; i++) this.row(records[i], line, i + 1, false);
         return;
       }
       const results = v.Results ?? v.results;
       if (Array.isArray(results)) {
+        this.container = true;
         for (let i = 0; i < results.length; i++) this.row(results[i], line, i + 1, false);
         return;
       }
       const tables = v.tables ?? v.Tables;
       if (Array.isArray(tables) && tables.every((t) => isObject(t) && Array.isArray(t.rows ?? t.Rows))) {
         let n = 0;
+        this.container = true;
         for (const t of tables as Row[]) {
           const columns = columnNames(t.columns ?? t.Columns);
           for (const cells of (t.rows ?? t.Rows) as unknown[]) this.positional(cells, columns, line, ++n);
@@ -170,13 +245,13 @@ export class Router {
     if (typeof category === 'string' && isObject(properties)) {
       const named = categoryTable(category);
       if (named === null)
-        this.reject(line, record, 'unknown-table', `category ${JSON.stringify(category)} names no Defender table`);
+        this.reject(line, record, 'unknown-table', `category ${quoteClipped(category)} names no Defender table`);
       else if ('foreign' in named)
         this.reject(
           line,
           record,
           'unsupported-table',
-          `row belongs to ${named.foreign}, which tripline does not analyse`,
+          `row belongs to ${clipText(named.foreign)}, which tripline does not analyse`,
         );
       else this.#emit(properties, named.table, line, record, nulls);
       return;
@@ -216,7 +291,7 @@ export class Router {
           line,
           record,
           'unsupported-table',
-          `row belongs to ${named.foreign}, which tripline does not analyse`,
+          `row belongs to ${clipText(named.foreign)}, which tripline does not analyse`,
         );
         return;
       }
@@ -246,7 +321,7 @@ export class Router {
     const result = normalizeOwnedRow(row, table, Object.freeze(this.#ref(line, record)), nulls);
     if (isRowProblem(result)) {
       this.rejected++;
-      this.sink.rejected({ ...this.#ref(line, record), code: result.code, reason: result.reason });
+      this.sink.rejected({ ...this.#ref(line, record), code: result.code, reason: clipReason(result.reason) });
     } else {
       this.events++;
       this.sink.event(result);

@@ -30,10 +30,27 @@ export interface InputSource {
   open(): AsyncIterable<Uint8Array | string>;
 }
 
+/**
+ * Something about a whole input that is neither an event nor a rejected row: the input was cut off
+ * (`input-truncated`: a JSON document or gzip stream ends early) or its compressed data is damaged
+ * (`input-corrupt`). The rows read before are kept; the analyzer turns a notice into a warning
+ * diagnostic.
+ */
+export interface IngestNotice {
+  readonly code: 'input-truncated' | 'input-corrupt';
+  /** One line naming the input and what happened. */
+  readonly message: string;
+  readonly source: string;
+  /** Where it was noticed, when known. */
+  readonly line?: number;
+}
+
 /** Receives what ingestion produces, in input order. */
 export interface IngestSink {
   event(event: MdeEvent): void;
   rejected(row: RejectedRow): void;
+  /** A notice about the whole input (see {@link IngestNotice}). */
+  notice?(notice: IngestNotice): void;
   /** Called now and then with cumulative figures for this source. */
   progress?(progress: IngestProgress): void;
 }
