@@ -11,7 +11,7 @@ import { join } from 'node:path';
  * per {@link BLOCK} bytes keeps it cheap.
  */
 
-const MEMORY_CHARS = 4 * 1024 * 1024;
+const MEMORY_CHARS = 1024 * 1024;
 const BLOCK = 1024 * 1024;
 const HEADER = 20; // line (f64), record (f64), byte length (u32)
 
@@ -27,7 +27,8 @@ export class RowSpill {
   #dir: string | undefined;
   #path: string | undefined;
   #fd: number | undefined;
-  #block: Buffer[] = [];
+  /** Rows waiting to be written, encoded in place (one allocation for the whole spill). */
+  #block: Buffer | undefined;
   #blockBytes = 0;
   #written = 0;
 
@@ -44,14 +45,18 @@ export class RowSpill {
       return;
     }
     if (this.#fd === undefined) this.#open();
-    const body = Buffer.from(text, 'utf8');
-    const head = Buffer.alloc(HEADER);
-    head.writeDoubleLE(line, 0);
-    head.writeDoubleLE(record, 8);
-    head.writeUInt32LE(body.length, 16);
-    this.#block.push(head, body);
-    this.#blockBytes += HEADER + body.length;
-    if (this.#blockBytes >= BLOCK) this.#flush();
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (this.#blockBytes + HEADER + bytes > BLOCK) this.#flush();
+    // A row longer than a block gets a buffer of its own, written at once.
+    const big = HEADER + bytes > BLOCK;
+    const block = big ? Buffer.allocUnsafe(HEADER + bytes) : (this.#block ??= Buffer.allocUnsafe(BLOCK));
+    const at = big ? 0 : this.#blockBytes;
+    block.writeDoubleLE(line, at);
+    block.writeDoubleLE(record, at + 8);
+    block.writeUInt32LE(bytes, at + 16);
+    block.write(text, at + HEADER, bytes, 'utf8');
+    if (big) this.#write(block, HEADER + bytes);
+    else this.#blockBytes += HEADER + bytes;
   }
 
   /** Every held row, in order; the holder is empty afterwards (and its file removed). */
@@ -65,14 +70,15 @@ export class RowSpill {
       this.#flush();
       const fd = this.#fd;
       let at = 0;
-      let buf = Buffer.alloc(BLOCK);
+      let buf = this.#block ?? Buffer.allocUnsafe(BLOCK);
+      this.#block = undefined;
       let have = 0;
       let pos = 0;
       for (;;) {
         if (have - pos < HEADER || have - pos < HEADER + buf.readUInt32LE(pos + 16)) {
-          // Refill: keep the unread bytes, grow the buffer for a row longer than it.
+          // Refill: move the unread bytes to the front; a row longer than the buffer gets a bigger one.
           const need = have - pos >= HEADER ? HEADER + buf.readUInt32LE(pos + 16) : HEADER;
-          const next = Buffer.alloc(Math.max(BLOCK, need));
+          const next = need > buf.length ? Buffer.allocUnsafe(need) : buf;
           buf.copy(next, 0, pos, have);
           have -= pos;
           pos = 0;
@@ -99,7 +105,7 @@ export class RowSpill {
   dispose(): void {
     this.#memory = [];
     this.#memoryChars = 0;
-    this.#block = [];
+    this.#block = undefined;
     this.#blockBytes = 0;
     this.#written = 0;
     if (this.#fd !== undefined) {
@@ -130,12 +136,15 @@ export class RowSpill {
   }
 
   #flush(): void {
-    if (this.#fd === undefined || this.#blockBytes === 0) return;
-    const data = this.#block.length === 1 ? (this.#block[0] as Buffer) : Buffer.concat(this.#block, this.#blockBytes);
-    let off = 0;
-    while (off < data.length) off += writeSync(this.#fd, data, off, data.length - off, this.#written + off);
-    this.#written += data.length;
-    this.#block = [];
+    if (this.#block === undefined || this.#blockBytes === 0) return;
+    this.#write(this.#block, this.#blockBytes);
     this.#blockBytes = 0;
+  }
+
+  #write(data: Buffer, length: number): void {
+    if (this.#fd === undefined) return;
+    let off = 0;
+    while (off < length) off += writeSync(this.#fd, data, off, length - off, this.#written + off);
+    this.#written += length;
   }
 }
