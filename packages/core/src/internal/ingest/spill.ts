@@ -49,7 +49,8 @@ export class RowSpill {
     if (this.#blockBytes + HEADER + bytes > BLOCK) this.#flush();
     // A row longer than a block gets a buffer of its own, written at once.
     const big = HEADER + bytes > BLOCK;
-    const block = big ? Buffer.allocUnsafe(HEADER + bytes) : (this.#block ??= Buffer.allocUnsafe(BLOCK));
+    if (!big && this.#block === undefined) this.#block = Buffer.allocUnsafe(BLOCK);
+    const block = big ? Buffer.allocUnsafe(HEADER + bytes) : (this.#block as Buffer);
     const at = big ? 0 : this.#blockBytes;
     block.writeDoubleLE(line, at);
     block.writeDoubleLE(record, at + 8);
