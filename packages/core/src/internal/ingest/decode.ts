@@ -201,7 +201,8 @@ async function* decodeLayer(
       }
     }
   } finally {
-    if (!ended) await iterator.return?.();
+    // Stopped early, or read through `rest`: let the source release its handle (it may refuse).
+    if (!ended) await iterator.return?.()?.catch(() => undefined);
   }
 }
 
