@@ -109,7 +109,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
       if (sniffed === undefined) {
         throw new TriplineError(
           ERROR_CODES.INPUT_FORMAT_UNKNOWN,
-          `${name}: not NDJSON, an Event Hub message, an advanced hunting / Graph answer, Log Analytics rows or CSV (starts with ${JSON.stringify(prefix.trimStart().slice(0, 40))})`,
+          `${name}: not NDJSON, an Event Hub message, an advanced hunting / Graph answer, Log Analytics rows or CSV (${decoded.layers() === '' ? '' : `this ${decoded.layers()}input `}starts with ${JSON.stringify(prefix.trimStart().slice(0, 40))})`,
           { details: { source: name } },
         );
       }
@@ -226,7 +226,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
     const layers = decoded.layers();
     throw new TriplineError(
       ERROR_CODES.INPUT_FORMAT_UNKNOWN,
-      `${name}: no row found: ${layers === '' ? '' : `this ${layers.trim()} input `}${describeText(firstText, format)}, not an export tripline reads`,
+      `${name}: not an export tripline reads: no row found in this ${layers}input; ${describeText(firstText, format)}`,
       { details: { source: name } },
     );
   }
