@@ -429,6 +429,14 @@ export class TimeZone {
   }
 }
 
+/**
+ * The canonical name of the IANA time zone `name`, given in any letter case (`europe/berlin` →
+ * `Europe/Berlin`), or undefined when the platform's time zone data does not know it.
+ */
+export function canonicalTimeZone(name: string): string | undefined {
+  return TimeZone.of(name)?.name;
+}
+
 /** Order two instants given as epoch ms + 100 ns ticks. */
 export function compareInstants(aMs: number, aTicks: number, bMs: number, bTicks: number): number {
   return aMs - bMs || aTicks - bTicks;
