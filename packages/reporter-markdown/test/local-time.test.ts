@@ -18,7 +18,7 @@ describe('local times read as UTC', () => {
     expect(top).toContain(
       '- **⚠️ Times:** 1 row holds times in local time ("TimeGenerated \\[Local Time\\]", "Timestamp \\[Local Time\\]") and no time zone was given: they were read as UTC, unconverted,',
     );
-    expect(top).toContain('(`la-export.csv`)');
+    expect(top).toContain('(timezone, --timezone on the command line) to convert them. (`la-export.csv`)');
     expect(md.indexOf('⚠️ Times')).toBeLessThan(md.indexOf('Executive Summary'));
   });
 

@@ -109,7 +109,11 @@ function timeNotices(ctx: RenderContext): string[] {
   const notices = diagnostics.filter((d) => d?.level === 'warning' && TIME_NOTICES.has(d.code));
   const lines = notices
     .slice(0, TIME_NOTICES_SHOWN)
-    .map((d) => `**⚠️ Times:** ${ctx.text(d.message)}${d.source ? ` (${ctx.code(d.source)})` : ''}`);
+    // Not clipped to the value length: the advice at the end is the point (the engine bounds the text).
+    .map(
+      (d) =>
+        `**⚠️ Times:** ${escapeMarkdownText(String(d.message), { maxLength: 1000 })}${d.source ? ` (${ctx.code(d.source)})` : ''}`,
+    );
   if (notices.length > TIME_NOTICES_SHOWN) {
     lines.push(`**⚠️ Times:** ${plural(notices.length - TIME_NOTICES_SHOWN, 'more notice')} under Input Problems.`);
   }
