@@ -279,6 +279,7 @@ export type LocalTimeResult =
 
 const HOUR_MS = 3_600_000;
 const BUCKET_MS = 6 * HOUR_MS;
+const DAY_MS = 24 * HOUR_MS;
 
 /**
  * An IANA time zone (`Europe/Berlin`), read from the platform's `Intl` time zone data: the UTC offset
@@ -398,13 +399,15 @@ export class TimeZone {
    * one normally, two in a repeated hour (earlier first), none in a skipped one.
    */
   instantsOf(wall: number): number[] {
-    const found: number[] = [];
-    // Offsets a day either side cover any one change; each candidate is kept only if it round-trips.
-    for (const probe of [wall - 2 * 12 * HOUR_MS, wall, wall + 2 * 12 * HOUR_MS]) {
-      const offset = this.offsetAt(probe);
-      const instant = wall - offset;
-      if (!found.includes(instant) && this.offsetAt(instant) === offset) found.push(instant);
-    }
+    // The offsets a day either side (as Temporal does): no zone changes twice within two days.
+    const before = this.offsetAt(wall - DAY_MS);
+    const after = this.offsetAt(wall + DAY_MS);
+    const first = wall - before;
+    const firstHolds = this.offsetAt(first) === before;
+    if (before === after) return firstHolds ? [first] : [];
+    const second = wall - after;
+    const secondHolds = this.offsetAt(second) === after;
+    const found = [...(firstHolds ? [first] : []), ...(secondHolds ? [second] : [])];
     return found.sort((a, b) => a - b);
   }
 
