@@ -36,6 +36,7 @@ export {
   type IngestStats,
   type InputFormat,
   type InputSource,
+  type LocalTimeStats,
   type RejectedRow,
 } from './internal/ingest/types.js';
 export { hasUnsafeNumber, parseJsonExact } from './internal/json/exact.js';
@@ -66,7 +67,7 @@ export {
   TABLE_NAMES,
   type TableName,
 } from './internal/model/tables.js';
-export { compareInstants, type ParsedTime, parseTimestamp } from './internal/model/time.js';
+export { canonicalTimeZone, compareInstants, type ParsedTime, parseTimestamp } from './internal/model/time.js';
 export { type JsonReport, REPORT_SCHEMA_VERSION, stringifyReport, toJsonReport } from './internal/report/json.js';
 export { reportJsonSchema } from './internal/report/schema.js';
 export type {

@@ -44,6 +44,8 @@ export interface AnalyzeCommandOptions {
   readonly inputFormat: InputFormat;
   /** `--table`: the table of rows that name none. */
   readonly table?: TableName;
+  /** `--timezone`: IANA zone of local times in the inputs (overrides `timezone` of the config file). */
+  readonly timezone?: string;
   readonly generatedAt?: string;
   /** `--no-progress` sets this false. */
   readonly progress: boolean;
@@ -100,7 +102,7 @@ async function checkOutputPath(path: string): Promise<void> {
   }
 }
 
-/** Load, parse and validate `--config`, then apply `--min-severity` on top. */
+/** Load, parse and validate `--config`, then apply `--min-severity` and `--timezone` on top. */
 async function buildConfig(options: AnalyzeCommandOptions): Promise<RunConfig | undefined> {
   let config: RunConfig | undefined;
   if (options.config !== undefined) {
@@ -109,6 +111,7 @@ async function buildConfig(options: AnalyzeCommandOptions): Promise<RunConfig | 
     config = validateRunConfig(raw, defenderDetectors).config;
   }
   if (options.minSeverity !== undefined) config = { ...config, minSeverity: options.minSeverity };
+  if (options.timezone !== undefined) config = { ...config, timezone: options.timezone };
   return config;
 }
 

@@ -1,4 +1,12 @@
-import { INPUT_FORMATS, isSeverity, isTriplineError, SEVERITIES, type Severity, TABLE_NAMES } from '@tripline/core';
+import {
+  canonicalTimeZone,
+  INPUT_FORMATS,
+  isSeverity,
+  isTriplineError,
+  SEVERITIES,
+  type Severity,
+  TABLE_NAMES,
+} from '@tripline/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type AnalyzeCommandOptions, analyzeCommand, REPORT_FORMATS } from './analyze.js';
@@ -15,6 +23,15 @@ function severityArg(value: string): Severity {
   const v = value.toLowerCase();
   if (!isSeverity(v)) throw new InvalidArgumentError(`Allowed choices are ${SEVERITIES.join(', ')}.`);
   return v;
+}
+
+function timeZoneArg(value: string): string {
+  const zone = canonicalTimeZone(value);
+  if (zone === undefined)
+    throw new InvalidArgumentError(
+      'Unknown time zone; give an IANA name such as Europe/Berlin, America/New_York or UTC.',
+    );
+  return zone;
 }
 
 function isoArg(value: string): string {
@@ -92,6 +109,12 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
         '--table <table>',
         'table of rows that name none (single-table exports whose columns are too few to infer it)',
       ).choices(TABLE_NAMES),
+    )
+    .addOption(
+      new Option(
+        '--timezone <zone>',
+        'IANA time zone of times an export wrote in local time (Log Analytics "[Local Time]" CSV, portal display dates); overrides timezone of --config',
+      ).argParser(timeZoneArg),
     )
     .addOption(
       new Option('--generated-at <time>', 'fix the report time (ISO-8601) for reproducible reports').argParser(isoArg),

@@ -99,6 +99,27 @@ function technique(ctx: RenderContext, ref: { id: string; name: string }): strin
 
 /* ------------------------------------------------------------------ header */
 
+/** Diagnostics that change how every time in the report reads: shown under the title, not only at the end. */
+const TIME_NOTICES: ReadonlySet<string> = new Set(['local-time-unconverted', 'local-time-ambiguous']);
+const TIME_NOTICES_SHOWN = 3;
+
+/** `**⚠️ Times:** …` lines for the local-time warnings of the run (at most three, then a count). */
+function timeNotices(ctx: RenderContext): string[] {
+  const diagnostics = Array.isArray(ctx.result.diagnostics) ? ctx.result.diagnostics : [];
+  const notices = diagnostics.filter((d) => d?.level === 'warning' && TIME_NOTICES.has(d.code));
+  const lines = notices
+    .slice(0, TIME_NOTICES_SHOWN)
+    // Not clipped to the value length: the advice at the end is the point (the engine bounds the text).
+    .map(
+      (d) =>
+        `**⚠️ Times:** ${escapeMarkdownText(String(d.message), { maxLength: 1000 })}${d.source ? ` (${ctx.code(d.source)})` : ''}`,
+    );
+  if (notices.length > TIME_NOTICES_SHOWN) {
+    lines.push(`**⚠️ Times:** ${plural(notices.length - TIME_NOTICES_SHOWN, 'more notice')} under Input Problems.`);
+  }
+  return lines;
+}
+
 /** Title and the generated / period / device lines. */
 export function header(ctx: RenderContext): Block[] {
   const { result } = ctx;
@@ -108,6 +129,7 @@ export function header(ctx: RenderContext): Block[] {
     `- **Analysis Period:** ${range ? period(range.start, range.end) : 'no timestamped events'}`,
     `- ${deviceLine(ctx)}`,
     `- **Tool:** ${ctx.text(`${result.tool?.name ?? 'tripline'} ${result.tool?.version ?? ''}`)}`,
+    ...timeNotices(ctx).map((line) => `- ${line}`),
   ];
   return [p(`# ${escapeMarkdownText(ctx.opts.title, { defang: false })}`), p(lines.join('\n'))];
 }
@@ -593,6 +615,7 @@ export function compact(ctx: RenderContext): Block[] {
   const blocks: Block[] = [
     p(`**🛡️ ${escapeMarkdownText(ctx.opts.title, { defang: false })}**`),
     p(meta.join(' · ')),
+    ...timeNotices(ctx).map((line) => p(line)),
     p(summary.join(' · ')),
     p(narrative(ctx)),
   ];

@@ -16,6 +16,7 @@ import type {
 } from '../detector/types.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import { ingest } from '../ingest/index.js';
+import { timeZoneOption } from '../ingest/ingest.js';
 import type { IngestProgress, IngestStats, InputSource, RejectedRow } from '../ingest/types.js';
 import { MdeEvent, releaseParseCaches } from '../model/event.js';
 import { TABLE_NAMES, type TableName } from '../model/tables.js';
@@ -27,6 +28,7 @@ import { type ResolvedConfig, validateRunConfig } from './config.js';
 import { DedupeWindow } from './dedupe.js';
 import { DeviceAcc } from './device.js';
 import { GroupAcc, windowReached } from './group.js';
+import { localTimeDiagnostics } from './local-time.js';
 import type { AllowlistEntry, AnalyzeOptions } from './types.js';
 
 /** Events an {@link Analyzer} emits. */
@@ -263,6 +265,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly byTable = new Map<TableName, { any: Runtime[]; byAction: Map<string, Runtime[]> }>();
   private readonly resolved: ResolvedConfig;
   private readonly evidenceLimit: number;
+  /** Zone of local times in the inputs (canonical IANA name). */
+  private readonly timezone: string | undefined;
   private readonly maxRejectedListed: number;
   private readonly dedupeWindow: number;
   private readonly allowlist: readonly (AllowlistEntry & {
@@ -308,6 +312,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     }
     this.resolved = validateRunConfig(options.config, options.detectors);
     const cfg = this.resolved.config;
+    const timezone = options.timezone ?? cfg.timezone;
+    this.timezone = timezone === undefined ? undefined : timeZoneOption(timezone).name;
     this.evidenceLimit = cfg.evidenceLimit ?? DEFAULT_EVIDENCE_LIMIT;
     this.maxRejectedListed = options.maxRejectedListed ?? DEFAULT_REJECTED_LISTED;
     this.dedupeWindow = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
@@ -407,8 +413,10 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         ...(this.options.inputFormat ? { format: this.options.inputFormat } : {}),
         ...(this.options.maxLineBytes ? { maxLineBytes: this.options.maxLineBytes } : {}),
         ...(this.options.table ? { table: this.options.table } : {}),
+        ...(this.timezone ? { timezone: this.timezone } : {}),
       },
     );
+    for (const d of localTimeDiagnostics(stats.source, stats.localTime)) this.diagnose(d);
     this.inputs.push({
       source: stats.source,
       format: stats.format,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AnyDetector } from '../detector/types.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
+import { TimeZone } from '../model/time.js';
 import { SEVERITIES } from '../severity.js';
 import type { RunConfig } from './types.js';
 
@@ -28,6 +29,12 @@ export const runConfigSchema = z.strictObject({
   allowlist: z.array(allowlistEntry).optional(),
   minSeverity: z.enum(SEVERITIES).optional(),
   evidenceLimit: z.number().int().min(1).max(1000).optional(),
+  timezone: z
+    .string()
+    .refine((name) => TimeZone.of(name) !== undefined, {
+      message: 'unknown time zone: give an IANA name such as Europe/Berlin, America/New_York or UTC',
+    })
+    .optional(),
 });
 
 /** A validated run configuration with each detector's options parsed by its own schema. */

@@ -33,6 +33,11 @@ export interface RunConfig {
   readonly minSeverity?: Severity;
   /** Evidence events kept per alert (all are counted). Default 20. */
   readonly evidenceLimit?: number;
+  /**
+   * IANA time zone (`Europe/Berlin`) of times the inputs wrote in local time; see
+   * {@link AnalyzeOptions.timezone}, which takes precedence.
+   */
+  readonly timezone?: string;
 }
 
 /** Options of {@link analyze} and {@link createAnalyzer}. */
@@ -45,6 +50,14 @@ export interface AnalyzeOptions {
   readonly inputFormat?: InputFormat;
   /** Table of rows that name none (single-table exports without ActionType); see `IngestOptions.table`. */
   readonly table?: TableName;
+  /**
+   * IANA time zone (`Europe/Berlin`, `UTC`) of times the inputs wrote in local time: Log Analytics CSV
+   * columns labelled ` [Local Time]` and the Defender portal's CSV display dates. They are converted to
+   * UTC (a time in the hour repeated when clocks go back is read as its first occurrence; one in the
+   * skipped hour rejects its row). Without a zone they are read as UTC and a `local-time-unconverted`
+   * warning says so. An unknown name is an `option-invalid` error. Overrides `config.timezone`.
+   */
+  readonly timezone?: string;
   /** Longest accepted line/record in bytes (default 16 MiB); longer ones are rejected, memory stays bounded. */
   readonly maxLineBytes?: number;
   /** Rejected rows listed in the result (all are counted). Default 10,000. */

@@ -1,18 +1,40 @@
+import { TABLE_COLUMNS, TABLE_NAMES } from '../model/tables.js';
+import { isDisplayTime, isZonelessTime, type TimeZone } from '../model/time.js';
 import { isUncataloguedColumn } from './infer.js';
 import type { TextReader } from './lines.js';
 import { CSV_NULLS, type Router } from './route.js';
+import type { LocalTimeStats } from './types.js';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
 
-/** Log Analytics CSV exports suffix datetime headers with ` [UTC]`. */
-const UTC_SUFFIX = ' [UTC]';
+/** Log Analytics CSV exports label datetime headers ` [UTC]` or, when the portal shows local time, ` [Local Time]`. */
+const UTC_SUFFIX = ' [utc]';
+const LOCAL_SUFFIX = ' [local time]';
 
-function headerName(raw: string): string {
+/** Datetime columns of the analysed tables: where the Defender portal writes its display dates. */
+const DATETIME_COLUMNS: ReadonlySet<string> = new Set(
+  TABLE_NAMES.flatMap((t) => Object.entries(TABLE_COLUMNS[t]).filter(([, type]) => type === 'datetime')).map(
+    ([name]) => name,
+  ),
+);
+
+/**
+ * How a column's times are zoned: `utc` (labelled ` [UTC]`), `local` (labelled ` [Local Time]`: any
+ * time without its own zone is local), `display` (an unlabelled datetime column: the portal's display
+ * dates are in the portal's time zone setting, ISO times are as written), or undefined (not a time).
+ */
+type ColumnZone = 'utc' | 'local' | 'display' | undefined;
+
+function headerColumn(raw: string): { name: string; zone: ColumnZone } {
   const name = raw.trim();
-  return name.endsWith(UTC_SUFFIX) ? name.slice(0, -UTC_SUFFIX.length).trimEnd() : name;
+  // Compared on the lower-cased tail only: no regex over a header an attacker may make huge.
+  const tail = name.slice(-LOCAL_SUFFIX.length).toLowerCase();
+  if (tail.endsWith(UTC_SUFFIX)) return { name: name.slice(0, -UTC_SUFFIX.length).trimEnd(), zone: 'utc' };
+  if (tail === LOCAL_SUFFIX) return { name: name.slice(0, -LOCAL_SUFFIX.length).trimEnd(), zone: 'local' };
+  return { name, zone: DATETIME_COLUMNS.has(name) ? 'display' : undefined };
 }
 
 /**
@@ -20,9 +42,21 @@ function headerName(raw: string): string {
  * quoted fields, CRLF, LF or CR alone (Excel's "CSV (Macintosh)"). The first non-blank record is the header. A record's line is the line
  * it starts on. Only the current record is held, and a record longer than `maxBytes` is dropped as
  * it streams by (`line-too-long`).
+ *
+ * Times written in local time — columns labelled ` [Local Time]` (Log Analytics), display dates
+ * such as `Oct 9, 2024 2:40:09 PM` in unlabelled datetime columns (Defender portal) — are converted
+ * to UTC with `timeZone` when one is given, else left to be read as UTC; {@link localTimes} counts them.
+ * A local time that never occurred in that zone (the hour skipped when clocks go forward) rejects its row.
  */
 export class CsvReader implements TextReader {
   #header: string[] | undefined;
+  /** Per header column: how its times are zoned; and the header's own spelling, for messages. */
+  #zones: ColumnZone[] = [];
+  #rawHeader: string[] = [];
+  #localRows = 0;
+  #ambiguousRows = 0;
+  #labelled = false;
+  readonly #localColumns = new Set<string>();
   #fields: string[] = [];
   #parts: string[] = [];
   #partChars = 0;
@@ -40,7 +74,20 @@ export class CsvReader implements TextReader {
   constructor(
     private readonly router: Router,
     private readonly maxBytes: number,
+    private readonly timeZone?: TimeZone,
   ) {}
+
+  /** What this input held in local time, or undefined when it held none. */
+  get localTimes(): LocalTimeStats | undefined {
+    if (this.#localRows === 0) return undefined;
+    return {
+      rows: this.#localRows,
+      columns: [...this.#localColumns],
+      labelled: this.#labelled,
+      ...(this.timeZone ? { timezone: this.timeZone.name } : {}),
+      ambiguousRows: this.#ambiguousRows,
+    };
+  }
 
   push(text: string): void {
     const n = text.length;
@@ -165,7 +212,10 @@ export class CsvReader implements TextReader {
     if (blank) return;
     const header = this.#header;
     if (header === undefined) {
-      this.#header = fields.map(headerName);
+      const columns = fields.map(headerColumn);
+      this.#header = columns.map((c) => c.name);
+      this.#zones = columns.map((c) => c.zone);
+      this.#rawHeader = fields.map((f) => f.trim());
       // A header naming a catalogued column makes this an export, even with no record after it.
       if (this.#header.some((name) => !isUncataloguedColumn(name))) this.router.container = true;
       return;
@@ -180,10 +230,40 @@ export class CsvReader implements TextReader {
       return;
     }
     const row: Record<string, unknown> = {};
+    let local = false;
+    let ambiguous = false;
+    const zones = this.#zones;
     for (let j = 0; j < header.length; j++) {
       const name = header[j] as string;
-      if (name !== '__proto__') row[name] = fields[j];
+      let value = fields[j] as string;
+      const zone = zones[j];
+      if ((zone === 'local' || zone === 'display') && value !== '' && value !== 'Invalid date') {
+        const isLocal = zone === 'local' ? isZonelessTime(value) : isDisplayTime(value);
+        if (isLocal) {
+          local = true;
+          this.#localColumns.add(this.#rawHeader[j] as string);
+          if (zone === 'local') this.#labelled = true;
+          if (this.timeZone !== undefined) {
+            const read = this.timeZone.parse(value);
+            if (read.kind === 'skipped') {
+              this.router.reject(
+                line,
+                undefined,
+                'invalid-timestamp',
+                `${this.#rawHeader[j]} ${JSON.stringify(value.slice(0, 64))} never occurred in ${this.timeZone.name}: ` +
+                  `the clocks skipped that hour (daylight-saving change); is ${this.timeZone.name} the time zone of this export?`,
+              );
+              return;
+            }
+            if (read.kind === 'ambiguous') ambiguous = true;
+            if ('time' in read) value = read.time.iso;
+          }
+        }
+      }
+      if (name !== '__proto__') row[name] = value;
     }
+    if (local) this.#localRows++;
+    if (ambiguous) this.#ambiguousRows++;
     this.router.row(row, line, undefined, false, CSV_NULLS);
   }
 }

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import { isTableName, TABLE_NAMES } from '../model/tables.js';
+import { TimeZone } from '../model/time.js';
 import { CsvReader } from './csv.js';
 import { type DecodedInput, decodeInput } from './decode.js';
 import { type ConcreteFormat, describeText, detectFormat, JSON_FORMATS, layoutOf, secondLineReady } from './detect.js';
@@ -70,6 +71,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
       `maxLineBytes must be a positive integer, got ${String(maxBytes)}`,
     );
   }
+  const timeZone = options.timezone === undefined ? undefined : timeZoneOption(options.timezone);
   const name = source.name;
 
   let iterator: AsyncIterator<Uint8Array | string>;
@@ -125,7 +127,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
     }
     const layout = layoutOf(prefix, format, forced !== 'auto', ended);
     router = new Router(sink, name, format === 'sentinel', options.table);
-    if (layout === 'csv') return new CsvReader(router, maxBytes);
+    if (layout === 'csv') return new CsvReader(router, maxBytes, timeZone);
     if (layout === 'document') return new JsonDocReader(router, maxBytes);
     return bytes ? ndjsonReader(router, maxBytes, true) : ndjsonReader(router, maxBytes);
   };
@@ -230,6 +232,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
       { details: { source: name } },
     );
   }
+  const localTime = reader instanceof CsvReader ? reader.localTimes : undefined;
   return {
     source: name,
     format,
@@ -237,5 +240,18 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
     events: r?.events ?? 0,
     rejected: r?.rejected ?? 0,
     bytesRead,
+    ...(localTime !== undefined ? { localTime } : {}),
   };
+}
+
+/** The `timezone` option as a {@link TimeZone}; an unknown name is an `option-invalid` error. */
+export function timeZoneOption(name: unknown): TimeZone {
+  const zone = typeof name === 'string' ? TimeZone.of(name) : undefined;
+  if (zone === undefined) {
+    throw new TriplineError(
+      ERROR_CODES.OPTION_INVALID,
+      `unknown time zone ${JSON.stringify(typeof name === 'string' ? name.slice(0, 64) : name)}: give an IANA name such as Europe/Berlin, America/New_York or UTC`,
+    );
+  }
+  return zone;
 }

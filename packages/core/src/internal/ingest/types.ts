@@ -75,6 +75,26 @@ export interface IngestOptions {
   readonly table?: TableName;
   /** Longest line (NDJSON) or record accepted, in bytes; longer ones are rejected with `line-too-long`. Default 16 MiB. */
   readonly maxLineBytes?: number;
+  /**
+   * IANA time zone (`Europe/Berlin`) of times an export wrote in local time: CSV columns labelled
+   * ` [Local Time]` (Log Analytics) and the Defender portal's display dates (`Oct 9, 2024 2:40:09 PM`).
+   * They are converted to UTC. Without it they are read as UTC and {@link IngestStats.localTime} says so.
+   */
+  readonly timezone?: string;
+}
+
+/** Times an input wrote in local time (see {@link IngestOptions.timezone}). */
+export interface LocalTimeStats {
+  /** Rows with at least one time written in local time. */
+  readonly rows: number;
+  /** The columns that held them, as the header spells them (`Timestamp [Local Time]`, `Timestamp`). */
+  readonly columns: readonly string[];
+  /** True when a header labelled them ` [Local Time]` (Log Analytics); false for unlabelled portal display dates. */
+  readonly labelled: boolean;
+  /** The zone they were converted from; absent when none was given and they were read as UTC. */
+  readonly timezone?: string;
+  /** Rows with a time in an hour repeated when clocks went back, read as its first occurrence. */
+  readonly ambiguousRows: number;
 }
 
 /** What reading one input found. `rowsRead = events + rejected`, always. */
@@ -85,4 +105,6 @@ export interface IngestStats {
   readonly events: number;
   readonly rejected: number;
   readonly bytesRead: number;
+  /** Present when the input wrote times in local time (CSV only). */
+  readonly localTime?: LocalTimeStats;
 }

@@ -68,6 +68,17 @@ describe('normalizeRow', () => {
     expect(isRowProblem(noDevice) && noDevice.code).toBe('missing-device');
   });
 
+  it.each([
+    [['2025-11-07T06:46:38Z'], 'an array'],
+    [{ value: '2025-11-07T06:46:38Z' }, 'an object'],
+    [1762497998000, 'a number'],
+    [true, 'a boolean'],
+  ])('rejects a Timestamp that is not text: %j', (value, what) => {
+    const r = normalizeRow({ ...base, Timestamp: value }, 'DeviceProcessEvents', { source: 't' });
+    expect(isRowProblem(r) && r.code).toBe('invalid-timestamp');
+    expect(isRowProblem(r) && r.reason).toBe(`Timestamp is ${what}, not a date`);
+  });
+
   it('parses JSON-in-text columns lazily, tolerating objects, "", "[]", "{}" and double encoding', () => {
     const mk = (v: unknown) =>
       normalizeRow({ ...base, AdditionalFields: v }, 'DeviceProcessEvents', { source: 't' }) as MdeEvent;

@@ -73,7 +73,12 @@ export function normalizeOwnedRow(
   ) {
     return { code: 'missing-timestamp', reason: 'row has no Timestamp' };
   }
-  const tsText = String(rawTs);
+  // Only text is a date: `String(["2025-…Z"])` would pass an array off as one.
+  if (typeof rawTs !== 'string') {
+    const what = Array.isArray(rawTs) ? 'an array' : typeof rawTs === 'object' ? 'an object' : `a ${typeof rawTs}`;
+    return { code: 'invalid-timestamp', reason: `Timestamp is ${what}, not a date` };
+  }
+  const tsText = rawTs;
   const parsed = parseTimestamp(tsText);
   if (!parsed)
     return { code: 'invalid-timestamp', reason: `Timestamp ${JSON.stringify(tsText.slice(0, 64))} is not a date` };
