@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { z } from 'zod';
 import { isKnownTechnique } from '../attack/index.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
@@ -108,9 +109,33 @@ export function validateDetector(detector: AnyDetector): DetectorMeta {
         );
     }
   }
+  // A template object frozen by defineDetector is kept by reference, so `alert.message.templates ===
+  // detector.meta.messages.<variant>` tells which variant an alert used; any other is used as copied.
+  const original = detector.meta.messages as Record<string, unknown>;
+  const messages: Record<string, MessageTemplates> = {};
+  for (const [variant, copy] of Object.entries(meta.messages)) {
+    const given = Object.hasOwn(original, variant) ? original[variant] : undefined;
+    Object.defineProperty(messages, variant, {
+      value: sameFrozenTemplate(given, copy) ? given : copy,
+      enumerable: true,
+    });
+  }
+  (meta as { messages: unknown }).messages = messages;
   // The options schema is the author's zod object: kept by reference, not frozen.
   for (const [k, v] of Object.entries(meta)) if (k !== 'options') deepFreeze(v);
   return Object.freeze(meta);
+}
+
+/** A frozen plain object whose template fields are data properties equal to the validated copy's. */
+const { isProxy } = types;
+
+function sameFrozenTemplate(given: unknown, copy: MessageTemplates): given is MessageTemplates {
+  if (given === null || typeof given !== 'object' || isProxy(given) || !Object.isFrozen(given)) return false;
+  for (const field of ['title', 'description', 'riskAssessment'] as const) {
+    const d = Object.getOwnPropertyDescriptor(given, field);
+    if (!d || !('value' in d) || d.value !== copy[field]) return false;
+  }
+  return true;
 }
 
 function deepFreeze(value: unknown): void {
@@ -125,5 +150,9 @@ function deepFreeze(value: unknown): void {
  */
 export function defineDetector<O = Record<string, never>>(detector: Detector<O>): Detector<O> {
   validateDetector(detector);
+  // The message templates become immutable with the detector (the engine keeps them by reference).
+  const messages = detector.meta.messages as Record<string, object>;
+  for (const variant of Object.keys(messages)) Object.freeze(messages[variant]);
+  Object.freeze(messages);
   return Object.freeze(detector);
 }
