@@ -135,6 +135,21 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
+    values: [
+      'from',
+      'to',
+      'toPath',
+      'count',
+      'firstSeen',
+      'lastSeen',
+      'pids',
+      'chain',
+      'group',
+      'reasons',
+      'role',
+      'language',
+      'riskLead',
+    ],
     messages: {
       default: {
         title: 'Process image replaced by exec: {from} → {to}',

@@ -74,6 +74,7 @@ export const detector = defineDetector({
       'On macOS: command-line tools installed by Homebrew, pip or a local build, which are often unsigned or ad-hoc signed.',
     ],
     tables: ['DeviceProcessEvents'],
+    values: ['device', 'binaryCount', 'count', 'firstSeen', 'lastSeen', 'examples', 'platformSource'],
     messages: {
       default: {
         title: 'Root binaries with unknown signature status on {device}',
