@@ -116,12 +116,28 @@ export function parseFixture(text: string, name: string): Fixture {
   };
 }
 
-/** Load `fires.*.json` and `ignores.*.json` from a fixtures folder (a path or a `file:` URL). */
+/** A fixture file name: `fires.<name>.json` (must alert) or `ignores.<name>.json` (must not). */
+const FIXTURE_NAME_RE = /^(fires|ignores)\.[^/\\]+\.json$/;
+
+/**
+ * Load `fires.*.json` and `ignores.*.json` from a fixtures folder (a path or a `file:` URL). Any other
+ * file there (`fire.x.json`, `ignore.x.json`, `fires.x.jsonc`, …) is a `fixture-invalid` error naming it:
+ * a misnamed fixture would otherwise never run, and the test would pass without it. Dotfiles
+ * (`.DS_Store`, `.gitkeep`) and `README.md` are allowed.
+ */
 export function loadFixtures(dir: string | URL): { fires: Fixture[]; ignores: Fixture[] } {
   const path = typeof dir === 'string' ? dir : fileURLToPath(dir);
   const files = readdirSync(path)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => !f.startsWith('.') && f !== 'README.md')
     .sort();
+  const misnamed = files.filter((f) => !FIXTURE_NAME_RE.test(f));
+  if (misnamed.length) {
+    throw new TriplineError(
+      ERROR_CODES.FIXTURE_INVALID,
+      `${path}: ${misnamed.map((f) => JSON.stringify(f)).join(', ')} ${misnamed.length === 1 ? 'is' : 'are'} not named fires.<name>.json or ignores.<name>.json, so ${misnamed.length === 1 ? 'it' : 'they'} would never run; rename or remove`,
+      { details: { files: misnamed } },
+    );
+  }
   const read = (f: string) => parseFixture(readFileSync(join(path, f), 'utf8'), f);
   return {
     fires: files.filter((f) => f.startsWith('fires.')).map(read),

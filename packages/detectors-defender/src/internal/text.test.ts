@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_COMMAND_LINE, splitCommandLine } from './text.js';
+import { basename, joinImagePath, MAX_COMMAND_LINE, splitCommandLine } from './text.js';
 
 /** The character-by-character splitter that the fast path must agree with, kept as the reference. */
 function reference(commandLine: string | undefined, maxWords = 512): string[] {
@@ -68,5 +68,20 @@ describe('splitCommandLine', () => {
   it('agrees with the reference beyond the length cap', () => {
     const long = `${'word "quoted part" esc\\ aped '.repeat(Math.ceil(MAX_COMMAND_LINE / 20))}`;
     expect(splitCommandLine(long)).toEqual(reference(long));
+  });
+});
+
+describe('image paths', () => {
+  it('joins and splits Windows paths on backslashes, POSIX paths on slashes only', () => {
+    expect(joinImagePath('c:\\windows\\system32\\vssadmin.exe', 'vssadmin.exe')).toBe(
+      'c:\\windows\\system32\\vssadmin.exe',
+    );
+    expect(joinImagePath('C:\\Program Files\\Contoso', 'cbagent.exe')).toBe('C:\\Program Files\\Contoso\\cbagent.exe');
+    expect(basename('c:\\windows\\system32\\vssadmin.exe')).toBe('vssadmin.exe');
+    expect(basename('\\\\fs01\\tools\\psexec.exe')).toBe('psexec.exe');
+    // A backslash in a POSIX file name is part of the name.
+    expect(basename('/tmp/a\\b')).toBe('a\\b');
+    expect(joinImagePath('/usr/bin/dash', 'dash')).toBe('/usr/bin/dash');
+    expect(joinImagePath('/usr/bin', 'dash')).toBe('/usr/bin/dash');
   });
 });

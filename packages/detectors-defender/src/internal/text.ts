@@ -16,9 +16,14 @@ export function clip(s: string, max = MAX_SHOWN): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
-/** Last path component (`/usr/bin/dash` → `dash`); a bare name stays as it is. */
+/** A Windows path: a drive letter (`c:\\windows\\…`) or a UNC share (`\\\\server\\…`). */
+export function isWindowsPath(path: string): boolean {
+  return /^[A-Za-z]:\\/.test(path) || path.startsWith('\\\\');
+}
+
+/** Last path component (`/usr/bin/dash` → `dash`, `c:\\windows\\system32\\cmd.exe` → `cmd.exe`); a bare name stays. */
 export function basename(path: string): string {
-  const i = path.lastIndexOf('/');
+  const i = isWindowsPath(path) ? path.lastIndexOf('\\') : path.lastIndexOf('/');
   return i >= 0 ? path.slice(i + 1) : path;
 }
 
@@ -30,17 +35,22 @@ export function dirname(path: string): string {
 
 /**
  * Full path of an image or file from `FolderPath` + `FileName`. Defender's `FolderPath` holds the
- * full path including the file name in real Linux data, but some exports hold only the folder:
- * both are handled. Undefined when neither column is set.
+ * full path including the file name in real Linux, macOS and Windows data, but some exports hold only
+ * the folder: both are handled (with `\\` for Windows paths). Undefined when neither column is set.
  */
 export function joinImagePath(folderPath: string | undefined, fileName: string | undefined): string | undefined {
   const folder = folderPath?.trim() || undefined;
   const file = fileName?.trim() || undefined;
   if (folder === undefined) return file;
   if (file === undefined) return folder;
-  if (folder === file || folder.endsWith(`/${file}`) || folder.toLowerCase().endsWith(`/${file.toLowerCase()}`))
+  const sep = isWindowsPath(folder) ? '\\' : '/';
+  if (
+    folder === file ||
+    folder.endsWith(`${sep}${file}`) ||
+    folder.toLowerCase().endsWith(`${sep}${file.toLowerCase()}`)
+  )
     return folder;
-  return folder.endsWith('/') ? `${folder}${file}` : `${folder}/${file}`;
+  return folder.endsWith(sep) ? `${folder}${file}` : `${folder}${sep}${file}`;
 }
 
 /** True for paths in world-writable scratch directories, where system software does not live. */

@@ -1,15 +1,19 @@
+import { types } from 'node:util';
 import { z } from 'zod';
 import { isKnownTechnique } from '../attack/index.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import { TABLE_NAMES } from '../model/tables.js';
 import { SEVERITIES } from '../severity.js';
-import type { AnyDetector, Detector } from './types.js';
+import type { AnyDetector, Detector, DetectorMeta, MessageTemplates } from './types.js';
 
 /** Detector ids: `<pack>/<name>`, lower-case letters, digits and dashes. */
 export const DETECTOR_ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\/[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
 /** `{name}` is a value shown as code by rich reporters; `{~name}` is a value shown as (escaped) prose. */
 const PLACEHOLDER_RE = /\{~?([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** A placeholder name as `{name}` spells it. */
+const PLACEHOLDER_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const templates = z.object({
   title: z.string().min(1).max(200),
@@ -33,6 +37,9 @@ const metaSchema = z.object({
   actionTypes: z.array(z.string().min(1)).min(1).optional(),
   options: z.any().optional(),
   messages: z.record(z.string(), templates).refine((m) => 'default' in m, 'needs a "default" variant'),
+  values: z
+    .array(z.string().regex(PLACEHOLDER_NAME_RE, 'must be a placeholder name (letters, digits, underscores)'))
+    .optional(),
 });
 
 /** Placeholder names used by a template string. */
@@ -40,11 +47,26 @@ export function templatePlaceholders(template: string): string[] {
   return [...template.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!);
 }
 
+/** Each template of each variant with the placeholders it uses: `[variant, field, names]`. */
+export function templateUses(
+  messages: DetectorMeta['messages'],
+): readonly (readonly [variant: string, field: keyof MessageTemplates, names: readonly string[]])[] {
+  const out: [string, keyof MessageTemplates, string[]][] = [];
+  for (const variant of Object.keys(messages).sort()) {
+    const t = messages[variant]!;
+    for (const field of ['title', 'description', 'riskAssessment'] as const) {
+      out.push([variant, field, [...new Set(templatePlaceholders(t[field]))]]);
+    }
+  }
+  return out;
+}
+
 /**
  * Validate a detector's metadata; throws a `detector-invalid` {@link TriplineError} naming the
- * detector and the bad key. Called by the engine for every detector it loads.
+ * detector and the bad key. Called by the engine for every detector it loads. Returns a frozen copy
+ * of the metadata, read once: the engine uses the copy, never the plugin's object again.
  */
-export function validateDetector(detector: AnyDetector): void {
+export function validateDetector(detector: AnyDetector): DetectorMeta {
   const id = typeof detector?.meta?.id === 'string' ? detector.meta.id : '(no id)';
   const fail = (message: string, key?: string): never => {
     throw new TriplineError(ERROR_CODES.DETECTOR_INVALID, `detector ${id}: ${key ? `${key}: ` : ''}${message}`, {
@@ -58,7 +80,7 @@ export function validateDetector(detector: AnyDetector): void {
     const issue = parsed.error.issues[0]!;
     fail(issue.message, `meta.${issue.path.join('.')}`);
   }
-  const meta = detector.meta;
+  const meta = parsed.data as unknown as DetectorMeta;
   meta.mitre.forEach((t, i) => {
     if (!isKnownTechnique(t)) fail(`"${t}" is not an active ATT&CK Enterprise technique`, `meta.mitre.${i}`);
   });
@@ -74,6 +96,52 @@ export function validateDetector(detector: AnyDetector): void {
   if (meta.options !== undefined && typeof (meta.options as { safeParse?: unknown }).safeParse !== 'function') {
     fail('must be a zod schema', 'meta.options');
   }
+  // Declared render values: every placeholder of every template must be one of them, so a typo or a
+  // value render never fills fails here, where the detector is defined, not as `{actor}` in a report.
+  if (meta.values !== undefined) {
+    const declared = new Set(meta.values);
+    for (const [variant, field, names] of templateUses(meta.messages)) {
+      const missing = names.filter((n) => !declared.has(n));
+      if (missing.length)
+        fail(
+          `uses ${missing.map((n) => `{${n}}`).join(', ')}, which meta.values does not declare (declared: ${[...declared].join(', ') || 'none'})`,
+          `meta.messages.${variant}.${field}`,
+        );
+    }
+  }
+  // A template object frozen by defineDetector is kept by reference, so `alert.message.templates ===
+  // detector.meta.messages.<variant>` tells which variant an alert used; any other is used as copied.
+  const original = detector.meta.messages as Record<string, unknown>;
+  const messages: Record<string, MessageTemplates> = {};
+  for (const [variant, copy] of Object.entries(meta.messages)) {
+    const given = Object.hasOwn(original, variant) ? original[variant] : undefined;
+    Object.defineProperty(messages, variant, {
+      value: sameFrozenTemplate(given, copy) ? given : copy,
+      enumerable: true,
+    });
+  }
+  (meta as { messages: unknown }).messages = messages;
+  // The options schema is the author's zod object: kept by reference, not frozen.
+  for (const [k, v] of Object.entries(meta)) if (k !== 'options') deepFreeze(v);
+  return Object.freeze(meta);
+}
+
+/** A frozen plain object whose template fields are data properties equal to the validated copy's. */
+const { isProxy } = types;
+
+function sameFrozenTemplate(given: unknown, copy: MessageTemplates): given is MessageTemplates {
+  if (given === null || typeof given !== 'object' || isProxy(given) || !Object.isFrozen(given)) return false;
+  for (const field of ['title', 'description', 'riskAssessment'] as const) {
+    const d = Object.getOwnPropertyDescriptor(given, field);
+    if (!d || !('value' in d) || d.value !== copy[field]) return false;
+  }
+  return true;
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  for (const v of Object.values(value)) deepFreeze(v);
+  Object.freeze(value);
 }
 
 /**
@@ -82,5 +150,9 @@ export function validateDetector(detector: AnyDetector): void {
  */
 export function defineDetector<O = Record<string, never>>(detector: Detector<O>): Detector<O> {
   validateDetector(detector);
+  // The message templates become immutable with the detector (the engine keeps them by reference).
+  const messages = detector.meta.messages as Record<string, object>;
+  for (const variant of Object.keys(messages)) Object.freeze(messages[variant]);
+  Object.freeze(messages);
   return Object.freeze(detector);
 }

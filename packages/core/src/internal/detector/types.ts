@@ -42,6 +42,13 @@ export interface DetectorMeta<O = unknown> {
   readonly options?: z.ZodType<O>;
   /** Message templates per variant; `default` is required. */
   readonly messages: Readonly<Record<string, MessageTemplates>> & { readonly default: MessageTemplates };
+  /**
+   * Names of the values `render` fills (`{name}` placeholders). Optional; when given, every
+   * placeholder of every template must be one of them, checked when the detector is defined or
+   * loaded. Whether declared or not, a placeholder a rendered alert leaves unfilled is an
+   * `error` diagnostic at run time (so `testDetector` fails) and never reaches a report as `{name}`.
+   */
+  readonly values?: readonly string[];
 }
 
 /** What `match` says about one event. All fields optional: `{}` means "this event belongs to the default subject". */

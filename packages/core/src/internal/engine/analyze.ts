@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { techniqueName } from '../attack/index.js';
-import { validateDetector } from '../detector/define.js';
+import { templateUses, validateDetector } from '../detector/define.js';
 import type {
   AlertGroup,
   AlertSummary,
   AnyDetector,
   CorrelationMatch,
   DetectorContext,
+  DetectorMeta,
   DeviceState,
   Match,
   MessageTemplates,
@@ -60,9 +61,18 @@ const DIAGNOSTICS_PER_DETECTOR = 50;
 const DIAGNOSTICS_LISTED = 1_000;
 const PLACEHOLDER_RE = /\{~?([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
+/** A detector as the engine runs it: its metadata and hooks read once, when it is loaded. */
 interface Runtime {
   readonly detector: AnyDetector;
   readonly id: string;
+  /** Frozen copy of the detector's metadata (validated). */
+  readonly meta: DetectorMeta;
+  readonly match: AnyDetector['match'];
+  readonly render: AnyDetector['render'];
+  readonly onDevice: AnyDetector['onDevice'];
+  readonly correlate: AnyDetector['correlate'];
+  /** Placeholders of each variant's templates, for the unfilled-placeholder check. */
+  readonly placeholders: ReadonlyMap<string, readonly (readonly [field: string, names: readonly string[]])[]>;
   readonly ctx: DetectorContext<unknown>;
   readonly window: WindowSpec | undefined;
   readonly keepTimeline: boolean;
@@ -79,157 +89,304 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`, 'i');
 }
 
-/** Stable alert id: the same detector, device and subject give the same id on every run. */
+/**
+ * Stable alert id: the same detector, device and subject give the same id on every run.
+ *
+ * The hash input is `detectorId NUL deviceId NUL key`, which is unambiguous as long as the device id
+ * holds no NUL (a detector id never does; the key is the rest). A device id with a NUL would let two
+ * subjects share an id (device `a` + key `b\0c` and device `a\0b` + key `c`), so such a tuple is hashed
+ * as `detectorId NUL JSON([deviceId, key])`: JSON escapes NUL, so that form holds exactly one NUL and
+ * can match neither the ordinary form (two NULs) nor another tuple. Ids of ordinary inputs are unchanged.
+ */
 export function alertId(detectorId: string, deviceId: string, key: string): string {
-  return `tl-${createHash('sha256').update(`${detectorId}\u0000${deviceId}\u0000${key}`).digest('hex').slice(0, 20)}`;
+  const input = deviceId.includes('\u0000')
+    ? `${detectorId}\u0000${JSON.stringify([deviceId, key])}`
+    : `${detectorId}\u0000${deviceId}\u0000${key}`;
+  return `tl-${createHash('sha256').update(input).digest('hex').slice(0, 20)}`;
 }
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
+/**
+ * Text of a value a plugin threw. Nothing about it is trusted: `instanceof` runs a Proxy's
+ * `getPrototypeOf` trap, `name`/`message` may be getters, `String()` may call a throwing `toString`.
+ * Every step is guarded; the worst case is "unprintable error".
+ */
+export function describeError(error: unknown): string {
   try {
-    return String(error).slice(0, 500);
+    if (error instanceof Error) {
+      const name: unknown = error.name;
+      const message: unknown = error.message;
+      if (typeof name === 'string' && typeof message === 'string') return `${name}: ${message}`.slice(0, 500);
+    }
+  } catch {
+    // fall through to the plain conversion
+  }
+  try {
+    const text: unknown = String(error);
+    return typeof text === 'string' ? text.slice(0, 500) : 'unprintable error';
   } catch {
     return 'unprintable error';
   }
 }
 
-function isPlainRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+/** A short, safe description of a plugin value for a diagnostic (never throws, never calls plugin code). */
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null) return String(v);
+  return `a value of type ${typeof v}`;
 }
 
-/** Checks a match object from plugin code; returns a problem or undefined. */
-function matchProblem(m: unknown): string | undefined {
-  if (!isPlainRecord(m)) return 'a match must be an object';
-  if (m.key !== undefined && typeof m.key !== 'string') return 'match.key must be a string';
-  if (m.severity !== undefined && !isSeverity(m.severity))
-    return `match.severity ${JSON.stringify(m.severity)} is not a severity`;
-  if (m.tag !== undefined && typeof m.tag !== 'string') return 'match.tag must be a string';
-  // Checked on every match: own keys walked in place (no Object.values arrays on the hot path).
-  if (m.collect !== undefined) {
-    if (!isPlainRecord(m.collect)) return 'match.collect must be an object';
-    const collect = m.collect;
-    for (const k in collect) {
-      if (!Object.hasOwn(collect, k)) continue;
-      const v = collect[k];
-      if (typeof v === 'string') continue;
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) return 'match.collect values must be strings';
-    }
+/** True for a genuine engine event: MdeEvent's private fields cannot be faked by a Proxy or a prototype. */
+const brandCheck = MdeEvent.prototype.has;
+function isEngineEvent(v: unknown): v is MdeEvent {
+  if (v === null || typeof v !== 'object') return false;
+  try {
+    brandCheck.call(v, 'Timestamp');
+    return true;
+  } catch {
+    return false;
   }
-  if (m.data !== undefined) {
-    if (!isPlainRecord(m.data)) return 'match.data must be an object';
-    const data = m.data;
-    for (const k in data) {
-      if (!Object.hasOwn(data, k)) continue;
-      const v = data[k];
-      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
-        return 'match.data values must be scalars';
-    }
-  }
-  return undefined;
 }
 
 /**
- * Checks a match from plugin code and copies it into a plain object the engine owns, so getters,
- * proxies or later mutation in the plugin's object cannot reach the engine. Returns a problem text
- * when the match is malformed (or reading it threw).
+ * Plugin output is read exactly once, inside a guard, into plain data the engine owns; only that
+ * copy is validated and used. A getter that answers differently on its second read, a Proxy (even a
+ * revoked one) or a throwing `toString` therefore cannot pass a check and then hand the engine
+ * something else. Each reader returns the copy, or a problem text for a diagnostic.
  */
-function readMatch(m: unknown): Match | string {
+type Problem = string;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  // Array.isArray throws on a revoked Proxy: callers run inside a guard.
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Assign without letting a key named `__proto__` change the copy's prototype. */
+function put<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** Own enumerable string keys, read once (`for…in` + hasOwn: no array per call for plain objects). */
+function copyStrings(v: unknown): string | readonly string[] | undefined {
+  if (typeof v === 'string') return v;
+  if (!Array.isArray(v)) return undefined;
+  const n = v.length;
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== 'string') return undefined;
+    out[i] = x;
+  }
+  return out;
+}
+
+function copyStringRecord(v: unknown, what: string): Record<string, string | readonly string[]> | Problem {
+  if (!isObject(v)) return `${what} must be an object`;
+  const out: Record<string, string | readonly string[]> = {};
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    const copy = copyStrings(v[k]);
+    if (copy === undefined) return `${what} values must be strings or string arrays (${JSON.stringify(k)} is not)`;
+    put(out, k, copy);
+  }
+  return out;
+}
+
+function copyScalars(v: unknown): Record<string, string | number | boolean> | Problem {
+  if (!isObject(v)) return 'match.data must be an object';
+  const out: Record<string, string | number | boolean> = {};
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    const x: unknown = v[k];
+    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')
+      return 'match.data values must be scalars';
+    put(out, k, x);
+  }
+  return out;
+}
+
+/** Copies a match's own fields (each read once) and checks the copy. Runs inside a guard. */
+function copyMatch(m: Record<string, unknown>): Match | Problem {
+  const key: unknown = m.key;
+  const severity: unknown = m.severity;
+  const tag: unknown = m.tag;
+  const collect: unknown = m.collect;
+  const data: unknown = m.data;
+  const copy: { -readonly [K in keyof Match]: Match[K] } = {};
+  if (key !== undefined) {
+    if (typeof key !== 'string') return 'match.key must be a string';
+    copy.key = key;
+  }
+  if (severity !== undefined) {
+    if (!isSeverity(severity)) return `match.severity ${show(severity)} is not a severity`;
+    copy.severity = severity;
+  }
+  if (tag !== undefined) {
+    if (typeof tag !== 'string') return 'match.tag must be a string';
+    copy.tag = tag;
+  }
+  if (collect !== undefined) {
+    const c = copyStringRecord(collect, 'match.collect');
+    if (typeof c === 'string') return c;
+    copy.collect = c;
+  }
+  if (data !== undefined) {
+    const d = copyScalars(data);
+    if (typeof d === 'string') return d;
+    copy.data = d;
+  }
+  return copy;
+}
+
+/** A per-event match from plugin code, copied and checked (see {@link copyMatch}). */
+function readMatch(m: unknown): Match | Problem {
   try {
-    const problem = matchProblem(m);
-    if (problem) return problem;
-    const o = m as Match;
-    const copy: { -readonly [K in keyof Match]: Match[K] } = {};
-    if (o.key !== undefined) copy.key = o.key;
-    if (o.severity !== undefined) copy.severity = o.severity;
-    if (o.tag !== undefined) copy.tag = o.tag;
-    if (o.collect !== undefined) {
-      const collect: Record<string, string | readonly string[]> = {};
-      for (const k of Object.keys(o.collect)) {
-        const v = o.collect[k]!;
-        collect[k] = typeof v === 'string' ? v : [...v];
-      }
-      copy.collect = collect;
-    }
-    if (o.data !== undefined) copy.data = { ...o.data };
-    return copy;
+    if (!isObject(m)) return 'a match must be an object';
+    return copyMatch(m);
   } catch (error) {
     return `reading the detector's match threw: ${describeError(error)}`;
   }
 }
 
 /** {@link readMatch} for device-state and correlation matches, which also carry their events. */
-function readStateMatch(m: unknown, what: string): CorrelationMatch | string {
+function readStateMatch(m: unknown, what: string): CorrelationMatch | Problem {
   try {
-    const base = readMatch(m);
+    if (!isObject(m)) return 'a match must be an object';
+    const events: unknown = m.events;
+    const deviceId: unknown = m.deviceId;
+    const related: unknown = m.relatedAlerts;
+    const base = copyMatch(m);
     if (typeof base === 'string') return base;
-    const o = m as CorrelationMatch;
-    const events = o.events;
-    if (!Array.isArray(events) || events.some((e) => !(e instanceof MdeEvent)))
-      return `${what} matches need events: MdeEvent[]`;
-    const related = Array.isArray(o.relatedAlerts)
-      ? o.relatedAlerts.filter((r): r is string => typeof r === 'string')
-      : [];
-    return { ...base, events: [...events], deviceId: o.deviceId, relatedAlerts: related };
+    if (!Array.isArray(events)) return `${what} matches need events: MdeEvent[]`;
+    const n = events.length;
+    const copy: MdeEvent[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const e: unknown = events[i];
+      if (!isEngineEvent(e)) return `${what} matches need events: MdeEvent[]`;
+      copy[i] = e;
+    }
+    const relatedAlerts: string[] = [];
+    if (Array.isArray(related)) {
+      const r = related.length;
+      for (let i = 0; i < r; i++) {
+        const x: unknown = related[i];
+        if (typeof x === 'string') relatedAlerts.push(x);
+      }
+    }
+    return {
+      ...base,
+      events: copy,
+      deviceId: typeof deviceId === 'string' ? deviceId : (undefined as unknown as string),
+      relatedAlerts,
+    };
   } catch (error) {
     return `reading the detector's match threw: ${describeError(error)}`;
   }
 }
 
-/** Checks `render`'s output and copies it into frozen plain objects the engine owns (see {@link readMatch}). */
-function readRendered(r: unknown, templates: Readonly<Record<string, MessageTemplates>>): Rendered | string {
+/** What `match` returned, as an array of candidate matches (each still to be read), or a problem. */
+function readMatchList(result: unknown): readonly unknown[] | Problem {
   try {
-    const problem = renderedProblem(r, templates);
-    if (problem) return problem;
-    const o = r as Rendered;
+    if (!Array.isArray(result)) return [result];
+    const n = result.length;
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = result[i];
+    return out;
+  } catch (error) {
+    return `reading the detector's matches threw: ${describeError(error)}`;
+  }
+}
+
+/** What `onDevice`/`correlate` returned: undefined for none, the candidates, or a problem. */
+function readStateList(result: unknown, what: string): readonly unknown[] | undefined | Problem {
+  try {
+    if (result === undefined || result === null) return undefined;
+    if (!Array.isArray(result)) return `${what} must return an array`;
+    const n = result.length;
+    const out: unknown[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = result[i];
+    return out;
+  } catch (error) {
+    return `reading the result of ${what} threw: ${describeError(error)}`;
+  }
+}
+
+/** Copies `render`'s output (each field read once) into frozen plain objects, then checks the copy. */
+function readRendered(r: unknown, templates: Readonly<Record<string, MessageTemplates>>): Rendered | Problem {
+  try {
+    if (!isObject(r)) return 'render must return an object or undefined';
+    const variant: unknown = r.variant;
+    const rawValues: unknown = r.values;
+    const rawKeyComponents: unknown = r.keyComponents;
+    const severity: unknown = r.severity;
+    const mitre: unknown = r.mitre;
+    if (variant !== undefined && (typeof variant !== 'string' || !Object.hasOwn(templates, variant)))
+      return `render variant ${show(variant)} has no message templates`;
+    if (!isObject(rawValues)) return 'render.values must be an object';
     const values: Record<string, string | number> = {};
-    for (const k of Object.keys(o.values)) values[k] = o.values[k]!;
+    for (const k in rawValues) {
+      if (!Object.hasOwn(rawValues, k)) continue;
+      const v: unknown = rawValues[k];
+      if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
+      put(values, k, v);
+    }
+    const kc = copyStringRecord(rawKeyComponents, 'render.keyComponents');
+    if (typeof kc === 'string') return kc;
     const keyComponents: Record<string, string | readonly string[]> = {};
-    for (const k of Object.keys(o.keyComponents)) {
-      const v = o.keyComponents[k]!;
-      keyComponents[k] = typeof v === 'string' ? v : Object.freeze([...v]);
+    for (const k of Object.keys(kc)) {
+      const v = kc[k]!;
+      put(keyComponents, k, typeof v === 'string' ? v : Object.freeze(v));
+    }
+    if (severity !== undefined && !isSeverity(severity)) return `render.severity ${show(severity)} is not a severity`;
+    let mitreCopy: readonly string[] | undefined;
+    if (mitre !== undefined) {
+      if (!Array.isArray(mitre)) return 'render.mitre must be an array';
+      const n = mitre.length;
+      const ids: string[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const t: unknown = mitre[i];
+        if (typeof t !== 'string' || techniqueName(t) === undefined)
+          return `render.mitre ${show(t)} is not an active ATT&CK technique`;
+        ids[i] = t;
+      }
+      mitreCopy = Object.freeze(ids);
     }
     const copy: { -readonly [K in keyof Rendered]: Rendered[K] } = {
       values: Object.freeze(values),
       keyComponents: Object.freeze(keyComponents),
     };
-    if (o.variant !== undefined) copy.variant = o.variant;
-    if (o.severity !== undefined) copy.severity = o.severity;
-    if (o.mitre !== undefined) copy.mitre = Object.freeze([...o.mitre]);
+    if (variant !== undefined) copy.variant = variant as string;
+    if (severity !== undefined) copy.severity = severity as Severity;
+    if (mitreCopy !== undefined) copy.mitre = mitreCopy;
     return copy;
   } catch (error) {
     return `reading the detector's render result threw: ${describeError(error)}`;
   }
 }
 
-function renderedProblem(r: unknown, templates: Readonly<Record<string, MessageTemplates>>): string | undefined {
-  if (!isPlainRecord(r)) return 'render must return an object or undefined';
-  if (r.variant !== undefined && (typeof r.variant !== 'string' || !Object.hasOwn(templates, r.variant))) {
-    return `render variant ${JSON.stringify(r.variant)} has no message templates`;
+/** What an alert shows for a placeholder its detector did not fill (with an error diagnostic). */
+const MISSING_VALUE = '(value missing)';
+
+/** Placeholders of a variant's templates that `values` does not fill, per template field. */
+function unfilledPlaceholders(
+  rt: Runtime,
+  variant: string,
+  values: Readonly<Record<string, string | number>>,
+): (readonly [field: string, names: readonly string[]])[] {
+  const out: [string, string[]][] = [];
+  for (const [field, names] of rt.placeholders.get(variant) ?? []) {
+    const gaps = names.filter((n) => !Object.hasOwn(values, n));
+    if (gaps.length) out.push([field, gaps]);
   }
-  if (!isPlainRecord(r.values)) return 'render.values must be an object';
-  for (const v of Object.values(r.values))
-    if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
-  if (!isPlainRecord(r.keyComponents)) return 'render.keyComponents must be an object';
-  for (const v of Object.values(r.keyComponents)) {
-    if (typeof v === 'string') continue;
-    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
-      return 'render.keyComponents values must be strings or string arrays';
-  }
-  if (r.severity !== undefined && !isSeverity(r.severity))
-    return `render.severity ${JSON.stringify(r.severity)} is not a severity`;
-  if (r.mitre !== undefined) {
-    if (!Array.isArray(r.mitre)) return 'render.mitre must be an array';
-    for (const t of r.mitre)
-      if (typeof t !== 'string' || techniqueName(t) === undefined)
-        return `render.mitre ${JSON.stringify(t)} is not an active ATT&CK technique`;
-  }
-  return undefined;
+  return out;
 }
 
+/** Fill `{name}` / `{~name}` from the engine's copy of the values (own keys only: never `{constructor}`). */
 function fill(template: string, values: Readonly<Record<string, string | number>>): string {
   return template.replace(PLACEHOLDER_RE, (whole, name: string) => {
-    const v = values[name];
-    return v === undefined ? whole : String(v);
+    if (!Object.hasOwn(values, name)) return whole;
+    return String(values[name]);
   });
 }
 
@@ -245,6 +402,39 @@ function toEvidence(event: MdeEvent): EvidenceEvent {
     source,
     fields: event.toRecord(),
   };
+}
+
+/** A detector's window, read once at load; a window function that throws or returns nonsense is a load error. */
+function readWindow(detector: AnyDetector, id: string, options: unknown): WindowSpec | undefined {
+  const fail = (message: string): never => {
+    throw new TriplineError(ERROR_CODES.DETECTOR_INVALID, `detector ${id}: window: ${message}`, {
+      details: { detectorId: id, key: 'window' },
+    });
+  };
+  let fields: { sizeMs: unknown; threshold: unknown; tag: unknown } | undefined;
+  let problem: string | undefined;
+  try {
+    const w: unknown = detector.window;
+    const spec: unknown = typeof w === 'function' ? w.call(detector, options) : w;
+    if (spec !== undefined && spec !== null) {
+      if (isObject(spec)) fields = { sizeMs: spec.sizeMs, threshold: spec.threshold, tag: spec.tag };
+      else problem = 'must be { sizeMs, threshold, tag? }';
+    }
+  } catch (error) {
+    problem = `reading it threw: ${describeError(error)}`;
+  }
+  if (problem !== undefined) return fail(problem);
+  if (fields === undefined) return undefined;
+  const { sizeMs, threshold, tag } = fields;
+  if (typeof sizeMs !== 'number' || Number.isNaN(sizeMs)) return fail('sizeMs must be a number');
+  if (typeof threshold !== 'number' || Number.isNaN(threshold)) return fail('threshold must be a number');
+  if (tag !== undefined && typeof tag !== 'string') return fail('tag must be a string');
+  return Object.freeze(tag === undefined ? { sizeMs, threshold } : { sizeMs, threshold, tag });
+}
+
+function compareSubjects(a: GroupAcc, b: GroupAcc): number {
+  if (a.deviceId !== b.deviceId) return a.deviceId < b.deviceId ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
 function compareAlerts(a: Alert, b: Alert): number {
@@ -274,7 +464,9 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   })[];
 
   private readonly devices = new Map<string, DeviceAcc>();
-  private readonly groups = new Map<string, GroupAcc>();
+  /** Every alert subject, in creation order (looked up through each runtime's nested maps). */
+  private readonly groupList: GroupAcc[] = [];
+  private readonly runtimeById = new Map<string, Runtime>();
   private readonly rejectedRows: RejectedRow[] = [];
   private readonly diagnostics: Diagnostic[] = [];
   private readonly inputs: AnalysisResult['inputs'][number][] = [];
@@ -300,15 +492,17 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     if (!options || !Array.isArray(options.detectors)) {
       throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'options.detectors must be an array of detectors');
     }
+    const metas = new Map<AnyDetector, DetectorMeta>();
     const ids = new Set<string>();
     for (const detector of options.detectors) {
-      validateDetector(detector);
-      if (ids.has(detector.meta.id)) {
-        throw new TriplineError(ERROR_CODES.DETECTOR_DUPLICATE, `two detectors share the id ${detector.meta.id}`, {
-          details: { detectorId: detector.meta.id },
+      const meta = validateDetector(detector);
+      if (ids.has(meta.id)) {
+        throw new TriplineError(ERROR_CODES.DETECTOR_DUPLICATE, `two detectors share the id ${meta.id}`, {
+          details: { detectorId: meta.id },
         });
       }
-      ids.add(detector.meta.id);
+      ids.add(meta.id);
+      metas.set(detector, meta);
     }
     this.resolved = validateRunConfig(options.config, options.detectors);
     const cfg = this.resolved.config;
@@ -328,15 +522,29 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     }));
 
     const runtimes: Runtime[] = [];
-    for (const detector of [...options.detectors].sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1))) {
-      const dc = cfg.detectors?.[detector.meta.id];
+    const loaded = [...metas].sort(([, a], [, b]) => (a.id < b.id ? -1 : 1));
+    for (const [detector, meta] of loaded) {
+      const dc = cfg.detectors?.[meta.id];
       if (dc?.enabled === false) continue;
-      const opts = this.resolved.options.get(detector.meta.id);
-      const severity = dc?.severity ?? detector.meta.severity;
-      const window = typeof detector.window === 'function' ? detector.window(opts) : detector.window;
+      const opts = this.resolved.options.get(meta.id);
+      const severity = dc?.severity ?? meta.severity;
+      const window = readWindow(detector, meta.id, opts);
+      const placeholders = new Map<string, [string, readonly string[]][]>();
+      for (const [variant, field, names] of templateUses(meta.messages)) {
+        if (names.length === 0) continue;
+        const list = placeholders.get(variant) ?? [];
+        list.push([field, names]);
+        placeholders.set(variant, list);
+      }
       runtimes.push({
         detector,
-        id: detector.meta.id,
+        id: meta.id,
+        meta,
+        match: detector.match,
+        render: detector.render,
+        onDevice: detector.onDevice,
+        correlate: detector.correlate,
+        placeholders,
         ctx: Object.freeze({ options: opts, severity }),
         window,
         keepTimeline: window !== undefined || detector.timeline === true,
@@ -346,17 +554,18 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       });
     }
     this.runtimes = runtimes;
+    for (const rt of runtimes) this.runtimeById.set(rt.id, rt);
     // Routing is indexed once: a detector costs nothing for the rows of tables it does not subscribe to.
     for (const rt of runtimes) {
-      if (!rt.detector.match) continue;
-      for (const table of rt.detector.meta.tables) {
+      if (!rt.match) continue;
+      for (const table of rt.meta.tables) {
         let entry = this.byTable.get(table);
         if (!entry) {
           entry = { any: [], byAction: new Map() };
           this.byTable.set(table, entry);
         }
-        if (rt.detector.meta.actionTypes) {
-          for (const action of rt.detector.meta.actionTypes) {
+        if (rt.meta.actionTypes) {
+          for (const action of rt.meta.actionTypes) {
             const list = entry.byAction.get(action) ?? [];
             list.push(rt);
             entry.byAction.set(action, list);
@@ -495,13 +704,17 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       const rt = runtimes[i]!;
       let result: ReturnType<NonNullable<AnyDetector['match']>>;
       try {
-        result = rt.detector.match!(event, rt.ctx);
+        result = rt.match!.call(rt.detector, event, rt.ctx);
       } catch (error) {
         this.detectorFailed(rt, 'detector-threw', `match threw: ${describeError(error)}`, event);
         continue;
       }
       if (result === undefined || result === null || result === false) continue;
-      const matches = Array.isArray(result) ? result : [result];
+      const matches = readMatchList(result);
+      if (typeof matches === 'string') {
+        this.detectorFailed(rt, 'detector-malformed-match', matches, event);
+        continue;
+      }
       for (const m of matches) {
         const read = readMatch(m);
         if (typeof read === 'string') {
@@ -550,7 +763,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     if (!g) {
       g = new GroupAcc(rt.id, deviceId, key, rt.ctx.severity, this.evidenceLimit, rt.keepTimeline);
       byDevice.set(key, g);
-      this.groups.set(`${rt.id}\u0000${deviceId}\u0000${key}`, g);
+      this.groupList.push(g);
     }
     return g;
   }
@@ -566,10 +779,11 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     return s;
   }
 
-  private addStateMatches(rt: Runtime, deviceId: string, matches: unknown, what: string): void {
-    if (matches === undefined || matches === null) return;
-    if (!Array.isArray(matches)) {
-      this.detectorFailed(rt, 'detector-malformed-match', `${what} must return an array`);
+  private addStateMatches(rt: Runtime, deviceId: string, result: unknown, what: string): void {
+    const matches = readStateList(result, what);
+    if (matches === undefined) return;
+    if (typeof matches === 'string') {
+      this.detectorFailed(rt, 'detector-malformed-match', matches);
       return;
     }
     for (const m of matches) {
@@ -586,7 +800,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       }
       const g = this.group(rt, target, cm);
       g.add(cm, cm.events);
-      for (const r of cm.relatedAlerts ?? []) if (typeof r === 'string') g.related.add(r);
+      for (const r of cm.relatedAlerts ?? []) g.related.add(r);
     }
   }
 
@@ -595,39 +809,55 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     const timeline = g.sortedTimeline();
     if (rt.window && !windowReached(timeline, rt.window)) return undefined;
     const view: AlertGroup = g.view(device, g.severity, timeline);
-    let rendered: Rendered | undefined;
+    let output: unknown;
     try {
-      rendered = rt.detector.render(view, rt.ctx);
+      output = rt.render.call(rt.detector, view, rt.ctx);
     } catch (error) {
       this.detectorFailed(rt, 'detector-threw', `render threw: ${describeError(error)}`, g.events[0]);
       return undefined;
     }
-    if (rendered === undefined || rendered === null) return undefined;
-    const read = readRendered(rendered, rt.detector.meta.messages);
-    if (typeof read === 'string') {
-      this.detectorFailed(rt, 'detector-malformed-render', read, g.events[0]);
+    if (output === undefined || output === null) return undefined;
+    // From here on only the engine's copy is used: the plugin's object is never read again.
+    const rendered = readRendered(output, rt.meta.messages);
+    if (typeof rendered === 'string') {
+      this.detectorFailed(rt, 'detector-malformed-render', rendered, g.events[0]);
       return undefined;
     }
-    rendered = read;
-    const templates = rt.detector.meta.messages[rendered.variant ?? 'default']!;
+    const variant = rendered.variant ?? 'default';
+    const templates = rt.meta.messages[variant]!;
+    // Every placeholder must be filled: a gap is the detector's bug, reported as an error diagnostic
+    // (which fails `testDetector`), and the alert says "(value missing)" rather than `{name}`.
+    let values = rendered.values;
+    const missing = unfilledPlaceholders(rt, variant, values);
+    if (missing.length) {
+      const where = missing.map(([field, names]) => `${names.map((n) => `{${n}}`).join(', ')} in the ${field}`);
+      this.detectorFailed(
+        rt,
+        'detector-unfilled-placeholder',
+        `render left ${where.join('; ')} of variant "${variant}" unfilled (render.values has no such key)`,
+        g.events[0],
+      );
+      const patched: Record<string, string | number> = { ...values };
+      for (const [, names] of missing) for (const n of names) put(patched, n, MISSING_VALUE);
+      values = Object.freeze(patched);
+    }
     // A configured severity replaces the detector's default; escalations the detector makes above its
     // default for specific evidence (a reverse shell, a successful brute force) still apply on top.
     const own = rendered.severity ?? g.severity;
-    const escalated = severityRank(own) > severityRank(rt.detector.meta.severity);
+    const escalated = severityRank(own) > severityRank(rt.meta.severity);
     const severity = rt.severityOverride
       ? escalated
         ? maxSeverity(rt.severityOverride, own)
         : rt.severityOverride
       : own;
-    const mitreIds = rendered.mitre ?? rt.detector.meta.mitre;
-    const values = rendered.values;
+    const mitreIds = rendered.mitre ?? rt.meta.mitre;
     const keyComponents = rendered.keyComponents;
     return Object.freeze({
       id: alertId(rt.id, g.deviceId, g.key),
       detectorId: rt.id,
       title: fill(templates.title, values),
       severity,
-      category: rt.detector.meta.category,
+      category: rt.meta.category,
       mitre: Object.freeze(mitreIds.map((id) => Object.freeze({ id, name: techniqueName(id)! }))),
       description: fill(templates.description, values),
       riskAssessment: fill(templates.riskAssessment, values),
@@ -662,12 +892,12 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     const deviceIds = [...this.devices.keys()].sort();
 
     for (const rt of this.runtimes) {
-      if (!rt.detector.onDevice) continue;
+      if (!rt.onDevice) continue;
       for (const id of deviceIds) {
         const state = this.deviceState(id, states)!;
         let matches: unknown;
         try {
-          matches = rt.detector.onDevice(state, rt.ctx);
+          matches = rt.onDevice.call(rt.detector, state, rt.ctx);
         } catch (error) {
           this.detectorFailed(rt, 'detector-threw', `onDevice threw on device ${state.name}: ${describeError(error)}`);
           continue;
@@ -677,7 +907,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     }
 
     const byDetector = new Map<string, GroupAcc[]>();
-    for (const g of [...this.groups.values()].sort((a, b) => (a.deviceId + a.key < b.deviceId + b.key ? -1 : 1))) {
+    // Device id, then key, compared as a pair: concatenating them would tie ("a"+"bc" = "ab"+"c").
+    for (const g of [...this.groupList].sort(compareSubjects)) {
       const list = byDetector.get(g.detectorId) ?? [];
       list.push(g);
       byDetector.set(g.detectorId, list);
@@ -685,17 +916,17 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
 
     const alerts: Alert[] = [];
     for (const rt of this.runtimes) {
-      if (rt.detector.correlate) continue;
+      if (rt.correlate) continue;
       for (const g of byDetector.get(rt.id) ?? []) {
         const alert = this.renderGroup(rt, g, states);
         if (alert) alerts.push(alert);
       }
     }
 
-    const correlators = this.runtimes.filter((rt) => rt.detector.correlate);
+    const correlators = this.runtimes.filter((rt) => rt.correlate);
     if (correlators.length) {
       const summaries: AlertSummary[] = alerts.map((a) => {
-        const g = this.groups.get(`${a.detectorId}\u0000${a.device.id}\u0000${a.key}`)!;
+        const g = this.runtimeById.get(a.detectorId)!.groups.get(a.device.id)!.get(a.key)!;
         return Object.freeze({
           id: a.id,
           detectorId: a.detectorId,
@@ -716,13 +947,13 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       for (const rt of correlators) {
         let matches: unknown;
         try {
-          matches = rt.detector.correlate!(input, rt.ctx);
+          matches = rt.correlate!.call(rt.detector, input, rt.ctx);
         } catch (error) {
           this.detectorFailed(rt, 'detector-threw', `correlate threw: ${describeError(error)}`);
           continue;
         }
         this.addStateMatches(rt, '', matches, 'correlate');
-        for (const g of [...this.groups.values()].filter((x) => x.detectorId === rt.id)) {
+        for (const g of this.groupList.filter((x) => x.detectorId === rt.id)) {
           const alert = this.renderGroup(rt, g, states);
           if (alert) alerts.push(alert);
         }
@@ -818,7 +1049,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
     const detectors: DetectorInfo[] = this.runtimes.map((rt) => {
-      const m = rt.detector.meta;
+      const m = rt.meta;
       return Object.freeze({
         id: m.id,
         title: m.title,

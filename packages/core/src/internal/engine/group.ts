@@ -101,7 +101,10 @@ export class GroupAcc {
   /** Snapshot for `render`. */
   view(device: DeviceState, severity: Severity, timeline: readonly TimelinePoint[]) {
     const collected: Record<string, readonly string[]> = {};
-    for (const [name, set] of this.collected) collected[name] = Object.freeze([...set]);
+    for (const [name, set] of this.collected) {
+      // defineProperty: a collect name `__proto__` is a key like any other, not the object's prototype.
+      Object.defineProperty(collected, name, { value: Object.freeze([...set]), enumerable: true });
+    }
     return Object.freeze({
       detectorId: this.detectorId,
       key: this.key,
