@@ -26,6 +26,7 @@ import { VERSION } from '../version.js';
 import { type ResolvedConfig, validateRunConfig } from './config.js';
 import { DedupeWindow } from './dedupe.js';
 import { DeviceAcc } from './device.js';
+import { compileGlob, type GlobMatcher } from './glob.js';
 import { GroupAcc, windowReached } from './group.js';
 import type { AllowlistEntry, AnalyzeOptions } from './types.js';
 
@@ -71,11 +72,6 @@ interface Runtime {
 }
 
 const EMPTY_RUNTIMES: readonly Runtime[] = Object.freeze([]);
-
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`, 'i');
-}
 
 /** Stable alert id: the same detector, device and subject give the same id on every run. */
 export function alertId(detectorId: string, deviceId: string, key: string): string {
@@ -266,7 +262,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly maxRejectedListed: number;
   private readonly dedupeWindow: number;
   private readonly allowlist: readonly (AllowlistEntry & {
-    re: { detector?: RegExp; device?: RegExp; key?: RegExp };
+    re: { detector?: GlobMatcher; device?: GlobMatcher; key?: GlobMatcher };
   })[];
 
   private readonly devices = new Map<string, DeviceAcc>();
@@ -315,9 +311,9 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     this.allowlist = (cfg.allowlist ?? []).map((e) => ({
       ...e,
       re: {
-        ...(e.detector ? { detector: globToRegExp(e.detector) } : {}),
-        ...(e.device ? { device: globToRegExp(e.device) } : {}),
-        ...(e.key ? { key: globToRegExp(e.key) } : {}),
+        ...(e.detector ? { detector: compileGlob(e.detector) } : {}),
+        ...(e.device ? { device: compileGlob(e.device) } : {}),
+        ...(e.key ? { key: compileGlob(e.key) } : {}),
       },
     }));
 
