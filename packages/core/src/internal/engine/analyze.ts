@@ -73,6 +73,16 @@ interface Runtime {
 
 const EMPTY_RUNTIMES: readonly Runtime[] = Object.freeze([]);
 
+/** Whole-input errors: the input could not be read or recognised (the other inputs still can). */
+const INPUT_ERROR_CODES: ReadonlySet<string> = new Set([
+  ERROR_CODES.INPUT_UNREADABLE,
+  ERROR_CODES.INPUT_FORMAT_UNKNOWN,
+]);
+
+function isInputError(error: unknown): error is TriplineError {
+  return error instanceof TriplineError && INPUT_ERROR_CODES.has(error.code);
+}
+
 /** Stable alert id: the same detector, device and subject give the same id on every run. */
 export function alertId(detectorId: string, deviceId: string, key: string): string {
   return `tl-${createHash('sha256').update(`${detectorId}\u0000${deviceId}\u0000${key}`).digest('hex').slice(0, 20)}`;
@@ -374,10 +384,61 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     return list;
   }
 
-  /** Read one input to its end; rows become events or rejected rows. Rejects on an unreadable input. */
+  /**
+   * Read one input to its end; rows become events or rejected rows. Rejects on an input that cannot be
+   * read (`input-unreadable`, `input-format-unknown`); the failure is recorded in the result all the
+   * same (an `input-failed` diagnostic and an `inputs` entry with `error`), with the rows read before it.
+   */
   async push(source: InputSource): Promise<IngestStats> {
     this.assertOpen();
-    const stats = await ingest(
+    const before = { analyzed: this.eventsAnalyzed, rejected: this.eventsRejected };
+    const stats = await this.ingestInput(source).catch((error: unknown) => {
+      this.inputFailed(source, error, before);
+      throw error;
+    });
+    this.inputs.push({
+      source: stats.source,
+      format: stats.format,
+      rowsRead: stats.rowsRead,
+      events: stats.events,
+      rejected: stats.rejected,
+    });
+    return stats;
+  }
+
+  private inputFailed(source: InputSource, error: unknown, before: { analyzed: number; rejected: number }): void {
+    if (!isInputError(error)) return;
+    let name: string;
+    try {
+      name = String(source.name);
+    } catch {
+      name = 'input';
+    }
+    const events = this.eventsAnalyzed - before.analyzed;
+    const rejected = this.eventsRejected - before.rejected;
+    const rows = events + rejected;
+    this.inputs.push({
+      source: name,
+      format: 'unknown',
+      rowsRead: rows,
+      events,
+      rejected,
+      error: { code: error.code, message: error.message },
+    });
+    // Listed whatever the diagnostics cap: a missing input is never hidden behind detector noise.
+    this.diagnostics.push({
+      level: 'error',
+      code: 'input-failed',
+      message:
+        rows > 0
+          ? `${error.message} (after ${rows} row(s); those are analysed, the rest of this input is not)`
+          : `${error.message} (nothing of this input is analysed)`,
+      source: name,
+    });
+  }
+
+  private ingestInput(source: InputSource): Promise<IngestStats> {
+    return ingest(
       source,
       {
         event: (event) => {
@@ -397,14 +458,6 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         ...(this.options.table ? { table: this.options.table } : {}),
       },
     );
-    this.inputs.push({
-      source: stats.source,
-      format: stats.format,
-      rowsRead: stats.rowsRead,
-      events: stats.events,
-      rejected: stats.rejected,
-    });
-    return stats;
   }
 
   /** Analyse one already-normalised event (for callers that build events themselves). */
@@ -870,7 +923,21 @@ export async function analyze(
 ): Promise<AnalysisResult> {
   const analyzer = new Analyzer(options);
   const list = Array.isArray(inputs) ? (inputs as readonly InputSource[]) : [inputs as InputSource];
-  for (const input of list) await analyzer.push(input);
+  let read = 0;
+  let firstFailure: unknown;
+  for (const input of list) {
+    try {
+      await analyzer.push(input);
+      read++;
+    } catch (error) {
+      // One unreadable input does not cost the others: it is listed in the result (an `input-failed`
+      // diagnostic) and the run goes on, unless the caller asked to stop at the first one.
+      if (options.onInputError === 'throw' || !isInputError(error)) throw error;
+      firstFailure ??= error;
+    }
+  }
+  // Nothing at all could be read: there is nothing to report.
+  if (read === 0 && firstFailure !== undefined) throw firstFailure;
   return analyzer.finish();
 }
 

@@ -57,7 +57,9 @@ describe('validateRunConfig', () => {
       'invalid configuration: detectors.vendor/threshold.options.nested.levle: unknown key',
     );
     expect(
-      errorOf({ detectors: { 'vendor/threshold': { options: { paths: [{ prefix: '/a' }, { prefix: '/b', prefx: '/b' }] } } } }),
+      errorOf({
+        detectors: { 'vendor/threshold': { options: { paths: [{ prefix: '/a' }, { prefix: '/b', prefx: '/b' }] } } },
+      }),
     ).toBe('invalid configuration: detectors.vendor/threshold.options.paths.1.prefx: unknown key');
     expect(errorOf(JSON.parse('{"detectors":{"vendor/threshold":{"options":{"__proto__":{"threshold":1}}}}}'))).toBe(
       'invalid configuration: detectors.vendor/threshold.options.__proto__: unknown key',
