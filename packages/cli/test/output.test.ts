@@ -270,3 +270,19 @@ describe.concurrent('--output', () => {
     });
   }
 });
+
+describe('--output /dev/stdout', () => {
+  it('writes through to the file stdout is redirected to (appending with >>), instead of replacing it', async () => {
+    const out = join(tempDir({ 'log.txt': 'previous line\n' }), 'log.txt');
+    const fd = openSync(out, 'a');
+    try {
+      const r = await spawnCli(['analyze', '-f', 'json', '-o', '/dev/stdout', file('cron.ndjson')], { stdout: fd });
+      expect(r.code).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const text = readFileSync(out, 'utf8');
+    expect(text.startsWith('previous line\n{')).toBe(true);
+    expect(JSON.parse(text.slice('previous line\n'.length)).summary.eventsAnalyzed).toBe(1);
+  });
+});

@@ -86,6 +86,11 @@ export async function planOutput(
     } catch (error) {
       throw new CliError(`cannot write ${shown}: ${fsReason(error)}`, { cause: error });
     }
+    // `-o /dev/stdout > file` (or a /proc/self/fd link): the descriptor's file is written through,
+    // not replaced behind the shell's back (`>>` must append).
+    if (/^\/(?:dev|proc)\//.test(resolve(path)) || /^\/(?:dev|proc)\//.test(target)) {
+      return { path, kind: 'direct', target: path };
+    }
   } else {
     let link = false;
     try {
@@ -146,7 +151,8 @@ export async function writeOutput(plan: OutputPlan, text: string): Promise<'writ
   const shown = terminalText(plan.path, 200);
   if (plan.kind === 'direct') {
     try {
-      await writeFile(plan.path, text, 'utf8');
+      // Append: opening /dev/stdout of a shell's `>>` with O_TRUNC would erase the file.
+      await writeFile(plan.path, text, { encoding: 'utf8', flag: 'a' });
       return 'written';
     } catch (error) {
       if (codeOf(error) === 'EPIPE') return 'closed'; // `-o /dev/stdout | head`
