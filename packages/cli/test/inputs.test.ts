@@ -116,9 +116,17 @@ describe.concurrent('one bad input never costs the others', () => {
       });
       return s;
     };
-    const stdin = new Readable({ read() {} });
-    stdin.push(`${execReplacement('184467440737095516')}\n`);
-    setTimeout(() => stdin.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' })), 50);
+    // One row, then, when the reader asks for more, the connection drops.
+    let reads = 0;
+    const stdin = new Readable({
+      read() {
+        if (reads++ === 0) this.push(`${execReplacement('184467440737095516')}\n`);
+        else
+          process.nextTick(() =>
+            this.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' })),
+          );
+      },
+    });
     const code = await run(['analyze', '-f', 'json', '-', file('cron.ndjson')], {
       stdin,
       stdout: sink('stdout'),
