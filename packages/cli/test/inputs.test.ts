@@ -141,4 +141,38 @@ describe.concurrent('one bad input never costs the others', () => {
     expect(failed.message).toMatch(/after 1 row\(s\); those are analysed/);
     expect(out.stderr).toMatch(/^tripline: error: cannot read stdin: /m);
   });
+
+  it('a lone stream that fails after some rows still gets the report of those rows (exit 3, not 2)', async () => {
+    const out = { stdout: '', stderr: '' };
+    const sink = (key: 'stdout' | 'stderr') => {
+      const s = new PassThrough();
+      s.setEncoding('utf8').on('data', (d: string) => {
+        out[key] += d;
+      });
+      return s;
+    };
+    let reads = 0;
+    const stdin = new Readable({
+      read() {
+        if (reads++ === 0) this.push(`${execReplacement('184467440737095516')}\n`);
+        else
+          process.nextTick(() =>
+            this.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' })),
+          );
+      },
+    });
+    const code = await run(['analyze', '-f', 'json', '-'], {
+      stdin,
+      stdout: sink('stdout'),
+      stderr: sink('stderr'),
+      env: {},
+    });
+    expect(code).toBe(3);
+    expect(JSON.parse(out.stdout).summary.eventsAnalyzed).toBe(1);
+    const errors = out.stderr.split('\n').filter((l) => l.startsWith('tripline: error: '));
+    expect(errors).toEqual([
+      expect.stringMatching(/^tripline: error: cannot read stdin: .*connection reset by peer/),
+      'tripline: error: 1 of 1 inputs could not be read (stdin); the report covers the others and lists these',
+    ]);
+  });
 });

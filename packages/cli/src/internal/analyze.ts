@@ -171,10 +171,22 @@ function isInputError(error: unknown): error is TriplineError {
   return isTriplineError(error) && INPUT_ERRORS.has(error.code);
 }
 
+/** OS errors whose short wording ({@link fsReason}) says all: the others keep the core's full message. */
+const SHORT_OS_REASONS: ReadonlySet<string> = new Set([
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'EISDIR',
+  'ENOTDIR',
+  'ELOOP',
+  'EMFILE',
+  'ENFILE',
+]);
+
 /** One line about an input that could not be read, naming it (with a short OS reason when there is one). */
 function inputFailure(error: TriplineError, name: string): string {
   const os = error.details.osCode;
-  if (error.code === 'input-unreadable' && typeof os === 'string') {
+  if (error.code === 'input-unreadable' && typeof os === 'string' && SHORT_OS_REASONS.has(os)) {
     return os === 'EISDIR'
       ? `cannot read ${name}: is a directory (give the event files inside it)`
       : `cannot read ${name}: ${fsReason({ code: os })}`;
@@ -287,8 +299,9 @@ export async function analyzeCommand(
     progress?.clear();
   }
 
-  if (failures.length === inputs.length) {
-    // Nothing at all was readable: no report, exit 2.
+  if (failures.length === inputs.length && result.summary.eventsAnalyzed === 0) {
+    // Nothing at all was readable: no report, exit 2. (A lone stream that failed after some rows
+    // still gets its report of those rows, exit 3.)
     if (failures.length === 1) throw new CliError((failures[0] as FailedInput).message);
     throw new CliError(`nothing readable: none of the ${failures.length} inputs could be read`);
   }
@@ -323,7 +336,9 @@ export async function analyzeCommand(
     );
   }
   if (failures.length > 0) {
-    // Printed even with --quiet, like every error.
+    // Printed even with --quiet, like every error. With several inputs each failure was told as it
+    // happened; a lone input's is told here.
+    if (inputs.length === 1) lines.push(`tripline: error: ${terminalText((failures[0] as FailedInput).message, 2000)}`);
     lines.push(
       `tripline: error: ${failures.length} of ${inputs.length} inputs could not be read (${failures
         .map((f) => terminalText(f.name, 200))
