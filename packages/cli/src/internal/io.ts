@@ -76,10 +76,14 @@ const guarded = new WeakSet<object>();
  * and one without a listener would crash the process.
  */
 export function guardStream(stream: CliIo['stdout']): void {
-  const s = stream as { on?: unknown } & object;
-  if (typeof s.on !== 'function' || guarded.has(s)) return;
-  guarded.add(s);
-  (s as unknown as NodeJS.EventEmitter).on('error', () => undefined);
+  try {
+    const s = stream as { on?: unknown } & object;
+    if (typeof s.on !== 'function' || guarded.has(s)) return;
+    guarded.add(s);
+    (s as unknown as NodeJS.EventEmitter).on('error', () => undefined);
+  } catch {
+    // Not an event emitter after all: nothing to guard.
+  }
 }
 
 /**
