@@ -3,21 +3,24 @@
  * The `tripline` binary: runs the command with the process's arguments and streams, and sets the
  * exit status (without `process.exit`, so output still being written is not cut).
  */
+import { removePendingOutputs } from './internal/output.js';
 import { run } from './internal/run.js';
 
-let exitCode: number | undefined;
+// Write errors on stdout and stderr (a full disk, `| head` closing the pipe) are handled where the
+// write is awaited: the report's EPIPE is no error (the exit status still tells whether --fail-on was
+// reached), any other is one line and exit 2. These listeners only keep the `error` events Node also
+// emits from crashing the process. (run() adds its own too; these cover writes outside it.)
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
 
-// `tripline … | head` closes the pipe early: that is not an error worth a stack trace.
-process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(exitCode ?? 0);
-  throw error;
-});
-
-// Ctrl-C during a long run: erase the progress line before leaving.
-process.once('SIGINT', () => {
+// Ctrl-C or a kill during a long run: remove the temporary file of a report being written (the
+// target keeps its previous content), erase the progress line, and leave with 128 + the signal.
+const leave = (code: number) => () => {
+  removePendingOutputs();
   if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');
-  process.exit(130);
-});
+  process.exit(code);
+};
+process.once('SIGINT', leave(130));
+process.once('SIGTERM', leave(143));
 
-exitCode = await run(process.argv.slice(2));
-process.exitCode = exitCode;
+process.exitCode = await run(process.argv.slice(2));

@@ -7,5 +7,6 @@ export { type AnalyzeCommandOptions, REPORT_FORMATS, type ReportFormat, summaryL
 export type { DetectorListing } from './internal/detectors.js';
 export { CliError, EXIT, type ExitCode } from './internal/errors.js';
 export { type CliIo, type CliOutput, processIo } from './internal/io.js';
+export { removePendingOutputs } from './internal/output.js';
 export { formatProgress, type ProgressState } from './internal/progress.js';
 export { CLI_VERSION, run } from './internal/run.js';

@@ -45,11 +45,12 @@ describe.concurrent('tripline analyze: errors exit 2 with one clear message', ()
     );
   });
 
-  it('a missing file among good ones fails before any reading', async () => {
-    expectUsageError(
-      await tripline(['analyze', file('cron.ndjson'), file('missing.json')]),
-      /cannot read .*missing\.json/,
-    );
+  it('a missing file among good ones is named, and the others are analysed (exit 3)', async () => {
+    const r = await tripline(['analyze', '-f', 'json', file('missing.json'), file('cron.ndjson')]);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).summary.eventsAnalyzed).toBe(1);
+    expect(r.stderr).toMatch(/^tripline: error: cannot read .*missing\.json: no such file or directory$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('directory', async () => {
@@ -65,9 +66,11 @@ describe.concurrent('tripline analyze: errors exit 2 with one clear message', ()
       await tripline(['analyze', file('notes.txt')]),
       /notes\.txt: nothing readable: its only row was rejected \(first: line 2: /,
     );
-    expectUsageError(
-      await tripline(['analyze', file('cron.ndjson'), file('junk.ndjson')]),
-      /junk\.ndjson: nothing readable: all 2 rows were rejected \(first: line 1: /,
+    // Among readable inputs, it is named and the run goes on (exit 3).
+    const r = await tripline(['analyze', file('cron.ndjson'), file('junk.ndjson')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(
+      /^tripline: error: .*junk\.ndjson: nothing readable: all 2 rows were rejected \(first: line 1: /m,
     );
   });
 

@@ -34,5 +34,7 @@ export {
   SARIF_SCHEMA_URI,
   type SarifLimits,
   type SarifOptions,
+  type SarifResultCount,
+  sarifResultCount,
   toSarif,
 } from './internal/to-sarif.js';

@@ -1,5 +1,4 @@
-import { lstat, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { stat } from 'node:fs/promises';
 import {
   type AnalysisResult,
   type AnalyzeOptions,
@@ -17,15 +16,17 @@ import {
   severityRank,
   stringifyReport,
   type TableName,
+  type TriplineError,
   validateRunConfig,
 } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { renderMarkdown } from '@tripline/reporter-markdown';
-import { stringifySarif, toSarif } from '@tripline/reporter-sarif';
+import { type SarifResultCount, sarifResultCount, stringifySarif, toSarif } from '@tripline/reporter-sarif';
 import { readConfigFile } from './config-file.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { resolveGeneratedAt } from './generated-at.js';
-import { type CliIo, isTerminal, writeAll } from './io.js';
+import { type CliIo, isTerminal, say, writeStdout } from './io.js';
+import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
 import { escapeJsonForTerminal, formatCount, formatDuration, stripControlCharacters, terminalText } from './text.js';
 
@@ -55,13 +56,17 @@ export interface AnalyzeCommandOptions {
 /** Diagnostics echoed on stderr (the rest are in the report). */
 const DIAGNOSTICS_SHOWN = 5;
 
-interface PlannedInput {
+interface PlannedInput extends InputIdentity {
   /** As the user wrote it (`-` for stdin). */
   readonly arg: string;
   readonly size?: number;
 }
 
-/** Check every input before reading any, so a typo in the last path does not cost a long run. */
+/**
+ * Look at every input before reading any: sizes for the progress line, and the identity of each file
+ * so that `--output` cannot overwrite one. An input that cannot be read is not an error here: it is
+ * reported when its turn comes, and the others are analysed.
+ */
 async function planInputs(files: readonly string[], io: CliIo): Promise<PlannedInput[]> {
   const args = files.length ? files : ['-'];
   if (args.filter((a) => a === '-').length > 1) throw new CliError('stdin (-) can be given only once');
@@ -74,32 +79,14 @@ async function planInputs(files: readonly string[], io: CliIo): Promise<PlannedI
       planned.push({ arg });
       continue;
     }
-    let info: Awaited<ReturnType<typeof stat>>;
     try {
-      info = await stat(arg);
-    } catch (error) {
-      throw new CliError(`cannot read ${arg}: ${fsReason(error)}`, { cause: error });
+      const info = await stat(arg);
+      planned.push({ arg, dev: info.dev, ino: info.ino, ...(info.isFile() ? { size: info.size } : {}) });
+    } catch {
+      planned.push({ arg });
     }
-    if (info.isDirectory()) throw new CliError(`cannot read ${arg}: is a directory (give the event files inside it)`);
-    planned.push(info.isFile() ? { arg, size: info.size } : { arg });
   }
   return planned;
-}
-
-/** Fail before the run when the report could not be written at the end. */
-async function checkOutputPath(path: string): Promise<void> {
-  try {
-    if ((await stat(path)).isDirectory()) throw new CliError(`cannot write ${path}: is a directory`);
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    if ((error as { code?: string }).code !== 'ENOENT')
-      throw new CliError(`cannot write ${path}: ${fsReason(error)}`, { cause: error });
-    try {
-      if (!(await stat(dirname(path))).isDirectory()) throw new Error('not a directory');
-    } catch (inner) {
-      throw new CliError(`cannot write ${path}: the folder ${dirname(path)} does not exist`, { cause: inner });
-    }
-  }
 }
 
 /** Load, parse and validate `--config`, then apply `--min-severity` and `--timezone` on top. */
@@ -115,46 +102,22 @@ async function buildConfig(options: AnalyzeCommandOptions): Promise<RunConfig | 
   return config;
 }
 
-function render(result: AnalysisResult, format: ReportFormat): string {
-  switch (format) {
-    case 'json':
-      return escapeJsonForTerminal(stringifyReport(result));
-    case 'sarif':
-      return escapeJsonForTerminal(stringifySarif(toSarif(result)));
-    case 'markdown':
-      return stripControlCharacters(renderMarkdown(result));
-  }
+interface RenderedReport {
+  readonly text: string;
+  /** SARIF only: how many alerts the log holds. */
+  readonly sarif?: SarifResultCount;
 }
 
-/**
- * Write the report. A regular file (or a new path) is written next to the target and renamed over
- * it, so a reader or a failed run never sees half a report. Anything else that already exists —
- * a symbolic link, a device such as /dev/stdout, a named pipe — is written through as it is:
- * renaming over it would replace the link or the device node itself.
- */
-async function writeReport(path: string, text: string): Promise<void> {
-  let existing: Awaited<ReturnType<typeof lstat>> | undefined;
-  try {
-    existing = await lstat(path);
-  } catch {
-    existing = undefined;
-  }
-  if (existing !== undefined && !existing.isFile()) {
-    try {
-      await writeFile(path, text, 'utf8');
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code === 'EPIPE') return; // `-o /dev/stdout | head`
-      throw new CliError(`cannot write ${path}: ${fsReason(error)}`, { cause: error });
+function render(result: AnalysisResult, format: ReportFormat): RenderedReport {
+  switch (format) {
+    case 'json':
+      return { text: escapeJsonForTerminal(stringifyReport(result)) };
+    case 'sarif': {
+      const log = toSarif(result);
+      return { text: escapeJsonForTerminal(stringifySarif(log)), sarif: sarifResultCount(log) };
     }
-  }
-  const temp = `${path}.${process.pid}.tmp`;
-  try {
-    await writeFile(temp, text, { encoding: 'utf8', flag: 'wx' });
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw new CliError(`cannot write ${path}: ${fsReason(error)}`, { cause: error });
+    case 'markdown':
+      return { text: stripControlCharacters(renderMarkdown(result)) };
   }
 }
 
@@ -173,13 +136,25 @@ function alertPhrase(result: AnalysisResult): string {
  * The closing line on stderr: `tripline: 30 events read (25 analysed, 5 rejected) from 1 input in
  * 0.21 s; 14 alerts (1 high, 3 medium, 10 low)`.
  */
-export function summaryLine(result: AnalysisResult, durationMs: number, output?: string): string {
+export function summaryLine(
+  result: AnalysisResult,
+  durationMs: number,
+  output?: string,
+  extra: { readonly failedInputs?: number; readonly sarif?: SarifResultCount | undefined } = {},
+): string {
   const s = result.summary;
   const inputs = result.inputs.length;
+  const failed = extra.failedInputs ?? 0;
   let line =
     `tripline: ${formatCount(s.eventsRead)} event${s.eventsRead === 1 ? '' : 's'} read ` +
     `(${formatCount(s.eventsAnalyzed)} analysed, ${formatCount(s.eventsRejected)} rejected) ` +
-    `from ${inputs} input${inputs === 1 ? '' : 's'} in ${formatDuration(durationMs)}; ${alertPhrase(result)}`;
+    `from ${inputs} input${inputs === 1 ? '' : 's'}` +
+    (failed > 0 ? ` (${failed} of them could not be read)` : '') +
+    ` in ${formatDuration(durationMs)}; ${alertPhrase(result)}`;
+  const sarif = extra.sarif;
+  if (sarif !== undefined && sarif.kept < sarif.total) {
+    line += `, of which the SARIF log holds ${formatCount(sarif.kept)}`;
+  }
   if (s.eventsRejected > 0) line += '; rejected rows are listed in the report';
   if (output !== undefined) line += `; report written to ${terminalText(output, 200)}`;
   return line;
@@ -193,18 +168,44 @@ function diagnosticLine(d: Diagnostic): string {
   return `tripline: ${d.level}: ${terminalText(`${d.detectorId ? `${d.detectorId}: ` : ''}${d.message}${where}`, 500)}`;
 }
 
-/** Say which input failed when the core's message does not already. */
-function inputError(error: unknown, name: string): never {
-  if (isTriplineError(error) && (error.code === 'input-unreadable' || error.code === 'input-format-unknown')) {
-    const message = error.message.includes(name) ? error.message : `${name}: ${error.message}`;
-    throw new CliError(message, { cause: error });
+const INPUT_ERRORS: ReadonlySet<string> = new Set(['input-unreadable', 'input-format-unknown']);
+
+function isInputError(error: unknown): error is TriplineError {
+  return isTriplineError(error) && INPUT_ERRORS.has(error.code);
+}
+
+/** OS errors whose short wording ({@link fsReason}) says all: the others keep the core's full message. */
+const SHORT_OS_REASONS: ReadonlySet<string> = new Set([
+  'ENOENT',
+  'EACCES',
+  'EPERM',
+  'EISDIR',
+  'ENOTDIR',
+  'ELOOP',
+  'EMFILE',
+  'ENFILE',
+]);
+
+/** One line about an input that could not be read, naming it (with a short OS reason when there is one). */
+function inputFailure(error: TriplineError, name: string): string {
+  const os = error.details.osCode;
+  if (error.code === 'input-unreadable' && typeof os === 'string' && SHORT_OS_REASONS.has(os)) {
+    return os === 'EISDIR'
+      ? `cannot read ${name}: is a directory (give the event files inside it)`
+      : `cannot read ${name}: ${fsReason({ code: os })}`;
   }
-  throw error;
+  return error.message.includes(name) ? error.message : `${name}: ${error.message}`;
+}
+
+interface FailedInput {
+  readonly name: string;
+  readonly message: string;
 }
 
 /**
  * `tripline analyze`: read the inputs, run the Defender detectors, write the report, print a
- * summary, and return the exit status (1 when `--fail-on` is reached).
+ * summary, and return the exit status: 1 when `--fail-on` is reached, 3 when some inputs could not be
+ * read (and `--fail-on` was not reached), 2 when none could, or the report could not be written.
  */
 export async function analyzeCommand(
   files: readonly string[],
@@ -215,7 +216,8 @@ export async function analyzeCommand(
   const started = now();
   const generatedAt = resolveGeneratedAt(options.generatedAt, io.env);
   const inputs = await planInputs(files, io);
-  if (options.output !== undefined) await checkOutputPath(options.output);
+  // Before any reading: a report that cannot be written must not cost a long run.
+  const output = options.output !== undefined ? await planOutput(options.output, inputs) : undefined;
   const config = await buildConfig(options);
 
   const analyzeOptions: AnalyzeOptions = {
@@ -251,21 +253,31 @@ export async function analyzeCommand(
     if (!firstRejected.has(row.source)) firstRejected.set(row.source, row);
   });
 
+  const failures: FailedInput[] = [];
+  /** Inputs in which not one row is an event: their rows are in the report, this says why it matters. */
+  const unreadable: Diagnostic[] = [];
+  const fail = async (failure: FailedInput): Promise<void> => {
+    failures.push(failure);
+    // With one input, its failure is the one error line of the run (exit 2); with several, each is
+    // told as it happens (errors are printed even with --quiet).
+    if (inputs.length > 1) {
+      progress?.clear();
+      await say(io.stderr, `tripline: error: ${terminalText(failure.message, 2000)}\n`);
+    }
+  };
+
   let result: AnalysisResult;
   try {
     for (const input of inputs) {
       const name = input.arg === '-' ? 'stdin' : input.arg;
-      let source: InputSource;
-      try {
-        source = input.arg === '-' ? fromStream(io.stdin, 'stdin') : fromFile(input.arg);
-      } catch (error) {
-        inputError(error, name);
-      }
       let stats: Awaited<ReturnType<typeof analyzer.push>>;
       try {
+        const source: InputSource = input.arg === '-' ? fromStream(io.stdin, 'stdin') : fromFile(input.arg);
         stats = await analyzer.push(source);
       } catch (error) {
-        inputError(error, name);
+        if (!isInputError(error)) throw error;
+        await fail({ name, message: inputFailure(error, name) });
+        continue;
       }
       doneBytes += stats.bytesRead;
       if (stats.events === 0 && stats.rejected > 0) {
@@ -278,10 +290,11 @@ export async function analyzeCommand(
             : first?.record !== undefined
               ? `record ${first.record}: `
               : '';
-        throw new CliError(
+        const message =
           `${name}: nothing readable: ${stats.rejected === 1 ? 'its only row was' : `all ${formatCount(stats.rejected)} rows were`} rejected` +
-            (first ? ` (first: ${where}${first.reason})` : ''),
-        );
+          (first ? ` (first: ${where}${first.reason})` : '');
+        unreadable.push({ level: 'error', code: 'input-nothing-readable', message, source: stats.source });
+        await fail({ name, message });
       }
     }
     result = analyzer.finish();
@@ -289,20 +302,54 @@ export async function analyzeCommand(
     progress?.clear();
   }
 
+  if (failures.length === inputs.length && result.summary.eventsAnalyzed === 0) {
+    // Nothing at all was readable: no report, exit 2. (A lone stream that failed after some rows
+    // still gets its report of those rows, exit 3.)
+    if (failures.length === 1) throw new CliError((failures[0] as FailedInput).message);
+    throw new CliError(`nothing readable: none of the ${failures.length} inputs could be read`);
+  }
+  if (unreadable.length > 0) result = { ...result, diagnostics: [...result.diagnostics, ...unreadable] };
+
   const report = render(result, options.format);
-  if (options.output !== undefined) await writeReport(options.output, report);
-  else await writeAll(io.stdout, report);
+  if (output !== undefined) await writeOutput(output, report.text);
+  else {
+    // A reader that stops early (`| head`) is not an error: the exit status below still says whether
+    // --fail-on was reached. Any other write error is one line and exit 2.
+    await writeStdout(io.stdout, report.text);
+  }
 
   const failed =
     options.failOn !== undefined &&
     result.alerts.some((a) => severityRank(a.severity) >= severityRank(options.failOn as Severity));
 
+  const lines: string[] = [];
   if (!options.quiet) {
-    const notable = result.diagnostics.filter((d) => d.level !== 'info');
-    const lines = notable.slice(0, DIAGNOSTICS_SHOWN).map(diagnosticLine);
+    const notable = result.diagnostics.filter(
+      (d) => d.level !== 'info' && d.code !== 'input-failed' && d.code !== 'input-nothing-readable',
+    );
+    lines.push(...notable.slice(0, DIAGNOSTICS_SHOWN).map(diagnosticLine));
     if (notable.length > DIAGNOSTICS_SHOWN)
       lines.push(`tripline: … and ${notable.length - DIAGNOSTICS_SHOWN} more diagnostics in the report`);
-    lines.push(summaryLine(result, now() - started, options.output));
+  }
+  const sarif = report.sarif;
+  if (sarif !== undefined && sarif.kept < sarif.total) {
+    // Printed even with --quiet: the file holds fewer alerts than the run found.
+    lines.push(
+      `tripline: warning: the SARIF log holds ${formatCount(sarif.kept)} of ${formatCount(sarif.total)} alerts (${sarif.reason ?? 'upload limits'}); it keeps the highest severities, and the JSON and Markdown reports list every alert`,
+    );
+  }
+  if (failures.length > 0) {
+    // Printed even with --quiet, like every error. With several inputs each failure was told as it
+    // happened; a lone input's is told here.
+    if (inputs.length === 1) lines.push(`tripline: error: ${terminalText((failures[0] as FailedInput).message, 2000)}`);
+    lines.push(
+      `tripline: error: ${failures.length} of ${inputs.length} inputs could not be read (${failures
+        .map((f) => terminalText(f.name, 200))
+        .join(', ')}); the report covers the others and lists these`,
+    );
+  }
+  if (!options.quiet) {
+    lines.push(summaryLine(result, now() - started, options.output, { failedInputs: failures.length, sarif }));
     if (failed) {
       const n = result.alerts.filter(
         (a) => severityRank(a.severity) >= severityRank(options.failOn as Severity),
@@ -311,7 +358,8 @@ export async function analyzeCommand(
         `tripline: failing: ${formatCount(n)} alert${n === 1 ? '' : 's'} at or above ${options.failOn} (--fail-on ${options.failOn})`,
       );
     }
-    await writeAll(io.stderr, `${lines.join('\n')}\n`);
   }
-  return failed ? EXIT.FAIL_ON : EXIT.OK;
+  if (lines.length > 0) await say(io.stderr, `${lines.join('\n')}\n`);
+  if (failed) return EXIT.FAIL_ON;
+  return failures.length > 0 ? EXIT.PARTIAL : EXIT.OK;
 }

@@ -42,7 +42,13 @@ function parseYaml(path: string, text: string): unknown {
       { cause: error },
     );
   }
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml refuses to expand an alias bomb ("billion laughs") past maxAliasCount.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CliError(`invalid configuration: ${path}: not valid YAML: ${reason}`, { cause: error });
+  }
 }
 
 /**

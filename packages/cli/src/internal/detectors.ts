@@ -1,6 +1,6 @@
 import { type AnyDetector, techniqueName } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
-import { type CliIo, writeAll } from './io.js';
+import { type CliIo, writeStdout } from './io.js';
 import { terminalText } from './text.js';
 
 /** A detector as `tripline detectors --json` lists it. */
@@ -52,7 +52,7 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 export async function detectorsCommand(options: { readonly json?: boolean }, io: CliIo): Promise<0> {
   const list = [...defenderDetectors].map(listing).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (options.json) {
-    await writeAll(io.stdout, `${JSON.stringify(list, null, 2)}\n`);
+    await writeStdout(io.stdout, `${JSON.stringify(list, null, 2)}\n`);
     return 0;
   }
   const rows = list.map((d) => [
@@ -61,6 +61,6 @@ export async function detectorsCommand(options: { readonly json?: boolean }, io:
     techniqueList(d.mitre.map((t) => t.id)),
     terminalText(d.tables.join(', ')) || '-',
   ]);
-  await writeAll(io.stdout, `${table(['ID', 'SEVERITY', 'ATT&CK', 'TABLES'], rows)}\n`);
+  await writeStdout(io.stdout, `${table(['ID', 'SEVERITY', 'ATT&CK', 'TABLES'], rows)}\n`);
   return 0;
 }

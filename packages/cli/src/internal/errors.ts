@@ -4,8 +4,16 @@ export const EXIT = {
   OK: 0,
   /** `--fail-on` was given and an alert at or above that severity was reported. */
   FAIL_ON: 1,
-  /** Usage error or nothing readable: bad option or configuration, missing/unreadable input. No report was written. */
+  /**
+   * Usage error, nothing readable, or the report could not be written: bad option or configuration,
+   * no input could be read, a write error on stdout or `--output`. No (complete) report was written.
+   */
   USAGE: 2,
+  /**
+   * Some inputs could not be read (each is named on stderr and in the report); the report covers the
+   * others and `--fail-on` was not reached on them. `--fail-on` reached takes precedence (1).
+   */
+  PARTIAL: 3,
 } as const;
 
 /** One of {@link EXIT}'s values. */
@@ -40,6 +48,12 @@ export function fsReason(error: unknown): string {
       return 'a part of the path is not a directory';
     case 'ELOOP':
       return 'too many symbolic links';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
     case 'EMFILE':
     case 'ENFILE':
       return 'too many open files';

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { CliError, fsReason } from './errors.js';
 
 /** The terminal-ish parts of a writable stream the CLI looks at. */
 export interface CliOutput {
@@ -45,8 +46,54 @@ export function columnsOf(stream: CliIo['stdout']): number {
  */
 export function writeAll(stream: CliIo['stdout'], text: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    (stream as CliOutput).write(text, (error) =>
-      error && (error as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(error) : resolve(),
-    );
+    try {
+      (stream as CliOutput).write(text, (error) =>
+        error && (error as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(error) : resolve(),
+      );
+    } catch (error) {
+      reject(error);
+    }
   });
+}
+
+/**
+ * Write to stderr and never fail: when stderr itself cannot be written (closed, full disk) there is
+ * nobody left to tell, and the exit status must not change because of it.
+ */
+export async function say(stream: CliIo['stderr'], text: string): Promise<void> {
+  try {
+    await writeAll(stream, text);
+  } catch {
+    // Nothing to do.
+  }
+}
+
+const guarded = new WeakSet<object>();
+
+/**
+ * Make sure a stream the CLI writes to has an `error` listener: write errors are handled where the
+ * write is awaited ({@link writeAll} rejects), but a Node stream also emits them as `error` events,
+ * and one without a listener would crash the process.
+ */
+export function guardStream(stream: CliIo['stdout']): void {
+  try {
+    const s = stream as { on?: unknown } & object;
+    if (typeof s.on !== 'function' || guarded.has(s)) return;
+    guarded.add(s);
+    (s as unknown as NodeJS.EventEmitter).on('error', () => undefined);
+  } catch {
+    // Not an event emitter after all: nothing to guard.
+  }
+}
+
+/**
+ * Write the command's output to stdout. A reader that stopped early (EPIPE) is not an error; any
+ * other write error (a full disk: ENOSPC) is a {@link CliError}, one line and exit 2.
+ */
+export async function writeStdout(stream: CliIo['stdout'], text: string): Promise<void> {
+  try {
+    await writeAll(stream, text);
+  } catch (error) {
+    throw new CliError(`cannot write to stdout: ${fsReason(error)}`, { cause: error });
+  }
 }

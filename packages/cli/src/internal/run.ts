@@ -13,7 +13,7 @@ import { type AnalyzeCommandOptions, analyzeCommand, REPORT_FORMATS } from './an
 import { detectorsCommand } from './detectors.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 import { parseIsoTime } from './generated-at.js';
-import { type CliIo, processIo, writeAll } from './io.js';
+import { type CliIo, guardStream, processIo, say } from './io.js';
 import { terminalLines, terminalText } from './text.js';
 
 /** The version of the `tripline` package. */
@@ -49,7 +49,10 @@ Inputs:
 Exit status:
   0  the run completed
   1  --fail-on was reached: an alert at or above that severity is in the report
-  2  usage error or nothing readable (bad option or configuration, missing or unreadable input)
+  2  usage error, nothing readable, or the report could not be written (bad option or
+     configuration, no input could be read, a write error on stdout or --output)
+  3  some inputs could not be read: each is named on stderr and in the report, which covers
+     the others (1 takes precedence when --fail-on is reached on what was read)
 
 Environment:
   SOURCE_DATE_EPOCH  fix the report's generatedAt (seconds since the epoch), unless --generated-at
@@ -78,7 +81,8 @@ function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
     .addHelpText(
       'after',
       `
-Exit status: 0 ran, 1 --fail-on reached, 2 usage error or nothing readable.
+Exit status: 0 ran, 1 --fail-on reached, 2 usage error, nothing readable or output error,
+3 some inputs could not be read.
 Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     );
 
@@ -167,11 +171,15 @@ function stackOf(error: unknown): string {
 
 /**
  * Run the `tripline` command line with `argv` (the arguments after the program name) and return its
- * exit status: 0 ran, 1 `--fail-on` reached, 2 usage error or nothing readable. Never throws and
- * never calls `process.exit`; errors are printed as one `tripline: …` line on `io.stderr`
- * (with the stack trace too when `--debug` is given).
+ * exit status: 0 ran, 1 `--fail-on` reached, 2 usage error, nothing readable or the report could not
+ * be written, 3 some inputs could not be read. Never throws and never calls `process.exit`; errors
+ * are printed as one `tripline: …` line on `io.stderr` (with the stack trace too when `--debug` is
+ * given). Write errors on `io.stdout` and `io.stderr` are handled (an `error` listener is added to
+ * each, so a failing stream never crashes the process).
  */
 export async function run(argv: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
+  guardStream(io.stdout);
+  guardStream(io.stderr);
   const end = argv.indexOf('--');
   const debug = (end === -1 ? argv : argv.slice(0, end)).includes('--debug');
   let exitCode: ExitCode = EXIT.OK;
@@ -188,15 +196,21 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       if (error.code === 'commander.help') return EXIT.USAGE; // help shown because no command was given
       const command = argv.find((a) => !a.startsWith('-'));
       const help = command === 'analyze' || command === 'detectors' ? `tripline ${command} --help` : 'tripline --help';
-      await writeAll(io.stderr, `tripline: ${terminalText(commanderMessage(error))} (see ${help})\n`);
+      await say(io.stderr, `tripline: ${terminalText(commanderMessage(error))} (see ${help})\n`);
       return EXIT.USAGE;
     }
-    const message = userMessage(error);
-    const text =
-      message !== undefined
-        ? `tripline: ${terminalText(message, 2000)}`
-        : `tripline: internal error: ${terminalText(error instanceof Error ? error.message : String(error), 2000)}${debug ? '' : ' (run with --debug for the stack trace)'}`;
-    await writeAll(io.stderr, `${text}\n${debug ? `${stackOf(error)}\n` : ''}`);
+    let text: string;
+    try {
+      const message = userMessage(error);
+      text =
+        message !== undefined
+          ? `tripline: ${terminalText(message, 2000)}`
+          : `tripline: internal error: ${terminalText(error instanceof Error ? error.message : String(error), 2000)}${debug ? '' : ' (run with --debug for the stack trace)'}`;
+      if (debug) text += `\n${stackOf(error)}`;
+    } catch {
+      text = 'tripline: internal error: unprintable error';
+    }
+    await say(io.stderr, `${text}\n`);
     return error instanceof CliError ? error.exitCode : EXIT.USAGE;
   }
 }

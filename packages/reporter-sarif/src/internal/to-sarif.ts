@@ -528,7 +528,7 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
   const category =
     options.category !== undefined ? cleanText(options.category, { max: 200 }).replace(/\/+$/, '') : undefined;
 
-  const assemble = (kept: number, cut: SarifNotification | undefined): SarifLog => {
+  const assemble = (kept: number, cut: SarifNotification | undefined, why = ''): SarifLog => {
     const chosen = outputs.slice(0, kept);
     const toolNotifications = cut ? [cut, ...notifications] : notifications;
     const run: SarifRun = {
@@ -565,9 +565,19 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
             ...i,
             source: cleanText(i.source, { max: 200 }),
             format: cleanText(i.format, { max: 40 }),
+            ...(i.error
+              ? {
+                  error: {
+                    code: cleanText(i.error.code, { max: 80 }),
+                    message: cleanText(i.error.message, { max: 1000 }),
+                  },
+                }
+              : {}),
           })),
           alertsInLog: kept,
           alertsLeftOut: outputs.length - kept,
+          alertsTotal: outputs.length,
+          ...(kept < outputs.length ? { alertsLeftOutReason: why } : {}),
         },
       },
     };
@@ -580,7 +590,7 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
   let reason = kept < outputs.length ? `limit of ${limits.maxResults} results per run` : '';
   const cutFor = (k: number, why: string) =>
     k < outputs.length ? cutNotification(sorted.slice(k), k, outputs.length, why) : undefined;
-  const gzipSize = (k: number, why: string) => gzipSync(stringifySarif(assemble(k, cutFor(k, why)))).length;
+  const gzipSize = (k: number, why: string) => gzipSync(stringifySarif(assemble(k, cutFor(k, why), why))).length;
   if (gzipSize(kept, reason) > limits.maxGzipBytes) {
     const why = `limit of ${limits.maxGzipBytes} bytes of gzip-compressed SARIF${reason ? ` and ${reason}` : ''}`;
     let lo = 0;
@@ -593,5 +603,30 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
     kept = Math.max(0, lo);
     reason = why;
   }
-  return assemble(kept, cutFor(kept, reason));
+  return assemble(kept, cutFor(kept, reason), reason);
+}
+
+/** How many of a run's alerts a SARIF log holds, and why the others were left out. */
+export interface SarifResultCount {
+  /** Alerts kept as results. */
+  readonly kept: number;
+  /** Alerts in the analysis result. */
+  readonly total: number;
+  /** Why `total - kept` alerts were left out (the limit that was reached), when any were. */
+  readonly reason?: string;
+}
+
+/**
+ * The number of alerts a log made by {@link toSarif} holds out of the run's total (the log is cut to
+ * stay within upload limits: GitHub reads 25,000 results per run and 10 MB gzip-compressed). Callers
+ * that write the log say so when `kept < total`; the log itself carries a `tripline/results-cut`
+ * notification and the same figures in `runs[0].properties.tripline`.
+ */
+export function sarifResultCount(log: SarifLog): SarifResultCount {
+  const run = log.runs[0];
+  const props = (run?.properties as { tripline?: Record<string, unknown> } | undefined)?.tripline;
+  const kept = run?.results?.length ?? 0;
+  const total = typeof props?.alertsTotal === 'number' ? props.alertsTotal : kept;
+  const reason = typeof props?.alertsLeftOutReason === 'string' ? props.alertsLeftOutReason : undefined;
+  return kept < total && reason !== undefined ? { kept, total, reason } : { kept, total };
 }

@@ -28,6 +28,7 @@ import { VERSION } from '../version.js';
 import { type ResolvedConfig, validateRunConfig } from './config.js';
 import { DedupeWindow } from './dedupe.js';
 import { DeviceAcc } from './device.js';
+import { compileGlob, type GlobMatcher } from './glob.js';
 import { GroupAcc, windowReached } from './group.js';
 import { localTimeDiagnostics } from './local-time.js';
 import type { AllowlistEntry, AnalyzeOptions } from './types.js';
@@ -84,9 +85,14 @@ interface Runtime {
 
 const EMPTY_RUNTIMES: readonly Runtime[] = Object.freeze([]);
 
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`, 'i');
+/** Whole-input errors: the input could not be read or recognised (the other inputs still can). */
+const INPUT_ERROR_CODES: ReadonlySet<string> = new Set([
+  ERROR_CODES.INPUT_UNREADABLE,
+  ERROR_CODES.INPUT_FORMAT_UNKNOWN,
+]);
+
+function isInputError(error: unknown): error is TriplineError {
+  return error instanceof TriplineError && INPUT_ERROR_CODES.has(error.code);
 }
 
 /**
@@ -460,7 +466,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly maxRejectedListed: number;
   private readonly dedupeWindow: number;
   private readonly allowlist: readonly (AllowlistEntry & {
-    re: { detector?: RegExp; device?: RegExp; key?: RegExp };
+    re: { detector?: GlobMatcher; device?: GlobMatcher; key?: GlobMatcher };
   })[];
 
   private readonly devices = new Map<string, DeviceAcc>();
@@ -515,9 +521,9 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     this.allowlist = (cfg.allowlist ?? []).map((e) => ({
       ...e,
       re: {
-        ...(e.detector ? { detector: globToRegExp(e.detector) } : {}),
-        ...(e.device ? { device: globToRegExp(e.device) } : {}),
-        ...(e.key ? { key: globToRegExp(e.key) } : {}),
+        ...(e.detector ? { detector: compileGlob(e.detector) } : {}),
+        ...(e.device ? { device: compileGlob(e.device) } : {}),
+        ...(e.key ? { key: compileGlob(e.key) } : {}),
       },
     }));
 
@@ -593,10 +599,62 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     return list;
   }
 
-  /** Read one input to its end; rows become events or rejected rows. Rejects on an unreadable input. */
+  /**
+   * Read one input to its end; rows become events or rejected rows. Rejects on an input that cannot be
+   * read (`input-unreadable`, `input-format-unknown`); the failure is recorded in the result all the
+   * same (an `input-failed` diagnostic and an `inputs` entry with `error`), with the rows read before it.
+   */
   async push(source: InputSource): Promise<IngestStats> {
     this.assertOpen();
-    const stats = await ingest(
+    const before = { analyzed: this.eventsAnalyzed, rejected: this.eventsRejected };
+    const stats = await this.ingestInput(source).catch((error: unknown) => {
+      this.inputFailed(source, error, before);
+      throw error;
+    });
+    for (const d of localTimeDiagnostics(stats.source, stats.localTime)) this.diagnose(d);
+    this.inputs.push({
+      source: stats.source,
+      format: stats.format,
+      rowsRead: stats.rowsRead,
+      events: stats.events,
+      rejected: stats.rejected,
+    });
+    return stats;
+  }
+
+  private inputFailed(source: InputSource, error: unknown, before: { analyzed: number; rejected: number }): void {
+    if (!isInputError(error)) return;
+    let name: string;
+    try {
+      name = String(source.name);
+    } catch {
+      name = 'input';
+    }
+    const events = this.eventsAnalyzed - before.analyzed;
+    const rejected = this.eventsRejected - before.rejected;
+    const rows = events + rejected;
+    this.inputs.push({
+      source: name,
+      format: 'unknown',
+      rowsRead: rows,
+      events,
+      rejected,
+      error: { code: error.code, message: error.message },
+    });
+    // Listed whatever the diagnostics cap: a missing input is never hidden behind detector noise.
+    this.diagnostics.push({
+      level: 'error',
+      code: 'input-failed',
+      message:
+        rows > 0
+          ? `${error.message} (after ${rows} row(s); those are analysed, the rest of this input is not)`
+          : `${error.message} (nothing of this input is analysed)`,
+      source: name,
+    });
+  }
+
+  private ingestInput(source: InputSource): Promise<IngestStats> {
+    return ingest(
       source,
       {
         event: (event) => {
@@ -625,15 +683,6 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         ...(this.timezone ? { timezone: this.timezone } : {}),
       },
     );
-    for (const d of localTimeDiagnostics(stats.source, stats.localTime)) this.diagnose(d);
-    this.inputs.push({
-      source: stats.source,
-      format: stats.format,
-      rowsRead: stats.rowsRead,
-      events: stats.events,
-      rejected: stats.rejected,
-    });
-    return stats;
   }
 
   /** Analyse one already-normalised event (for callers that build events themselves). */
@@ -1121,7 +1170,21 @@ export async function analyze(
 ): Promise<AnalysisResult> {
   const analyzer = new Analyzer(options);
   const list = Array.isArray(inputs) ? (inputs as readonly InputSource[]) : [inputs as InputSource];
-  for (const input of list) await analyzer.push(input);
+  let read = 0;
+  let firstFailure: unknown;
+  for (const input of list) {
+    try {
+      await analyzer.push(input);
+      read++;
+    } catch (error) {
+      // One unreadable input does not cost the others: it is listed in the result (an `input-failed`
+      // diagnostic) and the run goes on, unless the caller asked to stop at the first one.
+      if (options.onInputError === 'throw' || !isInputError(error)) throw error;
+      firstFailure ??= error;
+    }
+  }
+  // Nothing at all could be read: there is nothing to report.
+  if (read === 0 && firstFailure !== undefined) throw firstFailure;
   return analyzer.finish();
 }
 

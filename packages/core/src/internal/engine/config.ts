@@ -48,6 +48,51 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.map((p) => String(p)).join('.');
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The zod 4 definition of a schema, read without trusting its shape (vendors bring their own schemas). */
+function defOf(schema: unknown): Record<string, unknown> | undefined {
+  const def = (schema as { _zod?: { def?: unknown } } | null | undefined)?._zod?.def;
+  return typeof def === 'object' && def !== null ? (def as Record<string, unknown>) : undefined;
+}
+
+const WRAPPERS = new Set(['default', 'prefault', 'optional', 'nullable', 'readonly', 'nonoptional', 'catch']);
+
+/**
+ * The first key of `value` that an object schema inside `schema` would silently drop: zod's plain
+ * `z.object` strips unknown keys, so a typo in a detector's options would be ignored. Object schemas
+ * that declare a catch-all (`z.looseObject`, `.catchall()`) accept extra keys on purpose and are left
+ * alone. Nested objects and arrays of objects are checked too. Returns the dotted path, or undefined.
+ */
+function strayKey(schema: unknown, value: unknown, depth = 0): string | undefined {
+  let def = defOf(schema);
+  for (let i = 0; def && WRAPPERS.has(def.type as string) && i < 16; i++) def = defOf(def.innerType);
+  if (!def || depth > 32) return undefined;
+  if (def.type === 'array' && Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const inner = strayKey(def.element, value[i], depth + 1);
+      if (inner !== undefined) return `${i}.${inner}`;
+    }
+    return undefined;
+  }
+  if (def.type !== 'object' || !isPlainObject(value)) return undefined;
+  const shape = def.shape;
+  if (typeof shape !== 'object' || shape === null) return undefined;
+  for (const key of Object.keys(value)) {
+    if (!Object.hasOwn(shape, key)) {
+      if (def.catchall === undefined) return key;
+      continue;
+    }
+    const inner = strayKey((shape as Record<string, unknown>)[key], value[key], depth + 1);
+    if (inner !== undefined) return `${key}.${inner}`;
+  }
+  return undefined;
+}
+
 /**
  * Validate a run configuration against the loaded detectors. Throws a `config-invalid`
  * {@link TriplineError} whose message names the bad key (`detectors.defender/x.options.threshold: …`).
@@ -67,7 +112,11 @@ export function validateRunConfig(config: unknown, detectors: readonly AnyDetect
   }
   const cfg = parsed.data as RunConfig;
   const byId = new Map(detectors.map((d) => [d.meta.id, d]));
-  for (const id of Object.keys(cfg.detectors ?? {})) {
+  // The ids as written: a `__proto__` key (JSON.parse and YAML both make it an own key) is not a
+  // property of the parsed record, so it is looked for in the input itself.
+  const rawDetectors = (config as { detectors?: unknown } | undefined)?.detectors;
+  const ids = isPlainObject(rawDetectors) ? Object.keys(rawDetectors) : Object.keys(cfg.detectors ?? {});
+  for (const id of ids) {
     if (!byId.has(id))
       fail(`detectors.${id}`, `no detector with this id is loaded (known: ${[...byId.keys()].sort().join(', ')})`);
   }
@@ -92,6 +141,8 @@ export function validateRunConfig(config: unknown, detectors: readonly AnyDetect
         issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message,
       );
     }
+    const stray = strayKey(schema, given);
+    if (stray !== undefined) fail(`detectors.${detector.meta.id}.options.${stray}`, 'unknown key');
     options.set(detector.meta.id, result.data);
   }
   return { config: cfg, options };

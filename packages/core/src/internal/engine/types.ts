@@ -67,6 +67,15 @@ export interface AnalyzeOptions {
    * of Timestamp and ReportId repeat one of them. Default 200,000 (about 50 bytes each); 0 turns it off.
    */
   readonly dedupeWindow?: number;
+  /**
+   * What {@link analyze} does when an input cannot be read or recognised (`input-unreadable`,
+   * `input-format-unknown`). `'continue'` (default): the input is listed in the result (an
+   * `input-failed` diagnostic and an `inputs` entry with `error`) and the other inputs are analysed;
+   * only when no input at all could be read does `analyze` reject, with the first input's error.
+   * `'throw'`: reject at the first such input. (`Analyzer.push` always rejects, after recording the
+   * failure, so that the caller decides.)
+   */
+  readonly onInputError?: 'continue' | 'throw';
   /** Fix `generatedAt` (for byte-identical reports); default: now. */
   readonly generatedAt?: string | Date;
 }

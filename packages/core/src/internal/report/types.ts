@@ -134,5 +134,7 @@ export interface AnalysisResult {
     readonly rowsRead: number;
     readonly events: number;
     readonly rejected: number;
+    /** Set when the input could not be read to its end (its format is then `unknown`). */
+    readonly error?: { readonly code: string; readonly message: string };
   }[];
 }

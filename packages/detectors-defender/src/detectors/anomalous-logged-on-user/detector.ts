@@ -104,7 +104,7 @@ export function cloudPlatforms(info: MdeEvent | undefined): string[] {
 }
 
 const options = z
-  .object({
+  .strictObject({
     extraGenericNames: z
       .array(z.string().min(1))
       .default([])

@@ -161,7 +161,7 @@ export function serverSignals(device: DeviceState, info: MdeEvent, extraProcesse
 }
 
 const options = z
-  .object({
+  .strictObject({
     extraServerProcesses: z
       .array(z.string().min(1))
       .default([])
