@@ -340,6 +340,13 @@ describe('options', () => {
     expect(renderMarkdown(wazuh1(), { maxEvidenceRows: 0 })).not.toContain('**Evidence Events:**');
   });
 
+  it('compact mode names its one device once, in the meta line', () => {
+    const md = renderMarkdown(wazuh1(), { compact: true });
+    const meta = md.split('\n\n')[1] ?? '';
+    expect(meta).toContain(`\`${DEVICE.name}\``);
+    expect(md.split(DEVICE.name).length - 1).toBe(1);
+  });
+
   it('timeline: false leaves the chart out', () => {
     expect(renderMarkdown(wazuh1(), { timeline: false })).not.toContain('```mermaid');
   });

@@ -656,9 +656,11 @@ export function closing(ctx: RenderContext): Block[] {
 export function compact(ctx: RenderContext): Block[] {
   const s = ctx.result.summary;
   const range = timeRange(ctx);
+  const only = ctx.singleDevice && ctx.result.devices.length === 1 ? ctx.result.devices[0] : undefined;
   const meta = [
     range ? period(range.start, range.end) : 'no timestamped events',
-    plural(deviceCount(ctx), 'device'),
+    // One device: named here once; the alert lines below use its short name.
+    only ? ctx.device(only, { full: true }) : plural(deviceCount(ctx), 'device'),
     `generated ${when(ctx, ctx.result.generatedAt)}`,
   ];
   const breakdown = severityBreakdown(ctx);
