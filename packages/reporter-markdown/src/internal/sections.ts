@@ -362,10 +362,12 @@ export function timeline(ctx: RenderContext): Block[] {
   }
   const minutes = bucketMinutes(start, end);
   const size = minutes * 60_000;
+  // Week intervals start on Sunday, where Mermaid draws its week ticks (1970-01-01 was a Thursday).
+  const offset = minutes === 10080 ? 3 * 86_400_000 : 0;
   const counts = new Map<Severity, Map<number, number>>();
   for (const { severity, t } of points) {
     const row = counts.get(severity) ?? new Map<number, number>();
-    const at = Math.floor(t / size) * size;
+    const at = Math.floor((t - offset) / size) * size + offset;
     row.set(at, (row.get(at) ?? 0) + 1);
     counts.set(severity, row);
   }
@@ -375,7 +377,7 @@ export function timeline(ctx: RenderContext): Block[] {
     'gantt',
     `    title Alerts by first-seen time, UTC, ${bucketName(minutes)} intervals`,
     '    dateFormat YYYY-MM-DD HH:mm',
-    `    axisFormat ${days ? '%m-%d %H:%M' : '%H:%M'}`,
+    `    axisFormat ${minutes >= 1440 ? '%Y-%m-%d' : days ? '%m-%d %H:%M' : '%H:%M'}`,
     `    tickInterval ${tickInterval(minutes)}`,
   ];
   for (const severity of SEVERITIES_DESC) {

@@ -116,4 +116,4 @@ export const INVISIBLE_RAW =
 
 /** Lines a Mermaid chart of ours may contain: the tool's own words, severities, counts and times, nothing from events. */
 export const MERMAID_LINE =
-  /^(gantt| {4}title Alerts by first-seen time, UTC, \d+-(minute|hour|day) intervals| {4}dateFormat YYYY-MM-DD HH:mm| {4}axisFormat (%m-%d )?%H:%M| {4}tickInterval \d+(minute|hour|day|week)| {4}section (CRITICAL|HIGH|MEDIUM|LOW|INFO)| {4}[\d,]+ alerts? :(crit, |active, |done, )?\d{4}-\d{2}-\d{2} \d{2}:\d{2}, \d+m)$/;
+  /^(gantt| {4}title Alerts by first-seen time, UTC, \d+-(minute|hour|day) intervals| {4}dateFormat YYYY-MM-DD HH:mm| {4}axisFormat ((%m-%d )?%H:%M|%Y-%m-%d)| {4}tickInterval \d+(minute|hour|day|week)| {4}section (CRITICAL|HIGH|MEDIUM|LOW|INFO)| {4}[\d,]+ alerts? :(crit, |active, |done, )?\d{4}-\d{2}-\d{2} \d{2}:\d{2}, \d+m)$/;
