@@ -254,13 +254,27 @@ export function overview(ctx: RenderContext): Block[] {
   if (ctx.shown.length === 0) return [];
   // One device: the header names it, the rows do not repeat it.
   const withDevice = !ctx.singleDevice;
+  // The analysis period (in the header) is one day: the cells keep the time only, so the table fits.
+  const range = timeRange(ctx);
+  const days = new Set(
+    ctx.shown.map(({ alert }) => {
+      const t = parseTime(alert.firstSeen);
+      return t === undefined ? '' : utc(t).slice(0, 10);
+    }),
+  );
+  if (range) days.add(utc(range.start).slice(0, 10)).add(utc(range.end).slice(0, 10));
+  const oneDay = range !== undefined && days.size === 1;
   const rows = ctx.shown.map(({ alert, number }) => [
     number,
     badge(alert.severity),
     ctx.alertTitle(alert, true),
     ...(withDevice ? [ctx.device(alert.device, { inTable: true })] : []),
     int(alert.evidence?.eventCount ?? 0),
-    parseTime(alert.firstSeen) === undefined ? ctx.cellCode(alert.firstSeen) : when(ctx, alert.firstSeen, false, ''),
+    parseTime(alert.firstSeen) === undefined
+      ? ctx.cellCode(alert.firstSeen)
+      : oneDay
+        ? when(ctx, alert.firstSeen, false, '').slice(11)
+        : when(ctx, alert.firstSeen, false, ''),
   ]);
   const header = ['Alert', 'Severity', 'Title', ...(withDevice ? ['Device'] : []), 'Events', 'First Seen (UTC)'];
   return [heading(2, '📋 Alert Overview'), table(header, rows)];
