@@ -98,7 +98,7 @@ describe('injection corpus', () => {
 
   it('keeps hostile values readable: code spans hold the sanitised text', () => {
     const md = renderMarkdown(hostileRun(['deviceName'], 'evil`host\u202E|x'));
-    expect(md).toContain('**Device:** ``evil`host⟪U+202E⟫|x``');
+    expect(md).toContain('**DeviceName:** ``evil`host⟪U+202E⟫|x``');
     expect(md).toContain('| ``evil`host⟪U+202E⟫\\|x`` |');
   });
 

@@ -44,6 +44,13 @@ function labels(blocks: readonly RootContent[]): Map<string, string> {
   return out;
 }
 
+/** Sum of the alert counts on a chart. */
+function chartTotal(chart: string): number {
+  let total = 0;
+  for (const m of chart.matchAll(/^ {4}([\d,]+) alerts? :/gm)) total += Number(m[1]?.replace(/,/g, ''));
+  return total;
+}
+
 describe('wazuh1 run (the reference report)', () => {
   const md = renderMarkdown(wazuh1());
   const tree = parse(md);
@@ -52,11 +59,12 @@ describe('wazuh1 run (the reference report)', () => {
   it('has every section of the reference report, in its order', () => {
     expect(hs[0]).toEqual({ depth: 1, text: 'Security Analysis Report' });
     const h2 = hs.filter((h) => h.depth === 2).map((h) => h.text);
-    expect(h2).toEqual(['🎯 Executive Summary', '📋 Alert Overview', '🖥️ Devices', '🕒 Timeline', '🚨 Security Alerts']);
+    // One device: the header describes it, so there is no device table.
+    expect(h2).toEqual(['🎯 Executive Summary', '📋 Alert Overview', '🕒 Timeline', '🚨 Security Alerts']);
     const meta = labels(tree.children.slice(1, 3));
     expect(meta.get('Generated')).toBe('2025-11-12 09:00:36 UTC');
     expect(meta.get('Analysis Period')).toBe('2025-11-07 06:40 – 06:55 UTC');
-    expect(meta.get('Device')).toBe(DEVICE.name);
+    expect(meta.get('Device')?.startsWith(`${DEVICE.name} (`)).toBe(true);
     expect(md).toContain('**Report End**');
   });
 
@@ -74,7 +82,7 @@ describe('wazuh1 run (the reference report)', () => {
     const narrative = para ? text(para) : '';
     expect(narrative).toContain('Within a 15-minute window (2025-11-07 06:40 – 06:55 UTC)');
     expect(narrative).toContain('38 events from 1 device and raised 15 alerts (an alert-to-event ratio of 0.39)');
-    expect(narrative).toContain(`All alerts concern ${DEVICE.name}`);
+    expect(narrative).toContain('All alerts concern this device.');
     expect(narrative).toContain(
       '13 alert classes; the most frequent are EDR inventory script (2), sysstat data collection (2)',
     );
@@ -141,7 +149,7 @@ describe('wazuh1 run (the reference report)', () => {
     expect(forbiddenNodes(tree)).toEqual([]);
   });
 
-  it('has an overview table, a device table and evidence tables with the right cell counts', () => {
+  it('names its one device once, in the header, and keeps it out of the overview table', () => {
     const ts = tables(tree);
     expect(raggedTables(tree)).toEqual([]);
     const overview = ts[0];
@@ -150,7 +158,6 @@ describe('wazuh1 run (the reference report)', () => {
       'Alert',
       'Severity',
       'Title',
-      'Device',
       'Events',
       'First Seen (UTC)',
     ]);
@@ -158,28 +165,40 @@ describe('wazuh1 run (the reference report)', () => {
       'ALERT-001',
       '🔴 HIGH',
       'Internet-facing device 52.186.168.241 in an unassigned group with an identity anomaly',
-      DEVICE.name,
       '1',
-      '2025-11-07 06:46',
+      '06:46',
     ]);
-    expect(ts[1]?.children[1]?.children.map((c) => text(c))).toEqual([
-      DEVICE.name,
-      'Linux',
-      '38',
-      '15',
-      '🔴 HIGH',
-      '52.186.168.241',
-      'UnassignedGroup',
-    ]);
-    expect(ts.length).toBe(2 + 15);
+    // Evidence is a list per alert, not a table: long command lines and paths wrap there.
+    expect(ts.length).toBe(1);
+    const header = labels(tree.children.slice(1, 3));
+    expect(header.get('Device')).toBe(
+      `${DEVICE.name} (Linux, public IP 52.186.168.241, machine group UnassignedGroup)`,
+    );
+    expect(md.split(DEVICE.name).length - 1).toBe(1 + 15); // the header and each alert's DeviceName field
   });
 
-  it('draws a Mermaid timeline of safe lines', () => {
+  it('draws a Mermaid chart of alert counts per severity and interval, in safe lines', () => {
     const [chart] = codeBlocks(tree, 'mermaid');
     const lines = chart?.split('\n') ?? [];
     expect(lines.every((l) => MERMAID_LINE.test(l))).toBe(true);
-    expect(lines.filter((l) => / : ALERT-/.test(l))).toHaveLength(15);
-    expect(lines).toContain('    06h55 : ALERT-015 LOW System activity data collection debian-sa1');
+    expect(lines.slice(0, 5)).toEqual([
+      'gantt',
+      '    title Alerts by first-seen time, UTC, 2-minute intervals',
+      '    dateFormat YYYY-MM-DD HH:mm',
+      '    axisFormat %H:%M',
+      '    tickInterval 2minute',
+    ]);
+    // Severities are row bands in colours of their own: HIGH is `crit` (red), LOW untagged.
+    expect(lines.filter((l) => l.startsWith('    section '))).toEqual([
+      '    section HIGH',
+      '    section MEDIUM',
+      '    section LOW',
+    ]);
+    expect(lines).toContain('    1 alert :crit, 2025-11-07 06:46, 2m');
+    expect(lines).toContain('    1 alert :2025-11-07 06:54, 2m');
+    expect(chartTotal(chart ?? '')).toBe(15);
+    // No title, device name or other event text on the chart.
+    expect(chart).not.toMatch(/ALERT-|wazuh|sysstat/);
   });
 
   it('has no input-problems section when nothing was rejected', () => {
@@ -216,16 +235,31 @@ describe('many devices', () => {
       expect(md).toContain(`**Severity:** ${b}`);
   });
 
-  it('caps the timeline and says so', () => {
+  it('counts all 120 alerts on a chart of at most 12 intervals, one band per severity', () => {
     const [chart] = codeBlocks(tree, 'mermaid');
-    expect(chart?.split('\n').filter((l) => / : ALERT-/.test(l))).toHaveLength(40);
-    expect(chart?.split('\n').every((l) => MERMAID_LINE.test(l))).toBe(true);
-    expect(chart).toContain('section 2025-11-02');
-    expect(md).toContain('_The timeline shows 40 of 120 alerts._');
+    const lines = chart?.split('\n') ?? [];
+    expect(lines.every((l) => MERMAID_LINE.test(l))).toBe(true);
+    expect(chartTotal(chart ?? '')).toBe(120);
+    expect(lines).toContain('    title Alerts by first-seen time, UTC, 6-hour intervals');
+    expect(lines).toContain('    axisFormat %m-%d %H:%M'); // several days: the axis shows the date
+    expect(lines.filter((l) => l.startsWith('    section '))).toEqual(
+      ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFO'].map((s) => `    section ${s}`),
+    );
+    const starts = new Set(lines.flatMap((l) => /:(?:\w+, )?(\d{4}-\d{2}-\d{2} \d{2}:\d{2}),/.exec(l)?.slice(1) ?? []));
+    expect(starts.size).toBeLessThanOrEqual(12);
+    expect(md).not.toContain('_The timeline shows');
+  });
+
+  it('caps the timeline at maxTimelineAlerts and says so', () => {
+    const capped = renderMarkdown(run, { maxTimelineAlerts: 40 });
+    const [chart] = codeBlocks(parse(capped), 'mermaid');
+    expect(chartTotal(chart ?? '')).toBe(40);
+    expect(capped).toContain('_The timeline shows 40 of 120 alerts._');
   });
 
   it('names the devices that drive the alerts in the narrative', () => {
-    expect(md).toMatch(/\d+ devices have alerts; most concern `host-\d{3}\.corp\.example` \(\d+\)/);
+    // Host names without their DNS domain: no two devices share a host name here.
+    expect(md).toMatch(/\d+ devices have alerts; most concern `host-\d{3}` \(\d+\)/);
     expect(md).toMatch(/Within a 2-day window \(2025-11-01 08:00 – 2025-11-03 17:59 UTC\)/);
   });
 
@@ -302,8 +336,15 @@ describe('options', () => {
   it('maxEvidenceRows limits the evidence table and says how many events there are', () => {
     const md = renderMarkdown(wazuh1(), { maxEvidenceRows: 1 });
     expect(md).toContain('_Showing 1 of 12 evidence events._');
-    const none = parse(renderMarkdown(wazuh1(), { maxEvidenceRows: 0 }));
-    expect(tables(none)).toHaveLength(2);
+    expect(md.split('**Evidence Events:**').length - 1).toBe(15);
+    expect(renderMarkdown(wazuh1(), { maxEvidenceRows: 0 })).not.toContain('**Evidence Events:**');
+  });
+
+  it('compact mode names its one device once, in the meta line', () => {
+    const md = renderMarkdown(wazuh1(), { compact: true });
+    const meta = md.split('\n\n')[1] ?? '';
+    expect(meta).toContain(`\`${DEVICE.name}\``);
+    expect(md.split(DEVICE.name).length - 1).toBe(1);
   });
 
   it('timeline: false leaves the chart out', () => {

@@ -1,4 +1,5 @@
 import type { Alert, AnalysisResult, DetectorInfo } from '@tripline/core';
+import { type DeviceRef, deviceNames } from './devices.js';
 import { codeSpan, escapeMarkdownText } from './escape.js';
 import { rank } from './format.js';
 import type { ResolvedOptions } from './options.js';
@@ -27,6 +28,14 @@ export interface RenderContext {
   text(value: unknown): string;
   /** Untrusted plain text for a table cell. */
   cellText(value: unknown): string;
+  /** True when the result concerns at most one device (by DeviceId): the header names it, rows and titles do not repeat it. */
+  readonly singleDevice: boolean;
+  /**
+   * A device's name as Markdown: a code span, followed by `(id \`3f1c7a9e\`)` when another DeviceId
+   * has the same name. `full` keeps the DNS domain; otherwise it is dropped when no other device has
+   * the same host name.
+   */
+  device(device: DeviceRef | undefined, options?: { readonly inTable?: boolean; readonly full?: boolean }): string;
   /** An alert's title / description / risk assessment from its template. */
   alertTitle(alert: Alert, inTable?: boolean): string;
   alertDescription(alert: Alert): string;
@@ -66,6 +75,18 @@ export function createContext(result: AnalysisResult, opts: ResolvedOptions): Re
   const tctx: TextContext = { maxValueLength: max };
   const cctx: TextContext = { maxValueLength: cellMax, inTable: true };
   const messages = (a: Alert) => a.message ?? { templates: undefined, values: undefined };
+  const names = deviceNames(result);
+  const device: RenderContext['device'] = (d, options = {}) => {
+    const label = options.full ? names.full(d) : names.short(d);
+    const limit = options.inTable ? { maxLength: cellMax, inTable: true } : { maxLength: max };
+    const name = codeSpan(label.name, limit);
+    return label.idPrefix === undefined ? name : `${name} (id ${codeSpan(label.idPrefix, limit)})`;
+  };
+  /** A template value equal to the alert's DeviceName is shown as {@link device} shows it. */
+  const deviceValue = (a: Alert, inTable: boolean) =>
+    typeof a.device?.name === 'string' && a.device.name !== ''
+      ? { device: { name: a.device.name, markdown: device(a.device, { inTable }) } }
+      : {};
 
   return {
     result,
@@ -77,19 +98,24 @@ export function createContext(result: AnalysisResult, opts: ResolvedOptions): Re
     cellCode: (v) => codeSpan(str(v), { maxLength: cellMax, inTable: true }),
     text: (v) => escapeMarkdownText(str(v), { maxLength: max }),
     cellText: (v) => escapeMarkdownText(str(v), { maxLength: max }),
+    singleDevice: names.count <= 1,
+    device,
     alertTitle: (a, inTable = false) =>
       alertText(messages(a).templates?.title, messages(a).values, a.title, {
         ...(inTable ? cctx : tctx),
+        ...deviceValue(a, inTable),
         plainMaxLength: 200,
       }),
     alertDescription: (a) =>
       alertText(messages(a).templates?.description, messages(a).values, a.description, {
         ...tctx,
+        ...deviceValue(a, false),
         plainMaxLength: 4000,
       }),
     alertRisk: (a) =>
       alertText(messages(a).templates?.riskAssessment, messages(a).values, a.riskAssessment, {
         ...tctx,
+        ...deviceValue(a, false),
         plainMaxLength: 4000,
       }),
   };

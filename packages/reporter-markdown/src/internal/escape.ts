@@ -24,9 +24,16 @@ export interface SanitizeOptions {
  * Characters a reader cannot see or that change how the text around them is displayed: C0/C1
  * controls (NUL, ESC of ANSI sequences, DEL), format characters (bidirectional overrides and
  * isolates, zero-width space/joiners, BOM, soft hyphen, Unicode tags), line/paragraph separators,
- * lone surrogates, and the Hangul fillers used to make names look blank.
+ * lone surrogates, and every Default_Ignorable_Code_Point of Unicode: variation selectors
+ * (U+FE00–FE0F, U+E0100–E01EF, which can carry a whole hidden sentence, one byte per selector),
+ * the combining grapheme joiner U+034F, Mongolian free variation selectors, Hangul fillers used to
+ * make names look blank, U+FFF0–FFF8 and the rest of U+E0000–E0FFF. The ranges are also written
+ * out so the class does not depend on the Unicode version of the runtime. One character class:
+ * matching is linear.
  */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\u115F\u1160\u3164\uFFA0]/u;
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class tests one code point at a time; U+034F must match alone
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Default_Ignorable_Code_Point}\u00AD\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8\u{1BCA0}-\u{1BCA3}\u{1D173}-\u{1D17A}\u{E0000}-\u{E0FFF}]/u;
 
 /** Marker a truncated value ends with. */
 function truncationMarker(left: number): string {

@@ -51,7 +51,7 @@ export interface MarkdownOptions {
   readonly maxDiagnostics?: number;
   /** Devices listed in the device table. Default 50. */
   readonly maxDevices?: number;
-  /** Alerts placed on the timeline. Default 40. */
+  /** Alerts counted on the timeline (the most severe first). Default 1,000. */
   readonly maxTimelineAlerts?: number;
   /** Longest value from event data shown inline, in characters, before it is cut with a marker. Default 200. */
   readonly maxValueLength?: number;
@@ -133,7 +133,7 @@ export function resolveOptions(options: MarkdownOptions = {}): ResolvedOptions {
     maxRejectedRows: count(options, 'maxRejectedRows', 20),
     maxDiagnostics: count(options, 'maxDiagnostics', 20),
     maxDevices: count(options, 'maxDevices', 50),
-    maxTimelineAlerts: count(options, 'maxTimelineAlerts', 40),
+    maxTimelineAlerts: count(options, 'maxTimelineAlerts', 1000),
     maxValueLength: count(options, 'maxValueLength', 200, 16),
     title: options.title ?? 'Security Analysis Report',
   };

@@ -2,7 +2,7 @@ import type { Alert, EvidenceEvent, Severity } from '@tripline/core';
 import { isKnownTechnique, techniqueUrl } from '@tripline/core';
 import type { Block } from './blocks.js';
 import type { NumberedAlert, RenderContext } from './context.js';
-import { escapeInline, escapeMarkdownText, mermaidText } from './escape.js';
+import { escapeInline, escapeMarkdownText } from './escape.js';
 import {
   badge,
   decimal,
@@ -136,9 +136,17 @@ export function header(ctx: RenderContext): Block[] {
 
 function deviceLine(ctx: RenderContext): string {
   const devices = ctx.result.devices;
-  if (devices.length === 1) return `**Device:** ${ctx.code(devices[0]?.name)}`;
+  if (devices.length === 1) {
+    const d = devices[0];
+    const facts = [
+      d?.osPlatform ? ctx.code(d.osPlatform) : '',
+      d?.publicIp ? `public IP ${ctx.code(d.publicIp)}` : '',
+      d?.machineGroup ? `machine group ${ctx.code(d.machineGroup)}` : '',
+    ].filter(Boolean);
+    return `**Device:** ${ctx.device(d, { full: true })}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}`;
+  }
   if (devices.length === 0) return `**Devices:** ${int(deviceCount(ctx))}`;
-  const listed = devices.slice(0, 5).map((d) => ctx.code(d.name));
+  const listed = devices.slice(0, 5).map((d) => ctx.device(d, { full: true }));
   const more = devices.length > 5 ? ` and ${plural(devices.length - 5, 'more device')}` : '';
   return `**Devices:** ${int(devices.length)} (${listed.join(', ')}${more})`;
 }
@@ -194,10 +202,10 @@ export function narrative(ctx: RenderContext): string {
     out.push(`The highest severity is ${badge(s.highestSeverity)}${breakdown ? ` (${breakdown})` : ''}.`);
 
     // Devices driving the alerts.
-    const byDevice = new Map<string, { name: string; n: number; top: number }>();
+    const byDevice = new Map<string, { name: string; device: Alert['device']; n: number; top: number }>();
     for (const a of alerts) {
       const key = a.device?.id ?? '';
-      const d = byDevice.get(key) ?? { name: a.device?.name ?? '', n: 0, top: -1 };
+      const d = byDevice.get(key) ?? { name: a.device?.name ?? '', device: a.device, n: 0, top: -1 };
       d.n++;
       d.top = Math.max(d.top, rank(a.severity));
       byDevice.set(key, d);
@@ -206,9 +214,11 @@ export function narrative(ctx: RenderContext): string {
       (x, y) => y.n - x.n || y.top - x.top || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0),
     );
     if (ranked.length === 1) {
-      out.push(`All alerts concern ${ctx.code(ranked[0]?.name)}.`);
+      out.push(
+        ctx.singleDevice ? 'All alerts concern this device.' : `All alerts concern ${ctx.device(ranked[0]?.device)}.`,
+      );
     } else if (ranked.length > 1) {
-      const top = ranked.slice(0, 3).map((d) => `${ctx.code(d.name)} (${int(d.n)})`);
+      const top = ranked.slice(0, 3).map((d) => `${ctx.device(d.device)} (${int(d.n)})`);
       const rest = ranked.length - top.length;
       out.push(
         `${ranked.length} devices have alerts; most concern ${listJoin(top)}${rest > 0 ? `, and ${plural(rest, 'other device')} share the rest` : ''}.`,
@@ -264,22 +274,37 @@ function listJoin(items: readonly string[]): string {
 /** 📋 Alert Overview: one table row per shown alert. */
 export function overview(ctx: RenderContext): Block[] {
   if (ctx.shown.length === 0) return [];
+  // One device: the header names it, the rows do not repeat it.
+  const withDevice = !ctx.singleDevice;
+  // The analysis period (in the header) is one day: the cells keep the time only, so the table fits.
+  const range = timeRange(ctx);
+  const days = new Set(
+    ctx.shown.map(({ alert }) => {
+      const t = parseTime(alert.firstSeen);
+      return t === undefined ? '' : utc(t).slice(0, 10);
+    }),
+  );
+  if (range) days.add(utc(range.start).slice(0, 10)).add(utc(range.end).slice(0, 10));
+  const oneDay = range !== undefined && days.size === 1;
   const rows = ctx.shown.map(({ alert, number }) => [
     number,
     badge(alert.severity),
     ctx.alertTitle(alert, true),
-    ctx.cellCode(alert.device?.name),
+    ...(withDevice ? [ctx.device(alert.device, { inTable: true })] : []),
     int(alert.evidence?.eventCount ?? 0),
-    parseTime(alert.firstSeen) === undefined ? ctx.cellCode(alert.firstSeen) : when(ctx, alert.firstSeen, false, ''),
+    parseTime(alert.firstSeen) === undefined
+      ? ctx.cellCode(alert.firstSeen)
+      : oneDay
+        ? when(ctx, alert.firstSeen, false, '').slice(11)
+        : when(ctx, alert.firstSeen, false, ''),
   ]);
-  return [
-    heading(2, '📋 Alert Overview'),
-    table(['Alert', 'Severity', 'Title', 'Device', 'Events', 'First Seen (UTC)'], rows),
-  ];
+  const header = ['Alert', 'Severity', 'Title', ...(withDevice ? ['Device'] : []), 'Events', 'First Seen (UTC)'];
+  return [heading(2, '📋 Alert Overview'), table(header, rows)];
 }
 
-/** 🖥️ Devices: a table of the devices seen, those with the most severe alerts first. */
+/** 🖥️ Devices: a table of the devices seen, those with the most severe alerts first (none for one device: the header describes it). */
 export function devices(ctx: RenderContext): Block[] {
+  if (ctx.result.devices.length === 1 && ctx.singleDevice) return [];
   const list = [...ctx.result.devices].sort(
     (a, b) =>
       rank(b.highestSeverity ?? 'informational') * (b.alertCount > 0 ? 1 : 0) -
@@ -290,47 +315,115 @@ export function devices(ctx: RenderContext): Block[] {
   if (list.length === 0) return [];
   const shown = list.slice(0, ctx.opts.maxDevices);
   const rows = shown.map((d) => [
-    ctx.cellCode(d.name),
+    ctx.device(d, { inTable: true, full: true }),
     d.osPlatform ? ctx.cellCode(d.osPlatform) : '—',
     int(d.eventCount),
-    int(d.alertCount),
-    d.alertCount > 0 ? badge(d.highestSeverity) : '—',
+    d.alertCount > 0 ? `${int(d.alertCount)}, ${badge(d.highestSeverity)}` : '0',
     d.publicIp ? ctx.cellCode(d.publicIp) : '—',
     d.machineGroup ? ctx.cellCode(d.machineGroup) : '—',
   ]);
   const blocks: Block[] = [
     heading(2, '🖥️ Devices'),
-    table(['Device', 'OS', 'Events', 'Alerts', 'Highest Severity', 'Public IP', 'Machine Group'], rows),
+    table(['Device', 'OS', 'Events', 'Alerts (highest)', 'Public IP', 'Machine Group'], rows),
   ];
   if (list.length > shown.length)
     blocks.push(p(`_… and ${plural(list.length - shown.length, 'more device')} not listed._`));
   return blocks;
 }
 
-/** 🕒 Timeline: a Mermaid timeline of the shown alerts by first-seen minute (labels restricted to a safe character set). */
+/** Interval lengths the chart may use, in minutes: the shortest that gives at most {@link MAX_BUCKETS} columns wins. */
+const BUCKET_MINUTES = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080] as const;
+/** Columns of the chart: at GitHub's ≈ 890 px, twelve bars of ≈ 65 px still hold "12 alerts". */
+const MAX_BUCKETS = 12;
+/** Gantt task tags: Mermaid's default theme draws `crit` red, `active` light blue, untagged purple, `done` grey. */
+const SEVERITY_TAG: Readonly<Record<Severity, string>> = {
+  critical: 'crit, ',
+  high: 'crit, ',
+  medium: 'active, ',
+  low: '',
+  informational: 'done, ',
+};
+const SEVERITY_LABEL: Readonly<Record<Severity, string>> = {
+  critical: 'CRITICAL',
+  high: 'HIGH',
+  medium: 'MEDIUM',
+  low: 'LOW',
+  informational: 'INFO',
+};
+
+/** The interval, in minutes, for a chart from `start` to `end` (ms). */
+function bucketMinutes(start: number, end: number): number {
+  const columns = (minutes: number) =>
+    Math.floor(end / (minutes * 60_000)) - Math.floor(start / (minutes * 60_000)) + 1;
+  for (const m of BUCKET_MINUTES) if (columns(m) <= MAX_BUCKETS) return m;
+  return Math.ceil((end - start) / (MAX_BUCKETS - 1) / 86_400_000) * 1440;
+}
+
+/** `5-minute`, `1-hour`, `2-day`: an interval as an adjective. */
+function bucketName(minutes: number): string {
+  if (minutes % 1440 === 0) return `${minutes / 1440}-day`;
+  if (minutes % 60 === 0) return `${minutes / 60}-hour`;
+  return `${minutes}-minute`;
+}
+
+/** Mermaid's `tickInterval` for an interval. */
+function tickInterval(minutes: number): string {
+  if (minutes % 10080 === 0) return `${minutes / 10080}week`;
+  if (minutes % 1440 === 0) return `${minutes / 1440}day`;
+  if (minutes % 60 === 0) return `${minutes / 60}hour`;
+  return `${minutes}minute`;
+}
+
+/**
+ * 🕒 Timeline: a Mermaid Gantt chart of the shown alerts, counted per severity (one row band each,
+ * most severe first, in colours that differ) and per time interval (chosen so there are at most 12
+ * columns). No text from events reaches the chart: its lines are the tool's own words, severities,
+ * counts and times, so it has no injection surface and its labels stay short enough to read at
+ * GitHub's column width.
+ */
 export function timeline(ctx: RenderContext): Block[] {
   if (!ctx.opts.timeline || ctx.shown.length === 0) return [];
   const points = ctx.shown
     .slice(0, ctx.opts.maxTimelineAlerts)
-    .map((n) => ({ n, t: parseTime(n.alert.firstSeen) }))
-    .filter((x): x is { n: NumberedAlert; t: number } => x.t !== undefined)
-    .sort((a, b) => a.t - b.t || (a.n.number < b.n.number ? -1 : 1));
+    .map((n) => ({ severity: n.alert.severity, t: parseTime(n.alert.firstSeen) }))
+    .filter(
+      (x): x is { severity: Severity; t: number } => x.t !== undefined && Object.hasOwn(SEVERITY_TAG, x.severity),
+    );
   if (points.length === 0) return [];
-  const lines = ['```mermaid', 'timeline', '    title Alerts by first-seen time (UTC)'];
-  let day = '';
-  let minute = '';
-  for (const { n, t } of points) {
-    const stamp = utc(t);
-    const d = stamp.slice(0, 10);
-    const m = stamp.slice(11, 16).replace(':', 'h');
-    if (d !== day) {
-      lines.push(`    section ${d}`);
-      day = d;
-      minute = '';
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  for (const { t } of points) {
+    start = Math.min(start, t);
+    end = Math.max(end, t);
+  }
+  const minutes = bucketMinutes(start, end);
+  const size = minutes * 60_000;
+  // Week intervals start on Sunday, where Mermaid draws its week ticks (1970-01-01 was a Thursday).
+  const offset = minutes === 10080 ? 3 * 86_400_000 : 0;
+  const counts = new Map<Severity, Map<number, number>>();
+  for (const { severity, t } of points) {
+    const row = counts.get(severity) ?? new Map<number, number>();
+    const at = Math.floor((t - offset) / size) * size + offset;
+    row.set(at, (row.get(at) ?? 0) + 1);
+    counts.set(severity, row);
+  }
+  const days = utc(start).slice(0, 10) !== utc(Math.floor(end / size) * size + size - 1).slice(0, 10);
+  const lines = [
+    '```mermaid',
+    'gantt',
+    `    title Alerts by first-seen time, UTC, ${bucketName(minutes)} intervals`,
+    '    dateFormat YYYY-MM-DD HH:mm',
+    `    axisFormat ${minutes >= 1440 ? '%Y-%m-%d' : days ? '%m-%d %H:%M' : '%H:%M'}`,
+    `    tickInterval ${tickInterval(minutes)}`,
+  ];
+  for (const severity of SEVERITIES_DESC) {
+    const row = counts.get(severity);
+    if (!row) continue;
+    lines.push(`    section ${SEVERITY_LABEL[severity]}`);
+    for (const at of [...row.keys()].sort((a, b) => a - b)) {
+      const n = row.get(at) ?? 0;
+      lines.push(`    ${plural(n, 'alert')} :${SEVERITY_TAG[severity]}${utc(at)}, ${minutes}m`);
     }
-    const label = `${n.number} ${n.alert.severity.toUpperCase()} ${mermaidText(n.alert.title, 50)}`;
-    lines.push(m === minute ? `          : ${mermaidText(label, 80)}` : `    ${m} : ${mermaidText(label, 80)}`);
-    minute = m;
   }
   lines.push('```');
   const blocks: Block[] = [heading(2, '🕒 Timeline'), p(lines.join('\n'))];
@@ -356,10 +449,10 @@ export function alertSections(ctx: RenderContext): Block[] {
     );
     return blocks;
   }
-  const groups = new Map<string, { name: string; items: NumberedAlert[]; top: number }>();
+  const groups = new Map<string, { device: Alert['device']; items: NumberedAlert[]; top: number }>();
   for (const n of ctx.shown) {
     const key = n.alert.device?.id ?? '';
-    const g = groups.get(key) ?? { name: n.alert.device?.name ?? '', items: [], top: -1 };
+    const g = groups.get(key) ?? { device: n.alert.device, items: [], top: -1 };
     g.items.push(n);
     g.top = Math.max(g.top, rank(n.alert.severity));
     groups.set(key, g);
@@ -369,7 +462,7 @@ export function alertSections(ctx: RenderContext): Block[] {
     return blocks;
   }
   for (const g of groups.values()) {
-    blocks.push(heading(3, `🖥️ Device ${ctx.code(g.name)} (${plural(g.items.length, 'alert')})`));
+    blocks.push(heading(3, `🖥️ Device ${ctx.device(g.device)} (${plural(g.items.length, 'alert')})`));
     for (const n of g.items) blocks.push(alertSection(ctx, n, 4));
   }
   return blocks;
@@ -396,7 +489,7 @@ const DETAIL_FIELDS = [
   'InitiatingProcessId',
 ] as const;
 
-function detailCell(ctx: RenderContext, e: EvidenceEvent): string {
+function eventDetails(ctx: RenderContext, e: EvidenceEvent): string {
   const fields = e.fields ?? {};
   const parts: string[] = [];
   for (const name of DETAIL_FIELDS) {
@@ -404,20 +497,20 @@ function detailCell(ctx: RenderContext, e: EvidenceEvent): string {
     if (!Object.hasOwn(fields, name)) continue;
     const v = fields[name];
     if (v === null || v === undefined || v === '') continue;
-    const shown = typeof v === 'number' && Number.isFinite(v) ? escapeInline(String(v)) : ctx.cellCode(v);
+    const shown = typeof v === 'number' && Number.isFinite(v) ? escapeInline(String(v)) : ctx.code(v);
     parts.push(`${name} ${shown}`);
   }
   return parts.length > 0 ? parts.join('; ') : '—';
 }
 
-function sourceCell(ctx: RenderContext, src: EvidenceEvent['source'] | undefined): string {
+function sourceCell(ctx: RenderContext, src: EvidenceEvent['source'] | undefined, inTable = true): string {
   if (!src) return '—';
   const at = Number.isSafeInteger(src.line)
     ? `:${src.line}`
     : Number.isSafeInteger(src.record)
       ? ` #${src.record}`
       : '';
-  return `${ctx.cellCode(src.source)}${at}`;
+  return `${inTable ? ctx.cellCode(src.source) : ctx.code(src.source)}${at}`;
 }
 
 function keyComponents(ctx: RenderContext, alert: Alert): string[] {
@@ -446,7 +539,6 @@ export function alertSection(ctx: RenderContext, { alert, number }: NumberedAler
     `- **Severity:** ${badge(alert.severity)}`,
     `- **Category:** ${ctx.text(alert.category)}`,
     `- **MITRE ATT&CK:** ${mitre}`,
-    `- **Device:** ${ctx.code(alert.device?.name)}`,
     `- **Detector:** ${ctx.code(alert.detectorId)} · **Alert ID:** ${ctx.code(alert.id)}`,
   ];
   const related = (alert.relatedAlerts ?? []).map((id) => ctx.numberById.get(id) ?? ctx.code(id));
@@ -458,7 +550,7 @@ export function alertSection(ctx: RenderContext, { alert, number }: NumberedAler
   const evidence = [
     `- **Timestamp:** ${rawTimestamp(ctx, first?.timestamp ?? alert.firstSeen)}`,
     `- **Action Type:** ${first?.actionType ? ctx.code(first.actionType) : first ? `— (${ctx.text(first.table)} row)` : '—'}`,
-    `- **DeviceName:** ${ctx.code(alert.device?.name)}`,
+    `- **DeviceName:** ${ctx.device(alert.device, { full: true })}`,
     `- **Events:** ${int(count)} (first seen ${when(ctx, alert.firstSeen)}, last seen ${when(ctx, alert.lastSeen)})`,
   ];
   const kc = keyComponents(ctx, alert);
@@ -474,17 +566,18 @@ export function alertSection(ctx: RenderContext, { alert, number }: NumberedAler
   ];
   const rows = events.slice(0, ctx.opts.maxEvidenceRows);
   if (rows.length > 0) {
-    const t = table(
-      ['Timestamp', 'Table', 'Action Type', 'Details', 'Source'],
-      rows.map((e) => [
-        rawTimestamp(ctx, e.timestamp, true),
-        ctx.cellText(e.table),
-        e.actionType ? ctx.cellCode(e.actionType) : '—',
-        detailCell(ctx, e),
-        sourceCell(ctx, e.source),
-      ]),
+    // A list, not a table: command lines and paths wrap in a list item; in a table they widened
+    // the table past GitHub's column.
+    parts.push('**Evidence Events:**');
+    parts.push(
+      rows
+        .map((e) => {
+          const action = e.actionType ? ` ${ctx.code(e.actionType)}` : '';
+          const details = eventDetails(ctx, e);
+          return `- ${rawTimestamp(ctx, e.timestamp)} · ${ctx.text(e.table)}${action} · ${sourceCell(ctx, e.source, false)}${details === '—' ? '' : `  \n  ${details}`}`;
+        })
+        .join('\n'),
     );
-    parts.push(`${t.head}\n${(t.rows ?? []).join('\n')}`);
     if (rows.length < count) parts.push(`_Showing ${int(rows.length)} of ${plural(count, 'evidence event')}._`);
   }
   parts.push('**Risk Assessment:**', ctx.alertRisk(alert));
@@ -601,9 +694,11 @@ export function closing(ctx: RenderContext): Block[] {
 export function compact(ctx: RenderContext): Block[] {
   const s = ctx.result.summary;
   const range = timeRange(ctx);
+  const only = ctx.singleDevice && ctx.result.devices.length === 1 ? ctx.result.devices[0] : undefined;
   const meta = [
     range ? period(range.start, range.end) : 'no timestamped events',
-    plural(deviceCount(ctx), 'device'),
+    // One device: named here once; the alert lines below use its short name.
+    only ? ctx.device(only, { full: true }) : plural(deviceCount(ctx), 'device'),
     `generated ${when(ctx, ctx.result.generatedAt)}`,
   ];
   const breakdown = severityBreakdown(ctx);
@@ -625,7 +720,7 @@ export function compact(ctx: RenderContext): Block[] {
       head: '',
       rowsAreAlerts: true,
       rows: ctx.shown.map(({ alert, number }) => {
-        const device = single ? '' : ` · ${ctx.code(alert.device?.name)}`;
+        const device = single ? '' : ` · ${ctx.device(alert.device)}`;
         return `- ${badge(alert.severity)} **${number}** ${ctx.alertTitle(alert)}${device} · ${plural(alert.evidence?.eventCount ?? 0, 'event')}`;
       }),
     });

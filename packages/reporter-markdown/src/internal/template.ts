@@ -9,6 +9,8 @@ export interface TextContext {
   readonly maxValueLength: number;
   /** Inside a GFM table cell. */
   readonly inTable?: boolean;
+  /** The alert's device: a code placeholder whose value is exactly `name` renders as `markdown` (short name, DeviceId prefix when shared). */
+  readonly device?: { readonly name: string; readonly markdown: string };
 }
 
 /** A value from event data as Markdown: a finite number as plain digits, anything else as a code span. */
@@ -40,7 +42,9 @@ export function renderTemplate(
     const value = vals[name];
     if (typeof value !== 'string' && typeof value !== 'number') return undefined;
     out += literal(template.slice(last, m.index));
-    out += prose ? escapeMarkdownText(String(value), { maxLength: ctx.maxValueLength * 4 }) : valueMarkdown(value, ctx);
+    if (prose) out += escapeMarkdownText(String(value), { maxLength: ctx.maxValueLength * 4 });
+    else if (ctx.device !== undefined && value === ctx.device.name) out += ctx.device.markdown;
+    else out += valueMarkdown(value, ctx);
     last = m.index + m[0].length;
   }
   out += literal(template.slice(last));

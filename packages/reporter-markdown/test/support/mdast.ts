@@ -114,6 +114,6 @@ export function codeBlocks(tree: Root, lang: string): string[] {
 export const INVISIBLE_RAW =
   /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2028\u2029\u2060-\u2064\u2066-\u206F\uFEFF\u{E0000}-\u{E007F}]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/u;
 
-/** Lines a Mermaid timeline of ours may contain. */
+/** Lines a Mermaid chart of ours may contain: the tool's own words, severities, counts and times, nothing from events. */
 export const MERMAID_LINE =
-  /^(timeline| {4}title Alerts by first-seen time \(UTC\)| {4}section \d{4}-\d{2}-\d{2}| {4}\d{2}h\d{2} : [A-Za-z0-9 ._,/-]+| {10}: [A-Za-z0-9 ._,/-]+)$/;
+  /^(gantt| {4}title Alerts by first-seen time, UTC, \d+-(minute|hour|day) intervals| {4}dateFormat YYYY-MM-DD HH:mm| {4}axisFormat ((%m-%d )?%H:%M|%Y-%m-%d)| {4}tickInterval \d+(minute|hour|day|week)| {4}section (CRITICAL|HIGH|MEDIUM|LOW|INFO)| {4}[\d,]+ alerts? :(crit, |active, |done, )?\d{4}-\d{2}-\d{2} \d{2}:\d{2}, \d+m)$/;

@@ -21,7 +21,13 @@ export const NEWLINE_MARK = '\u2424';
 // zero-width space/joiners, word joiner, BOM, soft hyphen, invisible operators, tag characters);
 // Cs: lone surrogates (the `u` flag only matches unpaired ones); U+2028/2029 break lines in some viewers.
 const LINE_BREAK_RE = /\r\n|[\n\r\u2028\u2029\u0085]/g;
-const INVISIBLE_RE = /[\p{Cc}\p{Cf}\p{Cs}\u115F\u1160\u3164\uFFA0]/gu;
+// Default_Ignorable_Code_Point: variation selectors (U+FE00–FE0F, U+E0100–E01EF, which can encode a
+// hidden sentence one byte per selector), U+034F, Hangul fillers, U+FFF0–FFF8, U+E0000–E0FFF and the
+// rest; written out too so the class does not depend on the runtime's Unicode version. The same set as
+// the Markdown reporter's `sanitizeText`; both packages test the same code points.
+const INVISIBLE_CLASS =
+  '\\p{Cc}\\p{Cf}\\p{Cs}\\p{Default_Ignorable_Code_Point}\\u00AD\\u034F\\u115F\\u1160\\u17B4\\u17B5\\u180B-\\u180F\\u200B-\\u200F\\u202A-\\u202E\\u2060-\\u206F\\u3164\\uFE00-\\uFE0F\\uFEFF\\uFFA0\\uFFF0-\\uFFF8\\u{1BCA0}-\\u{1BCA3}\\u{1D173}-\\u{1D17A}\\u{E0000}-\\u{E0FFF}';
+const INVISIBLE_RE = new RegExp(`[${INVISIBLE_CLASS}]`, 'gu');
 
 /** Options of {@link cleanText}. */
 export interface CleanOptions {
@@ -42,9 +48,7 @@ export function cleanText(value: unknown, options: CleanOptions = {}): string {
   let text = typeof value === 'string' ? value : value === undefined ? '' : (JSON.stringify(value) ?? String(value));
   text = text.replace(/\t/g, ' ');
   text = options.keepNewlines
-    ? text
-        .replace(LINE_BREAK_RE, '\n')
-        .replace(/[\p{Cc}\p{Cf}\p{Cs}\u115F\u1160\u3164\uFFA0]/gu, (c) => (c === '\n' ? c : REPLACEMENT))
+    ? text.replace(LINE_BREAK_RE, '\n').replace(INVISIBLE_RE, (c) => (c === '\n' ? c : REPLACEMENT))
     : text.replace(LINE_BREAK_RE, NEWLINE_MARK).replace(INVISIBLE_RE, REPLACEMENT);
   return cap(text, max);
 }

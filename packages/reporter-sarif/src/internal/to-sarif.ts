@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { Alert, AnalysisResult, Diagnostic, EvidenceEvent, RejectedRow, Severity } from '@tripline/core';
+import { sharedNameIds } from './devices.js';
 import { hashParts } from './hash.js';
 import { ruleFromAlert, ruleFromDetector } from './rules.js';
 import type {
@@ -252,12 +253,15 @@ interface AlertOutput {
   readonly artifact: SarifArtifact;
 }
 
-function deviceLabel(alert: Alert): string {
-  return cleanText(alert.device.name || alert.device.id || 'unknown-device', { max: 255 });
+/** The device's name; with a DeviceId prefix when another device of the log has the same name (`shared`, from {@link sharedNameIds}). */
+function deviceLabel(alert: Alert, shared: ReadonlyMap<string, string>): string {
+  const name = cleanText(alert.device.name || alert.device.id || 'unknown-device', { max: 255 });
+  const id = shared.get(alert.device.id);
+  return id === undefined ? name : `${name} (DeviceId ${cleanText(id, { max: 120 })})`;
 }
 
 /** `<prefix>/devices/<device>/alerts/<detector>-<hash>.timeline.txt`, unique within the log. */
-function artifactUri(prefix: string, alert: Alert, taken: Set<string>): string {
+function artifactUri(prefix: string, alert: Alert, taken: Set<string>, shared: ReadonlyMap<string, string>): string {
   const segment = (raw: string, fallback: string) => {
     const slug = pathSegment(raw);
     // A changed or empty slug could collide with another value's slug: add a short hash of the original.
@@ -266,15 +270,21 @@ function artifactUri(prefix: string, alert: Alert, taken: Set<string>): string {
   // File name: the detector's short name (readable in every list) plus a hash of the alert id (stable
   // across runs, unique per subject); core's alert ids are long and full of separators.
   const detector = pathSegment(alert.detectorId.split('/').pop() ?? '', 48) || 'alert';
-  const base = `${prefix}/devices/${segment(alert.device.name || alert.device.id, 'device')}/alerts/${detector}-${hashParts(alert.detectorId, alert.id).slice(0, 12)}`;
+  const id = shared.get(alert.device.id);
+  const deviceName = alert.device.name || alert.device.id;
+  const base = `${prefix}/devices/${segment(id === undefined ? deviceName : `${deviceName}-${id}`, 'device')}/alerts/${detector}-${hashParts(alert.detectorId, alert.id).slice(0, 12)}`;
   let uri = `${base}.timeline.txt`;
   for (let n = 2; taken.has(uri); n++) uri = `${base}-${n}.timeline.txt`;
   taken.add(uri);
   return uri;
 }
 
-function logicalLocations(alert: Alert, key: EvidenceEvent | undefined): SarifLogicalLocation[] {
-  const device = deviceLabel(alert);
+function logicalLocations(
+  alert: Alert,
+  key: EvidenceEvent | undefined,
+  shared: ReadonlyMap<string, string>,
+): SarifLogicalLocation[] {
+  const device = deviceLabel(alert, shared);
   const out: SarifLogicalLocation[] = [];
   const chain = key ? processChain(key) : [];
   if (chain.length > 0) {
@@ -285,10 +295,17 @@ function logicalLocations(alert: Alert, key: EvidenceEvent | undefined): SarifLo
   return out;
 }
 
-function buildAlertOutput(alert: Alert, index: number, uri: string, ruleIndex: number, maxEvents: number): AlertOutput {
+function buildAlertOutput(
+  alert: Alert,
+  index: number,
+  uri: string,
+  ruleIndex: number,
+  maxEvents: number,
+  shared: ReadonlyMap<string, string>,
+): AlertOutput {
   const events = eventsInTimeOrder(alert).slice(0, Math.max(0, maxEvents));
   const timeline = renderTimeline(alert, events);
-  const device = deviceLabel(alert);
+  const device = deviceLabel(alert, shared);
   const sev = mapSeverity(alert.severity);
   const keyAt = events.length > 0 ? 0 : -1;
   const key = events[keyAt];
@@ -398,7 +415,7 @@ function buildAlertOutput(alert: Alert, index: number, uri: string, ruleIndex: n
       {
         id: 0,
         physicalLocation: physical(keyLine, true),
-        logicalLocations: logicalLocations(alert, key),
+        logicalLocations: logicalLocations(alert, key, shared),
         message: {
           text: key
             ? sentence(`Key event: ${sarifText(eventSummary(key), { max: 300 })}`)
@@ -511,13 +528,15 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
 
   const sorted = [...result.alerts].sort(compareAlerts);
   const taken = new Set<string>();
+  const shared = sharedNameIds(sorted);
   const outputs = sorted.map((alert, i) =>
     buildAlertOutput(
       alert,
       i,
-      artifactUri(prefix, alert, taken),
+      artifactUri(prefix, alert, taken, shared),
       ruleIndex.get(alert.detectorId)!,
       limits.maxEventsPerResult,
+      shared,
     ),
   );
   const notifications = inputNotifications(result, ruleIndex, Math.max(0, limits.maxNotifications));
