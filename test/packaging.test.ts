@@ -81,6 +81,18 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
   });
 });
 
+/** `undefined` when the base branch `main` exists locally (changesets' default), else the ref to compare with. */
+async function baseRef(): Promise<string | undefined> {
+  const exists = (ref: string) =>
+    run('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root }).then(
+      () => true,
+      () => false,
+    );
+  if (await exists('main')) return undefined;
+  if (await exists('origin/main')) return 'origin/main';
+  return 'HEAD';
+}
+
 /** Changesets: the pending changesets give a release plan (what `changeset version` turns into CHANGELOGs). */
 describe('changesets', () => {
   interface Status {
@@ -96,7 +108,17 @@ describe('changesets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tripline-changeset-'));
     try {
       const out = join(dir, 'status.json');
-      await run('npx', ['--no-install', 'changeset', 'status', '--output', out], { cwd: root, timeout: 60_000 });
+      // `changeset status` diffs against the base branch (config.json: main). A clone of another branch, or
+      // a shallow CI checkout, has no local main: compare with origin/main, or with HEAD when neither exists.
+      const since = await baseRef();
+      await run(
+        'npx',
+        ['--no-install', 'changeset', 'status', ...(since ? [`--since=${since}`] : []), '--output', out],
+        {
+          cwd: root,
+          timeout: 60_000,
+        },
+      );
       const status = JSON.parse(readFileSync(out, 'utf8')) as Status;
       const files = readdirSync(join(root, '.changeset'))
         .filter((f) => f.endsWith('.md') && f !== 'README.md')
