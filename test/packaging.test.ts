@@ -154,3 +154,30 @@ describe('changesets', () => {
     }
   });
 });
+
+/** The licence: MIT at the repository root, and the same file in every package tarball (npm pack --dry-run). */
+describe('licence', () => {
+  const licence = join(root, 'LICENSE');
+  const packageDirs = readdirSync(join(root, 'packages')).sort();
+
+  it('the repository has the MIT LICENSE its package.json files declare', () => {
+    const text = readFileSync(licence, 'utf8');
+    expect(text.split('\n')[0]).toBe('MIT License');
+    expect(text).toMatch(/^Copyright \(c\) \d{4}/m);
+    expect(text).toContain('Permission is hereby granted, free of charge');
+    const manifests = ['package.json', ...packageDirs.map((d) => join('packages', d, 'package.json'))];
+    for (const m of manifests) expect(JSON.parse(readFileSync(join(root, m), 'utf8')).license, m).toBe('MIT');
+  });
+
+  it.each(packageDirs)('the tarball of packages/%s holds LICENSE, identical to the root one', async (dir) => {
+    const cwd = join(root, 'packages', dir);
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd,
+      timeout: 60_000,
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
+    });
+    const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(files).toContain('LICENSE');
+    expect(readFileSync(join(cwd, 'LICENSE'), 'utf8')).toBe(readFileSync(licence, 'utf8'));
+  });
+});
