@@ -5,7 +5,8 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -89,5 +90,40 @@ describe('a fresh clone needs nothing beside the repository', () => {
     expect(out).toMatch(/\bshared\b.*datasets\.shared\.test\.ts/);
     expect(out).toContain('datasets.test.ts');
     expect(out).not.toContain('shared-data suite not run');
+  });
+
+  it('CI counts a run without the shared-data suite as a failure (ci-summary --require-shared)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tripline-ci-summary-'));
+    try {
+      const summary = async (files: string[], ...flags: string[]) => {
+        const report = join(dir, 'report.json');
+        const testResults = files.map((name) => ({
+          name: join(root, name),
+          status: 'passed',
+          assertionResults: [{ status: 'passed', title: 't', fullName: 't', failureMessages: [] }],
+        }));
+        writeFileSync(report, JSON.stringify({ numPassedTests: files.length, numFailedTests: 0, testResults }));
+        const args = [join(root, 'scripts/ci-summary.mjs'), report, '0', ...flags];
+        return sh(process.execPath, args, { cwd: root }).then(
+          (r) => ({ code: 0, out: r.stdout }),
+          (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+        );
+      };
+      const defaultOnly = ['packages/core/src/internal/ingest/datasets.test.ts'];
+      const withShared = [...defaultOnly, 'packages/core/src/internal/ingest/datasets.shared.test.ts'];
+      expect(await summary(defaultOnly)).toEqual({ code: 0, out: '1 passed, 0 failed\n' });
+      const missing = await summary(defaultOnly, '--require-shared');
+      expect(missing.code).toBe(1);
+      expect(missing.out).toMatch(/^shared-data suite did not run: .*\n1 passed, 1 failed\n$/);
+      expect(await summary(withShared, '--require-shared')).toEqual({ code: 0, out: '2 passed, 0 failed\n' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('.ci/run requires the shared-data suite', () => {
+    const ci = readFileSync(join(root, '.ci/run'), 'utf8');
+    expect(ci).toMatch(/^unset TRIPLINE_SKIP_SHARED$/m);
+    expect(ci).toMatch(/^node scripts\/ci-summary\.mjs .* --require-shared$/m);
   });
 });
