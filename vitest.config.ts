@@ -24,6 +24,7 @@ const SHARED_TESTS = [
   'packages/*/src/**/*.shared.test.ts',
   'packages/*/test/**/*.shared.test.ts',
   'test/**/*.shared.test.ts',
+  'examples/**/*.shared.test.ts',
 ];
 const sharedDir = src('../shared');
 const skipShared =
