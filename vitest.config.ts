@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import type { Reporter } from 'vitest/reporters';
 
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -50,7 +50,7 @@ export default defineConfig({
         test: {
           name: 'packages',
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', '**/*.shared.test.ts'],
+          exclude: [...configDefaults.exclude, '**/*.shared.test.ts'],
         },
       },
       {
@@ -58,15 +58,24 @@ export default defineConfig({
         test: {
           name: 'examples',
           include: ['examples/**/*.test.ts', 'examples/**/*.test.mjs'],
-          exclude: ['**/node_modules/**', '**/*.shared.test.ts'],
+          exclude: [...configDefaults.exclude, '**/*.shared.test.ts'],
         },
       },
       {
         resolve: { alias },
-        test: { name: 'repo', include: ['test/**/*.test.ts'], exclude: ['**/node_modules/**', '**/*.shared.test.ts'] },
+        test: {
+          name: 'repo',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, '**/*.shared.test.ts'],
+        },
       },
       ...(skipShared === undefined
-        ? [{ resolve: { alias }, test: { name: 'shared', include: SHARED_TESTS, exclude: ['**/node_modules/**'] } }]
+        ? [
+            {
+              resolve: { alias },
+              test: { name: 'shared', include: SHARED_TESTS, exclude: [...configDefaults.exclude] },
+            },
+          ]
         : []),
     ],
     // vitest's own defaults (plus GitHub annotations on Actions), then the notice.
