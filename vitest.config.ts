@@ -46,6 +46,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        extends: true,
         resolve: { alias },
         test: {
           name: 'packages',
@@ -54,6 +55,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         resolve: { alias },
         test: {
           name: 'examples',
@@ -62,6 +64,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         resolve: { alias },
         test: {
           name: 'repo',
@@ -72,6 +75,7 @@ export default defineConfig({
       ...(skipShared === undefined
         ? [
             {
+              extends: true as const,
               resolve: { alias },
               test: { name: 'shared', include: SHARED_TESTS, exclude: [...configDefaults.exclude] },
             },
@@ -82,6 +86,7 @@ export default defineConfig({
     ...(skipShared === undefined
       ? {}
       : { reporters: ['default', ...(process.env.GITHUB_ACTIONS === 'true' ? ['github-actions'] : []), sharedNotice] }),
+    // Every project inherits these (`extends: true`): without it, each ran with vitest's 5 s default.
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -126,4 +126,14 @@ describe('a fresh clone needs nothing beside the repository', () => {
     expect(ci).toMatch(/^unset TRIPLINE_SKIP_SHARED$/m);
     expect(ci).toMatch(/^node scripts\/ci-summary\.mjs .* --require-shared$/m);
   });
+
+  it("every vitest project inherits the root's timeouts (30 s per test, not vitest's 5 s default)", async () => {
+    const { default: config } = (await import('../vitest.config.js')) as {
+      default: { test: { testTimeout: number; projects: { extends?: unknown; test: { name: string } }[] } };
+    };
+    expect(config.test.testTimeout).toBe(30_000);
+    const names = config.test.projects.map((p) => p.test.name);
+    expect(names).toEqual(expect.arrayContaining(['packages', 'examples', 'repo']));
+    for (const p of config.test.projects) expect(p.extends, p.test.name).toBe(true);
+  });
 });
