@@ -81,7 +81,10 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
   });
 });
 
-/** `undefined` when the base branch `main` exists locally (changesets' default), else the ref to compare with. */
+/**
+ * The `--since` ref for `changeset status`: none when the base branch `main` exists locally (changesets'
+ * default), else `origin/main`, else the first commit (a clone of another branch, a CI checkout).
+ */
 async function baseRef(): Promise<string | undefined> {
   const exists = (ref: string) =>
     run('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root }).then(
@@ -90,7 +93,23 @@ async function baseRef(): Promise<string | undefined> {
     );
   if (await exists('main')) return undefined;
   if (await exists('origin/main')) return 'origin/main';
-  return 'HEAD';
+  const { stdout } = await run('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: root });
+  return stdout.trim().split('\n').pop();
+}
+
+/**
+ * The changesets `changeset status --since=ref` reads: those added or changed since `ref` diverged from
+ * HEAD, found the way changesets finds them (git diff against the merge base, deletions left out).
+ */
+async function changesetsSince(ref: string): Promise<string[]> {
+  const { stdout: base } = await run('git', ['merge-base', ref, 'HEAD'], { cwd: root });
+  const { stdout } = await run('git', ['diff', '--name-only', '--diff-filter=d', '--no-relative', base.trim()], {
+    cwd: root,
+  });
+  return stdout
+    .split('\n')
+    .filter((f) => /^\.changeset\/[^/]+\.md$/.test(f) && f !== '.changeset/README.md')
+    .map((f) => f.replace(/^\.changeset\/|\.md$/g, ''));
 }
 
 /** Changesets: the pending changesets give a release plan (what `changeset version` turns into CHANGELOGs). */
@@ -108,8 +127,8 @@ describe('changesets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tripline-changeset-'));
     try {
       const out = join(dir, 'status.json');
-      // `changeset status` diffs against the base branch (config.json: main). A clone of another branch, or
-      // a shallow CI checkout, has no local main: compare with origin/main, or with HEAD when neither exists.
+      // `changeset status` diffs against the base branch (config.json: main). A clone of another branch has
+      // no local main: it is given --since, and then reads only the changesets added since that ref.
       const since = await baseRef();
       await run(
         'npx',
@@ -120,10 +139,13 @@ describe('changesets', () => {
         },
       );
       const status = JSON.parse(readFileSync(out, 'utf8')) as Status;
-      const files = readdirSync(join(root, '.changeset'))
-        .filter((f) => f.endsWith('.md') && f !== 'README.md')
-        .map((f) => f.replace(/\.md$/, ''))
-        .sort();
+      const files = (
+        since === undefined
+          ? readdirSync(join(root, '.changeset'))
+              .filter((f) => f.endsWith('.md') && f !== 'README.md')
+              .map((f) => f.replace(/\.md$/, ''))
+          : await changesetsSince(since)
+      ).sort();
       expect(status.changesets.map((c) => c.id).sort()).toEqual(files);
       // Every changeset names known packages with a bump type.
       const known = new Set(publishable.map((p) => p.name));
