@@ -81,6 +81,37 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
   });
 });
 
+/**
+ * The `--since` ref for `changeset status`: none when the base branch `main` exists locally (changesets'
+ * default), else `origin/main`, else the first commit (a clone of another branch, a CI checkout).
+ */
+async function baseRef(): Promise<string | undefined> {
+  const exists = (ref: string) =>
+    run('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root }).then(
+      () => true,
+      () => false,
+    );
+  if (await exists('main')) return undefined;
+  if (await exists('origin/main')) return 'origin/main';
+  const { stdout } = await run('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: root });
+  return stdout.trim().split('\n').pop();
+}
+
+/**
+ * The changesets `changeset status --since=ref` reads: those added or changed since `ref` diverged from
+ * HEAD, found the way changesets finds them (git diff against the merge base, deletions left out).
+ */
+async function changesetsSince(ref: string): Promise<string[]> {
+  const { stdout: base } = await run('git', ['merge-base', ref, 'HEAD'], { cwd: root });
+  const { stdout } = await run('git', ['diff', '--name-only', '--diff-filter=d', '--no-relative', base.trim()], {
+    cwd: root,
+  });
+  return stdout
+    .split('\n')
+    .filter((f) => /^\.changeset\/[^/]+\.md$/.test(f) && f !== '.changeset/README.md')
+    .map((f) => f.replace(/^\.changeset\/|\.md$/g, ''));
+}
+
 /** Changesets: the pending changesets give a release plan (what `changeset version` turns into CHANGELOGs). */
 describe('changesets', () => {
   interface Status {
@@ -96,12 +127,25 @@ describe('changesets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tripline-changeset-'));
     try {
       const out = join(dir, 'status.json');
-      await run('npx', ['--no-install', 'changeset', 'status', '--output', out], { cwd: root, timeout: 60_000 });
+      // `changeset status` diffs against the base branch (config.json: main). A clone of another branch has
+      // no local main: it is given --since, and then reads only the changesets added since that ref.
+      const since = await baseRef();
+      await run(
+        'npx',
+        ['--no-install', 'changeset', 'status', ...(since ? [`--since=${since}`] : []), '--output', out],
+        {
+          cwd: root,
+          timeout: 60_000,
+        },
+      );
       const status = JSON.parse(readFileSync(out, 'utf8')) as Status;
-      const files = readdirSync(join(root, '.changeset'))
-        .filter((f) => f.endsWith('.md') && f !== 'README.md')
-        .map((f) => f.replace(/\.md$/, ''))
-        .sort();
+      const files = (
+        since === undefined
+          ? readdirSync(join(root, '.changeset'))
+              .filter((f) => f.endsWith('.md') && f !== 'README.md')
+              .map((f) => f.replace(/\.md$/, ''))
+          : await changesetsSince(since)
+      ).sort();
       expect(status.changesets.map((c) => c.id).sort()).toEqual(files);
       // Every changeset names known packages with a bump type.
       const known = new Set(publishable.map((p) => p.name));
@@ -130,5 +174,32 @@ describe('changesets', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** The licence: MIT at the repository root, and the same file in every package tarball (npm pack --dry-run). */
+describe('licence', () => {
+  const licence = join(root, 'LICENSE');
+  const packageDirs = readdirSync(join(root, 'packages')).sort();
+
+  it('the repository has the MIT LICENSE its package.json files declare', () => {
+    const text = readFileSync(licence, 'utf8');
+    expect(text.split('\n')[0]).toBe('MIT License');
+    expect(text).toMatch(/^Copyright \(c\) \d{4}/m);
+    expect(text).toContain('Permission is hereby granted, free of charge');
+    const manifests = ['package.json', ...packageDirs.map((d) => join('packages', d, 'package.json'))];
+    for (const m of manifests) expect(JSON.parse(readFileSync(join(root, m), 'utf8')).license, m).toBe('MIT');
+  });
+
+  it.each(packageDirs)('the tarball of packages/%s holds LICENSE, identical to the root one', async (dir) => {
+    const cwd = join(root, 'packages', dir);
+    const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd,
+      timeout: 60_000,
+      env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
+    });
+    const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
+    expect(files).toContain('LICENSE');
+    expect(readFileSync(join(cwd, 'LICENSE'), 'utf8')).toBe(readFileSync(licence, 'utf8'));
   });
 });

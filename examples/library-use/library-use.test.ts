@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // main.mjs is the runnable example (plain ESM, typed by main.d.mts); the test runs its main().
 import { main, severityLine } from './main.mjs';
@@ -71,6 +75,37 @@ describe('examples/library-use', () => {
       }
     } finally {
       await rm(again, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('examples/library-use run as its README says', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const outDir = fileURLToPath(new URL('./out', import.meta.url));
+  const sh = promisify(execFile);
+
+  it('`node examples/library-use/main.mjs` writes into out/, which git and the linter ignore', async () => {
+    const existed = existsSync(outDir);
+    try {
+      const { stdout } = await sh(process.execPath, ['examples/library-use/main.mjs'], { cwd: root, timeout: 60_000 });
+      expect(stdout).toContain('53 events read: 53 analysed, 0 rejected');
+      expect(existsSync(join(outDir, 'report.json'))).toBe(true);
+      // `npm run lint` (biome check .) must stay clean with the reports there…
+      const lint = await sh(join(root, 'node_modules/.bin/biome'), ['check', 'examples/library-use'], {
+        cwd: root,
+        timeout: 60_000,
+      }).then(
+        () => 'clean',
+        (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
+      );
+      expect(lint).toBe('clean');
+      // …and `git status` too: generated reports are never committed by accident.
+      const { stdout: status } = await sh('git', ['status', '--porcelain', '--untracked-files=all', '--', outDir], {
+        cwd: root,
+      });
+      expect(status).toBe('');
+    } finally {
+      if (!existed) await rm(outDir, { recursive: true, force: true });
     }
   });
 });

@@ -9,7 +9,8 @@ import { watch } from 'node:fs';
 // Options: --min-severity SEV (post only when an alert is at or above it; lower alerts left out),
 // --budget slack|slack-section|teams|N (message length limit, default slack), --timeout MS (per
 // request, default 10000). The URL may also come from TRIPLINE_WEBHOOK_URL.
-// Exit status: 0 done, 1 the webhook refused or did not answer, 2 usage error or unreadable input.
+// Exit status: 0 done, 1 the webhook refused or did not answer, 2 usage error, unreadable input or an
+// input with no analysed row.
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,12 +54,29 @@ export function parseOptions(argv, env = process.env) {
   return { webhook: url.href, watch: values.watch, minSeverity, budget, timeoutMs };
 }
 
+/** Thrown for an input of which no row could be analysed: it goes to failed/ (stdin: exit 2), unposted. */
+export class NothingAnalysedError extends Error {}
+
+/** Why `result` has nothing to report on (no row analysed), or undefined when some row was analysed. */
+export function nothingAnalysed(result) {
+  const s = result.summary;
+  if (s.eventsAnalyzed > 0) return undefined;
+  if (s.eventsRead === 0) return 'no row analysed: the input holds no row';
+  const first = result.rejected[0];
+  const where = first ? (first.line !== undefined ? `line ${first.line}` : `record ${first.record}`) : undefined;
+  const why = first ? ` (first: ${where}: ${first.code}: ${first.reason})` : '';
+  return `no row analysed: ${s.eventsRead} rows read, all rejected${why}`;
+}
+
 /**
  * Analyse one input and render the chat message. Returns `undefined` as text when `minSeverity` is set
- * and no alert reaches it (nothing worth a message).
+ * and no alert reaches it (nothing worth a message). Throws `NothingAnalysedError` when no row of the
+ * input could be analysed: a report of "0 alerts" on an input tripline could not read would be a lie.
  */
 export async function reportFor(source, { minSeverity, budget = 'slack' } = {}) {
   const result = await analyze(source, { detectors: defenderDetectors });
+  const nothing = nothingAnalysed(result);
+  if (nothing !== undefined) throw new NothingAnalysedError(nothing);
   const worth =
     minSeverity === undefined || result.alerts.some((a) => severityRank(a.severity) >= severityRank(minSeverity));
   const text = worth
@@ -95,7 +113,8 @@ export async function runStdin(options) {
   try {
     report = await reportFor(fromStream(process.stdin, 'stdin'), options);
   } catch (err) {
-    log(`cannot analyse stdin: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof NothingAnalysedError) log(`stdin: ${err.message}; not posted`);
+    else log(`cannot analyse stdin: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
   }
   if (report.text === undefined) {
@@ -117,7 +136,8 @@ const SKIP = /^\.|\.(?:tmp|part|partial|crdownload)$/i;
 
 /**
  * Watch `dir`: each regular file dropped into it is analysed, its report posted, and the file moved to
- * `dir/processed/` (or `dir/failed/` when it cannot be read or posting failed). Files already there at
+ * `dir/processed/` (or `dir/failed/` when it cannot be read, no row of it could be analysed, or posting
+ * failed). Files already there at
  * start are handled first. One file at a time, in name order. Returns `{ close() }`.
  */
 export async function watchFolder(dir, options) {

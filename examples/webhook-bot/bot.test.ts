@@ -55,6 +55,39 @@ async function until(check: () => boolean | Promise<boolean>, what: string, ms =
   }
 }
 
+/** 64 KiB that look like an executable: an ELF header, then bytes from a fixed LCG (commas and newlines included). */
+function binaryBytes(): Buffer {
+  const b = Buffer.alloc(64 * 1024);
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]).copy(b);
+  let x = 12345;
+  for (let i = 8; i < b.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+/** A real export with no analysable row: two Defender for Identity logons (a table tripline does not analyse). */
+const IDENTITY_ONLY = `${[1, 2]
+  .map((n) =>
+    JSON.stringify({
+      time: `2025-11-07T06:4${n}:00.0000000Z`,
+      category: 'AdvancedHunting-IdentityLogonEvents',
+      properties: {
+        Timestamp: `2025-11-07T06:4${n}:00Z`,
+        ActionType: 'LogonSuccess',
+        Application: 'Active Directory',
+        LogonType: 'Resource access',
+        Protocol: 'Kerberos',
+        AccountName: 'svc-backup',
+        AccountDomain: 'contoso.example',
+        DeviceName: 'dc01.contoso.example',
+        ReportId: `${1000 + n}`,
+      },
+    }),
+  )
+  .join('\n')}\n`;
+
 function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -174,5 +207,72 @@ describe('examples/webhook-bot', () => {
     );
     expect(stderr).toMatch(/notes\.txt: .*cannot detect|notes\.txt: .*not NDJSON/);
     expect((await readdir(dir)).sort()).toEqual(['failed', 'processed']);
+  });
+
+  it('stdin: an input with no analysed row is refused (exit 2), not posted', async () => {
+    hook.received.length = 0;
+    for (const input of [binaryBytes(), Buffer.from(IDENTITY_ONLY)]) {
+      const child = spawn(process.execPath, [BOT, '--webhook', hook.url, '--timeout', '5000'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      child.stdin?.on('error', () => {}); // the bot may stop reading early
+      child.stdin?.end(input);
+      const timer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS);
+      const code = await exitOf(child);
+      clearTimeout(timer);
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/^tripline-bot: stdin: (?:no row analysed|cannot analyse)/m);
+    }
+    expect(hook.received).toHaveLength(0);
+  });
+
+  it('folder: an input with no analysed row goes to failed/, unposted; the next export is still posted', async () => {
+    hook.received.length = 0;
+    const folder = await mkdtemp(join(tmpdir(), 'tripline-webhook-bot-'));
+    try {
+      const child = spawn(process.execPath, [BOT, '--webhook', hook.url, '--watch', folder, '--timeout', '5000'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      await until(() => stderr.includes('watching '), 'the bot to watch the folder');
+      // Taken in name order: the binary, the identity-only export, then a real Defender export.
+      for (const [name, bytes] of [
+        ['a-ls', binaryBytes()],
+        ['b-identity.ndjson', Buffer.from(IDENTITY_ONLY)],
+        ['c-PT1H.json', await readFile(WAZUH1)],
+      ] as const) {
+        await writeFile(join(folder, `.${name}.tmp`), bytes);
+        await rename(join(folder, `.${name}.tmp`), join(folder, name));
+      }
+      await until(
+        async () => (await readdir(join(folder, 'processed'))).includes('c-PT1H.json'),
+        'c-PT1H.json to be moved to processed/',
+      );
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS);
+      const code = await exitOf(child);
+      clearTimeout(timer);
+      expect(code, stderr).toBe(0);
+
+      expect((await readdir(join(folder, 'failed'))).sort()).toEqual(['a-ls', 'b-identity.ndjson']);
+      expect(await readdir(join(folder, 'processed'))).toEqual(['c-PT1H.json']);
+      expect(hook.received).toHaveLength(1); // only the real export
+      expectReport((JSON.parse(hook.received[0]!.body) as { text: string }).text, expected);
+      expect(stderr).toMatch(/a-ls: (?:no row analysed|.*not NDJSON|.*cannot detect).*; moved to failed\//);
+      expect(stderr).toContain(
+        'b-identity.ndjson: no row analysed: 2 rows read, all rejected (first: line 1: unsupported-table',
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

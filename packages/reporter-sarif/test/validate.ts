@@ -15,10 +15,10 @@ import AjvDraft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-/** The repository root; the shared schema lives beside it. */
+/** The repository root. */
 export const REPO_ROOT = resolve(here, '../../..');
-/** OASIS SARIF 2.1.0 schema, read from the shared folder next to the repository. */
-export const SCHEMA_PATH = resolve(REPO_ROOT, '../shared/schemas/sarif-schema-2.1.0.json');
+/** OASIS SARIF 2.1.0 schema, vendored unedited beside this file (licence and origin: vendor/NOTICE.md). */
+export const SCHEMA_PATH = resolve(here, 'vendor/sarif-schema-2.1.0.json');
 /** Multitool policy: SARIF2006 (HTTP GETs) off, GH1001–GH1007 on (GH1004 as a warning). */
 export const POLICY_PATH = resolve(here, 'sarif-validate.xml');
 

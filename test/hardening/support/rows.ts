@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const CORPUS_DIR = join(REPO_ROOT, 'test/corpus');
-export const SARIF_SCHEMA_PATH = resolve(REPO_ROOT, '../shared/schemas/sarif-schema-2.1.0.json');
+/** The OASIS SARIF 2.1.0 schema vendored with the SARIF reporter's tests (origin and licence: NOTICE.md there). */
+export const SARIF_SCHEMA_PATH = join(REPO_ROOT, 'packages/reporter-sarif/test/vendor/sarif-schema-2.1.0.json');
 
 /** A streaming-API record as the fixtures hold it. */
 export interface RawRecord {
