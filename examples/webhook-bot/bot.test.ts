@@ -226,7 +226,9 @@ describe('examples/webhook-bot', () => {
       const code = await exitOf(child);
       clearTimeout(timer);
       expect(code, stderr).toBe(2);
-      expect(stderr).toMatch(/^tripline-bot: stdin: (?:no row analysed|cannot analyse)/m);
+      expect(stderr).toMatch(
+        /^tripline-bot: (?:stdin: no row analysed|cannot analyse stdin: .*binary data \(an ELF executable\))/m,
+      );
     }
     expect(hook.received).toHaveLength(0);
   });
@@ -267,7 +269,7 @@ describe('examples/webhook-bot', () => {
       expect(await readdir(join(folder, 'processed'))).toEqual(['c-PT1H.json']);
       expect(hook.received).toHaveLength(1); // only the real export
       expectReport((JSON.parse(hook.received[0]!.body) as { text: string }).text, expected);
-      expect(stderr).toMatch(/a-ls: (?:no row analysed|.*not NDJSON|.*cannot detect).*; moved to failed\//);
+      expect(stderr).toMatch(/a-ls: .*binary data \(an ELF executable\).*; moved to failed\//);
       expect(stderr).toContain(
         'b-identity.ndjson: no row analysed: 2 rows read, all rejected (first: line 1: unsupported-table',
       );

@@ -5,7 +5,7 @@
  * remaining 100 ns ticks, since JavaScript dates stop at milliseconds).
  *
  * Times written in a local time zone (Log Analytics `[Local Time]` exports, the Defender portal's
- * display dates) are converted with {@link TimeZone}, which asks the platform's `Intl` time zone data.
+ * display dates) are converted with the `timezone` option, which asks the platform's `Intl` time zone data.
  */
 export interface ParsedTime {
   /** Canonical `YYYY-MM-DDTHH:MM:SS[.fffffff]Z`, fractional digits as in the input. */
