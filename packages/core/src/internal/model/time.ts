@@ -310,6 +310,9 @@ export class TimeZone {
   /** The zone named `name` (an IANA name, in any letter case), or undefined when the platform does not know it. */
   static of(name: string): TimeZone | undefined {
     if (typeof name !== 'string' || name.trim() !== name || name === '' || name.length > 64) return undefined;
+    // Node 22+ (ECMA-402 2024) also takes offsets such as `+01:00`, Node 20 does not: refused everywhere,
+    // so a configuration means the same on every runtime (a fixed offset is an IANA `Etc/GMT-1`).
+    if (name.startsWith('+') || name.startsWith('-')) return undefined;
     try {
       return new TimeZone(
         new Intl.DateTimeFormat('en-US', {
