@@ -77,6 +77,13 @@ describe('wazuh1 run (the reference report)', () => {
     expect(md).not.toMatch(/\b4 (monitored )?(Device)?events\b/i);
   });
 
+  it('never rounds a small alert-to-event ratio down to 0', () => {
+    const quiet = wazuh1();
+    const md = renderMarkdown({ ...quiet, summary: { ...quiet.summary, eventsAnalyzed: 20_000, eventsRead: 20_000 } });
+    expect(md).toContain('raised 15 alerts (an alert-to-event ratio of 0.00075)');
+    expect(md).not.toContain('ratio of 0)');
+  });
+
   it('writes a narrative computed from the data', () => {
     const para = section(tree, /Executive Summary/).find((n) => n.type === 'paragraph');
     const narrative = para ? text(para) : '';

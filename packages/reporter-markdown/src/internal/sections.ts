@@ -196,7 +196,12 @@ export function narrative(ctx: RenderContext): string {
   if (total === 0) {
     out.push(`${lead}; no detector raised an alert.`);
   } else {
-    const ratio = s.eventsAnalyzed > 0 ? ` (an alert-to-event ratio of ${decimal(total / s.eventsAnalyzed)})` : '';
+    // Two significant digits below 0.01: 54 alerts in 20,000 events is 0.0027, not "0".
+    const share = total / s.eventsAnalyzed;
+    const ratio =
+      s.eventsAnalyzed > 0
+        ? ` (an alert-to-event ratio of ${share < 0.01 ? String(Number(share.toPrecision(2))) : decimal(share)})`
+        : '';
     out.push(`${lead} and raised ${plural(total, 'alert')}${ratio}.`);
     const breakdown = severityBreakdown(ctx);
     out.push(`The highest severity is ${badge(s.highestSeverity)}${breakdown ? ` (${breakdown})` : ''}.`);
