@@ -1,15 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { type Alert, type AnyDetector, analyze, fromFile, fromString } from '@tripline/core';
+import {
+  edrAgentRecon,
+  edrInventoryScript,
+  edrLog4jScan,
+  execProcessReplacement,
+  linuxThreatDetectors,
+  rootCronLogon,
+  searchIndexSegmentDeletion,
+  sysstatCollection,
+  unknownSignature,
+} from '@tripline/detectors-defender';
 import { describe, expect, it } from 'vitest';
-import { detector as edrAgentRecon } from '../../packages/detectors-defender/src/detectors/edr-agent-recon/detector.js';
-import { detector as edrInventoryScript } from '../../packages/detectors-defender/src/detectors/edr-inventory-script/detector.js';
-import { detector as edrLog4jScan } from '../../packages/detectors-defender/src/detectors/edr-log4j-scan/detector.js';
-import { detector as execProcessReplacement } from '../../packages/detectors-defender/src/detectors/exec-process-replacement/detector.js';
-import { detector as rootCronLogon } from '../../packages/detectors-defender/src/detectors/root-cron-logon/detector.js';
-import { detector as searchIndexSegmentDeletion } from '../../packages/detectors-defender/src/detectors/search-index-segment-deletion/detector.js';
-import { detector as sysstatCollection } from '../../packages/detectors-defender/src/detectors/sysstat-collection/detector.js';
-import { detector as unknownSignature } from '../../packages/detectors-defender/src/detectors/unknown-signature/detector.js';
-import { linuxThreatDetectors } from '../../packages/detectors-defender/src/linux.js';
 // make-events.mjs is plain ESM (no type declarations): build() gives the rows and which are attack steps.
 import { BRUTE, build, C2 } from './make-events.mjs';
 

@@ -1,15 +1,21 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 const run = promisify(execFile);
-// The built command line, exactly what `npx tripline` runs (npm run build first).
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/tripline.js', import.meta.url));
+// The built command line, exactly what `npx tripline` runs (npm run build first): found through the
+// `tripline` package's own manifest, as npm finds its `bin`, not by a path into the repository.
+const cliManifest = createRequire(import.meta.url).resolve('tripline/package.json');
+const CLI = join(
+  dirname(cliManifest),
+  (createRequire(import.meta.url)('tripline/package.json') as { bin: { tripline: string } }).bin.tripline,
+);
 const WAZUH1 = fileURLToPath(new URL('../wazuh1/events.ndjson', import.meta.url));
 const WORKFLOW = fileURLToPath(new URL('./workflow.yml', import.meta.url));
 
