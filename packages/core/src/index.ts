@@ -25,6 +25,17 @@ export type {
 export { Analyzer, type AnalyzerEvents, analyze, analyzeEvents, createAnalyzer } from './internal/engine/analyze.js';
 export { runConfigSchema, validateRunConfig } from './internal/engine/config.js';
 export type { AllowlistEntry, AnalyzeOptions, DetectorConfig, RunConfig } from './internal/engine/types.js';
+export {
+  CODE_CATALOG,
+  type CodeInfo,
+  type CodeKind,
+  codesOfKind,
+  type DiagnosticCode,
+  type DiagnosticLevel,
+  diagnostic,
+  isCatalogCode,
+  type TriplineCode,
+} from './internal/catalog.js';
 export { ERROR_CODES, type ErrorCode, isTriplineError, TriplineError } from './internal/errors.js';
 export { detectFormat, fromFile, fromIterable, fromStream, fromString, ingest } from './internal/ingest/index.js';
 export {
