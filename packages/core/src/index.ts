@@ -4,6 +4,17 @@
  * API, the streaming analysis engine and the canonical JSON report.
  */
 export { ATTACK_VERSION, isKnownTechnique, techniqueName, techniqueUrl } from './internal/attack/index.js';
+export {
+  CODE_CATALOG,
+  type CodeInfo,
+  type CodeKind,
+  codesOfKind,
+  type DiagnosticCode,
+  type DiagnosticLevel,
+  diagnostic,
+  isCatalogCode,
+  type TriplineCode,
+} from './internal/catalog.js';
 export { DETECTOR_ID_RE, defineDetector, templatePlaceholders, validateDetector } from './internal/detector/define.js';
 export type {
   AlertGroup,
@@ -25,17 +36,6 @@ export type {
 export { Analyzer, type AnalyzerEvents, analyze, analyzeEvents, createAnalyzer } from './internal/engine/analyze.js';
 export { runConfigSchema, validateRunConfig } from './internal/engine/config.js';
 export type { AllowlistEntry, AnalyzeOptions, DetectorConfig, RunConfig } from './internal/engine/types.js';
-export {
-  CODE_CATALOG,
-  type CodeInfo,
-  type CodeKind,
-  codesOfKind,
-  type DiagnosticCode,
-  type DiagnosticLevel,
-  diagnostic,
-  isCatalogCode,
-  type TriplineCode,
-} from './internal/catalog.js';
 export { ERROR_CODES, type ErrorCode, isTriplineError, TriplineError } from './internal/errors.js';
 export { detectFormat, fromFile, fromIterable, fromStream, fromString, ingest } from './internal/ingest/index.js';
 export {

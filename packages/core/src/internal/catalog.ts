@@ -27,7 +27,11 @@ const CATALOG_SOURCE = {
     meaning: 'The run configuration is invalid (unknown detector, bad option, bad severity, bad allowlist entry).',
   },
   'option-invalid': { kind: 'thrown', meaning: 'An option passed to an API function is invalid.' },
-  'attack-unknown': { kind: 'thrown', meaning: 'An ATT&CK technique id is unknown, deprecated or revoked.' },
+  'attack-unknown': {
+    kind: 'thrown',
+    meaning:
+      'Reserved: not thrown by this release (an unknown ATT&CK technique in detector metadata is detector-invalid).',
+  },
   'fixture-invalid': {
     kind: 'thrown',
     meaning: 'A detector fixture given to the testing helpers is not a realistic row of its table.',

@@ -20,7 +20,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: CODE_CATALOG['config-invalid'].code,
   /** An option passed to an API function is invalid. */
   OPTION_INVALID: CODE_CATALOG['option-invalid'].code,
-  /** An ATT&CK technique id is unknown, deprecated or revoked. */
+  /** Reserved, not thrown: an unknown ATT&CK technique in detector metadata is `detector-invalid`. */
   ATTACK_UNKNOWN: CODE_CATALOG['attack-unknown'].code,
   /** A detector fixture given to the testing helpers is not a realistic row of its table. */
   FIXTURE_INVALID: CODE_CATALOG['fixture-invalid'].code,
