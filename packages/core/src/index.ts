@@ -4,6 +4,17 @@
  * API, the streaming analysis engine and the canonical JSON report.
  */
 export { ATTACK_VERSION, isKnownTechnique, techniqueName, techniqueUrl } from './internal/attack/index.js';
+export {
+  CODE_CATALOG,
+  type CodeInfo,
+  type CodeKind,
+  codesOfKind,
+  type DiagnosticCode,
+  type DiagnosticLevel,
+  diagnostic,
+  isCatalogCode,
+  type TriplineCode,
+} from './internal/catalog.js';
 export { DETECTOR_ID_RE, defineDetector, templatePlaceholders, validateDetector } from './internal/detector/define.js';
 export type {
   AlertGroup,

@@ -366,7 +366,7 @@ export function withRejects(): AnalysisResult {
     diagnostics: [
       {
         level: 'error',
-        code: 'DETECTOR_THREW',
+        code: 'detector-threw',
         message: 'Detector threw TypeError: cannot read properties of undefined',
         detectorId: D.exec.id,
         source: 'events.ndjson',
@@ -374,11 +374,10 @@ export function withRejects(): AnalysisResult {
       },
       {
         level: 'warning',
-        code: 'EVIDENCE_CAPPED',
-        message: 'Evidence list capped at 50 events',
-        detectorId: D.sysstat.id,
+        code: 'rejected-list-truncated',
+        message: '40 rows were rejected; the first 3 are listed',
       },
-      { level: 'info', code: 'DUPLICATE_ROWS', message: '2 duplicate rows were analysed once' },
+      { level: 'info', code: 'duplicate-events', message: '2 duplicate rows were analysed once' },
     ],
     inputs: [
       { source: 'events.ndjson', format: 'ndjson', rowsRead: 14, events: 12, rejected: 2 },
@@ -441,7 +440,7 @@ export function hostile(): AnalysisResult {
   return result([a], {
     detectors: [hostileDetector],
     rejected: [{ source: HOSTILE.slice(0, 80), line: 1, code: 'malformed-json', reason: HOSTILE }],
-    diagnostics: [{ level: 'error', code: 'DETECTOR_THREW', message: HOSTILE, detectorId: D.exec.id }],
+    diagnostics: [{ level: 'error', code: 'detector-threw', message: HOSTILE, detectorId: D.exec.id }],
     summary: { ...result([a]).summary, eventsRejected: 1, eventsRead: 2 },
   });
 }

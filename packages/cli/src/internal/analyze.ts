@@ -4,6 +4,9 @@ import {
   type AnalyzeOptions,
   createAnalyzer,
   type Diagnostic,
+  diagnostic,
+  ERROR_CODES,
+  type ErrorCode,
   fromFile,
   fromStream,
   type InputFormat,
@@ -168,7 +171,10 @@ function diagnosticLine(d: Diagnostic): string {
   return `tripline: ${d.level}: ${terminalText(`${d.detectorId ? `${d.detectorId}: ` : ''}${d.message}${where}`, 500)}`;
 }
 
-const INPUT_ERRORS: ReadonlySet<string> = new Set(['input-unreadable', 'input-format-unknown']);
+const INPUT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  ERROR_CODES.INPUT_UNREADABLE,
+  ERROR_CODES.INPUT_FORMAT_UNKNOWN,
+]);
 
 function isInputError(error: unknown): error is TriplineError {
   return isTriplineError(error) && INPUT_ERRORS.has(error.code);
@@ -189,7 +195,7 @@ const SHORT_OS_REASONS: ReadonlySet<string> = new Set([
 /** One line about an input that could not be read, naming it (with a short OS reason when there is one). */
 function inputFailure(error: TriplineError, name: string): string {
   const os = error.details.osCode;
-  if (error.code === 'input-unreadable' && typeof os === 'string' && SHORT_OS_REASONS.has(os)) {
+  if (error.code === ERROR_CODES.INPUT_UNREADABLE && typeof os === 'string' && SHORT_OS_REASONS.has(os)) {
     return os === 'EISDIR'
       ? `cannot read ${name}: is a directory (give the event files inside it)`
       : `cannot read ${name}: ${fsReason({ code: os })}`;
@@ -293,7 +299,7 @@ export async function analyzeCommand(
         const message =
           `${name}: nothing readable: ${stats.rejected === 1 ? 'its only row was' : `all ${formatCount(stats.rejected)} rows were`} rejected` +
           (first ? ` (first: ${where}${first.reason})` : '');
-        unreadable.push({ level: 'error', code: 'input-nothing-readable', message, source: stats.source });
+        unreadable.push(diagnostic('input-nothing-readable', { message, source: stats.source }));
         await fail({ name, message });
       }
     }

@@ -1,32 +1,47 @@
+import { CODE_CATALOG, type ErrorCode } from './catalog.js';
+
+export type { ErrorCode } from './catalog.js';
+
 /**
- * The error catalog. Every error tripline throws is a {@link TriplineError} with one of these codes,
- * so callers (and bots wrapping the CLI) can branch on `code` instead of parsing messages.
+ * The codes of thrown errors, by constant name. Every error tripline throws is a {@link TriplineError}
+ * with one of these codes, so callers (and bots wrapping the CLI) can branch on `code` instead of
+ * parsing messages. The codes, their meaning and their documentation are in {@link CODE_CATALOG}.
  */
 export const ERROR_CODES = {
   /** An input file or stream could not be opened or read at all. */
-  INPUT_UNREADABLE: 'input-unreadable',
+  INPUT_UNREADABLE: CODE_CATALOG['input-unreadable'].code,
   /** The input format could not be recognised, or a forced `inputFormat` does not fit the input. */
-  INPUT_FORMAT_UNKNOWN: 'input-format-unknown',
+  INPUT_FORMAT_UNKNOWN: CODE_CATALOG['input-format-unknown'].code,
   /** Detector metadata failed validation when the detector was loaded. */
-  DETECTOR_INVALID: 'detector-invalid',
+  DETECTOR_INVALID: CODE_CATALOG['detector-invalid'].code,
   /** Two detectors share one id. */
-  DETECTOR_DUPLICATE: 'detector-duplicate',
+  DETECTOR_DUPLICATE: CODE_CATALOG['detector-duplicate'].code,
   /** The per-run configuration is invalid (unknown detector, bad option, bad severity…). */
-  CONFIG_INVALID: 'config-invalid',
+  CONFIG_INVALID: CODE_CATALOG['config-invalid'].code,
   /** An option passed to an API function is invalid. */
-  OPTION_INVALID: 'option-invalid',
-  /** An ATT&CK technique id is unknown, deprecated or revoked. */
-  ATTACK_UNKNOWN: 'attack-unknown',
+  OPTION_INVALID: CODE_CATALOG['option-invalid'].code,
+  /** Reserved, not thrown: an unknown ATT&CK technique in detector metadata is `detector-invalid`. */
+  ATTACK_UNKNOWN: CODE_CATALOG['attack-unknown'].code,
   /** A detector fixture given to the testing helpers is not a realistic row of its table. */
-  FIXTURE_INVALID: 'fixture-invalid',
-} as const;
+  FIXTURE_INVALID: CODE_CATALOG['fixture-invalid'].code,
+} as const satisfies Record<string, ErrorCode>;
 
-export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+// Every thrown code of the catalog has its constant above (a compile error otherwise).
+type Missing = Exclude<ErrorCode, (typeof ERROR_CODES)[keyof typeof ERROR_CODES]>;
+const _allThrownCodesNamed: [Missing] extends [never] ? true : Missing = true;
+void _allThrownCodesNamed;
+
+/**
+ * The brand of tripline's errors. It is a registered symbol (`Symbol.for`), so the ESM and the CJS
+ * build of `@tripline/core`, or two copies of it in one program, recognise each other's errors.
+ */
+const BRAND: unique symbol = Symbol.for('tripline.error') as never;
 
 /** The one error class of tripline: a stable `code`, a human message, typed `details` and an optional `cause`. */
 export class TriplineError extends Error {
   readonly code: ErrorCode;
   readonly details: Readonly<Record<string, unknown>>;
+  declare readonly [BRAND]: true;
 
   constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -34,9 +49,28 @@ export class TriplineError extends Error {
     this.code = code;
     this.details = Object.freeze({ ...(options.details ?? {}) });
   }
+
+  /**
+   * `error instanceof TriplineError` holds for errors of any copy of `@tripline/core` (ESM, CJS, a
+   * second install): it checks the brand, not the prototype chain of this module's class. A
+   * subclass keeps the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof was asked about (a subclass keeps its own check)
+    if (this !== TriplineError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return isBranded(value);
+  }
+}
+Object.defineProperty(TriplineError.prototype, BRAND, { value: true });
+
+function isBranded(value: unknown): value is TriplineError {
+  return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
 }
 
-/** True when `value` is a {@link TriplineError}, optionally with the given code. */
+/**
+ * True when `value` is a {@link TriplineError}, optionally with the given code. Works across the
+ * ESM and CJS builds and across copies of `@tripline/core` (the error carries a registered brand).
+ */
 export function isTriplineError(value: unknown, code?: ErrorCode): value is TriplineError {
-  return value instanceof TriplineError && (code === undefined || value.code === code);
+  return isBranded(value) && (code === undefined || value.code === code);
 }

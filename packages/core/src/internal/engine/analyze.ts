@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { techniqueName } from '../attack/index.js';
+import { type DiagnosticCode, diagnostic } from '../catalog.js';
 import { templateUses, validateDetector } from '../detector/define.js';
 import type {
   AlertGroup,
@@ -642,15 +643,15 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       error: { code: error.code, message: error.message },
     });
     // Listed whatever the diagnostics cap: a missing input is never hidden behind detector noise.
-    this.diagnostics.push({
-      level: 'error',
-      code: 'input-failed',
-      message:
-        rows > 0
-          ? `${error.message} (after ${rows} row(s); those are analysed, the rest of this input is not)`
-          : `${error.message} (nothing of this input is analysed)`,
-      source: name,
-    });
+    this.diagnostics.push(
+      diagnostic('input-failed', {
+        message:
+          rows > 0
+            ? `${error.message} (after ${rows} row(s); those are analysed, the rest of this input is not)`
+            : `${error.message} (nothing of this input is analysed)`,
+        source: name,
+      }),
+    );
   }
 
   private ingestInput(source: InputSource): Promise<IngestStats> {
@@ -666,13 +667,13 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
           this.reject(row);
         },
         notice: (n) =>
-          this.diagnose({
-            level: 'warning',
-            code: n.code,
-            message: n.message,
-            source: n.source,
-            ...(n.line !== undefined ? { line: n.line } : {}),
-          }),
+          this.diagnose(
+            diagnostic(n.code, {
+              message: n.message,
+              source: n.source,
+              ...(n.line !== undefined ? { line: n.line } : {}),
+            }),
+          ),
         progress: (p) =>
           this.emit('progress', { ...p, eventsAnalyzed: this.eventsAnalyzed, eventsRejected: this.eventsRejected }),
       },
@@ -777,12 +778,10 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     if (kept) releaseParseCaches(event);
   }
 
-  private detectorFailed(rt: Runtime, code: string, message: string, event?: MdeEvent): void {
+  private detectorFailed(rt: Runtime, code: DiagnosticCode, message: string, event?: MdeEvent): void {
     rt.failures++;
     if (rt.failures > DIAGNOSTICS_PER_DETECTOR) return;
-    const d: Diagnostic = {
-      level: 'error',
-      code,
+    const d = diagnostic(code, {
       message:
         rt.failures === DIAGNOSTICS_PER_DETECTOR
           ? `${message} (further failures of this detector are counted, not listed)`
@@ -796,7 +795,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
             ...(event.reportId !== undefined ? { reportId: event.reportId } : {}),
           }
         : {}),
-    };
+    });
     this.diagnose(d);
   }
 
@@ -1026,39 +1025,39 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       kept.push(alert);
     }
     for (const [entry, n] of allowCounts) {
-      this.diagnose({
-        level: 'info',
-        code: 'alerts-allowlisted',
-        message: `${n} alert(s) suppressed by allowlist entry: ${entry.reason}`,
-      });
+      this.diagnose(
+        diagnostic('alerts-allowlisted', {
+          message: `${n} alert(s) suppressed by allowlist entry: ${entry.reason}`,
+        }),
+      );
     }
     if (belowMin) {
-      this.diagnose({
-        level: 'info',
-        code: 'alerts-below-min-severity',
-        message: `${belowMin} alert(s) below ${minSeverity} not reported`,
-      });
+      this.diagnose(
+        diagnostic('alerts-below-min-severity', {
+          message: `${belowMin} alert(s) below ${minSeverity} not reported`,
+        }),
+      );
     }
     if (this.duplicates) {
-      this.diagnose({
-        level: 'info',
-        code: 'duplicate-events',
-        message: `${this.duplicates} row(s) repeated an earlier row (same table, DeviceId, Timestamp and ReportId): counted as analysed, not alerted twice`,
-      });
+      this.diagnose(
+        diagnostic('duplicate-events', {
+          message: `${this.duplicates} row(s) repeated an earlier row (same table, DeviceId, Timestamp and ReportId): counted as analysed, not alerted twice`,
+        }),
+      );
     }
     if (this.eventsRejected > this.rejectedRows.length) {
-      this.diagnose({
-        level: 'warning',
-        code: 'rejected-list-truncated',
-        message: `${this.eventsRejected} rows were rejected; the first ${this.rejectedRows.length} are listed`,
-      });
+      this.diagnose(
+        diagnostic('rejected-list-truncated', {
+          message: `${this.eventsRejected} rows were rejected; the first ${this.rejectedRows.length} are listed`,
+        }),
+      );
     }
     if (this.diagnosticsDropped) {
-      this.diagnostics.push({
-        level: 'warning',
-        code: 'diagnostics-truncated',
-        message: `${this.diagnosticsDropped} further diagnostics not listed`,
-      });
+      this.diagnostics.push(
+        diagnostic('diagnostics-truncated', {
+          message: `${this.diagnosticsDropped} further diagnostics not listed`,
+        }),
+      );
     }
     kept.sort(compareAlerts);
 

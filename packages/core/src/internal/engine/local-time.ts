@@ -1,3 +1,4 @@
+import { diagnostic } from '../catalog.js';
 import type { LocalTimeStats } from '../ingest/types.js';
 import type { Diagnostic } from '../report/types.js';
 
@@ -18,36 +19,36 @@ export function localTimeDiagnostics(source: string, stats: LocalTimeStats | und
   if (stats === undefined || stats.rows === 0) return [];
   const out: Diagnostic[] = [];
   if (stats.timezone === undefined) {
-    out.push({
-      level: 'warning',
-      code: 'local-time-unconverted',
-      source,
-      message: stats.labelled
-        ? `${rowsHold(stats.rows)} times in local time (${columnList(stats)}) and no time zone was given: ` +
-          'they were read as UTC, unconverted, so every time and time window is off by the export’s UTC offset. ' +
-          'Give the time zone of the export (timezone, --timezone on the command line) to convert them.'
-        : `${rowsHold(stats.rows)} display dates without a time zone (${columnList(stats)}): they were read as UTC, ` +
-          'which is right only if the Defender portal’s time zone setting was UTC when they were exported. ' +
-          'If it was local time, give that time zone (timezone, --timezone on the command line) to convert them.',
-    });
+    out.push(
+      diagnostic('local-time-unconverted', {
+        source,
+        message: stats.labelled
+          ? `${rowsHold(stats.rows)} times in local time (${columnList(stats)}) and no time zone was given: ` +
+            'they were read as UTC, unconverted, so every time and time window is off by the export’s UTC offset. ' +
+            'Give the time zone of the export (timezone, --timezone on the command line) to convert them.'
+          : `${rowsHold(stats.rows)} display dates without a time zone (${columnList(stats)}): they were read as UTC, ` +
+            'which is right only if the Defender portal’s time zone setting was UTC when they were exported. ' +
+            'If it was local time, give that time zone (timezone, --timezone on the command line) to convert them.',
+      }),
+    );
   } else {
-    out.push({
-      level: 'info',
-      code: 'local-time-converted',
-      source,
-      message: `${rowsHold(stats.rows)} times in local time (${columnList(stats)}): converted to UTC from ${stats.timezone}.`,
-    });
+    out.push(
+      diagnostic('local-time-converted', {
+        source,
+        message: `${rowsHold(stats.rows)} times in local time (${columnList(stats)}): converted to UTC from ${stats.timezone}.`,
+      }),
+    );
   }
   if (stats.ambiguousRows > 0) {
-    out.push({
-      level: 'warning',
-      code: 'local-time-ambiguous',
-      source,
-      message:
-        `${rowsHold(stats.ambiguousRows)} a local time in the hour repeated when clocks went back in ${stats.timezone}: ` +
-        'the export does not say which of the two it was, so each was read as the first (the earlier instant) and may be ' +
-        'one hour early. Export in UTC for exact times.',
-    });
+    out.push(
+      diagnostic('local-time-ambiguous', {
+        source,
+        message:
+          `${rowsHold(stats.ambiguousRows)} a local time in the hour repeated when clocks went back in ${stats.timezone}: ` +
+          'the export does not say which of the two it was, so each was read as the first (the earlier instant) and may be ' +
+          'one hour early. Export in UTC for exact times.',
+      }),
+    );
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import type { RejectCode } from '../catalog.js';
 import { isTableName, SERVICE_COLUMNS, TABLE_COLUMNS, TABLE_NAMES, type TableName } from '../model/tables.js';
 
 /**
@@ -541,7 +542,7 @@ export function unionBase(key: string): string | undefined {
 export type Inference =
   | { readonly table: TableName; readonly unionSuffixes: boolean }
   | {
-      readonly code: 'unsupported-table' | 'ambiguous-table' | 'unknown-table';
+      readonly code: Extract<RejectCode, 'unsupported-table' | 'ambiguous-table' | 'unknown-table'>;
       readonly reason: string;
       readonly unionSuffixes: boolean;
     };

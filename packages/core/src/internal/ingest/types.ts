@@ -1,3 +1,4 @@
+import type { DiagnosticCode } from '../catalog.js';
 import type { MdeEvent } from '../model/event.js';
 import type { RejectCode } from '../model/normalize.js';
 import type { TableName } from '../model/tables.js';
@@ -37,7 +38,7 @@ export interface InputSource {
  * diagnostic.
  */
 export interface IngestNotice {
-  readonly code: 'input-truncated' | 'input-corrupt';
+  readonly code: Extract<DiagnosticCode, 'input-truncated' | 'input-corrupt'>;
   /** One line naming the input and what happened. */
   readonly message: string;
   readonly source: string;

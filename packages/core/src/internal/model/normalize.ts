@@ -1,3 +1,4 @@
+import type { RejectCode } from '../catalog.js';
 import { type FieldValue, MdeEvent, type SourceRef } from './event.js';
 import type { TableName } from './tables.js';
 import { parseTimestamp } from './time.js';
@@ -11,19 +12,7 @@ export interface RowProblem {
   readonly reason: string;
 }
 
-/** Machine-readable reasons for rejected rows. */
-export type RejectCode =
-  | 'malformed-json'
-  | 'malformed-csv'
-  | 'not-a-row'
-  | 'unknown-table'
-  | 'unsupported-table'
-  | 'ambiguous-table'
-  | 'missing-timestamp'
-  | 'invalid-timestamp'
-  | 'missing-device'
-  | 'line-too-long'
-  | 'invalid-encoding';
+export type { RejectCode } from '../catalog.js';
 
 function toExactString(v: unknown): string | undefined {
   if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type CodeKind, codesOfKind } from '../catalog.js';
 import { TABLE_NAMES } from '../model/tables.js';
 import { SEVERITIES } from '../severity.js';
 
@@ -6,6 +7,13 @@ import { SEVERITIES } from '../severity.js';
 export const REPORT_SCHEMA_VERSION = '1.0';
 
 const severity = z.enum(SEVERITIES);
+/**
+ * Code fields stay open strings: a later minor release may add codes (the catalog lists today's), and
+ * a report it writes must still validate against this contract version.
+ */
+const OPEN_CODE = (kind: CodeKind) =>
+  `a ${kind} code of tripline's code catalog (docs/errors.md; today: ${codesOfKind(kind).join(', ')}); ` +
+  'later releases may add codes, so treat an unknown one by its kind';
 const iso = z.string().describe('ISO 8601 UTC timestamp, fractional seconds as in the input');
 const bySeverity = z.strictObject({
   critical: z.number().int().min(0),
@@ -57,13 +65,13 @@ const rejected = z.strictObject({
   source: z.string(),
   line: z.number().int().min(1).optional(),
   record: z.number().int().min(1).optional(),
-  code: z.string(),
+  code: z.string().describe(OPEN_CODE('rejection')),
   reason: z.string(),
 });
 
 const diagnostic = z.strictObject({
   level: z.enum(['info', 'warning', 'error']),
-  code: z.string(),
+  code: z.string().describe(OPEN_CODE('diagnostic')),
   message: z.string(),
   detectorId: z.string().optional(),
   source: z.string().optional(),

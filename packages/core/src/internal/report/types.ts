@@ -1,3 +1,4 @@
+import type { CODE_CATALOG, DiagnosticCode, DiagnosticLevel, ErrorCode } from '../catalog.js';
 import type { MessageTemplates } from '../detector/types.js';
 import type { RejectedRow } from '../ingest/types.js';
 import type { FieldValue } from '../model/event.js';
@@ -57,8 +58,10 @@ export interface Alert {
 
 /** Something the engine wants the user to know: a detector that threw, a malformed finding, a truncated list. */
 export interface Diagnostic {
-  readonly level: 'warning' | 'error' | 'info';
-  readonly code: string;
+  /** The level; always the one {@link CODE_CATALOG} gives the code. */
+  readonly level: DiagnosticLevel;
+  /** What happened; see {@link CODE_CATALOG} and `docs/errors.md`. */
+  readonly code: DiagnosticCode;
   readonly message: string;
   readonly detectorId?: string;
   readonly source?: string;
@@ -135,6 +138,6 @@ export interface AnalysisResult {
     readonly events: number;
     readonly rejected: number;
     /** Set when the input could not be read to its end (its format is then `unknown`). */
-    readonly error?: { readonly code: string; readonly message: string };
+    readonly error?: { readonly code: ErrorCode; readonly message: string };
   }[];
 }
