@@ -1,6 +1,6 @@
 import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
 import { z } from 'zod';
-import { inPackageHook } from '../suspicious-script-content/behaviours.js';
+import { inPackageHook } from '../../internal/behaviours.js';
 
 /**
  * Data roots watched by default: database, search-index and application data. Deletions are

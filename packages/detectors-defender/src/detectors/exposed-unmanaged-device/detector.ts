@@ -7,8 +7,7 @@ import {
   severityRank,
 } from '@tripline/core';
 import { isPublicAddress } from '../../internal/address.js';
-import { cloudPlatforms, loggedOnUserNames } from '../anomalous-logged-on-user/detector.js';
-import { isUnassignedGroup } from '../unassigned-machine-group/detector.js';
+import { cloudPlatforms, isUnassignedGroup, loggedOnUserNames } from '../../internal/device-info.js';
 
 const SELF_ID = 'defender/exposed-unmanaged-device';
 const IDENTITY_ID = 'defender/anomalous-logged-on-user';

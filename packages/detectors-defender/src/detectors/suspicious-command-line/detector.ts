@@ -8,7 +8,7 @@ import {
   MAX_TEXT,
   mayFind,
   scan,
-} from '../suspicious-script-content/behaviours.js';
+} from '../../internal/behaviours.js';
 
 /** Command lines shown per alert. */
 const MAX_COMMANDS_SHOWN = 10;

@@ -8,7 +8,7 @@ import {
   highest,
   inPackageHook,
   scan,
-} from './behaviours.js';
+} from '../../internal/behaviours.js';
 
 /** Matched lines shown per alert. */
 const MAX_LINES_SHOWN = 12;
