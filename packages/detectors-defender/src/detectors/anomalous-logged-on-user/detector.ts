@@ -1,6 +1,7 @@
 import { type AlertGroup, defineDetector, type MdeEvent, type Severity } from '@tripline/core';
 import { z } from 'zod';
 import { cloudPlatforms, loggedOnUserNames } from '../../internal/device-info.js';
+import { clip } from '../../internal/text.js';
 
 /** The name `agetty`/`login` write into utmp for a terminal waiting at a login prompt (LOGIN_PROCESS). */
 export const UTMP_LOGIN_PLACEHOLDER = 'LOGIN';
@@ -67,7 +68,7 @@ const REASONS: Readonly<Record<NameProblem, string>> = {
 /** Shown in place of names that cannot be printed as they are. */
 function displayName(name: string): string {
   if (name === '') return '(empty)';
-  const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+  const shown = clip(name, 65);
   // Control characters are made visible (\u001b) rather than passed to a terminal or a report.
   return shown.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
