@@ -122,9 +122,25 @@ function classifyV6(ip: string): AddressKind {
   return v6Blocked.check(ip, 'ipv6') ? 'special' : 'public';
 }
 
+/**
+ * Answers for recently seen texts: a `BlockList` check crosses into C++ and costs a few microseconds,
+ * and logon events repeat the same few addresses. Bounded: emptied when full.
+ */
+const recent = new Map<string, AddressKind>();
+const RECENT_MAX = 4096;
+
 /** Classify an IP address given as text (see the module comment for the rules). */
 export function classifyAddress(raw: string | undefined): AddressKind {
   if (raw === undefined) return 'invalid';
+  const known = recent.get(raw);
+  if (known !== undefined) return known;
+  const kind = classify(raw);
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(raw, kind);
+  return kind;
+}
+
+function classify(raw: string): AddressKind {
   let text = raw.trim();
   if (text === '' || text.length > MAX_ADDRESS_LENGTH) return 'invalid';
   if (isIPv4(text)) return classifyV4(text);
