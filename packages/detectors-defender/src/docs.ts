@@ -5,6 +5,7 @@
  */
 import { type AnyDetector, techniqueName, techniqueUrl } from '@tripline/core';
 import { z } from 'zod';
+import { clip } from './internal/text.js';
 
 /** A fixture as `loadFixtures` of `@tripline/core/testing` returns it (only what the page needs). */
 export interface DocFixture {
@@ -100,7 +101,8 @@ const EXCERPT_COLUMNS: Readonly<Record<string, readonly string[]>> = {
 };
 const FALLBACK_COLUMNS = ['ActionType', 'FileName', 'AccountName', 'InitiatingProcessFileName'];
 const ROWS_SHOWN = 6;
-const VALUE_CHARS = 140;
+/** Longest value shown from a fixture, ellipsis included. */
+const VALUE_CHARS = 141;
 
 /** File name of a detector's page: the id's name part (`defender/root-cron-logon` → `root-cron-logon.md`); other packs keep their prefix. */
 export function detectorDocFileName(id: string): string {
@@ -137,10 +139,6 @@ function prose(text: string): string {
 /** Text for a table cell: pipes escaped, newlines flattened. */
 function cell(value: string): string {
   return value.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|');
-}
-
-function truncate(text: string, max = VALUE_CHARS): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function scalar(value: unknown): string | undefined {
@@ -241,11 +239,9 @@ function excerpt(fixture: DocFixture): string[] {
     const device = scalar(props.DeviceName);
     for (const column of EXCERPT_COLUMNS[table] ?? FALLBACK_COLUMNS) {
       const value = scalar(props[column]);
-      if (value !== undefined) parts.push(`${column} ${code(truncate(value))}`);
+      if (value !== undefined) parts.push(`${column} ${code(clip(value, VALUE_CHARS))}`);
     }
-    const where = [ts ? code(ts) : undefined, device ? code(truncate(device, 60)) : undefined]
-      .filter(Boolean)
-      .join(' on ');
+    const where = [ts ? code(ts) : undefined, device ? code(clip(device, 61)) : undefined].filter(Boolean).join(' on ');
     lines.push(`- **${table}** ${where}${parts.length ? ` — ${parts.join(' · ')}` : ''}`);
   }
   if (records.length > ROWS_SHOWN) lines.push(`- … and ${records.length - ROWS_SHOWN} more row(s) of the same kind.`);
@@ -271,7 +267,7 @@ function expectation(fixture: DocFixture, kind: 'fires' | 'ignores'): string {
     text += ` Key components: ${kc
       .map(
         ([label, value]) =>
-          `${label} ${typeof value === 'string' ? code(truncate(value)) : value.map((v) => code(truncate(v))).join(', ')}`,
+          `${label} ${typeof value === 'string' ? code(clip(value, VALUE_CHARS)) : value.map((v) => code(clip(v, VALUE_CHARS))).join(', ')}`,
       )
       .join('; ')}.`;
   }

@@ -13,6 +13,7 @@ import type {
   Severity,
   TableName,
 } from '@tripline/core';
+import { compareSeverity } from '@tripline/core';
 
 const WAZUH = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';
 const WAZUH_ID = '875524232b2377b606ca585f2a6692b5be921b94';
@@ -149,12 +150,11 @@ function bySeverity(alerts: readonly Alert[]): Record<Severity, number> {
   return out;
 }
 
-const RANK: Record<Severity, number> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
 /** Wraps alerts into a complete result with a consistent summary. */
 export function result(alerts: readonly Alert[], over: Partial<AnalysisResult> = {}): AnalysisResult {
   const sorted = [...alerts].sort(
-    (a, b) => RANK[b.severity] - RANK[a.severity] || a.firstSeen.localeCompare(b.firstSeen) || a.id.localeCompare(b.id),
+    (a, b) =>
+      compareSeverity(b.severity, a.severity) || a.firstSeen.localeCompare(b.firstSeen) || a.id.localeCompare(b.id),
   );
   const devices = [...new Map(alerts.map((a) => [a.device.id, a.device])).values()];
   const detectorIds = new Set(alerts.map((a) => a.detectorId));

@@ -121,6 +121,14 @@ describe('toSarif: log and tool', () => {
     });
   });
 
+  it('writes times in the canonical UTC form core reads them in, and leaves out what is no time', () => {
+    const at = (startTimeUtc: string) => run(toSarif(wazuh1(), { invocation: { startTimeUtc } })).invocations[0]!;
+    expect(at('2025-11-12T10:00:30+01:00').startTimeUtc).toBe('2025-11-12T09:00:30Z');
+    expect(at('2025-11-12T09:00:30.1234567').startTimeUtc).toBe('2025-11-12T09:00:30.1234567Z');
+    expect(at('2025-02-30T09:00:30Z').startTimeUtc).toBeUndefined();
+    expect(at('yesterday').startTimeUtc).toBeUndefined();
+  });
+
   it('sets automationDetails only when a category is given, so upload-sarif can set its own', () => {
     expect(run(log).automationDetails).toBeUndefined();
     expect(run(toSarif(wazuh1(), { category: 'defender/prod/' })).automationDetails).toEqual({ id: 'defender/prod/' });

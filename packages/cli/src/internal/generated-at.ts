@@ -1,12 +1,26 @@
+import { parseTimestamp } from '@tripline/core';
 import { CliError } from './errors.js';
 
-const ISO_RE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/** Parse an ISO-8601 time (`2025-01-31`, `2025-01-31T12:00:00Z`, with offset) to its canonical UTC form, or undefined. */
+/**
+ * Parse an ISO-8601 time (`2025-01-31`, `2025-01-31T12:00:00Z`, with an offset) to its canonical UTC
+ * form (`toISOString`), or undefined. Read by core's timestamp parser, so a time without a zone is
+ * UTC, as in the events, whatever the host's time zone; a date alone is its midnight UTC.
+ */
 export function parseIsoTime(value: string): string | undefined {
-  if (!ISO_RE.test(value.trim())) return undefined;
-  const ms = Date.parse(value.trim());
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  const text = value.trim();
+  const date = text.length === 10 ? `${text}T00:00:00Z` : text;
+  if (!isIsoDate(date)) return undefined;
+  const parsed = parseTimestamp(date);
+  return parsed === undefined ? undefined : new Date(parsed.ms).toISOString();
+}
+
+/** `YYYY-MM-DD` then `T` or a space: the ISO form, not the portal's display forms core also reads. */
+function isIsoDate(text: string): boolean {
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9]) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return text[4] === '-' && text[7] === '-' && (text[10] === 'T' || text[10] === ' ');
 }
 
 /**

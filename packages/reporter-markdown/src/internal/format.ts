@@ -1,4 +1,4 @@
-import type { Severity } from '@tripline/core';
+import { isSeverity, parseTimestamp, SEVERITIES, type Severity, severityRank } from '@tripline/core';
 
 /**
  * Severity badges: a colour that survives plain-text chat clients plus the word, so the level is
@@ -12,14 +12,12 @@ export const SEVERITY_BADGES: Readonly<Record<Severity, string>> = {
   critical: '⛔ CRITICAL',
 };
 
-/** Severities, highest first (the report's order). */
-export const SEVERITIES_DESC: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
+/** Severities, highest first (the report's order): core's order reversed. */
+export const SEVERITIES_DESC: readonly Severity[] = [...SEVERITIES].reverse();
 
-const RANK: Readonly<Record<Severity, number>> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
-/** Rank of a severity, informational = 0 … critical = 4. */
+/** Core's rank of a severity (informational = 0 … critical = 4); a value outside the scale (bad input) ranks 0. */
 export function rank(severity: Severity): number {
-  return RANK[severity] ?? 0;
+  return isSeverity(severity) ? severityRank(severity) : 0;
 }
 
 /** Badge for a severity; an unknown value (bad input) shows as `❔ UNKNOWN` instead of crashing. */
@@ -41,31 +39,12 @@ export function plural(n: number, singular: string, pluralForm = `${singular}s`)
   return `${int(n)} ${n === 1 ? singular : pluralForm}`;
 }
 
-const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
-
-/** True when `value` is an ISO-8601 timestamp of the shape MDE exports (0–7 fraction digits, zone optional). */
-export function isIsoTimestamp(value: string): boolean {
-  return ISO_RE.test(value);
-}
-
 /**
- * Milliseconds since the epoch of an ISO-8601 timestamp (MDE timestamps without a zone are UTC;
- * fractions beyond milliseconds are dropped), or undefined when it is not one.
+ * Milliseconds since the epoch of a timestamp as core reads it (`parseTimestamp`: ISO 8601 with or
+ * without a zone, the portal's display forms), or undefined when it is none.
  */
 export function parseTime(value: string | undefined): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const m = ISO_RE.exec(value.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const z =
-    zone === undefined || zone.toUpperCase() === 'Z'
-      ? 'Z'
-      : zone.length === 5
-        ? `${zone.slice(0, 3)}:${zone.slice(3)}`
-        : zone;
-  const ms = (frac ?? '').padEnd(3, '0').slice(0, 3);
-  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s ?? '00'}.${ms}${z}`);
-  return Number.isFinite(t) ? t : undefined;
+  return typeof value === 'string' ? parseTimestamp(value)?.ms : undefined;
 }
 
 /** `2025-11-07 06:40` (UTC), or with seconds. */

@@ -3,19 +3,7 @@ import { isKnownTechnique, techniqueUrl } from '@tripline/core';
 import type { Block } from './blocks.js';
 import type { NumberedAlert, RenderContext } from './context.js';
 import { escapeInline, escapeMarkdownText } from './escape.js';
-import {
-  badge,
-  decimal,
-  duration,
-  int,
-  isIsoTimestamp,
-  parseTime,
-  period,
-  plural,
-  rank,
-  SEVERITIES_DESC,
-  utc,
-} from './format.js';
+import { badge, decimal, duration, int, parseTime, period, plural, rank, SEVERITIES_DESC, utc } from './format.js';
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -81,9 +69,9 @@ function when(ctx: RenderContext, value: string | undefined, seconds = true, zon
   return t === undefined ? ctx.code(value ?? '') : `${utc(t, seconds)}${zone}`;
 }
 
-/** A raw event timestamp as MDE gave it: plain when it is ISO-8601, else code. */
+/** A raw event timestamp as MDE gave it: plain when it is a timestamp, else code. */
 function rawTimestamp(ctx: RenderContext, value: unknown, inTable = false): string {
-  if (typeof value === 'string' && isIsoTimestamp(value)) return escapeMarkdownText(value);
+  if (typeof value === 'string' && parseTime(value) !== undefined) return escapeMarkdownText(value);
   return inTable ? ctx.cellCode(value) : ctx.code(value);
 }
 

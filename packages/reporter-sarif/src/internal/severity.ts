@@ -1,4 +1,4 @@
-import type { Severity } from '@tripline/core';
+import { isSeverity, SEVERITIES, type Severity, severityRank } from '@tripline/core';
 import type { SarifLevel } from './sarif-types.js';
 
 /**
@@ -18,16 +18,13 @@ export const SEVERITY_MAP: Readonly<
   informational: { level: 'note', securitySeverity: '0.5' },
 };
 
-// Ranks kept here (not imported at run time) so the reporter depends on core's types only.
-const RANK: Readonly<Record<Severity, number>> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
-/** Numeric rank, informational = 0 … critical = 4; unknown strings rank lowest. */
+/** Core's rank (informational = 0 … critical = 4); a value outside the scale (bad input) ranks lowest, -1. */
 export function rank(severity: Severity): number {
-  return RANK[severity] ?? -1;
+  return isSeverity(severity) ? severityRank(severity) : -1;
 }
 
-/** Severities from highest to lowest, for stable summaries. */
-export const SEVERITIES_DESC: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
+/** Severities from highest to lowest, for stable summaries: core's order reversed. */
+export const SEVERITIES_DESC: readonly Severity[] = [...SEVERITIES].reverse();
 
 /** The SARIF mapping of a severity, falling back to medium for a value outside the scale. */
 export function mapSeverity(severity: Severity): { readonly level: SarifLevel; readonly securitySeverity: string } {

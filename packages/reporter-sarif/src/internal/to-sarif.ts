@@ -1,5 +1,13 @@
 import { gzipSync } from 'node:zlib';
-import type { Alert, AnalysisResult, Diagnostic, EvidenceEvent, RejectedRow, Severity } from '@tripline/core';
+import {
+  type Alert,
+  type AnalysisResult,
+  type Diagnostic,
+  type EvidenceEvent,
+  parseTimestamp,
+  type RejectedRow,
+  type Severity,
+} from '@tripline/core';
 import { sharedNameIds } from './devices.js';
 import { hashParts } from './hash.js';
 import { ruleFromAlert, ruleFromDetector } from './rules.js';
@@ -68,10 +76,12 @@ export interface SarifOptions {
   readonly limits?: Partial<SarifLimits>;
 }
 
-const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
-/** A timestamp safe for SARIF `date-time` properties, or undefined (core normalises times, but be strict). */
+/**
+ * A timestamp for SARIF `date-time` properties: core's canonical UTC form of the value
+ * (`parseTimestamp`; a time core wrote is returned as is), or undefined when it is no timestamp.
+ */
 function isoTime(value: string | undefined): string | undefined {
-  return value !== undefined && ISO_RE.test(value) && !Number.isNaN(Date.parse(value)) ? value : undefined;
+  return typeof value === 'string' ? parseTimestamp(value)?.iso : undefined;
 }
 
 /** Alerts in the order the cut keeps them: severity (highest first), first-seen time, id. */

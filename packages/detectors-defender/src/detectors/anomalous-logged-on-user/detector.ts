@@ -1,5 +1,7 @@
 import { type AlertGroup, defineDetector, type MdeEvent, type Severity } from '@tripline/core';
 import { z } from 'zod';
+import { cloudPlatforms, loggedOnUserNames } from '../../internal/device-info.js';
+import { clip } from '../../internal/text.js';
 
 /** The name `agetty`/`login` write into utmp for a terminal waiting at a login prompt (LOGIN_PROCESS). */
 export const UTMP_LOGIN_PLACEHOLDER = 'LOGIN';
@@ -66,41 +68,13 @@ const REASONS: Readonly<Record<NameProblem, string>> = {
 /** Shown in place of names that cannot be printed as they are. */
 function displayName(name: string): string {
   if (name === '') return '(empty)';
-  const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
+  const shown = clip(name, 65);
   // Control characters are made visible (\u001b) rather than passed to a terminal or a report.
   return shown.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function isLinux(event: MdeEvent | undefined): boolean {
   return event?.str('OSPlatform')?.toLowerCase() === 'linux';
-}
-
-/** `UserName` of each `LoggedOnUsers` entry (JSON text; parsed by the event model). */
-export function loggedOnUserNames(event: MdeEvent): string[] {
-  const users = event.json('LoggedOnUsers');
-  if (!Array.isArray(users)) return [];
-  const names: string[] = [];
-  for (const entry of users) {
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) continue;
-    const name = entry.UserName;
-    if (typeof name === 'string') names.push(name);
-    else if (name === null || name === undefined) names.push('');
-  }
-  return names;
-}
-
-/** Cloud platforms of a DeviceInfo row (`["Azure"]`), or the provider implied by a cloud resource id. */
-export function cloudPlatforms(info: MdeEvent | undefined): string[] {
-  if (!info) return [];
-  const value = info.json('CloudPlatforms');
-  const out = Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : [];
-  if (typeof value === 'string' && value !== '') out.push(value);
-  if (out.length === 0) {
-    if (info.str('AzureResourceId') || info.str('AzureVmId')) out.push('Azure');
-    if (info.str('AwsResourceName')) out.push('AWS');
-    if (info.str('GcpFullResourceName')) out.push('GCP');
-  }
-  return out;
 }
 
 const options = z

@@ -1,6 +1,7 @@
 import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
 import { z } from 'zod';
-import { inPackageHook } from '../suspicious-script-content/behaviours.js';
+import { inPackageHook } from '../../internal/behaviours.js';
+import { clip } from '../../internal/text.js';
 
 /**
  * Data roots watched by default: database, search-index and application data. Deletions are
@@ -153,11 +154,11 @@ export const detector = defineDetector<DestructiveDeletionOptions>({
       key: root,
       collect: {
         processes: proc,
-        commandLines: cmd.length > 300 ? `${cmd.slice(0, 299)}…` : cmd,
+        commandLines: clip(cmd),
         accounts: account,
-        paths: path.length > 300 ? `${path.slice(0, 299)}…` : path,
+        paths: clip(path),
       },
-      data: { root, process: proc, account, commandLine: cmd.length > 300 ? `${cmd.slice(0, 299)}…` : cmd },
+      data: { root, process: proc, account, commandLine: clip(cmd) },
     };
   },
 

@@ -1,5 +1,5 @@
 import { type DeviceState, defineDetector, type MdeEvent, type StateMatch } from '@tripline/core';
-import { cloudPlatforms } from '../anomalous-logged-on-user/detector.js';
+import { cloudPlatforms } from '../../internal/device-info.js';
 
 const MAC_RE = /^[0-9a-f]{12}$/;
 /** Linux predictable name of a PCI function on a non-zero PCI domain: the SR-IOV VF Azure hot-adds (`enP28238s1`). */

@@ -1,9 +1,10 @@
 import { loadFixtures, runFixture, testDetector } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
+import { isPublicAddress } from '../../internal/address.js';
 import { detector as identity } from '../anomalous-logged-on-user/detector.js';
 import { detector as duplicateAdapter } from '../duplicate-adapter-address/detector.js';
 import { detector as unassigned } from '../unassigned-machine-group/detector.js';
-import { detector, isPublicAddress } from './detector.js';
+import { detector } from './detector.js';
 
 const fixtures = loadFixtures(new URL('./fixtures', import.meta.url));
 const fixture = (name: string) => [...fixtures.fires, ...fixtures.ignores].find((f) => f.name === `${name}.json`)!;

@@ -6,40 +6,12 @@ import {
   type MdeEvent,
   severityRank,
 } from '@tripline/core';
-import { cloudPlatforms, loggedOnUserNames } from '../anomalous-logged-on-user/detector.js';
-import { isUnassignedGroup } from '../unassigned-machine-group/detector.js';
+import { isPublicAddress } from '../../internal/address.js';
+import { cloudPlatforms, isUnassignedGroup, loggedOnUserNames } from '../../internal/device-info.js';
 
 const SELF_ID = 'defender/exposed-unmanaged-device';
 const IDENTITY_ID = 'defender/anomalous-logged-on-user';
 const UNASSIGNED_ID = 'defender/unassigned-machine-group';
-
-const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-/**
- * True when `ip` is a globally routable address: not RFC 1918, loopback, link-local, CGNAT
- * (100.64/10), unspecified, multicast, ULA (fc00::/7) or IPv6 link-local.
- */
-export function isPublicAddress(ip: string): boolean {
-  const text = ip.trim();
-  const v4 = IPV4_RE.exec(text);
-  if (v4) {
-    const [a, b] = [Number(v4[1]), Number(v4[2])];
-    if ([a, b, Number(v4[3]), Number(v4[4])].some((n) => n > 255)) return false;
-    if (a === 10 || a === 127 || a === 0 || a >= 224) return false;
-    if (a === 172 && b >= 16 && b <= 31) return false;
-    if (a === 192 && b === 168) return false;
-    if (a === 169 && b === 254) return false;
-    if (a === 100 && b >= 64 && b <= 127) return false;
-    return true;
-  }
-  if (text.includes(':')) {
-    const lower = text.toLowerCase();
-    if (lower === '::1' || lower === '::') return false;
-    if (/^f[cd]/.test(lower) || /^fe[89ab]/.test(lower) || lower.startsWith('ff')) return false;
-    return true;
-  }
-  return false;
-}
 
 /** Public address or internet-facing flag of the device's latest DeviceInfo snapshot. */
 function exposure(info: MdeEvent | undefined): { publicIp?: string; internetFacing: boolean } | undefined {

@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
+import { type AlertGroup, defineDetector, type Match, parseTimestamp } from '@tripline/core';
 import { z } from 'zod';
 
 /** Options: how many failures from one address, within how many minutes, make a brute force. */
@@ -91,7 +91,7 @@ export const detector = defineDetector<LogonBruteForceOptions>({
         const i = s.indexOf(' ');
         return { at: s.slice(0, i), account: s.slice(i + 1) };
       })
-      .filter((s) => Date.parse(s.at) >= first.time)
+      .filter((s) => (parseTimestamp(s.at)?.ms ?? Number.NaN) >= first.time)
       .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     const success = after[0];
     const ip = String(group.firstData.ip ?? group.key);

@@ -1,7 +1,7 @@
 import { loadFixtures, runFixture, testDetector } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
+import { classifyAddress as classifyIp } from '../../internal/address.js';
 import { detector } from './detector.js';
-import { classifyIp } from './ip.js';
 
 describe('defender/public-remote-logon', () => {
   const fixtures = loadFixtures(new URL('./fixtures', import.meta.url));

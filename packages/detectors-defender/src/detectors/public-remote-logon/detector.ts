@@ -1,7 +1,5 @@
 import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
-import { classifyIp } from './ip.js';
-
-export { classifyIp, isPublicIp } from './ip.js';
+import { classifyAddress } from '../../internal/address.js';
 
 export const detector = defineDetector({
   meta: {
@@ -46,7 +44,7 @@ export const detector = defineDetector({
     const ip = event.str('RemoteIP')?.trim().toLowerCase();
     if (!ip || ip === '-') return undefined;
     const type = event.str('RemoteIPType');
-    const kind = classifyIp(ip);
+    const kind = classifyAddress(ip);
     if (type !== 'Public' && kind !== 'public') return undefined;
     const account = event.str('AccountName') ?? '(unknown)';
     const uid = event.posix.logon.uid;

@@ -8,12 +8,11 @@ import {
   MAX_TEXT,
   mayFind,
   scan,
-} from '../suspicious-script-content/behaviours.js';
+} from '../../internal/behaviours.js';
+import { clip } from '../../internal/text.js';
 
 /** Command lines shown per alert. */
 const MAX_COMMANDS_SHOWN = 10;
-const MAX_SHOWN = 300;
-const clip = (s: string, max = MAX_SHOWN): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /** World-writable staging directories. */
 const SCRATCH_DIRS = ['/tmp/', '/var/tmp/', '/dev/shm/'] as const;

@@ -1,6 +1,6 @@
 import { loadFixtures, makeEvent, runFixture, testDetector } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
-import { MAX_TEXT, scan } from './behaviours.js';
+import { MAX_TEXT, scan } from '../../internal/behaviours.js';
 import { detector } from './detector.js';
 
 const ids = (text: string, ctx = { packageHook: false, root: false }) => scan(text, ctx).map((f) => f.id);

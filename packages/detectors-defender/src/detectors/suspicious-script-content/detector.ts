@@ -8,13 +8,11 @@ import {
   highest,
   inPackageHook,
   scan,
-} from './behaviours.js';
+} from '../../internal/behaviours.js';
+import { clip } from '../../internal/text.js';
 
 /** Matched lines shown per alert. */
 const MAX_LINES_SHOWN = 12;
-const MAX_SHOWN = 300;
-
-const clip = (s: string, max = MAX_SHOWN): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /** The script body Defender captured (`AdditionalFields.ScriptContent`), as text. */
 function scriptBody(event: MdeEvent): string | undefined {

@@ -1,6 +1,7 @@
 import { loadFixtures, runFixture, testDetector } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
-import { detector, isUnassignedGroup } from './detector.js';
+import { isUnassignedGroup } from '../../internal/device-info.js';
+import { detector } from './detector.js';
 
 const fixtures = loadFixtures(new URL('./fixtures', import.meta.url));
 const fixture = (name: string) => [...fixtures.fires, ...fixtures.ignores].find((f) => f.name === `${name}.json`)!;

@@ -1,13 +1,8 @@
 import { defineDetector } from '@tripline/core';
-import { cloudPlatforms } from '../anomalous-logged-on-user/detector.js';
+import { cloudPlatforms, isUnassignedGroup } from '../../internal/device-info.js';
 
 /** The device group Defender puts devices in that match no device-group rule. */
 export const UNASSIGNED_GROUP = 'UnassignedGroup';
-
-/** True when a row's `MachineGroup` (streaming records carry it on every row) is the unassigned group. */
-export function isUnassignedGroup(value: string | undefined): boolean {
-  return value !== undefined && value.trim().toLowerCase() === 'unassignedgroup';
-}
 
 /** Devices in Defender's catch-all UnassignedGroup: one alert per device, DeviceInfo and DeviceNetworkInfo as evidence. */
 export const detector = defineDetector({

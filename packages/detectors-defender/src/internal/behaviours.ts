@@ -9,7 +9,7 @@
  * costs a constant, and a text costs O(length). Texts are capped ({@link MAX_TEXT}) and every
  * pattern is gated by a literal `hint` (`String#includes`) so most lines never reach a regex.
  */
-import type { MdeEvent, Severity } from '@tripline/core';
+import { type MdeEvent, maxSeverity, type Severity } from '@tripline/core';
 
 /** Stable ids of the behaviours (used in keys, tests and configuration). */
 export type BehaviourId =
@@ -588,8 +588,7 @@ export function actsAsRoot(event: MdeEvent, side: 'initiating' | 'process' = 'in
 
 /** Highest of a list of severities (`medium` when empty). */
 export function highest(severities: readonly Severity[]): Severity {
-  const order: readonly Severity[] = ['informational', 'low', 'medium', 'high', 'critical'];
-  let best = -1;
-  for (const s of severities) best = Math.max(best, order.indexOf(s));
-  return best < 0 ? 'medium' : order[best]!;
+  let best: Severity | undefined;
+  for (const s of severities) best = best === undefined ? s : maxSeverity(best, s);
+  return best ?? 'medium';
 }
