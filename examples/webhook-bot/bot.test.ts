@@ -181,7 +181,9 @@ describe('examples/webhook-bot', () => {
     await writeFile(join(dir, '.PT1H.json.tmp'), await readFile(WAZUH1));
     await rename(join(dir, '.PT1H.json.tmp'), join(dir, 'PT1H.json'));
     await until(() => hook.received.length === 1, 'the webhook request');
-    await writeFile(join(dir, 'notes.txt'), 'not an export\n');
+    // Written aside and renamed, as an exporter does: the bot must never see the file half-written (empty).
+    await writeFile(join(dir, '.notes.txt.tmp'), 'not an export\n');
+    await rename(join(dir, '.notes.txt.tmp'), join(dir, 'notes.txt'));
     await until(
       async () => (await readdir(join(dir, 'failed'))).includes('notes.txt'),
       'notes.txt to be moved to failed/',
