@@ -133,6 +133,20 @@ describe('examples/webhook-bot', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** Starts the bot watching `folder`, and resolves once it says so; `stderr` grows as the bot writes. */
+  async function watchFolder(folder: string) {
+    const child = spawn(process.execPath, [BOT, '--webhook', hook.url, '--watch', folder, '--timeout', '5000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    const bot = { child, stderr: '' };
+    child.stderr?.on('data', (d: Buffer) => {
+      bot.stderr += d.toString();
+    });
+    await until(() => bot.stderr.includes('watching '), 'the bot to watch the folder');
+    return bot;
+  }
+
   it('stdin: posts the compact report of an Event Hub message as {"text"} JSON', async () => {
     // An Event Hub message: the wazuh1 storage records inside {"records": […]}, big ReportIds kept bare.
     const lines = (await readFile(WAZUH1, 'utf8')).split(/\r?\n/).filter((l) => l !== '');
@@ -167,15 +181,8 @@ describe('examples/webhook-bot', () => {
 
   it('folder: posts one message per dropped file and moves it to processed/ (unreadable ones to failed/)', async () => {
     hook.received.length = 0;
-    const child = spawn(process.execPath, [BOT, '--webhook', hook.url, '--watch', dir, '--timeout', '5000'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    await until(() => stderr.includes('watching '), 'the bot to watch the folder');
+    const bot = await watchFolder(dir);
+    const { child } = bot;
 
     // Drop files the safe way: write under a skipped name, then rename into place.
     await writeFile(join(dir, '.PT1H.json.tmp'), await readFile(WAZUH1));
@@ -197,17 +204,17 @@ describe('examples/webhook-bot', () => {
     const timer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS);
     const code = await exitOf(child);
     clearTimeout(timer);
-    expect(code, stderr).toBe(0);
+    expect(code, bot.stderr).toBe(0);
 
     expect(hook.received).toHaveLength(1); // the unreadable file is not posted
     const req = hook.received[0]!;
     expect(req.method).toBe('POST');
     expect(req.contentType).toMatch(/^application\/json\b/);
     expectReport((JSON.parse(req.body) as { text: string }).text, expected);
-    expect(stderr).toContain(
+    expect(bot.stderr).toContain(
       `PT1H.json: 53 events (0 rejected), ${expected.summary.alertCount} alerts; posted (HTTP 200)`,
     );
-    expect(stderr).toMatch(/notes\.txt: .*cannot detect|notes\.txt: .*not NDJSON/);
+    expect(bot.stderr).toMatch(/notes\.txt: .*cannot detect|notes\.txt: .*not NDJSON/);
     expect((await readdir(dir)).sort()).toEqual(['failed', 'processed']);
   });
 
@@ -239,15 +246,8 @@ describe('examples/webhook-bot', () => {
     hook.received.length = 0;
     const folder = await mkdtemp(join(tmpdir(), 'tripline-webhook-bot-'));
     try {
-      const child = spawn(process.execPath, [BOT, '--webhook', hook.url, '--watch', folder, '--timeout', '5000'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      let stderr = '';
-      child.stderr?.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      await until(() => stderr.includes('watching '), 'the bot to watch the folder');
+      const bot = await watchFolder(folder);
+      const { child } = bot;
       // Taken in name order: the binary, the identity-only export, then a real Defender export.
       for (const [name, bytes] of [
         ['a-ls', binaryBytes()],
@@ -265,14 +265,14 @@ describe('examples/webhook-bot', () => {
       const timer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS);
       const code = await exitOf(child);
       clearTimeout(timer);
-      expect(code, stderr).toBe(0);
+      expect(code, bot.stderr).toBe(0);
 
       expect((await readdir(join(folder, 'failed'))).sort()).toEqual(['a-ls', 'b-identity.ndjson']);
       expect(await readdir(join(folder, 'processed'))).toEqual(['c-PT1H.json']);
       expect(hook.received).toHaveLength(1); // only the real export
       expectReport((JSON.parse(hook.received[0]!.body) as { text: string }).text, expected);
-      expect(stderr).toMatch(/a-ls: .*binary data \(an ELF executable\).*; moved to failed\//);
-      expect(stderr).toContain(
+      expect(bot.stderr).toMatch(/a-ls: .*binary data \(an ELF executable\).*; moved to failed\//);
+      expect(bot.stderr).toContain(
         'b-identity.ndjson: no row analysed: 2 rows read, all rejected (first: line 1: unsupported-table',
       );
     } finally {

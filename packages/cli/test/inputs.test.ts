@@ -35,6 +35,32 @@ const six = () => [
   file('cron2.ndjson'),
 ];
 
+/**
+ * Standard streams for `run()`: stdin yields one Defender row, then, when the reader asks for more, the
+ * connection drops (ECONNRESET); stdout and stderr are collected into `out`.
+ */
+function droppedStdin() {
+  const out = { stdout: '', stderr: '' };
+  const sink = (key: 'stdout' | 'stderr') => {
+    const s = new PassThrough();
+    s.setEncoding('utf8').on('data', (d: string) => {
+      out[key] += d;
+    });
+    return s;
+  };
+  let reads = 0;
+  const stdin = new Readable({
+    read() {
+      if (reads++ === 0) this.push(`${execReplacement('184467440737095516')}\n`);
+      else
+        process.nextTick(() =>
+          this.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' })),
+        );
+    },
+  });
+  return { out, stdin, stdout: sink('stdout'), stderr: sink('stderr') };
+}
+
 describe.concurrent('one bad input never costs the others', () => {
   it('JSON: the unreadable inputs are listed, the others analysed, exit 3', async () => {
     const r = await tripline(['analyze', '-f', 'json', '--no-progress', ...six()]);
@@ -108,29 +134,11 @@ describe.concurrent('one bad input never costs the others', () => {
   });
 
   it('a stream that fails mid-way keeps the rows read before it, and says so', async () => {
-    const out = { stdout: '', stderr: '' };
-    const sink = (key: 'stdout' | 'stderr') => {
-      const s = new PassThrough();
-      s.setEncoding('utf8').on('data', (d: string) => {
-        out[key] += d;
-      });
-      return s;
-    };
-    // One row, then, when the reader asks for more, the connection drops.
-    let reads = 0;
-    const stdin = new Readable({
-      read() {
-        if (reads++ === 0) this.push(`${execReplacement('184467440737095516')}\n`);
-        else
-          process.nextTick(() =>
-            this.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' })),
-          );
-      },
-    });
+    const { out, stdin, stdout, stderr } = droppedStdin();
     const code = await run(['analyze', '-f', 'json', '-', file('cron.ndjson')], {
       stdin,
-      stdout: sink('stdout'),
-      stderr: sink('stderr'),
+      stdout,
+      stderr,
       env: {},
     });
     expect(code).toBe(3);
@@ -143,28 +151,11 @@ describe.concurrent('one bad input never costs the others', () => {
   });
 
   it('a lone stream that fails after some rows still gets the report of those rows (exit 3, not 2)', async () => {
-    const out = { stdout: '', stderr: '' };
-    const sink = (key: 'stdout' | 'stderr') => {
-      const s = new PassThrough();
-      s.setEncoding('utf8').on('data', (d: string) => {
-        out[key] += d;
-      });
-      return s;
-    };
-    let reads = 0;
-    const stdin = new Readable({
-      read() {
-        if (reads++ === 0) this.push(`${execReplacement('184467440737095516')}\n`);
-        else
-          process.nextTick(() =>
-            this.destroy(Object.assign(new Error('connection reset by peer'), { code: 'ECONNRESET' })),
-          );
-      },
-    });
+    const { out, stdin, stdout, stderr } = droppedStdin();
     const code = await run(['analyze', '-f', 'json', '-'], {
       stdin,
-      stdout: sink('stdout'),
-      stderr: sink('stderr'),
+      stdout,
+      stderr,
       env: {},
     });
     expect(code).toBe(3);

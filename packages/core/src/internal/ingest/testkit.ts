@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import type { MdeEvent } from '../model/event.js';
-import { fromIterable, fromString, ingest } from './index.js';
+import { fromFile, fromIterable, fromString, ingest } from './index.js';
 import type { IngestOptions, IngestProgress, IngestStats, InputSource, RejectedRow } from './types.js';
 
 /** `../shared/…` (beside the repository root) resolved from this file (repo root's sibling `shared/`). */
@@ -73,4 +73,29 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Reads each file whole, then ten times cut at 1–40 random byte offsets (multibyte characters and
+ * line ends included), and expects the same events and rejections every time.
+ */
+export async function expectChunkingIrrelevant(files: readonly string[], seed: number): Promise<void> {
+  const rand = prng(seed);
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    const reference = digest(await run(fromFile(file)));
+    for (let round = 0; round < 10; round++) {
+      const cuts = new Set<number>();
+      const n = 1 + Math.floor(rand() * 40);
+      for (let k = 0; k < n; k++) cuts.add(1 + Math.floor(rand() * (bytes.length - 1)));
+      const got = await run(
+        chunked(
+          bytes,
+          [...cuts].sort((a, b) => a - b),
+          file,
+        ),
+      );
+      expect(digest(got), `${file}, cut at ${[...cuts].join(', ')}`).toEqual(reference);
+    }
+  }
 }
