@@ -8,6 +8,7 @@ const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 /** Tests run against the TypeScript sources; the built output is exercised by the CLI and packaging tests. */
 const alias = {
   '@tripline/core/testing': src('./packages/core/src/testing.ts'),
+  '@tripline/core/unstable': src('./packages/core/src/unstable.ts'),
   '@tripline/core': src('./packages/core/src/index.ts'),
   '@tripline/detectors-defender': src('./packages/detectors-defender/src/index.ts'),
   '@tripline/reporter-markdown': src('./packages/reporter-markdown/src/index.ts'),

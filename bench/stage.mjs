@@ -25,7 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** `scripts/bench.mjs --snapshot` points this at a private copy of the built packages. */
 const PACKAGES_ROOT = process.env.TRIPLINE_BENCH_PACKAGES ?? join(ROOT, 'packages');
-const dist = (pkg) => pathToFileURL(join(PACKAGES_ROOT, pkg, 'dist', 'index.js')).href;
+const dist = (pkg, entry = 'index') => pathToFileURL(join(PACKAGES_ROOT, pkg, 'dist', `${entry}.js`)).href;
 
 /** Fixed so that report bytes are comparable between runs. */
 const GENERATED_AT = '2025-11-07T12:00:00.000Z';
@@ -171,7 +171,9 @@ async function main() {
   } else if (stage === 'ingest') {
     let events = 0;
     let rejected = 0;
-    const stats = await core.ingest(core.fromFile(file), {
+    // `ingest` is on @tripline/core/unstable (on the root entry in builds before it, as in older snapshots).
+    const ingest = core.ingest ?? (await import(dist('core', 'unstable'))).ingest;
+    const stats = await ingest(core.fromFile(file), {
       event() {
         events++;
       },

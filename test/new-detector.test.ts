@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { AnyDetector } from '@tripline/core';
-import { validateDetector } from '@tripline/core';
-import { loadFixtures, testDetector } from '@tripline/core/testing';
+import { loadFixtures, testDetector, validateDetector } from '@tripline/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);

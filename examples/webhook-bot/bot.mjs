@@ -15,7 +15,7 @@ import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { analyze, fromFile, fromStream, isSeverity, severityRank } from '@tripline/core';
+import { analyze, compareSeverity, fromFile, fromStream, isSeverity } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { renderMarkdown, sanitizeText } from '@tripline/reporter-markdown';
 
@@ -77,8 +77,7 @@ export async function reportFor(source, { minSeverity, budget = 'slack' } = {}) 
   const result = await analyze(source, { detectors: defenderDetectors });
   const nothing = nothingAnalysed(result);
   if (nothing !== undefined) throw new NothingAnalysedError(nothing);
-  const worth =
-    minSeverity === undefined || result.alerts.some((a) => severityRank(a.severity) >= severityRank(minSeverity));
+  const worth = minSeverity === undefined || result.alerts.some((a) => compareSeverity(a.severity, minSeverity) >= 0);
   const text = worth
     ? renderMarkdown(result, { compact: true, budget, ...(minSeverity ? { minSeverity } : {}) })
     : undefined;

@@ -19,11 +19,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './support/rows.js';
 
 const CORE = join(REPO_ROOT, 'packages/core/dist/index.js');
+const CORE_UNSTABLE = join(REPO_ROOT, 'packages/core/dist/unstable.js');
 const HEAP_MB = 32;
 
 const CHILD = `
-const [dist, file, mode] = process.argv.slice(2);
-const { ingest, fromFile } = await import(dist);
+const [core, unstable, file, mode] = process.argv.slice(2);
+const { fromFile } = await import(core);
+const { ingest } = await import(unstable);
 const kept = [];
 let events = 0;
 const once = () => ingest(fromFile(file), {
@@ -51,18 +53,22 @@ let longCats: number;
 const child = (): string => join(dir, 'child.mjs');
 
 function runChild(flags: string[], file: string, mode = 'read'): Record<string, number> {
-  const r = spawnSync(process.execPath, [...flags, child(), pathToFileURL(CORE).href, join(dir, file), mode], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...flags, child(), pathToFileURL(CORE).href, pathToFileURL(CORE_UNSTABLE).href, join(dir, file), mode],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
   expect(r.status, `${file}: exit ${r.status}\n${r.stderr.slice(-2000)}`).toBe(0);
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, number>;
 }
 
 describe('memory per input form', () => {
   beforeAll(() => {
-    if (!existsSync(CORE))
-      throw new Error(`${CORE} does not exist: build first (npm run build at the repository root)`);
+    if (!existsSync(CORE) || !existsSync(CORE_UNSTABLE))
+      throw new Error(`${CORE_UNSTABLE} does not exist: build first (npm run build at the repository root)`);
     dir = mkdtempSync(join(tmpdir(), 'tripline-mem-'));
     writeFileSync(child(), CHILD);
     const gen = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/gen-ingest-memory.mjs'), dir, '16'], {

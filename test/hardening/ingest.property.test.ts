@@ -7,12 +7,12 @@ import {
   analyze,
   fromIterable,
   type IngestStats,
-  ingest,
   isTriplineError,
   type MdeEvent,
   type RejectedRow,
   stringifyReport,
 } from '@tripline/core';
+import { ingest } from '@tripline/core/unstable';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type AnalysisResult, analyze, fromFile, fromString, validateDetector } from '@tripline/core';
-import { loadFixtures } from '@tripline/core/testing';
+import { type AnalysisResult, analyze, fromFile, fromString } from '@tripline/core';
+import { loadFixtures, validateDetector } from '@tripline/core/testing';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acmeDetectors } from './index.js';

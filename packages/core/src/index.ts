@@ -2,20 +2,21 @@
  * @packageDocumentation
  * `@tripline/core`: the Defender event model, ingestion of every export format, the detector plugin
  * API, the streaming analysis engine and the canonical JSON report.
+ *
+ * Everything exported here is the stable API: it changes only as the changelog says, with a changeset.
+ * The building blocks the other tripline packages share (the row normaliser, the timestamp parser, the
+ * exact JSON parser, …) are on `@tripline/core/unstable`, which may change in any release.
  */
 export { ATTACK_VERSION, isKnownTechnique, techniqueName, techniqueUrl } from './internal/attack/index.js';
 export {
   CODE_CATALOG,
   type CodeInfo,
   type CodeKind,
-  codesOfKind,
   type DiagnosticCode,
   type DiagnosticLevel,
-  diagnostic,
-  isCatalogCode,
   type TriplineCode,
 } from './internal/catalog.js';
-export { DETECTOR_ID_RE, defineDetector, templatePlaceholders, validateDetector } from './internal/detector/define.js';
+export { defineDetector } from './internal/detector/define.js';
 export type {
   AlertGroup,
   AlertSummary,
@@ -33,24 +34,27 @@ export type {
   TimelinePoint,
   WindowSpec,
 } from './internal/detector/types.js';
-export { Analyzer, type AnalyzerEvents, analyze, analyzeEvents, createAnalyzer } from './internal/engine/analyze.js';
+export {
+  Analyzer,
+  type AnalyzerEvents,
+  type AnalyzerProgress,
+  analyze,
+  analyzeEvents,
+  createAnalyzer,
+} from './internal/engine/analyze.js';
 export { runConfigSchema, validateRunConfig } from './internal/engine/config.js';
 export type { AllowlistEntry, AnalyzeOptions, DetectorConfig, RunConfig } from './internal/engine/types.js';
 export { ERROR_CODES, type ErrorCode, isTriplineError, TriplineError } from './internal/errors.js';
-export { detectFormat, fromFile, fromIterable, fromStream, fromString, ingest } from './internal/ingest/index.js';
+export { fromFile, fromIterable, fromStream, fromString } from './internal/ingest/index.js';
 export {
   INPUT_FORMATS,
-  type IngestNotice,
-  type IngestOptions,
   type IngestProgress,
-  type IngestSink,
   type IngestStats,
   type InputFormat,
   type InputSource,
   type LocalTimeStats,
   type RejectedRow,
 } from './internal/ingest/types.js';
-export { hasUnsafeNumber, parseJsonExact } from './internal/json/exact.js';
 export {
   type FieldValue,
   type JsonValue,
@@ -59,17 +63,9 @@ export {
   type PosixGroup,
   type PosixInfo,
   type PosixProcess,
-  parseJsonColumn,
   type SourceRef,
 } from './internal/model/event.js';
-export {
-  isRowProblem,
-  type NullSpellings,
-  normalizeRow,
-  type RejectCode,
-  type RowProblem,
-} from './internal/model/normalize.js';
-export { tableSchema, tableSchemas } from './internal/model/schemas.js';
+export type { RejectCode } from './internal/model/normalize.js';
 export {
   type ColumnSpec,
   type ColumnType,
@@ -78,7 +74,6 @@ export {
   TABLE_NAMES,
   type TableName,
 } from './internal/model/tables.js';
-export { canonicalTimeZone, compareInstants, type ParsedTime, parseTimestamp } from './internal/model/time.js';
 export { type JsonReport, REPORT_SCHEMA_VERSION, stringifyReport, toJsonReport } from './internal/report/json.js';
 export { reportJsonSchema } from './internal/report/schema.js';
 export type {
@@ -91,12 +86,5 @@ export type {
   MitreRef,
   Summary,
 } from './internal/report/types.js';
-export {
-  compareSeverity,
-  isSeverity,
-  maxSeverity,
-  SEVERITIES,
-  type Severity,
-  severityRank,
-} from './internal/severity.js';
+export { compareSeverity, isSeverity, SEVERITIES, type Severity } from './internal/severity.js';
 export { VERSION } from './internal/version.js';

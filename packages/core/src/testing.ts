@@ -19,6 +19,9 @@ import { isTableName, SERVICE_COLUMNS, TABLE_COLUMNS, type TableName } from './i
 import type { Alert, AnalysisResult } from './internal/report/types.js';
 import { isSeverity, type Severity } from './internal/severity.js';
 
+// The load-time checks `analyze` runs on every detector, for a vendor's pack test (formerly on the root entry).
+export { validateDetector } from './internal/detector/define.js';
+
 /** A streaming-API record: `category` names the table, `properties` is the row. */
 export interface FixtureRecord {
   readonly category: string;

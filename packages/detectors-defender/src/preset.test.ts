@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { ATTACK_VERSION, isKnownTechnique, SEVERITIES, validateDetector } from '@tripline/core';
-import { loadFixtures } from '@tripline/core/testing';
+import { ATTACK_VERSION, isKnownTechnique, SEVERITIES } from '@tripline/core';
+import { loadFixtures, validateDetector } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
 import { DEFENDER_DETECTOR_IDS, defenderDetectors } from './index.js';
 

@@ -4,7 +4,6 @@ import {
   type AnalyzeOptions,
   createAnalyzer,
   type Diagnostic,
-  diagnostic,
   ERROR_CODES,
   type ErrorCode,
   fromFile,
@@ -16,12 +15,12 @@ import {
   type RunConfig,
   SEVERITIES,
   type Severity,
-  severityRank,
   stringifyReport,
   type TableName,
   type TriplineError,
   validateRunConfig,
 } from '@tripline/core';
+import { diagnostic, severityRank } from '@tripline/core/unstable';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { renderMarkdown } from '@tripline/reporter-markdown';
 import { type SarifResultCount, sarifResultCount, stringifySarif, toSarif } from '@tripline/reporter-sarif';

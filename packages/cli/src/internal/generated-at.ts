@@ -1,4 +1,4 @@
-import { parseTimestamp } from '@tripline/core';
+import { parseTimestamp } from '@tripline/core/unstable';
 import { CliError } from './errors.js';
 
 /**

@@ -1,12 +1,5 @@
-import {
-  canonicalTimeZone,
-  INPUT_FORMATS,
-  isSeverity,
-  isTriplineError,
-  SEVERITIES,
-  type Severity,
-  TABLE_NAMES,
-} from '@tripline/core';
+import { INPUT_FORMATS, isSeverity, isTriplineError, SEVERITIES, type Severity, TABLE_NAMES } from '@tripline/core';
+import { canonicalTimeZone } from '@tripline/core/unstable';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type AnalyzeCommandOptions, analyzeCommand, REPORT_FORMATS } from './analyze.js';

@@ -9,7 +9,8 @@
  * costs a constant, and a text costs O(length). Texts are capped ({@link MAX_TEXT}) and every
  * pattern is gated by a literal `hint` (`String#includes`) so most lines never reach a regex.
  */
-import { type MdeEvent, maxSeverity, type Severity } from '@tripline/core';
+import type { MdeEvent, Severity } from '@tripline/core';
+import { maxSeverity } from '@tripline/core/unstable';
 
 /** Stable ids of the behaviours (used in keys, tests and configuration). */
 export type BehaviourId =

@@ -1,4 +1,5 @@
-import { isSeverity, parseTimestamp, SEVERITIES, type Severity, severityRank } from '@tripline/core';
+import { isSeverity, SEVERITIES, type Severity } from '@tripline/core';
+import { parseTimestamp, severityRank } from '@tripline/core/unstable';
 
 /**
  * Severity badges: a colour that survives plain-text chat clients plus the word, so the level is

@@ -1,4 +1,5 @@
-import { isSeverity, SEVERITIES, type Severity, severityRank } from '@tripline/core';
+import { isSeverity, SEVERITIES, type Severity } from '@tripline/core';
+import { severityRank } from '@tripline/core/unstable';
 import type { SarifLevel } from './sarif-types.js';
 
 /**

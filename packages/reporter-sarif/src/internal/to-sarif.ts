@@ -1,13 +1,6 @@
 import { gzipSync } from 'node:zlib';
-import {
-  type Alert,
-  type AnalysisResult,
-  type Diagnostic,
-  type EvidenceEvent,
-  parseTimestamp,
-  type RejectedRow,
-  type Severity,
-} from '@tripline/core';
+import type { Alert, AnalysisResult, Diagnostic, EvidenceEvent, RejectedRow, Severity } from '@tripline/core';
+import { parseTimestamp } from '@tripline/core/unstable';
 import { sharedNameIds } from './devices.js';
 import { hashParts } from './hash.js';
 import { ruleFromAlert, ruleFromDetector } from './rules.js';

@@ -4,8 +4,8 @@ import {
   type DeviceState,
   defineDetector,
   type MdeEvent,
-  severityRank,
 } from '@tripline/core';
+import { severityRank } from '@tripline/core/unstable';
 import { isPublicAddress } from '../../internal/address.js';
 import { cloudPlatforms, isUnassignedGroup, loggedOnUserNames } from '../../internal/device-info.js';
 

@@ -1,4 +1,5 @@
-import { type AlertGroup, defineDetector, type Match, parseTimestamp } from '@tripline/core';
+import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
+import { parseTimestamp } from '@tripline/core/unstable';
 import { z } from 'zod';
 
 /** Options: how many failures from one address, within how many minutes, make a brute force. */
