@@ -9,7 +9,7 @@
 // 3. Install the tarballs into a fresh scratch project outside the repository (`npm install
 //    <tarballs>`: third-party dependencies come from the registry, --prefer-offline uses the cache).
 // 4. In that project: ESM `import` and CommonJS `require` of every library and of
-//    `@tripline/core/testing`, the published JSON Schema, and the `tripline` bin through npx
+//    `@tripline/core/testing` and `@tripline/core/unstable`, the published JSON Schema, and the `tripline` bin through npx
 //    (`--version`, `analyze examples/wazuh1/events.ndjson --format json`).
 //
 // Prints one line per check (or, with --json, `{ ok, tempDir, checks: [{ name, ok, detail, output? }] }`)
@@ -26,8 +26,8 @@ const WAZUH1 = join(root, 'examples', 'wazuh1', 'events.ndjson');
 
 /**
  * @arethetypeswrong/cli runs on every tarball with every resolution mode (node10, node16 from CJS and
- * from ESM, bundler) and must find no problem on any entry point of `exports` — `@tripline/core/testing`
- * and `@tripline/core/report.schema.json` included (core's `typesVersions` maps them for node10).
+ * from ESM, bundler) and must find no problem on any entry point of `exports` — `@tripline/core/testing`,
+ * `@tripline/core/unstable` and `@tripline/core/report.schema.json` included (core's `typesVersions` maps them for node10).
  * The one accepted finding, and why:
  * - `tripline` (the CLI), `.` under node16 from CJS: CJSResolvesToESM. The command's programmatic `run`
  *   export is built as ESM only (no CJS build); on Node ≥ 20.19, which the package requires, `require()`
@@ -233,6 +233,10 @@ export async function packCheck({ keep = false } = {}) {
       `import * as m from '@tripline/core/testing'; ${expectFn('m', ['loadFixtures', 'testDetector', 'makeEvent', 'runFixture'])} console.log('ok')`,
     );
     await esm(
+      'esm @tripline/core/unstable',
+      `import * as m from '@tripline/core/unstable'; import { MdeEvent } from '@tripline/core'; ${expectFn('m', ['ingest', 'normalizeRow', 'parseTimestamp', 'severityRank'])} if (!(m.normalizeRow({ Timestamp: '2025-11-07T06:40:09.381Z', DeviceId: 'c0f3a3b5e6d2a1f4b7c8d9e0f1a2b3c4d5e6f7a8', DeviceName: 'web-01.contoso.local', ActionType: 'ProcessCreated', ReportId: 1234 }, 'DeviceProcessEvents', { source: 'check' }) instanceof MdeEvent)) throw new Error('two MdeEvent classes'); console.log('ok')`,
+    );
+    await esm(
       'esm @tripline/detectors-defender',
       `import { defenderDetectors } from '@tripline/detectors-defender'; if (!(defenderDetectors.length >= 13)) throw new Error('preset has ' + defenderDetectors.length); console.log('ok')`,
     );
@@ -252,6 +256,10 @@ export async function packCheck({ keep = false } = {}) {
     await cjs(
       'cjs @tripline/core/testing',
       `const m = require('@tripline/core/testing'); ${expectFn('m', ['loadFixtures', 'testDetector', 'makeEvent', 'runFixture'])} console.log('ok')`,
+    );
+    await cjs(
+      'cjs @tripline/core/unstable',
+      `const m = require('@tripline/core/unstable'); const { MdeEvent } = require('@tripline/core'); ${expectFn('m', ['ingest', 'normalizeRow', 'parseTimestamp', 'severityRank'])} if (!(m.normalizeRow({ Timestamp: '2025-11-07T06:40:09.381Z', DeviceId: 'c0f3a3b5e6d2a1f4b7c8d9e0f1a2b3c4d5e6f7a8', DeviceName: 'web-01.contoso.local', ActionType: 'ProcessCreated', ReportId: 1234 }, 'DeviceProcessEvents', { source: 'check' }) instanceof MdeEvent)) throw new Error('two MdeEvent classes'); console.log('ok')`,
     );
     await cjs(
       'cjs @tripline/detectors-defender',

@@ -49,7 +49,7 @@ describe('API reference (typedoc)', () => {
       .map(
         (d) => (JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')) as { name: string }).name,
       )
-      .concat('@tripline/core/testing')
+      .concat('@tripline/core/testing', '@tripline/core/unstable')
       .sort();
     expect((project.children ?? []).map((m) => m.name).sort()).toEqual(packages);
   });

@@ -39,8 +39,9 @@ async function* readFile(path: string): AsyncGenerator<Uint8Array> {
 
 /**
  * A file on disk, streamed. The size (for progress) is taken now when the file exists; a missing or
- * unreadable path is reported by {@link ingest} as a `TriplineError` with code `input-unreadable`
- * naming the path and the OS reason, so building sources never throws.
+ * unreadable path is reported when the source is read, as an `input-unreadable` error naming the path
+ * and the OS reason ({@link analyze} lists it as an `input-failed` diagnostic and reads the other
+ * inputs), so building sources never throws.
  */
 export function fromFile(path: string): InputSource {
   let size: number | undefined;
