@@ -4,8 +4,16 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type AnalysisResult, analyze, fromFile } from '@tripline/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  type AnalysisResult,
+  analyze,
+  compareSeverity,
+  fromFile,
+  type InputSource,
+  SEVERITIES,
+  type Severity,
+} from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -146,6 +154,22 @@ describe('examples/webhook-bot', () => {
     await until(() => bot.stderr.includes('watching '), 'the bot to watch the folder');
     return bot;
   }
+
+  it('--min-severity: a message only when some alert reaches it (the severity itself included)', async () => {
+    // A variable specifier: bot.mjs is plain ESM without type declarations.
+    const bot = pathToFileURL(BOT).href;
+    const { reportFor } = (await import(bot)) as {
+      reportFor(source: InputSource, options: { minSeverity?: Severity }): Promise<{ text: string | undefined }>;
+    };
+    const highest = expected.alerts
+      .map((a) => a.severity)
+      .sort(compareSeverity)
+      .at(-1) as Severity;
+    expect(highest).not.toBe('critical'); // so that a severity above every alert exists
+    const above = SEVERITIES[SEVERITIES.indexOf(highest) + 1] as Severity;
+    expect((await reportFor(fromFile(WAZUH1), { minSeverity: highest })).text).toContain('tripline');
+    expect((await reportFor(fromFile(WAZUH1), { minSeverity: above })).text).toBeUndefined();
+  });
 
   it('stdin: posts the compact report of an Event Hub message as {"text"} JSON', async () => {
     // An Event Hub message: the wazuh1 storage records inside {"records": […]}, big ReportIds kept bare.
