@@ -66,9 +66,9 @@ describe('examples/attack-webserver', () => {
     const bf = find(a, 'defender/logon-brute-force', BRUTE)!;
     expect(bf.severity).toBe('high');
     expect(bf.evidence.keyComponents).toMatchObject({
-      'Remote IP': BRUTE,
+      RemoteIP: BRUTE,
       Failures: '36',
-      'Success Account': ['root'],
+      'Success Account': 'root',
     });
     expect(bf.mitre.map((m) => m.id)).toContain('T1078');
     const pub = find(a, 'defender/public-remote-logon', `${BRUTE} root`)!;

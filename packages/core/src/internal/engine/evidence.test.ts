@@ -251,6 +251,23 @@ describe('declared evidence', () => {
     const d = detector({ match: () => ({ evidence: { ip: '198.51.100.1', root: true } }) });
     const result = await run(d, [logon('2025-11-07T06:46:05Z')]);
     expect(result.alerts[0]!.evidence.keyComponents).toMatchObject({ RemoteIP: '198.51.100.1', Root: 'true' });
+    // Nothing supplied a value: a count or sum is 0 in the text, and not a key component.
+    expect(result.alerts[0]!.message.values).toMatchObject({ attempts: 1, portSum: 50112 });
+    const none = await run(
+      detector(
+        { match: () => ({ evidence: { ip: 'x' } }) },
+        {
+          evidence: {
+            ...EVIDENCE,
+            attempts: { combine: 'count', label: 'Attempts' },
+            portSum: { combine: 'sum', label: 'Port sum' },
+          },
+        },
+      ),
+      [logon('2025-11-07T06:46:05Z')],
+    );
+    expect(none.alerts[0]!.message.values).toMatchObject({ attempts: 0, portSum: 0 });
+    expect(none.alerts[0]!.evidence.keyComponents.Attempts).toBeUndefined();
   });
 
   it('guards plugin values: malformed and throwing evidence is a diagnostic, never a crash', async () => {

@@ -193,7 +193,12 @@ function deriveRendered(plan: EvidencePlan, g: GroupAcc, view: AlertGroup, hook:
   const evidence = view.evidence as Readonly<Record<string, unknown>>;
   for (let i = 0; i < plan.names.length; i++) {
     const name = plan.names[i]!;
-    if (!g.hasEvidence(i)) continue;
+    if (!g.hasEvidence(i)) {
+      // A count or sum of nothing is 0 in the text; it is not shown as a key component.
+      const combine = plan.combines[i];
+      if (combine === 'count' || combine === 'sum') put(values, name, 0);
+      continue;
+    }
     const v = evidence[name];
     const label = plan.labels[i];
     if (Array.isArray(v)) {
