@@ -5,7 +5,6 @@ import {
   type Diagnostic,
   type EvidenceEvent,
   parseTimestamp,
-  type RejectedRow,
   type Severity,
 } from '@tripline/core';
 import { sharedNameIds } from './devices.js';
@@ -169,7 +168,7 @@ function where(row: { source?: string | undefined; line?: number | undefined; re
   return `${src}${row.line !== undefined ? ` line ${row.line}` : ''}${row.record !== undefined ? ` record ${row.record}` : ''}`;
 }
 
-function rejectedNotification(row: RejectedRow): SarifNotification {
+function rejectedNotification(row: AnalysisResult['rejected'][number]): SarifNotification {
   return notification(
     N_REJECTED,
     'warning',

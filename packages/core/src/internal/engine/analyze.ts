@@ -23,6 +23,7 @@ import type { IngestProgress, IngestStats, InputSource, RejectedRow } from '../i
 import { MdeEvent, releaseParseCaches } from '../model/event.js';
 import { TABLE_NAMES, type TableName } from '../model/tables.js';
 import { compareInstants } from '../model/time.js';
+import { fillTemplate } from '../report/template.js';
 import type { Alert, AnalysisResult, DetectorInfo, DeviceSummary, Diagnostic, EvidenceEvent } from '../report/types.js';
 import { compareSeverity, isSeverity, maxSeverity, SEVERITIES, type Severity, severityRank } from '../severity.js';
 import { VERSION } from '../version.js';
@@ -61,7 +62,6 @@ const DEFAULT_DEDUPE_WINDOW = 200_000;
 const TABLE_INDEX: ReadonlyMap<TableName, number> = new Map(TABLE_NAMES.map((t, i) => [t, i]));
 const DIAGNOSTICS_PER_DETECTOR = 50;
 const DIAGNOSTICS_LISTED = 1_000;
-const PLACEHOLDER_RE = /\{~?([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** A detector as the engine runs it: its metadata and hooks read once, when it is loaded. */
 interface Runtime {
@@ -387,14 +387,6 @@ function unfilledPlaceholders(
     if (gaps.length) out.push([field, gaps]);
   }
   return out;
-}
-
-/** Fill `{name}` / `{~name}` from the engine's copy of the values (own keys only: never `{constructor}`). */
-function fill(template: string, values: Readonly<Record<string, string | number>>): string {
-  return template.replace(PLACEHOLDER_RE, (whole, name: string) => {
-    if (!Object.hasOwn(values, name)) return whole;
-    return String(values[name]);
-  });
 }
 
 function toEvidence(event: MdeEvent): EvidenceEvent {
@@ -903,12 +895,12 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     return Object.freeze({
       id: alertId(rt.id, g.deviceId, g.key),
       detectorId: rt.id,
-      title: fill(templates.title, values),
+      title: fillTemplate(templates.title, values),
       severity,
       category: rt.meta.category,
       mitre: Object.freeze(mitreIds.map((id) => Object.freeze({ id, name: techniqueName(id)! }))),
-      description: fill(templates.description, values),
-      riskAssessment: fill(templates.riskAssessment, values),
+      description: fillTemplate(templates.description, values),
+      riskAssessment: fillTemplate(templates.riskAssessment, values),
       device: Object.freeze({ id: device.id, name: device.name }),
       firstSeen: g.span.first,
       lastSeen: g.span.last,
