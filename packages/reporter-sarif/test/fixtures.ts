@@ -14,6 +14,7 @@ import type {
   TableName,
 } from '@tripline/core';
 import { compareSeverity } from '@tripline/core';
+import { goldenResult } from '../../../test/golden/golden.js';
 
 const WAZUH = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';
 const WAZUH_ID = '875524232b2377b606ca585f2a6692b5be921b94';
@@ -221,109 +222,12 @@ function execEvent(ts: string, pid: number, line: number): EvidenceEvent {
   );
 }
 
-/** The reference report's device: exec replacement, LOGIN user, duplicate adapters, sysstat, unassigned group. */
+/**
+ * The reference device, as the real engine and the Defender preset report it: the shared golden record
+ * of examples/wazuh1 (test/golden/wazuh1.report.json, `npm run gen` rewrites it).
+ */
 export function wazuh1(): AnalysisResult {
-  const alerts = [
-    alert(D.exec, {
-      title: 'dash replaced by lsof with the same ProcessId (415044)',
-      key: '/usr/bin/lsof',
-      keyComponents: { InitiatingProcessFileName: 'dash', FileName: 'lsof', ProcessIds: ['415044', '415059'] },
-      events: [
-        execEvent('2025-11-07T06:46:38.29932Z', 415044, 12),
-        execEvent('2025-11-07T06:46:39.284641Z', 415059, 14),
-      ],
-    }),
-    alert(D.login, {
-      title: 'Logged-on user LOGIN on wazuh1',
-      severity: 'high',
-      key: 'LOGIN',
-      events: [
-        event(
-          'DeviceInfo',
-          '2025-11-07T06:46:02.9561661Z',
-          undefined,
-          {
-            OSPlatform: 'Linux',
-            DeviceType: 'Workstation',
-            MachineGroup: 'UnassignedGroup',
-            PublicIP: '52.186.168.241',
-            LoggedOnUsers: [{ UserName: 'LOGIN' }],
-          },
-          20,
-        ),
-      ],
-    }),
-    alert(D.adapter, {
-      title: 'eth0 and enP28238s1 share MAC 00-22-48-2E-A8-6C',
-      key: '00-22-48-2E-A8-6C',
-      keyComponents: { 'Duplicate MAC Address': '00-22-48-2E-A8-6C', Adapters: ['eth0', 'enP28238s1'] },
-      events: [
-        event(
-          'DeviceNetworkInfo',
-          '2025-11-07T06:46:02.9561661Z',
-          undefined,
-          {
-            NetworkAdapterName: 'eth0',
-            MacAddress: '00-22-48-2E-A8-6C',
-            IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }],
-          },
-          21,
-        ),
-        event(
-          'DeviceNetworkInfo',
-          '2025-11-07T06:46:02.9561661Z',
-          undefined,
-          {
-            NetworkAdapterName: 'enP28238s1',
-            MacAddress: '00-22-48-2E-A8-6C',
-            IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }],
-          },
-          22,
-        ),
-      ],
-    }),
-    alert(D.sysstat, {
-      title: 'sysstat sa1 collection by cron',
-      key: '/usr/lib/sysstat/sa1',
-      keyComponents: { 'Script Path': '/usr/lib/sysstat/sa1' },
-      events: [
-        event(
-          'DeviceEvents',
-          '2025-11-07T06:40:09.38102Z',
-          'ScriptContent',
-          {
-            FileName: 'sa1',
-            FolderPath: '/usr/lib/sysstat/sa1',
-            AdditionalFields: {
-              ScriptContent: '#!/bin/sh\n# sa1: Collect and store binary data in system activity data file.',
-            },
-          },
-          3,
-        ),
-        event(
-          'DeviceEvents',
-          '2025-11-07T06:55:01.964973Z',
-          'ScriptContent',
-          { FileName: 'debian-sa1', FolderPath: '/usr/lib/sysstat/debian-sa1' },
-          30,
-        ),
-      ],
-    }),
-    alert(D.unassigned, {
-      title: 'wazuh1 is in UnassignedGroup',
-      events: [
-        event('DeviceInfo', '2025-11-07T06:46:02.9561661Z', undefined, { MachineGroup: 'UnassignedGroup' }, 20),
-        event(
-          'DeviceNetworkInfo',
-          '2025-11-07T06:46:02.9561661Z',
-          undefined,
-          { MachineGroup: 'UnassignedGroup', NetworkAdapterName: 'eth0' },
-          21,
-        ),
-      ],
-    }),
-  ];
-  return result(alerts);
+  return goldenResult();
 }
 
 /** `n` devices with one alert each, severities cycling through the scale. */

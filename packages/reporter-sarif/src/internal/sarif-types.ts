@@ -9,6 +9,10 @@ export type SarifPropertyBag = Readonly<Record<string, unknown>>;
 /** `message` object: plain text, optionally with `[text](id)` links to related locations. */
 export interface SarifMessage {
   readonly text: string;
+  /** A key of the rule's `messageStrings` (SARIF §3.11.10). */
+  readonly id?: string;
+  /** Values of the message string's `{0}`, `{1}` … placeholders (SARIF §3.11.11). */
+  readonly arguments?: readonly string[];
 }
 
 /** `multiformatMessageString`: rule descriptions and help. */
@@ -97,6 +101,8 @@ export interface SarifReportingDescriptor {
   readonly fullDescription: SarifMultiformatMessage;
   readonly help?: SarifMultiformatMessage;
   readonly helpUri?: string;
+  /** Message strings results refer to by `message.id` (SARIF §3.49.11). */
+  readonly messageStrings?: Readonly<Record<string, SarifMultiformatMessage>>;
   readonly defaultConfiguration?: { readonly level: SarifLevel };
   readonly properties?: SarifPropertyBag;
 }

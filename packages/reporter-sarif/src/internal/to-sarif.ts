@@ -9,6 +9,7 @@ import {
 } from '@tripline/core';
 import { sharedNameIds } from './devices.js';
 import { hashParts } from './hash.js';
+import { alertMessage } from './message.js';
 import { ruleFromAlert, ruleFromDetector } from './rules.js';
 import type {
   SarifArtifact,
@@ -260,6 +261,8 @@ interface AlertOutput {
   readonly alert: Alert;
   readonly result: SarifResult;
   readonly artifact: SarifArtifact;
+  /** The rule message string the result's message uses (`id` → format). */
+  readonly messageString?: { readonly id: string; readonly format: string };
 }
 
 /** The device's name; with a DeviceId prefix when another device of the log has the same name (`shared`, from {@link sharedNameIds}). */
@@ -397,12 +400,18 @@ function buildAlertOutput(
     links.length > 0
       ? ` Evidence: ${links.join(', ')}${more > 0 ? ` and ${more} more in the timeline` : ''}.`
       : ` No evidence events were kept (${alert.evidence.eventCount} counted).`;
-  const title = sentence(sarifText(alert.title, { max: 300 }));
   const when =
     alert.firstSeen === alert.lastSeen
       ? `at ${sarifText(alert.firstSeen, { max: 40 })}`
       : `from ${sarifText(alert.firstSeen, { max: 40 })} to ${sarifText(alert.lastSeen, { max: 40 })}`;
-  const message = `${title} Device ${sarifText(device)}, severity ${alert.severity}, ${alert.evidence.eventCount} event(s) ${when}.${evidence} Alert ${sarifText(alert.id, { max: 200 })}.`;
+  const message = alertMessage(alert, {
+    device: sarifText(device),
+    severity: alert.severity,
+    eventCount: alert.evidence.eventCount,
+    when,
+    evidence,
+    alertId: sarifText(alert.id, { max: 200 }),
+  });
 
   const fingerprint = hashParts('tripline-alert/v1', alert.detectorId, alert.device.id, alert.id);
   const first = isoTime(alert.firstSeen);
@@ -419,7 +428,10 @@ function buildAlertOutput(
     ruleIndex,
     level: sev.level,
     kind: 'fail',
-    message: { text: message },
+    message:
+      message.id !== undefined && message.arguments !== undefined
+        ? { text: message.text, id: message.id, arguments: [...message.arguments] }
+        : { text: message.text },
     locations: [
       {
         id: 0,
@@ -480,7 +492,38 @@ function buildAlertOutput(
     length: Buffer.byteLength(timeline.text, 'utf8'),
     contents: { text: timeline.text },
   };
-  return { alert, result, artifact };
+  return {
+    alert,
+    result,
+    artifact,
+    ...(message.id !== undefined && message.format !== undefined
+      ? { messageString: { id: message.id, format: message.format } }
+      : {}),
+  };
+}
+
+/**
+ * The rules with the message strings their kept results use (one per title template, ids sorted), so
+ * a result's `message.id` always resolves on its rule.
+ */
+function withMessageStrings(
+  rules: readonly SarifReportingDescriptor[],
+  outputs: readonly AlertOutput[],
+): SarifReportingDescriptor[] {
+  const strings = new Map<number, Map<string, string>>();
+  for (const o of outputs) {
+    if (o.messageString === undefined) continue;
+    const index = o.result.ruleIndex;
+    const forRule = strings.get(index) ?? new Map<string, string>();
+    forRule.set(o.messageString.id, o.messageString.format);
+    strings.set(index, forRule);
+  }
+  return rules.map((rule, i) => {
+    const forRule = strings.get(i);
+    if (forRule === undefined) return rule;
+    const ids = [...forRule.keys()].sort(cmp);
+    return { ...rule, messageStrings: Object.fromEntries(ids.map((id) => [id, { text: forRule.get(id)! }])) };
+  });
 }
 
 function cutNotification(dropped: readonly Alert[], kept: number, total: number, reason: string): SarifNotification {
@@ -566,7 +609,7 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
           fullName: `tripline ${version} (Microsoft Defender for Endpoint events to alerts)`,
           semanticVersion: version,
           informationUri: options.informationUri ?? DEFAULT_INFORMATION_URI,
-          rules,
+          rules: withMessageStrings(rules, chosen),
           notifications: notificationDescriptors(),
         },
       },
