@@ -1,8 +1,9 @@
 /**
- * Hand-written analysis results for the SARIF reporter's tests. They follow `@tripline/core`'s report
- * types exactly, so the reporter is tested without the engine: the wazuh1 scenario of the reference
- * report, a many-device run, an empty run, a run with rejected rows and diagnostics, and hostile text
- * in every field an attacker controls.
+ * Analysis results for the SARIF reporter's tests: the wazuh1 scenario is the real engine's golden
+ * record (test/golden/wazuh1.report.json); what real data lacks — many devices, an empty run, rejected
+ * rows and diagnostics — is built by hand and read through the report schema (`parseJsonReport`), so
+ * each is a valid record; hostile text in every field an attacker controls is built by hand too, some
+ * of it breaking the schema's constraints on purpose.
  */
 import type {
   Alert,
@@ -13,7 +14,7 @@ import type {
   Severity,
   TableName,
 } from '@tripline/core';
-import { compareSeverity } from '@tripline/core';
+import { compareSeverity, parseJsonReport, REPORT_SCHEMA_VERSION } from '@tripline/core';
 import { goldenResult } from '../../../test/golden/golden.js';
 
 const WAZUH = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';
@@ -151,7 +152,16 @@ function bySeverity(alerts: readonly Alert[]): Record<Severity, number> {
   return out;
 }
 
-/** Wraps alerts into a complete result with a consistent summary. */
+/** A hand-built result, read through the report schema: it throws, naming the field, unless it is a valid record. */
+export function valid(result: AnalysisResult): AnalysisResult {
+  return parseJsonReport({ schemaVersion: REPORT_SCHEMA_VERSION, ...result });
+}
+
+/**
+ * Wraps alerts into a complete result with a consistent summary. Not checked against the schema: the
+ * hostile cases break its constraints on purpose (an ATT&CK id that is no technique id, no evidence),
+ * since `toSarif` takes any typed result; the scenarios below are checked with {@link valid}.
+ */
 export function result(alerts: readonly Alert[], over: Partial<AnalysisResult> = {}): AnalysisResult {
   const sorted = [...alerts].sort(
     (a, b) =>
@@ -248,18 +258,18 @@ export function manyDevices(n: number): AnalysisResult {
       }),
     );
   }
-  return result(alerts);
+  return valid(result(alerts));
 }
 
 /** A run that found nothing. */
 export function empty(): AnalysisResult {
-  return result([], { detectors: Object.values(DETECTORS).sort((a, b) => a.id.localeCompare(b.id)) });
+  return valid(result([], { detectors: Object.values(DETECTORS).sort((a, b) => a.id.localeCompare(b.id)) }));
 }
 
 /** A run with rejected rows and engine/detector diagnostics. */
 export function withRejects(): AnalysisResult {
   const base = wazuh1();
-  return {
+  return valid({
     ...base,
     summary: { ...base.summary, eventsRead: base.summary.eventsRead + 4, eventsRejected: 4 },
     rejected: [
@@ -287,7 +297,7 @@ export function withRejects(): AnalysisResult {
       { source: 'events.ndjson', format: 'ndjson', rowsRead: 14, events: 12, rejected: 2 },
       { source: 'export.csv', format: 'csv', rowsRead: 3, events: 1, rejected: 1 },
     ],
-  };
+  });
 }
 
 /** Text that tries everything: forged SARIF links, Markdown, HTML, bidi overrides, zero-width, controls, length. */
