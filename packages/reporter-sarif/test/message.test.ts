@@ -1,10 +1,9 @@
 import type { Alert } from '@tripline/core';
 import { describe, expect, it } from 'vitest';
-import { type SarifLog, toSarif } from '../src/index.js';
+import { toSarif } from '../src/index.js';
 import { formatMessage } from '../src/internal/message.js';
 import { alert, DETECTORS, HOSTILE, result, wazuh1 } from './fixtures.js';
-
-const run = (log: SarifLog) => log.runs[0]!;
+import { run } from './view.js';
 
 /** SARIF §3.11.5 formatting as a consumer does it, written independently of the reporter's own. */
 function consumerFormat(format: string, args: readonly string[]): string {

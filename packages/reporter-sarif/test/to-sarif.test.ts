@@ -18,9 +18,9 @@ import {
   wazuh1,
   withRejects,
 } from './fixtures.js';
+import { type Full, run } from './view.js';
 
-const run = (log: SarifLog) => log.runs[0]!;
-const byRule = (log: SarifLog, id: string): SarifResult => run(log).results.find((r) => r.ruleId === id)!;
+const byRule = (log: SarifLog, id: string): Full<SarifResult> => run(log).results.find((r) => r.ruleId === id)!;
 
 /** Every string in a JSON value, with its path. */
 function strings(value: unknown, path = '$'): [string, string][] {
