@@ -58,3 +58,44 @@ describe('JSON reports of the example datasets', () => {
     expect(stringifySarif(toSarif(again)) === stringifySarif(toSarif(result))).toBe(true);
   });
 });
+
+describe('reporters on evidence that carries only some columns', () => {
+  // Evidence events may hold only the identity columns and those a detector declared; a reporter must
+  // show what is there and never assume a column.
+  const IDENTITY = new Set(['Timestamp', 'DeviceId', 'DeviceName', 'ActionType', 'ReportId']);
+  const trimmed = (keep: (column: string) => boolean) => {
+    const golden = goldenResult();
+    return parseJsonReport(
+      JSON.parse(
+        stringifyReport({
+          ...golden,
+          alerts: golden.alerts.map((a) => ({
+            ...a,
+            evidence: {
+              ...a.evidence,
+              events: a.evidence.events.map((e) => ({
+                ...e,
+                fields: Object.fromEntries(Object.entries(e.fields).filter(([k]) => keep(k))),
+              })),
+            },
+          })),
+        }),
+      ),
+    );
+  };
+
+  it.each([
+    ['identity columns only', (c: string) => IDENTITY.has(c)],
+    ['no columns at all', () => false],
+  ])('%s: Markdown and SARIF render every alert, with no undefined or null shown', (_, keep) => {
+    const result = trimmed(keep);
+    const markdown = renderMarkdown(result);
+    expect(markdown.match(/^### ALERT-\d{3}: /gm)).toHaveLength(result.alerts.length);
+    expect(markdown).not.toMatch(/\bundefined\b|`null`|\bNaN\b/);
+    const sarif = toSarif(result);
+    expect(sarif.runs[0]?.results).toHaveLength(result.alerts.length);
+    const text = stringifySarif(sarif);
+    expect(text).not.toMatch(/\bundefined\b|\bNaN\b/);
+    expect(reportSchemaProblems(JSON.parse(stringifyReport(result)))).toEqual([]);
+  });
+});
