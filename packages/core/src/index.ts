@@ -15,7 +15,7 @@ export {
   isCatalogCode,
   type TriplineCode,
 } from './internal/catalog.js';
-export { DETECTOR_ID_RE, defineDetector, templatePlaceholders, validateDetector } from './internal/detector/define.js';
+export { DETECTOR_ID_RE, defineDetector, validateDetector } from './internal/detector/define.js';
 export type {
   AlertGroup,
   AlertSummary,
@@ -92,8 +92,20 @@ export {
   type TableName,
 } from './internal/model/tables.js';
 export { canonicalTimeZone, compareInstants, type ParsedTime, parseTimestamp } from './internal/model/time.js';
-export { type JsonReport, REPORT_SCHEMA_VERSION, stringifyReport, toJsonReport } from './internal/report/json.js';
+export {
+  type JsonReport,
+  parseJsonReport,
+  REPORT_SCHEMA_VERSION,
+  stringifyReport,
+  toJsonReport,
+} from './internal/report/json.js';
 export { reportJsonSchema } from './internal/report/schema.js';
+export {
+  fillTemplate,
+  parseTemplate,
+  type TemplatePart,
+  templatePlaceholders,
+} from './internal/report/template.js';
 export type {
   Alert,
   AnalysisResult,
@@ -101,6 +113,7 @@ export type {
   DeviceSummary,
   Diagnostic,
   EvidenceEvent,
+  InputSummary,
   MitreRef,
   Summary,
 } from './internal/report/types.js';

@@ -3,17 +3,12 @@ import { z } from 'zod';
 import { isKnownTechnique } from '../attack/index.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import { TABLE_NAMES } from '../model/tables.js';
+import { PLACEHOLDER_NAME_RE, templatePlaceholders } from '../report/template.js';
 import { SEVERITIES } from '../severity.js';
 import type { AnyDetector, Detector, DetectorMeta, EvidenceDecl, MessageTemplates } from './types.js';
 
 /** Detector ids: `<pack>/<name>`, lower-case letters, digits and dashes. */
 export const DETECTOR_ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\/[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-
-/** `{name}` is a value shown as code by rich reporters; `{~name}` is a value shown as (escaped) prose. */
-const PLACEHOLDER_RE = /\{~?([A-Za-z_][A-Za-z0-9_]*)\}/g;
-
-/** A placeholder name as `{name}` spells it. */
-const PLACEHOLDER_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Template values the engine always fills, whatever the detector declares. */
 export const BUILTIN_VALUES: readonly string[] = Object.freeze(['count', 'device', 'firstSeen', 'lastSeen']);
@@ -63,11 +58,6 @@ const metaSchema = z.object({
   evidence: z.record(z.string(), evidenceField).optional(),
   columns: z.array(z.string().min(1)).optional(),
 });
-
-/** Placeholder names used by a template string. */
-export function templatePlaceholders(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER_RE)].map((m) => m[1]!);
-}
 
 /** Each template of each variant with the placeholders it uses: `[variant, field, names]`. */
 export function templateUses(

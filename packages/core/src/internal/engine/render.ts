@@ -7,14 +7,13 @@ import { createHash } from 'node:crypto';
 import { techniqueName } from '../attack/index.js';
 import type { AlertGroup, DeviceState, EvidenceValue, Rendered } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
+import { fillTemplate } from '../report/template.js';
 import type { Alert, EvidenceEvent } from '../report/types.js';
 import { maxSeverity, type Severity, severityRank } from '../severity.js';
 import type { DetectorFailed } from './diagnostics.js';
 import { type EvidencePlan, type GroupAcc, windowReached } from './group.js';
 import { describeError, put, readRendered } from './guards.js';
 import type { Runtime } from './runtime.js';
-
-const PLACEHOLDER_RE = /\{~?([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /**
  * Stable alert id: the same detector, device and subject give the same id on every run.
@@ -104,12 +103,12 @@ export function renderGroup(
   return Object.freeze({
     id: alertId(rt.id, g.deviceId, g.key),
     detectorId: rt.id,
-    title: fill(templates.title, values),
+    title: fillTemplate(templates.title, values),
     severity,
     category: rt.meta.category,
     mitre: Object.freeze(mitreIds.map((id) => Object.freeze({ id, name: techniqueName(id)! }))),
-    description: fill(templates.description, values),
-    riskAssessment: fill(templates.riskAssessment, values),
+    description: fillTemplate(templates.description, values),
+    riskAssessment: fillTemplate(templates.riskAssessment, values),
     device: Object.freeze({ id: device.id, name: device.name }),
     firstSeen: g.span.first,
     lastSeen: g.span.last,
@@ -149,14 +148,6 @@ function unfilledPlaceholders(
     if (gaps.length) out.push([field, gaps]);
   }
   return out;
-}
-
-/** Fill `{name}` / `{~name}` from the engine's copy of the values (own keys only: never `{constructor}`). */
-function fill(template: string, values: Readonly<Record<string, string | number>>): string {
-  return template.replace(PLACEHOLDER_RE, (whole, name: string) => {
-    if (!Object.hasOwn(values, name)) return whole;
-    return String(values[name]);
-  });
 }
 
 /** An evidence event: identity plus the row, whole or only the `keep` columns. */
