@@ -131,7 +131,7 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const found = discoveryProgram(event);
     if (!found) return undefined;
     const id = effectiveIdentity(event);

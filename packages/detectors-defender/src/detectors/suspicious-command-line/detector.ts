@@ -194,21 +194,18 @@ export const detector = defineDetector({
       parent: parent || 'an unknown process',
       account: account || 'an unknown account',
     };
-    const out = (findings ?? []).map((f) => ({
-      key: f.id,
+    const found = (findings ?? []).map((f) => ({
+      key: f.id as string,
       severity: f.severity,
       evidence: { ...evidence, behaviour: f.label, techniques: [...f.mitre] },
     }));
-    if (dir) {
-      const severity: Severity = dir === '/dev/shm/' ? 'high' : 'medium';
-      const techniques = masquerades(image) ? ['T1105', 'T1036.005'] : ['T1105'];
-      out.push({
-        key: TMP_EXEC.id,
-        severity,
-        evidence: { ...evidence, behaviour: TMP_EXEC.label, techniques, images: path },
-      });
-    }
-    return out.length ? out : undefined;
+    if (dir === undefined) return found.length ? found : undefined;
+    const severity: Severity = dir === '/dev/shm/' ? 'high' : 'medium';
+    const techniques = masquerades(image) ? ['T1105', 'T1036.005'] : ['T1105'];
+    return [
+      ...found,
+      { key: TMP_EXEC.id, severity, evidence: { ...evidence, behaviour: TMP_EXEC.label, techniques, images: path } },
+    ];
   },
 
   render: (group) => {
@@ -218,9 +215,9 @@ export const detector = defineDetector({
       ...(group.evidence.execChains.length ? { variant: 'exec' } : {}),
       values: { distinct: lines.length },
       ...(more > 0
-        ? { keyComponents: { 'Command Lines': [...lines.slice(0, MAX_COMMANDS_SHOWN), `(${more} more)`] } }
+        ? { keyComponents: { 'Command Lines': [...lines.slice(0, MAX_COMMANDS_SHOWN).map(String), `(${more} more)`] } }
         : {}),
-      mitre: [...group.evidence.techniques].sort(),
+      mitre: group.evidence.techniques.map(String).sort(),
     };
   },
 });

@@ -123,10 +123,10 @@ export const detector = defineDetector({
     return {
       values: { behaviourCount: behaviours.length },
       keyComponents: {
-        ...(more > 0 ? { 'Matched Lines': [...lines.slice(0, MAX_LINES_SHOWN), `(${more} more)`] } : {}),
+        ...(more > 0 ? { 'Matched Lines': [...lines.slice(0, MAX_LINES_SHOWN).map(String), `(${more} more)`] } : {}),
         ...(group.count > 1 ? { Runs: String(group.count) } : {}),
       },
-      mitre: [...techniques].sort(),
+      mitre: techniques.map(String).sort(),
     };
   },
 });

@@ -188,7 +188,7 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const content = scriptContent(event);
     const recognised = recogniseContent(content);
     if (!recognised) return undefined;
