@@ -78,7 +78,7 @@ describe('examples/attack-webserver', () => {
     // 3. wiping traces and persistence: the dropped script (one alert) and the command lines
     const script = a.find((x) => x.detectorId === 'defender/suspicious-script-content')!;
     expect(script.severity).toBe('high');
-    expect(script.evidence.keyComponents['Script Path']).toBe('/dev/shm/.t.sh');
+    expect(script.evidence.keyComponents['Script Path']).toEqual(['/dev/shm/.t.sh']);
     expect(script.evidence.keyComponents.Behaviours).toEqual([
       'download and execute',
       'shell history cleared or disabled',
