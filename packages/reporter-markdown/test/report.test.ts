@@ -123,7 +123,8 @@ describe('wazuh1 run (the reference report)', () => {
     expect(md).toContain('- **Related Alerts:** ALERT-004, ALERT-002, ALERT-003\n');
     expect(alert1.get('Related Alerts')).toMatch(/^defender\/anomalous-logged-on-user \(medium\) tl-[0-9a-f]{20}, /);
     const sysstat = labels(section(tree, /^ALERT-007:/));
-    expect(sysstat.get('Script Path')).toBe('/usr/lib/sysstat/sa1 (inferred from the interpreter command line)');
+    expect(sysstat.get('Script Path')).toBe('/usr/lib/sysstat/sa1');
+    expect(sysstat.get('Script Path Inferred From')).toBe('the interpreter command line');
     expect(sysstat.get('Timestamp')).toBe('2025-11-07T06:40:09.38102Z');
     const log4j = labels(section(tree, /^ALERT-014:/));
     expect(log4j.get('Marker Path')).toBe('/var/opt/microsoft/mdatp/wdavedr/log4jMitigationApplied');

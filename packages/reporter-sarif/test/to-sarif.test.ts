@@ -200,7 +200,8 @@ describe('toSarif: results', () => {
     const lines = artifact.contents.text.split('\n');
     expect(lines[loc.region.startLine - 1]).toBe(loc.region.snippet?.text);
     expect(loc.region.snippet?.text).toBe(
-      '2025-11-07T06:46:38.29932Z DeviceProcessEvents ProcessCreated dash (pid 415044) → lsof (pid 415044) AccountName=root ProcessCommandLine="lsof -a -c java -c javaw -d mem -F pn" FolderPath=/usr/bin/lsof SHA256=7856cc9c370c2070ab26b6fa61279ca9d963db1204e9b4395048cdb9238b2d68 (events.ndjson:39)',
+      // Evidence events keep the identity columns and the columns the detector declares.
+      '2025-11-07T06:46:38.29932Z DeviceProcessEvents ProcessCreated dash (pid 415044) → lsof (pid 415044) ProcessCommandLine="lsof -a -c java -c javaw -d mem -F pn" FolderPath=/usr/bin/lsof (events.ndjson:39)',
     );
     expect(loc.region.endColumn).toBe(loc.region.snippet!.text.length + 1);
     expect(artifact.length).toBe(Buffer.byteLength(artifact.contents.text));
@@ -217,7 +218,8 @@ describe('toSarif: results', () => {
       {
         name: 'lsof[415044]',
         fullyQualifiedName:
-          'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net/python3.10[415036]/dash[415044]/lsof[415044]',
+          // InitiatingProcessParentId is not among the columns the detector declares: the grandparent has no pid.
+          'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net/python3.10/dash[415044]/lsof[415044]',
         kind: 'process',
       },
       {
