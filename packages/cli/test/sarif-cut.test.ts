@@ -59,8 +59,9 @@ beforeAll(() => {
   assertBuilt();
   dir = tempDir();
   writeFileSync(join(dir, 'dense.ndjson'), alertDense());
-  // Every event of every alert as evidence (the default keeps 5): the log must outgrow the limit.
-  writeFileSync(join(dir, 'all-evidence.json'), JSON.stringify({ evidence: { sample: 10 } }));
+  // Every event of every alert as evidence, whole rows (the default keeps 5 events with the declared
+  // columns): the log must outgrow the limit.
+  writeFileSync(join(dir, 'all-evidence.json'), JSON.stringify({ evidence: { sample: 10, rows: 'full' } }));
 });
 
 describe('tripline analyze --format sarif: a cut log is never silent', () => {

@@ -225,7 +225,7 @@ export const AGENT_RUN_EVIDENCE = {
   user: { combine: 'first', label: 'Effective User' },
   group: { combine: 'first', label: 'Effective Group' },
   commandLines: {
-    from: (event: MdeEvent) => clipped(event.str('InitiatingProcessCommandLine')),
+    from: (event: MdeEvent) => clip(event.str('InitiatingProcessCommandLine') ?? '') || undefined,
     combine: 'distinct',
     label: 'InitiatingProcessCommandLine',
   },
@@ -256,8 +256,4 @@ export function agentRunEvidence(run: AgentScriptRun): {
     user: describeUser(run.identity) ?? 'an unreported user',
     group: describeGroup(run.identity.group) ?? 'not reported (no POSIX fields in the event)',
   };
-}
-
-function clipped(text: string | undefined): string | undefined {
-  return text ? clip(text) : undefined;
 }

@@ -152,7 +152,7 @@ export const detector = defineDetector({
       dataDirectory: { combine: 'first', label: 'Data Directory' },
       launchedBy: { combine: 'distinct', label: 'Launched By' },
       commandLines: {
-        from: (event) => clipped(event.str('InitiatingProcessCommandLine')),
+        from: (event) => clip(event.str('InitiatingProcessCommandLine') ?? '') || undefined,
         combine: 'distinct',
         label: 'InitiatingProcessCommandLine',
       },
@@ -221,7 +221,3 @@ export const detector = defineDetector({
   render: (group) =>
     group.evidence.launchedBy.length ? undefined : { values: { launchedBy: 'an interpreter not named in the event' } },
 });
-
-function clipped(text: string | undefined): string | undefined {
-  return text ? clip(text) : undefined;
-}
