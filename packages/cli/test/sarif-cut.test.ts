@@ -59,8 +59,8 @@ beforeAll(() => {
   assertBuilt();
   dir = tempDir();
   writeFileSync(join(dir, 'dense.ndjson'), alertDense());
-  // Every event of every alert as evidence (the default keeps 5): the log must outgrow the limit.
-  writeFileSync(join(dir, 'all-evidence.json'), JSON.stringify({ evidence: { sample: 10 } }));
+  // Every event of every alert, whole rows, as evidence (the default keeps 5, trimmed): the log must outgrow the limit.
+  writeFileSync(join(dir, 'all-evidence.json'), JSON.stringify({ evidence: { sample: 10, rows: 'full' } }));
 });
 
 describe('tripline analyze --format sarif: a cut log is never silent', () => {

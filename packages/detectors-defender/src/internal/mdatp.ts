@@ -7,6 +7,7 @@ import type { MdeEvent, PosixGroup } from '@tripline/core';
 import {
   basename,
   clip,
+  clipOptional,
   flagValue,
   headLines,
   joinImagePath,
@@ -225,7 +226,7 @@ export const AGENT_RUN_EVIDENCE = {
   user: { combine: 'first', label: 'Effective User' },
   group: { combine: 'first', label: 'Effective Group' },
   commandLines: {
-    from: (event: MdeEvent) => clipped(event.str('InitiatingProcessCommandLine')),
+    from: (event: MdeEvent) => clipOptional(event.str('InitiatingProcessCommandLine')),
     combine: 'distinct',
     label: 'InitiatingProcessCommandLine',
   },
@@ -256,8 +257,4 @@ export function agentRunEvidence(run: AgentScriptRun): {
     user: describeUser(run.identity) ?? 'an unreported user',
     group: describeGroup(run.identity.group) ?? 'not reported (no POSIX fields in the event)',
   };
-}
-
-function clipped(text: string | undefined): string | undefined {
-  return text ? clip(text) : undefined;
 }

@@ -9,7 +9,7 @@ import {
 } from '../../internal/mdatp.js';
 import {
   basename,
-  clip,
+  clipOptional,
   joinImagePath,
   programOf,
   SHELLS,
@@ -98,7 +98,7 @@ export const detector = defineDetector({
     evidence: {
       processes: { combine: 'distinct', label: 'Processes Observed' },
       commandLines: {
-        from: (event) => clipped(event.str('ProcessCommandLine')),
+        from: (event) => clipOptional(event.str('ProcessCommandLine')),
         combine: 'distinct',
         cap: 8,
         label: 'Example Command Lines',
@@ -161,7 +161,3 @@ export const detector = defineDetector({
   // Only the techniques the observed commands support, in catalog order.
   render: (group) => ({ mitre: ['T1082', 'T1057'].filter((t) => group.evidence.techniques.includes(t)) }),
 });
-
-function clipped(text: string | undefined): string | undefined {
-  return text ? clip(text) : undefined;
-}

@@ -10,7 +10,7 @@ import {
 import { agentAnchors, describeGroup, effectiveIdentity, MDATP_GROUP } from '../../internal/mdatp.js';
 import {
   basename,
-  clip,
+  clipOptional,
   humanList,
   isScratchPath,
   joinImagePath,
@@ -116,8 +116,6 @@ function variantOf(kind: ExecKind, suspicious: boolean, agent: boolean): string 
   return kind === 'into-shell' || kind === 'interpreter' ? kind : 'program';
 }
 
-const clipped = (text: string | undefined) => (text ? clip(text) : undefined);
-
 const TEXT = {
   knownAgent: 'Microsoft Defender for Endpoint (root, effective group mdatp)',
   suspiciousRisk:
@@ -158,14 +156,14 @@ export const detector = defineDetector({
       from: { combine: 'first', label: 'InitiatingProcessFileName' },
       fromPath: { combine: 'first', label: 'InitiatingProcessFolderPath' },
       initiatingCommandLines: {
-        from: (event) => clipped(event.str('InitiatingProcessCommandLine')),
+        from: (event) => clipOptional(event.str('InitiatingProcessCommandLine')),
         combine: 'distinct',
         label: 'InitiatingProcessCommandLine',
       },
       to: { combine: 'first', label: 'FileName' },
       toPath: { combine: 'first', label: 'FolderPath' },
       commandLines: {
-        from: (event) => clipped(event.str('ProcessCommandLine')),
+        from: (event) => clipOptional(event.str('ProcessCommandLine')),
         combine: 'distinct',
         label: 'ProcessCommandLine',
       },

@@ -3,6 +3,7 @@ import { effectiveIdentity, scriptContent } from '../../internal/mdatp.js';
 import {
   basename,
   clip,
+  clipOptional,
   dirname,
   headLines,
   joinImagePath,
@@ -152,7 +153,7 @@ export const detector = defineDetector({
       dataDirectory: { combine: 'first', label: 'Data Directory' },
       launchedBy: { combine: 'distinct', label: 'Launched By' },
       commandLines: {
-        from: (event) => clipped(event.str('InitiatingProcessCommandLine')),
+        from: (event) => clipOptional(event.str('InitiatingProcessCommandLine')),
         combine: 'distinct',
         label: 'InitiatingProcessCommandLine',
       },
@@ -221,7 +222,3 @@ export const detector = defineDetector({
   render: (group) =>
     group.evidence.launchedBy.length ? undefined : { values: { launchedBy: 'an interpreter not named in the event' } },
 });
-
-function clipped(text: string | undefined): string | undefined {
-  return text ? clip(text) : undefined;
-}
