@@ -15,7 +15,7 @@ import type {
   EvidenceValue,
   Match,
   MessageTemplates,
-  Rendered,
+  RenderHook,
   WindowSpec,
 } from '../detector/types.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
@@ -84,8 +84,8 @@ interface Runtime {
   readonly window: WindowSpec | undefined;
   readonly keepTimeline: boolean;
   readonly severityOverride: Severity | undefined;
-  /** Declared evidence, compiled; undefined for detectors of the older `collect`/`data` API. */
-  readonly plan: EvidencePlan | undefined;
+  /** Declared evidence, compiled (empty for a detector that declares none). */
+  readonly plan: EvidencePlan;
   /** Columns evidence events keep; undefined: whole rows. */
   readonly keepColumns: ReadonlySet<string> | undefined;
   failures: number;
@@ -209,19 +209,6 @@ function copyStringRecord(v: unknown, what: string): Record<string, string | rea
   return out;
 }
 
-function copyScalars(v: unknown): Record<string, string | number | boolean> | Problem {
-  if (!isObject(v)) return 'match.data must be an object';
-  const out: Record<string, string | number | boolean> = {};
-  for (const k in v) {
-    if (!Object.hasOwn(v, k)) continue;
-    const x: unknown = v[k];
-    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')
-      return 'match.data values must be scalars';
-    put(out, k, x);
-  }
-  return out;
-}
-
 /** An evidence value from plugin code, copied: a string, a finite number, a boolean, or an array of them. */
 function copyEvidenceValue(v: unknown): EvidenceValue | readonly EvidenceValue[] | undefined | { problem: Problem } {
   if (v === undefined) return undefined;
@@ -244,7 +231,7 @@ function isProblem(v: unknown): v is { problem: Problem } {
 
 /** What a runtime contributes to reading a match: the declared evidence and the message variants. */
 interface MatchShape {
-  readonly plan: EvidencePlan | undefined;
+  readonly plan: EvidencePlan;
   readonly meta: { readonly messages: Readonly<Record<string, MessageTemplates>> };
 }
 
@@ -253,8 +240,6 @@ function copyMatch(m: Record<string, unknown>, shape: MatchShape): Match | Probl
   const key: unknown = m.key;
   const severity: unknown = m.severity;
   const tag: unknown = m.tag;
-  const collect: unknown = m.collect;
-  const data: unknown = m.data;
   const variant: unknown = m.variant;
   const evidence: unknown = m.evidence;
   const copy: { -readonly [K in keyof Match]: Match[K] } = {};
@@ -269,7 +254,7 @@ function copyMatch(m: Record<string, unknown>, shape: MatchShape): Match | Probl
     const out: Record<string, EvidenceValue | readonly EvidenceValue[]> = {};
     for (const k in evidence) {
       if (!Object.hasOwn(evidence, k)) continue;
-      if (!plan?.index.has(k)) return `match.evidence.${k} is not declared in meta.evidence`;
+      if (!plan.index.has(k)) return `match.evidence.${k} is not declared in meta.evidence`;
       const v = copyEvidenceValue(evidence[k]);
       if (isProblem(v)) return `match.evidence.${k}: ${v.problem}`;
       if (v !== undefined) put(out, k, v);
@@ -287,16 +272,6 @@ function copyMatch(m: Record<string, unknown>, shape: MatchShape): Match | Probl
   if (tag !== undefined) {
     if (typeof tag !== 'string') return 'match.tag must be a string';
     copy.tag = tag;
-  }
-  if (collect !== undefined) {
-    const c = copyStringRecord(collect, 'match.collect');
-    if (typeof c === 'string') return c;
-    copy.collect = c;
-  }
-  if (data !== undefined) {
-    const d = copyScalars(data);
-    if (typeof d === 'string') return d;
-    copy.data = d;
   }
   return copy;
 }
@@ -375,13 +350,9 @@ function readStateList(result: unknown, what: string): readonly unknown[] | unde
 }
 
 /** Copies `render`'s output (each field read once) into frozen plain objects, then checks the copy. */
-function readRendered(
-  r: unknown,
-  templates: Readonly<Record<string, MessageTemplates>>,
-  hook = false,
-): Rendered | Problem {
+function readRendered(r: unknown, templates: Readonly<Record<string, MessageTemplates>>): Rendered | Problem {
   try {
-    if (!isObject(r)) return 'render must return an object or undefined';
+    if (!isObject(r)) return 'render must return an object, undefined or null';
     const variant: unknown = r.variant;
     const rawValues: unknown = r.values;
     const rawKeyComponents: unknown = r.keyComponents;
@@ -390,7 +361,7 @@ function readRendered(
     if (variant !== undefined && (typeof variant !== 'string' || !Object.hasOwn(templates, variant)))
       return `render variant ${show(variant)} has no message templates`;
     const values: Record<string, string | number> = {};
-    if (hook && rawValues === undefined) {
+    if (rawValues === undefined) {
       // A hook may leave the values to the engine.
     } else if (!isObject(rawValues)) return 'render.values must be an object';
     else
@@ -400,7 +371,7 @@ function readRendered(
         if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
         put(values, k, v);
       }
-    const kc = hook && rawKeyComponents === undefined ? {} : copyStringRecord(rawKeyComponents, 'render.keyComponents');
+    const kc = rawKeyComponents === undefined ? {} : copyStringRecord(rawKeyComponents, 'render.keyComponents');
     if (typeof kc === 'string') return kc;
     const keyComponents: Record<string, string | readonly string[]> = {};
     for (const k of Object.keys(kc)) {
@@ -432,6 +403,12 @@ function readRendered(
   } catch (error) {
     return `reading the detector's render result threw: ${describeError(error)}`;
   }
+}
+
+/** A render hook's answer as the engine copied it, and the engine's derived alert text (`values` and `keyComponents` always set). */
+interface Rendered extends RenderHook {
+  readonly values: Readonly<Record<string, string | number>>;
+  readonly keyComponents: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** What an alert shows for a placeholder its detector did not fill (with an error diagnostic). */
@@ -566,11 +543,9 @@ function compilePlan(evidence: EvidenceDecl): EvidencePlan {
 
 /**
  * Columns an evidence event keeps: identity columns plus the columns the detector declared
- * (`evidence[*].from` columns and `meta.columns`). Undefined (whole rows) for a detector that declares
- * neither, as detectors of the older API do.
+ * (`evidence[*].from` columns and `meta.columns`).
  */
-export function declaredColumns(meta: DetectorMeta): ReadonlySet<string> | undefined {
-  if (meta.evidence === undefined && meta.columns === undefined) return undefined;
+export function declaredColumns(meta: DetectorMeta): ReadonlySet<string> {
   const keep = new Set(IDENTITY_COLUMNS);
   for (const f of Object.values(meta.evidence ?? {})) if (typeof f.from === 'string') keep.add(f.from);
   for (const c of meta.columns ?? []) keep.add(c);
@@ -740,7 +715,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         window,
         keepTimeline: window !== undefined || detector.timeline === true,
         severityOverride: dc?.severity,
-        plan: meta.evidence ? compilePlan(meta.evidence) : undefined,
+        plan: compilePlan(meta.evidence ?? {}),
         keepColumns: this.fullRows ? undefined : declaredColumns(meta),
         failures: 0,
         groups: new Map(),
@@ -959,7 +934,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         }
         const g = this.group(rt, event.deviceId, read);
         if (g.add(read, [event])) kept = true;
-        if (rt.plan) this.combineEvidence(rt, g, read, event, undefined);
+        this.combineEvidence(rt, g, read, event, undefined);
       }
     }
     // Every detector has seen it: evidence keeps the row, not the copies parsed on the way.
@@ -978,7 +953,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     event: MdeEvent | undefined,
     events: readonly MdeEvent[] | undefined,
   ): void {
-    const plan = rt.plan!;
+    const plan = rt.plan;
     const supplied = match.evidence;
     const n = plan.names.length;
     for (let i = 0; i < n; i++) {
@@ -1003,7 +978,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
 
   /** Field `i`'s value read from one event (its column or function) and combined. */
   private evidenceFrom(rt: Runtime, g: GroupAcc, i: number, event: MdeEvent): void {
-    const plan = rt.plan!;
+    const plan = rt.plan;
     const column = plan.columns[i];
     let value: EvidenceValue | readonly EvidenceValue[] | undefined;
     if (column !== undefined) value = columnValue(event, column);
@@ -1112,7 +1087,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       }
       const g = this.group(rt, target, cm);
       g.add(cm, cm.events);
-      if (rt.plan) this.combineEvidence(rt, g, cm, undefined, cm.events);
+      this.combineEvidence(rt, g, cm, undefined, cm.events);
       for (const r of cm.relatedAlerts ?? []) g.related.add(r);
     }
   }
@@ -1131,30 +1106,18 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         return undefined;
       }
     }
-    let rendered: Rendered;
-    if (rt.plan) {
-      // Declared evidence: the engine derives the alert; a render hook's answer merges over it.
-      if (output === null) return undefined;
-      let hook: Rendered | undefined;
-      if (output !== undefined) {
-        const read = readRendered(output, rt.meta.messages, true);
-        if (typeof read === 'string') {
-          this.detectorFailed(rt, 'detector-malformed-render', read, g.events[0]);
-          return undefined;
-        }
-        hook = read;
-      }
-      rendered = deriveRendered(rt.plan, g, view, hook);
-    } else {
-      if (output === undefined || output === null) return undefined;
-      // From here on only the engine's copy is used: the plugin's object is never read again.
+    // The engine derives the alert from the evidence; a render hook's answer merges over it.
+    if (output === null) return undefined;
+    let hook: Rendered | undefined;
+    if (output !== undefined) {
       const read = readRendered(output, rt.meta.messages);
       if (typeof read === 'string') {
         this.detectorFailed(rt, 'detector-malformed-render', read, g.events[0]);
         return undefined;
       }
-      rendered = read;
+      hook = read;
     }
+    const rendered = deriveRendered(rt.plan, g, view, hook);
     const variant = rendered.variant ?? 'default';
     const templates = rt.meta.messages[variant]!;
     // Every placeholder must be filled: a gap is the detector's bug, reported as an error diagnostic
@@ -1166,9 +1129,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       this.detectorFailed(
         rt,
         'detector-unfilled-placeholder',
-        rt.plan
-          ? `${where.join('; ')} of variant "${variant}" has no value (no evidence value and no render value)`
-          : `render left ${where.join('; ')} of variant "${variant}" unfilled (render.values has no such key)`,
+        `${where.join('; ')} of variant "${variant}" has no value (no evidence value and no render value)`,
         g.events[0],
       );
       const patched: Record<string, string | number> = { ...values };
