@@ -59,8 +59,7 @@ beforeAll(() => {
   assertBuilt();
   dir = tempDir();
   writeFileSync(join(dir, 'dense.ndjson'), alertDense());
-  // Every event of every alert as evidence, whole rows (the default keeps 5 events with the declared
-  // columns): the log must outgrow the limit.
+  // Every event of every alert, whole rows, as evidence (the default keeps 5, trimmed): the log must outgrow the limit.
   writeFileSync(join(dir, 'all-evidence.json'), JSON.stringify({ evidence: { sample: 10, rows: 'full' } }));
 });
 

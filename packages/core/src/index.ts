@@ -34,7 +34,6 @@ export type {
   EvidenceValue,
   Match,
   MessageTemplates,
-  Rendered,
   RenderHook,
   StateMatch,
   TimelinePoint,

@@ -241,12 +241,10 @@ export function recordingEvent(event: MdeEvent, reads: Set<string>): MdeEvent {
 /**
  * Columns `match` (and the evidence functions) read on a fixture's routed events that the detector
  * declares nowhere: not an identity column, not an `evidence[*].from` column, not in `meta.columns`.
- * Empty for detectors that declare neither evidence nor columns (the older API).
  */
 export function undeclaredReads(detector: AnyDetector, fixture: Fixture): string[] {
   const meta = detector.meta;
   const keep = declaredColumns(meta);
-  if (keep === undefined) return [];
   const options = validateRunConfig(fixture.config ?? {}, [detector]).options.get(meta.id);
   const ctx = Object.freeze({ options, severity: meta.severity });
   const reads = new Set<string>();

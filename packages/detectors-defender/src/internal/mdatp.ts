@@ -7,6 +7,7 @@ import type { MdeEvent, PosixGroup } from '@tripline/core';
 import {
   basename,
   clip,
+  clipOptional,
   flagValue,
   headLines,
   joinImagePath,
@@ -225,7 +226,7 @@ export const AGENT_RUN_EVIDENCE = {
   user: { combine: 'first', label: 'Effective User' },
   group: { combine: 'first', label: 'Effective Group' },
   commandLines: {
-    from: (event: MdeEvent) => clip(event.str('InitiatingProcessCommandLine') ?? '') || undefined,
+    from: (event: MdeEvent) => clipOptional(event.str('InitiatingProcessCommandLine')),
     combine: 'distinct',
     label: 'InitiatingProcessCommandLine',
   },

@@ -97,12 +97,8 @@ export function validateDetector(detector: AnyDetector): DetectorMeta {
     if (!isKnownTechnique(t)) fail(`"${t}" is not an active ATT&CK Enterprise technique`, `meta.mitre.${i}`);
   });
   const evidence = meta.evidence;
-  if (evidence === undefined) {
-    if (typeof detector.render !== 'function') fail('render must be a function', 'render');
-  } else {
-    if (detector.render !== undefined && typeof detector.render !== 'function') fail('must be a function', 'render');
-    checkEvidence(evidence, fail);
-  }
+  if (detector.render !== undefined && typeof detector.render !== 'function') fail('must be a function', 'render');
+  if (evidence !== undefined) checkEvidence(evidence, fail);
   if (!detector.match && !detector.onDevice && !detector.correlate) fail('needs match, onDevice or correlate');
   if (detector.match && meta.tables.length === 0)
     fail('a detector with match must route at least one table', 'meta.tables');

@@ -3,7 +3,7 @@ import type { MdeEvent } from '../model/event.js';
 import type { TableName } from '../model/tables.js';
 import type { Severity } from '../severity.js';
 
-/** Text templates of an alert. `{name}` placeholders are filled from {@link Rendered.values}. */
+/** Text templates of an alert. `{name}` placeholders are filled from the evidence, the built-in values and the `render` hook's values. */
 export interface MessageTemplates {
   readonly title: string;
   readonly description: string;
@@ -104,9 +104,10 @@ export interface DetectorMeta<O = unknown, E extends EvidenceDecl = EvidenceDecl
   /** Message templates per variant; `default` is required. */
   readonly messages: Readonly<Record<string, MessageTemplates>> & { readonly default: MessageTemplates };
   /**
-   * Names of the values `render` fills (`{name}` placeholders). Optional; when given, every
-   * placeholder of every template must be one of them, checked when the detector is defined or
-   * loaded. Whether declared or not, a placeholder a rendered alert leaves unfilled is an
+   * Names of the values only the `render` hook fills (`{name}` placeholders that are neither evidence
+   * nor a built-in). With `meta.evidence` or `meta.values`, every placeholder of every template must be
+   * evidence, a built-in (`count`, `device`, `firstSeen`, `lastSeen`) or one of these, checked when the
+   * detector is defined or loaded. Either way, a placeholder an alert leaves without a value is an
    * `error` diagnostic at run time (so `testDetector` fails) and never reaches a report as `{name}`.
    */
   readonly values?: readonly string[];
@@ -130,10 +131,6 @@ export interface Match<E extends EvidenceDecl = EvidenceDecl> {
   readonly key?: string;
   /** Raises the alert's severity (the highest across its matches wins). */
   readonly severity?: Severity;
-  /** Distinct values accumulated per name across the alert (capped), e.g. `{ binaries: '/usr/bin/ps' }`. */
-  readonly collect?: Readonly<Record<string, string | readonly string[]>>;
-  /** Facts of this match; the alert keeps those of its first and last match. */
-  readonly data?: Readonly<Record<string, string | number | boolean>>;
   /** A label on the alert's timeline, for windows and sequences (`failed`, `success`). */
   readonly tag?: string;
   /** Message variant this match asks for; the group takes the variant of its most severe match. */
@@ -194,12 +191,6 @@ export interface AlertGroup<E extends EvidenceDecl = EvidenceDecl> {
   readonly severity: Severity;
   /** A capped sample of the evidence, earliest first. */
   readonly events: readonly MdeEvent[];
-  /** Distinct values per `collect` name, in first-seen order, capped; `collectedTruncated` names those cut. */
-  readonly collected: Readonly<Record<string, readonly string[]>>;
-  readonly collectedTruncated: ReadonlySet<string>;
-  /** `data` of the first and last match. */
-  readonly firstData: Readonly<Record<string, string | number | boolean>>;
-  readonly lastData: Readonly<Record<string, string | number | boolean>>;
   /**
    * Match times, sorted, with their tags (capped at 10,000 points; `count` stays exact). Kept only
    * for detectors that declare a `window` or `timeline: true`; empty otherwise, so high-volume
@@ -214,20 +205,6 @@ export interface AlertGroup<E extends EvidenceDecl = EvidenceDecl> {
   readonly truncated: ReadonlySet<keyof E>;
   /** The variant of the most severe match (earliest on ties), else `default`. */
   readonly variant: string;
-}
-
-/** What `render` turns a group into. Return `undefined` to emit no alert (threshold not reached, …). */
-export interface Rendered {
-  /** Which message templates to use. Default `default`. */
-  readonly variant?: string;
-  /** Values of the `{placeholders}` of the templates. Event text here is escaped by every reporter. */
-  readonly values: Readonly<Record<string, string | number>>;
-  /** Key components shown as evidence (label → value or values). */
-  readonly keyComponents: Readonly<Record<string, string | readonly string[]>>;
-  /** Final severity (defaults to the group's). */
-  readonly severity?: Severity;
-  /** ATT&CK ids for this alert instead of the detector's (must also be valid). */
-  readonly mitre?: readonly string[];
 }
 
 /**
@@ -297,11 +274,10 @@ export interface Detector<O = unknown, E extends EvidenceDecl = EvidenceDecl> {
   /** Keep each match's time and tag for `render` (`group.timeline`). Implied by `window`. Default false. */
   readonly timeline?: boolean;
   /**
-   * With `meta.evidence`: an optional hook for computed variants and values ({@link RenderHook}).
-   * Without it (the older API, still accepted): required, turns a group into the whole alert text and key
-   * components ({@link Rendered}; `undefined` emits no alert).
+   * Optional hook for computed variants and values ({@link RenderHook}), merged over what the engine
+   * derives from the evidence. `undefined` keeps the derived alert; `null` emits no alert.
    */
-  readonly render?: (group: AlertGroup<E>, ctx: DetectorContext<O>) => Rendered | RenderHook | undefined | null;
+  readonly render?: (group: AlertGroup<E>, ctx: DetectorContext<O>) => RenderHook | undefined | null;
 }
 
 /** Any detector, whatever its options type. */

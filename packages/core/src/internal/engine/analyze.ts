@@ -284,7 +284,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         }
         const g = this.groups.ensure(rt, event.deviceId, read.key ?? '');
         if (g.add(read, [event])) kept = true;
-        if (rt.plan) combineEvidence(detectorFailed, rt, g, read, event, undefined);
+        combineEvidence(detectorFailed, rt, g, read, event, undefined);
       }
     }
     // Every detector has seen it: evidence keeps the row, not the copies parsed on the way.

@@ -164,10 +164,10 @@ describe('declared evidence', () => {
         ),
       ),
     ).not.toThrow();
-    // Without evidence, render is still required; with it, optional.
-    expect(
-      invalid(() => validateDetector({ meta: BASE_META, match: () => ({}) } as unknown as AnyDetector)),
-    ).toMatchObject({
+    // render is optional; when given it must be a function.
+    const noHook = { meta: { ...BASE_META, evidence: EVIDENCE }, match: () => ({}) };
+    expect(() => validateDetector(noHook as unknown as AnyDetector)).not.toThrow();
+    expect(invalid(() => validateDetector({ ...noHook, render: 'x' } as unknown as AnyDetector))).toMatchObject({
       key: 'render',
     });
   });

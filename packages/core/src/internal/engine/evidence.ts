@@ -19,7 +19,7 @@ export function combineEvidence(
   event: MdeEvent | undefined,
   events: readonly MdeEvent[] | undefined,
 ): void {
-  const plan = rt.plan!;
+  const plan = rt.plan;
   const supplied = match.evidence;
   const n = plan.names.length;
   for (let i = 0; i < n; i++) {
@@ -44,7 +44,7 @@ export function combineEvidence(
 
 /** Field `i`'s value read from one event (its column or function) and combined. */
 function evidenceFrom(detectorFailed: DetectorFailed, rt: Runtime, g: GroupAcc, i: number, event: MdeEvent): void {
-  const plan = rt.plan!;
+  const plan = rt.plan;
   const column = plan.columns[i];
   let value: EvidenceValue | readonly EvidenceValue[] | undefined;
   if (column !== undefined) value = columnValue(event, column);

@@ -2,10 +2,8 @@ import type { Combine, DeviceState, EvidenceValue, Match, TimelinePoint } from '
 import type { MdeEvent } from '../model/event.js';
 import { compareInstants, parseTimestamp } from '../model/time.js';
 import { maxSeverity, type Severity, severityRank } from '../severity.js';
-import { FIRST, LAST, TimeSpan } from './span.js';
+import { TimeSpan } from './span.js';
 
-/** Distinct values kept per `collect` name. */
-export const COLLECT_CAP = 200;
 /** Timeline points kept per alert. */
 export const TIMELINE_CAP = 10_000;
 
@@ -67,19 +65,12 @@ export function compareEvidence(a: EvidenceValue, b: EvidenceValue): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-type Data = Readonly<Record<string, string | number | boolean>>;
-const NO_DATA: Data = Object.freeze({});
-
 /** Mutable accumulator behind one alert subject: counts everything, keeps a capped sample. */
 export class GroupAcc {
   count = 0;
   severity: Severity;
   readonly span = new TimeSpan();
-  firstData: Data = NO_DATA;
-  lastData: Data = NO_DATA;
   readonly events: MdeEvent[] = [];
-  readonly collected = new Map<string, Set<string>>();
-  readonly collectedTruncated = new Set<string>();
   readonly timeline: TimelinePoint[] = [];
   readonly related = new Set<string>();
   /** Per declared evidence field (created on first value). */
@@ -129,34 +120,9 @@ export class GroupAcc {
       if (this.addEvidence(event)) kept = true;
       if (this.keepTimeline && this.timeline.length < TIMELINE_CAP)
         this.timeline.push({ time: event.time, ticks: event.ticks, tag: match.tag });
-      const moved = this.span.add(event);
-      if (match.data) {
-        if (moved & FIRST) this.firstData = match.data;
-        if (moved & LAST) this.lastData = match.data;
-      }
-    }
-    if (match.collect) {
-      const collect = match.collect;
-      for (const name in collect) {
-        if (!Object.hasOwn(collect, name)) continue;
-        const value = collect[name];
-        let set = this.collected.get(name);
-        if (!set) {
-          set = new Set();
-          this.collected.set(name, set);
-        }
-        // A single string is the common case: no one-element array per value.
-        if (typeof value === 'string') this.collectOne(name, set, value);
-        else if (value) for (const v of value) this.collectOne(name, set, v);
-      }
+      this.span.add(event);
     }
     return kept;
-  }
-
-  private collectOne(name: string, set: Set<string>, v: string): void {
-    if (set.has(v)) return;
-    if (set.size >= COLLECT_CAP) this.collectedTruncated.add(name);
-    else set.add(v);
   }
 
   /**
@@ -238,7 +204,7 @@ export class GroupAcc {
   }
 
   /** The combined evidence, per name, for `render`; and the names whose `distinct` cap cut values. */
-  evidenceView(plan: EvidencePlan | undefined): {
+  evidenceView(plan: EvidencePlan): {
     evidence: Readonly<Record<string, unknown>>;
     truncated: ReadonlySet<string>;
   } {
@@ -287,13 +253,8 @@ export class GroupAcc {
   }
 
   /** Snapshot for `render`. */
-  view(device: DeviceState, severity: Severity, timeline: readonly TimelinePoint[], plan?: EvidencePlan) {
+  view(device: DeviceState, severity: Severity, timeline: readonly TimelinePoint[], plan: EvidencePlan) {
     const { evidence, truncated } = this.evidenceView(plan);
-    const collected: Record<string, readonly string[]> = {};
-    for (const [name, set] of this.collected) {
-      // defineProperty: a collect name `__proto__` is a key like any other, not the object's prototype.
-      Object.defineProperty(collected, name, { value: Object.freeze([...set]), enumerable: true });
-    }
     return Object.freeze({
       detectorId: this.detectorId,
       key: this.key,
@@ -303,10 +264,6 @@ export class GroupAcc {
       lastSeen: this.span.last,
       severity,
       events: Object.freeze([...this.events]),
-      collected: Object.freeze(collected),
-      collectedTruncated: new Set(this.collectedTruncated) as ReadonlySet<string>,
-      firstData: this.firstData,
-      lastData: this.lastData,
       timeline,
       relatedAlerts: Object.freeze([...this.related].sort()),
       evidence,

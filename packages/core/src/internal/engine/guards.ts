@@ -10,7 +10,7 @@ import type {
   EvidenceValue,
   Match,
   MessageTemplates,
-  Rendered,
+  RenderHook,
   WindowSpec,
 } from '../detector/types.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
@@ -106,19 +106,6 @@ function copyStringRecord(v: unknown, what: string): Record<string, string | rea
   return out;
 }
 
-function copyScalars(v: unknown): Record<string, string | number | boolean> | Problem {
-  if (!isObject(v)) return 'match.data must be an object';
-  const out: Record<string, string | number | boolean> = {};
-  for (const k in v) {
-    if (!Object.hasOwn(v, k)) continue;
-    const x: unknown = v[k];
-    if (typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean')
-      return 'match.data values must be scalars';
-    put(out, k, x);
-  }
-  return out;
-}
-
 /** An evidence value from plugin code, copied: a string, a finite number, a boolean, or an array of them. */
 export function copyEvidenceValue(
   v: unknown,
@@ -143,7 +130,7 @@ export function isProblem(v: unknown): v is { problem: Problem } {
 
 /** What a runtime contributes to reading a match: the declared evidence and the message variants. */
 export interface MatchShape {
-  readonly plan: EvidencePlan | undefined;
+  readonly plan: EvidencePlan;
   readonly meta: { readonly messages: Readonly<Record<string, MessageTemplates>> };
 }
 
@@ -152,8 +139,6 @@ function copyMatch(m: Record<string, unknown>, shape: MatchShape): Match | Probl
   const key: unknown = m.key;
   const severity: unknown = m.severity;
   const tag: unknown = m.tag;
-  const collect: unknown = m.collect;
-  const data: unknown = m.data;
   const variant: unknown = m.variant;
   const evidence: unknown = m.evidence;
   const copy: { -readonly [K in keyof Match]: Match[K] } = {};
@@ -168,7 +153,7 @@ function copyMatch(m: Record<string, unknown>, shape: MatchShape): Match | Probl
     const out: Record<string, EvidenceValue | readonly EvidenceValue[]> = {};
     for (const k in evidence) {
       if (!Object.hasOwn(evidence, k)) continue;
-      if (!plan?.index.has(k)) return `match.evidence.${k} is not declared in meta.evidence`;
+      if (!plan.index.has(k)) return `match.evidence.${k} is not declared in meta.evidence`;
       const v = copyEvidenceValue(evidence[k]);
       if (isProblem(v)) return `match.evidence.${k}: ${v.problem}`;
       if (v !== undefined) put(out, k, v);
@@ -186,16 +171,6 @@ function copyMatch(m: Record<string, unknown>, shape: MatchShape): Match | Probl
   if (tag !== undefined) {
     if (typeof tag !== 'string') return 'match.tag must be a string';
     copy.tag = tag;
-  }
-  if (collect !== undefined) {
-    const c = copyStringRecord(collect, 'match.collect');
-    if (typeof c === 'string') return c;
-    copy.collect = c;
-  }
-  if (data !== undefined) {
-    const d = copyScalars(data);
-    if (typeof d === 'string') return d;
-    copy.data = d;
   }
   return copy;
 }
@@ -273,14 +248,16 @@ export function readStateList(result: unknown, what: string): readonly unknown[]
   }
 }
 
+/** A render hook's answer as the engine copied it, and the engine's derived alert text (`values` and `keyComponents` always set). */
+export interface Rendered extends RenderHook {
+  readonly values: Readonly<Record<string, string | number>>;
+  readonly keyComponents: Readonly<Record<string, string | readonly string[]>>;
+}
+
 /** Copies `render`'s output (each field read once) into frozen plain objects, then checks the copy. */
-export function readRendered(
-  r: unknown,
-  templates: Readonly<Record<string, MessageTemplates>>,
-  hook = false,
-): Rendered | Problem {
+export function readRendered(r: unknown, templates: Readonly<Record<string, MessageTemplates>>): Rendered | Problem {
   try {
-    if (!isObject(r)) return 'render must return an object or undefined';
+    if (!isObject(r)) return 'render must return an object, undefined or null';
     const variant: unknown = r.variant;
     const rawValues: unknown = r.values;
     const rawKeyComponents: unknown = r.keyComponents;
@@ -289,7 +266,7 @@ export function readRendered(
     if (variant !== undefined && (typeof variant !== 'string' || !Object.hasOwn(templates, variant)))
       return `render variant ${show(variant)} has no message templates`;
     const values: Record<string, string | number> = {};
-    if (hook && rawValues === undefined) {
+    if (rawValues === undefined) {
       // A hook may leave the values to the engine.
     } else if (!isObject(rawValues)) return 'render.values must be an object';
     else
@@ -299,7 +276,7 @@ export function readRendered(
         if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
         put(values, k, v);
       }
-    const kc = hook && rawKeyComponents === undefined ? {} : copyStringRecord(rawKeyComponents, 'render.keyComponents');
+    const kc = rawKeyComponents === undefined ? {} : copyStringRecord(rawKeyComponents, 'render.keyComponents');
     if (typeof kc === 'string') return kc;
     const keyComponents: Record<string, string | readonly string[]> = {};
     for (const k of Object.keys(kc)) {

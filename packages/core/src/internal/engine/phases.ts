@@ -138,7 +138,7 @@ function addStateMatches(run: PhaseContext, rt: Runtime, deviceId: string, resul
     }
     const g = run.groups.ensure(rt, target, cm.key ?? '');
     g.add(cm, cm.events);
-    if (rt.plan) combineEvidence(run.detectorFailed, rt, g, cm, undefined, cm.events);
+    combineEvidence(run.detectorFailed, rt, g, cm, undefined, cm.events);
     for (const r of cm.relatedAlerts ?? []) g.related.add(r);
   }
 }

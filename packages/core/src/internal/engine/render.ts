@@ -5,14 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { techniqueName } from '../attack/index.js';
-import type { AlertGroup, DeviceState, EvidenceValue, Rendered } from '../detector/types.js';
+import type { AlertGroup, DeviceState, EvidenceValue } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
 import { fillTemplate } from '../report/template.js';
 import type { Alert, EvidenceEvent } from '../report/types.js';
 import { maxSeverity, type Severity, severityRank } from '../severity.js';
 import type { DetectorFailed } from './diagnostics.js';
 import { type EvidencePlan, type GroupAcc, windowReached } from './group.js';
-import { describeError, put, readRendered } from './guards.js';
+import { describeError, put, type Rendered, readRendered } from './guards.js';
 import type { Runtime } from './runtime.js';
 
 /**
@@ -32,8 +32,8 @@ export function alertId(detectorId: string, deviceId: string, key: string): stri
 }
 
 /**
- * The alert of a group, or undefined: its window is not reached, `render` declined (older API) or
- * failed (a diagnostic). `device` is the group's device state.
+ * The alert of a group, or undefined: its window is not reached, the `render` hook declined (`null`)
+ * or failed (a diagnostic). `device` is the group's device state.
  */
 export function renderGroup(
   detectorFailed: DetectorFailed,
@@ -53,30 +53,19 @@ export function renderGroup(
       return undefined;
     }
   }
-  let rendered: Rendered;
-  if (rt.plan) {
-    // Declared evidence: the engine derives the alert; a render hook's answer merges over it.
-    if (output === null) return undefined;
-    let hook: Rendered | undefined;
-    if (output !== undefined) {
-      const read = readRendered(output, rt.meta.messages, true);
-      if (typeof read === 'string') {
-        detectorFailed(rt, 'detector-malformed-render', read, g.events[0]);
-        return undefined;
-      }
-      hook = read;
-    }
-    rendered = deriveRendered(rt.plan, g, view, hook);
-  } else {
-    if (output === undefined || output === null) return undefined;
+  // The engine derives the alert from the evidence; a render hook's answer merges over it.
+  if (output === null) return undefined;
+  let hook: Rendered | undefined;
+  if (output !== undefined) {
     // From here on only the engine's copy is used: the plugin's object is never read again.
     const read = readRendered(output, rt.meta.messages);
     if (typeof read === 'string') {
       detectorFailed(rt, 'detector-malformed-render', read, g.events[0]);
       return undefined;
     }
-    rendered = read;
+    hook = read;
   }
+  const rendered = deriveRendered(rt.plan, g, view, hook);
   const variant = rendered.variant ?? 'default';
   const templates = rt.meta.messages[variant]!;
   // Every placeholder must be filled: a gap is the detector's bug, reported as an error diagnostic
@@ -88,9 +77,7 @@ export function renderGroup(
     detectorFailed(
       rt,
       'detector-unfilled-placeholder',
-      rt.plan
-        ? `${where.join('; ')} of variant "${variant}" has no value (no evidence value and no render value)`
-        : `render left ${where.join('; ')} of variant "${variant}" unfilled (render.values has no such key)`,
+      `${where.join('; ')} of variant "${variant}" has no value (no evidence value and no render value)`,
       g.events[0],
     );
     const patched: Record<string, string | number> = { ...values };

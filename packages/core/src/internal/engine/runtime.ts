@@ -28,8 +28,8 @@ export interface Runtime {
   readonly window: WindowSpec | undefined;
   readonly keepTimeline: boolean;
   readonly severityOverride: Severity | undefined;
-  /** Declared evidence, compiled; undefined for detectors of the older `collect`/`data` API. */
-  readonly plan: EvidencePlan | undefined;
+  /** Declared evidence, compiled (empty for a detector that declares none). */
+  readonly plan: EvidencePlan;
   /** Columns evidence events keep; undefined: whole rows. */
   readonly keepColumns: ReadonlySet<string> | undefined;
   /** Failures so far (diagnostics beyond a cap are counted, not listed). */
@@ -90,7 +90,7 @@ export function loadRuntimes(
       window,
       keepTimeline: window !== undefined || detector.timeline === true,
       severityOverride: dc?.severity,
-      plan: meta.evidence ? compilePlan(meta.evidence) : undefined,
+      plan: compilePlan(meta.evidence ?? {}),
       keepColumns: fullRows ? undefined : declaredColumns(meta),
       failures: 0,
     });
@@ -115,11 +115,9 @@ function compilePlan(evidence: EvidenceDecl): EvidencePlan {
 
 /**
  * Columns an evidence event keeps: identity columns plus the columns the detector declared
- * (`evidence[*].from` columns and `meta.columns`). Undefined (whole rows) for a detector that declares
- * neither, as detectors of the older API do.
+ * (`evidence[*].from` columns and `meta.columns`).
  */
-export function declaredColumns(meta: DetectorMeta): ReadonlySet<string> | undefined {
-  if (meta.evidence === undefined && meta.columns === undefined) return undefined;
+export function declaredColumns(meta: DetectorMeta): ReadonlySet<string> {
   const keep = new Set(IDENTITY_COLUMNS);
   for (const f of Object.values(meta.evidence ?? {})) if (typeof f.from === 'string') keep.add(f.from);
   for (const c of meta.columns ?? []) keep.add(c);

@@ -9,7 +9,7 @@ import {
 } from '../../internal/mdatp.js';
 import {
   basename,
-  clip,
+  clipOptional,
   joinImagePath,
   programOf,
   SHELLS,
@@ -98,7 +98,7 @@ export const detector = defineDetector({
     evidence: {
       processes: { combine: 'distinct', label: 'Processes Observed' },
       commandLines: {
-        from: (event) => clip(event.str('ProcessCommandLine') ?? '') || undefined,
+        from: (event) => clipOptional(event.str('ProcessCommandLine')),
         combine: 'distinct',
         cap: 8,
         label: 'Example Command Lines',

@@ -10,7 +10,7 @@ import {
 import { agentAnchors, describeGroup, effectiveIdentity, MDATP_GROUP } from '../../internal/mdatp.js';
 import {
   basename,
-  clip,
+  clipOptional,
   humanList,
   isScratchPath,
   joinImagePath,
@@ -156,14 +156,14 @@ export const detector = defineDetector({
       from: { combine: 'first', label: 'InitiatingProcessFileName' },
       fromPath: { combine: 'first', label: 'InitiatingProcessFolderPath' },
       initiatingCommandLines: {
-        from: (event) => clip(event.str('InitiatingProcessCommandLine') ?? '') || undefined,
+        from: (event) => clipOptional(event.str('InitiatingProcessCommandLine')),
         combine: 'distinct',
         label: 'InitiatingProcessCommandLine',
       },
       to: { combine: 'first', label: 'FileName' },
       toPath: { combine: 'first', label: 'FolderPath' },
       commandLines: {
-        from: (event) => clip(event.str('ProcessCommandLine') ?? '') || undefined,
+        from: (event) => clipOptional(event.str('ProcessCommandLine')),
         combine: 'distinct',
         label: 'ProcessCommandLine',
       },

@@ -3,6 +3,7 @@ import { effectiveIdentity, scriptContent } from '../../internal/mdatp.js';
 import {
   basename,
   clip,
+  clipOptional,
   dirname,
   headLines,
   joinImagePath,
@@ -152,7 +153,7 @@ export const detector = defineDetector({
       dataDirectory: { combine: 'first', label: 'Data Directory' },
       launchedBy: { combine: 'distinct', label: 'Launched By' },
       commandLines: {
-        from: (event) => clip(event.str('InitiatingProcessCommandLine') ?? '') || undefined,
+        from: (event) => clipOptional(event.str('InitiatingProcessCommandLine')),
         combine: 'distinct',
         label: 'InitiatingProcessCommandLine',
       },
