@@ -336,6 +336,7 @@ function readRendered(r: unknown, templates: Readonly<Record<string, MessageTemp
       if (!Object.hasOwn(rawValues, k)) continue;
       const v: unknown = rawValues[k];
       if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
+      if (typeof v === 'number' && !Number.isFinite(v)) return `render.values.${k} is not a finite number`;
       put(values, k, v);
     }
     const kc = copyStringRecord(rawKeyComponents, 'render.keyComponents');
