@@ -274,6 +274,7 @@ export function readRendered(r: unknown, templates: Readonly<Record<string, Mess
         if (!Object.hasOwn(rawValues, k)) continue;
         const v: unknown = rawValues[k];
         if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
+        if (typeof v === 'number' && !Number.isFinite(v)) return `render.values.${k} is not a finite number`;
         put(values, k, v);
       }
     const kc = rawKeyComponents === undefined ? {} : copyStringRecord(rawKeyComponents, 'render.keyComponents');

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { makeEvent } from '../../testing.js';
+import { defineDetector } from '../detector/define.js';
+import type { Detector } from '../detector/types.js';
+import { analyze, analyzeEvents } from '../engine/analyze.js';
 import { isTriplineError } from '../errors.js';
+import { fromString } from '../ingest/sources.js';
 import { parseJsonReport, REPORT_SCHEMA_VERSION, stringifyReport, toJsonReport } from './json.js';
 import type { AnalysisResult } from './types.js';
 
@@ -121,4 +126,66 @@ describe('parseJsonReport', () => {
     expect(() => parseJsonReport(null)).toThrow(/not a valid tripline JSON report/);
     expect(() => parseJsonReport([])).toThrow(/report-invalid|no schemaVersion/);
   });
+});
+
+describe('the engine never writes a report its own schema refuses', () => {
+  const row = (reportId: unknown) =>
+    makeEvent('DeviceProcessEvents', {
+      Timestamp: '2025-11-07T06:46:38.29932Z',
+      DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+      DeviceName: 'wazuh1',
+      ActionType: 'ProcessCreated',
+      FileName: 'lsof',
+      ReportId: reportId,
+    });
+  const detector = (values: Record<string, string | number>) =>
+    defineDetector({
+      meta: {
+        id: 'test/lsof',
+        title: 'lsof runs',
+        summary: 'Groups lsof runs.',
+        rationale: 'Exercises the report contract.',
+        severity: 'low',
+        category: 'Testing',
+        mitre: [],
+        tables: ['DeviceProcessEvents'],
+        actionTypes: ['ProcessCreated'],
+        messages: { default: { title: 'lsof {n}', description: 'd', riskAssessment: 'r' } },
+      },
+      match: (e) => (e.str('FileName') === 'lsof' ? { key: 'lsof' } : undefined),
+      render: () => ({ values, keyComponents: {} }),
+    } as Detector);
+
+  it('keeps a ReportId that is not an integer as written, in a valid report', async () => {
+    const line = JSON.stringify({
+      time: '2025-11-07T06:46:39.0000000Z',
+      category: 'AdvancedHunting-DeviceProcessEvents',
+      properties: {
+        Timestamp: '2025-11-07T06:46:38.29932Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'wazuh1',
+        ActionType: 'ProcessCreated',
+        FileName: 'lsof',
+        ReportId: ':',
+      },
+    });
+    const result = await analyze(fromString(`${line}\n`, 'events.ndjson'), {
+      detectors: [detector({ n: 1 })],
+      generatedAt: 'x',
+    });
+    const report = toJsonReport(result);
+    expect(report.alerts[0]?.evidence.events[0]?.reportId).toBe(':');
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY])(
+    'turns a render value of %s into a diagnostic, not a report that cannot be written',
+    async (n) => {
+      const result = await analyzeEvents([row('71907')], { detectors: [detector({ n })], generatedAt: 'x' });
+      expect(result.alerts).toHaveLength(0);
+      expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([
+        ['detector-malformed-render', expect.stringContaining('render.values.n is not a finite number')],
+      ]);
+      expect(() => toJsonReport(result)).not.toThrow();
+    },
+  );
 });

@@ -43,9 +43,10 @@ export const evidenceEventSchema = z
     actionType: z.string().optional(),
     reportId: z
       .string()
-      .regex(/^-?\d+$/)
       .optional()
-      .describe('exact 64-bit ReportId as a decimal string'),
+      .describe(
+        "the row's ReportId: a 64-bit integer as an exact decimal string (what Defender writes); any other text kept as written",
+      ),
     /** Where the row came from. */
     source: z
       .strictObject({ source: z.string(), line: line.optional(), record: line.optional() })
