@@ -3,7 +3,7 @@
  * generator (`scripts/gen-detector-docs.mjs`, over the built package) and the drift test (over the
  * sources) call the same functions, and the output is deterministic (no dates, stable order).
  */
-import { type AnyDetector, techniqueName, techniqueUrl } from '@tripline/core';
+import { type AnyDetector, type EvidenceDecl, techniqueName, techniqueUrl } from '@tripline/core';
 import { codeSpan, escapeInline, guardLineStart, sanitizeText } from '@tripline/reporter-markdown';
 import { z } from 'zod';
 import { clip } from './internal/text.js';
@@ -217,6 +217,35 @@ function mitreSection(detector: AnyDetector): string[] {
   return lines;
 }
 
+/** The declared evidence: each field, where it comes from, how it combines; and the columns evidence rows keep. */
+function evidenceSection(detector: AnyDetector): string[] {
+  const meta = detector.meta;
+  const fields = Object.entries((meta.evidence ?? {}) as EvidenceDecl);
+  const lines: string[] = [];
+  if (fields.length) {
+    lines.push('| Name | Key component | From | Combined |', '|---|---|---|---|');
+    for (const [name, f] of fields) {
+      const label = f.hidden ? '— (text only)' : text(f.label ?? String(f.from));
+      const from =
+        typeof f.from === 'string'
+          ? `column ${code(f.from, true)}`
+          : f.from
+            ? 'computed from the row'
+            : 'supplied by the match';
+      const combine = f.combine === 'distinct' ? `distinct (up to ${f.cap ?? 200})` : f.combine;
+      lines.push(`| ${code(name, true)} | ${label} | ${from} | ${combine} |`);
+    }
+  } else lines.push('None declared: the alert text uses the built-in values.');
+  const columns = new Set(['Timestamp', 'DeviceId', 'DeviceName', 'ActionType', 'ReportId']);
+  for (const [, f] of fields) if (typeof f.from === 'string') columns.add(f.from);
+  for (const c of meta.columns ?? []) columns.add(c);
+  lines.push(
+    '',
+    `Evidence rows keep ${[...columns].map((c) => code(c)).join(', ')} (and the table and source line); \`evidence.rows: full\` keeps whole rows.`,
+  );
+  return lines;
+}
+
 function messagesSection(detector: AnyDetector): string[] {
   const lines = ['| Variant | Title template |', '|---|---|'];
   const variants = Object.keys(detector.meta.messages).sort((a, b) =>
@@ -339,6 +368,10 @@ export function renderDetectorPage(detector: AnyDetector, fixtures: DocFixtures)
     '## Options',
     '',
     ...optionsSection(detector),
+    '',
+    '## Evidence',
+    '',
+    ...evidenceSection(detector),
     '',
     '## Alert texts',
     '',

@@ -29,8 +29,7 @@ export interface AllowlistEntry {
 export interface EvidenceOptions {
   /**
    * `'declared'` (default): identity columns (Timestamp, DeviceId, DeviceName, ActionType, ReportId,
-   * plus table and source) and the columns the detector declares; `'full'`: whole rows. Detectors that
-   * declare no evidence and no columns keep whole rows either way.
+   * plus table and source) and the columns the detector declares; `'full'`: whole rows.
    */
   readonly rows?: 'full' | 'declared';
   /** Evidence events kept per alert, earliest first (every event is counted). Default 5. */
