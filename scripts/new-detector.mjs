@@ -24,7 +24,8 @@ const ROOT_USER =
 
 /**
  * What the generated detector looks for, per table: one condition on one column (`startsWith` or
- * `equals`), one value collected per alert, and a row that matches and one that does not.
+ * `equals`), one more column declared as evidence (its distinct values per alert), and a row that
+ * matches and one that does not.
  */
 const TABLES = {
   DeviceProcessEvents: {
@@ -221,8 +222,6 @@ function identifier(name) {
   }
 }
 const q = (s) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-/** An object key as the formatter writes it: bare when it is an identifier. */
-const k = (s) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(s) ? s : q(s));
 const WIDTH = 120;
 const cap = (s) => `${s[0].toUpperCase()}${s.slice(1)}`;
 
@@ -245,7 +244,7 @@ function detectorSource({ name, severity, table }, t) {
     t.test === 'startsWith'
       ? 'if (value === undefined || !value.startsWith(VALUE)) return undefined;'
       : 'if (value !== VALUE) return undefined;';
-  return `import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
+  return `import { defineDetector, type MdeEvent } from '@tripline/core';
 
 /**
  * \`defender/${name}\`: ${t.what}.
@@ -278,7 +277,15 @@ ${[
   a(2, 'tables', [q(table)]),
   a(2, 'actionTypes', [q(t.actionType)]),
 ].join('\n')}
-    // Templates, not code: {name} is filled from render's values and escaped by every reporter.
+    // What an alert carries: each name comes from a column (or a function of the event, or match),
+    // values combine across the alert's events, and the label is the column name. The engine builds
+    // the key components and the template values from it.
+    evidence: {
+      subject: { from: COLUMN, combine: 'first' },
+      ${t.collectName}: { from: ${q(t.collectColumn)}, combine: 'distinct' },
+    },
+    // Templates, not code: {name} is an evidence name or a built-in value (count, device, firstSeen,
+    // lastSeen), checked when the detector is defined, and escaped by every reporter.
     messages: {
       default: {
 ${[
@@ -294,33 +301,20 @@ ${[
 ].join('\n')}
       },
     },
-    // Every placeholder of the templates, checked when the detector is defined.
-    values: ['subject', 'device', 'count', 'firstSeen', 'lastSeen', '${t.collectName}'],
   },
 
   // Called for every event of meta.tables with one of meta.actionTypes. Pure: no I/O, no state.
-  match(event: MdeEvent): Match | undefined {
+  match(event: MdeEvent) {
     const value = event.str(COLUMN);
     ${condition}
-    // Same key on the same device: one alert. collect keeps the distinct values across its events.
-    const other = event.str(${q(t.collectColumn)});
-    return { key: value, ...(other ? { collect: { ${t.collectName}: other } } : {}) };
+    // Same key on the same device: one alert.
+    return { key: value };
   },
 
-  // Called once per alert, with the count, the first and last time and what match collected.
-  render(group: AlertGroup) {
-    const collected = group.collected.${t.collectName} ?? [];
-    return {
-      values: {
-        subject: group.key,
-        device: group.device.name,
-        count: group.count,
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-        ${t.collectName}: collected.length ? collected.join(', ') : 'not reported',
-      },
-      keyComponents: { ${k(t.keyLabel)}: group.key, ${k(t.collectLabel)}: collected },
-    };
+  // Optional: what the evidence cannot say. Here, a text for an alert whose rows had no ${t.collectColumn}.
+  render(group) {
+    if (group.evidence.${t.collectName}.length) return undefined;
+    return { values: { ${t.collectName}: 'not reported' } };
   },
 });
 `;
@@ -434,8 +428,8 @@ function main() {
         alerts: 1,
         severity,
         keyComponents: {
-          [t.keyLabel]: String(firesRow[t.column]),
-          [t.collectLabel]: [String(firesRow[t.collectColumn])],
+          [t.column]: String(firesRow[t.column]),
+          [t.collectColumn]: [String(firesRow[t.collectColumn])],
         },
       },
     ),

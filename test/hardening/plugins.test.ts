@@ -56,11 +56,14 @@ const HOSTILE: Record<string, Partial<Detector>> = {
     },
     render: ok,
   },
-  'match-wrong-types': { match: () => ({ key: 42, severity: 'catastrophic', collect: { a: 1 } }) as never, render: ok },
+  'match-wrong-types': {
+    match: () => ({ key: 42, severity: 'catastrophic', evidence: { a: 1 } }) as never,
+    render: ok,
+  },
   'match-cyclic': { match: () => cyclic() as never, render: ok },
   'match-huge-array': { match: () => Array.from({ length: 100_000 }, () => ({ key: 'same' })), render: ok },
   'match-getter-throws': { match: () => throwingGetter('key') as never, render: ok },
-  'match-collect-getter-throws': { match: () => ({ collect: throwingGetter('x') }) as never, render: ok },
+  'match-evidence-getter-throws': { match: () => ({ evidence: throwingGetter('x') }) as never, render: ok },
   'match-proxy': { match: () => trap as never, render: ok },
   'match-mutates-event': {
     match: (event: MdeEvent) => {

@@ -21,15 +21,21 @@ export type {
   AlertGroup,
   AlertSummary,
   AnyDetector,
+  Combine,
+  Combined,
+  CombinedEvidence,
   CorrelationInput,
   CorrelationMatch,
   Detector,
   DetectorContext,
   DetectorMeta,
   DeviceState,
+  EvidenceDecl,
+  EvidenceField,
+  EvidenceValue,
   Match,
   MessageTemplates,
-  Rendered,
+  RenderHook,
   StateMatch,
   TimelinePoint,
   WindowSpec,
@@ -43,7 +49,13 @@ export {
   createAnalyzer,
 } from './internal/engine/analyze.js';
 export { runConfigSchema, validateRunConfig } from './internal/engine/config.js';
-export type { AllowlistEntry, AnalyzeOptions, DetectorConfig, RunConfig } from './internal/engine/types.js';
+export type {
+  AllowlistEntry,
+  AnalyzeOptions,
+  DetectorConfig,
+  EvidenceOptions,
+  RunConfig,
+} from './internal/engine/types.js';
 export { ERROR_CODES, type ErrorCode, isTriplineError, TriplineError } from './internal/errors.js';
 export { fromFile, fromIterable, fromStream, fromString } from './internal/ingest/index.js';
 export {
@@ -74,8 +86,20 @@ export {
   TABLE_NAMES,
   type TableName,
 } from './internal/model/tables.js';
-export { type JsonReport, REPORT_SCHEMA_VERSION, stringifyReport, toJsonReport } from './internal/report/json.js';
+export {
+  type JsonReport,
+  parseJsonReport,
+  REPORT_SCHEMA_VERSION,
+  stringifyReport,
+  toJsonReport,
+} from './internal/report/json.js';
 export { reportJsonSchema } from './internal/report/schema.js';
+export {
+  fillTemplate,
+  parseTemplate,
+  type TemplatePart,
+  templatePlaceholders,
+} from './internal/report/template.js';
 export type {
   Alert,
   AnalysisResult,
@@ -83,6 +107,7 @@ export type {
   DeviceSummary,
   Diagnostic,
   EvidenceEvent,
+  InputSummary,
   MitreRef,
   Summary,
 } from './internal/report/types.js';

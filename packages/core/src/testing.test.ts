@@ -89,7 +89,7 @@ describe('placeholders render does not fill', () => {
   it('fail testDetector, and never reach an alert as {actor}', async () => {
     const detector = logons({});
     await expect(testDetector(detector, { fires: [firing], ignores: [silent] })).rejects.toThrow(
-      /diagnostic detector-unfilled-placeholder: render left \{actor\} in the title; \{actor\} in the description of variant "default" unfilled/,
+      /diagnostic detector-unfilled-placeholder: \{actor\} in the title; \{actor\} in the description of variant "default" has no value/,
     );
     const report = await testDetector(detector, { fires: [firing], ignores: [silent] }).catch(() => undefined);
     expect(report).toBeUndefined();

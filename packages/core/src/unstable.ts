@@ -9,7 +9,7 @@
  * you rely on a name from here, pin the exact version of `@tripline/core`.
  */
 export { codesOfKind, diagnostic, isCatalogCode } from './internal/catalog.js';
-export { DETECTOR_ID_RE, templatePlaceholders } from './internal/detector/define.js';
+export { DETECTOR_ID_RE } from './internal/detector/define.js';
 export { detectFormat, ingest } from './internal/ingest/index.js';
 export type { IngestNotice, IngestOptions, IngestSink } from './internal/ingest/types.js';
 export { hasUnsafeNumber, parseJsonExact } from './internal/json/exact.js';

@@ -50,6 +50,17 @@ describe('generated detector docs', () => {
     expect(page).toContain('InitiatingProcessCommandLine `/usr/sbin/cron -f -P`');
   });
 
+  it('lists the declared evidence and the columns evidence rows keep', () => {
+    const page = renderDetectorPage(rootCronLogon, fixturesOf(rootCronLogon.meta.id));
+    expect(page).toContain('## Evidence');
+    expect(page).toContain(
+      '| `commandLines` | InitiatingProcessCommandLine | column `InitiatingProcessCommandLine` | distinct (up to 200) |',
+    );
+    expect(page).toContain('| `uid` | PosixUserId | supplied by the match | first |');
+    expect(page).toContain('| `terminals` | Terminal | computed from the row | distinct (up to 200) |');
+    expect(page).toMatch(/Evidence rows keep `Timestamp`, `DeviceId`, .*`InitiatingProcessFolderPath`/);
+  });
+
   it('links techniques with their names and documents options', () => {
     const identity = defenderDetectors.find((d) => d.meta.id === 'defender/anomalous-logged-on-user')!;
     const page = renderDetectorPage(identity, { fires: [], ignores: [] });
@@ -74,7 +85,7 @@ describe('generated detector docs', () => {
       ],
       ignores: [],
     });
-    expect(page).toContain('AccountName ``a`b ⏎ # heading``');
+    expect(page).toContain('AccountName ``a`b↵# heading``'); // the Markdown reporter's visible line break
     expect(page).not.toMatch(/^# heading/m);
   });
 });

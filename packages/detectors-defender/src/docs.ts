@@ -3,7 +3,8 @@
  * generator (`scripts/gen-detector-docs.mjs`, over the built package) and the drift test (over the
  * sources) call the same functions, and the output is deterministic (no dates, stable order).
  */
-import { type AnyDetector, techniqueName, techniqueUrl } from '@tripline/core';
+import { type AnyDetector, type EvidenceDecl, techniqueName, techniqueUrl } from '@tripline/core';
+import { codeSpan, escapeInline, guardLineStart, sanitizeText } from '@tripline/reporter-markdown';
 import { z } from 'zod';
 import { clip } from './internal/text.js';
 
@@ -110,35 +111,35 @@ export function detectorDocFileName(id: string): string {
   return `${pack === 'defender' ? name : `${pack}-${name}`}.md`;
 }
 
-/** Inline code span that survives any content: newlines flattened, fence longer than any backtick run. */
-function code(value: string): string {
-  const flat = value.replace(/\r\n|\r|\n/g, ' ⏎ ');
-  let fence = '`';
-  while (flat.includes(fence)) fence += '`';
-  const pad = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ' ' : '';
-  return `${fence}${pad}${flat}${pad}${fence}`;
+// Markdown escaping is the Markdown reporter's (one escaper in the project): `codeSpan` for values,
+// `sanitizeText` + `escapeInline` for prose. Detector metadata is trusted text: it is escaped, not defanged, so
+// reference URLs stay as written.
+
+/** A value as an inline code span (one line, fenced past any backtick run); `inTable` escapes `|` for a table cell. */
+function code(value: string, inTable = false): string {
+  return codeSpan(value, { inTable });
 }
 
 const CODE_SPAN_RE = /(`+)[^`]*?\1/g;
-const MARKDOWN_SPECIAL_RE = /[\\*_<>]/g;
+
+/** Trusted text as Markdown: escaped, one line, not defanged, not truncated. */
+function text(value: string): string {
+  return escapeInline(sanitizeText(value, { maxLength: Number.POSITIVE_INFINITY }));
+}
 
 /**
  * Prose from metadata or fixtures as Markdown: `code spans` kept, everything else escaped so that
  * `enP<n>s<m>` or `/usr/sap/*` stay text instead of becoming HTML tags or emphasis.
  */
-function prose(text: string): string {
+function prose(value: string): string {
   let out = '';
   let last = 0;
-  for (const m of text.matchAll(CODE_SPAN_RE)) {
-    out += text.slice(last, m.index).replace(MARKDOWN_SPECIAL_RE, '\\$&') + m[0];
+  const flat = value.replace(/\r\n|\r|\n/g, ' ');
+  for (const m of flat.matchAll(CODE_SPAN_RE)) {
+    out += text(flat.slice(last, m.index)) + m[0];
     last = m.index + m[0].length;
   }
-  return (out + text.slice(last).replace(MARKDOWN_SPECIAL_RE, '\\$&')).replace(/\r\n|\r|\n/g, ' ');
-}
-
-/** Text for a table cell: pipes escaped, newlines flattened. */
-function cell(value: string): string {
-  return value.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|');
+  return guardLineStart(out + text(flat.slice(last)));
 }
 
 function scalar(value: unknown): string | undefined {
@@ -154,7 +155,7 @@ function inputSection(detector: AnyDetector): string[] {
   if (meta.tables.length) {
     for (const table of meta.tables) {
       const actions = meta.actionTypes?.length
-        ? ` — ActionType ${meta.actionTypes.map(code).join(', ')}`
+        ? ` — ActionType ${meta.actionTypes.map((a) => code(a)).join(', ')}`
         : ' — every row';
       lines.push(`- ${code(table)}${actions}`);
     }
@@ -193,8 +194,8 @@ function optionsSection(detector: AnyDetector): string[] {
   for (const name of names) {
     const p = props[name]!;
     const type = p.type === 'array' ? `${String(p.items?.type ?? 'any')}[]` : String(p.type ?? 'any');
-    const def = p.default === undefined ? '—' : code(JSON.stringify(p.default));
-    lines.push(`| ${code(name)} | ${type} | ${def} | ${cell(p.description ?? '')} |`);
+    const def = p.default === undefined ? '—' : code(JSON.stringify(p.default), true);
+    lines.push(`| ${code(name, true)} | ${type} | ${def} | ${prose(p.description ?? '')} |`);
   }
   lines.push(
     '',
@@ -210,9 +211,38 @@ function mitreSection(detector: AnyDetector): string[] {
   else {
     lines.push('| Technique | Name |', '|---|---|');
     for (const id of meta.mitre)
-      lines.push(`| [${id}](${techniqueUrl(id)}) | ${cell(techniqueName(id) ?? 'unknown')} |`);
+      lines.push(`| [${id}](${techniqueUrl(id)}) | ${text(techniqueName(id) ?? 'unknown')} |`);
   }
   if (meta.mitreNotes && meta.mitre.length) lines.push('', prose(meta.mitreNotes));
+  return lines;
+}
+
+/** The declared evidence: each field, where it comes from, how it combines; and the columns evidence rows keep. */
+function evidenceSection(detector: AnyDetector): string[] {
+  const meta = detector.meta;
+  const fields = Object.entries((meta.evidence ?? {}) as EvidenceDecl);
+  const lines: string[] = [];
+  if (fields.length) {
+    lines.push('| Name | Key component | From | Combined |', '|---|---|---|---|');
+    for (const [name, f] of fields) {
+      const label = f.hidden ? '— (text only)' : text(f.label ?? String(f.from));
+      const from =
+        typeof f.from === 'string'
+          ? `column ${code(f.from, true)}`
+          : f.from
+            ? 'computed from the row'
+            : 'supplied by the match';
+      const combine = f.combine === 'distinct' ? `distinct (up to ${f.cap ?? 200})` : f.combine;
+      lines.push(`| ${code(name, true)} | ${label} | ${from} | ${combine} |`);
+    }
+  } else lines.push('None declared: the alert text uses the built-in values.');
+  const columns = new Set(['Timestamp', 'DeviceId', 'DeviceName', 'ActionType', 'ReportId']);
+  for (const [, f] of fields) if (typeof f.from === 'string') columns.add(f.from);
+  for (const c of meta.columns ?? []) columns.add(c);
+  lines.push(
+    '',
+    `Evidence rows keep ${[...columns].map((c) => code(c)).join(', ')} (and the table and source line); \`evidence.rows: full\` keeps whole rows.`,
+  );
   return lines;
 }
 
@@ -222,7 +252,7 @@ function messagesSection(detector: AnyDetector): string[] {
     a === 'default' ? -1 : b === 'default' ? 1 : a < b ? -1 : 1,
   );
   for (const variant of variants)
-    lines.push(`| ${code(variant)} | ${cell(code(detector.meta.messages[variant]!.title))} |`);
+    lines.push(`| ${code(variant, true)} | ${code(detector.meta.messages[variant]!.title, true)} |`);
   lines.push('', 'Placeholders (`{name}`) are filled from the evidence; reporters escape every filled value.');
   return lines;
 }
@@ -309,11 +339,11 @@ export function renderDetectorPage(detector: AnyDetector, fixtures: DocFixtures)
     '',
     '| | |',
     '|---|---|',
-    `| Id | ${code(meta.id)} |`,
+    `| Id | ${code(meta.id, true)} |`,
     `| Default severity | **${meta.severity}** |`,
-    `| Category | ${cell(prose(meta.category))} |`,
+    `| Category | ${prose(meta.category)} |`,
     `| ATT&CK | ${meta.mitre.length ? meta.mitre.map((id) => `[${id}](${techniqueUrl(id)})`).join(', ') : 'none'} |`,
-    `| Input | ${meta.tables.length ? meta.tables.map(code).join(', ') : detector.correlate ? 'alerts of other detectors (correlation)' : 'device state'} |`,
+    `| Input | ${meta.tables.length ? meta.tables.map((t) => code(t)).join(', ') : detector.correlate ? 'alerts of other detectors (correlation)' : 'device state'} |`,
     '',
     '## What it detects',
     '',
@@ -338,6 +368,10 @@ export function renderDetectorPage(detector: AnyDetector, fixtures: DocFixtures)
     '## Options',
     '',
     ...optionsSection(detector),
+    '',
+    '## Evidence',
+    '',
+    ...evidenceSection(detector),
     '',
     '## Alert texts',
     '',
@@ -377,7 +411,7 @@ export function renderDetectorIndex(detectors: readonly AnyDetector[]): string {
     const m = d.meta;
     const input = m.tables.length ? m.tables.join(', ') : d.correlate ? 'correlation' : 'device state';
     out.push(
-      `| [${code(m.id)}](${detectorDocFileName(m.id)}) | ${cell(prose(m.title))} | ${m.severity} | ${m.mitre.length ? m.mitre.join(', ') : '—'} | ${cell(input)} |`,
+      `| [${code(m.id, true)}](${detectorDocFileName(m.id)}) | ${prose(m.title)} | ${m.severity} | ${m.mitre.length ? m.mitre.join(', ') : '—'} | ${text(input)} |`,
     );
   }
   return `${out.join('\n')}\n`;

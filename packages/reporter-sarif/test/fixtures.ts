@@ -1,8 +1,9 @@
 /**
- * Hand-written analysis results for the SARIF reporter's tests. They follow `@tripline/core`'s report
- * types exactly, so the reporter is tested without the engine: the wazuh1 scenario of the reference
- * report, a many-device run, an empty run, a run with rejected rows and diagnostics, and hostile text
- * in every field an attacker controls.
+ * Analysis results for the SARIF reporter's tests: the wazuh1 scenario is the real engine's golden
+ * record (test/golden/wazuh1.report.json); what real data lacks — many devices, an empty run, rejected
+ * rows and diagnostics — is built by hand and read through the report schema (`parseJsonReport`), so
+ * each is a valid record; hostile text in every field an attacker controls is built by hand too, some
+ * of it breaking the schema's constraints on purpose.
  */
 import type {
   Alert,
@@ -13,7 +14,8 @@ import type {
   Severity,
   TableName,
 } from '@tripline/core';
-import { compareSeverity } from '@tripline/core';
+import { compareSeverity, parseJsonReport, REPORT_SCHEMA_VERSION } from '@tripline/core';
+import { goldenResult } from '../../../test/golden/golden.js';
 
 const WAZUH = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';
 const WAZUH_ID = '875524232b2377b606ca585f2a6692b5be921b94';
@@ -150,7 +152,16 @@ function bySeverity(alerts: readonly Alert[]): Record<Severity, number> {
   return out;
 }
 
-/** Wraps alerts into a complete result with a consistent summary. */
+/** A hand-built result, read through the report schema: it throws, naming the field, unless it is a valid record. */
+export function valid(result: AnalysisResult): AnalysisResult {
+  return parseJsonReport({ schemaVersion: REPORT_SCHEMA_VERSION, ...result });
+}
+
+/**
+ * Wraps alerts into a complete result with a consistent summary. Not checked against the schema: the
+ * hostile cases break its constraints on purpose (an ATT&CK id that is no technique id, no evidence),
+ * since `toSarif` takes any typed result; the scenarios below are checked with {@link valid}.
+ */
 export function result(alerts: readonly Alert[], over: Partial<AnalysisResult> = {}): AnalysisResult {
   const sorted = [...alerts].sort(
     (a, b) =>
@@ -221,109 +232,12 @@ function execEvent(ts: string, pid: number, line: number): EvidenceEvent {
   );
 }
 
-/** The reference report's device: exec replacement, LOGIN user, duplicate adapters, sysstat, unassigned group. */
+/**
+ * The reference device, as the real engine and the Defender preset report it: the shared golden record
+ * of examples/wazuh1 (test/golden/wazuh1.report.json, `npm run gen` rewrites it).
+ */
 export function wazuh1(): AnalysisResult {
-  const alerts = [
-    alert(D.exec, {
-      title: 'dash replaced by lsof with the same ProcessId (415044)',
-      key: '/usr/bin/lsof',
-      keyComponents: { InitiatingProcessFileName: 'dash', FileName: 'lsof', ProcessIds: ['415044', '415059'] },
-      events: [
-        execEvent('2025-11-07T06:46:38.29932Z', 415044, 12),
-        execEvent('2025-11-07T06:46:39.284641Z', 415059, 14),
-      ],
-    }),
-    alert(D.login, {
-      title: 'Logged-on user LOGIN on wazuh1',
-      severity: 'high',
-      key: 'LOGIN',
-      events: [
-        event(
-          'DeviceInfo',
-          '2025-11-07T06:46:02.9561661Z',
-          undefined,
-          {
-            OSPlatform: 'Linux',
-            DeviceType: 'Workstation',
-            MachineGroup: 'UnassignedGroup',
-            PublicIP: '52.186.168.241',
-            LoggedOnUsers: [{ UserName: 'LOGIN' }],
-          },
-          20,
-        ),
-      ],
-    }),
-    alert(D.adapter, {
-      title: 'eth0 and enP28238s1 share MAC 00-22-48-2E-A8-6C',
-      key: '00-22-48-2E-A8-6C',
-      keyComponents: { 'Duplicate MAC Address': '00-22-48-2E-A8-6C', Adapters: ['eth0', 'enP28238s1'] },
-      events: [
-        event(
-          'DeviceNetworkInfo',
-          '2025-11-07T06:46:02.9561661Z',
-          undefined,
-          {
-            NetworkAdapterName: 'eth0',
-            MacAddress: '00-22-48-2E-A8-6C',
-            IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }],
-          },
-          21,
-        ),
-        event(
-          'DeviceNetworkInfo',
-          '2025-11-07T06:46:02.9561661Z',
-          undefined,
-          {
-            NetworkAdapterName: 'enP28238s1',
-            MacAddress: '00-22-48-2E-A8-6C',
-            IPAddresses: [{ IPAddress: 'fe80::222:48ff:fe2e:a86c' }],
-          },
-          22,
-        ),
-      ],
-    }),
-    alert(D.sysstat, {
-      title: 'sysstat sa1 collection by cron',
-      key: '/usr/lib/sysstat/sa1',
-      keyComponents: { 'Script Path': '/usr/lib/sysstat/sa1' },
-      events: [
-        event(
-          'DeviceEvents',
-          '2025-11-07T06:40:09.38102Z',
-          'ScriptContent',
-          {
-            FileName: 'sa1',
-            FolderPath: '/usr/lib/sysstat/sa1',
-            AdditionalFields: {
-              ScriptContent: '#!/bin/sh\n# sa1: Collect and store binary data in system activity data file.',
-            },
-          },
-          3,
-        ),
-        event(
-          'DeviceEvents',
-          '2025-11-07T06:55:01.964973Z',
-          'ScriptContent',
-          { FileName: 'debian-sa1', FolderPath: '/usr/lib/sysstat/debian-sa1' },
-          30,
-        ),
-      ],
-    }),
-    alert(D.unassigned, {
-      title: 'wazuh1 is in UnassignedGroup',
-      events: [
-        event('DeviceInfo', '2025-11-07T06:46:02.9561661Z', undefined, { MachineGroup: 'UnassignedGroup' }, 20),
-        event(
-          'DeviceNetworkInfo',
-          '2025-11-07T06:46:02.9561661Z',
-          undefined,
-          { MachineGroup: 'UnassignedGroup', NetworkAdapterName: 'eth0' },
-          21,
-        ),
-      ],
-    }),
-  ];
-  return result(alerts);
+  return goldenResult();
 }
 
 /** `n` devices with one alert each, severities cycling through the scale. */
@@ -344,18 +258,18 @@ export function manyDevices(n: number): AnalysisResult {
       }),
     );
   }
-  return result(alerts);
+  return valid(result(alerts));
 }
 
 /** A run that found nothing. */
 export function empty(): AnalysisResult {
-  return result([], { detectors: Object.values(DETECTORS).sort((a, b) => a.id.localeCompare(b.id)) });
+  return valid(result([], { detectors: Object.values(DETECTORS).sort((a, b) => a.id.localeCompare(b.id)) }));
 }
 
 /** A run with rejected rows and engine/detector diagnostics. */
 export function withRejects(): AnalysisResult {
   const base = wazuh1();
-  return {
+  return valid({
     ...base,
     summary: { ...base.summary, eventsRead: base.summary.eventsRead + 4, eventsRejected: 4 },
     rejected: [
@@ -383,7 +297,7 @@ export function withRejects(): AnalysisResult {
       { source: 'events.ndjson', format: 'ndjson', rowsRead: 14, events: 12, rejected: 2 },
       { source: 'export.csv', format: 'csv', rowsRead: 3, events: 1, rejected: 1 },
     ],
-  };
+  });
 }
 
 /** Text that tries everything: forged SARIF links, Markdown, HTML, bidi overrides, zero-width, controls, length. */

@@ -18,9 +18,9 @@ import {
   wazuh1,
   withRejects,
 } from './fixtures.js';
+import { type Full, run } from './view.js';
 
-const run = (log: SarifLog) => log.runs[0]!;
-const byRule = (log: SarifLog, id: string): SarifResult => run(log).results.find((r) => r.ruleId === id)!;
+const byRule = (log: SarifLog, id: string): Full<SarifResult> => run(log).results.find((r) => r.ruleId === id)!;
 
 /** Every string in a JSON value, with its path. */
 function strings(value: unknown, path = '$'): [string, string][] {
@@ -64,17 +64,20 @@ describe('toSarif: log and tool', () => {
 
   it('has one rule per detector, id = detector id, with descriptions, help, tags and security-severity', () => {
     const rules = run(log).tool.driver.rules;
-    expect(rules.map((r) => r.id)).toEqual([
-      'defender/anomalous-logged-on-user',
-      'defender/duplicate-adapter-address',
-      'defender/exec-process-replacement',
-      'defender/sysstat-collection',
-      'defender/unassigned-machine-group',
-    ]);
+    expect(rules.map((r) => r.id)).toEqual(wazuh1().detectors.map((d) => d.id));
+    expect(rules.map((r) => r.id)).toEqual(
+      expect.arrayContaining([
+        'defender/anomalous-logged-on-user',
+        'defender/duplicate-adapter-address',
+        'defender/exec-process-replacement',
+        'defender/sysstat-collection',
+        'defender/unassigned-machine-group',
+      ]),
+    );
     const exec = rules.find((r) => r.id === 'defender/exec-process-replacement')!;
     expect(exec.name).toBe('ExecProcessReplacement');
-    expect(exec.shortDescription.text).toBe('Shell replaced by the command it ran (exec).');
-    expect(exec.fullDescription.text).toMatch(/^A process event whose ProcessId equals/);
+    expect(exec.shortDescription.text).toBe('Process image replaced by exec.');
+    expect(exec.fullDescription.text).toMatch(/^Finds process events whose ProcessId equals/);
     expect(exec.help?.text).toContain('T1059.004');
     expect(exec.help?.markdown).toContain('[T1059.004](https://attack.mitre.org/techniques/T1059/004/)');
     expect(exec.defaultConfiguration).toEqual({ level: 'warning' });
@@ -103,10 +106,10 @@ describe('toSarif: log and tool', () => {
     expect(kinds.get('heading')).toBe(7);
     expect(kinds.get('table')).toBe(1);
     expect(kinds.get('html')).toBeUndefined();
-    expect(urls).toEqual([
-      'https://attack.mitre.org/techniques/T1059/004/',
-      'https://man7.org/linux/man-pages/man3/exec.3.html',
-    ]);
+    // Only the ATT&CK page and the detector's own references are links.
+    const detector = wazuh1().detectors.find((d) => d.id === 'defender/exec-process-replacement')!;
+    expect(urls[0]).toBe('https://attack.mitre.org/techniques/T1059/004/');
+    expect(urls.slice(1)).toEqual(detector.references);
   });
 
   it('takes invocation times from the result and options, never the clock', () => {
@@ -140,10 +143,20 @@ describe('toSarif: results', () => {
 
   it('has one result per alert, highest severity first, level from severity', () => {
     expect(run(log).results.map((r) => [r.ruleId, r.level])).toEqual([
-      ['defender/anomalous-logged-on-user', 'error'],
-      ['defender/duplicate-adapter-address', 'warning'],
+      ['defender/exposed-unmanaged-device', 'error'],
       ['defender/unassigned-machine-group', 'warning'],
+      ['defender/anomalous-logged-on-user', 'warning'],
       ['defender/exec-process-replacement', 'warning'],
+      ['defender/root-cron-logon', 'note'],
+      ['defender/search-index-segment-deletion', 'note'],
+      ['defender/sysstat-collection', 'note'],
+      ['defender/unknown-signature', 'note'],
+      ['defender/device-type-mismatch', 'note'],
+      ['defender/duplicate-adapter-address', 'note'],
+      ['defender/edr-agent-recon', 'note'],
+      ['defender/edr-inventory-script', 'note'],
+      ['defender/edr-inventory-script', 'note'],
+      ['defender/edr-log4j-scan', 'note'],
       ['defender/sysstat-collection', 'note'],
     ]);
     for (const r of run(log).results) expect(run(log).tool.driver.rules[r.ruleIndex]!.id).toBe(r.ruleId);
@@ -169,7 +182,7 @@ describe('toSarif: results', () => {
   it("states the alert's facts in the message, linking each evidence event to its related location", () => {
     const exec = byRule(log, 'defender/exec-process-replacement');
     expect(exec.message.text).toBe(
-      'dash replaced by lsof with the same ProcessId (415044). Device wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net, severity medium, 2 event(s) from 2025-11-07T06:46:38.29932Z to 2025-11-07T06:46:39.284641Z. Evidence: [event 1](1), [event 2](2). Alert defender/exec-process-replacement:875524232b2377b606ca585f2a6692b5be921b94:/usr/bin/lsof.',
+      'Defender agent exec: dash → lsof. Device wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net, severity medium, 2 event(s) from 2025-11-07T06:46:38.29932Z to 2025-11-07T06:46:39.284641Z. Evidence: [event 1](1), [event 2](2). Alert tl-573cca4c45815fbc54df.',
     );
     expect(exec.relatedLocations?.map((l) => l.id)).toEqual([1, 2]);
     expect(links(exec.message.text)).toEqual(['1', '2']);
@@ -187,7 +200,8 @@ describe('toSarif: results', () => {
     const lines = artifact.contents.text.split('\n');
     expect(lines[loc.region.startLine - 1]).toBe(loc.region.snippet?.text);
     expect(loc.region.snippet?.text).toBe(
-      '2025-11-07T06:46:38.29932Z DeviceProcessEvents ProcessCreated dash (pid 415044) → lsof (pid 415044) AccountName=root ProcessCommandLine="lsof -a -c java -c javaw" FolderPath=/usr/bin/lsof (events.ndjson:12)',
+      // Evidence events keep the identity columns and the columns the detector declares.
+      '2025-11-07T06:46:38.29932Z DeviceProcessEvents ProcessCreated dash (pid 415044) → lsof (pid 415044) ProcessCommandLine="lsof -a -c java -c javaw -d mem -F pn" FolderPath=/usr/bin/lsof (events.ndjson:39)',
     );
     expect(loc.region.endColumn).toBe(loc.region.snippet!.text.length + 1);
     expect(artifact.length).toBe(Buffer.byteLength(artifact.contents.text));
@@ -204,7 +218,8 @@ describe('toSarif: results', () => {
       {
         name: 'lsof[415044]',
         fullyQualifiedName:
-          'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net/python3.10[415041]/dash[415044]/lsof[415044]',
+          // InitiatingProcessParentId is not among the columns the detector declares: the grandparent has no pid.
+          'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net/python3.10/dash[415044]/lsof[415044]',
         kind: 'process',
       },
       {
@@ -263,7 +278,7 @@ describe('toSarif: results', () => {
       severity: 'medium',
       eventCount: 2,
       eventsShown: 2,
-      keyComponents: { FileName: 'lsof', ProcessIds: ['415044', '415059'] },
+      keyComponents: { FileName: 'lsof', ProcessId: ['415059', '415044'] },
       mitre: [{ id: 'T1059.004', name: 'Command and Scripting Interpreter: Unix Shell' }],
     });
   });
@@ -312,13 +327,16 @@ describe('toSarif: notifications', () => {
       ['tripline/diagnostic', 'note'],
     ]);
     expect(notes[0]!.message.text).toBe(
-      '4 of 13 input rows were rejected and not analysed; 3 are listed in the analysis result.',
+      '4 of 57 input rows were rejected and not analysed; 3 are listed in the analysis result.',
     );
     expect(notes[1]!.message.text).toBe(
       'Input row rejected (malformed-json) at events.ndjson line 4: Unexpected token } in JSON at position 17.',
     );
     expect(notes[3]!.properties).toEqual({ source: 'export.csv', record: 3, code: 'missing-timestamp' });
-    expect(notes[4]!.associatedRule).toEqual({ id: 'defender/exec-process-replacement', index: 2 });
+    expect(notes[4]!.associatedRule).toEqual({
+      id: 'defender/exec-process-replacement',
+      index: run(log).tool.driver.rules.findIndex((r) => r.id === 'defender/exec-process-replacement'),
+    });
     for (const n of notes) expect(run(log).tool.driver.notifications![n.descriptor.index]!.id).toBe(n.descriptor.id);
   });
 

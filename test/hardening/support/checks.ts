@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AnalysisResult } from '@tripline/core';
-import { stringifyReport, toJsonReport } from '@tripline/core';
+import { parseJsonReport, stringifyReport, toJsonReport } from '@tripline/core';
 import { renderMarkdown } from '@tripline/reporter-markdown';
 import { stringifySarif, toSarif } from '@tripline/reporter-sarif';
 import AjvDraft04 from 'ajv-draft-04';
@@ -17,6 +17,7 @@ import remarkParse from 'remark-parse';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
 import { ATTACK_LINK, FORBIDDEN } from '../../../packages/reporter-markdown/test/support/mdast.js';
+import { reportSchemaProblems } from '../../golden/report-schema.js';
 import { firstUnsafe } from './payloads.js';
 import { SARIF_SCHEMA_PATH } from './rows.js';
 
@@ -133,13 +134,23 @@ export function sarifProblems(log: unknown): string[] {
     .map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
 }
 
-/** `JSON.parse(stringifyReport(r))` must deep-equal `toJsonReport(r)` (compared as canonical JSON text, keys included). */
+/**
+ * `JSON.parse(stringifyReport(r))` must deep-equal `toJsonReport(r)` (compared as canonical JSON text, keys
+ * included), be valid against the published JSON Schema, and render again (`parseJsonReport`, as
+ * `tripline render` does) to the same Markdown, SARIF and JSON bytes as the result itself.
+ */
 export function jsonProblems(result: AnalysisResult): string[] {
   const text = stringifyReport(result);
   const parsed: unknown = JSON.parse(text);
   const direct = toJsonReport(result);
   const problems: string[] = [];
   if (!deepEqualOwn(parsed, direct)) problems.push('JSON report does not round-trip');
+  for (const p of reportSchemaProblems(parsed)) problems.push(`JSON Schema: ${p}`);
+  const again = parseJsonReport(parsed);
+  if (stringifyReport(again) !== text) problems.push('the saved report rendered again is not the same JSON');
+  if (renderMarkdown(again) !== renderMarkdown(result)) problems.push('the saved report renders other Markdown');
+  if (stringifySarif(toSarif(again)) !== stringifySarif(toSarif(result)))
+    problems.push('the saved report renders another SARIF log');
   // ReportIds are decimal strings from the first parse to the last byte.
   for (const alert of direct.alerts) {
     for (const e of alert.evidence.events) {

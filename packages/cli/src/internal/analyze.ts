@@ -104,13 +104,15 @@ async function buildConfig(options: AnalyzeCommandOptions): Promise<RunConfig | 
   return config;
 }
 
-interface RenderedReport {
+/** A report rendered for output. */
+export interface RenderedReport {
   readonly text: string;
   /** SARIF only: how many alerts the log holds. */
   readonly sarif?: SarifResultCount;
 }
 
-function render(result: AnalysisResult, format: ReportFormat): RenderedReport {
+/** The report of a result in `format`, safe for a terminal (`tripline analyze` and `tripline render` share it). */
+export function renderReport(result: AnalysisResult, format: ReportFormat): RenderedReport {
   switch (format) {
     case 'json':
       return { text: escapeJsonForTerminal(stringifyReport(result)) };
@@ -315,7 +317,7 @@ export async function analyzeCommand(
   }
   if (unreadable.length > 0) result = { ...result, diagnostics: [...result.diagnostics, ...unreadable] };
 
-  const report = render(result, options.format);
+  const report = renderReport(result, options.format);
   if (output !== undefined) await writeOutput(output, report.text);
   else {
     // A reader that stops early (`| head`) is not an error: the exit status below still says whether

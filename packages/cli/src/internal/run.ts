@@ -7,6 +7,7 @@ import { detectorsCommand } from './detectors.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 import { parseIsoTime } from './generated-at.js';
 import { type CliIo, guardStream, processIo, say } from './io.js';
+import { type RenderCommandOptions, renderCommand } from './render.js';
 import { terminalLines, terminalText } from './text.js';
 
 /** The version of the `tripline` package. */
@@ -54,6 +55,21 @@ Examples:
   tripline analyze events.ndjson
   tripline analyze --format sarif --output tripline.sarif exports/*.json
   az monitor log-analytics query … | tripline analyze --format json --fail-on high -
+`;
+
+const RENDER_HELP = `
+The output is byte for byte what analyze writes in that format for the same run. A report of
+schema version 1.0 lacks the message templates, devices and detectors a report is rendered from,
+and is refused: re-run analyze --format json on the inputs.
+
+Exit status:
+  0  the report was rendered
+  2  usage error, the report is not a valid JSON report of this schema version, or the output
+     could not be written
+
+Examples:
+  tripline analyze --format json --output run.json events.ndjson
+  tripline render run.json --format sarif --output tripline.sarif
 `;
 
 function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
@@ -125,6 +141,19 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     });
 
   program
+    .command('render')
+    .description('render a saved JSON report (of analyze --format json) as Markdown, SARIF or JSON')
+    .argument('<report>', 'the JSON report; - reads stdin')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('markdown'))
+    .option('-o, --output <path>', 'write the report to this file instead of stdout')
+    .option('-q, --quiet', 'print nothing on stderr but errors')
+    .option('--debug', 'print stack traces of errors')
+    .addHelpText('after', RENDER_HELP)
+    .action(async (report: string, opts: RenderCommandOptions) => {
+      setExit(await renderCommand(report, opts, io));
+    });
+
+  program
     .command('detectors')
     .description('list the detectors: id, severity, ATT&CK techniques, tables')
     .option('--json', 'print the list as JSON (with titles, categories and ActionTypes)')
@@ -188,7 +217,10 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       if (error.exitCode === 0) return EXIT.OK;
       if (error.code === 'commander.help') return EXIT.USAGE; // help shown because no command was given
       const command = argv.find((a) => !a.startsWith('-'));
-      const help = command === 'analyze' || command === 'detectors' ? `tripline ${command} --help` : 'tripline --help';
+      const help =
+        command === 'analyze' || command === 'detectors' || command === 'render'
+          ? `tripline ${command} --help`
+          : 'tripline --help';
       await say(io.stderr, `tripline: ${terminalText(commanderMessage(error))} (see ${help})\n`);
       return EXIT.USAGE;
     }

@@ -36,6 +36,10 @@ const CATALOG_SOURCE = {
     kind: 'thrown',
     meaning: 'A detector fixture given to the testing helpers is not a realistic row of its table.',
   },
+  'report-invalid': {
+    kind: 'thrown',
+    meaning: 'A saved JSON report given to be rendered again is of another contract version or breaks the contract.',
+  },
 
   // ── diagnostic: report.diagnostics[].code ──────────────────────────────────────────────────────
   'input-failed': {

@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   ATTACK_UNKNOWN: CODE_CATALOG['attack-unknown'].code,
   /** A detector fixture given to the testing helpers is not a realistic row of its table. */
   FIXTURE_INVALID: CODE_CATALOG['fixture-invalid'].code,
+  /** A saved JSON report to render again is of another contract version or breaks the contract. */
+  REPORT_INVALID: CODE_CATALOG['report-invalid'].code,
 } as const satisfies Record<string, ErrorCode>;
 
 // Every thrown code of the catalog has its constant above (a compile error otherwise).

@@ -7,6 +7,7 @@ import type { MdeEvent, PosixGroup } from '@tripline/core';
 import {
   basename,
   clip,
+  clipOptional,
   flagValue,
   headLines,
   joinImagePath,
@@ -215,41 +216,45 @@ export function scriptContent(event: MdeEvent): string {
 /** An accepted {@link agentScriptRun} verdict. */
 export type AgentScriptRun = Extract<AgentScriptVerdict, { ok: true }>;
 
-/** What every Defender-script alert reports about a run: the script, its parent, the account and group. */
-export function agentRunFacts(run: AgentScriptRun): Record<string, string> {
+/**
+ * Evidence that closes every Defender-script alert: who started the script, as whom, how, and which
+ * body. Spread into `meta.evidence` after the detector's own fields; `match` supplies `user` and
+ * `group` with {@link agentRunEvidence}.
+ */
+export const AGENT_RUN_EVIDENCE = {
+  parent: { from: 'InitiatingProcessParentFileName', combine: 'first' },
+  user: { combine: 'first', label: 'Effective User' },
+  group: { combine: 'first', label: 'Effective Group' },
+  commandLines: {
+    from: (event: MdeEvent) => clipOptional(event.str('InitiatingProcessCommandLine')),
+    combine: 'distinct',
+    label: 'InitiatingProcessCommandLine',
+  },
+  sha256: { from: 'SHA256', combine: 'distinct' },
+} as const;
+
+/** Columns {@link agentScriptRun} and {@link scriptContent} read besides the evidence columns. */
+export const AGENT_RUN_COLUMNS = [
+  'FolderPath',
+  'FileName',
+  'InitiatingProcessCommandLine',
+  'InitiatingProcessFileName',
+  'InitiatingProcessAccountName',
+  'InitiatingProcessAccountSid',
+  'AdditionalFields',
+] as const;
+
+/** The script and the effective identity of an accepted run, as evidence of {@link AGENT_RUN_EVIDENCE}. */
+export function agentRunEvidence(run: AgentScriptRun): {
+  scriptName: string;
+  path: string;
+  user: string;
+  group: string;
+} {
   return {
-    name: run.name,
+    scriptName: run.name,
     path: run.path,
-    parent: run.parent,
     user: describeUser(run.identity) ?? 'an unreported user',
     group: describeGroup(run.identity.group) ?? 'not reported (no POSIX fields in the event)',
   };
-}
-
-/** The interpreter command line and the script's hash, collected across an alert's runs. */
-export function scriptRunCollect(event: MdeEvent): Record<string, string> {
-  const collect: Record<string, string> = {};
-  const cmd = event.str('InitiatingProcessCommandLine');
-  if (cmd) collect.commandLine = clip(cmd);
-  const sha = event.str('SHA256');
-  if (sha) collect.sha256 = sha;
-  return collect;
-}
-
-/**
- * Key components that close every Defender-script alert: who started the script, as whom, how, and
- * which body (from {@link agentRunFacts} data and {@link scriptRunCollect} values).
- */
-export function agentRunComponents(
-  fact: (key: string) => string,
-  collected: Readonly<Record<string, readonly string[]>>,
-): Record<string, string | readonly string[]> {
-  const out: Record<string, string | readonly string[]> = {
-    'Parent Process': fact('parent'),
-    'Effective User': fact('user'),
-    'Effective Group': fact('group'),
-  };
-  if (collected.commandLine?.length) out['Command Line'] = collected.commandLine;
-  if (collected.sha256?.length) out['Script SHA256'] = collected.sha256;
-  return out;
 }

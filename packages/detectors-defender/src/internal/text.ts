@@ -16,6 +16,11 @@ export function clip(s: string, max = MAX_SHOWN): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
+/** {@link clip} of a value that may be absent (or empty): undefined then. */
+export function clipOptional(s: string | undefined, max = MAX_SHOWN): string | undefined {
+  return s ? clip(s, max) : undefined;
+}
+
 /** A Windows path: a drive letter (`c:\\windows\\…`) or a UNC share (`\\\\server\\…`). */
 export function isWindowsPath(path: string): boolean {
   return /^[A-Za-z]:\\/.test(path) || path.startsWith('\\\\');

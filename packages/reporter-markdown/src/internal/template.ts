@@ -1,7 +1,5 @@
+import { parseTemplate } from '@tripline/core';
 import { codeSpan, escapeInline, escapeMarkdownText, guardLineStart, sanitizeText } from './escape.js';
-
-/** `{name}`: a value rendered as a code span; `{~name}`: a value rendered as escaped, defanged prose. */
-const PLACEHOLDER_RE = /\{(~?)([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** Where rendered text lands. */
 export interface TextContext {
@@ -34,20 +32,19 @@ export function renderTemplate(
   if (typeof template !== 'string' || template.trim() === '') return undefined;
   const vals = values ?? {};
   let out = '';
-  let last = 0;
-  for (const m of template.matchAll(PLACEHOLDER_RE)) {
-    const prose = m[1] === '~';
-    const name = m[2] as string;
-    if (!Object.hasOwn(vals, name)) return undefined;
-    const value = vals[name];
+  // `{name}`: a value rendered as a code span; `{~name}`: a value rendered as escaped, defanged prose.
+  for (const part of parseTemplate(template)) {
+    if (part.kind === 'text') {
+      out += literal(part.text);
+      continue;
+    }
+    if (!Object.hasOwn(vals, part.name)) return undefined;
+    const value = vals[part.name];
     if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-    out += literal(template.slice(last, m.index));
-    if (prose) out += escapeMarkdownText(String(value), { maxLength: ctx.maxValueLength * 4 });
+    if (part.prose) out += escapeMarkdownText(String(value), { maxLength: ctx.maxValueLength * 4 });
     else if (ctx.device !== undefined && value === ctx.device.name) out += ctx.device.markdown;
     else out += valueMarkdown(value, ctx);
-    last = m.index + m[0].length;
   }
-  out += literal(template.slice(last));
   const text = guardLineStart(out.trim());
   return text === '' ? undefined : text;
 }

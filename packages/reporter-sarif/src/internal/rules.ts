@@ -1,5 +1,5 @@
 import type { Alert, DetectorInfo, MitreRef } from '@tripline/core';
-import type { SarifReportingDescriptor } from './sarif-types.js';
+import type * as Sarif from 'sarif';
 import { mapSeverity } from './severity.js';
 import { cap, cleanText, markdownProse, markdownText, sarifText, sentence } from './text.js';
 
@@ -141,7 +141,7 @@ export interface RuleOptions {
  * default level and GitHub's `security-severity` from its default severity, ATT&CK techniques as
  * `external/mitre-attack/<id>` tags (GitHub's filter convention).
  */
-export function ruleFromDetector(d: DetectorInfo, options: RuleOptions = {}): SarifReportingDescriptor {
+export function ruleFromDetector(d: DetectorInfo, options: RuleOptions = {}): Sarif.ReportingDescriptor {
   const sev = mapSeverity(d.severity);
   return {
     id: d.id,
@@ -169,7 +169,7 @@ export function ruleFromDetector(d: DetectorInfo, options: RuleOptions = {}): Sa
  * an engine-internal alert). Only the detector id, category and technique ids are used: alert titles
  * are filled from event data and must not reach rule text.
  */
-export function ruleFromAlert(alert: Alert, options: RuleOptions = {}): SarifReportingDescriptor {
+export function ruleFromAlert(alert: Alert, options: RuleOptions = {}): Sarif.ReportingDescriptor {
   const id = oneLine(alert.detectorId, 200);
   return ruleFromDetector(
     {

@@ -1,6 +1,6 @@
 import { isSeverity, SEVERITIES, type Severity } from '@tripline/core';
 import { severityRank } from '@tripline/core/unstable';
-import type { SarifLevel } from './sarif-types.js';
+import type * as Sarif from 'sarif';
 
 /**
  * How tripline severities appear in SARIF. `level` drives the icon in every viewer; GitHub reads
@@ -10,7 +10,7 @@ import type { SarifLevel } from './sarif-types.js';
  * informational maps to the bottom of low and to `note`.
  */
 export const SEVERITY_MAP: Readonly<
-  Record<Severity, { readonly level: SarifLevel; readonly securitySeverity: string }>
+  Record<Severity, { readonly level: NonNullable<Sarif.Result['level']>; readonly securitySeverity: string }>
 > = {
   critical: { level: 'error', securitySeverity: '9.5' },
   high: { level: 'error', securitySeverity: '8.0' },
@@ -28,6 +28,9 @@ export function rank(severity: Severity): number {
 export const SEVERITIES_DESC: readonly Severity[] = [...SEVERITIES].reverse();
 
 /** The SARIF mapping of a severity, falling back to medium for a value outside the scale. */
-export function mapSeverity(severity: Severity): { readonly level: SarifLevel; readonly securitySeverity: string } {
+export function mapSeverity(severity: Severity): {
+  readonly level: NonNullable<Sarif.Result['level']>;
+  readonly securitySeverity: string;
+} {
   return SEVERITY_MAP[severity] ?? SEVERITY_MAP.medium;
 }

@@ -1,4 +1,4 @@
-import type { SarifLog } from './sarif-types.js';
+import type * as Sarif from 'sarif';
 
 /**
  * Keys SARIF readers look for first, in reading order; every other key follows alphabetically. A fixed
@@ -95,6 +95,6 @@ function ordered(value: unknown): unknown {
  * Serialises a SARIF log deterministically: a fixed key order (SARIF's reading order, then
  * alphabetical), 2-space indentation, a trailing newline. Same log → same bytes.
  */
-export function stringifySarif(log: SarifLog): string {
+export function stringifySarif(log: Sarif.Log): string {
   return `${JSON.stringify(ordered(log), null, 2)}\n`;
 }

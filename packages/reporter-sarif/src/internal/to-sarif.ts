@@ -1,22 +1,11 @@
 import { gzipSync } from 'node:zlib';
-import type { Alert, AnalysisResult, Diagnostic, EvidenceEvent, RejectedRow, Severity } from '@tripline/core';
+import type { Alert, AnalysisResult, Diagnostic, EvidenceEvent, Severity } from '@tripline/core';
 import { parseTimestamp } from '@tripline/core/unstable';
+import type * as Sarif from 'sarif';
 import { sharedNameIds } from './devices.js';
 import { hashParts } from './hash.js';
+import { alertMessage } from './message.js';
 import { ruleFromAlert, ruleFromDetector } from './rules.js';
-import type {
-  SarifArtifact,
-  SarifCodeFlow,
-  SarifLevel,
-  SarifLocation,
-  SarifLog,
-  SarifLogicalLocation,
-  SarifNotification,
-  SarifPhysicalLocation,
-  SarifReportingDescriptor,
-  SarifResult,
-  SarifRun,
-} from './sarif-types.js';
 import { mapSeverity, rank, SEVERITIES_DESC } from './severity.js';
 import { stringifySarif } from './stringify.js';
 import { cleanText, pathSegment, sarifText, sentence } from './text.js';
@@ -130,7 +119,7 @@ const N_DIAGNOSTIC = 1;
 const N_CUT = 2;
 const N_NOTIFICATIONS_CUT = 3;
 
-function notificationDescriptors(): SarifReportingDescriptor[] {
+function notificationDescriptors(): Sarif.ReportingDescriptor[] {
   return NOTIFICATIONS.map((n) => ({
     id: n.id,
     name: n.name,
@@ -143,11 +132,11 @@ function notificationDescriptors(): SarifReportingDescriptor[] {
 
 function notification(
   which: number,
-  level: SarifLevel,
+  level: NonNullable<Sarif.Result['level']>,
   text: string,
   properties?: Record<string, unknown>,
   associatedRule?: { id: string; index: number },
-): SarifNotification {
+): Sarif.Notification {
   return {
     level,
     message: { text: sentence(text) },
@@ -162,7 +151,7 @@ function where(row: { source?: string | undefined; line?: number | undefined; re
   return `${src}${row.line !== undefined ? ` line ${row.line}` : ''}${row.record !== undefined ? ` record ${row.record}` : ''}`;
 }
 
-function rejectedNotification(row: RejectedRow): SarifNotification {
+function rejectedNotification(row: AnalysisResult['rejected'][number]): Sarif.Notification {
   return notification(
     N_REJECTED,
     'warning',
@@ -176,13 +165,13 @@ function rejectedNotification(row: RejectedRow): SarifNotification {
   );
 }
 
-const DIAGNOSTIC_LEVEL: Readonly<Record<Diagnostic['level'], SarifLevel>> = {
+const DIAGNOSTIC_LEVEL: Readonly<Record<Diagnostic['level'], NonNullable<Sarif.Result['level']>>> = {
   error: 'error',
   warning: 'warning',
   info: 'note',
 };
 
-function diagnosticNotification(d: Diagnostic, ruleIndex: ReadonlyMap<string, number>): SarifNotification {
+function diagnosticNotification(d: Diagnostic, ruleIndex: ReadonlyMap<string, number>): Sarif.Notification {
   const detector = d.detectorId !== undefined ? ` in detector ${sarifText(d.detectorId, { max: 120 })}` : '';
   const at = d.source !== undefined || d.line !== undefined || d.record !== undefined ? ` at ${where(d)}` : '';
   const text = `${sarifText(d.code, { max: 80 })}${detector}${at}: ${sarifText(d.message, { max: 500 })}`;
@@ -208,8 +197,8 @@ function inputNotifications(
   result: AnalysisResult,
   ruleIndex: ReadonlyMap<string, number>,
   max: number,
-): SarifNotification[] {
-  const out: SarifNotification[] = [];
+): Sarif.Notification[] {
+  const out: Sarif.Notification[] = [];
   const { eventsRejected, eventsRead } = result.summary;
   if (eventsRejected > 0) {
     out.push(
@@ -225,7 +214,7 @@ function inputNotifications(
       ),
     );
   }
-  const items: SarifNotification[] = [
+  const items: Sarif.Notification[] = [
     ...result.rejected.map(rejectedNotification),
     ...result.diagnostics.map((d) => diagnosticNotification(d, ruleIndex)),
   ];
@@ -252,8 +241,10 @@ function inputNotifications(
 /** Everything one alert contributes: its result and its evidence artifact (same position in both arrays). */
 interface AlertOutput {
   readonly alert: Alert;
-  readonly result: SarifResult;
-  readonly artifact: SarifArtifact;
+  readonly result: Sarif.Result;
+  readonly artifact: Sarif.Artifact;
+  /** The rule message string the result's message uses (`id` → format). */
+  readonly messageString?: { readonly id: string; readonly format: string };
 }
 
 /** The device's name; with a DeviceId prefix when another device of the log has the same name (`shared`, from {@link sharedNameIds}). */
@@ -286,9 +277,9 @@ function logicalLocations(
   alert: Alert,
   key: EvidenceEvent | undefined,
   shared: ReadonlyMap<string, string>,
-): SarifLogicalLocation[] {
+): Sarif.LogicalLocation[] {
   const device = deviceLabel(alert, shared);
-  const out: SarifLogicalLocation[] = [];
+  const out: Sarif.LogicalLocation[] = [];
   const chain = key ? processChain(key) : [];
   if (chain.length > 0) {
     // First, because Azure DevOps shows logicalLocations[0].fullyQualifiedName as the result's path.
@@ -315,7 +306,7 @@ function buildAlertOutput(
   const keyLine = keyAt >= 0 ? timeline.eventLines[keyAt]! : timeline.headerLine;
   const lineText = (line: number) => timeline.lines[line - 1] ?? '';
   const artifactLocation = { uri, index };
-  const physical = (line: number, withSnippet: boolean): SarifPhysicalLocation => {
+  const physical = (line: number, withSnippet: boolean): Sarif.PhysicalLocation => {
     const text = lineText(line);
     const region = { startLine: line, startColumn: 1, endLine: line, endColumn: text.length + 1 };
     if (!withSnippet) return { artifactLocation, region };
@@ -340,7 +331,7 @@ function buildAlertOutput(
     return `${cleanText(e.timestamp, { max: 40 })} ${e.table}${action}${facts ? `: ${facts}` : ''}`;
   };
 
-  const related: SarifLocation[] = events.map((e, i) => ({
+  const related: Sarif.Location[] = events.map((e, i) => ({
     id: i + 1,
     physicalLocation: physical(timeline.eventLines[i]!, false),
     message: { text: sentence(sarifText(eventSummary(e), { max: 300 })) },
@@ -355,7 +346,7 @@ function buildAlertOutput(
     },
   }));
 
-  const codeFlows: SarifCodeFlow[] =
+  const codeFlows: Sarif.CodeFlow[] =
     events.length > 1
       ? [
           {
@@ -391,12 +382,18 @@ function buildAlertOutput(
     links.length > 0
       ? ` Evidence: ${links.join(', ')}${more > 0 ? ` and ${more} more in the timeline` : ''}.`
       : ` No evidence events were kept (${alert.evidence.eventCount} counted).`;
-  const title = sentence(sarifText(alert.title, { max: 300 }));
   const when =
     alert.firstSeen === alert.lastSeen
       ? `at ${sarifText(alert.firstSeen, { max: 40 })}`
       : `from ${sarifText(alert.firstSeen, { max: 40 })} to ${sarifText(alert.lastSeen, { max: 40 })}`;
-  const message = `${title} Device ${sarifText(device)}, severity ${alert.severity}, ${alert.evidence.eventCount} event(s) ${when}.${evidence} Alert ${sarifText(alert.id, { max: 200 })}.`;
+  const message = alertMessage(alert, {
+    device: sarifText(device),
+    severity: alert.severity,
+    eventCount: alert.evidence.eventCount,
+    when,
+    evidence,
+    alertId: sarifText(alert.id, { max: 200 }),
+  });
 
   const fingerprint = hashParts('tripline-alert/v1', alert.detectorId, alert.device.id, alert.id);
   const first = isoTime(alert.firstSeen);
@@ -408,12 +405,15 @@ function buildAlertOutput(
       typeof v === 'string' ? cleanText(v) : v.slice(0, 50).map((x) => cleanText(x));
   }
 
-  const result: SarifResult = {
+  const result: Sarif.Result = {
     ruleId: alert.detectorId,
     ruleIndex,
     level: sev.level,
     kind: 'fail',
-    message: { text: message },
+    message:
+      message.id !== undefined && message.arguments !== undefined
+        ? { text: message.text, id: message.id, arguments: [...message.arguments] }
+        : { text: message.text },
     locations: [
       {
         id: 0,
@@ -462,7 +462,7 @@ function buildAlertOutput(
     },
   };
 
-  const artifact: SarifArtifact = {
+  const artifact: Sarif.Artifact = {
     location: { uri },
     description: {
       text: sentence(
@@ -474,10 +474,41 @@ function buildAlertOutput(
     length: Buffer.byteLength(timeline.text, 'utf8'),
     contents: { text: timeline.text },
   };
-  return { alert, result, artifact };
+  return {
+    alert,
+    result,
+    artifact,
+    ...(message.id !== undefined && message.format !== undefined
+      ? { messageString: { id: message.id, format: message.format } }
+      : {}),
+  };
 }
 
-function cutNotification(dropped: readonly Alert[], kept: number, total: number, reason: string): SarifNotification {
+/**
+ * The rules with the message strings their kept results use (one per title template, ids sorted), so
+ * a result's `message.id` always resolves on its rule.
+ */
+function withMessageStrings(
+  rules: readonly Sarif.ReportingDescriptor[],
+  outputs: readonly AlertOutput[],
+): Sarif.ReportingDescriptor[] {
+  const strings = new Map<number, Map<string, string>>();
+  for (const o of outputs) {
+    const index = o.result.ruleIndex;
+    if (o.messageString === undefined || index === undefined) continue;
+    const forRule = strings.get(index) ?? new Map<string, string>();
+    forRule.set(o.messageString.id, o.messageString.format);
+    strings.set(index, forRule);
+  }
+  return rules.map((rule, i) => {
+    const forRule = strings.get(i);
+    if (forRule === undefined) return rule;
+    const ids = [...forRule.keys()].sort(cmp);
+    return { ...rule, messageStrings: Object.fromEntries(ids.map((id) => [id, { text: forRule.get(id)! }])) };
+  });
+}
+
+function cutNotification(dropped: readonly Alert[], kept: number, total: number, reason: string): Sarif.Notification {
   const bySeverity: Partial<Record<Severity, number>> = {};
   for (const a of dropped) bySeverity[a.severity] = (bySeverity[a.severity] ?? 0) + 1;
   const counts = SEVERITIES_DESC.filter((s) => bySeverity[s]).map((s) => `${bySeverity[s]} ${s}`);
@@ -503,13 +534,13 @@ function cutNotification(dropped: readonly Alert[], kept: number, total: number,
  * clock). When the log would exceed the limits, the lowest-severity alerts are left out and a
  * notification says which.
  */
-export function toSarif(result: AnalysisResult, options: SarifOptions = {}): SarifLog {
+export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sarif.Log {
   const limits: SarifLimits = { ...GITHUB_LIMITS, ...options.limits };
   const prefix = pathSegment(options.pathPrefix ?? 'tripline') || 'tripline';
 
   // Rules: the detectors that ran (sorted by id, as core reports them), then any detector an alert names
   // that is missing from that list, so every result resolves to a rule.
-  const rules: SarifReportingDescriptor[] = [];
+  const rules: Sarif.ReportingDescriptor[] = [];
   const ruleIndex = new Map<string, number>();
   const helpUri = (id: string) => {
     const uri = options.helpUri?.(id);
@@ -550,17 +581,17 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
   const category =
     options.category !== undefined ? cleanText(options.category, { max: 200 }).replace(/\/+$/, '') : undefined;
 
-  const assemble = (kept: number, cut: SarifNotification | undefined, why = ''): SarifLog => {
+  const assemble = (kept: number, cut: Sarif.Notification | undefined, why = ''): Sarif.Log => {
     const chosen = outputs.slice(0, kept);
     const toolNotifications = cut ? [cut, ...notifications] : notifications;
-    const run: SarifRun = {
+    const run: Sarif.Run = {
       tool: {
         driver: {
           name: 'tripline',
           fullName: `tripline ${version} (Microsoft Defender for Endpoint events to alerts)`,
           semanticVersion: version,
           informationUri: options.informationUri ?? DEFAULT_INFORMATION_URI,
-          rules,
+          rules: withMessageStrings(rules, chosen),
           notifications: notificationDescriptors(),
         },
       },
@@ -644,7 +675,7 @@ export interface SarifResultCount {
  * that write the log say so when `kept < total`; the log itself carries a `tripline/results-cut`
  * notification and the same figures in `runs[0].properties.tripline`.
  */
-export function sarifResultCount(log: SarifLog): SarifResultCount {
+export function sarifResultCount(log: Sarif.Log): SarifResultCount {
   const run = log.runs[0];
   const props = (run?.properties as { tripline?: Record<string, unknown> } | undefined)?.tripline;
   const kept = run?.results?.length ?? 0;

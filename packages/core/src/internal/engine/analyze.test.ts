@@ -47,13 +47,12 @@ function byName(overrides: Partial<Detector> = {}): AnyDetector {
       tables: ['DeviceProcessEvents'],
       actionTypes: ['ProcessCreated'],
       messages,
+      evidence: { pids: { from: (e: MdeEvent) => e.str('ProcessId'), combine: 'distinct', label: 'PIDs' } },
+      columns: ['FileName'],
+      values: ['name'],
     },
-    match: (e) => ({
-      key: e.str('FileName') ?? '',
-      collect: { pids: e.str('ProcessId') ?? '' },
-      data: { at: e.timestamp },
-    }),
-    render: (g) => ({ values: { name: g.key, count: g.count }, keyComponents: { PIDs: g.collected.pids ?? [] } }),
+    match: (e: MdeEvent) => ({ key: e.str('FileName') ?? '' }),
+    render: (g: { key: string }) => ({ values: { name: g.key } }),
     ...overrides,
   } as Detector);
 }

@@ -66,9 +66,11 @@ const healthy = defineDetector({
   meta: {
     ...meta('good/by-file'),
     messages: { default: { title: 'Saw {name}', description: 'D', riskAssessment: 'R' } },
+    evidence: { pids: { from: (e: MdeEvent) => e.str('ProcessId'), combine: 'distinct', label: 'PIDs' } },
+    values: ['name'],
   },
-  match: (e) => ({ key: e.str('FileName') ?? '', collect: { pids: e.str('ProcessId') ?? '' } }),
-  render: (g) => ({ values: { name: g.key }, keyComponents: { PIDs: g.collected.pids ?? [] } }),
+  match: (e) => ({ key: e.str('FileName') ?? '' }),
+  render: (g) => ({ values: { name: g.key } }),
 }) as AnyDetector;
 
 const render = (g: { key: string }) => ({ values: { x: g.key }, keyComponents: {} });
@@ -126,8 +128,8 @@ const CASES: Record<
     code: 'detector-malformed-match',
     partial: true,
   },
-  'match returns a revoked Proxy as collect': {
-    detector: { meta: meta('t/a4'), render, match: (() => ({ key: 'k', collect: revoked() })) as never },
+  'match returns a revoked Proxy as evidence': {
+    detector: { meta: meta('t/a4'), render, match: (() => ({ key: 'k', evidence: revoked() })) as never },
     code: 'detector-malformed-match',
   },
   'onDevice returns a revoked Proxy': {
@@ -221,7 +223,7 @@ describe('plugin isolation', () => {
     const alert = result.alerts.find((a) => a.detectorId === 't/e')!;
     expect(alert.title).toBe('T ok');
     expect(alert.description).toBe('D ok');
-    expect(alert.message.values).toEqual({ x: 'ok' });
+    expect(alert.message.values).toMatchObject({ x: 'ok', count: 2 });
   });
 
   it('render fields that change after being read cannot slip past the checks', async () => {
@@ -243,11 +245,11 @@ describe('plugin isolation', () => {
     expect(result.diagnostics.filter((d) => d.detectorId === 't/f')).toEqual([]);
   });
 
-  it('collect values that change after being read enter the engine as read (one read, one copy)', async () => {
+  it('evidence values that change after being read enter the engine as read (one read, one copy)', async () => {
     const result = await run({
-      meta: meta('t/g'),
-      match: (() => ({ key: 'k', collect: changing('c', 's', () => [1, {}, null]) })) as never,
-      render: (g) => ({ values: { x: (g.collected.c ?? []).join(',') }, keyComponents: { c: g.collected.c ?? [] } }),
+      meta: { ...meta('t/g'), evidence: { c: { combine: 'distinct', label: 'c' } }, values: ['x'] },
+      match: (() => ({ key: 'k', evidence: changing('c', 's', () => [1, {}, null]) })) as never,
+      render: (g) => ({ values: { x: (g.evidence.c as unknown as readonly string[]).join(',') } }),
     });
     const alert = result.alerts.find((a) => a.detectorId === 't/g')!;
     expect(alert.title).toBe('T s');
@@ -267,13 +269,16 @@ describe('plugin isolation', () => {
     ]);
   });
 
-  it('a match key named __proto__ in collect or data cannot change the copy', async () => {
+  it('an evidence key named __proto__ cannot change the copy: it is an undeclared name', async () => {
     const result = await run({
-      meta: meta('t/i'),
-      match: () => JSON.parse('{"key":"k","collect":{"__proto__":"p"},"data":{"__proto__":1}}'),
-      render: (g) => ({ values: { x: Object.keys(g.collected).join(',') }, keyComponents: {} }),
+      meta: { ...meta('t/i'), evidence: { p: { combine: 'first', label: 'P' } }, values: ['x'] },
+      match: () => JSON.parse('{"key":"k","evidence":{"__proto__":"p"}}'),
+      render,
     });
-    expect(result.alerts.find((a) => a.detectorId === 't/i')!.title).toBe('T __proto__');
+    expect(result.alerts.find((a) => a.detectorId === 't/i')).toBeUndefined();
+    expect(result.diagnostics.find((d) => d.detectorId === 't/i')?.message).toBe(
+      'match.evidence.__proto__ is not declared in meta.evidence',
+    );
   });
 });
 

@@ -39,13 +39,17 @@ const render = (g: { key: string; count: number; device: { name: string } }) => 
   keyComponents: { Key: g.key },
 });
 
-/** Engine features a chunking bug could disturb: grouping, collect, posix (lazy JSON), windows, device state, correlation. */
+/** Engine features a chunking bug could disturb: grouping, declared evidence, posix (lazy JSON), windows, device state, correlation. */
 const detectors: AnyDetector[] = [
   defineDetector({
-    meta: meta('by-image', ['DeviceProcessEvents'], ['ProcessCreated']),
+    meta: {
+      ...meta('by-image', ['DeviceProcessEvents'], ['ProcessCreated']),
+      evidence: { users: { combine: 'distinct', label: 'Users' } },
+      values: ['what'],
+    },
     match: (e) => ({
       key: e.str('FileName') ?? '',
-      collect: { user: e.posix.initiatingProcess.effectiveUser?.name ?? e.str('AccountName') ?? '' },
+      evidence: { users: e.posix.initiatingProcess.effectiveUser?.name ?? e.str('AccountName') ?? '' },
     }),
     render,
   }),
@@ -59,10 +63,16 @@ const detectors: AnyDetector[] = [
     render,
   }),
   defineDetector({
-    meta: meta('scripts', ['DeviceEvents'], ['ScriptContent']),
+    meta: {
+      ...meta('scripts', ['DeviceEvents'], ['ScriptContent']),
+      evidence: { bytes: { combine: 'sum', label: 'Bytes' } },
+      values: ['what'],
+    },
     match: (e) => {
       const body = e.additional('ScriptContent');
-      return typeof body === 'string' ? { key: body.split('\n', 2)[1] ?? '', data: { bytes: body.length } } : undefined;
+      return typeof body === 'string'
+        ? { key: body.split('\n', 2)[1] ?? '', evidence: { bytes: body.length } }
+        : undefined;
     },
     render,
   }),

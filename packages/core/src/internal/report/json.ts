@@ -1,76 +1,54 @@
-import { type JsonReport, REPORT_SCHEMA_VERSION } from './schema.js';
+import { z } from 'zod';
+import { ERROR_CODES, TriplineError } from '../errors.js';
+import { type JsonReport, jsonReportSchema, REPORT_SCHEMA_VERSION } from './schema.js';
 import type { AnalysisResult } from './types.js';
 
 export { type JsonReport, REPORT_SCHEMA_VERSION };
 
 /**
- * The canonical JSON report of a result (PRODUCT.md's contract). Keys come in a fixed order, so the
- * same input gives the same bytes; `generatedAt` is the only field that varies, and callers can fix it.
+ * The canonical JSON report of a result (PRODUCT.md's contract): the result itself with its
+ * `schemaVersion`. Keys come in the schema's order whatever order the result was built in, so the
+ * same result gives the same bytes; `generatedAt` is the only field that varies, and callers can fix it.
+ * A result that breaks the contract (a hand-built one with a missing field) throws `invalid-report`.
  */
 export function toJsonReport(result: AnalysisResult): JsonReport {
-  const s = result.summary;
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'tripline', version: result.tool.version },
-    generatedAt: result.generatedAt,
-    summary: {
-      eventsRead: s.eventsRead,
-      eventsAnalyzed: s.eventsAnalyzed,
-      eventsRejected: s.eventsRejected,
-      duplicateEvents: s.duplicateEvents,
-      alertCount: s.alertCount,
-      highestSeverity: s.highestSeverity,
-      bySeverity: {
-        critical: s.bySeverity.critical,
-        high: s.bySeverity.high,
-        medium: s.bySeverity.medium,
-        low: s.bySeverity.low,
-        informational: s.bySeverity.informational,
-      },
-      devices: s.devices,
-      timeRange: s.timeRange ? { start: s.timeRange.start, end: s.timeRange.end } : null,
-      byTable: { ...s.byTable },
-    },
-    alerts: result.alerts.map((a) => ({
-      id: a.id,
-      detectorId: a.detectorId,
-      title: a.title,
-      severity: a.severity,
-      category: a.category,
-      mitre: a.mitre.map((m) => ({ id: m.id, name: m.name })),
-      description: a.description,
-      riskAssessment: a.riskAssessment,
-      device: { id: a.device.id, name: a.device.name },
-      firstSeen: a.firstSeen,
-      lastSeen: a.lastSeen,
-      evidence: {
-        eventCount: a.evidence.eventCount,
-        keyComponents: Object.fromEntries(
-          Object.entries(a.evidence.keyComponents).map(([k, v]) => [k, typeof v === 'string' ? v : [...v]]),
-        ),
-        events: a.evidence.events.map((e) => ({
-          table: e.table,
-          timestamp: e.timestamp,
-          ...(e.actionType !== undefined ? { actionType: e.actionType } : {}),
-          ...(e.reportId !== undefined ? { reportId: e.reportId } : {}),
-          source: { ...e.source },
-          fields: { ...e.fields },
-        })),
-      },
-      ...(a.relatedAlerts.length ? { relatedAlerts: [...a.relatedAlerts] } : {}),
-    })),
-    rejected: result.rejected.map((r) => ({
-      source: r.source,
-      ...(r.line !== undefined ? { line: r.line } : {}),
-      ...(r.record !== undefined ? { record: r.record } : {}),
-      code: r.code,
-      reason: r.reason,
-    })),
-    diagnostics: result.diagnostics.map((d) => ({ ...d })),
-  };
+  return checked({ schemaVersion: REPORT_SCHEMA_VERSION, ...result }, 'the analysis result');
 }
 
 /** The JSON report as text: 2-space indent, trailing newline. Integers are never widened (ReportIds are strings). */
 export function stringifyReport(result: AnalysisResult): string {
   return `${JSON.stringify(toJsonReport(result), null, 2)}\n`;
+}
+
+/**
+ * Read a saved JSON report (the parsed JSON of `tripline analyze --format json`) back into the result
+ * it was written from, to render it again: `renderMarkdown(parseJsonReport(json))` gives the bytes the
+ * run gave. A report of another contract version, or one that breaks the contract, throws
+ * `invalid-report` naming the field at fault (`alerts[3].key: …`). Reports of version 1.0 lack the
+ * alerts' templates and the run's devices and detectors, which cannot be made up: re-run `analyze`.
+ */
+export function parseJsonReport(json: unknown): AnalysisResult {
+  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (json !== null && typeof json === 'object' && version !== REPORT_SCHEMA_VERSION) {
+    const which = typeof version === 'string' ? `version ${version.slice(0, 20)}` : 'no schemaVersion';
+    throw new TriplineError(
+      ERROR_CODES.REPORT_INVALID,
+      `the report has ${which}; this release reads JSON reports of version ${REPORT_SCHEMA_VERSION} only ` +
+        '(a 1.0 report lacks the message templates, devices and detectors a report is rendered from): ' +
+        're-run tripline analyze --format json on the inputs',
+    );
+  }
+  const { schemaVersion: _, ...result } = checked(json, 'the report');
+  return result;
+}
+
+function checked(value: unknown, what: string): JsonReport {
+  const parsed = jsonReportSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const path = issue.path.length ? z.core.toDotPath(issue.path) : '(top level)';
+  throw new TriplineError(
+    ERROR_CODES.REPORT_INVALID,
+    `${what} is not a valid tripline JSON report: ${path}: ${issue.message}`,
+  );
 }

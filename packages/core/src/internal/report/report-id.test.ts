@@ -68,7 +68,11 @@ describe('ReportId 639199803770463703 from every input form to the JSON report',
 
   it('survives as a bare integer in an unknown column too', async () => {
     const line = `{"Timestamp":"2025-11-07T06:46:02Z","DeviceId":"d","DeviceName":"n","ActionType":"ProcessCreated","ReportId":639199803770463703,"MyCounter":18446744073709551615}`;
-    const result = await analyze(fromString(line, 'inline'), { detectors: [everything], generatedAt: 'x' });
+    const result = await analyze(fromString(line, 'inline'), {
+      detectors: [everything],
+      generatedAt: 'x',
+      evidence: { rows: 'full' },
+    });
     const text = stringifyReport(result);
     expect(text).toContain('"MyCounter": "18446744073709551615"');
   });

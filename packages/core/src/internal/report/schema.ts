@@ -1,106 +1,256 @@
 import { z } from 'zod';
-import { type CodeKind, codesOfKind } from '../catalog.js';
+import { type CodeKind, codesOfKind, type DiagnosticCode, type ErrorCode, type RejectCode } from '../catalog.js';
+import type { FieldValue } from '../model/event.js';
 import { TABLE_NAMES } from '../model/tables.js';
 import { SEVERITIES } from '../severity.js';
 
-/** Version of the JSON report contract. Bumped on any incompatible change. */
-export const REPORT_SCHEMA_VERSION = '1.0';
+/**
+ * Version of the JSON report contract: the major part is bumped on an incompatible change, the minor
+ * part when fields are added. 1.1 added each alert's `key` and `message`, and the run's `devices`,
+ * `detectors` and `inputs`: the report is the whole {@link AnalysisResult}, so a saved report can be
+ * rendered again (`tripline render`) to the same bytes.
+ */
+export const REPORT_SCHEMA_VERSION = '1.1';
 
 const severity = z.enum(SEVERITIES);
 /**
- * Code fields stay open strings: a later minor release may add codes (the catalog lists today's), and
- * a report it writes must still validate against this contract version.
+ * Code fields stay open strings in the contract: a later minor release may add codes (the catalog lists
+ * today's), and a report it writes must still validate against this contract version. The TypeScript
+ * type names the catalog's codes, which are the only ones this release writes.
  */
-const OPEN_CODE = (kind: CodeKind) =>
-  `a ${kind} code of tripline's code catalog (docs/errors.md; today: ${codesOfKind(kind).join(', ')}); ` +
-  'later releases may add codes, so treat an unknown one by its kind';
-const iso = z.string().describe('ISO 8601 UTC timestamp, fractional seconds as in the input');
-const bySeverity = z.strictObject({
-  critical: z.number().int().min(0),
-  high: z.number().int().min(0),
-  medium: z.number().int().min(0),
-  low: z.number().int().min(0),
-  informational: z.number().int().min(0),
-});
-const byTable = z.strictObject(Object.fromEntries(TABLE_NAMES.map((t) => [t, z.number().int().min(0).optional()])));
-
-const evidenceEvent = z.strictObject({
-  table: z.enum(TABLE_NAMES),
-  timestamp: iso,
-  actionType: z.string().optional(),
-  reportId: z
+function openCode<C extends string>(kind: CodeKind): z.ZodType<C> {
+  return z
     .string()
-    .regex(/^-?\d+$/)
-    .optional()
-    .describe('exact 64-bit ReportId as a decimal string'),
-  source: z.strictObject({
+    .describe(
+      `a ${kind} code of tripline's code catalog (docs/errors.md; today: ${codesOfKind(kind).join(', ')}); ` +
+        'later releases may add codes, so treat an unknown one by its kind',
+    ) as unknown as z.ZodType<C>;
+}
+const count = () => z.number().int().min(0);
+const iso = z.string().describe('ISO 8601 UTC timestamp, fractional seconds as in the input');
+const line = z.number().int().min(1);
+
+/** An ATT&CK technique reference with its name (from the table core ships). */
+export const mitreRefSchema = z
+  .strictObject({ id: z.string().regex(/^T\d{4}(\.\d{3})?$/), name: z.string() })
+  .readonly();
+
+/** One evidence event of an alert, as reported. */
+export const evidenceEventSchema = z
+  .strictObject({
+    table: z.enum(TABLE_NAMES),
+    timestamp: iso,
+    actionType: z.string().optional(),
+    reportId: z
+      .string()
+      .optional()
+      .describe(
+        "the row's ReportId: a 64-bit integer as an exact decimal string (what Defender writes); any other text kept as written",
+      ),
+    /** Where the row came from. */
+    source: z
+      .strictObject({ source: z.string(), line: line.optional(), record: line.optional() })
+      .readonly()
+      .describe('the input the row came from, with its 1-based line (line formats) or record (array formats)'),
+    /** The normalised row (JSON-in-text columns parsed); which columns it holds depends on the run. */
+    fields: z
+      .record(z.string(), z.unknown() as unknown as z.ZodType<FieldValue>)
+      .readonly()
+      .describe('the normalised row, or the columns of it the run keeps; JSON-in-text columns parsed'),
+  })
+  .readonly();
+
+const templates = z
+  .strictObject({ title: z.string(), description: z.string(), riskAssessment: z.string() })
+  .readonly()
+  .describe('the message templates of the variant the alert uses, `{name}` / `{~name}` placeholders unfilled');
+
+/** An alert: one detector, one device, one subject, with all its evidence counted and a sample kept. */
+export const alertSchema = z
+  .strictObject({
+    /** Stable across runs for the same detector, device and subject. */
+    id: z.string().describe('stable across runs for the same detector, device and subject'),
+    detectorId: z.string(),
+    title: z.string(),
+    severity,
+    category: z.string(),
+    mitre: z.array(mitreRefSchema).readonly(),
+    description: z.string(),
+    riskAssessment: z.string(),
+    device: z.strictObject({ id: z.string(), name: z.string() }).readonly(),
+    firstSeen: iso,
+    lastSeen: iso,
+    evidence: z
+      .strictObject({
+        eventCount: z.number().int().min(1),
+        keyComponents: z.record(z.string(), z.union([z.string(), z.array(z.string()).readonly()])).readonly(),
+        events: z.array(evidenceEventSchema).readonly(),
+      })
+      .readonly(),
+    /** Alert ids this alert correlates. */
+    relatedAlerts: z.array(z.string()).readonly().describe('ids of the alerts this alert correlates'),
+    /** Subject key within the device (what grouped the events; what `allowlist[].key` matches). */
+    key: z
+      .string()
+      .describe('subject key within the device: what grouped the events, and what allowlist[].key matches'),
+    /**
+     * The templates and values the texts were made of. Reporters that format text richly (Markdown,
+     * SARIF message strings) use them to put every value from event data in a safe, escaped form.
+     */
+    message: z
+      .strictObject({
+        templates,
+        values: z
+          .record(z.string(), z.union([z.string(), z.number()]))
+          .readonly()
+          .describe('the value of each placeholder; event text here is escaped by every reporter'),
+      })
+      .readonly(),
+  })
+  .readonly();
+
+export const rejectedRowSchema = z
+  .strictObject({
+    /** The input's name (file path, `stdin`, or the name given to the source). */
     source: z.string(),
-    line: z.number().int().min(1).optional(),
-    record: z.number().int().min(1).optional(),
-  }),
-  fields: z.record(z.string(), z.unknown()).describe('the normalised row; JSON-in-text columns parsed'),
-});
+    /** 1-based line of the row in line-oriented inputs (NDJSON, CSV: the line the record starts on). */
+    line: line.optional(),
+    /** 1-based index of the row in array-shaped inputs (`records`, `Results`, a Sentinel array). */
+    record: line.optional(),
+    /** Machine-readable reason. */
+    code: openCode<RejectCode>('rejection'),
+    /** Human-readable reason. */
+    reason: z.string(),
+  })
+  .readonly();
 
-const alert = z.strictObject({
-  id: z.string().describe('stable across runs for the same detector, device and subject'),
-  detectorId: z.string(),
-  title: z.string(),
-  severity,
-  category: z.string(),
-  mitre: z.array(z.strictObject({ id: z.string().regex(/^T\d{4}(\.\d{3})?$/), name: z.string() })),
-  description: z.string(),
-  riskAssessment: z.string(),
-  device: z.strictObject({ id: z.string(), name: z.string() }),
-  firstSeen: iso,
-  lastSeen: iso,
-  evidence: z.strictObject({
-    eventCount: z.number().int().min(1),
-    keyComponents: z.record(z.string(), z.union([z.string(), z.array(z.string())])),
-    events: z.array(evidenceEvent),
-  }),
-  relatedAlerts: z.array(z.string()).optional(),
-});
+/** Something the engine wants the user to know: a detector that threw, a malformed finding, a truncated list. */
+export const diagnosticSchema = z
+  .strictObject({
+    /** The level; always the one the code catalog gives the code. */
+    level: z.enum(['info', 'warning', 'error']),
+    /** What happened; see the code catalog and `docs/errors.md`. */
+    code: openCode<DiagnosticCode>('diagnostic'),
+    message: z.string(),
+    detectorId: z.string().optional(),
+    source: z.string().optional(),
+    line: line.optional(),
+    record: line.optional(),
+    reportId: z.string().optional(),
+  })
+  .readonly();
 
-const rejected = z.strictObject({
-  source: z.string(),
-  line: z.number().int().min(1).optional(),
-  record: z.number().int().min(1).optional(),
-  code: z.string().describe(OPEN_CODE('rejection')),
-  reason: z.string(),
-});
-
-const diagnostic = z.strictObject({
-  level: z.enum(['info', 'warning', 'error']),
-  code: z.string().describe(OPEN_CODE('diagnostic')),
-  message: z.string(),
-  detectorId: z.string().optional(),
-  source: z.string().optional(),
-  line: z.number().int().min(1).optional(),
-  record: z.number().int().min(1).optional(),
-  reportId: z.string().optional(),
-});
-
-/** zod schema of the canonical JSON report (contract version {@link REPORT_SCHEMA_VERSION}). */
-export const jsonReportSchema = z.strictObject({
-  schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
-  tool: z.strictObject({ name: z.literal('tripline'), version: z.string() }),
-  generatedAt: iso,
-  summary: z.strictObject({
-    eventsRead: z.number().int().min(0),
-    eventsAnalyzed: z.number().int().min(0),
-    eventsRejected: z.number().int().min(0),
-    duplicateEvents: z.number().int().min(0),
-    alertCount: z.number().int().min(0),
+/** Counts of a run. `eventsRead = eventsAnalyzed + eventsRejected`, always. */
+export const summarySchema = z
+  .strictObject({
+    eventsRead: count(),
+    eventsAnalyzed: count(),
+    eventsRejected: count(),
+    /** Rows whose `(DeviceId, Timestamp, ReportId)` repeated an earlier row: analysed once, counted here. */
+    duplicateEvents: count(),
+    alertCount: count(),
     highestSeverity: severity.nullable(),
-    bySeverity,
-    devices: z.number().int().min(0),
-    timeRange: z.strictObject({ start: iso, end: iso }).nullable(),
-    byTable,
-  }),
-  alerts: z.array(alert),
-  rejected: z.array(rejected),
-  diagnostics: z.array(diagnostic),
-});
+    bySeverity: z
+      .strictObject({
+        critical: count(),
+        high: count(),
+        medium: count(),
+        low: count(),
+        informational: count(),
+      })
+      .readonly(),
+    devices: count(),
+    timeRange: z.strictObject({ start: iso, end: iso }).readonly().nullable(),
+    byTable: z
+      .strictObject(
+        Object.fromEntries(TABLE_NAMES.map((t) => [t, count().optional()])) as {
+          [T in (typeof TABLE_NAMES)[number]]: z.ZodOptional<z.ZodNumber>;
+        },
+      )
+      .readonly(),
+  })
+  .readonly();
+
+/** A device seen in the run. */
+export const deviceSummarySchema = z
+  .strictObject({
+    id: z.string(),
+    name: z.string(),
+    eventCount: count(),
+    firstSeen: iso,
+    lastSeen: iso,
+    osPlatform: z.string().optional(),
+    publicIp: z.string().optional(),
+    machineGroup: z.string().optional(),
+    alertCount: count(),
+    highestSeverity: severity.nullable(),
+  })
+  .readonly();
+
+/** Metadata of a detector that ran, for reporters (SARIF rules, doc links). */
+export const detectorInfoSchema = z
+  .strictObject({
+    id: z.string(),
+    title: z.string(),
+    summary: z.string(),
+    rationale: z.string(),
+    severity: severity.describe('the default severity in this run (a configured override included)'),
+    severityNotes: z.string().optional(),
+    category: z.string(),
+    mitre: z.array(mitreRefSchema).readonly(),
+    mitreNotes: z.string().optional(),
+    references: z.array(z.string()).readonly(),
+    falsePositives: z.array(z.string()).readonly(),
+    tables: z.array(z.enum(TABLE_NAMES)).readonly(),
+    actionTypes: z.array(z.string()).readonly().optional(),
+  })
+  .readonly();
+
+/** An input read, with its detected format and counts. */
+export const inputSummarySchema = z
+  .strictObject({
+    source: z.string(),
+    format: z.string(),
+    rowsRead: count(),
+    events: count(),
+    rejected: count(),
+    /** Set when the input could not be read to its end (its format is then `unknown`). */
+    error: z
+      .strictObject({ code: openCode<ErrorCode>('thrown'), message: z.string() })
+      .readonly()
+      .optional()
+      .describe('set when the input could not be read to its end (its format is then `unknown`)'),
+  })
+  .readonly();
+
+/** The fields of a run's result, in the order the JSON report writes them. */
+const resultShape = {
+  tool: z.strictObject({ name: z.literal('tripline'), version: z.string() }).readonly(),
+  generatedAt: iso,
+  summary: summarySchema,
+  /** Sorted by severity (highest first), then first-seen time, then id. */
+  alerts: z.array(alertSchema).readonly().describe('sorted by severity (highest first), then first-seen time, then id'),
+  /** Rejected rows (the list is capped by `maxRejectedListed`; `summary.eventsRejected` is exact). */
+  rejected: z.array(rejectedRowSchema).readonly(),
+  diagnostics: z.array(diagnosticSchema).readonly(),
+  /** Devices seen, sorted by name then id. */
+  devices: z.array(deviceSummarySchema).readonly().describe('devices seen, sorted by name then id'),
+  /** The detectors that ran (enabled ones), sorted by id. */
+  detectors: z.array(detectorInfoSchema).readonly().describe('the detectors that ran (enabled ones), sorted by id'),
+  /** Inputs read, in order, with their detected format and counts. */
+  inputs: z
+    .array(inputSummarySchema)
+    .readonly()
+    .describe('inputs read, in order, with their detected format and counts'),
+};
+
+/** zod schema of everything a run produced (the record reporters take). */
+export const analysisResultSchema = z.strictObject(resultShape).readonly();
+
+/** zod schema of the canonical JSON report (contract version {@link REPORT_SCHEMA_VERSION}): the result and its version. */
+export const jsonReportSchema = z
+  .strictObject({ schemaVersion: z.literal(REPORT_SCHEMA_VERSION), ...resultShape })
+  .readonly();
 
 /** The canonical JSON report. */
 export type JsonReport = z.infer<typeof jsonReportSchema>;
@@ -108,6 +258,6 @@ export type JsonReport = z.infer<typeof jsonReportSchema>;
 /** JSON Schema (draft 2020-12) of the canonical JSON report, generated from the zod types. */
 export const reportJsonSchema: Readonly<Record<string, unknown>> = Object.freeze({
   ...(z.toJSONSchema(jsonReportSchema, { target: 'draft-2020-12' }) as Record<string, unknown>),
-  $id: 'https://tripline.dev/schemas/report-1.0.json',
+  $id: `https://tripline.dev/schemas/report-${REPORT_SCHEMA_VERSION}.json`,
   title: 'tripline JSON report',
 });

@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type MdeEvent, type Severity } from '@tripline/core';
+import { defineDetector, type MdeEvent } from '@tripline/core';
 import { z } from 'zod';
 import { cloudPlatforms, loggedOnUserNames } from '../../internal/device-info.js';
 import { clip } from '../../internal/text.js';
@@ -100,12 +100,18 @@ function extraGeneric(opts: Options): ReadonlySet<string> {
   return set;
 }
 
-function first(group: AlertGroup, name: string): string | undefined {
-  return group.collected[name]?.[0];
-}
+/** Shown for the utmp LOGIN placeholder when no real logon by that name is seen. */
+const UTMP_EXPLANATION = {
+  'Likely Explanation': 'utmp LOGIN_PROCESS record of a getty (serial console ttyS0 on Azure VMs)',
+  'How To Confirm': [
+    'getent passwd LOGIN (no such account)',
+    'who -a / utmpdump /var/run/utmp (LOGIN_PROCESS on ttyS0)',
+    'systemctl status serial-getty@ttyS0',
+  ],
+};
 
 /** LoggedOnUsers entries that are not plausible accounts, with the utmp `LOGIN` placeholder told apart. */
-export const detector = defineDetector<Options>({
+export const detector = defineDetector({
   meta: {
     id: 'defender/anomalous-logged-on-user',
     title: 'Implausible logged-on user name',
@@ -135,32 +141,56 @@ export const detector = defineDetector<Options>({
     ],
     tables: ['DeviceInfo', 'DeviceLogonEvents'],
     options,
+    evidence: {
+      userName: { combine: 'first', label: 'LoggedOnUser' },
+      reason: { combine: 'last', label: 'Reason' },
+      deviceId: { from: 'DeviceId', combine: 'first' },
+      osPlatform: { combine: 'last', label: 'OSPlatform' },
+      clouds: { combine: 'distinct', label: 'Cloud Platform' },
+      snapshots: { combine: 'count', label: 'DeviceInfo Snapshots' },
+      logons: { combine: 'count', label: 'Successful Logons' },
+      logonTypes: { from: 'LogonType', combine: 'distinct' },
+      remoteIps: { from: 'RemoteIP', combine: 'distinct' },
+      initiators: { from: 'InitiatingProcessFileName', combine: 'distinct' },
+      logonSources: { combine: 'distinct', hidden: true },
+      problem: { combine: 'last', hidden: true },
+    },
+    columns: [
+      'LoggedOnUsers',
+      'OSPlatform',
+      'CloudPlatforms',
+      'AzureResourceId',
+      'AzureVmId',
+      'AwsResourceName',
+      'GcpFullResourceName',
+      'AccountName',
+    ],
     messages: {
       default: {
-        title: 'Implausible logged-on user "{userName}" on {deviceName}',
+        title: 'Implausible logged-on user "{userName}" on {device}',
         description:
-          'Device {deviceName} ({osPlatform}) reported a logged-on user named {userName}: {reason}. It was seen in {snapshots} DeviceInfo snapshot(s) between {firstSeen} and {lastSeen}; no successful logon by that name was recorded in the data analysed.',
+          'Device {device} ({osPlatform}) reported a logged-on user named {userName}: {reason}. It was seen in {snapshots} DeviceInfo snapshot(s) between {firstSeen} and {lastSeen}; no successful logon by that name was recorded in the data analysed.',
         riskAssessment:
           'A generic, empty or malformed account name in use is a weak default account, a shared credential or a sign of tampering. Identify the account (owner, creation date, last password change), check how it logged on, and disable it if it has no owner.',
       },
       withLogon: {
-        title: 'Logon by implausible account "{userName}" on {deviceName}',
+        title: 'Logon by implausible account "{userName}" on {device}',
         description:
-          'Device {deviceName} ({osPlatform}) reported a logged-on user named {userName} ({reason}), and {logons} successful logon(s) by an account of that exact name were recorded ({logonSources}). An account with a generic or malformed name is in use.',
+          'Device {device} ({osPlatform}) reported a logged-on user named {userName} ({reason}), and {logons} successful logon(s) by an account of that exact name were recorded ({logonSources}). An account with a generic or malformed name is in use.',
         riskAssessment:
           'High: generic names are the first credentials attackers guess, and a successful logon by one is consistent with Valid Accounts abuse. Review the logon sources, the account and its recent activity, reset or disable it, and look for brute-force attempts before the first success.',
       },
       utmpLogin: {
-        title: 'LOGIN placeholder in logged-on users of {deviceName}',
+        title: 'LOGIN placeholder in logged-on users of {device}',
         description:
-          'Linux device {deviceName} reported a logged-on user named {userName} in {snapshots} DeviceInfo snapshot(s) between {firstSeen} and {lastSeen}. On Linux this is most likely not an account: agetty writes a utmp LOGIN_PROCESS record with the user name LOGIN for a terminal waiting at a login prompt — on Azure VMs typically the serial console (ttyS0) — and Defender reads logged-on users from utmp. No successful logon by that name was recorded. Confirm on the host: `getent passwd LOGIN` returns nothing, `who -a` or `utmpdump /var/run/utmp` shows LOGIN_PROCESS on ttyS0, and a getty runs on it (`systemctl status serial-getty@ttyS0`).',
+          'Linux device {device} reported a logged-on user named {userName} in {snapshots} DeviceInfo snapshot(s) between {firstSeen} and {lastSeen}. On Linux this is most likely not an account: agetty writes a utmp LOGIN_PROCESS record with the user name LOGIN for a terminal waiting at a login prompt — on Azure VMs typically the serial console (ttyS0) — and Defender reads logged-on users from utmp. No successful logon by that name was recorded. Confirm on the host: `getent passwd LOGIN` returns nothing, `who -a` or `utmpdump /var/run/utmp` shows LOGIN_PROCESS on ttyS0, and a getty runs on it (`systemctl status serial-getty@ttyS0`).',
         riskAssessment:
           'Medium until confirmed: the benign explanation is very likely, but an account actually named LOGIN would be a deliberately inconspicuous one. If /etc/passwd has no LOGIN account and utmp shows LOGIN_PROCESS, close as benign; if an account exists, treat it as a finding.',
       },
       utmpLoginWithLogon: {
-        title: 'Logon by an account named LOGIN on {deviceName}',
+        title: 'Logon by an account named LOGIN on {device}',
         description:
-          'Linux device {deviceName} reported a logged-on user named {userName}, and {logons} successful logon(s) by an account of that exact name were recorded ({logonSources}). The usual explanation of LOGIN in utmp — the placeholder record agetty writes for a terminal at a login prompt — does not account for a real logon: an account named LOGIN exists and was used.',
+          'Linux device {device} reported a logged-on user named {userName}, and {logons} successful logon(s) by an account of that exact name were recorded ({logonSources}). The usual explanation of LOGIN in utmp — the placeholder record agetty writes for a terminal at a login prompt — does not account for a real logon: an account named LOGIN exists and was used.',
         riskAssessment:
           'High: an account named like the getty placeholder blends into utmp output and is a classic way to hide a backdoor account. Check /etc/passwd and /etc/shadow for LOGIN, its shell and authorized_keys, the logon sources, and what it ran.',
       },
@@ -173,14 +203,23 @@ export const detector = defineDetector<Options>({
       const names = loggedOnUserNames(event);
       if (names.length === 0) return undefined;
       const linux = isLinux(event);
+      const osPlatform = event.str('OSPlatform') ?? 'unknown OS';
+      const clouds = cloudPlatforms(event);
       const matches = [];
       for (const name of new Set(names)) {
         const problem = nameProblem(name, linux, extra);
         if (!problem) continue;
-        const collect: Record<string, string> = { problem };
-        const os = event.str('OSPlatform');
-        if (os) collect.osPlatform = os;
-        matches.push({ key: name, tag: 'snapshot', collect });
+        matches.push({
+          key: name,
+          evidence: {
+            userName: displayName(name),
+            reason: REASONS[problem],
+            problem,
+            osPlatform,
+            clouds,
+            snapshots: 1,
+          },
+        });
       }
       return matches;
     }
@@ -188,74 +227,28 @@ export const detector = defineDetector<Options>({
       const name = event.str('AccountName');
       // Only names that could be implausible are tracked; the alert needs a LoggedOnUsers entry too.
       if (name === undefined || !nameProblem(name, true, extra)) return undefined;
-      const collect: Record<string, string> = {};
       const ip = event.str('RemoteIP');
       const logonType = event.str('LogonType');
       const initiator = event.str('InitiatingProcessFileName');
-      collect.logonSource =
+      const source =
         [logonType, ip ? `from ${ip}` : undefined, initiator ? `via ${initiator}` : undefined]
           .filter(Boolean)
           .join(' ') || 'logon';
-      return { key: name, tag: 'logon', collect };
+      return { key: name, evidence: { userName: displayName(name), logons: 1, logonSources: source } };
     }
     return undefined;
   },
 
-  // render reads the match times (snapshot/logon tags, run intervals).
-  timeline: true,
-  render(group, ctx) {
-    const snapshots = group.timeline.filter((p) => p.tag === 'snapshot').length;
+  render({ evidence: e }) {
     // The class is a LoggedOnUsers entry: logons by a generic name without one belong to logon detectors.
-    if (snapshots === 0) return undefined;
-    const logons = group.timeline.filter((p) => p.tag === 'logon').length;
-    const info = group.device.info;
-    const osPlatform = info?.str('OSPlatform') ?? first(group, 'osPlatform') ?? 'unknown OS';
-    const linux = osPlatform.toLowerCase() === 'linux';
-    const problem = (nameProblem(group.key, linux, extraGeneric(ctx.options)) ??
-      first(group, 'problem') ??
-      'generic') as NameProblem;
-    const utmp = problem === 'utmp-login';
-    const severity: Severity = utmp && logons === 0 ? 'medium' : 'high';
-    const variant = utmp ? (logons ? 'utmpLoginWithLogon' : 'utmpLogin') : logons ? 'withLogon' : 'default';
-    const userName = displayName(group.key);
-    const logonSources = group.collected.logonSource ?? [];
-    const keyComponents: Record<string, string | readonly string[]> = {
-      LoggedOnUser: userName,
-      Reason: REASONS[problem],
-      DeviceId: group.device.id,
-      OSPlatform: osPlatform,
-    };
-    const clouds = cloudPlatforms(info);
-    if (clouds.length) keyComponents['Cloud Platform'] = clouds;
-    keyComponents['DeviceInfo Snapshots'] = String(snapshots);
-    if (logons) {
-      keyComponents['Successful Logons'] = String(logons);
-      keyComponents['Logon Sources'] = logonSources;
-    }
-    if (utmp && !logons) {
-      keyComponents['Likely Explanation'] = 'utmp LOGIN_PROCESS record of a getty (serial console ttyS0 on Azure VMs)';
-      keyComponents['How To Confirm'] = [
-        'getent passwd LOGIN (no such account)',
-        'who -a / utmpdump /var/run/utmp (LOGIN_PROCESS on ttyS0)',
-        'systemctl status serial-getty@ttyS0',
-      ];
-    }
+    if (e.snapshots === 0) return null;
+    const utmp = e.problem === 'utmp-login';
+    const logons = e.logons > 0;
     return {
-      variant,
-      severity,
+      variant: utmp ? (logons ? 'utmpLoginWithLogon' : 'utmpLogin') : logons ? 'withLogon' : 'default',
+      severity: utmp && !logons ? 'medium' : 'high',
       mitre: logons ? ['T1078'] : [],
-      values: {
-        userName,
-        reason: REASONS[problem],
-        deviceName: group.device.name,
-        osPlatform,
-        snapshots,
-        logons,
-        logonSources: logonSources.join('; '),
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-      },
-      keyComponents,
+      ...(utmp && !logons ? { keyComponents: UTMP_EXPLANATION } : {}),
     };
   },
 });

@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
+import { defineDetector } from '@tripline/core';
 import { z } from 'zod';
 import { inPackageHook } from '../../internal/behaviours.js';
 import { clip } from '../../internal/text.js';
@@ -122,6 +122,26 @@ export const detector = defineDetector<DestructiveDeletionOptions>({
     tables: ['DeviceFileEvents'],
     actionTypes: ['FileDeleted'],
     options,
+    evidence: {
+      root: { combine: 'first', label: 'Data Root' },
+      // One value per deleted file: match supplies the file's path.
+      filesDeleted: { combine: 'count', label: 'Files Deleted' },
+      processes: { from: 'InitiatingProcessFileName', combine: 'distinct' },
+      commandLines: { combine: 'distinct', cap: 10, label: 'Command Lines' },
+      accounts: { combine: 'distinct', cap: 10, label: 'Accounts' },
+      paths: { combine: 'distinct', cap: MAX_PATHS_SHOWN, label: 'Sample Paths' },
+      process: { from: 'InitiatingProcessFileName', combine: 'first', hidden: true },
+      commandLine: { combine: 'first', hidden: true },
+      account: { combine: 'first', hidden: true },
+    },
+    columns: [
+      'FolderPath',
+      'FileName',
+      'InitiatingProcessCommandLine',
+      'InitiatingProcessAccountName',
+      'InitiatingProcessParentFileName',
+      'AdditionalFields',
+    ],
     messages: {
       default: {
         title: 'Mass deletion under {root} by {process}',
@@ -135,7 +155,7 @@ export const detector = defineDetector<DestructiveDeletionOptions>({
 
   window: (o) => ({ sizeMs: Math.round(o.windowMinutes * 60_000), threshold: o.threshold }),
 
-  match(event, ctx): Match | undefined {
+  match(event, ctx) {
     const proc = event.str('InitiatingProcessFileName');
     if (!proc || !DELETERS.has(proc)) return undefined;
     const folder = event.str('FolderPath') ?? '';
@@ -149,44 +169,20 @@ export const detector = defineDetector<DestructiveDeletionOptions>({
     if (inPackageHook(event)) return undefined;
     const account =
       event.posix.initiatingProcess.effectiveUser?.name ?? event.str('InitiatingProcessAccountName') ?? '(unknown)';
-    const cmd = event.str('InitiatingProcessCommandLine') ?? proc;
+    const commandLine = clip(event.str('InitiatingProcessCommandLine') ?? proc);
     return {
       key: root,
-      collect: {
-        processes: proc,
-        commandLines: clip(cmd),
-        accounts: account,
+      evidence: {
+        root,
+        filesDeleted: clip(path),
         paths: clip(path),
+        commandLines: commandLine,
+        commandLine,
+        accounts: account,
+        account,
       },
-      data: { root, process: proc, account, commandLine: clip(cmd) },
     };
   },
 
-  render(group: AlertGroup) {
-    const d = group.firstData;
-    const paths = group.collected.paths ?? [];
-    const keyComponents: Record<string, string | readonly string[]> = {
-      'Data Root': String(d.root ?? group.key),
-      'Files Deleted': String(group.count),
-      'Deleting Processes': group.collected.processes ?? [],
-      'Command Lines': (group.collected.commandLines ?? []).slice(0, 10),
-      Accounts: (group.collected.accounts ?? []).slice(0, 10),
-      'Sample Paths': paths.slice(0, MAX_PATHS_SHOWN),
-      'First Deletion': group.firstSeen,
-      'Last Deletion': group.lastSeen,
-    };
-    return {
-      values: {
-        root: String(d.root ?? group.key),
-        count: group.count,
-        device: group.device.name,
-        process: String(d.process ?? 'a shell'),
-        account: String(d.account ?? '(unknown)'),
-        commandLine: String(d.commandLine ?? ''),
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-      },
-      keyComponents,
-    };
-  },
+  render: (group) => ({ keyComponents: { 'First Deletion': group.firstSeen, 'Last Deletion': group.lastSeen } }),
 });

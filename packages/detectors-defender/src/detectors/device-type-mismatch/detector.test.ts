@@ -14,16 +14,17 @@ describe('defender/device-type-mismatch', () => {
     const result = await runFixture(detector, fixture('fires.azure-linux-vm-workstation'));
     const alert = result.alerts[0]!;
     expect(alert.severity).toBe('low');
-    expect(alert.evidence.keyComponents['Server Signals']).toEqual([
-      'cloud VM: Azure VM (/subscriptions/03149062-a982-4abf-b406-7e0d9ca2f1ca/resourceGroups/SentinelSOC/providers/Microsoft.Compute/virtualMachines/Wazuh1)',
-      'server-role host name: wazuh',
+    expect(alert.evidence.keyComponents['Cloud VM']).toEqual([
+      'Azure VM (/subscriptions/03149062-a982-4abf-b406-7e0d9ca2f1ca/resourceGroups/SentinelSOC/providers/Microsoft.Compute/virtualMachines/Wazuh1)',
     ]);
+    expect(alert.evidence.keyComponents['Server-Role Host Name']).toEqual(['wazuh']);
+    expect(alert.description).toContain('server-role host name: wazuh');
     expect(alert.evidence.events.map((e) => e.table)).toEqual(['DeviceInfo']);
   });
 
   it('uses server software seen on the device, and extra names from options', async () => {
     const result = await runFixture(detector, fixture('fires.on-prem-rhel-database'));
-    expect(result.alerts[0]!.evidence.keyComponents['Server Signals']).toContain('server software seen: mysqld');
+    expect(result.alerts[0]!.evidence.keyComponents['Server Software Seen']).toEqual(['mysqld']);
     const laptop = fixture('ignores.windows11-laptop');
     const none = await runFixture(detector, laptop, {
       detectors: { 'defender/device-type-mismatch': { options: { extraServerProcesses: ['mysqld'] } } },

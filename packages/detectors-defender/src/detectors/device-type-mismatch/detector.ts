@@ -169,10 +169,8 @@ const options = z
   })
   .default({ extraServerProcesses: [] });
 
-type Options = z.infer<typeof options>;
-
 /** DeviceType "Workstation" on a device whose own data says it is a server. */
-export const detector = defineDetector<Options>({
+export const detector = defineDetector({
   meta: {
     id: 'defender/device-type-mismatch',
     title: 'Server classified as a workstation',
@@ -197,11 +195,27 @@ export const detector = defineDetector<Options>({
     ],
     tables: [],
     options,
+    evidence: {
+      deviceType: { from: 'DeviceType', combine: 'last' },
+      osPlatform: { from: (e) => e.str('OSPlatform') ?? 'not reported', combine: 'last', label: 'OSPlatform' },
+      osDistribution: { from: 'OSDistribution', combine: 'last' },
+      osVersion: { from: 'OSVersionInfo', combine: 'last' },
+      azure: { from: 'AzureResourceId', combine: 'last' },
+      aws: { from: 'AwsResourceName', combine: 'last' },
+      gcp: { from: 'GcpFullResourceName', combine: 'last' },
+      clouds: { combine: 'distinct', label: 'Cloud VM' },
+      serverOs: { combine: 'last', label: 'Server OS' },
+      distribution: { combine: 'last', label: 'Linux Server Distribution' },
+      software: { combine: 'distinct', label: 'Server Software Seen' },
+      nameTokens: { combine: 'distinct', label: 'Server-Role Host Name' },
+      signals: { combine: 'last', hidden: true },
+    },
+    columns: ['OSPlatform'],
     messages: {
       default: {
-        title: 'Server {deviceName} classified as a workstation',
+        title: 'Server {device} classified as a workstation',
         description:
-          'Defender reports DeviceType {deviceType} for {deviceName} ({osPlatform}), but the device looks like a server: {signals}.',
+          'Defender reports DeviceType {deviceType} for {device} ({osPlatform}), but the device looks like a server: {signals}.',
         riskAssessment:
           'Not a threat in itself. A server typed as a workstation can fall into workstation device groups and baselines and out of server-focused review and exposure scoring. Correct the type (device tags, device-group rules keyed on tags) so that server policies apply.',
       },
@@ -222,31 +236,18 @@ export const detector = defineDetector<Options>({
       ...(s.software.length ? [`server software seen: ${s.software.join(', ')}`] : []),
       ...(s.nameTokens.length ? [`server-role host name: ${s.nameTokens.join(', ')}`] : []),
     ];
-    return [{ events: [info], collect: { signals } }];
-  },
-
-  render(group) {
-    const info = group.device.info;
-    const signals = group.collected.signals ?? [];
-    const keyComponents: Record<string, string | readonly string[]> = {
-      DeviceType: info?.str('DeviceType') ?? 'Workstation',
-      OSPlatform: info?.str('OSPlatform') ?? 'not reported',
-      'Server Signals': signals,
-    };
-    const dist = info?.str('OSDistribution');
-    if (dist) keyComponents.OSDistribution = [dist, info?.str('OSVersionInfo')].filter(Boolean).join(' ');
-    for (const column of ['AzureResourceId', 'AwsResourceName', 'GcpFullResourceName'] as const) {
-      const v = info?.str(column);
-      if (v) keyComponents[column] = v;
-    }
-    return {
-      values: {
-        deviceName: group.device.name,
-        deviceType: keyComponents.DeviceType as string,
-        osPlatform: keyComponents.OSPlatform as string,
-        signals: signals.join('; '),
+    return [
+      {
+        events: [info],
+        evidence: {
+          clouds: s.cloud,
+          ...(s.serverOs ? { serverOs: s.serverOs } : {}),
+          ...(s.distribution ? { distribution: s.distribution } : {}),
+          software: s.software,
+          nameTokens: s.nameTokens,
+          signals: signals.join('; '),
+        },
       },
-      keyComponents,
-    };
+    ];
   },
 });

@@ -35,7 +35,10 @@ describe('defender/duplicate-adapter-address', () => {
     });
     expect(alert.key).toBe('eth0+enP28238s1');
     expect(alert.evidence.keyComponents['Network Adapters Involved']).toEqual(['eth0', 'enP28238s1']);
-    expect(alert.evidence.keyComponents['Adapter Vendors']).toContain('enP28238s1: Mellanox Technologies');
+    expect(alert.evidence.keyComponents.NetworkAdapterVendor).toContain('Mellanox Technologies');
+    expect(
+      alert.evidence.events.map((e) => [e.fields.NetworkAdapterName, e.fields.NetworkAdapterVendor]),
+    ).toContainEqual(['enP28238s1', 'Mellanox Technologies']);
   });
 
   it('keeps any other duplicate medium', async () => {

@@ -1,4 +1,4 @@
-import { type DeviceState, defineDetector, type MdeEvent, type StateMatch } from '@tripline/core';
+import { type DeviceState, defineDetector, type MdeEvent } from '@tripline/core';
 import { cloudPlatforms } from '../../internal/device-info.js';
 
 const MAC_RE = /^[0-9a-f]{12}$/;
@@ -114,6 +114,9 @@ export function isAcceleratedNetworkingPair(device: DeviceState, cluster: Duplic
 }
 
 /** Two or more adapters of one device with the same MAC or IPv6 link-local address. */
+const AZURE_EXPLANATION =
+  'Azure Accelerated Networking: synthetic adapter + SR-IOV virtual function share the MAC by design';
+
 export const detector = defineDetector({
   meta: {
     id: 'defender/duplicate-adapter-address',
@@ -141,18 +144,29 @@ export const detector = defineDetector({
       'Docker/Podman veth pairs and virtual switches can reuse addresses per namespace.',
     ],
     tables: [],
+    evidence: {
+      macs: { combine: 'distinct', label: 'Duplicate MAC Address' },
+      linkLocals: { combine: 'distinct', label: 'Duplicate IPv6 Link-Local Address' },
+      adapters: { combine: 'distinct', label: 'Network Adapters Involved' },
+      vendors: { from: 'NetworkAdapterVendor', combine: 'distinct' },
+      explanation: { combine: 'last', label: 'Explanation' },
+      syntheticAdapter: { combine: 'distinct', hidden: true },
+      vfAdapters: { combine: 'distinct', hidden: true },
+    },
+    // Each evidence row pairs an adapter with its addresses and vendor.
+    columns: ['NetworkAdapterName', 'MacAddress', 'IPAddresses'],
     messages: {
       default: {
-        title: 'Adapters {adapters} on {deviceName} share an address',
+        title: 'Adapters {adapters} on {device} share an address',
         description:
-          'Network adapters {adapters} of {deviceName} report the same MAC address ({macs}) or IPv6 link-local address ({linkLocals}) in their latest DeviceNetworkInfo rows.',
+          'Network adapters {adapters} of {device} report the same MAC address ({macs}) or IPv6 link-local address ({linkLocals}) in their latest DeviceNetworkInfo rows.',
         riskAssessment:
           'Two interfaces with one MAC confuse switching and neighbour discovery, and can mean a cloned VM, a spoofed MAC or a bridging/bonding setup the sensor does not distinguish. A genuine duplicate on a shared segment is what ARP spoofing (T1557.002) exploits. Check `ip -d link` for bond, bridge or VLAN relationships and compare with the expected configuration.',
       },
       azureAcceleratedNetworking: {
-        title: 'Azure Accelerated Networking pair {adapters} on {deviceName}',
+        title: 'Azure Accelerated Networking pair {adapters} on {device}',
         description:
-          'Adapters {adapters} of Azure VM {deviceName} share MAC {macs} (link-local {linkLocals}). This is Azure Accelerated Networking by design: {syntheticAdapter} is the synthetic (netvsc) adapter and {vfAdapters} the SR-IOV virtual function (Mellanox) that Azure gives the same MAC, so that traffic can move between them transparently.',
+          'Adapters {adapters} of Azure VM {device} share MAC {macs} (link-local {linkLocals}). This is Azure Accelerated Networking by design: {syntheticAdapter} is the synthetic (netvsc) adapter and {vfAdapters} the SR-IOV virtual function (Mellanox) that Azure gives the same MAC, so that traffic can move between them transparently.',
         riskAssessment:
           'Expected configuration: low. Confirm with `ip -d link` (the VF is enslaved to {syntheticAdapter}) or the NIC’s enableAcceleratedNetworking setting in Azure. Only a duplicate outside such a pair would deserve attention.',
       },
@@ -161,7 +175,7 @@ export const detector = defineDetector({
 
   onDevice(device) {
     if (device.adapters.length < 2) return undefined;
-    const matches: StateMatch[] = [];
+    const matches = [];
     for (const cluster of duplicateClusters(device.adapters)) {
       // Synthetic adapters before SR-IOV functions (`eth0`, then `enP28238s1`), otherwise by name.
       const names = cluster.adapters
@@ -173,48 +187,23 @@ export const detector = defineDetector({
       matches.push({
         key: names.join('+'),
         events: cluster.adapters,
-        collect: {
+        ...(azure ? { variant: 'azureAcceleratedNetworking' } : {}),
+        evidence: {
           adapters: names,
           macs: cluster.macs,
           linkLocals: cluster.linkLocals,
-          vendors: cluster.adapters.map(
-            (a) => `${adapterName(a)}: ${a.str('NetworkAdapterVendor') ?? 'vendor not reported'}`,
-          ),
+          syntheticAdapter: names.filter((n) => !AZURE_VF_NAME_RE.test(n)),
+          vfAdapters: names.filter((n) => AZURE_VF_NAME_RE.test(n)),
+          ...(azure ? { explanation: AZURE_EXPLANATION } : {}),
         },
-        data: { azureAcceleratedNetworking: azure },
       });
     }
     return matches;
   },
 
-  render(group) {
-    const azure = group.lastData.azureAcceleratedNetworking === true;
-    const adapters = group.collected.adapters ?? [];
-    const macs = group.collected.macs ?? [];
-    const lls = group.collected.linkLocals ?? [];
-    const vfs = adapters.filter((n) => AZURE_VF_NAME_RE.test(n));
-    const synthetic = adapters.filter((n) => !AZURE_VF_NAME_RE.test(n));
-    const keyComponents: Record<string, string | readonly string[]> = {};
-    if (macs.length) keyComponents['Duplicate MAC Address'] = macs.length === 1 ? macs[0]! : macs;
-    if (lls.length) keyComponents['Duplicate IPv6 Link-Local Address'] = lls.length === 1 ? lls[0]! : lls;
-    keyComponents['Network Adapters Involved'] = adapters;
-    keyComponents['Adapter Vendors'] = group.collected.vendors ?? [];
-    if (azure)
-      keyComponents.Explanation =
-        'Azure Accelerated Networking: synthetic adapter + SR-IOV virtual function share the MAC by design';
-    return {
-      variant: azure ? 'azureAcceleratedNetworking' : 'default',
-      // The recognised pair is lowered; any other duplicate keeps the configured severity (medium by default).
-      ...(azure ? { severity: 'low' as const } : {}),
-      values: {
-        deviceName: group.device.name,
-        adapters: adapters.join(', '),
-        macs: macs.join(', ') || 'none',
-        linkLocals: lls.join(', ') || 'none',
-        syntheticAdapter: synthetic.join(', '),
-        vfAdapters: vfs.join(', '),
-      },
-      keyComponents,
-    };
-  },
+  render: ({ variant, evidence: { macs, linkLocals } }) => ({
+    // The recognised pair is lowered; any other duplicate keeps the configured severity (medium by default).
+    ...(variant === 'azureAcceleratedNetworking' ? { severity: 'low' as const } : {}),
+    values: { ...(macs.length ? {} : { macs: 'none' }), ...(linkLocals.length ? {} : { linkLocals: 'none' }) },
+  }),
 });

@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
+import { defineDetector, type MdeEvent } from '@tripline/core';
 import {
   agentAnchors,
   describeGroup,
@@ -9,7 +9,7 @@ import {
 } from '../../internal/mdatp.js';
 import {
   basename,
-  clip,
+  clipOptional,
   joinImagePath,
   programOf,
   SHELLS,
@@ -95,18 +95,43 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
+    evidence: {
+      processes: { combine: 'distinct', label: 'Processes Observed' },
+      commandLines: {
+        from: (event) => clipOptional(event.str('ProcessCommandLine')),
+        combine: 'distinct',
+        cap: 8,
+        label: 'Example Command Lines',
+      },
+      user: { combine: 'first', label: 'Effective User' },
+      group: { combine: 'first', label: 'InitiatingProcessPosixEffectiveGroup' },
+      anchors: { combine: 'distinct', label: 'Agent Link' },
+      techniques: { combine: 'distinct', hidden: true },
+    },
+    columns: [
+      'FileName',
+      'FolderPath',
+      'ProcessCommandLine',
+      'InitiatingProcessFileName',
+      'InitiatingProcessFolderPath',
+      'InitiatingProcessCommandLine',
+      'InitiatingProcessParentFileName',
+      'InitiatingProcessAccountName',
+      'InitiatingProcessAccountSid',
+      'AdditionalFields',
+    ],
     messages: {
       default: {
         title: 'Defender agent discovery commands on {device}',
         description:
-          'The Microsoft Defender for Endpoint agent ran {count} discovery process(es) between {firstSeen} and {lastSeen}: {programs}. They ran as {user} with effective group {group}, linked to the agent by {anchors}.',
+          'The Microsoft Defender for Endpoint agent ran {count} discovery process(es) between {firstSeen} and {lastSeen}: {processes}. They ran as {user} with effective group {group}, linked to the agent by {anchors}.',
         riskAssessment:
           "Expected behaviour of the installed EDR (inventory, process and open-file listings); root is needed for it. No immediate risk. The same commands without the agent's group and lineage are not covered by this alert.",
       },
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const found = discoveryProgram(event);
     if (!found) return undefined;
     const id = effectiveIdentity(event);
@@ -120,52 +145,19 @@ export const detector = defineDetector({
     }
     const anchors = agentAnchors(event);
     if (anchors.length === 0) return undefined;
-    const collect: Record<string, string | string[]> = {
-      processes:
-        found.program === basename(event.str('FileName') ?? '').toLowerCase()
-          ? found.program
-          : [basename(event.str('FileName') ?? ''), found.program].filter((x) => x !== ''),
-      techniques: PROCESS_DISCOVERY.has(found.program) ? 'T1057' : 'T1082',
-      anchors,
-    };
-    const cmd = event.str('ProcessCommandLine');
-    if (cmd) collect.commandLines = clip(cmd);
+    const image = basename(event.str('FileName') ?? '');
     return {
-      collect,
-      data: {
+      evidence: {
+        processes:
+          found.program === image.toLowerCase() ? found.program : [image, found.program].filter((x) => x !== ''),
+        techniques: PROCESS_DISCOVERY.has(found.program) ? 'T1057' : 'T1082',
+        anchors,
         user: describeUser(id) ?? 'root',
         group: describeGroup(id.group) ?? 'not reported (no POSIX fields in the event)',
       },
     };
   },
 
-  render(group: AlertGroup) {
-    const programs = group.collected.processes ?? [];
-    const examples = (group.collected.commandLines ?? []).slice(0, 8);
-    const anchors = group.collected.anchors ?? [];
-    const user = String(group.firstData.user ?? 'root');
-    const eg = String(group.firstData.group ?? '');
-    const techniques = group.collected.techniques ?? [];
-    return {
-      values: {
-        device: group.device.name,
-        count: group.count,
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-        programs: programs.join(', '),
-        user,
-        group: eg,
-        anchors: anchors.slice(0, 3).join('; '),
-      },
-      keyComponents: {
-        'Processes Observed': programs,
-        'Example Command Lines': examples,
-        'Effective User': user,
-        InitiatingProcessPosixEffectiveGroup: eg,
-        'Agent Link': anchors,
-      },
-      // Only the techniques the observed commands support, in catalog order.
-      mitre: ['T1082', 'T1057'].filter((t) => techniques.includes(t)),
-    };
-  },
+  // Only the techniques the observed commands support, in catalog order.
+  render: (group) => ({ mitre: ['T1082', 'T1057'].filter((t) => group.evidence.techniques.includes(t)) }),
 });

@@ -36,7 +36,8 @@ describe('defender/edr-inventory-script', () => {
     const m = detector.match!(row({}), ctx);
     expect(m).toMatchObject({
       key: '/opt/microsoft/mdatp/conf/scripts/get_jar_data_list.py',
-      data: {
+      variant: 'jar',
+      evidence: {
         jarPath: '/opt/app/lib/*.jar',
         manifestKeys: 'implementation-version, bundle-name (named in the script body)',
         group: 'mdatp (gid 997)',

@@ -1,11 +1,11 @@
-import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
+import { defineDetector } from '@tripline/core';
 import {
-  agentRunComponents,
-  agentRunFacts,
+  AGENT_RUN_COLUMNS,
+  AGENT_RUN_EVIDENCE,
+  agentRunEvidence,
   agentScriptRun,
   ScriptArgs,
   scriptContent,
-  scriptRunCollect,
   showArg,
 } from '../../internal/mdatp.js';
 import { MAX_SCRIPT_SCAN, suspiciousTraits } from '../../internal/text.js';
@@ -66,6 +66,17 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceEvents'],
     actionTypes: ['ScriptContent'],
+    evidence: {
+      scriptName: { combine: 'first', label: 'Script Name' },
+      path: { combine: 'first', label: 'Script Path' },
+      jarPath: { combine: 'first', label: 'Jar Search Path' },
+      manifestKeys: { combine: 'first', label: 'Manifest Keys Collected' },
+      searchDirs: { combine: 'first', label: 'Search Directories' },
+      globalDirs: { combine: 'first', label: 'Global Directories' },
+      packages: { combine: 'first', label: 'Packages' },
+      ...AGENT_RUN_EVIDENCE,
+    },
+    columns: AGENT_RUN_COLUMNS,
     messages: {
       default: {
         title: 'Defender software inventory: {scriptName}',
@@ -91,63 +102,38 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const run = agentScriptRun(event, INVENTORY_SCRIPTS);
     if (!run.ok) return undefined;
     const content = scriptContent(event);
     if (suspiciousTraits(content, false).length > 0) return undefined;
     const args = new ScriptArgs(run.words, run.name, content);
-    const data = agentRunFacts(run);
+    const facts = agentRunEvidence(run);
     if (run.name === JAR_SCRIPT) {
-      data.jarPath = showArg(args.get(JAR_PATH_FLAGS));
       const keys = args.get(MANIFEST_FLAGS);
-      if (keys !== undefined) data.manifestKeys = showArg({ ...keys, value: splitList(keys.value).join(', ') });
-      else {
-        const inBody = manifestKeysInContent(content);
-        data.manifestKeys = inBody.length ? `${inBody.join(', ')} (named in the script body)` : 'not in the event';
-      }
-    } else {
-      data.searchDirs = showArg(args.get(SEARCH_DIR_FLAGS));
-      data.globalDirs = showArg(args.get(GLOBAL_DIR_FLAGS));
-      const pkgs = args.get(PACKAGE_FLAGS);
-      if (pkgs !== undefined) data.packages = showArg(pkgs);
+      const inBody = keys === undefined ? manifestKeysInContent(content) : [];
+      const manifestKeys =
+        keys !== undefined
+          ? showArg({ ...keys, value: splitList(keys.value).join(', ') })
+          : inBody.length
+            ? `${inBody.join(', ')} (named in the script body)`
+            : 'not in the event';
+      return {
+        key: run.path,
+        variant: 'jar',
+        evidence: { ...facts, jarPath: showArg(args.get(JAR_PATH_FLAGS)), manifestKeys },
+      };
     }
-    return { key: run.path, data, collect: scriptRunCollect(event) };
-  },
-
-  render(group: AlertGroup) {
-    const d = group.firstData;
-    const s = (k: string) => (d[k] === undefined ? undefined : String(d[k]));
-    const name = s('name') ?? group.key;
-    const keyComponents: Record<string, string | readonly string[]> = {
-      'Script Name': name,
-      'Script Path': s('path') ?? group.key,
-    };
-    if (name === JAR_SCRIPT) {
-      keyComponents['Jar Search Path'] = s('jarPath') ?? 'not in the event';
-      keyComponents['Manifest Keys Collected'] = s('manifestKeys') ?? 'not in the event';
-    } else {
-      keyComponents['Search Directories'] = s('searchDirs') ?? 'not in the event';
-      keyComponents['Global Directories'] = s('globalDirs') ?? 'not in the event';
-      if (s('packages')) keyComponents.Packages = s('packages')!;
-    }
-    Object.assign(
-      keyComponents,
-      agentRunComponents((k) => s(k) ?? '', group.collected),
-    );
+    const pkgs = args.get(PACKAGE_FLAGS);
     return {
-      variant: name === JAR_SCRIPT ? 'jar' : name === PYTHON_SCRIPT ? 'python' : 'default',
-      values: {
-        scriptName: name,
-        path: s('path') ?? group.key,
-        count: group.count,
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-        parent: s('parent') ?? '',
-        user: s('user') ?? '',
-        group: s('group') ?? '',
+      key: run.path,
+      variant: 'python',
+      evidence: {
+        ...facts,
+        searchDirs: showArg(args.get(SEARCH_DIR_FLAGS)),
+        globalDirs: showArg(args.get(GLOBAL_DIR_FLAGS)),
+        ...(pkgs !== undefined ? { packages: showArg(pkgs) } : {}),
       },
-      keyComponents,
     };
   },
 });

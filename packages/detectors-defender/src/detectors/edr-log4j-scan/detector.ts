@@ -1,11 +1,11 @@
-import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
+import { defineDetector } from '@tripline/core';
 import {
-  agentRunComponents,
-  agentRunFacts,
+  AGENT_RUN_COLUMNS,
+  AGENT_RUN_EVIDENCE,
+  agentRunEvidence,
   agentScriptRun,
   ScriptArgs,
   scriptContent,
-  scriptRunCollect,
   showArg,
 } from '../../internal/mdatp.js';
 import { MAX_SCRIPT_SCAN, suspiciousTraits } from '../../internal/text.js';
@@ -55,6 +55,19 @@ export const detector = defineDetector({
     falsePositives: ['None for the class: every alert is the Defender agent itself.'],
     tables: ['DeviceEvents'],
     actionTypes: ['ScriptContent'],
+    evidence: {
+      scriptName: { combine: 'first', label: 'Script Name' },
+      path: { combine: 'first', label: 'Script Path' },
+      scanId: { combine: 'first', label: 'Scan ID' },
+      filterName: { combine: 'first', label: 'Filter Name' },
+      markerPath: { combine: 'first', label: 'Marker Path' },
+      dirlist: { combine: 'first', label: 'Collect Dirlist' },
+      processFilter: { combine: 'first', label: 'Process Filter' },
+      envFilter: { combine: 'first', label: 'Environment Filter' },
+      ...AGENT_RUN_EVIDENCE,
+      scanName: { combine: 'first', hidden: true },
+    },
+    columns: AGENT_RUN_COLUMNS,
     messages: {
       default: {
         title: 'Defender log4j exposure scan ({scanName})',
@@ -66,7 +79,7 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const run = agentScriptRun(event, SCRIPTS);
     if (!run.ok) return undefined;
     const content = scriptContent(event);
@@ -74,54 +87,19 @@ export const detector = defineDetector({
     const scanId = args.get(ID_FLAGS);
     if (!isLog4jScan(scanId?.value, event.str('InitiatingProcessCommandLine'), content)) return undefined;
     if (suspiciousTraits(content, false).length > 0) return undefined;
-    const data: Record<string, string> = {
-      ...agentRunFacts(run),
-      scanId: showArg(scanId),
-      ...(scanId ? { scanName: scanId.value } : {}),
-      filterName: showArg(args.get(FILTER_NAME_FLAGS)),
-      markerPath: showArg(args.get(MARKER_FLAGS)),
-      dirlist: showArg(args.get(DIRLIST_FLAGS)),
-      processFilter: showArg(args.get(PROC_FLAGS)),
-      envFilter: showArg(args.get(ENV_FLAGS)),
-    };
-    const collect = scriptRunCollect(event);
     // One alert per script and scan id: open_files.py serves several scans.
-    return { key: `${run.path} ${scanId?.value ?? ''}`.trim(), data, collect };
-  },
-
-  render(group: AlertGroup) {
-    const d = group.firstData;
-    const s = (k: string, fallback = 'not in the event') => (d[k] === undefined ? fallback : String(d[k]));
-    const keyComponents: Record<string, string | readonly string[]> = {
-      'Script Name': s('name', SCRIPT),
-      'Script Path': s('path'),
-      'Scan ID': s('scanId'),
-      'Filter Name': s('filterName'),
-      'Marker Path': s('markerPath'),
-      'Collect Dirlist': s('dirlist'),
-      'Process Filter': s('processFilter'),
-      'Environment Filter': s('envFilter'),
-      ...agentRunComponents(s, group.collected),
-    };
     return {
-      values: {
-        scanName: s('scanName', 'no scan id'),
-        scanId: s('scanId'),
-        scriptName: s('name', SCRIPT),
-        path: s('path'),
-        count: group.count,
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-        parent: s('parent'),
-        user: s('user'),
-        group: s('group'),
-        processFilter: s('processFilter'),
-        filterName: s('filterName'),
-        markerPath: s('markerPath'),
-        envFilter: s('envFilter'),
-        dirlist: s('dirlist'),
+      key: `${run.path} ${scanId?.value ?? ''}`.trim(),
+      evidence: {
+        ...agentRunEvidence(run),
+        scanId: showArg(scanId),
+        scanName: scanId?.value ?? 'no scan id',
+        filterName: showArg(args.get(FILTER_NAME_FLAGS)),
+        markerPath: showArg(args.get(MARKER_FLAGS)),
+        dirlist: showArg(args.get(DIRLIST_FLAGS)),
+        processFilter: showArg(args.get(PROC_FLAGS)),
+        envFilter: showArg(args.get(ENV_FLAGS)),
       },
-      keyComponents,
     };
   },
 });

@@ -36,6 +36,35 @@ describe('defender/exec-process-replacement', () => {
     expect(alert.severity).toBe('medium');
     expect(alert.key).toBe('dash -> lsof');
     expect(alert.mitre.map((m) => m.id)).toEqual(['T1059.004']);
+    expect(alert.evidence.keyComponents['Known Agent']).toBe(
+      'Microsoft Defender for Endpoint (root, effective group mdatp)',
+    );
+  });
+
+  it('keeps the default text when one exec of the pair is not the agent, even after agent ones', async () => {
+    const fixture = fixtures.fires.find((f) => f.name.startsWith('fires.defender-dash-lsof'))!;
+    const last = fixture.records.at(-1)!;
+    const fields = JSON.parse(String(last.properties.AdditionalFields)) as Record<string, unknown>;
+    const foreign = {
+      ...last,
+      properties: {
+        ...last.properties,
+        Timestamp: '2025-11-07T07:30:00.000001Z',
+        ReportId: 99001,
+        ProcessId: 515044,
+        InitiatingProcessId: 515044,
+        InitiatingProcessParentFileName: 'sshd',
+        AdditionalFields: JSON.stringify({
+          ...fields,
+          InitiatingProcessPosixEffectiveGroup: { Name: 'root', PosixGroupId: 0 },
+        }),
+      },
+    };
+    const result = await runFixture(detector, { ...fixture, records: [...fixture.records, foreign] });
+    const alert = result.alerts.find((a) => a.key === 'dash -> lsof')!;
+    expect(alert.message.templates).toBe(detector.meta.messages.default);
+    expect(alert.evidence.keyComponents['Known Agent']).toBeUndefined();
+    expect(alert.severity).toBe('medium');
   });
 
   it('raises to high for download-and-run, /dev/tcp and scratch binaries, not for a plain curl', () => {

@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
+import { defineDetector, type MdeEvent } from '@tripline/core';
 import {
   interpreterOf,
   isContainerRuntime,
@@ -10,7 +10,7 @@ import {
 import { agentAnchors, describeGroup, effectiveIdentity, MDATP_GROUP } from '../../internal/mdatp.js';
 import {
   basename,
-  clip,
+  clipOptional,
   humanList,
   isScratchPath,
   joinImagePath,
@@ -101,7 +101,23 @@ export function execTechniques(from: string, to: string): string[] {
   return interpreter ? [interpreter.technique] : [];
 }
 
+/** How the initiating image is described, by kind (a launcher's role comes from {@link launcherRole}). */
+const ROLE: Readonly<Record<Exclude<ExecKind, 'shell'>, string>> = {
+  'into-shell': 'a program that started a shell',
+  interpreter: 'a script interpreter',
+  wrapper: 'a wrapper whose job is to exec its argument',
+  program: 'a program that is no known interpreter, wrapper or launcher',
+};
+
+/** The message variant of one exec: suspicious evidence first, then what replaced itself. */
+function variantOf(kind: ExecKind, suspicious: boolean, agent: boolean): string {
+  if (suspicious) return kind === 'shell' ? 'suspicious' : 'suspicious-program';
+  if (kind === 'shell') return agent ? 'agent' : 'default';
+  return kind === 'into-shell' || kind === 'interpreter' ? kind : 'program';
+}
+
 const TEXT = {
+  knownAgent: 'Microsoft Defender for Endpoint (root, effective group mdatp)',
   suspiciousRisk:
     'A process handing its PID to a network relay, to a binary in a scratch directory or to a command that opens a socket or downloads and runs code is a common step of initial access and persistence. Investigate the chain, the network connections of PID(s) {pids} and the origin of {toPath}.',
 };
@@ -135,21 +151,51 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
-    values: [
-      'from',
-      'to',
-      'toPath',
-      'count',
-      'firstSeen',
-      'lastSeen',
-      'pids',
-      'chain',
-      'group',
-      'reasons',
-      'role',
-      'language',
-      'riskLead',
+    evidence: {
+      pids: { from: 'ProcessId', combine: 'distinct' },
+      from: { combine: 'first', label: 'InitiatingProcessFileName' },
+      fromPath: { combine: 'first', label: 'InitiatingProcessFolderPath' },
+      initiatingCommandLines: {
+        from: (event) => clipOptional(event.str('InitiatingProcessCommandLine')),
+        combine: 'distinct',
+        label: 'InitiatingProcessCommandLine',
+      },
+      to: { combine: 'first', label: 'FileName' },
+      toPath: { combine: 'first', label: 'FolderPath' },
+      commandLines: {
+        from: (event) => clipOptional(event.str('ProcessCommandLine')),
+        combine: 'distinct',
+        label: 'ProcessCommandLine',
+      },
+      initiatingCreationTimes: { from: 'InitiatingProcessCreationTime', combine: 'distinct' },
+      creationTimes: { from: 'ProcessCreationTime', combine: 'distinct' },
+      instances: { combine: 'distinct', cap: 20, label: 'Instances' },
+      chains: { combine: 'distinct', label: 'Process Chain' },
+      groups: { combine: 'distinct', label: 'Effective Group' },
+      role: { combine: 'first', label: 'Initiating Image Role' },
+      reasons: { combine: 'distinct', label: 'Suspicious Because' },
+      kind: { combine: 'first', hidden: true },
+      language: { combine: 'first', hidden: true },
+      riskLead: { combine: 'first', hidden: true },
+      // Execs not attributed to the Defender agent: the agent text needs every exec of the alert to be its own.
+      notAgent: { combine: 'count', hidden: true },
+    },
+    columns: [
+      'InitiatingProcessId',
+      'InitiatingProcessFolderPath',
+      'InitiatingProcessFileName',
+      'InitiatingProcessParentFileName',
+      'InitiatingProcessAccountName',
+      'InitiatingProcessAccountSid',
+      'InitiatingProcessCommandLine',
+      'InitiatingProcessSignatureStatus',
+      'InitiatingProcessSignerType',
+      'FolderPath',
+      'FileName',
+      'ProcessCommandLine',
+      'AdditionalFields',
     ],
+    values: ['chain', 'group'],
     messages: {
       default: {
         title: 'Process image replaced by exec: {from} → {to}',
@@ -202,7 +248,7 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const pid = event.str('ProcessId');
     const ipid = event.str('InitiatingProcessId');
     if (pid === undefined || ipid === undefined || pid !== ipid || pid === '0') return undefined;
@@ -218,110 +264,57 @@ export const detector = defineDetector({
     const launcher = launcherRole(event, fromImage, toImage);
     if (launcher !== undefined && reasons.length === 0) return undefined;
     const agent = agentOwned(event);
+    const kind = execKind(from, to);
     const ipct = event.str('InitiatingProcessCreationTime');
     const pct = event.str('ProcessCreationTime');
-    const collect: Record<string, string | string[]> = {
-      pids: pid,
-      agent: agent ? 'yes' : 'no',
-      chains: chainOf(event, from, to),
-      instances: `PID ${pid}: ${from} created ${ipct ?? '(not reported)'} → ${to} created ${pct ?? '(not reported)'}`,
-    };
-    if (reasons.length) collect.reasons = reasons;
-    const icmd = event.str('InitiatingProcessCommandLine');
-    if (icmd) collect.initiatingCommandLines = clip(icmd);
-    const cmd = event.str('ProcessCommandLine');
-    if (cmd) collect.commandLines = clip(cmd);
-    if (ipct) collect.initiatingCreationTimes = ipct;
-    if (pct) collect.creationTimes = pct;
     const group = describeGroup(effectiveIdentity(event).group);
-    if (group) collect.groups = group;
+    const language = kind === 'interpreter' ? interpreterOf(from)?.language : undefined;
     return {
       key: `${from} -> ${to}`,
       ...(reasons.length ? { severity: 'high' as const } : {}),
-      collect,
-      data: { from, to, fromPath: fromImage, toPath: toImage, ...(launcher ? { launcher } : {}) },
+      variant: variantOf(kind, reasons.length > 0, agent),
+      evidence: {
+        from,
+        to,
+        fromPath: fromImage,
+        toPath: toImage,
+        kind,
+        chains: chainOf(event, from, to),
+        instances: `PID ${pid}: ${from} created ${ipct ?? '(not reported)'} → ${to} created ${pct ?? '(not reported)'}`,
+        reasons,
+        ...(group ? { groups: group } : {}),
+        ...(agent ? {} : { notAgent: true }),
+        ...(kind === 'shell'
+          ? {}
+          : {
+              role: launcher ? `a ${launcher}` : language ? `a ${language} interpreter` : ROLE[kind],
+              riskLead:
+                kind === 'wrapper'
+                  ? 'Low: wrappers exist to exec their argument.'
+                  : 'Medium until the pair is known: a program that replaces itself is worth one look.',
+            }),
+        ...(language ? { language } : {}),
+      },
     };
   },
 
-  render(group: AlertGroup) {
-    const c = (n: string) => group.collected[n] ?? [];
-    const reasons = c('reasons');
-    const agentValues = c('agent');
-    const wholeChainIsAgent = agentValues.length === 1 && agentValues[0] === 'yes';
-    const from = String(group.firstData.from ?? '');
-    const to = String(group.firstData.to ?? '');
-    const kind = execKind(from, to);
-    const interpreter = interpreterOf(from);
-    const launcher = group.firstData.launcher === undefined ? undefined : String(group.firstData.launcher);
-    const role = launcher
-      ? `a ${launcher}`
-      : kind === 'interpreter'
-        ? `a ${interpreter!.language} interpreter`
-        : kind === 'wrapper'
-          ? 'a wrapper whose job is to exec its argument'
-          : kind === 'into-shell'
-            ? 'a program that started a shell'
-            : 'a program that is no known interpreter, wrapper or launcher';
-    const variant = reasons.length
-      ? kind === 'shell'
-        ? 'suspicious'
-        : 'suspicious-program'
-      : kind === 'shell'
-        ? wholeChainIsAgent
-          ? 'agent'
-          : 'default'
-        : kind === 'into-shell' || kind === 'interpreter'
-          ? kind
-          : 'program';
+  render: (group) => {
+    const { from, to, kind, pids, chains, groups, reasons, notAgent } = group.evidence;
+    const agent = group.variant === 'agent' && notAgent === 0;
     // A shell replacing itself is the reference case (medium); interpreters and wrappers handing over
     // are everyday script plumbing (low); suspicious evidence raised the group to high in match.
-    const severity = reasons.length
-      ? undefined
-      : kind === 'interpreter' || kind === 'wrapper'
-        ? ('low' as const)
-        : undefined;
-    const keyComponents: Record<string, string | readonly string[]> = {
-      ProcessId: c('pids'),
-      InitiatingProcessFileName: from,
-      InitiatingProcessFolderPath: String(group.firstData.fromPath ?? ''),
-      InitiatingProcessCommandLine: c('initiatingCommandLines'),
-      FileName: to,
-      FolderPath: String(group.firstData.toPath ?? ''),
-      ProcessCommandLine: c('commandLines'),
-      InitiatingProcessCreationTime: c('initiatingCreationTimes'),
-      ProcessCreationTime: c('creationTimes'),
-      Instances: c('instances').slice(0, 20),
-      'Process Chain': c('chains'),
-    };
-    if (c('groups').length) keyComponents['Effective Group'] = c('groups');
-    if (variant === 'agent')
-      keyComponents['Known Agent'] = 'Microsoft Defender for Endpoint (root, effective group mdatp)';
-    if (kind !== 'shell') keyComponents['Initiating Image Role'] = role;
-    if (reasons.length) keyComponents['Suspicious Because'] = reasons;
-    const pids = c('pids');
+    const low = reasons.length === 0 && (kind === 'interpreter' || kind === 'wrapper');
     return {
-      variant,
+      ...(group.variant === 'agent' && !agent ? { variant: 'default' } : {}),
       values: {
-        from,
-        to,
-        toPath: String(group.firstData.toPath ?? to),
-        count: group.count,
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
         pids: `${pids.slice(0, 10).join(', ')}${pids.length > 10 ? ', …' : ''}`,
-        chain: c('chains').slice(0, 3).join('; '),
-        group: c('groups').join(', ') || 'not reported',
-        reasons: humanList(reasons.slice(0, 4)),
-        role,
-        language: interpreter?.language ?? '',
-        riskLead:
-          kind === 'wrapper'
-            ? 'Low: wrappers exist to exec their argument.'
-            : 'Medium until the pair is known: a program that replaces itself is worth one look.',
+        chain: chains.slice(0, 3).join('; '),
+        group: groups.join(', ') || 'not reported',
+        reasons: humanList(reasons.slice(0, 4).map(String)),
       },
-      keyComponents,
-      mitre: execTechniques(from, to),
-      ...(severity ? { severity } : {}),
+      ...(agent ? { keyComponents: { 'Known Agent': TEXT.knownAgent } } : {}),
+      mitre: execTechniques(String(from), String(to)),
+      ...(low ? { severity: 'low' as const } : {}),
     };
   },
 });

@@ -31,6 +31,7 @@ describe('defender/exposed-unmanaged-device', () => {
       relatedCount: 1,
       loggedOnUsers: 'LOGIN',
     });
+    expect(alert.description).toContain('1 other finding(s): defender/anomalous-logged-on-user. Logged-on users');
     // The low Accelerated Networking alert does not qualify: only identity anomalies or medium and above.
     expect(result.alerts.find((a) => a.detectorId === duplicateAdapter.meta.id)?.severity).toBe('low');
   });

@@ -64,11 +64,25 @@ export const detector = defineDetector({
       'Related findings that are themselves benign (the LOGIN placeholder of a serial-console getty): close those, and this alert with them.',
     ],
     tables: [],
+    evidence: {
+      publicIp: { combine: 'last', label: 'PublicIP' },
+      internetFacing: { combine: 'last', label: 'IsInternetFacing' },
+      machineGroup: { combine: 'last', label: 'MachineGroup' },
+      loggedOnUsers: { combine: 'distinct', label: 'LoggedOnUsers' },
+      clouds: { combine: 'distinct', label: 'Cloud Platform' },
+      relatedAlerts: { combine: 'distinct', label: 'Related Alerts' },
+      related: { combine: 'distinct', hidden: true },
+      relatedCount: { combine: 'last', hidden: true },
+      cloud: { combine: 'last', hidden: true },
+      exposure: { combine: 'last', hidden: true },
+    },
+    // Evidence rows: the DeviceInfo snapshot keeps what the alert is about.
+    columns: ['PublicIP', 'IsInternetFacing', 'MachineGroup', 'LoggedOnUsers', 'OSPlatform'],
     messages: {
       default: {
-        title: 'Exposed device {deviceName} in the unassigned group with {relatedCount} other finding(s)',
+        title: 'Exposed device {device} in the unassigned group with {relatedCount} other finding(s)',
         description:
-          'Device {deviceName} ({cloud}) is {exposure}, is in MachineGroup {machineGroup}, and has {relatedCount} other finding(s): {related}. Logged-on users reported: {loggedOnUsers}.',
+          'Device {device} ({cloud}) is {exposure}, is in MachineGroup {machineGroup}, and has {relatedCount} other finding(s): {related}. Logged-on users reported: {loggedOnUsers}.',
         riskAssessment:
           'An internet-exposed host outside device-group management, with findings of its own, is a likely first target and may be watched by no one. Confirm what is reachable from the internet (NSG / firewall rules, listening services), resolve the related findings, and place the device in a managed group.',
       },
@@ -99,58 +113,38 @@ export const detector = defineDetector({
       const related = [...unassigned, ...qualifying];
       const events: MdeEvent[] = [device.info!];
       for (const a of qualifying) for (const e of a.events) if (!events.includes(e)) events.push(e);
-      const collect: Record<string, string[]> = {
-        related: qualifying.map(describe),
-        relatedDetectors: qualifying.map((a) => a.detectorId),
-      };
+      const info = device.info!;
+      const clouds = cloudPlatforms(info);
+      const os = info.str('OSPlatform');
+      const users = loggedOnUserNames(info).map((n) => (n === '' ? '(empty)' : n));
+      const machineGroup =
+        info.str('MachineGroup') ??
+        device.adapters.find((a) => a.str('MachineGroup'))?.str('MachineGroup') ??
+        'UnassignedGroup';
+      const exposureText = [
+        exposed.publicIp ? `seen at public address ${exposed.publicIp}` : undefined,
+        exposed.internetFacing ? 'flagged internet-facing by Defender' : undefined,
+      ]
+        .filter(Boolean)
+        .join(' and ');
       matches.push({
         deviceId,
         events,
         relatedAlerts: related.map((a) => a.id),
-        collect,
-        data: { internetFacing: exposed.internetFacing, ...(exposed.publicIp ? { publicIp: exposed.publicIp } : {}) },
+        evidence: {
+          ...(exposed.publicIp ? { publicIp: exposed.publicIp } : {}),
+          internetFacing: exposed.internetFacing,
+          machineGroup,
+          loggedOnUsers: users.length ? users : 'none',
+          clouds,
+          relatedAlerts: qualifying.map(describe),
+          related: qualifying.map((a) => a.detectorId),
+          relatedCount: qualifying.length,
+          cloud: clouds.length ? `${clouds.join(', ')} ${os ?? ''}`.trim() : (os ?? 'OS not reported'),
+          exposure: exposureText,
+        },
       });
     }
     return matches;
-  },
-
-  render(group) {
-    const info = group.device.info;
-    const publicIp = group.lastData.publicIp;
-    const internetFacing = group.lastData.internetFacing === true;
-    const machineGroup =
-      info?.str('MachineGroup') ??
-      group.device.adapters.find((a) => a.str('MachineGroup'))?.str('MachineGroup') ??
-      'UnassignedGroup';
-    const users = info ? loggedOnUserNames(info).map((n) => (n === '' ? '(empty)' : n)) : [];
-    const clouds = cloudPlatforms(info);
-    const related = group.collected.related ?? [];
-    const keyComponents: Record<string, string | readonly string[]> = {};
-    if (typeof publicIp === 'string') keyComponents.PublicIP = publicIp;
-    if (internetFacing) keyComponents.IsInternetFacing = 'true';
-    keyComponents.MachineGroup = machineGroup;
-    keyComponents.LoggedOnUsers = users.length ? users : ['none reported'];
-    if (clouds.length) keyComponents['Cloud Platform'] = clouds;
-    keyComponents['Related Alerts'] = related;
-    const exposureText = [
-      typeof publicIp === 'string' ? `seen at public address ${publicIp}` : undefined,
-      internetFacing ? 'flagged internet-facing by Defender' : undefined,
-    ]
-      .filter(Boolean)
-      .join(' and ');
-    return {
-      values: {
-        deviceName: group.device.name,
-        cloud: clouds.length
-          ? `${clouds.join(', ')} ${info?.str('OSPlatform') ?? ''}`.trim()
-          : (info?.str('OSPlatform') ?? 'OS not reported'),
-        exposure: exposureText,
-        machineGroup,
-        relatedCount: related.length,
-        related: (group.collected.relatedDetectors ?? []).join(', '),
-        loggedOnUsers: users.length ? users.join(', ') : 'none',
-      },
-      keyComponents,
-    };
   },
 });

@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
+import { defineDetector } from '@tripline/core';
 import { parseTimestamp } from '@tripline/core/unstable';
 import { z } from 'zod';
 
@@ -20,7 +20,10 @@ const SUCCESS = 'success';
 /** Accounts listed per alert. */
 const MAX_ACCOUNTS_SHOWN = 20;
 
-export const detector = defineDetector<LogonBruteForceOptions>({
+/** Epoch milliseconds of an event timestamp (they are canonical ISO text). */
+const instant = (ts: unknown) => parseTimestamp(String(ts))?.ms ?? Number.NaN;
+
+export const detector = defineDetector({
   meta: {
     id: 'defender/logon-brute-force',
     title: 'Logon brute force from one remote address',
@@ -48,18 +51,30 @@ export const detector = defineDetector<LogonBruteForceOptions>({
     tables: ['DeviceLogonEvents'],
     actionTypes: ['LogonFailed', 'LogonSuccess'],
     options,
+    evidence: {
+      ip: { combine: 'first', label: 'RemoteIP' },
+      failures: { combine: 'count', label: 'Failures' },
+      accounts: { combine: 'distinct', cap: MAX_ACCOUNTS_SHOWN, label: 'Accounts Tried' },
+      firstFailure: { combine: 'min', label: 'First Failure' },
+      lastFailure: { combine: 'max', label: 'Last Failure' },
+      // The latest success, account and time from the same match.
+      successAccount: { combine: 'last', hidden: true },
+      successAt: { combine: 'last', hidden: true },
+    },
+    columns: ['RemoteIP', 'AccountName'],
+    values: ['accountCount'],
     messages: {
       default: {
-        title: 'Logon brute force from {remoteIp}: {failures} failures',
+        title: 'Logon brute force from {ip}: {failures} failures',
         description:
-          '{failures} failed logons on {device} from {remoteIp} between {firstSeen} and {lastSeen}, against {accountCount} account(s). No successful logon from that address followed.',
+          '{failures} failed logons on {device} from {ip} between {firstFailure} and {lastFailure}, against {accountCount} account(s). No successful logon from that address followed.',
         riskAssessment:
           'The service is reachable and being guessed. Confirm that password authentication is disabled or strong, block or rate-limit the address (fail2ban, firewall), and keep watching for a success from it.',
       },
       success: {
-        title: 'Logon brute force from {remoteIp} succeeded as {successAccount}',
+        title: 'Logon brute force from {ip} succeeded as {successAccount}',
         description:
-          '{failures} failed logons on {device} from {remoteIp} against {accountCount} account(s), then a successful logon as {successAccount} at {successAt}.',
+          '{failures} failed logons on {device} from {ip} between {firstFailure} and {lastFailure} against {accountCount} account(s), and a successful logon as {successAccount} at {successAt}.',
         riskAssessment:
           'The guessing worked: treat {successAccount} as compromised. End its sessions, change its password and keys, review what the session did (processes, ~/.ssh/authorized_keys, crontabs), block the address and disable password logons.',
       },
@@ -68,65 +83,35 @@ export const detector = defineDetector<LogonBruteForceOptions>({
 
   window: (o) => ({ sizeMs: Math.round(o.windowMinutes * 60_000), threshold: o.threshold, tag: FAILED }),
 
-  match(event): Match | undefined {
+  match(event) {
     const ip = event.str('RemoteIP')?.trim().toLowerCase();
     if (!ip || ip === '-') return undefined;
     const account = event.str('AccountName') ?? '(unknown)';
+    const at = event.timestamp;
     if (event.actionType === 'LogonFailed') {
-      return { key: ip, tag: FAILED, collect: { accounts: account }, data: { ip } };
+      return {
+        key: ip,
+        tag: FAILED,
+        evidence: { ip, failures: 1, accounts: account, firstFailure: at, lastFailure: at },
+      };
     }
-    // Successes are kept with their time so render can tell those after the failures.
-    return { key: ip, tag: SUCCESS, collect: { successes: `${event.timestamp} ${account}` }, data: { ip } };
+    return { key: ip, tag: SUCCESS, evidence: { ip, successAccount: account, successAt: at } };
   },
 
-  render(group: AlertGroup) {
-    const failedPoints = group.timeline.filter((p) => p.tag === FAILED);
-    const first = failedPoints[0];
-    if (!first) return undefined;
-    const failures = failedPoints.length;
-    const firstFail = new Date(first.time).toISOString();
-    const lastFail = new Date(failedPoints[failedPoints.length - 1]!.time).toISOString();
-    const accounts = group.collected.accounts ?? [];
-    const after = (group.collected.successes ?? [])
-      .map((s) => {
-        const i = s.indexOf(' ');
-        return { at: s.slice(0, i), account: s.slice(i + 1) };
-      })
-      .filter((s) => (parseTimestamp(s.at)?.ms ?? Number.NaN) >= first.time)
-      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-    const success = after[0];
-    const ip = String(group.firstData.ip ?? group.key);
-    const keyComponents: Record<string, string | readonly string[]> = {
-      'Remote IP': ip,
-      Failures: String(failures),
-      'Accounts Tried':
-        accounts.length > MAX_ACCOUNTS_SHOWN
-          ? [...accounts.slice(0, MAX_ACCOUNTS_SHOWN), `(${accounts.length - MAX_ACCOUNTS_SHOWN} more)`]
-          : accounts,
-      'First Failure': firstFail,
-      'Last Failure': lastFail,
-    };
-    const mitre = ['T1110', 'T1110.001'];
-    if (accounts.length >= 5) mitre.push('T1110.003');
-    if (success) {
-      keyComponents['Success Account'] = [...new Set(after.map((s) => s.account))];
-      keyComponents['First Success'] = success.at;
-      mitre.push('T1078');
-    }
+  render({ evidence: e, truncated }) {
+    // A success counts when it came at or after the first failure (the latest success tells).
+    const success = e.successAt !== undefined && instant(e.successAt) >= instant(e.firstFailure);
+    const more = truncated.has('accounts');
     return {
       ...(success ? { variant: 'success', severity: 'high' as const } : {}),
-      values: {
-        remoteIp: ip,
-        failures,
-        accountCount: accounts.length,
-        device: group.device.name,
-        firstSeen: firstFail,
-        lastSeen: lastFail,
-        successAccount: success?.account ?? '',
-        successAt: success?.at ?? '',
+      keyComponents: {
+        ...(more ? { 'Accounts Tried': [...e.accounts.map(String), `(more than ${MAX_ACCOUNTS_SHOWN})`] } : {}),
+        ...(success ? { 'Success Account': String(e.successAccount), 'Last Success': String(e.successAt) } : {}),
       },
-      keyComponents,
-      mitre: mitre.sort(),
+      values: { accountCount: more ? `more than ${MAX_ACCOUNTS_SHOWN}` : e.accounts.length },
+      mitre: ['T1078', 'T1110', 'T1110.001', 'T1110.003'].filter(
+        (t) => (t !== 'T1078' || success) && (t !== 'T1110.003' || e.accounts.length >= 5),
+      ),
     };
   },
 });

@@ -23,14 +23,14 @@ describe('defender/root-cron-logon', () => {
     expect(alert.message.values).toMatchObject({
       count: 9,
       interval: 'about every 5 minutes',
-      commandLine: '/usr/sbin/cron -f -P',
-      parentPid: '611',
-      uid: '0',
+      commandLines: '/usr/sbin/cron -f -P',
+      parentPids: '611',
+      uid: 0,
     });
     expect(alert.evidence.keyComponents).toMatchObject({
-      'Logon Type': ['Local'],
+      LogonType: ['Local'],
       Terminal: ['cron'],
-      'Parent PID': ['611'],
+      InitiatingProcessParentId: ['611'],
     });
   });
 

@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type MdeEvent, type TimelinePoint } from '@tripline/core';
+import { defineDetector, type MdeEvent, type TimelinePoint } from '@tripline/core';
 
 /** Image names of the cron daemon: `cron` (Debian, Ubuntu: cron/cronie) and `crond` (RHEL, SUSE: cronie). */
 const CRON_IMAGES: ReadonlySet<string> = new Set(['cron', 'crond']);
@@ -61,10 +61,6 @@ export function describeInterval(ms: number | undefined): string {
   return unit(Math.round(ms / 86_400_000), 'day');
 }
 
-function list(group: AlertGroup, name: string): readonly string[] {
-  return group.collected[name] ?? [];
-}
-
 /** Root logons opened by the cron daemon for scheduled jobs, grouped per device. */
 export const detector = defineDetector({
   meta: {
@@ -92,18 +88,40 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceLogonEvents'],
     actionTypes: ['LogonSuccess'],
+    evidence: {
+      accounts: { from: 'AccountName', combine: 'distinct' },
+      uid: { combine: 'first', label: 'PosixUserId' },
+      images: { combine: 'distinct', label: 'InitiatingProcessFileName' },
+      commandLines: { from: 'InitiatingProcessCommandLine', combine: 'distinct' },
+      parents: {
+        from: (e) => imageName(e.str('InitiatingProcessParentFileName')),
+        combine: 'distinct',
+        label: 'InitiatingProcessParentFileName',
+      },
+      parentPids: { from: 'InitiatingProcessParentId', combine: 'distinct' },
+      logonTypes: { from: 'LogonType', combine: 'distinct' },
+      terminals: { from: (e) => e.posix.logon.terminal, combine: 'distinct', label: 'Terminal' },
+    },
+    columns: [
+      'InitiatingProcessFileName',
+      'InitiatingProcessFolderPath',
+      'InitiatingProcessParentFileName',
+      'RemoteIP',
+      'AdditionalFields',
+    ],
+    values: ['interval'],
     messages: {
       default: {
         title: 'Root logons by the cron daemon ({count}, {interval})',
         description:
-          'The cron daemon opened {count} local root sessions on {deviceName} between {firstSeen} and {lastSeen}, {interval}. Each is the PAM session cron opens to run a scheduled job as root (PosixUserId {uid}); the initiating process was {commandLine}, a child of cron PID {parentPid}.',
+          'The cron daemon opened {count} local root sessions on {device} between {firstSeen} and {lastSeen}, {interval}. Each is the PAM session cron opens to run a scheduled job as root (PosixUserId {uid}); the initiating process was {commandLines}, a child of cron PID {parentPids}.',
         riskAssessment:
           'Expected behaviour of cron: low risk. Review the root jobs that produce these logons (/etc/crontab, /etc/cron.d/, crontab -l -u root); a change of interval, command line or parent process is worth a look.',
       },
       single: {
         title: 'Root logon by the cron daemon',
         description:
-          'The cron daemon opened a local root session on {deviceName} at {firstSeen} (PosixUserId {uid}): the PAM session cron opens to run a scheduled job as root. The initiating process was {commandLine}, a child of cron PID {parentPid}.',
+          'The cron daemon opened a local root session on {device} at {firstSeen} (PosixUserId {uid}): the PAM session cron opens to run a scheduled job as root. The initiating process was {commandLines}, a child of cron PID {parentPids}.',
         riskAssessment:
           'Expected behaviour of cron: low risk. Review the root jobs that produce these logons (/etc/crontab, /etc/cron.d/, crontab -l -u root).',
       },
@@ -115,66 +133,22 @@ export const detector = defineDetector({
     const image = imageName(event.str('InitiatingProcessFileName') ?? event.str('InitiatingProcessFolderPath'));
     if (image === undefined || !CRON_IMAGES.has(image) || INTERACTIVE_IMAGES.has(image)) return undefined;
     if (isRemote(event) || !isRoot(event)) return undefined;
-    const collect: Record<string, string> = {};
-    const commandLine = event.str('InitiatingProcessCommandLine');
-    const parent = event.str('InitiatingProcessParentFileName');
-    const parentPid = event.str('InitiatingProcessParentId');
-    const logonType = event.str('LogonType');
-    const terminal = event.posix.logon.terminal;
-    collect.image = image;
-    if (commandLine !== undefined) collect.commandLine = commandLine;
-    if (parentPid !== undefined) collect.parentPid = parentPid;
-    if (parent !== undefined) collect.parent = imageName(parent) ?? parent;
-    if (logonType !== undefined) collect.logonType = logonType;
-    if (terminal !== undefined) collect.terminal = terminal;
-    collect.uid = String(event.posix.logon.uid ?? 0);
-    collect.account = event.str('AccountName') ?? 'root';
-    return { collect };
+    return { evidence: { images: image, uid: event.posix.logon.uid ?? 0 } };
   },
 
   // render reads the match times (snapshot/logon tags, run intervals).
   timeline: true,
   render(group) {
     const interval = describeInterval(medianRunGapMs(group.timeline));
-    const commandLines = list(group, 'commandLine');
-    const parentPids = list(group, 'parentPid');
-    const parents = list(group, 'parent');
-    const uid = list(group, 'uid')[0] ?? '0';
-    const keyComponents: Record<string, string | readonly string[]> = {
-      'Account Name': list(group, 'account'),
-      PosixUserId: uid,
-      'Initiating Process': list(group, 'image'),
-      'Initiating Process Command Line': commandLines,
-      'Parent Process':
-        parents.length === 1 && parentPids.length
-          ? parentPids.map((pid) => `${parents[0]} (PID ${pid})`)
-          : parents.length
-            ? parents
-            : parentPids.map((pid) => `PID ${pid}`),
-      'Parent PID': parentPids,
-      'Logon Count': String(group.count),
-      'First Seen': group.firstSeen,
-      'Last Seen': group.lastSeen,
-      Interval: interval,
-    };
-    const logonTypes = list(group, 'logonType');
-    if (logonTypes.length) keyComponents['Logon Type'] = logonTypes;
-    const terminals = list(group, 'terminal');
-    if (terminals.length) keyComponents.Terminal = terminals;
-    for (const [label, value] of Object.entries(keyComponents)) if (value.length === 0) delete keyComponents[label];
+    const { commandLines, parentPids } = group.evidence;
     return {
       variant: group.count === 1 ? 'single' : 'default',
       values: {
-        count: group.count,
         interval,
-        deviceName: group.device.name,
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-        uid,
-        commandLine: commandLines.join(', ') || 'not recorded',
-        parentPid: parentPids.join(', ') || 'not recorded',
+        ...(commandLines.length ? {} : { commandLines: 'not recorded' }),
+        ...(parentPids.length ? {} : { parentPids: 'not recorded' }),
       },
-      keyComponents,
+      keyComponents: { Interval: interval },
     };
   },
 });

@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
+import { defineDetector, type MdeEvent } from '@tripline/core';
 import { describeUser, effectiveIdentity } from '../../internal/mdatp.js';
 import { basename, joinImagePath } from '../../internal/text.js';
 
@@ -146,6 +146,29 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceFileEvents'],
     actionTypes: ['FileDeleted'],
+    evidence: {
+      root: { combine: 'first', label: 'Data Root' },
+      image: { combine: 'first', label: 'Initiating Process' },
+      account: { combine: 'first', label: 'Initiating Account' },
+      // One value per deleted file: match supplies the file's path.
+      filesDeleted: { combine: 'count', label: 'Files Deleted' },
+      indexUuids: { combine: 'distinct', label: 'Index UUIDs' },
+      extensions: { combine: 'distinct', label: 'File Extensions' },
+      sampleFiles: { combine: 'distinct', cap: 10, label: 'Sample Files' },
+      codecs: { combine: 'distinct', label: 'Lucene Codecs' },
+      service: { combine: 'first', hidden: true },
+    },
+    columns: [
+      'FileName',
+      'FolderPath',
+      'InitiatingProcessFileName',
+      'InitiatingProcessFolderPath',
+      'InitiatingProcessCommandLine',
+      'InitiatingProcessAccountName',
+      'InitiatingProcessAccountSid',
+      'AdditionalFields',
+    ],
+    values: ['indexCount'],
     messages: {
       default: {
         title: 'Routine index segment deletions by {service}',
@@ -157,7 +180,7 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const fileName = event.str('FileName');
     if (!fileName) return undefined;
     const file = luceneFile(fileName);
@@ -170,45 +193,24 @@ export const detector = defineDetector({
     const id = effectiveIdentity(event);
     const image =
       joinImagePath(event.str('InitiatingProcessFolderPath'), event.str('InitiatingProcessFileName')) ?? 'java';
-    const collect: Record<string, string> = {
-      indexUuids: loc.indexUuid,
-      extensions: file.extension,
-      sampleFiles: `${folder}/${fileName}`,
-    };
-    if (file.codec) collect.codecs = file.codec;
+    const path = `${folder}/${fileName}`;
     return {
       key: loc.root,
-      collect,
-      data: { service: service.name, image, account: describeUser(id) ?? service.account, root: loc.root },
+      evidence: {
+        root: loc.root,
+        image,
+        account: describeUser(id) ?? service.account,
+        service: service.name,
+        filesDeleted: path,
+        indexUuids: loc.indexUuid,
+        extensions: file.extension,
+        sampleFiles: path,
+        ...(file.codec ? { codecs: file.codec } : {}),
+      },
     };
   },
 
-  render(group: AlertGroup) {
-    const d = group.firstData;
-    const uuids = group.collected.indexUuids ?? [];
-    const samples = (group.collected.sampleFiles ?? []).slice(0, 10);
-    const keyComponents: Record<string, string | readonly string[]> = {
-      'Data Root': String(d.root ?? group.key),
-      'Initiating Process': String(d.image ?? ''),
-      'Initiating Account': String(d.account ?? ''),
-      'Files Deleted': String(group.count),
-      'Index UUIDs': uuids,
-      'File Extensions': group.collected.extensions ?? [],
-      'Sample Files': samples,
-    };
-    if (group.collected.codecs?.length) keyComponents['Lucene Codecs'] = group.collected.codecs;
-    return {
-      values: {
-        service: String(d.service ?? 'search service'),
-        count: group.count,
-        root: String(d.root ?? group.key),
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-        image: String(d.image ?? ''),
-        account: String(d.account ?? ''),
-        indexCount: `${uuids.length}${group.collectedTruncated.has('indexUuids') ? '+' : ''}`,
-      },
-      keyComponents,
-    };
-  },
+  render: (group) => ({
+    values: { indexCount: `${group.evidence.indexUuids.length}${group.truncated.has('indexUuids') ? '+' : ''}` },
+  }),
 });

@@ -33,4 +33,19 @@ describe('defender/suspicious-command-line', () => {
     expect(result.alerts.map((a) => [a.key, a.evidence.eventCount])).toEqual([['history-clearing', 2]]);
     expect(result.alerts[0]!.evidence.keyComponents.Processes).toBe('2');
   });
+
+  it('shows ten command lines and counts the rest, while the description counts them all', async () => {
+    const wipe = fixture('fires.history-wipe.json');
+    const first = wipe.records[0]!;
+    const records = Array.from({ length: 12 }, (_, i) => ({
+      ...first,
+      properties: { ...first.properties, ReportId: 9000 + i, ProcessCommandLine: `rm -f /home/u${i}/.bash_history` },
+    }));
+    const alert = (await runFixture(detector, { ...wipe, records })).alerts[0]!;
+    const lines = alert.evidence.keyComponents['Command Lines'] as readonly string[];
+    expect(lines).toHaveLength(11);
+    expect(lines[10]).toBe('(2 more)');
+    expect(alert.description).toContain('(12 distinct command line(s))');
+    expect(alert.evidence.keyComponents.Processes).toBe('12');
+  });
 });

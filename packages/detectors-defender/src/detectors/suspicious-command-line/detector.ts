@@ -1,8 +1,7 @@
-import { type AlertGroup, defineDetector, type Match, type MdeEvent, type Severity } from '@tripline/core';
+import { defineDetector, type MdeEvent, type Severity } from '@tripline/core';
 import {
   ALL_BEHAVIOUR_TECHNIQUES,
   actsAsRoot,
-  BEHAVIOURS,
   type Finding,
   inPackageHook,
   MAX_TEXT,
@@ -55,15 +54,6 @@ const TMP_EXEC = {
   id: 'tmp-exec',
   label: 'binary run from a temporary directory',
 } as const;
-
-const LABEL: ReadonlyMap<string, string> = new Map([
-  ...BEHAVIOURS.map((b) => [b.id, b.label] as const),
-  [TMP_EXEC.id, TMP_EXEC.label],
-]);
-const MITRE: ReadonlyMap<string, readonly string[]> = new Map([
-  ...BEHAVIOURS.map((b) => [b.id, b.mitre] as const),
-  [TMP_EXEC.id, ['T1105']],
-]);
 
 /** The image path of the created process. */
 function imagePath(event: MdeEvent): string {
@@ -118,6 +108,32 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
+    evidence: {
+      behaviour: { combine: 'first', label: 'Behaviour' },
+      commandLines: { combine: 'distinct', label: 'Command Lines' },
+      // One value per process: match supplies its command line.
+      processes: { combine: 'count', label: 'Processes' },
+      images: { combine: 'distinct', cap: 10, label: 'Images' },
+      accounts: { combine: 'distinct', cap: 10, label: 'Accounts' },
+      parents: { from: 'InitiatingProcessFileName', combine: 'distinct', cap: 10 },
+      execChains: { combine: 'distinct', cap: 10, label: 'Exec Chains' },
+      execChain: { combine: 'first', hidden: true },
+      parent: { combine: 'first', hidden: true },
+      account: { combine: 'first', hidden: true },
+      techniques: { combine: 'distinct', hidden: true },
+    },
+    columns: [
+      'ProcessCommandLine',
+      'FolderPath',
+      'FileName',
+      'ProcessId',
+      'InitiatingProcessId',
+      'AccountName',
+      'InitiatingProcessParentFileName',
+      'InitiatingProcessCommandLine',
+      'AdditionalFields',
+    ],
+    values: ['distinct'],
     messages: {
       default: {
         title: 'Suspicious command line: {behaviour}',
@@ -136,7 +152,7 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match[] | undefined {
+  match(event) {
     const raw = event.str('ProcessCommandLine') ?? '';
     const cmd = raw.length > MAX_TEXT ? raw.slice(0, MAX_TEXT) : raw;
     // The cheap checks first: most command lines hold no hint of any behaviour and most images are
@@ -162,64 +178,46 @@ export const detector = defineDetector({
     const dir = scratchImage(path);
     if (findings === undefined && dir === undefined) return undefined;
 
-    const out: Match[] = [];
     const pid = event.num('ProcessId');
     const ppid = event.num('InitiatingProcessId');
     const image = event.str('FileName') ?? '';
     const parent = event.str('InitiatingProcessFileName') ?? '';
     const exec = pid !== undefined && pid === ppid && image !== '' && image !== parent;
     const account = event.posix.process.effectiveUser?.name ?? event.str('AccountName') ?? '';
-    const base = {
-      commandLines: clip(cmd.replace(/\s+/g, ' ').trim()),
+    const commandLine = clip(cmd.replace(/\s+/g, ' ').trim());
+    const chain = exec ? `${parent} → ${image} (ProcessId ${pid})` : undefined;
+    const evidence = {
+      commandLines: commandLine,
+      processes: commandLine,
       ...(account ? { accounts: account } : {}),
-      ...(parent ? { parents: parent } : {}),
-      ...(exec ? { execChains: `${parent} → ${image} (ProcessId ${pid})` } : {}),
+      ...(chain ? { execChains: chain, execChain: chain } : {}),
+      parent: parent || 'an unknown process',
+      account: account || 'an unknown account',
     };
-    const data = { parent: parent || 'an unknown process', account: account || 'an unknown account', exec };
-    for (const f of findings ?? []) {
-      out.push({ key: f.id, severity: f.severity, collect: { ...base, techniques: [...f.mitre] }, data });
-    }
-    if (dir) {
-      const severity: Severity = dir === '/dev/shm/' ? 'high' : 'medium';
-      const techniques = masquerades(image) ? ['T1105', 'T1036.005'] : ['T1105'];
-      out.push({ key: TMP_EXEC.id, severity, collect: { ...base, images: path, techniques }, data });
-    }
-    return out.length ? out : undefined;
+    const found = (findings ?? []).map((f) => ({
+      key: f.id as string,
+      severity: f.severity,
+      evidence: { ...evidence, behaviour: f.label, techniques: [...f.mitre] },
+    }));
+    if (dir === undefined) return found.length ? found : undefined;
+    const severity: Severity = dir === '/dev/shm/' ? 'high' : 'medium';
+    const techniques = masquerades(image) ? ['T1105', 'T1036.005'] : ['T1105'];
+    return [
+      ...found,
+      { key: TMP_EXEC.id, severity, evidence: { ...evidence, behaviour: TMP_EXEC.label, techniques, images: path } },
+    ];
   },
 
-  render(group: AlertGroup) {
-    const commands = group.collected.commandLines ?? [];
-    const chains = group.collected.execChains ?? [];
-    const label = LABEL.get(group.key) ?? group.key;
-    const keyComponents: Record<string, string | readonly string[]> = {
-      Behaviour: label,
-      'Command Lines':
-        commands.length > MAX_COMMANDS_SHOWN
-          ? [...commands.slice(0, MAX_COMMANDS_SHOWN), `(${commands.length - MAX_COMMANDS_SHOWN} more)`]
-          : commands,
-      Processes: String(group.count),
-    };
-    const images = group.collected.images ?? [];
-    if (images.length) keyComponents.Images = images.slice(0, 10);
-    const accounts = group.collected.accounts ?? [];
-    if (accounts.length) keyComponents.Accounts = accounts.slice(0, 10);
-    const parents = group.collected.parents ?? [];
-    if (parents.length) keyComponents['Parent Processes'] = parents.slice(0, 10);
-    if (chains.length) keyComponents['Exec Chains'] = chains.slice(0, 10);
-    const techniques = group.collected.techniques ?? MITRE.get(group.key) ?? [];
+  render: (group) => {
+    const lines = group.evidence.commandLines;
+    const more = lines.length - MAX_COMMANDS_SHOWN;
     return {
-      ...(chains.length ? { variant: 'exec' } : {}),
-      values: {
-        behaviour: label,
-        count: group.count,
-        distinct: commands.length,
-        device: group.device.name,
-        parent: String(group.firstData.parent ?? 'an unknown process'),
-        account: String(group.firstData.account ?? 'an unknown account'),
-        execChain: chains[0] ?? '',
-      },
-      keyComponents,
-      mitre: [...new Set(techniques)].sort(),
+      ...(group.evidence.execChains.length ? { variant: 'exec' } : {}),
+      values: { distinct: lines.length },
+      ...(more > 0
+        ? { keyComponents: { 'Command Lines': [...lines.slice(0, MAX_COMMANDS_SHOWN).map(String), `(${more} more)`] } }
+        : {}),
+      mitre: group.evidence.techniques.map(String).sort(),
     };
   },
 });

@@ -137,5 +137,31 @@ describe('defender/suspicious-script-content', () => {
     expect(result.alerts).toHaveLength(1);
     expect(result.alerts[0]!.evidence.eventCount).toBe(2);
     expect(result.alerts[0]!.severity).toBe('high');
+    expect(result.alerts[0]!.evidence.keyComponents.Runs).toBe('2');
+    const once = await analyzeEvents([row('2025-11-14T02:00:00Z', 1)], { detectors: [detector] });
+    expect(once.alerts[0]!.evidence.keyComponents.Runs).toBeUndefined();
+  });
+
+  it('shows twelve matched lines and counts the rest', async () => {
+    // Defender reports one hash for three runs whose bodies differ: five quoted lines each.
+    const run = (n: number) =>
+      makeEvent('DeviceEvents', {
+        Timestamp: `2025-11-14T02:0${n}:00Z`,
+        DeviceId: 'd1',
+        DeviceName: 'web01',
+        ActionType: 'ScriptContent',
+        ReportId: n,
+        SHA256: 'cd'.repeat(32),
+        InitiatingProcessFileName: 'bash',
+        AdditionalFields: JSON.stringify({
+          ScriptContent: Array.from({ length: 5 }, (_, i) => `rm -f /home/u${n}${i}/.bash_history`).join('\n'),
+        }),
+      });
+    const { analyzeEvents } = await import('@tripline/core');
+    const alert = (await analyzeEvents([run(1), run(2), run(3)], { detectors: [detector] })).alerts[0]!;
+    const lines = alert.evidence.keyComponents['Matched Lines'] as readonly string[];
+    expect(lines).toHaveLength(13);
+    expect(lines[12]).toBe('(3 more)');
+    expect(alert.description).toContain('contains 1 attacker behaviour(s)');
   });
 });

@@ -1,14 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
-import {
-  ALL_BEHAVIOUR_TECHNIQUES,
-  actsAsRoot,
-  BEHAVIOURS,
-  type BehaviourId,
-  highest,
-  inPackageHook,
-  scan,
-} from '../../internal/behaviours.js';
+import { defineDetector, type MdeEvent } from '@tripline/core';
+import { ALL_BEHAVIOUR_TECHNIQUES, actsAsRoot, highest, inPackageHook, scan } from '../../internal/behaviours.js';
 import { clip } from '../../internal/text.js';
 
 /** Matched lines shown per alert. */
@@ -37,8 +29,6 @@ function scriptKey(event: MdeEvent, body: string): string {
   if (path) return `path:${path}`;
   return `content:${createHash('sha256').update(body, 'utf8').digest('hex')}`;
 }
-
-const LABEL: ReadonlyMap<string, string> = new Map(BEHAVIOURS.map((b) => [b.id, b.label]));
 
 export const detector = defineDetector({
   meta: {
@@ -71,6 +61,27 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceEvents'],
     actionTypes: ['ScriptContent'],
+    evidence: {
+      behaviours: { combine: 'distinct', label: 'Behaviours' },
+      lines: { combine: 'distinct', label: 'Matched Lines' },
+      paths: { from: scriptPath, combine: 'distinct', cap: 10, label: 'Script Path' },
+      sha256: { from: 'SHA256', combine: 'first' },
+      interpreters: { combine: 'distinct', cap: 5, label: 'Interpreter' },
+      accounts: { combine: 'distinct', cap: 10, label: 'Account' },
+      script: { combine: 'first', hidden: true },
+      interpreter: { combine: 'first', hidden: true },
+      techniques: { combine: 'distinct', hidden: true },
+    },
+    columns: [
+      'FolderPath',
+      'FileName',
+      'InitiatingProcessCommandLine',
+      'InitiatingProcessFileName',
+      'InitiatingProcessParentFileName',
+      'InitiatingProcessAccountName',
+      'AdditionalFields',
+    ],
+    values: ['behaviourCount'],
     messages: {
       default: {
         title: 'Suspicious script content: {behaviours}',
@@ -82,60 +93,40 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const body = scriptBody(event);
     if (body === undefined) return undefined;
     const findings = scan(body, { packageHook: inPackageHook(event), root: actsAsRoot(event) });
     if (findings.length === 0) return undefined;
     const path = scriptPath(event);
+    const sha = event.str('SHA256');
     const interpreter = event.str('InitiatingProcessCommandLine') ?? event.str('InitiatingProcessFileName');
     const account = event.posix.initiatingProcess.effectiveUser?.name ?? event.str('InitiatingProcessAccountName');
     return {
       key: scriptKey(event, body),
       severity: highest(findings.map((f) => f.severity)),
-      collect: {
-        behaviours: findings.map((f) => f.id),
+      evidence: {
+        behaviours: findings.map((f) => f.label),
         techniques: findings.flatMap((f) => [...f.mitre]),
         lines: findings.flatMap((f) => f.lines.map((l) => `[${f.label}] ${l}`)),
-        ...(path ? { paths: path } : {}),
+        script: path ?? (sha ? `with SHA256 ${sha}` : '(unnamed script)'),
+        interpreter: interpreter ? clip(interpreter) : 'an interpreter',
         ...(interpreter ? { interpreters: clip(interpreter) } : {}),
         ...(account ? { accounts: account } : {}),
       },
-      data: { sha256: event.str('SHA256') ?? '' },
     };
   },
 
-  render(group: AlertGroup) {
-    const ids = (group.collected.behaviours ?? []) as readonly BehaviourId[];
-    const labels = ids.map((id) => LABEL.get(id) ?? id);
-    const lines = group.collected.lines ?? [];
-    const paths = group.collected.paths ?? [];
-    const interpreters = group.collected.interpreters ?? [];
-    const sha = String(group.firstData.sha256 ?? '');
-    const keyComponents: Record<string, string | readonly string[]> = {
-      Behaviours: labels,
-      'Matched Lines':
-        lines.length > MAX_LINES_SHOWN
-          ? [...lines.slice(0, MAX_LINES_SHOWN), `(${lines.length - MAX_LINES_SHOWN} more)`]
-          : lines,
-    };
-    if (paths.length) keyComponents['Script Path'] = paths.length === 1 ? paths[0]! : paths.slice(0, 10);
-    if (sha) keyComponents.SHA256 = sha;
-    if (interpreters.length)
-      keyComponents.Interpreter = interpreters.length === 1 ? interpreters[0]! : interpreters.slice(0, 5);
-    const accounts = group.collected.accounts ?? [];
-    if (accounts.length) keyComponents.Account = accounts.length === 1 ? accounts[0]! : accounts.slice(0, 10);
-    if (group.count > 1) keyComponents.Runs = String(group.count);
+  render: (group) => {
+    const { behaviours, lines, techniques } = group.evidence;
+    const more = lines.length - MAX_LINES_SHOWN;
     return {
-      values: {
-        behaviours: labels.join(', '),
-        behaviourCount: labels.length,
-        script: paths[0] ?? (sha ? `with SHA256 ${sha}` : '(unnamed script)'),
-        device: group.device.name,
-        interpreter: interpreters[0] ?? 'an interpreter',
+      values: { behaviourCount: behaviours.length },
+      keyComponents: {
+        ...(more > 0 ? { 'Matched Lines': [...lines.slice(0, MAX_LINES_SHOWN).map(String), `(${more} more)`] } : {}),
+        ...(group.count > 1 ? { Runs: String(group.count) } : {}),
       },
-      keyComponents,
-      mitre: [...new Set(group.collected.techniques ?? [])].sort(),
+      mitre: techniques.map(String).sort(),
     };
   },
 });

@@ -1,4 +1,4 @@
-import { loadFixtures, makeEvent, testDetector } from '@tripline/core/testing';
+import { loadFixtures, makeEvent, runFixture, testDetector } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
 import { detector, locateScript, recogniseContent } from './detector.js';
 
@@ -9,6 +9,18 @@ const SA1 =
 describe('defender/sysstat-collection', () => {
   it('passes its fixtures', async () => {
     await testDetector(detector, fixtures);
+  });
+
+  it('names no launcher when the row names neither the interpreter nor its parent', async () => {
+    const timer = fixtures.fires.find((f) => f.name === 'fires.sa1-systemd-timer.json')!;
+    const records = timer.records.map((r) => {
+      const { InitiatingProcessFileName: _f, InitiatingProcessParentFileName: _p, ...rest } = r.properties;
+      return { ...r, properties: rest };
+    });
+    const { alerts } = await runFixture(detector, { ...timer, records });
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.description).toContain('launched here by an interpreter not named in the event');
+    expect(alerts[0]!.evidence.keyComponents['Launched By']).toBeUndefined();
   });
 
   it('recognises sa1 and debian-sa1 by content, and nothing else', () => {

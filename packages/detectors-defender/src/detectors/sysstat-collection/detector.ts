@@ -1,8 +1,9 @@
-import { type AlertGroup, defineDetector, type Match, type MdeEvent } from '@tripline/core';
+import { defineDetector, type MdeEvent } from '@tripline/core';
 import { effectiveIdentity, scriptContent } from '../../internal/mdatp.js';
 import {
   basename,
   clip,
+  clipOptional,
   dirname,
   headLines,
   joinImagePath,
@@ -111,10 +112,11 @@ export function locateScript(event: MdeEvent, kind: Kind, content: string): Scri
   return undefined;
 }
 
-const SOURCE_NOTE: Readonly<Record<ScriptLocation['source'], string>> = {
-  FolderPath: '',
-  'command line': ' (inferred from the interpreter command line)',
-  'script header': " (inferred from the script's header comment)",
+/** Where the path came from, when not from the columns (`FolderPath`/`FileName`). */
+const INFERRED_FROM: Readonly<Record<ScriptLocation['source'], string | undefined>> = {
+  FolderPath: undefined,
+  'command line': 'the interpreter command line',
+  'script header': "the script's header comment",
 };
 
 export const detector = defineDetector({
@@ -143,6 +145,32 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceEvents'],
     actionTypes: ['ScriptContent'],
+    evidence: {
+      path: { combine: 'first', label: 'Script Path' },
+      pathInferredFrom: { combine: 'first', label: 'Script Path Inferred From' },
+      purpose: { combine: 'first', label: 'Purpose' },
+      configuration: { combine: 'first', label: 'Configuration Check' },
+      dataDirectory: { combine: 'first', label: 'Data Directory' },
+      launchedBy: { combine: 'distinct', label: 'Launched By' },
+      commandLines: {
+        from: (event) => clipOptional(event.str('InitiatingProcessCommandLine')),
+        combine: 'distinct',
+        label: 'InitiatingProcessCommandLine',
+      },
+      users: { combine: 'distinct', label: 'Run As' },
+      sha256: { from: 'SHA256', combine: 'distinct' },
+      scriptName: { combine: 'first', hidden: true },
+    },
+    columns: [
+      'FolderPath',
+      'FileName',
+      'InitiatingProcessCommandLine',
+      'InitiatingProcessFileName',
+      'InitiatingProcessParentFileName',
+      'InitiatingProcessAccountName',
+      'InitiatingProcessAccountSid',
+      'AdditionalFields',
+    ],
     messages: {
       default: {
         title: 'System activity data collection: sysstat {scriptName}',
@@ -161,7 +189,7 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const content = scriptContent(event);
     const recognised = recogniseContent(content);
     if (!recognised) return undefined;
@@ -170,58 +198,27 @@ export const detector = defineDetector({
     if (basename(location.path) !== recognised.kind || !SYSSTAT_DIRS.has(dirname(location.path))) return undefined;
     // An sa1 body with a reverse shell or a download-and-run line appended is not sysstat any more.
     if (suspiciousTraits(content, false).length > 0) return undefined;
-    const id = effectiveIdentity(event);
-    const parent = event.str('InitiatingProcessParentFileName');
-    const launcher = [parent, event.str('InitiatingProcessFileName')].filter((x): x is string => !!x).join(' → ');
-    const collect: Record<string, string> = {};
-    if (launcher) collect.launchedBy = launcher;
-    const cmd = event.str('InitiatingProcessCommandLine');
-    if (cmd) collect.commandLine = clip(cmd);
-    const sha = event.str('SHA256');
-    if (sha) collect.sha256 = sha;
-    if (id.user) collect.user = id.user;
+    const launcher = [event.str('InitiatingProcessParentFileName'), event.str('InitiatingProcessFileName')]
+      .filter((x): x is string => !!x)
+      .join(' → ');
+    const user = effectiveIdentity(event).user;
+    const inferredFrom = INFERRED_FROM[location.source];
     return {
       key: location.path,
-      collect,
-      data: {
-        kind: recognised.kind,
+      ...(recognised.kind === 'debian-sa1' ? { variant: 'helper' } : {}),
+      evidence: {
+        scriptName: recognised.kind,
         path: location.path,
-        pathSource: location.source,
+        ...(inferredFrom ? { pathInferredFrom: inferredFrom } : {}),
         purpose: recognised.purpose,
         configuration: recognised.configuration,
         ...(recognised.dataDirectory ? { dataDirectory: recognised.dataDirectory } : {}),
+        ...(launcher ? { launchedBy: launcher } : {}),
+        ...(user ? { users: user } : {}),
       },
     };
   },
 
-  render(group: AlertGroup) {
-    const d = group.firstData;
-    const path = String(d.path ?? group.key);
-    const source = (d.pathSource as ScriptLocation['source'] | undefined) ?? 'FolderPath';
-    const kind = String(d.kind ?? basename(path));
-    const launchedBy = group.collected.launchedBy ?? [];
-    const keyComponents: Record<string, string | readonly string[]> = {
-      'Script Path': `${path}${SOURCE_NOTE[source]}`,
-      Purpose: String(d.purpose ?? ''),
-      'Configuration Check': String(d.configuration ?? ''),
-    };
-    if (d.dataDirectory !== undefined) keyComponents['Data Directory'] = String(d.dataDirectory);
-    if (launchedBy.length) keyComponents['Launched By'] = launchedBy;
-    if (group.collected.commandLine?.length) keyComponents['Command Line'] = group.collected.commandLine;
-    if (group.collected.user?.length) keyComponents['Run As'] = group.collected.user;
-    if (group.collected.sha256?.length) keyComponents['Script SHA256'] = group.collected.sha256;
-    return {
-      variant: kind === 'debian-sa1' ? 'helper' : 'default',
-      values: {
-        scriptName: kind,
-        path,
-        count: group.count,
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-        purpose: String(d.purpose ?? ''),
-        launchedBy: launchedBy.length ? launchedBy.join(', ') : 'an interpreter not named in the event',
-      },
-      keyComponents,
-    };
-  },
+  render: (group) =>
+    group.evidence.launchedBy.length ? undefined : { values: { launchedBy: 'an interpreter not named in the event' } },
 });

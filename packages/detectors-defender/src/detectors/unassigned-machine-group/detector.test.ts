@@ -23,7 +23,7 @@ describe('defender/unassigned-machine-group', () => {
       osPlatform: 'Linux',
       sources: 'DeviceInfo and DeviceNetworkInfo',
     });
-    expect(alert.evidence.keyComponents['Network Adapters']).toEqual(['eth0', 'enP28238s1', 'lo']);
+    expect(alert.evidence.keyComponents.NetworkAdapterName).toEqual(['eth0', 'enP28238s1', 'lo']);
   });
 
   it('recognises the group name only', () => {

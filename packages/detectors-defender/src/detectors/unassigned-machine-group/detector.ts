@@ -29,11 +29,17 @@ export const detector = defineDetector({
       'Newly onboarded devices before their tags or names match a group rule (group membership is re-evaluated periodically).',
     ],
     tables: ['DeviceInfo', 'DeviceNetworkInfo'],
+    evidence: {
+      machineGroup: { from: 'MachineGroup', combine: 'first' },
+      sources: { from: (e) => e.table, combine: 'distinct', hidden: true },
+      adapters: { from: 'NetworkAdapterName', combine: 'distinct' },
+    },
+    values: ['osPlatform', 'sources'],
     messages: {
       default: {
-        title: 'Device {deviceName} is in the unassigned device group',
+        title: 'Device {device} is in the unassigned device group',
         description:
-          'Device {deviceName} ({osPlatform}) is reported in MachineGroup {machineGroup} by {sources}: it matched no device-group rule in Microsoft Defender, so it runs with the tenant defaults for automated remediation, RBAC scoping and group-scoped policies.',
+          'Device {device} ({osPlatform}) is reported in MachineGroup {machineGroup} by {sources}: it matched no device-group rule in Microsoft Defender, so it runs with the tenant defaults for automated remediation, RBAC scoping and group-scoped policies.',
         riskAssessment:
           'A device nobody owns in Defender is patched, investigated and remediated with defaults, and its alerts may reach no team. Add a device-group rule (by tag, name, domain or OS) that places it with its peers and check the group’s remediation level.',
       },
@@ -42,38 +48,22 @@ export const detector = defineDetector({
 
   match(event) {
     if (event.table !== 'DeviceInfo' && event.table !== 'DeviceNetworkInfo') return undefined;
-    const group = event.str('MachineGroup');
-    if (!isUnassignedGroup(group)) return undefined;
-    const collect: Record<string, string> = { source: event.table, machineGroup: group! };
-    const adapter = event.str('NetworkAdapterName');
-    if (adapter) collect.adapter = adapter;
-    return { collect };
+    return isUnassignedGroup(event.str('MachineGroup')) ? {} : undefined;
   },
 
-  render(group) {
-    const info = group.device.info;
-    const sources = group.collected.source ?? [];
-    const sortedSources = [...sources].sort();
-    const osPlatform = info?.str('OSPlatform');
-    const keyComponents: Record<string, string | readonly string[]> = {
-      MachineGroup: group.collected.machineGroup?.[0] ?? 'UnassignedGroup',
-      'Sources Seen': sortedSources,
-    };
-    if (osPlatform) keyComponents.OSPlatform = osPlatform;
+  render({ device: { info }, evidence }) {
+    const os = info?.str('OSPlatform');
     const clouds = cloudPlatforms(info);
-    if (clouds.length) keyComponents['Cloud Platform'] = clouds;
     const azure = info?.str('AzureResourceId');
-    if (azure) keyComponents.AzureResourceId = azure;
-    const adapters = group.collected.adapter ?? [];
-    if (adapters.length) keyComponents['Network Adapters'] = adapters;
+    const sources = evidence.sources.map(String).sort();
     return {
-      values: {
-        deviceName: group.device.name,
-        osPlatform: osPlatform ?? 'OS not reported',
-        machineGroup: keyComponents.MachineGroup as string,
-        sources: sortedSources.join(' and '),
+      values: { osPlatform: os ?? 'OS not reported', sources: sources.join(' and ') },
+      keyComponents: {
+        'Sources Seen': sources,
+        ...(os ? { OSPlatform: os } : {}),
+        ...(clouds.length ? { 'Cloud Platform': clouds } : {}),
+        ...(azure ? { AzureResourceId: azure } : {}),
       },
-      keyComponents,
     };
   },
 });

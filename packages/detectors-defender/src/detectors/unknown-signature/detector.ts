@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
+import { defineDetector, type MdeEvent } from '@tripline/core';
 import { effectiveIdentity } from '../../internal/mdatp.js';
 import { isWindowsPath, joinImagePath } from '../../internal/text.js';
 
@@ -74,7 +74,30 @@ export const detector = defineDetector({
       'On macOS: command-line tools installed by Homebrew, pip or a local build, which are often unsigned or ad-hoc signed.',
     ],
     tables: ['DeviceProcessEvents'],
-    values: ['device', 'binaryCount', 'count', 'firstSeen', 'lastSeen', 'examples', 'platformSource'],
+    evidence: {
+      binaries: { combine: 'distinct', label: 'Affected Binaries' },
+      statuses: {
+        from: (e) => reported(e, 'InitiatingProcessSignatureStatus'),
+        combine: 'distinct',
+        label: 'InitiatingProcessSignatureStatus',
+      },
+      signerTypes: {
+        from: (e) => reported(e, 'InitiatingProcessSignerType'),
+        combine: 'distinct',
+        label: 'InitiatingProcessSignerType',
+      },
+      platformHints: { combine: 'distinct', hidden: true },
+    },
+    columns: [
+      'InitiatingProcessSignatureStatus',
+      'InitiatingProcessSignerType',
+      'InitiatingProcessFolderPath',
+      'InitiatingProcessFileName',
+      'InitiatingProcessAccountName',
+      'InitiatingProcessAccountSid',
+      'AdditionalFields',
+    ],
+    values: ['binaryCount', 'examples', 'platformSource'],
     messages: {
       default: {
         title: 'Root binaries with unknown signature status on {device}',
@@ -107,7 +130,7 @@ export const detector = defineDetector({
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const status = event.str('InitiatingProcessSignatureStatus');
     const signer = event.str('InitiatingProcessSignerType');
     if (status?.toLowerCase() !== UNKNOWN && signer?.toLowerCase() !== UNKNOWN) return undefined;
@@ -115,52 +138,42 @@ export const detector = defineDetector({
     const binary = joinImagePath(event.str('InitiatingProcessFolderPath'), event.str('InitiatingProcessFileName'));
     if (binary === undefined) return undefined;
     const hint = platformHint(binary);
-    return {
-      collect: {
-        binaries: binary,
-        statuses: status ?? '(not reported)',
-        signerTypes: signer ?? '(not reported)',
-        ...(hint ? { platformHints: hint } : {}),
-      },
-    };
+    return { evidence: { binaries: binary, ...(hint ? { platformHints: hint } : {}) } };
   },
 
-  render(group: AlertGroup) {
-    const binaries = group.collected.binaries ?? [];
-    const more = group.collectedTruncated.has('binaries') ? '+' : '';
-    const { platform, source } = devicePlatform(group);
+  render({ device, evidence: { binaries, platformHints }, truncated }) {
+    const { platform, source } = devicePlatform(device.info, platformHints as readonly Platform[]);
     return {
       // Linux keeps the default text (the reference case); other platforms get their own checks.
       variant: platform === 'linux' ? 'default' : platform,
       values: {
-        device: group.device.name,
-        binaryCount: `${binaries.length}${more}`,
-        count: group.count,
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
+        binaryCount: `${binaries.length}${truncated.has('binaries') ? '+' : ''}`,
         examples: binaries.slice(0, 5).join(', '),
         platformSource: source,
       },
-      keyComponents: {
-        'Affected Binaries': binaries,
-        InitiatingProcessSignatureStatus: group.collected.statuses ?? [],
-        InitiatingProcessSignerType: group.collected.signerTypes ?? [],
-        'Integrity Check': CHECKS[platform],
-      },
+      keyComponents: { 'Integrity Check': CHECKS[platform] },
     };
   },
 });
+
+/** A signature column as evidence: its value, or "(not reported)" so that a missing status shows. */
+function reported(event: MdeEvent, column: string): string {
+  return event.str(column) ?? '(not reported)';
+}
 
 /**
  * The device's platform: OSPlatform of its latest DeviceInfo row; else the one platform the binaries'
  * paths point to; else Linux when every path is a plain POSIX path (the Linux sensor is where this
  * detector's rows come from, and macOS's Unknown binaries are rarely outside macOS-only folders).
  */
-function devicePlatform(group: AlertGroup): { platform: Platform; source: string } {
-  const os = group.device.info?.str('OSPlatform');
+function devicePlatform(
+  info: MdeEvent | undefined,
+  platformHints: readonly Platform[],
+): { platform: Platform; source: string } {
+  const os = info?.str('OSPlatform');
   const fromInfo = platformOf(os);
   if (fromInfo !== undefined) return { platform: fromInfo, source: `OSPlatform ${os} in DeviceInfo` };
-  const hints = new Set(group.collected.platformHints ?? []);
+  const hints = new Set(platformHints);
   if (hints.size === 1) {
     const [only] = hints as Set<Platform>;
     return { platform: only!, source: "no DeviceInfo row; told by the binaries' paths" };

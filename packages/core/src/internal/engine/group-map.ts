@@ -1,0 +1,53 @@
+/** The run's alert subjects: one map, detector id → device id → match key → group. */
+import { GroupAcc } from './group.js';
+import type { Runtime } from './runtime.js';
+
+/** Every group of a run, found by detector, device and key without building a key string per match. */
+export class GroupMap {
+  readonly #byDetector = new Map<string, Map<string, Map<string, GroupAcc>>>();
+
+  constructor(
+    /** Evidence events kept per group. */
+    private readonly evidenceLimit: number,
+  ) {}
+
+  /** The group of this subject (a match of `rt` on a device, with its key), created on first use. */
+  ensure(rt: Runtime, deviceId: string, key: string): GroupAcc {
+    let byDevice = this.#byDetector.get(rt.id);
+    if (!byDevice) {
+      byDevice = new Map();
+      this.#byDetector.set(rt.id, byDevice);
+    }
+    let byKey = byDevice.get(deviceId);
+    if (!byKey) {
+      byKey = new Map();
+      byDevice.set(deviceId, byKey);
+    }
+    let g = byKey.get(key);
+    if (!g) {
+      g = new GroupAcc(rt.id, deviceId, key, rt.ctx.severity, this.evidenceLimit, rt.keepTimeline);
+      byKey.set(key, g);
+    }
+    return g;
+  }
+
+  /** The group of this subject, if there is one. */
+  get(detectorId: string, deviceId: string, key: string): GroupAcc | undefined {
+    return this.#byDetector.get(detectorId)?.get(deviceId)?.get(key);
+  }
+
+  /**
+   * A detector's groups by device id, then key, compared as a pair: concatenating them would tie
+   * ("a"+"bc" = "ab"+"c").
+   */
+  sorted(detectorId: string): GroupAcc[] {
+    const out: GroupAcc[] = [];
+    for (const byKey of this.#byDetector.get(detectorId)?.values() ?? []) for (const g of byKey.values()) out.push(g);
+    return out.sort(compareSubjects);
+  }
+}
+
+function compareSubjects(a: GroupAcc, b: GroupAcc): number {
+  if (a.deviceId !== b.deviceId) return a.deviceId < b.deviceId ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}

@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { makeEvent } from '../../testing.js';
+import { defineDetector } from '../detector/define.js';
+import type { Detector } from '../detector/types.js';
+import { analyze, analyzeEvents } from '../engine/analyze.js';
+import { isTriplineError } from '../errors.js';
+import { fromString } from '../ingest/sources.js';
+import { parseJsonReport, REPORT_SCHEMA_VERSION, stringifyReport, toJsonReport } from './json.js';
+import type { AnalysisResult } from './types.js';
+
+/** A small valid record, with keys deliberately out of the schema's order. */
+function record(): AnalysisResult {
+  return {
+    inputs: [{ rejected: 0, events: 1, rowsRead: 1, format: 'ndjson', source: 'events.ndjson' }],
+    detectors: [],
+    devices: [],
+    diagnostics: [],
+    rejected: [],
+    alerts: [
+      {
+        message: {
+          values: { account: 'root' },
+          templates: { title: 'Logon as {account}', description: 'd', riskAssessment: 'r' },
+        },
+        key: 'root',
+        relatedAlerts: [],
+        evidence: { events: [], keyComponents: { AccountName: 'root' }, eventCount: 1 },
+        lastSeen: '2025-11-07T06:40:09Z',
+        firstSeen: '2025-11-07T06:40:09Z',
+        device: { name: 'web01', id: 'd1' },
+        riskAssessment: 'r',
+        description: 'd',
+        mitre: [],
+        category: 'Credential Access',
+        severity: 'low',
+        title: 'Logon as root',
+        detectorId: 'acme/root-logon',
+        id: 'a1',
+      },
+    ],
+    summary: {
+      byTable: {},
+      timeRange: null,
+      devices: 0,
+      bySeverity: { informational: 0, low: 1, medium: 0, high: 0, critical: 0 },
+      highestSeverity: 'low',
+      alertCount: 1,
+      duplicateEvents: 0,
+      eventsRejected: 0,
+      eventsAnalyzed: 1,
+      eventsRead: 1,
+    },
+    generatedAt: '2025-11-12T09:00:36Z',
+    tool: { version: '0.0.0', name: 'tripline' },
+  };
+}
+
+describe('toJsonReport', () => {
+  it('is the record with its version, keys in the schema order whatever order the record was built in', () => {
+    const report = toJsonReport(record());
+    expect(Object.keys(report)).toEqual([
+      'schemaVersion',
+      'tool',
+      'generatedAt',
+      'summary',
+      'alerts',
+      'rejected',
+      'diagnostics',
+      'devices',
+      'detectors',
+      'inputs',
+    ]);
+    expect(report.schemaVersion).toBe('1.1');
+    expect(Object.keys(report.alerts[0]!)).toEqual([
+      'id',
+      'detectorId',
+      'title',
+      'severity',
+      'category',
+      'mitre',
+      'description',
+      'riskAssessment',
+      'device',
+      'firstSeen',
+      'lastSeen',
+      'evidence',
+      'relatedAlerts',
+      'key',
+      'message',
+    ]);
+    expect(Object.keys(report.summary.bySeverity)).toEqual(['critical', 'high', 'medium', 'low', 'informational']);
+    expect(Object.keys(report.inputs[0]!)).toEqual(['source', 'format', 'rowsRead', 'events', 'rejected']);
+    expect(report.alerts[0]!.key).toBe('root');
+    expect(report.alerts[0]!.message.templates.title).toBe('Logon as {account}');
+  });
+
+  it('throws report-invalid naming the field when a hand-built result breaks the contract', () => {
+    const bad = { ...record(), alerts: [{ ...record().alerts[0]!, key: undefined }] } as unknown as AnalysisResult;
+    expect(() => toJsonReport(bad)).toThrow(/alerts\[0\]\.key/);
+  });
+});
+
+describe('parseJsonReport', () => {
+  it('gives back the record a report was written from', () => {
+    const text = stringifyReport(record());
+    expect(stringifyReport(parseJsonReport(JSON.parse(text)))).toBe(text);
+  });
+
+  it('refuses a 1.0 report, saying to re-run analyze', () => {
+    const old = { ...JSON.parse(stringifyReport(record())), schemaVersion: '1.0' };
+    let error: unknown;
+    try {
+      parseJsonReport(old);
+    } catch (e) {
+      error = e;
+    }
+    expect(isTriplineError(error, 'report-invalid')).toBe(true);
+    expect((error as Error).message).toMatch(/version 1\.0.*re-run tripline analyze/);
+    expect(REPORT_SCHEMA_VERSION).toBe('1.1');
+  });
+
+  it('names the field at fault in an invalid report', () => {
+    const json = JSON.parse(stringifyReport(record()));
+    json.alerts[0].evidence.eventCount = 'many';
+    expect(() => parseJsonReport(json)).toThrow(/alerts\[0\]\.evidence\.eventCount/);
+    expect(() => parseJsonReport(null)).toThrow(/not a valid tripline JSON report/);
+    expect(() => parseJsonReport([])).toThrow(/report-invalid|no schemaVersion/);
+  });
+});
+
+describe('the engine never writes a report its own schema refuses', () => {
+  const row = (reportId: unknown) =>
+    makeEvent('DeviceProcessEvents', {
+      Timestamp: '2025-11-07T06:46:38.29932Z',
+      DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+      DeviceName: 'wazuh1',
+      ActionType: 'ProcessCreated',
+      FileName: 'lsof',
+      ReportId: reportId,
+    });
+  const detector = (values: Record<string, string | number>) =>
+    defineDetector({
+      meta: {
+        id: 'test/lsof',
+        title: 'lsof runs',
+        summary: 'Groups lsof runs.',
+        rationale: 'Exercises the report contract.',
+        severity: 'low',
+        category: 'Testing',
+        mitre: [],
+        tables: ['DeviceProcessEvents'],
+        actionTypes: ['ProcessCreated'],
+        messages: { default: { title: 'lsof {n}', description: 'd', riskAssessment: 'r' } },
+      },
+      match: (e) => (e.str('FileName') === 'lsof' ? { key: 'lsof' } : undefined),
+      render: () => ({ values, keyComponents: {} }),
+    } as Detector);
+
+  it('keeps a ReportId that is not an integer as written, in a valid report', async () => {
+    const line = JSON.stringify({
+      time: '2025-11-07T06:46:39.0000000Z',
+      category: 'AdvancedHunting-DeviceProcessEvents',
+      properties: {
+        Timestamp: '2025-11-07T06:46:38.29932Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'wazuh1',
+        ActionType: 'ProcessCreated',
+        FileName: 'lsof',
+        ReportId: ':',
+      },
+    });
+    const result = await analyze(fromString(`${line}\n`, 'events.ndjson'), {
+      detectors: [detector({ n: 1 })],
+      generatedAt: 'x',
+    });
+    const report = toJsonReport(result);
+    expect(report.alerts[0]?.evidence.events[0]?.reportId).toBe(':');
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY])(
+    'turns a render value of %s into a diagnostic, not a report that cannot be written',
+    async (n) => {
+      const result = await analyzeEvents([row('71907')], { detectors: [detector({ n })], generatedAt: 'x' });
+      expect(result.alerts).toHaveLength(0);
+      expect(result.diagnostics.map((d) => [d.code, d.message])).toEqual([
+        ['detector-malformed-render', expect.stringContaining('render.values.n is not a finite number')],
+      ]);
+      expect(() => toJsonReport(result)).not.toThrow();
+    },
+  );
+});
