@@ -92,6 +92,20 @@ export type {
   Summary,
 } from './internal/report/types.js';
 export {
+  LinearRegex,
+  type LoadedRule,
+  loadRuleFile,
+  loadRules,
+  parseRule,
+  RegexSyntaxError,
+  type Rule,
+  type RuleInput,
+  ruleFiles,
+  ruleFixtureFiles,
+  ruleJsonSchema,
+  ruleToDetector,
+} from './internal/rules/index.js';
+export {
   compareSeverity,
   isSeverity,
   maxSeverity,
