@@ -63,6 +63,7 @@ export function ruleToDetector(rule: Rule): AnyDetector {
       throw new RuleProblem(
         use.at,
         `"${column}" is not a column of ${rule.source.tables.join(', ')}, so this can never match (column names are Microsoft's, case-sensitive)`,
+        use.at[0] === 'where' || use.at[0] === 'escalate',
       );
     }
   }

@@ -101,7 +101,10 @@ export function parseRule(text: string, file: string): LoadedRule {
   try {
     detector = ruleToDetector(rule);
   } catch (error) {
-    if (error instanceof RuleProblem) fail(at(error.path), fieldName(error.path), error.message);
+    if (error instanceof RuleProblem) {
+      const offset = error.atKey ? at(error.path.slice(0, -1), String(error.path.at(-1))) : at(error.path);
+      fail(offset, fieldName(error.path), error.message);
+    }
     throw error;
   }
   return { file, rule, detector };

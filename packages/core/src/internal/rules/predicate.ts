@@ -6,10 +6,13 @@ import { NUMERIC_OPERATORS, predicateSchema, TEXT_OPERATORS } from './schema.js'
 /** A problem in a rule, at a path of the rule document (`['where', 'any', 1, 'FileName', 'regex']`). */
 export class RuleProblem extends Error {
   readonly path: readonly (string | number)[];
-  constructor(path: readonly (string | number)[], message: string) {
+  /** The fault is the key of the last path element (a typo'd name), not its value. */
+  readonly atKey: boolean;
+  constructor(path: readonly (string | number)[], message: string, atKey = false) {
     super(message);
     this.name = 'RuleProblem';
     this.path = path;
+    this.atKey = atKey;
   }
 }
 
@@ -120,6 +123,14 @@ function compilePredicate(field: string, spec: unknown, at: readonly (string | n
   const parsed = predicateSchema.safeParse(object);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
+    if (issue.code === 'unrecognized_keys' && spec === object) {
+      const key = issue.keys[0]!;
+      throw new RuleProblem(
+        [...at, key],
+        `unknown operator "${key}" (equals, contains, startswith, endswith, regex, cidr, exists, lt, lte, gt, gte, match, caseSensitive)`,
+        true,
+      );
+    }
     const sub = spec === object ? issue.path.map((p) => (typeof p === 'number' ? p : String(p))) : [];
     throw new RuleProblem([...at, ...sub], issue.message);
   }
