@@ -22,7 +22,6 @@ import {
   type TriplineError,
   validateRunConfig,
 } from '@tripline/core';
-import { defenderDetectors } from '@tripline/detectors-defender';
 import { renderMarkdown } from '@tripline/reporter-markdown';
 import { type SarifResultCount, sarifResultCount, stringifySarif, toSarif } from '@tripline/reporter-sarif';
 import { readConfigFile } from './config-file.js';
@@ -31,6 +30,7 @@ import { resolveGeneratedAt } from './generated-at.js';
 import { type CliIo, isTerminal, say, writeStdout } from './io.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
+import { type LoadedDetector, loadDetectorSet, mergeSources, splitConfigSources } from './sources.js';
 import { escapeJsonForTerminal, formatCount, formatDuration, stripControlCharacters, terminalText } from './text.js';
 
 /** Report formats of `tripline analyze --format`. */
@@ -54,6 +54,12 @@ export interface AnalyzeCommandOptions {
   /** `--no-progress` sets this false. */
   readonly progress: boolean;
   readonly quiet?: boolean;
+  /** `--rules PATH` (repeatable): rule files or folders, added to the detectors. */
+  readonly rules?: readonly string[];
+  /** `--detectors MODULE` (repeatable): npm packages or module paths exporting detectors. */
+  readonly detectors?: readonly string[];
+  /** `--no-builtin` sets this false: run only the rules and modules given. */
+  readonly builtin?: boolean;
 }
 
 /** Diagnostics echoed on stderr (the rest are in the report). */
@@ -92,17 +98,36 @@ async function planInputs(files: readonly string[], io: CliIo): Promise<PlannedI
   return planned;
 }
 
-/** Load, parse and validate `--config`, then apply `--min-severity` and `--timezone` on top. */
-async function buildConfig(options: AnalyzeCommandOptions): Promise<RunConfig | undefined> {
+/**
+ * Load, parse and validate `--config`, load the detectors it and the command line name (`rules`,
+ * `modules`, `builtin`; `--rules`, `--detectors`, `--no-builtin`), then apply `--min-severity` and
+ * `--timezone` on top.
+ */
+export async function buildRun(
+  options: Pick<AnalyzeCommandOptions, 'config' | 'minSeverity' | 'timezone' | 'rules' | 'detectors' | 'builtin'>,
+  cwd: string = process.cwd(),
+): Promise<{ config: RunConfig | undefined; detectors: LoadedDetector[] }> {
   let config: RunConfig | undefined;
+  let raw: unknown;
+  let fromFile = {};
   if (options.config !== undefined) {
-    const raw = await readConfigFile(options.config);
+    const split = splitConfigSources(await readConfigFile(options.config), options.config);
+    raw = split.rest;
+    fromFile = split.sources;
+  }
+  const detectors = await loadDetectorSet(mergeSources(fromFile, options), cwd);
+  if (detectors.length === 0)
+    throw new CliError('no detectors to run: --no-builtin (or builtin: false) needs --rules or --detectors');
+  if (options.config !== undefined) {
     // Validate the file alone first, so an error names a key of the file, not one the CLI added.
-    config = validateRunConfig(raw, defenderDetectors).config;
+    config = validateRunConfig(
+      raw,
+      detectors.map((d) => d.detector),
+    ).config;
   }
   if (options.minSeverity !== undefined) config = { ...config, minSeverity: options.minSeverity };
   if (options.timezone !== undefined) config = { ...config, timezone: options.timezone };
-  return config;
+  return { config, detectors };
 }
 
 interface RenderedReport {
@@ -224,10 +249,10 @@ export async function analyzeCommand(
   const inputs = await planInputs(files, io);
   // Before any reading: a report that cannot be written must not cost a long run.
   const output = options.output !== undefined ? await planOutput(options.output, inputs) : undefined;
-  const config = await buildConfig(options);
+  const { config, detectors } = await buildRun(options);
 
   const analyzeOptions: AnalyzeOptions = {
-    detectors: defenderDetectors,
+    detectors: detectors.map((d) => d.detector),
     ...(config !== undefined ? { config } : {}),
     ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
     ...(options.table !== undefined ? { table: options.table } : {}),
