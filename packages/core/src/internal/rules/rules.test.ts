@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { makeEvent } from '../../testing.js';
 import type { MdeEvent } from '../model/event.js';
 import { parseRule } from './load.js';
@@ -201,5 +204,27 @@ describe('compiled detector', () => {
     expect(Object.keys(ruleJsonSchema.properties as object)).toEqual(
       expect.arrayContaining(['id', 'where', 'evidence', 'escalate']),
     );
+  });
+});
+
+describe('the published JSON Schema of rule files', () => {
+  it('is the committed packages/core/schema/rule.schema.json (when stale: npm run build && node scripts/gen-rule-schema.mjs)', () => {
+    const committed = JSON.parse(readFileSync(new URL('../../../schema/rule.schema.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(ruleJsonSchema)));
+  });
+
+  it('validates every example rule and rejects a typo the loader rejects', () => {
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    const validate = ajv.compile(ruleJsonSchema as object);
+    const dir = new URL('../../../../../examples/rules/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const f of files) {
+      const rule = parse(readFileSync(new URL(f, dir), 'utf8'));
+      expect(validate(rule), `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+    const bad = JSON.parse(rule({ where: { FileName: { contain: 'x' } } }));
+    expect(validate(bad)).toBe(false);
+    expect(validate(JSON.parse(rule({ severty: 'high' })))).toBe(false);
   });
 });

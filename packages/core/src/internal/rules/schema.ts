@@ -115,12 +115,42 @@ export type RuleInput = z.input<typeof ruleSchema>;
 /** A validated rule, defaults applied. */
 export type Rule = z.output<typeof ruleSchema>;
 
-/** JSON Schema (draft 2020-12) of a rule file, generated from {@link ruleSchema}. */
-export const ruleJsonSchema: Readonly<Record<string, unknown>> = Object.freeze({
-  ...(z.toJSONSchema(ruleSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<
+function conditionJsonSchema(): Record<string, unknown> {
+  const predicate = z.toJSONSchema(predicateSchema, { target: 'draft-2020-12', io: 'input' }) as Record<
     string,
     unknown
-  >),
-  $id: 'https://tripline.dev/schemas/rule-1.json',
-  title: 'tripline rule file',
-});
+  >;
+  delete predicate.$schema;
+  const scalarJson = { type: ['string', 'number', 'boolean'] };
+  return {
+    description:
+      'Field paths (Column or Column.key.key) mapped to a value (equals), a list (equals any) or a predicate object; all, any and not nest conditions. Every key must hold.',
+    type: 'object',
+    minProperties: 1,
+    properties: {
+      all: { type: 'array', minItems: 1, items: { $ref: '#/$defs/condition' } },
+      any: { type: 'array', minItems: 1, items: { $ref: '#/$defs/condition' } },
+      not: { $ref: '#/$defs/condition' },
+    },
+    additionalProperties: {
+      anyOf: [scalarJson, { type: 'array', minItems: 1, items: scalarJson }, predicate],
+    },
+  };
+}
+
+/** JSON Schema (draft 2020-12) of a rule file, generated from {@link ruleSchema} (conditions from the predicate schema). */
+export const ruleJsonSchema: Readonly<Record<string, unknown>> = (() => {
+  const schema = z.toJSONSchema(ruleSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as {
+    properties: Record<string, Record<string, unknown>>;
+  } & Record<string, unknown>;
+  const ref = { $ref: '#/$defs/condition' };
+  schema.properties.where = ref;
+  const escalate = schema.properties.escalate as { items: { properties: Record<string, unknown> } };
+  escalate.items.properties.where = ref;
+  return Object.freeze({
+    ...schema,
+    $id: 'https://tripline.dev/schemas/rule-1.json',
+    title: 'tripline rule file',
+    $defs: { condition: conditionJsonSchema() },
+  });
+})();
