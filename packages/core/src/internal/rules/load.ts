@@ -126,15 +126,23 @@ export function loadRuleFile(file: string): LoadedRule {
   return parseRule(text, file);
 }
 
-/** True for a name a folder scan reads as a rule file (not a fixture). */
+/** Files of a package or tool beside the rules, never rules: `package.json`, `tsconfig.json`, … */
+const NOT_RULES_RE = /^(?:package(?:-lock)?\.json|tsconfig(?:\.[^.]+)?\.json|biome\.json|\.?[^.]*rc\.json)$/;
+
+/** True for a name a folder scan reads as a rule file (not a fixture, a dotfile or a package's own JSON). */
 export function isRuleFileName(name: string): boolean {
-  return RULE_EXTENSIONS.includes(extname(name).toLowerCase()) && !FIXTURE_FILE_RE.test(name) && !name.startsWith('.');
+  return (
+    RULE_EXTENSIONS.includes(extname(name).toLowerCase()) &&
+    !FIXTURE_FILE_RE.test(name) &&
+    !name.startsWith('.') &&
+    !NOT_RULES_RE.test(name)
+  );
 }
 
 /**
  * The rule files of a path: the file itself, or every `.yaml`/`.yml`/`.json` file under a folder
  * (recursively, sorted; fixture files `<rule>.fires.*.json`, `<rule>.ignores.*.json`, `fixtures/`
- * folders and dotfiles are skipped). A folder without rule files is an error: a wrong path must not
+ * and `<rule>.fixtures/` folders, `node_modules`, dotfiles and `package.json`/`tsconfig.json` are skipped). A folder without rule files is an error: a wrong path must not
  * load nothing silently.
  */
 export function ruleFiles(path: string): string[] {

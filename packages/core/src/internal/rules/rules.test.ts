@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeEvent } from '../../testing.js';
 import type { MdeEvent } from '../model/event.js';
-import { parseRule } from './load.js';
+import { parseRule, ruleFiles, ruleFixtureFiles } from './load.js';
 import { compileCondition, type FieldUse } from './predicate.js';
 import { LinearRegex } from './regex.js';
 import { ruleJsonSchema } from './schema.js';
@@ -226,5 +228,27 @@ describe('the published JSON Schema of rule files', () => {
     const bad = JSON.parse(rule({ where: { FileName: { contain: 'x' } } }));
     expect(validate(bad)).toBe(false);
     expect(validate(JSON.parse(rule({ severty: 'high' })))).toBe(false);
+  });
+});
+
+describe('rule folders and fixtures', () => {
+  it('a folder scan reads rule files only; fixtures may also sit in <rule>.fixtures/', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tripline-rule-dir-'));
+    mkdirSync(join(dir, 'sub/b.fixtures'), { recursive: true });
+    for (const f of ['a.yaml', 'a.fires.x.json', 'a.ignores.y.json', 'package.json', 'tsconfig.json', '.hidden.yaml'])
+      writeFileSync(join(dir, f), '{}');
+    for (const f of ['sub/b.json', 'sub/b.fixtures/fires.one.json', 'sub/b.fixtures/ignores.two.json'])
+      writeFileSync(join(dir, f), '{}');
+    expect(ruleFiles(dir)).toEqual([join(dir, 'a.yaml'), join(dir, 'sub/b.json')]);
+    expect(ruleFixtureFiles(join(dir, 'a.yaml'))).toEqual({
+      fires: [join(dir, 'a.fires.x.json')],
+      ignores: [join(dir, 'a.ignores.y.json')],
+    });
+    expect(ruleFixtureFiles(join(dir, 'sub/b.json'))).toEqual({
+      fires: [join(dir, 'sub/b.fixtures/fires.one.json')],
+      ignores: [join(dir, 'sub/b.fixtures/ignores.two.json')],
+    });
+    const empty = mkdtempSync(join(tmpdir(), 'tripline-rule-empty-'));
+    expect(() => ruleFiles(empty)).toThrow('no rule files (.yaml, .yml, .json) in this folder');
   });
 });
