@@ -234,7 +234,7 @@ interface FailedInput {
 }
 
 /**
- * `tripline analyze`: read the inputs, run the Defender detectors, write the report, print a
+ * `tripline analyze`: read the inputs, run the detectors (the built-in preset, `--rules`, `--detectors`), write the report, print a
  * summary, and return the exit status: 1 when `--fail-on` is reached, 3 when some inputs could not be
  * read (and `--fail-on` was not reached), 2 when none could, or the report could not be written.
  */
