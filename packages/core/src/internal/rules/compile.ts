@@ -25,6 +25,9 @@ function durationMs(text: string): number {
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
+/** Distinct values kept per evidence name unless `cap` says otherwise. */
+const DEFAULT_CAP = 200;
+
 /** Separator of the key values of a rule with several `key` fields (` | `). */
 export const KEY_SEPARATOR = ' | ';
 
@@ -117,7 +120,7 @@ export function ruleToDetector(rule: Rule): AnyDetector {
     for (const ev of evidence) {
       const value =
         ev.combine === 'distinct'
-          ? group.collected[ev.name]
+          ? group.collected[ev.name]?.slice(0, ev.cap ?? DEFAULT_CAP)
           : (ev.combine === 'first' ? group.firstData : group.lastData)[ev.name];
       values[ev.name] = Array.isArray(value) ? value.join(', ') : String(value ?? '');
       if (!ev.hidden && value !== undefined && (!Array.isArray(value) || value.length > 0))

@@ -5,6 +5,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeEvent } from '../../testing.js';
+import { analyzeEvents } from '../engine/analyze.js';
 import type { MdeEvent } from '../model/event.js';
 import { parseRule, ruleFiles, ruleFixtureFiles } from './load.js';
 import { compileCondition, type FieldUse } from './predicate.js';
@@ -250,5 +251,28 @@ describe('rule folders and fixtures', () => {
     });
     const empty = mkdtempSync(join(tmpdir(), 'tripline-rule-empty-'));
     expect(() => ruleFiles(empty)).toThrow('no rule files (.yaml, .yml, .json) in this folder');
+  });
+});
+
+describe('threshold and cap', () => {
+  const events = (n: number) =>
+    Array.from({ length: n }, (_, i) =>
+      proc({
+        ReportId: 5000 + i,
+        ProcessCommandLine: `rundll32.exe comsvcs.dll, MiniDump ${700 + i} C:\\t\\${i}.dmp full`,
+      }),
+    );
+  const run = async (over: Record<string, unknown>, n: number) => {
+    const { detector } = parseRule(rule(over), 'r.json');
+    return (await analyzeEvents(events(n), { detectors: [detector], generatedAt: '2000-01-01T00:00:00Z' })).alerts;
+  };
+  it('threshold: no alert below it, one at it', async () => {
+    expect(await run({ threshold: 3 }, 2)).toEqual([]);
+    expect(await run({ threshold: 3 }, 3)).toHaveLength(1);
+  });
+  it('cap limits the distinct values shown; the count stays exact', async () => {
+    const [alert] = await run({ evidence: { lines: { from: 'ProcessCommandLine', cap: 2 } } }, 5);
+    expect(alert?.evidence.keyComponents.ProcessCommandLine).toHaveLength(2);
+    expect(alert?.evidence.eventCount).toBe(5);
   });
 });
