@@ -33,7 +33,7 @@ export const KEY_SEPARATOR = ' | ';
 
 /**
  * Compile a validated rule into a detector. Every check that can fail here names the rule path at
- * fault (a {@link RuleProblem}): unknown ATT&CK ids, fields no routed table has, placeholders that
+ * fault (a `RuleProblem`): unknown ATT&CK ids, fields no routed table has, placeholders that
  * are neither evidence nor built-in, combines the engine cannot keep.
  */
 export function ruleToDetector(rule: Rule): AnyDetector {

@@ -138,7 +138,7 @@ function conditionJsonSchema(): Record<string, unknown> {
   };
 }
 
-/** JSON Schema (draft 2020-12) of a rule file, generated from {@link ruleSchema} (conditions from the predicate schema). */
+/** JSON Schema (draft 2020-12) of a rule file, generated from the zod schema the loader validates with (conditions from the predicate schema). */
 export const ruleJsonSchema: Readonly<Record<string, unknown>> = (() => {
   const schema = z.toJSONSchema(ruleSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as {
     properties: Record<string, Record<string, unknown>>;
