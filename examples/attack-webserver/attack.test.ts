@@ -73,7 +73,7 @@ describe('examples/attack-webserver', () => {
     expect(bf.mitre.map((m) => m.id)).toContain('T1078');
     const pub = find(a, 'defender/public-remote-logon', `${BRUTE} root`)!;
     expect(pub.severity).toBe('high');
-    expect(pub.evidence.keyComponents).toMatchObject({ Account: 'root', PosixUserId: '0' });
+    expect(pub.evidence.keyComponents).toMatchObject({ AccountName: 'root', PosixUserId: '0' });
 
     // 3. wiping traces and persistence: the dropped script (one alert) and the command lines
     const script = a.find((x) => x.detectorId === 'defender/suspicious-script-content')!;

@@ -59,14 +59,16 @@ beforeAll(() => {
   assertBuilt();
   dir = tempDir();
   writeFileSync(join(dir, 'dense.ndjson'), alertDense());
+  // Every event of every alert as evidence (the default keeps 5): the log must outgrow the limit.
+  writeFileSync(join(dir, 'all-evidence.json'), JSON.stringify({ evidence: { sample: 10 } }));
 });
 
 describe('tripline analyze --format sarif: a cut log is never silent', () => {
   it('says on stderr (even with --quiet) and in the file how many of the alerts the log holds', async () => {
     const out = join(dir, 'report.sarif');
     const [loud, quiet] = await Promise.all([
-      tripline(['analyze', '-f', 'sarif', '-o', out, join(dir, 'dense.ndjson')]),
-      tripline(['analyze', '-q', '-f', 'sarif', join(dir, 'dense.ndjson')]),
+      tripline(['analyze', '-f', 'sarif', '-c', join(dir, 'all-evidence.json'), '-o', out, join(dir, 'dense.ndjson')]),
+      tripline(['analyze', '-q', '-f', 'sarif', '-c', join(dir, 'all-evidence.json'), join(dir, 'dense.ndjson')]),
     ]);
     expect(loud.code).toBe(0);
     const log = JSON.parse(readFileSync(out, 'utf8'));

@@ -20,22 +20,35 @@ export type {
   AlertGroup,
   AlertSummary,
   AnyDetector,
+  Combine,
+  Combined,
+  CombinedEvidence,
   CorrelationInput,
   CorrelationMatch,
   Detector,
   DetectorContext,
   DetectorMeta,
   DeviceState,
+  EvidenceDecl,
+  EvidenceField,
+  EvidenceValue,
   Match,
   MessageTemplates,
   Rendered,
+  RenderHook,
   StateMatch,
   TimelinePoint,
   WindowSpec,
 } from './internal/detector/types.js';
 export { Analyzer, type AnalyzerEvents, analyze, analyzeEvents, createAnalyzer } from './internal/engine/analyze.js';
 export { runConfigSchema, validateRunConfig } from './internal/engine/config.js';
-export type { AllowlistEntry, AnalyzeOptions, DetectorConfig, RunConfig } from './internal/engine/types.js';
+export type {
+  AllowlistEntry,
+  AnalyzeOptions,
+  DetectorConfig,
+  EvidenceOptions,
+  RunConfig,
+} from './internal/engine/types.js';
 export { ERROR_CODES, type ErrorCode, isTriplineError, TriplineError } from './internal/errors.js';
 export { detectFormat, fromFile, fromIterable, fromStream, fromString, ingest } from './internal/ingest/index.js';
 export {

@@ -7,8 +7,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AnyDetector } from './internal/detector/types.js';
-import { analyzeEvents } from './internal/engine/analyze.js';
+import type { AnyDetector, EvidenceDecl } from './internal/detector/types.js';
+import { analyzeEvents, declaredColumns } from './internal/engine/analyze.js';
+import { validateRunConfig } from './internal/engine/config.js';
 import type { RunConfig } from './internal/engine/types.js';
 import { ERROR_CODES, TriplineError } from './internal/errors.js';
 import { parseJsonExact } from './internal/json/exact.js';
@@ -181,6 +182,97 @@ function subsetProblem(
   return undefined;
 }
 
+/** Event members that read no column, or only identity columns. */
+const IDENTITY_MEMBERS = new Set([
+  'table',
+  'timestamp',
+  'timestampRaw',
+  'time',
+  'ticks',
+  'deviceId',
+  'deviceName',
+  'actionType',
+  'reportId',
+  'source',
+]);
+
+/**
+ * An event that records which columns are read through it: `str`/`get`/`num`/`json`/`has` read their
+ * column; `additional`/`additionalText`, `additionalFields` and `posix` read `AdditionalFields` (or the
+ * key as a column of its own); `columns`/`toRecord`/`toJSON` read every column (`*`).
+ */
+export function recordingEvent(event: MdeEvent, reads: Set<string>): MdeEvent {
+  return new Proxy(event, {
+    get(target, prop) {
+      switch (prop) {
+        case 'str':
+        case 'get':
+        case 'num':
+        case 'json':
+        case 'has':
+          return (column: string) => {
+            reads.add(column);
+            return target[prop](column);
+          };
+        case 'additional':
+        case 'additionalText':
+          return (key: string) => {
+            reads.add(target.has(key) ? key : 'AdditionalFields');
+            return target[prop](key);
+          };
+        case 'additionalFields':
+        case 'posix':
+          reads.add('AdditionalFields');
+          return target[prop];
+        case 'columns':
+        case 'toRecord':
+        case 'toJSON':
+          return () => {
+            reads.add('*');
+            return target[prop]();
+          };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      if (typeof prop === 'string' && !IDENTITY_MEMBERS.has(prop) && typeof v === 'function') return v.bind(target);
+      return v;
+    },
+  });
+}
+
+/**
+ * Columns `match` (and the evidence functions) read on a fixture's routed events that the detector
+ * declares nowhere: not an identity column, not an `evidence[*].from` column, not in `meta.columns`.
+ * Empty for detectors that declare neither evidence nor columns (the older API).
+ */
+export function undeclaredReads(detector: AnyDetector, fixture: Fixture): string[] {
+  const meta = detector.meta;
+  const keep = declaredColumns(meta);
+  if (keep === undefined) return [];
+  const options = validateRunConfig(fixture.config ?? {}, [detector]).options.get(meta.id);
+  const ctx = Object.freeze({ options, severity: meta.severity });
+  const reads = new Set<string>();
+  fixture.records.forEach((r, i) => {
+    const event = eventFromRecord(r, `${fixture.name}#${i + 1}`);
+    if (!meta.tables.includes(event.table)) return;
+    if (meta.actionTypes && !meta.actionTypes.includes(event.actionType ?? '')) return;
+    const recording = recordingEvent(event, reads);
+    try {
+      detector.match?.call(detector, recording, ctx);
+    } catch {
+      // The run itself reports what match throws.
+    }
+    for (const f of Object.values((meta.evidence ?? {}) as EvidenceDecl)) {
+      if (typeof f.from !== 'function') continue;
+      try {
+        f.from(recording);
+      } catch {
+        // Reported by the run.
+      }
+    }
+  });
+  return [...reads].filter((c) => !keep.has(c)).sort();
+}
+
 /** Outcome of {@link testDetector}: each fixture with the alerts the detector produced. */
 export interface DetectorTestReport {
   readonly detectorId: string;
@@ -219,6 +311,11 @@ export async function testDetector(
       const mine = result.alerts.filter((a) => a.detectorId === id);
       out.push({ name: fixture.name, kind, alerts: mine });
       const where = `${id} ${kind} ${fixture.name}`;
+      const stray = undeclaredReads(detector, fixture);
+      if (stray.length)
+        problems.push(
+          `${where}: match reads ${stray.map((c) => (c === '*' ? 'every column' : c)).join(', ')}, declared neither in meta.evidence (from) nor in meta.columns`,
+        );
       for (const d of result.diagnostics)
         if (d.level === 'error') problems.push(`${where}: diagnostic ${d.code}: ${d.message}`);
       const e = fixture.expect ?? {};

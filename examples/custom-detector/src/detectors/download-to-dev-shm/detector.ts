@@ -21,16 +21,23 @@ export const detector = defineDetector({
     falsePositives: ['Build or benchmark scripts that use /dev/shm as a fast scratch folder for test downloads'],
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
+    evidence: {
+      target: { combine: 'first', label: 'Target' },
+      tool: { combine: 'first', label: 'Tool' },
+      commandLines: { from: 'ProcessCommandLine', combine: 'distinct' },
+      accounts: { combine: 'distinct', label: 'Accounts' },
+    },
+    columns: ['AccountName', 'AdditionalFields'],
     messages: {
       default: {
         title: '{tool} download into {target} on {device}',
-        description: 'The command line {commandLine} (account {account}) writes a download into {target}.',
+        description: 'The command line(s) {commandLines} (account {accounts}) write a download into {target}.',
         riskAssessment: 'Medium: a file fetched from outside was staged in memory-backed, world-writable storage.',
       },
       executed: {
         title: '{tool} download into {target} run on {device}',
         description:
-          'The command line {commandLine} (account {account}) downloads into {target} and makes it executable or runs it.',
+          'The command line(s) {commandLines} (account {accounts}) download into {target} and make it executable or run it.',
         riskAssessment: 'High: code fetched from outside was staged in /dev/shm and started, the pattern of a dropper.',
       },
     },
@@ -46,30 +53,11 @@ export const detector = defineDetector({
     if (target === undefined) return undefined;
     const executed = RUN_RE.test(text);
     const account = event.posix.process.effectiveUser?.name ?? event.str('AccountName') ?? '';
+    // The most severe match picks the variant: one run of the download makes the alert `executed`.
     return {
       key: target,
-      ...(executed ? { severity: 'high' as const } : {}),
-      collect: { commandLines: cmd, accounts: account },
-      data: { tool, target, executed, account },
-    };
-  },
-  render(group) {
-    const executed = group.firstData.executed === true || group.lastData.executed === true;
-    return {
-      ...(executed ? { variant: 'executed' } : {}),
-      values: {
-        device: group.device.name,
-        tool: String(group.firstData.tool),
-        target: String(group.firstData.target),
-        account: String(group.firstData.account),
-        commandLine: group.collected.commandLines?.[0] ?? '',
-      },
-      keyComponents: {
-        Target: String(group.firstData.target),
-        'Command Lines': group.collected.commandLines ?? [],
-        Accounts: group.collected.accounts ?? [],
-        Executions: String(group.count),
-      },
+      ...(executed ? { severity: 'high' as const, variant: 'executed' } : {}),
+      evidence: { target, tool, ...(account ? { accounts: account } : {}) },
     };
   },
 });

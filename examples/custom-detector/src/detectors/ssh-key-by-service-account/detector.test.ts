@@ -9,6 +9,6 @@ describe('acme/ssh-key-by-service-account', () => {
     expect(fired.map((a) => [a.detectorId, a.severity, a.mitre.map((m) => m.id)])).toEqual([
       ['acme/ssh-key-by-service-account', 'high', ['T1098.004']],
     ]);
-    expect(fired[0]?.message.values).toMatchObject({ account: 'www-data', uid: 33 });
+    expect(fired[0]?.message.values).toMatchObject({ accounts: 'www-data', uids: '33' });
   });
 });

@@ -21,10 +21,22 @@ export const detector = defineDetector({
     falsePositives: ['A service account that really is used for interactive SSH logins (move it above uid 1000)'],
     tables: ['DeviceFileEvents'],
     actionTypes: ['FileCreated', 'FileModified', 'FileRenamed'],
+    evidence: {
+      path: { from: 'FolderPath', combine: 'first' },
+      accounts: { combine: 'distinct', label: 'Accounts' },
+      uids: { combine: 'distinct', label: 'Uids' },
+      processes: { combine: 'distinct', label: 'Processes' },
+    },
+    columns: [
+      'InitiatingProcessAccountName',
+      'InitiatingProcessCommandLine',
+      'InitiatingProcessFileName',
+      'AdditionalFields',
+    ],
     messages: {
       default: {
-        title: 'SSH key written to {path} by {account} on {device}',
-        description: 'The service account {account} (uid {uid}) wrote {path} through {process}.',
+        title: 'SSH key written to {path} by {accounts} on {device}',
+        description: 'The service account(s) {accounts} (uid {uids}) wrote {path} through {processes}.',
         riskAssessment: 'High: whoever holds the added key can now log in over SSH as the owner of {path}.',
       },
     },
@@ -39,25 +51,7 @@ export const detector = defineDetector({
     const process = event.str('InitiatingProcessCommandLine') ?? event.str('InitiatingProcessFileName') ?? '';
     return {
       key: path,
-      collect: { accounts: account, processes: process },
-      data: { account, uid, path, process },
-    };
-  },
-  render(group) {
-    return {
-      values: {
-        device: group.device.name,
-        path: String(group.firstData.path),
-        account: String(group.firstData.account),
-        uid: Number(group.firstData.uid),
-        process: String(group.firstData.process),
-      },
-      keyComponents: {
-        'Key File': String(group.firstData.path),
-        Accounts: group.collected.accounts ?? [],
-        Processes: group.collected.processes ?? [],
-        Writes: String(group.count),
-      },
+      evidence: { uids: uid, ...(account ? { accounts: account } : {}), ...(process ? { processes: process } : {}) },
     };
   },
 });

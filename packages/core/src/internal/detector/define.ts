@@ -4,7 +4,7 @@ import { isKnownTechnique } from '../attack/index.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import { TABLE_NAMES } from '../model/tables.js';
 import { SEVERITIES } from '../severity.js';
-import type { AnyDetector, Detector, DetectorMeta, MessageTemplates } from './types.js';
+import type { AnyDetector, Detector, DetectorMeta, EvidenceDecl, MessageTemplates } from './types.js';
 
 /** Detector ids: `<pack>/<name>`, lower-case letters, digits and dashes. */
 export const DETECTOR_ID_RE = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\/[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -14,6 +14,26 @@ const PLACEHOLDER_RE = /\{~?([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 /** A placeholder name as `{name}` spells it. */
 const PLACEHOLDER_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Template values the engine always fills, whatever the detector declares. */
+export const BUILTIN_VALUES: readonly string[] = Object.freeze(['count', 'device', 'firstSeen', 'lastSeen']);
+
+/** The ways evidence values combine. */
+export const COMBINES = ['distinct', 'first', 'last', 'count', 'sum', 'min', 'max'] as const;
+
+/** Distinct values kept per `distinct` field by default, and the largest cap a detector may ask for. */
+export const DISTINCT_CAP = 200;
+export const MAX_DISTINCT_CAP = 10_000;
+
+const evidenceField = z.strictObject({
+  from: z
+    .union([z.string().min(1), z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function')])
+    .optional(),
+  combine: z.enum(COMBINES),
+  cap: z.number().int().min(1).max(MAX_DISTINCT_CAP).optional(),
+  label: z.string().min(1).max(120).optional(),
+  hidden: z.boolean().optional(),
+});
 
 const templates = z.object({
   title: z.string().min(1).max(200),
@@ -40,6 +60,8 @@ const metaSchema = z.object({
   values: z
     .array(z.string().regex(PLACEHOLDER_NAME_RE, 'must be a placeholder name (letters, digits, underscores)'))
     .optional(),
+  evidence: z.record(z.string(), evidenceField).optional(),
+  columns: z.array(z.string().min(1)).optional(),
 });
 
 /** Placeholder names used by a template string. */
@@ -84,7 +106,13 @@ export function validateDetector(detector: AnyDetector): DetectorMeta {
   meta.mitre.forEach((t, i) => {
     if (!isKnownTechnique(t)) fail(`"${t}" is not an active ATT&CK Enterprise technique`, `meta.mitre.${i}`);
   });
-  if (typeof detector.render !== 'function') fail('render must be a function', 'render');
+  const evidence = meta.evidence;
+  if (evidence === undefined) {
+    if (typeof detector.render !== 'function') fail('render must be a function', 'render');
+  } else {
+    if (detector.render !== undefined && typeof detector.render !== 'function') fail('must be a function', 'render');
+    checkEvidence(evidence, fail);
+  }
   if (!detector.match && !detector.onDevice && !detector.correlate) fail('needs match, onDevice or correlate');
   if (detector.match && meta.tables.length === 0)
     fail('a detector with match must route at least one table', 'meta.tables');
@@ -98,13 +126,16 @@ export function validateDetector(detector: AnyDetector): DetectorMeta {
   }
   // Declared render values: every placeholder of every template must be one of them, so a typo or a
   // value render never fills fails here, where the detector is defined, not as `{actor}` in a report.
-  if (meta.values !== undefined) {
-    const declared = new Set(meta.values);
+  if (meta.values !== undefined || evidence !== undefined) {
+    const declared = new Set(meta.values ?? []);
+    if (evidence !== undefined) for (const n of [...Object.keys(evidence), ...BUILTIN_VALUES]) declared.add(n);
     for (const [variant, field, names] of templateUses(meta.messages)) {
       const missing = names.filter((n) => !declared.has(n));
       if (missing.length)
         fail(
-          `uses ${missing.map((n) => `{${n}}`).join(', ')}, which meta.values does not declare (declared: ${[...declared].join(', ') || 'none'})`,
+          evidence === undefined
+            ? `uses ${missing.map((n) => `{${n}}`).join(', ')}, which meta.values does not declare (declared: ${[...declared].join(', ') || 'none'})`
+            : `uses ${missing.map((n) => `{${n}}`).join(', ')}, which is neither evidence, a built-in value (${BUILTIN_VALUES.join(', ')}) nor in meta.values`,
           `meta.messages.${variant}.${field}`,
         );
     }
@@ -121,9 +152,33 @@ export function validateDetector(detector: AnyDetector): DetectorMeta {
     });
   }
   (meta as { messages: unknown }).messages = messages;
-  // The options schema is the author's zod object: kept by reference, not frozen.
-  for (const [k, v] of Object.entries(meta)) if (k !== 'options') deepFreeze(v);
+  // The options schema is the author's zod object, evidence functions are the author's code: kept by reference.
+  for (const [k, v] of Object.entries(meta)) if (k !== 'options' && k !== 'evidence') deepFreeze(v);
+  if (meta.evidence !== undefined) {
+    for (const f of Object.values(meta.evidence)) Object.freeze(f);
+    Object.freeze(meta.evidence);
+  }
   return Object.freeze(meta);
+}
+
+/** Load-time checks of a declared evidence that the schema cannot express. */
+function checkEvidence(evidence: EvidenceDecl, fail: (message: string, key?: string) => never): void {
+  const labels = new Map<string, string>();
+  for (const name of Object.keys(evidence)) {
+    const key = `meta.evidence.${name}`;
+    if (!PLACEHOLDER_NAME_RE.test(name))
+      fail('an evidence name must be a placeholder name (letters, digits, underscores)', key);
+    if (BUILTIN_VALUES.includes(name)) fail(`"${name}" is a built-in template value; choose another name`, key);
+    const field = evidence[name]!;
+    if (field.cap !== undefined && field.combine !== 'distinct')
+      fail('cap applies only to combine "distinct"', `${key}.cap`);
+    if (field.hidden === true) continue;
+    const label = field.label ?? (typeof field.from === 'string' ? field.from : undefined);
+    if (label === undefined) fail('needs a label: from is not a column', `${key}.label`);
+    const other = labels.get(label!);
+    if (other !== undefined) fail(`label "${label}" is also the label of ${other}`, `${key}.label`);
+    labels.set(label!, name);
+  }
 }
 
 /** A frozen plain object whose template fields are data properties equal to the validated copy's. */
@@ -145,10 +200,13 @@ function deepFreeze(value: unknown): void {
 }
 
 /**
- * Declare a detector. Identity at run time; it gives type inference for options and validates the
- * metadata right away, so a broken detector fails where it is defined.
+ * Declare a detector. Identity at run time; it gives type inference for options (from `meta.options`)
+ * and evidence (from `meta.evidence`, so `group.evidence.<name>` is typed in `render`), and validates
+ * the metadata right away, so a broken detector fails where it is defined.
  */
-export function defineDetector<O = Record<string, never>>(detector: Detector<O>): Detector<O> {
+export function defineDetector<O = Record<string, never>, const E extends EvidenceDecl = EvidenceDecl>(
+  detector: Detector<O, E>,
+): Detector<O, E> {
   validateDetector(detector);
   // The message templates become immutable with the detector (the engine keeps them by reference).
   const messages = detector.meta.messages as Record<string, object>;

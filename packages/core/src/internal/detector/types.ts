@@ -10,8 +10,69 @@ export interface MessageTemplates {
   readonly riskAssessment: string;
 }
 
+/** A value a piece of evidence can hold. Booleans are real booleans, never `'yes'`/`'no'`. */
+export type EvidenceValue = string | number | boolean;
+
+/** How the values of one piece of evidence combine across the matches of one alert. */
+export type Combine =
+  /** Distinct values in first-seen order, capped (`cap`, default 200); a cut is recorded in `truncated`. */
+  | 'distinct'
+  /** The value of the earliest match (event time; input order breaks ties). */
+  | 'first'
+  /** The value of the latest match (event time; on a tie the later row wins). */
+  | 'last'
+  /** Number of matches that supplied a value. */
+  | 'count'
+  /** Sum of the numeric values. */
+  | 'sum'
+  /** Smallest value (numbers numerically; ISO times as instants; other strings by code unit). */
+  | 'min'
+  /** Largest value (same order as `min`). */
+  | 'max';
+
+/** One piece of declared evidence: where its value comes from, how values combine, how it is shown. */
+export interface EvidenceField<V extends EvidenceValue = EvidenceValue> {
+  /**
+   * Where the value comes from: a column of the event (read by the engine with `event.get(column)`;
+   * strings, numbers and booleans kept, JSON values as canonical JSON text), a function of the event
+   * (`undefined` for none, an array for several), or omitted: then `match` supplies it in `Match.evidence`.
+   * A value `match` supplies for this name wins over `from`.
+   */
+  readonly from?: string | ((event: MdeEvent) => V | readonly V[] | undefined);
+  readonly combine: Combine;
+  /** Distinct values kept for `'distinct'` (default 200, at most 10,000). */
+  readonly cap?: number;
+  /**
+   * Label of the key component. Default: the column named by `from` (Microsoft's spelling).
+   * Required when `from` is not a column.
+   */
+  readonly label?: string;
+  /** Not shown as a key component (used only in templates, the key or the severity). Default false. */
+  readonly hidden?: boolean;
+}
+
+/** A detector's evidence declaration: name → field. Names are also template placeholders. */
+export type EvidenceDecl = Readonly<Record<string, EvidenceField>>;
+
+/** The value type of a field: what its `from` function returns, else any evidence value. */
+export type EvidenceValueOf<F> = F extends { readonly from: (event: MdeEvent) => infer R }
+  ? Exclude<R extends readonly (infer U)[] ? U : R, undefined> extends infer X extends EvidenceValue
+    ? X
+    : EvidenceValue
+  : EvidenceValue;
+
+/** The combined value of one field, as `group.evidence.<name>` types it. */
+export type Combined<F> = F extends { readonly combine: 'distinct' }
+  ? readonly EvidenceValueOf<F>[]
+  : F extends { readonly combine: 'count' | 'sum' }
+    ? number
+    : EvidenceValueOf<F> | undefined;
+
+/** The combined evidence of an alert. */
+export type CombinedEvidence<E extends EvidenceDecl> = { readonly [K in keyof E]: Combined<E[K]> };
+
 /** Metadata of a detector: validated when the detector is loaded, and the source of its doc page. */
-export interface DetectorMeta<O = unknown> {
+export interface DetectorMeta<O = unknown, E extends EvidenceDecl = EvidenceDecl> {
   /** Stable forever: `<pack>/<name>`, lower-case letters, digits and dashes (`defender/root-cron-logon`). */
   readonly id: string;
   /** Short name of the alert class. */
@@ -49,10 +110,22 @@ export interface DetectorMeta<O = unknown> {
    * `error` diagnostic at run time (so `testDetector` fails) and never reaches a report as `{name}`.
    */
   readonly values?: readonly string[];
+  /**
+   * Declared evidence (see {@link EvidenceField}). The engine combines it per alert, derives key
+   * components (every non-hidden field with a value, in declaration order) and template values
+   * (every name, plus `count`, `device`, `firstSeen`, `lastSeen`) from it; `render` becomes optional.
+   */
+  readonly evidence?: E;
+  /**
+   * The other columns `match` reads (besides identity columns and `evidence[*].from` columns). Evidence
+   * events keep only identity and declared columns (unless the run asks for `evidence.rows: 'full'`);
+   * `testDetector` fails when `match` reads a column declared nowhere.
+   */
+  readonly columns?: readonly string[];
 }
 
 /** What `match` says about one event. All fields optional: `{}` means "this event belongs to the default subject". */
-export interface Match {
+export interface Match<E extends EvidenceDecl = EvidenceDecl> {
   /** Subject of the alert within a device (a script path, an index root, …). Same key → same alert. Default `''`. */
   readonly key?: string;
   /** Raises the alert's severity (the highest across its matches wins). */
@@ -63,16 +136,20 @@ export interface Match {
   readonly data?: Readonly<Record<string, string | number | boolean>>;
   /** A label on the alert's timeline, for windows and sequences (`failed`, `success`). */
   readonly tag?: string;
+  /** Message variant this match asks for; the group takes the variant of its most severe match. */
+  readonly variant?: string;
+  /** Values of declared evidence (names of `meta.evidence`); win over the field's `from`. */
+  readonly evidence?: { readonly [K in keyof E]?: EvidenceValue | readonly EvidenceValue[] };
 }
 
 /** A match produced outside the per-event path (device state, correlation): it names its evidence. */
-export interface StateMatch extends Match {
+export interface StateMatch<E extends EvidenceDecl = EvidenceDecl> extends Match<E> {
   /** Events that are the evidence of this match. */
   readonly events: readonly MdeEvent[];
 }
 
 /** A match produced by correlation: evidence events and the alerts it builds on. */
-export interface CorrelationMatch extends StateMatch {
+export interface CorrelationMatch<E extends EvidenceDecl = EvidenceDecl> extends StateMatch<E> {
   /** Device the alert is about. */
   readonly deviceId: string;
   /** Ids of the alerts this one correlates. */
@@ -105,7 +182,7 @@ export interface TimelinePoint {
 }
 
 /** Everything the engine gathered for one alert subject; given to `render`. */
-export interface AlertGroup {
+export interface AlertGroup<E extends EvidenceDecl = EvidenceDecl> {
   readonly detectorId: string;
   readonly key: string;
   readonly device: DeviceState;
@@ -131,6 +208,12 @@ export interface AlertGroup {
   readonly timeline: readonly TimelinePoint[];
   /** Alert ids this group builds on (correlation). */
   readonly relatedAlerts: readonly string[];
+  /** Combined declared evidence, per name. */
+  readonly evidence: CombinedEvidence<E>;
+  /** Names of `distinct` evidence whose cap cut values. */
+  readonly truncated: ReadonlySet<keyof E>;
+  /** The variant of the most severe match (earliest on ties), else `default`. */
+  readonly variant: string;
 }
 
 /** What `render` turns a group into. Return `undefined` to emit no alert (threshold not reached, …). */
@@ -144,6 +227,19 @@ export interface Rendered {
   /** Final severity (defaults to the group's). */
   readonly severity?: Severity;
   /** ATT&CK ids for this alert instead of the detector's (must also be valid). */
+  readonly mitre?: readonly string[];
+}
+
+/**
+ * What the optional `render` hook of a detector with declared evidence returns: every field is optional
+ * and merges over what the engine derived (values and key components by name). `undefined` keeps the
+ * derived alert as it is; `null` emits no alert for this group.
+ */
+export interface RenderHook {
+  readonly variant?: string;
+  readonly values?: Readonly<Record<string, string | number>>;
+  readonly keyComponents?: Readonly<Record<string, string | readonly string[]>>;
+  readonly severity?: Severity;
   readonly mitre?: readonly string[];
 }
 
@@ -182,14 +278,17 @@ export interface CorrelationInput {
 }
 
 /** A detector: metadata plus pure functions; the engine runs grouping, windows and correlation. */
-export interface Detector<O = unknown> {
-  readonly meta: DetectorMeta<O>;
+export interface Detector<O = unknown, E extends EvidenceDecl = EvidenceDecl> {
+  readonly meta: DetectorMeta<O, E>;
   /** Per-event logic. Pure: no state, no I/O, no mutation of the event. */
-  readonly match?: (event: MdeEvent, ctx: DetectorContext<O>) => Match | readonly Match[] | undefined | null | false;
+  readonly match?: (
+    event: MdeEvent,
+    ctx: DetectorContext<O>,
+  ) => Match<E> | readonly Match<E>[] | undefined | null | false;
   /** Runs once per device at the end of the input, over the device's state (snapshots, adapters). */
-  readonly onDevice?: (device: DeviceState, ctx: DetectorContext<O>) => readonly StateMatch[] | undefined;
+  readonly onDevice?: (device: DeviceState, ctx: DetectorContext<O>) => readonly StateMatch<E>[] | undefined;
   /** Runs after every other detector has produced its alerts. */
-  readonly correlate?: (input: CorrelationInput, ctx: DetectorContext<O>) => readonly CorrelationMatch[] | undefined;
+  readonly correlate?: (input: CorrelationInput, ctx: DetectorContext<O>) => readonly CorrelationMatch<E>[] | undefined;
   /**
    * Engine-run window: an alert is only produced when at least `threshold` matches (with `tag`, when
    * given) fall within `sizeMs` of each other.
@@ -197,10 +296,14 @@ export interface Detector<O = unknown> {
   readonly window?: WindowSpec | ((options: O) => WindowSpec | undefined);
   /** Keep each match's time and tag for `render` (`group.timeline`). Implied by `window`. Default false. */
   readonly timeline?: boolean;
-  /** Turns a group into alert text and key components. */
-  readonly render: (group: AlertGroup, ctx: DetectorContext<O>) => Rendered | undefined;
+  /**
+   * With `meta.evidence`: an optional hook for computed variants and values ({@link RenderHook}).
+   * Without it (the older API, still accepted): required, turns a group into the whole alert text and key
+   * components ({@link Rendered}; `undefined` emits no alert).
+   */
+  readonly render?: (group: AlertGroup<E>, ctx: DetectorContext<O>) => Rendered | RenderHook | undefined | null;
 }
 
 /** Any detector, whatever its options type. */
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds detectors of every options type.
-export type AnyDetector = Detector<any>;
+export type AnyDetector = Detector<any, any>;

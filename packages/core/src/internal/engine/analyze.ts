@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { techniqueName } from '../attack/index.js';
 import { type DiagnosticCode, diagnostic } from '../catalog.js';
-import { templateUses, validateDetector } from '../detector/define.js';
+import { DISTINCT_CAP, templateUses, validateDetector } from '../detector/define.js';
 import type {
   AlertGroup,
   AlertSummary,
@@ -11,6 +11,8 @@ import type {
   DetectorContext,
   DetectorMeta,
   DeviceState,
+  EvidenceDecl,
+  EvidenceValue,
   Match,
   MessageTemplates,
   Rendered,
@@ -30,7 +32,7 @@ import { type ResolvedConfig, validateRunConfig } from './config.js';
 import { DedupeWindow } from './dedupe.js';
 import { DeviceAcc } from './device.js';
 import { compileGlob, type GlobMatcher } from './glob.js';
-import { GroupAcc, windowReached } from './group.js';
+import { type EvidencePlan, GroupAcc, windowReached } from './group.js';
 import { localTimeDiagnostics } from './local-time.js';
 import type { AllowlistEntry, AnalyzeOptions } from './types.js';
 
@@ -54,7 +56,10 @@ export interface AnalyzerProgress extends IngestProgress {
   readonly eventsRejected: number;
 }
 
-const DEFAULT_EVIDENCE_LIMIT = 20;
+/** Evidence events kept per alert by default (`evidence.sample`). */
+const DEFAULT_EVIDENCE_SAMPLE = 5;
+/** Columns every evidence event keeps, whatever the detector declared. */
+const IDENTITY_COLUMNS: readonly string[] = ['Timestamp', 'DeviceId', 'DeviceName', 'ActionType', 'ReportId'];
 const DEFAULT_REJECTED_LISTED = 10_000;
 const DEFAULT_DEDUPE_WINDOW = 200_000;
 /** A small number per table, for the duplicate window. */
@@ -79,6 +84,10 @@ interface Runtime {
   readonly window: WindowSpec | undefined;
   readonly keepTimeline: boolean;
   readonly severityOverride: Severity | undefined;
+  /** Declared evidence, compiled; undefined for detectors of the older `collect`/`data` API. */
+  readonly plan: EvidencePlan | undefined;
+  /** Columns evidence events keep; undefined: whole rows. */
+  readonly keepColumns: ReadonlySet<string> | undefined;
   failures: number;
   /** This detector's alert subjects: device id, then match key. */
   readonly groups: Map<string, Map<string, GroupAcc>>;
@@ -213,14 +222,60 @@ function copyScalars(v: unknown): Record<string, string | number | boolean> | Pr
   return out;
 }
 
+/** An evidence value from plugin code, copied: a string, a finite number, a boolean, or an array of them. */
+function copyEvidenceValue(v: unknown): EvidenceValue | readonly EvidenceValue[] | undefined | { problem: Problem } {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : { problem: `${v} is not a finite number` };
+  if (!Array.isArray(v)) return { problem: `${show(v)} is not a string, number, boolean or an array of them` };
+  const n = v.length;
+  const out: EvidenceValue[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const x: unknown = v[i];
+    if (typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x))) out[i] = x;
+    else return { problem: `element ${i} (${show(x)}) is not a string, finite number or boolean` };
+  }
+  return out;
+}
+
+function isProblem(v: unknown): v is { problem: Problem } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** What a runtime contributes to reading a match: the declared evidence and the message variants. */
+interface MatchShape {
+  readonly plan: EvidencePlan | undefined;
+  readonly meta: { readonly messages: Readonly<Record<string, MessageTemplates>> };
+}
+
 /** Copies a match's own fields (each read once) and checks the copy. Runs inside a guard. */
-function copyMatch(m: Record<string, unknown>): Match | Problem {
+function copyMatch(m: Record<string, unknown>, shape: MatchShape): Match | Problem {
   const key: unknown = m.key;
   const severity: unknown = m.severity;
   const tag: unknown = m.tag;
   const collect: unknown = m.collect;
   const data: unknown = m.data;
+  const variant: unknown = m.variant;
+  const evidence: unknown = m.evidence;
   const copy: { -readonly [K in keyof Match]: Match[K] } = {};
+  if (variant !== undefined) {
+    if (typeof variant !== 'string' || !Object.hasOwn(shape.meta.messages, variant))
+      return `match.variant ${show(variant)} has no message templates`;
+    copy.variant = variant;
+  }
+  if (evidence !== undefined) {
+    if (!isObject(evidence)) return 'match.evidence must be an object';
+    const plan = shape.plan;
+    const out: Record<string, EvidenceValue | readonly EvidenceValue[]> = {};
+    for (const k in evidence) {
+      if (!Object.hasOwn(evidence, k)) continue;
+      if (!plan?.index.has(k)) return `match.evidence.${k} is not declared in meta.evidence`;
+      const v = copyEvidenceValue(evidence[k]);
+      if (isProblem(v)) return `match.evidence.${k}: ${v.problem}`;
+      if (v !== undefined) put(out, k, v);
+    }
+    copy.evidence = out;
+  }
   if (key !== undefined) {
     if (typeof key !== 'string') return 'match.key must be a string';
     copy.key = key;
@@ -247,23 +302,23 @@ function copyMatch(m: Record<string, unknown>): Match | Problem {
 }
 
 /** A per-event match from plugin code, copied and checked (see {@link copyMatch}). */
-function readMatch(m: unknown): Match | Problem {
+function readMatch(m: unknown, shape: MatchShape): Match | Problem {
   try {
     if (!isObject(m)) return 'a match must be an object';
-    return copyMatch(m);
+    return copyMatch(m, shape);
   } catch (error) {
     return `reading the detector's match threw: ${describeError(error)}`;
   }
 }
 
 /** {@link readMatch} for device-state and correlation matches, which also carry their events. */
-function readStateMatch(m: unknown, what: string): CorrelationMatch | Problem {
+function readStateMatch(m: unknown, what: string, shape: MatchShape): CorrelationMatch | Problem {
   try {
     if (!isObject(m)) return 'a match must be an object';
     const events: unknown = m.events;
     const deviceId: unknown = m.deviceId;
     const related: unknown = m.relatedAlerts;
-    const base = copyMatch(m);
+    const base = copyMatch(m, shape);
     if (typeof base === 'string') return base;
     if (!Array.isArray(events)) return `${what} matches need events: MdeEvent[]`;
     const n = events.length;
@@ -320,7 +375,11 @@ function readStateList(result: unknown, what: string): readonly unknown[] | unde
 }
 
 /** Copies `render`'s output (each field read once) into frozen plain objects, then checks the copy. */
-function readRendered(r: unknown, templates: Readonly<Record<string, MessageTemplates>>): Rendered | Problem {
+function readRendered(
+  r: unknown,
+  templates: Readonly<Record<string, MessageTemplates>>,
+  hook = false,
+): Rendered | Problem {
   try {
     if (!isObject(r)) return 'render must return an object or undefined';
     const variant: unknown = r.variant;
@@ -330,15 +389,18 @@ function readRendered(r: unknown, templates: Readonly<Record<string, MessageTemp
     const mitre: unknown = r.mitre;
     if (variant !== undefined && (typeof variant !== 'string' || !Object.hasOwn(templates, variant)))
       return `render variant ${show(variant)} has no message templates`;
-    if (!isObject(rawValues)) return 'render.values must be an object';
     const values: Record<string, string | number> = {};
-    for (const k in rawValues) {
-      if (!Object.hasOwn(rawValues, k)) continue;
-      const v: unknown = rawValues[k];
-      if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
-      put(values, k, v);
-    }
-    const kc = copyStringRecord(rawKeyComponents, 'render.keyComponents');
+    if (hook && rawValues === undefined) {
+      // A hook may leave the values to the engine.
+    } else if (!isObject(rawValues)) return 'render.values must be an object';
+    else
+      for (const k in rawValues) {
+        if (!Object.hasOwn(rawValues, k)) continue;
+        const v: unknown = rawValues[k];
+        if (typeof v !== 'string' && typeof v !== 'number') return 'render.values must be strings or numbers';
+        put(values, k, v);
+      }
+    const kc = hook && rawKeyComponents === undefined ? {} : copyStringRecord(rawKeyComponents, 'render.keyComponents');
     if (typeof kc === 'string') return kc;
     const keyComponents: Record<string, string | readonly string[]> = {};
     for (const k of Object.keys(kc)) {
@@ -397,7 +459,8 @@ function fill(template: string, values: Readonly<Record<string, string | number>
   });
 }
 
-function toEvidence(event: MdeEvent): EvidenceEvent {
+/** An evidence event: identity plus the row, whole or only the `keep` columns. */
+function toEvidence(event: MdeEvent, keep: ReadonlySet<string> | undefined): EvidenceEvent {
   const source: { source: string; line?: number; record?: number } = { source: event.source.source };
   if (event.source.line !== undefined) source.line = event.source.line;
   if (event.source.record !== undefined) source.record = event.source.record;
@@ -407,8 +470,120 @@ function toEvidence(event: MdeEvent): EvidenceEvent {
     ...(event.actionType !== undefined ? { actionType: event.actionType } : {}),
     ...(event.reportId !== undefined ? { reportId: event.reportId } : {}),
     source,
-    fields: event.toRecord(),
+    fields: keep === undefined ? event.toRecord() : trimmedRecord(event, keep),
   };
+}
+
+function trimmedRecord(event: MdeEvent, keep: ReadonlySet<string>): ReturnType<MdeEvent['toRecord']> {
+  const all = event.toRecord();
+  const out: ReturnType<MdeEvent['toRecord']> = {};
+  for (const k of Object.keys(all)) if (keep.has(k)) put(out, k, all[k]);
+  return out;
+}
+
+/** The engine's alert text and key components of a group with declared evidence, the hook's merged over them. */
+function deriveRendered(plan: EvidencePlan, g: GroupAcc, view: AlertGroup, hook: Rendered | undefined): Rendered {
+  const values: Record<string, string | number> = {
+    count: g.count,
+    device: view.device.name,
+    firstSeen: g.span.first,
+    lastSeen: g.span.last,
+  };
+  const keyComponents: Record<string, string | readonly string[]> = {};
+  const evidence = view.evidence as Readonly<Record<string, unknown>>;
+  for (let i = 0; i < plan.names.length; i++) {
+    const name = plan.names[i]!;
+    if (!g.hasEvidence(i)) continue;
+    const v = evidence[name];
+    const label = plan.labels[i];
+    if (Array.isArray(v)) {
+      if (v.length === 0) continue;
+      const texts = Object.freeze(v.map(evidenceText));
+      put(values, name, texts.join(', '));
+      if (label !== undefined) put(keyComponents, label, texts);
+    } else if (v !== undefined) {
+      put(values, name, typeof v === 'number' ? v : evidenceText(v as EvidenceValue));
+      if (label !== undefined) put(keyComponents, label, evidenceText(v as EvidenceValue));
+    }
+  }
+  if (hook) {
+    for (const k of Object.keys(hook.values)) put(values, k, hook.values[k]!);
+    for (const k of Object.keys(hook.keyComponents)) put(keyComponents, k, hook.keyComponents[k]!);
+  }
+  const out: { -readonly [K in keyof Rendered]: Rendered[K] } = {
+    values: Object.freeze(values),
+    keyComponents: Object.freeze(keyComponents),
+    variant: hook?.variant ?? view.variant,
+  };
+  if (hook?.severity !== undefined) out.severity = hook.severity;
+  if (hook?.mitre !== undefined) out.mitre = hook.mitre;
+  return out;
+}
+
+/** Text of an evidence value: numbers in decimal, booleans `true`/`false`. */
+function evidenceText(v: EvidenceValue): string {
+  return typeof v === 'string' ? v : String(v);
+}
+
+/** JSON text with object keys sorted, so equal values give equal text. */
+function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => {
+    if (x === null || typeof x !== 'object' || Array.isArray(x)) return x;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(x).sort()) put(sorted, k, (x as Record<string, unknown>)[k]);
+    return sorted;
+  });
+}
+
+/** A column's value as evidence: strings, numbers and booleans as they are, JSON values as canonical JSON text. */
+function columnValue(event: MdeEvent, column: string): EvidenceValue | undefined {
+  const v = event.get(column);
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  return canonicalJson(v);
+}
+
+/** A detector's evidence declaration compiled into parallel arrays (read once, at load). */
+function compilePlan(evidence: EvidenceDecl): EvidencePlan {
+  const names = Object.keys(evidence);
+  const fields = names.map((n) => evidence[n]!);
+  return Object.freeze({
+    names,
+    columns: fields.map((f) => (typeof f.from === 'string' ? f.from : undefined)),
+    fns: fields.map((f) => (typeof f.from === 'function' ? (f.from as (event: MdeEvent) => unknown) : undefined)),
+    combines: fields.map((f) => f.combine),
+    caps: fields.map((f) => f.cap ?? DISTINCT_CAP),
+    labels: fields.map((f) => (f.hidden ? undefined : (f.label ?? (f.from as string)))),
+    index: new Map(names.map((n, i) => [n, i])),
+  });
+}
+
+/**
+ * Columns an evidence event keeps: identity columns plus the columns the detector declared
+ * (`evidence[*].from` columns and `meta.columns`). Undefined (whole rows) for a detector that declares
+ * neither, as detectors of the older API do.
+ */
+export function declaredColumns(meta: DetectorMeta): ReadonlySet<string> | undefined {
+  if (meta.evidence === undefined && meta.columns === undefined) return undefined;
+  const keep = new Set(IDENTITY_COLUMNS);
+  for (const f of Object.values(meta.evidence ?? {})) if (typeof f.from === 'string') keep.add(f.from);
+  for (const c of meta.columns ?? []) keep.add(c);
+  return keep;
+}
+
+/** `AnalyzeOptions.evidence`, checked (the config file's is checked by its schema). */
+function evidenceOption(v: AnalyzeOptions['evidence']): { rows?: 'full' | 'declared'; sample?: number } {
+  if (v === undefined) return {};
+  const fail = (message: string): never => {
+    throw new TriplineError(ERROR_CODES.OPTION_INVALID, `options.evidence: ${message}`);
+  };
+  if (v === null || typeof v !== 'object') return fail("must be { rows?: 'full' | 'declared', sample?: number }");
+  const { rows, sample } = v;
+  if (rows !== undefined && rows !== 'full' && rows !== 'declared') fail('rows must be "full" or "declared"');
+  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1 || sample > 1000))
+    fail('sample must be an integer from 1 to 1000');
+  return { ...(rows !== undefined ? { rows } : {}), ...(sample !== undefined ? { sample } : {}) };
 }
 
 /** A detector's window, read once at load; a window function that throws or returns nonsense is a load error. */
@@ -462,6 +637,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly byTable = new Map<TableName, { any: Runtime[]; byAction: Map<string, Runtime[]> }>();
   private readonly resolved: ResolvedConfig;
   private readonly evidenceLimit: number;
+  /** Evidence events keep whole rows (`evidence.rows: 'full'`). */
+  private readonly fullRows: boolean;
   /** Zone of local times in the inputs (canonical IANA name). */
   private readonly timezone: string | undefined;
   private readonly maxRejectedListed: number;
@@ -515,7 +692,9 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     const cfg = this.resolved.config;
     const timezone = options.timezone ?? cfg.timezone;
     this.timezone = timezone === undefined ? undefined : timeZoneOption(timezone).name;
-    this.evidenceLimit = cfg.evidenceLimit ?? DEFAULT_EVIDENCE_LIMIT;
+    const ev = evidenceOption(options.evidence);
+    this.evidenceLimit = ev.sample ?? cfg.evidence?.sample ?? cfg.evidenceLimit ?? DEFAULT_EVIDENCE_SAMPLE;
+    this.fullRows = (ev.rows ?? cfg.evidence?.rows ?? 'declared') === 'full';
     this.maxRejectedListed = options.maxRejectedListed ?? DEFAULT_REJECTED_LISTED;
     this.dedupeWindow = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
     this.dedupe = new DedupeWindow(this.dedupeWindow);
@@ -556,6 +735,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         window,
         keepTimeline: window !== undefined || detector.timeline === true,
         severityOverride: dc?.severity,
+        plan: meta.evidence ? compilePlan(meta.evidence) : undefined,
+        keepColumns: this.fullRows ? undefined : declaredColumns(meta),
         failures: 0,
         groups: new Map(),
       });
@@ -766,16 +947,94 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         continue;
       }
       for (const m of matches) {
-        const read = readMatch(m);
+        const read = readMatch(m, rt);
         if (typeof read === 'string') {
           this.detectorFailed(rt, 'detector-malformed-match', read, event);
           continue;
         }
-        if (this.group(rt, event.deviceId, read).add(read, [event])) kept = true;
+        const g = this.group(rt, event.deviceId, read);
+        if (g.add(read, [event])) kept = true;
+        if (rt.plan) this.combineEvidence(rt, g, read, event, undefined);
       }
     }
     // Every detector has seen it: evidence keeps the row, not the copies parsed on the way.
     if (kept) releaseParseCaches(event);
+  }
+
+  /**
+   * Combine a match's declared evidence into its group: the value `match` supplied for a name wins,
+   * else the field's column or function is read from the match's event(s). Plugin functions run
+   * guarded and their results are copied and checked once; a bad value is a diagnostic, never a crash.
+   */
+  private combineEvidence(
+    rt: Runtime,
+    g: GroupAcc,
+    match: Match,
+    event: MdeEvent | undefined,
+    events: readonly MdeEvent[] | undefined,
+  ): void {
+    const plan = rt.plan!;
+    const supplied = match.evidence;
+    const n = plan.names.length;
+    for (let i = 0; i < n; i++) {
+      const name = plan.names[i]!;
+      const combine = plan.combines[i]!;
+      const cap = plan.caps[i]!;
+      if (supplied !== undefined && Object.hasOwn(supplied, name)) {
+        // One value per match, as of its earliest event (state matches may have none).
+        const at = event ?? events?.[0];
+        const v = supplied[name]!;
+        if (!g.combine(i, combine, cap, v, at ? at.time : Number.NaN, at ? at.ticks : 0))
+          this.detectorFailed(rt, 'detector-malformed-match', `match.evidence.${name}: sum needs numbers`, at);
+        continue;
+      }
+      const column = plan.columns[i];
+      const fn = plan.fns[i];
+      if (column === undefined && fn === undefined) continue;
+      if (event !== undefined) this.evidenceFrom(rt, g, i, event);
+      else if (events !== undefined) for (const e of events) this.evidenceFrom(rt, g, i, e);
+    }
+  }
+
+  /** Field `i`'s value read from one event (its column or function) and combined. */
+  private evidenceFrom(rt: Runtime, g: GroupAcc, i: number, event: MdeEvent): void {
+    const plan = rt.plan!;
+    const column = plan.columns[i];
+    let value: EvidenceValue | readonly EvidenceValue[] | undefined;
+    if (column !== undefined) value = columnValue(event, column);
+    else {
+      let raw: unknown;
+      try {
+        raw = plan.fns[i]!.call(undefined, event);
+      } catch (error) {
+        this.detectorFailed(
+          rt,
+          'detector-threw',
+          `evidence.${plan.names[i]}.from threw: ${describeError(error)}`,
+          event,
+        );
+        return;
+      }
+      let copied: ReturnType<typeof copyEvidenceValue>;
+      try {
+        copied = copyEvidenceValue(raw);
+      } catch (error) {
+        copied = { problem: `reading it threw: ${describeError(error)}` };
+      }
+      if (isProblem(copied)) {
+        this.detectorFailed(
+          rt,
+          'detector-malformed-match',
+          `evidence.${plan.names[i]}.from returned ${copied.problem}`,
+          event,
+        );
+        return;
+      }
+      value = copied;
+    }
+    if (value === undefined) return;
+    if (!g.combine(i, plan.combines[i]!, plan.caps[i]!, value, event.time, event.ticks))
+      this.detectorFailed(rt, 'detector-malformed-match', `evidence.${plan.names[i]}: sum needs numbers`, event);
   }
 
   private detectorFailed(rt: Runtime, code: DiagnosticCode, message: string, event?: MdeEvent): void {
@@ -835,7 +1094,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       return;
     }
     for (const m of matches) {
-      const read = readStateMatch(m, what);
+      const read = readStateMatch(m, what, rt);
       if (typeof read === 'string') {
         this.detectorFailed(rt, 'detector-malformed-match', read);
         continue;
@@ -848,6 +1107,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       }
       const g = this.group(rt, target, cm);
       g.add(cm, cm.events);
+      if (rt.plan) this.combineEvidence(rt, g, cm, undefined, cm.events);
       for (const r of cm.relatedAlerts ?? []) g.related.add(r);
     }
   }
@@ -856,20 +1116,39 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     const device = this.deviceState(g.deviceId, states)!;
     const timeline = g.sortedTimeline();
     if (rt.window && !windowReached(timeline, rt.window)) return undefined;
-    const view: AlertGroup = g.view(device, g.severity, timeline);
+    const view = g.view(device, g.severity, timeline, rt.plan) as unknown as AlertGroup;
     let output: unknown;
-    try {
-      output = rt.render.call(rt.detector, view, rt.ctx);
-    } catch (error) {
-      this.detectorFailed(rt, 'detector-threw', `render threw: ${describeError(error)}`, g.events[0]);
-      return undefined;
+    if (rt.render) {
+      try {
+        output = rt.render.call(rt.detector, view, rt.ctx);
+      } catch (error) {
+        this.detectorFailed(rt, 'detector-threw', `render threw: ${describeError(error)}`, g.events[0]);
+        return undefined;
+      }
     }
-    if (output === undefined || output === null) return undefined;
-    // From here on only the engine's copy is used: the plugin's object is never read again.
-    const rendered = readRendered(output, rt.meta.messages);
-    if (typeof rendered === 'string') {
-      this.detectorFailed(rt, 'detector-malformed-render', rendered, g.events[0]);
-      return undefined;
+    let rendered: Rendered;
+    if (rt.plan) {
+      // Declared evidence: the engine derives the alert; a render hook's answer merges over it.
+      if (output === null) return undefined;
+      let hook: Rendered | undefined;
+      if (output !== undefined) {
+        const read = readRendered(output, rt.meta.messages, true);
+        if (typeof read === 'string') {
+          this.detectorFailed(rt, 'detector-malformed-render', read, g.events[0]);
+          return undefined;
+        }
+        hook = read;
+      }
+      rendered = deriveRendered(rt.plan, g, view, hook);
+    } else {
+      if (output === undefined || output === null) return undefined;
+      // From here on only the engine's copy is used: the plugin's object is never read again.
+      const read = readRendered(output, rt.meta.messages);
+      if (typeof read === 'string') {
+        this.detectorFailed(rt, 'detector-malformed-render', read, g.events[0]);
+        return undefined;
+      }
+      rendered = read;
     }
     const variant = rendered.variant ?? 'default';
     const templates = rt.meta.messages[variant]!;
@@ -882,7 +1161,9 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       this.detectorFailed(
         rt,
         'detector-unfilled-placeholder',
-        `render left ${where.join('; ')} of variant "${variant}" unfilled (render.values has no such key)`,
+        rt.plan
+          ? `${where.join('; ')} of variant "${variant}" has no value (no evidence value and no render value)`
+          : `render left ${where.join('; ')} of variant "${variant}" unfilled (render.values has no such key)`,
         g.events[0],
       );
       const patched: Record<string, string | number> = { ...values };
@@ -915,7 +1196,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       evidence: Object.freeze({
         eventCount: g.count,
         keyComponents: Object.freeze(keyComponents),
-        events: Object.freeze(g.events.map(toEvidence)),
+        events: Object.freeze(g.events.map((e) => toEvidence(e, rt.keepColumns))),
       }),
       key: g.key,
       relatedAlerts: view.relatedAlerts,

@@ -28,6 +28,13 @@ export const runConfigSchema = z.strictObject({
   detectors: z.record(z.string(), detectorConfig).optional(),
   allowlist: z.array(allowlistEntry).optional(),
   minSeverity: z.enum(SEVERITIES).optional(),
+  evidence: z
+    .strictObject({
+      rows: z.enum(['full', 'declared']).optional(),
+      sample: z.number().int().min(1).max(1000).optional(),
+    })
+    .optional(),
+  /** Deprecated alias of `evidence.sample`. */
   evidenceLimit: z.number().int().min(1).max(1000).optional(),
   timezone: z
     .string()

@@ -1,13 +1,71 @@
-import type { DeviceState, Match, TimelinePoint } from '../detector/types.js';
+import type { Combine, DeviceState, EvidenceValue, Match, TimelinePoint } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
-import { compareInstants } from '../model/time.js';
-import { maxSeverity, type Severity } from '../severity.js';
+import { compareInstants, parseTimestamp } from '../model/time.js';
+import { maxSeverity, type Severity, severityRank } from '../severity.js';
 import { FIRST, LAST, TimeSpan } from './span.js';
 
 /** Distinct values kept per `collect` name. */
 export const COLLECT_CAP = 200;
 /** Timeline points kept per alert. */
 export const TIMELINE_CAP = 10_000;
+
+/** A detector's declared evidence, compiled once at load: parallel arrays indexed by field. */
+export interface EvidencePlan {
+  readonly names: readonly string[];
+  /** Column of `from`, when it is one. */
+  readonly columns: readonly (string | undefined)[];
+  /** Function of `from`, when it is one. */
+  readonly fns: readonly (((event: MdeEvent) => unknown) | undefined)[];
+  readonly combines: readonly Combine[];
+  readonly caps: readonly number[];
+  /** Key-component label; undefined for hidden fields. */
+  readonly labels: readonly (string | undefined)[];
+  /** Field index by name. */
+  readonly index: ReadonlyMap<string, number>;
+}
+
+/** The combined state of one evidence field of one group. */
+class Slot {
+  /** `distinct`: the values kept. */
+  set: Set<EvidenceValue> | undefined;
+  truncated = false;
+  /** `first`/`last`/`min`/`max`: the value; `count`/`sum`: unused. */
+  value: EvidenceValue | undefined = undefined;
+  ms = 0;
+  ticks = 0;
+  /** `count`: matches that supplied a value; `sum`: the sum. */
+  n = 0;
+  /** A value was supplied (a `sum` of nothing is not shown). */
+  seen = false;
+}
+
+/** Looks like an ISO date-time (`YYYY-MM-DDT…`); core's one parser decides. */
+function isoLike(s: string): boolean {
+  return s.length >= 16 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 84;
+}
+
+/** Order of `min`/`max`: numbers numerically, ISO times as instants, other strings by code unit; booleans < numbers < strings. */
+export function compareEvidence(a: EvidenceValue, b: EvidenceValue): number {
+  const ta = typeof a;
+  const tb = typeof b;
+  if (ta !== tb) {
+    const rank = (t: string) => (t === 'boolean' ? 0 : t === 'number' ? 1 : 2);
+    return rank(ta) - rank(tb);
+  }
+  if (ta === 'number') return (a as number) - (b as number);
+  if (ta === 'boolean') return Number(a) - Number(b);
+  const sa = a as string;
+  const sb = b as string;
+  if (isoLike(sa) && isoLike(sb)) {
+    const pa = parseTimestamp(sa);
+    const pb = parseTimestamp(sb);
+    if (pa && pb) {
+      const c = compareInstants(pa.ms, pa.ticks, pb.ms, pb.ticks);
+      if (c !== 0) return c;
+    }
+  }
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
 
 type Data = Readonly<Record<string, string | number | boolean>>;
 const NO_DATA: Data = Object.freeze({});
@@ -24,6 +82,14 @@ export class GroupAcc {
   readonly collectedTruncated = new Set<string>();
   readonly timeline: TimelinePoint[] = [];
   readonly related = new Set<string>();
+  /** Per declared evidence field (created on first value). */
+  private slots: (Slot | undefined)[] | undefined;
+  /** Variant of the most severe match that named one (earliest on ties), with that match's severity rank. */
+  variant: string | undefined;
+  private variantRank = -1;
+  private variantMs = Number.POSITIVE_INFINITY;
+  private variantTicks = 0;
+  private readonly baseRank: number;
 
   constructor(
     readonly detectorId: string,
@@ -35,6 +101,7 @@ export class GroupAcc {
     private readonly keepTimeline: boolean,
   ) {
     this.severity = baseSeverity;
+    this.baseRank = severityRank(baseSeverity);
   }
 
   /**
@@ -44,6 +111,19 @@ export class GroupAcc {
   add(match: Match, events: readonly MdeEvent[]): boolean {
     this.count += Math.max(1, events.length);
     if (match.severity) this.severity = maxSeverity(this.severity, match.severity);
+    // The group's variant: that of its most severe match (a match without one stands for `default`),
+    // the earliest such match on ties.
+    const rank = match.severity ? severityRank(match.severity) : this.baseRank;
+    const e0 = events[0];
+    if (
+      rank > this.variantRank ||
+      (rank === this.variantRank && e0 && compareInstants(e0.time, e0.ticks, this.variantMs, this.variantTicks) < 0)
+    ) {
+      this.variant = match.variant;
+      this.variantRank = rank;
+      this.variantMs = e0 ? e0.time : Number.POSITIVE_INFINITY;
+      this.variantTicks = e0 ? e0.ticks : 0;
+    }
     let kept = false;
     for (const event of events) {
       if (this.addEvidence(event)) kept = true;
@@ -79,6 +159,114 @@ export class GroupAcc {
     else set.add(v);
   }
 
+  /**
+   * Combine one value (already checked: an evidence value or an array of them) into field `i`, as of
+   * the instant `ms`/`ticks` (`NaN` ms: a match without events, which is then the earliest for `last`
+   * only when nothing came before). False when a `sum` field got a value that is not a number.
+   */
+  combine(
+    i: number,
+    combine: Combine,
+    cap: number,
+    value: EvidenceValue | readonly EvidenceValue[],
+    ms: number,
+    ticks: number,
+  ): boolean {
+    let slots = this.slots;
+    if (!slots) slots = this.slots = [];
+    let slot = slots[i];
+    if (!slot) slot = slots[i] = new Slot();
+    if (typeof value === 'object') {
+      // An array: each element is a value of this match (`count` counts the match once).
+      if (value.length === 0) return true;
+      if (combine === 'count') {
+        slot.n++;
+        slot.seen = true;
+        return true;
+      }
+      if (combine === 'first') return this.combineOne(slot, combine, cap, value[0]!, ms, ticks);
+      if (combine === 'last') return this.combineOne(slot, combine, cap, value[value.length - 1]!, ms, ticks);
+      let ok = true;
+      for (const v of value) if (!this.combineOne(slot, combine, cap, v, ms, ticks)) ok = false;
+      return ok;
+    }
+    return this.combineOne(slot, combine, cap, value, ms, ticks);
+  }
+
+  private combineOne(slot: Slot, combine: Combine, cap: number, v: EvidenceValue, ms: number, ticks: number): boolean {
+    switch (combine) {
+      case 'distinct': {
+        let set = slot.set;
+        if (!set) set = slot.set = new Set();
+        if (set.has(v)) break;
+        if (set.size >= cap) slot.truncated = true;
+        else set.add(v);
+        break;
+      }
+      case 'first':
+        if (!slot.seen || (!Number.isNaN(ms) && compareInstants(ms, ticks, slot.ms, slot.ticks) < 0)) {
+          slot.value = v;
+          slot.ms = ms;
+          slot.ticks = ticks;
+        }
+        break;
+      case 'last':
+        if (!slot.seen || Number.isNaN(ms) || compareInstants(ms, ticks, slot.ms, slot.ticks) >= 0) {
+          slot.value = v;
+          if (!Number.isNaN(ms)) {
+            slot.ms = ms;
+            slot.ticks = ticks;
+          }
+        }
+        break;
+      case 'count':
+        slot.n++;
+        break;
+      case 'sum':
+        if (typeof v !== 'number') return false;
+        slot.n += v;
+        break;
+      case 'min':
+        if (!slot.seen || compareEvidence(v, slot.value!) < 0) slot.value = v;
+        break;
+      case 'max':
+        if (!slot.seen || compareEvidence(v, slot.value!) > 0) slot.value = v;
+        break;
+    }
+    slot.seen = true;
+    return true;
+  }
+
+  /** The combined evidence, per name, for `render`; and the names whose `distinct` cap cut values. */
+  evidenceView(plan: EvidencePlan | undefined): {
+    evidence: Readonly<Record<string, unknown>>;
+    truncated: ReadonlySet<string>;
+  } {
+    const evidence: Record<string, unknown> = {};
+    const truncated = new Set<string>();
+    if (plan) {
+      const slots = this.slots ?? [];
+      for (let i = 0; i < plan.names.length; i++) {
+        const slot = slots[i];
+        const name = plan.names[i]!;
+        const combine = plan.combines[i]!;
+        let v: unknown;
+        if (combine === 'distinct') {
+          v = Object.freeze(slot?.set ? [...slot.set] : []);
+          if (slot?.truncated) truncated.add(name);
+        } else if (combine === 'count' || combine === 'sum') v = slot?.n ?? 0;
+        else v = slot?.value;
+        Object.defineProperty(evidence, name, { value: v, enumerable: true });
+      }
+    }
+    return { evidence: Object.freeze(evidence), truncated };
+  }
+
+  /** True when field `i` received a value. */
+  hasEvidence(i: number): boolean {
+    return this.slots?.[i]?.seen === true;
+  }
+
   /** Keep the earliest `evidenceLimit` events, in time order (input order breaks ties). */
   private addEvidence(event: MdeEvent): boolean {
     const ev = this.events;
@@ -99,7 +287,8 @@ export class GroupAcc {
   }
 
   /** Snapshot for `render`. */
-  view(device: DeviceState, severity: Severity, timeline: readonly TimelinePoint[]) {
+  view(device: DeviceState, severity: Severity, timeline: readonly TimelinePoint[], plan?: EvidencePlan) {
+    const { evidence, truncated } = this.evidenceView(plan);
     const collected: Record<string, readonly string[]> = {};
     for (const [name, set] of this.collected) {
       // defineProperty: a collect name `__proto__` is a key like any other, not the object's prototype.
@@ -120,6 +309,9 @@ export class GroupAcc {
       lastData: this.lastData,
       timeline,
       relatedAlerts: Object.freeze([...this.related].sort()),
+      evidence,
+      truncated: truncated as ReadonlySet<string>,
+      variant: this.variant ?? 'default',
     });
   }
 }

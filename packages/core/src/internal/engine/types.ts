@@ -25,13 +25,27 @@ export interface AllowlistEntry {
   readonly reason: string;
 }
 
+/** What evidence events an alert keeps. Counts, first/last seen and the declared evidence values stay exact. */
+export interface EvidenceOptions {
+  /**
+   * `'declared'` (default): identity columns (Timestamp, DeviceId, DeviceName, ActionType, ReportId,
+   * plus table and source) and the columns the detector declares; `'full'`: whole rows. Detectors that
+   * declare no evidence and no columns keep whole rows either way.
+   */
+  readonly rows?: 'full' | 'declared';
+  /** Evidence events kept per alert, earliest first (every event is counted). Default 5. */
+  readonly sample?: number;
+}
+
 /** Per-run configuration: what a `--config` file holds. */
 export interface RunConfig {
   readonly detectors?: Readonly<Record<string, DetectorConfig>>;
   readonly allowlist?: readonly AllowlistEntry[];
   /** Drop alerts below this severity from the result (they are still counted in a diagnostic). */
   readonly minSeverity?: Severity;
-  /** Evidence events kept per alert (all are counted). Default 20. */
+  /** What evidence events an alert keeps; see {@link EvidenceOptions}. */
+  readonly evidence?: EvidenceOptions;
+  /** @deprecated Use `evidence.sample` (which wins when both are given). */
   readonly evidenceLimit?: number;
   /**
    * IANA time zone (`Europe/Berlin`) of times the inputs wrote in local time; see
@@ -76,6 +90,8 @@ export interface AnalyzeOptions {
    * failure, so that the caller decides.)
    */
   readonly onInputError?: 'continue' | 'throw';
+  /** What evidence events an alert keeps (overrides `config.evidence`). */
+  readonly evidence?: EvidenceOptions;
   /** Fix `generatedAt` (for byte-identical reports); default: now. */
   readonly generatedAt?: string | Date;
 }

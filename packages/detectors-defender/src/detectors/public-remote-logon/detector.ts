@@ -1,4 +1,4 @@
-import { type AlertGroup, defineDetector, type Match } from '@tripline/core';
+import { defineDetector } from '@tripline/core';
 import { classifyAddress } from '../../internal/address.js';
 
 export const detector = defineDetector({
@@ -29,81 +29,53 @@ export const detector = defineDetector({
     ],
     tables: ['DeviceLogonEvents'],
     actionTypes: ['LogonSuccess'],
+    evidence: {
+      ip: { combine: 'first', label: 'RemoteIP' },
+      account: { combine: 'first', label: 'AccountName' },
+      remoteIpType: { from: 'RemoteIPType', combine: 'first' },
+      uid: { from: (event) => event.posix.logon.uid, combine: 'first', label: 'PosixUserId' },
+      processes: { from: 'InitiatingProcessFileName', combine: 'distinct' },
+      logonTypes: { from: 'LogonType', combine: 'distinct' },
+      protocols: { from: 'Protocol', combine: 'distinct' },
+      local: { combine: 'first', hidden: true },
+    },
+    columns: ['RemoteIP', 'AccountName', 'AccountDomain', 'AdditionalFields'],
     messages: {
       default: {
-        title: 'Remote logon from public address {remoteIp} as {account}',
+        title: 'Remote logon from public address {ip} as {account}',
         description:
-          '{count} successful logon(s) on {device} as {account} from the public address {remoteIp} ({remoteIpType}), through {process}, between {firstSeen} and {lastSeen}.',
+          '{count} successful logon(s) on {device} as {account} from the public address {ip} ({remoteIpType}), through {processes}, between {firstSeen} and {lastSeen}.',
         riskAssessment:
           'Confirm with the account owner that this logon was theirs. If not, treat the account as compromised: end its sessions, rotate its credentials and keys, review ~/.ssh/authorized_keys and what the session ran. Restrict sshd to a VPN, a bastion or known addresses, and disable password and root logons (PermitRootLogin no, PasswordAuthentication no).',
       },
     },
   },
 
-  match(event): Match | undefined {
+  match(event) {
     const ip = event.str('RemoteIP')?.trim().toLowerCase();
     if (!ip || ip === '-') return undefined;
     const type = event.str('RemoteIPType');
     const kind = classifyAddress(ip);
     if (type !== 'Public' && kind !== 'public') return undefined;
     const account = event.str('AccountName') ?? '(unknown)';
-    const uid = event.posix.logon.uid;
-    const root = account === 'root' || uid === 0;
-    const domain = event.str('AccountDomain');
-    const host = event.deviceName.split('.')[0]!.toLowerCase();
-    const local =
-      domain === undefined ||
-      domain === '' ||
-      domain.toLowerCase() === host ||
-      domain.toLowerCase() === event.deviceName.toLowerCase();
-    const proc = event.str('InitiatingProcessFileName');
+    const root = account === 'root' || event.posix.logon.uid === 0;
+    const domain = event.str('AccountDomain')?.toLowerCase();
+    const host = event.deviceName.toLowerCase();
+    const local = !domain || domain === host.split('.')[0] || domain === host;
     return {
       key: `${ip} ${account}`,
       ...(root ? { severity: 'high' as const } : {}),
-      collect: {
-        ...(proc ? { processes: proc } : {}),
-        ...(event.str('LogonType') ? { logonTypes: event.str('LogonType')! } : {}),
-        ...(event.str('Protocol') ? { protocols: event.str('Protocol')! } : {}),
-      },
-      data: {
+      evidence: {
         ip,
         account,
-        uid: uid ?? -1,
-        root,
         local,
-        remoteIpType: type ?? (kind === 'public' ? 'public by address range' : 'unclassified'),
+        ...(type === undefined ? { remoteIpType: kind === 'public' ? 'public by address range' : 'unclassified' } : {}),
       },
     };
   },
 
-  render(group: AlertGroup) {
-    const d = group.firstData;
-    const processes = group.collected.processes ?? [];
-    const keyComponents: Record<string, string | readonly string[]> = {
-      'Remote IP': String(d.ip),
-      Account: String(d.account),
-      'Remote IP Type': String(d.remoteIpType),
-      Logons: String(group.count),
-      'First Logon': group.firstSeen,
-      'Last Logon': group.lastSeen,
-    };
-    if (typeof d.uid === 'number' && d.uid >= 0) keyComponents.PosixUserId = String(d.uid);
-    if (processes.length) keyComponents['Initiating Process'] = processes;
-    const types = group.collected.logonTypes ?? [];
-    if (types.length) keyComponents['Logon Type'] = types;
-    return {
-      values: {
-        remoteIp: String(d.ip),
-        account: String(d.account),
-        remoteIpType: String(d.remoteIpType),
-        count: group.count,
-        device: group.device.name,
-        process: processes[0] ?? 'an unknown process',
-        firstSeen: group.firstSeen,
-        lastSeen: group.lastSeen,
-      },
-      keyComponents,
-      mitre: d.local ? ['T1133', 'T1078', 'T1078.003'] : ['T1133', 'T1078'],
-    };
-  },
+  render: (group) => ({
+    mitre: group.evidence.local ? ['T1133', 'T1078', 'T1078.003'] : ['T1133', 'T1078'],
+    ...(group.evidence.processes.length ? {} : { values: { processes: 'an unknown process' } }),
+  }),
 });
