@@ -1,6 +1,6 @@
 import { isKnownTechnique } from '../attack/index.js';
 import { templatePlaceholders } from '../detector/define.js';
-import type { AlertGroup, AnyDetector, Match, Rendered, WindowSpec } from '../detector/types.js';
+import type { AnyDetector, EvidenceField, EvidenceValue, Match, WindowSpec } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
 import { TABLE_COLUMNS } from '../model/tables.js';
 import { maxSeverity, type Severity } from '../severity.js';
@@ -25,16 +25,13 @@ function durationMs(text: string): number {
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
 
-/** Distinct values kept per evidence name unless `cap` says otherwise. */
-const DEFAULT_CAP = 200;
-
 /** Separator of the key values of a rule with several `key` fields (` | `). */
 export const KEY_SEPARATOR = ' | ';
 
 /**
  * Compile a validated rule into a detector. Every check that can fail here names the rule path at
  * fault (a `RuleProblem`): unknown ATT&CK ids, fields no routed table has, placeholders that
- * are neither evidence nor built-in, combines the engine cannot keep.
+ * are neither evidence nor built-in, evidence names or labels that clash.
  */
 export function ruleToDetector(rule: Rule): AnyDetector {
   rule.mitre.forEach((t, i) => {
@@ -50,13 +47,23 @@ export function ruleToDetector(rule: Rule): AnyDetector {
   rule.key.forEach((field, i) => {
     uses.push({ field, at: ['key', i] });
   });
+  const labels = new Map<string, string>();
   for (const [name, ev] of Object.entries(rule.evidence)) {
     uses.push({ field: ev.from, at: ['evidence', name, 'from'] });
-    if (ev.combine !== 'distinct' && ev.combine !== 'first' && ev.combine !== 'last')
+    if ((BUILTIN_VALUES as readonly string[]).includes(name))
       throw new RuleProblem(
-        ['evidence', name, 'combine'],
-        `combine "${ev.combine}" is not supported yet (use distinct, first or last)`,
+        ['evidence', name],
+        `"${name}" is a built-in template value; name the evidence otherwise`,
+        true,
       );
+    const label = ev.label ?? ev.from;
+    const other = labels.get(label);
+    if (!ev.hidden && other !== undefined)
+      throw new RuleProblem(
+        ['evidence', name, ev.label ? 'label' : 'from'],
+        `the label "${label}" is also the label of evidence ${other}; give one a label`,
+      );
+    if (!ev.hidden) labels.set(label, name);
   }
   // A field that no routed table has can never hold a value: the condition would silently never
   // (or, under `not`, always) hold. A load error, not a warning: typos must not disable a rule.
@@ -81,52 +88,34 @@ export function ruleToDetector(rule: Rule): AnyDetector {
   }
 
   const keyPaths = rule.key.map(splitField);
-  const evidence = Object.entries(rule.evidence).map(([name, ev]) => ({ name, path: splitField(ev.from), ...ev }));
-  const text = (event: MdeEvent, path: readonly string[]): string[] => fieldValues(readField(event, path)).map(String);
+  const text = (event: MdeEvent, path: readonly string[]): string =>
+    fieldValues(readField(event, path)).map(String).join(', ');
+  // Every evidence value comes from a field path through the same reader as the conditions (lists give
+  // their elements, JSON keys are reached inside their column), so what `where` tests is what is shown.
+  const evidence: Record<string, EvidenceField> = {};
+  for (const [name, ev] of Object.entries(rule.evidence)) {
+    const path = splitField(ev.from);
+    evidence[name] = {
+      from: (event: MdeEvent): readonly EvidenceValue[] => fieldValues(readField(event, path)),
+      combine: ev.combine,
+      label: ev.label ?? ev.from,
+      ...(ev.cap !== undefined ? { cap: ev.cap } : {}),
+      ...(ev.hidden ? { hidden: true } : {}),
+    };
+  }
+  // The columns the rule reads: evidence events keep them (and testDetector checks nothing else is read).
+  const columns = [...new Set(uses.map((u) => splitField(u.field)[0] as string))].sort();
   const window: WindowSpec | undefined = rule.window
     ? { sizeMs: durationMs(rule.window.size), threshold: rule.window.threshold }
     : undefined;
+  const threshold = rule.threshold;
 
   const match = (event: MdeEvent): Match | undefined => {
     if (!where(event)) return undefined;
     let severity: Severity | undefined;
     for (const e of escalations)
       if (e.test(event)) severity = severity ? maxSeverity(severity, e.severity) : e.severity;
-    const collect: Record<string, string[]> = {};
-    const data: Record<string, string> = {};
-    for (const ev of evidence) {
-      const values = text(event, ev.path);
-      if (values.length === 0) continue;
-      if (ev.combine === 'distinct') collect[ev.name] = values;
-      else data[ev.name] = values.join(', ');
-    }
-    return {
-      key: keyPaths.map((p) => text(event, p).join(', ')).join(KEY_SEPARATOR),
-      ...(severity ? { severity } : {}),
-      collect,
-      data,
-    };
-  };
-
-  const render = (group: AlertGroup): Rendered | undefined => {
-    if (rule.threshold !== undefined && group.count < rule.threshold) return undefined;
-    const values: Record<string, string | number> = {
-      count: group.count,
-      device: group.device.name,
-      firstSeen: group.firstSeen,
-      lastSeen: group.lastSeen,
-    };
-    const keyComponents: Record<string, string | readonly string[]> = {};
-    for (const ev of evidence) {
-      const value =
-        ev.combine === 'distinct'
-          ? group.collected[ev.name]?.slice(0, ev.cap ?? DEFAULT_CAP)
-          : (ev.combine === 'first' ? group.firstData : group.lastData)[ev.name];
-      values[ev.name] = Array.isArray(value) ? value.join(', ') : String(value ?? '');
-      if (!ev.hidden && value !== undefined && (!Array.isArray(value) || value.length > 0))
-        keyComponents[ev.label ?? ev.from] = Array.isArray(value) ? [...value] : String(value);
-    }
-    return { values, keyComponents };
+    return { key: keyPaths.map((p) => text(event, p)).join(KEY_SEPARATOR), ...(severity ? { severity } : {}) };
   };
 
   return {
@@ -144,9 +133,14 @@ export function ruleToDetector(rule: Rule): AnyDetector {
       tables: rule.source.tables,
       ...(rule.source.actionTypes ? { actionTypes: rule.source.actionTypes } : {}),
       messages: { default: rule.messages },
+      evidence,
+      columns,
     },
     match,
     ...(window ? { window } : {}),
-    render,
+    // Only a threshold needs the hook: below it the group emits no alert (null); else the derived alert stands.
+    ...(threshold !== undefined
+      ? { render: (group: { readonly count: number }) => (group.count < threshold ? null : undefined) }
+      : {}),
   };
 }

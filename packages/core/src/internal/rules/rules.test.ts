@@ -192,7 +192,9 @@ describe('compiled detector', () => {
       'r.json',
     );
     expect(detector.window).toEqual({ sizeMs: 600_000, threshold: 3 });
-    expect(detector.match?.(proc({}), ctx)).toMatchObject({ key: 'j.doe', collect: { lines: [expect.any(String)] } });
+    expect(detector.match?.(proc({}), ctx)).toEqual({ key: 'j.doe' });
+    expect(detector.meta.columns).toEqual(['AccountName', 'FileName', 'ProcessCommandLine']);
+    expect(detector.meta.evidence?.lines).toMatchObject({ combine: 'distinct', label: 'ProcessCommandLine' });
     expect(
       detector.match?.(proc({ ProcessCommandLine: 'rundll32 comsvcs.dll MiniDump (lsass pid)' }), ctx),
     ).toMatchObject({
@@ -270,6 +272,39 @@ describe('threshold and cap', () => {
     expect(await run({ threshold: 3 }, 2)).toEqual([]);
     expect(await run({ threshold: 3 }, 3)).toHaveLength(1);
   });
+  it('every combine of the evidence API: count, sum, min, max, first, last', async () => {
+    const [alert] = await run(
+      {
+        evidence: {
+          n: { from: 'ProcessId', combine: 'count', hidden: true },
+          total: { from: 'ProcessId', combine: 'sum', hidden: true },
+          low: { from: 'ProcessId', combine: 'min', label: 'lowest ProcessId' },
+          high: { from: 'ProcessId', combine: 'max', label: 'highest ProcessId' },
+          firstLine: { from: 'ProcessCommandLine', combine: 'first', label: 'first' },
+          lastLine: { from: 'ProcessCommandLine', combine: 'last', label: 'last' },
+        },
+        messages: { title: '{n} {total} {low}-{high}', description: '{firstLine} … {lastLine}', riskAssessment: 'r' },
+      },
+      3,
+    );
+    expect(alert?.title).toBe('3 26436 8812-8812');
+    expect(alert?.evidence.keyComponents).toMatchObject({ 'lowest ProcessId': '8812', 'highest ProcessId': '8812' });
+    expect(alert?.evidence.keyComponents.first).toContain('MiniDump 700');
+    expect(alert?.evidence.keyComponents.last).toContain('MiniDump 702');
+  });
+
+  it('an evidence name that is a built-in value, or two evidence with one label, is a load error', () => {
+    expect(() => parseRule(rule({ evidence: { count: { from: 'ProcessId' } } }), 'r.json')).toThrow(
+      /evidence\.count: "count" is a built-in template value/,
+    );
+    expect(() =>
+      parseRule(
+        rule({ evidence: { a: { from: 'ProcessId' }, b: { from: 'FileName', label: 'ProcessId' } } }),
+        'r.json',
+      ),
+    ).toThrow(/evidence\.b\.label: the label "ProcessId" is also the label of evidence a/);
+  });
+
   it('cap limits the distinct values shown; the count stays exact', async () => {
     const [alert] = await run({ evidence: { lines: { from: 'ProcessCommandLine', cap: 2 } } }, 5);
     expect(alert?.evidence.keyComponents.ProcessCommandLine).toHaveLength(2);

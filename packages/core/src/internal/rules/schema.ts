@@ -56,7 +56,7 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 const evidenceField = z.strictObject({
   from: z.string().min(1),
   combine: z.enum(COMBINES).default('distinct'),
-  cap: z.number().int().min(1).max(200).optional(),
+  cap: z.number().int().min(1).max(10_000).optional(),
   label: z.string().min(1).max(100).optional(),
   hidden: z.boolean().optional(),
 });
