@@ -1,6 +1,6 @@
 import { isKnownTechnique } from '../attack/index.js';
 import { templatePlaceholders } from '../detector/define.js';
-import type { AnyDetector, EvidenceField, EvidenceValue, Match, WindowSpec } from '../detector/types.js';
+import type { AlertGroup, AnyDetector, EvidenceField, EvidenceValue, Match, WindowSpec } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
 import { TABLE_COLUMNS } from '../model/tables.js';
 import { maxSeverity, type Severity } from '../severity.js';
@@ -24,6 +24,9 @@ function durationMs(text: string): number {
   const m = DURATION_RE.exec(text)!;
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
 }
+
+/** What a template shows for evidence that no matching row supplied. */
+export const NO_VALUE = '(none)';
 
 /** Separator of the key values of a rule with several `key` fields (` | `). */
 export const KEY_SEPARATOR = ' | ';
@@ -138,9 +141,17 @@ export function ruleToDetector(rule: Rule): AnyDetector {
     },
     match,
     ...(window ? { window } : {}),
-    // Only a threshold needs the hook: below it the group emits no alert (null); else the derived alert stands.
-    ...(threshold !== undefined
-      ? { render: (group: { readonly count: number }) => (group.count < threshold ? null : undefined) }
-      : {}),
+    // The hook: below a threshold the group emits no alert (null); evidence no row supplied reads as
+    // "(none)" (0 for count and sum) in the text — a missing field is data here, not a bug of the rule.
+    render: (group: AlertGroup) => {
+      if (threshold !== undefined && group.count < threshold) return null;
+      const values: Record<string, string | number> = {};
+      for (const [name, ev] of Object.entries(rule.evidence)) {
+        const v = (group.evidence as Readonly<Record<string, unknown>>)[name];
+        if (ev.combine === 'count' || ev.combine === 'sum') values[name] = typeof v === 'number' ? v : 0;
+        else if (v === undefined || (Array.isArray(v) && v.length === 0)) values[name] = NO_VALUE;
+      }
+      return Object.keys(values).length > 0 ? { values } : undefined;
+    },
   };
 }

@@ -311,3 +311,21 @@ describe('threshold and cap', () => {
     expect(alert?.evidence.eventCount).toBe(5);
   });
 });
+
+describe('evidence no row supplied', () => {
+  it('reads as (none), or 0 for count and sum, without an error diagnostic', async () => {
+    const { detector } = parseRule(
+      rule({
+        evidence: {
+          domain: { from: 'AccountDomain' },
+          n: { from: 'AccountDomain', combine: 'count', hidden: true },
+        },
+        messages: { title: 'dump in {domain} ({n})', description: 'd', riskAssessment: 'r' },
+      }),
+      'r.json',
+    );
+    const result = await analyzeEvents([proc({})], { detectors: [detector], generatedAt: '2000-01-01T00:00:00Z' });
+    expect(result.diagnostics.filter((d) => d.level === 'error')).toEqual([]);
+    expect(result.alerts[0]?.title).toBe('dump in (none) (0)');
+  });
+});
