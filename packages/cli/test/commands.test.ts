@@ -50,13 +50,15 @@ describe.concurrent('tripline: version, help, detectors', () => {
     expect(r.stderr).toContain('Usage: tripline');
   });
 
-  it('detectors lists id, severity, ATT&CK and tables', async () => {
+  it('detectors lists id, severity, ATT&CK, tables and origin', async () => {
     const r = await tripline(['detectors']);
     expect(r.code).toBe(0);
     const [header, ...rows] = r.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ID\s+SEVERITY\s+ATT&CK\s+TABLES$/);
+    expect(header).toMatch(/^ID\s+SEVERITY\s+ATT&CK\s+TABLES\s+ORIGIN$/);
     expect(rows.length).toBeGreaterThanOrEqual(13);
-    expect(r.stdout).toMatch(/defender\/exec-process-replacement\s+medium\s+T1059\.004\s+DeviceProcessEvents/);
+    expect(r.stdout).toMatch(
+      /defender\/exec-process-replacement\s+medium\s+T1059\.004\s+DeviceProcessEvents\s+builtin\n/,
+    );
   });
 
   it('detectors --json', async () => {

@@ -111,5 +111,19 @@ export type {
   MitreRef,
   Summary,
 } from './internal/report/types.js';
+export {
+  LinearRegex,
+  type LoadedRule,
+  loadRuleFile,
+  loadRules,
+  parseRule,
+  RegexSyntaxError,
+  type Rule,
+  type RuleInput,
+  ruleFiles,
+  ruleFixtureFiles,
+  ruleJsonSchema,
+  ruleToDetector,
+} from './internal/rules/index.js';
 export { compareSeverity, isSeverity, SEVERITIES, type Severity } from './internal/severity.js';
 export { VERSION } from './internal/version.js';

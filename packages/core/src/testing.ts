@@ -5,7 +5,7 @@
  * so a typo in a column name or a wrongly typed value fails the test instead of passing silently.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnyDetector, EvidenceDecl } from './internal/detector/types.js';
 import { analyzeEvents, declaredColumns } from './internal/engine/analyze.js';
@@ -18,6 +18,7 @@ import { normalizeRow } from './internal/model/normalize.js';
 import { tableSchema } from './internal/model/schemas.js';
 import { isTableName, SERVICE_COLUMNS, TABLE_COLUMNS, type TableName } from './internal/model/tables.js';
 import type { Alert, AnalysisResult } from './internal/report/types.js';
+import { loadRuleFile, ruleFixtureFiles } from './internal/rules/load.js';
 import { isSeverity, type Severity } from './internal/severity.js';
 
 // The load-time checks `analyze` runs on every detector, for a vendor's pack test (formerly on the root entry).
@@ -340,4 +341,103 @@ export async function testDetector(
   }
   if (problems.length) throw new Error(`detector ${id} failed its fixtures:\n- ${problems.join('\n- ')}`);
   return { detectorId: id, fixtures: out };
+}
+
+/** One fixture of a rule file and what running it gave. */
+export interface RuleFixtureOutcome {
+  /** The fixture file. */
+  readonly file: string;
+  readonly kind: 'fires' | 'ignores';
+  /** Alerts of the rule on this fixture. */
+  readonly alerts: number;
+  /** Failed expectations (empty when the fixture passed). */
+  readonly problems: readonly string[];
+}
+
+/** Outcome of {@link checkRuleFile}. */
+export interface RuleCheck {
+  readonly file: string;
+  readonly id: string;
+  readonly ok: boolean;
+  readonly fixtures: readonly RuleFixtureOutcome[];
+  /** Problems that belong to no one fixture (a missing fires or ignores fixture). */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Load a rule file (YAML or JSON), compile it, and run its fixtures exactly as {@link testDetector}
+ * runs a detector's: `<rule>.fires.<name>.json` and `<rule>.ignores.<name>.json` beside the file, or
+ * `fires.*.json` / `ignores.*.json` in a folder `<rule>.fixtures/` beside it. A rule that cannot be
+ * loaded throws its load error (file:line:column: field: reason); failed fixtures do not throw: they
+ * are listed in the result (`ok` false).
+ */
+export async function checkRuleFile(file: string): Promise<RuleCheck> {
+  const { detector } = loadRuleFile(file);
+  const id = detector.meta.id;
+  const paths = ruleFixtureFiles(file);
+  const read = (kind: 'fires' | 'ignores') =>
+    paths[kind].map((path) => ({ path, fixture: parseFixture(readFileSync(path, 'utf8'), basename(path)) }));
+  const fires = read('fires');
+  const ignores = read('ignores');
+  const problems: string[] = [];
+  let byFixture = new Map<string, string[]>();
+  let alerts = new Map<string, number>();
+  try {
+    const report = await testDetector(detector, {
+      fires: fires.map((f) => f.fixture),
+      ignores: ignores.map((f) => f.fixture),
+    });
+    alerts = new Map(report.fixtures.map((f) => [`${f.kind} ${f.name}`, f.alerts.length]));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (fires.length === 0 || ignores.length === 0) {
+      problems.push(
+        `${id}: a rule needs at least one fixture that fires and one that must not (found ${fires.length} and ${ignores.length}; name them ${basename(file, extname(file))}.fires.<name>.json and ${basename(file, extname(file))}.ignores.<name>.json beside the rule)`,
+      );
+    } else {
+      byFixture = new Map();
+      for (const line of message.split('\n- ').slice(1)) {
+        const m = /^\S+ (fires|ignores) (.+?): /.exec(line);
+        const k = m ? `${m[1]} ${m[2]}` : '';
+        if (!byFixture.has(k)) byFixture.set(k, []);
+        byFixture.get(k)?.push(line);
+      }
+      for (const line of byFixture.get('') ?? []) problems.push(line);
+      // Count the rule's alerts per fixture for the listing (the run is cheap: fixtures are small).
+      for (const [kind, list] of [
+        ['fires', fires],
+        ['ignores', ignores],
+      ] as const) {
+        for (const f of list) {
+          const result = await runFixture(detector, f.fixture);
+          alerts.set(`${kind} ${f.fixture.name}`, result.alerts.filter((a) => a.detectorId === id).length);
+        }
+      }
+    }
+  }
+  const fixtures: RuleFixtureOutcome[] = [
+    ...fires.map((f) => ['fires', f] as const),
+    ...ignores.map((f) => ['ignores', f] as const),
+  ].map(([kind, f]) => ({
+    file: f.path,
+    kind,
+    alerts: alerts.get(`${kind} ${f.fixture.name}`) ?? 0,
+    problems: byFixture.get(`${kind} ${f.fixture.name}`) ?? [],
+  }));
+  const ok = problems.length === 0 && fixtures.every((f) => f.problems.length === 0);
+  return { file, id, ok, fixtures, problems };
+}
+
+/**
+ * Test a rule file against its fixtures, like {@link testDetector} tests a detector: throws an Error
+ * listing every failed expectation (and the load error of a rule that does not compile); resolves
+ * with what each fixture produced.
+ */
+export async function testRuleFile(file: string | URL): Promise<RuleCheck> {
+  const check = await checkRuleFile(typeof file === 'string' ? file : fileURLToPath(file));
+  if (!check.ok) {
+    const lines = [...check.problems, ...check.fixtures.flatMap((f) => f.problems)];
+    throw new Error(`rule ${check.id} (${check.file}) failed its fixtures:\n- ${lines.join('\n- ')}`);
+  }
+  return check;
 }

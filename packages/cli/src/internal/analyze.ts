@@ -21,7 +21,6 @@ import {
   validateRunConfig,
 } from '@tripline/core';
 import { diagnostic, severityRank } from '@tripline/core/unstable';
-import { defenderDetectors } from '@tripline/detectors-defender';
 import { renderMarkdown } from '@tripline/reporter-markdown';
 import { type SarifResultCount, sarifResultCount, stringifySarif, toSarif } from '@tripline/reporter-sarif';
 import { readConfigFile } from './config-file.js';
@@ -30,6 +29,7 @@ import { resolveGeneratedAt } from './generated-at.js';
 import { type CliIo, isTerminal, say, writeStdout } from './io.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
+import { type LoadedDetector, loadDetectorSet, mergeSources, splitConfigSources } from './sources.js';
 import { escapeJsonForTerminal, formatCount, formatDuration, stripControlCharacters, terminalText } from './text.js';
 
 /** Report formats of `tripline analyze --format`. */
@@ -53,6 +53,12 @@ export interface AnalyzeCommandOptions {
   /** `--no-progress` sets this false. */
   readonly progress: boolean;
   readonly quiet?: boolean;
+  /** `--rules PATH` (repeatable): rule files or folders, added to the detectors. */
+  readonly rules?: readonly string[];
+  /** `--detectors MODULE` (repeatable): npm packages or module paths exporting detectors. */
+  readonly detectors?: readonly string[];
+  /** `--no-builtin` sets this false: run only the rules and modules given. */
+  readonly builtin?: boolean;
 }
 
 /** Diagnostics echoed on stderr (the rest are in the report). */
@@ -91,17 +97,36 @@ async function planInputs(files: readonly string[], io: CliIo): Promise<PlannedI
   return planned;
 }
 
-/** Load, parse and validate `--config`, then apply `--min-severity` and `--timezone` on top. */
-async function buildConfig(options: AnalyzeCommandOptions): Promise<RunConfig | undefined> {
+/**
+ * Load, parse and validate `--config`, load the detectors it and the command line name (`rules`,
+ * `modules`, `builtin`; `--rules`, `--detectors`, `--no-builtin`), then apply `--min-severity` and
+ * `--timezone` on top.
+ */
+export async function buildRun(
+  options: Pick<AnalyzeCommandOptions, 'config' | 'minSeverity' | 'timezone' | 'rules' | 'detectors' | 'builtin'>,
+  cwd: string = process.cwd(),
+): Promise<{ config: RunConfig | undefined; detectors: LoadedDetector[] }> {
   let config: RunConfig | undefined;
+  let raw: unknown;
+  let fromFile = {};
   if (options.config !== undefined) {
-    const raw = await readConfigFile(options.config);
+    const split = splitConfigSources(await readConfigFile(options.config), options.config);
+    raw = split.rest;
+    fromFile = split.sources;
+  }
+  const detectors = await loadDetectorSet(mergeSources(fromFile, options), cwd);
+  if (detectors.length === 0)
+    throw new CliError('no detectors to run: --no-builtin (or builtin: false) needs --rules or --detectors');
+  if (options.config !== undefined) {
     // Validate the file alone first, so an error names a key of the file, not one the CLI added.
-    config = validateRunConfig(raw, defenderDetectors).config;
+    config = validateRunConfig(
+      raw,
+      detectors.map((d) => d.detector),
+    ).config;
   }
   if (options.minSeverity !== undefined) config = { ...config, minSeverity: options.minSeverity };
   if (options.timezone !== undefined) config = { ...config, timezone: options.timezone };
-  return config;
+  return { config, detectors };
 }
 
 /** A report rendered for output. */
@@ -210,7 +235,7 @@ interface FailedInput {
 }
 
 /**
- * `tripline analyze`: read the inputs, run the Defender detectors, write the report, print a
+ * `tripline analyze`: read the inputs, run the detectors (the built-in preset, `--rules`, `--detectors`), write the report, print a
  * summary, and return the exit status: 1 when `--fail-on` is reached, 3 when some inputs could not be
  * read (and `--fail-on` was not reached), 2 when none could, or the report could not be written.
  */
@@ -225,10 +250,10 @@ export async function analyzeCommand(
   const inputs = await planInputs(files, io);
   // Before any reading: a report that cannot be written must not cost a long run.
   const output = options.output !== undefined ? await planOutput(options.output, inputs) : undefined;
-  const config = await buildConfig(options);
+  const { config, detectors } = await buildRun(options);
 
   const analyzeOptions: AnalyzeOptions = {
-    detectors: defenderDetectors,
+    detectors: detectors.map((d) => d.detector),
     ...(config !== undefined ? { config } : {}),
     ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
     ...(options.table !== undefined ? { table: options.table } : {}),

@@ -1,7 +1,8 @@
 import { type AnyDetector, techniqueName } from '@tripline/core';
-import { defenderDetectors } from '@tripline/detectors-defender';
+import { buildRun } from './analyze.js';
 import { type CliIo, writeStdout } from './io.js';
-import { terminalText } from './text.js';
+import { type DetectorOrigin, type LoadedDetector, originText } from './sources.js';
+import { escapeJsonForTerminal, terminalText } from './text.js';
 
 /** A detector as `tripline detectors --json` lists it. */
 export interface DetectorListing {
@@ -12,10 +13,13 @@ export interface DetectorListing {
   readonly mitre: readonly { readonly id: string; readonly name: string }[];
   readonly tables: readonly string[];
   readonly actionTypes?: readonly string[];
+  /** Where it came from: `builtin`, the module as given, or the rule file. */
+  readonly origin: string;
+  readonly originKind: DetectorOrigin['kind'];
 }
 
-function listing(detector: AnyDetector): DetectorListing {
-  const m = detector.meta;
+function listing({ detector, origin }: LoadedDetector): DetectorListing {
+  const m = detector.meta as AnyDetector['meta'];
   return {
     id: m.id,
     title: m.title,
@@ -24,6 +28,8 @@ function listing(detector: AnyDetector): DetectorListing {
     mitre: m.mitre.map((id) => ({ id, name: techniqueName(id) ?? id })),
     tables: [...m.tables],
     ...(m.actionTypes !== undefined ? { actionTypes: [...m.actionTypes] } : {}),
+    origin: originText(origin),
+    originKind: origin.kind,
   };
 }
 
@@ -48,11 +54,27 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
   return [line(header), ...rows.map(line)].join('\n');
 }
 
-/** `tripline detectors`: the loaded detectors, sorted by id, as a table or (`--json`) as JSON. */
-export async function detectorsCommand(options: { readonly json?: boolean }, io: CliIo): Promise<0> {
-  const list = [...defenderDetectors].map(listing).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  if (options.json) {
-    await writeStdout(io.stdout, `${JSON.stringify(list, null, 2)}\n`);
+/** Options of `tripline detectors`: the same detector sources as `tripline analyze`. */
+export interface DetectorsCommandOptions {
+  /** `--json` (kept) is `--format json`. */
+  readonly json?: boolean;
+  readonly format?: 'table' | 'json';
+  readonly config?: string;
+  readonly rules?: readonly string[];
+  readonly detectors?: readonly string[];
+  readonly builtin?: boolean;
+}
+
+/**
+ * `tripline detectors`: the detectors a run with the same options would load (the built-in preset,
+ * `--detectors` modules, `--rules` files, and those of `--config`), sorted by id, with where each
+ * came from; as a table or (`--format json`) as JSON.
+ */
+export async function detectorsCommand(options: DetectorsCommandOptions, io: CliIo): Promise<0> {
+  const { detectors } = await buildRun(options);
+  const list = detectors.map(listing).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  if (options.json || options.format === 'json') {
+    await writeStdout(io.stdout, `${escapeJsonForTerminal(JSON.stringify(list, null, 2))}\n`);
     return 0;
   }
   const rows = list.map((d) => [
@@ -60,7 +82,8 @@ export async function detectorsCommand(options: { readonly json?: boolean }, io:
     d.severity,
     techniqueList(d.mitre.map((t) => t.id)),
     terminalText(d.tables.join(', ')) || '-',
+    terminalText(d.origin, 200),
   ]);
-  await writeStdout(io.stdout, `${table(['ID', 'SEVERITY', 'ATT&CK', 'TABLES'], rows)}\n`);
+  await writeStdout(io.stdout, `${table(['ID', 'SEVERITY', 'ATT&CK', 'TABLES', 'ORIGIN'], rows)}\n`);
   return 0;
 }

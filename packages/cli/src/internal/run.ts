@@ -3,11 +3,12 @@ import { canonicalTimeZone } from '@tripline/core/unstable';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type AnalyzeCommandOptions, analyzeCommand, REPORT_FORMATS } from './analyze.js';
-import { detectorsCommand } from './detectors.js';
+import { type DetectorsCommandOptions, detectorsCommand } from './detectors.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
 import { parseIsoTime } from './generated-at.js';
 import { type CliIo, guardStream, processIo, say } from './io.js';
 import { type RenderCommandOptions, renderCommand } from './render.js';
+import { rulesCheckCommand } from './rules-check.js';
 import { terminalLines, terminalText } from './text.js';
 
 /** The version of the `tripline` package. */
@@ -17,6 +18,25 @@ function severityArg(value: string): Severity {
   const v = value.toLowerCase();
   if (!isSeverity(v)) throw new InvalidArgumentError(`Allowed choices are ${SEVERITIES.join(', ')}.`);
   return v;
+}
+
+/** Collects a repeatable option's values. */
+function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `--rules`, `--detectors`, `--no-builtin`: the detectors of a run, for `analyze` and `detectors`. */
+function detectorOptions(): [rules: Option, detectors: Option, noBuiltin: Option] {
+  return [
+    new Option('--rules <path>', 'rule file or folder of rule files (YAML or JSON) to run too; repeatable').argParser(
+      collect,
+    ),
+    new Option(
+      '--detectors <module>',
+      'npm package (resolved from the current folder) or module path exporting detectors to run too; repeatable',
+    ).argParser(collect),
+    new Option('--no-builtin', 'do not run the built-in Defender detectors (only --rules and --detectors)'),
+  ];
 }
 
 function timeZoneArg(value: string): string {
@@ -54,6 +74,7 @@ Environment:
 Examples:
   tripline analyze events.ndjson
   tripline analyze --format sarif --output tripline.sarif exports/*.json
+  tripline analyze --rules ./rules --detectors @acme/tripline-detectors events.ndjson
   az monitor log-analytics query … | tripline analyze --format json --fail-on high -
 `;
 
@@ -133,6 +154,9 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
       new Option('--generated-at <time>', 'fix the report time (ISO-8601) for reproducible reports').argParser(isoArg),
     )
     .option('--no-progress', 'never draw the progress line (it is drawn only when stderr is a terminal)')
+    .addOption(detectorOptions()[0])
+    .addOption(detectorOptions()[1])
+    .addOption(detectorOptions()[2])
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('--debug', 'print stack traces of errors')
     .addHelpText('after', ANALYZE_HELP)
@@ -154,12 +178,37 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     });
 
   program
+  const detectors = program
     .command('detectors')
-    .description('list the detectors: id, severity, ATT&CK techniques, tables')
-    .option('--json', 'print the list as JSON (with titles, categories and ActionTypes)')
+    .description('list the detectors a run would load: id, severity, ATT&CK techniques, tables, origin')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--json', 'same as --format json (with titles, categories and ActionTypes)')
+    .option('-c, --config <path>', 'run configuration whose rules, modules and builtin keys apply');
+  for (const option of detectorOptions()) detectors.addOption(option);
+  detectors.option('--debug', 'print stack traces of errors').action(async (opts: DetectorsCommandOptions) => {
+    setExit(await detectorsCommand(opts, io));
+  });
+
+  program
+    .command('rules')
+    .description('work with rule files (detectors written as YAML or JSON)')
+    .command('check')
+    .description('validate rule files and run their fixtures')
+    .argument('<paths...>', 'rule files or folders of rule files')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--debug', 'print stack traces of errors')
-    .action(async (opts: { json?: boolean }) => {
-      setExit(await detectorsCommand(opts, io));
+    .addHelpText(
+      'after',
+      `
+Exit status:
+  0  every rule loaded and passed its fixtures
+  1  a fixture failed
+  2  a rule file could not be loaded (the message names file:line:column and the field)
+
+Docs: docs/rules.md in the tripline repository.`,
+    )
+    .action(async (paths: string[], opts: { format: 'text' | 'json' }) => {
+      setExit(await rulesCheckCommand(paths, opts, io));
     });
 
   return program;
@@ -218,7 +267,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       if (error.code === 'commander.help') return EXIT.USAGE; // help shown because no command was given
       const command = argv.find((a) => !a.startsWith('-'));
       const help =
-        command === 'analyze' || command === 'detectors' || command === 'render'
+        command === 'analyze' || command === 'detectors' || command === 'render' || command === 'rules'
           ? `tripline ${command} --help`
           : 'tripline --help';
       await say(io.stderr, `tripline: ${terminalText(commanderMessage(error))} (see ${help})\n`);

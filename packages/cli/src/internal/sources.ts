@@ -1,0 +1,260 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type AnyDetector, loadRules } from '@tripline/core';
+import { defenderDetectors } from '@tripline/detectors-defender';
+import { CliError } from './errors.js';
+
+/** The keys of a `--config` file that say which detectors run (the CLI reads them; core never sees them). */
+export interface ConfigSources {
+  readonly rules?: readonly string[];
+  readonly modules?: readonly string[];
+  readonly builtin?: boolean;
+}
+
+const stringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0);
+
+/**
+ * Take `rules`, `modules` and `builtin` out of a parsed config file; paths (rule files, module paths
+ * starting with `.`) become relative to the config file's folder. Returns them and the rest, which
+ * core's `validateRunConfig` checks.
+ */
+export function splitConfigSources(raw: unknown, configPath: string): { sources: ConfigSources; rest: unknown } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { sources: {}, rest: raw };
+  const { rules, modules, builtin, ...rest } = raw as Record<string, unknown>;
+  const where = (key: string, what: string) => `invalid configuration: ${configPath}: ${key}: ${what}`;
+  if (rules !== undefined && !stringList(rules)) throw new CliError(where('rules', 'a list of rule files or folders'));
+  if (modules !== undefined && !stringList(modules))
+    throw new CliError(where('modules', 'a list of npm package names or module paths'));
+  if (builtin !== undefined && typeof builtin !== 'boolean') throw new CliError(where('builtin', 'true or false'));
+  const dir = dirname(configPath);
+  const near = (p: string) => (isAbsolute(p) ? p : join(dir, p));
+  return {
+    sources: {
+      ...(rules ? { rules: rules.map(near) } : {}),
+      ...(modules ? { modules: modules.map((m) => (m.startsWith('.') ? resolve(dir, m) : m)) } : {}),
+      ...(builtin !== undefined ? { builtin } : {}),
+    },
+    rest,
+  };
+}
+
+/** Where a loaded detector came from. */
+export type DetectorOrigin =
+  | { readonly kind: 'builtin' }
+  | { readonly kind: 'module'; readonly module: string }
+  | { readonly kind: 'rule'; readonly file: string };
+
+/** A detector of the run with its origin. */
+export interface LoadedDetector {
+  readonly detector: AnyDetector;
+  readonly origin: DetectorOrigin;
+}
+
+/** What to load: rule files or folders, detector modules, and whether the built-in preset runs. */
+export interface DetectorSources {
+  /** Rule files or folders (resolved against `cwd`). */
+  readonly rules: readonly string[];
+  /** npm package names (resolved from `cwd`) or paths of modules that export detectors. */
+  readonly modules: readonly string[];
+  /** Run the built-in Defender preset too (default true). */
+  readonly builtin: boolean;
+}
+
+/** `builtin`, the module name, or the rule file: how `tripline detectors` shows an origin. */
+export function originText(origin: DetectorOrigin): string {
+  return origin.kind === 'builtin' ? 'builtin' : origin.kind === 'module' ? origin.module : origin.file;
+}
+
+function isDetector(value: unknown): value is AnyDetector {
+  if (value === null || typeof value !== 'object') return false;
+  const d = value as Record<string, unknown>;
+  const meta = d.meta as { id?: unknown } | null | undefined;
+  return (
+    typeof meta === 'object' &&
+    meta !== null &&
+    typeof meta.id === 'string' &&
+    ['match', 'onDevice', 'correlate'].some((k) => typeof d[k] === 'function')
+  );
+}
+
+/** A detector, an array of detectors, or a preset object `{ detectors: [...] }`; undefined for anything else. */
+function detectorsIn(value: unknown): readonly AnyDetector[] | undefined {
+  if (isDetector(value)) return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every(isDetector)) return value;
+  const inner = (value as { detectors?: unknown } | null | undefined)?.detectors;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Array.isArray(inner)) {
+    return inner.length > 0 && inner.every(isDetector) ? inner : undefined;
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null) return 'null';
+  if (typeof value === 'function') return 'a function';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * The detectors a module exports. Accepted, in this order: a default export that is a detector, an
+ * array of detectors or a preset `{ detectors }`; a named export `detectors`; the one named array of
+ * detectors (or, when there are several, the one that holds all the others, as a pack's full preset
+ * holds its subsets); else every named export that is a single detector. Anything else is an error
+ * naming the module and what it exports.
+ */
+export function detectorsOfModule(ns: Record<string, unknown>, name: string): readonly AnyDetector[] {
+  const fromDefault = detectorsIn(ns.default);
+  if (fromDefault) return fromDefault;
+  // A CommonJS module's exports arrive as `default` too: look inside it as a namespace.
+  const named: Record<string, unknown> =
+    ns.default !== null && typeof ns.default === 'object' && !Array.isArray(ns.default)
+      ? { ...(ns.default as Record<string, unknown>), ...ns }
+      : ns;
+  const fromDetectors = detectorsIn(named.detectors);
+  if (fromDetectors) return fromDetectors;
+  const keys = Object.keys(named)
+    .filter((k) => k !== 'default')
+    .sort();
+  const arrays = keys.flatMap((k) => {
+    const v = named[k];
+    return Array.isArray(v) && detectorsIn(v) ? [{ k, v: v as readonly AnyDetector[] }] : [];
+  });
+  if (arrays.length === 1) return arrays[0]!.v;
+  if (arrays.length > 1) {
+    const all = arrays.find((a) => arrays.every((b) => b.v.every((d) => a.v.includes(d))));
+    if (all) return all.v;
+    throw new CliError(
+      `detector module ${name} exports several detector arrays (${arrays.map((a) => a.k).join(', ')}) and none holds the others; export the set to run as default or as "detectors"`,
+    );
+  }
+  const singles = keys.filter((k) => isDetector(named[k])).map((k) => named[k] as AnyDetector);
+  if (singles.length > 0) return singles;
+  const found = keys.length
+    ? keys
+        .slice(0, 8)
+        .map((k) => `${k} (${describe(named[k])})`)
+        .join(', ')
+    : ns.default !== undefined
+      ? `only a default export (${describe(ns.default)})`
+      : 'nothing';
+  throw new CliError(
+    `detector module ${name} exports no detectors: expected a detector, an array of detectors or { detectors: [...] } as default or named export; found ${found}`,
+  );
+}
+
+/** `exports`/`module`/`main` of a package folder → the file to import (ESM-only packages included). */
+function packageEntry(dir: string): string | undefined {
+  let pkg: { exports?: unknown; module?: unknown; main?: unknown };
+  try {
+    pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  } catch {
+    return existsSync(join(dir, 'index.js')) ? join(dir, 'index.js') : undefined;
+  }
+  const pick = (e: unknown): string | undefined => {
+    if (typeof e === 'string') return e;
+    if (e !== null && typeof e === 'object') {
+      const o = e as Record<string, unknown>;
+      if ('.' in o) return pick(o['.']);
+      return pick(o.import) ?? pick(o.node) ?? pick(o.default) ?? pick(o.require);
+    }
+    return undefined;
+  };
+  const entry =
+    pick(pkg.exports) ??
+    (typeof pkg.module === 'string' ? pkg.module : undefined) ??
+    (typeof pkg.main === 'string' ? pkg.main : 'index.js');
+  return join(dir, entry);
+}
+
+/** Resolve a module given on the command line or in the config file to a file URL. */
+function resolveModule(spec: string, base: string): string {
+  const isPath = spec.startsWith('.') || isAbsolute(spec) || /\.(?:m?js|cjs)$/.test(spec);
+  if (isPath) {
+    const full = resolve(base, spec);
+    let info: ReturnType<typeof statSync>;
+    try {
+      info = statSync(full);
+    } catch {
+      throw new CliError(`cannot load detector module ${spec}: no such file or directory (${full})`);
+    }
+    const file = info.isDirectory() ? packageEntry(full) : full;
+    if (file === undefined)
+      throw new CliError(`cannot load detector module ${spec}: no package.json or index.js in ${full}`);
+    return pathToFileURL(file).href;
+  }
+  try {
+    return pathToFileURL(createRequire(join(base, 'noop.js')).resolve(spec)).href;
+  } catch {
+    // ESM-only packages (exports with an "import" condition only) are not found by require: walk up.
+    const [scopeOrName, maybeName] = spec.split('/');
+    const pkgName = scopeOrName?.startsWith('@') ? `${scopeOrName}/${maybeName}` : (scopeOrName ?? spec);
+    for (let dir = resolve(base); ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', pkgName);
+      if (existsSync(join(candidate, 'package.json'))) {
+        const sub = spec.slice(pkgName.length);
+        const file = sub ? join(candidate, sub) : packageEntry(candidate);
+        if (file) return pathToFileURL(file).href;
+      }
+      if (dirname(dir) === dir) break;
+    }
+    throw new CliError(`cannot load detector module ${spec}: not found from ${base} (is it installed?)`);
+  }
+}
+
+async function loadModule(spec: string, base: string): Promise<readonly AnyDetector[]> {
+  const url = resolveModule(spec, base);
+  let ns: Record<string, unknown>;
+  try {
+    ns = (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new CliError(
+      `cannot load detector module ${spec}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      { cause: error },
+    );
+  }
+  return detectorsOfModule(ns, spec);
+}
+
+/** The sources of a run: the config file's, then the command line's added (`--no-builtin` wins). */
+export function mergeSources(
+  config: ConfigSources,
+  cli: { readonly rules?: readonly string[]; readonly detectors?: readonly string[]; readonly builtin?: boolean },
+): DetectorSources {
+  return {
+    rules: [...(config.rules ?? []), ...(cli.rules ?? [])],
+    modules: [...(config.modules ?? []), ...(cli.detectors ?? [])],
+    builtin: cli.builtin === false ? false : (config.builtin ?? true),
+  };
+}
+
+/**
+ * Load the detectors of a run: the built-in preset (unless `builtin` is false), then each module,
+ * then each rule file, in the order given. Two detectors with one id are an error naming both origins.
+ */
+export async function loadDetectorSet(sources: DetectorSources, cwd: string): Promise<LoadedDetector[]> {
+  const out: LoadedDetector[] = [];
+  if (sources.builtin) for (const detector of defenderDetectors) out.push({ detector, origin: { kind: 'builtin' } });
+  for (const spec of sources.modules) {
+    for (const detector of await loadModule(spec, cwd))
+      out.push({ detector, origin: { kind: 'module', module: spec } });
+  }
+  for (const loaded of loadRules(sources.rules)) {
+    out.push({ detector: loaded.detector, origin: { kind: 'rule', file: loaded.file } });
+  }
+  const seen = new Map<string, LoadedDetector>();
+  for (const entry of out) {
+    const id = entry.detector.meta.id;
+    const first = seen.get(id);
+    if (first && first.detector !== entry.detector) {
+      throw new CliError(
+        `two detectors have the id ${id}: one from ${originText(first.origin)}, one from ${originText(entry.origin)}; rename one (or run without the built-in preset: --no-builtin)`,
+      );
+    }
+    if (!first) seen.set(id, entry);
+  }
+  // The same detector object twice (a module re-exporting the preset next to --builtin) runs once.
+  return [...seen.values()];
+}
