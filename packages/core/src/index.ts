@@ -98,7 +98,6 @@ export {
   fillTemplate,
   parseTemplate,
   type TemplatePart,
-  templatePlaceholders,
 } from './internal/report/template.js';
 export type {
   Alert,
@@ -120,8 +119,6 @@ export {
   RegexSyntaxError,
   type Rule,
   type RuleInput,
-  ruleFiles,
-  ruleFixtureFiles,
   ruleJsonSchema,
   ruleToDetector,
 } from './internal/rules/index.js';

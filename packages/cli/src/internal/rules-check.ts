@@ -1,5 +1,6 @@
-import { isTriplineError, ruleFiles } from '@tripline/core';
+import { isTriplineError } from '@tripline/core';
 import { checkRuleFile, type RuleCheck } from '@tripline/core/testing';
+import { ruleFiles } from '@tripline/core/unstable';
 import { EXIT, type ExitCode } from './errors.js';
 import { type CliIo, writeStdout } from './io.js';
 import { escapeJsonForTerminal, terminalText } from './text.js';

@@ -177,7 +177,6 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
       setExit(await renderCommand(report, opts, io));
     });
 
-  program
   const detectors = program
     .command('detectors')
     .description('list the detectors a run would load: id, severity, ATT&CK techniques, tables, origin')
