@@ -13,6 +13,8 @@ const alias = {
   '@tripline/detectors-defender': src('./packages/detectors-defender/src/index.ts'),
   '@tripline/reporter-markdown': src('./packages/reporter-markdown/src/index.ts'),
   '@tripline/reporter-sarif': src('./packages/reporter-sarif/src/index.ts'),
+  '@tripline/sigma': src('./packages/sigma/src/index.ts'),
+  '@tripline/sigmahq': src('./packages/sigmahq/src/index.ts'),
 };
 
 /**

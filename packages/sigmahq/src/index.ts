@@ -1,0 +1,5 @@
+/**
+ * `@tripline/sigmahq`: the SigmaHQ rules, loaded through `@tripline/sigma`.
+ * @packageDocumentation
+ */
+export {};
