@@ -3,3 +3,12 @@
  * @packageDocumentation
  */
 export * from './ir.js';
+export {
+  MDE_MAPPING_VERSION,
+  type MdeFieldEntry,
+  type MdeMappingOptions,
+  type MdeMappingTable,
+  mdeMapping,
+  mdeMappingTable,
+  renderMdeMappingDoc,
+} from './mapping/index.js';
