@@ -23,6 +23,7 @@ import type {
   SigmaSelection,
   SigmaSet,
 } from './ir.js';
+import { mdeMapping } from './mapping/index.js';
 import { type ParsedDocument, parseSigmaSource, type SigmaFilter } from './parse.js';
 
 /** What the correlation compiler returns: its detectors and one load entry per correlation document. */
@@ -47,8 +48,8 @@ export interface SigmaSelect {
 }
 
 export interface CompileSigmaOptions {
-  /** The Sigma → MDE mapping. */
-  readonly mapping: SigmaMapping;
+  /** The Sigma → MDE mapping. Default: {@link mdeMapping}`()`, the Defender mapping. */
+  readonly mapping?: SigmaMapping;
   /** Values of `expand` placeholders. */
   readonly placeholders?: Placeholders;
   /** `error`: throw {@link SigmaLoadError} when a rule does not load (CI for rule authors). Default `skip`. */
@@ -88,8 +89,9 @@ function statusOf(reasons: readonly LoadReason[]): LoadEntry['status'] {
 /** Compile Sigma sources (synchronous). */
 export function compileSigma(
   sources: readonly { readonly text: string; readonly name: string }[],
-  options: CompileSigmaOptions,
+  given: CompileSigmaOptions = {},
 ): SigmaSet {
+  const options = { ...given, mapping: given.mapping ?? mdeMapping() };
   const docs: ParsedDocument[] = [];
   for (const s of sources) docs.push(...parseSigmaSource(s.text, s.name));
   const compileOptions: CompileOptions = {
@@ -166,7 +168,7 @@ export function compileSigma(
         title: rule.title,
         kind: 'rule',
         source: rule.source,
-        status: statusOf(result.reasons),
+        status: 'skipped',
         reasons: result.reasons,
         ...(result.route
           ? {
