@@ -4,7 +4,6 @@
  */
 import {
   type AnyDetector,
-  defineDetector,
   type EvidenceField,
   isKnownTechnique,
   type Match,

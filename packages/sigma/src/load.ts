@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnyDetector } from '@tripline/core';
-import { type CompileOptions, compileRule, DEGRADE_REASONS, type Placeholders, SKIP_REASONS } from './compile.js';
+import { type CompileOptions, compileRule, type Placeholders } from './compile.js';
 import { type DetectorOptions, ruleDetector, type SigmaField } from './detector.js';
 import { buildFamily } from './family.js';
 import type {
@@ -79,12 +79,6 @@ export class SigmaLoadError extends Error {
 }
 
 const LEVEL_RANK: Readonly<Record<SigmaLevel, number>> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
-
-function statusOf(reasons: readonly LoadReason[]): LoadEntry['status'] {
-  if (reasons.some((r) => SKIP_REASONS.has(r.code) || r.code === 'not-selected')) return 'skipped';
-  if (reasons.some((r) => DEGRADE_REASONS.has(r.code))) return 'degraded';
-  return 'loaded';
-}
 
 /** Compile Sigma sources (synchronous). */
 export function compileSigma(
