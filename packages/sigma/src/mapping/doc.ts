@@ -56,6 +56,12 @@ export function renderMdeMappingDoc(options: MdeMappingOptions = {}): string {
     'A rule’s `logsource` picks the table and the ActionTypes its rule is offered. A logsource without `product` takes the',
     'Windows route of its category and runs on every device. A `service` next to a routed category does not change the route.',
     '',
+    'MDE rows carry no OS name, so `eventPlatform(event)` reads the kind of device from the row itself: a path with a drive',
+    'letter or a leading backslash is Windows, a path starting with `/` is Linux or macOS (“posix”), POSIX keys in',
+    '`AdditionalFields` are posix, DeviceRegistryEvents rows are Windows; a row that says nothing is offered to every rule.',
+    'A Windows route is offered Windows rows only and a Linux route posix rows only (`platformAccepts(route, kind)`): without',
+    'that, a Windows rule made only of `not` filters (“an image path without a backslash”) fires on every macOS process.',
+    '',
     '| product | category | table | ActionTypes | note |',
     '|---|---|---|---|---|',
   );
