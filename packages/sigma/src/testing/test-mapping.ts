@@ -47,7 +47,8 @@ export function testMapping(): SigmaMapping {
     name: 'test',
     version: '1',
     route(logsource) {
-      if (logsource.product === 'linux' && logsource.category === 'process_creation') return { ok: true, route: LINUX_PROCESS };
+      if (logsource.product === 'linux' && logsource.category === 'process_creation')
+        return { ok: true, route: LINUX_PROCESS };
       const r = logsource.category !== undefined ? ROUTES[logsource.category] : undefined;
       if (r) return { ok: true, route: r };
       return {
