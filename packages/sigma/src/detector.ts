@@ -133,7 +133,7 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
   const title = r.title.length >= 3 ? clipText(r.title, 120) : `Sigma rule ${r.title}`;
   const description = r.description?.trim() || `Sigma rule "${r.title}".`;
   const logsource = [r.logsource.product, r.logsource.category, r.logsource.service].filter(Boolean).join('/') || 'any';
-  const references = r.references.filter((u) => URL.canParse(u) && /^https?:/i.test(u));
+  const references = r.references.filter((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol));
   const falsePositives = r.falsepositives.map((f) => f.trim()).filter((f) => f.length > 0);
   const level = r.level ?? 'medium';
   const attackNote = unknown.length
