@@ -35,8 +35,8 @@ function compile(
 const ev = (row: Record<string, unknown>) =>
   makeEvent('DeviceProcessEvents', {
     Timestamp: '2026-05-01T10:00:00Z',
-    DeviceId: 'd1',
-    DeviceName: 'ws1',
+    DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
+    DeviceName: 'ws-hr-017.contoso.local',
     ActionType: 'ProcessCreated',
     ReportId: 7,
     ...row,
@@ -60,8 +60,8 @@ function matchesNet(detection: string, row: Record<string, unknown>): boolean {
   if (!r.ok) throw new Error(JSON.stringify(r.reasons));
   const e = makeEvent('DeviceNetworkEvents', {
     Timestamp: '2026-05-01T10:00:00Z',
-    DeviceId: 'd1',
-    DeviceName: 'ws1',
+    DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
+    DeviceName: 'ws-hr-017.contoso.local',
     ActionType: 'ConnectionSuccess',
     ReportId: 9,
     ...row,

@@ -41,7 +41,7 @@ level: high
 const proc = (row: Record<string, unknown>) =>
   makeEvent('DeviceProcessEvents', {
     Timestamp: '2026-05-01T10:00:00Z',
-    DeviceId: 'dev1',
+    DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
     DeviceName: 'ws1.contoso.local',
     ActionType: 'ProcessCreated',
     ReportId: 1,

@@ -109,8 +109,8 @@ describe('the SigmaHQ corpus on the MDE mapping', () => {
     for (let i = 0; cmd.length < 65_536; i++) cmd += `${needles[i % needles.length]} -${'a'.repeat(i % 17)} `;
     const event = makeEvent('DeviceProcessEvents', {
       Timestamp: '2026-05-01T10:00:00Z',
-      DeviceId: 'd1',
-      DeviceName: 'ws1',
+      DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
+      DeviceName: 'ws-hr-017.contoso.local',
       ActionType: 'ProcessCreated',
       ReportId: 1,
       FileName: 'powershell.exe',
@@ -158,8 +158,8 @@ describe('the family keeps the DetectorFamily contract', () => {
         const text = lits.join(' ');
         const row: Record<string, unknown> = {
           Timestamp: '2026-11-30T09:14:05.2210000Z',
-          DeviceId: 'd1',
-          DeviceName: 'ws1',
+          DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
+          DeviceName: 'ws-hr-017.contoso.local',
           ActionType: r.route.actionTypes?.[0] ?? 'ProcessCreated',
           ReportId: 1000 + n,
         };
