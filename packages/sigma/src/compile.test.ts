@@ -233,6 +233,11 @@ describe('value modifiers', () => {
     const all = "    keywords:\n        '|all':\n            - 'a1'\n            - 'b2'\n    condition: keywords";
     expect(matches(all, { ProcessCommandLine: 'a1 b2' })).toBe(true);
     expect(matches(all, { ProcessCommandLine: 'a1' })).toBe(false);
+    for (const m of ['cased', 'windash', 're'])
+      expect(
+        compile(`    keywords:\n        '|${m}':\n            - 'a1'\n    condition: keywords`).reasons[0]!.code,
+        m,
+      ).toBe('modifier-unsupported');
   });
 });
 

@@ -364,7 +364,7 @@ function compileItem(selection: string, item: SigmaItem, ctx: Ctx): Expr {
 
   // Keyword items: the values are searched in the route's keyword fields.
   if (item.field === undefined) {
-    const allowed = new Set<SigmaModifier>(['all', 'contains', 'cased', 'windash']);
+    const allowed = new Set<SigmaModifier>(['all', 'contains']);
     for (const m of mods) if (!allowed.has(m)) unsupported(`"${m}" on a keyword list`);
     const views = ctx.options.mapping.keywordViews(ctx.route);
     if (views.length === 0) {
