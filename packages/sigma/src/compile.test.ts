@@ -168,6 +168,11 @@ describe('value modifiers', () => {
         ProcessCommandLine: `x ${Buffer.from('hello').toString('base64')}`,
       }),
     ).toBe(true);
+    // Without an anchor, base64 compares the whole value.
+    expect(matches(sel("        ProcessCommandLine|base64: 'hello'"), { ProcessCommandLine: 'aGVsbG8=' })).toBe(true);
+    expect(matches(sel("        ProcessCommandLine|base64: 'hello'"), { ProcessCommandLine: 'x aGVsbG8=' })).toBe(
+      false,
+    );
     const be = Buffer.from('cmd', 'utf16le').swap16().toString('base64');
     expect(matches(sel("        ProcessCommandLine|utf16be|base64|contains: 'cmd'"), { ProcessCommandLine: be })).toBe(
       true,

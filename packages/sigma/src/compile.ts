@@ -594,9 +594,7 @@ function compileStringItem(
     );
   const args: Expr[] = [];
   if (strings.length) {
-    const patterns: CompiledPattern[] = strings.map((s) =>
-      compilePattern(s.parts, encodings.length ? 'contains' : anchor, fold, s.written),
-    );
+    const patterns: CompiledPattern[] = strings.map((s) => compilePattern(s.parts, anchor, fold, s.written));
     args.push({ kind: 'pred', pred: { kind: 'string', view, patterns, all: has('all'), cased, windash }, origin });
   }
   if (nullValue) args.push({ kind: 'pred', pred: { kind: 'null', view }, origin });
