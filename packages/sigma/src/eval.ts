@@ -154,7 +154,7 @@ export function testPred(
           if (view === undefined) return false;
           where.push(view);
         }
-        if (out) patterns.forEach((p, i) => explain(out, origin, where[i]!, p.written, ctx));
+        if (out) for (let i = 0; i < patterns.length; i++) explain(out, origin, where[i]!, patterns[i]!.written, ctx);
         return true;
       }
       return false;
