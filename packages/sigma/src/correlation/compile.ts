@@ -16,10 +16,11 @@ import {
   type WindowComparison,
   type WindowSpec,
 } from '@tripline/core';
+import { techniquesOf } from '../compile.js';
+import { explanationLine, exprViews } from '../detector.js';
 import type {
   CompiledRule,
   EvalContext,
-  Expr,
   FieldView,
   LoadEntry,
   LoadReason,
@@ -98,38 +99,6 @@ export function correlationDetectorId(c: SigmaCorrelation): string {
   return `sigma/${slug || 'correlation'}`;
 }
 
-/** ATT&CK technique ids of Sigma tags (`attack.t1110.003` → `T1110.003`), distinct, in tag order. */
-function techniques(tags: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const tag of tags) {
-    const m = /^attack\.(t\d{4}(?:\.\d{3})?)$/i.exec(tag);
-    if (m && !out.includes(m[1]!.toUpperCase())) out.push(m[1]!.toUpperCase());
-  }
-  return out;
-}
-
-/** Every field view an expression reads (for the columns evidence rows keep). */
-function exprViews(expr: Expr, out: FieldView[]): void {
-  switch (expr.kind) {
-    case 'and':
-    case 'or':
-      for (const a of expr.args) exprViews(a, out);
-      return;
-    case 'not':
-      exprViews(expr.arg, out);
-      return;
-    case 'pred': {
-      const p = expr.pred;
-      if (p.kind === 'keyword') out.push(...p.views);
-      else if (p.kind === 'fieldref') out.push(p.view, p.other);
-      else if (p.kind !== 'never') out.push(p.view);
-      return;
-    }
-    case 'const':
-      return;
-  }
-}
-
 /** The built-in view of a device field the mapping does not know: the row's `DeviceName`. */
 function deviceView(field: string): FieldView {
   return {
@@ -138,6 +107,22 @@ function deviceView(field: string): FieldView {
     columns: ['DeviceName'],
     get: (e) => e.str('DeviceName'),
   };
+}
+
+/** Documents by reference: ids compare case-insensitively (UUIDs), names exactly; an id wins over a name. */
+class RefIndex<T> {
+  readonly #ids = new Map<string, T>();
+  readonly #names = new Map<string, T>();
+  add(id: string | undefined, name: string | undefined, value: T): void {
+    if (id !== undefined && !this.#ids.has(id.toLowerCase())) this.#ids.set(id.toLowerCase(), value);
+    if (name !== undefined && !this.#names.has(name)) this.#names.set(name, value);
+  }
+  get(ref: string): T | undefined {
+    return this.#ids.get(ref.toLowerCase()) ?? this.#names.get(ref);
+  }
+  has(ref: string): boolean {
+    return this.get(ref) !== undefined;
+  }
 }
 
 /** One referenced rule as the correlation runs it. */
@@ -264,8 +249,8 @@ function clip(s: string, max: number): string {
 /** Resolve a correlation's references and fields; refusals throw {@link Unsupported}. */
 function resolveBases(
   c: SigmaCorrelation,
-  rulesByRef: ReadonlyMap<string, CompiledRule>,
-  correlationRefs: ReadonlySet<string>,
+  rulesByRef: RefIndex<CompiledRule>,
+  correlationRefs: RefIndex<SigmaCorrelation>,
   mapping: SigmaMapping,
 ): Base[] {
   const k = c.correlation;
@@ -325,8 +310,8 @@ function numeric(v: unknown): number | undefined {
   return undefined;
 }
 
-function explanationLine(ref: string, e: MatchExplanation): string {
-  return `${ref}: ${e.selection} › ${e.item} ${e.pattern} ← ${e.value}`;
+function explained(ref: string, e: MatchExplanation): string {
+  return `${ref}: ${explanationLine(e)}`;
 }
 
 /** The attribution sentence (DRL 1.1): the correlation's author and its rules' authors. */
@@ -369,11 +354,10 @@ function correlationDetector(
   evidence.matched = { combine: 'distinct', cap: CORRELATION_MATCHED_CAP, label: 'Why it matched' };
   const columns = new Set<string>();
   for (const b of bases) {
-    const views: FieldView[] = [...b.by, ...(b.value ? [b.value] : [])];
-    exprViews(b.rule.expr, views);
+    const views: FieldView[] = exprViews(b.rule.expr, [...b.by, ...(b.value ? [b.value] : [])]);
     for (const v of views) for (const col of v.columns) columns.add(col);
   }
-  const all = techniques(c.tags);
+  const all = techniquesOf(c.tags);
   const known = all.filter((t) => isKnownTechnique(t));
   const unknown = all.filter((t) => !isKnownTechnique(t));
   const attackNote = unknown.length
@@ -443,7 +427,7 @@ function correlationDetector(
           ev[`by${i}`] = v;
         });
         if (b.value && value !== undefined) ev.values = String(value);
-        const lines = explanations.slice(0, 8).map((e) => explanationLine(b.ref, e));
+        const lines = explanations.slice(0, 8).map((e) => explained(b.ref, e));
         if (lines.length) ev.matched = lines;
         const same = temporal ? undefined : out?.find((o) => o.key === key);
         if (same) {
@@ -475,16 +459,10 @@ export function compileCorrelations(
   rules: readonly CompiledRule[],
   options: CorrelationOptions,
 ): CompiledCorrelations {
-  const rulesByRef = new Map<string, CompiledRule>();
-  for (const r of rules) {
-    if (r.rule.id !== undefined) rulesByRef.set(r.rule.id, r);
-    if (r.rule.name !== undefined && !rulesByRef.has(r.rule.name)) rulesByRef.set(r.rule.name, r);
-  }
-  const correlationRefs = new Set<string>();
-  for (const c of correlations) {
-    if (c.id !== undefined) correlationRefs.add(c.id);
-    if (c.name !== undefined) correlationRefs.add(c.name);
-  }
+  const rulesByRef = new RefIndex<CompiledRule>();
+  for (const r of rules) rulesByRef.add(r.rule.id, r.rule.name, r);
+  const correlationRefs = new RefIndex<SigmaCorrelation>();
+  for (const c of correlations) correlationRefs.add(c.id, c.name, c);
   const taken = new Set(options.takenIds ?? []);
   const detectors: AnyDetector[] = [];
   const entries: LoadEntry[] = [];
@@ -511,7 +489,7 @@ export function compileCorrelations(
           message: `group-by (${k.groupBy.join(', ') || 'none'}) names no device field: the engine groups per device, so matches on different devices are counted apart`,
           at: 'group-by',
         });
-      const unknown = techniques(c.tags).filter((t) => !isKnownTechnique(t));
+      const unknown = techniquesOf(c.tags).filter((t) => !isKnownTechnique(t));
       for (const t of unknown)
         reasons.push({
           code: 'attack-unknown',
