@@ -21,9 +21,15 @@ const COLUMNS: Partial<Record<TableName, Record<string, string>>> = {
     User: 'AccountName',
     IpAddress: 'RemoteIP',
     WorkstationName: 'RemoteDeviceName',
+    LogonType: 'LogonType',
   },
   DeviceProcessEvents: { User: 'AccountName', Image: 'FolderPath', CommandLine: 'ProcessCommandLine' },
   DeviceFileEvents: { TargetFilename: 'FolderPath', FileSize: 'FileSize', User: 'InitiatingProcessAccountName' },
+  DeviceNetworkEvents: {
+    SourceIP: 'LocalIP',
+    DestinationPort: 'RemotePort',
+    User: 'InitiatingProcessAccountName',
+  },
 };
 
 function columnView(table: TableName, field: string, column: string): FieldView {
@@ -35,11 +41,44 @@ function columnView(table: TableName, field: string, column: string): FieldView 
   };
 }
 
+/** Security log event ids as Defender records the logon: the row's ActionType. */
+const LOGON_EVENT_ID: Readonly<Record<string, number>> = { LogonSuccess: 4624, LogonFailed: 4625 };
+
+const ROUTES: Readonly<Record<string, SigmaRoute>> = {
+  'windows/security': { table: 'DeviceLogonEvents', actionTypes: ['LogonSuccess', 'LogonFailed'], platform: 'windows' },
+  'windows/process_creation': { table: 'DeviceProcessEvents', actionTypes: ['ProcessCreated'], platform: 'windows' },
+  'windows/file_event': {
+    table: 'DeviceFileEvents',
+    actionTypes: ['FileCreated', 'FileModified'],
+    platform: 'windows',
+  },
+  'windows/network_connection': { table: 'DeviceNetworkEvents', platform: 'windows' },
+};
+
+/**
+ * A test mapping: a few columns per table, and logons (`windows` / `security`, `EventID` 4624/4625 from the
+ * ActionType), which the Defender mapping does not route.
+ */
 export const testMapping: SigmaMapping = {
   name: 'correlation-test',
   version: '1',
-  route: () => ({ ok: false, reason: { code: 'logsource-unroutable', message: 'not used' } }),
+  route(logsource) {
+    const r = ROUTES[`${logsource.product}/${logsource.service ?? logsource.category}`];
+    return r
+      ? { ok: true, route: r }
+      : { ok: false, reason: { code: 'logsource-unroutable', message: `no table for ${JSON.stringify(logsource)}` } };
+  },
   field(route, field) {
+    if (route.table === 'DeviceLogonEvents' && field === 'EventID')
+      return {
+        ok: true,
+        view: {
+          field,
+          key: 'DeviceLogonEvents.EventID',
+          columns: ['ActionType'],
+          get: (e) => LOGON_EVENT_ID[e.str('ActionType') ?? ''],
+        },
+      };
     const column = COLUMNS[route.table]?.[field];
     if (column === undefined)
       return { ok: false, reason: { code: 'field-unmapped', message: `no column for ${field} on ${route.table}` } };
