@@ -47,8 +47,12 @@ function tokenize(text: string): Token[] {
     const c = text.charCodeAt(i);
     if (c === 32 || c === 9 || c === 10 || c === 13) {
       i++;
-    } else if (c === 40 || c === 41 || c === 124) {
-      out.push({ kind: text[i] as '(' | ')' | '|', text: text[i]!, at: i });
+    } else if (c === 124) {
+      // An aggregation (`| count() > 5`): the parser refuses it; what follows is not tokenised.
+      out.push({ kind: '|', text: '|', at: i });
+      break;
+    } else if (c === 40 || c === 41) {
+      out.push({ kind: text[i] as '(' | ')', text: text[i]!, at: i });
       i++;
     } else if (isWordChar(c)) {
       const start = i;

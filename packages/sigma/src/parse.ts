@@ -177,7 +177,13 @@ function parseDocument(
     }
     return start;
   };
-  const problem = validateDocument(kind, obj);
+  // A condition list (the OR of its entries) is Sigma syntax the 2.x schema spells as one string.
+  const det = kind === 'rule' ? (obj.detection as Record<string, unknown> | undefined) : undefined;
+  const forSchema =
+    det && Array.isArray(det.condition) && det.condition.every((c) => typeof c === 'string')
+      ? { ...obj, detection: { ...det, condition: det.condition.join(' or ') } }
+      : obj;
+  const problem = validateDocument(kind, forSchema);
   if (problem)
     return invalid(
       kind,

@@ -13,15 +13,19 @@ const ROUTES: Readonly<Record<string, SigmaRoute>> = {
 
 /** Field names this mapping refuses (to test unmapped fields). */
 export const UNMAPPED_FIELD = 'CurrentDirectory';
-/** A field whose values starting with `IMPHASH=` can never match. */
+/** A field whose values starting with `IMPHASH=` can never match; it reads `SHA256` as `SHA256=<hash>`. */
 export const HASH_FIELD = 'Hashes';
 
 export function testMapping(): SigmaMapping {
   const view = (route: SigmaRoute, field: string): FieldView => ({
     field,
     key: `${route.table}.${field}`,
-    columns: [field],
+    columns: [field === HASH_FIELD ? 'SHA256' : field],
     get: (event: MdeEvent) => {
+      if (field === HASH_FIELD) {
+        const sha = event.get('SHA256');
+        return typeof sha === 'string' && sha ? `SHA256=${sha}` : undefined;
+      }
       const v = event.get(field);
       return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
         ? v
