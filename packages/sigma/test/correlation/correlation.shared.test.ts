@@ -10,6 +10,7 @@ import { type AnalysisResult, analyzeEvents, type MdeEvent } from '@tripline/cor
 import { describe, expect, it } from 'vitest';
 import type { SigmaSet } from '../../src/ir.js';
 import { compileSigma } from '../../src/load.js';
+import { mdeMapping } from '../../src/mapping/index.js';
 import { testMapping } from './kit.js';
 import { logon, proc } from './rows.js';
 
@@ -101,5 +102,23 @@ describe('the specification correlation examples', () => {
     expect(result.alerts.map((a) => [a.detectorId, a.key])).toEqual([
       ['sigma/a8418a5a-5fc4-46b5-b23b-6c73beb19d41', 'jdoe'],
     ]);
+  });
+
+  it('temporal and temporal_ordered through the Defender mapping (User is domain\\name there)', async () => {
+    for (const file of ['temporal.yml', 'temporal_ordered.yml']) {
+      const set = compileSigma(
+        [
+          { text: RULES, name: 'rules.yml' },
+          { text: readFileSync(join(EXAMPLES, file), 'utf8'), name: file },
+        ],
+        { mapping: mdeMapping() },
+      );
+      const entry = set.report.entries.find((e) => e.kind === 'correlation')!;
+      expect(entry.status, JSON.stringify(entry.reasons)).toBe('loaded');
+      const result = await run(set, recon);
+      expect(result.alerts.map((a) => [a.detectorId, a.key])).toEqual([
+        [entry.detectorId, JSON.stringify([recon[0]!.deviceName, 'contoso\\jdoe'])],
+      ]);
+    }
   });
 });
