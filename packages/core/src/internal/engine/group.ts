@@ -72,6 +72,8 @@ export class GroupAcc {
   readonly span = new TimeSpan();
   readonly events: MdeEvent[] = [];
   readonly timeline: TimelinePoint[] = [];
+  /** Matches the timeline could not keep (beyond {@link TIMELINE_CAP}); windows do not see them. */
+  timelineDropped = 0;
   readonly related = new Set<string>();
   /** Per declared evidence field (created on first value). */
   private slots: (Slot | undefined)[] | undefined;
@@ -118,7 +120,8 @@ export class GroupAcc {
     let kept = false;
     for (const event of events) {
       if (this.addEvidence(event)) kept = true;
-      if (this.keepTimeline && this.timeline.length < TIMELINE_CAP)
+      if (this.keepTimeline && this.timeline.length >= TIMELINE_CAP) this.timelineDropped++;
+      else if (this.keepTimeline)
         this.timeline.push(
           match.value === undefined
             ? { time: event.time, ticks: event.ticks, tag: match.tag }

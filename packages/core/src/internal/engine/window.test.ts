@@ -238,3 +238,24 @@ describe('windows in a run', () => {
     expect(result.diagnostics.map((x) => x.message).join('\n')).toMatch(/match.value NaN is not a string/);
   });
 });
+
+describe('a capped timeline', () => {
+  it('a window that could not see every match says so in a warning', async () => {
+    // 10,000 logons an hour apart for one address, then a spray of 3 accounts in one minute: the
+    // timeline keeps the first 10,000 matches read, so the window never sees the spray.
+    const many = Array.from({ length: 10_000 }, (_, i) =>
+      logon(new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString(), 'alice'),
+    );
+    const spray = ['bob', 'carol', 'dave'].map((a, i) => logon(`2026-11-03T09:00:0${i}Z`, a));
+    const d = spraying({ sizeMs: 60_000, threshold: 3, measure: 'distinct' });
+    const capped = await analyzeEvents([...many, ...spray], { detectors: [d] });
+    expect(capped.alerts).toHaveLength(0);
+    const warning = capped.diagnostics.find((x) => x.code === 'window-timeline-capped');
+    expect(warning).toMatchObject({ level: 'warning', detectorId: 'test/spray' });
+    expect(warning!.message).toContain('not the other 3');
+    // Read first, the spray is seen; no warning when nothing was dropped.
+    const first = await analyzeEvents([...spray, ...many.slice(0, 100)], { detectors: [d] });
+    expect(first.alerts).toHaveLength(1);
+    expect(first.diagnostics.filter((x) => x.code === 'window-timeline-capped')).toEqual([]);
+  });
+});
