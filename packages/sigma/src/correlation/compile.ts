@@ -125,6 +125,21 @@ class RefIndex<T> {
   }
 }
 
+/** True when a view reads only the device's identity (the engine groups by device anyway). */
+function isDeviceView(view: FieldView): boolean {
+  return (
+    DEVICE_FIELDS.has(view.field) ||
+    (view.columns.length > 0 && view.columns.every((c) => c === 'DeviceName' || c === 'DeviceId'))
+  );
+}
+
+/** True when some group-by field names the device on every rule (through aliases and the mapping). */
+export function groupsByDevice(bases: readonly { readonly by: readonly FieldView[] }[]): boolean {
+  const n = bases[0]?.by.length ?? 0;
+  for (let i = 0; i < n; i++) if (bases.every((b) => isDeviceView(b.by[i]!))) return true;
+  return false;
+}
+
 /** One referenced rule as the correlation runs it. */
 interface Base {
   /** The reference as the correlation writes it (the window's tag). */
@@ -377,7 +392,7 @@ function correlationDetector(
   };
   const references = c.references.filter((u) => URL.canParse(u) && /^https?:/i.test(u));
   const falsePositives = c.falsepositives.map((f) => f.trim()).filter((f) => f.length > 0);
-  const perDevice = !k.groupBy.some((g) => DEVICE_FIELDS.has(g));
+  const perDevice = !groupsByDevice(bases);
   return defineDetector({
     meta: {
       id,
@@ -483,7 +498,7 @@ export function compileCorrelations(
       const bases = resolveBases(c, rulesByRef, correlationRefs, options.mapping);
       const window = correlationWindow(c);
       const reasons: LoadReason[] = [];
-      if (!k.groupBy.some((g) => DEVICE_FIELDS.has(g)))
+      if (!groupsByDevice(bases))
         reasons.push({
           code: 'semantic-degraded',
           message: `group-by (${k.groupBy.join(', ') || 'none'}) names no device field: the engine groups per device, so matches on different devices are counted apart`,

@@ -298,6 +298,20 @@ describe('load report and generate', () => {
     expect(result.alerts[0]!.evidence.keyComponents.account).toBe('jdoe');
   });
 
+  it('an alias that names the device on every rule groups by device: nothing degraded', () => {
+    const c = correlation('temporal', ['failed_logon', 'file_written'], ['host', 'account'], '10m', undefined, {
+      aliases: {
+        host: { failed_logon: 'ComputerName', file_written: 'ComputerName' },
+        account: { failed_logon: 'TargetUserName', file_written: 'User' },
+      },
+    });
+    expect(compile(c).entries[0]!.status).toBe('loaded');
+    const half = correlation('temporal', ['failed_logon', 'file_written'], ['host'], '10m', undefined, {
+      aliases: { host: { failed_logon: 'ComputerName', file_written: 'User' } },
+    });
+    expect(compile(half).entries[0]!.reasons.map((r) => r.code)).toEqual(['semantic-degraded']);
+  });
+
   it('ATT&CK tags newer than the table are kept and reported, never fatal', () => {
     const c = correlation(
       'event_count',
