@@ -39,6 +39,8 @@ export type {
   RenderHook,
   StateMatch,
   TimelinePoint,
+  WindowComparison,
+  WindowMeasure,
   WindowSpec,
 } from './internal/detector/types.js';
 export {

@@ -6,6 +6,12 @@
 export { type CompileOptions, type CompileResult, compileRule, type Placeholders } from './compile.js';
 export { ConditionError, parseCondition } from './condition.js';
 export {
+  type CompiledCorrelations,
+  type CorrelationOptions,
+  compileCorrelations,
+  correlationWindow,
+} from './correlation/compile.js';
+export {
   attribution,
   type DetectorOptions,
   explanationLine,

@@ -394,6 +394,11 @@ export interface LoadEntry {
   readonly detectorId?: string;
   /** A filter document: how many loaded rules it applies to. */
   readonly appliedTo?: number;
+  /**
+   * A rule only correlations use (Sigma 2.1: no correlation naming it has `generate: true`): it raises no
+   * alerts of its own; its correlations evaluate it.
+   */
+  readonly correlationOnly?: boolean;
 }
 
 export interface LoadReport {

@@ -143,12 +143,18 @@ describe('compileSigma', () => {
       ['skipped', ['logsource-unroutable']],
       ['skipped', ['field-unmapped']],
       ['degraded', ['field-unmapped-in-filter']],
-      ['skipped', ['correlation-unsupported']],
+      ['loaded', []],
     ]);
     expect(r.rules).toEqual({ loaded: 1, degraded: 1, skipped: 4 });
-    expect(r.correlations).toEqual({ loaded: 0, degraded: 0, skipped: 1 });
+    expect(r.correlations).toEqual({ loaded: 1, degraded: 0, skipped: 0 });
     expect(r.entries[2]!.reasons[0]!.position).toEqual({ file: 'r2.yml', line: 3, column: 1 });
-    expect(set.detectors).toEqual([set.family]);
+    // The correlation runs on the engine's windows; the rule only it uses raises no alerts of its own.
+    expect(set.detectors.map((d) => ('kind' in d ? d.kind : d.meta.id))).toEqual([
+      'detector-family',
+      'sigma/3b6ac3c1-6b5c-4a1e-9d4e-3b5d2e1f0a11',
+    ]);
+    expect(r.entries[0]!.correlationOnly).toBe(true);
+    expect(set.family.members.map((m) => m.meta.id)).toEqual(['sigma/2b6ac3c1-6b5c-4a1e-9d4e-3b5d2e1f0a11']);
   });
 
   it('hands correlations to the correlate hook with the compiled rules', () => {

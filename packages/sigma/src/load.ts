@@ -7,7 +7,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AnyDetector, compareSeverity } from '@tripline/core';
 import { type CompileOptions, compileRule, type Placeholders } from './compile.js';
+import { compileCorrelations } from './correlation/compile.js';
 import { type DetectorOptions, ruleDetector, type SigmaField } from './detector.js';
+import { createEvalContext } from './eval.js';
 import { buildFamily } from './family.js';
 import type {
   CompiledRule,
@@ -30,6 +32,12 @@ import { type ParsedDocument, parseSigmaSource, type SigmaFilter } from './parse
 export interface CorrelationOutput {
   readonly detectors: readonly AnyDetector[];
   readonly entries: readonly LoadEntry[];
+  /**
+   * Detector ids of rules that only correlations use (Sigma 2.1: without `generate: true` a correlation's
+   * rules are not emitted on their own). The load leaves them out of the family and marks their entries
+   * `correlationOnly`; the correlations still evaluate them.
+   */
+  readonly quiet?: ReadonlySet<string>;
 }
 
 /** The hook by which correlation documents are compiled, with the compiled rules they refer to. */
@@ -57,7 +65,7 @@ export interface CompileSigmaOptions {
   /** Fields whose values key the alerts of every rule (default: one alert per rule and device). */
   readonly groupBy?: readonly SigmaField[];
   readonly select?: SigmaSelect;
-  /** Compiles correlation documents; without it they are reported `correlation-unsupported`. */
+  /** Compiles correlation documents; default {@link compileCorrelations} on the engine's windows. */
   readonly correlate?: CorrelationCompiler;
 }
 
@@ -82,6 +90,14 @@ export class SigmaLoadError extends Error {
 const DUPLICATE_ID: SigmaReason = 'duplicate-id';
 const CORRELATION_UNSUPPORTED: SigmaReason = 'correlation-unsupported';
 const NOT_SELECTED: SigmaReason = 'not-selected';
+
+/** The default correlation compiler: {@link compileCorrelations} with the loader's evaluation context. */
+const defaultCorrelate: CorrelationCompiler = (correlations, rules, { mapping }) =>
+  compileCorrelations(correlations, rules, {
+    mapping,
+    context: createEvalContext,
+    takenIds: new Set(rules.map((r) => r.detectorId)),
+  });
 
 /** Compile Sigma sources (synchronous). */
 export function compileSigma(
@@ -208,51 +224,43 @@ export function compileSigma(
     mapping: options.mapping,
     ...(options.groupBy ? { groupBy: options.groupBy } : {}),
   };
-  const members = compiled.map((c) => ruleDetector(c, detectorOptions));
-  const family = buildFamily(compiled, members, detectorOptions);
-  // Correlations.
+  // Correlations, before the family: the rules only they use are not members of it.
   let correlationDetectors: readonly AnyDetector[] = [];
+  let quiet: ReadonlySet<string> = new Set();
   if (correlations.length) {
-    if (options.correlate) {
-      const out = options.correlate(
-        correlations.map((c) => c.doc),
-        compiled,
-        { mapping: options.mapping, ...(options.groupBy ? { groupBy: options.groupBy } : {}) },
-      );
-      correlationDetectors = out.detectors;
-      correlations.forEach((c, i) => {
-        entries[c.slot] = out.entries[i] ?? {
-          id: c.doc.id,
-          title: c.doc.title,
-          kind: 'correlation',
-          source: c.doc.source,
-          status: 'skipped',
-          reasons: [
-            {
-              code: CORRELATION_UNSUPPORTED,
-              message: 'the correlation compiler gave no entry for this correlation',
-              position: c.doc.source,
-            },
-          ],
-        };
+    const correlate = options.correlate ?? defaultCorrelate;
+    const out = correlate(
+      correlations.map((c) => c.doc),
+      compiled,
+      { mapping: options.mapping, ...(options.groupBy ? { groupBy: options.groupBy } : {}) },
+    );
+    correlationDetectors = out.detectors;
+    quiet = out.quiet ?? quiet;
+    correlations.forEach((c, i) => {
+      entries[c.slot] = out.entries[i] ?? {
+        id: c.doc.id,
+        title: c.doc.title,
+        kind: 'correlation',
+        source: c.doc.source,
+        status: 'skipped',
+        reasons: [
+          {
+            code: CORRELATION_UNSUPPORTED,
+            message: 'the correlation compiler gave no entry for this correlation',
+            position: c.doc.source,
+          },
+        ],
+      };
+    });
+    if (quiet.size)
+      entries.forEach((e, i) => {
+        if (e?.kind === 'rule' && e.detectorId !== undefined && quiet.has(e.detectorId))
+          entries[i] = { ...e, correlationOnly: true };
       });
-    } else
-      for (const c of correlations)
-        entries[c.slot] = {
-          id: c.doc.id,
-          title: c.doc.title,
-          kind: 'correlation',
-          source: c.doc.source,
-          status: 'skipped',
-          reasons: [
-            {
-              code: CORRELATION_UNSUPPORTED,
-              message: 'no correlation compiler was given to this load',
-              position: c.doc.source,
-            },
-          ],
-        };
   }
+  const emitted = compiled.filter((c) => !quiet.has(c.detectorId));
+  const members = emitted.map((c) => ruleDetector(c, detectorOptions));
+  const family = buildFamily(emitted, members, detectorOptions);
   const finalEntries = entries.filter((e): e is LoadEntry => e !== undefined);
   const report = makeReport(options.mapping, finalEntries);
   if (options.onUnsupported === 'error') {

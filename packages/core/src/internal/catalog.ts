@@ -99,6 +99,12 @@ const CATALOG_SOURCE = {
     level: 'error',
     meaning: 'A rendered alert left a `{placeholder}` of its templates without a value; it reads "(value missing)".',
   },
+  'window-timeline-capped': {
+    kind: 'diagnostic',
+    level: 'warning',
+    meaning:
+      'A windowed detector had more matches for one alert subject than a timeline keeps (10,000): its window saw the first ones read.',
+  },
   'alerts-allowlisted': {
     kind: 'diagnostic',
     level: 'info',

@@ -133,6 +133,11 @@ export interface Match<E extends EvidenceDecl = EvidenceDecl> {
   readonly severity?: Severity;
   /** A label on the alert's timeline, for windows and sequences (`failed`, `success`). */
   readonly tag?: string;
+  /**
+   * The value a window measures for this match (a user name for `measure: 'distinct'`, a byte count
+   * for `'sum'`, `'avg'` and `'percentile'`). Kept on the timeline point; ignored without a window.
+   */
+  readonly value?: string | number;
   /** Message variant this match asks for; the group takes the variant of its most severe match. */
   readonly variant?: string;
   /** Values of declared evidence (names of `meta.evidence`); win over the field's `from`. */
@@ -176,6 +181,8 @@ export interface TimelinePoint {
   readonly time: number;
   readonly ticks: number;
   readonly tag: string | undefined;
+  /** The match's {@link Match.value}, when it gave one. */
+  readonly value?: string | number;
 }
 
 /** Everything the engine gathered for one alert subject; given to `render`. */
@@ -220,11 +227,55 @@ export interface RenderHook {
   readonly mitre?: readonly string[];
 }
 
-/** An engine-run time window: `threshold` matches (tagged `tag`, when given) within `sizeMs`. */
+/** How a window's measure is compared with its threshold (`measure >= threshold` for `gte`). */
+export type WindowComparison = 'gte' | 'gt' | 'lte' | 'lt' | 'eq' | 'neq';
+
+/**
+ * What a window measures over the matches inside it:
+ * - `count`: the matches (with `tag`, when given);
+ * - `distinct`: the distinct {@link Match.value}s (matches without a value do not count);
+ * - `sum`, `avg`: the sum / mean of the numeric values (matches without a number do not take part);
+ * - `percentile`: the `percentile`-th percentile of the numeric values (nearest rank: the smallest value
+ *   at or below which `percentile` % of the values lie);
+ * - `tags`: how many of `tags` occur in the window (with `ordered`: all of them, in that order).
+ */
+export type WindowMeasure = 'count' | 'distinct' | 'sum' | 'avg' | 'percentile' | 'tags';
+
+/**
+ * An engine-run time window. The alert of a group is produced only when some window of the group
+ * satisfies the condition `measure compare threshold` (and the `and` bound, for a range).
+ *
+ * The windows are sliding and closed: for every match, the window ending at it holds every match whose
+ * time is at most `sizeMs` before it — a match exactly `sizeMs` after another is inside (times compared to
+ * 100 ns), and matches at the same instant are in every window that holds one of them. Windows are
+ * evaluated at the end of the input over the group's timeline sorted by time, so the order in which
+ * events arrive (several inputs, out-of-order rows) never changes the answer. Every window holds at least
+ * one match: `lt`/`lte`/`eq`/`neq` hold when some match has, in the `sizeMs` up to and including it, a
+ * measure below / equal to / other than the threshold (the first match of a group always closes a window
+ * holding only the matches of its instant). The timeline keeps the first 10,000 matches of a group.
+ */
 export interface WindowSpec {
   readonly sizeMs: number;
+  /** The threshold of the comparison (for `tags`: how many of the tags; for `ordered`: `tags.length`). */
   readonly threshold: number;
+  /** Default `gte`. */
+  readonly compare?: WindowComparison;
+  /** A second bound, and-ed with the first: a range (`gt 100` and `lte 200`). */
+  readonly and?: { readonly compare: WindowComparison; readonly threshold: number };
+  /** Default `count`. */
+  readonly measure?: WindowMeasure;
+  /** Only matches with this tag are measured (not with `measure: 'tags'`). */
   readonly tag?: string;
+  /** `measure: 'percentile'`: which percentile, 0–100. */
+  readonly percentile?: number;
+  /** `measure: 'tags'`: the distinct tags looked for. */
+  readonly tags?: readonly string[];
+  /**
+   * With `tags`: every tag must occur in the window in the order given (each one's match no earlier than
+   * the previous one's; matches at the same instant count as in order). Needs `threshold: tags.length`
+   * and `compare` `gte`.
+   */
+  readonly ordered?: boolean;
 }
 
 /** Given to detector functions: validated options and the run's context. */
@@ -267,8 +318,9 @@ export interface Detector<O = unknown, E extends EvidenceDecl = EvidenceDecl> {
   /** Runs after every other detector has produced its alerts. */
   readonly correlate?: (input: CorrelationInput, ctx: DetectorContext<O>) => readonly CorrelationMatch<E>[] | undefined;
   /**
-   * Engine-run window: an alert is only produced when at least `threshold` matches (with `tag`, when
-   * given) fall within `sizeMs` of each other.
+   * Engine-run window: an alert is only produced when some window of `sizeMs` satisfies the window's
+   * condition — by default at least `threshold` matches (with `tag`, when given) within `sizeMs` of each
+   * other ({@link WindowSpec}: distinct values, sums, averages, percentiles, sets and sequences of tags).
    */
   readonly window?: WindowSpec | ((options: O) => WindowSpec | undefined);
   /** Keep each match's time and tag for `render` (`group.timeline`). Implied by `window`. Default false. */

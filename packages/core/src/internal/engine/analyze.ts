@@ -299,6 +299,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       devices: this.devices,
       groups: this.groups,
       detectorFailed: this.diagnostics.detectorFailed,
+      diagnostic: (d) => this.diagnostics.add(d),
     };
     const states = new DeviceStates(this.devices);
     const deviceIds = [...this.devices.keys()].sort();

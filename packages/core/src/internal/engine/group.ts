@@ -72,6 +72,8 @@ export class GroupAcc {
   readonly span = new TimeSpan();
   readonly events: MdeEvent[] = [];
   readonly timeline: TimelinePoint[] = [];
+  /** Matches the timeline could not keep (beyond {@link TIMELINE_CAP}); windows do not see them. */
+  timelineDropped = 0;
   readonly related = new Set<string>();
   /** Per declared evidence field (created on first value). */
   private slots: (Slot | undefined)[] | undefined;
@@ -118,8 +120,13 @@ export class GroupAcc {
     let kept = false;
     for (const event of events) {
       if (this.addEvidence(event)) kept = true;
-      if (this.keepTimeline && this.timeline.length < TIMELINE_CAP)
-        this.timeline.push({ time: event.time, ticks: event.ticks, tag: match.tag });
+      if (this.keepTimeline && this.timeline.length >= TIMELINE_CAP) this.timelineDropped++;
+      else if (this.keepTimeline)
+        this.timeline.push(
+          match.value === undefined
+            ? { time: event.time, ticks: event.ticks, tag: match.tag }
+            : { time: event.time, ticks: event.ticks, tag: match.tag, value: match.value },
+        );
       this.span.add(event);
     }
     return kept;
@@ -271,18 +278,4 @@ export class GroupAcc {
       variant: this.variant ?? 'default',
     });
   }
-}
-
-/** True when `threshold` points (with `tag`, if given) fall within `sizeMs` of each other. */
-export function windowReached(
-  timeline: readonly TimelinePoint[],
-  spec: { readonly sizeMs: number; readonly threshold: number; readonly tag?: string },
-): boolean {
-  const points = spec.tag === undefined ? timeline : timeline.filter((p) => p.tag === spec.tag);
-  const n = spec.threshold;
-  if (n <= 1) return points.length >= 1;
-  for (let i = 0; i + n - 1 < points.length; i++) {
-    if (points[i + n - 1]!.time - points[i]!.time <= spec.sizeMs) return true;
-  }
-  return false;
 }

@@ -139,6 +139,7 @@ function copyMatch(m: Record<string, unknown>, shape: MatchShape): Match | Probl
   const key: unknown = m.key;
   const severity: unknown = m.severity;
   const tag: unknown = m.tag;
+  const value: unknown = m.value;
   const variant: unknown = m.variant;
   const evidence: unknown = m.evidence;
   const copy: { -readonly [K in keyof Match]: Match[K] } = {};
@@ -171,6 +172,11 @@ function copyMatch(m: Record<string, unknown>, shape: MatchShape): Match | Probl
   if (tag !== undefined) {
     if (typeof tag !== 'string') return 'match.tag must be a string';
     copy.tag = tag;
+  }
+  if (value !== undefined) {
+    if (typeof value === 'string') copy.value = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) copy.value = value;
+    else return `match.value ${show(value)} is not a string or a finite number`;
   }
   return copy;
 }
@@ -311,6 +317,9 @@ export function readRendered(r: unknown, templates: Readonly<Record<string, Mess
   }
 }
 
+const WINDOW_COMPARISONS: readonly string[] = ['gte', 'gt', 'lte', 'lt', 'eq', 'neq'];
+const WINDOW_MEASURES: readonly string[] = ['count', 'distinct', 'sum', 'avg', 'percentile', 'tags'];
+
 /** A detector's window, read once at load; a window function that throws or returns nonsense is a load error. */
 export function readWindow(detector: AnyDetector, id: string, options: unknown): WindowSpec | undefined {
   const fail = (message: string): never => {
@@ -318,23 +327,89 @@ export function readWindow(detector: AnyDetector, id: string, options: unknown):
       details: { detectorId: id, key: 'window' },
     });
   };
-  let fields: { sizeMs: unknown; threshold: unknown; tag: unknown } | undefined;
+  let copy: { -readonly [K in keyof WindowSpec]: unknown } | undefined;
   let problem: string | undefined;
   try {
     const w: unknown = detector.window;
     const spec: unknown = typeof w === 'function' ? w.call(detector, options) : w;
     if (spec !== undefined && spec !== null) {
-      if (isObject(spec)) fields = { sizeMs: spec.sizeMs, threshold: spec.threshold, tag: spec.tag };
-      else problem = 'must be { sizeMs, threshold, tag? }';
+      if (isObject(spec)) {
+        copy = {
+          sizeMs: spec.sizeMs,
+          threshold: spec.threshold,
+          compare: spec.compare,
+          measure: spec.measure,
+          tag: spec.tag,
+          percentile: spec.percentile,
+          ordered: spec.ordered,
+        };
+        const and: unknown = spec.and;
+        if (and !== undefined) {
+          if (isObject(and)) copy.and = { compare: and.compare, threshold: and.threshold };
+          else problem = 'and must be { compare, threshold }';
+        }
+        const tags: unknown = spec.tags;
+        if (tags !== undefined) {
+          const list = copyStrings(tags);
+          if (list === undefined || typeof list === 'string') problem = 'tags must be an array of strings';
+          else copy.tags = list;
+        }
+      } else problem = 'must be { sizeMs, threshold, … }';
     }
   } catch (error) {
     problem = `reading it threw: ${describeError(error)}`;
   }
   if (problem !== undefined) return fail(problem);
-  if (fields === undefined) return undefined;
-  const { sizeMs, threshold, tag } = fields;
-  if (typeof sizeMs !== 'number' || Number.isNaN(sizeMs)) return fail('sizeMs must be a number');
-  if (typeof threshold !== 'number' || Number.isNaN(threshold)) return fail('threshold must be a number');
-  if (tag !== undefined && typeof tag !== 'string') return fail('tag must be a string');
-  return Object.freeze(tag === undefined ? { sizeMs, threshold } : { sizeMs, threshold, tag });
+  if (copy === undefined) return undefined;
+  return checkWindow(copy, fail);
+}
+
+/** The checks of a copied window; `fail` throws. */
+function checkWindow(w: { -readonly [K in keyof WindowSpec]: unknown }, fail: (message: string) => never): WindowSpec {
+  const { sizeMs, threshold, compare, measure, tag, percentile, ordered, and, tags } = w;
+  const isNumber = (v: unknown): v is number => typeof v === 'number' && !Number.isNaN(v);
+  if (!isNumber(sizeMs)) return fail('sizeMs must be a number');
+  if (sizeMs < 0) return fail('sizeMs must not be negative');
+  if (!isNumber(threshold)) return fail('threshold must be a number');
+  if (compare !== undefined && !WINDOW_COMPARISONS.includes(compare as string))
+    return fail(`compare must be one of ${WINDOW_COMPARISONS.join(', ')}`);
+  const out: { -readonly [K in keyof WindowSpec]: WindowSpec[K] } = { sizeMs, threshold };
+  if (compare !== undefined) out.compare = compare as NonNullable<WindowSpec['compare']>;
+  if (and !== undefined) {
+    const a = and as { compare: unknown; threshold: unknown };
+    if (!WINDOW_COMPARISONS.includes(a.compare as string))
+      return fail(`and.compare must be one of ${WINDOW_COMPARISONS.join(', ')}`);
+    if (!isNumber(a.threshold)) return fail('and.threshold must be a number');
+    out.and = Object.freeze({ compare: a.compare as NonNullable<WindowSpec['compare']>, threshold: a.threshold });
+  }
+  if (measure !== undefined && !WINDOW_MEASURES.includes(measure as string))
+    return fail(`measure must be one of ${WINDOW_MEASURES.join(', ')}`);
+  const m = (measure ?? 'count') as NonNullable<WindowSpec['measure']>;
+  if (measure !== undefined) out.measure = m;
+  if (tag !== undefined) {
+    if (typeof tag !== 'string') return fail('tag must be a string');
+    if (m === 'tags') return fail('tag filters the measured matches; a tags window names its tags in tags');
+    out.tag = tag;
+  }
+  if (m === 'percentile') {
+    if (!isNumber(percentile) || percentile < 0 || percentile > 100)
+      return fail('a percentile window needs percentile, a number from 0 to 100');
+    out.percentile = percentile;
+  } else if (percentile !== undefined) return fail('percentile is only for measure: percentile');
+  if (m === 'tags') {
+    const list = tags as readonly string[] | undefined;
+    if (list === undefined || list.length === 0) return fail('a tags window needs tags, a non-empty list');
+    if (new Set(list).size !== list.length) return fail('tags must be distinct');
+    out.tags = Object.freeze([...list]);
+  } else if (tags !== undefined) return fail('tags is only for measure: tags');
+  if (ordered !== undefined) {
+    if (typeof ordered !== 'boolean') return fail('ordered must be a boolean');
+    if (ordered) {
+      if (m !== 'tags') return fail('ordered is only for measure: tags');
+      if ((out.compare ?? 'gte') !== 'gte' || threshold !== out.tags!.length || out.and !== undefined)
+        return fail('an ordered window needs every tag: threshold tags.length, compare gte, no and');
+    }
+    out.ordered = ordered;
+  }
+  return Object.freeze(out);
 }

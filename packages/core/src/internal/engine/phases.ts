@@ -3,11 +3,13 @@
  * final state) and correlators (`correlate`, over the alerts of the other detectors and the devices).
  * Their matches join the groups like per-event matches do.
  */
+import { diagnostic } from '../catalog.js';
 import type { AlertSummary, DeviceState } from '../detector/types.js';
-import type { Alert } from '../report/types.js';
+import type { Alert, Diagnostic } from '../report/types.js';
 import type { DeviceAcc } from './device.js';
 import type { DetectorFailed } from './diagnostics.js';
 import { combineEvidence } from './evidence.js';
+import { type GroupAcc, TIMELINE_CAP } from './group.js';
 import type { GroupMap } from './group-map.js';
 import { describeError, readStateList, readStateMatch } from './guards.js';
 import { renderGroup } from './render.js';
@@ -20,6 +22,30 @@ export interface PhaseContext {
   readonly devices: ReadonlyMap<string, DeviceAcc>;
   readonly groups: GroupMap;
   readonly detectorFailed: DetectorFailed;
+  /** Where run diagnostics go (a capped window timeline). */
+  readonly diagnostic?: (d: Diagnostic) => void;
+}
+
+/**
+ * One `window-timeline-capped` warning per windowed detector some of whose groups had more matches than
+ * their timeline keeps: the window of each such group saw only the first ones read.
+ */
+function reportCappedWindows(run: PhaseContext, rt: Runtime, groups: Iterable<GroupAcc>): void {
+  if (!rt.window || !run.diagnostic) return;
+  let subjects = 0;
+  let dropped = 0;
+  for (const g of groups) {
+    if (g.timelineDropped === 0) continue;
+    subjects++;
+    dropped += g.timelineDropped;
+  }
+  if (subjects === 0) return;
+  run.diagnostic(
+    diagnostic('window-timeline-capped', {
+      message: `${subjects} alert subject(s) of ${rt.id} had more than ${TIMELINE_CAP.toLocaleString('en-US')} matches: their window saw the first ${TIMELINE_CAP.toLocaleString('en-US')} read, not the other ${dropped.toLocaleString('en-US')}`,
+      detectorId: rt.id,
+    }),
+  );
 }
 
 /** Device states, each built once, when first needed (the order they are built in is the map's order). */
@@ -63,10 +89,12 @@ export function renderAlerts(run: PhaseContext, states: DeviceStates): Alert[] {
   const alerts: Alert[] = [];
   for (const rt of run.runtimes) {
     if (rt.correlate) continue;
-    for (const g of run.groups.sorted(rt.id)) {
+    const groups = run.groups.sorted(rt.id);
+    for (const g of groups) {
       const alert = renderGroup(run.detectorFailed, rt, g, states.get(g.deviceId)!);
       if (alert) alerts.push(alert);
     }
+    reportCappedWindows(run, rt, groups);
   }
   return alerts;
 }
@@ -109,10 +137,12 @@ export function runCorrelation(
       continue;
     }
     addStateMatches(run, rt, '', matches, 'correlate');
-    for (const g of run.groups.sorted(rt.id)) {
+    const groups = run.groups.sorted(rt.id);
+    for (const g of groups) {
       const alert = renderGroup(run.detectorFailed, rt, g, states.get(g.deviceId)!);
       if (alert) out.push(alert);
     }
+    reportCappedWindows(run, rt, groups);
   }
   return out;
 }

@@ -11,9 +11,10 @@ import { fillTemplate } from '../report/template.js';
 import type { Alert, EvidenceEvent } from '../report/types.js';
 import { maxSeverity, type Severity, severityRank } from '../severity.js';
 import type { DetectorFailed } from './diagnostics.js';
-import { type EvidencePlan, type GroupAcc, windowReached } from './group.js';
+import type { EvidencePlan, GroupAcc } from './group.js';
 import { describeError, put, type Rendered, readRendered } from './guards.js';
 import type { Runtime } from './runtime.js';
+import { windowReached } from './window.js';
 
 /**
  * Stable alert id: the same detector, device and subject give the same id on every run.
