@@ -5,6 +5,7 @@
 //   node scripts/refresh-sigmahq.mjs                     from ../shared/data/sigma
 //   node scripts/refresh-sigmahq.mjs --from ~/src/sigma  from a git checkout of SigmaHQ/sigma
 //   node scripts/refresh-sigmahq.mjs --check [--from …]  compare only; exit 1 and name every difference
+//   --package DIR                                        the package folder (default packages/sigmahq)
 //
 // What is copied: the rule folders tripline can route to Defender tables (SELECTED below, paths kept
 // under packages/sigmahq/rules/), the DRL 1.1 text (LICENSE.Detection.Rules.md) and SigmaHQ's LICENSE
@@ -17,7 +18,6 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const pkg = join(root, 'packages', 'sigmahq');
 
 /** Rule folders of SigmaHQ that have an MDE table (relative to the repository root, `/` separators). */
 export const SELECTED = [
@@ -35,7 +35,11 @@ function usage(message) {
 }
 
 function parseArgs(argv) {
-  const out = { from: join(root, '..', 'shared', 'data', 'sigma'), check: false };
+  const out = {
+    from: join(root, '..', 'shared', 'data', 'sigma'),
+    pkg: join(root, 'packages', 'sigmahq'),
+    check: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--check') out.check = true;
@@ -43,6 +47,10 @@ function parseArgs(argv) {
       const v = argv[++i];
       if (!v) usage('--from needs a folder');
       out.from = resolve(v);
+    } else if (a === '--package') {
+      const v = argv[++i];
+      if (!v) usage('--package needs a folder');
+      out.pkg = resolve(v);
     } else if (a === '--help' || a === '-h') usage();
     else usage(`unknown argument ${a}`);
   }
@@ -104,7 +112,8 @@ function wanted(from) {
   for (const f of files) out.set(f, readFileSync(join(from, ...f.split('/'))));
   const drl = join(from, 'LICENSE.Detection.Rules.md');
   const notice = join(from, 'LICENSE');
-  if (!existsSync(drl) || !existsSync(notice)) throw new Error(`${from}: LICENSE or LICENSE.Detection.Rules.md missing`);
+  if (!existsSync(drl) || !existsSync(notice))
+    throw new Error(`${from}: LICENSE or LICENSE.Detection.Rules.md missing`);
   out.set('LICENSE.Detection.Rules.md', readFileSync(drl));
   out.set('LICENSE.SigmaHQ.md', readFileSync(notice));
   out.set('SOURCE.md', Buffer.from(sourceText(upstreamCommit(from), files)));
@@ -114,6 +123,7 @@ function wanted(from) {
 function main() {
   const args = parseArgs(process.argv.slice(2));
   if (!existsSync(args.from) || !statSync(args.from).isDirectory()) usage(`${args.from}: no such folder`);
+  const pkg = args.pkg;
   const want = wanted(args.from);
   const have = new Set(ruleFiles(join(pkg, 'rules'), pkg));
   const differences = [];
@@ -126,11 +136,11 @@ function main() {
   const rules = [...want.keys()].filter((p) => p.startsWith('rules/')).length;
   if (args.check) {
     if (differences.length > 0) {
-      process.stderr.write(`packages/sigmahq is not a copy of ${args.from}:\n`);
+      process.stderr.write(`${relative(root, pkg) || pkg} is not a copy of ${args.from}:\n`);
       for (const d of differences) process.stderr.write(`  ${d}\n`);
       process.exit(1);
     }
-    process.stdout.write(`packages/sigmahq holds the ${rules} rules of ${args.from} unchanged\n`);
+    process.stdout.write(`${relative(root, pkg) || pkg} holds the ${rules} rules of ${args.from} unchanged\n`);
     return;
   }
   for (const path of have) if (!want.has(path)) rmSync(join(pkg, ...path.split('/')));
@@ -139,7 +149,9 @@ function main() {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, content);
   }
-  process.stdout.write(`packages/sigmahq: ${rules} rules from ${args.from} (${differences.length} files changed)\n`);
+  process.stdout.write(
+    `${relative(root, pkg) || pkg}: ${rules} rules from ${args.from} (${differences.length} files changed)\n`,
+  );
 }
 
 main();
