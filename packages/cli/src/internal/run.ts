@@ -192,21 +192,24 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .command('rules')
     .description('work with rule files (detectors written as YAML or JSON)')
     .command('check')
-    .description('validate rule files and run their fixtures')
-    .argument('<paths...>', 'rule files or folders of rule files')
+    .description('validate rule files and run their fixtures; print the load report of Sigma rules')
+    .argument('<paths...>', 'rule files or folders of rule files (tripline or Sigma, told apart per file)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--strict', 'a Sigma rule that is skipped or degraded fails the check (exit 1)')
     .option('--debug', 'print stack traces of errors')
     .addHelpText(
       'after',
       `
 Exit status:
-  0  every rule loaded and passed its fixtures
-  1  a fixture failed
-  2  a rule file could not be loaded (the message names file:line:column and the field)
+  0  every rule loaded and passed its fixtures (Sigma rules skipped or degraded
+     are listed with their reasons but do not fail the check without --strict)
+  1  a fixture failed, or --strict and a Sigma rule was skipped or degraded
+  2  a rule file could not be loaded (the message names file:line:column and the field),
+     a Sigma file that is not valid YAML or not a valid Sigma document included
 
 Docs: docs/rules.md in the tripline repository.`,
     )
-    .action(async (paths: string[], opts: { format: 'text' | 'json' }) => {
+    .action(async (paths: string[], opts: { format: 'text' | 'json'; strict?: boolean }) => {
       setExit(await rulesCheckCommand(paths, opts, io));
     });
 

@@ -2,9 +2,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AnyDetector, loadRules } from '@tripline/core';
+import { type AnyDetector, type DetectorFamily, loadRuleFile } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
+import type { LoadReport } from '@tripline/sigma';
 import { CliError } from './errors.js';
+import { compileSigmaFiles, isParseFailure, sigmaSourceFiles, splitRuleFiles } from './sigma-rules.js';
 
 /** The keys of a `--config` file that say which detectors run (the CLI reads them; core never sees them). */
 export interface ConfigSources {
@@ -51,6 +53,16 @@ export type DetectorOrigin =
 export interface LoadedDetector {
   readonly detector: AnyDetector;
   readonly origin: DetectorOrigin;
+  /**
+   * The family that runs this detector (the Sigma rules of `--rules`: one index over all of them). The
+   * member is listed, configured and checked for duplicate ids like any detector.
+   */
+  readonly family?: DetectorFamily;
+}
+
+/** What a run loaded from the Sigma files of `--rules`: the load report, for the rules not loaded as written. */
+export interface SigmaRulesLoad {
+  readonly report: LoadReport;
 }
 
 /** What to load: rule files or folders, detector modules, and whether the built-in preset runs. */
@@ -233,16 +245,43 @@ export function mergeSources(
 /**
  * Load the detectors of a run: the built-in preset (unless `builtin` is false), then each module,
  * then each rule file, in the order given. Two detectors with one id are an error naming both origins.
+ * Sigma files among the rule files (told by content) are compiled together into one family; a Sigma
+ * file that does not parse is an error, the load report goes to `onSigma`.
  */
-export async function loadDetectorSet(sources: DetectorSources, cwd: string): Promise<LoadedDetector[]> {
+export async function loadDetectorSet(
+  sources: DetectorSources,
+  cwd: string,
+  onSigma?: (load: SigmaRulesLoad) => void,
+): Promise<LoadedDetector[]> {
   const out: LoadedDetector[] = [];
   if (sources.builtin) for (const detector of defenderDetectors) out.push({ detector, origin: { kind: 'builtin' } });
   for (const spec of sources.modules) {
     for (const detector of await loadModule(spec, cwd))
       out.push({ detector, origin: { kind: 'module', module: spec } });
   }
-  for (const loaded of loadRules(sources.rules)) {
+  const split = splitRuleFiles(sources.rules);
+  const failure = split.failures[0];
+  if (failure) throw new CliError(failure.message);
+  for (const file of split.rules) {
+    const loaded = loadRuleFile(file);
     out.push({ detector: loaded.detector, origin: { kind: 'rule', file: loaded.file } });
+  }
+  if (split.sigma.length > 0) {
+    const set = compileSigmaFiles(split.sigma);
+    const broken = set.report.entries.find(isParseFailure);
+    if (broken) {
+      const reason = broken.reasons.find((r) => r.code === 'yaml-invalid' || r.code === 'schema-invalid');
+      const at = reason?.position ?? broken.source;
+      throw new CliError(
+        `invalid Sigma rule: ${at.file}:${at.line}:${at.column}: ${reason?.message ?? 'does not parse'} (tripline rules check lists every problem)`,
+      );
+    }
+    const files = sigmaSourceFiles(set);
+    const fileOf = (d: AnyDetector) => files.get(d.meta.id) ?? split.sigma[0]!;
+    for (const detector of set.family.members)
+      out.push({ detector, origin: { kind: 'rule', file: fileOf(detector) }, family: set.family });
+    for (const detector of set.correlations) out.push({ detector, origin: { kind: 'rule', file: fileOf(detector) } });
+    onSigma?.({ report: set.report });
   }
   const seen = new Map<string, LoadedDetector>();
   for (const entry of out) {
@@ -257,4 +296,9 @@ export async function loadDetectorSet(sources: DetectorSources, cwd: string): Pr
   }
   // The same detector object twice (a module re-exporting the preset next to --builtin) runs once.
   return [...seen.values()];
+}
+
+/** The detectors of a run as the engine takes them. */
+export function runnable(loaded: readonly LoadedDetector[]): AnyDetector[] {
+  return loaded.map((d) => d.detector);
 }
