@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AnyDetector, type DetectorFamily, loadRuleFile } from '@tripline/core';
+import { type AnyDetector, type DetectorFamily, type DetectorOrFamily, loadRuleFile } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import type { LoadReport } from '@tripline/sigma';
 import { CliError } from './errors.js';
@@ -298,7 +298,19 @@ export async function loadDetectorSet(
   return [...seen.values()];
 }
 
-/** The detectors of a run as the engine takes them. */
-export function runnable(loaded: readonly LoadedDetector[]): AnyDetector[] {
-  return loaded.map((d) => d.detector);
+/**
+ * The detectors of a run as the engine takes them: each family once, in place of its members (one
+ * `matchAll` serves them all), every other detector as it is, in load order.
+ */
+export function runnable(loaded: readonly LoadedDetector[]): DetectorOrFamily[] {
+  const out: DetectorOrFamily[] = [];
+  const families = new Set<DetectorFamily>();
+  for (const d of loaded) {
+    if (d.family === undefined) out.push(d.detector);
+    else if (!families.has(d.family)) {
+      families.add(d.family);
+      out.push(d.family);
+    }
+  }
+  return out;
 }
