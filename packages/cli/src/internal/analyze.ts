@@ -29,7 +29,7 @@ import { resolveGeneratedAt } from './generated-at.js';
 import { type CliIo, isTerminal, say, writeStdout } from './io.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
-import { type LoadedDetector, loadDetectorSet, mergeSources, splitConfigSources } from './sources.js';
+import { type LoadedDetector, loadDetectorSet, mergeSources, runnable, splitConfigSources } from './sources.js';
 import { escapeJsonForTerminal, formatCount, formatDuration, stripControlCharacters, terminalText } from './text.js';
 
 /** Report formats of `tripline analyze --format`. */
@@ -119,10 +119,7 @@ export async function buildRun(
     throw new CliError('no detectors to run: --no-builtin (or builtin: false) needs --rules or --detectors');
   if (options.config !== undefined) {
     // Validate the file alone first, so an error names a key of the file, not one the CLI added.
-    config = validateRunConfig(
-      raw,
-      detectors.map((d) => d.detector),
-    ).config;
+    config = validateRunConfig(raw, runnable(detectors)).config;
   }
   if (options.minSeverity !== undefined) config = { ...config, minSeverity: options.minSeverity };
   if (options.timezone !== undefined) config = { ...config, timezone: options.timezone };
@@ -253,7 +250,7 @@ export async function analyzeCommand(
   const { config, detectors } = await buildRun(options);
 
   const analyzeOptions: AnalyzeOptions = {
-    detectors: detectors.map((d) => d.detector),
+    detectors: runnable(detectors),
     ...(config !== undefined ? { config } : {}),
     ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
     ...(options.table !== undefined ? { table: options.table } : {}),

@@ -2,7 +2,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AnyDetector, loadRules } from '@tripline/core';
+import {
+  type AnyDetector,
+  type DetectorFamily,
+  type DetectorOrFamily,
+  isDetectorFamily,
+  loadRules,
+} from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { CliError } from './errors.js';
 
@@ -47,10 +53,28 @@ export type DetectorOrigin =
   | { readonly kind: 'module'; readonly module: string }
   | { readonly kind: 'rule'; readonly file: string };
 
-/** A detector of the run with its origin. */
+/** A detector of the run with its origin (and the family that serves it, for a family's member). */
 export interface LoadedDetector {
   readonly detector: AnyDetector;
   readonly origin: DetectorOrigin;
+  readonly family?: DetectorFamily;
+}
+
+/**
+ * What `analyze({ detectors })` gets for a loaded set: each detector, except that the members of a
+ * family are given as their family, once, where its first member stands.
+ */
+export function runnable(loaded: readonly LoadedDetector[]): DetectorOrFamily[] {
+  const out: DetectorOrFamily[] = [];
+  const families = new Set<DetectorFamily>();
+  for (const l of loaded) {
+    if (l.family === undefined) out.push(l.detector);
+    else if (!families.has(l.family)) {
+      families.add(l.family);
+      out.push(l.family);
+    }
+  }
+  return out;
 }
 
 /** What to load: rule files or folders, detector modules, and whether the built-in preset runs. */
@@ -80,13 +104,18 @@ function isDetector(value: unknown): value is AnyDetector {
   );
 }
 
-/** A detector, an array of detectors, or a preset object `{ detectors: [...] }`; undefined for anything else. */
-function detectorsIn(value: unknown): readonly AnyDetector[] | undefined {
-  if (isDetector(value)) return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every(isDetector)) return value;
+const isDetectorOrFamily = (value: unknown): value is DetectorOrFamily => isDetector(value) || isDetectorFamily(value);
+
+/**
+ * A detector, a detector family, an array of them, or a preset object `{ detectors: [...] }`;
+ * undefined for anything else.
+ */
+function detectorsIn(value: unknown): readonly DetectorOrFamily[] | undefined {
+  if (isDetectorOrFamily(value)) return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every(isDetectorOrFamily)) return value;
   const inner = (value as { detectors?: unknown } | null | undefined)?.detectors;
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && Array.isArray(inner)) {
-    return inner.length > 0 && inner.every(isDetector) ? inner : undefined;
+    return inner.length > 0 && inner.every(isDetectorOrFamily) ? inner : undefined;
   }
   return undefined;
 }
@@ -99,13 +128,14 @@ function describe(value: unknown): string {
 }
 
 /**
- * The detectors a module exports. Accepted, in this order: a default export that is a detector, an
- * array of detectors or a preset `{ detectors }`; a named export `detectors`; the one named array of
+ * The detectors a module exports (detector families count as detectors here: a rule engine's family
+ * stands for all its members). Accepted, in this order: a default export that is a detector or a
+ * family, an array of them or a preset `{ detectors }`; a named export `detectors`; the one named array of
  * detectors (or, when there are several, the one that holds all the others, as a pack's full preset
  * holds its subsets); else every named export that is a single detector. Anything else is an error
  * naming the module and what it exports.
  */
-export function detectorsOfModule(ns: Record<string, unknown>, name: string): readonly AnyDetector[] {
+export function detectorsOfModule(ns: Record<string, unknown>, name: string): readonly DetectorOrFamily[] {
   const fromDefault = detectorsIn(ns.default);
   if (fromDefault) return fromDefault;
   // A CommonJS module's exports arrive as `default` too: look inside it as a namespace.
@@ -120,7 +150,7 @@ export function detectorsOfModule(ns: Record<string, unknown>, name: string): re
     .sort();
   const arrays = keys.flatMap((k) => {
     const v = named[k];
-    return Array.isArray(v) && detectorsIn(v) ? [{ k, v: v as readonly AnyDetector[] }] : [];
+    return Array.isArray(v) && detectorsIn(v) ? [{ k, v: v as readonly DetectorOrFamily[] }] : [];
   });
   if (arrays.length === 1) return arrays[0]!.v;
   if (arrays.length > 1) {
@@ -130,7 +160,7 @@ export function detectorsOfModule(ns: Record<string, unknown>, name: string): re
       `detector module ${name} exports several detector arrays (${arrays.map((a) => a.k).join(', ')}) and none holds the others; export the set to run as default or as "detectors"`,
     );
   }
-  const singles = keys.filter((k) => isDetector(named[k])).map((k) => named[k] as AnyDetector);
+  const singles = keys.filter((k) => isDetectorOrFamily(named[k])).map((k) => named[k] as DetectorOrFamily);
   if (singles.length > 0) return singles;
   const found = keys.length
     ? keys
@@ -204,7 +234,7 @@ function resolveModule(spec: string, base: string): string {
   }
 }
 
-async function loadModule(spec: string, base: string): Promise<readonly AnyDetector[]> {
+async function loadModule(spec: string, base: string): Promise<readonly DetectorOrFamily[]> {
   const url = resolveModule(spec, base);
   let ns: Record<string, unknown>;
   try {
@@ -238,8 +268,11 @@ export async function loadDetectorSet(sources: DetectorSources, cwd: string): Pr
   const out: LoadedDetector[] = [];
   if (sources.builtin) for (const detector of defenderDetectors) out.push({ detector, origin: { kind: 'builtin' } });
   for (const spec of sources.modules) {
-    for (const detector of await loadModule(spec, cwd))
-      out.push({ detector, origin: { kind: 'module', module: spec } });
+    const origin = { kind: 'module', module: spec } as const;
+    for (const entry of await loadModule(spec, cwd)) {
+      if (!isDetectorFamily(entry)) out.push({ detector: entry, origin });
+      else for (const detector of entry.members) out.push({ detector, origin, family: entry });
+    }
   }
   for (const loaded of loadRules(sources.rules)) {
     out.push({ detector: loaded.detector, origin: { kind: 'rule', file: loaded.file } });
