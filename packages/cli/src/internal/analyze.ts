@@ -123,10 +123,7 @@ export async function buildRun(
     throw new CliError('no detectors to run: --no-builtin (or builtin: false) needs --rules or --detectors');
   if (options.config !== undefined) {
     // Validate the file alone first, so an error names a key of the file, not one the CLI added.
-    config = validateRunConfig(
-      raw,
-      detectors.map((d) => d.detector),
-    ).config;
+    config = validateRunConfig(raw, runnable(detectors)).config;
   }
   if (options.minSeverity !== undefined) config = { ...config, minSeverity: options.minSeverity };
   if (options.timezone !== undefined) config = { ...config, timezone: options.timezone };

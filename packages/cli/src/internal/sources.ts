@@ -2,7 +2,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AnyDetector, type DetectorFamily, type DetectorOrFamily, loadRuleFile } from '@tripline/core';
+import {
+  type AnyDetector,
+  type DetectorFamily,
+  type DetectorOrFamily,
+  isDetectorFamily,
+  loadRuleFile,
+} from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import type { LoadReport } from '@tripline/sigma';
 import { CliError } from './errors.js';
@@ -49,13 +55,13 @@ export type DetectorOrigin =
   | { readonly kind: 'module'; readonly module: string }
   | { readonly kind: 'rule'; readonly file: string };
 
-/** A detector of the run with its origin. */
+/** A detector of the run with its origin (and the family that serves it, for a family's member). */
 export interface LoadedDetector {
   readonly detector: AnyDetector;
   readonly origin: DetectorOrigin;
   /**
-   * The family that runs this detector (the Sigma rules of `--rules`: one index over all of them). The
-   * member is listed, configured and checked for duplicate ids like any detector.
+   * The family that runs this detector (a module's family; the Sigma rules of `--rules`, one index over
+   * all of them). The member is listed, configured and checked for duplicate ids like any detector.
    */
   readonly family?: DetectorFamily;
 }
@@ -63,6 +69,23 @@ export interface LoadedDetector {
 /** What a run loaded from the Sigma files of `--rules`: the load report, for the rules not loaded as written. */
 export interface SigmaRulesLoad {
   readonly report: LoadReport;
+}
+
+/**
+ * What `analyze({ detectors })` gets for a loaded set: each detector, except that the members of a
+ * family are given as their family, once, where its first member stands.
+ */
+export function runnable(loaded: readonly LoadedDetector[]): DetectorOrFamily[] {
+  const out: DetectorOrFamily[] = [];
+  const families = new Set<DetectorFamily>();
+  for (const l of loaded) {
+    if (l.family === undefined) out.push(l.detector);
+    else if (!families.has(l.family)) {
+      families.add(l.family);
+      out.push(l.family);
+    }
+  }
+  return out;
 }
 
 /** What to load: rule files or folders, detector modules, and whether the built-in preset runs. */
@@ -92,13 +115,18 @@ function isDetector(value: unknown): value is AnyDetector {
   );
 }
 
-/** A detector, an array of detectors, or a preset object `{ detectors: [...] }`; undefined for anything else. */
-function detectorsIn(value: unknown): readonly AnyDetector[] | undefined {
-  if (isDetector(value)) return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every(isDetector)) return value;
+const isDetectorOrFamily = (value: unknown): value is DetectorOrFamily => isDetector(value) || isDetectorFamily(value);
+
+/**
+ * A detector, a detector family, an array of them, or a preset object `{ detectors: [...] }`;
+ * undefined for anything else.
+ */
+function detectorsIn(value: unknown): readonly DetectorOrFamily[] | undefined {
+  if (isDetectorOrFamily(value)) return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every(isDetectorOrFamily)) return value;
   const inner = (value as { detectors?: unknown } | null | undefined)?.detectors;
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && Array.isArray(inner)) {
-    return inner.length > 0 && inner.every(isDetector) ? inner : undefined;
+    return inner.length > 0 && inner.every(isDetectorOrFamily) ? inner : undefined;
   }
   return undefined;
 }
@@ -111,13 +139,14 @@ function describe(value: unknown): string {
 }
 
 /**
- * The detectors a module exports. Accepted, in this order: a default export that is a detector, an
- * array of detectors or a preset `{ detectors }`; a named export `detectors`; the one named array of
+ * The detectors a module exports (detector families count as detectors here: a rule engine's family
+ * stands for all its members). Accepted, in this order: a default export that is a detector or a
+ * family, an array of them or a preset `{ detectors }`; a named export `detectors`; the one named array of
  * detectors (or, when there are several, the one that holds all the others, as a pack's full preset
  * holds its subsets); else every named export that is a single detector. Anything else is an error
  * naming the module and what it exports.
  */
-export function detectorsOfModule(ns: Record<string, unknown>, name: string): readonly AnyDetector[] {
+export function detectorsOfModule(ns: Record<string, unknown>, name: string): readonly DetectorOrFamily[] {
   const fromDefault = detectorsIn(ns.default);
   if (fromDefault) return fromDefault;
   // A CommonJS module's exports arrive as `default` too: look inside it as a namespace.
@@ -132,7 +161,7 @@ export function detectorsOfModule(ns: Record<string, unknown>, name: string): re
     .sort();
   const arrays = keys.flatMap((k) => {
     const v = named[k];
-    return Array.isArray(v) && detectorsIn(v) ? [{ k, v: v as readonly AnyDetector[] }] : [];
+    return Array.isArray(v) && detectorsIn(v) ? [{ k, v: v as readonly DetectorOrFamily[] }] : [];
   });
   if (arrays.length === 1) return arrays[0]!.v;
   if (arrays.length > 1) {
@@ -142,7 +171,7 @@ export function detectorsOfModule(ns: Record<string, unknown>, name: string): re
       `detector module ${name} exports several detector arrays (${arrays.map((a) => a.k).join(', ')}) and none holds the others; export the set to run as default or as "detectors"`,
     );
   }
-  const singles = keys.filter((k) => isDetector(named[k])).map((k) => named[k] as AnyDetector);
+  const singles = keys.filter((k) => isDetectorOrFamily(named[k])).map((k) => named[k] as DetectorOrFamily);
   if (singles.length > 0) return singles;
   const found = keys.length
     ? keys
@@ -216,7 +245,7 @@ function resolveModule(spec: string, base: string): string {
   }
 }
 
-async function loadModule(spec: string, base: string): Promise<readonly AnyDetector[]> {
+async function loadModule(spec: string, base: string): Promise<readonly DetectorOrFamily[]> {
   const url = resolveModule(spec, base);
   let ns: Record<string, unknown>;
   try {
@@ -256,8 +285,11 @@ export async function loadDetectorSet(
   const out: LoadedDetector[] = [];
   if (sources.builtin) for (const detector of defenderDetectors) out.push({ detector, origin: { kind: 'builtin' } });
   for (const spec of sources.modules) {
-    for (const detector of await loadModule(spec, cwd))
-      out.push({ detector, origin: { kind: 'module', module: spec } });
+    const origin = { kind: 'module', module: spec } as const;
+    for (const entry of await loadModule(spec, cwd)) {
+      if (!isDetectorFamily(entry)) out.push({ detector: entry, origin });
+      else for (const detector of entry.members) out.push({ detector, origin, family: entry });
+    }
   }
   const split = splitRuleFiles(sources.rules);
   const failure = split.failures[0];
@@ -296,21 +328,4 @@ export async function loadDetectorSet(
   }
   // The same detector object twice (a module re-exporting the preset next to --builtin) runs once.
   return [...seen.values()];
-}
-
-/**
- * The detectors of a run as the engine takes them: each family once, in place of its members (one
- * `matchAll` serves them all), every other detector as it is, in load order.
- */
-export function runnable(loaded: readonly LoadedDetector[]): DetectorOrFamily[] {
-  const out: DetectorOrFamily[] = [];
-  const families = new Set<DetectorFamily>();
-  for (const d of loaded) {
-    if (d.family === undefined) out.push(d.detector);
-    else if (!families.has(d.family)) {
-      families.add(d.family);
-      out.push(d.family);
-    }
-  }
-  return out;
 }
