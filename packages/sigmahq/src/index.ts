@@ -16,10 +16,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileSigma, type LoadReport, type SigmaSet } from '@tripline/sigma';
+import {
+  type CompileSigmaOptions,
+  compileSigma,
+  type LoadReport,
+  mdeMapping,
+  type SigmaMapping,
+  type SigmaSet,
+} from '@tripline/sigma';
 
-/** What {@link loadSigmaHQ} accepts: the options of `compileSigma` (placeholders, selection, grouping, mapping). */
-export type SigmaHQOptions = NonNullable<Parameters<typeof compileSigma>[1]>;
+/**
+ * What {@link loadSigmaHQ} accepts: the options of `compileSigma` (placeholders, selection, grouping),
+ * the mapping optional (default: the Defender mapping, `mdeMapping()`).
+ */
+export type SigmaHQOptions = Omit<CompileSigmaOptions, 'mapping'> & { readonly mapping?: SigmaMapping };
 
 /** The SigmaHQ/sigma commit the vendored rules were copied from (also in the package's `SOURCE.md`). */
 export const SIGMAHQ_COMMIT = '8eaafff1f2845a696050e05e72ba1140ee190698';
@@ -72,8 +82,8 @@ export function sigmahqSources(): readonly { readonly text: string; readonly nam
  * Compile the SigmaHQ rules with options of your own: placeholders for `expand`, a selection by
  * status or level, grouping, another mapping. Synchronous; each call compiles anew.
  */
-export function loadSigmaHQ(options: SigmaHQOptions = {} as SigmaHQOptions): SigmaSet {
-  return compileSigma([...sigmahqSources()], options);
+export function loadSigmaHQ(options: SigmaHQOptions = {}): SigmaSet {
+  return compileSigma([...sigmahqSources()], { ...options, mapping: options.mapping ?? mdeMapping() });
 }
 
 /** Every SigmaHQ rule of the package, compiled with the default options at import. */

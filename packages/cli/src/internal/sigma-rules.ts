@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { isTriplineError } from '@tripline/core';
 import { ruleFiles } from '@tripline/core/unstable';
-import { compileSigma, type LoadEntry, type LoadReport, type SigmaSet } from '@tripline/sigma';
+import { compileSigma, type LoadEntry, type LoadReport, mdeMapping, type SigmaSet } from '@tripline/sigma';
 import { isMap, parseAllDocuments } from 'yaml';
 import { CliError } from './errors.js';
 
@@ -89,7 +89,7 @@ export function compileSigmaFiles(files: readonly string[]): SigmaSet {
       );
     }
   });
-  return compileSigma(sources, {});
+  return compileSigma(sources, { mapping: mdeMapping() });
 }
 
 /** A document that did not parse (YAML or schema): a load error, like a tripline rule file that fails. */
