@@ -201,6 +201,7 @@ const MPCMDRUN = {
 
 /** The rows, in time order, and which are steps of the intrusion. */
 export function build() {
+  reportId = 4100;
   const rows = [
     // Background: the user opens Edge and Teams; the scheduler runs Defender's signature update.
     processCreated(

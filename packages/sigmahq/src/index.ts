@@ -16,6 +16,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DetectorFamily } from '@tripline/core';
 import {
   type CompileSigmaOptions,
   compileSigma,
@@ -33,6 +34,9 @@ export type SigmaHQOptions = Omit<CompileSigmaOptions, 'mapping'> & { readonly m
 
 /** The SigmaHQ/sigma commit the vendored rules were copied from (also in the package's `SOURCE.md`). */
 export const SIGMAHQ_COMMIT = '8eaafff1f2845a696050e05e72ba1140ee190698';
+
+/** The name of the rule family of this package (`DetectorFamily.id`), unique in a run. */
+export const SIGMAHQ_FAMILY = 'sigmahq';
 
 /** The prefix of every rule's source name in load reports and alerts: `@tripline/sigmahq/rules/windows/…`. */
 const SOURCE_PREFIX = '@tripline/sigmahq/';
@@ -83,7 +87,11 @@ export function sigmahqSources(): readonly { readonly text: string; readonly nam
  * status or level, grouping, another mapping. Synchronous; each call compiles anew.
  */
 export function loadSigmaHQ(options: SigmaHQOptions = {}): SigmaSet {
-  return compileSigma([...sigmahqSources()], { ...options, mapping: options.mapping ?? mdeMapping() });
+  const set = compileSigma([...sigmahqSources()], { ...options, mapping: options.mapping ?? mdeMapping() });
+  // A run refuses two families of one name: this one is `sigmahq`, so that it runs next to the
+  // `sigma` family of the user's own Sigma rules (`tripline analyze --rules … --detectors @tripline/sigmahq`).
+  const family: DetectorFamily = Object.freeze({ ...set.family, id: SIGMAHQ_FAMILY });
+  return Object.freeze({ ...set, family, detectors: Object.freeze([family, ...set.correlations]) });
 }
 
 /** Every SigmaHQ rule of the package, compiled with the default options at import. */

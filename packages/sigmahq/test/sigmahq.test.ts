@@ -66,6 +66,8 @@ describe('@tripline/sigmahq', () => {
     const [family, ...rest] = detectors;
     expect(isDetectorFamily(family)).toBe(true);
     expect(family).toBe(sigmahq.family);
+    // Named apart from the `sigma` family of a user's own rules: both run in one analysis.
+    expect(sigmahq.family.id).toBe('sigmahq');
     // Every rule entry with a detector is a member (a rule that can never match on MDE has none).
     const withDetector = report.entries.filter((e) => e.kind === 'rule' && e.detectorId !== undefined);
     expect(sigmahq.family.members.map((m) => m.meta.id).sort()).toEqual(withDetector.map((e) => e.detectorId).sort());
