@@ -46,6 +46,8 @@ export const SIGMA_REASONS = [
   'correlation-unsupported',
   /** A correlation names a rule that is not loaded. */
   'correlation-rule-missing',
+  /** The load's `select` option (status, level) left the rule out. */
+  'not-selected',
 ] as const;
 export type SigmaReason = (typeof SIGMA_REASONS)[number];
 
@@ -373,13 +375,15 @@ export type LoadStatus = 'loaded' | 'degraded' | 'skipped';
 export interface LoadEntry {
   readonly id: string | undefined;
   readonly title: string | undefined;
-  readonly kind: 'rule' | 'correlation' | 'unknown';
+  readonly kind: 'rule' | 'correlation' | 'filter' | 'unknown';
   readonly source: SourcePosition;
   readonly status: LoadStatus;
   readonly reasons: readonly LoadReason[];
   readonly table?: TableName;
   readonly actionTypes?: readonly string[];
   readonly detectorId?: string;
+  /** A filter document: how many loaded rules it applies to. */
+  readonly appliedTo?: number;
 }
 
 export interface LoadReport {

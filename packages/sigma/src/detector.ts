@@ -1,0 +1,189 @@
+/**
+ * One core detector per compiled Sigma rule: `sigma/<rule id>`, the rule's metadata, "why it matched"
+ * evidence, the route's key columns, and the rule's author on every alert (DRL 1.1).
+ */
+import {
+  type AnyDetector,
+  defineDetector,
+  type EvidenceField,
+  isKnownTechnique,
+  type Match,
+  type MdeEvent,
+  type TableName,
+} from '@tripline/core';
+import { z } from 'zod';
+import { createEvalContext } from './eval.js';
+import type { CompiledRule, Expr, FieldView, MatchExplanation, SigmaMapping } from './ir.js';
+
+/** A Sigma field name, as rules spell it (`Image`, `TargetObject`). */
+export type SigmaField = string;
+
+/** The key columns each route's alerts show, by table. */
+export const KEY_COLUMNS: Readonly<Partial<Record<TableName, readonly string[]>>> = {
+  DeviceProcessEvents: [
+    'FileName',
+    'FolderPath',
+    'ProcessCommandLine',
+    'AccountDomain',
+    'AccountName',
+    'InitiatingProcessFileName',
+    'InitiatingProcessCommandLine',
+  ],
+  DeviceFileEvents: ['FolderPath', 'FileName', 'InitiatingProcessFileName'],
+  DeviceRegistryEvents: ['RegistryKey', 'RegistryValueName', 'RegistryValueData'],
+  DeviceNetworkEvents: ['RemoteIP', 'RemotePort', 'RemoteUrl', 'InitiatingProcessFileName'],
+};
+
+/** Most distinct "why it matched" lines an alert keeps. */
+export const MATCHED_CAP = 50;
+
+/** "selection › Field|modifier pattern ← value": one line of why a rule matched. */
+export function explanationLine(e: MatchExplanation): string {
+  return `${e.selection} › ${e.item} ${e.pattern} ← ${e.value}`;
+}
+
+/** Every field view an expression reads. */
+export function exprViews(expr: Expr, out: FieldView[] = []): FieldView[] {
+  switch (expr.kind) {
+    case 'and':
+    case 'or':
+      for (const a of expr.args) exprViews(a, out);
+      break;
+    case 'not':
+      exprViews(expr.arg, out);
+      break;
+    case 'pred': {
+      const p = expr.pred;
+      if (p.kind === 'keyword') out.push(...p.views);
+      else if (p.kind === 'fieldref') out.push(p.view, p.other);
+      else if (p.kind !== 'never') out.push(p.view);
+      break;
+    }
+    case 'const':
+      break;
+  }
+  return out;
+}
+
+function clipText(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** The DRL 1.1 attribution sentence every alert of a rule carries. */
+export function attribution(author: string | undefined): string {
+  return `Sigma rule by ${author?.trim() || 'an unnamed author'}, Detection Rule License 1.1`;
+}
+
+export interface DetectorOptions {
+  readonly mapping: SigmaMapping;
+  /** Fields whose values key the alerts (default: one alert per rule and device). */
+  readonly groupBy?: readonly SigmaField[];
+}
+
+/** The key of a match: the group-by fields' values, ` | `-joined (`''` without group-by). */
+export function groupKey(event: MdeEvent, views: readonly FieldView[]): string {
+  if (views.length === 0) return '';
+  return views
+    .map((v) => {
+      const x = v.get(event);
+      return x === undefined || x === null ? '' : String(x);
+    })
+    .join(' | ');
+}
+
+/** Build the Match a rule's explanations make (shared by the detector's `match` and the family). */
+export function matchOf(explanations: readonly MatchExplanation[], key: string): Match {
+  const lines = [...new Set(explanations.map(explanationLine))];
+  return { key, ...(lines.length ? { evidence: { matched: lines } } : {}) };
+}
+
+/** Resolve group-by fields to views on a rule's route; fields without a column are left out. */
+export function groupViews(
+  rule: CompiledRule,
+  mapping: SigmaMapping,
+  fields: readonly SigmaField[] | undefined,
+): FieldView[] {
+  const out: FieldView[] = [];
+  for (const f of fields ?? []) {
+    const r = mapping.field(rule.route, f);
+    if (r.ok) out.push(r.view);
+  }
+  return out;
+}
+
+/** The detector of one compiled rule. `groupBy` (load option) may be overridden per rule by the run config. */
+export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyDetector {
+  const r = rule.rule;
+  const loadViews = groupViews(rule, options.mapping, options.groupBy);
+  const keyColumns = KEY_COLUMNS[rule.route.table] ?? [];
+  const evidence: Record<string, EvidenceField> = {
+    matched: { combine: 'distinct', cap: MATCHED_CAP, label: 'Why it matched' },
+  };
+  for (const c of keyColumns) evidence[c] = { from: c, combine: 'distinct' };
+  const columns = new Set<string>();
+  for (const v of [...exprViews(rule.expr), ...loadViews]) for (const c of v.columns) columns.add(c);
+  for (const c of keyColumns) columns.delete(c);
+  const known = rule.techniques.filter((t) => isKnownTechnique(t));
+  const unknown = rule.techniques.filter((t) => !isKnownTechnique(t));
+  const title = r.title.length >= 3 ? clipText(r.title, 120) : `Sigma rule ${r.title}`;
+  const description = r.description?.trim() || `Sigma rule "${r.title}".`;
+  const logsource = [r.logsource.product, r.logsource.category, r.logsource.service].filter(Boolean).join('/') || 'any';
+  const references = r.references.filter((u) => URL.canParse(u) && /^https?:/i.test(u));
+  const falsePositives = r.falsepositives.map((f) => f.trim()).filter((f) => f.length > 0);
+  const level = r.level ?? 'medium';
+  const attackNote = unknown.length
+    ? ` ATT&CK tags not in tripline's technique table (kept as written): ${unknown.join(', ')}.`
+    : '';
+  const values = {
+    ruleTitle: r.title,
+    ruleDescription: description,
+    attribution: attribution(r.author),
+    ruleId: r.id ?? '',
+    level,
+    attackOther: attackNote,
+  };
+  const optionsSchema = z
+    .object({ groupBy: z.array(z.string().min(1)).optional() })
+    .strict()
+    .default({});
+  const viewCache = new Map<string, FieldView[]>();
+  return defineDetector({
+    meta: {
+      id: rule.detectorId,
+      title,
+      summary: clipText(description.length >= 10 ? description : `Sigma rule "${r.title}": ${description}`, 2000),
+      rationale: `${attribution(r.author)} (${rule.rule.source.file}). Level ${level}${r.status ? `, status ${r.status}` : ''}; the severity is the rule's level.${attackNote}`,
+      severity: rule.severity,
+      category: clipText(`Sigma ${logsource}`, 80),
+      mitre: known,
+      ...(references.length ? { references } : {}),
+      ...(falsePositives.length ? { falsePositives } : {}),
+      tables: [rule.route.table],
+      ...(rule.route.actionTypes?.length ? { actionTypes: rule.route.actionTypes } : {}),
+      options: optionsSchema,
+      evidence,
+      columns: [...columns].sort(),
+      values: Object.keys(values),
+      messages: {
+        default: {
+          title: '{~ruleTitle}',
+          description: '{~ruleDescription} {~attribution}.{~attackOther}',
+          riskAssessment: 'Level {~level} (Sigma rule {ruleId}); {count} matching event(s) on {device}.',
+        },
+      },
+    },
+    match(event, ctx) {
+      const explanations = rule.test(createEvalContext(event));
+      if (!explanations) return undefined;
+      const fields = ctx.options?.groupBy;
+      let views = loadViews;
+      if (fields) {
+        const k = fields.join('\u0000');
+        views = viewCache.get(k) ?? groupViews(rule, options.mapping, fields);
+        viewCache.set(k, views);
+      }
+      return matchOf(explanations, groupKey(event, views));
+    },
+    render: () => ({ values }),
+  });
+}

@@ -1,0 +1,248 @@
+/**
+ * Evaluation of compiled rules on one event: a per-event memo of field views shared by every rule, and
+ * the walk of a rule's expression that collects "why it matched".
+ */
+import type { MdeEvent } from '@tripline/core';
+import type { EvalContext, Expr, FieldView, MatchExplanation, Pred, SigmaFieldValue } from './ir.js';
+import { type CompiledPattern, normaliseDashes } from './strings.js';
+
+/** Longest event value an explanation shows (characters). */
+export const EXPLAIN_VALUE_MAX = 200;
+
+interface Memo {
+  value: SigmaFieldValue;
+  text: string | undefined;
+  folded?: string | undefined;
+  dashed?: string | undefined;
+  dashedCased?: string | undefined;
+}
+
+/** The evaluator's context: the contract's memo plus dash-normalised forms for `windash`. */
+export interface SigmaEvalContext extends EvalContext {
+  /** `folded` (or `text` when `cased`) with every windash dash as `-`. */
+  dashed(view: FieldView, cased: boolean): string | undefined;
+}
+
+function toText(v: SigmaFieldValue): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  const s = typeof v === 'string' ? v : String(v);
+  return s.length === 0 ? undefined : s;
+}
+
+/** A fresh context for one event. */
+export function createEvalContext(event: MdeEvent): SigmaEvalContext {
+  const memo = new Map<string, Memo>();
+  const entry = (view: FieldView): Memo => {
+    let m = memo.get(view.key);
+    if (m === undefined) {
+      const value = view.get(event);
+      m = { value, text: toText(value) };
+      memo.set(view.key, m);
+    }
+    return m;
+  };
+  return {
+    event,
+    value: (view) => entry(view).value,
+    text: (view) => entry(view).text,
+    folded: (view) => {
+      const m = entry(view);
+      if (!('folded' in m)) m.folded = m.text?.toLowerCase();
+      return m.folded;
+    },
+    dashed(view, cased) {
+      const m = entry(view);
+      if (cased) {
+        if (!('dashedCased' in m)) m.dashedCased = m.text === undefined ? undefined : normaliseDashes(m.text);
+        return m.dashedCased;
+      }
+      if (!('dashed' in m)) m.dashed = this.folded(view) === undefined ? undefined : normaliseDashes(m.folded!);
+      return m.dashed;
+    },
+  };
+}
+
+/** Where a predicate came from, and how to show what it matched. */
+export interface ExplainSink {
+  push(e: MatchExplanation): void;
+}
+
+/** Clip an event value for an explanation. */
+export function clip(s: string): string {
+  return s.length > EXPLAIN_VALUE_MAX ? `${s.slice(0, EXPLAIN_VALUE_MAX - 1)}…` : s;
+}
+
+/** The value a string predicate compares: folded or not, dash-normalised or not. */
+function stringValue(ctx: SigmaEvalContext, view: FieldView, cased: boolean, windash: boolean): string | undefined {
+  if (windash) return ctx.dashed(view, cased);
+  return cased ? ctx.text(view) : ctx.folded(view);
+}
+
+/**
+ * Test one predicate. When `out` is given and the predicate holds, the explanation (pattern as written,
+ * the event's value) is pushed.
+ */
+export function testPred(
+  pred: Pred,
+  ctx: SigmaEvalContext,
+  out: MatchExplanation[] | undefined,
+  origin: { selection: string; item: string },
+): boolean {
+  switch (pred.kind) {
+    case 'string': {
+      const v = stringValue(ctx, pred.view, pred.cased, pred.windash);
+      if (v === undefined) return false;
+      const patterns = pred.patterns as readonly CompiledPattern[];
+      if (pred.all) {
+        for (const p of patterns) if (!p.match(v)) return false;
+        if (out) explain(out, origin, pred.view, patterns.map((p) => p.written).join(' and '), ctx);
+        return true;
+      }
+      for (const p of patterns)
+        if (p.match(v)) {
+          if (out) explain(out, origin, pred.view, p.written, ctx);
+          return true;
+        }
+      return false;
+    }
+    case 'keyword': {
+      const patterns = pred.patterns as readonly CompiledPattern[];
+      for (const view of pred.views) {
+        const v = ctx.folded(view);
+        if (v === undefined) continue;
+        if (pred.all) {
+          if (patterns.every((p) => p.match(v))) {
+            if (out) explain(out, origin, view, patterns.map((p) => p.written).join(' and '), ctx);
+            return true;
+          }
+          continue;
+        }
+        for (const p of patterns)
+          if (p.match(v)) {
+            if (out) explain(out, origin, view, p.written, ctx);
+            return true;
+          }
+      }
+      // `all` over keywords may be satisfied across several fields.
+      if (pred.all) {
+        const hit = patterns.every((p) =>
+          pred.views.some((view) => {
+            const v = ctx.folded(view);
+            return v !== undefined && p.match(v);
+          }),
+        );
+        if (hit && out) explain(out, origin, pred.views[0]!, patterns.map((p) => p.written).join(' and '), ctx);
+        return hit;
+      }
+      return false;
+    }
+    case 'regex': {
+      const v = ctx.text(pred.view);
+      if (v === undefined) return false;
+      if (pred.all) {
+        for (const r of pred.regexes) if (!r.test(v)) return false;
+        if (out) explain(out, origin, pred.view, pred.regexes.map((r) => r.source).join(' and '), ctx);
+        return true;
+      }
+      for (const r of pred.regexes)
+        if (r.test(v)) {
+          if (out) explain(out, origin, pred.view, r.source, ctx);
+          return true;
+        }
+      return false;
+    }
+    case 'cidr': {
+      const v = ctx.text(pred.view);
+      if (v === undefined || !pred.test(v)) return false;
+      if (out) explain(out, origin, pred.view, pred.ranges.join(', '), ctx);
+      return true;
+    }
+    case 'number': {
+      const raw = ctx.value(pred.view);
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
+      if (Number.isNaN(n)) return false;
+      const ok =
+        pred.op === 'neq'
+          ? pred.values.every((x) => n !== x)
+          : pred.values.some((x) =>
+              pred.op === 'eq'
+                ? n === x
+                : pred.op === 'lt'
+                  ? n < x
+                  : pred.op === 'lte'
+                    ? n <= x
+                    : pred.op === 'gt'
+                      ? n > x
+                      : n >= x,
+            );
+      if (ok && out) explain(out, origin, pred.view, `${pred.op} ${pred.values.join(', ')}`, ctx);
+      return ok;
+    }
+    case 'null':
+      return ctx.text(pred.view) === undefined;
+    case 'exists': {
+      const v = ctx.value(pred.view);
+      return (v !== undefined && v !== null) === pred.exists;
+    }
+    case 'fieldref': {
+      const a = pred.cased ? ctx.text(pred.view) : ctx.folded(pred.view);
+      const b = pred.cased ? ctx.text(pred.other) : ctx.folded(pred.other);
+      if (a === undefined || b === undefined) return false;
+      const ok =
+        pred.anchor === 'exact'
+          ? a === b
+          : pred.anchor === 'prefix'
+            ? a.startsWith(b)
+            : pred.anchor === 'suffix'
+              ? a.endsWith(b)
+              : a.includes(b);
+      if (ok && out) explain(out, origin, pred.view, `the value of ${pred.other.field}`, ctx);
+      return ok;
+    }
+    case 'never':
+      return false;
+  }
+}
+
+function explain(
+  out: MatchExplanation[],
+  origin: { selection: string; item: string },
+  view: FieldView,
+  pattern: string,
+  ctx: SigmaEvalContext,
+): void {
+  out.push({
+    selection: origin.selection,
+    item: origin.item,
+    field: view.field,
+    pattern,
+    value: clip(ctx.text(view) ?? ''),
+  });
+}
+
+/**
+ * Evaluate an expression. Explanations are collected only on the positive path (`out` is dropped under
+ * `not`, and an `or` keeps only the branch that decided it).
+ */
+export function evalExpr(expr: Expr, ctx: SigmaEvalContext, out: MatchExplanation[] | undefined): boolean {
+  switch (expr.kind) {
+    case 'const':
+      return expr.value;
+    case 'pred':
+      return testPred(expr.pred, ctx, out, expr.origin);
+    case 'not':
+      return !evalExpr(expr.arg, ctx, undefined);
+    case 'and': {
+      const mark = out?.length ?? 0;
+      for (const a of expr.args)
+        if (!evalExpr(a, ctx, out)) {
+          if (out) out.length = mark;
+          return false;
+        }
+      return true;
+    }
+    case 'or':
+      for (const a of expr.args) if (evalExpr(a, ctx, out)) return true;
+      return false;
+  }
+}

@@ -1,0 +1,388 @@
+/**
+ * Loading Sigma sources: parse, compile against the mapping, build one detector per rule and the family,
+ * apply Sigma filters, hand correlations to the correlation compiler, and account for every document in
+ * the load report.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AnyDetector } from '@tripline/core';
+import { type CompileOptions, compileRule, DEGRADE_REASONS, type Placeholders, SKIP_REASONS } from './compile.js';
+import { type DetectorOptions, ruleDetector, type SigmaField } from './detector.js';
+import { buildFamily } from './family.js';
+import type {
+  CompiledRule,
+  LoadEntry,
+  LoadReason,
+  LoadReport,
+  SigmaCondition,
+  SigmaCorrelation,
+  SigmaLevel,
+  SigmaMapping,
+  SigmaReason,
+  SigmaRule,
+  SigmaSelection,
+  SigmaSet,
+} from './ir.js';
+import { type ParsedDocument, parseSigmaSource, type SigmaFilter } from './parse.js';
+
+/** What the correlation compiler returns: its detectors and one load entry per correlation document. */
+export interface CorrelationOutput {
+  readonly detectors: readonly AnyDetector[];
+  readonly entries: readonly LoadEntry[];
+}
+
+/** The hook by which correlation documents are compiled, with the compiled rules they refer to. */
+export type CorrelationCompiler = (
+  correlations: readonly SigmaCorrelation[],
+  rules: readonly CompiledRule[],
+  options: { readonly mapping: SigmaMapping; readonly groupBy?: readonly SigmaField[] },
+) => CorrelationOutput;
+
+/** Which rules to load, by status and level. */
+export interface SigmaSelect {
+  /** Statuses to load (`stable`, `test`, `experimental`…); all when omitted. */
+  readonly status?: readonly string[];
+  /** The lowest level loaded (rules without a level count as `medium`). */
+  readonly minLevel?: SigmaLevel;
+}
+
+export interface CompileSigmaOptions {
+  /** The Sigma → MDE mapping. */
+  readonly mapping: SigmaMapping;
+  /** Values of `expand` placeholders. */
+  readonly placeholders?: Placeholders;
+  /** `error`: throw {@link SigmaLoadError} when a rule does not load (CI for rule authors). Default `skip`. */
+  readonly onUnsupported?: 'skip' | 'error';
+  /** Fields whose values key the alerts of every rule (default: one alert per rule and device). */
+  readonly groupBy?: readonly SigmaField[];
+  readonly select?: SigmaSelect;
+  /** Compiles correlation documents; without it they are reported `correlation-unsupported`. */
+  readonly correlate?: CorrelationCompiler;
+}
+
+export type SigmaSource = { readonly text: string; readonly name: string } | { readonly path: string };
+
+export interface LoadSigmaOptions extends CompileSigmaOptions {
+  /** Files and folders (recursively: `.yml`, `.yaml`, in sorted order), or texts with a name. */
+  readonly sources: readonly SigmaSource[];
+}
+
+/** Thrown with `onUnsupported: 'error'` when some document does not load; carries the report. */
+export class SigmaLoadError extends Error {
+  readonly report: LoadReport;
+  constructor(message: string, report: LoadReport) {
+    super(message);
+    this.name = 'SigmaLoadError';
+    this.report = report;
+  }
+}
+
+const LEVEL_RANK: Readonly<Record<SigmaLevel, number>> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+function statusOf(reasons: readonly LoadReason[]): LoadEntry['status'] {
+  if (reasons.some((r) => SKIP_REASONS.has(r.code) || r.code === 'not-selected')) return 'skipped';
+  if (reasons.some((r) => DEGRADE_REASONS.has(r.code))) return 'degraded';
+  return 'loaded';
+}
+
+/** Compile Sigma sources (synchronous). */
+export function compileSigma(
+  sources: readonly { readonly text: string; readonly name: string }[],
+  options: CompileSigmaOptions,
+): SigmaSet {
+  const docs: ParsedDocument[] = [];
+  for (const s of sources) docs.push(...parseSigmaSource(s.text, s.name));
+  const compileOptions: CompileOptions = {
+    mapping: options.mapping,
+    ...(options.placeholders ? { placeholders: options.placeholders } : {}),
+  };
+  const filters = docs.flatMap((d) => (d.kind === 'filter' ? [d.filter] : []));
+  const entries: (LoadEntry | undefined)[] = [];
+  const compiled: CompiledRule[] = [];
+  const correlations: { doc: SigmaCorrelation; slot: number }[] = [];
+  const seenIds = new Set<string>();
+  const filterUse = new Map<SigmaFilter, number>();
+  for (const d of docs) {
+    if (d.kind === 'invalid') {
+      entries.push({
+        id: d.id,
+        title: d.title,
+        kind: d.docKind === 'filter' ? 'filter' : d.docKind,
+        source: d.source,
+        status: 'skipped',
+        reasons: d.reasons,
+      });
+      continue;
+    }
+    if (d.kind === 'filter') {
+      entries.push(undefined); // filled once rules are compiled
+      continue;
+    }
+    const doc = d.kind === 'rule' ? d.rule : d.correlation;
+    const idKey = doc.id?.toLowerCase();
+    if (idKey !== undefined && seenIds.has(idKey)) {
+      entries.push({
+        id: doc.id,
+        title: doc.title,
+        kind: d.kind,
+        source: doc.source,
+        status: 'skipped',
+        reasons: [
+          {
+            code: 'duplicate-id',
+            message: `another document already has the id ${doc.id}`,
+            at: 'id',
+            position: doc.source,
+          },
+        ],
+      });
+      continue;
+    }
+    if (idKey !== undefined) seenIds.add(idKey);
+    if (d.kind === 'correlation') {
+      correlations.push({ doc: d.correlation, slot: entries.length });
+      entries.push(undefined);
+      continue;
+    }
+    const rule = d.rule;
+    const notSelected = selectReason(rule, options.select);
+    if (notSelected) {
+      entries.push({
+        id: rule.id,
+        title: rule.title,
+        kind: 'rule',
+        source: rule.source,
+        status: 'skipped',
+        reasons: [notSelected],
+      });
+      continue;
+    }
+    const applied = filters.filter((f) => filterApplies(f, rule));
+    for (const f of applied) filterUse.set(f, (filterUse.get(f) ?? 0) + 1);
+    const result = compileRule(applied.length ? withFilters(rule, applied) : rule, compileOptions);
+    if (!result.ok) {
+      entries.push({
+        id: rule.id,
+        title: rule.title,
+        kind: 'rule',
+        source: rule.source,
+        status: statusOf(result.reasons),
+        reasons: result.reasons,
+        ...(result.route
+          ? {
+              table: result.route.table,
+              ...(result.route.actionTypes ? { actionTypes: result.route.actionTypes } : {}),
+            }
+          : {}),
+      });
+      continue;
+    }
+    const c = result.compiled;
+    compiled.push(c);
+    entries.push({
+      id: rule.id,
+      title: rule.title,
+      kind: 'rule',
+      source: rule.source,
+      status: c.status,
+      reasons: c.reasons,
+      table: c.route.table,
+      ...(c.route.actionTypes ? { actionTypes: c.route.actionTypes } : {}),
+      detectorId: c.detectorId,
+    });
+  }
+  // Filters: loaded, with the number of rules they apply to.
+  docs.forEach((d, i) => {
+    if (d.kind !== 'filter') return;
+    const f = d.filter;
+    entries[i] = {
+      id: f.id,
+      title: f.title,
+      kind: 'filter',
+      source: f.source,
+      status: 'loaded',
+      reasons: [],
+      appliedTo: filterUse.get(f) ?? 0,
+    };
+  });
+  const detectorOptions: DetectorOptions = {
+    mapping: options.mapping,
+    ...(options.groupBy ? { groupBy: options.groupBy } : {}),
+  };
+  const members = compiled.map((c) => ruleDetector(c, detectorOptions));
+  const family = buildFamily(compiled, members, detectorOptions);
+  // Correlations.
+  let correlationDetectors: readonly AnyDetector[] = [];
+  if (correlations.length) {
+    if (options.correlate) {
+      const out = options.correlate(
+        correlations.map((c) => c.doc),
+        compiled,
+        { mapping: options.mapping, ...(options.groupBy ? { groupBy: options.groupBy } : {}) },
+      );
+      correlationDetectors = out.detectors;
+      correlations.forEach((c, i) => {
+        entries[c.slot] = out.entries[i] ?? {
+          id: c.doc.id,
+          title: c.doc.title,
+          kind: 'correlation',
+          source: c.doc.source,
+          status: 'skipped',
+          reasons: [
+            {
+              code: 'correlation-unsupported',
+              message: 'the correlation compiler gave no entry for this correlation',
+              position: c.doc.source,
+            },
+          ],
+        };
+      });
+    } else
+      for (const c of correlations)
+        entries[c.slot] = {
+          id: c.doc.id,
+          title: c.doc.title,
+          kind: 'correlation',
+          source: c.doc.source,
+          status: 'skipped',
+          reasons: [
+            {
+              code: 'correlation-unsupported',
+              message: 'no correlation compiler was given to this load',
+              position: c.doc.source,
+            },
+          ],
+        };
+  }
+  const finalEntries = entries.filter((e): e is LoadEntry => e !== undefined);
+  const report = makeReport(options.mapping, finalEntries);
+  if (options.onUnsupported === 'error') {
+    const bad = finalEntries.filter((e) => e.status === 'skipped' && !e.reasons.some((r) => r.code === 'not-selected'));
+    if (bad.length) {
+      const first = bad[0]!;
+      const r = first.reasons[0];
+      throw new SigmaLoadError(
+        `${bad.length} Sigma document(s) did not load; first: ${first.source.file}:${r?.position?.line ?? first.source.line}:${r?.position?.column ?? first.source.column} ${r?.code}: ${r?.message}`,
+        report,
+      );
+    }
+  }
+  return {
+    family,
+    correlations: correlationDetectors,
+    detectors: [family, ...correlationDetectors],
+    rules: compiled,
+    report,
+  };
+}
+
+function makeReport(mapping: SigmaMapping, entries: readonly LoadEntry[]): LoadReport {
+  const count = (kind: LoadEntry['kind']) => {
+    const of = entries.filter((e) => e.kind === kind || (kind === 'rule' && e.kind === 'unknown'));
+    return {
+      loaded: of.filter((e) => e.status === 'loaded').length,
+      degraded: of.filter((e) => e.status === 'degraded').length,
+      skipped: of.filter((e) => e.status === 'skipped').length,
+    };
+  };
+  const byReason: Partial<Record<SigmaReason, number>> = {};
+  for (const e of entries)
+    for (const code of new Set(e.reasons.map((r) => r.code))) byReason[code] = (byReason[code] ?? 0) + 1;
+  const sorted = Object.fromEntries(Object.entries(byReason).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return {
+    mapping: { name: mapping.name, version: mapping.version },
+    documents: entries.length,
+    rules: count('rule'),
+    correlations: count('correlation'),
+    byReason: sorted,
+    entries,
+  };
+}
+
+function selectReason(rule: SigmaRule, select: SigmaSelect | undefined): LoadReason | undefined {
+  if (!select) return undefined;
+  if (select.status && !select.status.includes(rule.status ?? ''))
+    return {
+      code: 'not-selected',
+      message: `status ${rule.status ?? '(none)'} is not one of ${select.status.join(', ')}`,
+      position: rule.source,
+    };
+  if (select.minLevel && LEVEL_RANK[rule.level ?? 'medium'] < LEVEL_RANK[select.minLevel])
+    return {
+      code: 'not-selected',
+      message: `level ${rule.level ?? 'medium'} is below ${select.minLevel}`,
+      position: rule.source,
+    };
+  return undefined;
+}
+
+/** A filter applies to the rules it names (by id or name) whose logsource has every key the filter's has. */
+function filterApplies(f: SigmaFilter, rule: SigmaRule): boolean {
+  const named = f.rules.some(
+    (r) => r.toLowerCase() === rule.id?.toLowerCase() || (rule.name !== undefined && r === rule.name),
+  );
+  if (!named) return false;
+  const ls = f.logsource;
+  return (['product', 'category', 'service'] as const).every((k) => ls[k] === undefined || ls[k] === rule.logsource[k]);
+}
+
+/** The rule with each filter as `and not (<filter condition>)`, the filter's identifiers prefixed. */
+function withFilters(rule: SigmaRule, filters: readonly SigmaFilter[]): SigmaRule {
+  const selections = new Map<string, SigmaSelection>(rule.selections);
+  const args: SigmaCondition[] = [rule.condition];
+  filters.forEach((f, n) => {
+    const prefix = `filter${n + 1}:`;
+    for (const [name, sel] of f.selections) selections.set(prefix + name, { ...sel, name: prefix + name });
+    args.push({ type: 'not', arg: prefixCondition(f.condition, prefix, [...f.selections.keys()]) });
+  });
+  return { ...rule, selections, condition: { type: 'and', args } };
+}
+
+function prefixCondition(c: SigmaCondition, prefix: string, names: readonly string[]): SigmaCondition {
+  switch (c.type) {
+    case 'and':
+    case 'or':
+      return { type: c.type, args: c.args.map((a) => prefixCondition(a, prefix, names)) };
+    case 'not':
+      return { type: 'not', arg: prefixCondition(c.arg, prefix, names) };
+    case 'id':
+      return { type: 'id', name: prefix + c.name };
+    case 'of':
+      if (c.target === 'them') {
+        const ids = names
+          .filter((n) => !n.startsWith('_'))
+          .map((n): SigmaCondition => ({ type: 'id', name: prefix + n }));
+        if (c.quantifier === 'all') return { type: 'and', args: ids };
+        if (c.quantifier === 1) return { type: 'or', args: ids };
+        return { type: 'of', quantifier: c.quantifier, target: `${prefix}*` };
+      }
+      return { ...c, target: prefix + c.target };
+  }
+}
+
+/** Every `.yml`/`.yaml` file under a path (itself when a file), sorted. */
+async function filesOf(path: string): Promise<string[]> {
+  const s = await stat(path);
+  if (s.isFile()) return [path];
+  const out: string[] = [];
+  const entries = await readdir(path, { withFileTypes: true });
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const p = join(path, e.name);
+    if (e.isDirectory()) out.push(...(await filesOf(p)));
+    else if (e.isFile() && (e.name.endsWith('.yml') || e.name.endsWith('.yaml'))) out.push(p);
+  }
+  return out;
+}
+
+/** Load Sigma rules from files, folders and texts. */
+export async function loadSigma(options: LoadSigmaOptions): Promise<SigmaSet> {
+  const texts: { text: string; name: string }[] = [];
+  for (const source of options.sources) {
+    if ('text' in source) {
+      texts.push({ text: source.text, name: source.name });
+      continue;
+    }
+    for (const file of await filesOf(source.path)) texts.push({ text: await readFile(file, 'utf8'), name: file });
+  }
+  return compileSigma(texts, options);
+}

@@ -1,0 +1,76 @@
+/**
+ * Validation of Sigma documents against the specification's JSON schemas (Draft 2020-12, copied into
+ * `schema/`), with ajv. Validators compile once, on first use.
+ */
+
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020.js';
+import correlationSchema from '../schema/sigma-correlation-rules-schema.json';
+import ruleSchema from '../schema/sigma-detection-rule-schema.json';
+import filterSchema from '../schema/sigma-filters-schema.json';
+
+export type SchemaKind = 'rule' | 'correlation' | 'filter';
+
+/** A UUID (any version), checked by hand. */
+export function isUuid(s: string): boolean {
+  if (s.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
+}
+
+let validators: Record<SchemaKind, ValidateFunction> | undefined;
+
+function getValidators(): Record<SchemaKind, ValidateFunction> {
+  if (validators) return validators;
+  // The schemas are fixed data of this package; `validateSchema: false` skips fetching the meta-schema.
+  const ajv = new Ajv2020({ allErrors: false, strict: false, validateSchema: false });
+  ajv.addFormat('uuid', { type: 'string', validate: isUuid });
+  const strip = (s: object): object => {
+    const { $schema: _ignored, ...rest } = s as { $schema?: string };
+    return rest;
+  };
+  validators = {
+    rule: ajv.compile(strip(ruleSchema)),
+    correlation: ajv.compile(strip(correlationSchema)),
+    filter: ajv.compile(strip(filterSchema)),
+  };
+  return validators;
+}
+
+/** A schema violation: the JSON path (`/detection/condition`) and a sentence. */
+export interface SchemaProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath || '(document)';
+  if (e.keyword === 'required')
+    return `${where}: missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
+  if (e.keyword === 'additionalProperties')
+    return `${where}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+  if (e.keyword === 'enum')
+    return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  return `${where}: ${e.message ?? e.keyword}`;
+}
+
+/** Validate a document (plain JS, dates as strings) against its schema; the first problem, or undefined. */
+export function validateDocument(kind: SchemaKind, doc: unknown): SchemaProblem | undefined {
+  const validate = getValidators()[kind];
+  if (validate(doc)) return undefined;
+  const errors = validate.errors ?? [];
+  // The most specific error: the deepest instance path (ajv reports anyOf branches first).
+  const best = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
+  if (!best) return { path: [], message: 'does not match the schema' };
+  const path = best.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'))
+    .map((p) => (/^[0-9]+$/.test(p) ? Number(p) : p));
+  return { path, message: describe(best) };
+}
