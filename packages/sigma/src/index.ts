@@ -27,4 +27,13 @@ export {
   type SigmaSelect,
   type SigmaSource,
 } from './load.js';
+export {
+  MDE_MAPPING_VERSION,
+  type MdeFieldEntry,
+  type MdeMappingOptions,
+  type MdeMappingTable,
+  mdeMapping,
+  mdeMappingTable,
+  renderMdeMappingDoc,
+} from './mapping/index.js';
 export { type ParsedDocument, parseSigmaSource, parseTimespan, type SigmaFilter } from './parse.js';

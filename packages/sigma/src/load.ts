@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AnyDetector } from '@tripline/core';
-import { type CompileOptions, compileRule, DEGRADE_REASONS, type Placeholders, SKIP_REASONS } from './compile.js';
+import { type CompileOptions, compileRule, type Placeholders } from './compile.js';
 import { type DetectorOptions, ruleDetector, type SigmaField } from './detector.js';
 import { buildFamily } from './family.js';
 import type {
@@ -23,6 +23,7 @@ import type {
   SigmaSelection,
   SigmaSet,
 } from './ir.js';
+import { mdeMapping } from './mapping/index.js';
 import { type ParsedDocument, parseSigmaSource, type SigmaFilter } from './parse.js';
 
 /** What the correlation compiler returns: its detectors and one load entry per correlation document. */
@@ -47,8 +48,8 @@ export interface SigmaSelect {
 }
 
 export interface CompileSigmaOptions {
-  /** The Sigma → MDE mapping. */
-  readonly mapping: SigmaMapping;
+  /** The Sigma → MDE mapping. Default: {@link mdeMapping}`()`, the Defender mapping. */
+  readonly mapping?: SigmaMapping;
   /** Values of `expand` placeholders. */
   readonly placeholders?: Placeholders;
   /** `error`: throw {@link SigmaLoadError} when a rule does not load (CI for rule authors). Default `skip`. */
@@ -79,17 +80,12 @@ export class SigmaLoadError extends Error {
 
 const LEVEL_RANK: Readonly<Record<SigmaLevel, number>> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
-function statusOf(reasons: readonly LoadReason[]): LoadEntry['status'] {
-  if (reasons.some((r) => SKIP_REASONS.has(r.code) || r.code === 'not-selected')) return 'skipped';
-  if (reasons.some((r) => DEGRADE_REASONS.has(r.code))) return 'degraded';
-  return 'loaded';
-}
-
 /** Compile Sigma sources (synchronous). */
 export function compileSigma(
   sources: readonly { readonly text: string; readonly name: string }[],
-  options: CompileSigmaOptions,
+  given: CompileSigmaOptions = {},
 ): SigmaSet {
+  const options = { ...given, mapping: given.mapping ?? mdeMapping() };
   const docs: ParsedDocument[] = [];
   for (const s of sources) docs.push(...parseSigmaSource(s.text, s.name));
   const compileOptions: CompileOptions = {
@@ -166,7 +162,7 @@ export function compileSigma(
         title: rule.title,
         kind: 'rule',
         source: rule.source,
-        status: statusOf(result.reasons),
+        status: 'skipped',
         reasons: result.reasons,
         ...(result.route
           ? {

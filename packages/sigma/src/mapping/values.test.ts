@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import {
+  domainUser,
+  hexLogonId,
+  imphashReason,
+  isIpv6,
+  joinPath,
+  plainIp,
+  registryValuePath,
+  sysmonHashes,
+  sysmonProtocol,
+  sysmonRegistryDetails,
+  sysmonRegistryKey,
+  urlHost,
+} from './values.js';
+
+describe('sysmonRegistryKey', () => {
+  it('abbreviates the hives MDE spells out', () => {
+    expect(sysmonRegistryKey('HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run')).toBe(
+      'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run',
+    );
+    expect(
+      sysmonRegistryKey(
+        'HKEY_CURRENT_USER\\S-1-5-21-1004336348-1177238915-682003330-1106\\Software\\Classes\\ms-settings',
+      ),
+    ).toBe('HKU\\S-1-5-21-1004336348-1177238915-682003330-1106\\Software\\Classes\\ms-settings');
+    expect(sysmonRegistryKey('HKEY_USERS\\.DEFAULT\\Control Panel')).toBe('HKU\\.DEFAULT\\Control Panel');
+    expect(sysmonRegistryKey('HKEY_CLASSES_ROOT\\exefile\\shell\\open\\command')).toBe(
+      'HKCR\\exefile\\shell\\open\\command',
+    );
+    expect(sysmonRegistryKey('\\REGISTRY\\MACHINE\\SOFTWARE\\Policies')).toBe('HKLM\\SOFTWARE\\Policies');
+    expect(sysmonRegistryKey('hkey_local_machine\\software')).toBe('HKLM\\software');
+  });
+
+  it('names ControlSet001 CurrentControlSet, only right under HKLM\\SYSTEM', () => {
+    expect(sysmonRegistryKey('HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\WinDefend')).toBe(
+      'HKLM\\SYSTEM\\CurrentControlSet\\Services\\WinDefend',
+    );
+    expect(sysmonRegistryKey('HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001')).toBe('HKLM\\SYSTEM\\CurrentControlSet');
+    expect(sysmonRegistryKey('HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet002\\Services')).toBe(
+      'HKLM\\SYSTEM\\ControlSet002\\Services',
+    );
+    expect(sysmonRegistryKey('HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet0011\\Services')).toBe(
+      'HKLM\\SYSTEM\\ControlSet0011\\Services',
+    );
+    expect(sysmonRegistryKey('HKEY_LOCAL_MACHINE\\SOFTWARE\\ControlSet001')).toBe('HKLM\\SOFTWARE\\ControlSet001');
+  });
+
+  it('leaves keys already in Sysmon spelling and look-alike prefixes alone', () => {
+    expect(sysmonRegistryKey('HKLM\\SOFTWARE\\Foo')).toBe('HKLM\\SOFTWARE\\Foo');
+    expect(sysmonRegistryKey('HKEY_LOCAL_MACHINEX\\SOFTWARE')).toBe('HKEY_LOCAL_MACHINEX\\SOFTWARE');
+  });
+});
+
+describe('registryValuePath', () => {
+  it('appends the value name, (Default) for the unnamed value', () => {
+    expect(registryValuePath('HKLM\\SOFTWARE\\Run', 'Updater')).toBe('HKLM\\SOFTWARE\\Run\\Updater');
+    expect(registryValuePath('HKCR\\exefile\\shell\\open\\command', undefined)).toBe(
+      'HKCR\\exefile\\shell\\open\\command\\(Default)',
+    );
+  });
+});
+
+describe('sysmonRegistryDetails', () => {
+  it('writes DWORDs and QWORDs as Sysmon does, from decimal or hexadecimal', () => {
+    expect(sysmonRegistryDetails('Dword', '1')).toBe('DWORD (0x00000001)');
+    expect(sysmonRegistryDetails('Dword', '4294967295')).toBe('DWORD (0xffffffff)');
+    expect(sysmonRegistryDetails('Dword', '0x00000002')).toBe('DWORD (0x00000002)');
+    expect(sysmonRegistryDetails('Dword', '-1')).toBe('DWORD (0xffffffff)');
+    expect(sysmonRegistryDetails('Qword', '4294967297')).toBe('QWORD (0x00000001-0x00000001)');
+    expect(sysmonRegistryDetails('Qword', '0')).toBe('QWORD (0x00000000-0x00000000)');
+  });
+
+  it('writes Binary Data, (Empty), and strings as they are', () => {
+    expect(sysmonRegistryDetails('Binary', 'A1B2C3')).toBe('Binary Data');
+    expect(sysmonRegistryDetails('String', undefined)).toBe('(Empty)');
+    expect(sysmonRegistryDetails(undefined, undefined)).toBe('(Empty)');
+    expect(sysmonRegistryDetails('ExpandString', '%SystemRoot%\\x.dll')).toBe('%SystemRoot%\\x.dll');
+    expect(sysmonRegistryDetails('Dword', undefined)).toBeUndefined();
+    expect(sysmonRegistryDetails('Dword', 'not a number')).toBe('not a number');
+  });
+});
+
+describe('paths, accounts, hashes, ids', () => {
+  it('joinPath appends the file name only when the folder does not end with it', () => {
+    expect(joinPath('c:\\windows\\system32\\cmd.exe', 'cmd.exe')).toBe('c:\\windows\\system32\\cmd.exe');
+    expect(joinPath('C:\\Windows\\System32', 'cmd.exe')).toBe('C:\\Windows\\System32\\cmd.exe');
+    expect(joinPath('C:\\Windows\\System32\\', 'cmd.exe')).toBe('C:\\Windows\\System32\\cmd.exe');
+    expect(joinPath('/usr/bin', 'curl')).toBe('/usr/bin/curl');
+    expect(joinPath('/usr/bin/curl', 'curl')).toBe('/usr/bin/curl');
+    expect(joinPath('c:\\tools\\xcmd.exe', 'cmd.exe')).toBe('c:\\tools\\xcmd.exe\\cmd.exe');
+    expect(joinPath(undefined, 'cmd.exe')).toBeUndefined();
+    expect(joinPath('C:\\Windows', undefined)).toBe('C:\\Windows');
+  });
+
+  it('domainUser, sysmonHashes, imphashReason, hexLogonId', () => {
+    expect(domainUser('CONTOSO', 'j.doe')).toBe('CONTOSO\\j.doe');
+    expect(domainUser(undefined, 'j.doe')).toBe('j.doe');
+    expect(domainUser('CONTOSO', undefined)).toBeUndefined();
+    expect(sysmonHashes('ab12', 'cd34', 'ef56')).toBe('SHA1=AB12,MD5=CD34,SHA256=EF56');
+    expect(sysmonHashes(undefined, 'cd34', undefined)).toBe('MD5=CD34');
+    expect(sysmonHashes(undefined, undefined, undefined)).toBeUndefined();
+    expect(imphashReason('IMPHASH=A1B2')).toMatch(/never match/);
+    expect(imphashReason('imphash=a1b2')).toMatch(/never match/);
+    expect(imphashReason('SHA256=A1B2')).toBeUndefined();
+    expect(hexLogonId('999')).toBe('0x3e7');
+    expect(hexLogonId('0')).toBe('0x0');
+    expect(hexLogonId(undefined)).toBeUndefined();
+  });
+
+  it('network values', () => {
+    expect(plainIp('::ffff:10.1.2.3')).toBe('10.1.2.3');
+    expect(plainIp('fe80::1')).toBe('fe80::1');
+    expect(isIpv6('::ffff:10.1.2.3')).toBe('false');
+    expect(isIpv6('2001:db8::5')).toBe('true');
+    expect(isIpv6(undefined)).toBeUndefined();
+    expect(urlHost('login.microsoftonline.com')).toBe('login.microsoftonline.com');
+    expect(urlHost('https://user@raw.githubusercontent.com:443/x/y?z=1')).toBe('raw.githubusercontent.com');
+    expect(urlHost('http://[2001:db8::5]:8080/a')).toBe('2001:db8::5');
+    expect(sysmonProtocol('Tcp')).toBe('tcp');
+    expect(sysmonProtocol('UdpV6')).toBe('udp');
+  });
+});
