@@ -47,6 +47,8 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
       '@tripline/detectors-defender',
       '@tripline/reporter-markdown',
       '@tripline/reporter-sarif',
+      '@tripline/sigma',
+      '@tripline/sigmahq',
       'tripline',
     ].flatMap((p) => [`pack ${p}`, `files ${p}`, `publint ${p}`, `attw ${p}`]),
     'install tarballs',
@@ -64,9 +66,12 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
     'cjs @tripline/reporter-markdown',
     'cjs @tripline/reporter-sarif',
     'cjs analyze with the preset',
+    'esm @tripline/sigmahq',
+    'cjs @tripline/sigmahq',
     'cjs @tripline/core/report.schema.json',
     'npx tripline --version',
     'npx tripline analyze --format json',
+    'npx tripline analyze --detectors @tripline/sigmahq',
   ];
 
   it.each(names)('%s', (name) => {
