@@ -134,6 +134,60 @@ describe('the SigmaHQ corpus on the MDE mapping', () => {
   });
 });
 
+/** Text columns each table's probe rows fill with a rule's literals. */
+const PROBE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  DeviceProcessEvents: [
+    'FileName',
+    'FolderPath',
+    'ProcessCommandLine',
+    'InitiatingProcessFileName',
+    'InitiatingProcessCommandLine',
+    'ProcessVersionInfoOriginalFileName',
+  ],
+  DeviceFileEvents: ['FileName', 'FolderPath', 'InitiatingProcessFileName', 'InitiatingProcessCommandLine'],
+  DeviceRegistryEvents: ['RegistryKey', 'RegistryValueName', 'RegistryValueData', 'InitiatingProcessFileName'],
+  DeviceNetworkEvents: ['RemoteUrl', 'InitiatingProcessFileName', 'InitiatingProcessCommandLine'],
+};
+
+describe('the family keeps the DetectorFamily contract', () => {
+  it("emits, for every probe row, exactly what each member's own match returns", () => {
+    const probes = set.rules
+      .filter((_, i) => i % 6 === 0)
+      .map((r, n) => {
+        const lits = literalsOf(r.expr);
+        const text = lits.join(' ');
+        const row: Record<string, unknown> = {
+          Timestamp: '2026-11-30T09:14:05.2210000Z',
+          DeviceId: 'd1',
+          DeviceName: 'ws1',
+          ActionType: r.route.actionTypes?.[0] ?? 'ProcessCreated',
+          ReportId: 1000 + n,
+        };
+        for (const c of PROBE_COLUMNS[r.route.table] ?? [])
+          row[c] = c.endsWith('FileName') ? (lits.at(-1) ?? 'x') : text;
+        return { rule: r, event: makeEvent(r.route.table, row) };
+      });
+    let ownHits = 0;
+    for (const { rule, event } of probes) {
+      const emitted: [number, unknown][] = [];
+      set.family.matchAll(event, (i, m) => emitted.push([i, m]));
+      const expected: [number, unknown][] = [];
+      set.family.members.forEach((m, i) => {
+        const routed =
+          m.meta.tables.includes(event.table) &&
+          (!m.meta.actionTypes || m.meta.actionTypes.includes(String(event.get('ActionType'))));
+        if (!routed) return;
+        const got = m.match!(event, { options: {}, severity: m.meta.severity });
+        if (got) expected.push([i, got]);
+      });
+      expect(emitted).toEqual(expected);
+      if (emitted.some(([i]) => set.rules[i] === rule)) ownHits++;
+    }
+    console.log(`family contract: ${probes.length} probe rows, ${ownHits} matched by the rule they were built from`);
+    expect(ownHits).toBeGreaterThan(probes.length / 4);
+  });
+});
+
 describe('the specification examples', () => {
   const SPEC = join(SIGMA, 'specification/tests/schema/');
   it('every correlation example parses as a correlation with its timespan', () => {
