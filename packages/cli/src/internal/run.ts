@@ -28,9 +28,10 @@ function collect(value: string, previous: readonly string[] | undefined): string
 /** `--rules`, `--detectors`, `--no-builtin`: the detectors of a run, for `analyze` and `detectors`. */
 function detectorOptions(): [rules: Option, detectors: Option, noBuiltin: Option] {
   return [
-    new Option('--rules <path>', 'rule file or folder of rule files (YAML or JSON) to run too; repeatable').argParser(
-      collect,
-    ),
+    new Option(
+      '--rules <path>',
+      'rule file or folder of rule files (tripline YAML or JSON, or Sigma) to run too; repeatable',
+    ).argParser(collect),
     new Option(
       '--detectors <module>',
       'npm package (resolved from the current folder) or module path exporting detectors to run too; repeatable',
@@ -75,6 +76,7 @@ Examples:
   tripline analyze events.ndjson
   tripline analyze --format sarif --output tripline.sarif exports/*.json
   tripline analyze --rules ./rules --detectors @acme/tripline-detectors events.ndjson
+  tripline analyze --detectors @tripline/sigmahq events.ndjson
   az monitor log-analytics query … | tripline analyze --format json --fail-on high -
 `;
 
