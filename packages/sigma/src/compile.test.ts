@@ -325,6 +325,31 @@ describe('mapping outcomes', () => {
   });
 });
 
+describe('platforms', () => {
+  it('a rule routed to Linux never sees a Windows row, and the reverse; a rule without platform sees both', () => {
+    const text = (product: string) =>
+      ruleText(
+        "    selection:\n        FileName: 'whoami'\n    filter:\n        AccountName: 'root'\n    condition: selection and not filter",
+      ).replace('product: windows', `product: ${product}`);
+    const linux = parseSigmaSource(text('linux'), 'l.yml')[0]!;
+    if (linux.kind !== 'rule') throw new Error('no');
+    const r = compileRule(linux.rule, { mapping: testMapping() });
+    if (!r.ok) throw new Error('no');
+    expect(r.compiled.route.platform).toBe('linux');
+    expect(r.compiled.test(createEvalContext(ev({ FileName: 'whoami', FolderPath: '/usr/bin/whoami' })))).toBeDefined();
+    expect(
+      r.compiled.test(createEvalContext(ev({ FileName: 'whoami', FolderPath: 'C:\\Windows\\System32\\whoami' }))),
+    ).toBeUndefined();
+    expect(r.compiled.test(createEvalContext(ev({ FileName: 'whoami' })))).toBeDefined();
+    expect(
+      matches("    selection:\n        FileName: 'whoami'\n    condition: selection", {
+        FileName: 'whoami',
+        FolderPath: '/usr/bin/whoami',
+      }),
+    ).toBe(true);
+  });
+});
+
 describe('techniquesOf', () => {
   it('reads technique tags, upper-cased, distinct', () => {
     expect(
