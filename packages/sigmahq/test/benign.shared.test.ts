@@ -56,5 +56,12 @@ describe('SigmaHQ rules on the benign real exports of ../shared/datasets/mde', (
     const got = Object.fromEntries(hits.map((h) => [h.id, h.level]));
     const want = Object.fromEntries(Object.entries(EXPECTED).map(([id, e]) => [id, e.level]));
     expect(got, JSON.stringify(hits, null, 2)).toEqual(want);
+    // Both hits are the one Intune row the justifications name.
+    for (const a of result.alerts) {
+      const sources = a.evidence.events.map(
+        (e) => `${e.source?.source.split('/').slice(-2).join('/')}:${e.source?.line}`,
+      );
+      expect(sources, a.detectorId).toEqual(['portal-csv-dafneb/advanced_hunting_test.csv:18']);
+    }
   });
 });
