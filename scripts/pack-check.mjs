@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+const SIGMA_EXAMPLE = join(root, 'examples', 'sigma', 'events.ndjson');
 const WAZUH1 = join(root, 'examples', 'wazuh1', 'events.ndjson');
 
 /**
@@ -278,6 +279,10 @@ export async function packCheck({ keep = false } = {}) {
       'cjs analyze with the preset',
       `const { analyze, fromFile } = require('@tripline/core'); const { defenderDetectors } = require('@tripline/detectors-defender'); analyze(fromFile(${JSON.stringify(WAZUH1)}), { detectors: defenderDetectors }).then((r) => { if (r.summary.eventsAnalyzed !== 53 || r.alerts.length < 13 || r.diagnostics.some((d) => d.level === 'error')) throw new Error(JSON.stringify(r.summary)); console.log('ok'); }).catch((e) => { console.error(e); process.exit(1); })`,
     );
+    // The SigmaHQ rules are files beside the module: both builds find them in the installed package.
+    const sigmahqCheck = `if (m.report.documents !== 1879 || m.detectors[0].kind !== 'detector-family' || m.detectors[0].members.length < 1700) throw new Error(JSON.stringify(m.report.rules)); console.log('ok')`;
+    await esm('esm @tripline/sigmahq', `import * as m from '@tripline/sigmahq'; ${sigmahqCheck}`);
+    await cjs('cjs @tripline/sigmahq', `const m = require('@tripline/sigmahq'); ${sigmahqCheck}`);
     await cjs(
       'cjs @tripline/core/report.schema.json',
       `const s = require('@tripline/core/report.schema.json'); if (s.$schema !== 'https://json-schema.org/draft/2020-12/schema' || s.properties.schemaVersion.const !== '1.1') throw new Error('schema'); console.log('ok')`,
@@ -319,6 +324,36 @@ export async function packCheck({ keep = false } = {}) {
       }
     }
     add('npx tripline analyze --format json', ok, detail, `${report.stderr}\n${report.stdout.slice(0, 2000)}`);
+    // --detectors resolves the installed @tripline/sigmahq from the project folder.
+    const sigma = await npx([
+      'tripline',
+      'analyze',
+      SIGMA_EXAMPLE,
+      '--detectors',
+      '@tripline/sigmahq',
+      '--no-builtin',
+      '--format',
+      'json',
+      '--no-progress',
+    ]);
+    let sigmaDetail = 'failed';
+    let sigmaOk = false;
+    if (sigma.code === 0) {
+      try {
+        const ids = JSON.parse(sigma.stdout).alerts.map((a) => a.detectorId);
+        sigmaOk =
+          ids.includes('sigma/c248c896-e412-4279-8c15-1c558067b6fa') && ids.every((id) => id.startsWith('sigma/'));
+        sigmaDetail = `${ids.length} alerts of SigmaHQ rules`;
+      } catch (e) {
+        sigmaDetail = `stdout is not JSON: ${e.message}`;
+      }
+    }
+    add(
+      'npx tripline analyze --detectors @tripline/sigmahq',
+      sigmaOk,
+      sigmaDetail,
+      `${sigma.stderr}\n${sigma.stdout.slice(0, 2000)}`,
+    );
     return { ok: checks.every((c) => c.ok), tempDir, checks };
   } finally {
     if (!keep) rmSync(tempDir, { recursive: true, force: true });

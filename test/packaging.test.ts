@@ -66,9 +66,12 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
     'cjs @tripline/reporter-markdown',
     'cjs @tripline/reporter-sarif',
     'cjs analyze with the preset',
+    'esm @tripline/sigmahq',
+    'cjs @tripline/sigmahq',
     'cjs @tripline/core/report.schema.json',
     'npx tripline --version',
     'npx tripline analyze --format json',
+    'npx tripline analyze --detectors @tripline/sigmahq',
   ];
 
   it.each(names)('%s', (name) => {
@@ -161,7 +164,7 @@ describe('changesets', () => {
         }
       }
       if (status.changesets.length > 0) {
-        // config.json "fixed": [["@tripline/*", "tripline"]] → all five move together to one version.
+        // config.json "fixed": [["@tripline/*", "tripline"]] → all of them move together to one version.
         const releases = status.releases.filter((r) => known.has(r.name));
         expect(releases.map((r) => r.name).sort()).toEqual([...known].sort());
         expect(new Set(releases.map((r) => r.newVersion)).size).toBe(1);
@@ -192,7 +195,9 @@ describe('licence', () => {
     expect(text).toMatch(/^Copyright \(c\) \d{4}/m);
     expect(text).toContain('Permission is hereby granted, free of charge');
     const manifests = ['package.json', ...packageDirs.map((d) => join('packages', d, 'package.json'))];
-    for (const m of manifests) expect(JSON.parse(readFileSync(join(root, m), 'utf8')).license, m).toBe('MIT');
+    // @tripline/sigmahq ships SigmaHQ's rules, under the Detection Rule License 1.1, beside its MIT code.
+    const expected = (m: string) => (m === join('packages', 'sigmahq', 'package.json') ? 'MIT AND DRL-1.1' : 'MIT');
+    for (const m of manifests) expect(JSON.parse(readFileSync(join(root, m), 'utf8')).license, m).toBe(expected(m));
   });
 
   it.each(packageDirs)('the tarball of packages/%s holds LICENSE, identical to the root one', async (dir) => {
@@ -204,6 +209,9 @@ describe('licence', () => {
     });
     const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files).toContain('LICENSE');
-    expect(readFileSync(join(cwd, 'LICENSE'), 'utf8')).toBe(readFileSync(licence, 'utf8'));
+    // sigmahq's LICENSE is the root one followed by the DRL 1.1 of its rules (packages/sigmahq/test/package.test.ts).
+    const own = readFileSync(join(cwd, 'LICENSE'), 'utf8');
+    if (dir === 'sigmahq') expect(own.startsWith(readFileSync(licence, 'utf8'))).toBe(true);
+    else expect(own).toBe(readFileSync(licence, 'utf8'));
   });
 });

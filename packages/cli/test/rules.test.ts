@@ -217,6 +217,78 @@ describe.concurrent('--detectors, config rules/modules/builtin, tripline detecto
     expect(alerts).toEqual([expect.objectContaining({ detectorId: 'example/adfs-dkm-key-read', severity: 'low' })]);
   });
 
+  /** A detector family as a rule engine's module exports it: two members, one matchAll. */
+  const FAMILY_SRC = `(() => {
+    const member = (id, word) => ({
+      meta: {
+        id, title: 'Family member ' + word, summary: 'A command line holding a given word.',
+        rationale: 'A family used by the CLI tests.', severity: 'medium', category: 'Testing', mitre: [],
+        tables: ['DeviceProcessEvents'],
+        messages: { default: { title: 'saw ' + word, description: 'a process', riskAssessment: 'none' } },
+      },
+      match: (e) => ((e.str('ProcessCommandLine') ?? '').includes(word) ? {} : undefined),
+    });
+    const members = [member('acme/fam-curl', 'curl'), member('acme/fam-wget', 'wget')];
+    return {
+      kind: 'detector-family', id: 'acme', members, tables: ['DeviceProcessEvents'],
+      matchAll: (e, emit) => members.forEach((m, i) => { const r = m.match(e); if (r) emit(i, r); }),
+    };
+  })()`;
+
+  it.each([
+    ['a default export', `export default ${FAMILY_SRC};`],
+    ['a named detectors array', `export const detectors = [${FAMILY_SRC}];`],
+    ['a preset', `export default { name: 'acme', detectors: [${FAMILY_SRC}, ${DETECTOR_SRC('acme/vendor-hit')}] };`],
+  ])('a detector family as %s: detectors lists its members, analyze runs them', async (_what, src) => {
+    const dir = temp();
+    writeFileSync(join(dir, 'family.mjs'), `${src}\n`);
+    const list = await tripline(['detectors', '--json', '--no-builtin', '--detectors', './family.mjs'], { cwd: dir });
+    expect(list.code, list.stderr).toBe(0);
+    const listed = (JSON.parse(list.stdout) as { id: string; origin: string; originKind: string }[]).filter((d) =>
+      d.id.startsWith('acme/fam-'),
+    );
+    expect(listed).toEqual([
+      expect.objectContaining({ id: 'acme/fam-curl', origin: './family.mjs', originKind: 'module' }),
+      expect.objectContaining({ id: 'acme/fam-wget', origin: './family.mjs', originKind: 'module' }),
+    ]);
+    const row = (cmd: string, id: number) =>
+      JSON.stringify({
+        Timestamp: '2025-11-07T06:46:38.299848Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'wazuh1',
+        ActionType: 'ProcessCreated',
+        ReportId: id,
+        FileName: cmd.split(' ')[0],
+        ProcessCommandLine: cmd,
+        Type: 'DeviceProcessEvents',
+      });
+    writeFileSync(
+      join(dir, 'events.ndjson'),
+      `${row('curl -fsSL http://203.0.113.7/x.sh', 1)}\n${row('wget -q http://203.0.113.7/y', 2)}\n`,
+    );
+    writeFileSync(join(dir, 'tripline.yaml'), 'detectors:\n  acme/fam-wget: { enabled: false }\n');
+    const r = await tripline(
+      [
+        'analyze',
+        '--no-builtin',
+        '--detectors',
+        './family.mjs',
+        '-c',
+        'tripline.yaml',
+        '--format',
+        'json',
+        'events.ndjson',
+      ],
+      { cwd: dir },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { alerts: JsonAlert[]; diagnostics: unknown[] };
+    expect(report.alerts.map((a) => a.detectorId).filter((id) => id.startsWith('acme/fam-'))).toEqual([
+      'acme/fam-curl',
+    ]);
+    expect(report.diagnostics).toEqual([]);
+  });
+
   it('--no-builtin with nothing else is an error, not an empty run', async () => {
     const r = await tripline(['detectors', '--no-builtin']);
     expect(r.code).toBe(2);

@@ -17,7 +17,12 @@ export {
   type TriplineCode,
 } from './internal/catalog.js';
 export { defineDetector } from './internal/detector/define.js';
-export { type DetectorFamily, type DetectorOrFamily, isDetectorFamily } from './internal/detector/family.js';
+export {
+  type DetectorFamily,
+  type DetectorOrFamily,
+  defineDetectorFamily,
+  isDetectorFamily,
+} from './internal/detector/family.js';
 export type {
   AlertGroup,
   AlertSummary,

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DetectorOrFamily } from './internal/detector/family.js';
 import type { AnyDetector, EvidenceDecl } from './internal/detector/types.js';
 import { analyzeEvents, declaredColumns } from './internal/engine/analyze.js';
 import { validateRunConfig } from './internal/engine/config.js';
@@ -152,13 +153,13 @@ export function loadFixtures(dir: string | URL): { fires: Fixture[]; ignores: Fi
 
 /** Run detectors over a fixture's records; the result is a normal {@link AnalysisResult}. */
 export async function runFixture(
-  detectors: AnyDetector | readonly AnyDetector[],
+  detectors: DetectorOrFamily | readonly DetectorOrFamily[],
   fixture: Fixture,
   config?: RunConfig,
 ): Promise<AnalysisResult> {
   const events = fixture.records.map((r, i) => eventFromRecord(r, `${fixture.name}#${i + 1}`));
   return analyzeEvents(events, {
-    detectors: Array.isArray(detectors) ? detectors : [detectors as AnyDetector],
+    detectors: Array.isArray(detectors) ? detectors : [detectors as DetectorOrFamily],
     config: config ?? fixture.config ?? {},
     generatedAt: '2000-01-01T00:00:00.000Z',
   });
@@ -287,12 +288,13 @@ export interface DetectorTestReport {
 /**
  * Check a detector against its fixtures. Requires at least one fixture that fires and one that must
  * not. Throws an Error listing every failed expectation; resolves with what each fixture produced.
- * `context` detectors run alongside (for correlation detectors that build on other alerts).
+ * `context` detectors (or detector families) run alongside (for correlation detectors that build on
+ * other alerts).
  */
 export async function testDetector(
   detector: AnyDetector,
   fixtures: { readonly fires: readonly Fixture[]; readonly ignores: readonly Fixture[] },
-  context: readonly AnyDetector[] = [],
+  context: readonly DetectorOrFamily[] = [],
 ): Promise<DetectorTestReport> {
   const id = detector.meta.id;
   if (fixtures.fires.length === 0 || fixtures.ignores.length === 0) {

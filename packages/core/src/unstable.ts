@@ -10,6 +10,7 @@
  */
 export { codesOfKind, diagnostic, isCatalogCode } from './internal/catalog.js';
 export { DETECTOR_ID_RE } from './internal/detector/define.js';
+export { flattenDetectors } from './internal/engine/detectors.js';
 export { detectFormat, ingest } from './internal/ingest/index.js';
 export type { IngestNotice, IngestOptions, IngestSink } from './internal/ingest/types.js';
 export { hasUnsafeNumber, parseJsonExact } from './internal/json/exact.js';

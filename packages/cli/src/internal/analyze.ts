@@ -23,13 +23,14 @@ import {
 import { diagnostic, severityRank } from '@tripline/core/unstable';
 import { renderMarkdown } from '@tripline/reporter-markdown';
 import { type SarifResultCount, sarifResultCount, stringifySarif, toSarif } from '@tripline/reporter-sarif';
+import type { LoadReport } from '@tripline/sigma';
 import { readConfigFile } from './config-file.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { resolveGeneratedAt } from './generated-at.js';
 import { type CliIo, isTerminal, say, writeStdout } from './io.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
-import { type LoadedDetector, loadDetectorSet, mergeSources, splitConfigSources } from './sources.js';
+import { type LoadedDetector, loadDetectorSet, mergeSources, runnable, splitConfigSources } from './sources.js';
 import { escapeJsonForTerminal, formatCount, formatDuration, stripControlCharacters, terminalText } from './text.js';
 
 /** Report formats of `tripline analyze --format`. */
@@ -105,7 +106,7 @@ async function planInputs(files: readonly string[], io: CliIo): Promise<PlannedI
 export async function buildRun(
   options: Pick<AnalyzeCommandOptions, 'config' | 'minSeverity' | 'timezone' | 'rules' | 'detectors' | 'builtin'>,
   cwd: string = process.cwd(),
-): Promise<{ config: RunConfig | undefined; detectors: LoadedDetector[] }> {
+): Promise<{ config: RunConfig | undefined; detectors: LoadedDetector[]; sigma?: LoadReport }> {
   let config: RunConfig | undefined;
   let raw: unknown;
   let fromFile = {};
@@ -114,19 +115,34 @@ export async function buildRun(
     raw = split.rest;
     fromFile = split.sources;
   }
-  const detectors = await loadDetectorSet(mergeSources(fromFile, options), cwd);
+  let sigma: LoadReport | undefined;
+  const detectors = await loadDetectorSet(mergeSources(fromFile, options), cwd, (load) => {
+    sigma = load.report;
+  });
   if (detectors.length === 0)
     throw new CliError('no detectors to run: --no-builtin (or builtin: false) needs --rules or --detectors');
   if (options.config !== undefined) {
     // Validate the file alone first, so an error names a key of the file, not one the CLI added.
-    config = validateRunConfig(
-      raw,
-      detectors.map((d) => d.detector),
-    ).config;
+    config = validateRunConfig(raw, runnable(detectors)).config;
   }
   if (options.minSeverity !== undefined) config = { ...config, minSeverity: options.minSeverity };
   if (options.timezone !== undefined) config = { ...config, timezone: options.timezone };
-  return { config, detectors };
+  return { config, detectors, ...(sigma ? { sigma } : {}) };
+}
+
+/**
+ * The warning for Sigma rules of `--rules` that did not load as written, or undefined when all did:
+ * nothing is dropped silently, and `tripline rules check` lists each rule with its reason.
+ */
+export function sigmaLoadWarning(report: LoadReport): string | undefined {
+  const skipped = report.rules.skipped + report.correlations.skipped;
+  const degraded = report.rules.degraded + report.correlations.degraded;
+  if (skipped + degraded === 0) return undefined;
+  const parts = [
+    ...(skipped ? [`${formatCount(skipped)} skipped`] : []),
+    ...(degraded ? [`${formatCount(degraded)} loaded with a weaker meaning`] : []),
+  ];
+  return `tripline: warning: of ${formatCount(report.documents)} Sigma document${report.documents === 1 ? '' : 's'} in --rules, ${parts.join(' and ')} (tripline rules check <path> lists each with its reason)`;
 }
 
 /** A report rendered for output. */
@@ -250,10 +266,10 @@ export async function analyzeCommand(
   const inputs = await planInputs(files, io);
   // Before any reading: a report that cannot be written must not cost a long run.
   const output = options.output !== undefined ? await planOutput(options.output, inputs) : undefined;
-  const { config, detectors } = await buildRun(options);
+  const { config, detectors, sigma } = await buildRun(options);
 
   const analyzeOptions: AnalyzeOptions = {
-    detectors: detectors.map((d) => d.detector),
+    detectors: runnable(detectors),
     ...(config !== undefined ? { config } : {}),
     ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
     ...(options.table !== undefined ? { table: options.table } : {}),
@@ -355,6 +371,8 @@ export async function analyzeCommand(
     result.alerts.some((a) => severityRank(a.severity) >= severityRank(options.failOn as Severity));
 
   const lines: string[] = [];
+  const sigmaWarning = sigma ? sigmaLoadWarning(sigma) : undefined;
+  if (!options.quiet && sigmaWarning) lines.push(sigmaWarning);
   if (!options.quiet) {
     const notable = result.diagnostics.filter(
       (d) => d.level !== 'info' && d.code !== 'input-failed' && d.code !== 'input-nothing-readable',

@@ -28,9 +28,10 @@ function collect(value: string, previous: readonly string[] | undefined): string
 /** `--rules`, `--detectors`, `--no-builtin`: the detectors of a run, for `analyze` and `detectors`. */
 function detectorOptions(): [rules: Option, detectors: Option, noBuiltin: Option] {
   return [
-    new Option('--rules <path>', 'rule file or folder of rule files (YAML or JSON) to run too; repeatable').argParser(
-      collect,
-    ),
+    new Option(
+      '--rules <path>',
+      'rule file or folder of rule files (tripline YAML or JSON, or Sigma) to run too; repeatable',
+    ).argParser(collect),
     new Option(
       '--detectors <module>',
       'npm package (resolved from the current folder) or module path exporting detectors to run too; repeatable',
@@ -75,6 +76,7 @@ Examples:
   tripline analyze events.ndjson
   tripline analyze --format sarif --output tripline.sarif exports/*.json
   tripline analyze --rules ./rules --detectors @acme/tripline-detectors events.ndjson
+  tripline analyze --detectors @tripline/sigmahq events.ndjson
   az monitor log-analytics query … | tripline analyze --format json --fail-on high -
 `;
 
@@ -192,21 +194,24 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .command('rules')
     .description('work with rule files (detectors written as YAML or JSON)')
     .command('check')
-    .description('validate rule files and run their fixtures')
-    .argument('<paths...>', 'rule files or folders of rule files')
+    .description('validate rule files and run their fixtures; print the load report of Sigma rules')
+    .argument('<paths...>', 'rule files or folders of rule files (tripline or Sigma, told apart per file)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--strict', 'a Sigma rule that is skipped or degraded fails the check (exit 1)')
     .option('--debug', 'print stack traces of errors')
     .addHelpText(
       'after',
       `
 Exit status:
-  0  every rule loaded and passed its fixtures
-  1  a fixture failed
-  2  a rule file could not be loaded (the message names file:line:column and the field)
+  0  every rule loaded and passed its fixtures (Sigma rules skipped or degraded
+     are listed with their reasons but do not fail the check without --strict)
+  1  a fixture failed, or --strict and a Sigma rule was skipped or degraded
+  2  a rule file could not be loaded (the message names file:line:column and the field),
+     a Sigma file that is not valid YAML or not a valid Sigma document included
 
 Docs: docs/rules.md in the tripline repository.`,
     )
-    .action(async (paths: string[], opts: { format: 'text' | 'json' }) => {
+    .action(async (paths: string[], opts: { format: 'text' | 'json'; strict?: boolean }) => {
       setExit(await rulesCheckCommand(paths, opts, io));
     });
 

@@ -2,9 +2,17 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type AnyDetector, loadRules } from '@tripline/core';
+import {
+  type AnyDetector,
+  type DetectorFamily,
+  type DetectorOrFamily,
+  isDetectorFamily,
+  loadRuleFile,
+} from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
+import type { LoadReport } from '@tripline/sigma';
 import { CliError } from './errors.js';
+import { compileSigmaFiles, isParseFailure, sigmaSourceFiles, splitRuleFiles } from './sigma-rules.js';
 
 /** The keys of a `--config` file that say which detectors run (the CLI reads them; core never sees them). */
 export interface ConfigSources {
@@ -47,10 +55,37 @@ export type DetectorOrigin =
   | { readonly kind: 'module'; readonly module: string }
   | { readonly kind: 'rule'; readonly file: string };
 
-/** A detector of the run with its origin. */
+/** A detector of the run with its origin (and the family that serves it, for a family's member). */
 export interface LoadedDetector {
   readonly detector: AnyDetector;
   readonly origin: DetectorOrigin;
+  /**
+   * The family that runs this detector (a module's family; the Sigma rules of `--rules`, one index over
+   * all of them). The member is listed, configured and checked for duplicate ids like any detector.
+   */
+  readonly family?: DetectorFamily;
+}
+
+/** What a run loaded from the Sigma files of `--rules`: the load report, for the rules not loaded as written. */
+export interface SigmaRulesLoad {
+  readonly report: LoadReport;
+}
+
+/**
+ * What `analyze({ detectors })` gets for a loaded set: each detector, except that the members of a
+ * family are given as their family, once, where its first member stands.
+ */
+export function runnable(loaded: readonly LoadedDetector[]): DetectorOrFamily[] {
+  const out: DetectorOrFamily[] = [];
+  const families = new Set<DetectorFamily>();
+  for (const l of loaded) {
+    if (l.family === undefined) out.push(l.detector);
+    else if (!families.has(l.family)) {
+      families.add(l.family);
+      out.push(l.family);
+    }
+  }
+  return out;
 }
 
 /** What to load: rule files or folders, detector modules, and whether the built-in preset runs. */
@@ -80,13 +115,18 @@ function isDetector(value: unknown): value is AnyDetector {
   );
 }
 
-/** A detector, an array of detectors, or a preset object `{ detectors: [...] }`; undefined for anything else. */
-function detectorsIn(value: unknown): readonly AnyDetector[] | undefined {
-  if (isDetector(value)) return [value];
-  if (Array.isArray(value) && value.length > 0 && value.every(isDetector)) return value;
+const isDetectorOrFamily = (value: unknown): value is DetectorOrFamily => isDetector(value) || isDetectorFamily(value);
+
+/**
+ * A detector, a detector family, an array of them, or a preset object `{ detectors: [...] }`;
+ * undefined for anything else.
+ */
+function detectorsIn(value: unknown): readonly DetectorOrFamily[] | undefined {
+  if (isDetectorOrFamily(value)) return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every(isDetectorOrFamily)) return value;
   const inner = (value as { detectors?: unknown } | null | undefined)?.detectors;
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && Array.isArray(inner)) {
-    return inner.length > 0 && inner.every(isDetector) ? inner : undefined;
+    return inner.length > 0 && inner.every(isDetectorOrFamily) ? inner : undefined;
   }
   return undefined;
 }
@@ -99,13 +139,14 @@ function describe(value: unknown): string {
 }
 
 /**
- * The detectors a module exports. Accepted, in this order: a default export that is a detector, an
- * array of detectors or a preset `{ detectors }`; a named export `detectors`; the one named array of
+ * The detectors a module exports (detector families count as detectors here: a rule engine's family
+ * stands for all its members). Accepted, in this order: a default export that is a detector or a
+ * family, an array of them or a preset `{ detectors }`; a named export `detectors`; the one named array of
  * detectors (or, when there are several, the one that holds all the others, as a pack's full preset
  * holds its subsets); else every named export that is a single detector. Anything else is an error
  * naming the module and what it exports.
  */
-export function detectorsOfModule(ns: Record<string, unknown>, name: string): readonly AnyDetector[] {
+export function detectorsOfModule(ns: Record<string, unknown>, name: string): readonly DetectorOrFamily[] {
   const fromDefault = detectorsIn(ns.default);
   if (fromDefault) return fromDefault;
   // A CommonJS module's exports arrive as `default` too: look inside it as a namespace.
@@ -120,7 +161,7 @@ export function detectorsOfModule(ns: Record<string, unknown>, name: string): re
     .sort();
   const arrays = keys.flatMap((k) => {
     const v = named[k];
-    return Array.isArray(v) && detectorsIn(v) ? [{ k, v: v as readonly AnyDetector[] }] : [];
+    return Array.isArray(v) && detectorsIn(v) ? [{ k, v: v as readonly DetectorOrFamily[] }] : [];
   });
   if (arrays.length === 1) return arrays[0]!.v;
   if (arrays.length > 1) {
@@ -130,7 +171,7 @@ export function detectorsOfModule(ns: Record<string, unknown>, name: string): re
       `detector module ${name} exports several detector arrays (${arrays.map((a) => a.k).join(', ')}) and none holds the others; export the set to run as default or as "detectors"`,
     );
   }
-  const singles = keys.filter((k) => isDetector(named[k])).map((k) => named[k] as AnyDetector);
+  const singles = keys.filter((k) => isDetectorOrFamily(named[k])).map((k) => named[k] as DetectorOrFamily);
   if (singles.length > 0) return singles;
   const found = keys.length
     ? keys
@@ -204,7 +245,7 @@ function resolveModule(spec: string, base: string): string {
   }
 }
 
-async function loadModule(spec: string, base: string): Promise<readonly AnyDetector[]> {
+async function loadModule(spec: string, base: string): Promise<readonly DetectorOrFamily[]> {
   const url = resolveModule(spec, base);
   let ns: Record<string, unknown>;
   try {
@@ -233,16 +274,46 @@ export function mergeSources(
 /**
  * Load the detectors of a run: the built-in preset (unless `builtin` is false), then each module,
  * then each rule file, in the order given. Two detectors with one id are an error naming both origins.
+ * Sigma files among the rule files (told by content) are compiled together into one family; a Sigma
+ * file that does not parse is an error, the load report goes to `onSigma`.
  */
-export async function loadDetectorSet(sources: DetectorSources, cwd: string): Promise<LoadedDetector[]> {
+export async function loadDetectorSet(
+  sources: DetectorSources,
+  cwd: string,
+  onSigma?: (load: SigmaRulesLoad) => void,
+): Promise<LoadedDetector[]> {
   const out: LoadedDetector[] = [];
   if (sources.builtin) for (const detector of defenderDetectors) out.push({ detector, origin: { kind: 'builtin' } });
   for (const spec of sources.modules) {
-    for (const detector of await loadModule(spec, cwd))
-      out.push({ detector, origin: { kind: 'module', module: spec } });
+    const origin = { kind: 'module', module: spec } as const;
+    for (const entry of await loadModule(spec, cwd)) {
+      if (!isDetectorFamily(entry)) out.push({ detector: entry, origin });
+      else for (const detector of entry.members) out.push({ detector, origin, family: entry });
+    }
   }
-  for (const loaded of loadRules(sources.rules)) {
+  const split = splitRuleFiles(sources.rules);
+  const failure = split.failures[0];
+  if (failure) throw new CliError(failure.message);
+  for (const file of split.rules) {
+    const loaded = loadRuleFile(file);
     out.push({ detector: loaded.detector, origin: { kind: 'rule', file: loaded.file } });
+  }
+  if (split.sigma.length > 0) {
+    const set = compileSigmaFiles(split.sigma);
+    const broken = set.report.entries.find(isParseFailure);
+    if (broken) {
+      const reason = broken.reasons.find((r) => r.code === 'yaml-invalid' || r.code === 'schema-invalid');
+      const at = reason?.position ?? broken.source;
+      throw new CliError(
+        `invalid Sigma rule: ${at.file}:${at.line}:${at.column}: ${reason?.message ?? 'does not parse'} (tripline rules check lists every problem)`,
+      );
+    }
+    const files = sigmaSourceFiles(set);
+    const fileOf = (d: AnyDetector) => files.get(d.meta.id) ?? split.sigma[0]!;
+    for (const detector of set.family.members)
+      out.push({ detector, origin: { kind: 'rule', file: fileOf(detector) }, family: set.family });
+    for (const detector of set.correlations) out.push({ detector, origin: { kind: 'rule', file: fileOf(detector) } });
+    onSigma?.({ report: set.report });
   }
   const seen = new Map<string, LoadedDetector>();
   for (const entry of out) {

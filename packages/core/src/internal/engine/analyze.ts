@@ -11,14 +11,14 @@ import { Allowlist } from './allowlist.js';
 import { assembleResult, RunCounts, TABLE_INDEX } from './assemble.js';
 import { type ResolvedConfig, validateRunConfig } from './config.js';
 import { DedupeWindow } from './dedupe.js';
+import { validateDetectors } from './detectors.js';
 import { DeviceAcc } from './device.js';
 import { Diagnostics } from './diagnostics.js';
-import { combineEvidence } from './evidence.js';
+import { Dispatch } from './dispatch.js';
 import { GroupMap } from './group-map.js';
-import { describeError, readMatch, readMatchList } from './guards.js';
 import { localTimeDiagnostics } from './local-time.js';
 import { DeviceStates, type PhaseContext, renderAlerts, runCorrelation, runDevicePhase } from './phases.js';
-import { DetectorRoutes, loadRuntimes, type Runtime, validateDetectors } from './runtime.js';
+import { DetectorRoutes, loadFamilies, loadRuntimes, type Runtime } from './runtime.js';
 import type { AnalyzeOptions } from './types.js';
 
 export { describeError } from './guards.js';
@@ -85,7 +85,6 @@ function evidenceOption(v: AnalyzeOptions['evidence']): { rows?: 'full' | 'decla
  */
 export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly runtimes: readonly Runtime[];
-  private readonly routes: DetectorRoutes;
   private readonly resolved: ResolvedConfig;
   /** Zone of local times in the inputs (canonical IANA name). */
   private readonly timezone: string | undefined;
@@ -101,14 +100,18 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly inputs: AnalysisResult['inputs'][number][] = [];
   private readonly counts = new RunCounts();
   private finished: AnalysisResult | undefined;
+  private readonly dispatch: Dispatch;
 
   constructor(private readonly options: AnalyzeOptions) {
     super();
     if (!options || !Array.isArray(options.detectors)) {
-      throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'options.detectors must be an array of detectors');
+      throw new TriplineError(
+        ERROR_CODES.OPTION_INVALID,
+        'options.detectors must be an array of detectors and detector families',
+      );
     }
     const loaded = validateDetectors(options.detectors);
-    this.resolved = validateRunConfig(options.config, options.detectors);
+    this.resolved = validateRunConfig(options.config, loaded.flat);
     const cfg = this.resolved.config;
     const timezone = options.timezone ?? cfg.timezone;
     this.timezone = timezone === undefined ? undefined : timeZoneOption(timezone).name;
@@ -121,7 +124,13 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     this.allowlist = new Allowlist(cfg.allowlist ?? []);
     this.groups = new GroupMap(evidenceLimit);
     this.runtimes = loadRuntimes(loaded, this.resolved, fullRows);
-    this.routes = new DetectorRoutes(this.runtimes);
+    const { families, served } = loadFamilies(loaded.families, this.runtimes);
+    this.dispatch = new Dispatch(
+      new DetectorRoutes(this.runtimes, families, served),
+      families,
+      this.groups,
+      this.diagnostics.detectorFailed,
+    );
   }
 
   /**
@@ -258,37 +267,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       return;
     }
     device.add(event);
-    const detectorFailed = this.diagnostics.detectorFailed;
-    const runtimes = this.routes.of(event);
-    let kept = false;
-    for (let i = 0; i < runtimes.length; i++) {
-      const rt = runtimes[i]!;
-      let result: unknown;
-      try {
-        result = rt.match!.call(rt.detector, event, rt.ctx);
-      } catch (error) {
-        detectorFailed(rt, 'detector-threw', `match threw: ${describeError(error)}`, event);
-        continue;
-      }
-      if (result === undefined || result === null || result === false) continue;
-      const matches = readMatchList(result);
-      if (typeof matches === 'string') {
-        detectorFailed(rt, 'detector-malformed-match', matches, event);
-        continue;
-      }
-      for (const m of matches) {
-        const read = readMatch(m, rt);
-        if (typeof read === 'string') {
-          detectorFailed(rt, 'detector-malformed-match', read, event);
-          continue;
-        }
-        const g = this.groups.ensure(rt, event.deviceId, read.key ?? '');
-        if (g.add(read, [event])) kept = true;
-        combineEvidence(detectorFailed, rt, g, read, event, undefined);
-      }
-    }
     // Every detector has seen it: evidence keeps the row, not the copies parsed on the way.
-    if (kept) releaseParseCaches(event);
+    if (this.dispatch.run(event)) releaseParseCaches(event);
   }
 
   /** End the run: device and correlation detectors run, groups become alerts, the result is built and emitted. */

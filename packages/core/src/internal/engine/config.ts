@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import type { DetectorOrFamily } from '../detector/family.js';
 import type { AnyDetector } from '../detector/types.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import { TimeZone } from '../model/time.js';
 import { SEVERITIES } from '../severity.js';
+import { flattenDetectors } from './detectors.js';
 import type { RunConfig } from './types.js';
 
 const detectorConfig = z.strictObject({
@@ -104,7 +106,8 @@ function strayKey(schema: unknown, value: unknown, depth = 0): string | undefine
  * Validate a run configuration against the loaded detectors. Throws a `config-invalid`
  * {@link TriplineError} whose message names the bad key (`detectors.defender/x.options.threshold: …`).
  */
-export function validateRunConfig(config: unknown, detectors: readonly AnyDetector[]): ResolvedConfig {
+export function validateRunConfig(config: unknown, list: readonly DetectorOrFamily[]): ResolvedConfig {
+  const detectors: readonly AnyDetector[] = flattenDetectors(list);
   const fail = (key: string, message: string): never => {
     throw new TriplineError(ERROR_CODES.CONFIG_INVALID, `invalid configuration: ${key ? `${key}: ` : ''}${message}`, {
       details: { key },

@@ -2,13 +2,18 @@
 import { type DiagnosticCode, diagnostic } from '../catalog.js';
 import type { MdeEvent } from '../model/event.js';
 import type { Diagnostic } from '../report/types.js';
-import type { Runtime } from './runtime.js';
 
 const DIAGNOSTICS_PER_DETECTOR = 50;
 const DIAGNOSTICS_LISTED = 1_000;
 
+/** What a failure is charged to: a detector's runtime, or a family's when its `matchAll` itself fails. */
+export interface FailureOwner {
+  readonly id: string;
+  failures: number;
+}
+
 /** Records a detector's failure (a throw, a malformed answer) as a diagnostic naming it and the event. */
-export type DetectorFailed = (rt: Runtime, code: DiagnosticCode, message: string, event?: MdeEvent) => void;
+export type DetectorFailed = (rt: FailureOwner, code: DiagnosticCode, message: string, event?: MdeEvent) => void;
 
 /** Collects a run's diagnostics; each one is handed to `emit` as soon as it happens. */
 export class Diagnostics {

@@ -2,13 +2,14 @@
  * Detectors as the engine runs them: validated once, their metadata, hooks, window and evidence plan
  * read at load, and an index that routes each event only to the detectors of its table and ActionType.
  */
-import { DISTINCT_CAP, templateUses, validateDetector } from '../detector/define.js';
+import { DISTINCT_CAP, templateUses } from '../detector/define.js';
+import type { DetectorFamily } from '../detector/family.js';
 import type { AnyDetector, DetectorContext, DetectorMeta, EvidenceDecl, WindowSpec } from '../detector/types.js';
-import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { MdeEvent } from '../model/event.js';
 import type { TableName } from '../model/tables.js';
 import type { Severity } from '../severity.js';
 import type { ResolvedConfig } from './config.js';
+import type { LoadedDetectors, LoadedFamily } from './detectors.js';
 import type { EvidencePlan } from './group.js';
 import { readWindow } from './guards.js';
 
@@ -39,32 +40,53 @@ export interface Runtime {
 /** Columns every evidence event keeps, whatever the detector declared. */
 const IDENTITY_COLUMNS: readonly string[] = ['Timestamp', 'DeviceId', 'DeviceName', 'ActionType', 'ReportId'];
 
-/** Validate every detector (metadata, unique ids); the answer is sorted by id, the order detectors run in. */
-export function validateDetectors(detectors: readonly AnyDetector[]): (readonly [AnyDetector, DetectorMeta])[] {
-  const metas = new Map<AnyDetector, DetectorMeta>();
-  const ids = new Set<string>();
-  for (const detector of detectors) {
-    const meta = validateDetector(detector);
-    if (ids.has(meta.id)) {
-      throw new TriplineError(ERROR_CODES.DETECTOR_DUPLICATE, `two detectors share the id ${meta.id}`, {
-        details: { detectorId: meta.id },
-      });
-    }
-    ids.add(meta.id);
-    metas.set(detector, meta);
+/**
+ * A family as one event runs it: its members' runtimes by member index (undefined: the member is
+ * disabled). `id` and `failures` name the family in diagnostics when `matchAll` itself fails.
+ */
+export interface FamilyRuntime {
+  readonly family: DetectorFamily;
+  readonly id: string;
+  readonly matchAll: DetectorFamily['matchAll'];
+  readonly tables: readonly TableName[];
+  readonly actionTypes: readonly string[] | undefined;
+  readonly members: readonly (Runtime | undefined)[];
+  failures: number;
+}
+
+/**
+ * The families of a run with at least one enabled member, and the set of runtimes they serve (those
+ * are never routed one by one: their family's `matchAll` stands for their `match`).
+ */
+export function loadFamilies(
+  families: readonly LoadedFamily[],
+  runtimes: readonly Runtime[],
+): { readonly families: readonly FamilyRuntime[]; readonly served: ReadonlySet<Runtime> } {
+  const byDetector = new Map(runtimes.map((rt) => [rt.detector, rt]));
+  const served = new Set<Runtime>();
+  const out: FamilyRuntime[] = [];
+  for (const f of families) {
+    const members = f.members.map((d) => byDetector.get(d));
+    for (const rt of members) if (rt) served.add(rt);
+    if (!members.some((rt) => rt?.match)) continue;
+    out.push({
+      family: f.family,
+      id: f.id,
+      matchAll: f.matchAll,
+      tables: f.tables,
+      actionTypes: f.actionTypes,
+      members,
+      failures: 0,
+    });
   }
-  return [...metas].sort(([, a], [, b]) => (a.id < b.id ? -1 : 1));
+  return { families: out, served };
 }
 
 /** The runtimes of the enabled detectors, in id order, with their configuration applied. */
-export function loadRuntimes(
-  loaded: readonly (readonly [AnyDetector, DetectorMeta])[],
-  resolved: ResolvedConfig,
-  fullRows: boolean,
-): Runtime[] {
+export function loadRuntimes(loaded: LoadedDetectors, resolved: ResolvedConfig, fullRows: boolean): Runtime[] {
   const cfg = resolved.config;
   const runtimes: Runtime[] = [];
-  for (const [detector, meta] of loaded) {
+  for (const [detector, meta] of loaded.detectors) {
     const dc = cfg.detectors?.[meta.id];
     if (dc?.enabled === false) continue;
     const opts = resolved.options.get(meta.id);
@@ -125,51 +147,89 @@ export function declaredColumns(meta: DetectorMeta): ReadonlySet<string> {
 }
 
 const EMPTY_RUNTIMES: readonly Runtime[] = Object.freeze([]);
+const EMPTY_FAMILIES: readonly FamilyRuntime[] = Object.freeze([]);
+
+/** Per table: the units subscribed to every ActionType, and those subscribed to some. */
+interface TableEntry<T> {
+  readonly any: T[];
+  readonly byAction: Map<string, T[]>;
+}
+
+function subscribe<T>(
+  byTable: Map<TableName, TableEntry<T>>,
+  unit: T,
+  tables: readonly TableName[],
+  actionTypes: readonly string[] | undefined,
+): void {
+  for (const table of tables) {
+    let entry = byTable.get(table);
+    if (!entry) {
+      entry = { any: [], byAction: new Map() };
+      byTable.set(table, entry);
+    }
+    if (actionTypes) {
+      for (const action of actionTypes) {
+        const list = entry.byAction.get(action) ?? [];
+        if (!list.includes(unit)) list.push(unit);
+        entry.byAction.set(action, list);
+      }
+    } else if (!entry.any.includes(unit)) entry.any.push(unit);
+  }
+}
 
 /**
- * Which detectors see an event. Indexed once: a detector costs nothing for the rows of tables it does
- * not subscribe to; the list per table and ActionType is built on first use and kept.
+ * Which detectors and families see an event. Indexed once: a detector costs nothing for the rows of
+ * tables it does not subscribe to; the list per table and ActionType is built on first use and kept.
+ * The members of a family are not routed one by one: the family is, once per event.
  */
 export class DetectorRoutes {
-  private readonly byTable = new Map<TableName, { any: Runtime[]; byAction: Map<string, Runtime[]> }>();
+  private readonly byTable = new Map<TableName, TableEntry<Runtime>>();
+  private readonly familyByTable = new Map<TableName, TableEntry<FamilyRuntime>>();
   private readonly routes = new Map<TableName, Map<string, readonly Runtime[]>>();
+  private readonly familyRoutes = new Map<TableName, Map<string, readonly FamilyRuntime[]>>();
 
-  constructor(runtimes: readonly Runtime[]) {
+  constructor(
+    runtimes: readonly Runtime[],
+    families: readonly FamilyRuntime[] = EMPTY_FAMILIES,
+    served: ReadonlySet<Runtime> = new Set(),
+  ) {
     for (const rt of runtimes) {
-      if (!rt.match) continue;
-      for (const table of rt.meta.tables) {
-        let entry = this.byTable.get(table);
-        if (!entry) {
-          entry = { any: [], byAction: new Map() };
-          this.byTable.set(table, entry);
-        }
-        if (rt.meta.actionTypes) {
-          for (const action of rt.meta.actionTypes) {
-            const list = entry.byAction.get(action) ?? [];
-            list.push(rt);
-            entry.byAction.set(action, list);
-          }
-        } else entry.any.push(rt);
-      }
+      if (!rt.match || served.has(rt)) continue;
+      subscribe(this.byTable, rt, rt.meta.tables, rt.meta.actionTypes);
     }
+    for (const f of families) subscribe(this.familyByTable, f, f.tables, f.actionTypes);
   }
 
   /** The detectors that match `event`, in id order. */
   of(event: MdeEvent): readonly Runtime[] {
-    // Two map lookups on strings the event already holds: no key is built per event.
-    let byAction = this.routes.get(event.table);
-    if (!byAction) {
-      byAction = new Map();
-      this.routes.set(event.table, byAction);
-    }
-    const action = event.actionType ?? '';
-    let list = byAction.get(action);
-    if (!list) {
-      const entry = this.byTable.get(event.table);
-      list = entry ? [...entry.any, ...(entry.byAction.get(action) ?? [])] : EMPTY_RUNTIMES;
-      if (list.length > 1) list = [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
-      byAction.set(action, list);
-    }
-    return list;
+    return lookup(this.routes, this.byTable, event, EMPTY_RUNTIMES);
   }
+
+  /** The families that match `event`, in name order. */
+  familiesOf(event: MdeEvent): readonly FamilyRuntime[] {
+    return lookup(this.familyRoutes, this.familyByTable, event, EMPTY_FAMILIES);
+  }
+}
+
+function lookup<T extends { readonly id: string }>(
+  routes: Map<TableName, Map<string, readonly T[]>>,
+  byTable: Map<TableName, TableEntry<T>>,
+  event: MdeEvent,
+  empty: readonly T[],
+): readonly T[] {
+  // Two map lookups on strings the event already holds: no key is built per event.
+  let byAction = routes.get(event.table);
+  if (!byAction) {
+    byAction = new Map();
+    routes.set(event.table, byAction);
+  }
+  const action = event.actionType ?? '';
+  let list = byAction.get(action);
+  if (!list) {
+    const entry = byTable.get(event.table);
+    list = entry ? [...entry.any, ...(entry.byAction.get(action) ?? []).filter((u) => !entry.any.includes(u))] : empty;
+    if (list.length > 1) list = [...list].sort((a, b) => (a.id < b.id ? -1 : 1));
+    byAction.set(action, list);
+  }
+  return list;
 }

@@ -1,4 +1,4 @@
-import type { AnyDetector } from '../detector/types.js';
+import type { DetectorOrFamily } from '../detector/family.js';
 import type { InputFormat } from '../ingest/types.js';
 import type { TableName } from '../model/tables.js';
 import type { Severity } from '../severity.js';
@@ -55,8 +55,12 @@ export interface RunConfig {
 
 /** Options of {@link analyze} and {@link createAnalyzer}. */
 export interface AnalyzeOptions {
-  /** The detectors to run (e.g. the Defender preset). */
-  readonly detectors: readonly AnyDetector[];
+  /**
+   * The detectors to run (e.g. the Defender preset), and detector families (a rule engine serving
+   * many detectors with one `matchAll` per event; see `DetectorFamily`). Ids are unique across
+   * detectors and family members; members are configured, listed and reported like detectors.
+   */
+  readonly detectors: readonly DetectorOrFamily[];
   /** Per-run configuration (validated; errors name the bad key). */
   readonly config?: RunConfig;
   /** Force an input format instead of detecting it per input. */

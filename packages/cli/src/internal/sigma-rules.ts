@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { isTriplineError } from '@tripline/core';
+import { ruleFiles } from '@tripline/core/unstable';
+import { compileSigma, type LoadEntry, type LoadReport, mdeMapping, type SigmaSet } from '@tripline/sigma';
+import { isMap, parseAllDocuments } from 'yaml';
+import { CliError } from './errors.js';
+
+/**
+ * A YAML document is Sigma when its top level is a map with `logsource` and `detection` (a rule),
+ * `correlation` (a correlation rule) or `logsource` and `filter` (a Sigma filter). tripline's own rule
+ * format has none of these keys, so one file is never both. JSON files are always tripline rules.
+ */
+export function isSigmaText(text: string): boolean {
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text);
+  } catch {
+    return false;
+  }
+  const list = Array.isArray(docs) ? docs : [];
+  return list.some((doc) => {
+    const top = doc.contents;
+    if (!isMap(top)) return false;
+    const keys = new Set(top.items.map((pair) => (pair.key as { value?: unknown } | null)?.value));
+    return (keys.has('logsource') && (keys.has('detection') || keys.has('filter'))) || keys.has('correlation');
+  });
+}
+
+/** The files of rule paths (files or folders), each told tripline rule file or Sigma file. */
+export interface SplitRuleFiles {
+  /** tripline rule files (YAML or JSON). */
+  readonly rules: readonly string[];
+  /** Sigma rule files (YAML). */
+  readonly sigma: readonly string[];
+}
+
+/** A file of a rule path that could not be listed or read. */
+export interface SplitFailure {
+  readonly file: string;
+  readonly message: string;
+}
+
+/**
+ * List the rule files of each path (`ruleFiles`: sorted, fixtures left out) and tell each one's kind by
+ * its content ({@link isSigmaText}). A path that does not exist or holds no rule file is a failure.
+ */
+export function splitRuleFiles(paths: readonly string[]): SplitRuleFiles & { failures: SplitFailure[] } {
+  const rules: string[] = [];
+  const sigma: string[] = [];
+  const failures: SplitFailure[] = [];
+  for (const path of paths) {
+    let files: string[];
+    try {
+      files = ruleFiles(path);
+    } catch (error) {
+      if (!isTriplineError(error)) throw error;
+      failures.push({ file: path, message: error.message });
+      continue;
+    }
+    for (const file of files) {
+      const ext = extname(file).toLowerCase();
+      if (ext !== '.yml' && ext !== '.yaml') {
+        rules.push(file);
+        continue;
+      }
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        // The tripline loader reports an unreadable file with its own message.
+        rules.push(file);
+        continue;
+      }
+      (isSigmaText(text) ? sigma : rules).push(file);
+    }
+  }
+  return { rules, sigma, failures };
+}
+
+/** Compile Sigma files (as listed by {@link splitRuleFiles}) into one set: one family, one load report. */
+export function compileSigmaFiles(files: readonly string[]): SigmaSet {
+  const sources = files.map((file) => {
+    try {
+      return { name: file, text: readFileSync(file, 'utf8') };
+    } catch (error) {
+      throw new CliError(
+        `cannot read Sigma rule file ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  });
+  return compileSigma(sources, { mapping: mdeMapping() });
+}
+
+/** A document that did not parse (YAML or schema): a load error, like a tripline rule file that fails. */
+export function isParseFailure(entry: LoadEntry): boolean {
+  return entry.reasons.some((r) => r.code === 'yaml-invalid' || r.code === 'schema-invalid');
+}
+
+/** The file a Sigma detector (`sigma/<id>`) was read from, by detector id. */
+export function sigmaSourceFiles(set: SigmaSet): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of set.report.entries) if (entry.detectorId) out.set(entry.detectorId, entry.source.file);
+  return out;
+}
+
+export type { LoadReport };

@@ -1,0 +1,175 @@
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, ROOT, tripline } from './helpers.js';
+
+const EXAMPLE = join(ROOT, 'examples/sigma');
+const RULES = join(ROOT, 'examples/rules');
+
+beforeAll(() => {
+  assertBuilt();
+});
+
+const WHOAMI = `title: Whoami Run
+id: 0f3a1b2c-4d5e-4f60-8a9b-0c1d2e3f4a5b
+status: experimental
+description: whoami.exe ran.
+author: Jane Rule-Author
+date: 2026-03-12
+logsource:
+    product: windows
+    category: process_creation
+detection:
+    selection:
+        Image|endswith: '\\whoami.exe'
+    condition: selection
+level: low
+`;
+/** A valid Sigma rule for a log source Defender has no table for; its title tries a terminal escape. */
+const AUDITD = `title: "Bash profile edit \\e[31mRED\\e[0m"
+id: 6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+status: experimental
+description: auditd only.
+author: Jane Rule-Author
+date: 2026-03-12
+logsource:
+    product: linux
+    service: auditd
+detection:
+    selection:
+        type: PATH
+        name: /root/.bashrc
+    condition: selection
+level: medium
+`;
+
+function temp(): string {
+  return mkdtempSync(join(tmpdir(), 'tripline-sigma-'));
+}
+
+/** A folder with a tripline rule and its fixtures, and the given Sigma files. */
+function mixed(sigma: Record<string, string>): string {
+  const dir = temp();
+  for (const f of readdirSync(RULES).filter((n) => n.startsWith('encoded-powershell.')))
+    copyFileSync(join(RULES, f), join(dir, f));
+  for (const [name, text] of Object.entries(sigma)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+interface SigmaReport {
+  documents: number;
+  rules: { loaded: number; degraded: number; skipped: number };
+  byReason: Record<string, number>;
+  entries: {
+    id: string;
+    status: string;
+    source: { file: string; line: number; column: number };
+    reasons: { code: string }[];
+  }[];
+}
+
+describe.concurrent('tripline rules check with Sigma files', () => {
+  it('a folder mixing both: the tripline rule runs its fixtures, the Sigma load report lists the skipped rule', async () => {
+    const dir = mixed({ 'whoami.yml': WHOAMI, 'auditd.yml': AUDITD });
+    const r = await tripline(['rules', 'check', dir]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^ok {4}example\/encoded-powershell/m);
+    expect(r.stdout).toMatch(/^Sigma: 2 documents; rules 1 loaded, 0 degraded, 1 skipped;/m);
+    expect(r.stdout).toMatch(/^ {2}reasons: .*logsource-unroutable 1/m);
+    expect(r.stdout).toContain(`skipped   ${join(dir, 'auditd.yml')}:1:1`);
+    expect(r.stdout).toMatch(/^ {10}logsource-unroutable/m);
+    // The rule author's title reaches the terminal escaped.
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain('⟪U+001B⟫[31mRED');
+    expect(r.stdout).toContain('1 of 2 Sigma documents loaded as written; 1 skipped or degraded');
+    expect(r.stdout).toMatch(/^1 of 1 rule file passed$/m);
+
+    const j = await tripline(['rules', 'check', '--format', 'json', dir]);
+    expect(j.code).toBe(0);
+    const out = JSON.parse(j.stdout) as { ok: boolean; rules: { id: string }[]; sigma: SigmaReport };
+    expect(out.rules.map((x) => x.id)).toEqual(['example/encoded-powershell']);
+    expect(out.sigma.documents).toBe(2);
+    expect(out.sigma.byReason['logsource-unroutable']).toBe(1);
+    const skipped = out.sigma.entries.find((e) => e.status === 'skipped')!;
+    expect(skipped).toMatchObject({ id: '6a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', source: { line: 1, column: 1 } });
+    expect(j.stdout).not.toContain('\u001b');
+  });
+
+  it('--strict: a skipped Sigma rule fails the check (exit 1); all loaded passes', async () => {
+    const dir = mixed({ 'whoami.yml': WHOAMI, 'auditd.yml': AUDITD });
+    const r = await tripline(['rules', 'check', '--strict', dir]);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toContain('1 skipped or degraded (--strict: exit 1)');
+    const ok = await tripline(['rules', 'check', '--strict', join(EXAMPLE, 'rules')]);
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.stdout).toMatch(/^Sigma: 2 documents; rules 2 loaded, 0 degraded, 0 skipped;/m);
+  });
+
+  it('exit 2 when a Sigma file is not a valid Sigma document, naming file:line:column', async () => {
+    const dir = mixed({ 'whoami.yml': WHOAMI.replace('level: low', 'level: urgent') });
+    const r = await tripline(['rules', 'check', dir]);
+    expect(r.code, r.stdout).toBe(2);
+    expect(r.stdout).toMatch(
+      new RegExp(`^error ${join(dir, 'whoami.yml').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: `, 'm'),
+    );
+    const a = await tripline(['analyze', '--no-builtin', '--rules', dir, join(EXAMPLE, 'events.ndjson')]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain(`tripline: invalid Sigma rule: ${join(dir, 'whoami.yml')}:`);
+  });
+});
+
+describe.concurrent('tripline analyze --rules with Sigma files', () => {
+  it('runs the Sigma rules of a folder on Defender rows: one alert per rule, the author in it', async () => {
+    const r = await tripline([
+      'analyze',
+      '--no-builtin',
+      '--rules',
+      join(EXAMPLE, 'rules'),
+      '--format',
+      'json',
+      '--no-progress',
+      join(EXAMPLE, 'events.ndjson'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('Sigma document');
+    const alerts = (JSON.parse(r.stdout) as { alerts: { detectorId: string; severity: string }[] }).alerts;
+    expect(alerts.map((a) => a.detectorId).sort()).toEqual([
+      'sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8',
+      'sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b',
+    ]);
+    expect(r.stdout).toContain('tripline examples');
+  });
+
+  it('a skipped Sigma rule is one warning line on stderr; the others run next to tripline rules', async () => {
+    const dir = mixed({ 'whoami.yml': WHOAMI, 'auditd.yml': AUDITD });
+    const r = await tripline([
+      'analyze',
+      '--no-builtin',
+      '--rules',
+      dir,
+      '--format',
+      'json',
+      '--no-progress',
+      join(EXAMPLE, 'events.ndjson'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'tripline: warning: of 2 Sigma documents in --rules, 1 skipped (tripline rules check <path> lists each with its reason)',
+    );
+    const ids = (JSON.parse(r.stdout) as { alerts: { detectorId: string }[] }).alerts.map((a) => a.detectorId);
+    expect(ids).toContain('sigma/0f3a1b2c-4d5e-4f60-8a9b-0c1d2e3f4a5b');
+  });
+
+  it('tripline detectors lists each Sigma rule with its file as origin', async () => {
+    const r = await tripline(['detectors', '--format', 'json', '--no-builtin', '--rules', join(EXAMPLE, 'rules')]);
+    expect(r.code, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as { id: string; origin: string; originKind: string; severity: string }[];
+    expect(list).toHaveLength(2);
+    expect(list.find((d) => d.id === 'sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b')).toMatchObject({
+      origin: join(EXAMPLE, 'rules', 'run-key-to-temp.yml'),
+      originKind: 'rule',
+      severity: 'high',
+    });
+  });
+});

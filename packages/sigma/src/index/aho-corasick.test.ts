@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AhoCorasick } from './aho-corasick.js';
+
+/** What the automaton must answer: the ids of the needles `includes` finds. */
+function naive(needles: readonly string[], text: string): number[] {
+  const out: number[] = [];
+  needles.forEach((n, i) => {
+    if (text.includes(n)) out.push(i);
+  });
+  return out;
+}
+
+// Small alphabets make overlaps, shared prefixes and suffix chains likely; the wide one covers
+// code units beyond ASCII (the root's direct table) and lone surrogates.
+const small = fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 6 });
+const wide = fc.string({
+  unit: fc.constantFrom('a', 'b', '-', '/', 'é', 'ß', '\u2013', '\ud83d', '\ude00', 'z', '\\'),
+  maxLength: 8,
+});
+
+describe('AhoCorasick', () => {
+  it('finds exactly the needles includes finds (small alphabet)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(small, { maxLength: 25 }),
+        fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 60 }),
+        (needles, text) => {
+          expect(AhoCorasick.build(needles).matches(text)).toEqual(naive(needles, text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('finds exactly the needles includes finds (UTF-16 code units beyond ASCII)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(wide, { maxLength: 30 }),
+        fc.array(
+          fc.string({
+            unit: fc.constantFrom('a', 'b', '-', '/', 'é', 'ß', '\u2013', '\ud83d', '\ude00', 'z', '\\'),
+            maxLength: 80,
+          }),
+          { minLength: 1, maxLength: 4 },
+        ),
+        (needles, texts) => {
+          const ac = AhoCorasick.build(needles);
+          // The same automaton scanned many times: stamps of earlier scans never hide a needle.
+          for (const text of texts) expect(ac.matches(text)).toEqual(naive(needles, text));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('reports each needle once per scan, duplicates and the empty needle included', () => {
+    const ac = AhoCorasick.build(['he', 'she', 'his', 'hers', '', 'he', 'ushe']);
+    const seen: number[] = [];
+    ac.scan('ushers and he and she', (id) => {
+      seen.push(id);
+    });
+    expect([...seen].sort()).toEqual([0, 1, 3, 4, 5, 6]);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(ac.matches('')).toEqual([4]);
+    expect(ac.size).toBe(7);
+  });
+
+  it('stops when the callback says so', () => {
+    const ac = AhoCorasick.build(['a', 'b', 'c']);
+    const seen: number[] = [];
+    ac.scan('abc', (id) => {
+      seen.push(id);
+      return true;
+    });
+    expect(seen).toEqual([0]);
+  });
+
+  it('scans a long adversarial text in one pass (no quadratic suffix walks)', () => {
+    // Needles a, aa, …, a^200 and a text of 64K a's: every position ends 200 needles, yet each is
+    // reported once, and the chain walk stops at states already reported.
+    const needles = Array.from({ length: 200 }, (_, i) => 'a'.repeat(i + 1));
+    const ac = AhoCorasick.build(needles);
+    let calls = 0;
+    ac.scan('a'.repeat(65536), () => {
+      calls++;
+    });
+    expect(calls).toBe(200);
+  });
+});

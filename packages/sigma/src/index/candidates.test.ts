@@ -1,0 +1,326 @@
+/**
+ * The candidate index never drops a rule that matches: for random rules and random Defender rows,
+ * evaluating only the candidates gives exactly the matches of evaluating every rule of the route.
+ * The rules here are hand-built IR with a reference evaluator (the real compiler's rules go through
+ * the same index in the shared-data test of the SigmaHQ corpus).
+ */
+import type { MdeEvent } from '@tripline/core';
+import { makeEvent } from '@tripline/core/testing';
+import fc from 'fast-check';
+import { RE2JS } from 're2js';
+import { describe, expect, it } from 'vitest';
+import type { CompiledRegex, EvalContext, Expr, FieldView, Pred, SigmaRoute, StringPattern } from '../ir.js';
+import { CandidateIndex, indexFold, witnessOf } from './candidates.js';
+
+/** A view reading `column` (`fileColumn` in DeviceFileEvents, which has no ProcessCommandLine). */
+const view = (field: string, column: string, fileColumn = column): FieldView => ({
+  field,
+  key: `DeviceProcessEvents.${field}`,
+  columns: [column],
+  get: (e: MdeEvent) => {
+    const v = e.get(e.table === 'DeviceFileEvents' ? fileColumn : column);
+    return typeof v === 'string' || typeof v === 'number' ? v : undefined;
+  },
+});
+const CMD = view('CommandLine', 'ProcessCommandLine', 'InitiatingProcessCommandLine');
+const IMAGE = view('Image', 'FolderPath');
+const PARENT = view('ParentImage', 'InitiatingProcessFolderPath');
+const VIEWS = [CMD, IMAGE, PARENT];
+
+const dashes = (s: string) => s.replace(/[/\u2013\u2014\u2015]/g, '-');
+
+function ctxOf(event: MdeEvent): EvalContext {
+  const text = (v: FieldView) => {
+    const x = v.get(event);
+    return x === undefined || x === null || x === '' ? undefined : String(x);
+  };
+  return { event, value: (v) => v.get(event), text, folded: (v) => text(v)?.toLowerCase() };
+}
+
+type Mode = { cased: boolean; windash: boolean };
+const foldFor = (m: Mode) => (s: string) => {
+  const f = m.cased ? s : s.toLowerCase();
+  return m.windash ? dashes(f) : f;
+};
+
+function pattern(anchor: StringPattern['anchor'], written: string, m: Mode): StringPattern {
+  const text = foldFor(m)(written);
+  return { anchor, text, literals: text ? [text] : [] };
+}
+
+function matchPattern(p: StringPattern, v: string): boolean {
+  switch (p.anchor) {
+    case 'exact':
+      return v === p.text;
+    case 'prefix':
+      return v.startsWith(p.text);
+    case 'suffix':
+      return v.endsWith(p.text);
+    default:
+      return v.includes(p.text);
+  }
+}
+
+/** A regex `a.*b` (literal runs escaped) with its literals, lower-cased as the compiler gives them. */
+function regex(parts: readonly string[], i: boolean): CompiledRegex {
+  const source = parts.map((p) => RE2JS.quote(p)).join('.*');
+  const re = RE2JS.compile(source, i ? RE2JS.CASE_INSENSITIVE : 0);
+  return {
+    source,
+    flags: { i, m: false, s: false },
+    literals: parts.filter((p) => p).map((p) => p.toLowerCase()),
+    test: (t) => re.matcher(t).find(),
+  };
+}
+
+/** The reference: the rule's expression evaluated directly. */
+function evaluate(e: Expr, ctx: EvalContext): boolean {
+  switch (e.kind) {
+    case 'and':
+      return e.args.every((a) => evaluate(a, ctx));
+    case 'or':
+      return e.args.some((a) => evaluate(a, ctx));
+    case 'not':
+      return !evaluate(e.arg, ctx);
+    case 'const':
+      return e.value;
+    case 'pred':
+      return evalPred(e.pred, ctx);
+  }
+}
+
+function evalPred(p: Pred, ctx: EvalContext): boolean {
+  switch (p.kind) {
+    case 'string': {
+      const t = ctx.text(p.view);
+      if (t === undefined) return false;
+      const v = foldFor(p)(t);
+      return p.all ? p.patterns.every((x) => matchPattern(x, v)) : p.patterns.some((x) => matchPattern(x, v));
+    }
+    case 'keyword':
+      return p.all
+        ? p.patterns.every((x) => p.views.some((w) => matchPattern(x, ctx.folded(w) ?? '\u0000')))
+        : p.patterns.some((x) => p.views.some((w) => matchPattern(x, ctx.folded(w) ?? '\u0000')));
+    case 'regex': {
+      const t = ctx.text(p.view);
+      if (t === undefined) return false;
+      return p.all ? p.regexes.every((r) => r.test(t)) : p.regexes.some((r) => r.test(t));
+    }
+    case 'null':
+      return ctx.text(p.view) === undefined;
+    case 'never':
+      return false;
+    default:
+      throw new Error(`not generated: ${p.kind}`);
+  }
+}
+
+// Text from an alphabet where folding matters: case, every windash dash, long s, final sigma, Kelvin sign.
+const unit = fc.constantFrom(
+  'a',
+  'B',
+  's',
+  'S',
+  '\u017f',
+  '-',
+  '/',
+  '\u2013',
+  '\\',
+  '.',
+  'σ',
+  'Σ',
+  'ς',
+  'k',
+  '\u212a',
+  ' ',
+  'É',
+  'é',
+  'β',
+  'ϐ',
+);
+const word = fc.string({ unit, minLength: 0, maxLength: 4 });
+const value = fc.string({ unit, maxLength: 24 });
+const mode = fc.record({ cased: fc.boolean(), windash: fc.boolean() });
+const anchor = fc.constantFrom<StringPattern['anchor']>('exact', 'prefix', 'suffix', 'contains');
+const origin = { selection: 'selection', item: 'x', position: { file: 'r.yml', line: 1, column: 1 } };
+
+const pred: fc.Arbitrary<Expr> = fc.oneof(
+  fc
+    .record({
+      view: fc.constantFrom(...VIEWS),
+      m: mode,
+      pats: fc.array(fc.tuple(anchor, word), { minLength: 1, maxLength: 3 }),
+      all: fc.boolean(),
+    })
+    .map(({ view, m, pats, all }) => ({
+      kind: 'pred' as const,
+      pred: { kind: 'string' as const, view, all, ...m, patterns: pats.map(([a, w]) => pattern(a, w, m)) },
+      origin,
+    })),
+  fc
+    .record({
+      view: fc.constantFrom(...VIEWS),
+      res: fc.array(fc.tuple(fc.array(word, { minLength: 1, maxLength: 2 }), fc.boolean()), {
+        minLength: 1,
+        maxLength: 2,
+      }),
+      all: fc.boolean(),
+    })
+    .map(({ view, res, all }) => ({
+      kind: 'pred' as const,
+      pred: { kind: 'regex' as const, view, all, regexes: res.map(([parts, i]) => regex(parts, i)) },
+      origin,
+    })),
+  fc
+    .record({ pats: fc.array(fc.tuple(anchor, word), { minLength: 1, maxLength: 2 }), all: fc.boolean() })
+    .map(({ pats, all }) => ({
+      kind: 'pred' as const,
+      pred: {
+        kind: 'keyword' as const,
+        views: [CMD, IMAGE],
+        all,
+        patterns: pats.map(([a, w]) => pattern(a, w, { cased: false, windash: false })),
+      },
+      origin,
+    })),
+  fc.constantFrom<Expr>(
+    { kind: 'pred', pred: { kind: 'null', view: PARENT }, origin },
+    { kind: 'pred', pred: { kind: 'never', reason: 'IMPHASH' }, origin },
+    { kind: 'const', value: true },
+    { kind: 'const', value: false },
+  ),
+);
+const expr: fc.Arbitrary<Expr> = fc.letrec<{ e: Expr }>((tie) => ({
+  e: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    pred,
+    fc.record({
+      kind: fc.constantFrom('and' as const, 'or' as const),
+      args: fc.array(tie('e'), { minLength: 1, maxLength: 3 }),
+    }),
+    fc.record({ kind: fc.constant('not' as const), arg: tie('e') }),
+  ),
+})).e;
+
+const ROUTES: SigmaRoute[] = [
+  { table: 'DeviceProcessEvents', actionTypes: ['ProcessCreated'], platform: 'windows' },
+  { table: 'DeviceProcessEvents', platform: 'windows' },
+  { table: 'DeviceFileEvents', actionTypes: ['FileCreated'], platform: 'windows' },
+];
+
+const event = fc
+  .record({
+    cmd: value,
+    image: value,
+    parent: fc.option(value, { nil: undefined }),
+    table: fc.constantFrom('DeviceProcessEvents' as const, 'DeviceFileEvents' as const),
+    action: fc.constantFrom('ProcessCreated', 'FileCreated', 'OpenProcessApiCall'),
+  })
+  .map((r) =>
+    makeEvent(r.table, {
+      Timestamp: '2025-11-07T06:46:38.299848Z',
+      DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+      DeviceName: 'ws-fin-07.contoso.local',
+      ActionType: r.action,
+      ReportId: 3321,
+      [r.table === 'DeviceFileEvents' ? 'InitiatingProcessCommandLine' : 'ProcessCommandLine']: r.cmd,
+      FolderPath: r.image,
+      ...(r.parent !== undefined ? { InitiatingProcessFolderPath: r.parent } : {}),
+    }),
+  );
+
+function routeMatches(route: SigmaRoute, e: MdeEvent): boolean {
+  return route.table === e.table && (!route.actionTypes || route.actionTypes.includes(e.actionType ?? ''));
+}
+
+describe('CandidateIndex', () => {
+  it('indexed evaluation equals the full scan (same rules, same matches)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ expr, route: fc.constantFrom(...ROUTES) }), { minLength: 1, maxLength: 12 }),
+        fc.array(event, { minLength: 1, maxLength: 6 }),
+        (rules, events) => {
+          const index = new CandidateIndex(rules);
+          for (const e of events) {
+            const ctx = ctxOf(e);
+            const full = rules.flatMap((r, i) => (routeMatches(r.route, e) && evaluate(r.expr, ctx) ? [i] : []));
+            const candidates: number[] = [];
+            index.candidates(e, ctx, (i) => candidates.push(i));
+            // Candidates are in rule order, only of the event's route, and contain every match.
+            expect(candidates).toEqual([...candidates].sort((a, b) => a - b));
+            for (const i of candidates) expect(routeMatches(rules[i]!.route, e)).toBe(true);
+            expect(candidates.filter((i) => evaluate(rules[i]!.expr, ctx))).toEqual(full);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('lets a row meet only the rules whose witness it holds', () => {
+    const m = { cased: false, windash: false };
+    const str = (v: FieldView, a: StringPattern['anchor'], ...ws: string[]): Expr => ({
+      kind: 'pred',
+      pred: { kind: 'string', view: v, all: false, ...m, patterns: ws.map((w) => pattern(a, w, m)) },
+      origin,
+    });
+    const route = ROUTES[0]!;
+    const rules = [
+      // AND: the long needle of the command line, not the short one of the image.
+      {
+        route,
+        expr: { kind: 'and', args: [str(IMAGE, 'suffix', '\\x.exe'), str(CMD, 'contains', 'invoke-mimikatz')] },
+      },
+      // OR: either image.
+      {
+        route,
+        expr: {
+          kind: 'or',
+          args: [str(IMAGE, 'suffix', '\\certutil.exe'), str(IMAGE, 'exact', 'C:\\Windows\\System32\\bitsadmin.exe')],
+        },
+      },
+      // Only a negation: no witness, always evaluated.
+      { route, expr: { kind: 'not', arg: str(CMD, 'contains', 'update') } },
+      // Never matches: never a candidate.
+      { route, expr: { kind: 'and', args: [str(CMD, 'contains', 'x'), { kind: 'const', value: false }] } },
+    ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
+    const index = new CandidateIndex(rules);
+    expect(index.witness(0)).toEqual([{ kind: 'needle', view: CMD, text: 'invoke-mimikatz' }]);
+    expect(index.witness(1)!.map((a) => a.kind)).toEqual(['needle', 'exact']);
+    expect(index.witness(2)).toBeNull();
+    expect(index.witness(3)).toEqual([]);
+    expect(index.stats()).toMatchObject({ rules: 4, alwaysEvaluated: 1, neverMatch: 1, needles: 2, exactValues: 1 });
+    const at = (cmd: string, image: string) => {
+      const e = makeEvent('DeviceProcessEvents', {
+        Timestamp: '2025-11-07T06:46:38Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: 1,
+        ProcessCommandLine: cmd,
+        FolderPath: image,
+      });
+      const out: number[] = [];
+      index.candidates(e, ctxOf(e), (i) => out.push(i));
+      return out;
+    };
+    expect(at('powershell -enc AAAA', 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe')).toEqual([2]);
+    expect(at('IEX (Invoke-Mimikatz -DumpCreds)', 'C:\\x.exe')).toEqual([0, 2]);
+    expect(at('bitsadmin /transfer', 'C:\\WINDOWS\\system32\\BITSADMIN.EXE')).toEqual([1, 2]);
+    expect(at('certutil -urlcache', 'C:\\Windows\\System32\\certutil.exe')).toEqual([1, 2]);
+  });
+
+  it('folds needles and values alike: case, windash dashes, long s, final sigma', () => {
+    expect(indexFold('C:/Windows\u2013X \u017fvc ΟΔΟΣ')).toBe('c:-windows-x svc οδοσ');
+    expect(indexFold('a')).toBe('a');
+    // A case-insensitive regex only gives ASCII needles (RE2 equates ϐ and β, which lower-casing does not).
+    const re = (lits: string[], i: boolean): Expr => ({
+      kind: 'pred',
+      pred: { kind: 'regex', view: CMD, all: false, regexes: [{ ...regex(['x'], i), literals: lits }] },
+      origin,
+    });
+    expect(witnessOf(re(['ϐeta'], true))).toBeNull();
+    expect(witnessOf(re(['ϐeta', 'et'], true))).toEqual([{ kind: 'needle', view: CMD, text: 'et' }]);
+    expect(witnessOf(re(['ϐeta'], false))).toEqual([{ kind: 'needle', view: CMD, text: 'ϐeta' }]);
+  });
+});

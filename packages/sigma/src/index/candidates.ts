@@ -1,0 +1,343 @@
+/**
+ * The candidate index: which compiled rules can match an event, found without evaluating them.
+ *
+ * Rules are grouped by route (table, then ActionType). For each rule a *witness* is chosen at load: a
+ * set of atoms — "this view's value equals X" (an exact map per view) or "this view's value contains
+ * needle N" (one Aho-Corasick automaton per view over all needles of the route) — such that the rule
+ * can only match an event when at least one of its atoms holds. For an AND the cheapest child's
+ * witness serves, for an OR the union of its children's; a rule without a sound witness (only `not`,
+ * `null`, numbers, CIDR ranges, field references…) is evaluated on every event of its route. An event
+ * then meets only the rules whose witness it satisfies.
+ *
+ * Soundness rests on one folding, {@link indexFold}, applied alike to needles (at load) and to the
+ * event's values (once per view per event). It maps each UTF-16 code unit independently after
+ * lower-casing, so "A contains B" implies "fold(A) contains fold(B)" and "A equals B" implies
+ * "fold(A) equals fold(B)", whatever case or dash normalisation the rule's own comparison applies.
+ */
+import type { MdeEvent, TableName } from '@tripline/core';
+import type { CompiledRegex, EvalContext, Expr, FieldView, Pred, SigmaRoute, StringPattern } from '../ir.js';
+import { AhoCorasick } from './aho-corasick.js';
+
+/**
+ * The index's folding: lower-case, then per code unit: every `windash` dash (`/`, en dash, em dash,
+ * horizontal bar) to `-`, long s (U+017F, which RE2's case folding equates with `s`) to `s`, final
+ * sigma to sigma (the only context-dependent lower-casing). A homomorphism on strings: needles and
+ * values folded alike keep every containment and equality of the originals.
+ */
+export function indexFold(s: string): string {
+  const lower = s.toLowerCase();
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    let r: string | undefined;
+    if (c === 0x2f || c === 0x2013 || c === 0x2014 || c === 0x2015) r = '-';
+    else if (c === 0x17f) r = 's';
+    else if (c === 0x3c2) r = '\u03c3';
+    if (r !== undefined) {
+      out += lower.slice(last, i) + r;
+      last = i + 1;
+    }
+  }
+  return last === 0 ? lower : out + lower.slice(last);
+}
+
+/** One condition a rule's match implies: the view's folded value equals, or contains, `text` (folded). */
+export interface Atom {
+  readonly kind: 'exact' | 'needle';
+  readonly view: FieldView;
+  readonly text: string;
+}
+
+/** Atoms of which one holds whenever the rule matches; `null`: none known (always evaluate). `[]`: never matches. */
+export type Witness = readonly Atom[] | null;
+
+/** A rough chance that an atom holds on a random value: shorter needles occur more often. */
+function atomCost(a: Atom): number {
+  if (a.kind === 'exact') return 0.01;
+  const n = a.text.length;
+  return n >= 8 ? 0.02 : [1, 1, 0.6, 0.3, 0.15, 0.08, 0.05, 0.03][n]!;
+}
+
+function cost(w: readonly Atom[]): number {
+  let c = 0;
+  for (const a of w) c += atomCost(a);
+  return c;
+}
+
+/** The cheapest of several witnesses each of which suffices (AND of conditions); null when none is known. */
+function cheapest(ws: readonly Witness[]): Witness {
+  let best: Witness = null;
+  let bestCost = Number.POSITIVE_INFINITY;
+  for (const w of ws) {
+    if (w === null) continue;
+    const c = cost(w);
+    if (c < bestCost) {
+      best = w;
+      bestCost = c;
+    }
+  }
+  return best;
+}
+
+/** The union of witnesses all of which are needed (OR of conditions); null when one of them is unknown. */
+function union(ws: readonly Witness[]): Witness {
+  const out: Atom[] = [];
+  for (const w of ws) {
+    if (w === null) return null;
+    out.push(...w);
+  }
+  return out;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** The longest non-empty literal of a list (folded), or undefined. */
+function longest(literals: readonly string[], asciiOnly: boolean): string | undefined {
+  let best: string | undefined;
+  for (const l of literals) {
+    const f = indexFold(l);
+    if (f.length === 0) continue;
+    // RE2's case-insensitive matching equates letters lower-casing does not (ϐ and β): only ASCII
+    // needles (whose case variants indexFold maps together) are sound for a case-insensitive regex.
+    if (asciiOnly && !isAscii(f)) continue;
+    if (best === undefined || f.length > best.length) best = f;
+  }
+  return best;
+}
+
+function patternAtoms(p: StringPattern, views: readonly FieldView[]): Witness {
+  if (p.anchor === 'exact') return views.map((view) => ({ kind: 'exact', view, text: indexFold(p.text) }));
+  const needle = longest(p.literals, false);
+  return needle === undefined ? null : views.map((view) => ({ kind: 'needle', view, text: needle }));
+}
+
+function regexAtoms(r: CompiledRegex, view: FieldView): Witness {
+  const needle = longest(r.literals, r.flags.i);
+  return needle === undefined ? null : [{ kind: 'needle', view, text: needle }];
+}
+
+/** The witness of one predicate. */
+export function predWitness(pred: Pred): Witness {
+  switch (pred.kind) {
+    case 'string': {
+      const ws = pred.patterns.map((p) => patternAtoms(p, [pred.view]));
+      return pred.all ? cheapest(ws) : union(ws);
+    }
+    case 'keyword': {
+      if (pred.views.length === 0) return [];
+      const ws = pred.patterns.map((p) => patternAtoms(p, pred.views));
+      return pred.all ? cheapest(ws) : union(ws);
+    }
+    case 'regex': {
+      const ws = pred.regexes.map((r) => regexAtoms(r, pred.view));
+      return pred.all ? cheapest(ws) : union(ws);
+    }
+    case 'never':
+      return [];
+    default:
+      return null;
+  }
+}
+
+/** The witness of a rule's expression (see the module comment). */
+export function witnessOf(expr: Expr): Witness {
+  switch (expr.kind) {
+    case 'pred':
+      return predWitness(expr.pred);
+    case 'and':
+      return cheapest(expr.args.map(witnessOf));
+    case 'or':
+      return union(expr.args.map(witnessOf));
+    case 'not':
+      return null;
+    case 'const':
+      return expr.value ? null : [];
+  }
+}
+
+/** What the index needs of a rule. */
+export interface IndexedRule {
+  readonly expr: Expr;
+  readonly route: SigmaRoute;
+}
+
+/** One view of a route: its exact map and its automaton, each answering local rule indices. */
+interface ViewIndex {
+  readonly view: FieldView;
+  readonly exact: ReadonlyMap<string, Int32Array>;
+  readonly automaton: AhoCorasick | undefined;
+  /** Needle id → local rule indices. */
+  readonly needleRules: readonly Int32Array[];
+  /** Marks the rules of a needle found (made once per view: no closure per event). */
+  readonly onNeedle: (id: number) => void;
+}
+
+/** Per route: the rules (global indices, ascending), which are always evaluated, and the views. */
+class RouteIndex {
+  readonly rules: Int32Array;
+  readonly always: Uint8Array;
+  readonly views: readonly ViewIndex[];
+  /** Scan number that last marked each local rule a candidate. */
+  private readonly stamp: Uint32Array;
+  private gen = 0;
+
+  constructor(rules: readonly number[], witnesses: readonly Witness[]) {
+    this.rules = Int32Array.from(rules);
+    this.always = new Uint8Array(rules.length);
+    this.stamp = new Uint32Array(rules.length);
+    const byView = new Map<
+      string,
+      { view: FieldView; exact: Map<string, Set<number>>; needles: Map<string, Set<number>> }
+    >();
+    rules.forEach((global, local) => {
+      const w = witnesses[global]!;
+      if (w === null) {
+        this.always[local] = 1;
+        return;
+      }
+      for (const a of w) {
+        let v = byView.get(a.view.key);
+        if (!v) {
+          v = { view: a.view, exact: new Map(), needles: new Map() };
+          byView.set(a.view.key, v);
+        }
+        const target = a.kind === 'exact' ? v.exact : v.needles;
+        let set = target.get(a.text);
+        if (!set) {
+          set = new Set();
+          target.set(a.text, set);
+        }
+        set.add(local);
+      }
+    });
+    const views: ViewIndex[] = [];
+    for (const key of [...byView.keys()].sort()) {
+      const v = byView.get(key)!;
+      const needles = [...v.needles.keys()].sort();
+      const needleRules = needles.map((n) => Int32Array.from(v.needles.get(n)!));
+      const exact = new Map([...v.exact].map(([text, set]) => [text, Int32Array.from(set)] as const));
+      const stamp = this.stamp;
+      views.push({
+        view: v.view,
+        exact,
+        automaton: needles.length ? AhoCorasick.build(needles) : undefined,
+        needleRules,
+        onNeedle: (id: number) => {
+          const list = needleRules[id]!;
+          for (let k = 0; k < list.length; k++) stamp[list[k]!] = this.gen;
+        },
+      });
+    }
+    this.views = views;
+  }
+
+  /** Call `visit` with the global index of every rule that can match (ascending). */
+  candidates(ctx: EvalContext, visit: (rule: number) => void): void {
+    this.gen = (this.gen + 1) >>> 0;
+    if (this.gen === 0) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+    const gen = this.gen;
+    const stamp = this.stamp;
+    for (const v of this.views) {
+      const text = ctx.text(v.view);
+      if (text === undefined) continue;
+      const folded = indexFold(text);
+      const exact = v.exact.get(folded);
+      if (exact) for (let k = 0; k < exact.length; k++) stamp[exact[k]!] = gen;
+      v.automaton?.scan(folded, v.onNeedle);
+    }
+    const rules = this.rules;
+    const always = this.always;
+    for (let i = 0; i < rules.length; i++) if (always[i] === 1 || stamp[i] === gen) visit(rules[i]!);
+  }
+}
+
+/** Counts that describe an index (for the benchmark and the load report's readers). */
+export interface IndexStats {
+  readonly rules: number;
+  /** Rules without a witness: evaluated on every event of their route. */
+  readonly alwaysEvaluated: number;
+  /** Rules that can never match (an empty witness): never evaluated. */
+  readonly neverMatch: number;
+  readonly routes: number;
+  readonly needles: number;
+  readonly exactValues: number;
+}
+
+/** The candidate index over `rules` (rule indices are positions in that list). */
+export class CandidateIndex {
+  private readonly witnesses: readonly Witness[];
+  private readonly byTable = new Map<string, { any: number[]; byAction: Map<string, number[]> }>();
+  private readonly routes = new Map<string, Map<string, RouteIndex | undefined>>();
+
+  constructor(private readonly rules: readonly IndexedRule[]) {
+    this.witnesses = rules.map((r) => witnessOf(r.expr));
+    rules.forEach((rule, i) => {
+      let t = this.byTable.get(rule.route.table);
+      if (!t) {
+        t = { any: [], byAction: new Map() };
+        this.byTable.set(rule.route.table, t);
+      }
+      const acts = rule.route.actionTypes;
+      if (!acts?.length) t.any.push(i);
+      else
+        for (const a of new Set(acts)) {
+          const list = t.byAction.get(a) ?? [];
+          list.push(i);
+          t.byAction.set(a, list);
+        }
+    });
+  }
+
+  /** The witness chosen for rule `i` (null: always evaluated). */
+  witness(i: number): Witness {
+    return this.witnesses[i]!;
+  }
+
+  /** Call `visit(i)` for each rule `i` that can match `event` (ascending); `ctx` is the event's memo. */
+  candidates(event: MdeEvent, ctx: EvalContext, visit: (rule: number) => void): void {
+    this.route(event.table, event.actionType ?? '')?.candidates(ctx, visit);
+  }
+
+  /** The route index of a table and ActionType, built on first use. */
+  private route(table: TableName, action: string): RouteIndex | undefined {
+    let byAction = this.routes.get(table);
+    if (!byAction) {
+      byAction = new Map();
+      this.routes.set(table, byAction);
+    }
+    if (byAction.has(action)) return byAction.get(action);
+    const t = this.byTable.get(table);
+    const specific = t?.byAction.get(action) ?? [];
+    const ids = t ? [...new Set([...t.any, ...specific])].sort((a, b) => a - b) : [];
+    const index = ids.length ? new RouteIndex(ids, this.witnesses) : undefined;
+    byAction.set(action, index);
+    return index;
+  }
+
+  stats(): IndexStats {
+    let always = 0;
+    let never = 0;
+    const needles = new Set<string>();
+    const exact = new Set<string>();
+    for (const w of this.witnesses) {
+      if (w === null) always++;
+      else if (w.length === 0) never++;
+      else for (const a of w) (a.kind === 'exact' ? exact : needles).add(`${a.view.key}\u0000${a.text}`);
+    }
+    return {
+      rules: this.rules.length,
+      alwaysEvaluated: always,
+      neverMatch: never,
+      routes: this.byTable.size,
+      needles: needles.size,
+      exactValues: exact.size,
+    };
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The family's candidate index against the full scan, with rules the real compiler builds: for random
+ * Sigma rules (every string modifier, `re` with and without `i`, `windash`, `cased`, `all`, wildcards,
+ * negations and `of` conditions) and random Defender rows, the members the family emits for are
+ * exactly the members whose own `match` matches, with the same matches.
+ */
+import type { Match } from '@tripline/core';
+import { makeEvent } from '@tripline/core/testing';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileSigma } from '../load.js';
+import { testMapping } from '../testing/test-mapping.js';
+
+// Folding matters for these: case, every windash dash, long s, final sigma, Kelvin sign, ϐ/β.
+const CHARS = [
+  'a',
+  'B',
+  's',
+  'S',
+  '\u017f',
+  '-',
+  '/',
+  '\u2013',
+  '\\',
+  '.',
+  ' ',
+  'σ',
+  'Σ',
+  'ς',
+  'k',
+  '\u212a',
+  'é',
+  'É',
+  'β',
+  'ϐ',
+];
+const unit = fc.constantFrom(...CHARS);
+const word = fc.string({ unit, minLength: 1, maxLength: 4 });
+const FIELDS = ['ProcessCommandLine', 'FileName', 'FolderPath'] as const;
+
+/** A Sigma string value: a word, perhaps with `*`/`?` wildcards (escaping a literal backslash before one). */
+const sigmaValue = fc
+  .tuple(word, fc.constantFrom('', '*', '?'), fc.option(word, { nil: undefined }))
+  .map(([a, wild, b]) => {
+    const esc = (s: string) => s.replace(/\\(?=[*?\\]|$)/g, '\\\\');
+    return b === undefined ? esc(a) : `${esc(a)}${wild}${esc(b)}`;
+  });
+/** A regex: literal pieces (escaped for RE2) joined by `.*`, or an alternation. */
+const regexValue = fc
+  .tuple(fc.array(word, { minLength: 1, maxLength: 2 }), fc.boolean())
+  .map(([parts, alt]) => parts.map((p) => p.replace(/[\\.^$|()[\]{}*+?]/g, '\\$&')).join(alt ? '|' : '.*'));
+
+const item = fc.oneof(
+  fc.record({
+    field: fc.constantFrom(...FIELDS),
+    mods: fc.subarray(['contains', 'startswith', 'endswith', 'windash', 'cased', 'all'] as const, { maxLength: 3 }),
+    values: fc.array(sigmaValue, { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({
+    field: fc.constantFrom(...FIELDS),
+    mods: fc.constantFrom(['re'], ['re', 'i']),
+    values: fc.array(regexValue, { minLength: 1, maxLength: 2 }),
+  }),
+);
+
+/** Anchors exclude one another: keep at most one of contains/startswith/endswith. */
+function modifiers(mods: readonly string[]): string[] {
+  const anchor = mods.find((m) => m === 'contains' || m === 'startswith' || m === 'endswith');
+  return mods.filter((m) => !['contains', 'startswith', 'endswith'].includes(m) || m === anchor);
+}
+
+const selection = fc.array(item, { minLength: 1, maxLength: 2 });
+const CONDITIONS = [
+  'sel1',
+  'sel1 and sel2',
+  'sel1 or sel2',
+  'sel1 and not sel2',
+  'not sel1',
+  '1 of sel*',
+  'all of sel*',
+  '(sel1 or sel2) and not sel3',
+  'sel1 and (sel2 or not sel3)',
+];
+const rule = fc.record({ sels: fc.tuple(selection, selection, selection), condition: fc.constantFrom(...CONDITIONS) });
+
+function yamlOf(r: fc.RecordValue<typeof rule.constraints> | { sels: unknown; condition: string }, n: number): string {
+  const { sels, condition } = r as { sels: { field: string; mods: string[]; values: string[] }[][]; condition: string };
+  const lines = [
+    `title: Random rule ${n}`,
+    `id: 00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    'status: test',
+    'logsource:',
+    '    category: process_creation',
+    '    product: windows',
+    'detection:',
+  ];
+  sels.forEach((items, i) => {
+    lines.push(`    sel${i + 1}:`);
+    const seen = new Set<string>();
+    for (const it of items) {
+      const key = [it.field, ...modifiers(it.mods)].join('|');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      lines.push(`        ${JSON.stringify(key)}:`);
+      for (const v of it.values) lines.push(`            - ${JSON.stringify(v)}`);
+    }
+  });
+  lines.push(`    condition: ${condition}`, 'level: medium');
+  return `${lines.join('\n')}\n`;
+}
+
+const value = fc.string({ unit, maxLength: 20 });
+const event = fc
+  .record({
+    cmd: fc.option(value, { nil: undefined }),
+    file: value,
+    folder: value,
+    action: fc.constantFrom('ProcessCreated', 'OpenProcess'),
+  })
+  .map((r) =>
+    makeEvent('DeviceProcessEvents', {
+      Timestamp: '2026-05-01T10:00:00Z',
+      DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+      DeviceName: 'ws-fin-07.contoso.local',
+      ActionType: r.action,
+      ReportId: 7,
+      FileName: r.file,
+      FolderPath: r.folder,
+      ...(r.cmd !== undefined ? { ProcessCommandLine: r.cmd } : {}),
+    }),
+  );
+
+describe('the Sigma family through its candidate index', () => {
+  it('emits exactly what every member matches on its own (random rules and rows)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(rule, { minLength: 1, maxLength: 8 }),
+        fc.array(event, { minLength: 1, maxLength: 8 }),
+        (rules, events) => {
+          const set = compileSigma(
+            rules.map((r, i) => ({ text: yamlOf(r, i), name: `r${i}.yml` })),
+            { mapping: testMapping() },
+          );
+          const { family } = set;
+          for (const ev of events) {
+            const full: [number, unknown][] = [];
+            if (
+              family.tables.includes(ev.table) &&
+              (!family.actionTypes || family.actionTypes.includes(ev.actionType ?? ''))
+            )
+              family.members.forEach((m, i) => {
+                const got = m.match!(ev, { options: {}, severity: m.meta.severity });
+                if (got) full.push([i, got]);
+              });
+            const indexed: [number, Match][] = [];
+            family.matchAll(ev, (i, m) => indexed.push([i, m]));
+            expect(indexed).toEqual(full);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
