@@ -91,9 +91,7 @@ function invalid(what: string, path: readonly PropertyKey[], message: string): n
 }
 
 /** The part of a writable stream {@link writeChunks} uses: Node's `Writable`, or anything with a `write(chunk, callback)`. */
-export type ChunkSink =
-  | Writable
-  | { write(chunk: string, callback?: (error?: Error | null) => void): boolean | undefined | void };
+export type ChunkSink = Writable | { write(chunk: string, callback?: (error?: Error | null) => void): unknown };
 
 /** Chunks are gathered up to this many UTF-16 code units before a write (fewer, larger writes). */
 const BATCH = 64 * 1024;
