@@ -103,6 +103,13 @@ export {
 } from './internal/report/json.js';
 export { reportJsonSchema } from './internal/report/schema.js';
 export {
+  type ChunkSink,
+  type JsonReportOptions,
+  jsonReportChunks,
+  type WriteChunksOptions,
+  writeChunks,
+} from './internal/report/stream.js';
+export {
   fillTemplate,
   parseTemplate,
   type TemplatePart,
@@ -114,6 +121,7 @@ export type {
   DeviceSummary,
   Diagnostic,
   EvidenceEvent,
+  Finding,
   InputSummary,
   MitreRef,
   Summary,
