@@ -248,11 +248,10 @@ function inputNotifications(
   return out;
 }
 
-/** Everything one alert contributes: its result and its evidence artifact (same position in both arrays). */
+/** One alert's result (its evidence artifact is {@link AlertParts.artifact}). */
 interface AlertOutput {
   readonly alert: Alert;
   readonly result: Sarif.Result;
-  readonly artifact: Sarif.Artifact;
   /** The rule message string the result's message uses (`id` → format). */
   readonly messageString?: { readonly id: string; readonly format: string };
 }
@@ -299,14 +298,25 @@ function logicalLocations(
   return out;
 }
 
-function buildAlertOutput(
+/**
+ * The parts of one alert's output, each built only when asked for: its evidence artifact, its primary
+ * location (on the key event's line of that artifact), and its whole result. A fleet result needs the
+ * first two of each device's alert; writing the artifacts array needs only the first.
+ */
+interface AlertParts {
+  artifact(): Sarif.Artifact;
+  primaryLocation(): Sarif.Location;
+  output(): AlertOutput;
+}
+
+function alertParts(
   alert: Alert,
   index: number,
   uri: string,
   ruleIndex: number,
   maxEvents: number,
   shared: ReadonlyMap<string, string>,
-): AlertOutput {
+): AlertParts {
   const events = eventsInTimeOrder(alert).slice(0, Math.max(0, maxEvents));
   const timeline = renderTimeline(alert, events);
   const device = deviceLabel(alert, shared);
@@ -340,139 +350,17 @@ function buildAlertOutput(
     const action = e.actionType !== undefined ? ` ${cleanText(e.actionType, { max: 60 })}` : '';
     return `${cleanText(e.timestamp, { max: 40 })} ${e.table}${action}${facts ? `: ${facts}` : ''}`;
   };
-
-  const related: Sarif.Location[] = events.map((e, i) => ({
-    id: i + 1,
-    physicalLocation: physical(timeline.eventLines[i]!, false),
-    message: { text: sentence(sarifText(eventSummary(e), { max: 300 })) },
-    properties: {
-      table: e.table,
-      timestamp: cleanText(e.timestamp, { max: 40 }),
-      ...(e.actionType !== undefined ? { actionType: cleanText(e.actionType, { max: 100 }) } : {}),
-      ...(e.reportId !== undefined ? { reportId: cleanText(e.reportId, { max: 40 }) } : {}),
-      source: cleanText(e.source.source, { max: 200 }),
-      ...(e.source.line !== undefined ? { line: e.source.line } : {}),
-      ...(e.source.record !== undefined ? { record: e.source.record } : {}),
+  const primaryLocation = (): Sarif.Location => ({
+    id: 0,
+    physicalLocation: physical(keyLine, true),
+    logicalLocations: logicalLocations(alert, key, shared),
+    message: {
+      text: key
+        ? sentence(`Key event: ${sarifText(eventSummary(key), { max: 300 })}`)
+        : 'Alert header; no evidence events were kept.',
     },
-  }));
-
-  const codeFlows: Sarif.CodeFlow[] =
-    events.length > 1
-      ? [
-          {
-            message: {
-              text: sentence(
-                `Evidence of alert ${sarifText(alert.id, { max: 120 })} on ${sarifText(device)}, in time order`,
-              ),
-            },
-            threadFlows: [
-              {
-                locations: events.map((e, i) => {
-                  const t = isoTime(e.timestamp);
-                  return {
-                    executionOrder: i + 1,
-                    ...(t ? { executionTimeUtc: t } : {}),
-                    importance: i === keyAt ? ('essential' as const) : ('important' as const),
-                    location: {
-                      physicalLocation: physical(timeline.eventLines[i]!, false),
-                      message: { text: sentence(sarifText(eventSummary(e), { max: 200 })) },
-                    },
-                  };
-                }),
-              },
-            ],
-          },
-        ]
-      : [];
-
-  // Links to related locations; only these `[..](n)` sequences are unescaped in the message.
-  const links = events.slice(0, 10).map((_, i) => `[event ${i + 1}](${i + 1})`);
-  const more = alert.evidence.eventCount - Math.min(events.length, 10);
-  const evidence =
-    links.length > 0
-      ? ` Evidence: ${links.join(', ')}${more > 0 ? ` and ${more} more in the timeline` : ''}.`
-      : ` No evidence events were kept (${alert.evidence.eventCount} counted).`;
-  const when =
-    alert.firstSeen === alert.lastSeen
-      ? `at ${sarifText(alert.firstSeen, { max: 40 })}`
-      : `from ${sarifText(alert.firstSeen, { max: 40 })} to ${sarifText(alert.lastSeen, { max: 40 })}`;
-  const message = alertMessage(alert, {
-    device: sarifText(device),
-    severity: alert.severity,
-    eventCount: alert.evidence.eventCount,
-    when,
-    evidence,
-    alertId: sarifText(alert.id, { max: 200 }),
   });
-
-  const fingerprint = hashParts('tripline-alert/v1', alert.detectorId, alert.device.id, alert.id);
-  const first = isoTime(alert.firstSeen);
-  const last = isoTime(alert.lastSeen);
-
-  const keyComponents: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(alert.evidence.keyComponents)) {
-    keyComponents[cleanText(k, { max: 100 })] =
-      typeof v === 'string' ? cleanText(v) : v.slice(0, 50).map((x) => cleanText(x));
-  }
-
-  const result: Sarif.Result = {
-    ruleId: alert.detectorId,
-    ruleIndex,
-    level: sev.level,
-    kind: 'fail',
-    message:
-      message.id !== undefined && message.arguments !== undefined
-        ? { text: message.text, id: message.id, arguments: [...message.arguments] }
-        : { text: message.text },
-    locations: [
-      {
-        id: 0,
-        physicalLocation: physical(keyLine, true),
-        logicalLocations: logicalLocations(alert, key, shared),
-        message: {
-          text: key
-            ? sentence(`Key event: ${sarifText(eventSummary(key), { max: 300 })}`)
-            : 'Alert header; no evidence events were kept.',
-        },
-      },
-    ],
-    ...(related.length > 0 ? { relatedLocations: related } : {}),
-    ...(codeFlows.length > 0 ? { codeFlows } : {}),
-    partialFingerprints: {
-      // GitHub only reads this key. Our artifacts are not files in the repository, so upload-sarif cannot
-      // hash a source line: we give a per-alert value that stays the same across runs and uploads.
-      primaryLocationLineHash: `${fingerprint.slice(0, 16)}:1`,
-      'triplineAlert/v1': fingerprint,
-    },
-    ...(first || last
-      ? {
-          provenance: {
-            ...(first ? { firstDetectionTimeUtc: first } : {}),
-            ...(last ? { lastDetectionTimeUtc: last } : {}),
-          },
-        }
-      : {}),
-    properties: {
-      tripline: {
-        alertId: cleanText(alert.id, { max: 200 }),
-        detectorId: alert.detectorId,
-        severity: alert.severity,
-        securitySeverity: sev.securitySeverity,
-        category: cleanText(alert.category, { max: 200 }),
-        device: { id: cleanText(alert.device.id, { max: 200 }), name: device },
-        firstSeen: cleanText(alert.firstSeen, { max: 40 }),
-        lastSeen: cleanText(alert.lastSeen, { max: 40 }),
-        eventCount: alert.evidence.eventCount,
-        eventsShown: events.length,
-        mitre: alert.mitre.map((m) => ({ id: cleanText(m.id, { max: 20 }), name: cleanText(m.name, { max: 200 }) })),
-        keyComponents,
-        reportIds: events.flatMap((e) => (e.reportId !== undefined ? [cleanText(e.reportId, { max: 40 })] : [])),
-        relatedAlerts: alert.relatedAlerts.slice(0, 100).map((id) => cleanText(id, { max: 200 })),
-      },
-    },
-  };
-
-  const artifact: Sarif.Artifact = {
+  const artifact = (): Sarif.Artifact => ({
     location: { uri },
     description: {
       text: sentence(
@@ -483,15 +371,138 @@ function buildAlertOutput(
     roles: ['analysisTarget'],
     length: Buffer.byteLength(timeline.text, 'utf8'),
     contents: { text: timeline.text },
-  };
-  return {
-    alert,
-    result,
-    artifact,
-    ...(message.id !== undefined && message.format !== undefined
-      ? { messageString: { id: message.id, format: message.format } }
-      : {}),
-  };
+  });
+  return { artifact, primaryLocation, output: () => alertOutput() };
+
+  function alertOutput(): AlertOutput {
+    const related: Sarif.Location[] = events.map((e, i) => ({
+      id: i + 1,
+      physicalLocation: physical(timeline.eventLines[i]!, false),
+      message: { text: sentence(sarifText(eventSummary(e), { max: 300 })) },
+      properties: {
+        table: e.table,
+        timestamp: cleanText(e.timestamp, { max: 40 }),
+        ...(e.actionType !== undefined ? { actionType: cleanText(e.actionType, { max: 100 }) } : {}),
+        ...(e.reportId !== undefined ? { reportId: cleanText(e.reportId, { max: 40 }) } : {}),
+        source: cleanText(e.source.source, { max: 200 }),
+        ...(e.source.line !== undefined ? { line: e.source.line } : {}),
+        ...(e.source.record !== undefined ? { record: e.source.record } : {}),
+      },
+    }));
+
+    const codeFlows: Sarif.CodeFlow[] =
+      events.length > 1
+        ? [
+            {
+              message: {
+                text: sentence(
+                  `Evidence of alert ${sarifText(alert.id, { max: 120 })} on ${sarifText(device)}, in time order`,
+                ),
+              },
+              threadFlows: [
+                {
+                  locations: events.map((e, i) => {
+                    const t = isoTime(e.timestamp);
+                    return {
+                      executionOrder: i + 1,
+                      ...(t ? { executionTimeUtc: t } : {}),
+                      importance: i === keyAt ? ('essential' as const) : ('important' as const),
+                      location: {
+                        physicalLocation: physical(timeline.eventLines[i]!, false),
+                        message: { text: sentence(sarifText(eventSummary(e), { max: 200 })) },
+                      },
+                    };
+                  }),
+                },
+              ],
+            },
+          ]
+        : [];
+
+    // Links to related locations; only these `[..](n)` sequences are unescaped in the message.
+    const links = events.slice(0, 10).map((_, i) => `[event ${i + 1}](${i + 1})`);
+    const more = alert.evidence.eventCount - Math.min(events.length, 10);
+    const evidence =
+      links.length > 0
+        ? ` Evidence: ${links.join(', ')}${more > 0 ? ` and ${more} more in the timeline` : ''}.`
+        : ` No evidence events were kept (${alert.evidence.eventCount} counted).`;
+    const when =
+      alert.firstSeen === alert.lastSeen
+        ? `at ${sarifText(alert.firstSeen, { max: 40 })}`
+        : `from ${sarifText(alert.firstSeen, { max: 40 })} to ${sarifText(alert.lastSeen, { max: 40 })}`;
+    const message = alertMessage(alert, {
+      device: sarifText(device),
+      severity: alert.severity,
+      eventCount: alert.evidence.eventCount,
+      when,
+      evidence,
+      alertId: sarifText(alert.id, { max: 200 }),
+    });
+
+    const fingerprint = hashParts('tripline-alert/v1', alert.detectorId, alert.device.id, alert.id);
+    const first = isoTime(alert.firstSeen);
+    const last = isoTime(alert.lastSeen);
+
+    const keyComponents: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(alert.evidence.keyComponents)) {
+      keyComponents[cleanText(k, { max: 100 })] =
+        typeof v === 'string' ? cleanText(v) : v.slice(0, 50).map((x) => cleanText(x));
+    }
+
+    const result: Sarif.Result = {
+      ruleId: alert.detectorId,
+      ruleIndex,
+      level: sev.level,
+      kind: 'fail',
+      message:
+        message.id !== undefined && message.arguments !== undefined
+          ? { text: message.text, id: message.id, arguments: [...message.arguments] }
+          : { text: message.text },
+      locations: [primaryLocation()],
+      ...(related.length > 0 ? { relatedLocations: related } : {}),
+      ...(codeFlows.length > 0 ? { codeFlows } : {}),
+      partialFingerprints: {
+        // GitHub only reads this key. Our artifacts are not files in the repository, so upload-sarif cannot
+        // hash a source line: we give a per-alert value that stays the same across runs and uploads.
+        primaryLocationLineHash: `${fingerprint.slice(0, 16)}:1`,
+        'triplineAlert/v1': fingerprint,
+      },
+      ...(first || last
+        ? {
+            provenance: {
+              ...(first ? { firstDetectionTimeUtc: first } : {}),
+              ...(last ? { lastDetectionTimeUtc: last } : {}),
+            },
+          }
+        : {}),
+      properties: {
+        tripline: {
+          alertId: cleanText(alert.id, { max: 200 }),
+          detectorId: alert.detectorId,
+          severity: alert.severity,
+          securitySeverity: sev.securitySeverity,
+          category: cleanText(alert.category, { max: 200 }),
+          device: { id: cleanText(alert.device.id, { max: 200 }), name: device },
+          firstSeen: cleanText(alert.firstSeen, { max: 40 }),
+          lastSeen: cleanText(alert.lastSeen, { max: 40 }),
+          eventCount: alert.evidence.eventCount,
+          eventsShown: events.length,
+          mitre: alert.mitre.map((m) => ({ id: cleanText(m.id, { max: 20 }), name: cleanText(m.name, { max: 200 }) })),
+          keyComponents,
+          reportIds: events.flatMap((e) => (e.reportId !== undefined ? [cleanText(e.reportId, { max: 40 })] : [])),
+          relatedAlerts: alert.relatedAlerts.slice(0, 100).map((id) => cleanText(id, { max: 200 })),
+        },
+      },
+    };
+
+    return {
+      alert,
+      result,
+      ...(message.id !== undefined && message.format !== undefined
+        ? { messageString: { id: message.id, format: message.format } }
+        : {}),
+    };
+  }
 }
 
 /** A message string a kept result uses, on its rule. */
@@ -559,12 +570,16 @@ interface Unit {
   };
 }
 
-/** Everything a unit contributes: its artifacts (in `run.artifacts` order), its result, its message string. */
+/**
+ * Everything a unit contributes: its artifacts (in `run.artifacts` order), its result, its message
+ * string. Built for one `part` when only that is written (`artifacts`: no result; `result`: no artifacts).
+ */
 interface UnitOutput {
   readonly artifacts: readonly Sarif.Artifact[];
-  readonly result: Sarif.Result;
+  readonly result?: Sarif.Result;
   readonly messageString?: UsedMessageString;
 }
+type UnitPart = 'artifacts' | 'result' | 'both';
 
 /** The same finding: detector, subject key and severity. */
 function findingKey(alert: Alert): string {
@@ -636,13 +651,13 @@ function buildFindingOutput(
   rule: Sarif.ReportingDescriptor | undefined,
   maxEvents: number,
   shared: ReadonlyMap<string, string>,
+  part: UnitPart,
 ): UnitOutput {
-  const outputs = unit.listed.map((l, i) =>
-    buildAlertOutput(l.alert, firstArtifact + i, l.uri, ruleIndex, maxEvents, shared),
-  );
+  const parts = unit.listed.map((l, i) => alertParts(l.alert, firstArtifact + i, l.uri, ruleIndex, maxEvents, shared));
   const labels = unit.listed.map((l) => sarifText(deviceLabel(l.alert, shared)));
-  const locations: Sarif.Location[] = outputs.map((o, i) => {
-    const primary = o.result.locations![0]!;
+  if (part === 'artifacts') return { artifacts: parts.map((p) => p.artifact()) };
+  const locations: Sarif.Location[] = parts.map((p, i) => {
+    const primary = p.primaryLocation();
     const physical = primary.physicalLocation!;
     const region = physical.region!;
     return {
@@ -728,7 +743,7 @@ function buildFindingOutput(
       },
     },
   };
-  return { artifacts: outputs.map((o) => o.artifact), result };
+  return { artifacts: part === 'result' ? [] : parts.map((p) => p.artifact()), result };
 }
 
 /** Everything the log is made of, computed once from the result and the options. */
@@ -785,7 +800,7 @@ export function context(result: AnalysisResult, options: SarifOptions): Context 
   return { result, options, limits, rules, ruleIndex, shared, units, covered, notifications };
 }
 
-function buildUnit(ctx: Context, unit: Unit, firstArtifact: number): UnitOutput {
+function buildUnit(ctx: Context, unit: Unit, firstArtifact: number, part: UnitPart = 'both'): UnitOutput {
   const ruleIndex = ctx.ruleIndex.get(unit.alerts[0]!.detectorId)!;
   if (unit.finding !== undefined) {
     return buildFindingOutput(
@@ -796,12 +811,15 @@ function buildUnit(ctx: Context, unit: Unit, firstArtifact: number): UnitOutput 
       ctx.rules[ruleIndex],
       ctx.limits.maxEventsPerResult,
       ctx.shared,
+      part,
     );
   }
   const { alert, uri } = unit.listed[0]!;
-  const o = buildAlertOutput(alert, firstArtifact, uri, ruleIndex, ctx.limits.maxEventsPerResult, ctx.shared);
+  const parts = alertParts(alert, firstArtifact, uri, ruleIndex, ctx.limits.maxEventsPerResult, ctx.shared);
+  if (part === 'artifacts') return { artifacts: [parts.artifact()] };
+  const o = parts.output();
   return {
-    artifacts: [o.artifact],
+    artifacts: part === 'result' ? [] : [parts.artifact()],
     result: o.result,
     ...(o.messageString !== undefined ? { messageString: { ruleIndex, ...o.messageString } } : {}),
   };
@@ -1058,7 +1076,7 @@ export function toSarif(result: AnalysisResult, options: SarifOptions = {}): Sar
   for (let i = 0; i < plan.kept; i++) {
     const out = buildUnit(ctx, ctx.units[i]!, artifacts.length);
     artifacts.push(...out.artifacts);
-    results.push(out.result);
+    results.push(out.result!);
   }
   return assemble(ctx, plan.kept, plan.reason, plan.used, { artifacts, results });
 }
@@ -1085,12 +1103,13 @@ export function* sarifChunks(
     yield '[\n';
     let index = 0;
     for (let i = 0; i < plan.kept; i++) {
-      const out = buildUnit(ctx, ctx.units[i]!, index);
+      const unit = ctx.units[i]!;
       if (part === 'artifacts') {
+        const out = buildUnit(ctx, unit, index, 'artifacts');
         for (const artifact of out.artifacts) yield element(artifact, index++ === 0, layout.indent);
       } else {
-        index += out.artifacts.length;
-        yield element(out.result, i === 0, layout.indent);
+        yield element(buildUnit(ctx, unit, index, 'result').result, i === 0, layout.indent);
+        index += unit.listed.length;
       }
     }
     yield `\n${layout.close}]`;
