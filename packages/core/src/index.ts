@@ -107,6 +107,7 @@ export type {
   DeviceSummary,
   Diagnostic,
   EvidenceEvent,
+  Finding,
   InputSummary,
   MitreRef,
   Summary,
