@@ -17,6 +17,7 @@ import type {
   TableName,
 } from '@tripline/core';
 import { compareSeverity, parseJsonReport, REPORT_SCHEMA_VERSION } from '@tripline/core';
+import { fleetFindings } from '@tripline/core/unstable';
 import { goldenResult } from '../../../test/golden/golden.js';
 
 const WAZUH = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';
@@ -204,6 +205,7 @@ export function result(alerts: readonly Alert[], over: Partial<AnalysisResult> =
     detectors: Object.values(DETECTORS)
       .filter((d) => detectorIds.has(d.id))
       .sort((a, b) => a.id.localeCompare(b.id)),
+    findings: fleetFindings(sorted, Object.values(DETECTORS)),
     inputs: [
       { source: 'events.ndjson', format: 'ndjson', rowsRead: eventsAnalyzed, events: eventsAnalyzed, rejected: 0 },
     ],

@@ -12,6 +12,7 @@ import { run } from './view.js';
 
 interface FleetProps {
   finding?: true;
+  findingId?: string;
   alertId?: string;
   alertIds?: string[];
   devices?: number;
@@ -90,6 +91,15 @@ describe('fleet findings in SARIF', () => {
       fleetFindings: 2,
     });
     expect(sarifResultCount(log)).toEqual({ kept: 61, total: 61 });
+  });
+
+  it("is the record's fleet finding: same id, same alerts", () => {
+    for (const r of results.filter((x) => props(x).finding)) {
+      const finding = input.findings.find((f) => f.id === props(r).findingId)!;
+      expect(finding).toBeDefined();
+      expect([finding.detectorId, finding.devices]).toEqual([r.ruleId, props(r).devices]);
+      expect(props(r).alertIds).toEqual([...finding.alerts]);
+    }
   });
 
   it('fingerprints a finding by its identity alone, so the next run with more devices updates the same alert', () => {

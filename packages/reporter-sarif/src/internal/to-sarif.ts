@@ -1,5 +1,5 @@
 import type { Alert, AnalysisResult, Diagnostic, EvidenceEvent, Severity } from '@tripline/core';
-import { parseTimestamp } from '@tripline/core/unstable';
+import { findingId, parseTimestamp } from '@tripline/core/unstable';
 import type * as Sarif from 'sarif';
 import { sharedNameIds } from './devices.js';
 import { hashParts } from './hash.js';
@@ -581,7 +581,11 @@ interface UnitOutput {
 }
 type UnitPart = 'artifacts' | 'result' | 'both';
 
-/** The same finding: detector, subject key and severity. */
+/**
+ * The same finding: detector, subject key and severity — the grouping of the record's `findings`
+ * (core's `fleetFindings`), derived here from the alerts themselves so that every alert of the result
+ * is in the log whatever a hand-built record's `findings` say; the id is core's `findingId`.
+ */
 function findingKey(alert: Alert): string {
   return JSON.stringify([alert.detectorId, alert.key, alert.severity]);
 }
@@ -726,6 +730,7 @@ function buildFindingOutput(
     properties: {
       tripline: {
         finding: true,
+        findingId: findingId(finding.detectorId, finding.key, finding.severity),
         detectorId: finding.detectorId,
         key: cleanText(finding.key, { max: 500 }),
         severity: finding.severity,
