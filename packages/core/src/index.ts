@@ -96,6 +96,12 @@ export {
 } from './internal/report/json.js';
 export { reportJsonSchema } from './internal/report/schema.js';
 export {
+  type ChunkSink,
+  type JsonReportOptions,
+  jsonReportChunks,
+  writeChunks,
+} from './internal/report/stream.js';
+export {
   fillTemplate,
   parseTemplate,
   type TemplatePart,

@@ -8,6 +8,7 @@ import {
   READABLE_REPORT_VERSIONS,
   REPORT_SCHEMA_VERSION,
 } from './schema.js';
+import { type JsonReportOptions, jsonReportChunks } from './stream.js';
 import type { AnalysisResult } from './types.js';
 
 export { type JsonReport, REPORT_SCHEMA_VERSION };
@@ -22,9 +23,13 @@ export function toJsonReport(result: AnalysisResult): JsonReport {
   return checked({ schemaVersion: REPORT_SCHEMA_VERSION, ...result }, 'the analysis result', jsonReportSchema);
 }
 
-/** The JSON report as text: 2-space indent, trailing newline. Integers are never widened (ReportIds are strings). */
-export function stringifyReport(result: AnalysisResult): string {
-  return `${JSON.stringify(toJsonReport(result), null, 2)}\n`;
+/**
+ * The JSON report as text: 2-space indent, trailing newline (`{ compact: true }`: one line and a
+ * newline). Integers are never widened (ReportIds are strings). It is {@link jsonReportChunks} joined:
+ * to write a large report, write the chunks (`writeChunks`) instead of this string.
+ */
+export function stringifyReport(result: AnalysisResult, options: JsonReportOptions = {}): string {
+  return [...jsonReportChunks(result, options)].join('');
 }
 
 /**
