@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { GITHUB_LIMITS, renderSarif, type SarifLog, sarifResultCount, stringifySarif, toSarif } from '../src/index.js';
 import { context, planSarif } from '../src/internal/to-sarif.js';
-import { fleet, fleetDevice, manyDevices } from './fixtures.js';
+import { fleet, fleetDevice, HOSTILE, hostile, manyDevices, result } from './fixtures.js';
 import { schemaErrors } from './validate.js';
 import { run } from './view.js';
 
@@ -187,5 +187,29 @@ describe('sizing in one pass', () => {
     expect(blocks.kept).toBeGreaterThanOrEqual(Math.floor(exact.kept * 0.85));
     // Nearly the largest prefix that fits: the estimate's margin (2 % and 1 KiB) is all that is lost.
     expect(gzipSync(text).length).toBeGreaterThan(limit * 0.95 - 1_024);
+  });
+});
+
+describe('a fleet finding on devices with hostile names', () => {
+  const h = hostile();
+  const a = h.alerts[0]!;
+  const b = { ...a, id: `${a.id}:2`, device: { id: 'b'.repeat(40), name: `web2 ${HOSTILE.slice(0, 400)}` } };
+  const log = toSarif(result([a, b], { detectors: h.detectors }));
+  const r = run(log).results[0]!;
+  const texts = [r.message.text, ...r.locations.map((l) => l.message.text)];
+
+  it('is one fleet result', () => {
+    expect(run(log).results).toHaveLength(1);
+    expect(props(r)).toMatchObject({ finding: true, devices: 2 });
+  });
+
+  it('keeps controls, bidi and invisible characters out, and forges no link', () => {
+    for (const t of texts) {
+      expect(t).not.toMatch(/[\p{Cc}\p{Cf}\p{Cs}]/u);
+      // An unescaped `[text](target)` would be an embedded link; fleet messages have none.
+      expect(t).not.toMatch(/(?<!\\)(?:\\\\)*\[[^\]]*(?<!\\)\]\(/);
+      expect(t).not.toMatch(/https?:\/\//);
+    }
+    expect(schemaErrors(log)).toEqual([]);
   });
 });
