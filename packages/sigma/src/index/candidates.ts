@@ -52,9 +52,12 @@ export interface Atom {
 /** Atoms of which one holds whenever the rule matches; `null`: none known (always evaluate). `[]`: never matches. */
 export type Witness = readonly Atom[] | null;
 
-/** A rough chance that an atom holds on a random value: shorter needles occur more often. */
+/**
+ * A rough chance that an atom holds on a random value: shorter needles occur more often, and a short
+ * exact value is a category (`true`, `high`, `system`) many rows share, a long one an identity.
+ */
 function atomCost(a: Atom): number {
-  if (a.kind === 'exact') return 0.01;
+  if (a.kind === 'exact') return a.text.length <= 6 ? 0.5 : 0.01;
   const n = a.text.length;
   return n >= 8 ? 0.02 : [1, 1, 0.6, 0.3, 0.15, 0.08, 0.05, 0.03][n]!;
 }
@@ -179,16 +182,21 @@ interface ViewIndex {
 /** Per route: the rules (global indices, ascending), which are always evaluated, and the views. */
 class RouteIndex {
   readonly rules: Int32Array;
-  readonly always: Uint8Array;
+  /** Local indices of the rules without a witness, ascending. */
+  readonly always: Int32Array;
   readonly views: readonly ViewIndex[];
   /** Scan number that last marked each local rule a candidate. */
   private readonly stamp: Uint32Array;
+  /** Local indices marked in this scan (the first `hitCount`), in the order they were found. */
+  private readonly hits: Int32Array;
+  private hitCount = 0;
   private gen = 0;
 
   constructor(rules: readonly number[], witnesses: readonly Witness[]) {
     this.rules = Int32Array.from(rules);
-    this.always = new Uint8Array(rules.length);
     this.stamp = new Uint32Array(rules.length);
+    this.hits = new Int32Array(rules.length);
+    const always: number[] = [];
     const byView = new Map<
       string,
       { view: FieldView; exact: Map<string, Set<number>>; needles: Map<string, Set<number>> }
@@ -196,7 +204,7 @@ class RouteIndex {
     rules.forEach((global, local) => {
       const w = witnesses[global]!;
       if (w === null) {
-        this.always[local] = 1;
+        always.push(local);
         return;
       }
       for (const a of w) {
@@ -214,25 +222,35 @@ class RouteIndex {
         set.add(local);
       }
     });
+    this.always = Int32Array.from(always);
     const views: ViewIndex[] = [];
     for (const key of [...byView.keys()].sort()) {
       const v = byView.get(key)!;
       const needles = [...v.needles.keys()].sort();
       const needleRules = needles.map((n) => Int32Array.from(v.needles.get(n)!));
       const exact = new Map([...v.exact].map(([text, set]) => [text, Int32Array.from(set)] as const));
-      const stamp = this.stamp;
       views.push({
         view: v.view,
         exact,
         automaton: needles.length ? AhoCorasick.build(needles) : undefined,
         needleRules,
-        onNeedle: (id: number) => {
-          const list = needleRules[id]!;
-          for (let k = 0; k < list.length; k++) stamp[list[k]!] = this.gen;
-        },
+        onNeedle: (id: number) => this.markAll(needleRules[id]!),
       });
     }
     this.views = views;
+  }
+
+  /** Mark local rules as candidates of this scan (each once). */
+  private markAll(list: Int32Array): void {
+    const stamp = this.stamp;
+    const gen = this.gen;
+    for (let k = 0; k < list.length; k++) {
+      const r = list[k]!;
+      if (stamp[r] !== gen) {
+        stamp[r] = gen;
+        this.hits[this.hitCount++] = r;
+      }
+    }
   }
 
   /** Call `visit` with the global index of every rule that can match (ascending). */
@@ -242,19 +260,25 @@ class RouteIndex {
       this.stamp.fill(0);
       this.gen = 1;
     }
-    const gen = this.gen;
-    const stamp = this.stamp;
+    this.hitCount = 0;
     for (const v of this.views) {
       const text = ctx.text(v.view);
       if (text === undefined) continue;
       const folded = indexFold(text);
       const exact = v.exact.get(folded);
-      if (exact) for (let k = 0; k < exact.length; k++) stamp[exact[k]!] = gen;
+      if (exact) this.markAll(exact);
       v.automaton?.scan(folded, v.onNeedle);
     }
-    const rules = this.rules;
+    const hits = this.hits.subarray(0, this.hitCount).sort();
     const always = this.always;
-    for (let i = 0; i < rules.length; i++) if (always[i] === 1 || stamp[i] === gen) visit(rules[i]!);
+    const rules = this.rules;
+    // Merge the hits and the always-evaluated rules, both ascending, into rule order.
+    let i = 0;
+    let j = 0;
+    while (i < hits.length || j < always.length) {
+      if (j >= always.length || (i < hits.length && hits[i]! < always[j]!)) visit(rules[hits[i++]!]!);
+      else visit(rules[always[j++]!]!);
+    }
   }
 }
 
