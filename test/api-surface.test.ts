@@ -37,7 +37,15 @@ describe('public API surface', () => {
 
   it('covers every entry of every package.json exports map', () => {
     const expected: string[] = [];
-    for (const dir of ['cli', 'core', 'detectors-defender', 'reporter-markdown', 'reporter-sarif', 'sigma', 'sigmahq']) {
+    for (const dir of [
+      'cli',
+      'core',
+      'detectors-defender',
+      'reporter-markdown',
+      'reporter-sarif',
+      'sigma',
+      'sigmahq',
+    ]) {
       const m = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as {
         name: string;
         exports: Record<string, unknown>;

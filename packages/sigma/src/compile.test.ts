@@ -35,8 +35,8 @@ function compile(
 const ev = (row: Record<string, unknown>) =>
   makeEvent('DeviceProcessEvents', {
     Timestamp: '2026-05-01T10:00:00Z',
-    DeviceId: 'd1',
-    DeviceName: 'ws1',
+    DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
+    DeviceName: 'ws-hr-017.contoso.local',
     ActionType: 'ProcessCreated',
     ReportId: 7,
     ...row,
@@ -60,8 +60,8 @@ function matchesNet(detection: string, row: Record<string, unknown>): boolean {
   if (!r.ok) throw new Error(JSON.stringify(r.reasons));
   const e = makeEvent('DeviceNetworkEvents', {
     Timestamp: '2026-05-01T10:00:00Z',
-    DeviceId: 'd1',
-    DeviceName: 'ws1',
+    DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
+    DeviceName: 'ws-hr-017.contoso.local',
     ActionType: 'ConnectionSuccess',
     ReportId: 9,
     ...row,
@@ -233,6 +233,11 @@ describe('value modifiers', () => {
     const all = "    keywords:\n        '|all':\n            - 'a1'\n            - 'b2'\n    condition: keywords";
     expect(matches(all, { ProcessCommandLine: 'a1 b2' })).toBe(true);
     expect(matches(all, { ProcessCommandLine: 'a1' })).toBe(false);
+    for (const m of ['cased', 'windash', 're'])
+      expect(
+        compile(`    keywords:\n        '|${m}':\n            - 'a1'\n    condition: keywords`).reasons[0]!.code,
+        m,
+      ).toBe('modifier-unsupported');
   });
 });
 
@@ -322,6 +327,31 @@ describe('mapping outcomes', () => {
     );
     const out = rule!.test(createEvalContext(ev({ FileName: 'a.exe', AccountName: 'y' })))!;
     expect(out.map((e) => e.selection)).toEqual(['selection']);
+  });
+});
+
+describe('platforms', () => {
+  it('a rule routed to Linux never sees a Windows row, and the reverse; a rule without platform sees both', () => {
+    const text = (product: string) =>
+      ruleText(
+        "    selection:\n        FileName: 'whoami'\n    filter:\n        AccountName: 'root'\n    condition: selection and not filter",
+      ).replace('product: windows', `product: ${product}`);
+    const linux = parseSigmaSource(text('linux'), 'l.yml')[0]!;
+    if (linux.kind !== 'rule') throw new Error('no');
+    const r = compileRule(linux.rule, { mapping: testMapping() });
+    if (!r.ok) throw new Error('no');
+    expect(r.compiled.route.platform).toBe('linux');
+    expect(r.compiled.test(createEvalContext(ev({ FileName: 'whoami', FolderPath: '/usr/bin/whoami' })))).toBeDefined();
+    expect(
+      r.compiled.test(createEvalContext(ev({ FileName: 'whoami', FolderPath: 'C:\\Windows\\System32\\whoami' }))),
+    ).toBeUndefined();
+    expect(r.compiled.test(createEvalContext(ev({ FileName: 'whoami' })))).toBeDefined();
+    expect(
+      matches("    selection:\n        FileName: 'whoami'\n    condition: selection", {
+        FileName: 'whoami',
+        FolderPath: '/usr/bin/whoami',
+      }),
+    ).toBe(true);
   });
 });
 

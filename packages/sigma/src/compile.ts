@@ -26,6 +26,7 @@ import type {
   SigmaSelection,
   SigmaValue,
 } from './ir.js';
+import { platformAccepts } from './mapping/platform.js';
 import { compileRegex } from './regex.js';
 import {
   type Anchor,
@@ -171,6 +172,7 @@ export function compileRule(rule: SigmaRule, options: CompileOptions): CompileRe
         );
     const status = reasons.some((r) => DEGRADE_REASONS.has(r.code)) ? 'degraded' : 'loaded';
     const finalExpr = expr;
+    const mapping = options.mapping;
     const compiledRule: CompiledRule = {
       rule,
       detectorId: `sigma/${rule.id.toLowerCase()}`,
@@ -181,6 +183,13 @@ export function compileRule(rule: SigmaRule, options: CompileOptions): CompileRe
       severity: LEVEL_SEVERITY[rule.level ?? 'medium'] ?? 'medium',
       techniques: techniquesOf(rule.tags),
       test(ectx) {
+        // A rule routed to one platform never sees the other's rows (a Windows rule's filters would all hold on a macOS row).
+        if (
+          route.platform !== undefined &&
+          mapping.eventPlatform &&
+          !platformAccepts(route, (ectx as SigmaEvalContext).platform(mapping))
+        )
+          return undefined;
         const out: MatchExplanation[] = [];
         return evalExpr(finalExpr, ectx as SigmaEvalContext, out) ? out : undefined;
       },
@@ -355,7 +364,7 @@ function compileItem(selection: string, item: SigmaItem, ctx: Ctx): Expr {
 
   // Keyword items: the values are searched in the route's keyword fields.
   if (item.field === undefined) {
-    const allowed = new Set<SigmaModifier>(['all', 'contains', 'cased', 'windash']);
+    const allowed = new Set<SigmaModifier>(['all', 'contains']);
     for (const m of mods) if (!allowed.has(m)) unsupported(`"${m}" on a keyword list`);
     const views = ctx.options.mapping.keywordViews(ctx.route);
     if (views.length === 0) {

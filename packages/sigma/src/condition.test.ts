@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConditionError, expandTarget, parseCondition, wildcardNameMatch } from './condition.js';
+import { ConditionError, expandTarget, MAX_DEPTH, parseCondition, wildcardNameMatch } from './condition.js';
 
 describe('parseCondition', () => {
   it('gives not > and > or precedence', () => {
@@ -66,9 +66,13 @@ describe('parseCondition', () => {
     expect((err as Error).message).toContain(message);
   });
 
-  it('parses a deeply nested condition without recursion trouble for sane depth', () => {
-    const text = `${'('.repeat(200)}a${')'.repeat(200)}`;
-    expect(parseCondition(text)).toEqual({ type: 'id', name: 'a' });
+  it('parses nesting up to MAX_DEPTH and refuses deeper nesting with a column, never a stack overflow', () => {
+    const ok = `${'('.repeat(200)}a${')'.repeat(200)}`;
+    expect(parseCondition(ok)).toEqual({ type: 'id', name: 'a' });
+    for (const text of [`${'('.repeat(100_000)}a${')'.repeat(100_000)}`, `${'not '.repeat(100_000)}a`]) {
+      expect(() => parseCondition(text)).toThrow(ConditionError);
+      expect(() => parseCondition(text)).toThrow(`nested deeper than ${MAX_DEPTH} levels`);
+    }
   });
 });
 

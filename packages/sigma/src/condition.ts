@@ -65,6 +65,9 @@ function tokenize(text: string): Token[] {
   return out;
 }
 
+/** Deepest nesting of parentheses and `not` a condition may have (the parser recurses). */
+export const MAX_DEPTH = 256;
+
 const KEYWORDS = new Set(['and', 'or', 'not', 'of', 'them', 'all', 'any']);
 
 /** Parse one condition string. Throws {@link ConditionError}. */
@@ -91,12 +94,18 @@ export function parseCondition(text: string): SigmaCondition {
     }
     return args.length === 1 ? args[0]! : { type: 'and', args };
   };
+  let depth = 0;
   const parseNot = (): SigmaCondition => {
-    if (isKw(peek(), 'not')) {
-      pos++;
-      return { type: 'not', arg: parseNot() };
+    if (++depth > MAX_DEPTH) throw new ConditionError(`nested deeper than ${MAX_DEPTH} levels`, column());
+    try {
+      if (isKw(peek(), 'not')) {
+        pos++;
+        return { type: 'not', arg: parseNot() };
+      }
+      return parseAtom();
+    } finally {
+      depth--;
     }
-    return parseAtom();
   };
   const parseAtom = (): SigmaCondition => {
     const t = peek();

@@ -33,6 +33,12 @@ export const KEY_COLUMNS: Readonly<Partial<Record<TableName, readonly string[]>>
   DeviceNetworkEvents: ['RemoteIP', 'RemotePort', 'RemoteUrl', 'InitiatingProcessFileName'],
 };
 
+/** Run-config options of every rule detector (one schema, shared). */
+const OPTIONS_SCHEMA = z
+  .object({ groupBy: z.array(z.string().min(1)).optional() })
+  .strict()
+  .default({});
+
 /** Most distinct "why it matched" lines an alert keeps. */
 export const MATCHED_CAP = 50;
 
@@ -127,7 +133,7 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
   const title = r.title.length >= 3 ? clipText(r.title, 120) : `Sigma rule ${r.title}`;
   const description = r.description?.trim() || `Sigma rule "${r.title}".`;
   const logsource = [r.logsource.product, r.logsource.category, r.logsource.service].filter(Boolean).join('/') || 'any';
-  const references = r.references.filter((u) => URL.canParse(u) && /^https?:/i.test(u));
+  const references = r.references.filter((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol));
   const falsePositives = r.falsepositives.map((f) => f.trim()).filter((f) => f.length > 0);
   const level = r.level ?? 'medium';
   const attackNote = unknown.length
@@ -141,10 +147,6 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
     level,
     attackOther: attackNote,
   };
-  const optionsSchema = z
-    .object({ groupBy: z.array(z.string().min(1)).optional() })
-    .strict()
-    .default({});
   const viewCache = new Map<string, FieldView[]>();
   // Not defineDetector: the engine validates every detector it loads (validateDetector), and the corpus
   // test validates every member, so compiling 1,800 rules does not validate each twice.
@@ -161,7 +163,7 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
       ...(falsePositives.length ? { falsePositives } : {}),
       tables: [rule.route.table],
       ...(rule.route.actionTypes?.length ? { actionTypes: rule.route.actionTypes } : {}),
-      options: optionsSchema,
+      options: OPTIONS_SCHEMA,
       evidence,
       columns: [...columns].sort(),
       values: Object.keys(values),

@@ -3,7 +3,16 @@
  * the walk of a rule's expression that collects "why it matched".
  */
 import type { MdeEvent } from '@tripline/core';
-import type { EvalContext, Expr, FieldView, MatchExplanation, Pred, SigmaFieldValue } from './ir.js';
+import type {
+  EvalContext,
+  EventPlatform,
+  Expr,
+  FieldView,
+  MatchExplanation,
+  Pred,
+  SigmaFieldValue,
+  SigmaMapping,
+} from './ir.js';
 import { type CompiledPattern, normaliseDashes } from './strings.js';
 
 /** Longest event value an explanation shows (characters). */
@@ -21,6 +30,8 @@ interface Memo {
 export interface SigmaEvalContext extends EvalContext {
   /** `folded` (or `text` when `cased`) with every windash dash as `-`. */
   dashed(view: FieldView, cased: boolean): string | undefined;
+  /** The kind of device of the event by the mapping's `eventPlatform` (asked once per event). */
+  platform(mapping: SigmaMapping): EventPlatform;
 }
 
 function toText(v: SigmaFieldValue): string | undefined {
@@ -32,6 +43,8 @@ function toText(v: SigmaFieldValue): string | undefined {
 /** A fresh context for one event. */
 export function createEvalContext(event: MdeEvent): SigmaEvalContext {
   const memo = new Map<string, Memo>();
+  let platformOf: SigmaMapping | undefined;
+  let platform: EventPlatform;
   const entry = (view: FieldView): Memo => {
     let m = memo.get(view.key);
     if (m === undefined) {
@@ -49,6 +62,13 @@ export function createEvalContext(event: MdeEvent): SigmaEvalContext {
       const m = entry(view);
       if (!('folded' in m)) m.folded = m.text?.toLowerCase();
       return m.folded;
+    },
+    platform(mapping) {
+      if (platformOf !== mapping) {
+        platformOf = mapping;
+        platform = mapping.eventPlatform?.(event);
+      }
+      return platform;
     },
     dashed(view, cased) {
       const m = entry(view);

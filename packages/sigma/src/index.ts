@@ -28,12 +28,14 @@ export {
   type SigmaSource,
 } from './load.js';
 export {
+  eventPlatform,
   MDE_MAPPING_VERSION,
   type MdeFieldEntry,
   type MdeMappingOptions,
   type MdeMappingTable,
   mdeMapping,
   mdeMappingTable,
+  platformAccepts,
   renderMdeMappingDoc,
 } from './mapping/index.js';
 export { type ParsedDocument, parseSigmaSource, parseTimespan, type SigmaFilter } from './parse.js';

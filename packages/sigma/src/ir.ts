@@ -245,7 +245,17 @@ export interface SigmaMapping {
   field(route: SigmaRoute, field: string): FieldResult;
   /** The string fields a keyword (field-less) value is searched in, for a route. */
   keywordViews(route: SigmaRoute): readonly FieldView[];
+  /**
+   * The kind of device an event comes from, as far as its columns tell: `windows`, `posix` (Linux or
+   * macOS), or undefined when they do not. A rule whose route names a platform must not be offered
+   * events of the other kind (`platformAccepts` of the mapping module): a Windows rule's `not` filters would all
+   * hold on a macOS row. Optional: a mapping without it offers every routed event.
+   */
+  eventPlatform?(event: MdeEvent): EventPlatform;
 }
+
+/** What {@link SigmaMapping.eventPlatform} tells of an event. */
+export type EventPlatform = 'windows' | 'posix' | undefined;
 
 // ───────────────────────────── compiled IR ─────────────────────────────
 

@@ -1,7 +1,10 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeEvent } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { SigmaSet } from './ir.js';
-import { compileSigma, SigmaLoadError } from './load.js';
+import { compileSigma, loadSigma, SigmaLoadError } from './load.js';
 import { testMapping } from './testing/test-mapping.js';
 
 const RULE = `title: Seven-Zip compresses dump files
@@ -38,7 +41,7 @@ level: high
 const proc = (row: Record<string, unknown>) =>
   makeEvent('DeviceProcessEvents', {
     Timestamp: '2026-05-01T10:00:00Z',
-    DeviceId: 'dev1',
+    DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
     DeviceName: 'ws1.contoso.local',
     ActionType: 'ProcessCreated',
     ReportId: 1,
@@ -218,5 +221,42 @@ filter:
     const base = { FileName: '7z.exe', ProcessCommandLine: 'a.dmp' };
     expect(m.match!(proc({ ...base, AccountName: 'adm_bob' }), { options: {}, severity: 'high' })).toBeUndefined();
     expect(m.match!(proc({ ...base, AccountName: 'bob' }), { options: {}, severity: 'high' })).toBeTruthy();
+  });
+
+  it('a rule without an id does not load: its detector id would be sigma/<rule id>', () => {
+    const set = compileSigma([{ text: RULE.replace(/id: .*\n/, ''), name: 'noid.yml' }], { mapping: testMapping() });
+    expect(set.report.entries[0]).toMatchObject({ status: 'skipped', reasons: [{ code: 'schema-invalid', at: 'id' }] });
+  });
+});
+
+describe('loadSigma', () => {
+  it('reads files and folders recursively, .yml and .yaml only, in sorted order, and texts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sigma-load-'));
+    mkdirSync(join(dir, 'b'));
+    mkdirSync(join(dir, 'a'));
+    const withId = (n: number) => RULE.replace(/id: .*/, `id: ${n}b6ac3c1-6b5c-4a1e-9d4e-3b5d2e1f0a11`);
+    writeFileSync(join(dir, 'b', 'two.yaml'), withId(2));
+    writeFileSync(join(dir, 'a', 'one.yml'), withId(1));
+    writeFileSync(join(dir, 'a', 'notes.txt'), 'not a rule');
+    writeFileSync(join(dir, 'z.yml'), withId(3));
+    const set = await loadSigma({
+      sources: [{ path: dir }, { text: withId(4), name: 'inline' }, { path: join(dir, 'z.yml') }],
+      mapping: testMapping(),
+    });
+    expect(set.report.entries.map((e) => [e.source.file.replace(dir, '<dir>'), e.status])).toEqual([
+      ['<dir>/a/one.yml', 'loaded'],
+      ['<dir>/b/two.yaml', 'loaded'],
+      ['<dir>/z.yml', 'loaded'],
+      ['inline', 'loaded'],
+      ['<dir>/z.yml', 'skipped'],
+    ]);
+    expect(set.report.entries[4]!.reasons[0]!.code).toBe('duplicate-id');
+  });
+
+  it('defaults to the MDE mapping', async () => {
+    const set = await loadSigma({
+      sources: [{ text: RULE.replace('FileName|endswith', 'Image|endswith'), name: 'r.yml' }],
+    });
+    expect(set.report.mapping.name).toBe('mde');
   });
 });

@@ -174,6 +174,13 @@ filter:
   });
 
   it('never throws on hostile input', () => {
+    const deep = `title: x\nlogsource: {category: a}\ndetection:\n  sel: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n  condition: sel\n`;
+    expect(parseSigmaSource(deep, 'deep.yml')[0]).toMatchObject({ kind: 'invalid' });
+    const cond = `title: x\nlogsource: {category: a}\ndetection:\n  sel: {a: 1}\n  condition: ${'not '.repeat(10_000)}sel\n`;
+    expect(parseSigmaSource(cond, 'cond.yml')[0]).toMatchObject({
+      kind: 'invalid',
+      reasons: [{ code: 'condition-invalid' }],
+    });
     for (const text of [
       '',
       '---\n---\n',

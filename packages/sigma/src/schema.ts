@@ -5,6 +5,7 @@
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020.js';
+import { RE2JS } from 're2js';
 import correlationSchema from '../schema/sigma-correlation-rules-schema.json';
 import ruleSchema from '../schema/sigma-detection-rule-schema.json';
 import filterSchema from '../schema/sigma-filters-schema.json';
@@ -23,12 +24,25 @@ export function isUuid(s: string): boolean {
   return true;
 }
 
+/**
+ * The schemas' `pattern`s run on rule authors' text: through re2js (linear time), never V8's RegExp.
+ * `code` names the engine for ajv's standalone code, which this package does not use.
+ */
+export const linearRegExp = Object.assign(
+  (pattern: string, flags: string) => {
+    const re = RE2JS.compile(pattern);
+    // ajv keys its pattern cache by toString(): each pattern must spell itself.
+    return { test: (s: string) => re.matcher(s).find(), toString: () => `/${pattern}/${flags}` };
+  },
+  { code: 're2js' },
+);
+
 let validators: Record<SchemaKind, ValidateFunction> | undefined;
 
 function getValidators(): Record<SchemaKind, ValidateFunction> {
   if (validators) return validators;
   // The schemas are fixed data of this package; `validateSchema: false` skips fetching the meta-schema.
-  const ajv = new Ajv2020({ allErrors: false, strict: false, validateSchema: false });
+  const ajv = new Ajv2020({ allErrors: false, strict: false, validateSchema: false, code: { regExp: linearRegExp } });
   ajv.addFormat('uuid', { type: 'string', validate: isUuid });
   const strip = (s: object): object => {
     const { $schema: _ignored, ...rest } = s as { $schema?: string };

@@ -109,8 +109,8 @@ describe('the SigmaHQ corpus on the MDE mapping', () => {
     for (let i = 0; cmd.length < 65_536; i++) cmd += `${needles[i % needles.length]} -${'a'.repeat(i % 17)} `;
     const event = makeEvent('DeviceProcessEvents', {
       Timestamp: '2026-05-01T10:00:00Z',
-      DeviceId: 'd1',
-      DeviceName: 'ws1',
+      DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
+      DeviceName: 'ws-hr-017.contoso.local',
       ActionType: 'ProcessCreated',
       ReportId: 1,
       FileName: 'powershell.exe',
@@ -131,6 +131,60 @@ describe('the SigmaHQ corpus on the MDE mapping', () => {
     );
     expect(hits).toBeGreaterThan(0);
     expect(ms).toBeLessThan(1000);
+  });
+});
+
+/** Text columns each table's probe rows fill with a rule's literals. */
+const PROBE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  DeviceProcessEvents: [
+    'FileName',
+    'FolderPath',
+    'ProcessCommandLine',
+    'InitiatingProcessFileName',
+    'InitiatingProcessCommandLine',
+    'ProcessVersionInfoOriginalFileName',
+  ],
+  DeviceFileEvents: ['FileName', 'FolderPath', 'InitiatingProcessFileName', 'InitiatingProcessCommandLine'],
+  DeviceRegistryEvents: ['RegistryKey', 'RegistryValueName', 'RegistryValueData', 'InitiatingProcessFileName'],
+  DeviceNetworkEvents: ['RemoteUrl', 'InitiatingProcessFileName', 'InitiatingProcessCommandLine'],
+};
+
+describe('the family keeps the DetectorFamily contract', () => {
+  it("emits, for every probe row, exactly what each member's own match returns", () => {
+    const probes = set.rules
+      .filter((_, i) => i % 6 === 0)
+      .map((r, n) => {
+        const lits = literalsOf(r.expr);
+        const text = lits.join(' ');
+        const row: Record<string, unknown> = {
+          Timestamp: '2026-11-30T09:14:05.2210000Z',
+          DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
+          DeviceName: 'ws-hr-017.contoso.local',
+          ActionType: r.route.actionTypes?.[0] ?? 'ProcessCreated',
+          ReportId: 1000 + n,
+        };
+        for (const c of PROBE_COLUMNS[r.route.table] ?? [])
+          row[c] = c.endsWith('FileName') ? (lits.at(-1) ?? 'x') : text;
+        return { rule: r, event: makeEvent(r.route.table, row) };
+      });
+    let ownHits = 0;
+    for (const { rule, event } of probes) {
+      const emitted: [number, unknown][] = [];
+      set.family.matchAll(event, (i, m) => emitted.push([i, m]));
+      const expected: [number, unknown][] = [];
+      set.family.members.forEach((m, i) => {
+        const routed =
+          m.meta.tables.includes(event.table) &&
+          (!m.meta.actionTypes || m.meta.actionTypes.includes(String(event.get('ActionType'))));
+        if (!routed) return;
+        const got = m.match!(event, { options: {}, severity: m.meta.severity });
+        if (got) expected.push([i, got]);
+      });
+      expect(emitted).toEqual(expected);
+      if (emitted.some(([i]) => set.rules[i] === rule)) ownHits++;
+    }
+    console.log(`family contract: ${probes.length} probe rows, ${ownHits} matched by the rule they were built from`);
+    expect(ownHits).toBeGreaterThan(probes.length / 4);
   });
 });
 

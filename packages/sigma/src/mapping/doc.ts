@@ -3,6 +3,9 @@
  * (from the built package), `doc.test.ts` checks the committed page against the sources.
  */
 import { type MdeMappingOptions, mdeMappingTable } from './index.js';
+import { registryValuePath, sysmonRegistryDetails, sysmonRegistryKey } from './values.js';
+
+const EXAMPLE_KEY = 'HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Services\\WinDefend';
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
 const code = (text: string): string => `\`${text}\``;
@@ -23,10 +26,41 @@ export function renderMdeMappingDoc(options: MdeMappingOptions = {}): string {
     '— the rule is never rewritten. A field that MDE cannot give is refused with a reason: in a positive selection the rule',
     'is skipped (`field-unmapped`); inside a filter (`not …`) the rule loads degraded (`field-unmapped-in-filter`).',
     '',
+    '## Using it',
+    '',
+    '`loadSigma` and `compileSigma` use `mdeMapping()` unless given another `mapping`. The one option,',
+    '`mdeMapping({ parentImageFromBaseName: false })`, refuses `ParentImage` on file, network and registry rows (where MDE',
+    'keeps only the parent’s file name) instead of loading those rules degraded; the version then ends in `+no-parent-basename`.',
+    '`mdeMappingTable()` returns everything on this page as data. Another mapping (a Sentinel copy with other column names,',
+    'a different product) implements the `SigmaMapping` interface: `route(logsource)`, `field(route, field)` returning a',
+    '`FieldView` (`get(event)` rebuilds the value) or a reason, and `keywordViews(route)`.',
+    '',
+    '## Why rebuild: one registry row',
+    '',
+    'MDE splits the key from the value name, spells hives out, numbers the control set and writes DWORDs in decimal. SigmaHQ',
+    'rules test Sysmon’s `TargetObject` and `Details`, so the row is read back into that spelling:',
+    '',
+    '| MDE column | MDE writes | Sigma field | rebuilt value |',
+    '|---|---|---|---|',
+    `| \`RegistryKey\` + \`RegistryValueName\` | \`${EXAMPLE_KEY}\` + \`Start\` | TargetObject | \`${registryValuePath(sysmonRegistryKey(EXAMPLE_KEY), 'Start')}\` |`,
+    `| \`RegistryValueType\` + \`RegistryValueData\` | \`Dword\` + \`4\` | Details | \`${sysmonRegistryDetails('Dword', '4')}\` |`,
+    `| \`ActionType\` | \`RegistryValueSet\` | EventType | \`SetValue\` |`,
+    '',
+    'A converter that rewrites the rule instead (`HKLM` → `HKEY_LOCAL_MACHINE`) cannot express `…\\Start` on a key column, nor',
+    '`DWORD (0x00000004)` on a decimal one. Measured on SigmaHQ’s own regression samples rebuilt as MDE rows',
+    '(`packages/sigma/test/regression.shared.test.ts`): every sample of the 181 rules that have one is matched by its own rule,',
+    '185 of 185 events (33 of them registry events) and 8 of 8 groups.',
+    '',
     '## Routes',
     '',
     'A rule’s `logsource` picks the table and the ActionTypes its rule is offered. A logsource without `product` takes the',
     'Windows route of its category and runs on every device. A `service` next to a routed category does not change the route.',
+    '',
+    'MDE rows carry no OS name, so `eventPlatform(event)` reads the kind of device from the row itself: a path with a drive',
+    'letter or a leading backslash is Windows, a path starting with `/` is Linux or macOS (“posix”), POSIX keys in',
+    '`AdditionalFields` are posix, DeviceRegistryEvents rows are Windows; a row that says nothing is offered to every rule.',
+    'A Windows route is offered Windows rows only and a Linux route posix rows only (`platformAccepts(route, kind)`): without',
+    'that, a Windows rule made only of `not` filters (“an image path without a backslash”) fires on every macOS process.',
     '',
     '| product | category | table | ActionTypes | note |',
     '|---|---|---|---|---|',

@@ -95,6 +95,14 @@ const initiatingUser: FieldSpec = {
   get: (e) => domainUser(s(e, 'InitiatingProcessAccountDomain'), s(e, 'InitiatingProcessAccountName')),
 };
 
+/** Sysmon for Linux writes the user name alone (MDE's account domain there is the host name). */
+const initiatingUserLinux: FieldSpec = {
+  field: 'User',
+  columns: ['InitiatingProcessAccountName'],
+  rebuild: '`InitiatingProcessAccountName` (Sysmon for Linux writes the user name alone)',
+  get: (e) => s(e, 'InitiatingProcessAccountName'),
+};
+
 const initiatingIntegrity: FieldSpec = {
   field: 'IntegrityLevel',
   columns: ['InitiatingProcessIntegrityLevel'],
@@ -338,7 +346,7 @@ function fileFields(platform: Platform): TableFields {
     initiatingCommandLine,
     parentFromBaseName(sep),
     initiatingProcessId,
-    initiatingUser,
+    platform === 'linux' ? initiatingUserLinux : initiatingUser,
     initiatingIntegrity,
     ...fileHashes,
   ];
@@ -382,7 +390,7 @@ function networkFields(platform: Platform): TableFields {
     initiatingCommandLine,
     parentFromBaseName(sep),
     initiatingProcessId,
-    initiatingUser,
+    platform === 'linux' ? initiatingUserLinux : initiatingUser,
     {
       field: 'Initiated',
       columns: ['ActionType'],

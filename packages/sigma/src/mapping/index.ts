@@ -6,6 +6,7 @@
 import type { TableName } from '@tripline/core';
 import type { FieldResult, FieldView, RouteResult, SigmaLogsource, SigmaMapping, SigmaRoute } from '../ir.js';
 import { type FieldSpec, type Platform, type RefusedField, type TableFields, tableFields, toView } from './fields.js';
+import { eventPlatform } from './platform.js';
 import { ROUTES, type RouteSpec, UNROUTABLE_CATEGORIES, unroutableReason } from './routes.js';
 
 /**
@@ -189,7 +190,9 @@ export function mdeMapping(options: MdeMappingOptions = {}): SigmaMapping {
     keywordViews(route: SigmaRoute): readonly FieldView[] {
       return tableOf(route)?.keyword ?? [];
     },
+    eventPlatform,
   });
 }
 
 export { renderMdeMappingDoc } from './doc.js';
+export { eventPlatform, platformAccepts } from './platform.js';

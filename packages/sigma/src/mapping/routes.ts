@@ -115,7 +115,7 @@ export const ROUTES: readonly RouteSpec[] = [
 /** Categories MDE has no table (or ActionType) for in this mapping, with the reason. */
 export const UNROUTABLE_CATEGORIES: Readonly<Record<string, string>> = Object.freeze({
   file_access:
-    'MDE does not record plain file reads (DeviceFileEvents holds creations, changes, renames and deletions); routing a read rule to those rows would make it fire on writes only, so it is not loaded',
+    'MDE does not record plain file reads (DeviceFileEvents holds creations, changes, renames and deletions; DeviceEvents `SensitiveFileRead` only reads of files Defender itself deems sensitive, and is not mapped in this version); routing a read rule to write rows would change its meaning, so it is not loaded',
   image_load: 'image loads (DeviceImageLoadEvents) are not mapped in this version',
   pipe_created: 'named pipes (DeviceEvents NamedPipeEvent) are not mapped in this version',
   process_access: 'process access (DeviceEvents OpenProcessApiCall) is not mapped in this version',

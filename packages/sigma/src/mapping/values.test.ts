@@ -30,6 +30,9 @@ describe('sysmonRegistryKey', () => {
     );
     expect(sysmonRegistryKey('\\REGISTRY\\MACHINE\\SOFTWARE\\Policies')).toBe('HKLM\\SOFTWARE\\Policies');
     expect(sysmonRegistryKey('hkey_local_machine\\software')).toBe('HKLM\\software');
+    expect(sysmonRegistryKey('HKEY_LOCAL_MACHINE\\System\\ControlSet001\\Services')).toBe(
+      'HKLM\\System\\CurrentControlSet\\Services',
+    );
   });
 
   it('names ControlSet001 CurrentControlSet, only right under HKLM\\SYSTEM', () => {

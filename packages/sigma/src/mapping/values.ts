@@ -31,7 +31,7 @@ const HIVES: readonly (readonly [string, string])[] = [
 ];
 
 const CONTROL_SET_001 = 'hklm\\system\\controlset001';
-const CURRENT_CONTROL_SET = 'HKLM\\SYSTEM\\CurrentControlSet';
+const SYSTEM_PREFIX = 'hklm\\system\\'.length;
 
 /**
  * A registry key as Sysmon spells it: `HKEY_LOCAL_MACHINE` → `HKLM`, `HKEY_CURRENT_USER\<SID>` and
@@ -47,7 +47,10 @@ export function sysmonRegistryKey(key: string): string {
       break;
     }
   }
-  if (isPathPrefix(out, CONTROL_SET_001)) out = CURRENT_CONTROL_SET + out.slice(CONTROL_SET_001.length);
+  // Only the control set segment is renamed: the rest keeps MDE's case.
+  if (isPathPrefix(out, CONTROL_SET_001)) {
+    out = `${out.slice(0, SYSTEM_PREFIX)}CurrentControlSet${out.slice(CONTROL_SET_001.length)}`;
+  }
   return out;
 }
 

@@ -11,6 +11,9 @@ const ROUTES: Readonly<Record<string, SigmaRoute>> = {
   network_connection: { table: 'DeviceNetworkEvents', platform: undefined },
 };
 
+/** `product: linux` process rules: only POSIX rows. */
+const LINUX_PROCESS: SigmaRoute = { table: 'DeviceProcessEvents', actionTypes: ['ProcessCreated'], platform: 'linux' };
+
 /** Field names this mapping refuses (to test unmapped fields). */
 export const UNMAPPED_FIELD = 'CurrentDirectory';
 /** A field whose values starting with `IMPHASH=` can never match; it reads `SHA256` as `SHA256=<hash>`. */
@@ -44,6 +47,8 @@ export function testMapping(): SigmaMapping {
     name: 'test',
     version: '1',
     route(logsource) {
+      if (logsource.product === 'linux' && logsource.category === 'process_creation')
+        return { ok: true, route: LINUX_PROCESS };
       const r = logsource.category !== undefined ? ROUTES[logsource.category] : undefined;
       if (r) return { ok: true, route: r };
       return {
@@ -55,6 +60,11 @@ export function testMapping(): SigmaMapping {
       if (field === UNMAPPED_FIELD)
         return { ok: false, reason: { code: 'field-unmapped', message: `${field} has no MDE column` } };
       return { ok: true, view: view(route, field) };
+    },
+    // The kind of device by the first character of FolderPath.
+    eventPlatform(event) {
+      const path = event.get('FolderPath');
+      return typeof path !== 'string' || path === '' ? undefined : path.startsWith('/') ? 'posix' : 'windows';
     },
     keywordViews(route) {
       return route.table === 'DeviceProcessEvents' ? [view(route, 'ProcessCommandLine')] : [];
