@@ -124,7 +124,8 @@ function patternAtoms(p: StringPattern, views: readonly FieldView[]): Witness {
 }
 
 function regexAtoms(r: CompiledRegex, view: FieldView): Witness {
-  const needle = longest(r.literals, r.flags.i);
+  // Case-insensitive by flag, or perhaps by an inline group (`(?i)` after the start): ASCII needles only.
+  const needle = longest(r.literals, r.flags.i || r.source.includes('(?'));
   return needle === undefined ? null : [{ kind: 'needle', view, text: needle }];
 }
 
