@@ -21,6 +21,8 @@ export class AhoCorasick {
   /** Class of each ASCII code unit; `wideClass` for the others that occur in needles. */
   private readonly asciiClass: Uint16Array;
   private readonly wideClass: ReadonlyMap<number, number>;
+  /** With `mergeWide`: the one class of every non-ASCII code unit (0 when no needle has one). */
+  private readonly merged: number;
   /** Transition table: the state after state s reads class k is `delta[s * width + k]`. */
   private readonly delta: Uint16Array | Int32Array;
   /** The first state to report from s (s itself if it ends a needle, else its dictionary link), or -1. */
@@ -39,6 +41,7 @@ export class AhoCorasick {
     width: number,
     asciiClass: Uint16Array,
     wideClass: ReadonlyMap<number, number>,
+    merged: number,
     delta: Uint16Array | Int32Array,
     dict: Int32Array,
     outStart: Int32Array,
@@ -49,6 +52,7 @@ export class AhoCorasick {
     this.width = width;
     this.asciiClass = asciiClass;
     this.wideClass = wideClass;
+    this.merged = merged;
     this.delta = delta;
     this.dict = dict;
     this.outStart = outStart;
@@ -58,8 +62,14 @@ export class AhoCorasick {
     for (let st = 0; st < dict.length; st++) this.report[st] = outStart[st + 1]! > outStart[st]! ? st : dict[st]!;
   }
 
-  /** Build the automaton of `needles` (duplicates and the empty needle allowed). */
-  static build(needles: readonly string[]): AhoCorasick {
+  /**
+   * Build the automaton of `needles` (duplicates and the empty needle allowed). With `mergeWide`, every
+   * code unit beyond ASCII is one class: the table stays small whatever scripts the needles use (a
+   * needle of Cyrillic homoglyphs would otherwise add a column per letter), and a scan reports every
+   * needle that occurs plus, at worst, needles whose non-ASCII units differ from the text's — a
+   * superset, which is what a prefilter may report.
+   */
+  static build(needles: readonly string[], mergeWide = false): AhoCorasick {
     // The trie, with per-state maps while building.
     const children: Map<number, number>[] = [new Map()];
     const ends: number[][] = [[]];
@@ -67,7 +77,9 @@ export class AhoCorasick {
       const needle = needles[id]!;
       let s = 0;
       for (let i = 0; i < needle.length; i++) {
-        const c = needle.charCodeAt(i);
+        // Merged, every non-ASCII unit is the same letter of the trie (U+0080 stands for all).
+        const raw = needle.charCodeAt(i);
+        const c = mergeWide && raw >= 128 ? 0x80 : raw;
         let t = children[s]!.get(c);
         if (t === undefined) {
           t = children.length;
@@ -82,16 +94,21 @@ export class AhoCorasick {
     const n = children.length;
     // The alphabet: each code unit of some needle is a class (1…); all others are class 0.
     const units = new Set<number>();
-    for (const needle of needles) for (let i = 0; i < needle.length; i++) units.add(needle.charCodeAt(i));
+    for (const needle of needles)
+      for (let i = 0; i < needle.length; i++) {
+        const raw = needle.charCodeAt(i);
+        units.add(mergeWide && raw >= 128 ? 0x80 : raw);
+      }
     const asciiClass = new Uint16Array(128);
     const wideClass = new Map<number, number>();
     let width = 1;
+    let merged = 0;
     for (const c of [...units].sort((x, y) => x - y)) {
-      if (c < 128) asciiClass[c] = width;
-      else wideClass.set(c, width);
-      width++;
+      if (c < 128) asciiClass[c] = width++;
+      else if (!mergeWide) wideClass.set(c, width++);
+      else if (merged === 0) merged = width++;
     }
-    const classOf = (c: number): number => (c < 128 ? asciiClass[c]! : (wideClass.get(c) ?? 0));
+    const classOf = (c: number): number => (c < 128 ? asciiClass[c]! : merged || (wideClass.get(c) ?? 0));
     // Failure links and the complete transition table, breadth first (a state's failure state is
     // shallower, so its row is complete when the state's own row is filled).
     const fail = new Int32Array(n);
@@ -129,7 +146,7 @@ export class AhoCorasick {
     outStart[n] = outs;
     const outNeedle = new Int32Array(outs);
     for (let s = 0; s < n; s++) outNeedle.set(ends[s]!, outStart[s]!);
-    return new AhoCorasick(needles.length, width, asciiClass, wideClass, delta, dict, outStart, outNeedle);
+    return new AhoCorasick(needles.length, width, asciiClass, wideClass, merged, delta, dict, outStart, outNeedle);
   }
 
   /**
@@ -151,11 +168,12 @@ export class AhoCorasick {
     const width = this.width;
     const ascii = this.asciiClass;
     const wide = this.wideClass;
+    const merged = this.merged;
     const report = this.report;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      s = delta[s * width + (c < 128 ? ascii[c]! : (wide.get(c) ?? 0))]!;
+      s = delta[s * width + (c < 128 ? ascii[c]! : merged || (wide.get(c) ?? 0))]!;
       // This state's needles, then those of its proper suffixes; stop at a state already reported.
       let r = report[s]!;
       while (r > 0 && stamp[r] !== id) {

@@ -282,7 +282,8 @@ class RouteIndex {
         view: v.view,
         exact,
         exactLengths: new Set([...exact.keys()].map((k) => k.length)),
-        automaton: needles.length ? AhoCorasick.build(needles) : undefined,
+        // Non-ASCII units share one class: a superset of the needles found, and a table of bounded width.
+        automaton: needles.length ? AhoCorasick.build(needles, true) : undefined,
         needleRules,
         onNeedle: (id: number) => this.markAll(needleRules[id]!),
       });
