@@ -47,6 +47,8 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
       '@tripline/detectors-defender',
       '@tripline/reporter-markdown',
       '@tripline/reporter-sarif',
+      '@tripline/sigma',
+      '@tripline/sigmahq',
       'tripline',
     ].flatMap((p) => [`pack ${p}`, `files ${p}`, `publint ${p}`, `attw ${p}`]),
     'install tarballs',

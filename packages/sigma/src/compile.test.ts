@@ -2,7 +2,14 @@ import { makeEvent } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
 import { compileRule, techniquesOf } from './compile.js';
 import { createEvalContext } from './eval.js';
-import type { CompiledRule, LoadReason } from './ir.js';
+import type { CompiledRule, FieldView, LoadReason, SigmaRoute } from './ir.js';
+
+const ROUTE_FILE: SigmaRoute = {
+  table: 'DeviceFileEvents',
+  actionTypes: ['FileCreated', 'FileModified'],
+  platform: undefined,
+};
+
 import { parseSigmaSource } from './parse.js';
 import { testMapping } from './testing/test-mapping.js';
 
@@ -168,6 +175,11 @@ describe('value modifiers', () => {
         ProcessCommandLine: `x ${Buffer.from('hello').toString('base64')}`,
       }),
     ).toBe(true);
+    // Without an anchor, base64 compares the whole value.
+    expect(matches(sel("        ProcessCommandLine|base64: 'hello'"), { ProcessCommandLine: 'aGVsbG8=' })).toBe(true);
+    expect(matches(sel("        ProcessCommandLine|base64: 'hello'"), { ProcessCommandLine: 'x aGVsbG8=' })).toBe(
+      false,
+    );
     const be = Buffer.from('cmd', 'utf16le').swap16().toString('base64');
     expect(matches(sel("        ProcessCommandLine|utf16be|base64|contains: 'cmd'"), { ProcessCommandLine: be })).toBe(
       true,
@@ -233,6 +245,29 @@ describe('value modifiers', () => {
     const all = "    keywords:\n        '|all':\n            - 'a1'\n            - 'b2'\n    condition: keywords";
     expect(matches(all, { ProcessCommandLine: 'a1 b2' })).toBe(true);
     expect(matches(all, { ProcessCommandLine: 'a1' })).toBe(false);
+    // Across two keyword fields, each keyword is explained where it was found.
+    const two = parseSigmaSource(ruleText(all).replace('process_creation', 'file_event'), 'k.yml')[0]!;
+    if (two.kind !== 'rule') throw new Error('no');
+    const mapping = {
+      ...testMapping(),
+      keywordViews: () =>
+        ['FileName', 'FolderPath'].map((f) => (testMapping().field(ROUTE_FILE, f) as { view: FieldView }).view),
+    };
+    const r = compileRule(two.rule, { mapping });
+    if (!r.ok) throw new Error(JSON.stringify(r.reasons));
+    const file = makeEvent('DeviceFileEvents', {
+      Timestamp: '2026-05-01T10:00:00Z',
+      DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
+      DeviceName: 'ws-hr-017.contoso.local',
+      ActionType: 'FileCreated',
+      ReportId: 3,
+      FileName: 'a1.txt',
+      FolderPath: 'C:\\b2\\x.txt',
+    });
+    expect(r.compiled.test(createEvalContext(file))?.map((e) => `${e.field} ${e.pattern}`)).toEqual([
+      'FileName a1',
+      'FolderPath b2',
+    ]);
     for (const m of ['cased', 'windash', 're'])
       expect(
         compile(`    keywords:\n        '|${m}':\n            - 'a1'\n    condition: keywords`).reasons[0]!.code,

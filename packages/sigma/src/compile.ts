@@ -6,7 +6,7 @@ import { isKnownTechnique, type Severity } from '@tripline/core';
 import { inRange, parseCidr, parseIP } from './cidr.js';
 import { expandTarget } from './condition.js';
 import { base64, base64offset, type Encoded, utf16 } from './encode.js';
-import { createEvalContext, evalExpr, type SigmaEvalContext } from './eval.js';
+import { evalExpr, type SigmaEvalContext } from './eval.js';
 import type {
   CompiledRegex,
   CompiledRule,
@@ -471,7 +471,7 @@ function compileItem(selection: string, item: SigmaItem, ctx: Ctx): Expr {
     const rest: SigmaItem = { ...item, modifiers: mods.filter((m) => m !== 'neq' && m !== 'all') };
     if (rest.modifiers.length === 0 && item.values.every((v) => typeof v === 'number'))
       return pred({ kind: 'number', view, op: 'neq', values: item.values as number[] });
-    const inner = compileStringItem(selection, rest, view, ctx, origin, at, unsupported);
+    const inner = compileStringItem(rest, view, ctx, origin, at, unsupported);
     return {
       kind: 'and',
       args: [
@@ -480,7 +480,7 @@ function compileItem(selection: string, item: SigmaItem, ctx: Ctx): Expr {
       ],
     };
   }
-  return compileStringItem(selection, item, view, ctx, origin, at, unsupported);
+  return compileStringItem(item, view, ctx, origin, at, unsupported);
 }
 
 function unmapped(ctx: Ctx, at: string, item: SigmaItem, message: string): Expr {
@@ -497,7 +497,6 @@ function unmapped(ctx: Ctx, at: string, item: SigmaItem, message: string): Expr 
 }
 
 function compileStringItem(
-  _selection: string,
   item: SigmaItem,
   view: FieldView,
   ctx: Ctx,
@@ -594,9 +593,7 @@ function compileStringItem(
     );
   const args: Expr[] = [];
   if (strings.length) {
-    const patterns: CompiledPattern[] = strings.map((s) =>
-      compilePattern(s.parts, encodings.length ? 'contains' : anchor, fold, s.written),
-    );
+    const patterns: CompiledPattern[] = strings.map((s) => compilePattern(s.parts, anchor, fold, s.written));
     args.push({ kind: 'pred', pred: { kind: 'string', view, patterns, all: has('all'), cased, windash }, origin });
   }
   if (nullValue) args.push({ kind: 'pred', pred: { kind: 'null', view }, origin });
@@ -644,5 +641,3 @@ function expand(value: string, ctx: Ctx, item: SigmaItem, at: string): string[] 
   }
   return results;
 }
-
-export { createEvalContext };

@@ -143,16 +143,19 @@ export function testPred(
             return true;
           }
       }
-      // `all` over keywords may be satisfied across several fields.
+      // `all` over keywords may be satisfied across several fields: each pattern explained where it held.
       if (pred.all) {
-        const hit = patterns.every((p) =>
-          pred.views.some((view) => {
-            const v = ctx.folded(view);
-            return v !== undefined && p.match(v);
-          }),
-        );
-        if (hit && out) explain(out, origin, pred.views[0]!, patterns.map((p) => p.written).join(' and '), ctx);
-        return hit;
+        const where: FieldView[] = [];
+        for (const p of patterns) {
+          const view = pred.views.find((v) => {
+            const text = ctx.folded(v);
+            return text !== undefined && p.match(text);
+          });
+          if (view === undefined) return false;
+          where.push(view);
+        }
+        if (out) for (let i = 0; i < patterns.length; i++) explain(out, origin, where[i]!, patterns[i]!.written, ctx);
+        return true;
       }
       return false;
     }

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AnyDetector } from '@tripline/core';
+import { type AnyDetector, compareSeverity } from '@tripline/core';
 import { type CompileOptions, compileRule, type Placeholders } from './compile.js';
 import { type DetectorOptions, ruleDetector, type SigmaField } from './detector.js';
 import { buildFamily } from './family.js';
@@ -78,7 +78,10 @@ export class SigmaLoadError extends Error {
   }
 }
 
-const LEVEL_RANK: Readonly<Record<SigmaLevel, number>> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
+// Sigma load-report reason codes (SIGMA_REASONS), not codes of core's error catalog.
+const DUPLICATE_ID: SigmaReason = 'duplicate-id';
+const CORRELATION_UNSUPPORTED: SigmaReason = 'correlation-unsupported';
+const NOT_SELECTED: SigmaReason = 'not-selected';
 
 /** Compile Sigma sources (synchronous). */
 export function compileSigma(
@@ -125,7 +128,7 @@ export function compileSigma(
         status: 'skipped',
         reasons: [
           {
-            code: 'duplicate-id',
+            code: DUPLICATE_ID,
             message: `another document already has the id ${doc.id}`,
             at: 'id',
             position: doc.source,
@@ -226,7 +229,7 @@ export function compileSigma(
           status: 'skipped',
           reasons: [
             {
-              code: 'correlation-unsupported',
+              code: CORRELATION_UNSUPPORTED,
               message: 'the correlation compiler gave no entry for this correlation',
               position: c.doc.source,
             },
@@ -243,7 +246,7 @@ export function compileSigma(
           status: 'skipped',
           reasons: [
             {
-              code: 'correlation-unsupported',
+              code: CORRELATION_UNSUPPORTED,
               message: 'no correlation compiler was given to this load',
               position: c.doc.source,
             },
@@ -299,13 +302,13 @@ function selectReason(rule: SigmaRule, select: SigmaSelect | undefined): LoadRea
   if (!select) return undefined;
   if (select.status && !select.status.includes(rule.status ?? ''))
     return {
-      code: 'not-selected',
+      code: NOT_SELECTED,
       message: `status ${rule.status ?? '(none)'} is not one of ${select.status.join(', ')}`,
       position: rule.source,
     };
-  if (select.minLevel && LEVEL_RANK[rule.level ?? 'medium'] < LEVEL_RANK[select.minLevel])
+  if (select.minLevel && compareSeverity(rule.level ?? 'medium', select.minLevel) < 0)
     return {
-      code: 'not-selected',
+      code: NOT_SELECTED,
       message: `level ${rule.level ?? 'medium'} is below ${select.minLevel}`,
       position: rule.source,
     };

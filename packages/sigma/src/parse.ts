@@ -3,6 +3,8 @@
  * against the specification's schema, every problem with file:line:column. Dates stay the strings the
  * author wrote (YAML 1.2 core schema: no timestamps).
  */
+
+import { isSeverity } from '@tripline/core';
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import { ConditionError, parseCondition, wildcardNameMatch } from './condition.js';
 import type {
@@ -49,7 +51,6 @@ export type ParsedDocument =
       readonly reasons: readonly LoadReason[];
     };
 
-const LEVELS: readonly SigmaLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
 const MODIFIERS = new Set<string>(SIGMA_MODIFIERS);
 const CORRELATION_TYPES = new Set<string>([
   'event_count',
@@ -241,7 +242,8 @@ function readMeta(obj: Record<string, unknown>, source: SourcePosition): SigmaDo
     name: str(obj.name),
     title: String(obj.title),
     status: str(obj.status),
-    level: LEVELS.includes(level as SigmaLevel) ? (level as SigmaLevel) : undefined,
+    // Sigma's levels are core's severities, in the same order.
+    level: isSeverity(level) ? (level as SigmaLevel) : undefined,
     description: str(obj.description),
     author: str(obj.author),
     date: str(obj.date),

@@ -28,13 +28,16 @@ export function isUuid(s: string): boolean {
  * The schemas' `pattern`s run on rule authors' text: through re2js (linear time), never V8's RegExp.
  * `code` names the engine for ajv's standalone code, which this package does not use.
  */
+/** The engine name ajv's standalone code would import (unused here). */
+const RE2_ENGINE = 're2js';
+
 export const linearRegExp = Object.assign(
   (pattern: string, flags: string) => {
     const re = RE2JS.compile(pattern);
     // ajv keys its pattern cache by toString(): each pattern must spell itself.
     return { test: (s: string) => re.matcher(s).find(), toString: () => `/${pattern}/${flags}` };
   },
-  { code: 're2js' },
+  { code: RE2_ENGINE },
 );
 
 let validators: Record<SchemaKind, ValidateFunction> | undefined;

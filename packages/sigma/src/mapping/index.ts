@@ -195,4 +195,6 @@ export function mdeMapping(options: MdeMappingOptions = {}): SigmaMapping {
 }
 
 export { renderMdeMappingDoc } from './doc.js';
+export type { Platform as MdePlatform, RefusedField as MdeRefusedField } from './fields.js';
 export { eventPlatform, platformAccepts } from './platform.js';
+export type { RouteSpec as MdeRoute } from './routes.js';

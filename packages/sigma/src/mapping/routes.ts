@@ -122,17 +122,19 @@ export const UNROUTABLE_CATEGORIES: Readonly<Record<string, string>> = Object.fr
   create_remote_thread: 'remote threads (DeviceEvents CreateRemoteThreadApiCall) are not mapped in this version',
   driver_load: 'driver loads (DeviceEvents DriverLoad) are not mapped in this version',
   dns_query: 'DNS queries (DeviceEvents DnsQueryResponse) are not mapped in this version',
-  ps_script: 'MDE keeps no PowerShell script blocks',
-  ps_module: 'MDE keeps no PowerShell module logging',
-  ps_classic_start: 'MDE keeps no PowerShell engine events',
+  ps_script:
+    'not mapped in this version: MDE keeps no Script Block Logging events (DeviceEvents PowerShellCommand holds command names, ScriptContent whole scripts)',
+  ps_module: 'MDE keeps no PowerShell module logging events',
+  ps_classic_start: 'MDE keeps no PowerShell engine state events',
   wmi_event: 'WMI subscriptions (DeviceEvents Wmi* ActionTypes) are not mapped in this version',
-  create_stream_hash: 'MDE does not record alternate data stream creation',
-  raw_access_thread: 'MDE does not record raw disk access',
-  process_tampering: 'MDE does not record process image tampering as an event',
+  create_stream_hash: 'alternate data stream hashes (Sysmon event 15) are not mapped in this version',
+  raw_access_thread: 'raw disk access (Sysmon event 9) is not mapped in this version',
+  process_tampering: 'process image tampering (Sysmon event 25) is not mapped in this version',
   sysmon_status: 'Sysmon’s own service events have no MDE counterpart',
   sysmon_error: 'Sysmon’s own service events have no MDE counterpart',
-  clipboard_capture: 'MDE does not record clipboard captures',
-  process_termination: 'MDE does not record process termination',
+  clipboard_capture:
+    'clipboard captures (Sysmon event 24; DeviceEvents GetClipboardData) are not mapped in this version',
+  process_termination: 'process termination (Sysmon event 5) is not mapped in this version',
 });
 
 /** Linux log sources (`service`) MDE does not collect, with the reason. */

