@@ -5,6 +5,7 @@
  *   node scripts/bench.mjs [--rows 100000,1000000] [--quick] [--skip-generate] [--repeat N]
  *                          [--stages floor,ingest,...] [--profile] [--snapshot] [--seed N] [--devices N]
  *                          [--node-flags "--flag=value ..."] [--out bench/out/results.json]
+ *   node scripts/bench.mjs --sigma [...]   the SigmaHQ benchmark (bench/sigma.mjs; its arguments)
  *
  * For each size tier it generates (or reuses) `bench/data/fleet-<rows>-s<seed>.ndjson`, then runs
  * every stage in its own `node --expose-gc` child (bench/stage.mjs) so that peak RSS is per stage
@@ -378,6 +379,13 @@ function checkTargets(tiers) {
 }
 
 async function main() {
+  // `--sigma`: the SigmaHQ benchmark, its own script (bench/sigma.mjs) with the arguments given.
+  if (process.argv.includes('--sigma')) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'sigma.mjs'), ...process.argv.slice(2)], {
+      stdio: 'inherit',
+    });
+    process.exit(r.status ?? 1);
+  }
   const args = parseArgs(process.argv.slice(2));
   ensureBuilt();
   mkdirSync(OUT, { recursive: true });

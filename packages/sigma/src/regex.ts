@@ -121,7 +121,9 @@ export function regexLiterals(source: string): string[] {
       else lit = undefined;
     } else if (c === '.' || c === '^' || c === '$') lit = undefined;
     else if (c === '*' || c === '+' || c === '?' || c === '{') {
+      // A quantifier of something that is no literal (a class, `.`, `\d`): skip all of it, `{1,3}` included.
       end();
+      i = skipQuantifier(source, i) - 1;
       continue;
     } else lit = c;
     if (lit === undefined) {

@@ -67,6 +67,9 @@ describe('regex', () => {
     ['net\\s+user', ['user', 'net']],
     ['[abc]def{2,3}', ['def']],
     ['\\Qa.b\\E', []],
+    // The counted repetition of a class, `.` or `\d` is no literal text.
+    ['://[0-9]{1,3}\\.[0-9]{1,3}', ['://', '.']],
+    ['x.{2,40}y\\d{4}z', ['x', 'y', 'z']],
   ])('literals of %j', (source, literals) => {
     expect(regexLiterals(source)).toEqual(literals);
   });

@@ -54,6 +54,36 @@ describe('AhoCorasick', () => {
     );
   });
 
+  it('with mergeWide, finds every needle includes finds, and exactly those on ASCII', () => {
+    fc.assert(
+      fc.property(
+        fc.array(wide, { maxLength: 30 }),
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', '-', 'é', 'ß', '\u2013', 'z'), maxLength: 60 }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (needles, texts) => {
+          const ac = AhoCorasick.build(needles, true);
+          for (const text of texts) {
+            const got = ac.matches(text);
+            for (const id of naive(needles, text)) expect(got).toContain(id);
+            const ascii = (s: string) => /^[\x00-\x7f]*$/.test(s);
+            if (ascii(text))
+              expect(got.filter((id) => ascii(needles[id]!))).toEqual(
+                naive(needles, text).filter((id) => ascii(needles[id]!)),
+              );
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+    // Needles of several scripts share one column: a run of two non-ASCII units stands for both.
+    const merged = AhoCorasick.build(['жф', 'ßé', 'ab'], true);
+    expect(merged.matches('xжyabé')).toEqual([2]);
+    expect(merged.matches('жé')).toEqual([0, 1]);
+    expect(AhoCorasick.build(['жф', 'ßé', 'ab']).matches('жé')).toEqual([]);
+  });
+
   it('reports each needle once per scan, duplicates and the empty needle included', () => {
     const ac = AhoCorasick.build(['he', 'she', 'his', 'hers', '', 'he', 'ushe']);
     const seen: number[] = [];

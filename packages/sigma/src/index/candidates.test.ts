@@ -285,11 +285,22 @@ describe('CandidateIndex', () => {
       { route, expr: { kind: 'and', args: [str(CMD, 'contains', 'x'), { kind: 'const', value: false }] } },
     ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
     const index = new CandidateIndex(rules);
-    expect(index.witness(0)).toEqual([{ kind: 'needle', view: CMD, text: 'invoke-mimikatz' }]);
-    expect(index.witness(1)!.map((a) => a.kind)).toEqual(['needle', 'exact']);
-    expect(index.witness(2)).toBeNull();
-    expect(index.witness(3)).toEqual([]);
-    expect(index.stats()).toMatchObject({ rules: 4, alwaysEvaluated: 1, neverMatch: 1, needles: 2, exactValues: 1 });
+    // AND: both parts are clauses, the long command-line needle first; a row must hold both.
+    expect(index.clausesOf(0)).toEqual([
+      [{ kind: 'needle', view: CMD, text: 'invoke-mimikatz' }],
+      [{ kind: 'needle', view: IMAGE, text: '\\x.exe' }],
+    ]);
+    expect(index.clausesOf(1)!.map((c) => c.map((a) => a.kind))).toEqual([['needle', 'exact']]);
+    expect(index.clausesOf(2)).toBeNull();
+    expect(index.clausesOf(3)![0]).toEqual([]);
+    expect(index.stats()).toMatchObject({
+      rules: 4,
+      alwaysEvaluated: 1,
+      neverMatch: 1,
+      twoClauses: 1,
+      needles: 3,
+      exactValues: 1,
+    });
     const at = (cmd: string, image: string) => {
       const e = makeEvent('DeviceProcessEvents', {
         Timestamp: '2025-11-07T06:46:38Z',
@@ -306,6 +317,9 @@ describe('CandidateIndex', () => {
     };
     expect(at('powershell -enc AAAA', 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe')).toEqual([2]);
     expect(at('IEX (Invoke-Mimikatz -DumpCreds)', 'C:\\x.exe')).toEqual([0, 2]);
+    // One clause of the AND holds, the other does not: not a candidate.
+    expect(at('IEX (Invoke-Mimikatz -DumpCreds)', 'C:\\y.exe')).toEqual([2]);
+    expect(at('x.exe', 'C:\\x.exe')).toEqual([2]);
     expect(at('bitsadmin /transfer', 'C:\\WINDOWS\\system32\\BITSADMIN.EXE')).toEqual([1, 2]);
     expect(at('certutil -urlcache', 'C:\\Windows\\System32\\certutil.exe')).toEqual([1, 2]);
   });

@@ -6,8 +6,9 @@
  * needle N" (one Aho-Corasick automaton per view over all needles of the route) — such that the rule
  * can only match an event when at least one of its atoms holds. For an AND the cheapest child's
  * witness serves, for an OR the union of its children's; a rule without a sound witness (only `not`,
- * `null`, numbers, CIDR ranges, field references…) is evaluated on every event of its route. An event
- * then meets only the rules whose witness it satisfies.
+ * `null`, numbers, CIDR ranges, field references…) is evaluated on every event of its route. A rule
+ * whose condition is an AND is indexed by the two cheapest such witnesses of its parts (clauses): a
+ * row must hold an atom of each. An event then meets only the rules whose clauses it satisfies.
  *
  * Soundness rests on one folding, {@link indexFold}, applied alike to needles (at load) and to the
  * event's values (once per view per event). It maps each UTF-16 code unit independently after
@@ -25,7 +26,11 @@ import { AhoCorasick } from './aho-corasick.js';
  * values folded alike keep every containment and equality of the originals.
  */
 export function indexFold(s: string): string {
-  const lower = s.toLowerCase();
+  return foldLowered(s.toLowerCase());
+}
+
+/** {@link indexFold} of a string already lower-cased (the evaluator's memo holds it): the per-unit map. */
+function foldLowered(lower: string): string {
   let out = '';
   let last = 0;
   for (let i = 0; i < lower.length; i++) {
@@ -52,9 +57,12 @@ export interface Atom {
 /** Atoms of which one holds whenever the rule matches; `null`: none known (always evaluate). `[]`: never matches. */
 export type Witness = readonly Atom[] | null;
 
-/** A rough chance that an atom holds on a random value: shorter needles occur more often. */
+/**
+ * A rough chance that an atom holds on a random value: shorter needles occur more often, and a short
+ * exact value is a category (`true`, `high`, `system`) many rows share, a long one an identity.
+ */
 function atomCost(a: Atom): number {
-  if (a.kind === 'exact') return 0.01;
+  if (a.kind === 'exact') return a.text.length <= 6 ? 0.5 : 0.01;
   const n = a.text.length;
   return n >= 8 ? 0.02 : [1, 1, 0.6, 0.3, 0.15, 0.08, 0.05, 0.03][n]!;
 }
@@ -116,7 +124,8 @@ function patternAtoms(p: StringPattern, views: readonly FieldView[]): Witness {
 }
 
 function regexAtoms(r: CompiledRegex, view: FieldView): Witness {
-  const needle = longest(r.literals, r.flags.i);
+  // Case-insensitive by flag, or perhaps by an inline group (`(?i)` after the start): ASCII needles only.
+  const needle = longest(r.literals, r.flags.i || r.source.includes('(?'));
   return needle === undefined ? null : [{ kind: 'needle', view, text: needle }];
 }
 
@@ -159,6 +168,32 @@ export function witnessOf(expr: Expr): Witness {
   }
 }
 
+/** Clauses a rule's match implies (each: one of its atoms holds); null: none known (always evaluated). */
+export type Clauses = readonly (readonly Atom[])[] | null;
+
+/** How many clauses of an AND a rule is indexed by: a row must hold one atom of each. */
+const MAX_CLAUSES = 2;
+
+/**
+ * The clauses of a rule: for an AND, the {@link MAX_CLAUSES} cheapest clauses of its children (every
+ * one of them holds when the AND does), so that a rule whose image and command line both have
+ * needles is a candidate only when both occur; otherwise the single clause of {@link witnessOf}. A
+ * clause without atoms can never hold: the rule can never match.
+ */
+export function clausesOf(expr: Expr): Clauses {
+  if (expr.kind !== 'and') {
+    const w = witnessOf(expr);
+    return w === null ? null : [w];
+  }
+  const all = expr.args.flatMap((a) => clausesOf(a) ?? []);
+  if (all.length === 0) return null;
+  return all
+    .map((c, i) => ({ c, i, cost: cost(c) }))
+    .sort((a, b) => a.cost - b.cost || a.i - b.i)
+    .slice(0, MAX_CLAUSES)
+    .map((x) => x.c);
+}
+
 /** What the index needs of a rule. */
 export interface IndexedRule {
   readonly expr: Expr;
@@ -169,6 +204,8 @@ export interface IndexedRule {
 interface ViewIndex {
   readonly view: FieldView;
   readonly exact: ReadonlyMap<string, Int32Array>;
+  /** Lengths of the exact values: a value of another length skips the map (no hashing of long values). */
+  readonly exactLengths: ReadonlySet<number>;
   readonly automaton: AhoCorasick | undefined;
   /** Needle id → local rule indices. */
   readonly needleRules: readonly Int32Array[];
@@ -176,85 +213,130 @@ interface ViewIndex {
   readonly onNeedle: (id: number) => void;
 }
 
-/** Per route: the rules (global indices, ascending), which are always evaluated, and the views. */
+/**
+ * Per route: the rules (global indices, ascending), which are always evaluated, and the views. An
+ * atom marks a *slot* (rule × clause: `local * MAX_CLAUSES + clause`); a rule is a candidate once
+ * one slot of each of its clauses is marked.
+ */
 class RouteIndex {
   readonly rules: Int32Array;
-  readonly always: Uint8Array;
+  /** Local indices of the rules without clauses, ascending. */
+  readonly always: Int32Array;
   readonly views: readonly ViewIndex[];
-  /** Scan number that last marked each local rule a candidate. */
-  private readonly stamp: Uint32Array;
+  /** Number of clauses of each local rule. */
+  private readonly clauseCount: Uint8Array;
+  /** Scan number that last marked each slot, and each rule; clauses of a rule held in this scan. */
+  private readonly slotStamp: Uint32Array;
+  private readonly ruleStamp: Uint32Array;
+  private readonly held: Uint8Array;
+  /** Local indices that became candidates in this scan (the first `hitCount`), in the order found. */
+  private readonly hits: Int32Array;
+  private hitCount = 0;
   private gen = 0;
 
-  constructor(rules: readonly number[], witnesses: readonly Witness[]) {
+  constructor(rules: readonly number[], clauses: readonly Clauses[]) {
     this.rules = Int32Array.from(rules);
-    this.always = new Uint8Array(rules.length);
-    this.stamp = new Uint32Array(rules.length);
+    this.clauseCount = new Uint8Array(rules.length);
+    this.slotStamp = new Uint32Array(rules.length * MAX_CLAUSES);
+    this.ruleStamp = new Uint32Array(rules.length);
+    this.held = new Uint8Array(rules.length);
+    this.hits = new Int32Array(rules.length);
+    const always: number[] = [];
     const byView = new Map<
       string,
       { view: FieldView; exact: Map<string, Set<number>>; needles: Map<string, Set<number>> }
     >();
     rules.forEach((global, local) => {
-      const w = witnesses[global]!;
-      if (w === null) {
-        this.always[local] = 1;
+      const cs = clauses[global]!;
+      if (cs === null) {
+        always.push(local);
         return;
       }
-      for (const a of w) {
-        let v = byView.get(a.view.key);
-        if (!v) {
-          v = { view: a.view, exact: new Map(), needles: new Map() };
-          byView.set(a.view.key, v);
+      // A clause without atoms never holds: the rule is never a candidate (no slot is ever marked).
+      this.clauseCount[local] = cs.some((c) => c.length === 0) ? 255 : cs.length;
+      cs.forEach((clause, k) => {
+        for (const a of clause) {
+          let v = byView.get(a.view.key);
+          if (!v) {
+            v = { view: a.view, exact: new Map(), needles: new Map() };
+            byView.set(a.view.key, v);
+          }
+          const target = a.kind === 'exact' ? v.exact : v.needles;
+          let set = target.get(a.text);
+          if (!set) {
+            set = new Set();
+            target.set(a.text, set);
+          }
+          set.add(local * MAX_CLAUSES + k);
         }
-        const target = a.kind === 'exact' ? v.exact : v.needles;
-        let set = target.get(a.text);
-        if (!set) {
-          set = new Set();
-          target.set(a.text, set);
-        }
-        set.add(local);
-      }
+      });
     });
+    this.always = Int32Array.from(always);
     const views: ViewIndex[] = [];
     for (const key of [...byView.keys()].sort()) {
       const v = byView.get(key)!;
       const needles = [...v.needles.keys()].sort();
       const needleRules = needles.map((n) => Int32Array.from(v.needles.get(n)!));
       const exact = new Map([...v.exact].map(([text, set]) => [text, Int32Array.from(set)] as const));
-      const stamp = this.stamp;
       views.push({
         view: v.view,
         exact,
-        automaton: needles.length ? AhoCorasick.build(needles) : undefined,
+        exactLengths: new Set([...exact.keys()].map((k) => k.length)),
+        // Non-ASCII units share one class: a superset of the needles found, and a table of bounded width.
+        automaton: needles.length ? AhoCorasick.build(needles, true) : undefined,
         needleRules,
-        onNeedle: (id: number) => {
-          const list = needleRules[id]!;
-          for (let k = 0; k < list.length; k++) stamp[list[k]!] = this.gen;
-        },
+        onNeedle: (id: number) => this.markAll(needleRules[id]!),
       });
     }
     this.views = views;
+  }
+
+  /** Mark slots (rule × clause); a rule whose every clause is now held becomes a candidate. */
+  private markAll(slots: Int32Array): void {
+    const gen = this.gen;
+    for (let k = 0; k < slots.length; k++) {
+      const slot = slots[k]!;
+      if (this.slotStamp[slot] === gen) continue;
+      this.slotStamp[slot] = gen;
+      const r = (slot / MAX_CLAUSES) | 0;
+      if (this.ruleStamp[r] !== gen) {
+        this.ruleStamp[r] = gen;
+        this.held[r] = 0;
+      }
+      if (++this.held[r]! === this.clauseCount[r]) this.hits[this.hitCount++] = r;
+    }
   }
 
   /** Call `visit` with the global index of every rule that can match (ascending). */
   candidates(ctx: EvalContext, visit: (rule: number) => void): void {
     this.gen = (this.gen + 1) >>> 0;
     if (this.gen === 0) {
-      this.stamp.fill(0);
+      this.slotStamp.fill(0);
+      this.ruleStamp.fill(0);
       this.gen = 1;
     }
-    const gen = this.gen;
-    const stamp = this.stamp;
+    this.hitCount = 0;
     for (const v of this.views) {
-      const text = ctx.text(v.view);
-      if (text === undefined) continue;
-      const folded = indexFold(text);
-      const exact = v.exact.get(folded);
-      if (exact) for (let k = 0; k < exact.length; k++) stamp[exact[k]!] = gen;
+      // The evaluator's memo lower-cases each value once; the index folds that further.
+      const lower = ctx.folded(v.view);
+      if (lower === undefined) continue;
+      const folded = foldLowered(lower);
+      if (v.exactLengths.has(folded.length)) {
+        const exact = v.exact.get(folded);
+        if (exact) this.markAll(exact);
+      }
       v.automaton?.scan(folded, v.onNeedle);
     }
-    const rules = this.rules;
+    const hits = this.hits.subarray(0, this.hitCount).sort();
     const always = this.always;
-    for (let i = 0; i < rules.length; i++) if (always[i] === 1 || stamp[i] === gen) visit(rules[i]!);
+    const rules = this.rules;
+    // Merge the hits and the always-evaluated rules, both ascending, into rule order.
+    let i = 0;
+    let j = 0;
+    while (i < hits.length || j < always.length) {
+      if (j >= always.length || (i < hits.length && hits[i]! < always[j]!)) visit(rules[hits[i++]!]!);
+      else visit(rules[always[j++]!]!);
+    }
   }
 }
 
@@ -265,6 +347,8 @@ export interface IndexStats {
   readonly alwaysEvaluated: number;
   /** Rules that can never match (an empty witness): never evaluated. */
   readonly neverMatch: number;
+  /** Rules indexed by two clauses (a row must hold an atom of each). */
+  readonly twoClauses: number;
   readonly routes: number;
   readonly needles: number;
   readonly exactValues: number;
@@ -272,12 +356,12 @@ export interface IndexStats {
 
 /** The candidate index over `rules` (rule indices are positions in that list). */
 export class CandidateIndex {
-  private readonly witnesses: readonly Witness[];
+  private readonly clauses: readonly Clauses[];
   private readonly byTable = new Map<string, { any: number[]; byAction: Map<string, number[]> }>();
   private readonly routes = new Map<string, Map<string, RouteIndex | undefined>>();
 
   constructor(private readonly rules: readonly IndexedRule[]) {
-    this.witnesses = rules.map((r) => witnessOf(r.expr));
+    this.clauses = rules.map((r) => clausesOf(r.expr));
     rules.forEach((rule, i) => {
       let t = this.byTable.get(rule.route.table);
       if (!t) {
@@ -295,9 +379,9 @@ export class CandidateIndex {
     });
   }
 
-  /** The witness chosen for rule `i` (null: always evaluated). */
-  witness(i: number): Witness {
-    return this.witnesses[i]!;
+  /** The clauses chosen for rule `i` (null: always evaluated). */
+  clausesOf(i: number): Clauses {
+    return this.clauses[i]!;
   }
 
   /** Call `visit(i)` for each rule `i` that can match `event` (ascending); `ctx` is the event's memo. */
@@ -316,7 +400,7 @@ export class CandidateIndex {
     const t = this.byTable.get(table);
     const specific = t?.byAction.get(action) ?? [];
     const ids = t ? [...new Set([...t.any, ...specific])].sort((a, b) => a - b) : [];
-    const index = ids.length ? new RouteIndex(ids, this.witnesses) : undefined;
+    const index = ids.length ? new RouteIndex(ids, this.clauses) : undefined;
     byAction.set(action, index);
     return index;
   }
@@ -326,15 +410,21 @@ export class CandidateIndex {
     let never = 0;
     const needles = new Set<string>();
     const exact = new Set<string>();
-    for (const w of this.witnesses) {
-      if (w === null) always++;
-      else if (w.length === 0) never++;
-      else for (const a of w) (a.kind === 'exact' ? exact : needles).add(`${a.view.key}\u0000${a.text}`);
+    let twoClauses = 0;
+    for (const cs of this.clauses) {
+      if (cs === null) always++;
+      else if (cs.some((c) => c.length === 0)) never++;
+      else {
+        if (cs.length > 1) twoClauses++;
+        for (const c of cs)
+          for (const a of c) (a.kind === 'exact' ? exact : needles).add(`${a.view.key}\u0000${a.text}`);
+      }
     }
     return {
       rules: this.rules.length,
       alwaysEvaluated: always,
       neverMatch: never,
+      twoClauses,
       routes: this.byTable.size,
       needles: needles.size,
       exactValues: exact.size,

@@ -83,7 +83,7 @@ const CONDITIONS = [
 ];
 const rule = fc.record({ sels: fc.tuple(selection, selection, selection), condition: fc.constantFrom(...CONDITIONS) });
 
-function yamlOf(r: fc.RecordValue<typeof rule.constraints> | { sels: unknown; condition: string }, n: number): string {
+function yamlOf(r: { sels: unknown; condition: string }, n: number): string {
   const { sels, condition } = r as { sels: { field: string; mods: string[]; values: string[] }[][]; condition: string };
   const lines = [
     `title: Random rule ${n}`,

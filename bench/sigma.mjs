@@ -1,0 +1,370 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench -- --sigma` (or `node bench/sigma.mjs`): what loading every SigmaHQ rule costs.
+ *
+ *   node bench/sigma.mjs [--rows 100000] [--repeat 3] [--rules DIR] [--seed N] [--devices N]
+ *                        [--out bench/out/sigma.json]
+ *
+ * Three measurements, each in its own `node --expose-gc` child so that peak RSS is its own:
+ *
+ * - **compile**: read every rule file of DIR (default: `packages/sigmahq/rules` when vendored, else
+ *   `../shared/data/sigma/rules`) and `compileSigma` them; the time of each part.
+ * - **fleet**: the generated fleet of `npm run bench` (`bench/data/fleet-<rows>-…`), analysed with the
+ *   Defender preset alone (`base`) and with the Defender preset plus every loaded SigmaHQ rule
+ *   (`sigma`), in alternating order each round; rows/s of `analyze` (compiling excluded) and peak RSS
+ *   (compiling included). Printed: the median of the rounds, the rows/s ratio sigma/base (target
+ *   ≥ 75 %) and the growth of peak RSS (target < 100 MB).
+ * - **adversarial**: a 64 KB command line built from the corpus's own literals (every string and
+ *   regex needle of every loaded rule) and `echo clip&&` repetitions, in a DeviceProcessEvents row,
+ *   through the family (what the engine runs: the candidate index, then the candidates) and through
+ *   every rule of the table one by one (the worst case); target under 1 s.
+ *
+ * It imports the BUILT packages (packages/<pkg>/dist): run `npm run build` first.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { GENERATOR_VERSION, generateFile } from './generate.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DATA = join(ROOT, 'bench', 'data');
+const OUT = join(ROOT, 'bench', 'out');
+const MB = 1e6;
+const GENERATED_AT = '2025-11-07T12:00:00.000Z';
+/** Length of the adversarial command line, in UTF-16 code units. */
+const ADVERSARIAL_LENGTH = 64 * 1024;
+const dist = (pkg, entry = 'index') => pathToFileURL(join(ROOT, 'packages', pkg, 'dist', `${entry}.js`)).href;
+
+function defaultRules() {
+  const vendored = join(ROOT, 'packages', 'sigmahq', 'rules');
+  return existsSync(vendored) ? vendored : join(ROOT, '..', 'shared', 'data', 'sigma', 'rules');
+}
+
+function parseArgs(argv) {
+  const args = {
+    rows: 100_000,
+    repeat: 3,
+    rules: defaultRules(),
+    seed: 1,
+    devices: 120,
+    out: join(OUT, 'sigma.json'),
+    child: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--rows') args.rows = Number(value().replace(/_/g, '').replace(/k$/i, '000'));
+    else if (a === '--repeat') args.repeat = Number(value());
+    else if (a === '--rules') args.rules = value();
+    else if (a === '--seed') args.seed = Number(value());
+    else if (a === '--devices') args.devices = Number(value());
+    else if (a === '--out') args.out = value();
+    else if (a === '--child') args.child = [value(), value()];
+    else if (a === '--fleet') args.fleet = value();
+    else if (a === '--sigma' || a === '--quick') continue;
+    else if (a === '-h' || a === '--help') {
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return args;
+}
+
+/** Every `.yml`/`.yaml` file under `dir`, in sorted order. */
+function ruleFiles(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...ruleFiles(p));
+    else if (e.name.endsWith('.yml') || e.name.endsWith('.yaml')) out.push(p);
+  }
+  return out;
+}
+
+/** Read and compile the rules of `dir`; the set and the time of each part. */
+async function compileRules(dir) {
+  const sigma = await import(dist('sigma'));
+  const t0 = performance.now();
+  const files = ruleFiles(dir);
+  const sources = files.map((f) => ({ text: readFileSync(f, 'utf8'), name: relative(dir, f) }));
+  const t1 = performance.now();
+  const c0 = process.cpuUsage();
+  const set = sigma.compileSigma(sources);
+  const c = process.cpuUsage(c0);
+  const t2 = performance.now();
+  return {
+    sigma,
+    set,
+    files: files.length,
+    readMs: t1 - t0,
+    compileMs: t2 - t1,
+    compileCpuMs: (c.user + c.system) / 1000,
+  };
+}
+
+/** Every needle of an expression: string pattern literals and regex literals. */
+function literalsOf(e, out) {
+  if (e.kind === 'and' || e.kind === 'or') for (const a of e.args) literalsOf(a, out);
+  else if (e.kind === 'not') literalsOf(e.arg, out);
+  else if (e.kind === 'pred') {
+    const p = e.pred;
+    if (p.kind === 'string' || p.kind === 'keyword') for (const x of p.patterns) out.push(...x.literals, x.text);
+    if (p.kind === 'regex') for (const r of p.regexes) out.push(...r.literals);
+  }
+  return out;
+}
+
+/**
+ * The adversarial command line: every literal of every process rule once (so that every rule with a
+ * witness is a candidate and every regex finds its anchors), then `echo clip&&` repetitions, with
+ * runs of quotes, carets and spaces between (what backtracking regexes choke on).
+ */
+function adversarialLine(rules) {
+  const pieces = [];
+  for (const r of rules) if (r.route.table === 'DeviceProcessEvents') literalsOf(r.expr, pieces);
+  const uniq = [...new Set(pieces.filter((p) => p.length > 0))].sort();
+  let line = uniq.join(' echo clip&& ');
+  const filler = ['echo clip&&', ' "" ', '^^', '    ', "''", '%%', ' -', ' /'];
+  for (let i = 0; line.length < ADVERSARIAL_LENGTH; i++) line += filler[i % filler.length];
+  return { line: line.slice(0, ADVERSARIAL_LENGTH), pieces: uniq.length };
+}
+
+/** One measurement: `mode` on `file` (rules folder, or the fleet for `base`); `fleet` for `sigma`. */
+async function child(mode, file, fleet) {
+  const core = await import(dist('core'));
+  const defender = await import(dist('detectors-defender'));
+  globalThis.gc?.();
+  const rssStart = process.memoryUsage().rss;
+  const out = { mode, node: process.version };
+  if (mode === 'compile' || mode === 'sigma' || mode === 'adversarial') {
+    const c = await compileRules(file);
+    Object.assign(out, {
+      files: c.files,
+      readMs: c.readMs,
+      compileMs: c.compileMs,
+      compileCpuMs: c.compileCpuMs,
+      rules: c.set.rules.length,
+      report: c.set.report.rules,
+    });
+    if (mode === 'adversarial') {
+      const testing = await import(dist('core', 'testing'));
+      const { line, pieces } = adversarialLine(c.set.rules);
+      const event = testing.makeEvent('DeviceProcessEvents', {
+        Timestamp: '2025-11-07T06:46:38.299848Z',
+        DeviceId: '3ff9c103501f006f3bc9e85a331590b08bb8e81f',
+        DeviceName: 'desktop-008.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: 7311,
+        FileName: 'cmd.exe',
+        FolderPath: 'C:\\Windows\\System32\\cmd.exe',
+        ProcessCommandLine: line,
+        AccountDomain: 'contoso',
+        AccountName: 'j.doe',
+        InitiatingProcessFileName: 'explorer.exe',
+        InitiatingProcessFolderPath: 'C:\\Windows\\explorer.exe',
+        InitiatingProcessCommandLine: 'C:\\Windows\\Explorer.EXE',
+      });
+      const family = c.set.family;
+      let emitted = 0;
+      let threw = 0;
+      // A first, benign row builds the route's index (what the first process row of a run pays).
+      const warm = testing.makeEvent('DeviceProcessEvents', {
+        Timestamp: '2025-11-07T06:46:37Z',
+        DeviceId: '3ff9c103501f006f3bc9e85a331590b08bb8e81f',
+        DeviceName: 'desktop-008.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: 7310,
+        FileName: 'notepad.exe',
+        FolderPath: 'C:\\Windows\\System32\\notepad.exe',
+        ProcessCommandLine: 'notepad.exe C:\\Users\\j.doe\\todo.txt',
+      });
+      const w0 = performance.now();
+      family.matchAll(warm, () => {});
+      const firstRowMs = performance.now() - w0;
+      const t0 = performance.now();
+      try {
+        family.matchAll(event, () => {
+          emitted++;
+        });
+      } catch {
+        threw++;
+      }
+      const familyMs = performance.now() - t0;
+      // The same row again: the rules' code is compiled by now (a fleet run is in this state).
+      const t0b = performance.now();
+      family.matchAll(event, () => {});
+      const familyWarmMs = performance.now() - t0b;
+      // Every rule of the table, one by one, each on its own memo (nothing shared): the worst case.
+      let rulesRun = 0;
+      let matched = 0;
+      let slowest = { ms: 0, id: '' };
+      const t1 = performance.now();
+      for (const rule of c.set.rules) {
+        if (rule.route.table !== 'DeviceProcessEvents') continue;
+        const r0 = performance.now();
+        try {
+          if (rule.test(c.sigma.createEvalContext(event))) matched++;
+        } catch {
+          threw++;
+        }
+        const ms = performance.now() - r0;
+        if (ms > slowest.ms) slowest = { ms, id: rule.detectorId };
+        rulesRun++;
+      }
+      const allMs = performance.now() - t1;
+      Object.assign(out, {
+        firstRowMs,
+        lineLength: line.length,
+        literalPieces: pieces,
+        familyMs,
+        familyEmitted: emitted,
+        familyWarmMs,
+        allRulesMs: allMs,
+        allRulesRun: rulesRun,
+        allRulesMatched: matched,
+        slowestRule: slowest,
+        threw,
+      });
+    }
+    if (mode === 'sigma') {
+      const tA = performance.now();
+      const cA = process.cpuUsage();
+      const result = await core.analyze(core.fromFile(fleet), {
+        detectors: [...defender.defenderDetectors, ...c.set.detectors],
+        generatedAt: GENERATED_AT,
+      });
+      const cpu = process.cpuUsage(cA);
+      Object.assign(out, analyzed(result, performance.now() - tA, (cpu.user + cpu.system) / 1000));
+    }
+  } else if (mode === 'base') {
+    const tA = performance.now();
+    const cA = process.cpuUsage();
+    const result = await core.analyze(core.fromFile(file), {
+      detectors: defender.defenderDetectors,
+      generatedAt: GENERATED_AT,
+    });
+    const cpu = process.cpuUsage(cA);
+    Object.assign(out, analyzed(result, performance.now() - tA, (cpu.user + cpu.system) / 1000));
+  } else throw new Error(`unknown mode ${mode}`);
+  out.maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  out.rssStartBytes = rssStart;
+  process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+}
+
+function analyzed(result, analyzeMs, cpuMs) {
+  const byDetector = {};
+  for (const a of result.alerts)
+    if (a.detectorId.startsWith('sigma/')) byDetector[a.detectorId] = (byDetector[a.detectorId] ?? 0) + 1;
+  return {
+    rows: result.summary.eventsRead,
+    analyzeMs,
+    rowsPerSec: result.summary.eventsRead / (analyzeMs / 1000),
+    analyzeCpuMs: cpuMs,
+    rowsPerCpuSec: result.summary.eventsRead / (cpuMs / 1000),
+    alerts: result.summary.alertCount,
+    sigmaAlerts: Object.values(byDetector).reduce((a, b) => a + b, 0),
+    sigmaRulesFiring: Object.keys(byDetector).length,
+    diagnostics: result.diagnostics.length,
+  };
+}
+
+function runChild(argv) {
+  return new Promise((resolvePromise, reject) => {
+    const p = spawn(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...argv], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    p.on('close', (code) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code !== 0 || !line) reject(new Error(`child ${argv.join(' ')} failed (${code})`));
+      else resolvePromise(JSON.parse(line.slice(7)));
+    });
+  });
+}
+
+async function ensureData(args) {
+  const file = join(DATA, `fleet-${args.rows}-s${args.seed}-d${args.devices}.ndjson`);
+  const metaFile = `${file}.meta.json`;
+  const want = { generatorVersion: GENERATOR_VERSION, rows: args.rows, seed: args.seed, devices: args.devices };
+  if (existsSync(file) && existsSync(metaFile)) {
+    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
+    if (Object.entries(want).every(([k, v]) => meta[k] === v) && meta.bytes === statSync(file).size) return file;
+  }
+  mkdirSync(DATA, { recursive: true });
+  console.log(`generating ${relative(ROOT, file)} …`);
+  const r = await generateFile(file, { rows: args.rows, seed: args.seed, devices: args.devices });
+  writeFileSync(metaFile, `${JSON.stringify({ ...want, bytes: r.bytes }, null, 2)}\n`);
+  return file;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const f0 = (n) => Math.round(n).toLocaleString('en');
+const ms = (n) => `${(n / 1000).toFixed(2)} s`;
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.child) return child(...args.child, args.fleet);
+  for (const p of ['core', 'detectors-defender', 'sigma'])
+    if (!existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')))
+      throw new Error(`packages/${p}/dist is missing: run npm run build first`);
+  if (!existsSync(args.rules)) throw new Error(`no Sigma rules at ${args.rules} (--rules DIR)`);
+  const file = await ensureData(args);
+  const load = loadavg();
+  console.log(
+    `Sigma benchmark: ${relative(ROOT, args.rules) || args.rules}, ${f0(args.rows)} rows, ${args.repeat} round(s); node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 1e9).toFixed(1)} GB; load average ${load.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  const rounds = { compile: [], base: [], sigma: [], adversarial: [] };
+  for (let r = 0; r < args.repeat; r++) {
+    rounds.compile.push(await runChild(['--child', 'compile', args.rules]));
+    const order = r % 2 === 0 ? ['base', 'sigma'] : ['sigma', 'base'];
+    for (const m of order)
+      rounds[m].push(
+        await runChild(m === 'sigma' ? ['--child', m, args.rules, '--fleet', file] : ['--child', m, file]),
+      );
+    rounds.adversarial.push(await runChild(['--child', 'adversarial', args.rules]));
+  }
+  const c = rounds.compile;
+  const base = median(rounds.base.map((x) => x.rowsPerSec));
+  const sig = median(rounds.sigma.map((x) => x.rowsPerSec));
+  const baseCpu = median(rounds.base.map((x) => x.rowsPerCpuSec));
+  const sigCpu = median(rounds.sigma.map((x) => x.rowsPerCpuSec));
+  const baseRss = median(rounds.base.map((x) => x.maxRssBytes));
+  const sigRss = median(rounds.sigma.map((x) => x.maxRssBytes));
+  const adv = rounds.adversarial;
+  const first = c[0];
+  const lines = [
+    `rules: ${first.files} files, ${first.rules} loaded (${first.report.loaded} loaded, ${first.report.degraded} degraded, ${first.report.skipped} skipped)`,
+    `compile: read ${ms(median(c.map((x) => x.readMs)))}, compileSigma ${ms(median(c.map((x) => x.compileMs)))} wall, ${ms(median(c.map((x) => x.compileCpuMs)))} CPU (target < 2 s)`,
+    `fleet base : ${f0(base)} rows/s, peak RSS ${f0(baseRss / MB)} MB`,
+    `fleet sigma: ${f0(sig)} rows/s, peak RSS ${f0(sigRss / MB)} MB; ${rounds.sigma[0].sigmaAlerts} Sigma alert(s) from ${rounds.sigma[0].sigmaRulesFiring} rule(s)`,
+    `ratio sigma/base: ${((100 * sig) / base).toFixed(1)} % wall, ${((100 * sigCpu) / baseCpu).toFixed(1)} % per CPU second (target ≥ 75 %); peak RSS growth ${f0((sigRss - baseRss) / MB)} MB (target < 100 MB)`,
+    `first process row (builds the route's candidate index): ${ms(median(adv.map((x) => x.firstRowMs)))}`,
+    `adversarial ${f0(adv[0].lineLength)}-unit command line (${f0(adv[0].literalPieces)} corpus literals): family ${ms(median(adv.map((x) => x.familyMs)))} (${adv[0].familyEmitted} match(es)); every process rule one by one ${ms(median(adv.map((x) => x.allRulesMs)))} (${adv[0].allRulesRun} rules, ${adv[0].allRulesMatched} match(es), slowest ${adv[0].slowestRule.id} ${adv[0].slowestRule.ms.toFixed(1)} ms); ${adv.reduce((a, x) => a + x.threw, 0)} error(s) (target < 1 s)`,
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  ];
+  for (const l of lines) console.log(l);
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(
+    args.out,
+    `${JSON.stringify({ args: { ...args, child: undefined }, loadBefore: load, loadAfter: loadavg(), rounds, summary: lines }, null, 2)}\n`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err?.stack ?? String(err));
+  process.exit(1);
+});
