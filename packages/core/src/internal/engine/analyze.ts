@@ -4,7 +4,7 @@ import { ERROR_CODES, TriplineError } from '../errors.js';
 import { ingest } from '../ingest/index.js';
 import { timeZoneOption } from '../ingest/ingest.js';
 import type { IngestProgress, IngestStats, InputSource, RejectedRow } from '../ingest/types.js';
-import { MdeEvent, releaseParseCaches } from '../model/event.js';
+import { MdeEvent } from '../model/event.js';
 import type { Alert, AnalysisResult, Diagnostic } from '../report/types.js';
 import { severityRank } from '../severity.js';
 import { Allowlist } from './allowlist.js';
@@ -287,8 +287,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         combineEvidence(detectorFailed, rt, g, read, event, undefined);
       }
     }
-    // Every detector has seen it: evidence keeps the row, not the copies parsed on the way.
-    if (kept) releaseParseCaches(event);
+    // Every detector has seen it: evidence keeps a projection of the row, not the row.
+    if (kept) this.groups.settle(event);
   }
 
   /** End the run: device and correlation detectors run, groups become alerts, the result is built and emitted. */

@@ -1,10 +1,16 @@
 /** The run's alert subjects: one map, detector id → device id → match key → group. */
+import { type MdeEvent, projectEvent, releaseParseCaches } from '../model/event.js';
 import { GroupAcc } from './group.js';
 import type { Runtime } from './runtime.js';
 
 /** Every group of a run, found by detector, device and key without building a key string per match. */
 export class GroupMap {
   readonly #byDetector = new Map<string, Map<string, Map<string, GroupAcc>>>();
+  /** Groups whose evidence sample took the event being analysed (see {@link settle}). */
+  #kept: GroupAcc[] = [];
+  readonly #onKept = (g: GroupAcc): void => {
+    this.#kept.push(g);
+  };
 
   constructor(
     /** Evidence events kept per group. */
@@ -25,10 +31,46 @@ export class GroupMap {
     }
     let g = byKey.get(key);
     if (!g) {
-      g = new GroupAcc(rt.id, deviceId, key, rt.ctx.severity, this.evidenceLimit, rt.keepTimeline);
+      g = new GroupAcc(
+        rt.id,
+        deviceId,
+        key,
+        rt.ctx.severity,
+        this.evidenceLimit,
+        rt.keepTimeline,
+        rt.keepColumns,
+        this.#onKept,
+      );
       byKey.set(key, g);
     }
     return g;
+  }
+
+  /**
+   * Every detector has seen `event`: the groups that kept it as evidence get one projection of it
+   * instead (the columns any of them keeps, strings copied flat), so the sample holds neither the
+   * whole row nor the parsed copies made on the way. One copy for all of them: a correlator that
+   * gathers events from several alerts still finds the same row as the same object. Whole rows
+   * (`evidence.rows: 'full'`) are kept as they are, their parse caches dropped.
+   */
+  settle(event: MdeEvent): void {
+    const kept = this.#kept;
+    if (kept.length === 0) return;
+    this.#kept = [];
+    let keep: Set<string> | undefined = new Set();
+    for (const g of kept) {
+      if (g.keepColumns === undefined) {
+        keep = undefined;
+        break;
+      }
+      for (const c of g.keepColumns) keep.add(c);
+    }
+    if (keep === undefined) {
+      releaseParseCaches(event);
+      return;
+    }
+    const copy = projectEvent(event, keep);
+    for (const g of kept) g.replaceEvidence(event, copy);
   }
 
   /** The group of this subject, if there is one. */

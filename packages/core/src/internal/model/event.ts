@@ -176,6 +176,22 @@ const PROCESS_KEYS: PosixKeys = Object.freeze({
 });
 
 let release: (event: MdeEvent) => void;
+let project: (event: MdeEvent, keep: ReadonlySet<string>) => MdeEvent;
+
+/** A string that shares no memory with the text it was cut from (V8 slices longer strings lazily). */
+function flat(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/**
+ * A copy of `event` with only the `keep` columns of its row (identity fields as they are), its
+ * strings copied flat: what the engine keeps as evidence, so that an alert holds neither the whole
+ * row nor (through a sliced string) the input text it was read from.
+ * @internal
+ */
+export function projectEvent(event: MdeEvent, keep: ReadonlySet<string>): MdeEvent {
+  return project(event, keep);
+}
 
 /**
  * Drop what an event parsed on demand (`AdditionalFields` and other JSON columns, the POSIX view);
@@ -227,6 +243,35 @@ export class MdeEvent {
       event.#additionalFields = undefined;
       event.#parsed = undefined;
       event.#posix = undefined;
+    };
+    project = (event, keep) => {
+      const from = event.#raw;
+      const raw: Record<string, unknown> = {};
+      for (const column of keep) {
+        if (!Object.hasOwn(from, column)) continue;
+        const v = from[column];
+        Object.defineProperty(raw, column, {
+          value: typeof v === 'string' ? flat(v) : v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return new MdeEvent({
+        table: event.table,
+        timestamp: flat(event.timestamp),
+        timestampRaw: flat(event.timestampRaw),
+        time: event.time,
+        ticks: event.ticks,
+        deviceId: flat(event.deviceId),
+        deviceName: flat(event.deviceName),
+        actionType: event.actionType === undefined ? undefined : flat(event.actionType),
+        reportId: event.reportId === undefined ? undefined : flat(event.reportId),
+        source: event.source,
+        raw,
+        types: event.#types,
+        nulls: event.#nulls,
+      });
     };
   }
 
