@@ -22,9 +22,6 @@
  * - `cli-json`, `cli-markdown`, `cli-sarif`: the command line in this process (`run` of the CLI
  *               package, what the `tripline` binary calls): `tripline analyze <file> --format F
  *               --no-progress --output <tmp>`, so that peak RSS is the CLI's own.
- *
- * `TRIPLINE_BENCH_WORKERS=N` runs the analysing stages with N parsing workers (`workers: N`, the
- * CLI's `--workers N`) where the build offers them.
  */
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +37,6 @@ const dist = (pkg, entry = 'index') => pathToFileURL(join(PACKAGES_ROOT, pkg, 'd
 /** Fixed so that report bytes are comparable between runs. */
 const GENERATED_AT = '2025-11-07T12:00:00.000Z';
 const NOOP_COUNT = 50;
-const WORKERS = process.env.TRIPLINE_BENCH_WORKERS ? Number(process.env.TRIPLINE_BENCH_WORKERS) : undefined;
 const FORMATS = { json: 'json', markdown: 'markdown', sarif: 'sarif' };
 
 const [stage, file] = process.argv.slice(2);
@@ -216,7 +212,6 @@ async function main() {
   if (cliFormat) {
     const out = join(scratch, `report.${cliFormat}`);
     const argv = ['analyze', file, '--format', cliFormat, '--no-progress', '--output', out];
-    if (WORKERS !== undefined) argv.push('--workers', String(WORKERS));
     const stderr = [];
     const io = {
       ...cli.processIo(),
@@ -259,7 +254,6 @@ async function main() {
     const result = await core.analyze(core.fromFile(file), {
       detectors,
       generatedAt: GENERATED_AT,
-      ...(WORKERS !== undefined ? { workers: WORKERS } : {}),
     });
     const analyzeMs = performance.now() - tA;
     rows = result.summary.eventsRead;

@@ -4,7 +4,7 @@
  *
  *   node scripts/bench.mjs [--rows 100000,1000000] [--quick] [--skip-generate] [--repeat N]
  *                          [--fleet sparse,dense] [--stages floor,ingest,...] [--profile] [--snapshot]
- *                          [--seed N] [--devices N] [--dense-devices N] [--workers N]
+ *                          [--seed N] [--devices N] [--dense-devices N]
  *                          [--node-flags "--flag=value ..."] [--out bench/out/results.json]
  *
  * Two fleets (`--fleet`, both by default): `sparse`, the mixed fleet of bench/generate.mjs where
@@ -79,7 +79,6 @@ function parseArgs(argv) {
     devices: 120,
     denseDevices: 500,
     fleets: FLEETS,
-    workers: undefined,
     nodeFlags: [],
     out: join(OUT, 'results.json'),
   };
@@ -105,7 +104,6 @@ function parseArgs(argv) {
     else if (a === '--devices') args.devices = Number(value());
     else if (a === '--dense-devices') args.denseDevices = Number(value());
     else if (a === '--fleet') args.fleets = value().split(',');
-    else if (a === '--workers') args.workers = Number(value());
     else if (a === '--node-flags') args.nodeFlags = value().split(/\s+/).filter(Boolean);
     else if (a === '-h' || a === '--help') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
@@ -118,8 +116,6 @@ function parseArgs(argv) {
   if (!Number.isSafeInteger(args.repeat) || args.repeat < 1) throw new Error('--repeat must be a positive integer');
   for (const f of args.fleets)
     if (!FLEETS.includes(f)) throw new Error(`unknown fleet ${f}; fleets: ${FLEETS.join(', ')}`);
-  if (args.workers !== undefined && (!Number.isSafeInteger(args.workers) || args.workers < 1))
-    throw new Error('--workers must be a positive integer');
   return args;
 }
 
@@ -195,11 +191,10 @@ function snapshotPackages(name) {
 
 let packagesRoot;
 
-function runStage(stage, file, nodeFlags = [], workers = undefined) {
+function runStage(stage, file, nodeFlags = []) {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     if (packagesRoot) env.TRIPLINE_BENCH_PACKAGES = packagesRoot;
-    if (workers !== undefined) env.TRIPLINE_BENCH_WORKERS = String(workers);
     const child = spawn(
       process.execPath,
       ['--expose-gc', ...nodeFlags, join(ROOT, 'bench', 'stage.mjs'), stage, file],
@@ -484,7 +479,6 @@ async function main() {
   );
   if (args.nodeFlags.length) console.log(`node flags for every stage: ${args.nodeFlags.join(' ')}`);
 
-  if (args.workers !== undefined) console.log(`analysing stages run with ${args.workers} parsing workers`);
   const tiers = [];
   for (const fleet of args.fleets)
     for (const rows of [...args.rows].sort((a, b) => a - b)) {
@@ -496,7 +490,7 @@ async function main() {
       for (let i = 0; i < args.repeat; i++) {
         for (const stage of args.stages) {
           process.stdout.write(`  ${fleet} ${fmt(rows)} rows · ${stage}${args.repeat > 1 ? ` #${i + 1}` : ''} … `);
-          const r = derive(await runStage(stage, file, args.nodeFlags, args.workers));
+          const r = derive(await runStage(stage, file, args.nodeFlags));
           console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.peakRssMB)} MB`);
           runsOf[stage].push(r);
         }
@@ -555,7 +549,6 @@ async function main() {
       devices: args.devices,
       fleets: args.fleets,
       denseDevices: args.denseDevices,
-      workers: args.workers,
       generatorVersion: GENERATOR_VERSION,
       denseVersion: DENSE_VERSION,
       nodeFlags: args.nodeFlags,
