@@ -119,8 +119,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     const dedupeWindow = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
     this.dedupe = dedupeWindow <= 0 ? undefined : new DedupeWindow(dedupeWindow);
     this.allowlist = new Allowlist(cfg.allowlist ?? []);
-    this.groups = new GroupMap(evidenceLimit);
     this.runtimes = loadRuntimes(loaded, this.resolved, fullRows);
+    this.groups = new GroupMap(evidenceLimit, this.runtimes);
     this.routes = new DetectorRoutes(this.runtimes);
   }
 

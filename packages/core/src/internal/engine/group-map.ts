@@ -12,10 +12,27 @@ export class GroupMap {
     this.#kept.push(g);
   };
 
+  /**
+   * Columns every projection keeps besides those of the groups that kept the row: a correlator's
+   * alerts take their evidence from other alerts, and show it with the correlator's own columns.
+   * Null: a correlator keeps whole rows, so no row is projected.
+   */
+  readonly #borrowed: ReadonlySet<string> | null;
+
   constructor(
     /** Evidence events kept per group. */
     private readonly evidenceLimit: number,
-  ) {}
+    runtimes: readonly Runtime[] = [],
+  ) {
+    const borrowed = new Set<string>();
+    let whole = false;
+    for (const rt of runtimes) {
+      if (!rt.correlate) continue;
+      if (rt.keepColumns === undefined) whole = true;
+      else for (const c of rt.keepColumns) borrowed.add(c);
+    }
+    this.#borrowed = whole ? null : borrowed;
+  }
 
   /** The group of this subject (a match of `rt` on a device, with its key), created on first use. */
   ensure(rt: Runtime, deviceId: string, key: string): GroupAcc {
@@ -51,14 +68,21 @@ export class GroupMap {
    * instead (the columns any of them keeps, strings copied flat), so the sample holds neither the
    * whole row nor the parsed copies made on the way. One copy for all of them: a correlator that
    * gathers events from several alerts still finds the same row as the same object. Whole rows
-   * (`evidence.rows: 'full'`) are kept as they are, their parse caches dropped.
+   * (`evidence.rows: 'full'`) and device snapshots are kept as they are, their parse caches dropped.
    */
   settle(event: MdeEvent): void {
     const kept = this.#kept;
     if (kept.length === 0) return;
     this.#kept = [];
-    let keep: Set<string> | undefined = new Set();
+    if (event.table === 'DeviceInfo' || event.table === 'DeviceNetworkInfo') {
+      // Snapshots: the device state holds them whole and `onDevice` hands them back as evidence, so
+      // a copy would save nothing and make one row two objects (a few per device).
+      releaseParseCaches(event);
+      return;
+    }
+    let keep: Set<string> | undefined = this.#borrowed === null ? undefined : new Set(this.#borrowed);
     for (const g of kept) {
+      if (keep === undefined) break;
       if (g.keepColumns === undefined) {
         keep = undefined;
         break;

@@ -251,8 +251,9 @@ export class MdeEvent {
     project = (event, keep) => {
       const from = event.#raw;
       const raw: Record<string, unknown> = {};
-      for (const column of keep) {
-        if (!Object.hasOwn(from, column)) continue;
+      // In the row's own order: the report lists an evidence row's columns as the input had them.
+      for (const column of Object.keys(from)) {
+        if (!keep.has(column)) continue;
         const v = from[column];
         Object.defineProperty(raw, column, {
           value: typeof v === 'string' ? flat(v) : v,
