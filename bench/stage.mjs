@@ -156,7 +156,7 @@ async function floorText(path) {
 async function writeLibraryReport(core, markdown, sarif, result, format, path) {
   const chunks =
     format === 'json'
-      ? core.jsonReportChunks?.(core.toJsonReport(result))
+      ? core.jsonReportChunks?.(result)
       : format === 'markdown'
         ? markdown.markdownChunks?.(result)
         : sarif.sarifChunks?.(result);
