@@ -65,7 +65,7 @@ export class GroupMap {
 
   /**
    * Every detector has seen `event`: the groups that kept it as evidence get one projection of it
-   * instead (the columns any of them keeps, strings copied flat), so the sample holds neither the
+   * instead (the columns any of them keeps), so the sample holds neither the
    * whole row nor the parsed copies made on the way. One copy for all of them: a correlator that
    * gathers events from several alerts still finds the same row as the same object. Whole rows
    * (`evidence.rows: 'full'`) and device snapshots are kept as they are, their parse caches dropped.

@@ -188,9 +188,9 @@ export function flat(s: string): string {
 }
 
 /**
- * A copy of `event` with only the `keep` columns of its row (identity fields as they are), its
- * strings copied flat: what the engine keeps as evidence, so that an alert holds neither the whole
- * row nor (through a sliced string) the input text it was read from.
+ * A copy of `event` with only the `keep` columns of its row (identity fields as they are): what the
+ * engine keeps as evidence, so that an alert does not hold the whole row. The values are the row's
+ * own; the readers make them flat (see {@link flat}), so none keeps the input text alive.
  * @internal
  */
 export function projectEvent(event: MdeEvent, keep: ReadonlySet<string>): MdeEvent {
@@ -256,7 +256,7 @@ export class MdeEvent {
         if (!keep.has(column)) continue;
         const v = from[column];
         Object.defineProperty(raw, column, {
-          value: typeof v === 'string' ? flat(v) : v,
+          value: v,
           enumerable: true,
           writable: true,
           configurable: true,
@@ -264,14 +264,14 @@ export class MdeEvent {
       }
       return new MdeEvent({
         table: event.table,
-        timestamp: flat(event.timestamp),
-        timestampRaw: flat(event.timestampRaw),
+        timestamp: event.timestamp,
+        timestampRaw: event.timestampRaw,
         time: event.time,
         ticks: event.ticks,
-        deviceId: flat(event.deviceId),
-        deviceName: flat(event.deviceName),
-        actionType: event.actionType === undefined ? undefined : flat(event.actionType),
-        reportId: event.reportId === undefined ? undefined : flat(event.reportId),
+        deviceId: event.deviceId,
+        deviceName: event.deviceName,
+        actionType: event.actionType,
+        reportId: event.reportId,
         source: event.source,
         raw,
         types: event.#types,
