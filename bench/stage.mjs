@@ -19,9 +19,9 @@
  * - `lib-json`, `lib-markdown`, `lib-sarif`: the library as a user calls it: `analyze`, then the
  *               report written to a file (streamed from the format's chunk generator where the build
  *               has one, else the string function and one write);
- * - `cli-json`, `cli-markdown`, `cli-sarif`: the command line in this process (`run` of the CLI
- *               package, what the `tripline` binary calls): `tripline analyze <file> --format F
- *               --no-progress --output <tmp>`, so that peak RSS is the CLI's own.
+ * - `cli-json`, `cli-markdown`, `cli-sarif`: the `tripline` binary (`packages/cli/dist/cli.js`) in
+ *               this process: `tripline analyze <file> --format F --no-progress --output <tmp>`,
+ *               so that peak RSS is the CLI's own.
  */
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -191,7 +191,6 @@ async function main() {
       : undefined;
   const markdown = stage === 'report' || libFormat === 'markdown' ? await import(dist('reporter-markdown')) : undefined;
   const sarif = stage === 'report' || libFormat === 'sarif' ? await import(dist('reporter-sarif')) : undefined;
-  const cli = cliFormat ? await import(dist('cli')) : undefined;
   const scratch = libFormat || cliFormat ? mkdtempSync(join(tmpdir(), 'tripline-bench-')) : undefined;
 
   let detectors;
@@ -210,21 +209,25 @@ async function main() {
   let retained;
 
   if (cliFormat) {
+    // The binary itself (dist/cli.js: what `tripline` runs, process settings included), with this
+    // argv; its stderr (the summary line) is kept to count rows and alerts.
     const out = join(scratch, `report.${cliFormat}`);
     const argv = ['analyze', file, '--format', cliFormat, '--no-progress', '--output', out];
     const stderr = [];
-    const io = {
-      ...cli.processIo(),
-      stderr: {
-        write: (t, done) => {
-          stderr.push(String(t));
-          done?.();
-          return true;
-        },
-        isTTY: false,
-      },
+    const write = process.stderr.write;
+    process.stderr.write = (chunk, encoding, done) => {
+      stderr.push(String(chunk));
+      (typeof encoding === 'function' ? encoding : done)?.();
+      return true;
     };
-    const code = await cli.run(argv, io);
+    process.argv = [process.argv[0], 'tripline', ...argv];
+    try {
+      await import(dist('cli', 'cli'));
+    } finally {
+      process.stderr.write = write;
+    }
+    const code = process.exitCode ?? 0;
+    process.exitCode = undefined;
     if (code !== 0 && code !== 1) throw new Error(`tripline ${argv.join(' ')}: exit ${code}\n${stderr.join('')}`);
     const m = /([\d,]+) events read/.exec(stderr.join(''));
     rows = m ? Number(m[1].replace(/,/g, '')) : 0;
