@@ -280,7 +280,7 @@ export async function packCheck({ keep = false } = {}) {
     );
     await cjs(
       'cjs @tripline/core/report.schema.json',
-      `const s = require('@tripline/core/report.schema.json'); if (s.$schema !== 'https://json-schema.org/draft/2020-12/schema' || s.properties.schemaVersion.const !== '1.1') throw new Error('schema'); console.log('ok')`,
+      `const s = require('@tripline/core/report.schema.json'); if (s.$schema !== 'https://json-schema.org/draft/2020-12/schema' || s.properties.schemaVersion.const !== '1.2') throw new Error('schema'); console.log('ok')`,
     );
 
     const npx = (args) => sh('npx', ['--no-install', ...args], { cwd: app, timeout: 60_000 });
@@ -308,7 +308,7 @@ export async function packCheck({ keep = false } = {}) {
       try {
         const j = JSON.parse(report.stdout);
         ok =
-          j.schemaVersion === '1.1' &&
+          j.schemaVersion === '1.2' &&
           j.summary.eventsRead === 53 &&
           j.summary.eventsRejected === 0 &&
           j.alerts.length >= 13 &&

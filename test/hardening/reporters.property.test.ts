@@ -5,6 +5,7 @@
  * SARIF must stay schema-valid; JSON must round-trip exactly.
  */
 import { type AnalysisResult, analyze, fromString } from '@tripline/core';
+import { fleetFindings } from '@tripline/core/unstable';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { renderMarkdown } from '@tripline/reporter-markdown';
 import fc from 'fast-check';
@@ -136,6 +137,10 @@ describe('reporters under attacker text planted in a real result', () => {
           for (const [slot, payload] of plants) {
             hostile.slots[slot]!(payload);
             benign.slots[slot]!(word(payload));
+          }
+          // A planted key makes other findings: the record's findings are those of its alerts.
+          for (const r of [hostile, benign]) {
+            (r.copy as { findings: unknown }).findings = fleetFindings(r.copy.alerts, r.copy.detectors);
           }
           tally.mutationCases++;
           tally.mutationPayloads += plants.length;

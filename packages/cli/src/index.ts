@@ -1,7 +1,8 @@
 /**
  * @packageDocumentation
  * `tripline`: the command line of tripline. The `tripline` binary is `dist/cli.js`; this entry point
- * exposes the same command as a function, for tests and for tools that embed the CLI.
+ * exposes the same command as a function, for tests and for tools that embed the CLI, and
+ * `writeReport`: any report format written to a stream with back-pressure.
  */
 export { type AnalyzeCommandOptions, REPORT_FORMATS, type ReportFormat, summaryLine } from './internal/analyze.js';
 export type { DetectorListing } from './internal/detectors.js';
@@ -10,3 +11,4 @@ export { type CliIo, type CliOutput, processIo } from './internal/io.js';
 export { removePendingOutputs } from './internal/output.js';
 export { formatProgress, type ProgressState } from './internal/progress.js';
 export { CLI_VERSION, run } from './internal/run.js';
+export { type WriteReportOptions, writeReport } from './internal/write-report.js';

@@ -155,6 +155,90 @@ describe.concurrent('stdout errors: one line, exit 2; run() never throws', () =>
   });
 });
 
+describe('reports written as streams', () => {
+  it('writes a large report to stdout in bounded writes, waiting for a slow reader (back-pressure)', async () => {
+    let most = 0;
+    let writes = 0;
+    const received: Buffer[] = [];
+    const stdout = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        most = Math.max(most, this.writableLength);
+        writes++;
+        received.push(chunk);
+        setTimeout(callback, 0);
+      },
+    });
+    const sink = new Writable({ write: (_c, _e, cb) => cb() });
+    for (const format of ['markdown', 'json']) {
+      received.length = 0;
+      writes = 0;
+      most = 0;
+      const code = await run(
+        ['analyze', '-q', '-f', format, '--generated-at', '2025-11-12T09:00:36Z', file('flood2k.ndjson')],
+        {
+          stdin: process.stdin,
+          stdout,
+          stderr: sink,
+          env: {},
+        },
+      );
+      expect(code).toBe(0);
+      const text = Buffer.concat(received).toString('utf8');
+      expect(text.length, format).toBeGreaterThan(2_000_000);
+      // Many writes, none holding more than one batch (64 K characters) in the stream's buffer.
+      expect(writes, format).toBeGreaterThan(20);
+      expect(most, format).toBeLessThanOrEqual(4 * 64 * 1024);
+      const direct = await tripline([
+        'analyze',
+        '-q',
+        '-f',
+        format,
+        '--generated-at',
+        '2025-11-12T09:00:36Z',
+        file('flood2k.ndjson'),
+      ]);
+      expect(text === direct.stdout, format).toBe(true);
+    }
+  });
+
+  it('--compact writes the JSON report on one line (the same value), to stdout and to --output', async () => {
+    const pretty = await tripline([
+      'analyze',
+      '-f',
+      'json',
+      '--generated-at',
+      '2025-11-12T09:00:36Z',
+      file('cron.ndjson'),
+    ]);
+    const compact = await tripline([
+      'analyze',
+      '-f',
+      'json',
+      '--compact',
+      '--generated-at',
+      '2025-11-12T09:00:36Z',
+      file('cron.ndjson'),
+    ]);
+    expect(compact.code).toBe(0);
+    expect(compact.stdout).toBe(`${JSON.stringify(JSON.parse(pretty.stdout))}\n`);
+    expect(compact.stdout.trimEnd()).not.toContain('\n');
+    const out = join(tempDir(), 'report.json');
+    const saved = join(tempDir(), 'saved.json');
+    writeFileSync(saved, pretty.stdout);
+    const rendered = await tripline(['render', saved, '-f', 'json', '--compact', '-o', out]);
+    expect(rendered.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(compact.stdout);
+  });
+
+  it('--compact with another format is a usage error (exit 2)', async () => {
+    const r = await tripline(['analyze', '-f', 'markdown', '--compact', file('cron.ndjson')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('tripline: --compact applies to --format json, not markdown\n');
+  });
+});
+
 describe.concurrent('--output', () => {
   it('replaces an existing file atomically and keeps its mode', async () => {
     const out = join(tempDir(), 'report.md');

@@ -64,6 +64,20 @@ describe('tripline render', () => {
     );
   });
 
+  it("renders a schema 1.1 report (written before findings existed) to the bytes of today's", async () => {
+    const saved = join(dir, 'wazuh1.json');
+    const { findings: _, ...report } = JSON.parse(readFileSync(saved, 'utf8'));
+    const old = join(dir, 'v11.json');
+    writeFileSync(old, `${JSON.stringify({ ...report, schemaVersion: '1.1' }, null, 2)}\n`);
+    for (const format of FORMATS) {
+      const fromOld = await tripline(['render', old, '--format', format]);
+      expect(fromOld.stderr).toBe('');
+      expect(fromOld.code).toBe(0);
+      const fromNew = await tripline(['render', saved, '--format', format]);
+      expect(fromOld.stdout === fromNew.stdout).toBe(true);
+    }
+  });
+
   it('names the field at fault in an invalid report (exit 2)', async () => {
     const bad = join(dir, 'bad.json');
     const report = JSON.parse(readFileSync(join(dir, 'wazuh1.json'), 'utf8'));

@@ -96,6 +96,12 @@ export {
 } from './internal/report/json.js';
 export { reportJsonSchema } from './internal/report/schema.js';
 export {
+  type ChunkSink,
+  type JsonReportOptions,
+  jsonReportChunks,
+  writeChunks,
+} from './internal/report/stream.js';
+export {
   fillTemplate,
   parseTemplate,
   type TemplatePart,
@@ -107,6 +113,7 @@ export type {
   DeviceSummary,
   Diagnostic,
   EvidenceEvent,
+  Finding,
   InputSummary,
   MitreRef,
   Summary,

@@ -17,6 +17,7 @@ export { parseJsonColumn } from './internal/model/event.js';
 export { isRowProblem, type NullSpellings, normalizeRow, type RowProblem } from './internal/model/normalize.js';
 export { tableSchema, tableSchemas } from './internal/model/schemas.js';
 export { canonicalTimeZone, compareInstants, type ParsedTime, parseTimestamp } from './internal/model/time.js';
+export { findingId, fleetFindings } from './internal/report/findings.js';
 export { templatePlaceholders } from './internal/report/template.js';
 export { ruleFiles, ruleFixtureFiles } from './internal/rules/load.js';
 export { maxSeverity, severityRank } from './internal/severity.js';

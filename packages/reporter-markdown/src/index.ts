@@ -27,4 +27,4 @@ export {
   type MarkdownOptions,
   MIN_BUDGET,
 } from './internal/options.js';
-export { renderMarkdown } from './internal/render.js';
+export { markdownChunks, renderMarkdown } from './internal/render.js';

@@ -37,6 +37,10 @@ const SECTIONS = new Set([
 ]);
 const DEVICE_HEADING = /^🖥️ Device .* \(\d+ alerts?\)$/su;
 const ALERT_HEADING = /^ALERT-(\d{3,}): /;
+const FLEET_HEADING = /^🌐 Fleet Findings \(\d+ findings? on 2 or more devices\)$/u;
+const FINDING_HEADING = /^FINDING-(\d{3,}): .* \([\d,]+ devices\)$/su;
+/** A fleet finding's count line (`- **Devices:** 30 · **Alerts:** 30 · **Events:** 90`), as list item text. */
+const FINDING_COUNTS = /^Devices: [\d,]+ · Alerts: ([\d,]+) · Events: [\d,]+$/;
 
 let lastText: string | undefined;
 let lastTree: Root | undefined;
@@ -59,7 +63,9 @@ export function markdownProblems(markdown: string, result: AnalysisResult): stri
   const tree = parseMarkdown(markdown);
   const problems: string[] = [];
   const alertIds = new Set<string>();
+  const findingIds = new Set<string>();
   let alertHeadings = 0;
+  let rolledUp = 0;
   let titles = 0;
   visit(tree, (node: Nodes) => {
     if (NEVER.has(node.type)) {
@@ -78,17 +84,32 @@ export function markdownProblems(markdown: string, result: AnalysisResult): stri
         h.depth === 3 &&
         !alert &&
         !DEVICE_HEADING.test(text) &&
+        !FLEET_HEADING.test(text) &&
         text !== 'Rejected Rows' &&
         text !== 'Diagnostics'
       ) {
         problems.push(`unknown h3 ${JSON.stringify(text.slice(0, 80))}`);
-      } else if (h.depth === 4 && !alert) problems.push(`unknown h4 ${JSON.stringify(text.slice(0, 80))}`);
+      } else if (h.depth === 4 && !alert && !FINDING_HEADING.test(text))
+        problems.push(`unknown h4 ${JSON.stringify(text.slice(0, 80))}`);
       else if (h.depth > 4) problems.push(`h${h.depth} ${JSON.stringify(text.slice(0, 80))}`);
+      const finding = FINDING_HEADING.exec(text);
+      if (finding && h.depth === 4) {
+        if (findingIds.has(finding[1]!)) problems.push(`finding heading FINDING-${finding[1]} twice`);
+        findingIds.add(finding[1]!);
+      }
       if (alert && h.depth >= 3) {
         alertHeadings++;
         if (alertIds.has(alert[1]!)) problems.push(`alert heading ALERT-${alert[1]} twice`);
         alertIds.add(alert[1]!);
       }
+    }
+    if (node.type === 'listItem') {
+      // Only the reporter's own line: a strong "Devices:" label first (event text cannot make one).
+      const first = node.children[0];
+      const lead = first?.type === 'paragraph' ? first.children[0] : undefined;
+      const counts = FINDING_COUNTS.exec(mdText(node));
+      if (counts && lead?.type === 'strong' && mdText(lead) === 'Devices:')
+        rolledUp += Number(counts[1]!.replaceAll(',', ''));
     }
     if (node.type === 'table') {
       const width = node.children[0]?.children.length ?? 0;
@@ -99,8 +120,11 @@ export function markdownProblems(markdown: string, result: AnalysisResult): stri
     }
   });
   if (titles !== 1) problems.push(`${titles} title headings`);
-  if (alertHeadings !== result.alerts.length)
-    problems.push(`${alertHeadings} alert headings for ${result.alerts.length} alerts`);
+  // Every alert has its own section, or is counted in the section of its fleet finding.
+  if (alertHeadings + rolledUp !== result.alerts.length)
+    problems.push(
+      `${alertHeadings} alert headings and ${rolledUp} alerts in ${findingIds.size} fleet findings for ${result.alerts.length} alerts`,
+    );
   return problems;
 }
 

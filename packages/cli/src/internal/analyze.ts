@@ -11,17 +11,17 @@ import {
   type InputFormat,
   type InputSource,
   isTriplineError,
+  jsonReportChunks,
   type RejectedRow,
   type RunConfig,
   SEVERITIES,
   type Severity,
-  stringifyReport,
   type TableName,
   type TriplineError,
   validateRunConfig,
 } from '@tripline/core';
 import { diagnostic, severityRank } from '@tripline/core/unstable';
-import { renderMarkdown } from '@tripline/reporter-markdown';
+import { markdownChunks } from '@tripline/reporter-markdown';
 import { type SarifResultCount, sarifResultCount, stringifySarif, toSarif } from '@tripline/reporter-sarif';
 import { readConfigFile } from './config-file.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
@@ -41,6 +41,8 @@ export type ReportFormat = (typeof REPORT_FORMATS)[number];
 export interface AnalyzeCommandOptions {
   readonly format: ReportFormat;
   readonly output?: string;
+  /** `--compact`: the JSON report on one line. */
+  readonly compact?: boolean;
   readonly failOn?: Severity;
   readonly minSeverity?: Severity;
   readonly config?: string;
@@ -131,22 +133,51 @@ export async function buildRun(
 
 /** A report rendered for output. */
 export interface RenderedReport {
-  readonly text: string;
+  /** The report's text, chunk by chunk (written with back-pressure, never joined into one string). */
+  readonly chunks: Iterable<string>;
   /** SARIF only: how many alerts the log holds. */
   readonly sarif?: SarifResultCount;
 }
 
-/** The report of a result in `format`, safe for a terminal (`tripline analyze` and `tripline render` share it). */
-export function renderReport(result: AnalysisResult, format: ReportFormat): RenderedReport {
+/** How a report is rendered (`--compact`). */
+export interface RenderReportOptions {
+  /** JSON on one line. */
+  readonly compact?: boolean;
+}
+
+/** Each chunk passed through `f` (the terminal guards replace single characters, so chunk by chunk is exact). */
+function* mapChunks(chunks: Iterable<string>, f: (chunk: string) => string): Generator<string> {
+  for (const chunk of chunks) yield f(chunk);
+}
+
+/**
+ * The report of a result in `format`, safe for a terminal (`tripline analyze` and `tripline render`
+ * share it): JSON and SARIF with the characters a terminal acts on escaped, Markdown with any control
+ * character replaced — chunk by chunk, as the chunks are written.
+ */
+export function renderReport(
+  result: AnalysisResult,
+  format: ReportFormat,
+  options: RenderReportOptions = {},
+): RenderedReport {
   switch (format) {
     case 'json':
-      return { text: escapeJsonForTerminal(stringifyReport(result)) };
+      return {
+        chunks: mapChunks(jsonReportChunks(result, { compact: options.compact === true }), escapeJsonForTerminal),
+      };
     case 'sarif': {
       const log = toSarif(result);
-      return { text: escapeJsonForTerminal(stringifySarif(log)), sarif: sarifResultCount(log) };
+      return { chunks: [escapeJsonForTerminal(stringifySarif(log))], sarif: sarifResultCount(log) };
     }
     case 'markdown':
-      return { text: stripControlCharacters(renderMarkdown(result)) };
+      return { chunks: mapChunks(markdownChunks(result), stripControlCharacters) };
+  }
+}
+
+/** `--compact` is a form of the JSON report: refused with another format (exit 2). */
+export function checkCompact(format: ReportFormat, compact: boolean | undefined): void {
+  if (compact === true && format !== 'json') {
+    throw new CliError(`--compact applies to --format json, not ${format}`);
   }
 }
 
@@ -246,6 +277,7 @@ export async function analyzeCommand(
 ): Promise<ExitCode> {
   const now = io.now ?? (() => performance.now());
   const started = now();
+  checkCompact(options.format, options.compact);
   const generatedAt = resolveGeneratedAt(options.generatedAt, io.env);
   const inputs = await planInputs(files, io);
   // Before any reading: a report that cannot be written must not cost a long run.
@@ -342,12 +374,12 @@ export async function analyzeCommand(
   }
   if (unreadable.length > 0) result = { ...result, diagnostics: [...result.diagnostics, ...unreadable] };
 
-  const report = renderReport(result, options.format);
-  if (output !== undefined) await writeOutput(output, report.text);
+  const report = renderReport(result, options.format, { compact: options.compact === true });
+  if (output !== undefined) await writeOutput(output, report.chunks);
   else {
     // A reader that stops early (`| head`) is not an error: the exit status below still says whether
     // --fail-on was reached. Any other write error is one line and exit 2.
-    await writeStdout(io.stdout, report.text);
+    await writeStdout(io.stdout, report.chunks);
   }
 
   const failed =

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { isTriplineError, writeChunks } from '@tripline/core';
 import { CliError, fsReason } from './errors.js';
 
 /** The terminal-ish parts of a writable stream the CLI looks at. */
@@ -87,13 +88,18 @@ export function guardStream(stream: CliIo['stdout']): void {
 }
 
 /**
- * Write the command's output to stdout. A reader that stopped early (EPIPE) is not an error; any
- * other write error (a full disk: ENOSPC) is a {@link CliError}, one line and exit 2.
+ * Write the command's output to stdout: a string, or the chunks of a report, written with
+ * back-pressure (a slow reader holds the writer back instead of filling memory). A reader that
+ * stopped early (EPIPE) is not an error: writing stops there. Any other write error (a full disk:
+ * ENOSPC) is a {@link CliError}, one line and exit 2.
  */
-export async function writeStdout(stream: CliIo['stdout'], text: string): Promise<void> {
+export async function writeStdout(stream: CliIo['stdout'], text: string | Iterable<string>): Promise<void> {
   try {
-    await writeAll(stream, text);
+    if (typeof text === 'string') await writeAll(stream, text);
+    else await writeChunks(text, stream as CliOutput);
   } catch (error) {
+    if (isTriplineError(error)) throw error; // the report itself is at fault, not stdout
+    if ((error as NodeJS.ErrnoException | null)?.code === 'EPIPE') return;
     throw new CliError(`cannot write to stdout: ${fsReason(error)}`, { cause: error });
   }
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
-import { access, constants, lstat, open, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, constants, type FileHandle, lstat, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { type ChunkSink, isTriplineError, writeChunks } from '@tripline/core';
 import { CliError, fsReason } from './errors.js';
 import { terminalText } from './text.js';
 
@@ -142,19 +143,43 @@ export function removePendingOutputs(): void {
 }
 
 /**
- * Write the report as planned. Atomic targets get a temporary file next to them (same folder, so the
- * rename cannot cross file systems), created exclusively, given the replaced file's mode (and owner
- * when allowed), then renamed over the target: a reader, a failed run or an interrupted one never sees
- * half a report. Returns `'closed'` when a device or pipe target was closed by its reader (EPIPE).
+ * A file handle as a sink for `writeChunks`: each gathered write waits for the previous one
+ * (`writeFile` writes the whole chunk at the handle's position, however many system calls it takes).
  */
-export async function writeOutput(plan: OutputPlan, text: string): Promise<'written' | 'closed'> {
+function handleSink(handle: FileHandle): ChunkSink {
+  return {
+    write(chunk: string, callback?: (error?: Error | null) => void) {
+      handle.writeFile(chunk, 'utf8').then(
+        () => callback?.(),
+        (error: Error) => callback?.(error),
+      );
+      return false;
+    },
+  };
+}
+
+/**
+ * Write the report as planned, chunk by chunk (never as one string). Atomic targets get a temporary
+ * file next to them (same folder, so the rename cannot cross file systems), created exclusively,
+ * given the replaced file's mode (and owner when allowed), then renamed over the target: a reader, a
+ * failed run or an interrupted one never sees half a report. Returns `'closed'` when a device or pipe
+ * target was closed by its reader (EPIPE).
+ */
+export async function writeOutput(plan: OutputPlan, chunks: string | Iterable<string>): Promise<'written' | 'closed'> {
   const shown = terminalText(plan.path, 200);
+  const parts = typeof chunks === 'string' ? [chunks] : chunks;
   if (plan.kind === 'direct') {
     try {
       // Append: opening /dev/stdout of a shell's `>>` with O_TRUNC would erase the file.
-      await writeFile(plan.path, text, { encoding: 'utf8', flag: 'a' });
+      const handle = await open(plan.path, 'a');
+      try {
+        await writeChunks(parts, handleSink(handle));
+      } finally {
+        await handle.close();
+      }
       return 'written';
     } catch (error) {
+      if (isTriplineError(error)) throw error; // the report itself is at fault, not the file
       if (codeOf(error) === 'EPIPE') return 'closed'; // `-o /dev/stdout | head`
       throw new CliError(`cannot write ${shown}: ${fsReason(error)}`, { cause: error });
     }
@@ -165,11 +190,11 @@ export async function writeOutput(plan: OutputPlan, text: string): Promise<'writ
   try {
     const handle = await open(temp, 'wx', plan.mode ?? 0o666);
     try {
-      await handle.writeFile(text, 'utf8');
       if (plan.mode !== undefined) await handle.chmod(plan.mode); // the umask may have cleared bits
       if (plan.uid !== undefined && plan.gid !== undefined) {
         await handle.chown(plan.uid, plan.gid).catch(() => undefined); // only root may give files away
       }
+      await writeChunks(parts, handleSink(handle));
     } finally {
       await handle.close();
     }
@@ -177,6 +202,7 @@ export async function writeOutput(plan: OutputPlan, text: string): Promise<'writ
     return 'written';
   } catch (error) {
     await unlink(temp).catch(() => undefined);
+    if (isTriplineError(error)) throw error; // the report itself is at fault, not the file
     throw new CliError(`cannot write ${shown}: ${fsReason(error)}`, { cause: error });
   } finally {
     pending.delete(temp);

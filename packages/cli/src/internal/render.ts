@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type AnalysisResult, isTriplineError, parseJsonReport } from '@tripline/core';
-import { type ReportFormat, renderReport } from './analyze.js';
+import { checkCompact, type ReportFormat, renderReport } from './analyze.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { type CliIo, say, writeStdout } from './io.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
@@ -10,6 +10,8 @@ import { terminalText } from './text.js';
 export interface RenderCommandOptions {
   readonly format: ReportFormat;
   readonly output?: string;
+  /** `--compact`: the JSON report on one line. */
+  readonly compact?: boolean;
   readonly quiet?: boolean;
 }
 
@@ -61,6 +63,7 @@ export function readReport(text: string, name: string): AnalysisResult {
  * same run: the JSON report holds the whole record the reporters read.
  */
 export async function renderCommand(path: string, options: RenderCommandOptions, io: CliIo): Promise<ExitCode> {
+  checkCompact(options.format, options.compact);
   // The saved report is an input like any other: --output may not replace it.
   const inputs: InputIdentity[] = [];
   if (path !== '-') {
@@ -69,14 +72,14 @@ export async function renderCommand(path: string, options: RenderCommandOptions,
   }
   const output = options.output !== undefined ? await planOutput(options.output, inputs) : undefined;
   const result = readReport(await readReportText(path, io), path === '-' ? 'stdin' : path);
-  const report = renderReport(result, options.format);
+  const report = renderReport(result, options.format, { compact: options.compact === true });
   if (output !== undefined) {
-    await writeOutput(output, report.text);
+    await writeOutput(output, report.chunks);
     if (!options.quiet)
       await say(
         io.stderr,
         `tripline: ${options.format} report written to ${terminalText(options.output ?? '', 200)}\n`,
       );
-  } else await writeStdout(io.stdout, report.text);
+  } else await writeStdout(io.stdout, report.chunks);
   return EXIT.OK;
 }

@@ -122,6 +122,7 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .argument('[files...]', 'event files; - or none reads stdin')
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('markdown'))
     .option('-o, --output <path>', 'write the report to this file instead of stdout')
+    .option('--compact', 'with --format json: the report on one line (for machines), not indented')
     .addOption(
       new Option(
         '--fail-on <severity>',
@@ -170,6 +171,7 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .argument('<report>', 'the JSON report; - reads stdin')
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('markdown'))
     .option('-o, --output <path>', 'write the report to this file instead of stdout')
+    .option('--compact', 'with --format json: the report on one line (for machines), not indented')
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('--debug', 'print stack traces of errors')
     .addHelpText('after', RENDER_HELP)

@@ -42,6 +42,27 @@ export function truncationNotice(limit: LengthBudget, hiddenAlerts: number, tota
   return `> ✂️ **Truncated** to fit a ${int(limit.limit)}-${what} limit:${alerts}`;
 }
 
+/**
+ * The document as chunks: each block's head and each of its rows is a chunk, blocks separated by a
+ * blank line, one newline at the end — {@link joinBlocks} without building the string.
+ */
+export function* blockChunks(blocks: Iterable<Block>): Generator<string> {
+  let first = true;
+  for (const block of blocks) {
+    const sep = first ? '' : '\n\n';
+    first = false;
+    const rows = block.rows ?? [];
+    if (block.head === '') {
+      yield `${sep}${rows[0] ?? ''}`;
+      for (let i = 1; i < rows.length; i++) yield `\n${rows[i]}`;
+    } else {
+      yield `${sep}${block.head}`;
+      for (const row of rows) yield `\n${row}`;
+    }
+  }
+  yield '\n';
+}
+
 /** Join blocks into the document (ends with one newline). */
 export function joinBlocks(blocks: readonly Block[]): string {
   return `${blocks.map((b) => blockText(b)).join('\n\n')}\n`;

@@ -1,4 +1,5 @@
-import type { Alert, AnalysisResult, DetectorInfo } from '@tripline/core';
+import type { Alert, AnalysisResult, DetectorInfo, Finding } from '@tripline/core';
+import { fleetFindings } from '@tripline/core/unstable';
 import { type DeviceRef, deviceNames } from './devices.js';
 import { codeSpan, escapeMarkdownText } from './escape.js';
 import { rank } from './format.js';
@@ -11,6 +12,18 @@ export interface NumberedAlert {
   readonly number: string;
 }
 
+/**
+ * A finding on two or more devices, shown as one section (`FINDING-NNN`) in place of the sections of
+ * its alerts. `items` are its shown alerts, in report order.
+ */
+export interface FleetFinding {
+  readonly finding: Finding;
+  readonly number: string;
+  readonly items: readonly NumberedAlert[];
+  /** Distinct devices among `items`. */
+  readonly devices: number;
+}
+
 /** What every section renderer needs: the result, options, numbering and text helpers. */
 export interface RenderContext {
   readonly result: AnalysisResult;
@@ -20,6 +33,13 @@ export interface RenderContext {
   /** Report number per alert id. */
   readonly numberById: ReadonlyMap<string, string>;
   readonly detectors: ReadonlyMap<string, DetectorInfo>;
+  /**
+   * The shown findings on two or more devices (the fleet rollup), in the result's findings order.
+   * Empty when every finding is on one device: the report is then laid out alert by alert, as before.
+   */
+  readonly fleet: readonly FleetFinding[];
+  /** The fleet finding an alert is rolled up into, by alert. */
+  readonly fleetOf: ReadonlyMap<Alert, FleetFinding>;
   /** Untrusted value as a code span. */
   code(value: unknown): string;
   /** Untrusted value as a code span for a table cell (shorter). */
@@ -69,6 +89,7 @@ export function createContext(result: AnalysisResult, opts: ResolvedOptions): Re
   for (const n of numbered) if (!numberById.has(n.alert.id)) numberById.set(n.alert.id, n.number);
   const detectors = new Map<string, DetectorInfo>();
   for (const d of Array.isArray(result.detectors) ? result.detectors : []) detectors.set(d.id, d);
+  const { fleet, fleetOf } = fleetRollup(result, shown);
 
   const max = opts.maxValueLength;
   const cellMax = Math.min(max, CELL_MAX);
@@ -94,6 +115,8 @@ export function createContext(result: AnalysisResult, opts: ResolvedOptions): Re
     shown,
     numberById,
     detectors,
+    fleet,
+    fleetOf,
     code: (v) => codeSpan(str(v), { maxLength: max }),
     cellCode: (v) => codeSpan(str(v), { maxLength: cellMax, inTable: true }),
     text: (v) => escapeMarkdownText(str(v), { maxLength: max }),
@@ -119,4 +142,59 @@ export function createContext(result: AnalysisResult, opts: ResolvedOptions): Re
         plainMaxLength: 4000,
       }),
   };
+}
+
+/**
+ * The fleet rollup of the shown alerts: each finding with two or more devices among its shown alerts.
+ * A result without `findings` (a hand-built one) gets them from its alerts. An alert a finding names
+ * is taken once (the first finding that names it); an alert no finding takes keeps its own section,
+ * so nothing is lost whatever the findings say.
+ */
+function fleetRollup(
+  result: AnalysisResult,
+  shown: readonly NumberedAlert[],
+): { fleet: FleetFinding[]; fleetOf: Map<Alert, FleetFinding> } {
+  const fleet: FleetFinding[] = [];
+  const fleetOf = new Map<Alert, FleetFinding>();
+  if (shown.length < 2) return { fleet, fleetOf };
+  const findings: readonly Finding[] = Array.isArray(result.findings)
+    ? result.findings
+    : fleetFindings(
+        shown.map((n) => n.alert),
+        Array.isArray(result.detectors) ? result.detectors : [],
+      );
+  const position = new Map(shown.map((n, i) => [n, i]));
+  const byId = new Map<string, NumberedAlert[]>();
+  for (const n of shown) {
+    const list = byId.get(n.alert.id);
+    if (list) list.push(n);
+    else byId.set(n.alert.id, [n]);
+  }
+  const taken = new Set<NumberedAlert>();
+  const candidates: { finding: Finding; items: NumberedAlert[]; devices: number }[] = [];
+  for (const finding of findings) {
+    if (!(finding?.devices >= 2) || !Array.isArray(finding.alerts)) continue;
+    const items: NumberedAlert[] = [];
+    for (const id of finding.alerts) {
+      for (const n of byId.get(id) ?? []) {
+        if (taken.has(n)) continue;
+        taken.add(n);
+        items.push(n);
+      }
+    }
+    const devices = new Set(items.map((n) => n.alert.device?.id ?? '')).size;
+    if (devices < 2) {
+      for (const n of items) taken.delete(n);
+      continue;
+    }
+    items.sort((a, b) => position.get(a)! - position.get(b)!);
+    candidates.push({ finding, items, devices });
+  }
+  const width = Math.max(3, String(candidates.length).length);
+  candidates.forEach((c, i) => {
+    const f: FleetFinding = { ...c, number: `FINDING-${String(i + 1).padStart(width, '0')}` };
+    fleet.push(f);
+    for (const n of c.items) fleetOf.set(n.alert, f);
+  });
+  return { fleet, fleetOf };
 }

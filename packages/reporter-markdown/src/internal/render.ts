@@ -1,6 +1,6 @@
 import type { AnalysisResult } from '@tripline/core';
-import { type Block, joinWithinBudget } from './blocks.js';
-import { createContext } from './context.js';
+import { type Block, blockChunks, joinWithinBudget } from './blocks.js';
+import { createContext, type RenderContext } from './context.js';
 import { type MarkdownOptions, resolveOptions } from './options.js';
 import {
   alertSections,
@@ -14,33 +14,57 @@ import {
   timeline,
 } from './sections.js';
 
+/** The report's blocks, in order, made as they are reached (alert sections one by one). */
+function* reportBlocks(ctx: RenderContext): Generator<Block> {
+  if (ctx.opts.compact) {
+    yield* compact(ctx);
+    return;
+  }
+  const rule: Block = { head: '---' };
+  yield* header(ctx);
+  yield rule;
+  yield* executiveSummary(ctx);
+  yield rule;
+  yield* overview(ctx);
+  yield* devices(ctx);
+  yield* timeline(ctx);
+  yield* alertSections(ctx);
+  yield* inputProblems(ctx);
+  yield* closing(ctx);
+}
+
+/**
+ * The Markdown report as a sequence of chunks, made as they are written: each alert section (and
+ * each table row) is made when the consumer reaches it, so a report of thousands of alerts is never
+ * held as one string. `[...markdownChunks(result, options)].join('')` is `renderMarkdown(result,
+ * options)`, byte for byte. With a `budget` the report is one chunk (it is short by definition, and
+ * what fits is only known at the end).
+ *
+ * ```ts
+ * await writeChunks(markdownChunks(result), createWriteStream('report.md'));
+ * ```
+ */
+export function* markdownChunks(result: AnalysisResult, options: MarkdownOptions = {}): Generator<string> {
+  const opts = resolveOptions(options);
+  const ctx = createContext(result, opts);
+  if (opts.budget !== undefined) {
+    yield joinWithinBudget([...reportBlocks(ctx)], opts.budget);
+    return;
+  }
+  yield* blockChunks(reportBlocks(ctx));
+}
+
 /**
  * Render a run as a Markdown report (GitHub-flavoured). Sections: title and period, 🎯 Executive
  * Summary, 📋 Alert Overview, 🖥️ Devices, 🕒 Timeline (Mermaid), 🚨 Security Alerts (`ALERT-NNN`,
- * per device when several have alerts), ⚠️ Input Problems, closing note. `compact` gives a short
- * form for chat; `budget` caps the length without breaking Markdown.
+ * per device when several have alerts; a finding on several devices is one `FINDING-NNN` section),
+ * ⚠️ Input Problems, closing note. `compact` gives a short form for chat; `budget` caps the length
+ * without breaking Markdown.
  *
  * Every value from event data is escaped for where it lands (see `docs/markdown-report.md`).
  * Deterministic: the same result and options give the same string (times come from the result).
- * Invalid options throw an `option-invalid` TriplineError.
+ * Invalid options throw an `option-invalid` TriplineError. It is {@link markdownChunks} joined.
  */
 export function renderMarkdown(result: AnalysisResult, options: MarkdownOptions = {}): string {
-  const opts = resolveOptions(options);
-  const ctx = createContext(result, opts);
-  const rule: Block = { head: '---' };
-  const blocks: Block[] = opts.compact
-    ? compact(ctx)
-    : [
-        ...header(ctx),
-        rule,
-        ...executiveSummary(ctx),
-        rule,
-        ...overview(ctx),
-        ...devices(ctx),
-        ...timeline(ctx),
-        ...alertSections(ctx),
-        ...inputProblems(ctx),
-        ...closing(ctx),
-      ];
-  return joinWithinBudget(blocks, opts.budget);
+  return [...markdownChunks(result, options)].join('');
 }

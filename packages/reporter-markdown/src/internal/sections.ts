@@ -1,7 +1,7 @@
 import type { Alert, EvidenceEvent, Severity } from '@tripline/core';
 import { isKnownTechnique, techniqueUrl } from '@tripline/core';
 import type { Block } from './blocks.js';
-import type { NumberedAlert, RenderContext } from './context.js';
+import type { FleetFinding, NumberedAlert, RenderContext } from './context.js';
 import { escapeInline, escapeMarkdownText } from './escape.js';
 import { badge, decimal, duration, int, parseTime, period, plural, rank, SEVERITIES_DESC, utc } from './format.js';
 
@@ -157,6 +157,13 @@ export function executiveSummary(ctx: RenderContext): Block[] {
   }
   const breakdown = severityBreakdown(ctx);
   lines.push(`- **Alerts Generated:** ${int(alerts)}${breakdown ? ` (${breakdown})` : ''}`);
+  if (ctx.fleet.length > 0) {
+    const rolled = ctx.fleet.reduce((n, f) => n + f.items.length, 0);
+    const single = ctx.shown.length - rolled;
+    lines.push(
+      `- **Findings:** ${int(ctx.fleet.length + single)} (${plural(ctx.fleet.length, 'finding')} on 2 or more devices, covering ${plural(rolled, 'alert')}; ${plural(single, 'alert')} on one device)`,
+    );
+  }
   lines.push(`- **Highest Severity:** ${badge(s.highestSeverity)}`);
   lines.push(`- **Devices Monitored:** ${int(deviceCount(ctx))}`);
   if (hiddenCount(ctx) > 0) {
@@ -241,8 +248,18 @@ export function narrative(ctx: RenderContext): string {
     // Where to start.
     const first = alerts[0];
     if (first && rank(first.severity) >= rank('medium')) {
-      const same = ctx.shown.filter((n) => n.alert.severity === first.severity).slice(0, 2);
-      const refs = same.map((n) => `${n.number} (${ctx.alertTitle(n.alert)})`);
+      // A rolled-up alert is named by its finding, once.
+      const refs: string[] = [];
+      const seen = new Set<FleetFinding>();
+      for (const n of ctx.shown) {
+        if (refs.length === 2 || n.alert.severity !== first.severity) break;
+        const f = ctx.fleetOf.get(n.alert);
+        if (f === undefined) refs.push(`${n.number} (${ctx.alertTitle(n.alert)})`);
+        else if (!seen.has(f)) {
+          seen.add(f);
+          refs.push(`${f.number} (${fleetTitle(ctx, f)}, ${plural(f.devices, 'device')})`);
+        }
+      }
       if (refs.length > 0) out.push(`Start with ${listJoin(refs)}.`);
     } else if (first) {
       out.push('No alert is above LOW: the activity looks routine, but each finding still needs a check.');
@@ -279,18 +296,32 @@ export function overview(ctx: RenderContext): Block[] {
   );
   if (range) days.add(utc(range.start).slice(0, 10)).add(utc(range.end).slice(0, 10));
   const oneDay = range !== undefined && days.size === 1;
-  const rows = ctx.shown.map(({ alert, number }) => [
-    number,
-    badge(alert.severity),
-    ctx.alertTitle(alert, true),
-    ...(withDevice ? [ctx.device(alert.device, { inTable: true })] : []),
-    int(alert.evidence?.eventCount ?? 0),
-    parseTime(alert.firstSeen) === undefined
-      ? ctx.cellCode(alert.firstSeen)
+  const firstSeenCell = (firstSeen: string) =>
+    parseTime(firstSeen) === undefined
+      ? ctx.cellCode(firstSeen)
       : oneDay
-        ? when(ctx, alert.firstSeen, false, '').slice(11)
-        : when(ctx, alert.firstSeen, false, ''),
-  ]);
+        ? when(ctx, firstSeen, false, '').slice(11)
+        : when(ctx, firstSeen, false, '');
+  // A finding on several devices is one row (in the place of its first alert), its device count in the Device column.
+  const rows = reportItems(ctx).map((item) =>
+    'finding' in item
+      ? [
+          item.number,
+          badge(item.finding.severity),
+          fleetLabel(ctx, item, true),
+          plural(item.devices, 'device'),
+          int(fleetEvents(item)),
+          firstSeenCell(item.items[0]?.alert.firstSeen ?? item.finding.firstSeen),
+        ]
+      : [
+          item.number,
+          badge(item.alert.severity),
+          ctx.alertTitle(item.alert, true),
+          ...(withDevice ? [ctx.device(item.alert.device, { inTable: true })] : []),
+          int(item.alert.evidence?.eventCount ?? 0),
+          firstSeenCell(item.alert.firstSeen),
+        ],
+  );
   const header = ['Alert', 'Severity', 'Title', ...(withDevice ? ['Device'] : []), 'Events', 'First Seen (UTC)'];
   return [heading(2, '📋 Alert Overview'), table(header, rows)];
 }
@@ -429,36 +460,154 @@ export function timeline(ctx: RenderContext): Block[] {
 /* ------------------------------------------------------------------ alerts */
 
 /** 🚨 Security Alerts: one section per shown alert, grouped under per-device headings when several devices have alerts. */
-export function alertSections(ctx: RenderContext): Block[] {
-  const blocks: Block[] = [heading(2, '🚨 Security Alerts')];
+export function* alertSections(ctx: RenderContext): Generator<Block> {
+  yield heading(2, '🚨 Security Alerts');
   if (ctx.shown.length === 0) {
     const hidden = hiddenCount(ctx);
-    blocks.push(
-      p(
-        hidden > 0
-          ? `No alerts at ${minSeverityLabel(ctx)} or above (${plural(hidden, 'lower alert')} not shown).`
-          : 'No alerts were raised.',
-      ),
+    yield p(
+      hidden > 0
+        ? `No alerts at ${minSeverityLabel(ctx)} or above (${plural(hidden, 'lower alert')} not shown).`
+        : 'No alerts were raised.',
     );
-    return blocks;
+    return;
+  }
+  if (ctx.fleet.length > 0) {
+    yield heading(3, `🌐 Fleet Findings (${plural(ctx.fleet.length, 'finding')} on 2 or more devices)`);
+    for (const f of ctx.fleet) yield fleetSection(ctx, f, 4);
   }
   const groups = new Map<string, { device: Alert['device']; items: NumberedAlert[]; top: number }>();
   for (const n of ctx.shown) {
+    if (ctx.fleetOf.has(n.alert)) continue;
     const key = n.alert.device?.id ?? '';
     const g = groups.get(key) ?? { device: n.alert.device, items: [], top: -1 };
     g.items.push(n);
     g.top = Math.max(g.top, rank(n.alert.severity));
     groups.set(key, g);
   }
-  if (groups.size === 1) {
-    for (const n of ctx.shown) blocks.push(alertSection(ctx, n, 3));
-    return blocks;
+  if (groups.size === 1 && ctx.fleet.length === 0) {
+    for (const n of ctx.shown) yield alertSection(ctx, n, 3);
+    return;
   }
   for (const g of groups.values()) {
-    blocks.push(heading(3, `🖥️ Device ${ctx.device(g.device)} (${plural(g.items.length, 'alert')})`));
-    for (const n of g.items) blocks.push(alertSection(ctx, n, 4));
+    yield heading(3, `🖥️ Device ${ctx.device(g.device)} (${plural(g.items.length, 'alert')})`);
+    for (const n of g.items) yield alertSection(ctx, n, 4);
   }
-  return blocks;
+}
+
+/** An entry of the report's alert list: a finding on several devices, or an alert shown on its own. */
+type ReportItem = FleetFinding | NumberedAlert;
+
+/** The shown alerts with each fleet finding in the place of its first alert (its other alerts left out). */
+function reportItems(ctx: RenderContext): ReportItem[] {
+  if (ctx.fleet.length === 0) return [...ctx.shown];
+  const items: ReportItem[] = [];
+  const placed = new Set<FleetFinding>();
+  for (const n of ctx.shown) {
+    const f = ctx.fleetOf.get(n.alert);
+    if (f === undefined) items.push(n);
+    else if (!placed.has(f)) {
+      placed.add(f);
+      items.push(f);
+    }
+  }
+  return items;
+}
+
+/** A finding's title: its detector's title, as untrusted text. */
+function fleetTitle(ctx: RenderContext, f: FleetFinding, inTable = false): string {
+  const title = typeof f.finding.title === 'string' && f.finding.title !== '' ? f.finding.title : f.finding.detectorId;
+  return inTable ? ctx.cellText(title) : ctx.text(title);
+}
+
+/** A finding's title and its key (what tells apart the findings of one detector) for a list line or table cell. */
+function fleetLabel(ctx: RenderContext, f: FleetFinding, inTable = false): string {
+  const key = typeof f.finding.key === 'string' ? f.finding.key : '';
+  if (key === '') return fleetTitle(ctx, f, inTable);
+  return `${fleetTitle(ctx, f, inTable)} · ${inTable ? ctx.cellCode(key) : ctx.code(key)}`;
+}
+
+/** Events of a finding's shown alerts. */
+function fleetEvents(f: FleetFinding): number {
+  return f.items.reduce(
+    (n, { alert }) => n + (Number.isSafeInteger(alert.evidence?.eventCount) ? alert.evidence.eventCount : 0),
+    0,
+  );
+}
+
+/** Devices listed in a fleet finding's table; the rest are counted. */
+export const FLEET_DEVICE_ROWS = 50;
+
+/**
+ * A finding on several devices as one section: what its alerts share (severity, detector, key, ATT&CK),
+ * how many devices and when, a table of the devices (at most {@link FLEET_DEVICE_ROWS}, the rest
+ * counted) with each device's alert numbers, and the evidence of its first alert, once.
+ */
+export function fleetSection(ctx: RenderContext, f: FleetFinding, level: number): Block {
+  const rep = f.items[0]!;
+  const alert = rep.alert;
+  const mitre =
+    Array.isArray(alert.mitre) && alert.mitre.length > 0 ? alert.mitre.map((m) => technique(ctx, m)).join(', ') : 'N/A';
+  let first: string | undefined;
+  let last: string | undefined;
+  for (const { alert: a } of f.items) {
+    if (first === undefined || a.firstSeen < first) first = a.firstSeen;
+    if (last === undefined || a.lastSeen > last) last = a.lastSeen;
+  }
+  const meta = [
+    `- **Severity:** ${badge(f.finding.severity)}`,
+    `- **Category:** ${ctx.text(alert.category)}`,
+    `- **MITRE ATT&CK:** ${mitre}`,
+    `- **Detector:** ${ctx.code(f.finding.detectorId)} · **Finding ID:** ${ctx.code(f.finding.id)}`,
+    ...(f.finding.key !== '' ? [`- **Key:** ${ctx.code(f.finding.key)}`] : []),
+    `- **Devices:** ${int(f.devices)} · **Alerts:** ${int(f.items.length)} · **Events:** ${int(fleetEvents(f))}`,
+    `- **Seen:** first ${when(ctx, first)}, last ${when(ctx, last)}`,
+  ];
+  // One row per device, in the order of its first alert.
+  const byDevice = new Map<string, { device: Alert['device']; items: NumberedAlert[] }>();
+  for (const n of f.items) {
+    const key = n.alert.device?.id ?? '';
+    const d = byDevice.get(key) ?? { device: n.alert.device, items: [] };
+    d.items.push(n);
+    byDevice.set(key, d);
+  }
+  const devices = [...byDevice.values()];
+  const listed = devices.slice(0, FLEET_DEVICE_ROWS);
+  const timeCell = (t: string | undefined) =>
+    parseTime(t) === undefined ? ctx.cellCode(t ?? '') : when(ctx, t, true, '');
+  const rows = table(
+    ['Device', 'Alert', 'Events', 'First Seen (UTC)', 'Last Seen (UTC)'],
+    listed.map((d) => {
+      const firstSeen = d.items.reduce(
+        (m, n) => (n.alert.firstSeen < m ? n.alert.firstSeen : m),
+        d.items[0]!.alert.firstSeen,
+      );
+      const lastSeen = d.items.reduce(
+        (m, n) => (n.alert.lastSeen > m ? n.alert.lastSeen : m),
+        d.items[0]!.alert.lastSeen,
+      );
+      return [
+        ctx.device(d.device, { inTable: true }),
+        d.items.map((n) => n.number).join(', '),
+        int(d.items.reduce((n, x) => n + (x.alert.evidence?.eventCount ?? 0), 0)),
+        timeCell(firstSeen),
+        timeCell(lastSeen),
+      ];
+    }),
+  );
+  const parts = [
+    `${'#'.repeat(level)} ${f.number}: ${fleetTitle(ctx, f)} (${plural(f.devices, 'device')})`,
+    meta.join('\n'),
+    `**Devices:**`,
+    [rows.head, ...(rows.rows ?? [])].join('\n'),
+  ];
+  if (devices.length > listed.length) {
+    parts.push(`_… and ${plural(devices.length - listed.length, 'more device')} not listed._`);
+  }
+  parts.push(
+    `**Shared Evidence** (from ${rep.number} on ${ctx.device(alert.device)}; the other devices' alerts share its detector, key and severity):`,
+    ...alertBody(ctx, alert),
+  );
+  return { head: parts.join('\n\n'), alerts: f.items.length };
 }
 
 /** Fields worth a column in the evidence table, in order of interest; the first three present are shown. */
@@ -537,6 +686,12 @@ export function alertSection(ctx: RenderContext, { alert, number }: NumberedAler
   const related = (alert.relatedAlerts ?? []).map((id) => ctx.numberById.get(id) ?? ctx.code(id));
   if (related.length > 0) meta.push(`- **Related Alerts:** ${related.join(', ')}`);
 
+  const parts = [`${'#'.repeat(level)} ${number}: ${ctx.alertTitle(alert)}`, meta.join('\n'), ...alertBody(ctx, alert)];
+  return { head: parts.join('\n\n'), alerts: 1 };
+}
+
+/** An alert's description, evidence (list, key components, evidence events) and risk assessment, as paragraphs. */
+function alertBody(ctx: RenderContext, alert: Alert): string[] {
   const events = Array.isArray(alert.evidence?.events) ? alert.evidence.events : [];
   const first = events[0];
   const count = alert.evidence?.eventCount ?? events.length;
@@ -549,14 +704,7 @@ export function alertSection(ctx: RenderContext, { alert, number }: NumberedAler
   const kc = keyComponents(ctx, alert);
   if (kc.length > 0) evidence.push('- **Key Components:**', ...kc);
 
-  const parts = [
-    `${'#'.repeat(level)} ${number}: ${ctx.alertTitle(alert)}`,
-    meta.join('\n'),
-    '**Description:**',
-    ctx.alertDescription(alert),
-    '**Evidence:**',
-    evidence.join('\n'),
-  ];
+  const parts = ['**Description:**', ctx.alertDescription(alert), '**Evidence:**', evidence.join('\n')];
   const rows = events.slice(0, ctx.opts.maxEvidenceRows);
   if (rows.length > 0) {
     // A list, not a table: command lines and paths wrap in a list item; in a table they widened
@@ -574,7 +722,7 @@ export function alertSection(ctx: RenderContext, { alert, number }: NumberedAler
     if (rows.length < count) parts.push(`_Showing ${int(rows.length)} of ${plural(count, 'evidence event')}._`);
   }
   parts.push('**Risk Assessment:**', ctx.alertRisk(alert));
-  return { head: parts.join('\n\n'), alerts: 1 };
+  return parts;
 }
 
 /* ------------------------------------------------------------------ input problems */
@@ -712,7 +860,11 @@ export function compact(ctx: RenderContext): Block[] {
     blocks.push({
       head: '',
       rowsAreAlerts: true,
-      rows: ctx.shown.map(({ alert, number }) => {
+      rows: reportItems(ctx).map((item) => {
+        if ('finding' in item) {
+          return `- ${badge(item.finding.severity)} **${item.number}** ${fleetLabel(ctx, item)} · ${plural(item.devices, 'device')} · ${plural(fleetEvents(item), 'event')}`;
+        }
+        const { alert, number } = item;
         const device = single ? '' : ` · ${ctx.device(alert.device)}`;
         return `- ${badge(alert.severity)} **${number}** ${ctx.alertTitle(alert)}${device} · ${plural(alert.evidence?.eventCount ?? 0, 'event')}`;
       }),

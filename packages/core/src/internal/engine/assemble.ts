@@ -5,6 +5,7 @@
 import { techniqueName } from '../attack/index.js';
 import type { RejectedRow } from '../ingest/types.js';
 import { TABLE_NAMES, type TableName } from '../model/tables.js';
+import { fleetFindings } from '../report/findings.js';
 import type { Alert, AnalysisResult, DetectorInfo, DeviceSummary, Diagnostic } from '../report/types.js';
 import { compareSeverity, maxSeverity, SEVERITIES, type Severity } from '../severity.js';
 import { VERSION } from '../version.js';
@@ -57,6 +58,7 @@ export function assembleResult(run: RunRecord): AnalysisResult {
     d.highest = d.highest === null ? a.severity : maxSeverity(d.highest, a.severity);
     perDevice.set(a.device.id, d);
   }
+  const detectors = run.runtimes.map(detectorInfo);
   return Object.freeze({
     tool: Object.freeze({ name: 'tripline' as const, version: VERSION }),
     generatedAt: generatedAtText(run.generatedAt),
@@ -73,10 +75,11 @@ export function assembleResult(run: RunRecord): AnalysisResult {
       byTable: Object.freeze(tableSummary(counts.tableCounts)),
     }),
     alerts: Object.freeze(kept),
+    findings: Object.freeze(fleetFindings(kept, detectors)),
     rejected: Object.freeze([...run.rejected]),
     diagnostics: Object.freeze([...run.diagnostics]),
     devices: Object.freeze(deviceSummaries(run.devices, run.deviceIds, perDevice)),
-    detectors: Object.freeze(run.runtimes.map(detectorInfo)),
+    detectors: Object.freeze(detectors),
     inputs: Object.freeze([...run.inputs]),
   });
 }

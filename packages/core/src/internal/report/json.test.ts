@@ -5,6 +5,7 @@ import type { Detector } from '../detector/types.js';
 import { analyze, analyzeEvents } from '../engine/analyze.js';
 import { isTriplineError } from '../errors.js';
 import { fromString } from '../ingest/sources.js';
+import { findingId } from './findings.js';
 import { parseJsonReport, REPORT_SCHEMA_VERSION, stringifyReport, toJsonReport } from './json.js';
 import type { AnalysisResult } from './types.js';
 
@@ -38,6 +39,20 @@ function record(): AnalysisResult {
         id: 'a1',
       },
     ],
+    findings: [
+      {
+        lastSeen: '2025-11-07T06:40:09Z',
+        firstSeen: '2025-11-07T06:40:09Z',
+        count: 1,
+        alerts: ['a1'],
+        devices: 1,
+        title: 'Logon as root',
+        severity: 'low',
+        key: 'root',
+        detectorId: 'acme/root-logon',
+        id: findingId('acme/root-logon', 'root', 'low'),
+      },
+    ],
     summary: {
       byTable: {},
       timeRange: null,
@@ -64,13 +79,26 @@ describe('toJsonReport', () => {
       'generatedAt',
       'summary',
       'alerts',
+      'findings',
       'rejected',
       'diagnostics',
       'devices',
       'detectors',
       'inputs',
     ]);
-    expect(report.schemaVersion).toBe('1.1');
+    expect(report.schemaVersion).toBe('1.2');
+    expect(Object.keys(report.findings[0]!)).toEqual([
+      'id',
+      'detectorId',
+      'key',
+      'severity',
+      'title',
+      'devices',
+      'alerts',
+      'count',
+      'firstSeen',
+      'lastSeen',
+    ]);
     expect(Object.keys(report.alerts[0]!)).toEqual([
       'id',
       'detectorId',
@@ -116,7 +144,27 @@ describe('parseJsonReport', () => {
     }
     expect(isTriplineError(error, 'report-invalid')).toBe(true);
     expect((error as Error).message).toMatch(/version 1\.0.*re-run tripline analyze/);
-    expect(REPORT_SCHEMA_VERSION).toBe('1.1');
+    expect(REPORT_SCHEMA_VERSION).toBe('1.2');
+  });
+
+  it('reads a 1.1 report (no findings), deriving its findings from the alerts', () => {
+    const { findings, ...rest } = JSON.parse(stringifyReport(record()));
+    const old = { ...rest, schemaVersion: '1.1' };
+    const read = parseJsonReport(old);
+    expect(read.findings).toEqual(findings);
+    expect(stringifyReport(read)).toBe(stringifyReport(record()));
+    // A 1.1 report is strict about its own fields: findings are not one of them.
+    expect(() => parseJsonReport({ ...old, findings })).toThrow(/findings/);
+  });
+
+  it('refuses a 1.2 report without findings, or whose findings are not those of its alerts', () => {
+    const json = JSON.parse(stringifyReport(record()));
+    expect(() => parseJsonReport({ ...json, findings: undefined })).toThrow(/findings: /);
+    expect(() => parseJsonReport({ ...json, findings: [] })).toThrow(/findings\[0\]: the findings are not those/);
+    const moved = { ...json, findings: [{ ...json.findings[0], devices: 2 }] };
+    expect(() => parseJsonReport(moved)).toThrow(/findings\[0\]/);
+    const extra = { ...json, findings: [...json.findings, { ...json.findings[0], key: 'x' }] };
+    expect(() => parseJsonReport(extra)).toThrow(/findings\[1\]/);
   });
 
   it('names the field at fault in an invalid report', () => {

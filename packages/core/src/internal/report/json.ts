@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { ERROR_CODES, TriplineError } from '../errors.js';
-import { type JsonReport, jsonReportSchema, REPORT_SCHEMA_VERSION } from './schema.js';
+import { fleetFindings } from './findings.js';
+import {
+  type JsonReport,
+  jsonReportSchema,
+  jsonReportSchema11,
+  READABLE_REPORT_VERSIONS,
+  REPORT_SCHEMA_VERSION,
+} from './schema.js';
+import { type JsonReportOptions, jsonReportChunks } from './stream.js';
 import type { AnalysisResult } from './types.js';
 
 export { type JsonReport, REPORT_SCHEMA_VERSION };
@@ -12,38 +20,71 @@ export { type JsonReport, REPORT_SCHEMA_VERSION };
  * A result that breaks the contract (a hand-built one with a missing field) throws `invalid-report`.
  */
 export function toJsonReport(result: AnalysisResult): JsonReport {
-  return checked({ schemaVersion: REPORT_SCHEMA_VERSION, ...result }, 'the analysis result');
+  return checked({ schemaVersion: REPORT_SCHEMA_VERSION, ...result }, 'the analysis result', jsonReportSchema);
 }
 
-/** The JSON report as text: 2-space indent, trailing newline. Integers are never widened (ReportIds are strings). */
-export function stringifyReport(result: AnalysisResult): string {
-  return `${JSON.stringify(toJsonReport(result), null, 2)}\n`;
+/**
+ * The JSON report as text: 2-space indent, trailing newline (`{ compact: true }`: one line and a
+ * newline). Integers are never widened (ReportIds are strings). It is {@link jsonReportChunks} joined:
+ * to write a large report, write the chunks (`writeChunks`) instead of this string.
+ */
+export function stringifyReport(result: AnalysisResult, options: JsonReportOptions = {}): string {
+  return [...jsonReportChunks(result, options)].join('');
 }
 
 /**
  * Read a saved JSON report (the parsed JSON of `tripline analyze --format json`) back into the result
  * it was written from, to render it again: `renderMarkdown(parseJsonReport(json))` gives the bytes the
- * run gave. A report of another contract version, or one that breaks the contract, throws
- * `invalid-report` naming the field at fault (`alerts[3].key: …`). Reports of version 1.0 lack the
- * alerts' templates and the run's devices and detectors, which cannot be made up: re-run `analyze`.
+ * run gave. Reports of version 1.2 and 1.1 are read (a 1.1 report has no `findings`: they are derived
+ * from its alerts, exactly as the engine makes them). A report of another version, one that breaks the
+ * contract, or one whose `findings` are not those of its alerts throws `invalid-report` naming the field
+ * at fault (`alerts[3].key: …`). Reports of version 1.0 lack the alerts' templates and the run's devices
+ * and detectors, which cannot be made up: re-run `analyze`.
  */
 export function parseJsonReport(json: unknown): AnalysisResult {
   const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (json !== null && typeof json === 'object' && version !== REPORT_SCHEMA_VERSION) {
+  if (
+    json !== null &&
+    typeof json === 'object' &&
+    !(READABLE_REPORT_VERSIONS as readonly unknown[]).includes(version)
+  ) {
     const which = typeof version === 'string' ? `version ${version.slice(0, 20)}` : 'no schemaVersion';
     throw new TriplineError(
       ERROR_CODES.REPORT_INVALID,
-      `the report has ${which}; this release reads JSON reports of version ${REPORT_SCHEMA_VERSION} only ` +
+      `the report has ${which}; this release reads JSON reports of version ${READABLE_REPORT_VERSIONS.join(' and ')} ` +
         '(a 1.0 report lacks the message templates, devices and detectors a report is rendered from): ' +
         're-run tripline analyze --format json on the inputs',
     );
   }
-  const { schemaVersion: _, ...result } = checked(json, 'the report');
+  if (version === '1.1') {
+    const { schemaVersion: _, ...old } = checked(json, 'the report', jsonReportSchema11);
+    const { alerts, ...rest } = old;
+    return { ...rest, alerts, findings: fleetFindings(alerts, old.detectors) } as AnalysisResult;
+  }
+  const { schemaVersion: _, ...result } = checked(json, 'the report', jsonReportSchema);
+  const expected = fleetFindings(result.alerts, result.detectors);
+  const at = firstDifference(result.findings, expected);
+  if (at !== undefined) {
+    throw new TriplineError(
+      ERROR_CODES.REPORT_INVALID,
+      `the report is not a valid tripline JSON report: ${at}: the findings are not those of the alerts ` +
+        '(one per detector, key and severity, every alert in exactly one, in the contract order)',
+    );
+  }
   return result;
 }
 
-function checked(value: unknown, what: string): JsonReport {
-  const parsed = jsonReportSchema.safeParse(value);
+/** The path of the first finding that differs from the expected list, or undefined when they are equal. */
+function firstDifference(found: AnalysisResult['findings'], expected: AnalysisResult['findings']): string | undefined {
+  const n = Math.max(found.length, expected.length);
+  for (let i = 0; i < n; i++) {
+    if (JSON.stringify(found[i]) !== JSON.stringify(expected[i])) return `findings[${i}]`;
+  }
+  return undefined;
+}
+
+function checked<T>(value: unknown, what: string, schema: z.ZodType<T>): T {
+  const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const path = issue.path.length ? z.core.toDotPath(issue.path) : '(top level)';

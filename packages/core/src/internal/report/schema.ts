@@ -8,9 +8,13 @@ import { SEVERITIES } from '../severity.js';
  * Version of the JSON report contract: the major part is bumped on an incompatible change, the minor
  * part when fields are added. 1.1 added each alert's `key` and `message`, and the run's `devices`,
  * `detectors` and `inputs`: the report is the whole {@link AnalysisResult}, so a saved report can be
- * rendered again (`tripline render`) to the same bytes.
+ * rendered again (`tripline render`) to the same bytes. 1.2 added `findings`, the fleet rollup of the
+ * alerts (the same detector, key and severity on many devices is one finding).
  */
-export const REPORT_SCHEMA_VERSION = '1.1';
+export const REPORT_SCHEMA_VERSION = '1.2';
+
+/** The earlier contract versions this release still reads (their missing fields are derived on reading). */
+export const READABLE_REPORT_VERSIONS = ['1.1', REPORT_SCHEMA_VERSION] as const;
 
 const severity = z.enum(SEVERITIES);
 /**
@@ -106,6 +110,29 @@ export const alertSchema = z
           .describe('the value of each placeholder; event text here is escaped by every reporter'),
       })
       .readonly(),
+  })
+  .readonly();
+
+/**
+ * A fleet finding: the alerts of one detector, subject key and severity across devices. Every alert
+ * belongs to exactly one finding.
+ */
+export const findingSchema = z
+  .strictObject({
+    id: z.string().describe('stable across runs for the same detector, key and severity'),
+    detectorId: z.string(),
+    key: z.string().describe("the alerts' subject key (the same on every device)"),
+    severity,
+    title: z.string().describe("the detector's title (device-independent), not an alert's rendered title"),
+    devices: z.number().int().min(1).describe('distinct devices among its alerts'),
+    alerts: z
+      .array(z.string())
+      .min(1)
+      .readonly()
+      .describe("ids of its alerts, in the report's alert order (at least one)"),
+    count: z.number().int().min(1).describe("the sum of its alerts' event counts"),
+    firstSeen: iso.describe("the earliest of its alerts' first-seen times"),
+    lastSeen: iso.describe("the latest of its alerts' last-seen times"),
   })
   .readonly();
 
@@ -230,6 +257,14 @@ const resultShape = {
   summary: summarySchema,
   /** Sorted by severity (highest first), then first-seen time, then id. */
   alerts: z.array(alertSchema).readonly().describe('sorted by severity (highest first), then first-seen time, then id'),
+  /** The fleet rollup of `alerts`: severity (highest first), device count (most first), detector id, key. */
+  findings: z
+    .array(findingSchema)
+    .readonly()
+    .describe(
+      'the fleet rollup of `alerts` (one finding per detector, key and severity; every alert in exactly one), ' +
+        'sorted by severity (highest first), device count (most first), detector id, then key',
+    ),
   /** Rejected rows (the list is capped by `maxRejectedListed`; `summary.eventsRejected` is exact). */
   rejected: z.array(rejectedRowSchema).readonly(),
   diagnostics: z.array(diagnosticSchema).readonly(),
@@ -251,6 +286,12 @@ export const analysisResultSchema = z.strictObject(resultShape).readonly();
 export const jsonReportSchema = z
   .strictObject({ schemaVersion: z.literal(REPORT_SCHEMA_VERSION), ...resultShape })
   .readonly();
+
+/** zod schema of a JSON report of version 1.1 (no `findings`: they are derived from its alerts on reading). */
+export const jsonReportSchema11 = (() => {
+  const { findings: _, ...shape } = resultShape;
+  return z.strictObject({ schemaVersion: z.literal('1.1'), ...shape }).readonly();
+})();
 
 /** The canonical JSON report. */
 export type JsonReport = z.infer<typeof jsonReportSchema>;

@@ -6,6 +6,7 @@ import type {
   deviceSummarySchema,
   diagnosticSchema,
   evidenceEventSchema,
+  findingSchema,
   inputSummarySchema,
   mitreRefSchema,
   summarySchema,
@@ -26,6 +27,12 @@ export type EvidenceEvent = z.infer<typeof evidenceEventSchema>;
  * and values its texts were made of.
  */
 export type Alert = z.infer<typeof alertSchema>;
+
+/**
+ * A fleet finding: the alerts of one detector, subject key and severity across devices (`alerts` holds
+ * their ids, in report order). Every alert of a result belongs to exactly one finding.
+ */
+export type Finding = z.infer<typeof findingSchema>;
 
 /** Something the engine wants the user to know: a detector that threw, a malformed finding, a truncated list. */
 export type Diagnostic = z.infer<typeof diagnosticSchema>;

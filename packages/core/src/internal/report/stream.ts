@@ -1,0 +1,182 @@
+/**
+ * Reports written as streams: a report is a sequence of string chunks (one per alert, finding, device…)
+ * written to a stream with back-pressure, never one string. The string functions are the chunks joined,
+ * so both forms give the same bytes by construction.
+ */
+import type { Writable } from 'node:stream';
+import { z } from 'zod';
+import { ERROR_CODES, TriplineError } from '../errors.js';
+import { jsonReportSchema, REPORT_SCHEMA_VERSION } from './schema.js';
+import type { AnalysisResult } from './types.js';
+
+/** Options of {@link jsonReportChunks}. */
+export interface JsonReportOptions {
+  /**
+   * One line (no indentation, a trailing newline) instead of the 2-space indented text: for machines
+   * and line-oriented pipelines. The same JSON value either way.
+   */
+  readonly compact?: boolean;
+}
+
+/** The report's fields in the schema's order, each with its schema and, for a list, its items' schema. */
+const FIELDS: readonly { key: string; schema: z.ZodType; item?: z.ZodType }[] = (() => {
+  const shape = (jsonReportSchema.unwrap() as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
+  return Object.entries(shape).map(([key, schema]) => {
+    const inner = schema instanceof z.ZodReadonly ? (schema.unwrap() as z.ZodType) : schema;
+    return inner instanceof z.ZodArray ? { key, schema, item: inner.element as z.ZodType } : { key, schema };
+  });
+})();
+
+/**
+ * The JSON report of a result as a sequence of chunks: `[...jsonReportChunks(result)].join('')` is
+ * `stringifyReport(result)`, byte for byte (`{ compact: true }`: the same value on one line). Each list
+ * item (an alert, a finding, a device…) is its own chunk, checked against the contract and written in
+ * the schema's key order as it is reached, so the report is never built as one string or one copy of
+ * the record. A result that breaks the contract throws `invalid-report` naming the field when the
+ * generator reaches it (a writer such as the CLI's then drops the partial output).
+ */
+export function* jsonReportChunks(result: AnalysisResult, options: JsonReportOptions = {}): Generator<string> {
+  const compact = options.compact === true;
+  const record = { schemaVersion: REPORT_SCHEMA_VERSION, ...result } as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (!FIELDS.some((f) => f.key === key)) invalid('the analysis result', [], `Unrecognized key: "${key}"`);
+  }
+  // Pretty form: JSON.stringify(report, null, 2). A value at depth d is its own stringify with every
+  // line after the first indented by d levels (JSON text holds no raw line breaks inside strings).
+  const nl = compact ? '' : '\n';
+  const pad1 = compact ? '' : '  ';
+  const pad2 = compact ? '' : '    ';
+  const colon = compact ? ':' : ': ';
+  const text = (value: unknown, pad: string) => {
+    const json = compact ? JSON.stringify(value) : JSON.stringify(value, null, 2);
+    return pad === '' ? json : json.replaceAll('\n', `\n${pad}`);
+  };
+  let first = true;
+  yield `{${nl}`;
+  for (const field of FIELDS) {
+    const value = record[field.key];
+    const head = `${first ? '' : `,${nl}`}${pad1}${JSON.stringify(field.key)}${colon}`;
+    first = false;
+    if (field.item !== undefined && Array.isArray(value)) {
+      if (value.length === 0) {
+        yield `${head}[]`;
+        continue;
+      }
+      yield `${head}[${nl}`;
+      for (let i = 0; i < value.length; i++) {
+        const item = checked(field.item, value[i], [field.key, i]);
+        yield `${i > 0 ? `,${nl}` : ''}${pad2}${text(item, pad2)}`;
+      }
+      yield `${nl}${pad1}]`;
+    } else {
+      yield `${head}${text(checked(field.schema, value, [field.key]), pad1)}`;
+    }
+  }
+  yield `${nl}}\n`;
+}
+
+function checked(schema: z.ZodType, value: unknown, at: readonly PropertyKey[]): unknown {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  invalid('the analysis result', [...at, ...issue.path], issue.message);
+}
+
+function invalid(what: string, path: readonly PropertyKey[], message: string): never {
+  const where = path.length ? z.core.toDotPath(path as PropertyKey[]) : '(top level)';
+  throw new TriplineError(
+    ERROR_CODES.REPORT_INVALID,
+    `${what} is not a valid tripline JSON report: ${where}: ${message}`,
+  );
+}
+
+/** The part of a writable stream {@link writeChunks} uses: Node's `Writable`, or anything with a `write(chunk, callback)`. */
+export type ChunkSink =
+  | Writable
+  | { write(chunk: string, callback?: (error?: Error | null) => void): boolean | undefined | void };
+
+/** Chunks are gathered up to this many UTF-16 code units before a write (fewer, larger writes). */
+const BATCH = 64 * 1024;
+
+/**
+ * Write chunks to a stream with back-pressure: small chunks are gathered into writes of about 64 K
+ * characters; when the stream says its buffer is full (`write` returns false) the next write waits for
+ * `'drain'`. Resolves when the last write is handed to the stream's destination; rejects with the
+ * first write error (and stops reading `chunks`). A chunk generator that throws rejects with its
+ * error. Nothing is ended or closed: the caller owns the stream.
+ *
+ * ```ts
+ * await writeChunks(jsonReportChunks(result), createWriteStream('report.json'));
+ * ```
+ */
+export async function writeChunks(chunks: Iterable<string>, stream: ChunkSink): Promise<void> {
+  const emitter = stream as Partial<Pick<Writable, 'on' | 'off'>>;
+  const events = typeof emitter.on === 'function' && typeof emitter.off === 'function';
+  // Set from callbacks and listeners (an object, so the checks below are not narrowed away).
+  const state: { failure?: { error: unknown } } = {};
+  const check = () => {
+    if (state.failure) throw state.failure.error;
+  };
+  let wake: (() => void) | undefined;
+  const onError = (error: unknown) => {
+    state.failure ??= { error };
+    wake?.();
+  };
+  const onDrain = () => wake?.();
+  if (events) {
+    emitter.on!('error', onError);
+    emitter.on!('drain', onDrain);
+    emitter.on!('close', onDrain);
+  }
+  let last: Promise<void> = Promise.resolve();
+  const put = async (text: string) => {
+    let done!: () => void;
+    let fail!: (error: unknown) => void;
+    last = new Promise<void>((resolve, reject) => {
+      done = resolve;
+      fail = reject;
+    });
+    last.catch(() => undefined);
+    const ok = stream.write(text, (error) => {
+      if (error) {
+        onError(error);
+        fail(error);
+      } else done();
+    });
+    check();
+    if (ok === false) {
+      if (events && !(stream as Writable).destroyed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          // The write callback settles `last` on error; a destroyed stream emits no 'drain'.
+          last.then(
+            () => undefined,
+            () => resolve(),
+          );
+        });
+        wake = undefined;
+      } else await last;
+      check();
+    }
+  };
+  try {
+    let pending = '';
+    for (const chunk of chunks) {
+      pending = pending === '' ? chunk : pending + chunk;
+      if (pending.length >= BATCH) {
+        const text = pending;
+        pending = '';
+        await put(text);
+      }
+    }
+    if (pending !== '') await put(pending);
+    await last;
+    check();
+  } finally {
+    if (events) {
+      emitter.off!('error', onError);
+      emitter.off!('drain', onDrain);
+      emitter.off!('close', onDrain);
+    }
+  }
+}
