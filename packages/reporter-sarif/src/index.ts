@@ -53,10 +53,12 @@ export { stringifySarif } from './internal/stringify.js';
 export {
   DEFAULT_INFORMATION_URI,
   GITHUB_LIMITS,
+  renderSarif,
   SARIF_SCHEMA_URI,
   type SarifLimits,
   type SarifOptions,
   type SarifResultCount,
+  sarifChunks,
   sarifResultCount,
   toSarif,
 } from './internal/to-sarif.js';

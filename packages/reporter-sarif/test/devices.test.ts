@@ -17,6 +17,8 @@ function execAlert(device: { id: string; name: string }, line: number) {
   const ts = `2025-11-07T06:46:${String(line).padStart(2, '0')}.297778Z`;
   return alert(exec, {
     id: `${exec.id}:${device.id}:lsof`,
+    // A subject of its own per device (a fleet finding on several devices is one result: test/fleet.test.ts).
+    key: `dash:/usr/bin/lsof:${4000 + line}`,
     device,
     title: `dash replaced by lsof on ${device.name}`,
     events: [

@@ -5,6 +5,8 @@
  * each is a valid record; hostile text in every field an attacker controls is built by hand too, some
  * of it breaking the schema's constraints on purpose.
  */
+
+import { createHash } from 'node:crypto';
 import type {
   Alert,
   AnalysisResult,
@@ -15,6 +17,7 @@ import type {
   TableName,
 } from '@tripline/core';
 import { compareSeverity, parseJsonReport, REPORT_SCHEMA_VERSION } from '@tripline/core';
+import { fleetFindings } from '@tripline/core/unstable';
 import { goldenResult } from '../../../test/golden/golden.js';
 
 const WAZUH = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';
@@ -202,6 +205,7 @@ export function result(alerts: readonly Alert[], over: Partial<AnalysisResult> =
     detectors: Object.values(DETECTORS)
       .filter((d) => detectorIds.has(d.id))
       .sort((a, b) => a.id.localeCompare(b.id)),
+    findings: fleetFindings(sorted, Object.values(DETECTORS)),
     inputs: [
       { source: 'events.ndjson', format: 'ndjson', rowsRead: eventsAnalyzed, events: eventsAnalyzed, rejected: 0 },
     ],
@@ -240,7 +244,7 @@ export function wazuh1(): AnalysisResult {
   return goldenResult();
 }
 
-/** `n` devices with one alert each, severities cycling through the scale. */
+/** `n` devices with one alert each, each a finding of its own (its own subject key), severities cycling through the scale. */
 export function manyDevices(n: number): AnalysisResult {
   const severities: Severity[] = ['critical', 'high', 'medium', 'low', 'informational'];
   const alerts: Alert[] = [];
@@ -251,6 +255,7 @@ export function manyDevices(n: number): AnalysisResult {
     alerts.push(
       alert(D.exec, {
         id: `defender/exec-process-replacement:${id}:lsof`,
+        key: `dash:/usr/bin/lsof:${1000 + i}`,
         severity: severities[i % severities.length]!,
         device: { id, name },
         title: `dash replaced by lsof on ${name}`,
@@ -258,6 +263,79 @@ export function manyDevices(n: number): AnalysisResult {
       }),
     );
   }
+  return valid(result(alerts));
+}
+
+/** A device of a fleet: a DeviceId as Defender writes them (40 hex digits) and a name. */
+export function fleetDevice(i: number): { id: string; name: string } {
+  const name = `web-${String(i).padStart(4, '0')}.contoso.internal`;
+  return { id: createHash('sha1').update(name).digest('hex'), name };
+}
+
+/**
+ * A dense fleet: `n` Linux servers that all run the same agent scripts, so every server raises the same
+ * two findings (a shell exec'd into lsof, medium; the unassigned machine group, medium), and one server
+ * also has an anomalous logged-on user (high, a single-device alert).
+ */
+export function fleet(n: number): AnalysisResult {
+  const alerts: Alert[] = [];
+  for (let i = 0; i < n; i++) {
+    const device = fleetDevice(i);
+    const minute = String(10 + (i % 40)).padStart(2, '0');
+    const ts = `2025-11-07T06:${minute}:${String(i % 60).padStart(2, '0')}.1234567Z`;
+    const on = (e: EvidenceEvent): EvidenceEvent => ({
+      ...e,
+      fields: { ...e.fields, DeviceId: device.id, DeviceName: device.name },
+    });
+    alerts.push(
+      alert(D.exec, {
+        id: `defender/exec-process-replacement:${device.id}:dash:/usr/bin/lsof`,
+        key: 'dash:/usr/bin/lsof',
+        device,
+        title: 'dash replaced by lsof with the same ProcessId',
+        events: [on(execEvent(ts, 4000 + i, 2 * i + 1))],
+      }),
+      alert(D.unassigned, {
+        id: `defender/unassigned-machine-group:${device.id}:UnassignedGroup`,
+        key: 'UnassignedGroup',
+        device,
+        title: `${device.name} is in the unassigned machine group`,
+        events: [
+          on(
+            event(
+              'DeviceInfo',
+              `2025-11-07T06:${minute}:00Z`,
+              undefined,
+              { MachineGroup: 'UnassignedGroup', OSPlatform: 'Linux', OnboardingStatus: 'Onboarded' },
+              2 * i + 2,
+            ),
+          ),
+        ],
+      }),
+    );
+  }
+  const device = fleetDevice(0);
+  alerts.push(
+    alert(D.login, {
+      id: `defender/anomalous-logged-on-user:${device.id}:LOGIN`,
+      key: 'LOGIN',
+      device,
+      title: `Anomalous logged-on user LOGIN on ${device.name}`,
+      events: [
+        event(
+          'DeviceInfo',
+          '2025-11-07T06:45:00Z',
+          undefined,
+          {
+            DeviceId: device.id,
+            DeviceName: device.name,
+            LoggedOnUsers: '[{"UserName":"LOGIN","DomainName":"","Sid":null}]',
+          },
+          2 * n + 1,
+        ),
+      ],
+    }),
+  );
   return valid(result(alerts));
 }
 

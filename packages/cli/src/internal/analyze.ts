@@ -22,7 +22,7 @@ import {
 } from '@tripline/core';
 import { diagnostic, severityRank } from '@tripline/core/unstable';
 import { markdownChunks } from '@tripline/reporter-markdown';
-import { type SarifResultCount, sarifResultCount, stringifySarif, toSarif } from '@tripline/reporter-sarif';
+import { type SarifResultCount, sarifChunks } from '@tripline/reporter-sarif';
 import { readConfigFile } from './config-file.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { resolveGeneratedAt } from './generated-at.js';
@@ -135,8 +135,8 @@ export async function buildRun(
 export interface RenderedReport {
   /** The report's text, chunk by chunk (written with back-pressure, never joined into one string). */
   readonly chunks: Iterable<string>;
-  /** SARIF only: how many alerts the log holds. */
-  readonly sarif?: SarifResultCount;
+  /** SARIF only: how many alerts the log holds (once its chunks have all been written). */
+  readonly sarif?: SarifResultCount | undefined;
 }
 
 /** How a report is rendered (`--compact`). */
@@ -166,8 +166,17 @@ export function renderReport(
         chunks: mapChunks(jsonReportChunks(result, { compact: options.compact === true }), escapeJsonForTerminal),
       };
     case 'sarif': {
-      const log = toSarif(result);
-      return { chunks: [escapeJsonForTerminal(stringifySarif(log))], sarif: sarifResultCount(log) };
+      // The count is the generator's return value: known once the log is written (read after writing).
+      let count: SarifResultCount | undefined;
+      const chunks = (function* () {
+        count = yield* sarifChunks(result);
+      })();
+      return {
+        chunks: mapChunks(chunks, escapeJsonForTerminal),
+        get sarif() {
+          return count;
+        },
+      };
     }
     case 'markdown':
       return { chunks: mapChunks(markdownChunks(result), stripControlCharacters) };

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { type AnalysisResult, type ChunkSink, jsonReportChunks, writeChunks } from '@tripline/core';
 import { type MarkdownOptions, markdownChunks } from '@tripline/reporter-markdown';
-import { type SarifOptions, stringifySarif, toSarif } from '@tripline/reporter-sarif';
+import { type SarifOptions, sarifChunks } from '@tripline/reporter-sarif';
 import type { ReportFormat } from './analyze.js';
 
 /** Options of {@link writeReport}. */
@@ -39,7 +39,7 @@ export async function writeReport(
     case 'markdown':
       return writeChunks(markdownChunks(result, options.markdown), stream);
     case 'sarif':
-      return writeChunks([stringifySarif(toSarif(result, options.sarif))], stream);
+      return writeChunks(sarifChunks(result, options.sarif), stream);
     default:
       throw new TypeError(`writeReport: unknown format ${JSON.stringify(String(format)).slice(0, 40)}`);
   }

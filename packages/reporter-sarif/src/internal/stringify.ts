@@ -80,7 +80,8 @@ function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function ordered(value: unknown): unknown {
+/** A copy of a JSON value with its object keys in {@link stringifySarif}'s order (undefined members dropped). */
+export function ordered(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(ordered);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
@@ -97,4 +98,14 @@ function ordered(value: unknown): unknown {
  */
 export function stringifySarif(log: Sarif.Log): string {
   return `${JSON.stringify(ordered(log), null, 2)}\n`;
+}
+
+/**
+ * One element of a SARIF array serialised exactly as {@link stringifySarif} writes it inside the
+ * log: same key order, 2-space indentation, every line after the first indented by `indent` (the
+ * element's own indentation in the log). JSON escapes line breaks inside strings, so every `\n` of
+ * `JSON.stringify`'s output is structural.
+ */
+export function stringifyElement(value: unknown, indent: string): string {
+  return JSON.stringify(ordered(value), null, 2).replace(/\n/g, `\n${indent}`);
 }
