@@ -99,6 +99,7 @@ export {
   type ChunkSink,
   type JsonReportOptions,
   jsonReportChunks,
+  type WriteChunksOptions,
   writeChunks,
 } from './internal/report/stream.js';
 export {

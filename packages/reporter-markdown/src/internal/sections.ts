@@ -577,14 +577,12 @@ export function fleetSection(ctx: RenderContext, f: FleetFinding, level: number)
   const rows = table(
     ['Device', 'Alert', 'Events', 'First Seen (UTC)', 'Last Seen (UTC)'],
     listed.map((d) => {
-      const firstSeen = d.items.reduce(
-        (m, n) => (n.alert.firstSeen < m ? n.alert.firstSeen : m),
-        d.items[0]!.alert.firstSeen,
-      );
-      const lastSeen = d.items.reduce(
-        (m, n) => (n.alert.lastSeen > m ? n.alert.lastSeen : m),
-        d.items[0]!.alert.lastSeen,
-      );
+      // ISO 8601 UTC texts: their order is the order of the instants (strings, so no Math.min).
+      const firstSeen = d.items.map((n) => n.alert.firstSeen).sort()[0];
+      const lastSeen = d.items
+        .map((n) => n.alert.lastSeen)
+        .sort()
+        .at(-1);
       return [
         ctx.device(d.device, { inTable: true }),
         d.items.map((n) => n.number).join(', '),

@@ -80,6 +80,13 @@ describe('writeChunks', () => {
     expect(sink.writableLength).toBe(0);
   });
 
+  it('gathers up to the batch size given', async () => {
+    const sink = new SlowSink(1 << 20);
+    const chunks = Array.from({ length: 100 }, () => 'b'.repeat(1000));
+    await writeChunks(chunks, sink, { batch: 10_000 });
+    expect(sink.writes.map((w) => w.length)).toEqual(Array.from({ length: 10 }, () => 10_000));
+  });
+
   it('never lets more than one batch wait in the stream buffer (back-pressure)', async () => {
     const sink = new SlowSink(16);
     let most = 0;
