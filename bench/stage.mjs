@@ -16,8 +16,15 @@
  *                        (the busiest table): what a subscribed detector costs per row;
  * - `report`    `analyze` plus the three reporters: `stringifyReport`, `renderMarkdown`,
  *               `stringifySarif(toSarif(result))`.
+ * - `lib-json`, `lib-markdown`, `lib-sarif`: the library as a user calls it: `analyze`, then the
+ *               report written to a file (streamed from the format's chunk generator where the build
+ *               has one, else the string function and one write);
+ * - `cli-json`, `cli-markdown`, `cli-sarif`: the `tripline` binary (`packages/cli/dist/cli.js`) in
+ *               this process: `tripline analyze <file> --format F --no-progress --output <tmp>`,
+ *               so that peak RSS is the CLI's own.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,11 +37,12 @@ const dist = (pkg, entry = 'index') => pathToFileURL(join(PACKAGES_ROOT, pkg, 'd
 /** Fixed so that report bytes are comparable between runs. */
 const GENERATED_AT = '2025-11-07T12:00:00.000Z';
 const NOOP_COUNT = 50;
+const FORMATS = { json: 'json', markdown: 'markdown', sarif: 'sarif' };
 
 const [stage, file] = process.argv.slice(2);
 if (!stage || !file) {
   console.error(
-    'usage: node --expose-gc bench/stage.mjs <floor|floor-text|ingest|analyze|analyze-noop|analyze-subscribed|report> <file>',
+    'usage: node --expose-gc bench/stage.mjs <floor|floor-text|ingest|analyze|analyze-noop|analyze-subscribed|report|lib-FORMAT|cli-FORMAT> <file>',
   );
   process.exit(2);
 }
@@ -140,14 +148,50 @@ async function floorText(path) {
   return { rows, extra: { withProperties: keys } };
 }
 
+/**
+ * The report of `result` in `format` written to `path` as a library user writes it: streamed chunk by
+ * chunk (with back-pressure) where the build has the chunk generators, else the string function and
+ * one write. Its bytes, and whether it was streamed.
+ */
+async function writeLibraryReport(core, markdown, sarif, result, format, path) {
+  const chunks =
+    format === 'json'
+      ? core.jsonReportChunks?.(result)
+      : format === 'markdown'
+        ? markdown.markdownChunks?.(result)
+        : sarif.sarifChunks?.(result);
+  if (chunks) {
+    const { createWriteStream } = await import('node:fs');
+    const stream = createWriteStream(path);
+    for (const chunk of chunks) if (!stream.write(chunk)) await new Promise((resolve) => stream.once('drain', resolve));
+    await new Promise((resolve, reject) => stream.end((err) => (err ? reject(err) : resolve())));
+  } else {
+    const text =
+      format === 'json'
+        ? core.stringifyReport(result)
+        : format === 'markdown'
+          ? markdown.renderMarkdown(result)
+          : sarif.stringifySarif(sarif.toSarif(result));
+    writeFileSync(path, text);
+  }
+  return { bytes: statSync(path).size, streamed: chunks !== undefined };
+}
+
 async function main() {
   const bytes = statSync(file).size;
   const needCore = stage !== 'floor' && stage !== 'floor-text';
-  const core = needCore ? await import(dist('core')) : undefined;
+  const libFormat = stage.startsWith('lib-') ? FORMATS[stage.slice(4)] : undefined;
+  const cliFormat = stage.startsWith('cli-') ? FORMATS[stage.slice(4)] : undefined;
+  if ((stage.startsWith('lib-') && !libFormat) || (stage.startsWith('cli-') && !cliFormat))
+    throw new Error(`unknown stage ${stage}`);
+  const core = needCore && !cliFormat ? await import(dist('core')) : undefined;
   const defender =
-    stage.startsWith('analyze') || stage === 'report' ? await import(dist('detectors-defender')) : undefined;
-  const markdown = stage === 'report' ? await import(dist('reporter-markdown')) : undefined;
-  const sarif = stage === 'report' ? await import(dist('reporter-sarif')) : undefined;
+    stage.startsWith('analyze') || stage === 'report' || libFormat
+      ? await import(dist('detectors-defender'))
+      : undefined;
+  const markdown = stage === 'report' || libFormat === 'markdown' ? await import(dist('reporter-markdown')) : undefined;
+  const sarif = stage === 'report' || libFormat === 'sarif' ? await import(dist('reporter-sarif')) : undefined;
+  const scratch = libFormat || cliFormat ? mkdtempSync(join(tmpdir(), 'tripline-bench-')) : undefined;
 
   let detectors;
   if (defender) {
@@ -164,7 +208,32 @@ async function main() {
   let extra = {};
   let retained;
 
-  if (stage === 'floor') {
+  if (cliFormat) {
+    // The binary itself (dist/cli.js: what `tripline` runs, process settings included), with this
+    // argv; its stderr (the summary line) is kept to count rows and alerts.
+    const out = join(scratch, `report.${cliFormat}`);
+    const argv = ['analyze', file, '--format', cliFormat, '--no-progress', '--output', out];
+    const stderr = [];
+    const write = process.stderr.write;
+    process.stderr.write = (chunk, encoding, done) => {
+      stderr.push(String(chunk));
+      (typeof encoding === 'function' ? encoding : done)?.();
+      return true;
+    };
+    process.argv = [process.argv[0], 'tripline', ...argv];
+    try {
+      await import(dist('cli', 'cli'));
+    } finally {
+      process.stderr.write = write;
+    }
+    const code = process.exitCode ?? 0;
+    process.exitCode = undefined;
+    if (code !== 0 && code !== 1) throw new Error(`tripline ${argv.join(' ')}: exit ${code}\n${stderr.join('')}`);
+    const m = /([\d,]+) events read/.exec(stderr.join(''));
+    rows = m ? Number(m[1].replace(/,/g, '')) : 0;
+    const am = /; ([\d,]+) alerts/.exec(stderr.join(''));
+    extra = { alerts: am ? Number(am[1].replace(/,/g, '')) : 0, reportBytes: statSync(out).size };
+  } else if (stage === 'floor') {
     ({ rows, extra } = await floor(file));
   } else if (stage === 'floor-text') {
     ({ rows, extra } = await floorText(file));
@@ -185,7 +254,10 @@ async function main() {
     extra = { events, rejected, format: stats.format };
   } else {
     const tA = performance.now();
-    const result = await core.analyze(core.fromFile(file), { detectors, generatedAt: GENERATED_AT });
+    const result = await core.analyze(core.fromFile(file), {
+      detectors,
+      generatedAt: GENERATED_AT,
+    });
     const analyzeMs = performance.now() - tA;
     rows = result.summary.eventsRead;
     retained = result;
@@ -209,6 +281,14 @@ async function main() {
       analyzeMs,
     };
     if (stage === 'analyze-noop' || stage === 'analyze-subscribed') extra.noopMatchCalls = noopCalls.count;
+    if (libFormat) {
+      const out = join(scratch, `report.${libFormat}`);
+      const t1 = performance.now();
+      const written = await writeLibraryReport(core, markdown, sarif, result, libFormat, out);
+      extra.reportMs = performance.now() - t1;
+      extra.reportBytes = written.bytes;
+      extra.streamed = written.streamed;
+    }
     if (stage === 'report') {
       const t1 = performance.now();
       const json = core.stringifyReport(result);
@@ -230,6 +310,7 @@ async function main() {
 
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
   // What the run keeps (its state and result), after garbage: flat memory means this does not grow with rows.
   globalThis.gc?.();
   const heapRetained = process.memoryUsage().heapUsed;

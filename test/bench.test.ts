@@ -17,18 +17,22 @@ describe('npm run bench (smoke, 3,000 rows)', () => {
 
   it('runs every stage, prints the table and the targets, and writes the results', () => {
     const out = join(dir, 'results.json');
-    const run = spawnSync(process.execPath, ['scripts/bench.mjs', '--rows', '3000', '--devices', '12', '--out', out], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['scripts/bench.mjs', '--rows', '3000', '--devices', '12', '--dense-devices', '20', '--out', out],
+      { cwd: ROOT, encoding: 'utf8', timeout: 280_000 },
+    );
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^floor\s/m);
     expect(run.stdout).toMatch(/^analyze\s/m);
     expect(run.stdout).toMatch(/targets:/);
     const results = JSON.parse(readFileSync(out, 'utf8')) as {
-      tiers: { rows: number; stages: Record<string, { rows: number; alerts?: number; noopMatchCalls?: number }> }[];
+      tiers: {
+        fleet: string;
+        rows: number;
+        stages: Record<string, { rows: number; alerts?: number; noopMatchCalls?: number }>;
+      }[];
       targets: { target: string; met: boolean | undefined }[];
     };
     const tier = results.tiers[0]!;
@@ -40,13 +44,33 @@ describe('npm run bench (smoke, 3,000 rows)', () => {
       'analyze-noop',
       'analyze-subscribed',
       'report',
+      'lib-json',
+      'lib-markdown',
+      'lib-sarif',
+      'cli-json',
+      'cli-markdown',
+      'cli-sarif',
     ]);
-    for (const [stage, r] of Object.entries(tier.stages)) expect(r.rows, stage).toBe(3000);
+    expect(results.tiers.map((t) => t.fleet)).toEqual(['sparse', 'dense']);
+    for (const t of results.tiers)
+      for (const [stage, r] of Object.entries(t.stages)) expect(r.rows, `${t.fleet} ${stage}`).toBe(3000);
+    // Every way of running the analysis finds the same alerts.
+    for (const t of results.tiers)
+      for (const stage of ['lib-json', 'lib-sarif', 'cli-json', 'cli-markdown'])
+        expect(t.stages[stage]!.alerts, `${t.fleet} ${stage}`).toBe(t.stages.analyze!.alerts);
+    const dense = results.tiers[1]!;
+    // The dense fleet is dense: every device raises the reference VM's benign alerts.
+    expect(dense.stages.analyze!.alerts).toBeGreaterThan(15 * 20);
     expect(tier.stages.analyze!.alerts).toBeGreaterThan(0);
     expect(tier.stages['analyze-noop']!.noopMatchCalls).toBe(0);
     expect(tier.stages['analyze-subscribed']!.noopMatchCalls).toBeGreaterThan(0);
-    expect(results.targets.map((t) => t.target)).toContainEqual(expect.stringMatching(/50 % of floor/));
-  }, 300_000);
+    expect(results.targets.map((t) => t.target)).toContainEqual(
+      expect.stringMatching(/analyze ≥ 50 % of floor.*sparse/),
+    );
+    expect(results.targets.map((t) => t.target)).toContainEqual(
+      expect.stringMatching(/lib-json ≥ 25 % of floor.*dense/),
+    );
+  }, 320_000);
 
   const bench = (out: string, nodeFlags: string) =>
     spawnSync(
@@ -83,4 +107,23 @@ describe('npm run bench (smoke, 3,000 rows)', () => {
     expect(run.stderr).toContain('--no-such-node-flag');
     expect(run.stderr).toContain('stage floor failed');
   }, 150_000);
+});
+
+describe('bench/dense.mjs', () => {
+  it('is deterministic, and every record is a streaming-API row with a ReportId beyond 2^53', async () => {
+    const { denseLines } = await import('../bench/dense.mjs');
+    const a = [...denseLines({ rows: 2000, devices: 25 })];
+    const b = [...denseLines({ rows: 2000, devices: 25 })];
+    expect(a).toEqual(b);
+    expect(a).toHaveLength(2000);
+    const devices = new Set<string>();
+    for (const line of a) {
+      const m = /"ReportId":(\d+)/.exec(line);
+      expect(m && BigInt(m[1]!) > 2n ** 53n, line.slice(0, 120)).toBe(true);
+      const r = JSON.parse(line) as { category: string; properties: Record<string, unknown> };
+      expect(r.category).toMatch(/^AdvancedHunting-Device/);
+      devices.add(r.properties.DeviceId as string);
+    }
+    expect(devices.size).toBe(25);
+  });
 });

@@ -4,7 +4,7 @@ import { ERROR_CODES, TriplineError } from '../errors.js';
 import { ingest } from '../ingest/index.js';
 import { timeZoneOption } from '../ingest/ingest.js';
 import type { IngestProgress, IngestStats, InputSource, RejectedRow } from '../ingest/types.js';
-import { MdeEvent, releaseParseCaches } from '../model/event.js';
+import { MdeEvent } from '../model/event.js';
 import type { Alert, AnalysisResult, Diagnostic } from '../report/types.js';
 import { severityRank } from '../severity.js';
 import { Allowlist } from './allowlist.js';
@@ -122,8 +122,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     const dedupeWindow = options.dedupeWindow ?? DEFAULT_DEDUPE_WINDOW;
     this.dedupe = dedupeWindow <= 0 ? undefined : new DedupeWindow(dedupeWindow);
     this.allowlist = new Allowlist(cfg.allowlist ?? []);
-    this.groups = new GroupMap(evidenceLimit);
     this.runtimes = loadRuntimes(loaded, this.resolved, fullRows);
+    this.groups = new GroupMap(evidenceLimit, this.runtimes);
     const { families, served } = loadFamilies(loaded.families, this.runtimes);
     this.dispatch = new Dispatch(
       new DetectorRoutes(this.runtimes, families, served),
@@ -267,8 +267,8 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       return;
     }
     device.add(event);
-    // Every detector has seen it: evidence keeps the row, not the copies parsed on the way.
-    if (this.dispatch.run(event)) releaseParseCaches(event);
+    // Every detector has seen it: evidence keeps a projection of the row, not the row.
+    if (this.dispatch.run(event)) this.groups.settle(event);
   }
 
   /** End the run: device and correlation detectors run, groups become alerts, the result is built and emitted. */

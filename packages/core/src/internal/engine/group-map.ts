@@ -1,15 +1,38 @@
 /** The run's alert subjects: one map, detector id → device id → match key → group. */
+import { type MdeEvent, projectEvent, releaseParseCaches } from '../model/event.js';
 import { GroupAcc } from './group.js';
 import type { Runtime } from './runtime.js';
 
 /** Every group of a run, found by detector, device and key without building a key string per match. */
 export class GroupMap {
   readonly #byDetector = new Map<string, Map<string, Map<string, GroupAcc>>>();
+  /** Groups whose evidence sample took the event being analysed (see {@link settle}). */
+  #kept: GroupAcc[] = [];
+  readonly #onKept = (g: GroupAcc): void => {
+    this.#kept.push(g);
+  };
+
+  /**
+   * Columns every projection keeps besides those of the groups that kept the row: a correlator's
+   * alerts take their evidence from other alerts, and show it with the correlator's own columns.
+   * Null: a correlator keeps whole rows, so no row is projected.
+   */
+  readonly #borrowed: ReadonlySet<string> | null;
 
   constructor(
     /** Evidence events kept per group. */
     private readonly evidenceLimit: number,
-  ) {}
+    runtimes: readonly Runtime[] = [],
+  ) {
+    const borrowed = new Set<string>();
+    let whole = false;
+    for (const rt of runtimes) {
+      if (!rt.correlate) continue;
+      if (rt.keepColumns === undefined) whole = true;
+      else for (const c of rt.keepColumns) borrowed.add(c);
+    }
+    this.#borrowed = whole ? null : borrowed;
+  }
 
   /** The group of this subject (a match of `rt` on a device, with its key), created on first use. */
   ensure(rt: Runtime, deviceId: string, key: string): GroupAcc {
@@ -25,10 +48,53 @@ export class GroupMap {
     }
     let g = byKey.get(key);
     if (!g) {
-      g = new GroupAcc(rt.id, deviceId, key, rt.ctx.severity, this.evidenceLimit, rt.keepTimeline);
+      g = new GroupAcc(
+        rt.id,
+        deviceId,
+        key,
+        rt.ctx.severity,
+        this.evidenceLimit,
+        rt.keepTimeline,
+        rt.keepColumns,
+        this.#onKept,
+      );
       byKey.set(key, g);
     }
     return g;
+  }
+
+  /**
+   * Every detector has seen `event`: the groups that kept it as evidence get one projection of it
+   * instead (the columns any of them keeps), so the sample holds neither the
+   * whole row nor the parsed copies made on the way. One copy for all of them: a correlator that
+   * gathers events from several alerts still finds the same row as the same object. Whole rows
+   * (`evidence.rows: 'full'`) and device snapshots are kept as they are, their parse caches dropped.
+   */
+  settle(event: MdeEvent): void {
+    const kept = this.#kept;
+    if (kept.length === 0) return;
+    this.#kept = [];
+    if (event.table === 'DeviceInfo' || event.table === 'DeviceNetworkInfo') {
+      // Snapshots: the device state holds them whole and `onDevice` hands them back as evidence, so
+      // a copy would save nothing and make one row two objects (a few per device).
+      releaseParseCaches(event);
+      return;
+    }
+    let keep: Set<string> | undefined = this.#borrowed === null ? undefined : new Set(this.#borrowed);
+    for (const g of kept) {
+      if (keep === undefined) break;
+      if (g.keepColumns === undefined) {
+        keep = undefined;
+        break;
+      }
+      for (const c of g.keepColumns) keep.add(c);
+    }
+    if (keep === undefined) {
+      releaseParseCaches(event);
+      return;
+    }
+    const copy = projectEvent(event, keep);
+    for (const g of kept) g.replaceEvidence(event, copy);
   }
 
   /** The group of this subject, if there is one. */

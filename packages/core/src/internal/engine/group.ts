@@ -92,6 +92,10 @@ export class GroupAcc {
     private readonly evidenceLimit: number,
     /** Keep match times (detectors with a window or `timeline: true`); others pay nothing per match. */
     private readonly keepTimeline: boolean,
+    /** Columns its evidence events keep (undefined: whole rows). */
+    readonly keepColumns: ReadonlySet<string> | undefined = undefined,
+    /** Told of each event entering the sample, so that the run can replace it by its projection. */
+    private readonly onKept?: (group: GroupAcc) => void,
   ) {
     this.severity = baseSeverity;
     this.baseRank = severityRank(baseSeverity);
@@ -251,7 +255,14 @@ export class GroupAcc {
     let i = ev.length;
     while (i > 0 && compareInstants(event.time, event.ticks, ev[i - 1]!.time, ev[i - 1]!.ticks) < 0) i--;
     ev.splice(i, 0, event);
+    this.onKept?.(this);
     return true;
+  }
+
+  /** Put `copy` where the sample holds `event` (the same row, projected). */
+  replaceEvidence(event: MdeEvent, copy: MdeEvent): void {
+    const ev = this.events;
+    for (let i = 0; i < ev.length; i++) if (ev[i] === event) ev[i] = copy;
   }
 
   /** Sorted timeline (the engine sorts once, before windows and render). */

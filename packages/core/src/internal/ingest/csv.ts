@@ -1,3 +1,4 @@
+import { flat } from '../model/event.js';
 import { TABLE_COLUMNS, TABLE_NAMES } from '../model/tables.js';
 import { isDisplayTime, isZonelessTime, type TimeZone } from '../model/time.js';
 import { isUncataloguedColumn } from './infer.js';
@@ -188,7 +189,8 @@ export class CsvReader implements TextReader {
     } else {
       value = recordEnd && raw.charCodeAt(raw.length - 1) === 0x0d ? raw.slice(0, -1) : raw;
     }
-    this.#fields.push(value);
+    // A copy, not a view of the chunk: a value an event keeps must not keep the whole chunk alive.
+    this.#fields.push(flat(value));
   }
 
   #reset(): void {

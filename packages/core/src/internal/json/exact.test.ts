@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it, vi } from 'vitest';
 import { hasUnsafeNumber, MAX_JSON_DEPTH, parseJsonExact, parseJsonExactFrozen } from './exact.js';
 
 describe('parseJsonExact', () => {
@@ -84,5 +86,100 @@ describe('nesting depth', () => {
     expect(() => parseJsonExact(`{"a":${nested(MAX_JSON_DEPTH + 1)}}`)).toThrow(/nested deeper than 1000 levels/);
     expect(() => parseJsonExact(`[639199803770463703,${nested(MAX_JSON_DEPTH + 2)}]`)).toThrow(SyntaxError);
     expect(() => parseJsonExactFrozen(nested(100_000))).toThrow(SyntaxError);
+  });
+});
+
+describe('big integers without a second parse', () => {
+  /** The parse, and how many times JSON.parse ran for it. */
+  const counted = (text: string): [unknown, number] => {
+    const spy = vi.spyOn(JSON, 'parse');
+    try {
+      const v = parseJsonExact(text);
+      return [v, spy.mock.calls.length];
+    } finally {
+      spy.mockRestore();
+    }
+  };
+  const row = (rid: string, extra = '') =>
+    `{"Timestamp":"2026-03-01T10:00:00.1234567Z","DeviceId":"5e1f3c0a9b8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f","DeviceName":"web-01","ActionType":"ProcessCreated","ProcessCommandLine":"bash -c \\"echo \\\\\\"ReportId\\\\\\":900719925474099999\\"",${extra}"ReportId":${rid}}`;
+
+  it('parses a row with a big ReportId with one JSON.parse of the line', () => {
+    const text = row('700000000000000001');
+    const spy = vi.spyOn(JSON, 'parse');
+    try {
+      const v = parseJsonExact(text) as Record<string, unknown>;
+      expect(v.ReportId).toBe('700000000000000001');
+      expect(spy).toHaveBeenCalledTimes(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(parseJsonExact(text)).toEqual({ ...JSON.parse(text), ReportId: '700000000000000001' });
+  });
+
+  it('finds each literal where it stands: envelopes, arrays, escaped and integer-like keys, digits inside strings', () => {
+    const text =
+      '{"records":[{"category":"AdvancedHunting-DeviceInfo","properties":{"ReportId":9007199254740993,"Small":9007199254740991,"Note":"ReportId\\":12345678901234567890"}},' +
+      '{"properties":{"1":18446744073709551615,"a\\"b":-9223372036854775808,"__proto__":{"x":9007199254740995},"list":[1,[2,12345678901234567891]],"f":1.5}}]}';
+    const [parsed, calls] = counted(text);
+    // The line once, and the one escaped key ("a\"b") decoded alone; no re-parse of the line.
+    expect(calls).toBe(2);
+    const v = parsed as { records: { properties: Record<string, unknown> }[] };
+    const [a, b] = v.records.map((r) => r.properties);
+    expect(a).toEqual({
+      ReportId: '9007199254740993',
+      Small: 9007199254740991,
+      Note: 'ReportId":12345678901234567890',
+    });
+    expect(b!['1']).toBe('18446744073709551615');
+    expect(b!['a"b']).toBe('-9223372036854775808');
+    expect(Object.getOwnPropertyDescriptor(b, '__proto__')!.value).toEqual({ x: '9007199254740995' });
+    expect(b!.list).toEqual([1, [2, '12345678901234567891']]);
+    expect(b!.f).toBe(1.5);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('keeps the value JSON.parse keeps for a duplicate key', () => {
+    expect(counted('{"a":9007199254740993,"a":9007199254740995}')).toEqual([{ a: '9007199254740995' }, 1]);
+    expect(parseJsonExact('{"a":9007199254740993,"a":7}')).toEqual({ a: 7 });
+    expect(parseJsonExact('{"a":9007199254740993,"a":"x","b":9007199254740997}')).toEqual({
+      a: 'x',
+      b: '9007199254740997',
+    });
+  });
+
+  it('falls back to the exact parser for an integer the scan cannot place (1e20), with the same answer', () => {
+    expect(parseJsonExact('{"e":1e20,"b":9007199254740993}')).toEqual({ e: 1e20, b: '9007199254740993' });
+    expect(parseJsonExact('{"f":1.5e300,"b":9007199254740993}')).toEqual({ f: 1.5e300, b: '9007199254740993' });
+    expect(parseJsonExact('9007199254740993')).toBe('9007199254740993');
+    expect(parseJsonExactFrozen('{"Inner":{"Id":9007199254740993},"e":1E+20}')).toEqual({
+      Inner: { Id: '9007199254740993' },
+      e: 1e20,
+    });
+  });
+
+  it('keeps no slice of the input: values that outlive the line do not hold it in memory', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const padding = 'x'.repeat(20_000);
+    const lines = 1500;
+    const kept: unknown[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < lines; i++) {
+      // Built per line, so that each line is its own string of about 20 KB.
+      const text = row(String(700000000000000000n + BigInt(i)), `"Pad":"${padding}${i}",`);
+      const v = parseJsonExact(text) as Record<string, unknown>;
+      kept.push(v.ReportId, v.DeviceId, v.Timestamp);
+    }
+    const fallback = parseJsonExact(`{"e":1e20,"DeviceId":"${'d'.repeat(40)}","Pad":"${padding}"}`) as Record<
+      string,
+      unknown
+    >;
+    kept.push(fallback.DeviceId);
+    gc();
+    const retained = process.memoryUsage().heapUsed - before;
+    // 1,500 lines of 20 KB are 30 MB; the values kept are about 150 KB.
+    expect(retained).toBeLessThan(5e6);
+    expect(kept[0]).toBe('700000000000000000');
   });
 });

@@ -1,8 +1,11 @@
 /**
  * JSON parsing that never loses a 64-bit integer. `JSON.parse` turns `639199803770463703` into
- * `639199803770463700`; here the fast native parse runs first and, only when the result holds an
- * integer beyond 2^53, the text is parsed again by a small exact parser that keeps such integers
- * as their decimal string. Rows without big numbers pay one cheap walk of their top-level values.
+ * `639199803770463700`; here the native parse runs once and, only when its result holds an integer
+ * beyond 2^53, the text is scanned (not parsed again) for the integer literals of 16 digits or more,
+ * and each is written back, as its decimal string, at the path where it stands. Strings keep coming
+ * from the native parser, which copies them: no value keeps a slice of the input text alive.
+ * A value the scan cannot account for (an integer written as `1e20`) falls back to a small exact
+ * parser. Rows without big numbers pay one cheap walk of their values.
  */
 
 /** Largest nesting depth accepted by the exact parser (the native parser has no stack limit). */
@@ -15,7 +18,9 @@ export const MAX_JSON_DEPTH = 1000;
  */
 export function parseJsonExact(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  return walk(value, false) ? new ExactParser(text).parseDocument() : value;
+  if (!walk(value, false)) return value;
+  const patched = patchBigIntegers(value, text);
+  return patched === NOT_PATCHED ? new ExactParser(text).parseDocument() : patched;
 }
 
 /**
@@ -74,7 +79,10 @@ export function parseJsonExactFrozen(text: string): unknown {
   const value: unknown = JSON.parse(text);
   if (value === null || typeof value !== 'object') return hasUnsafeNumber(value) ? parseJsonExact(text) : value;
   if (!walk(value, true)) return value;
-  const exact = new ExactParser(text).parseDocument();
+  // The walk froze what it saw: parse again (a JSON-in-text column, not a row) and patch that copy.
+  const fresh: unknown = JSON.parse(text);
+  const patched = patchBigIntegers(fresh, text);
+  const exact = patched === NOT_PATCHED ? new ExactParser(text).parseDocument() : patched;
   const pending: unknown[] = [exact];
   while (pending.length > 0) {
     const current = pending.pop();
@@ -83,6 +91,118 @@ export function parseJsonExactFrozen(text: string): unknown {
     for (const v of Object.values(current)) pending.push(v);
   }
   return exact;
+}
+
+const NOT_PATCHED: unique symbol = Symbol('not patched');
+
+/** Digits from which an integer literal may lie beyond 2^53 (9007199254740992 has 16). */
+const BIG_DIGITS = 16;
+
+/**
+ * Write the integer literals of `text` that `JSON.parse` rounded back into `value` (its result), as
+ * decimal strings, found by one scan of the text that skips strings and builds nothing but the paths
+ * of long literals. Every write is checked (the parsed number at that path is the literal's rounding)
+ * and afterwards no unsafe integer may remain; otherwise {@link NOT_PATCHED}, and the caller parses
+ * exactly. Duplicate keys: the last literal of a path is the one `JSON.parse` kept.
+ */
+function patchBigIntegers(value: unknown, text: string): unknown {
+  const found = bigIntegerLiterals(text);
+  if (found === undefined) return NOT_PATCHED;
+  let root = value;
+  for (const [path, literal] of found.values()) {
+    if (path.length === 0) {
+      if (typeof root !== 'number' || root !== Number(literal)) return NOT_PATCHED;
+      root = literal;
+      continue;
+    }
+    let parent: unknown = root;
+    for (let i = 0; i < path.length - 1; i++) {
+      if (parent === null || typeof parent !== 'object') return NOT_PATCHED;
+      parent = (parent as Record<string | number, unknown>)[path[i]!];
+    }
+    if (parent === null || typeof parent !== 'object') return NOT_PATCHED;
+    const last = path[path.length - 1]!;
+    const holder = parent as Record<string | number, unknown>;
+    if (!Object.hasOwn(holder, last)) return NOT_PATCHED;
+    const current = holder[last];
+    if (typeof current !== 'number') return NOT_PATCHED;
+    if (Number.isSafeInteger(current)) continue;
+    if (current !== Number(literal)) return NOT_PATCHED;
+    // defineProperty: a "__proto__" key is a plain own property here, as JSON.parse made it.
+    Object.defineProperty(holder, last, { value: literal, enumerable: true, writable: true, configurable: true });
+  }
+  return hasUnsafeNumber(root) ? NOT_PATCHED : root;
+}
+
+/**
+ * The integer literals of {@link BIG_DIGITS} digits or more in valid JSON `text`, each with its path
+ * (object keys and array indexes), the last one per path; undefined when a key cannot be read.
+ */
+function bigIntegerLiterals(text: string): Map<string, [path: (string | number)[], literal: string]> | undefined {
+  const out = new Map<string, [(string | number)[], string]>();
+  // One frame per open container: the key (object) or index (array) of the value being read.
+  const keys: (string | number)[] = [];
+  const isArray: boolean[] = [];
+  let expectKey = false;
+  const len = text.length;
+  let i = 0;
+  while (i < len) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let end = text.indexOf('"', i + 1);
+      let escaped = false;
+      for (;;) {
+        if (end === -1) return undefined;
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++;
+        if (slashes > 0) escaped = true;
+        if (slashes % 2 === 0) break;
+        end = text.indexOf('"', end + 1);
+      }
+      if (expectKey) {
+        keys[keys.length - 1] = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
+        expectKey = false;
+      }
+      i = end + 1;
+    } else if (c === 0x7b /* { */) {
+      keys.push('');
+      isArray.push(false);
+      expectKey = true;
+      i++;
+    } else if (c === 0x5b /* [ */) {
+      keys.push(0);
+      isArray.push(true);
+      i++;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      keys.pop();
+      isArray.pop();
+      i++;
+    } else if (c === 0x2c /* , */) {
+      const top = keys.length - 1;
+      if (isArray[top]) keys[top] = (keys[top] as number) + 1;
+      else expectKey = true;
+      i++;
+    } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
+      const start = i;
+      let integer = true;
+      i++;
+      while (i < len) {
+        const d = text.charCodeAt(i);
+        if (d >= 0x30 && d <= 0x39) i++;
+        else if (d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) {
+          integer = false;
+          i++;
+        } else break;
+      }
+      const digits = i - start - (c === 0x2d ? 1 : 0);
+      if (integer && digits >= BIG_DIGITS) {
+        const path = keys.slice();
+        // Printed from a BigInt, not sliced: a slice would keep the whole text alive as long as the value.
+        out.set(JSON.stringify(path), [path, BigInt(text.slice(start, i)).toString()]);
+      }
+    } else i++;
+  }
+  return out;
 }
 
 const WS = new Uint8Array(128);
@@ -190,19 +310,15 @@ class ExactParser {
     const t = this.text;
     const start = this.pos;
     let end = start + 1;
-    let escaped = false;
     for (;;) {
       if (end >= t.length) this.fail('Unterminated string');
       const c = t.charCodeAt(end);
       if (c === 0x22) break;
-      if (c === 0x5c) {
-        escaped = true;
-        end += 2;
-      } else end++;
+      end += c === 0x5c ? 2 : 1;
     }
     this.pos = end + 1;
-    const slice = t.slice(start, end + 1);
-    return escaped ? (JSON.parse(slice) as string) : slice.slice(1, -1);
+    // JSON.parse copies: a slice of the text would keep the whole text alive as long as the value.
+    return JSON.parse(t.slice(start, end + 1)) as string;
   }
 
   private number(): number | string {
@@ -220,7 +336,7 @@ class ExactParser {
     const literal = t.slice(start, this.pos);
     if (literal.length === 0) this.fail('Unexpected token');
     const value = JSON.parse(literal) as number;
-    if (isInteger && !Number.isSafeInteger(value)) return literal.replace(/^(-?)0+(?=\d)/, '$1');
+    if (isInteger && !Number.isSafeInteger(value)) return BigInt(literal).toString();
     return value;
   }
 }

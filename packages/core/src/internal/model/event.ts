@@ -176,6 +176,26 @@ const PROCESS_KEYS: PosixKeys = Object.freeze({
 });
 
 let release: (event: MdeEvent) => void;
+let project: (event: MdeEvent, keep: ReadonlySet<string>) => MdeEvent;
+
+/**
+ * A string that keeps no larger text alive: V8 cuts strings of 13 or more characters as views of
+ * the text they come from (a CSV chunk, say). Prepending a character makes a pair that `slice`
+ * copies into one new string before cutting, so the answer holds only its own characters.
+ */
+export function flat(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
+/**
+ * A copy of `event` with only the `keep` columns of its row (identity fields as they are): what the
+ * engine keeps as evidence, so that an alert does not hold the whole row. The values are the row's
+ * own; the readers make them flat (see {@link flat}), so none keeps the input text alive.
+ * @internal
+ */
+export function projectEvent(event: MdeEvent, keep: ReadonlySet<string>): MdeEvent {
+  return project(event, keep);
+}
 
 /**
  * Drop what an event parsed on demand (`AdditionalFields` and other JSON columns, the POSIX view);
@@ -227,6 +247,36 @@ export class MdeEvent {
       event.#additionalFields = undefined;
       event.#parsed = undefined;
       event.#posix = undefined;
+    };
+    project = (event, keep) => {
+      const from = event.#raw;
+      const raw: Record<string, unknown> = {};
+      // In the row's own order: the report lists an evidence row's columns as the input had them.
+      for (const column of Object.keys(from)) {
+        if (!keep.has(column)) continue;
+        const v = from[column];
+        Object.defineProperty(raw, column, {
+          value: v,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return new MdeEvent({
+        table: event.table,
+        timestamp: event.timestamp,
+        timestampRaw: event.timestampRaw,
+        time: event.time,
+        ticks: event.ticks,
+        deviceId: event.deviceId,
+        deviceName: event.deviceName,
+        actionType: event.actionType,
+        reportId: event.reportId,
+        source: event.source,
+        raw,
+        types: event.#types,
+        nulls: event.#nulls,
+      });
     };
   }
 
