@@ -16,7 +16,17 @@
  * "fold(A) equals fold(B)", whatever case or dash normalisation the rule's own comparison applies.
  */
 import type { MdeEvent, TableName } from '@tripline/core';
-import type { CompiledRegex, EvalContext, Expr, FieldView, Pred, SigmaRoute, StringPattern } from '../ir.js';
+import type {
+  CompiledRegex,
+  EvalContext,
+  EventPlatform,
+  Expr,
+  FieldView,
+  Pred,
+  SigmaRoute,
+  StringPattern,
+} from '../ir.js';
+import { platformAccepts } from '../mapping/platform.js';
 import { AhoCorasick } from './aho-corasick.js';
 
 /**
@@ -354,13 +364,33 @@ export interface IndexStats {
   readonly exactValues: number;
 }
 
-/** The candidate index over `rules` (rule indices are positions in that list). */
+/** An event's platform as the rules' mapping reads it (see `platformAccepts`). */
+export type PlatformOf = (event: MdeEvent, ctx: EvalContext) => EventPlatform;
+
+/** The index's partitions of a route by the event's platform: Windows, POSIX, unknown. */
+const PARTITIONS: readonly EventPlatform[] = ['windows', 'posix', undefined];
+
+function partitionOf(platform: EventPlatform): number {
+  return platform === 'windows' ? 0 : platform === 'posix' ? 1 : 2;
+}
+
+/**
+ * The candidate index over `rules` (rule indices are positions in that list). With `platformOf`, each
+ * route is partitioned by the event's platform: a Windows row scans only the views and automata of the
+ * rules that can run on Windows rows (those routed to Windows or to no platform), a POSIX row those of
+ * Linux, macOS and platform-less rules, a row of unknown kind all of them. This drops only rules whose
+ * own test refuses the row (`platformAccepts`), so `platformOf` must read the platform as their test does.
+ */
 export class CandidateIndex {
   private readonly clauses: readonly Clauses[];
   private readonly byTable = new Map<string, { any: number[]; byAction: Map<string, number[]> }>();
-  private readonly routes = new Map<string, Map<string, RouteIndex | undefined>>();
+  /** Per partition (see {@link PARTITIONS}): table → ActionType → route index. */
+  private readonly routes = PARTITIONS.map(() => new Map<string, Map<string, RouteIndex | undefined>>());
 
-  constructor(private readonly rules: readonly IndexedRule[]) {
+  constructor(
+    private readonly rules: readonly IndexedRule[],
+    private readonly platformOf?: PlatformOf,
+  ) {
     this.clauses = rules.map((r) => clausesOf(r.expr));
     rules.forEach((rule, i) => {
       let t = this.byTable.get(rule.route.table);
@@ -386,20 +416,27 @@ export class CandidateIndex {
 
   /** Call `visit(i)` for each rule `i` that can match `event` (ascending); `ctx` is the event's memo. */
   candidates(event: MdeEvent, ctx: EvalContext, visit: (rule: number) => void): void {
-    this.route(event.table, event.actionType ?? '')?.candidates(ctx, visit);
+    const partition = this.platformOf ? partitionOf(this.platformOf(event, ctx)) : 2;
+    this.route(event.table, event.actionType ?? '', partition)?.candidates(ctx, visit);
   }
 
-  /** The route index of a table and ActionType, built on first use. */
-  private route(table: TableName, action: string): RouteIndex | undefined {
-    let byAction = this.routes.get(table);
+  /** The route index of a table, ActionType and platform partition, built on first use. */
+  private route(table: TableName, action: string, partition: number): RouteIndex | undefined {
+    const routes = this.routes[partition]!;
+    let byAction = routes.get(table);
     if (!byAction) {
       byAction = new Map();
-      this.routes.set(table, byAction);
+      routes.set(table, byAction);
     }
     if (byAction.has(action)) return byAction.get(action);
     const t = this.byTable.get(table);
     const specific = t?.byAction.get(action) ?? [];
-    const ids = t ? [...new Set([...t.any, ...specific])].sort((a, b) => a - b) : [];
+    const platform = PARTITIONS[partition];
+    const ids = t
+      ? [...new Set([...t.any, ...specific])]
+          .filter((i) => platformAccepts(this.rules[i]!.route, platform))
+          .sort((a, b) => a - b)
+      : [];
     const index = ids.length ? new RouteIndex(ids, this.clauses) : undefined;
     byAction.set(action, index);
     return index;
