@@ -348,6 +348,47 @@ describe('CandidateIndex', () => {
     expect(of('')).toEqual([0, 1, 2, 3]);
   });
 
+  it('builds one route index per distinct set of rules (ActionTypes and platforms with the same rules share it)', () => {
+    const contains = (w: string): Expr => ({
+      kind: 'pred',
+      pred: {
+        kind: 'string',
+        view: CMD,
+        all: false,
+        cased: false,
+        windash: false,
+        patterns: [pattern('contains', w, { cased: false, windash: false })],
+      },
+      origin,
+    });
+    const rules = [
+      { route: { table: 'DeviceProcessEvents', platform: 'windows' }, expr: contains('whoami') },
+      { route: { table: 'DeviceProcessEvents', platform: undefined }, expr: contains('net user') },
+    ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
+    const index = new CandidateIndex(rules, (e) => (e.str('FolderPath')?.startsWith('/') ? 'posix' : 'windows'));
+    const run = (action: string, folder: string) => {
+      const e = makeEvent('DeviceProcessEvents', {
+        Timestamp: '2025-11-07T06:46:38.299848Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: action,
+        ReportId: 3321,
+        ProcessCommandLine: 'whoami & net user',
+        FolderPath: folder,
+      });
+      const out: number[] = [];
+      index.candidates(e, ctxOf(e), (i) => out.push(i));
+      return out;
+    };
+    expect(run('ProcessCreated', 'C:\\Windows\\System32\\cmd.exe')).toEqual([0, 1]);
+    expect(run('OpenProcessApiCall', 'C:\\Windows\\System32\\cmd.exe')).toEqual([0, 1]);
+    expect(index.builtRouteIndexes()).toBe(1);
+    expect(run('ProcessCreated', '/usr/bin/bash')).toEqual([1]);
+    expect(run('OpenProcessApiCall', '/usr/bin/bash')).toEqual([1]);
+    expect(run('ProcessCreated', 'C:\\Windows\\System32\\cmd.exe')).toEqual([0, 1]);
+    expect(index.builtRouteIndexes()).toBe(2);
+  });
+
   it('lets a row meet only the rules whose witness it holds', () => {
     const m = { cased: false, windash: false };
     const str = (v: FieldView, a: StringPattern['anchor'], ...ws: string[]): Expr => ({

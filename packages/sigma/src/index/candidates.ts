@@ -386,6 +386,11 @@ export class CandidateIndex {
   private readonly byTable = new Map<string, { any: number[]; byAction: Map<string, number[]> }>();
   /** Per partition (see {@link PARTITIONS}): table → ActionType → route index. */
   private readonly routes = PARTITIONS.map(() => new Map<string, Map<string, RouteIndex | undefined>>());
+  /**
+   * Route indexes by their rules: ActionTypes of one table (a network table's connection kinds) and
+   * partitions whose rules are the same share one index (its automata and tables), built once.
+   */
+  private readonly byRules = new Map<string, RouteIndex>();
 
   constructor(
     private readonly rules: readonly IndexedRule[],
@@ -437,9 +442,22 @@ export class CandidateIndex {
           .filter((i) => platformAccepts(this.rules[i]!.route, platform))
           .sort((a, b) => a - b)
       : [];
-    const index = ids.length ? new RouteIndex(ids, this.clauses) : undefined;
+    let index: RouteIndex | undefined;
+    if (ids.length) {
+      const key = ids.join(',');
+      index = this.byRules.get(key);
+      if (index === undefined) {
+        index = new RouteIndex(ids, this.clauses);
+        this.byRules.set(key, index);
+      }
+    }
     byAction.set(action, index);
     return index;
+  }
+
+  /** Number of route indexes built so far (each distinct set of rules once). */
+  builtRouteIndexes(): number {
+    return this.byRules.size;
   }
 
   stats(): IndexStats {
