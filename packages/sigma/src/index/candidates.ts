@@ -213,12 +213,17 @@ export interface IndexedRule {
 /** One view of a route: its exact map and its automaton, each answering local rule indices. */
 interface ViewIndex {
   readonly view: FieldView;
-  readonly exact: ReadonlyMap<string, Int32Array>;
+  /** Exact value → its slots as `slots[from[k] .. from[k + 1])` of entry k (k: the map's value). */
+  readonly exact: ReadonlyMap<string, number>;
   /** Lengths of the exact values: a value of another length skips the map (no hashing of long values). */
   readonly exactLengths: ReadonlySet<number>;
   readonly automaton: AhoCorasick | undefined;
-  /** Needle id → local rule indices. */
-  readonly needleRules: readonly Int32Array[];
+  /**
+   * The slots of every needle and exact value in one array (no typed array per needle): needle id k's
+   * are `slots[from[k] .. from[k + 1])`, then the exact values' entries (numbered after the needles).
+   */
+  readonly slots: Int32Array;
+  readonly from: Int32Array;
   /** Marks the rules of a needle found (made once per view: no closure per event). */
   readonly onNeedle: (id: number) => void;
 }
@@ -286,25 +291,39 @@ class RouteIndex {
     for (const key of [...byView.keys()].sort()) {
       const v = byView.get(key)!;
       const needles = [...v.needles.keys()].sort();
-      const needleRules = needles.map((n) => Int32Array.from(v.needles.get(n)!));
-      const exact = new Map([...v.exact].map(([text, set]) => [text, Int32Array.from(set)] as const));
+      const lists = needles.map((n) => v.needles.get(n)!);
+      const exact = new Map<string, number>();
+      for (const [text, set] of v.exact) {
+        exact.set(text, lists.length);
+        lists.push(set);
+      }
+      const from = new Int32Array(lists.length + 1);
+      let total = 0;
+      lists.forEach((set, k) => {
+        from[k] = total;
+        total += set.size;
+      });
+      from[lists.length] = total;
+      const slots = new Int32Array(total);
+      lists.forEach((set, k) => slots.set([...set], from[k]!));
       views.push({
         view: v.view,
         exact,
         exactLengths: new Set([...exact.keys()].map((k) => k.length)),
         // Non-ASCII units share one class: a superset of the needles found, and a table of bounded width.
         automaton: needles.length ? AhoCorasick.build(needles, true) : undefined,
-        needleRules,
-        onNeedle: (id: number) => this.markAll(needleRules[id]!),
+        slots,
+        from,
+        onNeedle: (id: number) => this.markAll(slots, from[id]!, from[id + 1]!),
       });
     }
     this.views = views;
   }
 
   /** Mark slots (rule × clause); a rule whose every clause is now held becomes a candidate. */
-  private markAll(slots: Int32Array): void {
+  private markAll(slots: Int32Array, start: number, end: number): void {
     const gen = this.gen;
-    for (let k = 0; k < slots.length; k++) {
+    for (let k = start; k < end; k++) {
       const slot = slots[k]!;
       if (this.slotStamp[slot] === gen) continue;
       this.slotStamp[slot] = gen;
@@ -332,8 +351,8 @@ class RouteIndex {
       if (lower === undefined) continue;
       const folded = foldLowered(lower);
       if (v.exactLengths.has(folded.length)) {
-        const exact = v.exact.get(folded);
-        if (exact) this.markAll(exact);
+        const k = v.exact.get(folded);
+        if (k !== undefined) this.markAll(v.slots, v.from[k]!, v.from[k + 1]!);
       }
       v.automaton?.scan(folded, v.onNeedle);
     }
