@@ -305,7 +305,9 @@ class RouteIndex {
       });
       from[lists.length] = total;
       const slots = new Int32Array(total);
-      lists.forEach((set, k) => slots.set([...set], from[k]!));
+      lists.forEach((set, k) => {
+        slots.set([...set], from[k]!);
+      });
       views.push({
         view: v.view,
         exact,
