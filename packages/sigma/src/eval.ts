@@ -40,46 +40,71 @@ function toText(v: SigmaFieldValue): string | undefined {
   return s.length === 0 ? undefined : s;
 }
 
-/** A fresh context for one event. */
-export function createEvalContext(event: MdeEvent): SigmaEvalContext {
-  const memo = new Map<string, Memo>();
-  let platformOf: SigmaMapping | undefined;
-  let platform: EventPlatform;
-  const entry = (view: FieldView): Memo => {
+/**
+ * The per-event memo: one object per event whose methods live on the prototype (no closures per
+ * event), and a map of views read, made on the first read.
+ */
+class Context implements SigmaEvalContext {
+  private memo: Map<string, Memo> | undefined;
+  private platformOf: SigmaMapping | undefined;
+  private platformIs: EventPlatform;
+
+  constructor(readonly event: MdeEvent) {}
+
+  private entry(view: FieldView): Memo {
+    let memo = this.memo;
+    if (memo === undefined) {
+      memo = new Map();
+      this.memo = memo;
+    }
     let m = memo.get(view.key);
     if (m === undefined) {
-      const value = view.get(event);
+      const value = view.get(this.event);
       m = { value, text: toText(value) };
       memo.set(view.key, m);
     }
     return m;
-  };
-  return {
-    event,
-    value: (view) => entry(view).value,
-    text: (view) => entry(view).text,
-    folded: (view) => {
-      const m = entry(view);
-      if (!('folded' in m)) m.folded = m.text?.toLowerCase();
-      return m.folded;
-    },
-    platform(mapping) {
-      if (platformOf !== mapping) {
-        platformOf = mapping;
-        platform = mapping.eventPlatform?.(event);
-      }
-      return platform;
-    },
-    dashed(view, cased) {
-      const m = entry(view);
-      if (cased) {
-        if (!('dashedCased' in m)) m.dashedCased = m.text === undefined ? undefined : normaliseDashes(m.text);
-        return m.dashedCased;
-      }
-      if (!('dashed' in m)) m.dashed = this.folded(view) === undefined ? undefined : normaliseDashes(m.folded!);
-      return m.dashed;
-    },
-  };
+  }
+
+  value(view: FieldView): SigmaFieldValue {
+    return this.entry(view).value;
+  }
+
+  text(view: FieldView): string | undefined {
+    return this.entry(view).text;
+  }
+
+  folded(view: FieldView): string | undefined {
+    const m = this.entry(view);
+    if (!('folded' in m)) m.folded = m.text?.toLowerCase();
+    return m.folded;
+  }
+
+  platform(mapping: SigmaMapping): EventPlatform {
+    if (this.platformOf !== mapping) {
+      this.platformOf = mapping;
+      this.platformIs = mapping.eventPlatform?.(this.event);
+    }
+    return this.platformIs;
+  }
+
+  dashed(view: FieldView, cased: boolean): string | undefined {
+    const m = this.entry(view);
+    if (cased) {
+      if (!('dashedCased' in m)) m.dashedCased = m.text === undefined ? undefined : normaliseDashes(m.text);
+      return m.dashedCased;
+    }
+    if (!('dashed' in m)) {
+      const folded = this.folded(view);
+      m.dashed = folded === undefined ? undefined : normaliseDashes(folded);
+    }
+    return m.dashed;
+  }
+}
+
+/** A fresh context for one event. */
+export function createEvalContext(event: MdeEvent): SigmaEvalContext {
+  return new Context(event);
 }
 
 /** Where a predicate came from, and how to show what it matched. */

@@ -6,7 +6,7 @@
  */
 import type { AnyDetector, DetectorFamily, TableName } from '@tripline/core';
 import { type DetectorOptions, groupKey, groupViews, matchOf } from './detector.js';
-import { createEvalContext } from './eval.js';
+import { createEvalContext, type SigmaEvalContext } from './eval.js';
 import { CandidateIndex } from './index/candidates.js';
 import type { CompiledRule, FieldView } from './ir.js';
 
@@ -32,7 +32,13 @@ export function buildFamily(
     if (!acts?.length) allActions = true;
     else for (const a of acts) actionTypes.add(a);
   }
-  const index = new CandidateIndex(rules);
+  // Rules test the event's platform with their mapping's `eventPlatform` (memoised per event): the
+  // index reads it alike, so a row meets only the rules of its platform.
+  const mapping = options?.mapping;
+  const index = new CandidateIndex(
+    rules,
+    mapping?.eventPlatform ? (_event, ctx) => (ctx as SigmaEvalContext).platform(mapping) : undefined,
+  );
   return {
     kind: 'detector-family',
     id: 'sigma',

@@ -9,7 +9,17 @@ import { makeEvent } from '@tripline/core/testing';
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { describe, expect, it } from 'vitest';
-import type { CompiledRegex, EvalContext, Expr, FieldView, Pred, SigmaRoute, StringPattern } from '../ir.js';
+import type {
+  CompiledRegex,
+  EvalContext,
+  EventPlatform,
+  Expr,
+  FieldView,
+  Pred,
+  SigmaRoute,
+  StringPattern,
+} from '../ir.js';
+import { platformAccepts } from '../mapping/platform.js';
 import { CandidateIndex, indexFold, witnessOf } from './candidates.js';
 
 /** A view reading `column` (`fileColumn` in DeviceFileEvents, which has no ProcessCommandLine). */
@@ -255,6 +265,128 @@ describe('CandidateIndex', () => {
       ),
       { numRuns: 1500 },
     );
+  });
+
+  it('partitioned by platform, indexed evaluation equals the full scan of the rules the row can run', () => {
+    const platformRoutes: SigmaRoute[] = [
+      ...ROUTES,
+      { table: 'DeviceProcessEvents', actionTypes: ['ProcessCreated'], platform: 'linux' },
+      { table: 'DeviceProcessEvents', platform: 'macos' },
+      { table: 'DeviceProcessEvents', platform: undefined },
+    ];
+    // The row's platform read from its image path, as the Defender mapping reads it.
+    const platformOf = (e: MdeEvent): EventPlatform => {
+      const p = e.str('FolderPath') ?? '';
+      return p.startsWith('/') ? 'posix' : p.startsWith('\\') ? 'windows' : undefined;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ expr, route: fc.constantFrom(...platformRoutes) }), { minLength: 1, maxLength: 12 }),
+        fc.array(event, { minLength: 1, maxLength: 6 }),
+        (rules, events) => {
+          const index = new CandidateIndex(rules, platformOf);
+          for (const e of events) {
+            const ctx = ctxOf(e);
+            const runs = (r: { route: SigmaRoute }) =>
+              routeMatches(r.route, e) && platformAccepts(r.route, platformOf(e));
+            const full = rules.flatMap((r, i) => (runs(r) && evaluate(r.expr, ctx) ? [i] : []));
+            const candidates: number[] = [];
+            index.candidates(e, ctx, (i) => candidates.push(i));
+            expect(candidates).toEqual([...candidates].sort((a, b) => a - b));
+            for (const i of candidates) expect(runs(rules[i]!)).toBe(true);
+            expect(candidates.filter((i) => evaluate(rules[i]!.expr, ctx))).toEqual(full);
+          }
+        },
+      ),
+      { numRuns: 800 },
+    );
+  });
+
+  it('offers a row only the rules of its platform (and those of none)', () => {
+    const contains = (w: string): Expr => ({
+      kind: 'pred',
+      pred: {
+        kind: 'string',
+        view: CMD,
+        all: false,
+        cased: false,
+        windash: false,
+        patterns: [pattern('contains', w, { cased: false, windash: false })],
+      },
+      origin,
+    });
+    const rules = [
+      { route: { table: 'DeviceProcessEvents', platform: 'windows' }, expr: contains('whoami') },
+      { route: { table: 'DeviceProcessEvents', platform: 'linux' }, expr: contains('whoami') },
+      { route: { table: 'DeviceProcessEvents', platform: 'macos' }, expr: contains('whoami') },
+      { route: { table: 'DeviceProcessEvents', platform: undefined }, expr: contains('whoami') },
+    ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
+    const row = (folder: string) =>
+      makeEvent('DeviceProcessEvents', {
+        Timestamp: '2025-11-07T06:46:38.299848Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: 3321,
+        ProcessCommandLine: 'whoami /all',
+        FolderPath: folder,
+      });
+    const kinds = new Map<string, EventPlatform>([
+      ['C:\\Windows\\System32\\whoami.exe', 'windows'],
+      ['/usr/bin/whoami', 'posix'],
+      ['', undefined],
+    ]);
+    const index = new CandidateIndex(rules, (e) => kinds.get(e.str('FolderPath') ?? ''));
+    const of = (folder: string) => {
+      const e = row(folder);
+      const out: number[] = [];
+      index.candidates(e, ctxOf(e), (i) => out.push(i));
+      return out;
+    };
+    expect(of('C:\\Windows\\System32\\whoami.exe')).toEqual([0, 3]);
+    expect(of('/usr/bin/whoami')).toEqual([1, 2, 3]);
+    expect(of('')).toEqual([0, 1, 2, 3]);
+  });
+
+  it('builds one route index per distinct set of rules (ActionTypes and platforms with the same rules share it)', () => {
+    const contains = (w: string): Expr => ({
+      kind: 'pred',
+      pred: {
+        kind: 'string',
+        view: CMD,
+        all: false,
+        cased: false,
+        windash: false,
+        patterns: [pattern('contains', w, { cased: false, windash: false })],
+      },
+      origin,
+    });
+    const rules = [
+      { route: { table: 'DeviceProcessEvents', platform: 'windows' }, expr: contains('whoami') },
+      { route: { table: 'DeviceProcessEvents', platform: undefined }, expr: contains('net user') },
+    ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
+    const index = new CandidateIndex(rules, (e) => (e.str('FolderPath')?.startsWith('/') ? 'posix' : 'windows'));
+    const run = (action: string, folder: string) => {
+      const e = makeEvent('DeviceProcessEvents', {
+        Timestamp: '2025-11-07T06:46:38.299848Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: action,
+        ReportId: 3321,
+        ProcessCommandLine: 'whoami & net user',
+        FolderPath: folder,
+      });
+      const out: number[] = [];
+      index.candidates(e, ctxOf(e), (i) => out.push(i));
+      return out;
+    };
+    expect(run('ProcessCreated', 'C:\\Windows\\System32\\cmd.exe')).toEqual([0, 1]);
+    expect(run('OpenProcessApiCall', 'C:\\Windows\\System32\\cmd.exe')).toEqual([0, 1]);
+    expect(index.builtRouteIndexes()).toBe(1);
+    expect(run('ProcessCreated', '/usr/bin/bash')).toEqual([1]);
+    expect(run('OpenProcessApiCall', '/usr/bin/bash')).toEqual([1]);
+    expect(run('ProcessCreated', 'C:\\Windows\\System32\\cmd.exe')).toEqual([0, 1]);
+    expect(index.builtRouteIndexes()).toBe(2);
   });
 
   it('lets a row meet only the rules whose witness it holds', () => {

@@ -16,7 +16,17 @@
  * "fold(A) equals fold(B)", whatever case or dash normalisation the rule's own comparison applies.
  */
 import type { MdeEvent, TableName } from '@tripline/core';
-import type { CompiledRegex, EvalContext, Expr, FieldView, Pred, SigmaRoute, StringPattern } from '../ir.js';
+import type {
+  CompiledRegex,
+  EvalContext,
+  EventPlatform,
+  Expr,
+  FieldView,
+  Pred,
+  SigmaRoute,
+  StringPattern,
+} from '../ir.js';
+import { platformAccepts } from '../mapping/platform.js';
 import { AhoCorasick } from './aho-corasick.js';
 
 /**
@@ -203,12 +213,17 @@ export interface IndexedRule {
 /** One view of a route: its exact map and its automaton, each answering local rule indices. */
 interface ViewIndex {
   readonly view: FieldView;
-  readonly exact: ReadonlyMap<string, Int32Array>;
+  /** Exact value → its slots as `slots[from[k] .. from[k + 1])` of entry k (k: the map's value). */
+  readonly exact: ReadonlyMap<string, number>;
   /** Lengths of the exact values: a value of another length skips the map (no hashing of long values). */
   readonly exactLengths: ReadonlySet<number>;
   readonly automaton: AhoCorasick | undefined;
-  /** Needle id → local rule indices. */
-  readonly needleRules: readonly Int32Array[];
+  /**
+   * The slots of every needle and exact value in one array (no typed array per needle): needle id k's
+   * are `slots[from[k] .. from[k + 1])`, then the exact values' entries (numbered after the needles).
+   */
+  readonly slots: Int32Array;
+  readonly from: Int32Array;
   /** Marks the rules of a needle found (made once per view: no closure per event). */
   readonly onNeedle: (id: number) => void;
 }
@@ -276,25 +291,41 @@ class RouteIndex {
     for (const key of [...byView.keys()].sort()) {
       const v = byView.get(key)!;
       const needles = [...v.needles.keys()].sort();
-      const needleRules = needles.map((n) => Int32Array.from(v.needles.get(n)!));
-      const exact = new Map([...v.exact].map(([text, set]) => [text, Int32Array.from(set)] as const));
+      const lists = needles.map((n) => v.needles.get(n)!);
+      const exact = new Map<string, number>();
+      for (const [text, set] of v.exact) {
+        exact.set(text, lists.length);
+        lists.push(set);
+      }
+      const from = new Int32Array(lists.length + 1);
+      let total = 0;
+      lists.forEach((set, k) => {
+        from[k] = total;
+        total += set.size;
+      });
+      from[lists.length] = total;
+      const slots = new Int32Array(total);
+      lists.forEach((set, k) => {
+        slots.set([...set], from[k]!);
+      });
       views.push({
         view: v.view,
         exact,
         exactLengths: new Set([...exact.keys()].map((k) => k.length)),
         // Non-ASCII units share one class: a superset of the needles found, and a table of bounded width.
         automaton: needles.length ? AhoCorasick.build(needles, true) : undefined,
-        needleRules,
-        onNeedle: (id: number) => this.markAll(needleRules[id]!),
+        slots,
+        from,
+        onNeedle: (id: number) => this.markAll(slots, from[id]!, from[id + 1]!),
       });
     }
     this.views = views;
   }
 
   /** Mark slots (rule × clause); a rule whose every clause is now held becomes a candidate. */
-  private markAll(slots: Int32Array): void {
+  private markAll(slots: Int32Array, start: number, end: number): void {
     const gen = this.gen;
-    for (let k = 0; k < slots.length; k++) {
+    for (let k = start; k < end; k++) {
       const slot = slots[k]!;
       if (this.slotStamp[slot] === gen) continue;
       this.slotStamp[slot] = gen;
@@ -322,8 +353,8 @@ class RouteIndex {
       if (lower === undefined) continue;
       const folded = foldLowered(lower);
       if (v.exactLengths.has(folded.length)) {
-        const exact = v.exact.get(folded);
-        if (exact) this.markAll(exact);
+        const k = v.exact.get(folded);
+        if (k !== undefined) this.markAll(v.slots, v.from[k]!, v.from[k + 1]!);
       }
       v.automaton?.scan(folded, v.onNeedle);
     }
@@ -354,13 +385,38 @@ export interface IndexStats {
   readonly exactValues: number;
 }
 
-/** The candidate index over `rules` (rule indices are positions in that list). */
+/** An event's platform as the rules' mapping reads it (see `platformAccepts`). */
+export type PlatformOf = (event: MdeEvent, ctx: EvalContext) => EventPlatform;
+
+/** The index's partitions of a route by the event's platform: Windows, POSIX, unknown. */
+const PARTITIONS: readonly EventPlatform[] = ['windows', 'posix', undefined];
+
+function partitionOf(platform: EventPlatform): number {
+  return platform === 'windows' ? 0 : platform === 'posix' ? 1 : 2;
+}
+
+/**
+ * The candidate index over `rules` (rule indices are positions in that list). With `platformOf`, each
+ * route is partitioned by the event's platform: a Windows row scans only the views and automata of the
+ * rules that can run on Windows rows (those routed to Windows or to no platform), a POSIX row those of
+ * Linux, macOS and platform-less rules, a row of unknown kind all of them. This drops only rules whose
+ * own test refuses the row (`platformAccepts`), so `platformOf` must read the platform as their test does.
+ */
 export class CandidateIndex {
   private readonly clauses: readonly Clauses[];
   private readonly byTable = new Map<string, { any: number[]; byAction: Map<string, number[]> }>();
-  private readonly routes = new Map<string, Map<string, RouteIndex | undefined>>();
+  /** Per partition (see {@link PARTITIONS}): table → ActionType → route index. */
+  private readonly routes = PARTITIONS.map(() => new Map<string, Map<string, RouteIndex | undefined>>());
+  /**
+   * Route indexes by their rules: ActionTypes of one table (a network table's connection kinds) and
+   * partitions whose rules are the same share one index (its automata and tables), built once.
+   */
+  private readonly byRules = new Map<string, RouteIndex>();
 
-  constructor(private readonly rules: readonly IndexedRule[]) {
+  constructor(
+    private readonly rules: readonly IndexedRule[],
+    private readonly platformOf?: PlatformOf,
+  ) {
     this.clauses = rules.map((r) => clausesOf(r.expr));
     rules.forEach((rule, i) => {
       let t = this.byTable.get(rule.route.table);
@@ -386,23 +442,43 @@ export class CandidateIndex {
 
   /** Call `visit(i)` for each rule `i` that can match `event` (ascending); `ctx` is the event's memo. */
   candidates(event: MdeEvent, ctx: EvalContext, visit: (rule: number) => void): void {
-    this.route(event.table, event.actionType ?? '')?.candidates(ctx, visit);
+    const partition = this.platformOf ? partitionOf(this.platformOf(event, ctx)) : 2;
+    this.route(event.table, event.actionType ?? '', partition)?.candidates(ctx, visit);
   }
 
-  /** The route index of a table and ActionType, built on first use. */
-  private route(table: TableName, action: string): RouteIndex | undefined {
-    let byAction = this.routes.get(table);
+  /** The route index of a table, ActionType and platform partition, built on first use. */
+  private route(table: TableName, action: string, partition: number): RouteIndex | undefined {
+    const routes = this.routes[partition]!;
+    let byAction = routes.get(table);
     if (!byAction) {
       byAction = new Map();
-      this.routes.set(table, byAction);
+      routes.set(table, byAction);
     }
     if (byAction.has(action)) return byAction.get(action);
     const t = this.byTable.get(table);
     const specific = t?.byAction.get(action) ?? [];
-    const ids = t ? [...new Set([...t.any, ...specific])].sort((a, b) => a - b) : [];
-    const index = ids.length ? new RouteIndex(ids, this.clauses) : undefined;
+    const platform = PARTITIONS[partition];
+    const ids = t
+      ? [...new Set([...t.any, ...specific])]
+          .filter((i) => platformAccepts(this.rules[i]!.route, platform))
+          .sort((a, b) => a - b)
+      : [];
+    let index: RouteIndex | undefined;
+    if (ids.length) {
+      const key = ids.join(',');
+      index = this.byRules.get(key);
+      if (index === undefined) {
+        index = new RouteIndex(ids, this.clauses);
+        this.byRules.set(key, index);
+      }
+    }
     byAction.set(action, index);
     return index;
+  }
+
+  /** Number of route indexes built so far (each distinct set of rules once). */
+  builtRouteIndexes(): number {
+    return this.byRules.size;
   }
 
   stats(): IndexStats {
