@@ -461,20 +461,7 @@ function alertParts(
       locations: [primaryLocation()],
       ...(related.length > 0 ? { relatedLocations: related } : {}),
       ...(codeFlows.length > 0 ? { codeFlows } : {}),
-      partialFingerprints: {
-        // GitHub only reads this key. Our artifacts are not files in the repository, so upload-sarif cannot
-        // hash a source line: we give a per-alert value that stays the same across runs and uploads.
-        primaryLocationLineHash: `${fingerprint.slice(0, 16)}:1`,
-        'triplineAlert/v1': fingerprint,
-      },
-      ...(first || last
-        ? {
-            provenance: {
-              ...(first ? { firstDetectionTimeUtc: first } : {}),
-              ...(last ? { lastDetectionTimeUtc: last } : {}),
-            },
-          }
-        : {}),
+      ...stableIdentity('triplineAlert/v1', fingerprint, first, last),
       properties: {
         tripline: {
           alertId: cleanText(alert.id, { max: 200 }),
@@ -715,18 +702,7 @@ function buildFindingOutput(
     kind: 'fail',
     message: { text },
     locations,
-    partialFingerprints: {
-      primaryLocationLineHash: `${fingerprint.slice(0, 16)}:1`,
-      'triplineFinding/v1': fingerprint,
-    },
-    ...(first || last
-      ? {
-          provenance: {
-            ...(first ? { firstDetectionTimeUtc: first } : {}),
-            ...(last ? { lastDetectionTimeUtc: last } : {}),
-          },
-        }
-      : {}),
+    ...stableIdentity('triplineFinding/v1', fingerprint, first, last),
     properties: {
       tripline: {
         finding: true,
@@ -1162,4 +1138,28 @@ export function sarifResultCount(log: Sarif.Log): SarifResultCount {
   const total = typeof props?.alertsTotal === 'number' ? props.alertsTotal : kept;
   const reason = typeof props?.alertsLeftOutReason === 'string' ? props.alertsLeftOutReason : undefined;
   return kept < total && reason !== undefined ? { kept, total, reason } : { kept, total };
+}
+
+/**
+ * What keeps a result the same result across runs and uploads: its fingerprints and detection times.
+ * GitHub only reads `primaryLocationLineHash`; our artifacts are not files in the repository, so
+ * upload-sarif cannot hash a source line, and we give a value per alert (or fleet finding) instead.
+ */
+function stableIdentity(
+  name: 'triplineAlert/v1' | 'triplineFinding/v1',
+  fingerprint: string,
+  first: string | undefined,
+  last: string | undefined,
+): Pick<Sarif.Result, 'partialFingerprints' | 'provenance'> {
+  return {
+    partialFingerprints: { primaryLocationLineHash: `${fingerprint.slice(0, 16)}:1`, [name]: fingerprint },
+    ...(first || last
+      ? {
+          provenance: {
+            ...(first ? { firstDetectionTimeUtc: first } : {}),
+            ...(last ? { lastDetectionTimeUtc: last } : {}),
+          },
+        }
+      : {}),
+  };
 }

@@ -55,6 +55,11 @@ export interface TableFields {
 
 const s = (e: MdeEvent, column: string): string | undefined => e.str(column);
 
+/** A field that is one string column as MDE writes it, searched by keyword values too. */
+function column(field: string, name: string): FieldSpec {
+  return { field, columns: [name], rebuild: `\`${name}\``, get: (e) => s(e, name), keyword: true };
+}
+
 const LOWERCASED_NOTE =
   'MDE writes the initiating process path lower-cased: case-insensitive modifiers are unaffected, a case-sensitive comparison (`cased`, `re` without `i`) is degraded';
 
@@ -171,41 +176,11 @@ function processFields(platform: Platform): TableFields {
       get: (e) => joinPath(s(e, 'FolderPath'), s(e, 'FileName')),
       keyword: true,
     },
-    {
-      field: 'CommandLine',
-      columns: ['ProcessCommandLine'],
-      rebuild: '`ProcessCommandLine`',
-      get: (e) => s(e, 'ProcessCommandLine'),
-      keyword: true,
-    },
-    {
-      field: 'OriginalFileName',
-      columns: ['ProcessVersionInfoOriginalFileName'],
-      rebuild: '`ProcessVersionInfoOriginalFileName`',
-      get: (e) => s(e, 'ProcessVersionInfoOriginalFileName'),
-      keyword: true,
-    },
-    {
-      field: 'Description',
-      columns: ['ProcessVersionInfoFileDescription'],
-      rebuild: '`ProcessVersionInfoFileDescription`',
-      get: (e) => s(e, 'ProcessVersionInfoFileDescription'),
-      keyword: true,
-    },
-    {
-      field: 'Product',
-      columns: ['ProcessVersionInfoProductName'],
-      rebuild: '`ProcessVersionInfoProductName`',
-      get: (e) => s(e, 'ProcessVersionInfoProductName'),
-      keyword: true,
-    },
-    {
-      field: 'Company',
-      columns: ['ProcessVersionInfoCompanyName'],
-      rebuild: '`ProcessVersionInfoCompanyName`',
-      get: (e) => s(e, 'ProcessVersionInfoCompanyName'),
-      keyword: true,
-    },
+    column('CommandLine', 'ProcessCommandLine'),
+    column('OriginalFileName', 'ProcessVersionInfoOriginalFileName'),
+    column('Description', 'ProcessVersionInfoFileDescription'),
+    column('Product', 'ProcessVersionInfoProductName'),
+    column('Company', 'ProcessVersionInfoCompanyName'),
     {
       field: 'FileVersion',
       columns: ['ProcessVersionInfoProductVersion'],
@@ -225,13 +200,7 @@ function processFields(platform: Platform): TableFields {
       lowercased: true,
       keyword: true,
     },
-    {
-      field: 'ParentCommandLine',
-      columns: ['InitiatingProcessCommandLine'],
-      rebuild: '`InitiatingProcessCommandLine`',
-      get: (e) => s(e, 'InitiatingProcessCommandLine'),
-      keyword: true,
-    },
+    column('ParentCommandLine', 'InitiatingProcessCommandLine'),
     {
       field: 'ProcessId',
       columns: ['ProcessId'],
