@@ -15,6 +15,8 @@ const alias = {
   '@tripline/reporter-sarif': src('./packages/reporter-sarif/src/index.ts'),
   '@tripline/sigma': src('./packages/sigma/src/index.ts'),
   '@tripline/sigmahq': src('./packages/sigmahq/src/index.ts'),
+  '@tripline/kql': src('./packages/kql/src/index.ts'),
+  '@tripline/state': src('./packages/state/src/index.ts'),
 };
 
 /**

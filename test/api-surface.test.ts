@@ -45,6 +45,8 @@ describe('public API surface', () => {
       'reporter-sarif',
       'sigma',
       'sigmahq',
+      'kql',
+      'state',
     ]) {
       const m = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as {
         name: string;

@@ -49,6 +49,8 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
       '@tripline/reporter-sarif',
       '@tripline/sigma',
       '@tripline/sigmahq',
+      '@tripline/kql',
+      '@tripline/state',
       'tripline',
     ].flatMap((p) => [`pack ${p}`, `files ${p}`, `publint ${p}`, `attw ${p}`]),
     'install tarballs',

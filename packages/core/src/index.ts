@@ -39,6 +39,7 @@ export type {
   EvidenceDecl,
   EvidenceField,
   EvidenceValue,
+  KqlDeclaration,
   Match,
   MessageTemplates,
   RenderHook,
@@ -139,4 +140,17 @@ export {
   ruleToDetector,
 } from './internal/rules/index.js';
 export { compareSeverity, isSeverity, SEVERITIES, type Severity } from './internal/severity.js';
+export {
+  type AlertChange,
+  type AlertChangeKind,
+  type LifecyclePolicy,
+  type OutboxEntry,
+  STATE_NAMESPACES,
+  STATE_SCHEMA_VERSION,
+  type StateNamespace,
+  type StateOptions,
+  type StateStore,
+  type StateWrite,
+  type Suppression,
+} from './internal/state/types.js';
 export { VERSION } from './internal/version.js';

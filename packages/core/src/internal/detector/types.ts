@@ -123,7 +123,28 @@ export interface DetectorMeta<O = unknown, E extends EvidenceDecl = EvidenceDecl
    * `testDetector` fails when `match` reads a column declared nowhere.
    */
   readonly columns?: readonly string[];
+  /**
+   * The detection as a Kusto query, for `tripline export kql` (`@tripline/kql`, `docs/kql.md`): a query over
+   * `tables` whose rows are what `match` matches (or the alerts, for windows and per-device state), or the
+   * reason KQL cannot express it. Detectors without it are listed by the export with `detector-no-query`.
+   */
+  readonly kql?: KqlDeclaration;
 }
+
+/** See {@link DetectorMeta.kql}. */
+export type KqlDeclaration =
+  | {
+      /** A tabular expression; its result has at least Timestamp, DeviceId, DeviceName and ReportId. */
+      readonly query: string;
+      /** Where the query's meaning differs from the detector's (fixed buckets for a sliding window, …). */
+      readonly notes?: string;
+      /** The window (ms) a query that aggregates looks back over; the schedule's lookback covers it. */
+      readonly windowMs?: number;
+    }
+  | {
+      /** Why no query can mean what the detector means. */
+      readonly unsupported: string;
+    };
 
 /** What `match` says about one event. All fields optional: `{}` means "this event belongs to the default subject". */
 export interface Match<E extends EvidenceDecl = EvidenceDecl> {
