@@ -3,4 +3,7 @@
  * a query) exported as Kusto queries for Defender advanced hunting, Defender custom detections and
  * Microsoft Sentinel analytic rules, each checked offline by Microsoft's Kusto language service.
  */
+
+// check
+export * from './check/index.js';
 export * from './ir.js';
