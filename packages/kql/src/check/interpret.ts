@@ -546,6 +546,25 @@ class Interpreter {
         if (!(set instanceof KDynamic) || !Array.isArray(set.value)) return null;
         return set.value.some((j) => equal(new KDynamic(j), value, false) === true);
       }
+      case 'tohex': {
+        const n = toLong(arg(0));
+        if (n === null) return null;
+        // Negative numbers as their 64-bit two's complement, lower case, padded to the minimum length.
+        const hex = BigInt.asUintN(64, BigInt(n)).toString(16);
+        const min = argNodes.length > 1 ? Number(toLong(arg(1)) ?? 0) : 0;
+        return hex.padStart(min, '0');
+      }
+      case 'binary_and':
+      case 'binary_shift_right': {
+        const a = toLong(arg(0));
+        const b = toLong(arg(1));
+        if (a === null || b === null) return null;
+        const r =
+          name === 'binary_and'
+            ? BigInt.asIntN(64, BigInt(a) & BigInt(b))
+            : BigInt.asIntN(64, BigInt(a) >> BigInt(Math.max(0, Math.min(63, Number(b)))));
+        return toLong(r.toString());
+      }
       case 'base64_encode_tostring':
         return Buffer.from(toStr(arg(0)), 'utf8').toString('base64');
       default:
