@@ -4,6 +4,8 @@
  * Microsoft Sentinel analytic rules, each checked offline by Microsoft's Kusto language service.
  */
 
+// check
+export * from './check/index.js';
 // emit
 export { exportSigma, exportSigmaRule } from './emit/index.js';
 export * from './ir.js';
