@@ -7,5 +7,5 @@
 // check
 export * from './check/index.js';
 // emit
-export { exportSigma, exportSigmaRule } from './emit/index.js';
+export { exportRuleFile, exportSigma, exportSigmaCorrelation, exportSigmaRule } from './emit/index.js';
 export * from './ir.js';

@@ -6,6 +6,7 @@
  */
 import type { CompiledRule, Expr, FieldView, LoadEntry, Pred, StringPattern } from '@tripline/sigma';
 import type { ExportedRule, ExportSource, KqlRefusal, KqlWarning } from '../ir.js';
+import { cidrCondition } from './cidr.js';
 import { kqlNumber, kqlString, kqlStringList, regexEscape } from './literal.js';
 import { hasColumn, platformFilter, stringValue, type ViewKql, viewForm } from './views.js';
 
@@ -112,13 +113,7 @@ class Emitter {
         const v = this.view(p.view, at);
         if (!v) return 'false';
         const x = stringValue(v);
-        return or(
-          p.ranges.map((r) =>
-            r.includes(':')
-              ? `(${x} contains ":" and coalesce(ipv6_is_in_range(${x}, ${kqlString(r)}), false))`
-              : `(${x} !contains ":" and coalesce(ipv4_is_in_range(${x}, ${kqlString(r)}), false))`,
-          ),
-        );
+        return or(p.ranges.map((r) => cidrCondition(x, r)));
       }
       case 'number': {
         const v = this.view(p.view, at);

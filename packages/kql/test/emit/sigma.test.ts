@@ -1,5 +1,7 @@
 import { compileSigma } from '@tripline/sigma';
 import { describe, expect, it } from 'vitest';
+import { windowsRow } from '../../../sigma/test/support/mde-rows.js';
+import { runKql } from '../../src/check/index.js';
 import { exportSigma, exportSigmaRule } from '../../src/emit/index.js';
 import { globRegex } from '../../src/emit/sigma.js';
 
@@ -77,12 +79,14 @@ describe('exportSigmaRule', () => {
       "  sel:\n    DestinationIp|cidr:\n      - '10.0.0.0/8'\n      - 'fe80::/10'\n  condition: sel",
       'product: windows\n  category: network_connection',
     );
-    expect(q).toContain(
-      '(DestinationIp !contains ":" and coalesce(ipv4_is_in_range(DestinationIp, @"10.0.0.0/8"), false))',
-    );
-    expect(q).toContain(
-      '(DestinationIp contains ":" and coalesce(ipv6_is_in_range(DestinationIp, @"fe80::/10"), false))',
-    );
+    expect(q).toContain('coalesce(ipv4_is_in_range(iff(trim(@"\\s", DestinationIp) startswith "::ffff:"');
+    expect(q).toContain(', @"fe80::/10"), false))');
+    // The address family decides the function: an IPv4, an IPv4-mapped, an IPv6, another and a non-address.
+    const row = (ip: string) =>
+      windowsRow('DeviceNetworkEvents', 'ConnectionSuccess', { RemoteIP: ip, RemotePort: 443, LocalIP: '10.9.9.9' });
+    const rows = [row('10.1.2.3'), row('::ffff:10.1.2.3'), row('fe80::1'), row('192.168.1.1'), row('not-an-ip')];
+    const hits = runKql(q, { DeviceNetworkEvents: rows }).rows.map((r) => r.events[0]);
+    expect(hits).toEqual([rows[0], rows[1], rows[2]]);
   });
 
   it('compares numbers on numeric views, null-safe, and refuses them on text views', () => {
