@@ -6,4 +6,6 @@
 
 // check
 export * from './check/index.js';
+// emit
+export { exportSigma, exportSigmaRule } from './emit/index.js';
 export * from './ir.js';
