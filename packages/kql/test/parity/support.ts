@@ -66,7 +66,11 @@ export function localHits(set: SigmaSet, events: readonly MdeEvent[]): Map<strin
 
 export function byTable(events: readonly MdeEvent[]): Partial<Record<TableName, MdeEvent[]>> {
   const out: Partial<Record<TableName, MdeEvent[]>> = {};
-  for (const e of events) (out[e.table] ??= []).push(e);
+  for (const e of events) {
+    const list = out[e.table] ?? [];
+    list.push(e);
+    out[e.table] = list;
+  }
   return out;
 }
 
