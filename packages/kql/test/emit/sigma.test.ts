@@ -140,6 +140,17 @@ describe('exportSigmaRule', () => {
     expect(q).not.toContain('tl_Platform');
   });
 
+  it('refuses a rule whose whole expression can never match, and writes a never predicate elsewhere as false', () => {
+    const { compiled } = rule('  sel:\n    CommandLine: x\n  condition: sel');
+    const base = compiled!;
+    const origin = { selection: 'sel', item: 'Hashes', position: base.rule.source };
+    const never = { kind: 'pred', pred: { kind: 'never', reason: 'IMPHASH' }, origin } as const;
+    const all = exportSigmaRule({ ...base, expr: { kind: 'and', args: [never, base.expr] } });
+    expect(!all.ok && all.refusals.map((r) => r.code)).toEqual(['never-matches']);
+    const part = exportSigmaRule({ ...base, expr: { kind: 'or', args: [never, base.expr] } });
+    expect(part.ok && part.query.text).toContain('| where (false or ProcessCommandLine =~ @"x")');
+  });
+
   it('carries a degraded rule with a warning', () => {
     const { compiled } = rule(
       "  sel:\n    ParentImage|endswith: '\\cmd.exe'\n  condition: sel",
