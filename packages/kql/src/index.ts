@@ -3,4 +3,25 @@
  * a query) exported as Kusto queries for Defender advanced hunting, Defender custom detections and
  * Microsoft Sentinel analytic rules, each checked offline by Microsoft's Kusto language service.
  */
+
+export { detectorSource, exportDetector } from './artefacts/detector.js';
+
+// artefacts
+export {
+  type ArtefactOptions,
+  type ArtefactOutcome,
+  artefactBaseName,
+  artefactPath,
+  artefactsFor,
+  attributionLine,
+  CUSTOM_DETECTION_COLUMNS,
+  CUSTOM_DETECTION_LOOKBACK_MS,
+  CUSTOM_DETECTION_PERIODS,
+  type CustomDetectionPeriod,
+  entityMappings,
+  ruleUuid,
+  sentinelDuration,
+  tacticsOf,
+  toArtefacts,
+} from './artefacts/index.js';
 export * from './ir.js';
