@@ -4,9 +4,8 @@
  * Microsoft Sentinel analytic rules, each checked offline by Microsoft's Kusto language service.
  */
 
-export { detectorSource, exportDetector } from './artefacts/detector.js';
-
 // artefacts
+export { detectorSource, exportDetector } from './artefacts/detector.js';
 export {
   type ArtefactOptions,
   type ArtefactOutcome,
@@ -24,4 +23,8 @@ export {
   tacticsOf,
   toArtefacts,
 } from './artefacts/index.js';
+// check
+export * from './check/index.js';
+// emit
+export { exportSigma, exportSigmaRule } from './emit/index.js';
 export * from './ir.js';

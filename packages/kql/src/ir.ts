@@ -127,7 +127,8 @@ export interface KqlDiagnostic {
  * `toupper`, `tostring`, `tolong`, `toint`, `toreal`, `todynamic`, `parse_json`, `replace_string`,
  * `replace_regex`, `extract`, `strlen`, `substring`, `indexof`, `split`, `trim`, `ipv4_is_in_range`,
  * `ipv6_is_in_range`, `ipv4_is_private`, `bin`, `ago`, `now`, `datetime_diff`, `coalesce`, `array_length`,
- * `set_has_element`, `base64_encode_tostring`.
+ * `set_has_element`, `base64_encode_tostring`, `tohex`, `binary_and`, `binary_shift_right` (the registry `Details`
+ * rebuild: Sysmon writes DWORD and QWORD values in hexadecimal, MDE in decimal).
  *
  * Aggregations: `count`, `countif`, `dcount`, `dcountif`, `sum`, `avg`, `percentile`, `min`, `max`,
  * `arg_min`, `arg_max`, `make_set`, `make_list`, `take_any`.
@@ -169,6 +170,9 @@ export const KQL_SUBSET = {
     'array_length',
     'set_has_element',
     'base64_encode_tostring',
+    'tohex',
+    'binary_and',
+    'binary_shift_right',
   ],
   aggregations: [
     'count',

@@ -1,0 +1,10 @@
+export { type CheckKqlOptions, checkKql } from './check.js';
+export {
+  type KqlInput,
+  type KqlResult,
+  type KqlResultRow,
+  KqlRunError,
+  type RunKqlOptions,
+  runKql,
+} from './interpret.js';
+export { type SubsetViolation, subsetViolations } from './subset.js';
