@@ -9,7 +9,7 @@ import { stateUnreadable } from '@tripline/core/unstable';
 export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
 export const SQLITE_DRIVERS: readonly SqliteDriverName[] = ['node:sqlite', 'better-sqlite3'];
 
-export type SqlParam = string | number | null;
+export type SqlParam = string | number | null | Uint8Array;
 
 export interface SqliteStatement {
   run(...params: SqlParam[]): unknown;

@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
+  isTriplineError,
   type JsonValue,
   type OutboxEntry,
   STATE_NAMESPACES,
@@ -44,7 +46,8 @@ export interface JsonFileOptions {
 }
 
 /**
- * A {@link StateStore} in one JSON file. `open()` creates the file (and its folder must exist), or
+ * A {@link StateStore} in one JSON file, gzip-compressed when the path ends with `.gz` (a third of the
+ * size; `zcat` reads it). `open()` creates the file (and its folder must exist), or
  * reads it: a damaged file is `state-unreadable`, one of a newer tripline `state-schema-newer`, an
  * older layout is migrated (the old file kept as `<path>.schema<N>.bak`). A second store — in this
  * process or another — opening the same path is refused with `state-locked` until the first closes;
@@ -83,8 +86,9 @@ export class JsonFileStateStore implements StateStore {
       await this.#removeStaleTemps();
       let text: string | undefined;
       try {
-        text = await readFile(this.path, 'utf8');
+        text = decodeFile(await readFile(this.path), this.path);
       } catch (error) {
+        if (isTriplineError(error)) throw error;
         if (!isCode(error, 'ENOENT')) throw stateUnreadable(this.path, describeFsError(error), error);
       }
       if (text === undefined) {
@@ -182,6 +186,7 @@ export class JsonFileStateStore implements StateStore {
   /** Writes a whole document: temporary file, flushed, renamed over the file, folder flushed. */
   async #persist(records: ReadonlyMap<StateNamespace, ReadonlyMap<string, string>>, outbox: readonly OutboxRecord[]) {
     const text = serialize(records, outbox);
+    const data = this.path.endsWith('.gz') ? gzipSync(text, { level: 6 }) : text;
     const step = this.#options.beforeStep ?? (() => undefined);
     const temp = join(
       dirname(this.path),
@@ -192,7 +197,7 @@ export class JsonFileStateStore implements StateStore {
       step('write-temp');
       const handle = await open(temp, 'wx', 0o600);
       try {
-        await handle.writeFile(text, 'utf8');
+        await handle.writeFile(data);
         step('fsync-temp');
         await handle.sync();
       } finally {
@@ -224,6 +229,16 @@ export class JsonFileStateStore implements StateStore {
     }
     for (const name of names)
       if (name.startsWith(prefix)) await unlink(join(dirname(this.path), name)).catch(() => undefined);
+  }
+}
+
+/** The file's text: gzip is recognised by its first bytes (whatever the name), anything else is UTF-8. */
+function decodeFile(bytes: Buffer, path: string): string {
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes.toString('utf8');
+  try {
+    return gunzipSync(bytes).toString('utf8');
+  } catch (error) {
+    throw stateUnreadable(path, `its gzip data is damaged (${(error as Error).message})`, error);
   }
 }
 

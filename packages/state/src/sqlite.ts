@@ -1,11 +1,12 @@
 /**
  * `sqliteStateStore(path)`: the state in one SQLite database (WAL), for bots of any size and for
- * ad-hoc queries. Records are one table `records(ns, key, escaped, value)` (value: JSON text), the
- * outbox a table ordered by a sequence, the layout's version a row of `tripline_meta`. Every write is
+ * ad-hoc queries. Records are one table `records(ns, key, escaped, value)` (value: JSON text, or
+ * deflated JSON when long), the outbox a table ordered by a sequence, the layout's version a row of `tripline_meta`. Every write is
  * one transaction (`BEGIN IMMEDIATE` … `COMMIT`, rolled back on any error), with statements prepared
  * once per open.
  */
 import { resolve } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   type JsonValue,
   type OutboxEntry,
@@ -134,16 +135,16 @@ export class SqliteStateStore implements StateStore {
   async read(ns: StateNamespace): Promise<ReadonlyMap<string, JsonValue>> {
     const st = this.#check('read');
     const rows = st.readNs.all(checkNamespace(ns, 'read'));
-    const entries = rows.map((r) => [decodeKey(r.key as string, r.escaped as number), r.value as string] as const);
+    const entries = rows.map((r) => [decodeKey(r.key as string, r.escaped as number), r.value] as const);
     entries.sort((a, b) => compareKeys(a[0], b[0]));
-    return new Map(entries.map(([k, v]) => [k, JSON.parse(v) as JsonValue]));
+    return new Map(entries.map(([k, v]) => [k, decodeValue(v)]));
   }
 
   async get(ns: StateNamespace, key: string): Promise<JsonValue | undefined> {
     const st = this.#check('get');
     const [k, escaped] = encodeKey(checkKey(key, 'get'));
     const row = st.get.get(checkNamespace(ns, 'get'), k, escaped);
-    return row === undefined ? undefined : (JSON.parse(row.value as string) as JsonValue);
+    return row === undefined ? undefined : decodeValue(row.value);
   }
 
   async write(batch: StateWrite): Promise<void> {
@@ -166,7 +167,7 @@ export class SqliteStateStore implements StateStore {
         done();
       }
       for (const p of w.put) {
-        st.put.run(p.ns, ...encodeKey(p.key), JSON.stringify(p.value));
+        st.put.run(p.ns, ...encodeKey(p.key), encodeValue(JSON.stringify(p.value)));
         done();
       }
       for (const key of w.delivered) {
@@ -174,7 +175,7 @@ export class SqliteStateStore implements StateStore {
         done();
       }
       for (const o of w.outbox) {
-        st.outboxAdd.run(...encodeKey(o.key), JSON.stringify(o.payload), o.queuedAt);
+        st.outboxAdd.run(...encodeKey(o.key), encodeValue(JSON.stringify(o.payload)), o.queuedAt);
         done();
       }
     });
@@ -184,7 +185,7 @@ export class SqliteStateStore implements StateStore {
     const st = this.#check('outbox');
     return st.outboxAll.all().map((r) => ({
       key: decodeKey(r.key as string, r.escaped as number),
-      payload: JSON.parse(r.payload as string) as JsonValue,
+      payload: decodeValue(r.payload),
       queuedAt: r.queued_at as string,
     }));
   }
@@ -247,14 +248,14 @@ function createLayout(db: SqliteDatabase): void {
       ns TEXT NOT NULL,
       key TEXT NOT NULL,
       escaped INTEGER NOT NULL DEFAULT 0,
-      value TEXT NOT NULL,
-      PRIMARY KEY (ns, key, escaped)
-    ) WITHOUT ROWID;
+      value NOT NULL,
+      UNIQUE (ns, key, escaped)
+    );
     CREATE TABLE outbox (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       key TEXT NOT NULL,
       escaped INTEGER NOT NULL DEFAULT 0,
-      payload TEXT NOT NULL,
+      payload NOT NULL,
       queued_at TEXT NOT NULL,
       UNIQUE (key, escaped)
     );
@@ -276,14 +277,14 @@ function migrate0to1(db: SqliteDatabase): void {
       ns TEXT NOT NULL,
       key TEXT NOT NULL,
       escaped INTEGER NOT NULL DEFAULT 0,
-      value TEXT NOT NULL,
-      PRIMARY KEY (ns, key, escaped)
-    ) WITHOUT ROWID;
+      value NOT NULL,
+      UNIQUE (ns, key, escaped)
+    );
     CREATE TABLE outbox (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       key TEXT NOT NULL,
       escaped INTEGER NOT NULL DEFAULT 0,
-      payload TEXT NOT NULL,
+      payload NOT NULL,
       queued_at TEXT NOT NULL,
       UNIQUE (key, escaped)
     );
@@ -303,6 +304,23 @@ function migrate0to1(db: SqliteDatabase): void {
  */
 export function encodeKey(key: string): [string, number] {
   return isWellFormed(key) && !key.includes('\0') ? [key, 0] : [JSON.stringify(key), 1];
+}
+
+/** Values whose JSON text is longer than this are stored deflated (a BLOB); shorter ones as JSON text. */
+export const DEFLATE_ABOVE = 1024;
+
+/**
+ * A record's JSON text as stored: as it is when short (readable with SQLite's JSON functions), raw
+ * DEFLATE (a BLOB) when longer than {@link DEFLATE_ABOVE} characters — the evidence of a group
+ * record is repetitive JSON that shrinks to a fraction.
+ */
+function encodeValue(json: string): string | Uint8Array {
+  return json.length > DEFLATE_ABOVE ? deflateRawSync(json, { level: 6 }) : json;
+}
+
+function decodeValue(stored: unknown): JsonValue {
+  const text = typeof stored === 'string' ? stored : inflateRawSync(stored as Uint8Array).toString('utf8');
+  return JSON.parse(text) as JsonValue;
 }
 
 function decodeKey(text: string, escaped: number): string {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { STATE_SCHEMA_VERSION } from '@tripline/core';
 import { describe, expect, it } from 'vitest';
 import { JsonFileStateStore, type JsonWriteStep } from '../src/json-file.js';
@@ -10,34 +11,41 @@ import { conformance } from './conformance.js';
 
 const STEPS: JsonWriteStep[] = ['write-temp', 'fsync-temp', 'rename'];
 
-conformance({
-  name: 'json-file',
-  concurrency: 'refused',
-  async fresh() {
-    const dir = await mkdtemp(join(tmpdir(), 'tripline-json-state-'));
-    const path = join(dir, 'state.json');
-    return {
-      store: new JsonFileStateStore(path),
-      reopen: () => new JsonFileStateStore(path),
-      failSteps: STEPS.length,
-      failing: (step: number) =>
-        new JsonFileStateStore(path, {
-          beforeStep: (s) => {
-            if (s === STEPS[step - 1]) throw new Error(`injected failure before ${s}`);
-          },
-        }),
-      damage: async () => {
-        const text = await readFile(path, 'utf8');
-        await writeFile(path, text.slice(0, Math.floor(text.length / 2)));
-      },
-      setSchema: async (version: number) => {
-        const text = await readFile(path, 'utf8');
-        await writeFile(path, text.replace(/"schema":\d+/, `"schema":${version}`));
-      },
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    };
-  },
-});
+for (const file of ['state.json', 'state.json.gz']) {
+  const gz = file.endsWith('.gz');
+  const text = async (path: string) => {
+    const bytes = await readFile(path);
+    return gz ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+  };
+  conformance({
+    name: gz ? 'json-file (gzip)' : 'json-file',
+    concurrency: 'refused',
+    async fresh() {
+      const dir = await mkdtemp(join(tmpdir(), 'tripline-json-state-'));
+      const path = join(dir, file);
+      return {
+        store: new JsonFileStateStore(path),
+        reopen: () => new JsonFileStateStore(path),
+        failSteps: STEPS.length,
+        failing: (step: number) =>
+          new JsonFileStateStore(path, {
+            beforeStep: (s) => {
+              if (s === STEPS[step - 1]) throw new Error(`injected failure before ${s}`);
+            },
+          }),
+        damage: async () => {
+          const bytes = await readFile(path);
+          await writeFile(path, bytes.subarray(0, Math.floor(bytes.length / 2)));
+        },
+        setSchema: async (version: number) => {
+          const changed = (await text(path)).replace(/"schema":\d+/, `"schema":${version}`);
+          await writeFile(path, gz ? gzipSync(changed) : changed);
+        },
+        cleanup: () => rm(dir, { recursive: true, force: true }),
+      };
+    },
+  });
+}
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'tripline-json-state-'));
@@ -71,6 +79,26 @@ describe('jsonFileStateStore', () => {
       expect(JSON.parse(ta)).toMatchObject({ format: 'tripline-state', schema: STATE_SCHEMA_VERSION, outbox: [] });
       await a.close();
       await b.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('compresses a path ending in .gz with gzip, the same bytes for the same state', async () => {
+    const dir = await tempDir();
+    try {
+      const texts: Buffer[] = [];
+      for (const name of ['a.json.gz', 'b.json.gz']) {
+        const store = new JsonFileStateStore(join(dir, name));
+        await store.open();
+        await store.write({ put: [{ ns: 'groups', key: 'g', value: { evidence: 'x'.repeat(10_000) } }] });
+        await store.close();
+        texts.push(await readFile(join(dir, name)));
+      }
+      expect(texts[0]!.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+      expect(texts[0]!.equals(texts[1]!)).toBe(true);
+      expect(texts[0]!.length).toBeLessThan(1000);
+      expect(JSON.parse(gunzipSync(texts[0]!).toString('utf8')).namespaces.groups.g.evidence).toHaveLength(10_000);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -33,6 +33,24 @@ async function raw(path: string, driver: SqliteDriverName, sql: string): Promise
   db.close();
 }
 
+/** Rows of a query, through the same driver, outside the store. */
+async function rawRows(path: string, driver: SqliteDriverName, sql: string): Promise<Record<string, unknown>[]> {
+  type Db = { prepare(s: string): { all(): Record<string, unknown>[] }; close(): void };
+  const mod =
+    driver === 'node:sqlite'
+      ? (process.getBuiltinModule('node:sqlite') as { DatabaseSync: new (p: string) => Db }).DatabaseSync
+      : ((await import('better-sqlite3' as string)) as { default: new (p: string) => Db }).default;
+  const db = new mod(path);
+  try {
+    return db
+      .prepare(sql)
+      .all()
+      .map((r) => ({ ...r }));
+  } finally {
+    db.close();
+  }
+}
+
 for (const driver of SQLITE_DRIVERS) {
   const available = drivers[driver];
   if (available !== true) {
@@ -144,6 +162,39 @@ describe.each(usable)('sqliteStateStore with %s', (driver) => {
       expect(error.code).toBe('state-unreadable');
       expect(error.message).toContain('not a tripline state (no table tripline_meta)');
       expect(error.message).toContain(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores short records as JSON text (for ad-hoc queries) and long ones deflated', async () => {
+    const { dir, path } = await tempDb();
+    try {
+      const store = new SqliteStateStore(path, { driver });
+      await store.open();
+      const long = {
+        evidence: Array.from({ length: 40 }, (_, i) => ({ ReportId: String(i), FileName: 'powershell.exe' })),
+      };
+      await store.write({
+        put: [
+          { ns: 'alerts', key: 'a1f09e', value: { revision: 3, status: 'active' } },
+          { ns: 'groups', key: 'g', value: long },
+        ],
+      });
+      await store.close();
+      await raw(
+        path,
+        driver,
+        `CREATE TABLE probe AS SELECT ns, typeof(value) AS t, json_extract(CASE WHEN typeof(value) = 'text' THEN value END, '$.revision') AS revision FROM records`,
+      );
+      await store.open();
+      expect(await store.get('groups', 'g')).toEqual(long);
+      await store.close();
+      const types = await rawRows(path, driver, 'SELECT ns, t, revision FROM probe ORDER BY ns');
+      expect(types).toEqual([
+        { ns: 'alerts', t: 'text', revision: 3 },
+        { ns: 'groups', t: 'blob', revision: null },
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
