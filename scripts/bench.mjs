@@ -8,6 +8,7 @@
  *                          [--node-flags "--flag=value ..."] [--out bench/out/results.json]
  *   node scripts/bench.mjs --sigma [...]   the SigmaHQ benchmark (bench/sigma.mjs; its arguments)
  *   node scripts/bench.mjs --kql [...]     every SigmaHQ rule exported to KQL and checked (bench/kql.mjs)
+ *   node scripts/bench.mjs --state [...]   the state stores' benchmark (bench/state.mjs; its arguments)
  *
  * Two fleets (`--fleet`, both by default): `sparse`, the mixed fleet of bench/generate.mjs where
  * alerts are rare (`--devices`, default 120), and `dense`, bench/dense.mjs: Linux servers that each
@@ -121,22 +122,22 @@ function parseArgs(argv) {
   return args;
 }
 
-function missingDist() {
-  return PACKAGES.filter((p) => !existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')));
+function missingDist(packages = PACKAGES) {
+  return packages.filter((p) => !existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')));
 }
 
 /** Build when a dist is missing: the whole repo first, then (if other packages are half-written) one by one. */
-function ensureBuilt() {
-  let missing = missingDist();
+function ensureBuilt(packages = PACKAGES) {
+  let missing = missingDist(packages);
   if (!missing.length) return;
   console.log(`dist missing for ${missing.join(', ')}: npm run build`);
   spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  missing = missingDist();
+  missing = missingDist(packages);
   for (const p of missing) {
     console.log(`building packages/${p} on its own (npx tsup)`);
     spawnSync('npx', ['tsup'], { cwd: join(ROOT, 'packages', p), stdio: 'inherit' });
   }
-  missing = missingDist();
+  missing = missingDist(packages);
   if (missing.length) throw new Error(`could not build ${missing.join(', ')}; build them and run again`);
 }
 
@@ -476,6 +477,14 @@ async function main() {
   // `--kql`: every SigmaHQ rule exported to KQL and checked, its own script (bench/kql.mjs).
   if (process.argv.includes('--kql')) {
     const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'kql.mjs'), ...process.argv.slice(2)], {
+      stdio: 'inherit',
+    });
+    process.exit(r.status ?? 1);
+  }
+  // `--state`: the state stores' benchmark, its own script (bench/state.mjs) with the arguments given.
+  if (process.argv.includes('--state')) {
+    ensureBuilt(['core', 'state']);
+    const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'state.mjs'), ...process.argv.slice(2)], {
       stdio: 'inherit',
     });
     process.exit(r.status ?? 1);
