@@ -40,6 +40,18 @@ const CATALOG_SOURCE = {
     kind: 'thrown',
     meaning: 'A saved JSON report given to be rendered again is of another contract version or breaks the contract.',
   },
+  'state-schema-newer': {
+    kind: 'thrown',
+    meaning: 'A state store was written by a newer tripline (a newer layout of its records); it is left untouched.',
+  },
+  'state-unreadable': {
+    kind: 'thrown',
+    meaning: 'A state store cannot be read: its file is damaged, not a tripline state store, or cannot be opened.',
+  },
+  'state-locked': {
+    kind: 'thrown',
+    meaning: 'A state store is in use by another process or another open store of this process.',
+  },
 
   // ── diagnostic: report.diagnostics[].code ──────────────────────────────────────────────────────
   'input-failed': {
@@ -119,6 +131,24 @@ const CATALOG_SOURCE = {
     kind: 'diagnostic',
     level: 'info',
     meaning: 'Rows repeated an earlier row (same table, DeviceId, Timestamp and ReportId): analysed once, counted.',
+  },
+  'late-events': {
+    kind: 'diagnostic',
+    level: 'warning',
+    meaning:
+      "Events of a stream with saved state arrived older than the stream's watermark minus the allowed lateness: counted, and merged like the others.",
+  },
+  'rows-already-read': {
+    kind: 'diagnostic',
+    level: 'info',
+    meaning:
+      'Rows of a source an earlier batch of the stream had read (its saved position) were skipped: a batch read again is not counted twice.',
+  },
+  'state-detectors-changed': {
+    kind: 'diagnostic',
+    level: 'warning',
+    meaning:
+      'The detector set of a stream with saved state changed: the saved alert subjects of removed or changed detectors were dropped.',
   },
   'rejected-list-truncated': {
     kind: 'diagnostic',
