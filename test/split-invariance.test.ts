@@ -5,6 +5,7 @@ import type { AnalysisResult, DetectorOrFamily, MdeEvent, StateStore } from '@tr
 import { createAnalyzer } from '@tripline/core';
 import { isRowProblem, normalizeRow } from '@tripline/core/unstable';
 import { defenderDetectors } from '@tripline/detectors-defender';
+import { compileSigma } from '@tripline/sigma';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateLines } from '../bench/generate.mjs';
@@ -152,5 +153,69 @@ describe('split invariance', () => {
     const fired = await checkSplits(defenderDetectors, runs, 1000);
     // Every detector of the pack raised alerts in some case: each was checked, not just loaded.
     expect([...fired].sort()).toEqual(defenderDetectors.map((d) => d.meta.id).sort());
+  }, 600_000);
+});
+
+/** A Sigma rule for Linux shells, a correlation counting them, and the Sigma example's two Windows rules. */
+function sigmaDetectors(): readonly DetectorOrFamily[] {
+  const shells = `title: Linux Shell Started
+id: 6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f
+status: experimental
+description: A shell process starts on a Linux host.
+author: tripline tests
+date: 2026-12-06
+tags:
+  - attack.execution
+  - attack.t1059.004
+logsource:
+  product: linux
+  category: process_creation
+detection:
+  selection:
+    Image|endswith:
+      - '/bash'
+      - '/sh'
+      - '/dash'
+  condition: selection
+level: low
+`;
+  const burst = `title: Burst of Linux Shells
+id: 7d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a
+status: experimental
+correlation:
+  type: event_count
+  rules:
+    - 6c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f
+  group-by:
+    - DeviceName
+  timespan: 10m
+  condition:
+    gte: 4
+level: medium
+`;
+  const dir = join(ROOT, 'examples/sigma/rules');
+  const sources = [
+    { text: shells, name: 'shells.yml' },
+    { text: burst, name: 'burst.yml' },
+    ...readdirSync(dir)
+      .sort()
+      .map((f) => ({ text: readFileSync(join(dir, f), 'utf8'), name: f })),
+  ];
+  const set = compileSigma(sources);
+  expect(set.report.rules.skipped).toBe(0);
+  expect(set.report.correlations.loaded).toBe(1);
+  return set.detectors;
+}
+
+describe('split invariance of Sigma rules', () => {
+  it('rules and a correlation: any split gives the alerts of one run', async () => {
+    const detectors = sigmaDetectors();
+    const fired = await checkSplits(detectors, runs, 1000);
+    // The shell rule is used only by the correlation, so it raises no alerts of its own.
+    expect([...fired].sort()).toEqual([
+      'sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8',
+      'sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b',
+      'sigma/7d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a',
+    ]);
   }, 600_000);
 });
