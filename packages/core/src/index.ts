@@ -140,6 +140,7 @@ export {
   ruleToDetector,
 } from './internal/rules/index.js';
 export { compareSeverity, isSeverity, SEVERITIES, type Severity } from './internal/severity.js';
+export { memoryStateStore } from './internal/state/memory-store.js';
 export {
   type AlertChange,
   type AlertChangeKind,
