@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnalysisResult, DetectorOrFamily, MdeEvent, StateStore } from '@tripline/core';
-import { createAnalyzer } from '@tripline/core';
+import { createAnalyzer, memoryStateStore } from '@tripline/core';
 import { isRowProblem, normalizeRow } from '@tripline/core/unstable';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { compileSigma } from '@tripline/sigma';
@@ -10,7 +10,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateLines } from '../bench/generate.mjs';
 import { engineStateWrite } from '../packages/core/src/internal/state/engine-state.js';
-import { memoryStore } from './helpers/state.js';
 
 /**
  * Split invariance: a stream read in batches — each batch through a fresh analyzer that loads the
@@ -135,7 +134,9 @@ async function checkSplits(detectors: readonly DetectorOrFamily[], runs: readonl
   await fc.assert(
     fc.asyncProperty(streamArb(runs), async ({ events, fractions }) => {
       const single = await once(detectors, events);
-      const split = await inBatches(detectors, cut(events, fractions), memoryStore());
+      const store = memoryStateStore();
+      await store.open();
+      const split = await inBatches(detectors, cut(events, fractions), store);
       for (const a of single.alerts) fired.add(a.detectorId);
       expect(outcome(split)).toBe(outcome(single));
     }),

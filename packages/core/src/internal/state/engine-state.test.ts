@@ -5,37 +5,18 @@ import { createAnalyzer } from '../engine/analyze.js';
 import type { AnalyzeOptions } from '../engine/types.js';
 import { TriplineError } from '../errors.js';
 import { fromString } from '../ingest/index.js';
-import type { JsonValue, MdeEvent } from '../model/event.js';
+import type { MdeEvent } from '../model/event.js';
 import { normalizeRow } from '../model/normalize.js';
 import type { AnalysisResult } from '../report/types.js';
 import { ENGINE_STATE_VERSION, engineStateWrite, latenessMs } from './engine-state.js';
-import type { StateNamespace, StateStore, StateWrite } from './types.js';
+import { memoryStateStore } from './memory-store.js';
+import { STATE_NAMESPACES, type StateStore } from './types.js';
 
-/** A Map-backed store: records copied through JSON text on write and read, as a file would. */
-function mapStore(): StateStore & { readonly data: Map<StateNamespace, Map<string, string>> } {
-  const data = new Map<StateNamespace, Map<string, string>>();
-  const ns = (n: StateNamespace) => {
-    let m = data.get(n);
-    if (!m) data.set(n, (m = new Map()));
-    return m;
-  };
-  return {
-    kind: 'test-map',
-    data,
-    open: async () => {},
-    close: async () => {},
-    read: async (n) =>
-      new Map([...ns(n)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, JSON.parse(v)])),
-    get: async (n, k) => {
-      const v = ns(n).get(k);
-      return v === undefined ? undefined : (JSON.parse(v) as JsonValue);
-    },
-    write: async (w: StateWrite) => {
-      for (const d of w.delete ?? []) ns(d.ns).delete(d.key);
-      for (const p of w.put ?? []) ns(p.ns).set(p.key, JSON.stringify(p.value));
-    },
-    outbox: async () => [],
-  };
+/** A memory store, opened (records copied on write and read, as a file store would). */
+async function opened(): Promise<StateStore> {
+  const store = memoryStateStore();
+  await store.open();
+  return store;
 }
 
 const DEVICE = { DeviceId: '2f1c6a0e9b8d7c5f4e3a2b1c0d9e8f7a6b5c4d3e', DeviceName: 'web01.contoso.com' };
@@ -133,7 +114,7 @@ const ten = Array.from({ length: 10 }, (_, i) => event(failedLogon(`0${Math.floo
 
 describe('engine state across batches', () => {
   it('a window split 6 + 4 across two batches fires, as in one run', async () => {
-    const store = mapStore();
+    const store = await opened();
     const first = await batch(store, ten.slice(0, 6));
     expect(first.alerts).toEqual([]);
     const second = await batch(store, ten.slice(6));
@@ -151,7 +132,7 @@ describe('engine state across batches', () => {
   });
 
   it('a row repeated at a batch boundary is counted once', async () => {
-    const store = mapStore();
+    const store = await opened();
     await batch(store, ten.slice(0, 6));
     const r = await batch(store, [event(failedLogon('01:15', 5005)), ...ten.slice(6)]);
     expect(r.alerts[0]!.evidence.eventCount).toBe(10);
@@ -160,7 +141,7 @@ describe('engine state across batches', () => {
   });
 
   it('a source read again is not counted twice; rows appended to it are read', async () => {
-    const store = mapStore();
+    const store = await opened();
     const lines = (n: number) =>
       ten
         .slice(0, n)
@@ -211,7 +192,7 @@ describe('engine state across batches', () => {
   });
 
   it('counts late events in a diagnostic and merges them', async () => {
-    const store = mapStore();
+    const store = await opened();
     await batch(store, ten.slice(3), { state: { store, allowedLateness: 'PT1M' } });
     // Two minutes behind the watermark (10:03:19), one allowed: late, merged all the same.
     const r = await batch(store, ten.slice(0, 3), { state: { store, allowedLateness: 'PT1M' } });
@@ -222,14 +203,14 @@ describe('engine state across batches', () => {
       /^3 event\(s\) were older than the watermark of stream "default" minus the allowed lateness \(60000 ms\)/,
     );
     // The default lateness is the longest window (5 minutes): the same events are not late then.
-    const store2 = mapStore();
+    const store2 = await opened();
     await batch(store2, ten.slice(3));
     const r2 = await batch(store2, ten.slice(0, 3));
     expect(r2.diagnostics.map((d) => d.code)).not.toContain('late-events');
   });
 
   it('drops the groups of a removed or changed detector, with a diagnostic; new detectors start empty', async () => {
-    const store = mapStore();
+    const store = await opened();
     await batch(store, ten.slice(0, 6), { detectors: [bruteForce(), everyFailure] });
     // everyFailure removed: its groups go.
     const removed = createAnalyzer({ detectors: [bruteForce()], generatedAt: GENERATED_AT, state: { store } });
@@ -253,7 +234,7 @@ describe('engine state across batches', () => {
   });
 
   it('refuses state saved by a newer tripline', async () => {
-    const store = mapStore();
+    const store = await opened();
     await batch(store, ten.slice(0, 2));
     const meta = [...(await store.read('meta'))][0]!;
     await store.write({
@@ -265,8 +246,8 @@ describe('engine state across batches', () => {
     expect((error as TriplineError).code).toBe('state-schema-newer');
   });
 
-  it('needs the state loaded before events are pushed; stream needs state', () => {
-    const a = createAnalyzer({ detectors: [bruteForce()], state: { store: mapStore() } });
+  it('needs the state loaded before events are pushed; stream needs state', async () => {
+    const a = createAnalyzer({ detectors: [bruteForce()], state: { store: await opened() } });
     expect(() => a.pushEvent(ten[0]!)).toThrow(/not loaded yet; await analyzer.ready\(\) first/);
     expect(() => a.finish()).toThrow(/not loaded yet/);
     expect(() => engineStateWrite(a)).toThrow(/not loaded yet/);
@@ -277,10 +258,12 @@ describe('engine state across batches', () => {
   it('writes deterministic JSON records: the same batches give the same bytes, ReportIds exact', async () => {
     const big = event({ ...failedLogon('00:09', 0), ReportId: '639199803770463703' });
     const snapshot = async () => {
-      const store = mapStore();
+      const store = await opened();
       await batch(store, [big, ...ten.slice(0, 4)]);
       await batch(store, ten.slice(4));
-      return JSON.stringify([...store.data].map(([ns, m]) => [ns, [...m].sort()]));
+      const all = [];
+      for (const ns of STATE_NAMESPACES) all.push([ns, [...(await store.read(ns))]]);
+      return JSON.stringify(all);
     };
     const a = await snapshot();
     expect(await snapshot()).toBe(a);
