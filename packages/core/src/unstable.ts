@@ -35,3 +35,4 @@ export {
   stateLocked,
   stateUnreadable,
 } from './internal/state/checks.js';
+export { ENGINE_STATE_VERSION, engineStateWrite } from './internal/state/engine-state.js';

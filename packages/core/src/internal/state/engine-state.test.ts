@@ -8,7 +8,14 @@ import { fromString } from '../ingest/index.js';
 import type { MdeEvent } from '../model/event.js';
 import { normalizeRow } from '../model/normalize.js';
 import type { AnalysisResult } from '../report/types.js';
-import { ENGINE_STATE_VERSION, engineStateWrite, latenessMs } from './engine-state.js';
+import {
+  ENGINE_STATE_VERSION,
+  type EncodedEvent,
+  engineStateWrite,
+  latenessMs,
+  packRows,
+  unpackRows,
+} from './engine-state.js';
 import { memoryStateStore } from './memory-store.js';
 import { STATE_NAMESPACES, type StateStore } from './types.js';
 
@@ -277,5 +284,19 @@ describe('engine state across batches', () => {
     expect(latenessMs('P1DT1H')).toBe(90_000_000);
     expect(latenessMs('PT0.5S')).toBe(500);
     for (const bad of ['P', 'PT', '15m', -1, 'P1Y'] as const) expect(() => latenessMs(bad)).toThrow(/allowedLateness/);
+  });
+});
+
+describe('packed sample rows', () => {
+  it('keeps the first row whole and the next as changes, and unpacks them exactly', () => {
+    const a: EncodedEvent = ['DeviceLogonEvents', { Timestamp: 't1', DeviceId: 'd', RemoteIP: '203.0.113.7' }, 's', 1];
+    const b: EncodedEvent = ['DeviceLogonEvents', { Timestamp: 't2', DeviceId: 'd', RemoteIP: '203.0.113.7' }, 's', 2];
+    const c: EncodedEvent = ['DeviceLogonEvents', { DeviceId: 'd', Timestamp: 't3' }, 's', 3];
+    const packed = packRows([a, b, c]);
+    expect(packed).toEqual([a, ['DeviceLogonEvents', ['~', 0, 't2'], 's', 2], c]);
+    expect(JSON.stringify(unpackRows(JSON.parse(JSON.stringify(packed))))).toBe(JSON.stringify([a, b, c]));
+    // A row with a value JSON drops stays whole, and so does the row after it.
+    const u: EncodedEvent = ['DeviceLogonEvents', { Timestamp: 't4', DeviceId: undefined as never }, 's'];
+    expect(packRows([a, u, a])).toEqual([a, u, a]);
   });
 });

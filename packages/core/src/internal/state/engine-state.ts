@@ -55,6 +55,64 @@ export type EncodedEvent =
   | [TableName, JsonValue, string, number | null, number | null]
   | [TableName, JsonValue, string, number | null, number | null, number];
 
+/**
+ * The rows of a group's sample after the first as changes to the row before: `["~", i, v, …]` stands
+ * for the previous row (same columns in the same order) with the value at column index `i` replaced
+ * by `v`. Rows of one alert subject share most values (device, script, command line), so the sample
+ * costs about one row. A row with other columns is kept whole (an object, never an array).
+ */
+export function packRows(events: readonly EncodedEvent[]): EncodedEvent[] {
+  const out: EncodedEvent[] = [];
+  let prevKeys: string[] | undefined;
+  let prevTexts: (string | undefined)[] | undefined;
+  for (const e of events) {
+    const raw = e[1] as Record<string, JsonValue>;
+    const keys = Object.keys(raw);
+    const texts = keys.map((k) => JSON.stringify(raw[k]) as string | undefined);
+    // A value JSON cannot hold (undefined) drops its key from the saved row: such rows stay whole.
+    if (texts.includes(undefined)) {
+      out.push(e);
+      prevKeys = prevTexts = undefined;
+      continue;
+    }
+    if (prevKeys && prevTexts && keys.length === prevKeys.length && keys.every((k, i) => k === prevKeys![i])) {
+      const delta: JsonValue[] = ['~'];
+      for (let i = 0; i < keys.length; i++) if (texts[i] !== prevTexts[i]) delta.push(i, raw[keys[i]!]!);
+      const packed = [...e] as EncodedEvent;
+      packed[1] = delta;
+      out.push(packed);
+    } else out.push(e);
+    prevKeys = keys;
+    prevTexts = texts as string[];
+  }
+  return out;
+}
+
+/** {@link packRows} undone. */
+export function unpackRows(events: readonly EncodedEvent[]): EncodedEvent[] {
+  const out: EncodedEvent[] = [];
+  let prev: Record<string, JsonValue> | undefined;
+  for (const e of events) {
+    let raw = e[1];
+    if (Array.isArray(raw)) {
+      if (!prev || raw[0] !== '~') throw new Error('a packed row has no row before it');
+      const keys = Object.keys(prev);
+      const values = keys.map((k) => prev![k]!);
+      for (let i = 1; i + 1 < raw.length; i += 2) values[raw[i] as number] = raw[i + 1]!;
+      const row: Record<string, JsonValue> = {};
+      keys.forEach((k, i) => {
+        Object.defineProperty(row, k, { value: values[i], enumerable: true, writable: true, configurable: true });
+      });
+      raw = row;
+      const full = [...e] as EncodedEvent;
+      full[1] = row;
+      out.push(full);
+    } else out.push(e);
+    prev = raw as Record<string, JsonValue>;
+  }
+  return out;
+}
+
 /** A timeline point: `[ms since the previous point, ticks, tag?, value?]` (`tag` null when there is a value but no tag). */
 export type TimelineRecord =
   | [number, number]
@@ -421,7 +479,7 @@ export class StreamState {
         this.#dropGroups.push(recordKey(this.stream, id!));
         continue;
       }
-      this.#parts.groups.restore(rt, r.v, r.k).restore(r, this.#decode);
+      this.#parts.groups.restore(rt, r.v, r.k).restore({ ...r, e: unpackRows(r.e) }, this.#decode);
     }
   }
 
@@ -568,7 +626,9 @@ export class StreamState {
     touched.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (const [key, g] of touched) {
       groupKeys.add(key);
-      put.push({ ns: 'groups', key, value: g.save(this.#encode) as unknown as JsonValue });
+      const r = g.save(this.#encode);
+      r.e = packRows(r.e);
+      put.push({ ns: 'groups', key, value: r as unknown as JsonValue });
     }
     for (const key of [...this.#dropGroups].sort()) if (!groupKeys.has(key)) del.push({ ns: 'groups', key });
     const devices = [...this.#touchedDevices].sort((a, b) => a.index - b.index);
