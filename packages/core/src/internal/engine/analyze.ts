@@ -149,10 +149,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     const stats = await this.ingestInput(source, position).catch((error: unknown) => {
       this.inputFailed(source, error, before);
       // The rows read before the failure are analysed: the position moves past them.
-      if (isInputError(error)) {
-        const c = this.counts;
-        this.state?.sourceFailed(position, c.eventsAnalyzed - before.analyzed + c.eventsRejected - before.rejected);
-      }
+      if (isInputError(error)) this.state?.sourceFailed(position, this.counts, before);
       throw error;
     });
     const skipped = this.state?.sourceRead(position, stats);

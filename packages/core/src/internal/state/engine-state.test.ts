@@ -4,7 +4,7 @@ import type { AnyDetector } from '../detector/types.js';
 import { createAnalyzer } from '../engine/analyze.js';
 import type { AnalyzeOptions } from '../engine/types.js';
 import { TriplineError } from '../errors.js';
-import { fromString } from '../ingest/index.js';
+import { fromIterable, fromString } from '../ingest/index.js';
 import type { MdeEvent } from '../model/event.js';
 import { normalizeRow } from '../model/normalize.js';
 import type { AnalysisResult } from '../report/types.js';
@@ -196,6 +196,31 @@ describe('engine state across batches', () => {
     });
     await other.push(fromString(lines(3), 'PT1H.json'));
     expect(other.finish().summary.eventsRead).toBe(3);
+  });
+
+  it('an input that failed part way keeps the position of the rows it analysed', async () => {
+    const store = await opened();
+    const rows = ten.slice(0, 5).map((_, i) => {
+      const { _source, ...row } = failedLogon(`0${Math.floor(i / 3)}:${10 + i}`, 5000 + i);
+      return `${JSON.stringify(row)}\n`;
+    });
+    const failing = fromIterable(
+      (async function* () {
+        yield rows.slice(0, 3).join('');
+        throw new Error('connection reset');
+      })(),
+      'PT1H.json',
+    );
+    const a = createAnalyzer({ detectors: [everyFailure], table: 'DeviceLogonEvents', state: { store } });
+    await expect(a.push(failing)).rejects.toMatchObject({ code: 'input-unreadable' });
+    expect(a.finish().alerts[0]!.evidence.eventCount).toBe(3);
+    await store.write(engineStateWrite(a));
+    // The whole input again: the three rows analysed before the failure are not counted twice.
+    const b = createAnalyzer({ detectors: [everyFailure], table: 'DeviceLogonEvents', state: { store } });
+    await b.push(fromIterable(rows, 'PT1H.json'));
+    const r = b.finish();
+    expect(r.alerts[0]!.evidence.eventCount).toBe(5);
+    expect(r.summary.duplicateEvents).toBe(0);
   });
 
   it('counts late events in a diagnostic and merges them', async () => {

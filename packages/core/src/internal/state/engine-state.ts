@@ -585,9 +585,14 @@ export class StreamState {
     });
   }
 
-  /** A push failed after `analysed` rows (besides those skipped): the position moves past them. */
-  sourceFailed(position: SourcePosition, analysed: number): void {
-    if (position.name !== undefined) this.#advance(position.name, position.skipped + analysed, 0);
+  /** A push failed: the position moves past the rows read before the failure (`before`: the counts when it began). */
+  sourceFailed(
+    position: SourcePosition,
+    counts: { eventsAnalyzed: number; eventsRejected: number },
+    before: { analyzed: number; rejected: number },
+  ): void {
+    const read = counts.eventsAnalyzed - before.analyzed + counts.eventsRejected - before.rejected;
+    if (position.name !== undefined) this.#advance(position.name, position.skipped + read, 0);
   }
 
   /** The `late-events` diagnostic of the batch, if any event was late. */
