@@ -54,7 +54,14 @@ function stream(policy?: LifecyclePolicy) {
     records,
     suppressions,
     run(alerts: Alert[], now: Date): LifecycleOutcome {
-      const out = computeLifecycle({ alerts, records, suppressions, policy: resolvePolicy(policy), now });
+      const out = computeLifecycle({
+        stream: 'default',
+        alerts,
+        records,
+        suppressions,
+        policy: resolvePolicy(policy),
+        now,
+      });
       for (const p of lifecycleWrite(out).put) records.set(p.key, p.value);
       return out;
     },
@@ -133,7 +140,7 @@ describe('alert lifecycle', () => {
     const reopened = s.run([alert('a1', { count: 3 })], at(11 * H));
     expect(kinds(reopened)).toEqual(['reopened!']);
     expect(reopened.changes[0]!.idempotencyKey).toBe('a1:3');
-    expect((s.records.get('a1') as unknown as AlertRecord).status).toBe('active');
+    expect((s.records.get('["default","a1"]') as unknown as AlertRecord).status).toBe('active');
   });
 
   it('resolves alerts this batch did not produce (a detector removed, state dropped)', () => {
@@ -251,6 +258,25 @@ describe('alert lifecycle', () => {
     expect(out.changes[0]!.reason).toBe('severity high → critical; suppression sup-1 removed');
   });
 
+  it('keeps streams apart: records by stream, keys of other streams prefixed, other streams never resolved', () => {
+    const records = new Map<string, JsonValue>();
+    const policy = resolvePolicy({ resolveAfter: 1000 });
+    const run = (stream: string, alerts: Alert[], now: Date) => {
+      const out = computeLifecycle({ stream, alerts, records, suppressions: [], policy, now });
+      for (const p of lifecycleWrite(out).put) records.set(p.key, p.value);
+      return out;
+    };
+    expect(run('default', [alert('a1')], T0).outbox.map((o) => o.key)).toEqual(['a1:1']);
+    expect(run('eventhub/partition-3', [alert('a1')], T0).outbox.map((o) => o.key)).toEqual([
+      'eventhub/partition-3/a1:1',
+    ]);
+    expect([...records.keys()]).toEqual(['["default","a1"]', '["eventhub/partition-3","a1"]']);
+    // the default stream's batch resolves its own a1 only
+    const later = run('default', [], at(5000));
+    expect(later.changes.map((c) => c.idempotencyKey)).toEqual(['a1:2']);
+    expect((records.get('["eventhub/partition-3","a1"]') as unknown as AlertRecord).status).toBe('active');
+  });
+
   it('the same input gives the same changes, records and outbox (deterministic)', () => {
     const make = () => {
       const s = stream({ countThresholds: [3] });
@@ -264,13 +290,14 @@ describe('alert lifecycle', () => {
   it('refuses an unreadable record and a bad policy, naming them', () => {
     expect(() =>
       computeLifecycle({
+        stream: 'default',
         alerts: [alert('a1')],
-        records: new Map([['a1', { id: 'a1' }]]),
+        records: new Map([['["default","a1"]', { id: 'a1' }]]),
         suppressions: [],
         policy: resolvePolicy(undefined),
         now: T0,
       }),
-    ).toThrow('the lifecycle record of alert a1 is not readable');
+    ).toThrow('the lifecycle record of alert a1 (["default","a1"]) is not readable');
     expect(() => resolvePolicy({ countThresholds: [10, 5] })).toThrow('countThresholds');
     expect(() => resolvePolicy({ resolveAfter: 'P1M' })).toThrow('state.policy.resolveAfter');
   });

@@ -17,11 +17,13 @@ import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { JsonValue } from '../model/event.js';
 import type { Alert } from '../report/types.js';
 import { isSeverity, type Severity, severityRank } from '../severity.js';
-import type { AlertChange, AlertChangeKind, LifecyclePolicy, OutboxEntry, Suppression } from './types.js';
+import type { AlertChange, AlertChangeKind, LifecyclePolicy, OutboxEntry, StateStore, Suppression } from './types.js';
 
 /** The lifecycle record of one alert (`alerts` namespace, key: the alert id). */
 export interface AlertRecord {
   readonly id: string;
+  /** The stream whose batches produced it (one store may hold several streams). */
+  readonly stream: string;
   readonly detector: string;
   readonly device: string;
   readonly deviceName: string;
@@ -174,28 +176,49 @@ function matches(c: CompiledSuppression, a: Subject): boolean {
 }
 
 /** Read a stored record; a record that is not one is refused (`option-invalid` naming it). */
-function asRecord(key: string, value: JsonValue): AlertRecord {
+function asRecord(key: string, id: string, value: JsonValue): AlertRecord {
   const r = value as unknown as AlertRecord;
   if (
     typeof value !== 'object' ||
     value === null ||
     Array.isArray(value) ||
-    r.id !== key ||
+    r.id !== id ||
     typeof r.revision !== 'number' ||
     typeof r.count !== 'number' ||
     !isSeverity(r.severity) ||
     (r.status !== 'active' && r.status !== 'resolved')
   ) {
-    throw new TriplineError(ERROR_CODES.OPTION_INVALID, `state: the lifecycle record of alert ${key} is not readable`);
+    throw new TriplineError(
+      ERROR_CODES.OPTION_INVALID,
+      `state: the lifecycle record of alert ${id} (${key}) is not readable`,
+    );
   }
   return r;
 }
 
+/** The key of an alert's lifecycle record: `["<stream>","<alert id>"]`, like the engine's records. */
+export function alertRecordKey(stream: string, alertId: string): string {
+  return JSON.stringify([stream, alertId]);
+}
+
+/** The default stream's name (`createAnalyzer` without `stream`). */
+export const DEFAULT_STREAM = 'default';
+
+/**
+ * The idempotency key of a change: `<alert id>:<revision>`; for a stream other than the default one,
+ * `<stream>/<alert id>:<revision>`, so that streams sharing a store never share a key.
+ */
+export function idempotencyKeyOf(stream: string, alertId: string, revision: number): string {
+  return stream === DEFAULT_STREAM ? `${alertId}:${revision}` : `${stream}/${alertId}:${revision}`;
+}
+
 /** The inputs of {@link computeLifecycle}. */
 export interface LifecycleInput {
+  /** The stream of the batch: only its records are read and written. */
+  readonly stream: string;
   /** The alerts of the stream so far (the result's alerts). */
   readonly alerts: readonly Alert[];
-  /** The `alerts` namespace as stored. */
+  /** The `alerts` namespace as stored (every stream's; keys by {@link alertRecordKey}). */
   readonly records: ReadonlyMap<string, JsonValue>;
   /** The suppressions and acknowledgements (the `suppressions` namespace's values). */
   readonly suppressions: readonly Suppression[];
@@ -208,7 +231,7 @@ export interface LifecycleInput {
  * earlier batches that resolve or repeat, by id; the outbox holds the notifying ones in that order.
  */
 export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
-  const { policy } = input;
+  const { policy, stream } = input;
   const nowMs = input.now.getTime();
   if (!Number.isFinite(nowMs)) throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'state.now: not a valid date');
   const nowIso = input.now.toISOString();
@@ -254,7 +277,7 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
       if (why !== undefined) reason = `${reason}; ${why}`;
     }
     const revision = (prev?.revision ?? 0) + 1;
-    const idempotencyKey = `${subject.id}:${revision}`;
+    const idempotencyKey = idempotencyKeyOf(stream, subject.id, revision);
     const change: AlertChange = {
       kind,
       alertId: subject.id,
@@ -267,6 +290,7 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
     };
     const record: AlertRecord = {
       id: subject.id,
+      stream,
       detector: subject.detector,
       device: subject.device,
       deviceName: subject.deviceName,
@@ -362,8 +386,9 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
       key: alert.key,
     };
     const handler = handlerOf(subject);
-    const stored = input.records.get(alert.id);
-    const prev = stored === undefined ? undefined : asRecord(alert.id, stored);
+    const key = alertRecordKey(stream, alert.id);
+    const stored = input.records.get(key);
+    const prev = stored === undefined ? undefined : asRecord(key, alert.id, stored);
     const count = alert.evidence.eventCount;
     const next = {
       title: alert.title,
@@ -422,9 +447,12 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
   }
   // Alerts of earlier batches this batch did not produce (a detector removed, state dropped): time
   // still resolves and repeats them.
-  for (const [id, stored] of input.records) {
+  const prefix = `${JSON.stringify([stream]).slice(0, -1)},`;
+  for (const [key, stored] of input.records) {
+    if (!key.startsWith(prefix)) continue;
+    const id = JSON.parse(key)[1] as string;
     if (seen.has(id)) continue;
-    const prev = asRecord(id, stored);
+    const prev = asRecord(key, id, stored);
     const subject: Subject = {
       id,
       detector: prev.detector,
@@ -461,7 +489,43 @@ export function lifecycleWrite(outcome: LifecycleOutcome): {
   outbox: OutboxEntry[];
 } {
   return {
-    put: outcome.records.map((r) => ({ ns: 'alerts' as const, key: r.id, value: r as unknown as JsonValue })),
+    put: outcome.records.map((r) => ({
+      ns: 'alerts' as const,
+      key: alertRecordKey(r.stream, r.id),
+      value: r as unknown as JsonValue,
+    })),
     outbox: outcome.outbox,
   };
+}
+
+/** What the lifecycle reads from a store before a batch: the records and the suppressions. */
+export interface LifecycleState {
+  readonly records: ReadonlyMap<string, JsonValue>;
+  readonly suppressions: readonly Suppression[];
+}
+
+/** Read the `alerts` and `suppressions` namespaces (a suppression that is not one is refused, naming it). */
+export async function loadLifecycle(store: StateStore): Promise<LifecycleState> {
+  const records = await store.read('alerts');
+  const suppressions: Suppression[] = [];
+  for (const [key, value] of await store.read('suppressions')) suppressions.push(asSuppression(key, value));
+  return { records, suppressions };
+}
+
+/** Read a stored suppression; one that is not one is refused (`option-invalid` naming it). */
+export function asSuppression(key: string, value: JsonValue): Suppression {
+  const s = value as unknown as Suppression;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    s.id !== key ||
+    (s.action !== 'suppress' && s.action !== 'acknowledge') ||
+    typeof s.match !== 'object' ||
+    s.match === null ||
+    typeof s.created !== 'string'
+  ) {
+    throw new TriplineError(ERROR_CODES.OPTION_INVALID, `state: suppression ${key} is not readable`);
+  }
+  return s;
 }
