@@ -20,6 +20,8 @@ import { localTimeDiagnostics } from './local-time.js';
 import { DeviceStates, type PhaseContext, renderAlerts, runCorrelation, runDevicePhase } from './phases.js';
 import { DetectorRoutes, loadFamilies, loadRuntimes, type Runtime } from './runtime.js';
 import type { AnalyzeOptions } from './types.js';
+import { DEFAULT_STREAM, StreamLifecycle } from '../state/lifecycle.js';
+import type { AlertChange } from '../state/types.js';
 
 export { describeError } from './guards.js';
 export { alertId } from './render.js';
@@ -99,7 +101,11 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly rejectedRows: RejectedRow[] = [];
   private readonly inputs: AnalysisResult['inputs'][number][] = [];
   private readonly counts = new RunCounts();
-  private finished: AnalysisResult | undefined;
+  private finished: FinishedResult | undefined;
+  /** The alert lifecycle of the stream (with `options.state`). */
+  private readonly lifecycle: StreamLifecycle | undefined;
+  /** `commit()` has written this batch. */
+  private committed: Promise<void> | undefined;
   private readonly dispatch: Dispatch;
 
   constructor(private readonly options: AnalyzeOptions) {
@@ -131,6 +137,16 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       this.groups,
       this.diagnostics.detectorFailed,
     );
+    this.lifecycle =
+      options.state !== undefined ? new StreamLifecycle(options.state, options.stream ?? DEFAULT_STREAM) : undefined;
+  }
+
+  /**
+   * Load the stream's saved state (`options.state`): resolves once the alerts' lifecycle records and the
+   * suppressions are read. Without `options.state` it resolves at once.
+   */
+  ready(): Promise<void> {
+    return this.lifecycle ? this.lifecycle.load() : Promise.resolve();
   }
 
   /**
@@ -271,9 +287,19 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     if (this.dispatch.run(event)) this.groups.settle(event);
   }
 
-  /** End the run: device and correlation detectors run, groups become alerts, the result is built and emitted. */
-  finish(): AnalysisResult {
+  /**
+   * End the run: device and correlation detectors run, groups become alerts, the result is built and
+   * emitted. With `options.state`, the result also has `changes` (what the alert lifecycle made of this
+   * batch: new, updated, escalated, …; a property that is not enumerable, so the result is still the
+   * JSON report's record), and `commit()` saves the batch.
+   */
+  finish(): FinishedResult {
     if (this.finished) return this.finished;
+    if (this.lifecycle && !this.lifecycle.loaded)
+      throw new TriplineError(
+        ERROR_CODES.OPTION_INVALID,
+        `finish: the state of stream ${JSON.stringify(this.lifecycle.stream)} is not loaded yet; await analyzer.ready() first`,
+      );
     const phase: PhaseContext = {
       runtimes: this.runtimes,
       devices: this.devices,
@@ -301,10 +327,33 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       inputs: this.inputs,
       generatedAt: this.options.generatedAt,
     });
-    this.finished = result;
+    this.finished = this.lifecycle
+      ? Object.freeze(
+          Object.defineProperty({ ...result }, 'changes', {
+            value: Object.freeze([...this.lifecycle.changes(result.alerts)]),
+            enumerable: false,
+          }),
+        )
+      : result;
     for (const alert of result.alerts) this.emit('alert', alert);
-    this.emit('end', result);
-    return result;
+    this.emit('end', this.finished);
+    return this.finished;
+  }
+
+  /**
+   * Save the batch (after `finish()`): the engine's state, the alerts' lifecycle records and the
+   * notifications of the notifying changes (the outbox) in ONE `store.write` — all of it or none of it.
+   * Deliver the outbox afterwards with `deliver(store, send)`. Calling it again returns the first call's
+   * promise; a failed write can be retried by calling it on a new analyzer over the same batch (the same
+   * input gives the same changes). Rejects with `option-invalid` without `options.state` or before `finish()`.
+   */
+  commit(): Promise<void> {
+    if (!this.lifecycle)
+      return Promise.reject(new TriplineError(ERROR_CODES.OPTION_INVALID, 'commit: this analyzer has no options.state'));
+    if (!this.finished)
+      return Promise.reject(new TriplineError(ERROR_CODES.OPTION_INVALID, 'commit: call finish() first'));
+    this.committed ??= this.lifecycle.store.write(this.lifecycle.write());
+    return this.committed;
   }
 
   /** The alerts at or above `minSeverity`; those below are counted in a diagnostic. */
@@ -339,6 +388,12 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     }
   }
 }
+
+/** What `finish()` returns: the result, and with `options.state` the batch's alert changes. */
+export type FinishedResult = AnalysisResult & {
+  /** With `options.state`: what changed in this batch (not enumerable: not part of the JSON report). */
+  readonly changes?: readonly AlertChange[];
+};
 
 /** Create a streaming analyzer (push inputs or events, listen to `alert`, `rejected`, `progress`, `diagnostic`, `end`). */
 export function createAnalyzer(options: AnalyzeOptions): Analyzer {

@@ -17,7 +17,15 @@ import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { JsonValue } from '../model/event.js';
 import type { Alert } from '../report/types.js';
 import { isSeverity, type Severity, severityRank } from '../severity.js';
-import type { AlertChange, AlertChangeKind, LifecyclePolicy, OutboxEntry, StateStore, Suppression } from './types.js';
+import type {
+  AlertChange,
+  AlertChangeKind,
+  LifecyclePolicy,
+  OutboxEntry,
+  StateOptions,
+  StateStore,
+  Suppression,
+} from './types.js';
 
 /** The lifecycle record of one alert (`alerts` namespace, key: the alert id). */
 export interface AlertRecord {
@@ -258,7 +266,7 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
     subject: Subject,
     prev: AlertRecord | undefined,
     base: { kind: AlertChangeKind; notify: boolean; reason: string },
-    next: Omit<AlertRecord, 'revision' | 'lastNotifiedAt' | 'notifiedRevision' | 'handledBy' | keyof Subject>,
+    next: Omit<AlertRecord, 'stream' | 'revision' | 'lastNotifiedAt' | 'notifiedRevision' | 'handledBy' | keyof Subject>,
     handler: CompiledSuppression | undefined,
   ): void => {
     let { kind, notify, reason } = base;
@@ -528,4 +536,66 @@ export function asSuppression(key: string, value: JsonValue): Suppression {
     throw new TriplineError(ERROR_CODES.OPTION_INVALID, `state: suppression ${key} is not readable`);
   }
   return s;
+}
+
+/**
+ * The lifecycle of one stream, owned by one analyzer: its records and the suppressions loaded before
+ * the batch, its changes computed at `finish()`, its records and outbox entries handed to `commit()`.
+ */
+export class StreamLifecycle {
+  readonly store: StateStore;
+  readonly stream: string;
+  readonly policy: ResolvedPolicy;
+  readonly #now: () => Date;
+  #loading: Promise<LifecycleState> | undefined;
+  #state: LifecycleState | undefined;
+  #outcome: LifecycleOutcome | undefined;
+
+  constructor(options: StateOptions, stream: string) {
+    this.store = options.store;
+    this.stream = stream;
+    this.policy = resolvePolicy(options.policy);
+    if (options.now !== undefined && typeof options.now !== 'function')
+      throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'options.state.now must be a function returning a Date');
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  get loaded(): boolean {
+    return this.#state !== undefined;
+  }
+
+  /** Read the records and suppressions (once; later calls wait for the first). */
+  async load(): Promise<void> {
+    this.#loading ??= loadLifecycle(this.store);
+    this.#state = await this.#loading;
+  }
+
+  /** The changes of this batch (computed once, from the alerts of the stream so far). */
+  changes(alerts: readonly Alert[]): readonly AlertChange[] {
+    if (!this.#state)
+      throw new TriplineError(
+        ERROR_CODES.OPTION_INVALID,
+        'the lifecycle state is not loaded yet; await analyzer.ready() first',
+      );
+    if (!this.#outcome) {
+      const now = this.#now();
+      if (!(now instanceof Date))
+        throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'options.state.now must return a Date');
+      this.#outcome = computeLifecycle({
+        stream: this.stream,
+        alerts,
+        records: this.#state.records,
+        suppressions: this.#state.suppressions,
+        policy: this.policy,
+        now,
+      });
+    }
+    return this.#outcome.changes;
+  }
+
+  /** The records and outbox entries of this batch (after {@link changes}). */
+  write(): ReturnType<typeof lifecycleWrite> {
+    if (!this.#outcome) throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'commit: call finish() first');
+    return lifecycleWrite(this.#outcome);
+  }
 }
