@@ -141,6 +141,7 @@ export {
   ruleToDetector,
 } from './internal/rules/index.js';
 export { compareSeverity, isSeverity, SEVERITIES, type Severity } from './internal/severity.js';
+export { memoryStateStore } from './internal/state/memory-store.js';
 export {
   acknowledge,
   listState,

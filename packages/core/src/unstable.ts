@@ -22,3 +22,16 @@ export { findingId, fleetFindings } from './internal/report/findings.js';
 export { templatePlaceholders } from './internal/report/template.js';
 export { ruleFiles, ruleFixtureFiles } from './internal/rules/load.js';
 export { maxSeverity, severityRank } from './internal/severity.js';
+export {
+  type CheckedWrite,
+  checkOutboxKeys,
+  checkSchemaVersion,
+  checkWrite,
+  compareKeys,
+  copyJsonValue,
+  isStateNamespace,
+  MAX_STATE_DEPTH,
+  notOpen,
+  stateLocked,
+  stateUnreadable,
+} from './internal/state/checks.js';

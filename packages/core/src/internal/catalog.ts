@@ -40,6 +40,18 @@ const CATALOG_SOURCE = {
     kind: 'thrown',
     meaning: 'A saved JSON report given to be rendered again is of another contract version or breaks the contract.',
   },
+  'state-schema-newer': {
+    kind: 'thrown',
+    meaning: 'A state store was written by a newer tripline (a newer layout of its records); it is left untouched.',
+  },
+  'state-unreadable': {
+    kind: 'thrown',
+    meaning: 'A state store cannot be read: its file is damaged, not a tripline state store, or cannot be opened.',
+  },
+  'state-locked': {
+    kind: 'thrown',
+    meaning: 'A state store is in use by another process or another open store of this process.',
+  },
 
   // ── diagnostic: report.diagnostics[].code ──────────────────────────────────────────────────────
   'input-failed': {

@@ -26,6 +26,12 @@ export const ERROR_CODES = {
   FIXTURE_INVALID: CODE_CATALOG['fixture-invalid'].code,
   /** A saved JSON report to render again is of another contract version or breaks the contract. */
   REPORT_INVALID: CODE_CATALOG['report-invalid'].code,
+  /** A state store was written by a newer tripline; it is left untouched. */
+  STATE_SCHEMA_NEWER: CODE_CATALOG['state-schema-newer'].code,
+  /** A state store is damaged, not a tripline state store, or cannot be opened. */
+  STATE_UNREADABLE: CODE_CATALOG['state-unreadable'].code,
+  /** A state store is in use by another process or another open store of this process. */
+  STATE_LOCKED: CODE_CATALOG['state-locked'].code,
 } as const satisfies Record<string, ErrorCode>;
 
 // Every thrown code of the catalog has its constant above (a compile error otherwise).

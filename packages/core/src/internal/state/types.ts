@@ -43,7 +43,15 @@ export interface OutboxEntry {
   readonly queuedAt: string;
 }
 
-/** One atomic write: puts, deletes and new outbox entries, applied together or not at all. */
+/**
+ * One atomic write: puts, deletes and new outbox entries, applied together or not at all. Applied in
+ * this order: `replace` empties its namespaces, then the `delete`s, then the `put`s (so a key both
+ * deleted and put holds the put; a later put of one key wins); `delivered` removes entries queued by
+ * earlier writes, then `outbox` appends. A write that cannot be applied whole (a value JSON cannot
+ * hold, an unknown namespace, an outbox key already waiting or queued twice) is refused with
+ * `option-invalid` before anything changes. Values are stored as a JSON round trip would give them
+ * back (`undefined` properties left out, `-0` as `0`).
+ */
 export interface StateWrite {
   readonly put?: readonly { readonly ns: StateNamespace; readonly key: string; readonly value: JsonValue }[];
   readonly delete?: readonly { readonly ns: StateNamespace; readonly key: string }[];
