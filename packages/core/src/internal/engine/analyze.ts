@@ -7,6 +7,8 @@ import type { IngestProgress, IngestStats, InputSource, RejectedRow } from '../i
 import { MdeEvent } from '../model/event.js';
 import type { Alert, AnalysisResult, Diagnostic } from '../report/types.js';
 import { severityRank } from '../severity.js';
+import { DEFAULT_STREAM, StreamLifecycle } from '../state/lifecycle.js';
+import type { AlertChange } from '../state/types.js';
 import { Allowlist } from './allowlist.js';
 import { assembleResult, RunCounts, TABLE_INDEX } from './assemble.js';
 import { type ResolvedConfig, validateRunConfig } from './config.js';
@@ -20,8 +22,6 @@ import { localTimeDiagnostics } from './local-time.js';
 import { DeviceStates, type PhaseContext, renderAlerts, runCorrelation, runDevicePhase } from './phases.js';
 import { DetectorRoutes, loadFamilies, loadRuntimes, type Runtime } from './runtime.js';
 import type { AnalyzeOptions } from './types.js';
-import { DEFAULT_STREAM, StreamLifecycle } from '../state/lifecycle.js';
-import type { AlertChange } from '../state/types.js';
 
 export { describeError } from './guards.js';
 export { alertId } from './render.js';
@@ -349,7 +349,9 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
    */
   commit(): Promise<void> {
     if (!this.lifecycle)
-      return Promise.reject(new TriplineError(ERROR_CODES.OPTION_INVALID, 'commit: this analyzer has no options.state'));
+      return Promise.reject(
+        new TriplineError(ERROR_CODES.OPTION_INVALID, 'commit: this analyzer has no options.state'),
+      );
     if (!this.finished)
       return Promise.reject(new TriplineError(ERROR_CODES.OPTION_INVALID, 'commit: call finish() first'));
     this.committed ??= this.lifecycle.store.write(this.lifecycle.write());

@@ -266,7 +266,10 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
     subject: Subject,
     prev: AlertRecord | undefined,
     base: { kind: AlertChangeKind; notify: boolean; reason: string },
-    next: Omit<AlertRecord, 'stream' | 'revision' | 'lastNotifiedAt' | 'notifiedRevision' | 'handledBy' | keyof Subject>,
+    next: Omit<
+      AlertRecord,
+      'stream' | 'revision' | 'lastNotifiedAt' | 'notifiedRevision' | 'handledBy' | keyof Subject
+    >,
     handler: CompiledSuppression | undefined,
   ): void => {
     let { kind, notify, reason } = base;
