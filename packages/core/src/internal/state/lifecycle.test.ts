@@ -129,6 +129,14 @@ describe('alert lifecycle', () => {
     expect(later.changes[0]!.reason).toBe('last seen 2026-12-01T10:09:00.000Z');
   });
 
+  it('compares last seen as instants, not text (precisions differ)', () => {
+    const s = stream();
+    s.run([alert('a1', { lastSeen: '2026-12-01T10:05:01.5Z' })], T0);
+    // The same count and an earlier instant whose text sorts after: not new evidence.
+    expect(kinds(s.run([alert('a1', { lastSeen: '2026-12-01T10:05:01Z' })], at(1)))).toEqual([]);
+    expect(kinds(s.run([alert('a1', { lastSeen: '2026-12-01T10:05:01.5000001Z' })], at(2)))).toEqual(['updated']);
+  });
+
   it('resolves after resolveAfter without new evidence, and reopens on new evidence', () => {
     const s = stream({ resolveAfter: 'PT2H' });
     s.run([alert('a1')], T0);

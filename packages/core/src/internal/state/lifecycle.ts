@@ -15,6 +15,7 @@
 import { compileGlob, type GlobMatcher } from '../engine/glob.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { JsonValue } from '../model/event.js';
+import { compareInstants, parseTimestamp } from '../model/time.js';
 import type { Alert } from '../report/types.js';
 import { isSeverity, type Severity, severityRank } from '../severity.js';
 import type {
@@ -414,7 +415,7 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
       emit(subject, prev, { kind: 'new', notify: true, reason: `${alert.severity}, ${count} event(s)` }, next, handler);
       continue;
     }
-    const newEvidence = count > prev.count || alert.lastSeen > prev.lastSeen;
+    const newEvidence = count > prev.count || later(alert.lastSeen, prev.lastSeen);
     const up = severityRank(alert.severity) > severityRank(prev.severity);
     const severityChanged = alert.severity !== prev.severity;
     const titleChanged = alert.title !== prev.title;
@@ -474,6 +475,18 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
     idle(prev, subject, handlerOf(subject));
   }
   return { changes, records, outbox };
+}
+
+/**
+ * Whether instant `a` is after `b` (ISO texts of any precision: `…:01Z` and `…:01.5Z` compare by time,
+ * to the 100 ns tick, not as text). A text that is not a time is compared as text.
+ */
+function later(a: string, b: string): boolean {
+  if (a === b) return false;
+  const x = parseTimestamp(a);
+  const y = parseTimestamp(b);
+  if (!x || !y) return a > b;
+  return compareInstants(x.ms, x.ticks, y.ms, y.ticks) > 0;
 }
 
 /** `1d 2h`, `5m`, `30s`, `250ms`: a duration for reasons. */

@@ -166,6 +166,23 @@ describe('notify once', () => {
     expect(twice).toEqual([keys[0]]);
   });
 
+  it('a later batch continues the stream: counts carry over, an update below a threshold does not notify', async () => {
+    const store = new FlakyStore(memoryStateStore());
+    await store.open();
+    const r = receiver();
+    await botRun(store, BATCH_1, r.send);
+    const second = await botRun(store, BATCH_2, r.send);
+    const lsof = second.alerts.find((a) => a.key === 'lsof')!;
+    expect(lsof.evidence.eventCount).toBe(2);
+    expect(
+      second.changes?.map((c) => `${c.alertId === lsof.id ? 'lsof' : 'curl'}:${c.kind}:${c.notify}`).sort(),
+    ).toEqual(['curl:new:true', 'lsof:updated:false']);
+    expect(second.changes?.find((c) => c.alertId === lsof.id)?.reason).toBe(
+      'count 1 → 2, last seen 2026-12-01T11:00:01Z',
+    );
+    expect(r.keys).toHaveLength(3);
+  });
+
   it('replaying a committed batch: 0 changes, 0 notifications', async () => {
     const store = new FlakyStore(memoryStateStore());
     await store.open();
