@@ -32,7 +32,14 @@ import { type CliIo, isTerminal, say, writeStdout } from './io.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
 import { type LoadedDetector, loadDetectorSet, mergeSources, runnable, splitConfigSources } from './sources.js';
-import { changedAlertsResult, changesLine, failingChanges, markDelivered, openStateStore } from './state.js';
+import {
+  changedAlertsResult,
+  changesLine,
+  failingChanges,
+  markDelivered,
+  openStateStore,
+  stateSource,
+} from './state.js';
 import { escapeJsonForTerminal, formatCount, formatDuration, stripControlCharacters, terminalText } from './text.js';
 
 /** Report formats of `tripline analyze --format`. */
@@ -389,7 +396,12 @@ async function analyzeRun(
       const name = input.arg === '-' ? 'stdin' : input.arg;
       let stats: Awaited<ReturnType<typeof analyzer.push>>;
       try {
-        const source: InputSource = input.arg === '-' ? fromStream(io.stdin, 'stdin') : fromFile(input.arg);
+        const source: InputSource =
+          store !== undefined
+            ? await stateSource(input.arg, io.stdin)
+            : input.arg === '-'
+              ? fromStream(io.stdin, 'stdin')
+              : fromFile(input.arg);
         stats = await analyzer.push(source);
       } catch (error) {
         if (!isInputError(error)) throw error;

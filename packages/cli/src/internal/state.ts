@@ -2,11 +2,17 @@
  * `--state PATH` and `tripline state list|ack|suppress|unsuppress`: the store a path names, and the
  * commands that read it and add or remove acknowledgements and suppressions.
  */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import {
   type AlertChange,
   type AnalysisResult,
   acknowledge,
   type DeviceSummary,
+  fromFile,
+  fromStream,
+  type InputSource,
   isTriplineError,
   listState,
   type Severity,
@@ -23,6 +29,35 @@ import { type CliIo, say, writeStdout } from './io.js';
 import { escapeJsonForTerminal, formatCount, terminalText } from './text.js';
 
 type StoreFactory = (path: string) => StateStore;
+
+function digest(hash: Hash): string {
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * An input of an incremental run, named by its path (or `stdin`) and a hash of its bytes: the state
+ * skips the rows of a source name an earlier batch read (so a batch read again is not counted twice),
+ * and exports reuse names (every storage-account blob is a `PT1H.json`, every pipe is stdin) — the
+ * bytes tell a new batch from one read again. Stdin is read whole first. A file that cannot be read is
+ * left to `fromFile`, which reports it as any run does.
+ */
+export async function stateSource(arg: string, stdin: Readable): Promise<InputSource> {
+  if (arg === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    const bytes = Buffer.concat(chunks);
+    const name = `stdin#sha256:${digest(createHash('sha256').update(bytes))}`;
+    return fromStream(Readable.from([bytes]), name);
+  }
+  const source = fromFile(arg);
+  try {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(arg)) hash.update(chunk as Buffer);
+    return { ...source, name: `${arg}#sha256:${digest(hash)}` };
+  } catch {
+    return source;
+  }
+}
 
 /** The store of `--state PATH`: a path ending in `.json` is a JSON-file store, any other SQLite. */
 export async function stateStoreFor(path: string): Promise<StateStore> {
