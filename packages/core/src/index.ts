@@ -141,7 +141,6 @@ export {
   ruleToDetector,
 } from './internal/rules/index.js';
 export { compareSeverity, isSeverity, SEVERITIES, type Severity } from './internal/severity.js';
-export { memoryStateStore } from './internal/state/memory-store.js';
 export {
   acknowledge,
   listState,
@@ -152,6 +151,7 @@ export {
   unsuppress,
 } from './internal/state/admin.js';
 export type { AlertRecord, ChangePayload } from './internal/state/lifecycle.js';
+export { memoryStateStore } from './internal/state/memory-store.js';
 export { type DeliveryReport, deliver } from './internal/state/outbox.js';
 export {
   type AlertChange,
