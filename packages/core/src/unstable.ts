@@ -24,12 +24,15 @@ export { ruleFiles, ruleFixtureFiles } from './internal/rules/load.js';
 export { maxSeverity, severityRank } from './internal/severity.js';
 export {
   type CheckedWrite,
+  checkKey,
+  checkNamespace,
   checkOutboxKeys,
   checkSchemaVersion,
   checkWrite,
   compareKeys,
   copyJsonValue,
   isStateNamespace,
+  isWellFormed,
   MAX_STATE_DEPTH,
   notOpen,
   stateLocked,

@@ -4,3 +4,5 @@
  * in `@tripline/core`.
  */
 export type { StateStore } from '@tripline/core';
+export { jsonFileStateStore } from './json-file.js';
+export { type SqliteDriverName, type SqliteStateStoreOptions, sqliteStateStore } from './sqlite.js';

@@ -121,7 +121,8 @@ export function checkWrite(batch: StateWrite): CheckedWrite {
     if (typeof o.key !== 'string' || o.key === '') throw invalid(`${where}: the key must be a non-empty string`);
     if (seen.has(o.key)) throw invalid(`${where}: the key ${JSON.stringify(o.key)} is queued twice in one write`);
     seen.add(o.key);
-    if (typeof o.queuedAt !== 'string') throw invalid(`${where} (${o.key}): queuedAt must be an ISO time string`);
+    if (typeof o.queuedAt !== 'string' || !/^[\x20-\x7e]{0,64}$/.test(o.queuedAt))
+      throw invalid(`${where} (${o.key}): queuedAt must be an ISO time string`);
     if (o.payload === undefined) throw invalid(`${where} (${o.key}): the payload is undefined`);
     return { key: o.key, payload: copyJsonValue(o.payload, `${where} (${o.key})`), queuedAt: o.queuedAt };
   });
@@ -184,6 +185,19 @@ export function stateLocked(where: string, holder: string, details: Record<strin
 /** The error of a method called before `open()` or after `close()`. */
 export function notOpen(kind: string, method: string): TriplineError {
   return invalid(`${kind} state store: ${method}() called while the store is not open (call open() first)`);
+}
+
+/** True when `s` has no lone UTF-16 surrogate (what UTF-8 text, SQLite's included, can hold). */
+export function isWellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return false;
+    const next = s.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+    i++;
+  }
+  return true;
 }
 
 function list<T>(value: readonly T[] | undefined, name: string): readonly T[] {

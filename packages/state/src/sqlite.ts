@@ -1,0 +1,318 @@
+/**
+ * `sqliteStateStore(path)`: the state in one SQLite database (WAL), for bots of any size and for
+ * ad-hoc queries. Records are one table `records(ns, key, escaped, value)` (value: JSON text), the
+ * outbox a table ordered by a sequence, the layout's version a row of `tripline_meta`. Every write is
+ * one transaction (`BEGIN IMMEDIATE` … `COMMIT`, rolled back on any error), with statements prepared
+ * once per open.
+ */
+import { resolve } from 'node:path';
+import {
+  type JsonValue,
+  type OutboxEntry,
+  STATE_SCHEMA_VERSION,
+  type StateNamespace,
+  type StateStore,
+  type StateWrite,
+} from '@tripline/core';
+import {
+  checkKey,
+  checkNamespace,
+  checkOutboxKeys,
+  checkSchemaVersion,
+  checkWrite,
+  compareKeys,
+  isWellFormed,
+  notOpen,
+  stateUnreadable,
+} from '@tripline/core/unstable';
+import { loadDriver, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './driver.js';
+
+export type { SqliteDriverName } from './driver.js';
+
+/** Options of {@link sqliteStateStore}. */
+export interface SqliteStateStoreOptions {
+  /** Use this driver only (default: `node:sqlite` when the runtime has it, else `better-sqlite3`). */
+  readonly driver?: SqliteDriverName;
+  /** How long a write waits for another process's transaction, in ms (SQLite `busy_timeout`). Default 5000. */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Test seams; not part of the public API. */
+export interface SqliteTestOptions extends SqliteStateStoreOptions {
+  /** Called after each statement of a write with its number (1, 2, …); a throw there fails the write mid-transaction. */
+  readonly afterStatement?: (n: number) => void;
+}
+
+/** The `format` row of `tripline_meta`. */
+const FORMAT = 'tripline-state';
+
+/**
+ * A {@link StateStore} in an SQLite database file (created when missing). A damaged file, or a
+ * database that is not tripline's, is `state-unreadable`; one written by a newer tripline
+ * `state-schema-newer`; an older layout is migrated in one transaction. Several processes may open
+ * one database: SQLite serialises their writes (a write waits up to `busyTimeoutMs`).
+ *
+ * ```ts
+ * import { sqliteStateStore } from '@tripline/state';
+ * const store = sqliteStateStore('bot-state.db');
+ * ```
+ */
+export function sqliteStateStore(path: string, options: SqliteStateStoreOptions = {}): StateStore {
+  return new SqliteStateStore(path, options);
+}
+
+interface Statements {
+  get: SqliteStatement;
+  readNs: SqliteStatement;
+  put: SqliteStatement;
+  deleteOne: SqliteStatement;
+  deleteNs: SqliteStatement;
+  outboxAll: SqliteStatement;
+  outboxHas: SqliteStatement;
+  outboxAdd: SqliteStatement;
+  outboxDelete: SqliteStatement;
+}
+
+/** The store class, with its test seams (the public factory gives none). */
+export class SqliteStateStore implements StateStore {
+  readonly kind = 'sqlite';
+  readonly path: string;
+  readonly #options: SqliteTestOptions;
+  #db: SqliteDatabase | undefined;
+  #st: Statements | undefined;
+  /** The driver of the open database (`node:sqlite` or `better-sqlite3`). */
+  driver: SqliteDriverName | undefined;
+
+  constructor(path: string, options: SqliteTestOptions = {}) {
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError('sqliteStateStore: path must be a non-empty string');
+    this.path = path === ':memory:' ? path : resolve(path);
+    this.#options = options;
+  }
+
+  async open(): Promise<void> {
+    if (this.#db !== undefined) return;
+    const driver = await loadDriver(this.path, this.#options.driver);
+    let db: SqliteDatabase;
+    try {
+      db = driver.open(this.path);
+    } catch (error) {
+      throw stateUnreadable(this.path, `cannot open the database (${messageOf(error)})`, error);
+    }
+    try {
+      const busy = this.#options.busyTimeoutMs ?? 5000;
+      db.exec(`PRAGMA busy_timeout = ${Number.isSafeInteger(busy) && busy >= 0 ? busy : 5000}`);
+      try {
+        db.exec('PRAGMA journal_mode = WAL');
+      } catch (error) {
+        throw stateUnreadable(this.path, `it is not an SQLite database (${messageOf(error)})`, error);
+      }
+      db.exec('PRAGMA synchronous = FULL');
+      transaction(db, () => prepareLayout(db, this.path));
+      this.#st = {
+        get: db.prepare('SELECT value FROM records WHERE ns = ? AND key = ? AND escaped = ?'),
+        readNs: db.prepare('SELECT key, escaped, value FROM records WHERE ns = ?'),
+        put: db.prepare(
+          'INSERT INTO records (ns, key, escaped, value) VALUES (?, ?, ?, ?) ON CONFLICT (ns, key, escaped) DO UPDATE SET value = excluded.value',
+        ),
+        deleteOne: db.prepare('DELETE FROM records WHERE ns = ? AND key = ? AND escaped = ?'),
+        deleteNs: db.prepare('DELETE FROM records WHERE ns = ?'),
+        outboxAll: db.prepare('SELECT key, escaped, payload, queued_at FROM outbox ORDER BY seq'),
+        outboxHas: db.prepare('SELECT 1 AS found FROM outbox WHERE key = ? AND escaped = ?'),
+        outboxAdd: db.prepare('INSERT INTO outbox (key, escaped, payload, queued_at) VALUES (?, ?, ?, ?)'),
+        outboxDelete: db.prepare('DELETE FROM outbox WHERE key = ? AND escaped = ?'),
+      };
+      this.#db = db;
+      this.driver = driver.name;
+    } catch (error) {
+      db.close();
+      if (isTripline(error)) throw error;
+      throw stateUnreadable(this.path, `it is not a readable SQLite database (${messageOf(error)})`, error);
+    }
+  }
+
+  async read(ns: StateNamespace): Promise<ReadonlyMap<string, JsonValue>> {
+    const st = this.#check('read');
+    const rows = st.readNs.all(checkNamespace(ns, 'read'));
+    const entries = rows.map((r) => [decodeKey(r.key as string, r.escaped as number), r.value as string] as const);
+    entries.sort((a, b) => compareKeys(a[0], b[0]));
+    return new Map(entries.map(([k, v]) => [k, JSON.parse(v) as JsonValue]));
+  }
+
+  async get(ns: StateNamespace, key: string): Promise<JsonValue | undefined> {
+    const st = this.#check('get');
+    const [k, escaped] = encodeKey(checkKey(key, 'get'));
+    const row = st.get.get(checkNamespace(ns, 'get'), k, escaped);
+    return row === undefined ? undefined : (JSON.parse(row.value as string) as JsonValue);
+  }
+
+  async write(batch: StateWrite): Promise<void> {
+    const st = this.#check('write');
+    const db = this.#db as SqliteDatabase;
+    const w = checkWrite(batch);
+    let n = 0;
+    const done = (): void => {
+      n += 1;
+      this.#options.afterStatement?.(n);
+    };
+    transaction(db, () => {
+      checkOutboxKeys(w, (key) => st.outboxHas.get(...encodeKey(key)) !== undefined);
+      for (const ns of w.replace) {
+        st.deleteNs.run(ns);
+        done();
+      }
+      for (const d of w.delete) {
+        st.deleteOne.run(d.ns, ...encodeKey(d.key));
+        done();
+      }
+      for (const p of w.put) {
+        st.put.run(p.ns, ...encodeKey(p.key), JSON.stringify(p.value));
+        done();
+      }
+      for (const key of w.delivered) {
+        st.outboxDelete.run(...encodeKey(key));
+        done();
+      }
+      for (const o of w.outbox) {
+        st.outboxAdd.run(...encodeKey(o.key), JSON.stringify(o.payload), o.queuedAt);
+        done();
+      }
+    });
+  }
+
+  async outbox(): Promise<readonly OutboxEntry[]> {
+    const st = this.#check('outbox');
+    return st.outboxAll.all().map((r) => ({
+      key: decodeKey(r.key as string, r.escaped as number),
+      payload: JSON.parse(r.payload as string) as JsonValue,
+      queuedAt: r.queued_at as string,
+    }));
+  }
+
+  async close(): Promise<void> {
+    const db = this.#db;
+    this.#db = undefined;
+    this.#st = undefined;
+    db?.close();
+  }
+
+  #check(method: string): Statements {
+    if (this.#st === undefined) throw notOpen(this.kind, method);
+    return this.#st;
+  }
+}
+
+/** Runs `body` in one `BEGIN IMMEDIATE` transaction: committed when it returns, rolled back when it throws. */
+function transaction(db: SqliteDatabase, body: () => void): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    body();
+    db.exec('COMMIT');
+  } catch (error) {
+    try {
+      db.exec('ROLLBACK');
+    } catch {
+      // SQLite already rolled back (some errors end the transaction themselves)
+    }
+    throw error;
+  }
+}
+
+/** Creates the layout in an empty database, checks and migrates an existing one. */
+function prepareLayout(db: SqliteDatabase, path: string): void {
+  const tables = new Set(
+    db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((r) => r.name as string),
+  );
+  if (tables.size === 0) {
+    createLayout(db);
+    return;
+  }
+  if (!tables.has('tripline_meta'))
+    throw stateUnreadable(path, 'it is an SQLite database, but not a tripline state (no table tripline_meta)');
+  const format = db.prepare("SELECT value FROM tripline_meta WHERE name = 'format'").get()?.value;
+  if (format !== FORMAT)
+    throw stateUnreadable(path, `it is an SQLite database, but not a tripline state (format ${String(format)})`);
+  const text = db.prepare("SELECT value FROM tripline_meta WHERE name = 'schema'").get()?.value;
+  const schema = checkSchemaVersion(typeof text === 'string' && /^\d{1,9}$/.test(text) ? Number(text) : text, path);
+  if (schema === 0) migrate0to1(db);
+}
+
+function createLayout(db: SqliteDatabase): void {
+  db.exec(`
+    CREATE TABLE tripline_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE records (
+      ns TEXT NOT NULL,
+      key TEXT NOT NULL,
+      escaped INTEGER NOT NULL DEFAULT 0,
+      value TEXT NOT NULL,
+      PRIMARY KEY (ns, key, escaped)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      key TEXT NOT NULL,
+      escaped INTEGER NOT NULL DEFAULT 0,
+      payload TEXT NOT NULL,
+      queued_at TEXT NOT NULL,
+      UNIQUE (key, escaped)
+    );
+  `);
+  const meta = db.prepare('INSERT INTO tripline_meta (name, value) VALUES (?, ?)');
+  meta.run('format', FORMAT);
+  meta.run('schema', String(STATE_SCHEMA_VERSION));
+}
+
+/**
+ * Schema 0 (never written by a release; the layout the migration path is exercised with): records in
+ * `state(ns, key, value)`, the outbox in `outbox(key PRIMARY KEY, payload, queued_at)` in rowid order,
+ * keys stored as they are.
+ */
+function migrate0to1(db: SqliteDatabase): void {
+  db.exec(`
+    ALTER TABLE outbox RENAME TO outbox_schema0;
+    CREATE TABLE records (
+      ns TEXT NOT NULL,
+      key TEXT NOT NULL,
+      escaped INTEGER NOT NULL DEFAULT 0,
+      value TEXT NOT NULL,
+      PRIMARY KEY (ns, key, escaped)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      key TEXT NOT NULL,
+      escaped INTEGER NOT NULL DEFAULT 0,
+      payload TEXT NOT NULL,
+      queued_at TEXT NOT NULL,
+      UNIQUE (key, escaped)
+    );
+    INSERT INTO records (ns, key, escaped, value) SELECT ns, key, 0, value FROM state;
+    INSERT INTO outbox (key, escaped, payload, queued_at) SELECT key, 0, payload, queued_at FROM outbox_schema0 ORDER BY rowid;
+    DROP TABLE state;
+    DROP TABLE outbox_schema0;
+  `);
+  db.prepare("UPDATE tripline_meta SET value = ? WHERE name = 'schema'").run(String(STATE_SCHEMA_VERSION));
+}
+
+/**
+ * SQLite stores text as UTF-8, which cannot hold a lone UTF-16 surrogate (it would become U+FFFD and
+ * two keys would collide), and `node:sqlite` of Node 22 cuts a string at its first NUL. A key that is
+ * not well-formed or holds a NUL is stored as its JSON string literal (ASCII escapes) with
+ * `escaped = 1`; every other key is stored as it is, so ad-hoc queries see the keys they expect.
+ */
+export function encodeKey(key: string): [string, number] {
+  return isWellFormed(key) && !key.includes('\0') ? [key, 0] : [JSON.stringify(key), 1];
+}
+
+function decodeKey(text: string, escaped: number): string {
+  return escaped === 1 ? (JSON.parse(text) as string) : text;
+}
+
+function isTripline(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TriplineError';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,181 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { availableDrivers, SQLITE_DRIVERS, type SqliteDriverName } from '../src/driver.js';
+import { SqliteStateStore } from '../src/sqlite.js';
+import { conformance } from './conformance.js';
+
+/** Statements of a write of FAIL_WRITE: 1 replace, 1 delete, 3 puts, 1 delivered, 1 outbox entry. */
+const FAIL_STATEMENTS = 7;
+
+const drivers = await availableDrivers();
+
+/** Opens the database with the same driver, outside the store, to change it behind its back. */
+async function raw(path: string, driver: SqliteDriverName, sql: string): Promise<void> {
+  const store = new SqliteStateStore(join(path, '..', 'probe.db'), { driver });
+  await store.open(); // loads the driver; its database is a throwaway
+  await store.close();
+  const mod =
+    driver === 'node:sqlite'
+      ? (
+          process.getBuiltinModule('node:sqlite') as {
+            DatabaseSync: new (p: string) => { exec(s: string): void; close(): void };
+          }
+        ).DatabaseSync
+      : (
+          (await import('better-sqlite3' as string)) as {
+            default: new (p: string) => { exec(s: string): void; close(): void };
+          }
+        ).default;
+  const db = new mod(path);
+  db.exec(sql);
+  db.close();
+}
+
+for (const driver of SQLITE_DRIVERS) {
+  const available = drivers[driver];
+  if (available !== true) {
+    describe(`StateStore conformance: sqlite (${driver})`, () => {
+      it.skip(`${driver} is not available in Node ${process.versions.node}: ${available}`, () => {});
+    });
+    continue;
+  }
+  conformance({
+    name: `sqlite (${driver})`,
+    concurrency: 'shared',
+    async fresh() {
+      const dir = await mkdtemp(join(tmpdir(), 'tripline-sqlite-state-'));
+      const path = join(dir, 'state.db');
+      return {
+        store: new SqliteStateStore(path, { driver }),
+        reopen: () => new SqliteStateStore(path, { driver }),
+        failSteps: FAIL_STATEMENTS,
+        failing: (step: number) =>
+          new SqliteStateStore(path, {
+            driver,
+            afterStatement: (n) => {
+              if (n === step) throw new Error(`injected failure after statement ${n}`);
+            },
+          }),
+        damage: async () => {
+          await rm(`${path}-wal`, { force: true });
+          await rm(`${path}-shm`, { force: true });
+          await writeFile(path, 'this is not a database, it was overwritten by something else\n'.repeat(100));
+        },
+        setSchema: (version: number) =>
+          raw(path, driver, `UPDATE tripline_meta SET value = '${version}' WHERE name = 'schema'`),
+        cleanup: () => rm(dir, { recursive: true, force: true }),
+      };
+    },
+  });
+}
+
+describe('the SQLite driver of this runtime', () => {
+  it('is node:sqlite from Node 22.13, better-sqlite3 before', () => {
+    const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+    const builtIn = major > 22 || (major === 22 && minor >= 13);
+    if (builtIn) expect(drivers['node:sqlite']).toBe(true);
+    else expect(drivers['better-sqlite3']).toBe(true);
+  });
+});
+
+const usable = SQLITE_DRIVERS.filter((d) => drivers[d] === true);
+const missing = SQLITE_DRIVERS.filter((d) => drivers[d] !== true);
+
+async function tempDb(): Promise<{ dir: string; path: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'tripline-sqlite-state-'));
+  return { dir, path: join(dir, 'bot-state.db') };
+}
+
+async function openError(
+  store: SqliteStateStore,
+): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
+  try {
+    await store.open();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('open() should have failed');
+}
+
+describe.each(usable)('sqliteStateStore with %s', (driver) => {
+  it('migrates the schema 0 layout in one transaction', async () => {
+    const { dir, path } = await tempDb();
+    try {
+      await raw(
+        path,
+        driver,
+        `CREATE TABLE tripline_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+         INSERT INTO tripline_meta VALUES ('format', 'tripline-state'), ('schema', '0');
+         CREATE TABLE state (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (ns, key));
+         INSERT INTO state VALUES ('alerts', 'a1f09e', '{"revision":1,"status":"open","severity":"high"}');
+         INSERT INTO state VALUES ('groups', 'defender/lsass-access', '{"count":3,"evidence":[{"ReportId":"639199803770463703"}]}');
+         CREATE TABLE outbox (key TEXT PRIMARY KEY, payload TEXT NOT NULL, queued_at TEXT NOT NULL);
+         INSERT INTO outbox VALUES ('z:1', '{"kind":"new"}', '2024-10-09T11:00:03.000Z');
+         INSERT INTO outbox VALUES ('a:1', '{"kind":"new"}', '2024-10-09T11:00:04.000Z');`,
+      );
+      const store = new SqliteStateStore(path, { driver });
+      await store.open();
+      expect(await store.get('alerts', 'a1f09e')).toEqual({ revision: 1, status: 'open', severity: 'high' });
+      expect(await store.get('groups', 'defender/lsass-access')).toEqual({
+        count: 3,
+        evidence: [{ ReportId: '639199803770463703' }],
+      });
+      expect((await store.outbox()).map((o) => o.key)).toEqual(['z:1', 'a:1']); // queue order kept
+      await store.write({ outbox: [{ key: 'b:1', payload: 1, queuedAt: '2024-10-09T11:00:05.000Z' }] });
+      expect((await store.outbox()).map((o) => o.key)).toEqual(['z:1', 'a:1', 'b:1']);
+      await store.close();
+      await raw(path, driver, 'SELECT 1'); // still a database
+      const again = new SqliteStateStore(path, { driver });
+      await again.open();
+      expect(await again.get('alerts', 'a1f09e')).toMatchObject({ revision: 1 });
+      await again.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a database that is not a tripline state, and leaves it alone', async () => {
+    const { dir, path } = await tempDb();
+    try {
+      await raw(path, driver, 'CREATE TABLE inventory (DeviceId TEXT, DeviceName TEXT)');
+      const error = await openError(new SqliteStateStore(path, { driver }));
+      expect(error.code).toBe('state-unreadable');
+      expect(error.message).toContain('not a tripline state (no table tripline_meta)');
+      expect(error.message).toContain(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('uses WAL and keeps the data in one file beside its journal', async () => {
+    const { dir, path } = await tempDb();
+    try {
+      const store = new SqliteStateStore(path, { driver });
+      await store.open();
+      await store.write({ put: [{ ns: 'alerts', key: 'a', value: 1 }] });
+      expect((await readdir(dir)).sort()).toEqual(['bot-state.db', 'bot-state.db-shm', 'bot-state.db-wal']);
+      expect(store.driver).toBe(driver);
+      await store.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(missing)('sqliteStateStore when %s cannot be loaded', (driver) => {
+  it('says what the store needs and the command that builds it', async () => {
+    const { dir, path } = await tempDb();
+    try {
+      const error = await openError(new SqliteStateStore(path, { driver }));
+      expect(error.code).toBe('state-unreadable');
+      expect(error.message).toContain('no SQLite driver could be loaded');
+      expect(error.message).toContain('Node >= 22.13');
+      expect(error.message).toContain('npm rebuild better-sqlite3 --build-from-source');
+      expect(error.message).toContain(`${driver}: `);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
