@@ -59,9 +59,10 @@ export async function stateSource(arg: string, stdin: Readable): Promise<InputSo
   }
 }
 
-/** The store of `--state PATH`: a path ending in `.json` is a JSON-file store, any other SQLite. */
+/** The store of `--state PATH`: a path ending in `.json` or `.json.gz` is a JSON-file store, any other SQLite. */
 export async function stateStoreFor(path: string): Promise<StateStore> {
-  const name = path.toLowerCase().endsWith('.json') ? 'jsonFileStateStore' : 'sqliteStateStore';
+  const lower = path.toLowerCase();
+  const name = lower.endsWith('.json') || lower.endsWith('.json.gz') ? 'jsonFileStateStore' : 'sqliteStateStore';
   const mod = (await import('@tripline/state')) as unknown as Record<string, StoreFactory | undefined>;
   const factory = mod[name];
   if (typeof factory !== 'function')
