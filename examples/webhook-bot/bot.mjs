@@ -113,9 +113,11 @@ export async function postToWebhook(url, text, { timeoutMs = 10_000, key } = {})
 
 // ───────────── with --state: each alert change once, across batches and restarts ─────────────
 
-/** The store of `--state PATH`: a JSON file when PATH ends in `.json`, else SQLite. Opened. */
+/** The store of `--state PATH`: a JSON file when PATH ends in `.json` or `.json.gz`, else SQLite. Opened. */
 export async function openState(path) {
-  const store = path.toLowerCase().endsWith('.json') ? jsonFileStateStore(path) : sqliteStateStore(path);
+  const lower = path.toLowerCase();
+  const json = lower.endsWith('.json') || lower.endsWith('.json.gz');
+  const store = json ? jsonFileStateStore(path) : sqliteStateStore(path);
   await store.open();
   return store;
 }
