@@ -6,7 +6,7 @@
  */
 import type { AnyDetector, DetectorFamily, MdeEvent, TableName } from '@tripline/core';
 import { type DetectorOptions, exprViews, groupKey, groupViews, matchOf } from './detector.js';
-import { createEvalContext, type SigmaEvalContext } from './eval.js';
+import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext } from './eval.js';
 import { CandidateIndex, type MemoLimits } from './index/candidates.js';
 import type { CompiledRule, EventPlatform, FieldView, SigmaFieldValue } from './ir.js';
 
@@ -93,18 +93,20 @@ export function buildFamily(
 
   // The event being matched (matchAll is synchronous and does not re-enter): one visitor for all events.
   let event: MdeEvent;
-  let ctx: SigmaEvalContext;
+  // One context for every event, reset per event (the explanations keep strings, never the context).
+  let ctx: ReusableEvalContext | undefined;
   let emit: Parameters<DetectorFamily['matchAll']>[1];
   const visit = (i: number): void => {
+    const c = ctx!;
     const views = memoViews[i];
     let key: string | undefined;
     if (views !== undefined) {
-      key = `${i}${readsPlatform[i] ? platformKey(ctx.platform(mapping!)) : '.'}`;
-      for (const v of views) key += valueKey(ctx.value(v));
+      key = `${i}${readsPlatform[i] ? platformKey(c.platform(mapping!)) : '.'}`;
+      for (const v of views) key += valueKey(c.value(v));
       if (key.length > missLimits!.maxLength) key = undefined;
       else if (misses.has(key)) return;
     }
-    const explanations = rules[i]!.test(ctx);
+    const explanations = rules[i]!.test(c);
     if (explanations) emit(i, matchOf(explanations, groupKey(event, keyViews[i]!)));
     else if (key !== undefined) {
       if (misses.size >= missLimits!.entries || missChars + key.length > missLimits!.chars) {
@@ -124,7 +126,8 @@ export function buildFamily(
     matchAll(e, emitMatch) {
       event = e;
       emit = emitMatch;
-      ctx = createEvalContext(e);
+      if (ctx === undefined) ctx = createEvalContext(e);
+      else ctx.reset(e);
       index.candidates(e, ctx, visit);
     },
   };
