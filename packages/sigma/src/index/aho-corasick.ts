@@ -7,8 +7,8 @@
  * occurs in a needle is a class, every other code unit is class 0, which always leads back to the
  * root. The states near the root (depth up to {@link DENSE_DEPTH}), where a scan spends most of its
  * steps, have a complete row of the transition table (failure links resolved at build time); the deep
- * states, most of the automaton and mostly with a single child, keep only their trie edges (sorted by
- * class) and a failure link, followed until a state has the unit or a complete row answers. Each
+ * states, most of the automaton and mostly with a single child, keep only their trie edges and a
+ * failure link, followed until a state has the unit or a complete row answers. Each
  * failure step makes the state shallower, and a unit makes it at most one deeper, so a scan is still
  * O(text length + distinct needles found), and the table no longer grows with the number of states
  * times the width of the alphabet. A scan allocates nothing: each needle is reported at most once
@@ -36,7 +36,7 @@ export class AhoCorasick {
   private readonly rowOf: Int32Array;
   /** Transition table of the states with a row: the state after reading class k is `delta[rowOf[s] * width + k]`. */
   private readonly delta: Uint16Array | Int32Array;
-  /** Trie edges of the states without a row: `edgeClass/edgeTarget[edgeStart[s] .. edgeStart[s + 1])`, by class. */
+  /** Trie edges of the states without a row: `edgeClass/edgeTarget[edgeStart[s] .. edgeStart[s + 1])`. */
   private readonly edgeStart: Int32Array;
   private readonly edgeClass: Uint16Array;
   private readonly edgeTarget: Int32Array;
@@ -101,10 +101,15 @@ export class AhoCorasick {
    * superset, which is what a prefilter may report. `denseDepth`: see {@link DENSE_DEPTH}.
    */
   static build(needles: readonly string[], mergeWide = false, denseDepth = DENSE_DEPTH): AhoCorasick {
-    // The trie, with per-state maps while building.
-    const children: Map<number, number>[] = [new Map()];
-    const ends: number[][] = [[]];
-    const depth: number[] = [0];
+    // The trie in flat arrays (no object per state): each state's children as a list of siblings.
+    let total = 1;
+    for (const needle of needles) total += needle.length;
+    const firstChild = new Int32Array(total).fill(-1);
+    const nextSibling = new Int32Array(total).fill(-1);
+    const label = new Int32Array(total);
+    const depth = new Int32Array(total);
+    const endOf = new Int32Array(needles.length);
+    let n = 1;
     for (let id = 0; id < needles.length; id++) {
       const needle = needles[id]!;
       let s = 0;
@@ -112,26 +117,22 @@ export class AhoCorasick {
         // Merged, every non-ASCII unit is the same letter of the trie (U+0080 stands for all).
         const raw = needle.charCodeAt(i);
         const c = mergeWide && raw >= 128 ? 0x80 : raw;
-        let t = children[s]!.get(c);
-        if (t === undefined) {
-          t = children.length;
-          children.push(new Map());
-          ends.push([]);
-          depth.push(i + 1);
-          children[s]!.set(c, t);
+        let t = firstChild[s]!;
+        while (t !== -1 && label[t] !== c) t = nextSibling[t]!;
+        if (t === -1) {
+          t = n++;
+          label[t] = c;
+          depth[t] = i + 1;
+          nextSibling[t] = firstChild[s]!;
+          firstChild[s] = t;
         }
         s = t;
       }
-      ends[s]!.push(id);
+      endOf[id] = s;
     }
-    const n = children.length;
     // The alphabet: each code unit of some needle is a class (1…); all others are class 0.
     const units = new Set<number>();
-    for (const needle of needles)
-      for (let i = 0; i < needle.length; i++) {
-        const raw = needle.charCodeAt(i);
-        units.add(mergeWide && raw >= 128 ? 0x80 : raw);
-      }
+    for (let t = 1; t < n; t++) units.add(label[t]!);
     const asciiClass = new Uint16Array(128);
     const wideClass = new Map<number, number>();
     let width = 1;
@@ -142,69 +143,66 @@ export class AhoCorasick {
       else if (merged === 0) merged = width++;
     }
     const classOf = (c: number): number => (c < 128 ? asciiClass[c]! : merged || (wideClass.get(c) ?? 0));
+    // Needles ending at each state, in id order.
+    const outStart = new Int32Array(n + 1);
+    for (let id = 0; id < needles.length; id++) outStart[endOf[id]! + 1]!++;
+    for (let st = 0; st < n; st++) outStart[st + 1]! += outStart[st]!;
+    const outNeedle = new Int32Array(needles.length);
+    const fill = outStart.slice(0, n);
+    for (let id = 0; id < needles.length; id++) outNeedle[fill[endOf[id]!]!++] = id;
+    const endsAt = (st: number): boolean => outStart[st + 1]! > outStart[st]!;
     // Rows for the shallow states (the root always has one), edges for the deep ones.
     const rowOf = new Int32Array(n).fill(-1);
     let rows = 0;
-    for (let s = 0; s < n; s++) if (depth[s]! <= Math.max(0, denseDepth)) rowOf[s] = rows++;
+    for (let st = 0; st < n; st++) if (depth[st]! <= Math.max(0, denseDepth)) rowOf[st] = rows++;
     const edgeStart = new Int32Array(n + 1);
     let edges = 0;
-    for (let s = 0; s < n; s++) {
-      edgeStart[s] = edges;
-      if (rowOf[s] === -1) edges += children[s]!.size;
+    for (let st = 0; st < n; st++) {
+      edgeStart[st] = edges;
+      if (rowOf[st] === -1) for (let t = firstChild[st]!; t !== -1; t = nextSibling[t]!) edges++;
     }
     edgeStart[n] = edges;
     const edgeClass = new Uint16Array(edges);
     const edgeTarget = new Int32Array(edges);
-    for (let s = 0; s < n; s++) {
-      if (rowOf[s] !== -1) continue;
-      const sorted = [...children[s]!].map(([c, t]) => [classOf(c), t] as const).sort((a, b) => a[0] - b[0]);
-      sorted.forEach(([k, t], j) => {
-        edgeClass[edgeStart[s]! + j] = k;
-        edgeTarget[edgeStart[s]! + j] = t;
-      });
+    for (let st = 0; st < n; st++) {
+      if (rowOf[st] !== -1) continue;
+      let e = edgeStart[st]!;
+      for (let t = firstChild[st]!; t !== -1; t = nextSibling[t]!) {
+        edgeClass[e] = classOf(label[t]!);
+        edgeTarget[e++] = t;
+      }
     }
     const delta = n <= 0xffff ? new Uint16Array(rows * width) : new Int32Array(rows * width);
     const fail = new Int32Array(n);
     const dict = new Int32Array(n).fill(-1);
-    const step = (from: number, k: number): number =>
-      nextState(from, k, rowOf, delta, width, edgeStart, edgeClass, edgeTarget, fail);
     // Failure links and the rows, breadth first (a state's failure state is shallower: its row, or
     // its edges and failure link, are complete when the state's own are filled).
     const queue = new Int32Array(n);
     let head = 0;
     let tail = 0;
-    for (const [c, t] of children[0]!) {
-      delta[classOf(c)] = t;
+    for (let t = firstChild[0]!; t !== -1; t = nextSibling[t]!) {
+      delta[classOf(label[t]!)] = t;
       queue[tail++] = t;
     }
     while (head < tail) {
-      const s = queue[head++]!;
-      const f = fail[s]!;
-      dict[s] = ends[f]!.length > 0 ? f : dict[f]!;
-      const r = rowOf[s]!;
+      const st = queue[head++]!;
+      const f = fail[st]!;
+      dict[st] = endsAt(f) ? f : dict[f]!;
+      const r = rowOf[st]!;
       if (r !== -1) {
         const row = r * width;
         const frow = rowOf[f]! * width;
         for (let k = 0; k < width; k++) delta[row + k] = delta[frow + k]!;
       }
-      for (const [c, t] of children[s]!) {
-        const k = classOf(c);
+      for (let t = firstChild[st]!; t !== -1; t = nextSibling[t]!) {
+        const k = classOf(label[t]!);
         // The longest proper suffix of t's string that is in the trie: where f goes on this unit.
-        fail[t] = step(f, k);
+        fail[t] = nextState(f, k, rowOf, delta, width, edgeStart, edgeClass, edgeTarget, fail);
         if (r !== -1) delta[r * width + k] = t;
         queue[tail++] = t;
       }
     }
     // The root's own needles (the empty needle) are reported by every scan before its first unit.
-    const outStart = new Int32Array(n + 1);
-    let outs = 0;
-    for (let s = 0; s < n; s++) {
-      outStart[s] = outs;
-      outs += ends[s]!.length;
-    }
-    outStart[n] = outs;
-    const outNeedle = new Int32Array(outs);
-    for (let s = 0; s < n; s++) outNeedle.set(ends[s]!, outStart[s]!);
     return new AhoCorasick(needles.length, width, asciiClass, wideClass, merged, {
       rowOf,
       delta,
@@ -319,9 +317,7 @@ function nextState(
     const r = rowOf[s]!;
     if (r !== -1) return delta[r * width + k]!;
     for (let e = edgeStart[s]!, end = edgeStart[s + 1]!; e < end; e++) {
-      const ek = edgeClass[e]!;
-      if (ek === k) return edgeTarget[e]!;
-      if (ek > k) break;
+      if (edgeClass[e] === k) return edgeTarget[e]!;
     }
     s = fail[s]!;
   }
