@@ -3,7 +3,7 @@
  * `npm run bench -- --sigma` (or `node bench/sigma.mjs`): what loading every SigmaHQ rule costs.
  *
  *   node bench/sigma.mjs [--rows 100000] [--repeat 3] [--rules DIR] [--seed N] [--devices N]
- *                        [--out bench/out/sigma.json]
+ *                        [--unique F] [--out bench/out/sigma.json]
  *
  * Three measurements, each in its own `node --expose-gc` child so that peak RSS is its own:
  *
@@ -13,7 +13,12 @@
  *   Defender preset alone (`base`) and with the Defender preset plus every loaded SigmaHQ rule
  *   (`sigma`), in alternating order each round; rows/s of `analyze` (compiling excluded) and peak RSS
  *   (compiling included). Printed: the median of the rounds, the rows/s ratio sigma/base (target
- *   ≥ 75 %) and the growth of peak RSS (target < 100 MB).
+ *   ≥ 75 %) and the growth of peak RSS (target < 100 MB). The generated fleet repeats its values
+ *   as real fleets do (the same agent command lines and images on every device), which the Sigma
+ *   family's memos exploit: `--unique F` (0 to 1) runs a copy of the fleet in which a fraction F of
+ *   the rows (chosen by a hash of the row number) have values no other row has — ` #u<row>` appended
+ *   to the command line and the initiating command line, a folder `u<row>` inserted before the file
+ *   name of `FolderPath` — the figure for data whose values do not repeat.
  * - **adversarial**: a 64 KB command line built from the corpus's own literals (every string and
  *   regex needle of every loaded rule) and `echo clip&&` repetitions, in a DeviceProcessEvents row,
  *   through the family (what the engine runs: the candidate index, then the candidates) and through
@@ -49,6 +54,7 @@ function parseArgs(argv) {
     rules: defaultRules(),
     seed: 1,
     devices: 120,
+    unique: 0,
     out: join(OUT, 'sigma.json'),
     child: undefined,
   };
@@ -64,6 +70,10 @@ function parseArgs(argv) {
     else if (a === '--rules') args.rules = value();
     else if (a === '--seed') args.seed = Number(value());
     else if (a === '--devices') args.devices = Number(value());
+    else if (a === '--unique') {
+      args.unique = Number(value());
+      if (!(args.unique >= 0 && args.unique <= 1)) throw new Error('--unique takes a fraction from 0 to 1');
+    }
     else if (a === '--out') args.out = value();
     else if (a === '--child') args.child = [value(), value()];
     else if (a === '--fleet') args.fleet = value();
@@ -306,6 +316,30 @@ async function ensureData(args) {
   return file;
 }
 
+/** Whether row `i` (0-based) is one of the fraction `f` made unique (a multiplicative hash of i). */
+function isUniqueRow(i, f) {
+  return (Math.imul(i + 1, 2654435761) >>> 0) / 2 ** 32 < f;
+}
+
+/**
+ * The fleet with a fraction `f` of its rows given values no other row has (see `--unique`). The
+ * lines are edited as text (the rows' exact integers stay as written): JSON strings of the three
+ * columns, matched whole (escapes included).
+ */
+function uniqueFleet(file, f) {
+  const out = file.replace(/\.ndjson$/, `-u${f}.ndjson`);
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(file).mtimeMs) return out;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const edited = lines.map((line, i) => {
+    if (!line || !isUniqueRow(i, f)) return line;
+    return line
+      .replace(/"(ProcessCommandLine|InitiatingProcessCommandLine)":"((?:[^"\\]|\\.)*)"/g, `"$1":"$2 #u${i}"`)
+      .replace(/"FolderPath":"((?:[^"\\]|\\.)*)(\\\\|\/)([^"\\/]*)"/, `"FolderPath":"$1$2u${i}$2$3"`);
+  });
+  writeFileSync(out, edited.join('\n'));
+  return out;
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -320,10 +354,11 @@ async function main() {
     if (!existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')))
       throw new Error(`packages/${p}/dist is missing: run npm run build first`);
   if (!existsSync(args.rules)) throw new Error(`no Sigma rules at ${args.rules} (--rules DIR)`);
-  const file = await ensureData(args);
+  const fleet = await ensureData(args);
+  const file = args.unique > 0 ? uniqueFleet(fleet, args.unique) : fleet;
   const load = loadavg();
   console.log(
-    `Sigma benchmark: ${relative(ROOT, args.rules) || args.rules}, ${f0(args.rows)} rows, ${args.repeat} round(s); node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 1e9).toFixed(1)} GB; load average ${load.map((l) => l.toFixed(2)).join(' ')}`,
+    `Sigma benchmark: ${relative(ROOT, args.rules) || args.rules}, ${f0(args.rows)} rows${args.unique > 0 ? ` (${(100 * args.unique).toFixed(0)} % of them with values no other row has)` : ''}, ${args.repeat} round(s); node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 1e9).toFixed(1)} GB; load average ${load.map((l) => l.toFixed(2)).join(' ')}`,
   );
   const rounds = { compile: [], base: [], sigma: [], adversarial: [] };
   for (let r = 0; r < args.repeat; r++) {

@@ -18,12 +18,18 @@ import { type CompiledPattern, normaliseDashes } from './strings.js';
 /** Longest event value an explanation shows (characters). */
 export const EXPLAIN_VALUE_MAX = 200;
 
+/** Not computed yet (for the event of the entry's generation). */
+const UNSET: unique symbol = Symbol('unset');
+type Lazy = string | undefined | typeof UNSET;
+
 interface Memo {
+  /** The context generation (event) the entry holds values of. */
+  gen: number;
   value: SigmaFieldValue;
   text: string | undefined;
-  folded?: string | undefined;
-  dashed?: string | undefined;
-  dashedCased?: string | undefined;
+  folded: Lazy;
+  dashed: Lazy;
+  dashedCased: Lazy;
 }
 
 /** The evaluator's context: the contract's memo plus dash-normalised forms for `windash`. */
@@ -34,6 +40,12 @@ export interface SigmaEvalContext extends EvalContext {
   platform(mapping: SigmaMapping): EventPlatform;
 }
 
+/** A context the family reuses from one event to the next (no objects made per event). */
+export interface ReusableEvalContext extends SigmaEvalContext {
+  /** Forget the previous event's values and read `event` from now on. */
+  reset(event: MdeEvent): void;
+}
+
 function toText(v: SigmaFieldValue): string | undefined {
   if (v === undefined || v === null) return undefined;
   const s = typeof v === 'string' ? v : String(v);
@@ -41,27 +53,39 @@ function toText(v: SigmaFieldValue): string | undefined {
 }
 
 /**
- * The per-event memo: one object per event whose methods live on the prototype (no closures per
- * event), and a map of views read, made on the first read.
+ * The per-event memo: methods on the prototype (no closures per event), a map of views read whose
+ * entries carry the generation of the event they were read from: a context reset for the next event
+ * reuses its entries instead of making new ones.
  */
-class Context implements SigmaEvalContext {
-  private memo: Map<string, Memo> | undefined;
+class Context implements ReusableEvalContext {
+  private readonly memo = new Map<string, Memo>();
+  private gen = 0;
   private platformOf: SigmaMapping | undefined;
   private platformIs: EventPlatform;
 
-  constructor(readonly event: MdeEvent) {}
+  constructor(public event: MdeEvent) {}
+
+  reset(event: MdeEvent): void {
+    this.event = event;
+    this.gen++;
+    this.platformOf = undefined;
+    this.platformIs = undefined;
+  }
 
   private entry(view: FieldView): Memo {
-    let memo = this.memo;
-    if (memo === undefined) {
-      memo = new Map();
-      this.memo = memo;
-    }
-    let m = memo.get(view.key);
+    let m = this.memo.get(view.key);
     if (m === undefined) {
+      m = { gen: -1, value: undefined, text: undefined, folded: UNSET, dashed: UNSET, dashedCased: UNSET };
+      this.memo.set(view.key, m);
+    }
+    if (m.gen !== this.gen) {
       const value = view.get(this.event);
-      m = { value, text: toText(value) };
-      memo.set(view.key, m);
+      m.gen = this.gen;
+      m.value = value;
+      m.text = toText(value);
+      m.folded = UNSET;
+      m.dashed = UNSET;
+      m.dashedCased = UNSET;
     }
     return m;
   }
@@ -76,7 +100,7 @@ class Context implements SigmaEvalContext {
 
   folded(view: FieldView): string | undefined {
     const m = this.entry(view);
-    if (!('folded' in m)) m.folded = m.text?.toLowerCase();
+    if (m.folded === UNSET) m.folded = m.text?.toLowerCase();
     return m.folded;
   }
 
@@ -91,10 +115,10 @@ class Context implements SigmaEvalContext {
   dashed(view: FieldView, cased: boolean): string | undefined {
     const m = this.entry(view);
     if (cased) {
-      if (!('dashedCased' in m)) m.dashedCased = m.text === undefined ? undefined : normaliseDashes(m.text);
+      if (m.dashedCased === UNSET) m.dashedCased = m.text === undefined ? undefined : normaliseDashes(m.text);
       return m.dashedCased;
     }
-    if (!('dashed' in m)) {
+    if (m.dashed === UNSET) {
       const folded = this.folded(view);
       m.dashed = folded === undefined ? undefined : normaliseDashes(folded);
     }
@@ -102,8 +126,8 @@ class Context implements SigmaEvalContext {
   }
 }
 
-/** A fresh context for one event. */
-export function createEvalContext(event: MdeEvent): SigmaEvalContext {
+/** A fresh context for one event (`reset` moves it to another). */
+export function createEvalContext(event: MdeEvent): ReusableEvalContext {
   return new Context(event);
 }
 

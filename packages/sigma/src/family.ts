@@ -4,20 +4,58 @@
  * witness the event's values hold; only those are evaluated, in member order, with one memo of field
  * values per event shared by all of them.
  */
-import type { AnyDetector, DetectorFamily, TableName } from '@tripline/core';
-import { type DetectorOptions, groupKey, groupViews, matchOf } from './detector.js';
-import { createEvalContext, type SigmaEvalContext } from './eval.js';
-import { CandidateIndex } from './index/candidates.js';
-import type { CompiledRule, FieldView } from './ir.js';
+import type { AnyDetector, DetectorFamily, MdeEvent, TableName } from '@tripline/core';
+import { type DetectorOptions, exprViews, groupKey, groupViews, matchOf } from './detector.js';
+import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext } from './eval.js';
+import { CandidateIndex, type MemoLimits } from './index/candidates.js';
+import type { CompiledRule, EventPlatform, FieldView, SigmaFieldValue } from './ir.js';
+
+/**
+ * Bounds of the family's memo of misses (see {@link buildFamily}): at most `entries` keys of at most
+ * `maxLength` code units, `chars` code units in all; a memo that would pass a bound is emptied first.
+ */
+export const DEFAULT_MISS_MEMO: MemoLimits = { entries: 8192, chars: 1024 * 1024, maxLength: 1024 };
+
+/** Rules that read more views than this are not memoised (their keys would be long and rarely repeat). */
+const MEMO_MAX_VIEWS = 4;
+
+/** A self-delimiting spelling of a value: distinct values (and types) give distinct strings. */
+function valueKey(v: SigmaFieldValue): string {
+  if (typeof v === 'string') return `s${v.length}:${v}`;
+  if (typeof v === 'number') return `n${v};`;
+  if (v === undefined) return 'u';
+  if (v === null) return 'z';
+  return v ? 't' : 'f';
+}
+
+function platformKey(p: EventPlatform): string {
+  return p === 'windows' ? 'w' : p === 'posix' ? 'p' : '?';
+}
+
+/** Options of {@link buildFamily} beyond the members' own. */
+export interface FamilyTuning {
+  /** The candidate index's memo of values per view (`false`: none). */
+  readonly indexMemo?: MemoLimits | false;
+  /** The memo of rules that did not match given values (`false`: none). */
+  readonly missMemo?: MemoLimits | false;
+}
 
 /**
  * A family over `rules` and their detectors (`members[i]` is the detector of `rules[i]`). `options` are
  * the load options the members were built with (group-by).
+ *
+ * A rule's result is a function of the values of the few views it reads (and, for a rule routed to one
+ * platform, of the row's platform): the family remembers, for rules reading at most four views, the
+ * values on which a rule did not match, and does not evaluate it again on the same values. Fleets repeat
+ * the same images and command lines on every device; a rule without a sound literal witness (only
+ * `not` filters) or with a common one is then evaluated once per distinct value, not once per row.
+ * Only misses are kept (a match is evaluated each time for its explanations), within bounds.
  */
 export function buildFamily(
   rules: readonly CompiledRule[],
   members: readonly AnyDetector[],
   options?: DetectorOptions,
+  tuning?: FamilyTuning,
 ): DetectorFamily {
   if (rules.length !== members.length) throw new Error('buildFamily: one member per rule');
   const keyViews: readonly (readonly FieldView[])[] = rules.map((rule) =>
@@ -38,19 +76,59 @@ export function buildFamily(
   const index = new CandidateIndex(
     rules,
     mapping?.eventPlatform ? (_event, ctx) => (ctx as SigmaEvalContext).platform(mapping) : undefined,
+    { memo: tuning?.indexMemo },
   );
+  const missLimits = tuning?.missMemo === false ? undefined : (tuning?.missMemo ?? DEFAULT_MISS_MEMO);
+  // Per rule: the views its result depends on (distinct), or undefined when it is not memoised.
+  const memoViews = rules.map((rule): readonly FieldView[] | undefined => {
+    if (missLimits === undefined) return undefined;
+    const byKey = new Map<string, FieldView>();
+    for (const v of exprViews(rule.expr)) byKey.set(v.key, v);
+    return byKey.size <= MEMO_MAX_VIEWS ? [...byKey.keys()].sort().map((k) => byKey.get(k)!) : undefined;
+  });
+  // A rule whose test reads the row's platform: the platform is part of its key.
+  const readsPlatform = rules.map((rule) => rule.route.platform !== undefined && !!mapping?.eventPlatform);
+  const misses = new Map<string, true>();
+  let missChars = 0;
+
+  // The event being matched (matchAll is synchronous and does not re-enter): one visitor for all events.
+  let event: MdeEvent;
+  // One context for every event, reset per event (the explanations keep strings, never the context).
+  let ctx: ReusableEvalContext | undefined;
+  let emit: Parameters<DetectorFamily['matchAll']>[1];
+  const visit = (i: number): void => {
+    const c = ctx!;
+    const views = memoViews[i];
+    let key: string | undefined;
+    if (views !== undefined) {
+      key = `${i}${readsPlatform[i] ? platformKey(c.platform(mapping!)) : '.'}`;
+      for (const v of views) key += valueKey(c.value(v));
+      if (key.length > missLimits!.maxLength) key = undefined;
+      else if (misses.has(key)) return;
+    }
+    const explanations = rules[i]!.test(c);
+    if (explanations) emit(i, matchOf(explanations, groupKey(event, keyViews[i]!)));
+    else if (key !== undefined) {
+      if (misses.size >= missLimits!.entries || missChars + key.length > missLimits!.chars) {
+        misses.clear();
+        missChars = 0;
+      }
+      misses.set(key, true);
+      missChars += key.length;
+    }
+  };
   return {
     kind: 'detector-family',
     id: 'sigma',
     members,
     tables: [...tableSet].sort(),
     ...(!allActions && actionTypes.size ? { actionTypes: [...actionTypes].sort() } : {}),
-    matchAll(event, emit) {
-      const ctx = createEvalContext(event);
-      index.candidates(event, ctx, (i) => {
-        const explanations = rules[i]!.test(ctx);
-        if (explanations) emit(i, matchOf(explanations, groupKey(event, keyViews[i]!)));
-      });
+    matchAll(e, emitMatch) {
+      event = e;
+      emit = emitMatch;
+      if (ctx === undefined) ctx = createEvalContext(e);
+      else ctx.reset(e);
+      index.candidates(e, ctx, visit);
     },
   };
 }

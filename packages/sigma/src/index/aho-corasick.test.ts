@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AhoCorasick } from './aho-corasick.js';
+import { AhoCorasick, DENSE_DEPTH } from './aho-corasick.js';
 
 /** What the automaton must answer: the ids of the needles `includes` finds. */
 function naive(needles: readonly string[], text: string): number[] {
@@ -116,5 +116,42 @@ describe('AhoCorasick', () => {
       calls++;
     });
     expect(calls).toBe(200);
+  });
+
+  it('answers alike whatever depth the complete rows stop at (deep states follow edges and failure links)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(small, { maxLength: 25 }),
+        fc.array(fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), maxLength: 60 }), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        fc.constantFrom(0, 1, 2, 3, 100),
+        (needles, texts, denseDepth) => {
+          const ac = AhoCorasick.build(needles, false, denseDepth);
+          for (const text of texts) expect(ac.matches(text)).toEqual(naive(needles, text));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('keeps complete rows only for the states near the root', () => {
+    // 200 needles of 40 distinct units each: ≈ 8,000 states, a 60-class alphabet.
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWX';
+    const needles = Array.from({ length: 200 }, (_, i) =>
+      Array.from({ length: 40 }, (_, j) => alphabet[(i * 7 + j * 13 + ((i * j) % 5)) % alphabet.length]).join(''),
+    );
+    const sparse = AhoCorasick.build(needles);
+    const dense = AhoCorasick.build(needles, false, 100);
+    expect(sparse.states).toBe(dense.states);
+    expect(dense.denseStates).toBe(dense.states);
+    // The root, its children and theirs: at most 1 + 200 + 200 states.
+    expect(sparse.denseStates).toBeLessThanOrEqual(1 + 2 * needles.length);
+    expect(sparse.bytes * 3).toBeLessThan(dense.bytes);
+    expect(DENSE_DEPTH).toBe(2);
+    const text = `${needles[17]}${needles[3]!.slice(5)}${needles[190]}`;
+    expect(sparse.matches(text)).toEqual(dense.matches(text));
+    expect(sparse.matches(text)).toEqual(naive(needles, text));
   });
 });

@@ -3,19 +3,28 @@
  * Corasick, 1975). Needles and texts are compared as UTF-16 code units, exactly as
  * `String.prototype.includes` compares them; the caller folds case before, once.
  *
- * The automaton is built once into flat typed arrays: a complete transition table (a DFA: failure
- * links resolved at build time) over the needles' alphabet — each code unit that occurs in a needle
- * is a class, every other code unit is class 0, which always leads back to the root — and, per state,
- * the needles it ends and a link to the nearest state on its failure chain that ends one. A scan is
- * one table read per code unit, O(text length + distinct needles found), and allocates nothing: each
- * needle is reported at most once per scan (a state's needles the first time the scan reaches it).
+ * The automaton is built once into flat typed arrays over the needles' alphabet — each code unit that
+ * occurs in a needle is a class, every other code unit is class 0, which always leads back to the
+ * root. The states near the root (depth up to {@link DENSE_DEPTH}), where a scan spends most of its
+ * steps, have a complete row of the transition table (failure links resolved at build time); the deep
+ * states, most of the automaton and mostly with a single child, keep only their trie edges and a
+ * failure link, followed until a state has the unit or a complete row answers. Each
+ * failure step makes the state shallower, and a unit makes it at most one deeper, so a scan is still
+ * O(text length + distinct needles found), and the table no longer grows with the number of states
+ * times the width of the alphabet. A scan allocates nothing: each needle is reported at most once
+ * per scan (a state's needles the first time the scan reaches it).
  */
+
+/** States at this depth or shallower get a complete row of the transition table. */
+export const DENSE_DEPTH = 2;
 
 export class AhoCorasick {
   /** Number of needles given (ids are their positions in the list given to {@link AhoCorasick.build}). */
   readonly size: number;
   /** Number of states of the automaton (root included). */
   readonly states: number;
+  /** Number of states with a complete row of the transition table. */
+  readonly denseStates: number;
   /** Alphabet classes (class 0: every code unit no needle has). */
   private readonly width: number;
   /** Class of each ASCII code unit; `wideClass` for the others that occur in needles. */
@@ -23,8 +32,16 @@ export class AhoCorasick {
   private readonly wideClass: ReadonlyMap<number, number>;
   /** With `mergeWide`: the one class of every non-ASCII code unit (0 when no needle has one). */
   private readonly merged: number;
-  /** Transition table: the state after state s reads class k is `delta[s * width + k]`. */
+  /** Row of each state in `delta`, or -1 for a state without one (a deep state). */
+  private readonly rowOf: Int32Array;
+  /** Transition table of the states with a row: the state after reading class k is `delta[rowOf[s] * width + k]`. */
   private readonly delta: Uint16Array | Int32Array;
+  /** Trie edges of the states without a row: `edgeClass/edgeTarget[edgeStart[s] .. edgeStart[s + 1])`. */
+  private readonly edgeStart: Int32Array;
+  private readonly edgeClass: Uint16Array;
+  private readonly edgeTarget: Int32Array;
+  /** Failure link: the longest proper suffix of the state's string that is a state. */
+  private readonly fail: Int32Array;
   /** The first state to report from s (s itself if it ends a needle, else its dictionary link), or -1. */
   private readonly report: Int32Array;
   /** Nearest proper suffix state that ends a needle (-1: none). */
@@ -42,21 +59,35 @@ export class AhoCorasick {
     asciiClass: Uint16Array,
     wideClass: ReadonlyMap<number, number>,
     merged: number,
-    delta: Uint16Array | Int32Array,
-    dict: Int32Array,
-    outStart: Int32Array,
-    outNeedle: Int32Array,
+    parts: {
+      rowOf: Int32Array;
+      delta: Uint16Array | Int32Array;
+      edgeStart: Int32Array;
+      edgeClass: Uint16Array;
+      edgeTarget: Int32Array;
+      fail: Int32Array;
+      dict: Int32Array;
+      outStart: Int32Array;
+      outNeedle: Int32Array;
+    },
   ) {
+    const { dict, outStart } = parts;
     this.size = size;
     this.states = dict.length;
     this.width = width;
     this.asciiClass = asciiClass;
     this.wideClass = wideClass;
     this.merged = merged;
-    this.delta = delta;
+    this.rowOf = parts.rowOf;
+    this.delta = parts.delta;
+    this.denseStates = parts.delta.length / width;
+    this.edgeStart = parts.edgeStart;
+    this.edgeClass = parts.edgeClass;
+    this.edgeTarget = parts.edgeTarget;
+    this.fail = parts.fail;
     this.dict = dict;
     this.outStart = outStart;
-    this.outNeedle = outNeedle;
+    this.outNeedle = parts.outNeedle;
     this.stamp = new Uint32Array(dict.length);
     this.report = new Int32Array(dict.length);
     for (let st = 0; st < dict.length; st++) this.report[st] = outStart[st + 1]! > outStart[st]! ? st : dict[st]!;
@@ -67,12 +98,18 @@ export class AhoCorasick {
    * code unit beyond ASCII is one class: the table stays small whatever scripts the needles use (a
    * needle of Cyrillic homoglyphs would otherwise add a column per letter), and a scan reports every
    * needle that occurs plus, at worst, needles whose non-ASCII units differ from the text's — a
-   * superset, which is what a prefilter may report.
+   * superset, which is what a prefilter may report. `denseDepth`: see {@link DENSE_DEPTH}.
    */
-  static build(needles: readonly string[], mergeWide = false): AhoCorasick {
-    // The trie, with per-state maps while building.
-    const children: Map<number, number>[] = [new Map()];
-    const ends: number[][] = [[]];
+  static build(needles: readonly string[], mergeWide = false, denseDepth = DENSE_DEPTH): AhoCorasick {
+    // The trie in flat arrays (no object per state): each state's children as a list of siblings.
+    let total = 1;
+    for (const needle of needles) total += needle.length;
+    const firstChild = new Int32Array(total).fill(-1);
+    const nextSibling = new Int32Array(total).fill(-1);
+    const label = new Int32Array(total);
+    const depth = new Int32Array(total);
+    const endOf = new Int32Array(needles.length);
+    let n = 1;
     for (let id = 0; id < needles.length; id++) {
       const needle = needles[id]!;
       let s = 0;
@@ -80,25 +117,22 @@ export class AhoCorasick {
         // Merged, every non-ASCII unit is the same letter of the trie (U+0080 stands for all).
         const raw = needle.charCodeAt(i);
         const c = mergeWide && raw >= 128 ? 0x80 : raw;
-        let t = children[s]!.get(c);
-        if (t === undefined) {
-          t = children.length;
-          children.push(new Map());
-          ends.push([]);
-          children[s]!.set(c, t);
+        let t = firstChild[s]!;
+        while (t !== -1 && label[t] !== c) t = nextSibling[t]!;
+        if (t === -1) {
+          t = n++;
+          label[t] = c;
+          depth[t] = i + 1;
+          nextSibling[t] = firstChild[s]!;
+          firstChild[s] = t;
         }
         s = t;
       }
-      ends[s]!.push(id);
+      endOf[id] = s;
     }
-    const n = children.length;
     // The alphabet: each code unit of some needle is a class (1…); all others are class 0.
     const units = new Set<number>();
-    for (const needle of needles)
-      for (let i = 0; i < needle.length; i++) {
-        const raw = needle.charCodeAt(i);
-        units.add(mergeWide && raw >= 128 ? 0x80 : raw);
-      }
+    for (let t = 1; t < n; t++) units.add(label[t]!);
     const asciiClass = new Uint16Array(128);
     const wideClass = new Map<number, number>();
     let width = 1;
@@ -109,44 +143,94 @@ export class AhoCorasick {
       else if (merged === 0) merged = width++;
     }
     const classOf = (c: number): number => (c < 128 ? asciiClass[c]! : merged || (wideClass.get(c) ?? 0));
-    // Failure links and the complete transition table, breadth first (a state's failure state is
-    // shallower, so its row is complete when the state's own row is filled).
+    // Needles ending at each state, in id order.
+    const outStart = new Int32Array(n + 1);
+    for (let id = 0; id < needles.length; id++) outStart[endOf[id]! + 1]!++;
+    for (let st = 0; st < n; st++) outStart[st + 1]! += outStart[st]!;
+    const outNeedle = new Int32Array(needles.length);
+    const fill = outStart.slice(0, n);
+    for (let id = 0; id < needles.length; id++) outNeedle[fill[endOf[id]!]!++] = id;
+    const endsAt = (st: number): boolean => outStart[st + 1]! > outStart[st]!;
+    // Rows for the shallow states (the root always has one), edges for the deep ones.
+    const rowOf = new Int32Array(n).fill(-1);
+    let rows = 0;
+    for (let st = 0; st < n; st++) if (depth[st]! <= Math.max(0, denseDepth)) rowOf[st] = rows++;
+    const edgeStart = new Int32Array(n + 1);
+    let edges = 0;
+    for (let st = 0; st < n; st++) {
+      edgeStart[st] = edges;
+      if (rowOf[st] === -1) for (let t = firstChild[st]!; t !== -1; t = nextSibling[t]!) edges++;
+    }
+    edgeStart[n] = edges;
+    const edgeClass = new Uint16Array(edges);
+    const edgeTarget = new Int32Array(edges);
+    for (let st = 0; st < n; st++) {
+      if (rowOf[st] !== -1) continue;
+      let e = edgeStart[st]!;
+      for (let t = firstChild[st]!; t !== -1; t = nextSibling[t]!) {
+        edgeClass[e] = classOf(label[t]!);
+        edgeTarget[e++] = t;
+      }
+    }
+    const delta = n <= 0xffff ? new Uint16Array(rows * width) : new Int32Array(rows * width);
     const fail = new Int32Array(n);
     const dict = new Int32Array(n).fill(-1);
-    const delta = n <= 0xffff ? new Uint16Array(n * width) : new Int32Array(n * width);
+    // Failure links and the rows, breadth first (a state's failure state is shallower: its row, or
+    // its edges and failure link, are complete when the state's own are filled).
     const queue = new Int32Array(n);
     let head = 0;
     let tail = 0;
-    for (const [c, t] of children[0]!) {
-      delta[classOf(c)] = t;
+    for (let t = firstChild[0]!; t !== -1; t = nextSibling[t]!) {
+      delta[classOf(label[t]!)] = t;
       queue[tail++] = t;
     }
     while (head < tail) {
-      const s = queue[head++]!;
-      const f = fail[s]!;
-      dict[s] = ends[f]!.length > 0 ? f : dict[f]!;
-      const row = s * width;
-      const frow = f * width;
-      for (let k = 0; k < width; k++) delta[row + k] = delta[frow + k]!;
-      for (const [c, t] of children[s]!) {
-        const k = classOf(c);
+      const st = queue[head++]!;
+      const f = fail[st]!;
+      dict[st] = endsAt(f) ? f : dict[f]!;
+      const r = rowOf[st]!;
+      if (r !== -1) {
+        const row = r * width;
+        const frow = rowOf[f]! * width;
+        for (let k = 0; k < width; k++) delta[row + k] = delta[frow + k]!;
+      }
+      for (let t = firstChild[st]!; t !== -1; t = nextSibling[t]!) {
+        const k = classOf(label[t]!);
         // The longest proper suffix of t's string that is in the trie: where f goes on this unit.
-        fail[t] = delta[frow + k]!;
-        delta[row + k] = t;
+        fail[t] = nextState(f, k, rowOf, delta, width, edgeStart, edgeClass, edgeTarget, fail);
+        if (r !== -1) delta[r * width + k] = t;
         queue[tail++] = t;
       }
     }
     // The root's own needles (the empty needle) are reported by every scan before its first unit.
-    const outStart = new Int32Array(n + 1);
-    let outs = 0;
-    for (let s = 0; s < n; s++) {
-      outStart[s] = outs;
-      outs += ends[s]!.length;
-    }
-    outStart[n] = outs;
-    const outNeedle = new Int32Array(outs);
-    for (let s = 0; s < n; s++) outNeedle.set(ends[s]!, outStart[s]!);
-    return new AhoCorasick(needles.length, width, asciiClass, wideClass, merged, delta, dict, outStart, outNeedle);
+    return new AhoCorasick(needles.length, width, asciiClass, wideClass, merged, {
+      rowOf,
+      delta,
+      edgeStart,
+      edgeClass,
+      edgeTarget,
+      fail,
+      dict,
+      outStart,
+      outNeedle,
+    });
+  }
+
+  /** Bytes of the typed arrays that make the automaton (for the benchmark and tests). */
+  get bytes(): number {
+    return (
+      this.rowOf.byteLength +
+      this.delta.byteLength +
+      this.edgeStart.byteLength +
+      this.edgeClass.byteLength +
+      this.edgeTarget.byteLength +
+      this.fail.byteLength +
+      this.report.byteLength +
+      this.dict.byteLength +
+      this.outStart.byteLength +
+      this.outNeedle.byteLength +
+      this.stamp.byteLength
+    );
   }
 
   /**
@@ -170,10 +254,20 @@ export class AhoCorasick {
     const wide = this.wideClass;
     const merged = this.merged;
     const report = this.report;
+    const rowOf = this.rowOf;
+    const edgeStart = this.edgeStart;
+    const edgeClass = this.edgeClass;
+    const edgeTarget = this.edgeTarget;
+    const fail = this.fail;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      s = delta[s * width + (c < 128 ? ascii[c]! : merged || (wide.get(c) ?? 0))]!;
+      const k = c < 128 ? ascii[c]! : merged || (wide.get(c) ?? 0);
+      const row = rowOf[s]!;
+      s =
+        row !== -1
+          ? delta[row * width + k]!
+          : nextState(s, k, rowOf, delta, width, edgeStart, edgeClass, edgeTarget, fail);
       // This state's needles, then those of its proper suffixes; stop at a state already reported.
       let r = report[s]!;
       while (r > 0 && stamp[r] !== id) {
@@ -201,5 +295,30 @@ export class AhoCorasick {
       this.scanId = 1;
     }
     return this.scanId;
+  }
+}
+
+/**
+ * The state after `s` reads class `k`: its row if it has one, else its edge on `k`, else the same
+ * question asked of its failure state (shallower; the root has a row, so the walk ends).
+ */
+function nextState(
+  s: number,
+  k: number,
+  rowOf: Int32Array,
+  delta: Uint16Array | Int32Array,
+  width: number,
+  edgeStart: Int32Array,
+  edgeClass: Uint16Array,
+  edgeTarget: Int32Array,
+  fail: Int32Array,
+): number {
+  for (;;) {
+    const r = rowOf[s]!;
+    if (r !== -1) return delta[r * width + k]!;
+    for (let e = edgeStart[s]!, end = edgeStart[s + 1]!; e < end; e++) {
+      if (edgeClass[e] === k) return edgeTarget[e]!;
+    }
+    s = fail[s]!;
   }
 }

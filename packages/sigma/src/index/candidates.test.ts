@@ -20,7 +20,7 @@ import type {
   StringPattern,
 } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
-import { CandidateIndex, indexFold, witnessOf } from './candidates.js';
+import { CandidateIndex, DEFAULT_MEMO, indexFold, witnessOf } from './candidates.js';
 
 /** A view reading `column` (`fileColumn` in DeviceFileEvents, which has no ProcessCommandLine). */
 const view = (field: string, column: string, fileColumn = column): FieldView => ({
@@ -468,5 +468,79 @@ describe('CandidateIndex', () => {
     expect(witnessOf(re(['ϐeta'], true))).toBeNull();
     expect(witnessOf(re(['ϐeta', 'et'], true))).toEqual([{ kind: 'needle', view: CMD, text: 'et' }]);
     expect(witnessOf(re(['ϐeta'], false))).toEqual([{ kind: 'needle', view: CMD, text: 'ϐeta' }]);
+  });
+
+  it('gives the same candidates with its memo of values as without it (rows repeat; a small memo is emptied)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ expr, route: fc.constantFrom(...ROUTES) }), { minLength: 1, maxLength: 12 }),
+        fc.array(event, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(3), { minLength: 1, maxLength: 24 }),
+        fc.constantFrom({ entries: 2, chars: 30, maxLength: 12 }, { entries: 64, chars: 4096, maxLength: 64 }),
+        (rules, pool, order, memo) => {
+          const withMemo = new CandidateIndex(rules, undefined, { memo });
+          const without = new CandidateIndex(rules, undefined, { memo: false });
+          for (const n of order) {
+            const e = pool[n % pool.length]!;
+            const a: number[] = [];
+            const b: number[] = [];
+            withMemo.candidates(e, ctxOf(e), (i) => a.push(i));
+            without.candidates(e, ctxOf(e), (i) => b.push(i));
+            expect(a).toEqual(b);
+          }
+        },
+      ),
+      { numRuns: 800 },
+    );
+  });
+
+  it('folds and scans a value once: a value seen before is looked up in the memo', () => {
+    const m = { cased: false, windash: false };
+    const rules = [
+      {
+        route: ROUTES[0]!,
+        expr: {
+          kind: 'pred',
+          pred: { kind: 'string', view: CMD, all: false, ...m, patterns: [pattern('contains', 'mimikatz', m)] },
+          origin,
+        },
+      },
+    ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
+    const index = new CandidateIndex(rules);
+    const row = (cmd: string) =>
+      makeEvent('DeviceProcessEvents', {
+        Timestamp: '2025-11-07T06:46:38Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: 1,
+        ProcessCommandLine: cmd,
+      });
+    let folds = 0;
+    const run = (cmd: string) => {
+      const e = row(cmd);
+      const base = ctxOf(e);
+      const ctx: EvalContext = {
+        ...base,
+        folded: (v) => {
+          folds++;
+          return base.folded(v);
+        },
+      };
+      const out: number[] = [];
+      index.candidates(e, ctx, (i) => out.push(i));
+      return out;
+    };
+    expect(run('mimikatz.exe privilege::debug')).toEqual([0]);
+    expect(run('mimikatz.exe privilege::debug')).toEqual([0]);
+    expect(folds).toBe(1);
+    expect(run('notepad.exe')).toEqual([]);
+    expect(run('notepad.exe')).toEqual([]);
+    expect(folds).toBe(2);
+    // Longer than the memo keeps: folded each time.
+    const long = `mimikatz ${'x'.repeat(DEFAULT_MEMO.maxLength)}`;
+    expect(run(long)).toEqual([0]);
+    expect(run(long)).toEqual([0]);
+    expect(folds).toBe(4);
   });
 });

@@ -210,6 +210,25 @@ export interface IndexedRule {
   readonly route: SigmaRoute;
 }
 
+/**
+ * Bounds of the memo each view keeps of the values it has seen (see {@link CandidateIndex}): at most
+ * `entries` values of at most `maxLength` code units each, `chars` code units in all. A memo that
+ * would pass a bound is emptied first, so its memory stays under the bound whatever the input.
+ */
+export interface MemoLimits {
+  readonly entries: number;
+  readonly chars: number;
+  readonly maxLength: number;
+}
+
+/**
+ * The default bounds: per view 2,048 values of up to 512 code units, 128 Ki code units in all
+ * (≈ 256 KB of keys; the command-line view of a process route is the one that fills it).
+ */
+export const DEFAULT_MEMO: MemoLimits = { entries: 2048, chars: 128 * 1024, maxLength: 512 };
+
+const NO_IDS = new Int32Array(0);
+
 /** One view of a route: its exact map and its automaton, each answering local rule indices. */
 interface ViewIndex {
   readonly view: FieldView;
@@ -226,6 +245,13 @@ interface ViewIndex {
   readonly from: Int32Array;
   /** Marks the rules of a needle found (made once per view: no closure per event). */
   readonly onNeedle: (id: number) => void;
+  /**
+   * The entries (needles found, exact value) of values seen before, by the value as the event holds
+   * it (before folding: the entries are a function of it). Fleets repeat the same command lines,
+   * images and paths on every device: a value seen before costs one map lookup, not a fold and a scan.
+   */
+  readonly memo: Map<string, Int32Array>;
+  memoChars: number;
 }
 
 /**
@@ -248,8 +274,15 @@ class RouteIndex {
   private readonly hits: Int32Array;
   private hitCount = 0;
   private gen = 0;
+  /** Entries found for the value being scanned (the memo's next value), the first `foundCount`. */
+  private found: Int32Array = new Int32Array(16);
+  private foundCount = 0;
 
-  constructor(rules: readonly number[], clauses: readonly Clauses[]) {
+  constructor(
+    rules: readonly number[],
+    clauses: readonly Clauses[],
+    private readonly memoLimits: MemoLimits | undefined,
+  ) {
     this.rules = Int32Array.from(rules);
     this.clauseCount = new Uint8Array(rules.length);
     this.slotStamp = new Uint32Array(rules.length * MAX_CLAUSES);
@@ -316,7 +349,12 @@ class RouteIndex {
         automaton: needles.length ? AhoCorasick.build(needles, true) : undefined,
         slots,
         from,
-        onNeedle: (id: number) => this.markAll(slots, from[id]!, from[id + 1]!),
+        onNeedle: (id: number) => {
+          this.note(id);
+          this.markAll(slots, from[id]!, from[id + 1]!);
+        },
+        memo: new Map(),
+        memoChars: 0,
       });
     }
     this.views = views;
@@ -338,6 +376,37 @@ class RouteIndex {
     }
   }
 
+  /** Record an entry found for the value being scanned. */
+  private note(entry: number): void {
+    if (this.foundCount === this.found.length) {
+      const grown = new Int32Array(this.found.length * 2);
+      grown.set(this.found);
+      this.found = grown;
+    }
+    this.found[this.foundCount++] = entry;
+  }
+
+  /** Fold, look up and scan one value of a view; remember its entries when the memo may hold it. */
+  private scanValue(v: ViewIndex, text: string, lower: string, limits: MemoLimits | undefined): void {
+    this.foundCount = 0;
+    const folded = foldLowered(lower);
+    if (v.exactLengths.has(folded.length)) {
+      const k = v.exact.get(folded);
+      if (k !== undefined) {
+        this.note(k);
+        this.markAll(v.slots, v.from[k]!, v.from[k + 1]!);
+      }
+    }
+    v.automaton?.scan(folded, v.onNeedle);
+    if (limits === undefined || text.length > limits.maxLength) return;
+    if (v.memo.size >= limits.entries || v.memoChars + text.length > limits.chars) {
+      v.memo.clear();
+      v.memoChars = 0;
+    }
+    v.memo.set(text, this.foundCount === 0 ? NO_IDS : this.found.slice(0, this.foundCount));
+    v.memoChars += text.length;
+  }
+
   /** Call `visit` with the global index of every rule that can match (ascending). */
   candidates(ctx: EvalContext, visit: (rule: number) => void): void {
     this.gen = (this.gen + 1) >>> 0;
@@ -347,16 +416,21 @@ class RouteIndex {
       this.gen = 1;
     }
     this.hitCount = 0;
+    const limits = this.memoLimits;
     for (const v of this.views) {
-      // The evaluator's memo lower-cases each value once; the index folds that further.
-      const lower = ctx.folded(v.view);
-      if (lower === undefined) continue;
-      const folded = foldLowered(lower);
-      if (v.exactLengths.has(folded.length)) {
-        const k = v.exact.get(folded);
-        if (k !== undefined) this.markAll(v.slots, v.from[k]!, v.from[k + 1]!);
+      const text = ctx.text(v.view);
+      if (text === undefined) continue;
+      const known = limits === undefined ? undefined : v.memo.get(text);
+      if (known !== undefined) {
+        const from = v.from;
+        for (let i = 0; i < known.length; i++) {
+          const k = known[i]!;
+          this.markAll(v.slots, from[k]!, from[k + 1]!);
+        }
+        continue;
       }
-      v.automaton?.scan(folded, v.onNeedle);
+      // The evaluator's memo lower-cases each value once; the index folds that further.
+      this.scanValue(v, text, ctx.folded(v.view)!, limits);
     }
     const hits = this.hits.subarray(0, this.hitCount).sort();
     const always = this.always;
@@ -401,6 +475,10 @@ function partitionOf(platform: EventPlatform): number {
  * rules that can run on Windows rows (those routed to Windows or to no platform), a POSIX row those of
  * Linux, macOS and platform-less rules, a row of unknown kind all of them. This drops only rules whose
  * own test refuses the row (`platformAccepts`), so `platformOf` must read the platform as their test does.
+ *
+ * Each view of a route remembers, for the values it has seen (bounded by `memo`, default
+ * {@link DEFAULT_MEMO}; `false`: no memo), which of its needles and exact values they hold: the
+ * candidates are the same with or without it, only found faster when values repeat.
  */
 export class CandidateIndex {
   private readonly clauses: readonly Clauses[];
@@ -412,11 +490,14 @@ export class CandidateIndex {
    * partitions whose rules are the same share one index (its automata and tables), built once.
    */
   private readonly byRules = new Map<string, RouteIndex>();
+  private readonly memo: MemoLimits | undefined;
 
   constructor(
     private readonly rules: readonly IndexedRule[],
     private readonly platformOf?: PlatformOf,
+    options?: { readonly memo?: MemoLimits | false | undefined },
   ) {
+    this.memo = options?.memo === false ? undefined : (options?.memo ?? DEFAULT_MEMO);
     this.clauses = rules.map((r) => clausesOf(r.expr));
     rules.forEach((rule, i) => {
       let t = this.byTable.get(rule.route.table);
@@ -468,7 +549,7 @@ export class CandidateIndex {
       const key = ids.join(',');
       index = this.byRules.get(key);
       if (index === undefined) {
-        index = new RouteIndex(ids, this.clauses);
+        index = new RouteIndex(ids, this.clauses, this.memo);
         this.byRules.set(key, index);
       }
     }

@@ -8,6 +8,8 @@ import type { Match } from '@tripline/core';
 import { makeEvent } from '@tripline/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { buildFamily } from '../family.js';
+import type { CompiledRule } from '../ir.js';
 import { compileSigma } from '../load.js';
 import { testMapping } from '../testing/test-mapping.js';
 
@@ -160,5 +162,89 @@ describe('the Sigma family through its candidate index', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('gives the same matches with its memos as without them (rows repeat; memos small enough to be emptied)', () => {
+    const tiny = { entries: 3, chars: 48, maxLength: 24 };
+    fc.assert(
+      fc.property(
+        fc.array(rule, { minLength: 1, maxLength: 8 }),
+        fc.array(event, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.nat(3), { minLength: 1, maxLength: 24 }),
+        (rules, pool, order) => {
+          const set = compileSigma(
+            rules.map((r, i) => ({ text: yamlOf(r, i), name: `r${i}.yml` })),
+            { mapping: testMapping() },
+          );
+          const options = { mapping: testMapping() };
+          const memo = buildFamily(set.rules, set.family.members, options, { indexMemo: tiny, missMemo: tiny });
+          const plain = buildFamily(set.rules, set.family.members, options, { indexMemo: false, missMemo: false });
+          for (const n of order) {
+            const ev = pool[n % pool.length]!;
+            const a: [number, Match][] = [];
+            const b: [number, Match][] = [];
+            memo.matchAll(ev, (i, m) => a.push([i, m]));
+            plain.matchAll(ev, (i, m) => b.push([i, m]));
+            expect(a).toEqual(b);
+            // The default memos as well (the family compileSigma builds).
+            const c: [number, Match][] = [];
+            set.family.matchAll(ev, (i, m) => c.push([i, m]));
+            expect(c).toEqual(b);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('evaluates a rule once per distinct set of the values it reads while it does not match', () => {
+    const text = [
+      'title: Image without an extension',
+      'id: 00000000-0000-4000-8000-000000000001',
+      'status: test',
+      'logsource:',
+      '    category: process_creation',
+      '    product: windows',
+      'detection:',
+      '    filter:',
+      '        FolderPath|endswith: .exe',
+      '    condition: not filter',
+      'level: medium',
+      '',
+    ].join('\n');
+    const set = compileSigma([{ text, name: 'r.yml' }], { mapping: testMapping() });
+    let calls = 0;
+    const counted: CompiledRule[] = set.rules.map((r) => ({
+      ...r,
+      test: (ctx) => {
+        calls++;
+        return r.test(ctx);
+      },
+    }));
+    const family = buildFamily(counted, set.family.members, { mapping: testMapping() });
+    const row = (folder: string, report: number) =>
+      makeEvent('DeviceProcessEvents', {
+        Timestamp: '2026-05-01T10:00:00Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: report,
+        FileName: folder.split('\\').pop()!,
+        FolderPath: folder,
+        ProcessCommandLine: `"${folder}" /run`,
+      });
+    const emitted: number[] = [];
+    const run = (folder: string, report: number) => family.matchAll(row(folder, report), (i) => emitted.push(i));
+    run('C:\\Windows\\System32\\svchost.exe', 1);
+    run('C:\\Windows\\System32\\svchost.exe', 2);
+    run('C:\\Windows\\System32\\svchost.exe', 3);
+    expect(calls).toBe(1);
+    // Another value: evaluated; a match is evaluated every time (its explanations are the alert's).
+    run('C:\\Windows\\System32\\lsass.exe', 4);
+    expect(calls).toBe(2);
+    run('C:\\Users\\Public\\payload.dat', 5);
+    run('C:\\Users\\Public\\payload.dat', 6);
+    expect(calls).toBe(4);
+    expect(emitted).toEqual([0, 0]);
   });
 });
