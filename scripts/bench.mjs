@@ -7,6 +7,7 @@
  *                          [--seed N] [--devices N] [--dense-devices N]
  *                          [--node-flags "--flag=value ..."] [--out bench/out/results.json]
  *   node scripts/bench.mjs --sigma [...]   the SigmaHQ benchmark (bench/sigma.mjs; its arguments)
+ *   node scripts/bench.mjs --kql [...]     every SigmaHQ rule exported to KQL and checked (bench/kql.mjs)
  *
  * Two fleets (`--fleet`, both by default): `sparse`, the mixed fleet of bench/generate.mjs where
  * alerts are rare (`--devices`, default 120), and `dense`, bench/dense.mjs: Linux servers that each
@@ -468,6 +469,13 @@ async function main() {
   // `--sigma`: the SigmaHQ benchmark, its own script (bench/sigma.mjs) with the arguments given.
   if (process.argv.includes('--sigma')) {
     const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'sigma.mjs'), ...process.argv.slice(2)], {
+      stdio: 'inherit',
+    });
+    process.exit(r.status ?? 1);
+  }
+  // `--kql`: every SigmaHQ rule exported to KQL and checked, its own script (bench/kql.mjs).
+  if (process.argv.includes('--kql')) {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'kql.mjs'), ...process.argv.slice(2)], {
       stdio: 'inherit',
     });
     process.exit(r.status ?? 1);

@@ -26,5 +26,5 @@ export {
 // check
 export * from './check/index.js';
 // emit
-export { exportSigma, exportSigmaRule } from './emit/index.js';
+export { exportRuleFile, exportSigma, exportSigmaCorrelation, exportSigmaRule } from './emit/index.js';
 export * from './ir.js';

@@ -121,7 +121,7 @@ export interface KqlDiagnostic {
  * dynamic arrays of strings), column references, `.`/`['…']` access on dynamic, `and`, `or`, `not()`,
  * `==`, `!=`, `=~`, `!~`, `<`, `<=`, `>`, `>=`, `in`, `!in`, `in~`, `!in~`, `has`, `has_cs`, `contains`,
  * `contains_cs`, `!contains`, `startswith`, `startswith_cs`, `endswith`, `endswith_cs`, `matches regex`,
- * `between`.
+ * `between`, and `+`, `-` on numbers (string offsets: `substring(s, indexof(s, "://") + 3)`).
  *
  * Functions: `isempty`, `isnotempty`, `isnull`, `isnotnull`, `strcat`, `iff`, `case`, `tolower`,
  * `toupper`, `tostring`, `tolong`, `toint`, `toreal`, `todynamic`, `parse_json`, `replace_string`,
@@ -216,5 +216,7 @@ export const KQL_SUBSET = {
     'endswith_cs',
     'matches regex',
     'between',
+    '+',
+    '-',
   ],
 } as const;

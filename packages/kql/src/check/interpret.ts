@@ -217,7 +217,23 @@ const STRING_OPERATORS: Readonly<Record<string, (text: string, needle: string) =
   '!endswith_cs': (t, n) => !t.endsWith(n),
 };
 
-const BINARY = new Set(['in', '!in', 'in~', '!in~', '==', '!=', '=~', '!~', '<', '<=', '>', '>=', 'matches regex']);
+const BINARY = new Set([
+  'in',
+  '!in',
+  'in~',
+  '!in~',
+  '==',
+  '!=',
+  '=~',
+  '!~',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'matches regex',
+  '+',
+  '-',
+]);
 
 function truth(v: KValue): boolean | null {
   const u = unwrap(v);
@@ -403,6 +419,9 @@ class Interpreter {
         if (c === undefined) return null;
         return op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0;
       }
+      case '+':
+      case '-':
+        return arithmetic(op, left, right, e);
       case 'matches regex': {
         if (unwrap(left) === null) return null;
         if (typeof right !== 'string') return notSupported(rightNode, 'a regex that is not a string');
@@ -490,10 +509,23 @@ class Interpreter {
         return chars.slice(start, start + Math.max(0, len)).join('');
       }
       case 'indexof': {
-        if (argNodes.length > 2) notSupported(e, 'indexof with start, length or occurrence');
+        // indexof(source, lookup[, start[, length[, occurrence]]]): -1 when not found.
         const text = arg(0);
         if (unwrap(text) === null) return null;
-        return toStr(text).indexOf(toStr(arg(1)));
+        const source = toStr(text);
+        const lookup = toStr(arg(1));
+        let start = argNodes.length > 2 ? Number(toLong(arg(2)) ?? 0) : 0;
+        if (start < 0) start = Math.max(0, source.length + start);
+        const length = argNodes.length > 3 ? Number(toLong(arg(3)) ?? -1) : -1;
+        const occurrence = argNodes.length > 4 ? Number(toLong(arg(4)) ?? 1) : 1;
+        if (start > source.length || occurrence < 1) return -1;
+        const end = length < 0 ? source.length : Math.min(source.length, start + length);
+        let at = start - 1;
+        for (let k = 0; k < occurrence; k++) {
+          at = source.indexOf(lookup, at + 1);
+          if (at < 0 || at + lookup.length > end) return -1;
+        }
+        return at;
       }
       case 'split': {
         const parts = toStr(arg(0)).split(toStr(arg(1)));
@@ -973,6 +1005,24 @@ function trimRegex(text: string, re: RE2JS): string {
     if (m.matches()) return s.slice(0, i);
   }
   return s;
+}
+
+/** `a + b`, `a - b` on longs, reals, datetimes and timespans; null when either side is null. */
+function arithmetic(op: '+' | '-', left: KValue, right: KValue, at: KElement): KValue {
+  const a = unwrap(left);
+  const b = unwrap(right);
+  if (a === null || b === null) return null;
+  const sign = op === '+' ? 1n : -1n;
+  if (a instanceof KDateTime && b instanceof KTimespan) return new KDateTime(a.ticks + sign * b.ticks);
+  if (a instanceof KTimespan && b instanceof KTimespan) return new KTimespan(a.ticks + sign * b.ticks);
+  if (op === '+' && a instanceof KTimespan && b instanceof KDateTime) return new KDateTime(b.ticks + a.ticks);
+  if (op === '-' && a instanceof KDateTime && b instanceof KDateTime) return new KTimespan(a.ticks - b.ticks);
+  if (isNumeric(a) && isNumeric(b)) {
+    const integers = (typeof a === 'bigint' || Number.isInteger(a)) && (typeof b === 'bigint' || Number.isInteger(b));
+    if (integers) return toLong(BigInt.asIntN(64, BigInt(a) + sign * BigInt(b)).toString());
+    return op === '+' ? Number(a) + Number(b) : Number(a) - Number(b);
+  }
+  return notSupported(at, `${op} on these operand types`);
 }
 
 function bin(value: KValue, size: KValue): KValue {

@@ -105,10 +105,18 @@ function get(): Service {
   return service;
 }
 
-/** Parse and bind `text` against the nine Defender tables. */
+let last: { text: string; code: KCode } | undefined;
+
+/**
+ * Parse and bind `text` against the nine Defender tables. The last query's analysis is kept, so that
+ * checking, subset-checking and running the same query parse it once.
+ */
 export function analyzeKql(text: string): KCode {
+  if (last?.text === text) return last.code;
   const s = get();
-  return s.language.KustoCode.ParseAndAnalyze(text, s.globals);
+  const code = s.language.KustoCode.ParseAndAnalyze(text, s.globals);
+  last = { text, code };
+  return code;
 }
 
 /** The syntax kind's name (`FilterOperator`, `HasExpression`, …). */

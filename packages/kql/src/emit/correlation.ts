@@ -138,7 +138,7 @@ export function exportSigmaCorrelation(
     const parts = ruleQueryParts(rule);
     refusals.push(...parts.refusals);
     for (const w of parts.warnings) warnings.push({ code: w.code, message: `${ref}: ${w.message}` });
-    const extend: string[] = [`tl_Rule = ${kqlString(ref)}`];
+    const extend: string[] = [`tl_Rule = ${kqlString(ref)}`, `tl_Order = ${members.length}`];
     const where: string[] = [];
     const fieldExpr = (name: string, what: string): string | undefined => {
       const field = (rule.rule.name !== undefined ? k.aliases[name]?.[rule.rule.name] : undefined) ?? name;
@@ -177,7 +177,13 @@ export function exportSigmaCorrelation(
     // Extends one per line: a later one may read an earlier one.
     for (const e of extend) lines.push(`| extend ${e}`);
     if (where.length) lines.push(`| where ${where.join(' and ')}`);
-    const keep = [...IDENTITY_COLUMNS, 'tl_Rule', ...byNames, ...(valueField !== undefined ? ['tl_Value'] : [])];
+    const keep = [
+      ...IDENTITY_COLUMNS,
+      'tl_Rule',
+      'tl_Order',
+      ...byNames,
+      ...(valueField !== undefined ? ['tl_Value'] : []),
+    ];
     lines.push(`| project ${keep.join(', ')}`);
     members.push(lines.join('\n'));
   }
@@ -187,6 +193,14 @@ export function exportSigmaCorrelation(
   const text: string[] = [];
   if (members.length === 1) text.push(members[0]!);
   else text.push(`union\n${members.map((m) => `(${m.split('\n').join('\n  ')})`).join(',\n')}`);
+  if (members.length > 1 && k.type !== 'temporal') {
+    // An event several of the rules match counts once, with the first rule's value, as the local
+    // correlation merges the matches of one event that share a group.
+    const carried = valueField !== undefined ? 'tl_Rule, tl_Value' : 'tl_Rule';
+    text.push(
+      `| summarize arg_min(tl_Order, ${carried}) by ${['DeviceId', 'DeviceName', 'ReportId', 'Timestamp', ...byNames].join(', ')}`,
+    );
+  }
   if (valueField !== undefined)
     text.push(numericValue ? '| where isnotnull(tl_Value)' : '| where isnotempty(tl_Value)');
   let measure: string;

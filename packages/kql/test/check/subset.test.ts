@@ -29,7 +29,7 @@ describe('queries outside the subset', () => {
       ['function:ipv4_is_in_any_range'],
     ],
     ['DeviceProcessEvents | summarize stdev(ProcessId), count()', ['aggregation:stdev']],
-    ['DeviceProcessEvents | extend X = ProcessId + 1', ['operator:+']],
+    ['DeviceProcessEvents | extend X = ProcessId * 2', ['operator:*']],
     ['let x = 1; DeviceProcessEvents | take x', ['syntax:LetStatement']],
   ])('%s', (q, expected) => {
     expect(names(q)).toEqual(expected);

@@ -131,6 +131,24 @@ describe('correlations', () => {
     expect(both.rows).toHaveLength(1);
   });
 
+  it('event_count over several rules counts an event they all match once, as the local correlation does', () => {
+    const e = exportOne(
+      '  type: event_count\n  rules:\n    - whoami\n    - net_user\n  group-by:\n    - ComputerName\n  timespan: 10m\n  condition:\n    gte: 2\n',
+    );
+    if (!e.ok) throw new Error(JSON.stringify(e.refusals));
+    expect(checkKql(e.query.text)).toEqual([]);
+    expect(subsetViolations(e.query.text)).toEqual([]);
+    const both = proc(at(1), { ...WHOAMI, ProcessCommandLine: 'whoami & net user' });
+    expect(runKql(e.query.text, { DeviceProcessEvents: [both] }).rows).toHaveLength(0);
+    const other = proc(at(2), {
+      FileName: 'net.exe',
+      FolderPath: 'C:\\Windows\\System32\\net.exe',
+      ProcessCommandLine: 'net user x',
+    });
+    const two = runKql(e.query.text, { DeviceProcessEvents: [both, other] });
+    expect(two.rows.map((r) => r.values.tl_Count)).toEqual([2]);
+  });
+
   it('value_sum, value_avg and value_percentile compare the numeric value', () => {
     for (const [type, agg] of [
       ['value_sum', 'tl_Sum = sum(tl_Value)'],

@@ -5,11 +5,11 @@
  * info, ports and brackets, IPv4-mapped addresses) and the answers are compared with `view.get`.
  */
 import type { MdeEvent, TableName } from '@tripline/core';
-import { mdeMapping, mdeMappingTable, type SigmaFieldValue, type SigmaRoute } from '@tripline/sigma';
+import { eventPlatform, mdeMapping, mdeMappingTable, type SigmaFieldValue, type SigmaRoute } from '@tripline/sigma';
 import { describe, expect, it } from 'vitest';
 import { linuxRow, windowsRow } from '../../../sigma/test/support/mde-rows.js';
 import { runKql } from '../../src/check/index.js';
-import { viewForm } from '../../src/emit/views.js';
+import { platformFilter, viewForm } from '../../src/emit/views.js';
 
 const proc = (extra: Record<string, unknown>) => windowsRow('DeviceProcessEvents', 'ProcessCreated', extra);
 const file = (action: string, extra: Record<string, unknown>) => windowsRow('DeviceFileEvents', action, extra);
@@ -169,4 +169,54 @@ describe('every view in KQL gives the value of the view in the local engine', ()
       }
     });
   }
+});
+
+describe('the platform filter in KQL gives the kind of device the mapping gives', () => {
+  const kinds = (table: TableName, rows: MdeEvent[]): void => {
+    const mapping = mdeMapping();
+    const routed = mapping.route({
+      product: 'windows',
+      category:
+        table === 'DeviceNetworkEvents'
+          ? 'network_connection'
+          : table === 'DeviceFileEvents'
+            ? 'file_event'
+            : 'process_creation',
+    });
+    if (!routed.ok) throw new Error('unroutable');
+    const filter = platformFilter(routed.route)!;
+    const q = `${table}\n| extend ${filter.extend[0]} = ${filter.extend[1]}\n| project ReportId, ${filter.extend[0]}`;
+    const result = runKql(q, { [table]: rows });
+    const got = result.rows.map((r) => (r.values.tl_Platform === '' ? undefined : r.values.tl_Platform));
+    expect(got).toEqual(rows.map((e) => eventPlatform(e)));
+  };
+
+  it('reads path columns in the mapping order, then POSIX keys of AdditionalFields', () => {
+    kinds('DeviceProcessEvents', [
+      proc({ FolderPath: 'C:\\Windows\\System32\\cmd.exe' }),
+      proc({ FolderPath: '\\\\server\\share\\a.exe' }),
+      proc({ FolderPath: '/usr/bin/curl' }),
+      proc({ FolderPath: 'cmd.exe', InitiatingProcessFolderPath: '/bin/bash' }),
+      proc({ FolderPath: '', InitiatingProcessFolderPath: '' }),
+    ]);
+    kinds('DeviceFileEvents', [
+      file('FileRenamed', { FolderPath: '', InitiatingProcessFolderPath: '', PreviousFolderPath: '/tmp' }),
+      file('FileCreated', { FolderPath: 'x', InitiatingProcessFolderPath: 'y', PreviousFolderPath: 'd:\\z' }),
+    ]);
+    kinds('DeviceNetworkEvents', [
+      net('ConnectionSuccess', { InitiatingProcessFolderPath: '' }),
+      net('ConnectionSuccess', {
+        InitiatingProcessFolderPath: '',
+        AdditionalFields: JSON.stringify({ InitiatingProcessPosixEffectiveUser: { Name: 'root' } }),
+      }),
+      net('ConnectionSuccess', {
+        InitiatingProcessFolderPath: '',
+        AdditionalFields: JSON.stringify({ Note: 'a "Posix": value', Other: 'Posix' }),
+      }),
+      net('ConnectionSuccess', {
+        InitiatingProcessFolderPath: 'c:\\windows\\svchost.exe',
+        AdditionalFields: JSON.stringify({ PosixThing: 1 }),
+      }),
+    ]);
+  });
 });
