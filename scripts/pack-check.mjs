@@ -283,6 +283,10 @@ export async function packCheck({ keep = false } = {}) {
     const sigmahqCheck = `if (m.report.documents !== 1879 || m.detectors[0].kind !== 'detector-family' || m.detectors[0].members.length < 1700) throw new Error(JSON.stringify(m.report.rules)); console.log('ok')`;
     await esm('esm @tripline/sigmahq', `import * as m from '@tripline/sigmahq'; ${sigmahqCheck}`);
     await cjs('cjs @tripline/sigmahq', `const m = require('@tripline/sigmahq'); ${sigmahqCheck}`);
+    // The Kusto language service (CommonJS, globals) loads from both builds, and an artefact is written.
+    const kqlCheck = `${expectFn('m', ['checkKql', 'exportSigma', 'toArtefacts', 'exportDetector'])} const q = 'DeviceProcessEvents\\n| where FileName =~ "whoami"\\n| project Timestamp, DeviceId, DeviceName, ReportId'; if (m.checkKql(q, { require: ['Timestamp', 'DeviceId', 'ReportId'] }).length !== 0 || m.checkKql('DeviceProcesEvents | take 1').length === 0) throw new Error('checkKql'); const a = m.toArtefacts({ ok: true, source: { id: 'acme/whoami', kind: 'detector', title: 't', description: 'd', severity: 'low', techniques: ['T1033'], references: [], falsePositives: [] }, query: { text: q, tables: ['DeviceProcessEvents'], columns: ['Timestamp', 'DeviceId', 'DeviceName', 'ReportId'], warnings: [] } }, 'sentinel'); if (a.length !== 1 || !a[0].content.includes('kind: "Scheduled"')) throw new Error('toArtefacts'); console.log('ok')`;
+    await esm('esm @tripline/kql', `import * as m from '@tripline/kql'; ${kqlCheck}`);
+    await cjs('cjs @tripline/kql', `const m = require('@tripline/kql'); ${kqlCheck}`);
     await cjs(
       'cjs @tripline/core/report.schema.json',
       `const s = require('@tripline/core/report.schema.json'); if (s.$schema !== 'https://json-schema.org/draft/2020-12/schema' || s.properties.schemaVersion.const !== '1.2') throw new Error('schema'); console.log('ok')`,
@@ -354,6 +358,33 @@ export async function packCheck({ keep = false } = {}) {
       sigmaDetail,
       `${sigma.stderr}\n${sigma.stdout.slice(0, 2000)}`,
     );
+    // export kql: the built-in detectors' declared queries, checked and written as Sentinel rules.
+    const exported = await npx([
+      'tripline',
+      'export',
+      'kql',
+      '--target',
+      'sentinel',
+      '--output',
+      join(app, 'kql-out'),
+      '--format',
+      'json',
+    ]);
+    let exportDetail = 'failed';
+    let exportOk = false;
+    if (exported.code === 0) {
+      try {
+        const j = JSON.parse(exported.stdout);
+        exportOk =
+          j.counts.exported >= 5 &&
+          j.counts.invalid === 0 &&
+          existsSync(join(app, 'kql-out', 'sentinel', 'defender-logon-brute-force.yaml'));
+        exportDetail = `${j.counts.exported} exported, ${j.counts.refused} refused`;
+      } catch (e) {
+        exportDetail = `stdout is not JSON: ${e.message}`;
+      }
+    }
+    add('npx tripline export kql', exportOk, exportDetail, `${exported.stderr}\n${exported.stdout.slice(0, 2000)}`);
     return { ok: checks.every((c) => c.ok), tempDir, checks };
   } finally {
     if (!keep) rmSync(tempDir, { recursive: true, force: true });

@@ -70,10 +70,13 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
     'cjs analyze with the preset',
     'esm @tripline/sigmahq',
     'cjs @tripline/sigmahq',
+    'esm @tripline/kql',
+    'cjs @tripline/kql',
     'cjs @tripline/core/report.schema.json',
     'npx tripline --version',
     'npx tripline analyze --format json',
     'npx tripline analyze --detectors @tripline/sigmahq',
+    'npx tripline export kql',
   ];
 
   it.each(names)('%s', (name) => {

@@ -12,7 +12,7 @@ export const CLI = join(ROOT, 'packages/cli/dist/cli.js');
 export const EXAMPLE = join(ROOT, 'examples/wazuh1/events.ndjson');
 
 /** Built packages the CLI imports at run time. */
-const RUNTIME_DEPS = ['core', 'detectors-defender', 'reporter-markdown', 'reporter-sarif', 'sigma'].map((p) =>
+const RUNTIME_DEPS = ['core', 'detectors-defender', 'kql', 'reporter-markdown', 'reporter-sarif', 'sigma'].map((p) =>
   join(ROOT, 'packages', p, 'dist/index.js'),
 );
 

@@ -45,6 +45,8 @@ export const KQL_WARNINGS = [
   'degraded',
   /** A lookback shorter than the correlation window (custom detections' schedule). */
   'lookback-short',
+  /** A hand-written detector's own note (`meta.kql.notes`) on where its query differs from `match`. */
+  'detector-notes',
 ] as const;
 export type KqlWarningCode = (typeof KQL_WARNINGS)[number];
 

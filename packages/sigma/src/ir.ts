@@ -422,4 +422,9 @@ export interface SigmaSet {
   readonly detectors: readonly (AnyDetector | DetectorFamily)[];
   readonly rules: readonly CompiledRule[];
   readonly report: LoadReport;
+  /**
+   * The correlation documents of the load, in source order (those with a duplicate id left out): what
+   * the KQL exporter reads to export them. Optional for sets built by hand.
+   */
+  readonly correlationDocuments?: readonly SigmaCorrelation[];
 }

@@ -280,6 +280,7 @@ export function compileSigma(
     detectors: [family, ...correlationDetectors],
     rules: compiled,
     report,
+    correlationDocuments: correlations.map((c) => c.doc),
   };
 }
 

@@ -1,10 +1,12 @@
 import { INPUT_FORMATS, isSeverity, isTriplineError, SEVERITIES, type Severity, TABLE_NAMES } from '@tripline/core';
 import { canonicalTimeZone } from '@tripline/core/unstable';
+import { CUSTOM_DETECTION_PERIODS, KQL_TARGETS } from '@tripline/kql';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type AnalyzeCommandOptions, analyzeCommand, REPORT_FORMATS } from './analyze.js';
 import { type DetectorsCommandOptions, detectorsCommand } from './detectors.js';
 import { CliError, EXIT, type ExitCode } from './errors.js';
+import { type ExportKqlOptions, exportKqlCommand } from './export-kql.js';
 import { parseIsoTime } from './generated-at.js';
 import { type CliIo, guardStream, processIo, say } from './io.js';
 import { type RenderCommandOptions, renderCommand } from './render.js';
@@ -94,6 +96,29 @@ Examples:
   tripline analyze --format json --output run.json events.ndjson
   tripline render run.json --format sarif --output tripline.sarif
 `;
+
+const EXPORT_KQL_HELP = `
+Each Sigma rule (and correlation) and each tripline rule file of --rules is exported from the same
+compiled form tripline analyze runs; each detector (built-in, --detectors) is exported from the query
+it declares (meta.kql). What cannot be exported faithfully is listed with a code and the reason.
+Every query is checked offline by the Kusto language service before it is written.
+
+Targets:
+  advanced-hunting  <dir>/advanced-hunting/<id>.kql: a comment header, then the query
+  custom-detection  <dir>/custom-detection/<id>.json: the Microsoft Graph detectionRule body
+                    (POST https://graph.microsoft.com/beta/security/rules/detectionRules)
+  sentinel          <dir>/sentinel/<id>.yaml: a Microsoft Sentinel scheduled analytic rule
+
+Exit status:
+  0  every exportable rule was written (refused rules are listed, they are no error)
+  1  a query failed the check: it was not written (the others were)
+  2  usage error, a rule or module that does not load, or a file that could not be written
+
+Examples:
+  tripline export kql --rules ./sigma --target advanced-hunting --output kql
+  tripline export kql --no-builtin --rules ./sigma --target sentinel --output out --format json
+
+Docs: docs/kql.md in the tripline repository.`;
 
 function buildProgram(io: CliIo, setExit: (code: ExitCode) => void): Command {
   const program = new Command('tripline')
@@ -217,6 +242,31 @@ Docs: docs/rules.md in the tripline repository.`,
       setExit(await rulesCheckCommand(paths, opts, io));
     });
 
+  const exportCommand = program
+    .command('export')
+    .description('export detections to run elsewhere (kql: Defender advanced hunting, custom detections, Sentinel)');
+  const kql = exportCommand
+    .command('kql')
+    .description(
+      'write each Sigma rule and each detector that declares a query as a checked Kusto artefact (one file per rule)',
+    )
+    .addOption(new Option('--target <target>', 'what to write').choices(KQL_TARGETS).makeOptionMandatory())
+    .requiredOption('-o, --output <dir>', 'folder to write into (the files go to <dir>/<target>/)')
+    .addOption(new Option('--format <format>', 'summary format').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option(
+        '--period <period>',
+        'custom detections: how often the rule runs (0 = near-real-time; default: the shortest whose lookback covers the query window)',
+      ).choices(CUSTOM_DETECTION_PERIODS),
+    );
+  for (const option of detectorOptions()) kql.addOption(option);
+  kql
+    .option('--debug', 'print stack traces of errors')
+    .addHelpText('after', EXPORT_KQL_HELP)
+    .action(async (opts: ExportKqlOptions) => {
+      setExit(await exportKqlCommand(opts, io));
+    });
+
   return program;
 }
 
@@ -273,7 +323,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       if (error.code === 'commander.help') return EXIT.USAGE; // help shown because no command was given
       const command = argv.find((a) => !a.startsWith('-'));
       const help =
-        command === 'analyze' || command === 'detectors' || command === 'render' || command === 'rules'
+        command === 'analyze' ||
+        command === 'detectors' ||
+        command === 'render' ||
+        command === 'rules' ||
+        command === 'export'
           ? `tripline ${command} --help`
           : 'tripline --help';
       await say(io.stderr, `tripline: ${terminalText(commanderMessage(error))} (see ${help})\n`);

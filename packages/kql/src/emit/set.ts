@@ -2,17 +2,32 @@
  * A whole Sigma load (`loadSigma`, `loadSigmaHQ`) → one export per document of its load report: every
  * loaded or degraded rule exported or refused with a reason, every skipped one refused as `not-loaded`.
  */
-import type { SigmaSet } from '@tripline/sigma';
+import { mdeMapping, type SigmaMapping, type SigmaSet } from '@tripline/sigma';
 import type { ExportedRule } from '../ir.js';
+import { exportSigmaCorrelation } from './correlation.js';
 import { exportSigmaRule, notLoaded } from './sigma.js';
 
-/** Every rule of the set's load report, in report order (filters, applied to the rules, are not exports). */
-export function exportSigma(set: SigmaSet): ExportedRule[] {
+/**
+ * Every rule and correlation of the set's load report, in report order (filters, applied to the rules,
+ * are not exports). `mapping`: the one the set was loaded with (default: the Defender mapping), which
+ * correlations read their group-by fields through.
+ */
+export function exportSigma(set: SigmaSet, mapping: SigmaMapping = mdeMapping()): ExportedRule[] {
   const byId = new Map(set.rules.map((r) => [r.detectorId, r]));
+  const docs = set.correlationDocuments ?? [];
+  let nextCorrelation = 0;
   const out: ExportedRule[] = [];
   for (const entry of set.report.entries) {
     if (entry.kind === 'filter') continue;
-    if (entry.kind === 'correlation') continue;
+    if (entry.kind === 'correlation') {
+      // Correlation entries and documents are both in source order; skipped duplicates have no document.
+      const doc = docs.slice(nextCorrelation).find((d) => d.source === entry.source);
+      if (doc !== undefined) nextCorrelation = docs.indexOf(doc) + 1;
+      if (entry.status === 'skipped' || doc === undefined || entry.detectorId === undefined) {
+        out.push(notLoaded(entry));
+      } else out.push(exportSigmaCorrelation(doc, set.rules, mapping, docs, entry.detectorId));
+      continue;
+    }
     const compiled = entry.detectorId !== undefined ? byId.get(entry.detectorId) : undefined;
     if (entry.status === 'skipped' || compiled === undefined) out.push(notLoaded(entry));
     else out.push(exportSigmaRule(compiled));

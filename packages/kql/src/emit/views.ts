@@ -136,13 +136,13 @@ function details(): string {
 const REMOTE_HOST: (readonly [string, string])[] = [
   [
     'tl_RemoteHost0',
-    'iff(indexof(RemoteUrl, "://") >= 0, substring(RemoteUrl, indexof(RemoteUrl, "://") + 3), RemoteUrl)',
+    `iff(RemoteUrl contains "://", extract(${kqlString('(?s)\\A.*?://(.*)\\z')}, 1, RemoteUrl), RemoteUrl)`,
   ],
   ['tl_RemoteHost1', `extract(${kqlString('^[^/?#]*')}, 0, tl_RemoteHost0)`],
   ['tl_RemoteHost2', `extract(${kqlString('[^@]*$')}, 0, tl_RemoteHost1)`],
   [
     'tl_RemoteHost',
-    'iff(tl_RemoteHost2 startswith "[", iff(indexof(tl_RemoteHost2, "]") > 0, substring(tl_RemoteHost2, 1, indexof(tl_RemoteHost2, "]") - 1), tl_RemoteHost2), iff(indexof(tl_RemoteHost2, ":") >= 0 and indexof(tl_RemoteHost2, ":", indexof(tl_RemoteHost2, ":") + 1) < 0, substring(tl_RemoteHost2, 0, indexof(tl_RemoteHost2, ":")), tl_RemoteHost2))',
+    `iff(tl_RemoteHost2 startswith "[", iff(tl_RemoteHost2 contains "]", extract(${kqlString('\\A\\[([^\\]]*)\\]')}, 1, tl_RemoteHost2), tl_RemoteHost2), iff(tl_RemoteHost2 matches regex ${kqlString('\\A[^:]*:[^:]*\\z')}, extract(${kqlString('\\A([^:]*):')}, 1, tl_RemoteHost2), tl_RemoteHost2))`,
   ],
 ];
 
@@ -151,7 +151,7 @@ function address(name: string, outbound: string, inbound: string): (readonly [st
   const raw = `${name}Raw`;
   return [
     [raw, `iff(${INB}, ${inbound}, ${outbound})`],
-    [name, `iff(${raw} startswith "::ffff:" and indexof(${raw}, ".", 7) > 0, substring(${raw}, 7), ${raw})`],
+    [name, `iff(${raw} startswith "::ffff:" and substring(${raw}, 7) contains ".", substring(${raw}, 7), ${raw})`],
   ];
 }
 const DEST_IP = address('DestinationIp', 'RemoteIP', 'LocalIP');
@@ -252,10 +252,7 @@ function formsOf(table: TableName, platform: Platform): Readonly<Record<string, 
         },
         SourceHostname: ext('SourceHostname', `iff(${INB}, tl_RemoteHost, DeviceName)`, REMOTE_HOST),
         SourceIsIpv6: ext('SourceIsIpv6', isIpv6('SourceIp'), SRC_IP),
-        Protocol: ext(
-          'SigmaProtocol',
-          'iff(tolower(Protocol) endswith "v4" or tolower(Protocol) endswith "v6", substring(tolower(Protocol), 0, strlen(Protocol) - 2), tolower(Protocol))',
-        ),
+        Protocol: ext('SigmaProtocol', `replace_regex(tolower(Protocol), ${kqlString('v[46]\\z')}, "")`),
       };
     case 'DeviceRegistryEvents':
       return {

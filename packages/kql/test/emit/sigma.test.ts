@@ -1,5 +1,7 @@
 import { compileSigma } from '@tripline/sigma';
 import { describe, expect, it } from 'vitest';
+import { windowsRow } from '../../../sigma/test/support/mde-rows.js';
+import { runKql } from '../../src/check/index.js';
 import { exportSigma, exportSigmaRule } from '../../src/emit/index.js';
 import { globRegex } from '../../src/emit/sigma.js';
 
@@ -77,12 +79,14 @@ describe('exportSigmaRule', () => {
       "  sel:\n    DestinationIp|cidr:\n      - '10.0.0.0/8'\n      - 'fe80::/10'\n  condition: sel",
       'product: windows\n  category: network_connection',
     );
-    expect(q).toContain(
-      '(DestinationIp !contains ":" and coalesce(ipv4_is_in_range(DestinationIp, @"10.0.0.0/8"), false))',
-    );
-    expect(q).toContain(
-      '(DestinationIp contains ":" and coalesce(ipv6_is_in_range(DestinationIp, @"fe80::/10"), false))',
-    );
+    expect(q).toContain('coalesce(ipv4_is_in_range(iff(trim(@"\\s", DestinationIp) startswith "::ffff:"');
+    expect(q).toContain(', @"fe80::/10"), false))');
+    // The address family decides the function: an IPv4, an IPv4-mapped, an IPv6, another and a non-address.
+    const row = (ip: string) =>
+      windowsRow('DeviceNetworkEvents', 'ConnectionSuccess', { RemoteIP: ip, RemotePort: 443, LocalIP: '10.9.9.9' });
+    const rows = [row('10.1.2.3'), row('::ffff:10.1.2.3'), row('fe80::1'), row('192.168.1.1'), row('not-an-ip')];
+    const hits = runKql(q, { DeviceNetworkEvents: rows }).rows.map((r) => r.events[0]);
+    expect(hits).toEqual([rows[0], rows[1], rows[2]]);
   });
 
   it('compares numbers on numeric views, null-safe, and refuses them on text views', () => {
@@ -134,6 +138,17 @@ describe('exportSigmaRule', () => {
     expect(q).toContain('| extend TargetObject = ');
     expect(q).toContain('tohex(binary_and(tolong(RegistryValueData), 4294967295), 8)');
     expect(q).not.toContain('tl_Platform');
+  });
+
+  it('refuses a rule whose whole expression can never match, and writes a never predicate elsewhere as false', () => {
+    const { compiled } = rule('  sel:\n    CommandLine: x\n  condition: sel');
+    const base = compiled!;
+    const origin = { selection: 'sel', item: 'Hashes', position: base.rule.source };
+    const never = { kind: 'pred', pred: { kind: 'never', reason: 'IMPHASH' }, origin } as const;
+    const all = exportSigmaRule({ ...base, expr: { kind: 'and', args: [never, base.expr] } });
+    expect(!all.ok && all.refusals.map((r) => r.code)).toEqual(['never-matches']);
+    const part = exportSigmaRule({ ...base, expr: { kind: 'or', args: [never, base.expr] } });
+    expect(part.ok && part.query.text).toContain('| where (false or ProcessCommandLine =~ @"x")');
   });
 
   it('carries a degraded rule with a warning', () => {

@@ -4,6 +4,7 @@
  */
 import { loadSigmaHQ } from '@tripline/sigmahq';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkKql, subsetViolations } from '../../src/check/index.js';
 import { exportSigma } from '../../src/emit/index.js';
 import type { ExportedRule } from '../../src/ir.js';
 import { KQL_REFUSALS } from '../../src/ir.js';
@@ -60,6 +61,32 @@ describe('exporting every vendored SigmaHQ rule', () => {
       }
     `);
   });
+
+  it('one query of each shape (table, route, rebuilt views) passes the language service and stays in KQL_SUBSET', () => {
+    // Every query is checked by the parity suite (packages/kql/test/parity.shared.test.ts); here one per
+    // distinct set of operator lines other than the predicate, so that a fresh clone checks every rebuild.
+    const shapes = new Map<string, string>();
+    for (const e of exported) {
+      if (!e.ok) continue;
+      const shape = e.query.text
+        .split('\n')
+        .filter((l) => !l.startsWith('| where (') && !l.startsWith('| where not') && !l.startsWith('| project'))
+        .join('\n');
+      if (!shapes.has(shape)) shapes.set(shape, e.source.id);
+    }
+    expect(shapes.size).toBeGreaterThan(20);
+    const byId = new Map(exported.map((e) => [e.source.id, e]));
+    const problems: string[] = [];
+    for (const id of shapes.values()) {
+      const e = byId.get(id)!;
+      if (!e.ok) continue;
+      for (const d of checkKql(e.query.text, { require: ['Timestamp', 'DeviceId', 'ReportId'] })) {
+        problems.push(`${id}: ${d.code} ${d.message} at ${e.query.text.slice(d.start, d.start + d.length)}`);
+      }
+      for (const v of subsetViolations(e.query.text)) problems.push(`${id}: outside the subset: ${JSON.stringify(v)}`);
+    }
+    expect(problems).toEqual([]);
+  }, 300_000);
 
   it('is deterministic', () => {
     const again = exportSigma(loadSigmaHQ());

@@ -139,6 +139,10 @@ export const detector = defineDetector({
       'Lab and test machines where accounts named test or user are deliberate; add them to an allowlist for those devices.',
       'Kiosk or shared devices with a generic account by design.',
     ],
+    kql: {
+      unsupported:
+        'Each DeviceInfo LoggedOnUsers entry is judged (generic names, control characters, the utmp LOGIN placeholder, configurable lists) and the LOGIN case is correlated with DeviceLogonEvents of the same device: that needs mv-expand over the JSON array and a join, both outside the KQL subset tripline exports and checks.',
+    },
     tables: ['DeviceInfo', 'DeviceLogonEvents'],
     options,
     evidence: {

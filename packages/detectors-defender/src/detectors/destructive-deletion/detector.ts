@@ -119,6 +119,10 @@ export const detector = defineDetector<DestructiveDeletionOptions>({
       'Administrators clearing large application directories under /srv or /var/www during a deployment (caches, node_modules and similar throw-away sub-paths are ignored).',
       'Package purges (dpkg/rpm maintainer scripts removing their data on purge) are ignored.',
     ],
+    kql: {
+      unsupported:
+        "The deleting process is classified by tokenising its command line (rm, find -delete, a shell's -c command) and the path is matched against data roots that options can extend, with package purges and throw-away sub-paths left out; KQL string operators cannot tokenise a command line the same way, so a query would approximate in silence.",
+    },
     tables: ['DeviceFileEvents'],
     actionTypes: ['FileDeleted'],
     options,

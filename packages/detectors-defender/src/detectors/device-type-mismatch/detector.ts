@@ -193,6 +193,10 @@ export const detector = defineDetector({
       'Cloud VMs running Windows 10/11 (Azure Virtual Desktop, Windows 365) are not counted as servers by this detector.',
       'A developer workstation running a local database or web server shows server software; one such signal on a machine with a desktop OS deserves a glance, not a reclassification.',
     ],
+    kql: {
+      unsupported:
+        'Judged once per device from its latest DeviceInfo row together with every process image seen on the device during the run (server software such as indexers and databases): that needs the latest snapshot joined with process history, and a join is outside the exported KQL subset.',
+    },
     tables: [],
     options,
     evidence: {

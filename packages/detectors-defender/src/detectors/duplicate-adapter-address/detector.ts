@@ -143,6 +143,10 @@ export const detector = defineDetector({
       'Bonded interfaces (bond0 and its slaves), bridges (br0 and its port) and VLAN sub-interfaces (eth0.100) legitimately share a MAC.',
       'Docker/Podman veth pairs and virtual switches can reuse addresses per namespace.',
     ],
+    kql: {
+      unsupported:
+        "Compares the latest DeviceNetworkInfo row of each adapter with the device's other adapters, by MAC address and by the IPv6 link-local addresses inside the IPAddresses JSON, and recognises the Azure Accelerated Networking pair by adapter names: that needs mv-expand over IPAddresses and a self-join per device, outside the exported KQL subset.",
+    },
     tables: [],
     evidence: {
       macs: { combine: 'distinct', label: 'Duplicate MAC Address' },

@@ -93,6 +93,10 @@ export const detector = defineDetector({
     falsePositives: [
       'None for the class: every event is the Defender agent. Allowlist the detector per device if the noise is not wanted.',
     ],
+    kql: {
+      unsupported:
+        "Attribution to the Defender agent tokenises command lines (a shell's -c program, a python script path under /opt/microsoft/mdatp/) and reads the POSIX effective identity; the command-line tokeniser has no KQL equivalent, so a query would approximate in silence.",
+    },
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
     evidence: {

@@ -64,6 +64,10 @@ export const detector = defineDetector({
     falsePositives: [
       'None for the class: every alert is the Defender agent itself. Allowlist the detector if the inventory is not wanted.',
     ],
+    kql: {
+      unsupported:
+        "Recognising Defender's inventory scripts parses the script's arguments from the command line and the script body and rejects bodies with attacker behaviour (the pack's behaviour catalog); that parsing and catalog have no faithful KQL form.",
+    },
     tables: ['DeviceEvents'],
     actionTypes: ['ScriptContent'],
     evidence: {

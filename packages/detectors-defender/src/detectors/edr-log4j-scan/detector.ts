@@ -53,6 +53,10 @@ export const detector = defineDetector({
       'https://attack.mitre.org/techniques/T1083/',
     ],
     falsePositives: ['None for the class: every alert is the Defender agent itself.'],
+    kql: {
+      unsupported:
+        "Recognising Defender's log4j scan parses the script's arguments from the command line and the script body and rejects bodies with attacker behaviour (the pack's behaviour catalog); that parsing and catalog have no faithful KQL form.",
+    },
     tables: ['DeviceEvents'],
     actionTypes: ['ScriptContent'],
     evidence: {

@@ -149,6 +149,10 @@ export const detector = defineDetector({
       'Scripts that run a program with exec (Python os.exec*, Perl or Ruby exec), or fork-and-exec whose fork Defender did not report: reported low, named as an interpreter exec.',
       'Container starts (containerd-shim → runc → entrypoint), launchd/xpcproxy and systemd service starts and macOS system components are recognised and not reported, unless the exec is suspicious.',
     ],
+    kql: {
+      unsupported:
+        "Besides ProcessId == InitiatingProcessId with a different image, the detector leaves out container runtimes, service launchers and macOS system components unless the exec is suspicious by the pack's behaviour catalog, which tokenises command lines; that catalog has no faithful KQL form.",
+    },
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
     evidence: {

@@ -63,6 +63,10 @@ export const detector = defineDetector({
       'PublicIP is the address Defender saw the device connect from; behind NAT or a firewall this is an egress address and the device may accept no inbound connection. Check the VM’s network security group or firewall before treating it as reachable.',
       'Related findings that are themselves benign (the LOGIN placeholder of a serial-console getty): close those, and this alert with them.',
     ],
+    kql: {
+      unsupported:
+        "Correlates other detectors' alerts (an implausible logged-on user, any alert of medium or above) with the device's latest DeviceInfo: alerts of tripline's detectors are not rows of an advanced-hunting table, so no query can see them.",
+    },
     tables: [],
     evidence: {
       publicIp: { combine: 'last', label: 'PublicIP' },

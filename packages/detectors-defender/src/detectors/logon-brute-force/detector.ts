@@ -48,6 +48,20 @@ export const detector = defineDetector({
       'A misconfigured automation (monitoring, backup, CI) retrying a stale password from a fixed address.',
       'Many users behind one NAT address mistyping passwords at the same time (rare at the default threshold).',
     ],
+    kql: {
+      query: [
+        'DeviceLogonEvents',
+        '| where ActionType in ("LogonFailed", "LogonSuccess")',
+        '| extend RemoteAddress = tolower(trim(@"\\s+", RemoteIP))',
+        '| where isnotempty(RemoteAddress) and RemoteAddress != "-"',
+        '| summarize Failures = countif(ActionType == "LogonFailed"), Successes = countif(ActionType == "LogonSuccess"), AccountsTried = make_set(AccountName, 20), arg_max(Timestamp, ReportId) by DeviceId, DeviceName, RemoteAddress, WindowStart = bin(Timestamp, 5m)',
+        '| where Failures >= 10',
+        '| project Timestamp, DeviceId, DeviceName, ReportId, RemoteAddress, Failures, Successes, AccountsTried, WindowStart',
+      ].join('\n'),
+      notes:
+        "The default options (10 failures in 5 minutes) in fixed 5-minute bins: tripline's window slides, so failures split across a bin boundary (6 before 10:05, 6 after) alert locally and not here. A success counts here only inside the same bin (locally: any success after the first failure makes the alert high). Rows are one per address and bin, not per event.",
+      windowMs: 300000,
+    },
     tables: ['DeviceLogonEvents'],
     actionTypes: ['LogonFailed', 'LogonSuccess'],
     options,

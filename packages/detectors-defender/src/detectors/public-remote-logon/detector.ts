@@ -27,6 +27,21 @@ export const detector = defineDetector({
       'Administrators logging in from home or a cloud shell without a VPN or bastion: expected in some environments — allowlist their addresses (the key is "<RemoteIP> <account>").',
       'Managed services that connect over SSH from public addresses (CI/CD deployers, backup services).',
     ],
+    kql: {
+      query: [
+        'DeviceLogonEvents',
+        '| where ActionType == "LogonSuccess"',
+        '| extend RemoteAddress = tolower(trim(@"\\s+", RemoteIP))',
+        '| where isnotempty(RemoteAddress) and RemoteAddress != "-"',
+        '| extend PublicV4 = RemoteAddress matches regex @"^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$" and RemoteAddress != "255.255.255.255" and (RemoteAddress in ("192.0.0.9", "192.0.0.10") or not(ipv4_is_in_range(RemoteAddress, "0.0.0.0/8") or ipv4_is_in_range(RemoteAddress, "10.0.0.0/8") or ipv4_is_in_range(RemoteAddress, "100.64.0.0/10") or ipv4_is_in_range(RemoteAddress, "127.0.0.0/8") or ipv4_is_in_range(RemoteAddress, "169.254.0.0/16") or ipv4_is_in_range(RemoteAddress, "172.16.0.0/12") or ipv4_is_in_range(RemoteAddress, "192.0.0.0/24") or ipv4_is_in_range(RemoteAddress, "192.0.2.0/24") or ipv4_is_in_range(RemoteAddress, "192.88.99.0/24") or ipv4_is_in_range(RemoteAddress, "192.168.0.0/16") or ipv4_is_in_range(RemoteAddress, "198.18.0.0/15") or ipv4_is_in_range(RemoteAddress, "198.51.100.0/24") or ipv4_is_in_range(RemoteAddress, "203.0.113.0/24") or ipv4_is_in_range(RemoteAddress, "224.0.0.0/4") or ipv4_is_in_range(RemoteAddress, "240.0.0.0/4")))',
+        '| extend PublicV6 = RemoteAddress contains ":" and ipv6_is_in_range(RemoteAddress, "2000::/3") and (ipv6_is_in_range(RemoteAddress, "2001:1::1/128") or ipv6_is_in_range(RemoteAddress, "2001:1::2/128") or ipv6_is_in_range(RemoteAddress, "2001:1::3/128") or ipv6_is_in_range(RemoteAddress, "2001:3::/32") or ipv6_is_in_range(RemoteAddress, "2001:4:112::/48") or ipv6_is_in_range(RemoteAddress, "2001:20::/28") or ipv6_is_in_range(RemoteAddress, "2001:30::/28") or not(ipv6_is_in_range(RemoteAddress, "2001::/23") or ipv6_is_in_range(RemoteAddress, "2001:db8::/32") or ipv6_is_in_range(RemoteAddress, "3fff::/20") or ipv6_is_in_range(RemoteAddress, "5f00::/16") or ipv6_is_in_range(RemoteAddress, "2002::/16")))',
+        '| where RemoteIPType == "Public" or PublicV4 or PublicV6',
+        '| extend PosixUserId = toint(parse_json(AdditionalFields).PosixUserId)',
+        '| project Timestamp, DeviceId, DeviceName, ReportId, RemoteIP, RemoteIPType, AccountName, AccountDomain, PosixUserId, LogonType, Protocol, InitiatingProcessFileName',
+      ].join('\n'),
+      notes:
+        "The address test follows tripline's IANA lists with three differences: 6to4 (2002::/16) addresses are never public here (locally they are judged by the IPv4 address they carry), IPv4-mapped (::ffff:0:0/96) and NAT64 (64:ff9b::/96) addresses are never public here (locally judged the same way), and an address in [brackets] or with a %zone is not unwrapped. Rows whose RemoteIPType is Public match either way. Severity (high for root) is left to the reader: PosixUserId and AccountName are returned.",
+    },
     tables: ['DeviceLogonEvents'],
     actionTypes: ['LogonSuccess'],
     evidence: {

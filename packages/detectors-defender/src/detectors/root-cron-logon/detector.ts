@@ -86,6 +86,20 @@ export const detector = defineDetector({
       'This class is the benign case by definition: system cron jobs (sysstat, logrotate, debian-sa1, certbot renewals) run as root.',
       'An unexpected new interval or command line is the thing to look at: compare with /etc/crontab, /etc/cron.d/ and `crontab -l -u root`.',
     ],
+    kql: {
+      query: [
+        'DeviceLogonEvents',
+        '| where ActionType == "LogonSuccess"',
+        '| extend InitiatingImage = tolower(extract(@"[^/]*$", 0, coalesce(InitiatingProcessFileName, InitiatingProcessFolderPath)))',
+        '| where InitiatingImage in ("cron", "crond")',
+        '| where isempty(trim(@"\\s+", RemoteIP)) or trim(@"\\s+", RemoteIP) == "-"',
+        '| extend PosixUserId = toint(parse_json(AdditionalFields).PosixUserId)',
+        '| where iff(isnotnull(PosixUserId), PosixUserId == 0, AccountName == "root")',
+        '| project Timestamp, DeviceId, DeviceName, ReportId, AccountName, PosixUserId, InitiatingProcessFileName, InitiatingProcessCommandLine, InitiatingProcessParentFileName',
+      ].join('\n'),
+      notes:
+        "One row per cron logon; tripline groups a device's rows into one alert and adds the run interval, which the query leaves to the reader. A PosixUserId or Terminal given as its own column (extended exports) instead of inside AdditionalFields is not read.",
+    },
     tables: ['DeviceLogonEvents'],
     actionTypes: ['LogonSuccess'],
     evidence: {

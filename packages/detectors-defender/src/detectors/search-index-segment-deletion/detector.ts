@@ -144,6 +144,10 @@ export const detector = defineDetector({
     falsePositives: [
       "None for the class: these are the service's own merges and commits. Allowlist the key (data root) to silence it.",
     ],
+    kql: {
+      unsupported:
+        'Recognises Lucene segment files, the index data root, the owning service and its account from paths and the POSIX identity with per-service tables; the file-name grammar of Lucene codecs and the service table have no compact faithful KQL form.',
+    },
     tables: ['DeviceFileEvents'],
     actionTypes: ['FileDeleted'],
     evidence: {

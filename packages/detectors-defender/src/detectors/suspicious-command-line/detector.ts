@@ -106,6 +106,10 @@ export const detector = defineDetector({
       'Image-sealing scripts clearing history and logs (medium alone).',
       'Package maintainer scripts writing cron jobs or systemd units (ignored for those two behaviours only).',
     ],
+    kql: {
+      unsupported:
+        "Applies the pack's behaviour catalog (reverse shells, download-and-execute, history wiping, persistence) to a tokenised command line with context from the parent process; the tokeniser and the catalog's structural checks have no faithful KQL form, and a keyword query would alert on what the detector deliberately ignores.",
+    },
     tables: ['DeviceProcessEvents'],
     actionTypes: ['ProcessCreated'],
     evidence: {

@@ -59,6 +59,10 @@ export const detector = defineDetector({
       'Provisioning scripts that append a known administrator key to authorized_keys or write a service unit for an in-house application.',
       'Package maintainer scripts (dpkg/rpm) that install cron jobs or systemd units are ignored for those two behaviours; anything else they do is reported.',
     ],
+    kql: {
+      unsupported:
+        "Applies the pack's behaviour catalog to the ScriptContent body after recognising the benign script classes (sysstat, the Defender agent's scripts) by content, path and runner; the catalog and the class recognisers have no faithful KQL form.",
+    },
     tables: ['DeviceEvents'],
     actionTypes: ['ScriptContent'],
     evidence: {

@@ -143,6 +143,10 @@ export const detector = defineDetector({
     falsePositives: [
       'None expected for the class itself: every alert is the sysstat package doing its job. Tune it off with the allowlist if the inventory is not wanted.',
     ],
+    kql: {
+      unsupported:
+        "Recognises sysstat's sa1 and debian-sa1 by comparing the ScriptContent body with the known script text and its install path, and rejects bodies with injected commands; that comparison has no faithful KQL form.",
+    },
     tables: ['DeviceEvents'],
     actionTypes: ['ScriptContent'],
     evidence: {

@@ -28,6 +28,13 @@ export const detector = defineDetector({
       'Tenants that use no device groups at all: every device is in UnassignedGroup. Allowlist the detector or create groups.',
       'Newly onboarded devices before their tags or names match a group rule (group membership is re-evaluated periodically).',
     ],
+    kql: {
+      query: [
+        'union DeviceInfo, DeviceNetworkInfo',
+        '| where trim(@"\\s+", MachineGroup) =~ "UnassignedGroup"',
+        '| project Timestamp, DeviceId, DeviceName, ReportId, MachineGroup',
+      ].join('\n'),
+    },
     tables: ['DeviceInfo', 'DeviceNetworkInfo'],
     evidence: {
       machineGroup: { from: 'MachineGroup', combine: 'first' },

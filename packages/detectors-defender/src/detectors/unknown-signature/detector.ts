@@ -73,6 +73,19 @@ export const detector = defineDetector({
       'Every unsigned Linux binary — which is nearly all of them. The alert is an inventory, not a verdict.',
       'On macOS: command-line tools installed by Homebrew, pip or a local build, which are often unsigned or ad-hoc signed.',
     ],
+    kql: {
+      query: [
+        'DeviceProcessEvents',
+        '| where InitiatingProcessSignatureStatus =~ "unknown" or InitiatingProcessSignerType =~ "unknown"',
+        '| extend EffectiveUser = parse_json(tostring(parse_json(AdditionalFields).InitiatingProcessPosixEffectiveUser))',
+        '| extend EffectiveUid = toint(EffectiveUser.PosixUserId), EffectiveName = coalesce(tostring(EffectiveUser.Name), InitiatingProcessAccountName), EffectiveSid = coalesce(tostring(EffectiveUser.Sid), InitiatingProcessAccountSid)',
+        '| where iff(isnotnull(EffectiveUid), EffectiveUid == 0, EffectiveName == "root" or EffectiveSid == "S-1-5-18")',
+        '| where isnotempty(trim(@"\\s+", InitiatingProcessFolderPath)) or isnotempty(trim(@"\\s+", InitiatingProcessFileName))',
+        '| project Timestamp, DeviceId, DeviceName, ReportId, InitiatingProcessFolderPath, InitiatingProcessFileName, InitiatingProcessSignatureStatus, InitiatingProcessSignerType, EffectiveName, EffectiveUid',
+      ].join('\n'),
+      notes:
+        "One row per process event; tripline lists a device's binaries in one alert and picks its advice from the device's platform (latest DeviceInfo OSPlatform), which the query does not join. A POSIX effective user given as its own column (extended exports) instead of inside AdditionalFields is not read.",
+    },
     tables: ['DeviceProcessEvents'],
     evidence: {
       binaries: { combine: 'distinct', label: 'Affected Binaries' },

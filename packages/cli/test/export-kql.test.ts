@@ -1,0 +1,370 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { assertBuilt, ROOT, tripline } from './helpers.js';
+
+const SIGMA_RULES = join(ROOT, 'examples/sigma/rules');
+
+beforeAll(() => {
+  assertBuilt();
+});
+
+function temp(): string {
+  return mkdtempSync(join(tmpdir(), 'tripline-export-kql-'));
+}
+
+interface Entry {
+  id: string;
+  kind: string;
+  status: 'exported' | 'refused' | 'invalid';
+  paths?: string[];
+  warnings?: { code: string; message: string }[];
+  refusals?: { code: string; message: string }[];
+  diagnostics?: { code: string; message: string }[];
+}
+interface Summary {
+  target: string;
+  counts: { total: number; exported: number; refused: number; invalid: number };
+  refusedByCode: Record<string, number>;
+  entries: Entry[];
+}
+
+/** A vendor module exporting one detector with the given `meta.kql` (plain objects: no import needed). */
+function detectorModule(dir: string, id: string, title: string, kql: unknown): string {
+  const file = join(dir, `${id.replace(/\W/g, '-')}.mjs`);
+  writeFileSync(
+    file,
+    `export default {
+  meta: {
+    id: ${JSON.stringify(id)}, title: ${JSON.stringify(title)}, summary: 'A detector used by the CLI tests.',
+    rationale: 'Tests.', severity: 'medium', category: 'Testing', mitre: ['T1059.004'],
+    tables: ['DeviceProcessEvents'],
+    messages: { default: { title: 'hit', description: 'a process', riskAssessment: 'none' } },
+    kql: ${JSON.stringify(kql)},
+  },
+  match: () => ({}),
+  render: () => ({ values: {}, keyComponents: {} }),
+};
+`,
+  );
+  return file;
+}
+
+const QUERY = [
+  'DeviceProcessEvents',
+  '| where FileName =~ "curl" and ProcessCommandLine contains "| sh"',
+  '| project Timestamp, DeviceId, DeviceName, ReportId, AccountName, ProcessCommandLine',
+].join('\n');
+
+describe('tripline export kql', () => {
+  it('exports the built-in detectors that declare a query and lists the others with their reason', async () => {
+    const out = temp();
+    const r = await tripline(['export', 'kql', '--target', 'sentinel', '--output', out, '--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.target).toBe('sentinel');
+    expect(s.counts).toEqual({ total: 18, exported: 5, refused: 13, invalid: 0 });
+    expect(s.refusedByCode).toEqual({ 'detector-no-query': 13 });
+    const exported = s.entries.filter((e) => e.status === 'exported');
+    expect(exported.map((e) => e.id)).toEqual([
+      'defender/logon-brute-force',
+      'defender/public-remote-logon',
+      'defender/root-cron-logon',
+      'defender/unassigned-machine-group',
+      'defender/unknown-signature',
+    ]);
+    expect(readdirSync(join(out, 'sentinel')).sort()).toEqual(
+      exported.map((e) => `${e.id.replace('/', '-')}.yaml`).sort(),
+    );
+    const brute = parse(readFileSync(join(out, 'sentinel', 'defender-logon-brute-force.yaml'), 'utf8'));
+    expect(brute.kind).toBe('Scheduled');
+    expect(brute.tactics).toEqual([
+      'InitialAccess',
+      'Persistence',
+      'PrivilegeEscalation',
+      'DefenseEvasion',
+      'CredentialAccess',
+    ]);
+    expect(exported.find((e) => e.id === 'defender/logon-brute-force')?.warnings?.map((w) => w.code)).toEqual([
+      'fixed-buckets',
+    ]);
+    for (const e of s.entries.filter((x) => x.status === 'refused'))
+      expect(e.refusals?.[0]?.message.length, e.id).toBeGreaterThan(40);
+  });
+
+  it('prints the refusals and the counts as text', async () => {
+    const out = temp();
+    const r = await tripline(['export', 'kql', '--target', 'advanced-hunting', '--output', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^refused {3}defender\/destructive-deletion {2}detector-no-query: /m);
+    expect(r.stdout).toMatch(/^warning {3}defender\/logon-brute-force {2}fixed-buckets: /m);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(
+      `5 of 18 rules and detectors exported to ${join(out, 'advanced-hunting')}; 13 refused (detector-no-query 13)`,
+    );
+    const kql = readFileSync(join(out, 'advanced-hunting', 'defender-root-cron-logon.kql'), 'utf8');
+    expect(kql).toMatch(/^\/\/ Root logons opened by the cron daemon\n\/\/ id: defender\/root-cron-logon\n/);
+    expect(kql).toContain('\nDeviceLogonEvents\n| where ActionType == "LogonSuccess"\n');
+  });
+
+  it('writes the same bytes on every run', async () => {
+    const a = temp();
+    const b = temp();
+    for (const out of [a, b])
+      expect((await tripline(['export', 'kql', '--target', 'custom-detection', '--output', out])).code).toBe(0);
+    const files = readdirSync(join(a, 'custom-detection')).sort();
+    expect(files).toHaveLength(5);
+    for (const f of files)
+      expect(readFileSync(join(b, 'custom-detection', f), 'utf8')).toBe(
+        readFileSync(join(a, 'custom-detection', f), 'utf8'),
+      );
+    const body = JSON.parse(readFileSync(join(a, 'custom-detection', 'defender-logon-brute-force.json'), 'utf8'));
+    expect(body.schedule).toEqual({ period: '1H' });
+    expect(body.queryCondition.queryText).toContain('| project Timestamp, DeviceId, DeviceName, ReportId,');
+  });
+
+  it('refuses near-real-time custom detections over several tables', async () => {
+    const out = temp();
+    const r = await tripline([
+      'export',
+      'kql',
+      '--target',
+      'custom-detection',
+      '--period',
+      '0',
+      '--output',
+      out,
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    const unassigned = s.entries.find((e) => e.id === 'defender/unassigned-machine-group');
+    expect(unassigned?.status).toBe('refused');
+    expect(unassigned?.refusals?.map((x) => x.code)).toEqual(['nrt-multi-table']);
+    expect(existsSync(join(out, 'custom-detection', 'defender-unassigned-machine-group.json'))).toBe(false);
+    const cron = JSON.parse(readFileSync(join(out, 'custom-detection', 'defender-root-cron-logon.json'), 'utf8'));
+    expect(cron.schedule).toEqual({ period: '0' });
+  });
+
+  it('exports Sigma rules through the emitter', async () => {
+    const out = temp();
+    const r = await tripline([
+      'export',
+      'kql',
+      '--no-builtin',
+      '--rules',
+      SIGMA_RULES,
+      '--target',
+      'advanced-hunting',
+      '--output',
+      out,
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.entries.map((e) => [e.id, e.kind, e.status])).toEqual([
+      ['sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8', 'sigma', 'exported'],
+      ['sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b', 'sigma', 'exported'],
+    ]);
+    const kql = readFileSync(join(out, 'advanced-hunting', 'sigma-0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8.kql'), 'utf8');
+    expect(kql).toContain('// licence: Sigma rule by ');
+    expect(kql).toContain(', Detection Rule License 1.1\n');
+    expect(kql).toContain('\nDeviceProcessEvents\n');
+  });
+
+  it('lists a Sigma correlation, exported or refused, never silently dropped', async () => {
+    const dir = temp();
+    const rules = join(dir, 'rules');
+    mkdirSync(rules);
+    writeFileSync(
+      join(rules, 'whoami.yml'),
+      `title: Whoami run
+id: 6a1e0f7c-1d2b-4c3e-9f8a-7b6c5d4e3f21
+name: whoami_run
+status: test
+logsource:
+  category: process_creation
+  product: windows
+detection:
+  selection:
+    Image|endswith: '\\whoami.exe'
+  condition: selection
+level: low
+---
+title: Whoami run many times
+id: 7b2f1a8d-2e3c-4d5f-8a9b-0c1d2e3f4a5b
+correlation:
+  type: event_count
+  rules:
+    - whoami_run
+  group-by:
+    - User
+  timespan: 10m
+  condition:
+    gte: 5
+level: medium
+`,
+    );
+    const r = await tripline([
+      'export',
+      'kql',
+      '--no-builtin',
+      '--rules',
+      rules,
+      '--target',
+      'advanced-hunting',
+      '--output',
+      join(dir, 'out'),
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.entries.map((e) => e.id)).toEqual([
+      'sigma/6a1e0f7c-1d2b-4c3e-9f8a-7b6c5d4e3f21',
+      'sigma/7b2f1a8d-2e3c-4d5f-8a9b-0c1d2e3f4a5b',
+    ]);
+    const correlation = s.entries[1];
+    expect(correlation?.kind).toBe('sigma-correlation');
+    if (correlation?.status !== 'exported')
+      expect(correlation?.refusals?.map((x) => x.code)).toEqual(['correlation-unsupported']);
+    expect(s.counts.total).toBe(2);
+  });
+
+  it('exports tripline rule files through the emitter, and counts refused rules once per code', async () => {
+    const out = temp();
+    const r = await tripline([
+      'export',
+      'kql',
+      '--no-builtin',
+      '--rules',
+      join(ROOT, 'examples/rules'),
+      '--target',
+      'sentinel',
+      '--output',
+      out,
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.entries.every((e) => e.kind === 'rule-file' && e.id.startsWith('example/'))).toBe(true);
+    expect(s.counts.total).toBe(
+      readdirSync(join(ROOT, 'examples/rules')).filter((f) => /^[^.]+\.yaml$/.test(f)).length,
+    );
+    const refused = s.entries.filter((e) => e.status === 'refused');
+    expect(Object.values(s.refusedByCode).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(refused.length);
+    for (const [code, n] of Object.entries(s.refusedByCode))
+      expect(n).toBe(refused.filter((e) => e.refusals?.some((x) => x.code === code)).length);
+    const brute = s.entries.find((e) => e.id === 'example/rdp-brute-force');
+    expect(brute?.status).toBe('exported');
+    expect(brute?.warnings?.map((w) => w.code)).toEqual(['fixed-buckets']);
+    const yaml = parse(readFileSync(join(out, 'sentinel', 'example-rdp-brute-force.yaml'), 'utf8'));
+    expect(yaml.queryPeriod).toBe('1h');
+    expect(yaml.query).toContain('bin(Timestamp, 10m)');
+  });
+
+  it('never writes a query that fails the check, and exits 1', async () => {
+    const dir = temp();
+    const out = join(dir, 'out');
+    const bad = detectorModule(dir, 'acme/bad-query', 'Bad query', {
+      query:
+        'DeviceProcessEvents\n| where ProcessCommandLin contains "x"\n| project Timestamp, DeviceId, DeviceName, ReportId',
+    });
+    const good = detectorModule(dir, 'acme/curl-pipe-sh', 'curl piped into a shell', { query: QUERY });
+    const r = await tripline([
+      'export',
+      'kql',
+      '--no-builtin',
+      '--detectors',
+      bad,
+      '--detectors',
+      good,
+      '--target',
+      'advanced-hunting',
+      '--output',
+      out,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^invalid {3}acme\/bad-query {2}KS142 at \d+: /m);
+    expect(readdirSync(join(out, 'advanced-hunting'))).toEqual(['acme-curl-pipe-sh.kql']);
+  });
+
+  it('keeps hostile titles out of the terminal, the query and the YAML structure', async () => {
+    const dir = temp();
+    const out = join(dir, 'out');
+    const title = 'evil\u001b[2J\nkind: NRT\n---\n| where 1 == 1';
+    const mod = detectorModule(dir, 'acme/hostile', title, { query: QUERY });
+    for (const target of ['advanced-hunting', 'sentinel']) {
+      const r = await tripline([
+        'export',
+        'kql',
+        '--no-builtin',
+        '--detectors',
+        mod,
+        '--target',
+        target,
+        '--output',
+        out,
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toContain('\u001b');
+    }
+    const kql = readFileSync(join(out, 'advanced-hunting', 'acme-hostile.kql'), 'utf8');
+    expect(kql.split('\n').filter((l) => !l.startsWith('//'))).toEqual([...QUERY.split('\n'), '']);
+    const yaml = parse(readFileSync(join(out, 'sentinel', 'acme-hostile.yaml'), 'utf8'));
+    expect(yaml.name).toBe(title);
+    expect(yaml.kind).toBe('Scheduled');
+    expect(yaml.query).toBe(QUERY);
+  });
+
+  it('lists a detector without meta.kql as detector-no-query', async () => {
+    const dir = temp();
+    const mod = join(dir, 'plain.mjs');
+    writeFileSync(
+      mod,
+      `export default { meta: { id: 'acme/plain', title: 'Plain', summary: 's', rationale: 'r', severity: 'low', category: 'c', mitre: [], tables: ['DeviceProcessEvents'], messages: { default: { title: 't', description: 'd', riskAssessment: 'r' } } }, match: () => ({}), render: () => ({ values: {}, keyComponents: {} }) };\n`,
+    );
+    const r = await tripline([
+      'export',
+      'kql',
+      '--no-builtin',
+      '--detectors',
+      mod,
+      '--target',
+      'sentinel',
+      '--output',
+      join(dir, 'o'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('refused   acme/plain  detector-no-query: the detector declares no query (meta.kql)\n');
+  });
+
+  it('is a usage error without --target or --output, with an unknown target, or a missing rules path', async () => {
+    const out = temp();
+    for (const args of [
+      ['export', 'kql', '--output', out],
+      ['export', 'kql', '--target', 'sentinel'],
+      ['export', 'kql', '--target', 'splunk', '--output', out],
+      ['export', 'kql', '--target', 'sentinel', '--output', out, '--rules', join(out, 'missing')],
+    ]) {
+      const r = await tripline(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/^tripline: /);
+      expect(r.stdout).toBe('');
+    }
+  });
+
+  it('is an output error when the folder cannot be written', async () => {
+    const dir = temp();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const r = await tripline(['export', 'kql', '--target', 'sentinel', '--output', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tripline: cannot write .*a-file.*: a part of the path is not a directory\n$/);
+  });
+});
