@@ -235,6 +235,39 @@ level: medium
     expect(s.counts.total).toBe(2);
   });
 
+  it('exports tripline rule files through the emitter, and counts refused rules once per code', async () => {
+    const out = temp();
+    const r = await tripline([
+      'export',
+      'kql',
+      '--no-builtin',
+      '--rules',
+      join(ROOT, 'examples/rules'),
+      '--target',
+      'sentinel',
+      '--output',
+      out,
+      '--format',
+      'json',
+    ]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout) as Summary;
+    expect(s.entries.every((e) => e.kind === 'rule-file' && e.id.startsWith('example/'))).toBe(true);
+    expect(s.counts.total).toBe(
+      readdirSync(join(ROOT, 'examples/rules')).filter((f) => /^[^.]+\.yaml$/.test(f)).length,
+    );
+    const refused = s.entries.filter((e) => e.status === 'refused');
+    expect(Object.values(s.refusedByCode).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(refused.length);
+    for (const [code, n] of Object.entries(s.refusedByCode))
+      expect(n).toBe(refused.filter((e) => e.refusals?.some((x) => x.code === code)).length);
+    const brute = s.entries.find((e) => e.id === 'example/rdp-brute-force');
+    expect(brute?.status).toBe('exported');
+    expect(brute?.warnings?.map((w) => w.code)).toEqual(['fixed-buckets']);
+    const yaml = parse(readFileSync(join(out, 'sentinel', 'example-rdp-brute-force.yaml'), 'utf8'));
+    expect(yaml.queryPeriod).toBe('1h');
+    expect(yaml.query).toContain('bin(Timestamp, 10m)');
+  });
+
   it('never writes a query that fails the check, and exits 1', async () => {
     const dir = temp();
     const out = join(dir, 'out');
@@ -324,6 +357,18 @@ level: medium
       expect(r.stderr, args.join(' ')).toMatch(/^tripline: /);
       expect(r.stdout).toBe('');
     }
+  });
+
+  it('is a load error for a Sigma file that is not a valid Sigma document, as for analyze', async () => {
+    const dir = temp();
+    writeFileSync(
+      join(dir, 'broken.yml'),
+      'title: Broken\nlogsource:\n  category: process_creation\ndetection:\n  selection:\n    Image: x\n',
+    );
+    const r = await tripline(['export', 'kql', '--rules', dir, '--target', 'sentinel', '--output', join(dir, 'o')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tripline: invalid Sigma rule: .*broken\.yml:\d+:\d+: /);
+    expect(existsSync(join(dir, 'o'))).toBe(false);
   });
 
   it('is an output error when the folder cannot be written', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { AnyDetector } from '@tripline/core';
+import { type AnyDetector, loadRuleFile } from '@tripline/core';
 import {
   type ArtefactOptions,
   artefactsFor,
@@ -11,6 +11,7 @@ import {
   type ExportedRule,
   type ExportSource,
   exportDetector,
+  exportRuleFile,
   exportSigma,
   type KqlArtefact,
   type KqlDiagnostic,
@@ -88,17 +89,25 @@ function uniquePath(path: string, id: string, taken: Set<string>): string {
   return `${path.slice(0, dot)}-${hash}${path.slice(dot)}`;
 }
 
-/** The exported rules of the sources: Sigma rules (and correlations) through the emitter, detectors through `meta.kql`. */
+/**
+ * The exported rules of the sources, sorted by id: Sigma rules (and correlations) and tripline rule
+ * files through the emitter, detectors (built-in, modules) through their `meta.kql`.
+ */
 async function exportedRules(options: ExportKqlOptions, cwd: string): Promise<ExportedRule[]> {
   const split = splitRuleFiles(options.rules ?? []);
   const failure = split.failures[0];
   if (failure) throw new CliError(failure.message);
   const out: ExportedRule[] = [];
   const loaded = await loadDetectorSet(
-    mergeSources({}, { rules: split.rules, detectors: options.detectors ?? [], builtin: options.builtin ?? true }),
+    mergeSources({}, { rules: [], detectors: options.detectors ?? [], builtin: options.builtin ?? true }),
     cwd,
   );
   for (const { detector } of loaded) out.push(exportDetector(detector as AnyDetector));
+  // tripline rule files through the emitter, from the validated rule (a file that does not load is an error).
+  for (const file of split.rules) {
+    const rule = loadRuleFile(file);
+    out.push(exportRuleFile(rule.rule, rule.file));
+  }
   if (split.sigma.length > 0) {
     const set = compileSigmaFiles(split.sigma);
     const broken = set.report.entries.find(isParseFailure);
@@ -109,38 +118,8 @@ async function exportedRules(options: ExportKqlOptions, cwd: string): Promise<Ex
         `invalid Sigma rule: ${at.file}:${at.line}:${at.column}: ${reason?.message ?? 'does not parse'} (tripline rules check lists every problem)`,
       );
     }
-    const sigma = exportSigma(set);
-    out.push(...sigma);
-    // Nothing silent: a correlation the emitter does not export is listed like any refused rule.
-    const exported = new Set(sigma.map((r) => r.source.id));
-    for (const entry of set.report.entries) {
-      if (entry.kind !== 'correlation') continue;
-      const id = entry.detectorId ?? `sigma/${(entry.id ?? entry.source.file).toLowerCase()}`;
-      if (exported.has(id)) continue;
-      out.push({
-        ok: false,
-        source: {
-          id,
-          kind: 'sigma-correlation',
-          title: entry.title ?? entry.source.file,
-          description: '',
-          severity: 'medium',
-          techniques: [],
-          references: [],
-          falsePositives: [],
-          file: entry.source.file,
-        },
-        refusals: [
-          {
-            code: entry.status === 'skipped' ? 'not-loaded' : 'correlation-unsupported',
-            message:
-              entry.status === 'skipped'
-                ? 'the correlation did not load locally (tripline rules check says why)'
-                : 'correlations are not exported by this version of tripline',
-          },
-        ],
-      });
-    }
+    // Every document of the load report: rules and correlations exported or refused, skipped ones as not-loaded.
+    out.push(...exportSigma(set));
   }
   return out.sort((a, b) => (a.source.id < b.source.id ? -1 : a.source.id > b.source.id ? 1 : 0));
 }
@@ -188,7 +167,9 @@ export async function exportKql(options: ExportKqlOptions, cwd: string = process
   for (const rule of rules) {
     const outcome = artefactsFor(rule, options.target, artefactOptions);
     if (!outcome.ok) {
-      for (const r of outcome.refusals) refusedByCode[r.code] = (refusedByCode[r.code] ?? 0) + 1;
+      // Rules per code: a rule refused twice for one reason counts once.
+      for (const code of new Set(outcome.refusals.map((r) => r.code)))
+        refusedByCode[code] = (refusedByCode[code] ?? 0) + 1;
       entries.push({ ...entryBase(rule.source), status: 'refused', refusals: outcome.refusals });
       continue;
     }

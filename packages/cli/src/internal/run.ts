@@ -107,8 +107,8 @@ Examples:
 `;
 
 const EXPORT_KQL_HELP = `
-Each Sigma rule of --rules (and each correlation) is exported from the same compiled form tripline
-analyze runs; each detector (built-in, --detectors, tripline rule files) is exported from the query
+Each Sigma rule (and correlation) and each tripline rule file of --rules is exported from the same
+compiled form tripline analyze runs; each detector (built-in, --detectors) is exported from the query
 it declares (meta.kql). What cannot be exported faithfully is listed with a code and the reason.
 Every query is checked offline by the Kusto language service before it is written.
 

@@ -179,10 +179,15 @@ function compare(a: KValue, b: KValue): number | undefined {
   return undefined;
 }
 
+/**
+ * `==` (`=~` when case-insensitive). Kusto documents: two nulls are `bool(null)`, a null and a value are
+ * `false` (and so `!=` between them is `true`).
+ */
 function equal(a: KValue, b: KValue, caseInsensitive: boolean): boolean | null {
   const x = unwrap(a);
   const y = unwrap(b);
-  if (x === null || y === null) return null;
+  if (x === null && y === null) return null;
+  if (x === null || y === null) return false;
   if (typeof x === 'string' || typeof y === 'string') {
     const sx = toStr(x);
     const sy = toStr(y);

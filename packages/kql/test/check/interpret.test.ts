@@ -83,9 +83,12 @@ describe('numbers, null, logic', () => {
     ['ProcessId == 88', ['2']],
     ['ProcessId in (88, 5000)', ['2', '3']],
     ['ProcessId between (100 .. 4012)', ['1']],
-    // A null long: every comparison is null, so where drops the row either way.
-    ['ProcessId != 88', ['1', '3']],
-    ['not(ProcessId == 88)', ['1', '3']],
+    // A null long (row 4): null == 88 is false and null != 88 is true (Microsoft Learn, "Null values");
+    // an ordering comparison with null is null, which where drops.
+    ['ProcessId != 88', ['1', '3', '4']],
+    ['not(ProcessId == 88)', ['1', '3', '4']],
+    ['ProcessId == long(null)', []],
+    ['not(ProcessId > 100)', ['2']],
     ['isnull(ProcessId)', ['4']],
     ['isnotnull(ProcessId)', ['1', '2', '3']],
     ['isempty(ProcessCommandLine)', ['4']],
