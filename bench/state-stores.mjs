@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm run bench -- --state` (or `node bench/state.mjs`): what keeping state between batches costs a
+ * `npm run bench -- --state-stores` (or `node bench/state-stores.mjs`): what keeping state between batches costs a
  * bot with many open alerts, per store.
  *
- *   node bench/state.mjs [--alerts 10000] [--repeat 3] [--stores memory,json-file,json-file-gz,sqlite]
- *                        [--out bench/out/state.json]
+ *   node bench/state-stores.mjs [--alerts 10000] [--repeat 3] [--stores memory,json-file,json-file-gz,sqlite]
+ *                        [--out bench/out/state-stores.json]
  *
  * For each store and round, on a fresh location: a first batch writes N open alerts (an `alerts`
  * lifecycle record and a `groups` record each, shaped like the engine's and the lifecycle's records:
@@ -30,7 +30,7 @@ const TARGET_MS_PER_UPSERT = 1;
 const TARGET_BYTES_PER_ALERT = 2048;
 
 function parseArgs(argv) {
-  const args = { alerts: 10_000, repeat: 3, stores: STORES, out: join(ROOT, 'bench', 'out', 'state.json') };
+  const args = { alerts: 10_000, repeat: 3, stores: STORES, out: join(ROOT, 'bench', 'out', 'state-stores.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
