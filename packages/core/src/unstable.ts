@@ -38,3 +38,4 @@ export {
   stateLocked,
   stateUnreadable,
 } from './internal/state/checks.js';
+export { ENGINE_STATE_VERSION, engineStateWrite } from './internal/state/engine-state.js';

@@ -132,6 +132,24 @@ const CATALOG_SOURCE = {
     level: 'info',
     meaning: 'Rows repeated an earlier row (same table, DeviceId, Timestamp and ReportId): analysed once, counted.',
   },
+  'late-events': {
+    kind: 'diagnostic',
+    level: 'warning',
+    meaning:
+      "Events of a stream with saved state arrived older than the stream's watermark minus the allowed lateness: counted, and merged like the others.",
+  },
+  'rows-already-read': {
+    kind: 'diagnostic',
+    level: 'info',
+    meaning:
+      'Rows of a source an earlier batch of the stream had read (its saved position) were skipped: a batch read again is not counted twice.',
+  },
+  'state-detectors-changed': {
+    kind: 'diagnostic',
+    level: 'warning',
+    meaning:
+      'The detector set of a stream with saved state changed: the saved alert subjects of removed or changed detectors were dropped.',
+  },
   'rejected-list-truncated': {
     kind: 'diagnostic',
     level: 'warning',

@@ -7,6 +7,7 @@ import type { IngestProgress, IngestStats, InputSource, RejectedRow } from '../i
 import { MdeEvent } from '../model/event.js';
 import type { Alert, AnalysisResult, Diagnostic } from '../report/types.js';
 import { severityRank } from '../severity.js';
+import { type SourcePosition, StreamState } from '../state/engine-state.js';
 import { Allowlist } from './allowlist.js';
 import { assembleResult, RunCounts, TABLE_INDEX } from './assemble.js';
 import { type ResolvedConfig, validateRunConfig } from './config.js';
@@ -17,6 +18,7 @@ import { Diagnostics } from './diagnostics.js';
 import { Dispatch } from './dispatch.js';
 import { GroupMap } from './group-map.js';
 import { localTimeDiagnostics } from './local-time.js';
+import { evidenceOption, isInputError } from './options.js';
 import { DeviceStates, type PhaseContext, renderAlerts, runCorrelation, runDevicePhase } from './phases.js';
 import { DetectorRoutes, loadFamilies, loadRuntimes, type Runtime } from './runtime.js';
 import type { AnalyzeOptions } from './types.js';
@@ -50,30 +52,6 @@ const DEFAULT_EVIDENCE_SAMPLE = 5;
 const DEFAULT_REJECTED_LISTED = 10_000;
 const DEFAULT_DEDUPE_WINDOW = 200_000;
 
-/** Whole-input errors: the input could not be read or recognised (the other inputs still can). */
-const INPUT_ERROR_CODES: ReadonlySet<string> = new Set([
-  ERROR_CODES.INPUT_UNREADABLE,
-  ERROR_CODES.INPUT_FORMAT_UNKNOWN,
-]);
-
-function isInputError(error: unknown): error is TriplineError {
-  return error instanceof TriplineError && INPUT_ERROR_CODES.has(error.code);
-}
-
-/** `AnalyzeOptions.evidence`, checked (the config file's is checked by its schema). */
-function evidenceOption(v: AnalyzeOptions['evidence']): { rows?: 'full' | 'declared'; sample?: number } {
-  if (v === undefined) return {};
-  const fail = (message: string): never => {
-    throw new TriplineError(ERROR_CODES.OPTION_INVALID, `options.evidence: ${message}`);
-  };
-  if (v === null || typeof v !== 'object') return fail("must be { rows?: 'full' | 'declared', sample?: number }");
-  const { rows, sample } = v;
-  if (rows !== undefined && rows !== 'full' && rows !== 'declared') fail('rows must be "full" or "declared"');
-  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1 || sample > 1000))
-    fail('sample must be an integer from 1 to 1000');
-  return { ...(rows !== undefined ? { rows } : {}), ...(sample !== undefined ? { sample } : {}) };
-}
-
 /**
  * A streaming analysis: push inputs (or events) into it, then `finish()`. Memory stays flat: it keeps
  * per-device state and, per alert, counts plus a capped evidence sample — never the events themselves.
@@ -101,6 +79,10 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly counts = new RunCounts();
   private finished: AnalysisResult | undefined;
   private readonly dispatch: Dispatch;
+  /** The stream's saved state (undefined: a run on its own). */
+  private readonly state: StreamState | undefined;
+  /** Rows rejected in this batch (the counts of a stream with state include earlier batches). */
+  private rejectedHere = 0;
 
   constructor(private readonly options: AnalyzeOptions) {
     super();
@@ -131,6 +113,24 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       this.groups,
       this.diagnostics.detectorFailed,
     );
+    this.state = StreamState.attach(this, options, {
+      runtimes: this.runtimes,
+      groups: this.groups,
+      devices: this.devices,
+      dedupe: this.dedupe,
+      counts: this.counts,
+      settings: { sample: evidenceLimit, full: fullRows },
+      diagnostic: (d) => this.diagnostics.add(d),
+    });
+  }
+
+  /**
+   * Load the stream's saved state (`options.state`; the store must be open). `push` awaits it itself;
+   * `pushEvent`, `pushRejected` and `finish` throw until it resolved. Rejects with `state-schema-newer`
+   * (saved by a newer tripline) or `state-unreadable` (damaged). Without state it resolves at once.
+   */
+  ready(): Promise<void> {
+    return this.state ? this.state.load() : Promise.resolve();
   }
 
   /**
@@ -140,11 +140,20 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
    */
   async push(source: InputSource): Promise<IngestStats> {
     this.assertOpen();
+    if (this.state) await this.state.load();
+    this.assertOpen();
     const before = { analyzed: this.counts.eventsAnalyzed, rejected: this.counts.eventsRejected };
-    const stats = await this.ingestInput(source).catch((error: unknown) => {
+    // A source an earlier batch of the stream read (by name): its rows up to the saved position are
+    // skipped, so that a batch read again after a crash is not counted twice.
+    const position = this.state ? this.state.openSource(source) : { name: undefined, skip: 0, skipped: 0 };
+    const stats = await this.ingestInput(source, position).catch((error: unknown) => {
       this.inputFailed(source, error, before);
+      // The rows read before the failure are analysed: the position moves past them.
+      if (isInputError(error)) this.state?.sourceFailed(position, this.counts, before);
       throw error;
     });
+    const skipped = this.state?.sourceRead(position, stats);
+    if (skipped) this.diagnostics.add(skipped);
     for (const d of localTimeDiagnostics(stats.source, stats.localTime)) this.diagnostics.add(d);
     this.inputs.push({
       source: stats.source,
@@ -186,15 +195,23 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     );
   }
 
-  private ingestInput(source: InputSource): Promise<IngestStats> {
+  private ingestInput(source: InputSource, position: SourcePosition): Promise<IngestStats> {
     return ingest(
       source,
       {
         event: (event) => {
+          if (position.skipped < position.skip) {
+            position.skipped++;
+            return;
+          }
           this.counts.eventsRead++;
           this.analyzeEvent(event);
         },
         rejected: (row) => {
+          if (position.skipped < position.skip) {
+            position.skipped++;
+            return;
+          }
           this.counts.eventsRead++;
           this.reject(row);
         },
@@ -224,7 +241,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
 
   /** Analyse one already-normalised event (for callers that build events themselves). */
   pushEvent(event: MdeEvent): void {
-    this.assertOpen();
+    this.assertReady('pushEvent');
     if (!(event instanceof MdeEvent))
       throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'pushEvent expects an MdeEvent');
     this.counts.eventsRead++;
@@ -233,7 +250,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
 
   /** Record a row the caller could not turn into an event. */
   pushRejected(row: RejectedRow): void {
-    this.assertOpen();
+    this.assertReady('pushRejected');
     this.counts.eventsRead++;
     this.reject(row);
   }
@@ -243,8 +260,19 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'this analyzer has finished; create a new one');
   }
 
+  /** `assertOpen`, and the stream's state loaded (for the calls that cannot wait for it). */
+  private assertReady(what: string): void {
+    this.assertOpen();
+    if (this.state && !this.state.loaded)
+      throw new TriplineError(
+        ERROR_CODES.OPTION_INVALID,
+        `${what}: the state of stream ${JSON.stringify(this.state.stream)} is not loaded yet; await analyzer.ready() first`,
+      );
+  }
+
   private reject(row: RejectedRow): void {
     this.counts.eventsRejected++;
+    this.rejectedHere++;
     if (this.rejectedRows.length < this.maxRejectedListed) this.rejectedRows.push(row);
     this.emit('rejected', row);
   }
@@ -259,13 +287,15 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       this.devices.set(event.deviceId, device);
     }
     // Identity: device, table, instant of Timestamp, ReportId — compared exactly, stored compactly.
-    if (
-      event.reportId !== undefined &&
-      this.dedupe?.seen(device.index, TABLE_INDEX.get(event.table)!, event.time, event.ticks, event.reportId)
-    ) {
-      this.counts.duplicates++;
-      return;
+    if (event.reportId !== undefined && this.dedupe) {
+      const table = TABLE_INDEX.get(event.table)!;
+      if (this.dedupe.seen(device.index, table, event.time, event.ticks, event.reportId)) {
+        this.counts.duplicates++;
+        return;
+      }
+      this.state?.remembered(device.index, table, event.time, event.ticks, event.reportId);
     }
+    this.state?.analysed(event, device);
     device.add(event);
     // Every detector has seen it: evidence keeps a projection of the row, not the row.
     if (this.dispatch.run(event)) this.groups.settle(event);
@@ -274,6 +304,9 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   /** End the run: device and correlation detectors run, groups become alerts, the result is built and emitted. */
   finish(): AnalysisResult {
     if (this.finished) return this.finished;
+    this.assertReady('finish');
+    // What a later batch needs is taken now: the device and correlation phases run again then.
+    this.state?.freeze();
     const phase: PhaseContext = {
       runtimes: this.runtimes,
       devices: this.devices,
@@ -330,10 +363,12 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
         }),
       );
     }
-    if (this.counts.eventsRejected > this.rejectedRows.length) {
+    const late = this.state?.lateDiagnostic();
+    if (late) this.diagnostics.add(late);
+    if (this.rejectedHere > this.rejectedRows.length) {
       this.diagnostics.add(
         diagnostic('rejected-list-truncated', {
-          message: `${this.counts.eventsRejected} rows were rejected; the first ${this.rejectedRows.length} are listed`,
+          message: `${this.rejectedHere} rows were rejected; the first ${this.rejectedRows.length} are listed`,
         }),
       );
     }
@@ -376,6 +411,7 @@ export async function analyzeEvents(
   options: AnalyzeOptions,
 ): Promise<AnalysisResult> {
   const analyzer = new Analyzer(options);
+  await analyzer.ready();
   for await (const event of events as AsyncIterable<MdeEvent>) analyzer.pushEvent(event);
   return analyzer.finish();
 }

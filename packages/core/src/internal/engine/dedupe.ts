@@ -61,6 +61,11 @@ export class DedupeWindow {
     this.#resize(Math.min(this.#capacity, 1024));
   }
 
+  /** Identities remembered at most (of each kind: numeric ReportIds and the others). */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
   /** Identities currently held (numeric and other). */
   get size(): number {
     return this.#size + this.#other.size;

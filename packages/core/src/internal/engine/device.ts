@@ -2,6 +2,7 @@ import type { DeviceState } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
 import { TABLE_NAMES, type TableName } from '../model/tables.js';
 import { compareInstants } from '../model/time.js';
+import type { DeviceRecord, EncodedEvent } from '../state/engine-state.js';
 import { LAST, TimeSpan } from './span.js';
 
 /** Distinct process image names remembered per device. */
@@ -68,6 +69,38 @@ export class DeviceAcc {
     // Bounded like processNames: spellings of a name differ only in case, a handful per name.
     if (this.#seenNames.size < 4 * PROCESS_NAME_CAP) this.#seenNames.add(name);
     this.processNames.add(name.toLowerCase());
+  }
+
+  /** What a later batch needs to go on with this device (`state/engine-state.ts`). */
+  save(encode: (event: MdeEvent) => EncodedEvent): DeviceRecord {
+    const r: DeviceRecord = {
+      i: this.index,
+      n: this.name,
+      c: this.eventCount,
+      t: this.#tablesSeen.map((t) => [t, this.#tableCounts[TABLE_SLOT.get(t)!]!]),
+      sp: this.span.save(),
+    };
+    if (this.info) r.f = encode(this.info);
+    if (this.adapters.size) r.a = [...this.adapters].map(([k, e]) => [k, encode(e)]);
+    if (this.processNames.size) r.p = [...this.processNames];
+    return r;
+  }
+
+  /** A device as {@link save} left it; `decode` builds its snapshot events again. */
+  static restore(id: string, r: DeviceRecord, decode: (e: EncodedEvent) => MdeEvent): DeviceAcc {
+    const d = new DeviceAcc(id, r.n, r.i);
+    d.eventCount = r.c;
+    for (const [t, n] of r.t) {
+      const slot = TABLE_SLOT.get(t);
+      if (slot === undefined) continue;
+      d.#tableCounts[slot] = n;
+      d.#tablesSeen.push(t);
+    }
+    d.span.restore(r.sp);
+    if (r.f) d.info = decode(r.f);
+    for (const [k, e] of r.a ?? []) d.adapters.set(k, decode(e));
+    for (const p of r.p ?? []) d.processNames.add(p);
+    return d;
   }
 
   /** Events per table, keyed in the order the tables first appeared on this device. */

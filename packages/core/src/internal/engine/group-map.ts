@@ -19,6 +19,9 @@ export class GroupMap {
    */
   readonly #borrowed: ReadonlySet<string> | null;
 
+  /** Groups matched since the batch began (kept only when the run saves state): those are saved. */
+  touched: Set<GroupAcc> | undefined;
+
   constructor(
     /** Evidence events kept per group. */
     private readonly evidenceLimit: number,
@@ -36,6 +39,13 @@ export class GroupMap {
 
   /** The group of this subject (a match of `rt` on a device, with its key), created on first use. */
   ensure(rt: Runtime, deviceId: string, key: string): GroupAcc {
+    const g = this.restore(rt, deviceId, key);
+    this.touched?.add(g);
+    return g;
+  }
+
+  /** The group of this subject, created empty on first use, without marking it touched (loading state). */
+  restore(rt: Runtime, deviceId: string, key: string): GroupAcc {
     let byDevice = this.#byDetector.get(rt.id);
     if (!byDevice) {
       byDevice = new Map();

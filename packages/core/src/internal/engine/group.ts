@@ -2,7 +2,18 @@ import type { Combine, DeviceState, EvidenceValue, Match, TimelinePoint } from '
 import type { MdeEvent } from '../model/event.js';
 import { compareInstants, parseTimestamp } from '../model/time.js';
 import { maxSeverity, type Severity, severityRank } from '../severity.js';
+import type { EncodedEvent, GroupRecord, SlotRecord, TimelineRecord } from '../state/engine-state.js';
 import { TimeSpan } from './span.js';
+
+/** A number as JSON: finite numbers as they are, the others (`NaN`, `±Infinity`) as their text. */
+export function numberOut(n: number): number | string {
+  return Number.isFinite(n) ? n : String(n);
+}
+
+/** {@link numberOut} read back. */
+export function numberIn(n: number | string | null | undefined): number {
+  return typeof n === 'number' ? n : Number(n);
+}
 
 /** Timeline points kept per alert. */
 export const TIMELINE_CAP = 10_000;
@@ -35,6 +46,30 @@ class Slot {
   n = 0;
   /** A value was supplied (a `sum` of nothing is not shown). */
   seen = false;
+
+  save(): SlotRecord {
+    return [
+      this.set ? [...this.set] : null,
+      this.truncated ? 1 : 0,
+      this.value === undefined ? null : this.value,
+      numberOut(this.ms),
+      this.ticks,
+      numberOut(this.n),
+      this.seen ? 1 : 0,
+    ];
+  }
+
+  static restore(r: SlotRecord): Slot {
+    const slot = new Slot();
+    if (r[0] !== null) slot.set = new Set(r[0]);
+    slot.truncated = r[1] === 1;
+    if (r[2] !== null) slot.value = r[2];
+    slot.ms = numberIn(r[3]);
+    slot.ticks = r[4];
+    slot.n = numberIn(r[5]);
+    slot.seen = r[6] === 1;
+    return slot;
+  }
 }
 
 /** Looks like an ISO date-time (`YYYY-MM-DDT…`); core's one parser decides. */
@@ -263,6 +298,62 @@ export class GroupAcc {
   replaceEvidence(event: MdeEvent, copy: MdeEvent): void {
     const ev = this.events;
     for (let i = 0; i < ev.length; i++) if (ev[i] === event) ev[i] = copy;
+  }
+
+  /**
+   * Everything a later batch needs to go on as if it had read this group's matches itself: counts,
+   * span, severity and variant, the evidence sample, the timeline (insertion order, times as
+   * deltas), the declared-evidence accumulators. `encode` turns a sample event into JSON.
+   */
+  save(encode: (event: MdeEvent) => EncodedEvent): GroupRecord {
+    const tl: TimelineRecord[] = [];
+    let prev = 0;
+    for (const p of this.timeline) {
+      const dt = p.time - prev;
+      prev = p.time;
+      if ('value' in p) tl.push([dt, p.ticks, p.tag ?? null, p.value!]);
+      else if (p.tag !== undefined) tl.push([dt, p.ticks, p.tag]);
+      else tl.push([dt, p.ticks]);
+    }
+    const r: GroupRecord = {
+      d: this.detectorId,
+      v: this.deviceId,
+      k: this.key,
+      n: this.count,
+      s: this.severity,
+      sp: this.span.save(),
+      e: this.events.map(encode),
+    };
+    if (tl.length) r.tl = tl;
+    if (this.timelineDropped) r.td = this.timelineDropped;
+    if (this.related.size) r.r = [...this.related];
+    if (this.slots) r.sl = Array.from(this.slots, (slot) => (slot ? slot.save() : null));
+    if (this.variantRank !== -1)
+      r.va = [this.variant ?? null, this.variantRank, numberOut(this.variantMs), this.variantTicks];
+    return r;
+  }
+
+  /** Set this (new, empty) group from {@link save}'s answer; `decode` builds the sample events again. */
+  restore(r: GroupRecord, decode: (e: EncodedEvent) => MdeEvent): void {
+    this.count = r.n;
+    this.severity = r.s;
+    this.span.restore(r.sp);
+    for (const e of r.e) this.events.push(decode(e));
+    let time = 0;
+    for (const p of r.tl ?? []) {
+      time += p[0];
+      if (p.length === 4) this.timeline.push({ time, ticks: p[1], tag: p[2] ?? undefined, value: p[3] });
+      else this.timeline.push({ time, ticks: p[1], tag: p.length === 3 ? p[2] : undefined });
+    }
+    this.timelineDropped = r.td ?? 0;
+    for (const id of r.r ?? []) this.related.add(id);
+    if (r.sl) this.slots = r.sl.map((s) => (s === null ? undefined : Slot.restore(s)));
+    if (r.va) {
+      this.variant = r.va[0] ?? undefined;
+      this.variantRank = r.va[1];
+      this.variantMs = numberIn(r.va[2]);
+      this.variantTicks = r.va[3];
+    }
   }
 
   /** Sorted timeline (the engine sorts once, before windows and render). */

@@ -1,4 +1,4 @@
-import { compareInstants } from '../model/time.js';
+import { compareInstants, parseTimestamp } from '../model/time.js';
 
 /** Set in {@link TimeSpan.add}'s answer when the event is now the first of the span. */
 export const FIRST = 1;
@@ -35,5 +35,26 @@ export class TimeSpan {
       moved |= LAST;
     }
     return moved;
+  }
+
+  /** The span as saved state: `[first, last]` (`''` both while empty). */
+  save(): [string, string] {
+    return [this.first, this.last];
+  }
+
+  /** Set the span from {@link save}'s answer (the instants are read back from the canonical texts). */
+  restore([first, last]: readonly [string, string]): void {
+    const f = first === '' ? undefined : parseTimestamp(first);
+    const l = last === '' ? undefined : parseTimestamp(last);
+    if (f) {
+      this.firstMs = f.ms;
+      this.firstTicks = f.ticks;
+      this.first = first;
+    }
+    if (l) {
+      this.lastMs = l.ms;
+      this.lastTicks = l.ticks;
+      this.last = last;
+    }
   }
 }

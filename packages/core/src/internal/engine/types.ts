@@ -2,6 +2,7 @@ import type { DetectorOrFamily } from '../detector/family.js';
 import type { InputFormat } from '../ingest/types.js';
 import type { TableName } from '../model/tables.js';
 import type { Severity } from '../severity.js';
+import type { StateOptions } from '../state/types.js';
 
 /** Per-detector settings of a run. */
 export interface DetectorConfig {
@@ -97,4 +98,15 @@ export interface AnalyzeOptions {
   readonly evidence?: EvidenceOptions;
   /** Fix `generatedAt` (for byte-identical reports); default: now. */
   readonly generatedAt?: string | Date;
+  /**
+   * Keep the run's state in a store across batches (incremental runs; see `docs/state.md`): the
+   * alert subjects, device state, duplicate-row window, counts and source positions of earlier
+   * batches of {@link stream} are loaded before this batch is read, so that a stream read in batches
+   * gives the alerts of one run over it. Load with `await analyzer.ready()` (or the first `push`);
+   * save with the lifecycle's `commit()` or `store.write(engineStateWrite(analyzer))`. The store must
+   * be open.
+   */
+  readonly state?: StateOptions;
+  /** The stream whose state this is (an Event Hub partition, a blob container…). Default `'default'`; needs `state`. */
+  readonly stream?: string;
 }

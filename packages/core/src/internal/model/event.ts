@@ -177,6 +177,7 @@ const PROCESS_KEYS: PosixKeys = Object.freeze({
 
 let release: (event: MdeEvent) => void;
 let project: (event: MdeEvent, keep: ReadonlySet<string>) => MdeEvent;
+let parts: (event: MdeEvent) => { raw: Readonly<Record<string, unknown>>; nulls: NullSpellings };
 
 /**
  * A string that keeps no larger text alive: V8 cuts strings of 13 or more characters as views of
@@ -195,6 +196,18 @@ export function flat(s: string): string {
  */
 export function projectEvent(event: MdeEvent, keep: ReadonlySet<string>): MdeEvent {
   return project(event, keep);
+}
+
+/**
+ * The row an event owns and the null spellings of its reader: what the engine's saved state needs to
+ * build the same event again in a later batch (`state/engine-state.ts`). Never handed to detectors.
+ * @internal
+ */
+export function eventParts(event: MdeEvent): {
+  readonly raw: Readonly<Record<string, unknown>>;
+  readonly nulls: NullSpellings;
+} {
+  return parts(event);
 }
 
 /**
@@ -248,6 +261,7 @@ export class MdeEvent {
       event.#parsed = undefined;
       event.#posix = undefined;
     };
+    parts = (event) => ({ raw: event.#raw, nulls: event.#nulls });
     project = (event, keep) => {
       const from = event.#raw;
       const raw: Record<string, unknown> = {};
