@@ -1,25 +1,32 @@
 #!/usr/bin/env node
-import { watch } from 'node:fs';
 // A chat bot for Defender exports: analyse an Event Hub message (stdin) or every file dropped into a
 // folder, and post tripline's compact Markdown report to a Slack- or Teams-style webhook as {"text": …}.
 //
 //   node bot.mjs --webhook URL < message.json           one message from stdin, then exit
 //   node bot.mjs --webhook URL --watch DIR              every file dropped into DIR, until SIGINT/SIGTERM
+//   … --state bot-state.json                            post each alert once, across batches and restarts
 //
 // Options: --min-severity SEV (post only when an alert is at or above it; lower alerts left out),
 // --budget slack|slack-section|teams|N (message length limit, default slack), --timeout MS (per
-// request, default 10000). The URL may also come from TRIPLINE_WEBHOOK_URL.
+// request, default 10000), --state PATH (keep alert state in PATH, a JSON file when it ends in .json,
+// else SQLite: one message per new, escalated, reopened… alert, each once, with an Idempotency-Key
+// header). The URL may also come from TRIPLINE_WEBHOOK_URL.
 // Exit status: 0 done, 1 the webhook refused or did not answer, 2 usage error, unreadable input or an
 // input with no analysed row.
-import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { watch } from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { analyze, compareSeverity, fromFile, fromStream, isSeverity } from '@tripline/core';
+import { analyze, compareSeverity, createAnalyzer, deliver, fromFile, fromStream, isSeverity } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
-import { renderMarkdown, sanitizeText } from '@tripline/reporter-markdown';
+import { codeSpan, escapeMarkdownText, renderMarkdown, sanitizeText } from '@tripline/reporter-markdown';
+import { jsonFileStateStore, sqliteStateStore } from '@tripline/state';
 
-const USAGE = 'usage: bot.mjs --webhook URL [--watch DIR] [--min-severity SEV] [--budget slack|teams|N] [--timeout MS]';
+const USAGE =
+  'usage: bot.mjs --webhook URL [--watch DIR] [--state PATH] [--min-severity SEV] [--budget slack|teams|N] [--timeout MS]';
 
 /** Thrown for bad arguments: exit 2 with one line. */
 export class UsageError extends Error {}
@@ -34,6 +41,7 @@ export function parseOptions(argv, env = process.env) {
       'min-severity': { type: 'string' },
       budget: { type: 'string', default: 'slack' },
       timeout: { type: 'string', default: '10000' },
+      state: { type: 'string' },
     },
     strict: true,
   });
@@ -51,7 +59,7 @@ export function parseOptions(argv, env = process.env) {
   const budget = /^\d+$/.test(values.budget) ? Number(values.budget) : values.budget;
   const timeoutMs = Number(values.timeout);
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new UsageError(`--timeout must be milliseconds`);
-  return { webhook: url.href, watch: values.watch, minSeverity, budget, timeoutMs };
+  return { webhook: url.href, watch: values.watch, minSeverity, budget, timeoutMs, state: values.state };
 }
 
 /** Thrown for an input of which no row could be analysed: it goes to failed/ (stdin: exit 2), unposted. */
@@ -84,17 +92,117 @@ export async function reportFor(source, { minSeverity, budget = 'slack' } = {}) 
   return { result, text };
 }
 
-/** POST `{"text": …}` as JSON; throws when the webhook does not answer 2xx within `timeoutMs`. */
-export async function postToWebhook(url, text, { timeoutMs = 10_000 } = {}) {
+/**
+ * POST `{"text": …}` as JSON (with an `Idempotency-Key` header when `key` is given); throws when the
+ * webhook does not answer 2xx within `timeoutMs`.
+ */
+export async function postToWebhook(url, text, { timeoutMs = 10_000, key } = {}) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json; charset=utf-8' },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      ...(key !== undefined ? { 'idempotency-key': key } : {}),
+    },
     body: JSON.stringify({ text }),
     signal: AbortSignal.timeout(timeoutMs),
   });
   await response.arrayBuffer(); // drain, so the connection is released
   if (!response.ok) throw new Error(`webhook answered HTTP ${response.status}`);
   return response.status;
+}
+
+// ───────────── with --state: each alert change once, across batches and restarts ─────────────
+
+/** The store of `--state PATH`: a JSON file when PATH ends in `.json` or `.json.gz`, else SQLite. Opened. */
+export async function openState(path) {
+  const lower = path.toLowerCase();
+  const json = lower.endsWith('.json') || lower.endsWith('.json.gz');
+  const store = json ? jsonFileStateStore(path) : sqliteStateStore(path);
+  await store.open();
+  return store;
+}
+
+/**
+ * The name an input is known by in the state: its own name and a hash of its bytes. The state skips
+ * the rows of a source name an earlier batch read (a batch read again after a crash is not counted
+ * twice); exports reuse names (every storage-account blob is a `PT1H.json`), so the bytes name it.
+ */
+function sourceName(name, bytes) {
+  return `${name}#sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`;
+}
+
+const CHANGE_WORDS = {
+  new: 'New alert',
+  escalated: 'Escalated',
+  reopened: 'Reopened',
+  updated: 'Still growing',
+  repeated: 'Still active',
+  resolved: 'Resolved',
+};
+
+/**
+ * The chat message of one notification (an outbox entry's payload): one line; the title, device and
+ * reason (event text) in code spans, where no mention, link or formatting can start.
+ */
+export function changeText(payload) {
+  const a = payload.alert;
+  const head = CHANGE_WORDS[payload.kind] ?? escapeMarkdownText(payload.kind);
+  const events = `${a.count} event${a.count === 1 ? '' : 's'}`;
+  return (
+    `*${head}* [${escapeMarkdownText(a.severity)}] ${codeSpan(a.title, { maxLength: 500 })}: ${events} on ` +
+    `${codeSpan(a.deviceName, { maxLength: 200 })}, last seen ${escapeMarkdownText(a.lastSeen)} ` +
+    `(${codeSpan(payload.reason, { maxLength: 500 })})`
+  );
+}
+
+/**
+ * Analyse one input as the next batch of the stream in `store`, save it, and post its notifications
+ * (and any an earlier run left undelivered) one message each, in order. Throws `NothingAnalysedError`
+ * for an input of which no row could be analysed (nothing saved, nothing posted); a failed post stops
+ * delivery and throws (what was not posted stays queued for the next run, nothing is lost).
+ */
+export async function analyzeBatch(store, name, bytes, options) {
+  const analyzer = createAnalyzer({ detectors: defenderDetectors, state: { store } });
+  await analyzer.ready();
+  const stats = await analyzer.push(fromStream(Readable.from([bytes]), sourceName(name, bytes)));
+  if (stats.rowsRead === 0) throw new NothingAnalysedError('no row analysed: the input holds no row');
+  if (stats.events === 0) throw new NothingAnalysedError(`no row analysed: ${stats.rowsRead} rows read, all rejected`);
+  const result = analyzer.finish();
+  await analyzer.commit();
+  const changes = result.changes ?? [];
+  const { posted, skipped } = await postOutbox(store, options);
+  return { result, changes, posted, skipped };
+}
+
+/** Post what the outbox holds, in order; below `--min-severity`: marked delivered unposted, and counted. */
+export async function postOutbox(store, options) {
+  let posted = 0;
+  let skipped = 0;
+  await deliver(store, async (entry) => {
+    const payload = entry.payload;
+    if (options.minSeverity !== undefined && compareSeverity(payload.alert.severity, options.minSeverity) < 0) {
+      skipped++;
+      return;
+    }
+    await postToWebhook(options.webhook, changeText(payload), { ...options, key: entry.key });
+    posted++;
+  });
+  return { posted, skipped };
+}
+
+function describeBatch({ changes, posted, skipped }) {
+  const notifying = changes.filter((c) => c.notify).length;
+  return (
+    `${changes.length} change${changes.length === 1 ? '' : 's'} (${notifying} notifying); ` +
+    `${posted} posted${skipped ? `, ${skipped} below --min-severity not posted` : ''}`
+  );
+}
+
+/** Read a whole stream (stdin) into one buffer. */
+async function readAll(stream) {
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return Buffer.concat(chunks);
 }
 
 function log(line) {
@@ -108,6 +216,7 @@ function describe(result) {
 
 /** One message from stdin. Resolves with the exit status. */
 export async function runStdin(options) {
+  if (options.state !== undefined) return runStdinWithState(options);
   let report;
   try {
     report = await reportFor(fromStream(process.stdin, 'stdin'), options);
@@ -130,6 +239,32 @@ export async function runStdin(options) {
   }
 }
 
+async function runStdinWithState(options) {
+  let store;
+  try {
+    store = await openState(options.state);
+  } catch (err) {
+    log(`cannot open the state ${options.state}: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+  try {
+    const bytes = await readAll(process.stdin);
+    const batch = await analyzeBatch(store, 'stdin', bytes, options);
+    log(`stdin: ${describeBatch(batch)}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof NothingAnalysedError) log(`stdin: ${err.message}; not posted`);
+    else log(`stdin: ${err instanceof Error ? err.message : String(err)}`);
+    return err instanceof NothingAnalysedError || isInputError(err) ? 2 : 1;
+  } finally {
+    await store.close();
+  }
+}
+
+function isInputError(err) {
+  return err?.code === 'input-unreadable' || err?.code === 'input-format-unknown';
+}
+
 /** Files a writer is still producing, or that are ours: skipped. Drop files by renaming them in. */
 const SKIP = /^\.|\.(?:tmp|part|partial|crdownload)$/i;
 
@@ -149,9 +284,31 @@ export async function watchFolder(dir, options) {
   let busy = false;
   let closed = false;
 
+  const store = options.state !== undefined ? await openState(options.state) : undefined;
+  if (store) {
+    // What a run before this one committed but did not post (it died, or the webhook was down).
+    try {
+      const { posted } = await postOutbox(store, options);
+      if (posted) log(`posted ${posted} notification(s) left by an earlier run`);
+    } catch (err) {
+      log(`posting notifications left by an earlier run failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
   const handle = async (name) => {
     const path = join(dir, name);
     let target = failed;
+    if (store) {
+      try {
+        const batch = await analyzeBatch(store, name, await readFile(path), options);
+        log(`${name}: ${describeBatch(batch)}`);
+        target = processed;
+      } catch (err) {
+        log(`${name}: ${err instanceof Error ? err.message : String(err)}; moved to failed/`);
+      }
+      await rename(path, join(target, basename(name))).catch((err) => log(`${name}: cannot move: ${err.message}`));
+      return;
+    }
     try {
       const report = await reportFor(fromFile(path), options);
       if (report.text === undefined) {
@@ -201,6 +358,7 @@ export async function watchFolder(dir, options) {
       closed = true;
       watcher.close();
       await running;
+      await store?.close();
     },
   };
 }

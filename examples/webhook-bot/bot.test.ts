@@ -9,8 +9,11 @@ import {
   type AnalysisResult,
   analyze,
   compareSeverity,
+  createAnalyzer,
   fromFile,
+  fromString,
   type InputSource,
+  memoryStateStore,
   SEVERITIES,
   type Severity,
 } from '@tripline/core';
@@ -26,6 +29,8 @@ interface Received {
   method: string;
   url: string;
   contentType: string;
+  /** The Idempotency-Key header (with --state), or undefined. */
+  key: string | undefined;
   body: string;
 }
 
@@ -40,6 +45,7 @@ function startWebhook(): Promise<{ server: Server; url: string; received: Receiv
         method: req.method ?? '',
         url: req.url ?? '',
         contentType: req.headers['content-type'] ?? '',
+        key: req.headers['idempotency-key'] as string | undefined,
         body: Buffer.concat(chunks).toString('utf8'),
       });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
@@ -240,6 +246,72 @@ describe('examples/webhook-bot', () => {
     );
     expect(bot.stderr).toMatch(/notes\.txt: .*cannot detect|notes\.txt: .*not NDJSON/);
     expect((await readdir(dir)).sort()).toEqual(['failed', 'processed']);
+  });
+
+  it('--state: restarted over the same batch it posts nothing; over a new batch only what is new', async () => {
+    hook.received.length = 0;
+    const folder = await mkdtemp(join(tmpdir(), 'tripline-webhook-bot-state-'));
+    try {
+      const state = join(folder, 'bot-state.json');
+      const lines = (await readFile(WAZUH1, 'utf8')).split(/\r?\n/).filter((l) => l !== '');
+      const half = Math.floor(lines.length / 2);
+      const batchA = `${lines.slice(0, half).join('\n')}\n`;
+      const batchB = `${lines.slice(half).join('\n')}\n`;
+
+      // What the lifecycle notifies for A then B, in-process over a memory store.
+      const store = memoryStateStore();
+      await store.open();
+      const notifying: string[][] = [];
+      for (const [name, text] of [
+        ['a', batchA],
+        ['b', batchB],
+      ] as const) {
+        const analyzer = createAnalyzer({ detectors: defenderDetectors, state: { store } });
+        await analyzer.push(fromString(text, name));
+        const result = analyzer.finish();
+        await analyzer.commit();
+        notifying.push((result.changes ?? []).filter((c) => c.notify).map((c) => c.idempotencyKey));
+      }
+      expect(notifying[0]!.length).toBeGreaterThan(0);
+      expect(notifying[1]!.length).toBeGreaterThan(0);
+
+      /** One bot process over one batch on stdin (each run is a restart). */
+      const runBot = async (input: string) => {
+        const child = spawn(process.execPath, [BOT, '--webhook', hook.url, '--state', state, '--timeout', '5000'], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
+        children.push(child);
+        let stderr = '';
+        child.stderr?.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        child.stdin?.end(input);
+        const timer = setTimeout(() => child.kill('SIGKILL'), WAIT_MS);
+        const code = await exitOf(child);
+        clearTimeout(timer);
+        expect(code, stderr).toBe(0);
+        return stderr;
+      };
+
+      const first = await runBot(batchA);
+      expect(first).toContain(`${notifying[0]!.length} posted`);
+      expect(hook.received.map((r) => r.key)).toEqual(notifying[0]);
+      const again = await runBot(batchA);
+      expect(again).toContain('0 changes (0 notifying); 0 posted');
+      expect(hook.received).toHaveLength(notifying[0]!.length);
+      await runBot(batchB);
+      const keys = hook.received.map((r) => r.key);
+      expect(keys).toEqual([...notifying[0]!, ...notifying[1]!]);
+      expect(new Set(keys).size).toBe(keys.length); // no key posted twice
+      for (const r of hook.received) {
+        expect(r.contentType).toMatch(/^application\/json\b/);
+        const body = JSON.parse(r.body) as { text: string };
+        expect(Object.keys(body)).toEqual(['text']);
+        expect(body.text).toMatch(/^\*(New alert|Escalated|Reopened|Still growing|Still active|Resolved)\* \[/);
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('stdin: an input with no analysed row is refused (exit 2), not posted', async () => {

@@ -56,6 +56,7 @@ export {
   analyze,
   analyzeEvents,
   createAnalyzer,
+  type FinishedResult,
 } from './internal/engine/analyze.js';
 export { runConfigSchema, validateRunConfig } from './internal/engine/config.js';
 export type {
@@ -140,7 +141,18 @@ export {
   ruleToDetector,
 } from './internal/rules/index.js';
 export { compareSeverity, isSeverity, SEVERITIES, type Severity } from './internal/severity.js';
+export {
+  acknowledge,
+  listState,
+  type StateAdminOptions,
+  type StateListing,
+  type SuppressionInput,
+  suppress,
+  unsuppress,
+} from './internal/state/admin.js';
+export type { AlertRecord, ChangePayload } from './internal/state/lifecycle.js';
 export { memoryStateStore } from './internal/state/memory-store.js';
+export { type DeliveryReport, deliver } from './internal/state/outbox.js';
 export {
   type AlertChange,
   type AlertChangeKind,

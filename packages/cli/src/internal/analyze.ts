@@ -16,6 +16,7 @@ import {
   type RunConfig,
   SEVERITIES,
   type Severity,
+  type StateStore,
   type TableName,
   type TriplineError,
   validateRunConfig,
@@ -31,6 +32,14 @@ import { type CliIo, isTerminal, say, writeStdout } from './io.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
 import { type LoadedDetector, loadDetectorSet, mergeSources, runnable, splitConfigSources } from './sources.js';
+import {
+  changedAlertsResult,
+  changesLine,
+  failingChanges,
+  markDelivered,
+  openStateStore,
+  stateSource,
+} from './state.js';
 import { escapeJsonForTerminal, formatCount, formatDuration, stripControlCharacters, terminalText } from './text.js';
 
 /** Report formats of `tripline analyze --format`. */
@@ -62,6 +71,8 @@ export interface AnalyzeCommandOptions {
   readonly detectors?: readonly string[];
   /** `--no-builtin` sets this false: run only the rules and modules given. */
   readonly builtin?: boolean;
+  /** `--state PATH`: an incremental run over the state in PATH; the report holds the changes only. */
+  readonly state?: string;
 }
 
 /** Diagnostics echoed on stderr (the rest are in the report). */
@@ -307,16 +318,40 @@ export async function analyzeCommand(
   const inputs = await planInputs(files, io);
   // Before any reading: a report that cannot be written must not cost a long run.
   const output = options.output !== undefined ? await planOutput(options.output, inputs) : undefined;
-  const { config, detectors, sigma } = await buildRun(options);
+  const run = await buildRun(options);
+  // The state is opened before any reading: a store that cannot be read must not cost a long run.
+  const store = options.state !== undefined ? await openStateStore(options.state) : undefined;
+  try {
+    return await analyzeRun(inputs, output, run, store, { options, io, now, started, generatedAt });
+  } finally {
+    await store?.close();
+  }
+}
 
+async function analyzeRun(
+  inputs: PlannedInput[],
+  output: Awaited<ReturnType<typeof planOutput>> | undefined,
+  { config, detectors, sigma }: Awaited<ReturnType<typeof buildRun>>,
+  store: StateStore | undefined,
+  ctx: {
+    options: AnalyzeCommandOptions;
+    io: CliIo;
+    now: () => number;
+    started: number;
+    generatedAt: string | undefined;
+  },
+): Promise<ExitCode> {
+  const { options, io, now, started, generatedAt } = ctx;
   const analyzeOptions: AnalyzeOptions = {
     detectors: runnable(detectors),
     ...(config !== undefined ? { config } : {}),
     ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
     ...(options.table !== undefined ? { table: options.table } : {}),
     ...(generatedAt !== undefined ? { generatedAt } : {}),
+    ...(store !== undefined ? { state: { store } } : {}),
   };
   const analyzer = createAnalyzer(analyzeOptions);
+  await analyzer.ready();
 
   const showProgress = options.progress && !options.quiet && isTerminal(io.stderr);
   const progress = showProgress ? new ProgressLine(io.stderr, now) : undefined;
@@ -361,7 +396,12 @@ export async function analyzeCommand(
       const name = input.arg === '-' ? 'stdin' : input.arg;
       let stats: Awaited<ReturnType<typeof analyzer.push>>;
       try {
-        const source: InputSource = input.arg === '-' ? fromStream(io.stdin, 'stdin') : fromFile(input.arg);
+        const source: InputSource =
+          store !== undefined
+            ? await stateSource(input.arg, io.stdin)
+            : input.arg === '-'
+              ? fromStream(io.stdin, 'stdin')
+              : fromFile(input.arg);
         stats = await analyzer.push(source);
       } catch (error) {
         if (!isInputError(error)) throw error;
@@ -398,6 +438,10 @@ export async function analyzeCommand(
     throw new CliError(`nothing readable: none of the ${failures.length} inputs could be read`);
   }
   if (unreadable.length > 0) result = { ...result, diagnostics: [...result.diagnostics, ...unreadable] };
+  const changes = store !== undefined ? (analyzer.finish().changes ?? []) : undefined;
+  // With --state the report holds the alerts of this batch's notifying changes (docs/cli.md).
+  const full = result;
+  if (changes !== undefined) result = changedAlertsResult(result, changes);
 
   const report = renderReport(result, options.format, { compact: options.compact === true });
   if (output !== undefined) await writeOutput(output, report.chunks);
@@ -407,9 +451,20 @@ export async function analyzeCommand(
     await writeStdout(io.stdout, report.chunks);
   }
 
-  const failed =
-    options.failOn !== undefined &&
-    result.alerts.some((a) => severityRank(a.severity) >= severityRank(options.failOn as Severity));
+  if (store !== undefined) {
+    // The report was the delivery: the batch is saved, and its notifications are marked delivered.
+    // A run that dies before the commit is redone whole by the next one (the same changes again).
+    await analyzer.commit();
+    await markDelivered(store, changes ?? []);
+  }
+
+  const failing =
+    changes !== undefined
+      ? failingChanges(full, changes, options.failOn)
+      : result.alerts.filter(
+          (a) => options.failOn !== undefined && severityRank(a.severity) >= severityRank(options.failOn),
+        );
+  const failed = options.failOn !== undefined && failing.length > 0;
 
   const lines: string[] = [];
   const sigmaWarning = sigma ? sigmaLoadWarning(sigma) : undefined;
@@ -440,13 +495,13 @@ export async function analyzeCommand(
     );
   }
   if (!options.quiet) {
-    lines.push(summaryLine(result, now() - started, options.output, { failedInputs: failures.length, sarif }));
+    lines.push(summaryLine(full, now() - started, options.output, { failedInputs: failures.length, sarif }));
+    if (changes !== undefined && store !== undefined && options.state !== undefined)
+      lines.push(changesLine(changes, options.state, store.kind));
     if (failed) {
-      const n = result.alerts.filter(
-        (a) => severityRank(a.severity) >= severityRank(options.failOn as Severity),
-      ).length;
+      const n = failing.length;
       lines.push(
-        `tripline: failing: ${formatCount(n)} alert${n === 1 ? '' : 's'} at or above ${options.failOn} (--fail-on ${options.failOn})`,
+        `tripline: failing: ${formatCount(n)} ${changes !== undefined ? 'new or escalated ' : ''}alert${n === 1 ? '' : 's'} at or above ${options.failOn} (--fail-on ${options.failOn})`,
       );
     }
   }

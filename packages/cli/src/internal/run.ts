@@ -9,6 +9,13 @@ import { parseIsoTime } from './generated-at.js';
 import { type CliIo, guardStream, processIo, say } from './io.js';
 import { type RenderCommandOptions, renderCommand } from './render.js';
 import { rulesCheckCommand } from './rules-check.js';
+import {
+  type StateCommandOptions,
+  type SuppressCommandOptions,
+  stateListCommand,
+  stateSuppressCommand,
+  stateUnsuppressCommand,
+} from './state.js';
 import { terminalLines, terminalText } from './text.js';
 
 /** The version of the `tripline` package. */
@@ -63,7 +70,8 @@ Inputs:
 
 Exit status:
   0  the run completed
-  1  --fail-on was reached: an alert at or above that severity is in the report
+  1  --fail-on was reached: an alert at or above that severity is in the report (with
+     --state: an alert at or above it is new or escalated in this batch)
   2  usage error, nothing readable, or the report could not be written (bad option or
      configuration, no input could be read, a write error on stdout or --output)
   3  some inputs could not be read: each is named on stderr and in the report, which covers
@@ -77,6 +85,7 @@ Examples:
   tripline analyze --format sarif --output tripline.sarif exports/*.json
   tripline analyze --rules ./rules --detectors @acme/tripline-detectors events.ndjson
   tripline analyze --detectors @tripline/sigmahq events.ndjson
+  tripline analyze --state bot-state.json --format json --fail-on high batch-0042.json
   az monitor log-analytics query … | tripline analyze --format json --fail-on high -
 `;
 
@@ -156,6 +165,10 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .addOption(
       new Option('--generated-at <time>', 'fix the report time (ISO-8601) for reproducible reports').argParser(isoArg),
     )
+    .option(
+      '--state <path>',
+      'incremental run: keep alert state in PATH (PATH.json: a JSON file; any other path: SQLite) and report only what changed since the last run (docs/state.md)',
+    )
     .option('--no-progress', 'never draw the progress line (it is drawn only when stderr is a terminal)')
     .addOption(detectorOptions()[0])
     .addOption(detectorOptions()[1])
@@ -217,6 +230,65 @@ Docs: docs/rules.md in the tripline repository.`,
       setExit(await rulesCheckCommand(paths, opts, io));
     });
 
+  const state = program
+    .command('state')
+    .description('the state of incremental runs (analyze --state): list it, acknowledge and suppress alerts')
+    .addHelpText(
+      'after',
+      `
+PATH ending in .json is a JSON-file store; any other path a SQLite database (docs/state.md).
+
+Exit status: 0 done, 2 usage error, or the state cannot be read or written.
+
+Examples:
+  tripline state list --state bot-state.json
+  tripline state ack --state bot-state.json --alert 3f2a9c0d1e4b5a69 --reason "ticket SEC-12" --author alice
+  tripline state suppress --state bot-state.json --detector "sigma/*" --device "build-*" --reason "CI runners" --expires P30D
+  tripline state unsuppress --state bot-state.json sup-1
+
+Docs: docs/state.md in the tripline repository.`,
+    );
+  const stateOptions = (command: Command): Command =>
+    command
+      .requiredOption('--state <path>', 'the state store (PATH.json: a JSON file; any other path: SQLite)')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--debug', 'print stack traces of errors');
+  stateOptions(state.command('list').description('list the alerts, suppressions and waiting notifications')).action(
+    async (opts: StateCommandOptions) => {
+      setExit(await stateListCommand(opts, io));
+    },
+  );
+  for (const action of ['acknowledge', 'suppress'] as const) {
+    const name = action === 'acknowledge' ? 'ack' : 'suppress';
+    stateOptions(
+      state
+        .command(name)
+        .description(
+          action === 'acknowledge'
+            ? 'acknowledge alerts: updates, repeats and resolutions stop notifying; escalations still notify'
+            : 'suppress alerts: nothing about them notifies while the suppression applies',
+        ),
+    )
+      .option('--alert <id>', 'alert id (or a pattern with *)')
+      .option('--detector <pattern>', 'detector id pattern (* matches any run of characters)')
+      .option('--device <pattern>', 'device name or id pattern')
+      .option('--key <pattern>', 'alert subject key pattern')
+      .requiredOption('--reason <text>', 'why (shown in every change it causes)')
+      .option('--author <name>', 'who (default: the USER environment variable)')
+      .option('--expires <time>', 'until when: an ISO-8601 time or a duration from now (P7D, PT8H)')
+      .action(async (opts: SuppressCommandOptions) => {
+        setExit(await stateSuppressCommand(action, opts, io));
+      });
+  }
+  stateOptions(
+    state
+      .command('unsuppress')
+      .description('remove a suppression or acknowledgement by id')
+      .argument('<id>', 'its id (sup-N or ack-N, as state list shows)'),
+  ).action(async (id: string, opts: StateCommandOptions) => {
+    setExit(await stateUnsuppressCommand(id, opts, io));
+  });
+
   return program;
 }
 
@@ -273,7 +345,11 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       if (error.code === 'commander.help') return EXIT.USAGE; // help shown because no command was given
       const command = argv.find((a) => !a.startsWith('-'));
       const help =
-        command === 'analyze' || command === 'detectors' || command === 'render' || command === 'rules'
+        command === 'analyze' ||
+        command === 'detectors' ||
+        command === 'render' ||
+        command === 'rules' ||
+        command === 'state'
           ? `tripline ${command} --help`
           : 'tripline --help';
       await say(io.stderr, `tripline: ${terminalText(commanderMessage(error))} (see ${help})\n`);

@@ -7,7 +7,9 @@ import type { IngestProgress, IngestStats, InputSource, RejectedRow } from '../i
 import { MdeEvent } from '../model/event.js';
 import type { Alert, AnalysisResult, Diagnostic } from '../report/types.js';
 import { severityRank } from '../severity.js';
-import { type SourcePosition, StreamState } from '../state/engine-state.js';
+import { engineStateWrite, type SourcePosition, StreamState } from '../state/engine-state.js';
+import { StreamLifecycle } from '../state/lifecycle.js';
+import type { AlertChange } from '../state/types.js';
 import { Allowlist } from './allowlist.js';
 import { assembleResult, RunCounts, TABLE_INDEX } from './assemble.js';
 import { type ResolvedConfig, validateRunConfig } from './config.js';
@@ -77,7 +79,11 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly rejectedRows: RejectedRow[] = [];
   private readonly inputs: AnalysisResult['inputs'][number][] = [];
   private readonly counts = new RunCounts();
-  private finished: AnalysisResult | undefined;
+  private finished: FinishedResult | undefined;
+  /** The alert lifecycle of the stream (with `options.state`). */
+  private readonly lifecycle: StreamLifecycle | undefined;
+  /** `commit()` has written this batch. */
+  private committed: Promise<void> | undefined;
   private readonly dispatch: Dispatch;
   /** The stream's saved state (undefined: a run on its own). */
   private readonly state: StreamState | undefined;
@@ -122,15 +128,18 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       settings: { sample: evidenceLimit, full: fullRows },
       diagnostic: (d) => this.diagnostics.add(d),
     });
+    this.lifecycle = this.state && options.state ? new StreamLifecycle(options.state, this.state.stream) : undefined;
   }
 
   /**
-   * Load the stream's saved state (`options.state`; the store must be open). `push` awaits it itself;
-   * `pushEvent`, `pushRejected` and `finish` throw until it resolved. Rejects with `state-schema-newer`
-   * (saved by a newer tripline) or `state-unreadable` (damaged). Without state it resolves at once.
+   * Load the stream's saved state (`options.state`; the store must be open): the engine's and the
+   * alerts' lifecycle records and suppressions. `push` awaits it itself; `pushEvent`, `pushRejected`
+   * and `finish` throw until it resolved. Rejects with `state-schema-newer` (saved by a newer tripline)
+   * or `state-unreadable` (damaged). Without state it resolves at once.
    */
   ready(): Promise<void> {
-    return this.state ? this.state.load() : Promise.resolve();
+    if (!this.state || !this.lifecycle) return Promise.resolve();
+    return Promise.all([this.state.load(), this.lifecycle.load()]).then(() => undefined);
   }
 
   /**
@@ -140,7 +149,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
    */
   async push(source: InputSource): Promise<IngestStats> {
     this.assertOpen();
-    if (this.state) await this.state.load();
+    if (this.state) await this.ready();
     this.assertOpen();
     const before = { analyzed: this.counts.eventsAnalyzed, rejected: this.counts.eventsRejected };
     // A source an earlier batch of the stream read (by name): its rows up to the saved position are
@@ -301,10 +310,20 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     if (this.dispatch.run(event)) this.groups.settle(event);
   }
 
-  /** End the run: device and correlation detectors run, groups become alerts, the result is built and emitted. */
-  finish(): AnalysisResult {
+  /**
+   * End the run: device and correlation detectors run, groups become alerts, the result is built and
+   * emitted. With `options.state`, the result also has `changes` (what the alert lifecycle made of this
+   * batch: new, updated, escalated, …; a property that is not enumerable, so the result is still the
+   * JSON report's record), and `commit()` saves the batch.
+   */
+  finish(): FinishedResult {
     if (this.finished) return this.finished;
     this.assertReady('finish');
+    if (this.lifecycle && !this.lifecycle.loaded)
+      throw new TriplineError(
+        ERROR_CODES.OPTION_INVALID,
+        `finish: the state of stream ${JSON.stringify(this.lifecycle.stream)} is not loaded yet; await analyzer.ready() first`,
+      );
     // What a later batch needs is taken now: the device and correlation phases run again then.
     this.state?.freeze();
     const phase: PhaseContext = {
@@ -334,10 +353,43 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
       inputs: this.inputs,
       generatedAt: this.options.generatedAt,
     });
-    this.finished = result;
+    this.finished = this.lifecycle
+      ? Object.freeze(
+          Object.defineProperty({ ...result }, 'changes', {
+            value: Object.freeze([...this.lifecycle.changes(result.alerts)]),
+            enumerable: false,
+          }),
+        )
+      : result;
     for (const alert of result.alerts) this.emit('alert', alert);
-    this.emit('end', result);
-    return result;
+    this.emit('end', this.finished);
+    return this.finished;
+  }
+
+  /**
+   * Save the batch (after `finish()`): the engine's state, the alerts' lifecycle records and the
+   * notifications of the notifying changes (the outbox) in ONE `store.write` — all of it or none of it.
+   * Deliver the outbox afterwards with `deliver(store, send)`. Calling it again returns the first call's
+   * promise; a failed write can be retried by calling it on a new analyzer over the same batch (the same
+   * input gives the same changes). Rejects with `option-invalid` without `options.state` or before `finish()`.
+   */
+  commit(): Promise<void> {
+    if (!this.lifecycle)
+      return Promise.reject(
+        new TriplineError(ERROR_CODES.OPTION_INVALID, 'commit: this analyzer has no options.state'),
+      );
+    if (!this.finished)
+      return Promise.reject(new TriplineError(ERROR_CODES.OPTION_INVALID, 'commit: call finish() first'));
+    if (!this.committed) {
+      const engine = engineStateWrite(this);
+      const life = this.lifecycle.write();
+      this.committed = this.lifecycle.store.write({
+        ...engine,
+        put: [...(engine.put ?? []), ...life.put],
+        outbox: [...(engine.outbox ?? []), ...life.outbox],
+      });
+    }
+    return this.committed;
   }
 
   /** The alerts at or above `minSeverity`; those below are counted in a diagnostic. */
@@ -374,6 +426,12 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     }
   }
 }
+
+/** What `finish()` returns: the result, and with `options.state` the batch's alert changes. */
+export type FinishedResult = AnalysisResult & {
+  /** With `options.state`: what changed in this batch (not enumerable: not part of the JSON report). */
+  readonly changes?: readonly AlertChange[];
+};
 
 /** Create a streaming analyzer (push inputs or events, listen to `alert`, `rejected`, `progress`, `diagnostic`, `end`). */
 export function createAnalyzer(options: AnalyzeOptions): Analyzer {
