@@ -99,7 +99,7 @@ export interface AnalyzeOptions {
   /** Fix `generatedAt` (for byte-identical reports); default: now. */
   readonly generatedAt?: string | Date;
   /**
-   * Keep the run's state in a store across batches (incremental runs; see `docs/state.md`): the
+   * Keep the run's state in a store across batches (incremental runs; see `docs/state-engine.md`): the
    * alert subjects, device state, duplicate-row window, counts and source positions of earlier
    * batches of {@link stream} are loaded before this batch is read, so that a stream read in batches
    * gives the alerts of one run over it. Load with `await analyzer.ready()` (or the first `push`);

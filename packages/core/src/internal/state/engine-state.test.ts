@@ -314,14 +314,26 @@ describe('engine state across batches', () => {
 
 describe('packed sample rows', () => {
   it('keeps the first row whole and the next as changes, and unpacks them exactly', () => {
-    const a: EncodedEvent = ['DeviceLogonEvents', { Timestamp: 't1', DeviceId: 'd', RemoteIP: '203.0.113.7' }, 's', 1];
-    const b: EncodedEvent = ['DeviceLogonEvents', { Timestamp: 't2', DeviceId: 'd', RemoteIP: '203.0.113.7' }, 's', 2];
-    const c: EncodedEvent = ['DeviceLogonEvents', { DeviceId: 'd', Timestamp: 't3' }, 's', 3];
+    const a: EncodedEvent = [
+      0,
+      'DeviceLogonEvents',
+      { Timestamp: 't1', DeviceId: 'd', RemoteIP: '203.0.113.7' },
+      's',
+      1,
+    ];
+    const b: EncodedEvent = [
+      1,
+      'DeviceLogonEvents',
+      { Timestamp: 't2', DeviceId: 'd', RemoteIP: '203.0.113.7' },
+      's',
+      2,
+    ];
+    const c: EncodedEvent = [2, 'DeviceLogonEvents', { DeviceId: 'd', Timestamp: 't3' }, 's', 3];
     const packed = packRows([a, b, c]);
-    expect(packed).toEqual([a, ['DeviceLogonEvents', ['~', 0, 't2'], 's', 2], c]);
+    expect(packed).toEqual([a, [1, 'DeviceLogonEvents', ['~', 0, 't2'], 's', 2], c]);
     expect(JSON.stringify(unpackRows(JSON.parse(JSON.stringify(packed))))).toBe(JSON.stringify([a, b, c]));
     // A row with a value JSON drops stays whole, and so does the row after it.
-    const u: EncodedEvent = ['DeviceLogonEvents', { Timestamp: 't4', DeviceId: undefined as never }, 's'];
+    const u: EncodedEvent = [3, 'DeviceLogonEvents', { Timestamp: 't4', DeviceId: undefined as never }, 's'];
     expect(packRows([a, u, a])).toEqual([a, u, a]);
   });
 });

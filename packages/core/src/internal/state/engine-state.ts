@@ -46,14 +46,16 @@ const REGISTRY = new WeakMap<object, StreamState>();
 export const ENGINE_STATE_VERSION = 1;
 
 /**
- * An event as saved: `[table, row, source, line, record, nulls]`, trailing empty fields left out
+ * An event as saved: `[id, table, row, source, line, record, nulls]`, trailing empty fields left out
  * (`line`/`record` null when absent; `nulls`: 1 = `None` is null, 2 = `Invalid date` is not null).
+ * `id` numbers the event objects of the stream: records that held one object (a row several alerts
+ * kept, a DeviceInfo row that is also evidence) get one object back, and two reads of one row stay two.
  */
 export type EncodedEvent =
-  | [TableName, JsonValue, string]
-  | [TableName, JsonValue, string, number | null]
-  | [TableName, JsonValue, string, number | null, number | null]
-  | [TableName, JsonValue, string, number | null, number | null, number];
+  | [number, TableName, JsonValue, string]
+  | [number, TableName, JsonValue, string, number | null]
+  | [number, TableName, JsonValue, string, number | null, number | null]
+  | [number, TableName, JsonValue, string, number | null, number | null, number];
 
 /**
  * The rows of a group's sample after the first as changes to the row before: `["~", i, v, …]` stands
@@ -66,7 +68,7 @@ export function packRows(events: readonly EncodedEvent[]): EncodedEvent[] {
   let prevKeys: string[] | undefined;
   let prevTexts: (string | undefined)[] | undefined;
   for (const e of events) {
-    const raw = e[1] as Record<string, JsonValue>;
+    const raw = e[2] as Record<string, JsonValue>;
     const keys = Object.keys(raw);
     const texts = keys.map((k) => JSON.stringify(raw[k]) as string | undefined);
     // A value JSON cannot hold (undefined) drops its key from the saved row: such rows stay whole.
@@ -79,7 +81,7 @@ export function packRows(events: readonly EncodedEvent[]): EncodedEvent[] {
       const delta: JsonValue[] = ['~'];
       for (let i = 0; i < keys.length; i++) if (texts[i] !== prevTexts[i]) delta.push(i, raw[keys[i]!]!);
       const packed = [...e] as EncodedEvent;
-      packed[1] = delta;
+      packed[2] = delta;
       out.push(packed);
     } else out.push(e);
     prevKeys = keys;
@@ -93,7 +95,7 @@ export function unpackRows(events: readonly EncodedEvent[]): EncodedEvent[] {
   const out: EncodedEvent[] = [];
   let prev: Record<string, JsonValue> | undefined;
   for (const e of events) {
-    let raw = e[1];
+    let raw = e[2];
     if (Array.isArray(raw)) {
       if (!prev || raw[0] !== '~') throw new Error('a packed row has no row before it');
       const keys = Object.keys(prev);
@@ -105,7 +107,7 @@ export function unpackRows(events: readonly EncodedEvent[]): EncodedEvent[] {
       });
       raw = row;
       const full = [...e] as EncodedEvent;
-      full[1] = row;
+      full[2] = row;
       out.push(full);
     } else out.push(e);
     prev = raw as Record<string, JsonValue>;
@@ -185,6 +187,8 @@ export interface EngineMetaRecord {
   };
   /** Dedupe chunks held: `[sequence, numeric identities, other identities]`, oldest first. */
   dedupe: [number, number, number][];
+  /** The next event id ({@link EncodedEvent}). */
+  ids: number;
 }
 
 /** Where a push is in a named source: rows to skip (read by an earlier batch) and skipped so far. */
@@ -340,8 +344,11 @@ export class StreamState {
   /** The write, once taken at the end of the batch (before the end-of-input phases). */
   #write: StateWrite | undefined;
   /** Sample events as saved, by their JSON text: rows shared by several groups are one object again. */
-  readonly #interned = new Map<string, MdeEvent>();
+  readonly #interned = new Map<number, MdeEvent>();
   readonly #encoded = new WeakMap<MdeEvent, EncodedEvent>();
+  /** The id of each event saved or loaded, and the next id to give. */
+  readonly #ids = new WeakMap<MdeEvent, number>();
+  #nextId = 0;
 
   constructor(options: StateOptions, stream: string, parts: EngineParts) {
     if (!options || typeof options !== 'object' || !options.store || typeof options.store.read !== 'function')
@@ -439,6 +446,7 @@ export class StreamState {
     }
     c.span.restore(meta.counts.span);
     if (meta.watermark) [this.#watermarkMs, this.#watermarkTicks] = meta.watermark;
+    this.#nextId = Math.max(this.#nextId, meta.ids ?? 0);
     // The detector set: removed and changed detectors lose their groups, new ones start empty.
     const removed: string[] = [];
     const changed: string[] = [];
@@ -502,10 +510,9 @@ export class StreamState {
 
   /** Build a saved event again (one object per distinct saved row). */
   readonly #decode = (e: EncodedEvent): MdeEvent => {
-    const text = JSON.stringify(e);
-    const hit = this.#interned.get(text);
+    const [id, table, raw, source, line, record, flags] = e;
+    const hit = this.#interned.get(id);
     if (hit) return hit;
-    const [table, raw, source, line, record, flags] = e;
     if (!TABLE_POS.has(table) || raw === null || typeof raw !== 'object' || Array.isArray(raw))
       throw unreadable(`a saved event of stream ${JSON.stringify(this.stream)} is damaged`);
     const ref: { source: string; line?: number; record?: number } = { source: String(source) };
@@ -519,7 +526,9 @@ export class StreamState {
       NULLS_BY_FLAGS[flags ?? 0] ?? NULLS_BY_FLAGS[0]!,
     );
     if (isRowProblem(event)) throw unreadable(`a saved event of stream ${JSON.stringify(this.stream)} is damaged`);
-    this.#interned.set(text, event);
+    this.#interned.set(id, event);
+    this.#ids.set(event, id);
+    if (id >= this.#nextId) this.#nextId = id + 1;
     return event;
   };
 
@@ -527,18 +536,23 @@ export class StreamState {
   readonly #encode = (event: MdeEvent): EncodedEvent => {
     const hit = this.#encoded.get(event);
     if (hit) return hit;
+    let id = this.#ids.get(event);
+    if (id === undefined) {
+      id = this.#nextId++;
+      this.#ids.set(event, id);
+    }
     const { raw, nulls } = eventParts(event);
     const flags = nullsFlags(nulls);
     const line = event.source.line ?? null;
     const record = event.source.record ?? null;
     const e: EncodedEvent =
       flags !== 0
-        ? [event.table, raw as JsonValue, event.source.source, line, record, flags]
+        ? [id, event.table, raw as JsonValue, event.source.source, line, record, flags]
         : record !== null
-          ? [event.table, raw as JsonValue, event.source.source, line, record]
+          ? [id, event.table, raw as JsonValue, event.source.source, line, record]
           : line !== null
-            ? [event.table, raw as JsonValue, event.source.source, line]
-            : [event.table, raw as JsonValue, event.source.source];
+            ? [id, event.table, raw as JsonValue, event.source.source, line]
+            : [id, event.table, raw as JsonValue, event.source.source];
     this.#encoded.set(event, e);
     return e;
   };
@@ -693,6 +707,7 @@ export class StreamState {
         span: c.span.save(),
       },
       dedupe: keep,
+      ids: this.#nextId,
     };
     put.push({ ns: 'meta', key: recordKey(stream, 'engine'), value: meta as unknown as JsonValue });
     return { put, delete: del };
