@@ -8,7 +8,7 @@
  *                          [--node-flags "--flag=value ..."] [--out bench/out/results.json]
  *   node scripts/bench.mjs --sigma [...]   the SigmaHQ benchmark (bench/sigma.mjs; its arguments)
  *   node scripts/bench.mjs --kql [...]     every SigmaHQ rule exported to KQL and checked (bench/kql.mjs)
- *   node scripts/bench.mjs --state [...]   the state stores' benchmark (bench/state.mjs; its arguments)
+ *   node scripts/bench.mjs --state-stores [...]   the state stores' benchmark (bench/state-stores.mjs; its arguments)
  *
  * Two fleets (`--fleet`, both by default): `sparse`, the mixed fleet of bench/generate.mjs where
  * alerts are rare (`--devices`, default 120), and `dense`, bench/dense.mjs: Linux servers that each
@@ -481,10 +481,10 @@ async function main() {
     });
     process.exit(r.status ?? 1);
   }
-  // `--state`: the state stores' benchmark, its own script (bench/state.mjs) with the arguments given.
-  if (process.argv.includes('--state')) {
+  // `--state-stores`: the state stores' benchmark, its own script (bench/state-stores.mjs) with the arguments given.
+  if (process.argv.includes('--state-stores')) {
     ensureBuilt(['core', 'state']);
-    const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'state.mjs'), ...process.argv.slice(2)], {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'state-stores.mjs'), ...process.argv.slice(2)], {
       stdio: 'inherit',
     });
     process.exit(r.status ?? 1);

@@ -68,7 +68,7 @@ function report() {
   return builtIn || better === true;
 }
 
-let ok = report();
+const ok = report();
 if (!ok && args.has('--build')) {
   const dir = nodeDir();
   if (dir === undefined) {
@@ -89,7 +89,10 @@ if (!ok && args.has('--build')) {
       env: { ...process.env, npm_config_nodedir: dir },
     });
     if (r.status !== 0) console.log(`npm exited with ${r.status ?? r.signal}`);
-    ok = report();
+    // Checked again in a fresh process: this one remembers that better-sqlite3 was not there.
+    console.log('');
+    const again = [fileURLToPath(import.meta.url), ...(args.has('--require') ? ['--require'] : [])];
+    process.exit(spawnSync(process.execPath, again, { stdio: 'inherit' }).status ?? 1);
   }
 }
 if (!ok) {

@@ -1,9 +1,10 @@
 /**
  * The two SQLite drivers behind one small interface: Node's built-in `node:sqlite` (`DatabaseSync`,
- * Node ≥ 22.13 without a flag; 22.5–22.12 with `--experimental-sqlite`) and `better-sqlite3` (an
+ * Node ≥ 22.13 and ≥ 23.4 without a flag; 22.5–22.12 and 23.0–23.3 with `--experimental-sqlite`) and `better-sqlite3` (an
  * optional dependency, compiled from source on install; the driver of Node 20). Both are synchronous
  * and have the same `exec` / `prepare` / `run` / `get` / `all` / `close`, which is all the store uses.
  */
+import { resolve } from 'node:path';
 import { stateUnreadable } from '@tripline/core/unstable';
 
 export type SqliteDriverName = 'node:sqlite' | 'better-sqlite3';
@@ -41,9 +42,10 @@ export async function loadDriver(where: string, only?: SqliteDriverName): Promis
     if (typeof loaded !== 'string') return { name, open: (path) => new loaded(path) };
     reasons.push(`${name}: ${loaded}`);
   }
+  const prefix = resolve(process.execPath, '..', '..');
   throw stateUnreadable(
     where,
-    `no SQLite driver could be loaded (${reasons.join('; ')}). The SQLite store needs Node >= 22.13 (node:sqlite built in), or the optional dependency better-sqlite3 built for Node ${process.versions.node}: run \`npm rebuild better-sqlite3 --build-from-source\` (it compiles with node-gyp; Node's headers must be available, see docs/state-stores.md#sqlite-drivers). The JSON-file store (jsonFileStateStore) needs neither`,
+    `no SQLite driver could be loaded (${reasons.join('; ')}). The SQLite store needs Node >= 22.13 (node:sqlite built in), or the optional dependency better-sqlite3 built for Node ${process.versions.node}: \`npm rebuild better-sqlite3 --nodedir=${prefix}\` compiles it with this Node's headers (\`npm install better-sqlite3 --nodedir=${prefix}\` when npm left it out after a failed build; in the tripline repository \`npm run sqlite -- --build\`; see docs/state-stores.md#sqlite-drivers). The JSON-file store (jsonFileStateStore) needs neither`,
   );
 }
 
@@ -66,7 +68,7 @@ function loadNodeSqlite(): DatabaseClass | string {
   } catch {
     // absent
   }
-  return `not in Node ${process.versions.node} (built in from 22.13; 22.5–22.12 need --experimental-sqlite)`;
+  return `not in Node ${process.versions.node} (built in from 22.13 and 23.4; 22.5–22.12 and 23.0–23.3 need --experimental-sqlite)`;
 }
 
 async function loadBetterSqlite3(): Promise<DatabaseClass | string> {

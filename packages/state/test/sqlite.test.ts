@@ -223,7 +223,7 @@ describe.each(missing)('sqliteStateStore when %s cannot be loaded', (driver) => 
       expect(error.code).toBe('state-unreadable');
       expect(error.message).toContain('no SQLite driver could be loaded');
       expect(error.message).toContain('Node >= 22.13');
-      expect(error.message).toContain('npm rebuild better-sqlite3 --build-from-source');
+      expect(error.message).toContain(`npm rebuild better-sqlite3 --nodedir=${join(process.execPath, '..', '..')}`);
       expect(error.message).toContain(`${driver}: `);
     } finally {
       await rm(dir, { recursive: true, force: true });

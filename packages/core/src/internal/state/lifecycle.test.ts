@@ -305,7 +305,12 @@ describe('alert lifecycle', () => {
         policy: resolvePolicy(undefined),
         now: T0,
       }),
-    ).toThrow('the lifecycle record of alert a1 (["default","a1"]) is not readable');
+    ).toThrow(
+      expect.objectContaining({
+        code: 'state-unreadable',
+        message: 'state: the lifecycle record of alert a1 (["default","a1"]) is not readable',
+      }),
+    );
     expect(() => resolvePolicy({ countThresholds: [10, 5] })).toThrow('countThresholds');
     expect(() => resolvePolicy({ resolveAfter: 'P1M' })).toThrow('state.policy.resolveAfter');
   });

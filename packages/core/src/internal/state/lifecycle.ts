@@ -184,7 +184,7 @@ function matches(c: CompiledSuppression, a: Subject): boolean {
   );
 }
 
-/** Read a stored record; a record that is not one is refused (`option-invalid` naming it). */
+/** Read a stored record; a record that is not one is refused (`state-unreadable` naming it). */
 function asRecord(key: string, id: string, value: JsonValue): AlertRecord {
   const r = value as unknown as AlertRecord;
   if (
@@ -198,7 +198,7 @@ function asRecord(key: string, id: string, value: JsonValue): AlertRecord {
     (r.status !== 'active' && r.status !== 'resolved')
   ) {
     throw new TriplineError(
-      ERROR_CODES.OPTION_INVALID,
+      ERROR_CODES.STATE_UNREADABLE,
       `state: the lifecycle record of alert ${id} (${key}) is not readable`,
     );
   }
@@ -536,7 +536,7 @@ export async function loadLifecycle(store: StateStore): Promise<LifecycleState> 
   return { records, suppressions };
 }
 
-/** Read a stored suppression; one that is not one is refused (`option-invalid` naming it). */
+/** Read a stored suppression; one that is not one is refused (`state-unreadable` naming it). */
 export function asSuppression(key: string, value: JsonValue): Suppression {
   const s = value as unknown as Suppression;
   if (
@@ -549,7 +549,7 @@ export function asSuppression(key: string, value: JsonValue): Suppression {
     s.match === null ||
     typeof s.created !== 'string'
   ) {
-    throw new TriplineError(ERROR_CODES.OPTION_INVALID, `state: suppression ${key} is not readable`);
+    throw new TriplineError(ERROR_CODES.STATE_UNREADABLE, `state: suppression ${key} is not readable`);
   }
   return s;
 }
