@@ -22,7 +22,7 @@ import {
 } from '@tripline/core';
 import { diagnostic, severityRank } from '@tripline/core/unstable';
 import { markdownChunks } from '@tripline/reporter-markdown';
-import { type SarifResultCount, sarifChunks } from '@tripline/reporter-sarif';
+import { type SarifResultCount, sarifChunks, sarifPlannedCount } from '@tripline/reporter-sarif';
 import type { LoadReport } from '@tripline/sigma';
 import { readConfigFile } from './config-file.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
@@ -183,6 +183,7 @@ export function renderReport(
       };
     case 'sarif': {
       // The count is the generator's return value: known once the log is written (read after writing).
+      // A reader that closed the pipe stops the writing before that: the sizing pass then tells it.
       let count: SarifResultCount | undefined;
       const chunks = (function* () {
         count = yield* sarifChunks(result);
@@ -190,6 +191,7 @@ export function renderReport(
       return {
         chunks: mapChunks(chunks, escapeJsonForTerminal),
         get sarif() {
+          count ??= sarifPlannedCount(result);
           return count;
         },
       };
