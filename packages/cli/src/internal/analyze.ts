@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import {
   type AnalysisResult,
   type AnalyzeOptions,
@@ -20,7 +21,7 @@ import {
   type TriplineError,
   validateRunConfig,
 } from '@tripline/core';
-import { diagnostic, severityRank } from '@tripline/core/unstable';
+import { diagnostic, ShardedAnalyzer, type ShardPort, severityRank } from '@tripline/core/unstable';
 import { markdownChunks } from '@tripline/reporter-markdown';
 import { type SarifResultCount, sarifChunks, sarifPlannedCount } from '@tripline/reporter-sarif';
 import type { LoadReport } from '@tripline/sigma';
@@ -62,6 +63,8 @@ export interface AnalyzeCommandOptions {
   readonly detectors?: readonly string[];
   /** `--no-builtin` sets this false: run only the rules and modules given. */
   readonly builtin?: boolean;
+  /** `--workers N`: analyse in N worker threads, each owning the devices hashed to it (default 1: none). */
+  readonly workers?: number;
 }
 
 /** Diagnostics echoed on stderr (the rest are in the report). */
@@ -292,6 +295,36 @@ interface FailedInput {
   readonly message: string;
 }
 
+/** The analysis options of a run of `tripline analyze` (a shard worker builds its own the same way). */
+export async function runOptions(
+  options: AnalyzeCommandOptions,
+  generatedAt: string | undefined,
+): Promise<{ analyzeOptions: AnalyzeOptions; sigma?: LoadReport }> {
+  const { config, detectors, sigma } = await buildRun(options);
+  const analyzeOptions: AnalyzeOptions = {
+    detectors: runnable(detectors),
+    ...(config !== undefined ? { config } : {}),
+    ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
+    ...(options.table !== undefined ? { table: options.table } : {}),
+    ...(generatedAt !== undefined ? { generatedAt } : {}),
+  };
+  return { analyzeOptions, ...(sigma ? { sigma } : {}) };
+}
+
+/**
+ * `--workers N`: N worker threads (dist/shard-worker.js), each building the run's detectors itself
+ * (detectors are code: they cannot be sent) and analysing the devices hashed to it. They share the
+ * process's V8 flags (`--heap-growing-percent`).
+ */
+function startShards(options: AnalyzeCommandOptions, count: number): ShardPort[] {
+  const { workers: _w, ...rest } = options;
+  const script = new URL('./shard-worker.js', import.meta.url);
+  return Array.from({ length: count }, (_, shard) => {
+    const worker = new Worker(script, { workerData: { options: rest, shard, shards: count, cwd: process.cwd() } });
+    return worker as unknown as ShardPort;
+  });
+}
+
 /**
  * `tripline analyze`: read the inputs, run the detectors (the built-in preset, `--rules`, `--detectors`), write the report, print a
  * summary, and return the exit status: 1 when `--fail-on` is reached, 3 when some inputs could not be
@@ -309,16 +342,11 @@ export async function analyzeCommand(
   const inputs = await planInputs(files, io);
   // Before any reading: a report that cannot be written must not cost a long run.
   const output = options.output !== undefined ? await planOutput(options.output, inputs) : undefined;
-  const { config, detectors, sigma } = await buildRun(options);
-
-  const analyzeOptions: AnalyzeOptions = {
-    detectors: runnable(detectors),
-    ...(config !== undefined ? { config } : {}),
-    ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
-    ...(options.table !== undefined ? { table: options.table } : {}),
-    ...(generatedAt !== undefined ? { generatedAt } : {}),
-  };
-  const analyzer = createAnalyzer(analyzeOptions);
+  const { analyzeOptions, sigma } = await runOptions(options, generatedAt);
+  const analyzer =
+    (options.workers ?? 1) > 1
+      ? new ShardedAnalyzer(analyzeOptions, startShards(options, options.workers ?? 1))
+      : createAnalyzer(analyzeOptions);
 
   const showProgress = options.progress && !options.quiet && isTerminal(io.stderr);
   const progress = showProgress ? new ProgressLine(io.stderr, now) : undefined;
@@ -388,7 +416,10 @@ export async function analyzeCommand(
         await fail({ name, message });
       }
     }
-    result = analyzer.finish();
+    result = await analyzer.finish();
+  } catch (error) {
+    if (analyzer instanceof ShardedAnalyzer) await analyzer.close();
+    throw error;
   } finally {
     progress?.clear();
   }
