@@ -409,8 +409,13 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
   /** Every shard finishes; their results are merged into the run's result (then `alert` and `end` are emitted). */
   finish(): Promise<AnalysisResult> {
     this.#finished ??= (async () => {
-      const answers = await Promise.all(this.#shards.map((s) => s.ask({ type: 'finish' })));
-      await Promise.all(this.#shards.map((s) => s.terminate()));
+      // One shard after the other, each stopped once its result is here: at most one worker's heap is
+      // alive beside the results already received.
+      const answers: FromShard[] = [];
+      for (const s of this.#shards) {
+        answers.push(await s.ask({ type: 'finish' }));
+        await s.terminate();
+      }
       const failure = this.#failure();
       if (failure) throw failure;
       const results = answers.map((a) => {
