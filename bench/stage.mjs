@@ -22,6 +22,8 @@
  * - `cli-json`, `cli-markdown`, `cli-sarif`: the `tripline` binary (`packages/cli/dist/cli.js`) in
  *               this process: `tripline analyze <file> --format F --no-progress --output <tmp>`,
  *               so that peak RSS is the CLI's own.
+ * - `cli-json-w2`, `cli-markdown-w2`, `cli-sarif-w2`: the same with `--workers 2` (peak RSS and CPU
+ *               are the process's: the worker threads included).
  */
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,7 +44,7 @@ const FORMATS = { json: 'json', markdown: 'markdown', sarif: 'sarif' };
 const [stage, file] = process.argv.slice(2);
 if (!stage || !file) {
   console.error(
-    'usage: node --expose-gc bench/stage.mjs <floor|floor-text|ingest|analyze|analyze-noop|analyze-subscribed|report|lib-FORMAT|cli-FORMAT> <file>',
+    'usage: node --expose-gc bench/stage.mjs <floor|floor-text|ingest|analyze|analyze-noop|analyze-subscribed|report|lib-FORMAT|cli-FORMAT[-wN]> <file>',
   );
   process.exit(2);
 }
@@ -181,7 +183,9 @@ async function main() {
   const bytes = statSync(file).size;
   const needCore = stage !== 'floor' && stage !== 'floor-text';
   const libFormat = stage.startsWith('lib-') ? FORMATS[stage.slice(4)] : undefined;
-  const cliFormat = stage.startsWith('cli-') ? FORMATS[stage.slice(4)] : undefined;
+  // `cli-FORMAT-wN`: the same with `--workers N` (the analysis sharded by device over N threads).
+  const [cliName, cliWorkers] = stage.startsWith('cli-') ? stage.slice(4).split('-w') : [];
+  const cliFormat = cliName !== undefined ? FORMATS[cliName] : undefined;
   if ((stage.startsWith('lib-') && !libFormat) || (stage.startsWith('cli-') && !cliFormat))
     throw new Error(`unknown stage ${stage}`);
   const core = needCore && !cliFormat ? await import(dist('core')) : undefined;
@@ -213,6 +217,7 @@ async function main() {
     // argv; its stderr (the summary line) is kept to count rows and alerts.
     const out = join(scratch, `report.${cliFormat}`);
     const argv = ['analyze', file, '--format', cliFormat, '--no-progress', '--output', out];
+    if (cliWorkers !== undefined) argv.push('--workers', cliWorkers);
     const stderr = [];
     const write = process.stderr.write;
     process.stderr.write = (chunk, encoding, done) => {

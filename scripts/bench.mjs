@@ -62,6 +62,9 @@ const ALL_STAGES = [
   'cli-json',
   'cli-markdown',
   'cli-sarif',
+  'cli-json-w2',
+  'cli-markdown-w2',
+  'cli-sarif-w2',
 ];
 const FLEETS = ['sparse', 'dense'];
 /** Per fleet, at 1M rows and more: the peak RSS (MB) each CLI and library stage must stay within. */

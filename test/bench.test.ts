@@ -50,13 +50,16 @@ describe('npm run bench (smoke, 3,000 rows)', () => {
       'cli-json',
       'cli-markdown',
       'cli-sarif',
+      'cli-json-w2',
+      'cli-markdown-w2',
+      'cli-sarif-w2',
     ]);
     expect(results.tiers.map((t) => t.fleet)).toEqual(['sparse', 'dense']);
     for (const t of results.tiers)
       for (const [stage, r] of Object.entries(t.stages)) expect(r.rows, `${t.fleet} ${stage}`).toBe(3000);
     // Every way of running the analysis finds the same alerts.
     for (const t of results.tiers)
-      for (const stage of ['lib-json', 'lib-sarif', 'cli-json', 'cli-markdown'])
+      for (const stage of ['lib-json', 'lib-sarif', 'cli-json', 'cli-markdown', 'cli-json-w2', 'cli-markdown-w2'])
         expect(t.stages[stage]!.alerts, `${t.fleet} ${stage}`).toBe(t.stages.analyze!.alerts);
     const dense = results.tiers[1]!;
     // The dense fleet is dense: every device raises the reference VM's benign alerts.

@@ -6,7 +6,7 @@ import { defineConfig } from 'tsup';
  * The @tripline packages and commander/yaml stay external: they are dependencies, not bundled.
  */
 export default defineConfig({
-  entry: { cli: 'src/cli.ts', index: 'src/index.ts' },
+  entry: { cli: 'src/cli.ts', index: 'src/index.ts', 'shard-worker': 'src/shard-worker.ts' },
   format: ['esm'],
   dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,

@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { assertBuilt, tempDir, tripline } from './helpers.js';
+import { assertBuilt, ROOT, tempDir, tripline } from './helpers.js';
 
 // One run of a few seconds of analysis plus the SARIF size search on a 30 MB log.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
@@ -90,5 +92,38 @@ describe('tripline analyze --format sarif: a cut log is never silent', () => {
     );
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe(`${warning}\n`);
+  });
+
+  it('says so too when the reader closes stdout before the end of the log (| head)', async () => {
+    type Run = (argv: readonly string[], io: object) => Promise<number>;
+    const { run } = (await import(pathToFileURL(`${ROOT}/packages/cli/dist/index.js`).href)) as { run: Run };
+    let writes = 0;
+    const stdout = new Writable({
+      write(_chunk, _encoding, callback) {
+        writes++;
+        callback(Object.assign(new Error('EPIPE: broken pipe, write'), { code: 'EPIPE' }));
+      },
+    });
+    let stderr = '';
+    const errStream = new Writable({
+      write(chunk, _encoding, callback) {
+        stderr += String(chunk);
+        callback();
+      },
+    });
+    const code = await run(
+      ['analyze', '-q', '-f', 'sarif', '-c', join(dir, 'all-evidence.json'), join(dir, 'dense.ndjson')],
+      {
+        stdin: process.stdin,
+        stdout,
+        stderr: errStream,
+        env: {},
+      },
+    );
+    expect(code).toBe(0);
+    expect(writes).toBeGreaterThan(0);
+    expect(stderr).toMatch(
+      /^tripline: warning: the SARIF log holds \d+ of 800 alerts \(limit of 10000000 bytes of gzip-compressed SARIF\); it keeps the highest severities, and the JSON and Markdown reports list every alert\n$/,
+    );
   });
 });

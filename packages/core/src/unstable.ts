@@ -18,6 +18,8 @@ export { parseJsonColumn } from './internal/model/event.js';
 export { isRowProblem, type NullSpellings, normalizeRow, type RowProblem } from './internal/model/normalize.js';
 export { tableSchema, tableSchemas } from './internal/model/schemas.js';
 export { canonicalTimeZone, compareInstants, type ParsedTime, parseTimestamp } from './internal/model/time.js';
+export { ShardedAnalyzer, type ShardPort } from './internal/parallel/main.js';
+export { serveShard } from './internal/parallel/worker.js';
 export { findingId, fleetFindings } from './internal/report/findings.js';
 export { templatePlaceholders } from './internal/report/template.js';
 export { ruleFiles, ruleFixtureFiles } from './internal/rules/load.js';

@@ -134,9 +134,46 @@ describe('fleet rollup', () => {
     expect(one).not.toContain('**Findings:**');
   });
 
+  it('numbers findings in the order the report shows them, in the overview and in the sections', () => {
+    // A second low finding, on three servers, seen before any sysstat run: the result lists it after
+    // the sysstat finding (fewer devices), the report shows it first (it is earlier).
+    const r = fleetRun(30);
+    const early = r.alerts
+      .filter((a) => a.detectorId === 'defender/sysstat-collection')
+      .slice(0, 3)
+      .map((a, i) => ({
+        ...a,
+        id: `tl-early-${i}`,
+        key: 'debian-sa2',
+        firstSeen: `2025-11-07T05:0${i}:00.0000000Z`,
+        lastSeen: `2025-11-07T05:0${i}:00.0000000Z`,
+      }));
+    const alerts = [
+      ...r.alerts.filter((a) => a.severity === 'high'),
+      ...early,
+      ...r.alerts.filter((a) => a.severity === 'low'),
+    ];
+    const { findings: _, ...bare } = { ...r, alerts, summary: { ...r.summary, alertCount: alerts.length } };
+    const two = renderMarkdown(bare as typeof r);
+    const overview = cells(parse(two))[0]!;
+    expect(overview.rows.map((row) => [row[0], row[3]])).toEqual([
+      ['ALERT-001', 'web-07'],
+      ['FINDING-001', '3 devices'],
+      ['FINDING-002', '30 devices'],
+    ]);
+    expect(
+      headings(parse(two))
+        .filter((x) => /^FINDING-\d+/.test(x.text))
+        .map((x) => x.text),
+    ).toEqual([
+      'FINDING-001: sysstat activity collection (sa1 / debian-sa1) (3 devices)',
+      'FINDING-002: sysstat activity collection (sa1 / debian-sa1) (30 devices)',
+    ]);
+  });
+
   it('is the same bytes whatever order the findings come in', () => {
     const r = fleetRun(30);
-    expect(renderMarkdown({ ...r, findings: [...r.findings].reverse() }).length).toBe(md.length);
+    expect(renderMarkdown({ ...r, findings: [...r.findings].reverse() })).toBe(md);
     // A result without findings (hand-built) gets them from its alerts.
     const { findings: _, ...bare } = r;
     expect(renderMarkdown(bare as typeof r)).toBe(md);

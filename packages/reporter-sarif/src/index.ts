@@ -59,6 +59,7 @@ export {
   type SarifOptions,
   type SarifResultCount,
   sarifChunks,
+  sarifPlannedCount,
   sarifResultCount,
   toSarif,
 } from './internal/to-sarif.js';

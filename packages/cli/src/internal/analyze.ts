@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import {
   type AnalysisResult,
+  type Analyzer,
   type AnalyzeOptions,
   createAnalyzer,
   type Diagnostic,
@@ -21,9 +23,9 @@ import {
   type TriplineError,
   validateRunConfig,
 } from '@tripline/core';
-import { diagnostic, severityRank } from '@tripline/core/unstable';
+import { diagnostic, ShardedAnalyzer, type ShardPort, severityRank } from '@tripline/core/unstable';
 import { markdownChunks } from '@tripline/reporter-markdown';
-import { type SarifResultCount, sarifChunks } from '@tripline/reporter-sarif';
+import { type SarifResultCount, sarifChunks, sarifPlannedCount } from '@tripline/reporter-sarif';
 import type { LoadReport } from '@tripline/sigma';
 import { readConfigFile } from './config-file.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
@@ -73,6 +75,8 @@ export interface AnalyzeCommandOptions {
   readonly builtin?: boolean;
   /** `--state PATH`: an incremental run over the state in PATH; the report holds the changes only. */
   readonly state?: string;
+  /** `--workers N`: analyse in N worker threads, each owning the devices hashed to it (default 1: none). */
+  readonly workers?: number;
 }
 
 /** Diagnostics echoed on stderr (the rest are in the report). */
@@ -194,6 +198,7 @@ export function renderReport(
       };
     case 'sarif': {
       // The count is the generator's return value: known once the log is written (read after writing).
+      // A reader that closed the pipe stops the writing before that: the sizing pass then tells it.
       let count: SarifResultCount | undefined;
       const chunks = (function* () {
         count = yield* sarifChunks(result);
@@ -201,6 +206,7 @@ export function renderReport(
       return {
         chunks: mapChunks(chunks, escapeJsonForTerminal),
         get sarif() {
+          count ??= sarifPlannedCount(result);
           return count;
         },
       };
@@ -301,6 +307,41 @@ interface FailedInput {
   readonly message: string;
 }
 
+/** The analysis options of a run of `tripline analyze` (a shard worker builds its own the same way). */
+export async function runOptions(
+  options: AnalyzeCommandOptions,
+  generatedAt: string | undefined,
+): Promise<{ analyzeOptions: AnalyzeOptions; sigma?: LoadReport }> {
+  const { config, detectors, sigma } = await buildRun(options);
+  const analyzeOptions: AnalyzeOptions = {
+    detectors: runnable(detectors),
+    ...(config !== undefined ? { config } : {}),
+    ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
+    ...(options.table !== undefined ? { table: options.table } : {}),
+    ...(generatedAt !== undefined ? { generatedAt } : {}),
+  };
+  return { analyzeOptions, ...(sigma ? { sigma } : {}) };
+}
+
+/**
+ * `--workers N`: N worker threads (dist/shard-worker.js), each building the run's detectors itself
+ * (detectors are code: they cannot be sent) and analysing the devices hashed to it. They share the
+ * process's V8 flags (`--heap-growing-percent`).
+ */
+function startShards(options: AnalyzeCommandOptions, count: number): ShardPort[] {
+  const { workers: _w, ...rest } = options;
+  const script = new URL('./shard-worker.js', import.meta.url);
+  return Array.from({ length: count }, (_, shard) => {
+    // A young generation of 8 MB per worker (V8's default is larger): every row is short-lived
+    // garbage, and two default young generations cost about 50 MB of peak RSS for no speed.
+    const worker = new Worker(script, {
+      workerData: { options: rest, shard, shards: count },
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    });
+    return worker as unknown as ShardPort;
+  });
+}
+
 /**
  * `tripline analyze`: read the inputs, run the detectors (the built-in preset, `--rules`, `--detectors`), write the report, print a
  * summary, and return the exit status: 1 when `--fail-on` is reached, 3 when some inputs could not be
@@ -318,11 +359,16 @@ export async function analyzeCommand(
   const inputs = await planInputs(files, io);
   // Before any reading: a report that cannot be written must not cost a long run.
   const output = options.output !== undefined ? await planOutput(options.output, inputs) : undefined;
-  const run = await buildRun(options);
+  if (options.state !== undefined && (options.workers ?? 1) > 1) {
+    throw new CliError(
+      '--state and --workers cannot be used together: an incremental run keeps one engine state (run it without --workers)',
+    );
+  }
+  const run = await runOptions(options, generatedAt);
   // The state is opened before any reading: a store that cannot be read must not cost a long run.
   const store = options.state !== undefined ? await openStateStore(options.state) : undefined;
   try {
-    return await analyzeRun(inputs, output, run, store, { options, io, now, started, generatedAt });
+    return await analyzeRun(inputs, output, run, store, { options, io, now, started });
   } finally {
     await store?.close();
   }
@@ -331,27 +377,22 @@ export async function analyzeCommand(
 async function analyzeRun(
   inputs: PlannedInput[],
   output: Awaited<ReturnType<typeof planOutput>> | undefined,
-  { config, detectors, sigma }: Awaited<ReturnType<typeof buildRun>>,
+  { analyzeOptions: base, sigma }: Awaited<ReturnType<typeof runOptions>>,
   store: StateStore | undefined,
   ctx: {
     options: AnalyzeCommandOptions;
     io: CliIo;
     now: () => number;
     started: number;
-    generatedAt: string | undefined;
   },
 ): Promise<ExitCode> {
-  const { options, io, now, started, generatedAt } = ctx;
-  const analyzeOptions: AnalyzeOptions = {
-    detectors: runnable(detectors),
-    ...(config !== undefined ? { config } : {}),
-    ...(options.inputFormat !== 'auto' ? { inputFormat: options.inputFormat } : {}),
-    ...(options.table !== undefined ? { table: options.table } : {}),
-    ...(generatedAt !== undefined ? { generatedAt } : {}),
-    ...(store !== undefined ? { state: { store } } : {}),
-  };
-  const analyzer = createAnalyzer(analyzeOptions);
-  await analyzer.ready();
+  const { options, io, now, started } = ctx;
+  const analyzeOptions: AnalyzeOptions = store !== undefined ? { ...base, state: { store } } : base;
+  const analyzer =
+    (options.workers ?? 1) > 1
+      ? new ShardedAnalyzer(analyzeOptions, startShards(options, options.workers ?? 1))
+      : createAnalyzer(analyzeOptions);
+  if (store !== undefined) await (analyzer as Analyzer).ready();
 
   const showProgress = options.progress && !options.quiet && isTerminal(io.stderr);
   const progress = showProgress ? new ProgressLine(io.stderr, now) : undefined;
@@ -426,7 +467,10 @@ async function analyzeRun(
         await fail({ name, message });
       }
     }
-    result = analyzer.finish();
+    result = await analyzer.finish();
+  } catch (error) {
+    if (analyzer instanceof ShardedAnalyzer) await analyzer.close();
+    throw error;
   } finally {
     progress?.clear();
   }
@@ -438,7 +482,7 @@ async function analyzeRun(
     throw new CliError(`nothing readable: none of the ${failures.length} inputs could be read`);
   }
   if (unreadable.length > 0) result = { ...result, diagnostics: [...result.diagnostics, ...unreadable] };
-  const changes = store !== undefined ? (analyzer.finish().changes ?? []) : undefined;
+  const changes = store !== undefined ? ((analyzer as Analyzer).finish().changes ?? []) : undefined;
   // With --state the report holds the alerts of this batch's notifying changes (docs/cli.md).
   const full = result;
   if (changes !== undefined) result = changedAlertsResult(result, changes);
@@ -454,7 +498,7 @@ async function analyzeRun(
   if (store !== undefined) {
     // The report was the delivery: the batch is saved, and its notifications are marked delivered.
     // A run that dies before the commit is redone whole by the next one (the same changes again).
-    await analyzer.commit();
+    await (analyzer as Analyzer).commit();
     await markDelivered(store, changes ?? []);
   }
 

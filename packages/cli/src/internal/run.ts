@@ -64,6 +64,13 @@ function isoArg(value: string): string {
   return iso;
 }
 
+/** `--workers N`: 1 to 16 threads (1: the analysis runs in the main thread). */
+function workersArg(value: string): number {
+  const n = /^[0-9]{1,2}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= 1 && n <= 16)) throw new InvalidArgumentError('Expected a number of threads from 1 to 16.');
+  return n;
+}
+
 const ANALYZE_HELP = `
 Inputs:
   Each FILE is read in the format detected for it (NDJSON or storage-account PT1H.json, Event Hub
@@ -159,6 +166,11 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('markdown'))
     .option('-o, --output <path>', 'write the report to this file instead of stdout')
     .option('--compact', 'with --format json: the report on one line (for machines), not indented')
+    .addOption(
+      new Option('--workers <n>', 'analyse in N worker threads, devices split between them (same report)')
+        .argParser(workersArg)
+        .default(1),
+    )
     .addOption(
       new Option(
         '--fail-on <severity>',

@@ -34,7 +34,8 @@ export interface RenderContext {
   readonly numberById: ReadonlyMap<string, string>;
   readonly detectors: ReadonlyMap<string, DetectorInfo>;
   /**
-   * The shown findings on two or more devices (the fleet rollup), in the result's findings order.
+   * The shown findings on two or more devices (the fleet rollup), in the order of their first shown
+   * alerts (the run's order: severity, then time), which is also the order of their numbers.
    * Empty when every finding is on one device: the report is then laid out alert by alert, as before.
    */
   readonly fleet: readonly FleetFinding[];
@@ -190,6 +191,9 @@ function fleetRollup(
     items.sort((a, b) => position.get(a)! - position.get(b)!);
     candidates.push({ finding, items, devices });
   }
+  // Numbered in the order the report shows them: each in the place of its first alert (the
+  // overview, the alert list), so FINDING-001, -002… read in sequence wherever they appear.
+  candidates.sort((a, b) => position.get(a.items[0]!)! - position.get(b.items[0]!)!);
   const width = Math.max(3, String(candidates.length).length);
   candidates.forEach((c, i) => {
     const f: FleetFinding = { ...c, number: `FINDING-${String(i + 1).padStart(width, '0')}` };

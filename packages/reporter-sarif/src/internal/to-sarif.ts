@@ -1107,6 +1107,19 @@ export function* sarifChunks(
   return kept < total ? { kept, total, reason: plan.reason } : { kept, total };
 }
 
+/**
+ * How many of the result's alerts the log of {@link sarifChunks} (or {@link toSarif}) with these options
+ * holds, without building the log: the sizing pass alone. For a writer that stopped before the
+ * generator's end (a reader that closed the pipe) and must still say that the log was cut.
+ */
+export function sarifPlannedCount(result: AnalysisResult, options: SarifOptions = {}): SarifResultCount {
+  const ctx = context(result, options);
+  const plan = planSarif(ctx);
+  const total = ctx.covered[ctx.units.length]!;
+  const kept = ctx.covered[plan.kept]!;
+  return kept < total ? { kept, total, reason: plan.reason } : { kept, total };
+}
+
 /** The SARIF log as one string: `stringifySarif(toSarif(result, options))`, made from {@link sarifChunks}. */
 export function renderSarif(result: AnalysisResult, options: SarifOptions = {}): string {
   let out = '';

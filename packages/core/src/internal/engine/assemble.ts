@@ -84,7 +84,8 @@ export function assembleResult(run: RunRecord): AnalysisResult {
   });
 }
 
-function compareAlerts(a: Alert, b: Alert): number {
+/** Report order: severity (highest first), first-seen time, id. */
+export function compareAlerts(a: Alert, b: Alert): number {
   return (
     compareSeverity(b.severity, a.severity) ||
     (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0) ||

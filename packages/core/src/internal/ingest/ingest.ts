@@ -127,6 +127,7 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
     }
     const layout = layoutOf(prefix, format, forced !== 'auto', ended);
     router = new Router(sink, name, format === 'sentinel', options.table);
+    if (options.readers !== undefined) return options.readers.reader(layout, router, { maxBytes, timeZone, format });
     if (layout === 'csv') return new CsvReader(router, maxBytes, timeZone);
     if (layout === 'document') return new JsonDocReader(router, maxBytes);
     return bytes ? ndjsonReader(router, maxBytes, true) : ndjsonReader(router, maxBytes);
@@ -223,15 +224,17 @@ export async function ingest(source: InputSource, sink: IngestSink, options: Ing
   bytesRead = decoded.rawBytes();
   progress();
   const r = router;
-  if (r !== undefined && r.rowsRead === 0 && !r.container && firstText !== undefined) {
-    // Text that is not empty, yet no row and no (empty) row container of an export: not an export.
-    const layers = decoded.layers();
-    throw new TriplineError(
+  const text = firstText;
+  // Text that is not empty, yet no row and no (empty) row container of an export: not an export.
+  const noRows = (): TriplineError =>
+    new TriplineError(
       ERROR_CODES.INPUT_FORMAT_UNKNOWN,
-      `${name}: not an export tripline reads: no row found in this ${layers}input; ${describeText(firstText, format)}`,
+      `${name}: not an export tripline reads: no row found in this ${decoded.layers()}input; ${describeText(text ?? '', format)}`,
       { details: { source: name } },
     );
-  }
+  // Readers of the caller's own count their rows where they are read: the caller makes the check.
+  if (r !== undefined && text !== undefined && options.readers !== undefined) options.readers.noRows?.(noRows);
+  else if (r !== undefined && r.rowsRead === 0 && !r.container && text !== undefined) throw noRows();
   const localTime = reader instanceof CsvReader ? reader.localTimes : undefined;
   return {
     source: name,

@@ -131,6 +131,19 @@ export class Router {
   /** Column discovered as `union withsource=` on the first bare row; null when there is none. */
   #withsource: string | null | undefined;
 
+  /**
+   * The `union withsource=` column: undefined until the first bare row that names no table settles
+   * it. Set by a reader that sees only some of an input's rows (a shard), from the reader that saw
+   * the row that settled it, so that every part reads the rows as one reader would.
+   */
+  get withsource(): string | null | undefined {
+    return this.#withsource;
+  }
+
+  set withsource(column: string | null | undefined) {
+    this.#withsource = column;
+  }
+
   constructor(
     private readonly sink: IngestSink,
     readonly source: string,

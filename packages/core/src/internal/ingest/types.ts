@@ -66,6 +66,19 @@ export interface IngestProgress {
 
 /** Options for reading one input. */
 export interface IngestOptions {
+  /**
+   * @internal Readers of the caller's own, made once the layout is known (the worker-sharded analysis
+   * splits lines in the main thread and parses them in workers). `noRows` is handed the error of an
+   * input with text but no row, for the caller to throw once it knows its rows.
+   */
+  readonly readers?: {
+    reader(
+      layout: 'lines' | 'document' | 'csv',
+      router: import('./route.js').Router,
+      ctx: { maxBytes: number; timeZone: import('../model/time.js').TimeZone | undefined; format: string },
+    ): import('./lines.js').TextReader;
+    noRows?(make: () => Error): void;
+  };
   /** Force a format instead of detecting it. Default `auto`. */
   readonly format?: InputFormat;
   /**
