@@ -73,8 +73,7 @@ function parseArgs(argv) {
     else if (a === '--unique') {
       args.unique = Number(value());
       if (!(args.unique >= 0 && args.unique <= 1)) throw new Error('--unique takes a fraction from 0 to 1');
-    }
-    else if (a === '--out') args.out = value();
+    } else if (a === '--out') args.out = value();
     else if (a === '--child') args.child = [value(), value()];
     else if (a === '--fleet') args.fleet = value();
     else if (a === '--sigma' || a === '--quick') continue;

@@ -7,14 +7,12 @@
 import type { AnyDetector, DetectorFamily, MdeEvent, TableName } from '@tripline/core';
 import { type DetectorOptions, exprViews, groupKey, groupViews, matchOf } from './detector.js';
 import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext } from './eval.js';
-import { CandidateIndex, type MemoLimits } from './index/candidates.js';
+import { CandidateIndex } from './index/candidates.js';
+import { BoundedMemo, type MemoLimits } from './index/memo.js';
 import type { CompiledRule, EventPlatform, FieldView, SigmaFieldValue } from './ir.js';
 
-/**
- * Bounds of the family's memo of misses (see {@link buildFamily}): at most `entries` keys of at most
- * `maxLength` code units, `chars` code units in all; a memo that would pass a bound is emptied first.
- */
-export const DEFAULT_MISS_MEMO: MemoLimits = { entries: 8192, chars: 1024 * 1024, maxLength: 1024 };
+/** Bounds of the family's memo of misses (see {@link buildFamily} and `BoundedMemo`). */
+export const DEFAULT_MISS_MEMO: MemoLimits = { entries: 4096, chars: 512 * 1024, maxLength: 1024 };
 
 /** Rules that read more views than this are not memoised (their keys would be long and rarely repeat). */
 const MEMO_MAX_VIEWS = 4;
@@ -49,7 +47,8 @@ export interface FamilyTuning {
  * values on which a rule did not match, and does not evaluate it again on the same values. Fleets repeat
  * the same images and command lines on every device; a rule without a sound literal witness (only
  * `not` filters) or with a common one is then evaluated once per distinct value, not once per row.
- * Only misses are kept (a match is evaluated each time for its explanations), within bounds.
+ * Only misses are kept (a match is evaluated each time for its explanations), within bounds, and the
+ * memo rests when the values do not repeat (`BoundedMemo`).
  */
 export function buildFamily(
   rules: readonly CompiledRule[],
@@ -88,8 +87,7 @@ export function buildFamily(
   });
   // A rule whose test reads the row's platform: the platform is part of its key.
   const readsPlatform = rules.map((rule) => rule.route.platform !== undefined && !!mapping?.eventPlatform);
-  const misses = new Map<string, true>();
-  let missChars = 0;
+  const misses = missLimits ? new BoundedMemo<true>(missLimits) : undefined;
 
   // The event being matched (matchAll is synchronous and does not re-enter): one visitor for all events.
   let event: MdeEvent;
@@ -100,22 +98,15 @@ export function buildFamily(
     const c = ctx!;
     const views = memoViews[i];
     let key: string | undefined;
-    if (views !== undefined) {
+    if (views !== undefined && misses!.ready()) {
       key = `${i}${readsPlatform[i] ? platformKey(c.platform(mapping!)) : '.'}`;
       for (const v of views) key += valueKey(c.value(v));
       if (key.length > missLimits!.maxLength) key = undefined;
-      else if (misses.has(key)) return;
+      else if (misses!.get(key)) return;
     }
     const explanations = rules[i]!.test(c);
     if (explanations) emit(i, matchOf(explanations, groupKey(event, keyViews[i]!)));
-    else if (key !== undefined) {
-      if (misses.size >= missLimits!.entries || missChars + key.length > missLimits!.chars) {
-        misses.clear();
-        missChars = 0;
-      }
-      misses.set(key, true);
-      missChars += key.length;
-    }
+    else if (key !== undefined) misses!.set(key, true);
   };
   return {
     kind: 'detector-family',

@@ -28,6 +28,9 @@ import type {
 } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
 import { AhoCorasick } from './aho-corasick.js';
+import { BoundedMemo, type MemoLimits } from './memo.js';
+
+export type { MemoLimits } from './memo.js';
 
 /**
  * The index's folding: lower-case, then per code unit: every `windash` dash (`/`, en dash, em dash,
@@ -211,23 +214,11 @@ export interface IndexedRule {
 }
 
 /**
- * Bounds of the memo each view keeps of the values it has seen (see {@link CandidateIndex}): at most
- * `entries` values of at most `maxLength` code units each, `chars` code units in all. A memo that
- * would pass a bound is emptied first, so its memory stays under the bound whatever the input.
+ * The default bounds of the memo each view keeps (see {@link CandidateIndex}): 1,024 values of up to
+ * 512 code units, 64 Ki code units in all (≈ 128 KB of keys; the command-line view of a process route
+ * is the one that fills it).
  */
-export interface MemoLimits {
-  readonly entries: number;
-  readonly chars: number;
-  readonly maxLength: number;
-}
-
-/**
- * The default bounds: per view 2,048 values of up to 512 code units, 128 Ki code units in all
- * (≈ 256 KB of keys; the command-line view of a process route is the one that fills it).
- */
-export const DEFAULT_MEMO: MemoLimits = { entries: 2048, chars: 128 * 1024, maxLength: 512 };
-
-const NO_IDS = new Int32Array(0);
+export const DEFAULT_MEMO: MemoLimits = { entries: 1024, chars: 64 * 1024, maxLength: 512 };
 
 /** One view of a route: its exact map and its automaton, each answering local rule indices. */
 interface ViewIndex {
@@ -250,8 +241,7 @@ interface ViewIndex {
    * it (before folding: the entries are a function of it). Fleets repeat the same command lines,
    * images and paths on every device: a value seen before costs one map lookup, not a fold and a scan.
    */
-  readonly memo: Map<string, Int32Array>;
-  memoChars: number;
+  readonly memo: BoundedMemo<number | Int32Array> | undefined;
 }
 
 /**
@@ -278,11 +268,7 @@ class RouteIndex {
   private found: Int32Array = new Int32Array(16);
   private foundCount = 0;
 
-  constructor(
-    rules: readonly number[],
-    clauses: readonly Clauses[],
-    private readonly memoLimits: MemoLimits | undefined,
-  ) {
+  constructor(rules: readonly number[], clauses: readonly Clauses[], memoLimits: MemoLimits | undefined) {
     this.rules = Int32Array.from(rules);
     this.clauseCount = new Uint8Array(rules.length);
     this.slotStamp = new Uint32Array(rules.length * MAX_CLAUSES);
@@ -353,8 +339,7 @@ class RouteIndex {
           this.note(id);
           this.markAll(slots, from[id]!, from[id + 1]!);
         },
-        memo: new Map(),
-        memoChars: 0,
+        memo: memoLimits ? new BoundedMemo(memoLimits) : undefined,
       });
     }
     this.views = views;
@@ -386,8 +371,16 @@ class RouteIndex {
     this.found[this.foundCount++] = entry;
   }
 
-  /** Fold, look up and scan one value of a view; remember its entries when the memo may hold it. */
-  private scanValue(v: ViewIndex, text: string, lower: string, limits: MemoLimits | undefined): void {
+  /**
+   * Fold, look up and scan one value of a view; remember its entries (`-1`: none, one entry as a
+   * number, more as an array) when `memo` is given.
+   */
+  private scanValue(
+    v: ViewIndex,
+    text: string,
+    lower: string,
+    memo: BoundedMemo<number | Int32Array> | undefined,
+  ): void {
     this.foundCount = 0;
     const folded = foldLowered(lower);
     if (v.exactLengths.has(folded.length)) {
@@ -398,13 +391,9 @@ class RouteIndex {
       }
     }
     v.automaton?.scan(folded, v.onNeedle);
-    if (limits === undefined || text.length > limits.maxLength) return;
-    if (v.memo.size >= limits.entries || v.memoChars + text.length > limits.chars) {
-      v.memo.clear();
-      v.memoChars = 0;
-    }
-    v.memo.set(text, this.foundCount === 0 ? NO_IDS : this.found.slice(0, this.foundCount));
-    v.memoChars += text.length;
+    if (memo === undefined) return;
+    const n = this.foundCount;
+    memo.set(text, n === 0 ? -1 : n === 1 ? this.found[0]! : this.found.slice(0, n));
   }
 
   /** Call `visit` with the global index of every rule that can match (ascending). */
@@ -416,21 +405,24 @@ class RouteIndex {
       this.gen = 1;
     }
     this.hitCount = 0;
-    const limits = this.memoLimits;
     for (const v of this.views) {
       const text = ctx.text(v.view);
       if (text === undefined) continue;
-      const known = limits === undefined ? undefined : v.memo.get(text);
+      const memo = v.memo?.ready() ? v.memo : undefined;
+      const known = memo?.get(text);
       if (known !== undefined) {
         const from = v.from;
-        for (let i = 0; i < known.length; i++) {
-          const k = known[i]!;
-          this.markAll(v.slots, from[k]!, from[k + 1]!);
-        }
+        if (typeof known === 'number') {
+          if (known >= 0) this.markAll(v.slots, from[known]!, from[known + 1]!);
+        } else
+          for (let i = 0; i < known.length; i++) {
+            const k = known[i]!;
+            this.markAll(v.slots, from[k]!, from[k + 1]!);
+          }
         continue;
       }
       // The evaluator's memo lower-cases each value once; the index folds that further.
-      this.scanValue(v, text, ctx.folded(v.view)!, limits);
+      this.scanValue(v, text, ctx.folded(v.view)!, memo);
     }
     const hits = this.hits.subarray(0, this.hitCount).sort();
     const always = this.always;
