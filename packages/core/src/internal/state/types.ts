@@ -101,7 +101,7 @@ export type AlertChangeKind =
   | 'suppressed'
   | 'acknowledged';
 
-/** One change of {@link StatefulResult.changes}. */
+/** One change of a stateful analyzer's `finish().changes` (`FinishedResult`). */
 export interface AlertChange {
   readonly kind: AlertChangeKind;
   readonly alertId: string;
