@@ -359,6 +359,18 @@ level: medium
     }
   });
 
+  it('is a load error for a Sigma file that is not a valid Sigma document, as for analyze', async () => {
+    const dir = temp();
+    writeFileSync(
+      join(dir, 'broken.yml'),
+      'title: Broken\nlogsource:\n  category: process_creation\ndetection:\n  selection:\n    Image: x\n',
+    );
+    const r = await tripline(['export', 'kql', '--rules', dir, '--target', 'sentinel', '--output', join(dir, 'o')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^tripline: invalid Sigma rule: .*broken\.yml:\d+:\d+: /);
+    expect(existsSync(join(dir, 'o'))).toBe(false);
+  });
+
   it('is an output error when the folder cannot be written', async () => {
     const dir = temp();
     const file = join(dir, 'a-file');

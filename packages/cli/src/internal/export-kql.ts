@@ -118,38 +118,8 @@ async function exportedRules(options: ExportKqlOptions, cwd: string): Promise<Ex
         `invalid Sigma rule: ${at.file}:${at.line}:${at.column}: ${reason?.message ?? 'does not parse'} (tripline rules check lists every problem)`,
       );
     }
-    const sigma = exportSigma(set);
-    out.push(...sigma);
-    // Nothing silent: a correlation the emitter does not export is listed like any refused rule.
-    const exported = new Set(sigma.map((r) => r.source.id));
-    for (const entry of set.report.entries) {
-      if (entry.kind !== 'correlation') continue;
-      const id = entry.detectorId ?? `sigma/${(entry.id ?? entry.source.file).toLowerCase()}`;
-      if (exported.has(id)) continue;
-      out.push({
-        ok: false,
-        source: {
-          id,
-          kind: 'sigma-correlation',
-          title: entry.title ?? entry.source.file,
-          description: '',
-          severity: 'medium',
-          techniques: [],
-          references: [],
-          falsePositives: [],
-          file: entry.source.file,
-        },
-        refusals: [
-          {
-            code: entry.status === 'skipped' ? 'not-loaded' : 'correlation-unsupported',
-            message:
-              entry.status === 'skipped'
-                ? 'the correlation did not load locally (tripline rules check says why)'
-                : 'correlations are not exported by this version of tripline',
-          },
-        ],
-      });
-    }
+    // Every document of the load report: rules and correlations exported or refused, skipped ones as not-loaded.
+    out.push(...exportSigma(set));
   }
   return out.sort((a, b) => (a.source.id < b.source.id ? -1 : a.source.id > b.source.id ? 1 : 0));
 }
