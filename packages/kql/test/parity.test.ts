@@ -1,5 +1,5 @@
 /**
- * Parity of the KQL export on a fresh clone (no ../shared): the vendored SigmaHQ rules, each run by the
+ * Parity of the KQL export on a fresh clone (no shared data folder): the vendored SigmaHQ rules, each run by the
  * interpreter over rows generated from the string literals of its own query (each literal as the whole
  * value, inside a longer value, and at the end of a path, in every string column of the rule's table),
  * plus an empty row, must return exactly the rows the local engine matches. The rules compared are every

@@ -541,8 +541,9 @@ class Interpreter {
         return new KDynamic(parts);
       }
       case 'trim': {
-        const re = regex(toStr(arg(0)), argNodes[0] ?? e);
-        return trimRegex(toStr(arg(1)), re);
+        const pattern = toStr(arg(0));
+        const at = argNodes[0] ?? e;
+        return trimRegex(toStr(arg(1)), regex(pattern, at), regex(`(?:${pattern})$`, at));
       }
       case 'ipv4_is_in_range':
       case 'ipv6_is_in_range': {
@@ -1000,16 +1001,17 @@ function replaceRegex(text: string, re: RE2JS, rewrite: string): string {
   return out + text.slice(pos);
 }
 
-function trimRegex(text: string, re: RE2JS): string {
+/**
+ * `trim(regex, text)`: the leading match and the trailing match of the regex removed. Both are single
+ * RE2 searches (the trailing one is the leftmost match of `(?:regex)$`), so the cost stays linear in
+ * the text, whatever it holds.
+ */
+function trimRegex(text: string, lead: RE2JS, tail: RE2JS): string {
   let s = text;
-  const lead = re.matcher(s);
-  if (lead.lookingAt() && lead.end() > 0) s = s.slice(lead.end());
-  // The longest suffix that the regex matches whole.
-  for (let i = 0; i < s.length; i++) {
-    const m = re.matcher(s.slice(i));
-    if (m.matches()) return s.slice(0, i);
-  }
-  return s;
+  const head = lead.matcher(s);
+  if (head.lookingAt() && head.end() > 0) s = s.slice(head.end());
+  const end = tail.matcher(s);
+  return end.find() ? s.slice(0, end.start()) : s;
 }
 
 /** `a + b`, `a - b` on longs, reals, datetimes and timespans; null when either side is null. */

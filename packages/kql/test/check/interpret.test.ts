@@ -212,6 +212,19 @@ describe('functions', () => {
   });
 });
 
+describe('attacker-controlled text', () => {
+  it('regex functions stay linear on a long command line (RE2; trim is two searches)', () => {
+    const long = `${'a '.repeat(100_000)}!`;
+    const row = proc({ ProcessCommandLine: long });
+    const t0 = performance.now();
+    expect(value('strlen(trim(@"[a ]+", ProcessCommandLine))', row)).toBe(1);
+    expect(value('strlen(trim(@"[!]+", ProcessCommandLine))', row)).toBe(long.length - 1);
+    expect(value('strlen(replace_regex(ProcessCommandLine, @"a+", "b"))', row)).toBe(long.length);
+    expect(value('ProcessCommandLine matches regex @"(a|a )*!$"', row)).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+});
+
 describe('tabular operators', () => {
   const fails = [
     logon({ ReportId: 1, Timestamp: '2025-03-04T10:01:00Z', AccountName: 'admin', RemoteIP: '203.0.113.5' }),
