@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import {
   type AnalysisResult,
-  type Analyzer,
   type AnalyzeOptions,
+  type Analyzer,
   createAnalyzer,
   type Diagnostic,
   ERROR_CODES,

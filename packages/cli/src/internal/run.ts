@@ -410,7 +410,7 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         command === 'detectors' ||
         command === 'render' ||
         command === 'rules' ||
-        command === 'export'
+        command === 'export' ||
         command === 'state'
           ? `tripline ${command} --help`
           : 'tripline --help';
