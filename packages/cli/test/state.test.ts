@@ -160,4 +160,15 @@ describe('tripline analyze --state', () => {
     expect(bad.stderr).toMatch(/^tripline: --state .*damaged\.json: /);
     expect(bad.stdout).toBe('');
   });
+
+  it('--state with --workers is refused before any reading: an incremental run keeps one engine state', async () => {
+    const other = join(dir, 'workers-state.json');
+    const run = await tripline(['analyze', '--state', other, '--workers', '2', join(dir, 'batch-1.ndjson')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'tripline: --state and --workers cannot be used together: an incremental run keeps one engine state (run it without --workers)\n',
+    );
+    expect(run.stdout).toBe('');
+    expect(() => readFileSync(other)).toThrow();
+  });
 });
