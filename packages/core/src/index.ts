@@ -53,12 +53,11 @@ export {
   Analyzer,
   type AnalyzerEvents,
   type AnalyzerProgress,
-  analyze,
-  analyzeEvents,
   createAnalyzer,
   type FinishedResult,
 } from './internal/engine/analyze.js';
 export { runConfigSchema, validateRunConfig } from './internal/engine/config.js';
+export { analyze, analyzeEvents } from './internal/engine/entry.js';
 export type {
   AllowlistEntry,
   AnalyzeOptions,

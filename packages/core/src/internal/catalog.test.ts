@@ -13,7 +13,7 @@ const RESERVED: Readonly<Partial<Record<TriplineCode, string>>> = {
   'attack-unknown': 'ERROR_CODES.ATTACK_UNKNOWN is public; unknown techniques in metadata are detector-invalid',
 };
 
-/** The TypeScript sources of every package but @tripline/sigma, tests left out. */
+/** The TypeScript sources of every package but @tripline/sigma and @tripline/kql, tests left out. */
 function sources(): { file: string; text: string }[] {
   const out: { file: string; text: string }[] = [];
   const walk = (dir: string): void => {
@@ -25,8 +25,10 @@ function sources(): { file: string; text: string }[] {
     }
   };
   // @tripline/sigma's `code`s are Sigma load-report reasons (SIGMA_REASONS, pinned by that package's
-  // tests), a vocabulary of their own, not codes of this catalog.
-  for (const pkg of readdirSync(join(root, 'packages'))) if (pkg !== 'sigma') walk(join(root, 'packages', pkg, 'src'));
+  // tests), and @tripline/kql's are export refusals, warnings and checker codes (KQL_REFUSALS,
+  // KQL_WARNINGS, `TL-*` in packages/kql/src/ir.ts): vocabularies of their own, not codes of this catalog.
+  for (const pkg of readdirSync(join(root, 'packages')))
+    if (pkg !== 'sigma' && pkg !== 'kql') walk(join(root, 'packages', pkg, 'src'));
   return out;
 }
 

@@ -4,6 +4,7 @@
  * exact 100 ns ticks; `dynamic` values stay JSON.
  */
 import type { JsonValue } from '@tripline/core';
+import { parseTimestamp } from '@tripline/core/unstable';
 
 /** A `datetime`: 100 ns ticks since the Unix epoch. */
 export class KDateTime {
@@ -71,23 +72,17 @@ export function formatTimespan(t: KTimespan): string {
   return `${neg ? '-' : ''}${d > 0n ? `${d}.` : ''}${pad(h, 2)}:${pad(m, 2)}:${pad(s, 2)}${f}`;
 }
 
-const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
-
-/** An ISO 8601 datetime (the forms `datetime(…)` literals and Defender rows use), or undefined. */
+/**
+ * An ISO 8601 datetime (the forms `datetime(…)` literals and Defender rows use), or undefined. Read with
+ * core's one timestamp parser; Kusto's date-only form (`2024-10-09`) and a space before the time are
+ * accepted as Kusto accepts them.
+ */
 export function parseDateTime(text: string): KDateTime | undefined {
-  const m = DATETIME.exec(text.trim());
-  if (!m) return undefined;
-  const [, y, mo, d, h = '00', mi = '00', s = '00', frac = '', zone] = m;
-  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  if (Number.isNaN(ms)) return undefined;
-  let ticks = BigInt(ms) * TICKS_PER_MS + BigInt(`${frac}0000000`.slice(0, 7));
-  if (zone && zone.toUpperCase() !== 'Z') {
-    const sign = zone.startsWith('-') ? -1n : 1n;
-    const digits = zone.slice(1).replace(':', '');
-    const minutes = BigInt(Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2)));
-    ticks -= sign * minutes * 60n * 1000n * TICKS_PER_MS;
-  }
-  return new KDateTime(ticks);
+  let t = text.trim();
+  if (t.length === 10) t = `${t}T00:00:00Z`;
+  else if (t.charAt(10) === ' ') t = `${t.slice(0, 10)}T${t.slice(11)}`;
+  const parsed = parseTimestamp(t);
+  return parsed === undefined ? undefined : new KDateTime(BigInt(parsed.ms) * TICKS_PER_MS + BigInt(parsed.ticks));
 }
 
 /** `tostring`: null is `""`; dynamic containers are compact JSON. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../../testing.js';
 import { defineDetector } from '../detector/define.js';
-import { analyzeEvents } from './analyze.js';
+import { analyzeEvents } from './entry.js';
 
 const DEVICE = '6164762d686f73742e636f6e746f736f2e746573';
 

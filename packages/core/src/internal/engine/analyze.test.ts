@@ -8,7 +8,8 @@ import { isTriplineError } from '../errors.js';
 import type { MdeEvent } from '../model/event.js';
 import { stringifyReport, toJsonReport } from '../report/json.js';
 import { reportJsonSchema } from '../report/schema.js';
-import { analyzeEvents, createAnalyzer } from './analyze.js';
+import { createAnalyzer } from './analyze.js';
+import { analyzeEvents } from './entry.js';
 
 const DEVICE = '875524232b2377b606ca585f2a6692b5be921b94';
 const NAME = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';

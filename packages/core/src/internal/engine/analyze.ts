@@ -6,7 +6,6 @@ import { timeZoneOption } from '../ingest/ingest.js';
 import type { IngestProgress, IngestStats, InputSource, RejectedRow } from '../ingest/types.js';
 import { MdeEvent } from '../model/event.js';
 import type { Alert, AnalysisResult, Diagnostic } from '../report/types.js';
-import { severityRank } from '../severity.js';
 import { engineStateWrite, type SourcePosition, StreamState } from '../state/engine-state.js';
 import { StreamLifecycle } from '../state/lifecycle.js';
 import type { AlertChange } from '../state/types.js';
@@ -16,7 +15,7 @@ import { type ResolvedConfig, validateRunConfig } from './config.js';
 import { DedupeWindow } from './dedupe.js';
 import { validateDetectors } from './detectors.js';
 import { DeviceAcc } from './device.js';
-import { Diagnostics } from './diagnostics.js';
+import { aboveMinSeverity, closingDiagnostics, Diagnostics } from './diagnostics.js';
 import { Dispatch } from './dispatch.js';
 import { GroupMap } from './group-map.js';
 import { localTimeDiagnostics } from './local-time.js';
@@ -340,8 +339,13 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     alerts.push(...runCorrelation(phase, states, deviceIds, alerts));
     const allowed = this.allowlist.apply(alerts);
     for (const d of allowed.diagnostics) this.diagnostics.add(d);
-    const kept = this.aboveMinSeverity(allowed.kept);
-    this.closingDiagnostics();
+    const kept = aboveMinSeverity(this.resolved.config.minSeverity, this.diagnostics, allowed.kept);
+    closingDiagnostics(this.diagnostics, {
+      duplicates: this.counts.duplicates,
+      late: this.state?.lateDiagnostic(),
+      rejected: this.rejectedHere,
+      listed: this.rejectedRows.length,
+    });
     const result = assembleResult({
       counts: this.counts,
       alerts: kept,
@@ -391,40 +395,6 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
     }
     return this.committed;
   }
-
-  /** The alerts at or above `minSeverity`; those below are counted in a diagnostic. */
-  private aboveMinSeverity(alerts: Alert[]): Alert[] {
-    const min = this.resolved.config.minSeverity;
-    if (!min) return alerts;
-    const kept = alerts.filter((a) => severityRank(a.severity) >= severityRank(min));
-    const below = alerts.length - kept.length;
-    if (below) {
-      this.diagnostics.add(
-        diagnostic('alerts-below-min-severity', { message: `${below} alert(s) below ${min} not reported` }),
-      );
-    }
-    return kept;
-  }
-
-  /** What the run's counts say that no single event did: duplicates, rejected rows beyond the list. */
-  private closingDiagnostics(): void {
-    if (this.counts.duplicates) {
-      this.diagnostics.add(
-        diagnostic('duplicate-events', {
-          message: `${this.counts.duplicates} row(s) repeated an earlier row (same table, DeviceId, Timestamp and ReportId): counted as analysed, not alerted twice`,
-        }),
-      );
-    }
-    const late = this.state?.lateDiagnostic();
-    if (late) this.diagnostics.add(late);
-    if (this.rejectedHere > this.rejectedRows.length) {
-      this.diagnostics.add(
-        diagnostic('rejected-list-truncated', {
-          message: `${this.rejectedHere} rows were rejected; the first ${this.rejectedRows.length} are listed`,
-        }),
-      );
-    }
-  }
 }
 
 /** What `finish()` returns: the result, and with `options.state` the batch's alert changes. */
@@ -436,40 +406,4 @@ export type FinishedResult = AnalysisResult & {
 /** Create a streaming analyzer (push inputs or events, listen to `alert`, `rejected`, `progress`, `diagnostic`, `end`). */
 export function createAnalyzer(options: AnalyzeOptions): Analyzer {
   return new Analyzer(options);
-}
-
-/** Analyse one or more inputs (files, streams, strings — see `fromFile`, `fromStream`, `fromString`). */
-export async function analyze(
-  inputs: InputSource | readonly InputSource[],
-  options: AnalyzeOptions,
-): Promise<AnalysisResult> {
-  const analyzer = new Analyzer(options);
-  const list = Array.isArray(inputs) ? (inputs as readonly InputSource[]) : [inputs as InputSource];
-  let read = 0;
-  let firstFailure: unknown;
-  for (const input of list) {
-    try {
-      await analyzer.push(input);
-      read++;
-    } catch (error) {
-      // One unreadable input does not cost the others: it is listed in the result (an `input-failed`
-      // diagnostic) and the run goes on, unless the caller asked to stop at the first one.
-      if (options.onInputError === 'throw' || !isInputError(error)) throw error;
-      firstFailure ??= error;
-    }
-  }
-  // Nothing at all could be read: there is nothing to report.
-  if (read === 0 && firstFailure !== undefined) throw firstFailure;
-  return analyzer.finish();
-}
-
-/** Analyse events you already hold (tests, or events built by your own reader). */
-export async function analyzeEvents(
-  events: Iterable<MdeEvent> | AsyncIterable<MdeEvent>,
-  options: AnalyzeOptions,
-): Promise<AnalysisResult> {
-  const analyzer = new Analyzer(options);
-  await analyzer.ready();
-  for await (const event of events as AsyncIterable<MdeEvent>) analyzer.pushEvent(event);
-  return analyzer.finish();
 }

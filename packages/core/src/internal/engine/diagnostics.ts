@@ -1,7 +1,8 @@
 /** The run's diagnostics: listed up to a cap (the rest counted), at most a few per failing detector. */
 import { type DiagnosticCode, diagnostic } from '../catalog.js';
 import type { MdeEvent } from '../model/event.js';
-import type { Diagnostic } from '../report/types.js';
+import type { Alert, Diagnostic } from '../report/types.js';
+import { type Severity, severityRank } from '../severity.js';
 
 const DIAGNOSTICS_PER_DETECTOR = 50;
 const DIAGNOSTICS_LISTED = 1_000;
@@ -67,5 +68,40 @@ export class Diagnostics {
       this.#dropped = 0;
     }
     return this.#list;
+  }
+}
+
+/** The alerts at or above `min`; those below are counted in a diagnostic. */
+export function aboveMinSeverity(min: Severity | undefined, diagnostics: Diagnostics, alerts: Alert[]): Alert[] {
+  if (!min) return alerts;
+  const kept = alerts.filter((a) => severityRank(a.severity) >= severityRank(min));
+  const below = alerts.length - kept.length;
+  if (below) {
+    diagnostics.add(
+      diagnostic('alerts-below-min-severity', { message: `${below} alert(s) below ${min} not reported` }),
+    );
+  }
+  return kept;
+}
+
+/** What a run's counts say that no single event did: duplicates, late events, rejected rows beyond the list. */
+export function closingDiagnostics(
+  diagnostics: Diagnostics,
+  run: { duplicates: number; late: Diagnostic | undefined; rejected: number; listed: number },
+): void {
+  if (run.duplicates) {
+    diagnostics.add(
+      diagnostic('duplicate-events', {
+        message: `${run.duplicates} row(s) repeated an earlier row (same table, DeviceId, Timestamp and ReportId): counted as analysed, not alerted twice`,
+      }),
+    );
+  }
+  if (run.late) diagnostics.add(run.late);
+  if (run.rejected > run.listed) {
+    diagnostics.add(
+      diagnostic('rejected-list-truncated', {
+        message: `${run.rejected} rows were rejected; the first ${run.listed} are listed`,
+      }),
+    );
   }
 }

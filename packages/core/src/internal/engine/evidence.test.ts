@@ -4,7 +4,7 @@ import { defineDetector, validateDetector } from '../detector/define.js';
 import type { AlertGroup, AnyDetector, Detector, DetectorMeta, EvidenceDecl } from '../detector/types.js';
 import { isTriplineError } from '../errors.js';
 import type { MdeEvent } from '../model/event.js';
-import { analyzeEvents } from './analyze.js';
+import { analyzeEvents } from './entry.js';
 import { compareEvidence } from './group.js';
 
 const DEVICE = '875524232b2377b606ca585f2a6692b5be921b94';

@@ -10,7 +10,7 @@ import { type DetectorFamily, defineDetectorFamily, isDetectorFamily } from '../
 import type { AnyDetector, Match } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
 import type { AnalysisResult } from '../report/types.js';
-import { analyzeEvents } from './analyze.js';
+import { analyzeEvents } from './entry.js';
 
 const DEVICE = '875524232b2377b606ca585f2a6692b5be921b94';
 const NAME = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';

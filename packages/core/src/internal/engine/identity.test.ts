@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../../testing.js';
 import { defineDetector } from '../detector/define.js';
 import type { AnyDetector } from '../detector/types.js';
-import { alertId, analyzeEvents } from './analyze.js';
+import { alertId } from './analyze.js';
+import { analyzeEvents } from './entry.js';
 
 /** An exec without fork, as in the G14 reproduction: the initiating image and the new one share a PID. */
 function exec(deviceId: string, from: string, to: string, reportId: number) {

@@ -4,7 +4,8 @@ import type { AnyDetector } from '../detector/types.js';
 import { isTriplineError } from '../errors.js';
 import { fromFile, fromString } from '../ingest/sources.js';
 import type { InputSource } from '../ingest/types.js';
-import { analyze, createAnalyzer } from './analyze.js';
+import { createAnalyzer } from './analyze.js';
+import { analyze } from './entry.js';
 
 /** Alerts on every process creation, by image name. */
 const byName: AnyDetector = defineDetector({

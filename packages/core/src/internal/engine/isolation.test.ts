@@ -9,7 +9,8 @@ import { defineDetector } from '../detector/define.js';
 import type { AnyDetector, Detector } from '../detector/types.js';
 import type { MdeEvent } from '../model/event.js';
 import type { AnalysisResult } from '../report/types.js';
-import { analyzeEvents, describeError } from './analyze.js';
+import { describeError } from './analyze.js';
+import { analyzeEvents } from './entry.js';
 
 const DEVICE = '875524232b2377b606ca585f2a6692b5be921b94';
 const NAME = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';

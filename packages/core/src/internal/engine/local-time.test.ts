@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isTriplineError } from '../errors.js';
 import { fromString } from '../ingest/sources.js';
-import { analyze, createAnalyzer } from './analyze.js';
+import { createAnalyzer } from './analyze.js';
+import { analyze } from './entry.js';
 
 const DEVICE = '875524232b2377b606ca585f2a6692b5be921b94';
 const LA_LOCAL =

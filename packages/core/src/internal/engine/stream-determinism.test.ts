@@ -7,7 +7,7 @@ import { defineDetector } from '../detector/define.js';
 import type { AnyDetector, CorrelationMatch, StateMatch } from '../detector/types.js';
 import { fromFile, fromIterable, ingest } from '../ingest/index.js';
 import { stringifyReport } from '../report/json.js';
-import { analyze } from './analyze.js';
+import { analyze } from './entry.js';
 
 /**
  * A fleet-like stream (the benchmark's generator, a few thousand rows) must give the same report

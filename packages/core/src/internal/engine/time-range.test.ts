@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../../testing.js';
-import { analyzeEvents } from './analyze.js';
+import { analyzeEvents } from './entry.js';
 
 const DEVICE = '875524232b2377b606ca585f2a6692b5be921b94';
 const NAME = 'wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net';

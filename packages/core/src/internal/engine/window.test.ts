@@ -4,7 +4,7 @@ import { defineDetector } from '../detector/define.js';
 import type { AnyDetector, Detector, TimelinePoint, WindowSpec } from '../detector/types.js';
 import { isTriplineError } from '../errors.js';
 import type { MdeEvent } from '../model/event.js';
-import { analyzeEvents } from './analyze.js';
+import { analyzeEvents } from './entry.js';
 import { readWindow } from './guards.js';
 import { nearestRank, windowReached } from './window.js';
 

@@ -381,7 +381,7 @@ describe('tables of other products', () => {
 
 describe('notices reach the result', () => {
   it('analyze() lists a cut-off input as a warning diagnostic naming it, and keeps its rows', async () => {
-    const { analyze } = await import('../engine/analyze.js');
+    const { analyze } = await import('../engine/entry.js');
     const text = `{"records":[${JSON.stringify(streamingRecord(1))},`;
     const result = await analyze(fromString(text, 'eh_cut.json'), { detectors: [] });
     expect(result.summary.eventsAnalyzed).toBe(1);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../../testing.js';
 import { defineDetector } from '../detector/define.js';
 import type { Detector } from '../detector/types.js';
-import { analyze, analyzeEvents } from '../engine/analyze.js';
+import { analyze, analyzeEvents } from '../engine/entry.js';
 import { isTriplineError } from '../errors.js';
 import { fromString } from '../ingest/sources.js';
 import { findingId } from './findings.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defineDetector } from '../detector/define.js';
-import { analyze } from '../engine/analyze.js';
+import { analyze } from '../engine/entry.js';
 import { fromFile, fromString } from '../ingest/index.js';
 import { stringifyReport, toJsonReport } from './json.js';
 

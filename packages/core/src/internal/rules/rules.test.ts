@@ -5,7 +5,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeEvent } from '../../testing.js';
-import { analyzeEvents } from '../engine/analyze.js';
+import { analyzeEvents } from '../engine/entry.js';
 import type { MdeEvent } from '../model/event.js';
 import { parseRule, ruleFiles, ruleFixtureFiles } from './load.js';
 import { compileCondition, type FieldUse } from './predicate.js';

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { JsonValue } from '../model/event.js';
+import { parseTimestamp } from '../model/time.js';
 import { type AlertRecord, asSuppression, durationMs, isExpired } from './lifecycle.js';
 import type { StateStore, Suppression } from './types.js';
 
@@ -53,8 +54,6 @@ const inputSchema = z
     message: 'give at least one of alert, detector, device, key',
   });
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
-
 function invalid(message: string): never {
   throw new TriplineError(ERROR_CODES.OPTION_INVALID, message);
 }
@@ -79,7 +78,8 @@ function parseInput(input: unknown, what: string): z.infer<typeof inputSchema> {
 /** `expires` as an ISO time: a time as given (normalised to UTC), or now + a duration. */
 function expiryOf(expires: string, now: Date, what: string): string {
   if (expires.startsWith('P')) return new Date(now.getTime() + durationMs(expires, `${what}: expires`)).toISOString();
-  const ms = ISO_TIME.test(expires) ? Date.parse(expires) : Number.NaN;
+  // Core's one timestamp parser: ISO 8601 (a time without a zone is UTC, as in Defender's exports).
+  const ms = parseTimestamp(expires)?.ms ?? Number.NaN;
   if (!Number.isFinite(ms))
     invalid(`${what}: expires: expected an ISO 8601 time or duration (P7D), got ${JSON.stringify(expires)}`);
   if (ms <= now.getTime()) invalid(`${what}: expires: ${expires} is not in the future`);

@@ -28,6 +28,11 @@ import type {
   Suppression,
 } from './types.js';
 
+/** Epoch ms of a stored time (written by this module as ISO 8601), read with core's one timestamp parser. */
+function instantMs(text: string): number {
+  return parseTimestamp(text)?.ms ?? Number.NaN;
+}
+
 /** The lifecycle record of one alert (`alerts` namespace, key: the alert id). */
 export interface AlertRecord {
   readonly id: string;
@@ -158,7 +163,7 @@ function compileSuppressions(list: readonly Suppression[]): CompiledSuppression[
       detector: s.match.detector !== undefined ? compileGlob(s.match.detector) : undefined,
       device: s.match.device !== undefined ? compileGlob(s.match.device) : undefined,
       key: s.match.key !== undefined ? compileGlob(s.match.key) : undefined,
-      expiresMs: s.expires !== undefined ? Date.parse(s.expires) : undefined,
+      expiresMs: s.expires !== undefined ? instantMs(s.expires) : undefined,
     }));
 }
 
@@ -172,7 +177,7 @@ interface Subject {
 
 /** Whether a suppression has expired at `nowMs`. */
 export function isExpired(s: Suppression, nowMs: number): boolean {
-  return s.expires !== undefined && Date.parse(s.expires) <= nowMs;
+  return s.expires !== undefined && instantMs(s.expires) <= nowMs;
 }
 
 function matches(c: CompiledSuppression, a: Subject): boolean {
@@ -341,7 +346,7 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
 
   /** A change of an alert without new evidence (time passing, a suppression starting or ending). */
   const idle = (prev: AlertRecord, subject: Subject, handler: CompiledSuppression | undefined): void => {
-    const since = nowMs - Date.parse(prev.lastEvidenceAt);
+    const since = nowMs - instantMs(prev.lastEvidenceAt);
     const same = { ...prev };
     if (prev.status === 'active' && since >= policy.resolveAfterMs) {
       emit(
@@ -371,14 +376,14 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
       return;
     }
     const from = prev.lastNotifiedAt ?? prev.lastEvidenceAt;
-    if (policy.repeatAfterMs !== undefined && nowMs - Date.parse(from) >= policy.repeatAfterMs) {
+    if (policy.repeatAfterMs !== undefined && nowMs - instantMs(from) >= policy.repeatAfterMs) {
       emit(
         subject,
         prev,
         {
           kind: 'repeated',
           notify: true,
-          reason: `still active ${formatMs(nowMs - Date.parse(from))} after the last notification`,
+          reason: `still active ${formatMs(nowMs - instantMs(from))} after the last notification`,
         },
         same,
         undefined,
