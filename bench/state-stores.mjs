@@ -1,23 +1,24 @@
 #!/usr/bin/env node
 /**
- * `npm run bench -- --state-stores` (or `node bench/state-stores.mjs`): what keeping state between batches costs a
- * bot with many open alerts, per store.
+ * `npm run bench -- --state-stores` (or `node bench/state-stores.mjs`): what keeping state between
+ * batches costs a bot with many open alerts, per store.
  *
- *   node bench/state-stores.mjs [--alerts 10000] [--repeat 3] [--stores memory,json-file,json-file-gz,sqlite]
- *                        [--out bench/out/state-stores.json]
+ *   node bench/state-stores.mjs [--rows 100000] [--devices 500] [--repeat 3]
+ *                               [--stores memory,json-file,json-file-gz,sqlite] [--out bench/out/state-stores.json]
  *
- * For each store and round, on a fresh location: a first batch writes N open alerts (an `alerts`
- * lifecycle record and a `groups` record each, shaped like the engine's and the lifecycle's records:
- * a group keeps 5 evidence events of a DeviceProcessEvents row and a window timeline), then the
- * store is closed. Then one batch as a bot runs it: **load** (open, read every group and alert
- * record) and **save** (one write that upserts all N alerts and groups, with their revision and
- * count moved on, plus an outbox entry for one alert in ten), then close. Printed, the median of the
- * rounds: load ms, save ms, ms per alert upsert (save / N; target < 1 ms) and the bytes on disk per
- * open alert (target < 2 KB). Stores take turns inside each round, so the machine's load hits them alike.
+ * The records are the real ones: `--rows` rows of the dense fleet (bench/dense.mjs; about 10,500
+ * alerts per 100,000 rows) go through one analyzer of the Defender pack with state, whose `commit()`
+ * writes the engine's records (groups, devices, duplicate window, sources, meta), the lifecycle
+ * record of every alert and a notification for each into a memory store. Then, for each store and
+ * round, on a fresh location: that state is written once (the first batch), the store closed; and a
+ * batch as a bot runs it is timed: **load** (open, read every namespace and the outbox) and **save**
+ * (one write that upserts every record again, marks the first batch's notifications delivered and
+ * queues a notification for one alert in ten), then close. Printed, the median of the rounds: load ms, save ms, ms per alert upsert (save / open
+ * alerts; target < 1 ms) and the bytes on disk per open alert (target < 2 KB). Stores take turns
+ * inside each round, so the machine's load hits them alike.
  *
- * It imports the BUILT packages (packages/core/dist, packages/state/dist): run `npm run build` first.
+ * It imports the BUILT packages (core, detectors-defender, state): run `npm run build` first.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,7 +31,13 @@ const TARGET_MS_PER_UPSERT = 1;
 const TARGET_BYTES_PER_ALERT = 2048;
 
 function parseArgs(argv) {
-  const args = { alerts: 10_000, repeat: 3, stores: STORES, out: join(ROOT, 'bench', 'out', 'state-stores.json') };
+  const args = {
+    rows: 100_000,
+    devices: 500,
+    repeat: 3,
+    stores: STORES,
+    out: join(ROOT, 'bench', 'out', 'state-stores.json'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -38,112 +45,57 @@ function parseArgs(argv) {
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
     };
-    if (a === '--state')
+    if (a === '--state-stores')
       continue; // passed through by scripts/bench.mjs
-    else if (a === '--alerts') args.alerts = Number(value());
+    else if (a === '--rows') args.rows = Number(value());
+    else if (a === '--devices') args.devices = Number(value());
     else if (a === '--repeat') args.repeat = Number(value());
     else if (a === '--stores') args.stores = value().split(',');
     else if (a === '--out') args.out = value();
     else throw new Error(`unknown argument ${a}`);
   }
-  if (!Number.isSafeInteger(args.alerts) || args.alerts < 1) throw new Error('--alerts must be a positive integer');
+  if (!Number.isSafeInteger(args.rows) || args.rows < 1) throw new Error('--rows must be a positive integer');
+  if (!Number.isSafeInteger(args.devices) || args.devices < 1) throw new Error('--devices must be a positive integer');
   if (!Number.isSafeInteger(args.repeat) || args.repeat < 1) throw new Error('--repeat must be a positive integer');
   for (const s of args.stores) if (!STORES.includes(s)) throw new Error(`unknown store ${s} (${STORES.join(', ')})`);
   return args;
 }
 
-/** A deterministic hex id (what alert ids and DeviceIds look like), from a counter. */
-function hex(n, length) {
-  return createHash('sha256').update(String(n)).digest('hex').slice(0, length);
-}
-
-const DETECTORS = [
-  'defender/lsass-access',
-  'defender/encoded-powershell',
-  'defender/brute-force-logon',
-  'defender/suspicious-scheduled-task',
-  'defender/office-spawns-shell',
-];
-
-function instant(ms) {
-  return new Date(Date.UTC(2024, 9, 9, 10, 0, 0) + ms).toISOString();
-}
-
-/** One DeviceProcessEvents row as the engine's evidence keeps it (declared columns), encoded as in engine-state. */
-function evidenceEvent(alert, j) {
-  const device = `ws-fin-${String(alert % 500).padStart(3, '0')}.contoso.local`;
-  return [
-    'DeviceProcessEvents',
-    {
-      Timestamp: instant(alert * 1000 + j * 7),
-      DeviceId: hex(alert % 500, 40),
-      DeviceName: device,
-      ActionType: 'ProcessCreated',
-      ReportId: String(639199803770463703n + BigInt(alert * 10 + j)),
-      FileName: 'powershell.exe',
-      ProcessCommandLine: `powershell.exe -NoProfile -ExecutionPolicy Bypass -EncodedCommand ${hex(alert * 10 + j, 64)}`,
-      AccountName: 'svc-backup',
-      InitiatingProcessFileName: 'winword.exe',
-    },
-    `PT1H-${String(alert % 24).padStart(2, '0')}.json`,
-    alert * 10 + j,
-  ];
-}
-
-/** The `groups` record of one alert (the engine's GroupRecord: detector, device, key, count, span, sample, timeline). */
-function groupRecord(alert, batch) {
-  const n = 5 + batch * 3;
-  return {
-    d: DETECTORS[alert % DETECTORS.length],
-    v: hex(alert % 500, 40),
-    k: `CONTOSO\\svc-backup|${hex(alert, 12)}`,
-    n,
-    s: batch === 0 ? 'high' : 'critical',
-    sp: [instant(alert * 1000), instant(alert * 1000 + n * 7)],
-    e: Array.from({ length: 5 }, (_, j) => evidenceEvent(alert, j)),
-    tl: Array.from({ length: Math.min(n, 8) }, (_, j) => [j === 0 ? 0 : 7, 0]),
-  };
-}
-
-/** The `alerts` record of one alert (the lifecycle's AlertRecord). */
-function alertRecord(alert, batch) {
-  const g = groupRecord(alert, batch);
-  return {
-    id: hex(alert, 16),
-    stream: 'eventhub/partition-3',
-    detector: g.d,
-    device: g.v,
-    deviceName: `ws-fin-${String(alert % 500).padStart(3, '0')}.contoso.local`,
-    key: g.k,
-    title: 'Encoded PowerShell started by an Office application',
-    severity: g.s,
-    count: g.n,
-    firstSeen: g.sp[0],
-    lastSeen: g.sp[1],
-    status: 'active',
-    revision: batch + 1,
-    lastEvidenceAt: instant(3_600_000 * (batch + 1)),
-    lastNotifiedAt: instant(3_600_000),
-    notifiedRevision: 1,
-    handledBy: null,
-  };
-}
-
-function batchWrite(alerts, batch) {
+/** The state of one batch of the dense fleet, as the analyzer commits it (every namespace, and the outbox). */
+async function realState(core, detectors, args) {
+  const { denseLines } = await import('./dense.mjs');
+  const store = core.memoryStateStore();
+  await store.open();
+  const analyzer = core.createAnalyzer({ detectors, state: { store }, generatedAt: '2026-01-01T00:00:00Z' });
+  await analyzer.ready();
+  await analyzer.push(
+    core.fromString([...denseLines({ rows: args.rows, devices: args.devices })].join('\n'), 'batch-0.ndjson'),
+  );
+  const result = analyzer.finish();
+  await analyzer.commit();
   const put = [];
-  const outbox = [];
-  for (let i = 0; i < alerts; i++) {
-    const key = JSON.stringify(['eventhub/partition-3', hex(i, 16)]);
-    put.push({ ns: 'groups', key, value: groupRecord(i, batch) });
-    put.push({ ns: 'alerts', key: hex(i, 16), value: alertRecord(i, batch) });
-    if (i % 10 === 0)
-      outbox.push({
-        key: `${hex(i, 16)}:${batch + 1}`,
-        payload: { kind: batch === 0 ? 'new' : 'escalated', alertId: hex(i, 16), revision: batch + 1 },
-        queuedAt: instant(3_600_000 * (batch + 1)),
-      });
+  const counts = {};
+  for (const ns of core.STATE_NAMESPACES) {
+    const records = await store.read(ns);
+    counts[ns] = records.size;
+    for (const [key, value] of records) put.push({ ns, key, value });
   }
-  return { put, outbox };
+  const outbox = await store.outbox();
+  const alertIds = [...(await store.read('alerts')).keys()];
+  // The next batch: the bot delivered the first batch's notifications; every record upserted (a long
+  // batch touches them all), a notification for one alert in ten.
+  const next = {
+    put,
+    delivered: outbox.map((o) => o.key),
+    outbox: alertIds
+      .filter((_, i) => i % 10 === 0)
+      .map((id) => ({
+        key: `${id}:bench`,
+        payload: { kind: 'updated', alertId: id },
+        queuedAt: '2026-01-01T01:00:00.000Z',
+      })),
+  };
+  return { first: { put, outbox }, next, alerts: alertIds.length, resultAlerts: result.alerts.length, counts };
 }
 
 function bytesOf(dir) {
@@ -161,14 +113,21 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const core = await import(dist('core'));
   const state = await import(dist('state'));
+  const { defenderDetectors } = await import(dist('detectors-defender'));
   console.log(
     `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.versions.node}; load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')}`,
   );
-  console.log(`state: ${args.alerts} open alerts (a group and an alert record each), ${args.repeat} rounds`);
-  const first = batchWrite(args.alerts, 0);
-  const second = batchWrite(args.alerts, 1);
+  const t = performance.now();
+  const real = await realState(core, defenderDetectors, args);
+  const { first, next: second, alerts: openAlerts } = real;
+  const records = Object.entries(real.counts)
+    .map(([ns, n]) => `${ns} ${n}`)
+    .join(', ');
+  console.log(
+    `state of ${args.rows} dense-fleet rows (${args.devices} devices), analysed and committed in ${((performance.now() - t) / 1000).toFixed(1)} s: ${openAlerts} open alerts; records: ${records}; outbox ${first.outbox.length}; ${args.repeat} rounds`,
+  );
   const results = Object.fromEntries(args.stores.map((s) => [s, { load: [], save: [], bytes: [], driver: undefined }]));
   const memories = {};
   for (let round = 0; round < args.repeat; round++) {
@@ -191,13 +150,16 @@ async function main() {
         const t0 = performance.now();
         const store = make();
         await store.open();
-        const groups = await store.read('groups');
-        const alerts = await store.read('alerts');
+        let loaded = 0;
+        for (const ns of core.STATE_NAMESPACES) loaded += (await store.read(ns)).size;
+        const queued = (await store.outbox()).length;
         const t1 = performance.now();
         await store.write(second);
         const t2 = performance.now();
-        if (groups.size !== args.alerts || alerts.size !== args.alerts)
-          throw new Error(`${name}: loaded ${groups.size} groups and ${alerts.size} alerts, not ${args.alerts}`);
+        if (loaded !== first.put.length || queued !== first.outbox.length)
+          throw new Error(
+            `${name}: loaded ${loaded} records and ${queued} notifications, not ${first.put.length} and ${first.outbox.length}`,
+          );
         if (store.driver !== undefined) results[name].driver = store.driver;
         await store.close();
         const r = results[name];
@@ -217,8 +179,8 @@ async function main() {
       store: name === 'sqlite' && r.driver ? `sqlite (${r.driver})` : name,
       loadMs: median(r.load),
       saveMs: save,
-      msPerUpsert: save / args.alerts,
-      bytesPerAlert: Number.isNaN(bytes) ? null : bytes / args.alerts,
+      msPerUpsert: save / openAlerts,
+      bytesPerAlert: Number.isNaN(bytes) ? null : bytes / openAlerts,
       rounds: { load: r.load, save: r.save, bytes: r.bytes.map((b) => (Number.isNaN(b) ? null : b)) },
     };
   });
@@ -252,7 +214,7 @@ async function main() {
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(
     args.out,
-    `${JSON.stringify({ alerts: args.alerts, repeat: args.repeat, node: process.versions.node, loadavg: loadavg(), rows, targets }, null, 2)}\n`,
+    `${JSON.stringify({ inputRows: args.rows, devices: args.devices, openAlerts, records: real.counts, repeat: args.repeat, node: process.versions.node, loadavg: loadavg(), rows, targets }, null, 2)}\n`,
   );
   console.log(`\nwrote ${args.out}`);
 }

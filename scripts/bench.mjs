@@ -486,7 +486,7 @@ async function main() {
   }
   // `--state-stores`: the state stores' benchmark, its own script (bench/state-stores.mjs) with the arguments given.
   if (process.argv.includes('--state-stores')) {
-    ensureBuilt(['core', 'state']);
+    ensureBuilt(['core', 'detectors-defender', 'state']);
     const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'state-stores.mjs'), ...process.argv.slice(2)], {
       stdio: 'inherit',
     });

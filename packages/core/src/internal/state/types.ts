@@ -101,7 +101,7 @@ export type AlertChangeKind =
   | 'suppressed'
   | 'acknowledged';
 
-/** One change of a stateful analyzer's `finish().changes` (`FinishedResult`). */
+/** One change of `changes`, which `finish()` of an analyzer with `state` returns beside the alerts. */
 export interface AlertChange {
   readonly kind: AlertChangeKind;
   readonly alertId: string;
