@@ -117,7 +117,7 @@ class Shard {
 }
 
 /**
- * An analysis over `shards.length` worker threads, with the interface of the {@link Analyzer}: push
+ * An analysis over `shards.length` worker threads, with the interface of the `Analyzer` (`@tripline/core`): push
  * inputs, then `finish()` (asynchronous here: the shards' results are merged when they come).
  */
 export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {

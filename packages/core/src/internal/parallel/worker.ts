@@ -1,5 +1,5 @@
 /**
- * The shard side of a worker-sharded analysis: an ordinary {@link Analyzer} fed with the rows of the
+ * The shard side of a worker-sharded analysis: an ordinary `Analyzer` fed with the rows of the
  * devices this shard owns. The main thread reads the inputs and sends each shard its NDJSON lines
  * (the other lines blank, so line numbers stay) or, for documents and CSV, the whole text; the shard
  * parses, keeps the events of its devices, and at the end sends its result.
