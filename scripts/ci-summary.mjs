@@ -51,5 +51,8 @@ for (const file of report.testResults ?? []) {
 }
 const failed = (report.numFailedTests ?? 0) + brokenFiles.length + extraFailed;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+// Skipped tests (a driver this Node lacks) are said on a line of their own: the last line is always
+// exactly "N passed, N failed", the form the CI checker reads.
+if (skipped) console.log(`${skipped} skipped (not counted)`);
+console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

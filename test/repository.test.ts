@@ -102,7 +102,12 @@ describe('a fresh clone needs nothing beside the repository', () => {
           status: 'passed',
           assertionResults: [{ status: 'passed', title: 't', fullName: 't', failureMessages: [] }],
         }));
-        writeFileSync(report, JSON.stringify({ numPassedTests: files.length, numFailedTests: 0, testResults }));
+        const skipped = flags.includes('--test-skipped') ? 1 : 0;
+        flags = flags.filter((f) => f !== '--test-skipped');
+        writeFileSync(
+          report,
+          JSON.stringify({ numPassedTests: files.length, numFailedTests: 0, numPendingTests: skipped, testResults }),
+        );
         const args = [join(root, 'scripts/ci-summary.mjs'), report, '0', ...flags];
         return sh(process.execPath, args, { cwd: root }).then(
           (r) => ({ code: 0, out: r.stdout }),
@@ -116,6 +121,11 @@ describe('a fresh clone needs nothing beside the repository', () => {
       expect(missing.code).toBe(1);
       expect(missing.out).toMatch(/^shared-data suite did not run: .*\n1 passed, 1 failed\n$/);
       expect(await summary(withShared, '--require-shared')).toEqual({ code: 0, out: '2 passed, 0 failed\n' });
+      // A skipped test is said on its own line; the last line keeps the exact form.
+      expect(await summary(withShared, '--require-shared', '--test-skipped')).toEqual({
+        code: 0,
+        out: '1 skipped (not counted)\n2 passed, 0 failed\n',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
