@@ -47,6 +47,8 @@ describe('public API surface', () => {
       'sigmahq',
       'kql',
       'state',
+      'stream',
+      'narrative',
     ]) {
       const m = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as {
         name: string;

@@ -51,6 +51,8 @@ describe.skipIf(process.env.TRIPLINE_SKIP_PACK === '1')('packaging (npm pack →
       '@tripline/sigmahq',
       '@tripline/kql',
       '@tripline/state',
+      '@tripline/stream',
+      '@tripline/narrative',
       'tripline',
     ].flatMap((p) => [`pack ${p}`, `files ${p}`, `publint ${p}`, `attw ${p}`]),
     'install tarballs',

@@ -102,7 +102,7 @@ export {
   stringifyReport,
   toJsonReport,
 } from './internal/report/json.js';
-export { reportJsonSchema } from './internal/report/schema.js';
+export { narrativeSchema, reportJsonSchema } from './internal/report/schema.js';
 export {
   type ChunkSink,
   type JsonReportOptions,
@@ -125,6 +125,8 @@ export type {
   Finding,
   InputSummary,
   MitreRef,
+  Narrative,
+  NarrativeSentence,
   Summary,
 } from './internal/report/types.js';
 export {

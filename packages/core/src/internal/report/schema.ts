@@ -250,6 +250,73 @@ export const inputSummarySchema = z
   })
   .readonly();
 
+/** One sentence of a narrative, with the ids of the facts it cites (`F3`, `A2.count`, …). */
+export const narrativeSentenceSchema = z
+  .strictObject({
+    text: z.string(),
+    cites: z.array(z.string()).readonly().describe('ids of the facts of `narrative.facts` the sentence states'),
+  })
+  .readonly();
+
+/**
+ * An optional narrative written by a language model (`@tripline/narrative`), kept only sentence by
+ * sentence where every claim is a fact of the fact sheet built from this record. Model output: render it
+ * as untrusted text, like event text.
+ */
+export const narrativeSchema = z
+  .strictObject({
+    /** The model that wrote it, as the endpoint named it (or as asked for). */
+    model: z.string(),
+    /** The endpoint's origin (`scheme://host[:port]`): never a path, query or key. */
+    endpoint: z.string(),
+    generatedAt: iso,
+    /** The facts the kept sentences cite (id and its text as the model was given it), in fact-sheet order. */
+    facts: z.array(z.strictObject({ id: z.string(), text: z.string() }).readonly()).readonly(),
+    /** The executive summary: the model's kept sentences, or the deterministic template when it failed. */
+    summary: z
+      .strictObject({
+        source: z.enum(['model', 'template']),
+        sentences: z.array(narrativeSentenceSchema).readonly(),
+      })
+      .readonly(),
+    /** One paragraph per alert narrated (alerts in report order; the narrated ones are capped). */
+    alerts: z
+      .array(z.strictObject({ alertId: z.string(), sentences: z.array(narrativeSentenceSchema).readonly() }).readonly())
+      .readonly(),
+    /** Sentences the validator rejected, with its reasons (none of them is rendered elsewhere). */
+    rejected: z
+      .array(
+        z
+          .strictObject({
+            section: z.enum(['summary', 'alert']),
+            alertId: z.string().optional(),
+            text: z.string(),
+            cites: z.array(z.string()).readonly(),
+            reasons: z.array(z.string()).readonly(),
+          })
+          .readonly(),
+      )
+      .readonly(),
+    /** Event values that read like instructions to a model (an injection attempt is itself a finding). */
+    injections: z
+      .array(
+        z
+          .strictObject({
+            alertId: z.string(),
+            field: z.string(),
+            /** Which pattern matched (`ignore-previous-instructions`, `chat-template-token`, …). */
+            pattern: z.string(),
+            /** The matching part of the value, capped. */
+            excerpt: z.string(),
+          })
+          .readonly(),
+      )
+      .readonly(),
+    /** Sentences the model wrote, kept and rejected, and the retries made. */
+    stats: z.strictObject({ sentences: count(), kept: count(), rejected: count(), retries: count() }).readonly(),
+  })
+  .readonly();
+
 /** The fields of a run's result, in the order the JSON report writes them. */
 const resultShape = {
   tool: z.strictObject({ name: z.literal('tripline'), version: z.string() }).readonly(),

@@ -9,6 +9,8 @@ import type {
   findingSchema,
   inputSummarySchema,
   mitreRefSchema,
+  narrativeSchema,
+  narrativeSentenceSchema,
   summarySchema,
 } from './schema.js';
 
@@ -51,3 +53,9 @@ export type InputSummary = z.infer<typeof inputSummarySchema>;
 
 /** Everything a run produced. Reporters take this; the JSON report is it serialised. */
 export type AnalysisResult = z.infer<typeof analysisResultSchema>;
+
+/** A sentence of a narrative and the fact ids it cites. */
+export type NarrativeSentence = z.infer<typeof narrativeSentenceSchema>;
+
+/** An LLM-written narrative of a result, every kept sentence checked against the fact sheet (`@tripline/narrative`). */
+export type Narrative = z.infer<typeof narrativeSchema>;

@@ -1,0 +1,17 @@
+/**
+ * `@tripline/stream`: a partitioned stream runtime for tripline on a real broker. One analyzer and one
+ * state store per partition; the broker position is committed with the state. Adapters: NATS
+ * JetStream (`@tripline/stream/nats`), Azure Event Hubs (`@tripline/stream/eventhubs`), Kafka protocol
+ * (`@tripline/stream/kafka`).
+ */
+export type {
+  BatchOutcome,
+  OutgoingRecord,
+  PartitionClaim,
+  PartitionHandler,
+  RunPartitionedOptions,
+  SourceRecord,
+  StreamMetrics,
+  StreamSink,
+  StreamSource,
+} from './types.js';

@@ -1,0 +1,4 @@
+import { defineConfig } from 'tsup';
+import { baseOptions } from '../../tsup.base';
+
+export default defineConfig(baseOptions({ index: 'src/index.ts' }));
