@@ -75,6 +75,25 @@ describe('openAICompatible', () => {
     expect(server.received[0]?.body.stream).toBe(true);
   });
 
+  it('assembles a stream that ends without [DONE], and fails on an error chunk', async () => {
+    const server = await serve(
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
+        res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: '{"summary":' } }] })}\n\n`);
+        res.end(`data: ${JSON.stringify({ choices: [{ delta: { content: '[],"alerts":[]}' } }] })}`);
+      },
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(`data: ${JSON.stringify({ error: { message: 'model overloaded' } })}\n\n`);
+      },
+    );
+    const provider = openAICompatible({ baseURL: server.baseURL, model: 'm', env: {}, maxRetries: 0 });
+    expect((await provider.complete(request())).content).toBe('{"summary":[],"alerts":[]}');
+    const error = await failure(provider.complete(request()));
+    expect(isTriplineError(error, 'llm-request-failed')).toBe(true);
+    expect(error.message).toMatch(/model overloaded/);
+  });
+
   it('retries a 429 after the Retry-After it names, then succeeds', async () => {
     const server = await serve(status(429, { error: { message: 'slow down' } }, { 'retry-after': '1' }), json(ANSWER));
     const provider = openAICompatible({ baseURL: server.baseURL, model: 'm', env: {}, maxRetries: 1 });
