@@ -10,7 +10,7 @@ export const MARKUP_CHARACTERS = '`*~|<>[]{}$#';
 const ACTIVE_SCHEMES = ['javascript:', 'data:', 'vbscript:', 'file:'];
 
 /** Abbreviations a sentence may use before `. ` without starting a second sentence. */
-const ABBREVIATIONS = ['e.g', 'i.e', 'etc', 'vs', 'approx', 'no'];
+const ABBREVIATIONS = ['e.g', 'i.e', 'etc', 'vs', 'approx'];
 
 const isLetter = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
