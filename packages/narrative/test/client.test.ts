@@ -94,6 +94,14 @@ describe('openAICompatible', () => {
     expect(error.message).toMatch(/model overloaded/);
   });
 
+  it('refuses an answer body longer than a million characters', async () => {
+    const server = await serve(json('x'.repeat(1_000_001)));
+    const provider = openAICompatible({ baseURL: server.baseURL, model: 'm', env: {} });
+    const error = await failure(provider.complete(request()));
+    expect(isTriplineError(error, 'llm-request-failed')).toBe(true);
+    expect(error.message).toMatch(/longer than 1000000 characters/);
+  });
+
   it('retries a 429 after the Retry-After it names, then succeeds', async () => {
     const server = await serve(status(429, { error: { message: 'slow down' } }, { 'retry-after': '1' }), json(ANSWER));
     const provider = openAICompatible({ baseURL: server.baseURL, model: 'm', env: {}, maxRetries: 1 });

@@ -164,6 +164,18 @@ describe('narrate', () => {
     ]);
   });
 
+  it('treats a runaway answer (beyond the schema’s bounds) as no answer', async () => {
+    const many = { summary: Array.from({ length: 51 }, () => GOOD_SUMMARY[0]), alerts: [] };
+    const { provider } = await serve(many, many);
+    const narrative = await narrate(goldenResult(), { provider, now: NOW });
+    expect(narrative.summary.source).toBe('template');
+    expect(narrative.rejected).toHaveLength(2);
+    expect(
+      narrative.rejected.every((r) => r.reasons[0] === 'the answer is not a JSON object of the answer schema'),
+    ).toBe(true);
+    expect(narrative.rejected[0]?.text.length).toBeLessThanOrEqual(2001);
+  });
+
   it('rejects the sentences of an alert the fact sheet does not narrate', async () => {
     const answer = {
       summary: GOOD_SUMMARY,
