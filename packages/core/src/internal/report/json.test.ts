@@ -13,9 +13,16 @@ import type { AnalysisResult, Narrative } from './types.js';
 const NARRATIVE: Narrative = {
   stats: { retries: 0, rejected: 1, kept: 1, sentences: 2 },
   injections: [
-    { excerpt: '<|im_start|>system', pattern: 'chat-template-token', field: 'keyComponents.AccountName', alertId: 'a1' },
+    {
+      excerpt: '<|im_start|>system',
+      pattern: 'chat-template-token',
+      field: 'keyComponents.AccountName',
+      alertId: 'a1',
+    },
   ],
-  rejected: [{ reasons: ['203.0.113.7 occurs in no cited fact'], cites: ['F1'], text: 'From 203.0.113.7.', section: 'summary' }],
+  rejected: [
+    { reasons: ['203.0.113.7 occurs in no cited fact'], cites: ['F1'], text: 'From 203.0.113.7.', section: 'summary' },
+  ],
   alerts: [{ sentences: [{ cites: ['A1.count'], text: 'root logged on once.' }], alertId: 'a1' }],
   summary: { sentences: [{ cites: ['F1'], text: 'One alert was raised.' }], source: 'model' },
   facts: [
@@ -213,9 +220,7 @@ describe('parseJsonReport', () => {
     // A narrative that breaks the contract is refused, naming its field.
     const bad = { ...json, narrative: { ...NARRATIVE, endpoint: undefined } };
     expect(() => parseJsonReport(bad)).toThrow(/narrative\.endpoint/);
-    expect(() => stringifyReport({ ...record(), narrative: { ...NARRATIVE, extra: 1 } as never })).toThrow(
-      /narrative/,
-    );
+    expect(() => stringifyReport({ ...record(), narrative: { ...NARRATIVE, extra: 1 } as never })).toThrow(/narrative/);
   });
 
   it('refuses a 1.2 report without findings, or whose findings are not those of its alerts', () => {

@@ -64,9 +64,7 @@ export function parseJsonReport(json: unknown): AnalysisResult {
     return { ...rest, alerts, findings: fleetFindings(alerts, old.detectors) } as AnalysisResult;
   }
   const { schemaVersion: _, ...result } =
-    version === '1.2'
-      ? checked(json, 'the report', jsonReportSchema12)
-      : checked(json, 'the report', jsonReportSchema);
+    version === '1.2' ? checked(json, 'the report', jsonReportSchema12) : checked(json, 'the report', jsonReportSchema);
   const expected = fleetFindings(result.alerts, result.detectors);
   const at = firstDifference(result.findings, expected);
   if (at !== undefined) {
