@@ -95,7 +95,7 @@ function everywhere(n: Narrative, value: string): Narrative {
     model: value,
     endpoint: value,
     generatedAt: value,
-    facts: n.facts.map((f) => ({ id: value, text: value })),
+    facts: n.facts.map(() => ({ id: value, text: value })),
     summary: { ...n.summary, sentences: n.summary.sentences.map(sentence) },
     alerts: n.alerts.map((a) => ({ ...a, sentences: a.sentences.map(sentence) })),
     injections: n.injections.map((i) => ({ ...i, field: value, pattern: value, excerpt: value })),
