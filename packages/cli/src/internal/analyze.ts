@@ -31,7 +31,14 @@ import { readConfigFile } from './config-file.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { resolveGeneratedAt } from './generated-at.js';
 import { type CliIo, isTerminal, say, writeStdout } from './io.js';
-import { type NarrateConfig, type NarrateFlags, type Narration, narrationStep, resolveNarration, splitNarrateConfig } from './narrate.js';
+import {
+  type NarrateConfig,
+  type NarrateFlags,
+  type Narration,
+  narrationStep,
+  resolveNarration,
+  splitNarrateConfig,
+} from './narrate.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
 import { type LoadedDetector, loadDetectorSet, mergeSources, runnable, splitConfigSources } from './sources.js';
@@ -124,7 +131,12 @@ async function planInputs(files: readonly string[], io: CliIo): Promise<PlannedI
 export async function buildRun(
   options: Pick<AnalyzeCommandOptions, 'config' | 'minSeverity' | 'timezone' | 'rules' | 'detectors' | 'builtin'>,
   cwd: string = process.cwd(),
-): Promise<{ config: RunConfig | undefined; detectors: LoadedDetector[]; sigma?: LoadReport; narrate?: NarrateConfig }> {
+): Promise<{
+  config: RunConfig | undefined;
+  detectors: LoadedDetector[];
+  sigma?: LoadReport;
+  narrate?: NarrateConfig;
+}> {
   let config: RunConfig | undefined;
   let raw: unknown;
   let fromFile = {};
@@ -323,7 +335,8 @@ export async function runOptions(
     ...(options.table !== undefined ? { table: options.table } : {}),
     ...(generatedAt !== undefined ? { generatedAt } : {}),
   };
-  return { analyzeOptions, ...(sigma ? { sigma } : {}), ...(narration ? { narration } : {}) };
+  const fixed = narration && generatedAt !== undefined ? { ...narration, generatedAt } : narration;
+  return { analyzeOptions, ...(sigma ? { sigma } : {}), ...(fixed ? { narration: fixed } : {}) };
 }
 
 /**

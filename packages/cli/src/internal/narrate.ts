@@ -33,7 +33,12 @@ export interface NarrateFlags {
 /** `narrate` and `llm` of a configuration file, checked. */
 export interface NarrateConfig {
   readonly narrate?: boolean;
-  readonly llm?: { readonly url?: string; readonly model?: string; readonly keyEnv?: string; readonly timeout?: number };
+  readonly llm?: {
+    readonly url?: string;
+    readonly model?: string;
+    readonly keyEnv?: string;
+    readonly timeout?: number;
+  };
 }
 
 /** A narration to run: everything the provider needs but the key itself (read from the environment). */
@@ -42,6 +47,8 @@ export interface Narration {
   readonly model: string;
   readonly keyEnv: string;
   readonly timeoutMs: number;
+  /** The report's fixed time (`--generated-at`, `SOURCE_DATE_EPOCH`): the narrative's `generatedAt` too, so the bytes repeat. */
+  readonly generatedAt?: string;
 }
 
 const LLM_KEYS = ['url', 'model', 'keyEnv', 'timeout'] as const;
@@ -50,7 +57,10 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** `--llm-timeout`: a number of seconds, more than 0 and at most one hour. */
 export function timeoutArg(value: string | number): number {
   const n = typeof value === 'number' ? value : /^\d{1,4}(\.\d{1,3})?$/.test(value.trim()) ? Number(value) : Number.NaN;
-  if (!(n > 0 && n <= 3600)) throw new CliError(`--llm-timeout: expected seconds, more than 0 and at most 3600 (got ${terminalText(String(value), 40)})`);
+  if (!(n > 0 && n <= 3600))
+    throw new CliError(
+      `--llm-timeout: expected seconds, more than 0 and at most 3600 (got ${terminalText(String(value), 40)})`,
+    );
   return n;
 }
 
@@ -67,13 +77,16 @@ export function splitNarrateConfig(raw: unknown, configPath: string): { narratio
   };
   if (narrate !== undefined && typeof narrate !== 'boolean') fail('narrate', 'true or false');
   if (llm === undefined) return { narration: narrate === undefined ? {} : { narrate: narrate as boolean }, rest };
-  if (llm === null || typeof llm !== 'object' || Array.isArray(llm)) fail('llm', 'an object with url, model, keyEnv, timeout');
+  if (llm === null || typeof llm !== 'object' || Array.isArray(llm))
+    fail('llm', 'an object with url, model, keyEnv, timeout');
   const given = llm as Record<string, unknown>;
   for (const key of Object.keys(given)) {
-    if (!(LLM_KEYS as readonly string[]).includes(key)) fail(`llm.${terminalText(key, 60)}`, 'unknown key (llm takes url, model, keyEnv, timeout)');
+    if (!(LLM_KEYS as readonly string[]).includes(key))
+      fail(`llm.${terminalText(key, 60)}`, 'unknown key (llm takes url, model, keyEnv, timeout)');
   }
   for (const key of ['url', 'model', 'keyEnv'] as const) {
-    if (given[key] !== undefined && (typeof given[key] !== 'string' || given[key] === '')) fail(`llm.${key}`, 'a non-empty string');
+    if (given[key] !== undefined && (typeof given[key] !== 'string' || given[key] === ''))
+      fail(`llm.${key}`, 'a non-empty string');
   }
   if (given.timeout !== undefined) {
     if (typeof given.timeout !== 'number') fail('llm.timeout', 'a number of seconds');
@@ -84,7 +97,10 @@ export function splitNarrateConfig(raw: unknown, configPath: string): { narratio
     }
   }
   return {
-    narration: { ...(narrate !== undefined ? { narrate: narrate as boolean } : {}), llm: given as NarrateConfig['llm'] },
+    narration: {
+      ...(narrate !== undefined ? { narrate: narrate as boolean } : {}),
+      llm: given as NonNullable<NarrateConfig['llm']>,
+    },
     rest,
   };
 }
@@ -100,18 +116,27 @@ export function resolveNarration(flags: NarrateFlags, config: NarrateConfig = {}
   const model = flags.llmModel ?? config.llm?.model;
   const keyEnv = flags.llmKeyEnv ?? config.llm?.keyEnv ?? DEFAULT_KEY_ENV;
   const timeout = flags.llmTimeout ?? config.llm?.timeout ?? DEFAULT_TIMEOUT_SECONDS;
-  if (url === undefined) throw new CliError('--narrate needs --llm-url (or llm.url in --config): the OpenAI-compatible API base, such as http://127.0.0.1:11434/v1');
-  if (model === undefined) throw new CliError('--narrate needs --llm-model (or llm.model in --config): the model to ask for');
+  if (url === undefined)
+    throw new CliError(
+      '--narrate needs --llm-url (or llm.url in --config): the OpenAI-compatible API base, such as http://127.0.0.1:11434/v1',
+    );
+  if (model === undefined)
+    throw new CliError('--narrate needs --llm-model (or llm.model in --config): the model to ask for');
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new CliError(`--llm-url: not a URL: ${terminalText(url, 200)}`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new CliError(`--llm-url: must be http or https (got ${terminalText(parsed.protocol, 40)})`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new CliError(`--llm-url: must be http or https (got ${terminalText(parsed.protocol, 40)})`);
   // A key in the URL would be written into shell history and process lists: it belongs in the environment.
-  if (parsed.username !== '' || parsed.password !== '') throw new CliError('--llm-url: must not carry credentials; put the key in the environment variable --llm-key-env names');
-  if (!ENV_NAME.test(keyEnv)) throw new CliError(`--llm-key-env: not an environment variable name: ${terminalText(keyEnv, 60)}`);
+  if (parsed.username !== '' || parsed.password !== '')
+    throw new CliError(
+      '--llm-url: must not carry credentials; put the key in the environment variable --llm-key-env names',
+    );
+  if (!ENV_NAME.test(keyEnv))
+    throw new CliError(`--llm-key-env: not an environment variable name: ${terminalText(keyEnv, 60)}`);
   return { url, model, keyEnv, timeoutMs: Math.round(timeoutArg(timeout) * 1000) };
 }
 
@@ -149,7 +174,11 @@ export async function narrateResult(
       env,
       timeoutMs: narration.timeoutMs,
     });
-    const narrative = await narrate(result, { provider });
+    const fixed = narration.generatedAt;
+    const narrative = await narrate(result, {
+      provider,
+      ...(fixed !== undefined ? { now: () => new Date(fixed) } : {}),
+    });
     return { result: { ...result, narrative }, narrative };
   } catch (error) {
     const why = reason(error, key);

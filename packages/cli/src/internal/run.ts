@@ -221,13 +221,20 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
       '--narrate',
       'add a narrative written by a language model, every sentence checked against the evidence (sends the fact sheet to --llm-url; docs/narrative.md)',
     )
-    .option('--llm-url <url>', 'with --narrate: the OpenAI-compatible API base (https://api.openai.com/v1, http://127.0.0.1:11434/v1…)')
+    .option(
+      '--llm-url <url>',
+      'with --narrate: the OpenAI-compatible API base (https://api.openai.com/v1, http://127.0.0.1:11434/v1…)',
+    )
     .option('--llm-model <name>', 'with --narrate: the model to ask for')
-    .option('--llm-key-env <name>', `with --narrate: the environment variable holding the API key (default ${DEFAULT_KEY_ENV})`)
+    .option(
+      '--llm-key-env <name>',
+      `with --narrate: the environment variable holding the API key (default ${DEFAULT_KEY_ENV})`,
+    )
     .addOption(
-      new Option('--llm-timeout <seconds>', `with --narrate: seconds allowed for one request (default ${DEFAULT_TIMEOUT_SECONDS})`).argParser(
-        llmTimeoutArg,
-      ),
+      new Option(
+        '--llm-timeout <seconds>',
+        `with --narrate: seconds allowed for one request (default ${DEFAULT_TIMEOUT_SECONDS})`,
+      ).argParser(llmTimeoutArg),
     )
     .addOption(detectorOptions()[0])
     .addOption(detectorOptions()[1])
