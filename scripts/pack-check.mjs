@@ -289,7 +289,7 @@ export async function packCheck({ keep = false } = {}) {
     await cjs('cjs @tripline/kql', `const m = require('@tripline/kql'); ${kqlCheck}`);
     await cjs(
       'cjs @tripline/core/report.schema.json',
-      `const s = require('@tripline/core/report.schema.json'); if (s.$schema !== 'https://json-schema.org/draft/2020-12/schema' || s.properties.schemaVersion.const !== '1.2') throw new Error('schema'); console.log('ok')`,
+      `const s = require('@tripline/core/report.schema.json'); if (s.$schema !== 'https://json-schema.org/draft/2020-12/schema' || s.properties.schemaVersion.const !== '1.3') throw new Error('schema'); console.log('ok')`,
     );
 
     const npx = (args) => sh('npx', ['--no-install', ...args], { cwd: app, timeout: 60_000 });
@@ -317,7 +317,7 @@ export async function packCheck({ keep = false } = {}) {
       try {
         const j = JSON.parse(report.stdout);
         ok =
-          j.schemaVersion === '1.2' &&
+          j.schemaVersion === '1.3' &&
           j.summary.eventsRead === 53 &&
           j.summary.eventsRejected === 0 &&
           j.alerts.length >= 13 &&

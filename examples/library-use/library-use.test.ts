@@ -49,7 +49,7 @@ describe('examples/library-use', () => {
   it('writes the canonical JSON report, with exact ReportIds', async () => {
     const text = await readFile(out.files.json, 'utf8');
     const report = JSON.parse(text);
-    expect(report.schemaVersion).toBe('1.2');
+    expect(report.schemaVersion).toBe('1.3');
     expect(report.generatedAt).toBe('2025-11-07T07:00:00.000Z');
     expect(report.summary).toMatchObject({ eventsRead: 53, alertCount: out.result.summary.alertCount });
     expect(report.alerts).toHaveLength(out.result.summary.alertCount);

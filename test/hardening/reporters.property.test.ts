@@ -4,7 +4,7 @@
  * were rewritten with payloads. Markdown must not gain links, images, HTML, headings or footnotes;
  * SARIF must stay schema-valid; JSON must round-trip exactly.
  */
-import { type AnalysisResult, analyze, fromString } from '@tripline/core';
+import { type AnalysisResult, analyze, fromString, type Narrative } from '@tripline/core';
 import { fleetFindings } from '@tripline/core/unstable';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { renderMarkdown } from '@tripline/reporter-markdown';
@@ -89,7 +89,44 @@ function mutable(result: AnalysisResult): { copy: AnalysisResult; slots: Slot[] 
     field(d, 'message');
     if (d.source !== undefined) field(d, 'source');
   }
+  // The narrative is model output: every string of it is attacker-reachable (the model read event text).
+  const narrative = (copy as { narrative?: Record<string, any> }).narrative;
+  if (narrative !== undefined) {
+    for (const k of ['model', 'endpoint']) field(narrative, k);
+    const sentences = (list: Record<string, any>[]) => {
+      for (const s of list) {
+        field(s, 'text');
+        s.cites.forEach((_: string, i: number) => slots.push((x) => void (s.cites[i] = x)));
+      }
+    };
+    sentences(narrative.summary.sentences);
+    for (const a of narrative.alerts) sentences(a.sentences);
+    for (const f of narrative.facts) for (const k of ['id', 'text']) field(f, k);
+    for (const i of narrative.injections) for (const k of ['field', 'pattern', 'excerpt']) field(i, k);
+  }
   return { copy: copy as unknown as AnalysisResult, slots };
+}
+
+/** A narrative of a result (two facts per alert, a sentence on each of the first three alerts, an injection finding). */
+function narrativeOf(result: AnalysisResult): Narrative {
+  const alerts = result.alerts.slice(0, 3);
+  return {
+    model: 'test-model',
+    endpoint: 'http://127.0.0.1:8080',
+    generatedAt: GENERATED_AT,
+    facts: [
+      { id: 'F1', text: `alerts=${result.alerts.length}` },
+      ...alerts.map((a, i) => ({ id: `A${i + 1}.count`, text: `alert ${a.id} count=${a.evidence.eventCount}` })),
+    ],
+    summary: { source: 'model', sentences: [{ text: `${result.alerts.length} alerts were raised.`, cites: ['F1'] }] },
+    alerts: alerts.map((a, i) => ({
+      alertId: a.id,
+      sentences: [{ text: `It counts ${a.evidence.eventCount} events.`, cites: [`A${i + 1}.count`] }],
+    })),
+    rejected: [],
+    injections: [{ alertId: alerts[0]!.id, field: 'title', pattern: 'chat-template-token', excerpt: '<|im_start|>' }],
+    stats: { sentences: alerts.length + 1, kept: alerts.length + 1, rejected: 0, retries: 0 },
+  };
 }
 
 const BASE_FIXTURES = [
@@ -108,7 +145,8 @@ describe('reporters under attacker text planted in a real result', () => {
       .filter((f) => picked.has(f.name))
       .flatMap((f) => f.records);
     // A rejected row and a diagnostic too, so those sections carry payloads as well.
-    base = await run(`${toNdjson(records)}{"not":"a row"}\nnot json\n`);
+    const plain = await run(`${toNdjson(records)}{"not":"a row"}\nnot json\n`);
+    base = { ...plain, narrative: narrativeOf(plain) };
     expect(base.alerts.length).toBeGreaterThanOrEqual(4);
     expect(base.devices.length).toBeGreaterThanOrEqual(2);
     expect(base.rejected.length).toBe(2);

@@ -20,6 +20,7 @@ import {
   wazuh1,
   withRejects,
 } from './fixtures.js';
+import { goldenNarrative, hostileNarrative, narratedFleet } from './narrative-fixtures.js';
 import { type MultitoolReport, multitool, schemaErrors } from './validate.js';
 
 const scenarios = {
@@ -51,6 +52,10 @@ const scenarios = {
   fleet: () => JSON.parse(renderSarif(fleet(200))) as SarifLog,
   'fleet-capped': () => toSarif(fleet(40), { limits: { maxLocationsPerResult: 10 } }),
   'fleet-cut': () => toSarif(fleet(40), { limits: { maxGzipBytes: 12_000 } }),
+  // A narrated run: the narrative in the run's and the results' properties (hostile text too).
+  narrated: () => toSarif({ ...wazuh1(), narrative: goldenNarrative() }),
+  'narrated-hostile': () => toSarif({ ...wazuh1(), narrative: hostileNarrative() }),
+  'narrated-fleet': () => JSON.parse(renderSarif(narratedFleet(40))) as SarifLog,
   'with-category': () =>
     toSarif(wazuh1(), {
       category: 'defender/wazuh1',

@@ -36,6 +36,8 @@ const SECTIONS = new Set([
   '⚠️ Input Problems',
 ]);
 const DEVICE_HEADING = /^🖥️ Device .* \(\d+ alerts?\)$/su;
+/** The narrative's section (a narrated run): the model's name is untrusted text inside it. */
+const NARRATIVE_HEADING = /^📝 Narrative \(written by .*, checked against the evidence\)$/su;
 const ALERT_HEADING = /^ALERT-(\d{3,}): /;
 const FLEET_HEADING = /^🌐 Fleet Findings \(\d+ findings? on 2 or more devices\)$/u;
 const FINDING_HEADING = /^FINDING-(\d{3,}): .* \([\d,]+ devices\)$/su;
@@ -78,7 +80,7 @@ export function markdownProblems(markdown: string, result: AnalysisResult): stri
       const text = mdText(h);
       const alert = ALERT_HEADING.exec(text);
       if (h.depth === 1) titles++;
-      else if (h.depth === 2 && !SECTIONS.has(text))
+      else if (h.depth === 2 && !SECTIONS.has(text) && !NARRATIVE_HEADING.test(text))
         problems.push(`unknown section heading ${JSON.stringify(text.slice(0, 80))}`);
       else if (
         h.depth === 3 &&

@@ -31,6 +31,14 @@ import { readConfigFile } from './config-file.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { resolveGeneratedAt } from './generated-at.js';
 import { type CliIo, isTerminal, say, writeStdout } from './io.js';
+import {
+  type NarrateConfig,
+  type NarrateFlags,
+  type Narration,
+  narrationStep,
+  resolveNarration,
+  splitNarrateConfig,
+} from './narrate.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
 import { type LoadedDetector, loadDetectorSet, mergeSources, runnable, splitConfigSources } from './sources.js';
@@ -50,7 +58,7 @@ export const REPORT_FORMATS = ['markdown', 'json', 'sarif'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 /** Parsed options of `tripline analyze`. */
-export interface AnalyzeCommandOptions {
+export interface AnalyzeCommandOptions extends NarrateFlags {
   readonly format: ReportFormat;
   readonly output?: string;
   /** `--compact`: the JSON report on one line. */
@@ -123,13 +131,19 @@ async function planInputs(files: readonly string[], io: CliIo): Promise<PlannedI
 export async function buildRun(
   options: Pick<AnalyzeCommandOptions, 'config' | 'minSeverity' | 'timezone' | 'rules' | 'detectors' | 'builtin'>,
   cwd: string = process.cwd(),
-): Promise<{ config: RunConfig | undefined; detectors: LoadedDetector[]; sigma?: LoadReport }> {
+): Promise<{
+  config: RunConfig | undefined;
+  detectors: LoadedDetector[];
+  sigma?: LoadReport;
+  narrate?: NarrateConfig;
+}> {
   let config: RunConfig | undefined;
   let raw: unknown;
   let fromFile = {};
+  let narrate: NarrateConfig | undefined;
   if (options.config !== undefined) {
     const split = splitConfigSources(await readConfigFile(options.config), options.config);
-    raw = split.rest;
+    ({ narration: narrate, rest: raw } = splitNarrateConfig(split.rest, options.config));
     fromFile = split.sources;
   }
   let sigma: LoadReport | undefined;
@@ -144,7 +158,7 @@ export async function buildRun(
   }
   if (options.minSeverity !== undefined) config = { ...config, minSeverity: options.minSeverity };
   if (options.timezone !== undefined) config = { ...config, timezone: options.timezone };
-  return { config, detectors, ...(sigma ? { sigma } : {}) };
+  return { config, detectors, ...(sigma ? { sigma } : {}), ...(narrate ? { narrate } : {}) };
 }
 
 /**
@@ -311,8 +325,9 @@ interface FailedInput {
 export async function runOptions(
   options: AnalyzeCommandOptions,
   generatedAt: string | undefined,
-): Promise<{ analyzeOptions: AnalyzeOptions; sigma?: LoadReport }> {
-  const { config, detectors, sigma } = await buildRun(options);
+): Promise<{ analyzeOptions: AnalyzeOptions; sigma?: LoadReport; narration?: Narration }> {
+  const { config, detectors, sigma, narrate } = await buildRun(options);
+  const narration = resolveNarration(options, narrate);
   const analyzeOptions: AnalyzeOptions = {
     detectors: runnable(detectors),
     ...(config !== undefined ? { config } : {}),
@@ -320,7 +335,8 @@ export async function runOptions(
     ...(options.table !== undefined ? { table: options.table } : {}),
     ...(generatedAt !== undefined ? { generatedAt } : {}),
   };
-  return { analyzeOptions, ...(sigma ? { sigma } : {}) };
+  const fixed = narration && generatedAt !== undefined ? { ...narration, generatedAt } : narration;
+  return { analyzeOptions, ...(sigma ? { sigma } : {}), ...(fixed ? { narration: fixed } : {}) };
 }
 
 /**
@@ -377,7 +393,7 @@ export async function analyzeCommand(
 async function analyzeRun(
   inputs: PlannedInput[],
   output: Awaited<ReturnType<typeof planOutput>> | undefined,
-  { analyzeOptions: base, sigma }: Awaited<ReturnType<typeof runOptions>>,
+  { analyzeOptions: base, sigma, narration }: Awaited<ReturnType<typeof runOptions>>,
   store: StateStore | undefined,
   ctx: {
     options: AnalyzeCommandOptions;
@@ -486,6 +502,9 @@ async function analyzeRun(
   // With --state the report holds the alerts of this batch's notifying changes (docs/cli.md).
   const full = result;
   if (changes !== undefined) result = changedAlertsResult(result, changes);
+  // --narrate: the reported result is narrated; an endpoint that fails leaves it without (and says so).
+  const narrated = await narrationStep(result, narration, io.env, options.quiet === true);
+  result = narrated.result;
 
   const report = renderReport(result, options.format, { compact: options.compact === true });
   if (output !== undefined) await writeOutput(output, report.chunks);
@@ -510,7 +529,7 @@ async function analyzeRun(
         );
   const failed = options.failOn !== undefined && failing.length > 0;
 
-  const lines: string[] = [];
+  const lines: string[] = [...narrated.lines];
   const sigmaWarning = sigma ? sigmaLoadWarning(sigma) : undefined;
   if (!options.quiet && sigmaWarning) lines.push(sigmaWarning);
   if (!options.quiet) {

@@ -9,6 +9,7 @@ import { CliError, EXIT, type ExitCode } from './errors.js';
 import { type ExportKqlOptions, exportKqlCommand } from './export-kql.js';
 import { parseIsoTime } from './generated-at.js';
 import { type CliIo, guardStream, processIo, say } from './io.js';
+import { DEFAULT_KEY_ENV, DEFAULT_TIMEOUT_SECONDS, timeoutArg } from './narrate.js';
 import { type RenderCommandOptions, renderCommand } from './render.js';
 import { rulesCheckCommand } from './rules-check.js';
 import {
@@ -62,6 +63,15 @@ function isoArg(value: string): string {
   const iso = parseIsoTime(value);
   if (iso === undefined) throw new InvalidArgumentError('Expected an ISO-8601 time such as 2025-01-31T12:00:00Z.');
   return iso;
+}
+
+/** `--llm-timeout`: seconds, more than 0 and at most an hour. */
+function llmTimeoutArg(value: string): number {
+  try {
+    return timeoutArg(value);
+  } catch {
+    throw new InvalidArgumentError('Expected seconds, more than 0 and at most 3600.');
+  }
 }
 
 /** `--workers N`: 1 to 16 threads (1: the analysis runs in the main thread). */
@@ -207,6 +217,25 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
       'incremental run: keep alert state in PATH (PATH.json: a JSON file; any other path: SQLite) and report only what changed since the last run (docs/state.md)',
     )
     .option('--no-progress', 'never draw the progress line (it is drawn only when stderr is a terminal)')
+    .option(
+      '--narrate',
+      'add a narrative written by a language model, every sentence checked against the evidence (sends the fact sheet to --llm-url; docs/narrative.md)',
+    )
+    .option(
+      '--llm-url <url>',
+      'with --narrate: the OpenAI-compatible API base (https://api.openai.com/v1, http://127.0.0.1:11434/v1…)',
+    )
+    .option('--llm-model <name>', 'with --narrate: the model to ask for')
+    .option(
+      '--llm-key-env <name>',
+      `with --narrate: the environment variable holding the API key (default ${DEFAULT_KEY_ENV})`,
+    )
+    .addOption(
+      new Option(
+        '--llm-timeout <seconds>',
+        `with --narrate: seconds allowed for one request (default ${DEFAULT_TIMEOUT_SECONDS})`,
+      ).argParser(llmTimeoutArg),
+    )
     .addOption(detectorOptions()[0])
     .addOption(detectorOptions()[1])
     .addOption(detectorOptions()[2])

@@ -155,6 +155,12 @@ const CATALOG_SOURCE = {
     meaning:
       'The detector set of a stream with saved state changed: the saved alert subjects of removed or changed detectors were dropped.',
   },
+  'narrative-failed': {
+    kind: 'diagnostic',
+    level: 'warning',
+    meaning:
+      'A narrative was asked for (tripline analyze --narrate) but the language model endpoint failed: the report was written without one.',
+  },
   'rejected-list-truncated': {
     kind: 'diagnostic',
     level: 'warning',

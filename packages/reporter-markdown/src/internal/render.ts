@@ -1,6 +1,7 @@
 import type { AnalysisResult } from '@tripline/core';
 import { type Block, blockChunks, joinWithinBudget } from './blocks.js';
 import { createContext, type RenderContext } from './context.js';
+import { narrativeFooter, narrativeSection } from './narrative.js';
 import { type MarkdownOptions, resolveOptions } from './options.js';
 import {
   alertSections,
@@ -24,6 +25,11 @@ function* reportBlocks(ctx: RenderContext): Generator<Block> {
   yield* header(ctx);
   yield rule;
   yield* executiveSummary(ctx);
+  const narrative = narrativeSection(ctx);
+  if (narrative.length > 0) {
+    yield rule;
+    yield* narrative;
+  }
   yield rule;
   yield* overview(ctx);
   yield* devices(ctx);
@@ -31,6 +37,7 @@ function* reportBlocks(ctx: RenderContext): Generator<Block> {
   yield* alertSections(ctx);
   yield* inputProblems(ctx);
   yield* closing(ctx);
+  yield* narrativeFooter(ctx);
 }
 
 /**
@@ -56,7 +63,7 @@ export function* markdownChunks(result: AnalysisResult, options: MarkdownOptions
 
 /**
  * Render a run as a Markdown report (GitHub-flavoured). Sections: title and period, 🎯 Executive
- * Summary, 📋 Alert Overview, 🖥️ Devices, 🕒 Timeline (Mermaid), 🚨 Security Alerts (`ALERT-NNN`,
+ * Summary, 📝 Narrative (only when the result carries one), 📋 Alert Overview, 🖥️ Devices, 🕒 Timeline (Mermaid), 🚨 Security Alerts (`ALERT-NNN`,
  * per device when several have alerts; a finding on several devices is one `FINDING-NNN` section),
  * ⚠️ Input Problems, closing note. `compact` gives a short form for chat; `budget` caps the length
  * without breaking Markdown.

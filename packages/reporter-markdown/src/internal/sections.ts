@@ -4,6 +4,7 @@ import type { Block } from './blocks.js';
 import type { FleetFinding, NumberedAlert, RenderContext } from './context.js';
 import { escapeInline, escapeMarkdownText } from './escape.js';
 import { badge, decimal, duration, int, parseTime, period, plural, rank, SEVERITIES_DESC, utc } from './format.js';
+import { compactNarrative } from './narrative.js';
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -852,6 +853,7 @@ export function compact(ctx: RenderContext): Block[] {
     ...timeNotices(ctx).map((line) => p(line)),
     p(summary.join(' · ')),
     p(narrative(ctx)),
+    ...compactNarrative(ctx),
   ];
   const single = new Set(ctx.shown.map((n) => n.alert.device?.id)).size <= 1;
   if (ctx.shown.length > 0) {

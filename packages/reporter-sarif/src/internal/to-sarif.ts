@@ -5,6 +5,7 @@ import { sharedNameIds } from './devices.js';
 import { hashParts } from './hash.js';
 import { alertMessage } from './message.js';
 import { DeflateMeter, deflatedBytes, gzippedBytes } from './meter.js';
+import { narrativeParagraphs, resultNarrative, runNarrative, type SarifNarrativeParagraph } from './narrative.js';
 import { ruleFromAlert, ruleFromDetector } from './rules.js';
 import { mapSeverity, rank, SEVERITIES_DESC } from './severity.js';
 import { stringifyElement, stringifySarif } from './stringify.js';
@@ -316,6 +317,7 @@ function alertParts(
   ruleIndex: number,
   maxEvents: number,
   shared: ReadonlyMap<string, string>,
+  paragraphs: ReadonlyMap<string, SarifNarrativeParagraph> = new Map(),
 ): AlertParts {
   const events = eventsInTimeOrder(alert).slice(0, Math.max(0, maxEvents));
   const timeline = renderTimeline(alert, events);
@@ -478,6 +480,7 @@ function alertParts(
           keyComponents,
           reportIds: events.flatMap((e) => (e.reportId !== undefined ? [cleanText(e.reportId, { max: 40 })] : [])),
           relatedAlerts: alert.relatedAlerts.slice(0, 100).map((id) => cleanText(id, { max: 200 })),
+          ...resultNarrative(paragraphs, [alert.id]),
         },
       },
     };
@@ -643,6 +646,7 @@ function buildFindingOutput(
   maxEvents: number,
   shared: ReadonlyMap<string, string>,
   part: UnitPart,
+  paragraphs: ReadonlyMap<string, SarifNarrativeParagraph>,
 ): UnitOutput {
   const parts = unit.listed.map((l, i) => alertParts(l.alert, firstArtifact + i, l.uri, ruleIndex, maxEvents, shared));
   const labels = unit.listed.map((l) => sarifText(deviceLabel(l.alert, shared)));
@@ -721,6 +725,10 @@ function buildFindingOutput(
         lastSeen: cleanText(lastSeen, { max: 40 }),
         eventCount,
         mitre: head.mitre.map((m) => ({ id: cleanText(m.id, { max: 20 }), name: cleanText(m.name, { max: 200 }) })),
+        ...resultNarrative(
+          paragraphs,
+          alerts.map((a) => a.id),
+        ),
       },
     },
   };
@@ -739,6 +747,8 @@ export interface Context {
   /** `covered[k]`: alerts the first `k` units cover. */
   readonly covered: readonly number[];
   readonly notifications: readonly Sarif.Notification[];
+  /** The narrated alerts' paragraphs by alert id (a narrated run). */
+  readonly paragraphs: ReadonlyMap<string, SarifNarrativeParagraph>;
 }
 
 export function context(result: AnalysisResult, options: SarifOptions): Context {
@@ -778,7 +788,8 @@ export function context(result: AnalysisResult, options: SarifOptions): Context 
   const covered = [0];
   for (const u of units) covered.push(covered[covered.length - 1]! + u.alerts.length);
   const notifications = inputNotifications(result, ruleIndex, Math.max(0, limits.maxNotifications));
-  return { result, options, limits, rules, ruleIndex, shared, units, covered, notifications };
+  const paragraphs = narrativeParagraphs(result.narrative);
+  return { result, options, limits, rules, ruleIndex, shared, units, covered, notifications, paragraphs };
 }
 
 function buildUnit(ctx: Context, unit: Unit, firstArtifact: number, part: UnitPart = 'both'): UnitOutput {
@@ -793,10 +804,19 @@ function buildUnit(ctx: Context, unit: Unit, firstArtifact: number, part: UnitPa
       ctx.limits.maxEventsPerResult,
       ctx.shared,
       part,
+      ctx.paragraphs,
     );
   }
   const { alert, uri } = unit.listed[0]!;
-  const parts = alertParts(alert, firstArtifact, uri, ruleIndex, ctx.limits.maxEventsPerResult, ctx.shared);
+  const parts = alertParts(
+    alert,
+    firstArtifact,
+    uri,
+    ruleIndex,
+    ctx.limits.maxEventsPerResult,
+    ctx.shared,
+    ctx.paragraphs,
+  );
   if (part === 'artifacts') return { artifacts: [parts.artifact()] };
   const o = parts.output();
   return {
@@ -895,6 +915,7 @@ function assemble(
         alertsTotal: total,
         ...(findings > 0 ? { fleetFindings: findings } : {}),
         ...(kept < units.length ? { alertsLeftOutReason: why } : {}),
+        ...runNarrative(result.narrative),
       },
     },
   };

@@ -7,7 +7,32 @@ import { isTriplineError } from '../errors.js';
 import { fromString } from '../ingest/sources.js';
 import { findingId } from './findings.js';
 import { parseJsonReport, REPORT_SCHEMA_VERSION, stringifyReport, toJsonReport } from './json.js';
-import type { AnalysisResult } from './types.js';
+import type { AnalysisResult, Narrative } from './types.js';
+
+/** A narrative with keys out of the schema's order, as a provider may build it. */
+const NARRATIVE: Narrative = {
+  stats: { retries: 0, rejected: 1, kept: 1, sentences: 2 },
+  injections: [
+    {
+      excerpt: '<|im_start|>system',
+      pattern: 'chat-template-token',
+      field: 'keyComponents.AccountName',
+      alertId: 'a1',
+    },
+  ],
+  rejected: [
+    { reasons: ['203.0.113.7 occurs in no cited fact'], cites: ['F1'], text: 'From 203.0.113.7.', section: 'summary' },
+  ],
+  alerts: [{ sentences: [{ cites: ['A1.count'], text: 'root logged on once.' }], alertId: 'a1' }],
+  summary: { sentences: [{ cites: ['F1'], text: 'One alert was raised.' }], source: 'model' },
+  facts: [
+    { text: 'alerts=1', id: 'F1' },
+    { text: 'alert a1 count=1', id: 'A1.count' },
+  ],
+  generatedAt: '2025-11-07T07:00:00Z',
+  endpoint: 'http://127.0.0.1:8080',
+  model: 'test-model',
+};
 
 /** A small valid record, with keys deliberately out of the schema's order. */
 function record(): AnalysisResult {
@@ -86,7 +111,7 @@ describe('toJsonReport', () => {
       'detectors',
       'inputs',
     ]);
-    expect(report.schemaVersion).toBe('1.2');
+    expect(report.schemaVersion).toBe('1.3');
     expect(Object.keys(report.findings[0]!)).toEqual([
       'id',
       'detectorId',
@@ -144,7 +169,7 @@ describe('parseJsonReport', () => {
     }
     expect(isTriplineError(error, 'report-invalid')).toBe(true);
     expect((error as Error).message).toMatch(/version 1\.0.*re-run tripline analyze/);
-    expect(REPORT_SCHEMA_VERSION).toBe('1.2');
+    expect(REPORT_SCHEMA_VERSION).toBe('1.3');
   });
 
   it('reads a 1.1 report (no findings), deriving its findings from the alerts', () => {
@@ -155,6 +180,47 @@ describe('parseJsonReport', () => {
     expect(stringifyReport(read)).toBe(stringifyReport(record()));
     // A 1.1 report is strict about its own fields: findings are not one of them.
     expect(() => parseJsonReport({ ...old, findings })).toThrow(/findings/);
+  });
+
+  it('reads a 1.2 report (no narrative) to the record a 1.3 report of the same run gives', () => {
+    const json = JSON.parse(stringifyReport(record()));
+    const read = parseJsonReport({ ...json, schemaVersion: '1.2' });
+    expect(stringifyReport(read)).toBe(stringifyReport(record()));
+    // A 1.2 report is strict about its own fields: the narrative is not one of them.
+    expect(() => parseJsonReport({ ...json, schemaVersion: '1.2', narrative: NARRATIVE })).toThrow(/narrative/);
+    expect(() => parseJsonReport({ ...json, schemaVersion: '0.9' })).toThrow(/version 1\.1, 1\.2 and 1\.3/);
+  });
+
+  it('writes the narrative after inputs, in its own key order, and reads it back (absent: no key at all)', () => {
+    const plain = stringifyReport(record());
+    expect(plain).not.toContain('"narrative"');
+    const narrated: AnalysisResult = { ...record(), narrative: NARRATIVE };
+    const text = stringifyReport(narrated);
+    const json = JSON.parse(text);
+    expect(Object.keys(json).slice(-2)).toEqual(['inputs', 'narrative']);
+    expect(Object.keys(json.narrative)).toEqual([
+      'model',
+      'endpoint',
+      'generatedAt',
+      'facts',
+      'summary',
+      'alerts',
+      'rejected',
+      'injections',
+      'stats',
+    ]);
+    expect(json.narrative).toEqual(NARRATIVE);
+    const read = parseJsonReport(json);
+    expect(read.narrative).toEqual(NARRATIVE);
+    expect(stringifyReport(read)).toBe(text);
+    // The same bytes as the record stringified at once, pretty and compact; and only the narrative differs.
+    expect(text).toBe(`${JSON.stringify(toJsonReport(narrated), null, 2)}\n`);
+    expect(stringifyReport(narrated, { compact: true })).toBe(`${JSON.stringify(toJsonReport(narrated))}\n`);
+    expect(JSON.stringify({ ...json, narrative: undefined }, null, 2)).toBe(plain.slice(0, -1));
+    // A narrative that breaks the contract is refused, naming its field.
+    const bad = { ...json, narrative: { ...NARRATIVE, endpoint: undefined } };
+    expect(() => parseJsonReport(bad)).toThrow(/narrative\.endpoint/);
+    expect(() => stringifyReport({ ...record(), narrative: { ...NARRATIVE, extra: 1 } as never })).toThrow(/narrative/);
   });
 
   it('refuses a 1.2 report without findings, or whose findings are not those of its alerts', () => {

@@ -5,6 +5,7 @@ import {
   type JsonReport,
   jsonReportSchema,
   jsonReportSchema11,
+  jsonReportSchema12,
   READABLE_REPORT_VERSIONS,
   REPORT_SCHEMA_VERSION,
 } from './schema.js';
@@ -35,8 +36,9 @@ export function stringifyReport(result: AnalysisResult, options: JsonReportOptio
 /**
  * Read a saved JSON report (the parsed JSON of `tripline analyze --format json`) back into the result
  * it was written from, to render it again: `renderMarkdown(parseJsonReport(json))` gives the bytes the
- * run gave. Reports of version 1.2 and 1.1 are read (a 1.1 report has no `findings`: they are derived
- * from its alerts, exactly as the engine makes them). A report of another version, one that breaks the
+ * run gave, its `narrative` included. Reports of version 1.3, 1.2 and 1.1 are read (neither 1.2 nor
+ * 1.1 has a `narrative`; a 1.1 report has no `findings`: they are derived from its alerts, exactly as
+ * the engine makes them). A report of another version, one that breaks the
  * contract, or one whose `findings` are not those of its alerts throws `invalid-report` naming the field
  * at fault (`alerts[3].key: …`). Reports of version 1.0 lack the alerts' templates and the run's devices
  * and detectors, which cannot be made up: re-run `analyze`.
@@ -51,7 +53,7 @@ export function parseJsonReport(json: unknown): AnalysisResult {
     const which = typeof version === 'string' ? `version ${version.slice(0, 20)}` : 'no schemaVersion';
     throw new TriplineError(
       ERROR_CODES.REPORT_INVALID,
-      `the report has ${which}; this release reads JSON reports of version ${READABLE_REPORT_VERSIONS.join(' and ')} ` +
+      `the report has ${which}; this release reads JSON reports of version ${READABLE_REPORT_VERSIONS.slice(0, -1).join(', ')} and ${READABLE_REPORT_VERSIONS.at(-1)} ` +
         '(a 1.0 report lacks the message templates, devices and detectors a report is rendered from): ' +
         're-run tripline analyze --format json on the inputs',
     );
@@ -61,7 +63,8 @@ export function parseJsonReport(json: unknown): AnalysisResult {
     const { alerts, ...rest } = old;
     return { ...rest, alerts, findings: fleetFindings(alerts, old.detectors) } as AnalysisResult;
   }
-  const { schemaVersion: _, ...result } = checked(json, 'the report', jsonReportSchema);
+  const { schemaVersion: _, ...result } =
+    version === '1.2' ? checked(json, 'the report', jsonReportSchema12) : checked(json, 'the report', jsonReportSchema);
   const expected = fleetFindings(result.alerts, result.detectors);
   const at = firstDifference(result.findings, expected);
   if (at !== undefined) {

@@ -9,12 +9,13 @@ import { SEVERITIES } from '../severity.js';
  * part when fields are added. 1.1 added each alert's `key` and `message`, and the run's `devices`,
  * `detectors` and `inputs`: the report is the whole {@link AnalysisResult}, so a saved report can be
  * rendered again (`tripline render`) to the same bytes. 1.2 added `findings`, the fleet rollup of the
- * alerts (the same detector, key and severity on many devices is one finding).
+ * alerts (the same detector, key and severity on many devices is one finding). 1.3 added the optional
+ * `narrative` (`@tripline/narrative`), absent when the run was not narrated.
  */
-export const REPORT_SCHEMA_VERSION = '1.2';
+export const REPORT_SCHEMA_VERSION = '1.3';
 
 /** The earlier contract versions this release still reads (their missing fields are derived on reading). */
-export const READABLE_REPORT_VERSIONS = ['1.1', REPORT_SCHEMA_VERSION] as const;
+export const READABLE_REPORT_VERSIONS = ['1.1', '1.2', REPORT_SCHEMA_VERSION] as const;
 
 const severity = z.enum(SEVERITIES);
 /**
@@ -344,6 +345,13 @@ const resultShape = {
     .array(inputSummarySchema)
     .readonly()
     .describe('inputs read, in order, with their detected format and counts'),
+  /** The narrative of the run (since 1.3): absent unless the run was narrated (`tripline analyze --narrate`). */
+  narrative: narrativeSchema
+    .optional()
+    .describe(
+      'since 1.3: an LLM-written narrative whose every kept sentence cites facts of this record; ' +
+        'absent unless the run was narrated. Model output: render it as untrusted text',
+    ),
 };
 
 /** zod schema of everything a run produced (the record reporters take). */
@@ -354,9 +362,15 @@ export const jsonReportSchema = z
   .strictObject({ schemaVersion: z.literal(REPORT_SCHEMA_VERSION), ...resultShape })
   .readonly();
 
-/** zod schema of a JSON report of version 1.1 (no `findings`: they are derived from its alerts on reading). */
+/** zod schema of a JSON report of version 1.2 (no `narrative`). */
+export const jsonReportSchema12 = (() => {
+  const { narrative: _, ...shape } = resultShape;
+  return z.strictObject({ schemaVersion: z.literal('1.2'), ...shape }).readonly();
+})();
+
+/** zod schema of a JSON report of version 1.1 (no `findings`: they are derived from its alerts on reading; no `narrative`). */
 export const jsonReportSchema11 = (() => {
-  const { findings: _, ...shape } = resultShape;
+  const { findings: _, narrative: __, ...shape } = resultShape;
   return z.strictObject({ schemaVersion: z.literal('1.1'), ...shape }).readonly();
 })();
 

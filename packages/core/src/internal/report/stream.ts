@@ -55,6 +55,8 @@ export function* jsonReportChunks(result: AnalysisResult, options: JsonReportOpt
   yield `{${nl}`;
   for (const field of FIELDS) {
     const value = record[field.key];
+    // An optional field without a value (`narrative` of a run not narrated) is left out, as JSON.stringify does.
+    if (value === undefined && field.schema.safeParse(undefined).success) continue;
     const head = `${first ? '' : `,${nl}`}${pad1}${JSON.stringify(field.key)}${colon}`;
     first = false;
     if (field.item !== undefined && Array.isArray(value)) {
