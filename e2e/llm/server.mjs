@@ -6,7 +6,7 @@
  * (or `max_completion_tokens`), `temperature`, `seed` and `stream` (server-sent events in the chunk shape).
  * Requests run one at a time on one context sequence, each from an empty history.
  *
- *   node server.mjs --model tiny.gguf [--port 0] [--threads 1] [--context 8192]
+ *   node server.mjs --model tiny.gguf [--port 0] [--threads 1] [--context 8192] [--seed 0]
  *
  * It prints `listening http://127.0.0.1:<port>/v1` on one line when ready. Imported, `startServer()` gives the
  * same server plus a log of every exchange (the request's schema and the raw answer), for the e2e check.
@@ -46,8 +46,12 @@ class HttpError extends Error {
   }
 }
 
-/** Loads the model and serves it. Resolves when listening; `close()` stops the server and frees the model. */
-export async function startServer({ modelPath, port = 0, threads = 1, contextSize = 8192, log = () => {} }) {
+/**
+ * Loads the model and serves it. Resolves when listening; `close()` stops the server and frees the model.
+ * `seed` is used by requests that send none (`setSeed()` changes it between runs).
+ */
+export async function startServer({ modelPath, port = 0, threads = 1, contextSize = 8192, seed = 0, log = () => {} }) {
+  let defaultSeed = seed;
   const started = performance.now();
   const llama = await getLlama({ gpu: false, logLevel: 'error', maxThreads: threads });
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
@@ -90,7 +94,8 @@ export async function startServer({ modelPath, port = 0, threads = 1, contextSiz
     const { grammar, kind, schema, dropped } = await grammarFor(body.response_format);
     const maxTokens = Number(body.max_completion_tokens ?? body.max_tokens ?? 256);
     const temperature = body.temperature === undefined ? 1 : Number(body.temperature);
-    const seed = body.seed === undefined ? 0 : Number(body.seed);
+    const seed = body.seed === undefined ? defaultSeed : Number(body.seed);
+    if (!Number.isInteger(seed)) throw new HttpError(400, '`seed` must be an integer');
     if (!Number.isInteger(maxTokens) || maxTokens < 1)
       throw new HttpError(400, '`max_tokens` must be a positive integer');
     if (!Number.isFinite(temperature) || temperature < 0 || temperature > 2)
@@ -211,6 +216,10 @@ export async function startServer({ modelPath, port = 0, threads = 1, contextSiz
     url: `http://127.0.0.1:${address.port}/v1`,
     loadMs,
     exchanges,
+    /** The seed of requests that do not send one. */
+    setSeed(next) {
+      defaultSeed = next;
+    },
     async close() {
       await new Promise((resolve) => server.close(resolve));
       await queue;
@@ -233,6 +242,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     port: Number(opt('port', 0)),
     threads: Number(opt('threads', 1)),
     contextSize: Number(opt('context', 8192)),
+    seed: Number(opt('seed', 0)),
     log: (ex) =>
       process.stderr.write(
         `${ex.kind} ${ex.completionTokens} tokens in ${ex.seconds.toFixed(1)} s (${ex.finishReason})${ex.dropped?.length ? `; schema keywords not enforced: ${ex.dropped.join(', ')}` : ''}\n`,
