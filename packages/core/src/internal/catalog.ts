@@ -52,6 +52,11 @@ const CATALOG_SOURCE = {
     kind: 'thrown',
     meaning: 'A state store is in use by another process or another open store of this process.',
   },
+  'llm-request-failed': {
+    kind: 'thrown',
+    meaning:
+      'A language model endpoint asked for a narrative did not answer: a network error, a timeout, or an HTTP error after the retries.',
+  },
 
   // ── diagnostic: report.diagnostics[].code ──────────────────────────────────────────────────────
   'input-failed': {

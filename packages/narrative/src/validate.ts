@@ -1,0 +1,321 @@
+import { encodeValue, type Fact } from './facts.js';
+import { findInjections } from './injection.js';
+import { digitNumber, wordNumber } from './numbers.js';
+
+/** A sentence of a model's answer: its text and the ids of the facts it states. */
+export interface AnswerSentence {
+  readonly text: string;
+  readonly cites: readonly string[];
+}
+
+/** The validator's verdict on one sentence: kept when it has no reason against it. */
+export interface SentenceVerdict extends AnswerSentence {
+  readonly kept: boolean;
+  /** Why it was rejected (empty when kept). */
+  readonly reasons: readonly string[];
+}
+
+/** Longest sentence kept, in characters. */
+export const MAX_SENTENCE_CHARS = 400;
+/** Most fact ids one sentence may cite. */
+export const MAX_CITES = 16;
+
+/**
+ * Words that open an instruction to the reader. A sentence that starts with one (in the imperative) is
+ * rejected: no fact of a fact sheet is advice, so no such instruction is ever supported.
+ */
+export const IMPERATIVE_VERBS: readonly string[] = [
+  'run',
+  'execute',
+  'disable',
+  'enable',
+  'ignore',
+  'disregard',
+  'forget',
+  'click',
+  'visit',
+  'open',
+  'download',
+  'install',
+  'uninstall',
+  'delete',
+  'remove',
+  'block',
+  'allow',
+  'reset',
+  'contact',
+  'call',
+  'email',
+  'e-mail',
+  'go',
+  'navigate',
+  'follow',
+  'update',
+  'upgrade',
+  'patch',
+  'reboot',
+  'restart',
+  'isolate',
+  'quarantine',
+  'investigate',
+  'check',
+  'review',
+  'ensure',
+  'consider',
+  'forward',
+  'send',
+  'share',
+  'copy',
+  'paste',
+  'type',
+  'enter',
+  'log',
+  'sign',
+  'pretend',
+  'act',
+  'reply',
+  'respond',
+  'answer',
+  'say',
+  'print',
+  'reveal',
+  'tell',
+  'write',
+  'do',
+  "don't",
+  'never',
+  'always',
+  'stop',
+  'kill',
+  'terminate',
+  'rotate',
+  'change',
+  'verify',
+  'confirm',
+  'escalate',
+  'report',
+  'mark',
+  'treat',
+  'trust',
+  'use',
+  'set',
+  'add',
+  'apply',
+  'see',
+  'read',
+  'note',
+  'let',
+  'please',
+  'make',
+  'be',
+  'keep',
+  'avoid',
+  'submit',
+  'upload',
+  'scan',
+  'monitor',
+  'contain',
+];
+const IMPERATIVES = new Set(IMPERATIVE_VERBS);
+
+/** Words that address or advise the reader anywhere in a sentence. */
+export const ADVICE_WORDS: readonly string[] = [
+  'you',
+  'your',
+  'yours',
+  'yourself',
+  'please',
+  'should',
+  'must',
+  'recommend',
+  'recommended',
+  'recommends',
+];
+const ADVICE = new Set(ADVICE_WORDS);
+
+/** Abbreviations and names that look like values but state nothing. */
+const PLAIN_WORDS = new Set(['e.g', 'i.e', 'etc', 'vs', 'and/or', 'ipv4', 'ipv6', 'sha1', 'sha256', 'md5', 'base64']);
+
+const OPENERS = '([{"\'“‘«';
+const CLOSERS = '.,;:!?)]}"\'”’»';
+const QUOTES: Readonly<Record<string, string>> = { '"': '"', '“': '”', '`': '`', '‘': '’', '«': '»' };
+
+const show = (token: string) => encodeValue(token.length > 60 ? `${token.slice(0, 60)}…` : token);
+
+/** Characters a plain sentence never holds: controls, bidi overrides, zero-width and tag characters. */
+function hasHiddenCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+    if ((c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
+    if (c === 0xfeff || c === 0x00ad || c === 0x2028 || c === 0x2029) return true;
+    if (c === 0xdb40) return true; // high surrogate of the tag block U+E0000–U+E007F
+  }
+  return false;
+}
+
+/** Markdown link or image syntax, an HTML tag or an autolink. */
+function hasMarkup(text: string): boolean {
+  if (text.includes('](') || text.includes('![') || text.includes(']:')) return true;
+  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
+    const next = text[i + 1] ?? '';
+    if (/^[A-Za-z/!?|]$/.test(next)) return true;
+  }
+  return false;
+}
+
+interface Cited {
+  /** The cited facts' values (as strings) and lines, one per line. */
+  readonly haystack: string;
+  readonly lower: string;
+  readonly numbers: ReadonlySet<number>;
+}
+
+function citedOf(cites: readonly Fact[]): Cited {
+  const haystack = cites.map((f) => `${String(f.value)}\n${f.text}`).join('\n');
+  return { haystack, lower: haystack.toLowerCase(), numbers: new Set(cites.flatMap((f) => f.numbers)) };
+}
+
+/** Takes quoted passages out of the text (checking each is verbatim in a cited fact); returns the rest. */
+function checkQuotes(text: string, cited: Cited, reasons: string[]): string {
+  let rest = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i] as string;
+    const prev = i === 0 ? ' ' : (text[i - 1] as string);
+    let close: string | undefined = QUOTES[ch];
+    // a straight single quote opens a quotation only at the start of a word (not an apostrophe)
+    if (ch === "'" && /^[\s([{]$/.test(prev)) close = "'";
+    if (close === undefined) {
+      rest += ch;
+      i++;
+      continue;
+    }
+    const end = text.indexOf(close, i + 1);
+    if (end < 0) {
+      reasons.push(`unbalanced quotation mark ${show(ch)}`);
+      rest += ' ';
+      i++;
+      continue;
+    }
+    const quoted = text.slice(i + 1, end);
+    if (quoted.length > 0 && !cited.haystack.includes(quoted)) {
+      reasons.push(`quoted text ${show(quoted)} does not occur in a cited fact`);
+    }
+    rest += ' ';
+    i = end + 1;
+  }
+  return rest;
+}
+
+function strip(word: string): string {
+  let a = 0;
+  let b = word.length;
+  while (a < b && OPENERS.includes(word[a] as string)) a++;
+  while (b > a && CLOSERS.includes(word[b - 1] as string)) b--;
+  let w = word.slice(a, b);
+  if (w.endsWith("'s") || w.endsWith('’s')) w = w.slice(0, -2);
+  return w;
+}
+
+/** What kind of value a word names, when it must occur verbatim in a cited fact. */
+function valueKind(w: string): string | undefined {
+  const lower = w.toLowerCase();
+  if (PLAIN_WORDS.has(lower)) return undefined;
+  if (w.includes('://') || lower.startsWith('www.') || lower.startsWith('mailto:')) return 'link';
+  if (/^T\d{4}(\.\d{3})?$/.test(w)) return 'ATT&CK id';
+  if (w.includes('@')) return 'e-mail address or account';
+  let digits = false;
+  let dots = 0;
+  let letters = false;
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) digits = true;
+    else if (c === 0x2e) dots++;
+    else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) letters = true;
+  }
+  if (w.startsWith('/') || w.startsWith('~/') || w.startsWith('\\\\') || /^[A-Za-z]:\\/.test(w)) return 'path';
+  if (w.includes('/') || w.includes('\\')) return 'path';
+  if (w.includes(':')) return digits && !letters ? 'time' : 'address';
+  if (dots === 3 && digits && !letters) return 'IPv4 address';
+  if (dots > 0 && letters) return 'host name';
+  if (digits || dots > 0 || w.includes('_') || w.includes('=')) return 'value';
+  return undefined;
+}
+
+/**
+ * Checks one sentence against the facts it cites. Returns the reasons it cannot be kept (none: keep
+ * it). The rules, in order: the text is a non-empty plain sentence of at most {@link MAX_SENTENCE_CHARS}
+ * characters with no hidden character, markup or link syntax; it cites 1–{@link MAX_CITES} ids that all
+ * exist; it holds nothing that reads like an instruction to a model; it does not start with an
+ * imperative verb nor address or advise the reader; every quoted passage, link, ATT&CK id, e-mail
+ * address, path, host name, IP address, time and other value with digits or dots occurs verbatim in a
+ * cited fact; every number (digits, thousands separators, decimals, percentages, number words) equals a
+ * number a cited fact states. Linear in the text: one scan per rule, the injection patterns on RE2.
+ */
+export function checkSentence(sentence: AnswerSentence, facts: ReadonlyMap<string, Fact>): string[] {
+  const reasons: string[] = [];
+  const text = typeof sentence.text === 'string' ? sentence.text.trim() : '';
+  const cites = Array.isArray(sentence.cites) ? sentence.cites : [];
+  if (text.length === 0) return ['the sentence is empty'];
+  if (text.length > MAX_SENTENCE_CHARS) return [`the sentence is longer than ${MAX_SENTENCE_CHARS} characters`];
+  if (cites.length === 0) reasons.push('the sentence cites no fact');
+  if (cites.length > MAX_CITES) reasons.push(`the sentence cites more than ${MAX_CITES} facts`);
+  const cited: Fact[] = [];
+  for (const id of cites.slice(0, MAX_CITES)) {
+    const fact = typeof id === 'string' ? facts.get(id) : undefined;
+    if (fact) cited.push(fact);
+    else reasons.push(`cites ${show(String(id))}, which is not a fact of the fact sheet`);
+  }
+  if (hasHiddenCharacter(text)) reasons.push('the sentence holds a control, invisible or bidirectional character');
+  if (hasMarkup(text)) reasons.push('the sentence holds markup or link syntax');
+  for (const hit of findInjections(text))
+    reasons.push(`the sentence reads like an instruction to a model (${hit.pattern})`);
+
+  const c = citedOf(cited);
+  const rest = checkQuotes(text, c, reasons);
+  const words = rest.split(/\s+/).filter((w) => w.length > 0);
+  const first = strip(words[0] ?? '').toLowerCase();
+  if (IMPERATIVES.has(first)) reasons.push(`the sentence starts with the imperative ${show(first)}`);
+  for (const raw of words) {
+    const w = strip(raw);
+    if (w.length === 0) continue;
+    const lower = w.toLowerCase();
+    if (ADVICE.has(lower)) {
+      reasons.push(`the sentence addresses or advises the reader (${show(lower)})`);
+      continue;
+    }
+    const n = digitNumber(w) ?? wordNumber(w);
+    if (n !== undefined) {
+      if (!c.numbers.has(n)) reasons.push(`the number ${show(w)} is not a number of a cited fact`);
+      continue;
+    }
+    const kind = valueKind(w);
+    if (kind === undefined) continue;
+    const caseless = kind === 'host name' || kind === 'e-mail address or account';
+    const found = caseless ? c.lower.includes(lower) : c.haystack.includes(w);
+    if (!found) reasons.push(`the ${kind} ${show(w)} does not occur in a cited fact`);
+  }
+  return [...new Set(reasons)];
+}
+
+/**
+ * Validates a model's sentences against a fact sheet's facts: each verdict says whether the sentence
+ * is kept and, when not, every reason (see {@link checkSentence} for the rules). Deterministic.
+ */
+export function validateSentences(
+  sentences: readonly AnswerSentence[],
+  facts: readonly Fact[] | { readonly facts: readonly Fact[] },
+): SentenceVerdict[] {
+  const list = Array.isArray(facts) ? facts : (facts as { readonly facts: readonly Fact[] }).facts;
+  const byId = new Map(list.map((f) => [f.id, f]));
+  return sentences.map((s) => {
+    const reasons = checkSentence(s, byId);
+    return {
+      text: typeof s.text === 'string' ? s.text.trim() : '',
+      cites: Array.isArray(s.cites) ? s.cites : [],
+      kept: reasons.length === 0,
+      reasons,
+    };
+  });
+}
