@@ -6,7 +6,7 @@
  * (or `max_completion_tokens`), `temperature`, `seed` and `stream` (server-sent events in the chunk shape).
  * Requests run one at a time on one context sequence, each from an empty history.
  *
- *   node server.mjs --model tiny.gguf [--port 0] [--threads 1] [--context 8192] [--seed 0]
+ *   node server.mjs --model tiny.gguf [--port 0] [--threads 1] [--context 8192] [--seed 0] [--max-tokens 1024]
  *
  * It prints `listening http://127.0.0.1:<port>/v1` on one line when ready. Imported, `startServer()` gives the
  * same server plus a log of every exchange (the request's schema and the raw answer), for the e2e check.
@@ -48,9 +48,18 @@ class HttpError extends Error {
 
 /**
  * Loads the model and serves it. Resolves when listening; `close()` stops the server and frees the model.
- * `seed` is used by requests that send none (`setSeed()` changes it between runs).
+ * `seed` is used by requests that send none (`setSeed()` changes it between runs); `maxTokens` caps the answer
+ * of a request that sends no `max_tokens` (the cap makes an answer end: `finish_reason: 'length'`).
  */
-export async function startServer({ modelPath, port = 0, threads = 1, contextSize = 8192, seed = 0, log = () => {} }) {
+export async function startServer({
+  modelPath,
+  port = 0,
+  threads = 1,
+  contextSize = 8192,
+  seed = 0,
+  maxTokens = 1024,
+  log = () => {},
+}) {
   let defaultSeed = seed;
   const started = performance.now();
   const llama = await getLlama({ gpu: false, logLevel: 'error', maxThreads: threads });
@@ -92,12 +101,11 @@ export async function startServer({ modelPath, port = 0, threads = 1, contextSiz
   async function complete(body, onText) {
     const history = toHistory(body.messages);
     const { grammar, kind, schema, dropped } = await grammarFor(body.response_format);
-    const maxTokens = Number(body.max_completion_tokens ?? body.max_tokens ?? 256);
+    const cap = Number(body.max_completion_tokens ?? body.max_tokens ?? maxTokens);
     const temperature = body.temperature === undefined ? 1 : Number(body.temperature);
     const seed = body.seed === undefined ? defaultSeed : Number(body.seed);
     if (!Number.isInteger(seed)) throw new HttpError(400, '`seed` must be an integer');
-    if (!Number.isInteger(maxTokens) || maxTokens < 1)
-      throw new HttpError(400, '`max_tokens` must be a positive integer');
+    if (!Number.isInteger(cap) || cap < 1) throw new HttpError(400, '`max_tokens` must be a positive integer');
     if (!Number.isFinite(temperature) || temperature < 0 || temperature > 2)
       throw new HttpError(400, '`temperature` must be in [0, 2]');
     await sequence.clearHistory();
@@ -107,7 +115,7 @@ export async function startServer({ modelPath, port = 0, threads = 1, contextSiz
     try {
       const r = await chat.generateResponse(history, {
         grammar,
-        maxTokens,
+        maxTokens: cap,
         temperature,
         seed,
         onToken: (tokens) => {
@@ -243,6 +251,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     threads: Number(opt('threads', 1)),
     contextSize: Number(opt('context', 8192)),
     seed: Number(opt('seed', 0)),
+    maxTokens: Number(opt('max-tokens', 1024)),
     log: (ex) =>
       process.stderr.write(
         `${ex.kind} ${ex.completionTokens} tokens in ${ex.seconds.toFixed(1)} s (${ex.finishReason})${ex.dropped?.length ? `; schema keywords not enforced: ${ex.dropped.join(', ')}` : ''}\n`,
