@@ -3,6 +3,7 @@
  * generated GGUF model is read back here by an independent reader (header, metadata, tensor table,
  * alignment, sizes), and the JSON Schema bridge of its server is checked. node-llama-cpp is never loaded.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ES modules outside the workspaces, without type declarations
@@ -232,5 +233,35 @@ describe("the e2e server's JSON Schema bridge to node-llama-cpp", () => {
     const out = toGrammarSchema({ type: 'object', properties: { pattern: { type: 'string' } } }, dropped);
     expect(out).toEqual({ type: 'object', properties: { pattern: { type: 'string' } } });
     expect(dropped.size).toBe(0);
+  });
+});
+
+describe('the real-inference test stays opt-in', () => {
+  const read = (p: string) => readFileSync(new URL(`../${p}`, import.meta.url), 'utf8');
+
+  it('pins node-llama-cpp in e2e/llm alone: the root install, CI and the default test run never get it', () => {
+    const own = JSON.parse(read('e2e/llm/package.json'));
+    expect(own.private).toBe(true);
+    expect(own.dependencies['node-llama-cpp']).toMatch(/^\d+\.\d+\.\d+$/);
+    const lock = JSON.parse(read('e2e/llm/package-lock.json'));
+    expect(lock.packages['node_modules/node-llama-cpp'].version).toBe(own.dependencies['node-llama-cpp']);
+    const rootPackage = JSON.parse(read('package.json'));
+    expect(rootPackage.workspaces.some((w: string) => w.startsWith('e2e'))).toBe(false);
+    expect(rootPackage.scripts['e2e:llm']).toBe('node e2e/llm/e2e.mjs');
+    expect(rootPackage.scripts.test).not.toContain('e2e');
+    expect(Object.keys(JSON.parse(read('package-lock.json')).packages).filter((p) => p.includes('llama'))).toEqual([]);
+    expect(read('.ci/run')).not.toMatch(/e2e|llama/);
+    expect(read('vitest.config.ts')).not.toMatch(/['"`]e2e\//);
+  });
+
+  it('run.mjs without TRIPLINE_LLM_E2E=1 says it is skipped and exits 0 before loading anything', () => {
+    const env = { ...process.env };
+    delete env.TRIPLINE_LLM_E2E;
+    const out = execFileSync(process.execPath, [new URL('../e2e/llm/run.mjs', import.meta.url).pathname], {
+      env,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(out).toBe('e2e/llm: skipped (opt-in: set TRIPLINE_LLM_E2E=1, or run `npm run e2e:llm`)\n');
   });
 });
