@@ -12,7 +12,7 @@
  *   - the Narrative validates against core's `narrativeSchema`, and the Markdown report renders with it.
  *
  * The model is random: its sentences are meaningless by construction. What this proves is the plumbing
- * against a real decoder, not quality. It prints its figures and writes them to `out/e2e.json`.
+ * against a real decoder, not quality. It prints its figures and writes them to `.tmp/e2e.json` beside it.
  *
  * Environment: TRIPLINE_LLM_E2E_RUNS (seeds, default 5), TRIPLINE_LLM_E2E_BUDGET_S (whole-run time budget,
  * default 900), TRIPLINE_LLM_E2E_THREADS (llama.cpp threads, default 1).
@@ -52,8 +52,8 @@ const { default: Ajv } = await import('ajv');
 const { makeTinyGguf } = await import('./make-tiny-gguf.mjs');
 const { startServer } = await import('./server.mjs');
 
-mkdirSync(here('./out'), { recursive: true });
-const modelPath = here('./out/tiny.gguf');
+mkdirSync(here('./.tmp'), { recursive: true });
+const modelPath = here('./.tmp/tiny.gguf');
 let t = performance.now();
 writeFileSync(modelPath, makeTinyGguf({ seed: 1 }));
 const figures = { model: { bytes: statSync(modelPath).size, writeSeconds: seconds(t) } };
@@ -154,8 +154,8 @@ try {
         }
       }
     }
-    writeFileSync(here(`./out/report-seed${seed}.md`), markdown);
-    writeFileSync(here(`./out/narrative-seed${seed}.json`), `${JSON.stringify(story, null, 2)}\n`);
+    writeFileSync(here(`./.tmp/report-seed${seed}.md`), markdown);
+    writeFileSync(here(`./.tmp/narrative-seed${seed}.json`), `${JSON.stringify(story, null, 2)}\n`);
 
     const run = {
       seed,
@@ -203,10 +203,10 @@ figures.total = {
   kept: runs.reduce((n, r) => n + r.kept, 0),
   rejected: runs.reduce((n, r) => n + r.rejected, 0),
 };
-writeFileSync(here('./out/e2e.json'), `${JSON.stringify(figures, null, 2)}\n`);
+writeFileSync(here('./.tmp/e2e.json'), `${JSON.stringify(figures, null, 2)}\n`);
 say(
   `${valid}/${calls} answers schema-valid over ${runs.length} seeds; ${figures.total.secondsPerCall} s per call; ` +
-    `${figures.total.kept} sentences kept, ${figures.total.rejected} rejected; ${figures.total.seconds} s in all (figures in out/e2e.json)`,
+    `${figures.total.kept} sentences kept, ${figures.total.rejected} rejected; ${figures.total.seconds} s in all (figures in e2e/llm/.tmp/e2e.json)`,
 );
 if (calls === 0) failures.push('no request reached the server');
 if (failures.length > 0) {
