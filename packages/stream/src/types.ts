@@ -11,7 +11,7 @@
  * after that commit — so a restart resumes from the state's position, and records the broker
  * redelivers at or before it are dropped.
  */
-import type { AlertChange, AnalysisResult, AnalyzeOptions, StateStore } from '@tripline/core';
+import type { AlertChange, AnalysisResult, AnalyzeOptions, OutboxEntry, StateStore } from '@tripline/core';
 
 /** One message read from a broker: one Defender row, or one body holding several (an Event Hubs export). */
 export interface SourceRecord {
@@ -131,7 +131,17 @@ export interface RunPartitionedOptions {
    */
   readonly analyzer?: Omit<AnalyzeOptions, 'detectors' | 'state' | 'stream'> & {
     readonly policy?: NonNullable<AnalyzeOptions['state']>['policy'];
+    /** The lifecycle's clock (`state.now`; tests inject one). */
+    readonly now?: NonNullable<AnalyzeOptions['state']>['now'];
+    /** `state.allowedLateness` of every partition's analyzer. */
+    readonly allowedLateness?: NonNullable<AnalyzeOptions['state']>['allowedLateness'];
   };
+  /**
+   * Send one notification (an outbox entry; `entry.key` is its idempotency key). The runtime delivers a
+   * partition's outbox (`deliver` of `@tripline/core`) after each committed batch and when it opens the
+   * partition (what a stopped consumer left). A rejection stops delivery; the entry waits for the next.
+   */
+  readonly notify?: (entry: OutboxEntry, partition: string) => Promise<unknown> | unknown;
   /** Called after each committed batch (deliver notifications, post alerts). A rejection stops the partition. */
   readonly onBatch?: (outcome: BatchOutcome) => Promise<void> | void;
   /** Called every `metricsIntervalMs` and at the end. */
