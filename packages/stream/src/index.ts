@@ -8,6 +8,7 @@ export { type MemoryBroker, type MemoryBrokerOptions, memoryBroker } from './mem
 export { type MergeOptions, mergePartitions } from './merge.js';
 export { openMetrics } from './metrics.js';
 export { NO_DEVICE_KEY, partitionOf } from './partition.js';
+export { deviceIdOf, type RekeyBatch, type RekeyOptions, type RekeyStats, rekey, rowsOf } from './rekey.js';
 export { PartitionRuntime, runPartitioned } from './runtime.js';
 export type {
   BatchOutcome,
