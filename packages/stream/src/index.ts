@@ -11,6 +11,7 @@ export { NO_DEVICE_KEY, partitionOf } from './partition.js';
 export { deviceIdOf, type RekeyBatch, type RekeyOptions, type RekeyStats, rekey, rowsOf } from './rekey.js';
 export { PartitionRuntime, runPartitioned } from './runtime.js';
 export type {
+  AdapterOptions,
   BatchOutcome,
   OutgoingRecord,
   PartitionClaim,
@@ -18,6 +19,7 @@ export type {
   RunPartitionedOptions,
   SourceRecord,
   StreamMetrics,
+  StreamAdapter,
   StreamSink,
   StreamSource,
 } from './types.js';

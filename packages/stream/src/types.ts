@@ -150,3 +150,34 @@ export interface RunPartitionedOptions {
   /** Stop consuming (SIGTERM): the batch in flight finishes and commits. */
   readonly signal?: AbortSignal;
 }
+
+/**
+ * What `tripline stream` passes an adapter entry (`@tripline/stream/nats`, `/eventhubs`, `/kafka`): the
+ * command line's broker options. Each adapter reads the ones it needs and says which in its docs.
+ */
+export interface AdapterOptions {
+  /** `--broker` as given (`nats://127.0.0.1:4222`, `eventhubs`, `kafka`). */
+  readonly broker: string;
+  /** This consumer's name in its group (`--consumer`; default host name and process id). */
+  readonly consumer: string;
+  /** NATS: `--stream` (the JetStream stream) and `--subject` (the subject prefix of its partitions). */
+  readonly stream?: string;
+  readonly subject?: string;
+  /** Event Hubs: `--hub`; Event Hubs and Kafka: `--consumer-group`. */
+  readonly hub?: string;
+  readonly consumerGroup?: string;
+  /** Kafka: `--topic` and `--brokers` (host:port list). */
+  readonly topic?: string;
+  readonly brokers?: string;
+  /** The environment (connection strings are read from it, never from the command line). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * What an adapter entry exports as `streamAdapter`, for `tripline stream`: a consumer of the topic, and
+ * (for `--rekey`) a producer to the target named by `--to` (a stream, hub or topic of the same broker).
+ */
+export interface StreamAdapter {
+  source(options: AdapterOptions): StreamSource | Promise<StreamSource>;
+  sink(options: AdapterOptions & { readonly target: string }): StreamSink | Promise<StreamSink>;
+}
