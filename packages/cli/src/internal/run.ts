@@ -19,6 +19,7 @@ import {
   stateSuppressCommand,
   stateUnsuppressCommand,
 } from './state.js';
+import { addStreamCommand } from './stream.js';
 import { terminalLines, terminalText } from './text.js';
 
 /** The version of the `tripline` package. */
@@ -379,6 +380,7 @@ Docs: docs/state.md in the tripline repository.`,
     setExit(await stateUnsuppressCommand(id, opts, io));
   });
 
+  addStreamCommand(program, detectorOptions(), io, setExit);
   return program;
 }
 
@@ -440,7 +442,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         command === 'render' ||
         command === 'rules' ||
         command === 'export' ||
-        command === 'state'
+        command === 'state' ||
+        command === 'stream'
           ? `tripline ${command} --help`
           : 'tripline --help';
       await say(io.stderr, `tripline: ${terminalText(commanderMessage(error))} (see ${help})\n`);
