@@ -205,6 +205,23 @@ describe('narrate', () => {
     expect(narrativeSchema.parse(narrative)).toEqual(narrative);
   });
 
+  it('keeps a custom provider’s endpoint to its origin', async () => {
+    const answer = JSON.stringify(GOOD_ANSWER);
+    for (const [endpoint, expected] of [
+      ['https://user:secret@llm.example.org:8443/v1?key=abc', 'https://llm.example.org:8443'],
+      ['not a url', '(unknown)'],
+    ]) {
+      const provider = {
+        model: 'custom',
+        endpoint: endpoint as string,
+        complete: async () => ({ content: answer, model: 'custom', structured: 'json_schema' as const }),
+      };
+      const narrative = await narrate(goldenResult(), { provider, maxAlerts: 5, now: NOW });
+      expect(narrative.endpoint).toBe(expected);
+      expect(JSON.stringify(narrative)).not.toContain('secret');
+    }
+  });
+
   it('rejects bad options with option-invalid', async () => {
     const { provider } = await serve(GOOD_ANSWER);
     await expect(narrate(goldenResult(), { provider, maxAlerts: -1 })).rejects.toMatchObject({
