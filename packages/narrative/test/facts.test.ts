@@ -33,6 +33,25 @@ describe('buildFactSheet', () => {
     expect(new Set(sheet.facts.map((f) => f.id)).size).toBe(sheet.facts.length);
   });
 
+  it('gives value names that differ only in punctuation ids of their own', () => {
+    const golden = goldenResult();
+    const alert = golden.alerts[0]!;
+    const result = {
+      ...golden,
+      alerts: [
+        { ...alert, message: { ...alert.message, values: { 'user-name': 'a', user_name: 'b', 'user.name': 'c' } } },
+      ],
+    };
+    const ids = buildFactSheet(result)
+      .facts.filter((f) => f.id.startsWith('A1.value.'))
+      .map((f) => [f.id, f.value]);
+    expect(ids).toEqual([
+      ['A1.value.user_name', 'a'],
+      ['A1.value.user_name_2', 'b'],
+      ['A1.value.user_name_3', 'c'],
+    ]);
+  });
+
   it('states the numbers of each value, for the validator', () => {
     const sheet = buildFactSheet(goldenResult(), { maxAlerts: 5 });
     const title = sheet.facts.find((f) => f.id === 'A5.title');
