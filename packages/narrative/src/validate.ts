@@ -1,7 +1,7 @@
 import { encodeValue, type Fact } from './facts.js';
 import { findInjections } from './injection.js';
 import { digitNumber, wordNumber } from './numbers.js';
-import { hiddenCharacter, plainTextProblems } from './plain.js';
+import { hiddenCharacter, occursAsToken, plainTextProblems } from './plain.js';
 
 /** A sentence of a model's answer: its text and the ids of the facts it states. */
 export interface AnswerSentence {
@@ -297,10 +297,16 @@ export function checkSentence(sentence: AnswerSentence, facts: ReadonlyMap<strin
       if (!c.numbers.has(n)) reasons.push(`the number ${show(w)} is not a number of a cited fact`);
       continue;
     }
+    if (/^A[1-9][0-9]{0,5}$/.test(w)) {
+      // an alert label names the alert whose facts the sentence cites
+      if (!cited.some((f) => f.id.startsWith(`${w}.`)))
+        reasons.push(`the alert ${show(w)} is not the subject of a cited fact`);
+      continue;
+    }
     const kind = valueKind(w);
     if (kind === undefined) continue;
     const caseless = kind === 'host name' || kind === 'e-mail address or account';
-    const found = caseless ? c.lower.includes(lower) : c.haystack.includes(w);
+    const found = caseless ? occursAsToken(c.lower, lower) : occursAsToken(c.haystack, w);
     if (!found) reasons.push(`the ${kind} ${show(w)} does not occur in a cited fact`);
   }
   return [...new Set(reasons)];
