@@ -7,6 +7,7 @@ import {
   findInjections,
   INJECTION_PATTERNS,
 } from '../src/index.js';
+import { numbersIn } from '../src/numbers.js';
 import { EXPECTED_PATTERN, INJECTED_INSTRUCTIONS } from './support/injections.js';
 import { goldenResult, hostileResult } from './support/result.js';
 
@@ -57,6 +58,12 @@ describe('buildFactSheet', () => {
     const title = sheet.facts.find((f) => f.id === 'A5.title');
     expect(title?.value).toBe('Root logons by the cron daemon (4, about every 5 minutes)');
     expect(title?.numbers).toEqual([4, 5]);
+  });
+
+  it('reads numbers as numbers, and digits glued into names as none', () => {
+    expect(numbersIn('2025-11-07T06:46:02.9561661Z')).toEqual([2025, 11, 7, 6, 46, 2, 2.9561661, 9561661]);
+    expect(numbersIn('tl-3a5a2c907f22e93b55b2 log4j python3.10 T1059.004 php-fpm8.1')).toEqual([]);
+    expect(numbersIn('PID 415059, gid 997, 1,234 rows, 12.5%')).toEqual([415059, 997, 1, 1234, 234, 12, 12.5, 5]);
   });
 
   it('is deterministic: the same result gives the same bytes', () => {

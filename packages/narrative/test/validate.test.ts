@@ -49,6 +49,8 @@ describe('validateSentences', () => {
       'the number "twenty-one" is not a number of a cited fact',
     ]);
     expect(reasons('A1 has three events.', ['A1.count'])).toEqual([]);
+    // digits inside a name or an id are no number: the id tl-3a5a2c907f22e93b55b2 states none
+    expect(reasons('A1 has 22 events.', ['A1.id'])).toEqual(['the number "22" is not a number of a cited fact']);
     // the number is right, but the fact that states it is not cited
     expect(reasons('A1 has 3 events.', ['A1.severity'])).toEqual(['the number "3" is not a number of a cited fact']);
   });
