@@ -168,6 +168,18 @@ describe('openAICompatible', () => {
     expect(server.received).toHaveLength(2);
   });
 
+  it('auto: a 422 naming json_schema falls back too; a 400 about something else does not', async () => {
+    const server = await serve(
+      status(422, { detail: [{ loc: ['body', 'response_format', 'json_schema'], msg: 'extra fields not permitted' }] }),
+      json(ANSWER),
+      status(400, { error: { message: 'messages: too long' } }),
+    );
+    const provider = openAICompatible({ baseURL: server.baseURL, model: 'm', env: {} });
+    expect((await provider.complete(request())).structured).toBe('json_object');
+    expect((await failure(provider.complete(request()))).message).toMatch(/HTTP 400.*too long/);
+    expect(server.received).toHaveLength(3);
+  });
+
   it('auto: falls back to json_object when the json_schema answer is not schema-valid', async () => {
     const server = await serve(json('Sure! Here is a summary.'), json(ANSWER));
     const provider = openAICompatible({ baseURL: server.baseURL, model: 'm', env: {} });
