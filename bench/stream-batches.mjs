@@ -5,7 +5,7 @@
 // size: both times, rows per second, batches, and the ratio stream / analyze (compare ratios measured
 // in one run: the shared machine's load moves absolute times). Built packages (npm run build).
 //
-//   node bench/stream.mjs [--rows 20000] [--devices 200] [--partitions 4] [--batches 250,1000,5000]
+//   node bench/stream-batches.mjs [--rows 20000] [--devices 200] [--partitions 4] [--batches 250,1000,5000]
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
