@@ -23,9 +23,9 @@ export class MetricsCounter {
     this.#committed.set(partition, committed);
   }
 
+  /** The partition is no longer owned; its alerts stay counted as of its last commit here. */
   released(partition: string): void {
     this.#committed.delete(partition);
-    this.#alerts.delete(partition);
   }
 
   committed(partition: string, position: string, alerts: number): void {
