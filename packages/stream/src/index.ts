@@ -18,8 +18,8 @@ export type {
   PartitionHandler,
   RunPartitionedOptions,
   SourceRecord,
-  StreamMetrics,
   StreamAdapter,
+  StreamMetrics,
   StreamSink,
   StreamSource,
 } from './types.js';

@@ -112,6 +112,7 @@ export interface StreamMetrics {
   readonly rows: number;
   readonly rowsPerSecond: number;
   readonly batches: number;
+  /** Alerts of the partitions this consumer committed batches of, each as of its last commit here. */
   readonly alerts: number;
   readonly notifications: number;
   readonly redelivered: number;
@@ -139,7 +140,9 @@ export interface RunPartitionedOptions {
   /**
    * Send one notification (an outbox entry; `entry.key` is its idempotency key). The runtime delivers a
    * partition's outbox (`deliver` of `@tripline/core`) after each committed batch and when it opens the
-   * partition (what a stopped consumer left). A rejection stops delivery; the entry waits for the next.
+   * partition (what a stopped consumer left). A rejection stops delivery (the entry waits for the next)
+   * and rejects the batch, after its commit. Without `notify`, notifications stay in each partition's
+   * outbox for the caller to deliver (`deliver(store, send)` of `@tripline/core`).
    */
   readonly notify?: (entry: OutboxEntry, partition: string) => Promise<unknown> | unknown;
   /** Called after each committed batch (deliver notifications, post alerts). A rejection stops the partition. */
