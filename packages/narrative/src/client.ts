@@ -1,6 +1,6 @@
 import { ERROR_CODES, TriplineError } from '@tripline/core';
 import type { ChatMessage } from './prompt.js';
-import { readSse } from './sse.js';
+import { MAX_ANSWER_CHARS, readSse } from './sse.js';
 
 /** How the answer's shape is asked for: a JSON schema the server enforces, JSON mode, or the first that works. */
 export type StructuredMode = 'json_schema' | 'json_object' | 'auto';
@@ -198,7 +198,11 @@ export function openAICompatible(options: OpenAICompatibleOptions): NarrativePro
       }
       const type = response.headers.get('content-type') ?? '';
       if (type.includes('text/event-stream')) return await readSse(response, options.model);
-      const json = (await response.json()) as {
+      const body = await response.text();
+      if (body.length > MAX_ANSWER_CHARS) {
+        throw new HttpFailure(-1, `the answer is longer than ${MAX_ANSWER_CHARS} characters`, undefined);
+      }
+      const json = JSON.parse(body) as {
         model?: unknown;
         choices?: { message?: { content?: unknown; refusal?: unknown } }[];
       };

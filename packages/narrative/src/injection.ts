@@ -5,48 +5,71 @@ import { RE2JS } from 're2js';
  * Text that reads like an instruction to a language model. The patterns run on RE2 (re2js): time
  * linear in the text, whatever an attacker writes into an event. Case-insensitive.
  */
-export const INJECTION_PATTERNS: readonly { readonly name: string; readonly source: string }[] = [
+export const INJECTION_PATTERNS: readonly {
+  readonly name: string;
+  readonly source: string;
+  /** Lower-case words one of which every match holds: a pattern runs only on text holding one (a fast pre-check). */
+  readonly triggers: readonly string[];
+}[] = [
   {
     name: 'ignore-previous-instructions',
+    triggers: ['ignore', 'disregard', 'forget', 'override', 'bypass'],
     source:
       '\\b(ignore|disregard|forget|override|bypass)\\s+(\\w+\\s+){0,3}(previous|prior|above|earlier|preceding|original|system)\\s+(instructions?|prompts?|rules|messages?|directions|directives|context)\\b',
   },
   {
     name: 'ignore-the-above',
+    triggers: ['ignore', 'disregard', 'forget'],
     source: '\\b(ignore|disregard|forget)\\s+(everything|all|anything)\\s+(above|before|else)\\b',
   },
-  { name: 'system-prompt', source: '\\bsystem\\s+prompt\\b' },
+  { name: 'system-prompt', triggers: ['system'], source: '\\bsystem\\s+prompt\\b' },
   {
     name: 'role-reassignment',
+    triggers: ['you', 'pretend'],
     source: '\\byou\\s+are\\s+now\\b|\\bfrom\\s+now\\s+on\\s*,?\\s+you\\b|\\bpretend\\s+(to\\s+be|you\\s+are)\\b',
   },
-  { name: 'new-instructions', source: '\\bnew\\s+instructions?\\s*:|\\b(developer|jailbreak|god)\\s+mode\\b' },
+  {
+    name: 'new-instructions',
+    triggers: ['instruction', 'mode'],
+    source: '\\bnew\\s+instructions?\\s*:|\\b(developer|jailbreak|god)\\s+mode\\b',
+  },
   {
     name: 'chat-template-token',
+    triggers: ['<|', 'inst]', '<<', '_of_turn>', '</s>'],
     source: '<\\|[a-z_]{2,40}\\|>|\\[/?inst\\]|<</?sys>>|<(start|end)_of_turn>|</s>',
   },
   {
     name: 'instruction-header',
+    triggers: ['###', 'system', 'assistant'],
     source: '###\\s*(instruction|system|response|assistant)s?\\b|(^|\\n)\\s*(system|assistant)\\s*:',
   },
   {
     name: 'prompt-leak',
+    triggers: ['prompt', 'instructions'],
     source:
       '\\b(reveal|print|repeat|show|output)\\s+(your|the)\\s+(system\\s+|initial\\s+|hidden\\s+)?(prompt|instructions)\\b',
   },
   {
     name: 'verdict-steering',
+    triggers: ['benign', 'safe', 'harmless', 'clean', 'false', 'not'],
     source:
       '\\b(mark|classify|report|treat|label)\\s+(this|it|these|the\\s+\\w+)\\s+as\\s+(benign|safe|harmless|clean|a\\s+false\\s+positive)\\b|\\bdo\\s+not\\s+(report|flag|alert|mention)\\b',
   },
 ];
 
-const COMPILED = INJECTION_PATTERNS.map((p) => ({ name: p.name, re: RE2JS.compile(p.source, RE2JS.CASE_INSENSITIVE) }));
+const COMPILED = INJECTION_PATTERNS.map((p) => ({
+  name: p.name,
+  triggers: p.triggers,
+  re: RE2JS.compile(p.source, RE2JS.CASE_INSENSITIVE),
+}));
 
 /** The first match of each injection pattern in `text`: pattern name and where it matched. */
 export function findInjections(text: string): { pattern: string; start: number; end: number }[] {
   const out: { pattern: string; start: number; end: number }[] = [];
-  for (const { name, re } of COMPILED) {
+  // the pre-check folds case as RE2 does: the long s and the Kelvin sign fold to ASCII letters too
+  const lower = text.toLowerCase().replaceAll('\u017f', 's').replaceAll('\u212a', 'k');
+  for (const { name, triggers, re } of COMPILED) {
+    if (!triggers.some((t) => lower.includes(t))) continue;
     const m = re.matcher(text);
     if (m.find()) out.push({ pattern: name, start: m.start(), end: m.end() });
   }

@@ -124,6 +124,16 @@ function evaluate(answer: Answer, sheet: FactSheet): Evaluation {
   };
 }
 
+/** The origin of an endpoint, whatever a custom provider gives: never a path, query or credentials. */
+function originOf(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return url.origin === 'null' ? '(unknown)' : url.origin;
+  } catch {
+    return '(unknown)';
+  }
+}
+
 function unparseable(content: string): Rejected {
   return {
     section: 'summary',
@@ -221,8 +231,8 @@ export async function narrate(result: AnalysisResult, options: NarrateOptions): 
   ];
   const cited = new Set([...summary.sentences, ...alerts.flatMap((a) => a.sentences)].flatMap((s) => s.cites));
   return {
-    model,
-    endpoint: provider.endpoint,
+    model: model.slice(0, 200),
+    endpoint: originOf(provider.endpoint),
     generatedAt: (options.now?.() ?? new Date()).toISOString(),
     facts: sheet.facts.filter((f) => cited.has(f.id)).map((f) => ({ id: f.id, text: f.text })),
     summary,

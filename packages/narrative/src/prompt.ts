@@ -16,12 +16,16 @@ export const MAX_SUMMARY_SENTENCES = 6;
 /** Most sentences per alert asked for and kept. */
 export const MAX_ALERT_SENTENCES = 4;
 
-const sentence = z.object({ text: z.string(), cites: z.array(z.string()) });
+const sentence = z.object({ text: z.string().max(4000), cites: z.array(z.string().max(200)).max(64) });
 
-/** zod schema of a model's answer (the validator then checks every sentence). */
+/**
+ * zod schema of a model's answer (the validator then checks every sentence). Its bounds (50 summary
+ * sentences, 200 alert entries of 50 sentences, 4,000 characters a sentence) keep a runaway answer from
+ * filling the record: an answer beyond them is not an answer of the schema.
+ */
 export const answerSchema = z.object({
-  summary: z.array(sentence),
-  alerts: z.array(z.object({ alertId: z.string(), sentences: z.array(sentence) })),
+  summary: z.array(sentence).max(50),
+  alerts: z.array(z.object({ alertId: z.string().max(200), sentences: z.array(sentence).max(50) })).max(200),
 });
 
 /** A model's answer, schema-valid. */

@@ -1,6 +1,7 @@
 import { encodeValue, type Fact } from './facts.js';
 import { findInjections } from './injection.js';
 import { digitNumber, wordNumber } from './numbers.js';
+import { hiddenCharacter, occursAsToken, plainTextProblems } from './plain.js';
 
 /** A sentence of a model's answer: its text and the ids of the facts it states. */
 export interface AnswerSentence {
@@ -138,31 +139,13 @@ const PLAIN_WORDS = new Set(['e.g', 'i.e', 'etc', 'vs', 'and/or', 'ipv4', 'ipv6'
 
 const OPENERS = '([{"\'“‘«';
 const CLOSERS = '.,;:!?)]}"\'”’»';
-const QUOTES: Readonly<Record<string, string>> = { '"': '"', '“': '”', '`': '`', '‘': '’', '«': '»' };
+const QUOTES: Readonly<Record<string, string>> = { '"': '"', '“': '”', '‘': '’', '«': '»' };
+/** Words after which a capitalised verb is a name (`the Run key`), not an instruction. */
+const ARTICLES = new Set(['the', 'a', 'an', 'its', 'their', 'this', 'that']);
+/** Marks after which a new clause starts (its first word is checked for an imperative, like the sentence's). */
+const CLAUSE_MARKS = [':', ';', '—', '–'];
 
 const show = (token: string) => encodeValue(token.length > 60 ? `${token.slice(0, 60)}…` : token);
-
-/** Characters a plain sentence never holds: controls, bidi overrides, zero-width and tag characters. */
-function hasHiddenCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
-    if ((c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
-    if (c === 0xfeff || c === 0x00ad || c === 0x2028 || c === 0x2029) return true;
-    if (c === 0xdb40) return true; // high surrogate of the tag block U+E0000–U+E007F
-  }
-  return false;
-}
-
-/** Markdown link or image syntax, an HTML tag or an autolink. */
-function hasMarkup(text: string): boolean {
-  if (text.includes('](') || text.includes('![') || text.includes(']:')) return true;
-  for (let i = text.indexOf('<'); i >= 0; i = text.indexOf('<', i + 1)) {
-    const next = text[i + 1] ?? '';
-    if (/^[A-Za-z/!?|]$/.test(next)) return true;
-  }
-  return false;
-}
 
 interface Cited {
   /** The cited facts' values (as strings) and lines, one per line. */
@@ -177,7 +160,7 @@ function citedOf(cites: readonly Fact[]): Cited {
 }
 
 /** Takes quoted passages out of the text (checking each is verbatim in a cited fact); returns the rest. */
-function checkQuotes(text: string, cited: Cited, reasons: string[]): string {
+function checkQuotes(text: string, cited: Cited, reasons: string[], openers: string[]): string {
   let rest = '';
   let i = 0;
   while (i < text.length) {
@@ -199,7 +182,9 @@ function checkQuotes(text: string, cited: Cited, reasons: string[]): string {
       continue;
     }
     const quoted = text.slice(i + 1, end);
-    if (quoted.length > 0 && !cited.haystack.includes(quoted)) {
+    openers.push(quoted.trim().split(' ')[0] ?? '');
+    if (quoted.trim().length === 0) reasons.push('an empty quotation');
+    else if (!cited.haystack.includes(quoted)) {
       reasons.push(`quoted text ${show(quoted)} does not occur in a cited fact`);
     }
     rest += ' ';
@@ -212,7 +197,7 @@ function strip(word: string): string {
   let a = 0;
   let b = word.length;
   while (a < b && OPENERS.includes(word[a] as string)) a++;
-  while (b > a && CLOSERS.includes(word[b - 1] as string)) b--;
+  while (b > a && CLOSERS.includes(word[b - 1] as string) && !(word[b - 1] === ':' && word[b - 2] === ':')) b--;
   let w = word.slice(a, b);
   if (w.endsWith("'s") || w.endsWith('’s')) w = w.slice(0, -2);
   return w;
@@ -267,16 +252,38 @@ export function checkSentence(sentence: AnswerSentence, facts: ReadonlyMap<strin
     if (fact) cited.push(fact);
     else reasons.push(`cites ${show(String(id))}, which is not a fact of the fact sheet`);
   }
-  if (hasHiddenCharacter(text)) reasons.push('the sentence holds a control, invisible or bidirectional character');
-  if (hasMarkup(text)) reasons.push('the sentence holds markup or link syntax');
+  const hidden = hiddenCharacter(String(sentence.text));
+  if (hidden !== undefined) {
+    reasons.push(
+      `the sentence holds a control, invisible or bidirectional character (U+${hidden.toString(16).toUpperCase().padStart(4, '0')})`,
+    );
+  }
+  for (const problem of plainTextProblems(text)) reasons.push(`the sentence is not plain text: ${problem}`);
+  if (String(sentence.text).startsWith('  ')) reasons.push('the sentence is not plain text: indented (a code block)');
   for (const hit of findInjections(text))
     reasons.push(`the sentence reads like an instruction to a model (${hit.pattern})`);
 
   const c = citedOf(cited);
-  const rest = checkQuotes(text, c, reasons);
-  const words = rest.split(/\s+/).filter((w) => w.length > 0);
-  const first = strip(words[0] ?? '').toLowerCase();
-  if (IMPERATIVES.has(first)) reasons.push(`the sentence starts with the imperative ${show(first)}`);
+  const openers: string[] = [];
+  const rest = checkQuotes(text, c, reasons, openers);
+  const words = rest.split(' ').filter((w) => w.length > 0);
+  // the first word of the sentence, of each clause after a colon, semicolon or dash, and of each quotation
+  openers.push(words[0] ?? '');
+  for (const [i, w] of words.entries()) {
+    if (CLAUSE_MARKS.some((m) => w.endsWith(m) || w === m)) openers.push(words[i + 1] ?? '');
+  }
+  for (const opener of openers) {
+    const first = strip(opener).toLowerCase();
+    if (IMPERATIVES.has(first)) reasons.push(`the sentence holds an instruction (the imperative ${show(first)})`);
+  }
+  // an embedded instruction: a capitalised imperative inside the sentence (not a name after an article)
+  for (let i = 1; i < words.length; i++) {
+    const w = strip(words[i] as string);
+    const before = strip(words[i - 1] as string).toLowerCase();
+    if (/^[A-Z][a-z]+$/.test(w) && IMPERATIVES.has(w.toLowerCase()) && !ARTICLES.has(before)) {
+      reasons.push(`the sentence holds an instruction (the imperative ${show(w.toLowerCase())})`);
+    }
+  }
   for (const raw of words) {
     const w = strip(raw);
     if (w.length === 0) continue;
@@ -290,10 +297,16 @@ export function checkSentence(sentence: AnswerSentence, facts: ReadonlyMap<strin
       if (!c.numbers.has(n)) reasons.push(`the number ${show(w)} is not a number of a cited fact`);
       continue;
     }
+    if (/^A[1-9][0-9]{0,5}$/.test(w)) {
+      // an alert label names the alert whose facts the sentence cites
+      if (!cited.some((f) => f.id.startsWith(`${w}.`)))
+        reasons.push(`the alert ${show(w)} is not the subject of a cited fact`);
+      continue;
+    }
     const kind = valueKind(w);
     if (kind === undefined) continue;
     const caseless = kind === 'host name' || kind === 'e-mail address or account';
-    const found = caseless ? c.lower.includes(lower) : c.haystack.includes(w);
+    const found = caseless ? occursAsToken(c.lower, lower) : occursAsToken(c.haystack, w);
     if (!found) reasons.push(`the ${kind} ${show(w)} does not occur in a cited fact`);
   }
   return [...new Set(reasons)];

@@ -1,6 +1,7 @@
+import type { AnalysisResult } from '@tripline/core';
 import { narrativeSchema } from '@tripline/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildFactSheet, narrate, openAICompatible } from '../src/index.js';
+import { buildFactSheet, narrate, openAICompatible, templateSummary, validateSentences } from '../src/index.js';
 import { GOOD_ANSWER, GOOD_SUMMARY } from './support/answers.js';
 import { goldenResult, hostileResult } from './support/result.js';
 import { json, scriptedServer } from './support/server.js';
@@ -127,6 +128,54 @@ describe('narrate', () => {
     expect(narrativeSchema.parse(narrative)).toEqual(narrative);
   });
 
+  it('the template summary passes the validator, whatever the run', () => {
+    const golden = goldenResult();
+    const quiet = {
+      ...golden,
+      alerts: [],
+      findings: [],
+      summary: {
+        ...golden.summary,
+        eventsRead: 1_253,
+        eventsAnalyzed: 1_241,
+        eventsRejected: 12,
+        alertCount: 0,
+        highestSeverity: null,
+        bySeverity: { critical: 0, high: 0, medium: 0, low: 0, informational: 0 },
+        timeRange: null,
+      },
+    } as AnalysisResult;
+    for (const result of [golden, quiet]) {
+      const sheet = buildFactSheet(result);
+      const sentences = templateSummary(result, sheet);
+      expect(sentences.length).toBeGreaterThan(1);
+      expect(validateSentences(sentences, sheet).filter((v) => !v.kept)).toEqual([]);
+    }
+    expect(templateSummary(quiet, buildFactSheet(quiet)).map((s) => s.text)).toEqual([
+      'tripline analysed 1241 of 1253 events read, from 1 device(s).',
+      '12 row(s) were rejected and not analysed.',
+      'No alert was raised.',
+    ]);
+    expect(templateSummary(golden, buildFactSheet(golden)).map((s) => s.text)).toEqual([
+      'tripline analysed 53 of 53 events read, from 1 device(s).',
+      'The events span 2025-11-07T06:40:01.587341Z to 2025-11-07T06:55:01.964973Z.',
+      '15 alert(s) were raised: 1 high, 3 medium, 11 low.',
+      'The highest severity is high.',
+    ]);
+  });
+
+  it('treats a runaway answer (beyond the schema’s bounds) as no answer', async () => {
+    const many = { summary: Array.from({ length: 51 }, () => GOOD_SUMMARY[0]), alerts: [] };
+    const { provider } = await serve(many, many);
+    const narrative = await narrate(goldenResult(), { provider, now: NOW });
+    expect(narrative.summary.source).toBe('template');
+    expect(narrative.rejected).toHaveLength(2);
+    expect(
+      narrative.rejected.every((r) => r.reasons[0] === 'the answer is not a JSON object of the answer schema'),
+    ).toBe(true);
+    expect(narrative.rejected[0]?.text.length).toBeLessThanOrEqual(2001);
+  });
+
   it('rejects the sentences of an alert the fact sheet does not narrate', async () => {
     const answer = {
       summary: GOOD_SUMMARY,
@@ -154,6 +203,23 @@ describe('narrate', () => {
     ]);
     expect(narrative.injections[0]?.excerpt).toContain('IGNORE ALL PREVIOUS INSTRUCTIONS');
     expect(narrativeSchema.parse(narrative)).toEqual(narrative);
+  });
+
+  it('keeps a custom provider’s endpoint to its origin', async () => {
+    const answer = JSON.stringify(GOOD_ANSWER);
+    for (const [endpoint, expected] of [
+      ['https://user:secret@llm.example.org:8443/v1?key=abc', 'https://llm.example.org:8443'],
+      ['not a url', '(unknown)'],
+    ]) {
+      const provider = {
+        model: 'custom',
+        endpoint: endpoint as string,
+        complete: async () => ({ content: answer, model: 'custom', structured: 'json_schema' as const }),
+      };
+      const narrative = await narrate(goldenResult(), { provider, maxAlerts: 5, now: NOW });
+      expect(narrative.endpoint).toBe(expected);
+      expect(JSON.stringify(narrative)).not.toContain('secret');
+    }
   });
 
   it('rejects bad options with option-invalid', async () => {

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { type AnalysisResult, parseJsonReport } from '@tripline/core';
 
-/** The golden report of the repository (real Defender rows of one Linux server), as a result. */
+let golden: AnalysisResult | undefined;
+
+/** The golden report of the repository (real Defender rows of one Linux server), as a result (read once). */
 export function goldenResult(): AnalysisResult {
-  const url = new URL('../../../../test/golden/wazuh1.report.json', import.meta.url);
-  return parseJsonReport(JSON.parse(readFileSync(url, 'utf8')));
+  if (golden === undefined) {
+    const url = new URL('../../../../test/golden/wazuh1.report.json', import.meta.url);
+    golden = parseJsonReport(JSON.parse(readFileSync(url, 'utf8')));
+  }
+  return golden;
 }
 
 /** The golden result with `text` written into the event values of its first alert, as an attacker would. */
