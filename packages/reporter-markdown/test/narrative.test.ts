@@ -51,6 +51,11 @@ describe('the narrative in the Markdown report', () => {
       '- ALERT-008 · field `evidence.events[0].fields.ProcessCommandLine` · pattern `ignore-previous-instructions` · `ignore previous instructions`',
     );
     expect(md).toContain('- `A4.count` `alert tl-573cca4c45815fbc54df count=2`');
+    // A fact whose text names its id (as @tripline/narrative writes them) is shown once.
+    const named = renderMarkdown(
+      withNarrative({ ...goldenNarrative(), facts: [{ id: 'F2', text: 'F2 = "events analysed: 53"' }] }),
+    );
+    expect(named).toContain('\n- `F2 = "events analysed: 53"`\n');
     // The rejected sentence is counted, never shown.
     expect(md).not.toContain('203.0.113.7');
     expect(md).toContain(

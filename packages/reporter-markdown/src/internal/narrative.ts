@@ -96,7 +96,10 @@ export function narrativeSection(ctx: RenderContext): Block[] {
   if (narrative.facts.length > 0) {
     blocks.push({
       head: '**Facts cited:**',
-      rows: narrative.facts.map((f) => `- ${ctx.code(f.id)} ${ctx.code(f.text)}`),
+      // A fact's text usually names its id (`F2 = "events analysed: 53"`): then it is shown once.
+      rows: narrative.facts.map((f) =>
+        f.text.startsWith(`${f.id} `) ? `- ${ctx.code(f.text)}` : `- ${ctx.code(f.id)} ${ctx.code(f.text)}`,
+      ),
     });
   }
   return blocks;
