@@ -9,7 +9,8 @@
  *     its own (not cut by `max_tokens`);
  *   - the validator ran: every sentence the model wrote is either kept or listed as rejected, and every kept
  *     sentence passes the validator again;
- *   - the Narrative validates against core's `narrativeSchema`, and the Markdown report renders with it.
+ *   - the Narrative validates against core's `narrativeSchema`, and the Markdown report renders with it;
+ *   - in JSON mode (`json_object`), every answer is complete JSON and the Narrative stays valid.
  *
  * The model is random: its sentences are meaningless by construction. What this proves is the plumbing
  * against a real decoder, not quality. It prints its figures and writes them to `.tmp/e2e.json` beside it.
@@ -192,6 +193,51 @@ try {
     );
     for (const p of problems) failures.push(`seed ${seed}: ${p}`);
   }
+
+  // JSON mode (`structured: 'json_object'`, for servers without json_schema): the server applies a generic
+  // JSON grammar and the client only describes the schema in the prompt. Every answer must be a complete
+  // JSON value; whether it fits the answer schema is the client's check, and the record must stay valid.
+  server.setSeed(RUNS + 1);
+  const before = server.exchanges.length;
+  const jsonMode = narrative.openAICompatible({
+    baseURL: server.url,
+    model: 'tripline-tiny',
+    structured: 'json_object',
+    temperature: 1,
+    timeoutMs: BUDGET_S * 1000,
+    maxRetries: 0,
+    env: {},
+  });
+  t = performance.now();
+  const story = await narrative.narrate(result, { provider: jsonMode, audience: 'executive', maxAlerts: MAX_ALERTS });
+  const exchanges = server.exchanges.slice(before);
+  const complete = exchanges.filter((ex) => {
+    if (ex.kind !== 'json_object' || ex.finishReason !== 'stop') return false;
+    try {
+      JSON.parse(ex.content);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  figures.jsonMode = {
+    seed: RUNS + 1,
+    seconds: seconds(t),
+    calls: exchanges.length,
+    completeJson: complete.length,
+    fitAnswerSchema: complete.filter((ex) => narrative.parseAnswer(ex.content) !== undefined).length,
+    summarySource: story.summary.source,
+    rejected: story.rejected.length,
+  };
+  say(
+    `json_object mode: ${exchanges.length} call(s) in ${figures.jsonMode.seconds} s, ${complete.length} complete JSON, ` +
+      `${figures.jsonMode.fitAnswerSchema} fit the answer schema; summary from ${story.summary.source}`,
+  );
+  if (exchanges.length === 0 || complete.length !== exchanges.length) {
+    failures.push('json_object mode: an answer was not complete JSON');
+  }
+  if (!core.narrativeSchema.safeParse(story).success)
+    failures.push('json_object mode: the Narrative fails narrativeSchema');
 } finally {
   await server.close();
 }
