@@ -194,7 +194,7 @@ try {
     for (const p of problems) failures.push(`seed ${seed}: ${p}`);
   }
 
-  // JSON mode (`structured: 'json_object'`, for servers without json_schema): the server applies a generic
+  // JSON mode (`structured: 'json_object'`, for servers without json_schema): the server applies node-llama-cpp's
   // JSON grammar and the client only describes the schema in the prompt. Every answer must be a complete
   // JSON value; whether it fits the answer schema is the client's check, and the record must stay valid.
   server.setSeed(RUNS + 1);
