@@ -134,10 +134,16 @@ function alertFacts(sheet: SheetBuilder, label: string, alert: Alert, maxValues:
   add('last', alert.lastSeen);
   if (alert.key !== '') add('key', alert.key);
   let given = 0;
+  const used = new Set<string>();
   for (const [name, value] of Object.entries(alert.message.values)) {
     if (REDUNDANT_VALUES.has(name) || given >= maxValues) continue;
-    // placeholder names are detector-written identifiers; keep the id to plain characters all the same
-    add(`value.${name.replace(/[^A-Za-z0-9_]/g, '_')}`, value);
+    // placeholder names are detector-written identifiers; keep the id to plain characters all the same,
+    // and unique (`a-b` and `a_b` would otherwise share one)
+    const base = `value.${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    let id = base;
+    for (let n = 2; used.has(id); n++) id = `${base}_${n}`;
+    used.add(id);
+    add(id, value);
     given++;
   }
   if (alert.relatedAlerts.length > 0) add('related', alert.relatedAlerts.length);

@@ -85,7 +85,7 @@ function evaluate(answer: Answer, sheet: FactSheet): Evaluation {
         ...(alertId ? { alertId } : {}),
         text: capText(String(extra.text)),
         cites: [...extra.cites].slice(0, 32),
-        reasons: [`more than ${max} sentences`],
+        reasons: [`more than ${section === 'summary' ? MAX_SUMMARY_SENTENCES : MAX_ALERT_SENTENCES} sentences`],
       });
     }
     return kept;
@@ -122,6 +122,16 @@ function evaluate(answer: Answer, sheet: FactSheet): Evaluation {
     rejected,
     sentences,
   };
+}
+
+/** The origin of an endpoint, whatever a custom provider gives: never a path, query or credentials. */
+function originOf(endpoint: string): string {
+  try {
+    const url = new URL(endpoint);
+    return url.origin === 'null' ? '(unknown)' : url.origin;
+  } catch {
+    return '(unknown)';
+  }
 }
 
 function unparseable(content: string): Rejected {
@@ -221,8 +231,8 @@ export async function narrate(result: AnalysisResult, options: NarrateOptions): 
   ];
   const cited = new Set([...summary.sentences, ...alerts.flatMap((a) => a.sentences)].flatMap((s) => s.cites));
   return {
-    model,
-    endpoint: provider.endpoint,
+    model: model.slice(0, 200),
+    endpoint: originOf(provider.endpoint),
     generatedAt: (options.now?.() ?? new Date()).toISOString(),
     facts: sheet.facts.filter((f) => cited.has(f.id)).map((f) => ({ id: f.id, text: f.text })),
     summary,

@@ -5,21 +5,42 @@
 
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
+const isLetter = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+
+/** True when the character at `i` glues a digit run into a word (`log4j`, `3a5a2c`, `python3`). */
+function gluing(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (!isLetter(c)) return false;
+  // the T and Z of a timestamp (2025-11-07T06:46:02Z) separate numbers
+  if (c === 0x54) return !(isDigit(text.charCodeAt(i - 1)) && isDigit(text.charCodeAt(i + 1)));
+  if (c === 0x5a) return !(isDigit(text.charCodeAt(i - 1)) && !isLetter(text.charCodeAt(i + 1)));
+  return true;
+}
+
 /**
  * Every number a fact's value states, generously: each run of digits (`2025-11-07` gives 2025, 11 and
  * 7), each decimal (`2.5`), each thousands-grouped number (`1,234` gives 1234 as well as 1 and 234).
- * A sentence number is supported when it equals one of them.
+ * Digits glued to letters are part of a name, not a number: `log4j`, `python3.10`, `T1059.004` and
+ * the hex of an id state none. A sentence number is supported when it equals one of them.
  */
 export function numbersIn(text: string): number[] {
   const out: number[] = [];
   let i = 0;
+  let glued = false; // the previous run was part of a name: a run joined to it by `.` is too
   while (i < text.length) {
     if (!isDigit(text.charCodeAt(i))) {
+      if (text[i] !== '.' || !isDigit(text.charCodeAt(i + 1))) glued = false;
       i++;
       continue;
     }
     let j = i;
     while (j < text.length && isDigit(text.charCodeAt(j))) j++;
+    const joined: boolean = glued && text[i - 1] === '.';
+    glued = joined || gluing(text, i - 1) || gluing(text, j);
+    if (glued) {
+      i = j;
+      continue;
+    }
     const run = text.slice(i, j);
     out.push(Number(run));
     // a decimal part

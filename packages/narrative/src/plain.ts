@@ -109,3 +109,45 @@ export function plainTextProblems(text: string): string[] {
   }
   return problems;
 }
+
+const isAlnum = (c: number) => isLetter(c) || isDigit(c);
+const JOINERS = '.:-/\\@_';
+
+/** True when `token` is a date or a time (digits with `-` or `:`, and `.`, `T`, `Z`). */
+function temporal(token: string): boolean {
+  let sep = false;
+  for (let i = 0; i < token.length; i++) {
+    const ch = token[i] as string;
+    if (ch === '-' || ch === ':') sep = true;
+    else if (!isDigit(token.charCodeAt(i)) && ch !== '.' && ch !== 'T' && ch !== 'Z') return false;
+  }
+  return sep;
+}
+
+/**
+ * True when `token` occurs in `haystack` as a whole value, not as part of a longer one: `T1059` does
+ * not occur in `T1059.004`, `198.51.100.7` not in `198.51.100.77`, `example.com` not in
+ * `evil.example.com`, `/usr/bin/nc` not in `/usr/bin/nc.traditional`. A date or time may be part of a
+ * timestamp (`06:46` occurs in `2025-11-07T06:46:02Z`), but not of a longer number.
+ */
+export function occursAsToken(haystack: string, token: string): boolean {
+  if (token.length === 0) return false;
+  const time = temporal(token);
+  for (let i = haystack.indexOf(token); i >= 0; i = haystack.indexOf(token, i + 1)) {
+    const before = haystack.charCodeAt(i - 1);
+    const after = haystack.charCodeAt(i + token.length);
+    if (time) {
+      if (!isDigit(before) && !isDigit(after)) return true;
+      continue;
+    }
+    const b = haystack[i - 1] ?? '';
+    const a = haystack[i + token.length] ?? '';
+    const extendsBefore = isAlnum(before) || (b !== '' && JOINERS.includes(b) && isAlnum(haystack.charCodeAt(i - 2)));
+    const extendsAfter =
+      isAlnum(after) ||
+      a === '_' ||
+      (a !== '' && JOINERS.includes(a) && isAlnum(haystack.charCodeAt(i + token.length + 1)));
+    if (!extendsBefore && !extendsAfter) return true;
+  }
+  return false;
+}

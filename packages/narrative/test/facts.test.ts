@@ -7,6 +7,7 @@ import {
   findInjections,
   INJECTION_PATTERNS,
 } from '../src/index.js';
+import { numbersIn } from '../src/numbers.js';
 import { EXPECTED_PATTERN, INJECTED_INSTRUCTIONS } from './support/injections.js';
 import { goldenResult, hostileResult } from './support/result.js';
 
@@ -33,11 +34,36 @@ describe('buildFactSheet', () => {
     expect(new Set(sheet.facts.map((f) => f.id)).size).toBe(sheet.facts.length);
   });
 
+  it('gives value names that differ only in punctuation ids of their own', () => {
+    const golden = goldenResult();
+    const alert = golden.alerts[0]!;
+    const result = {
+      ...golden,
+      alerts: [
+        { ...alert, message: { ...alert.message, values: { 'user-name': 'a', user_name: 'b', 'user.name': 'c' } } },
+      ],
+    };
+    const ids = buildFactSheet(result)
+      .facts.filter((f) => f.id.startsWith('A1.value.'))
+      .map((f) => [f.id, f.value]);
+    expect(ids).toEqual([
+      ['A1.value.user_name', 'a'],
+      ['A1.value.user_name_2', 'b'],
+      ['A1.value.user_name_3', 'c'],
+    ]);
+  });
+
   it('states the numbers of each value, for the validator', () => {
     const sheet = buildFactSheet(goldenResult(), { maxAlerts: 5 });
     const title = sheet.facts.find((f) => f.id === 'A5.title');
     expect(title?.value).toBe('Root logons by the cron daemon (4, about every 5 minutes)');
     expect(title?.numbers).toEqual([4, 5]);
+  });
+
+  it('reads numbers as numbers, and digits glued into names as none', () => {
+    expect(numbersIn('2025-11-07T06:46:02.9561661Z')).toEqual([2025, 11, 7, 6, 46, 2, 2.9561661, 9561661]);
+    expect(numbersIn('tl-3a5a2c907f22e93b55b2 log4j python3.10 T1059.004 php-fpm8.1')).toEqual([]);
+    expect(numbersIn('PID 415059, gid 997, 1,234 rows, 12.5%')).toEqual([415059, 997, 1, 1234, 234, 12, 12.5, 5]);
   });
 
   it('is deterministic: the same result gives the same bytes', () => {
@@ -100,6 +126,17 @@ describe('injection findings', () => {
       else expect(found, text).toContain(EXPECTED_PATTERN[i]);
     });
     expect(detectInjections(goldenResult())).toEqual([]);
+    for (const benign of [
+      'Developer Mode enabled',
+      'GodMode.{ED7BA470-8E54-465E-825C-99712043E01C}',
+      'System Idle Process',
+      'C:\\Windows\\System32\\cmd.exe /c type C:\\Users\\bob\\Instructions.txt',
+      '/usr/lib/systemd/systemd --user',
+      'sshd: Accepted publickey for root from 198.51.100.77 port 52814 ssh2',
+      'powershell -nop -c "Write-Host do not disturb"',
+    ]) {
+      expect(findInjections(benign), benign).toEqual([]);
+    }
     expect(INJECTION_PATTERNS.length).toBe(9);
   });
 

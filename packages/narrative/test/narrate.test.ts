@@ -176,6 +176,26 @@ describe('narrate', () => {
     expect(narrative.rejected[0]?.text.length).toBeLessThanOrEqual(2001);
   });
 
+  it('keeps at most 6 summary sentences and 4 per alert, across repeated entries of one alert', async () => {
+    const s = { text: 'A4 is of medium severity.', cites: ['A4.severity'] };
+    const answer = {
+      summary: Array.from({ length: 7 }, () => GOOD_SUMMARY[0]),
+      alerts: [
+        { alertId: 'A4', sentences: [s, s, s] },
+        { alertId: 'tl-573cca4c45815fbc54df', sentences: [s, s] },
+      ],
+    };
+    const { provider } = await serve(answer);
+    const narrative = await narrate(goldenResult(), { provider, maxAlerts: 5, now: NOW });
+    expect(narrative.summary.sentences).toHaveLength(6);
+    expect(narrative.alerts).toEqual([{ alertId: 'tl-573cca4c45815fbc54df', sentences: [s, s, s, s] }]);
+    expect(narrative.rejected.map((r) => [r.section, r.reasons])).toEqual([
+      ['summary', ['more than 6 sentences']],
+      ['alert', ['more than 4 sentences']],
+    ]);
+    expect(narrative.stats).toEqual({ sentences: 12, kept: 10, rejected: 2, retries: 0 });
+  });
+
   it('rejects the sentences of an alert the fact sheet does not narrate', async () => {
     const answer = {
       summary: GOOD_SUMMARY,
@@ -203,6 +223,23 @@ describe('narrate', () => {
     ]);
     expect(narrative.injections[0]?.excerpt).toContain('IGNORE ALL PREVIOUS INSTRUCTIONS');
     expect(narrativeSchema.parse(narrative)).toEqual(narrative);
+  });
+
+  it('keeps a custom provider’s endpoint to its origin', async () => {
+    const answer = JSON.stringify(GOOD_ANSWER);
+    for (const [endpoint, expected] of [
+      ['https://user:secret@llm.example.org:8443/v1?key=abc', 'https://llm.example.org:8443'],
+      ['not a url', '(unknown)'],
+    ]) {
+      const provider = {
+        model: 'custom',
+        endpoint: endpoint as string,
+        complete: async () => ({ content: answer, model: 'custom', structured: 'json_schema' as const }),
+      };
+      const narrative = await narrate(goldenResult(), { provider, maxAlerts: 5, now: NOW });
+      expect(narrative.endpoint).toBe(expected);
+      expect(JSON.stringify(narrative)).not.toContain('secret');
+    }
   });
 
   it('rejects bad options with option-invalid', async () => {

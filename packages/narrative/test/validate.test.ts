@@ -49,6 +49,8 @@ describe('validateSentences', () => {
       'the number "twenty-one" is not a number of a cited fact',
     ]);
     expect(reasons('A1 has three events.', ['A1.count'])).toEqual([]);
+    // digits inside a name or an id are no number: the id tl-3a5a2c907f22e93b55b2 states none
+    expect(reasons('A1 has 22 events.', ['A1.id'])).toEqual(['the number "22" is not a number of a cited fact']);
     // the number is right, but the fact that states it is not cited
     expect(reasons('A1 has 3 events.', ['A1.severity'])).toEqual(['the number "3" is not a number of a cited fact']);
   });
@@ -87,6 +89,30 @@ describe('validateSentences', () => {
       ['The command was "lsof -i".', ['A4.value.commandLines'], 'quoted text "lsof -i" does not occur in a cited fact'],
     ];
     for (const [text, cites, reason] of cases) expect.soft(reasons(text, cites), text).toEqual([reason]);
+  });
+
+  it('matches values whole: a part of a longer value is not it', () => {
+    expect(reasons('A1 is seen at 52.186.168.24 today.', ['A1.value.publicIp'])).toEqual([
+      'the IPv4 address "52.186.168.24" does not occur in a cited fact',
+    ]);
+    expect(reasons('A1 runs on internal.cloudapp.net today.', ['A1.device'])).toEqual([
+      'the host name "internal.cloudapp.net" does not occur in a cited fact',
+    ]);
+    expect(reasons('A4 started /usr/bin/ls from dash.', ['A4.value.toPath', 'A4.value.from'])).toEqual([
+      'the path "/usr/bin/ls" does not occur in a cited fact',
+    ]);
+    expect(reasons('A4 maps to T1059 in ATT&CK.', ['A4.mitre'])).toEqual([
+      'the ATT&CK id "T1059" does not occur in a cited fact',
+    ]);
+    // a time or a date may be part of a timestamp, not of a longer number
+    expect(reasons('A4 began at 06:46 on 2025-11-07.', ['A4.first'])).toEqual([]);
+    expect(reasons('A4 began at 6:46 today.', ['A4.first'])).toEqual([
+      'the time "6:46" does not occur in a cited fact',
+    ]);
+    // an alert label must be the subject of a cited fact
+    expect(reasons('A2 is of high severity.', ['A1.severity'])).toEqual([
+      'the alert "A2" is not the subject of a cited fact',
+    ]);
   });
 
   it('rejects instructions, advice and addressing the reader', () => {
