@@ -19,6 +19,11 @@ function run(cmd, args, cwd, env = process.env) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+if (!existsSync(`${root}node_modules/turbo/package.json`) || !existsSync(`${root}node_modules/ajv/package.json`)) {
+  process.stderr.write('e2e/llm: the workspace is not installed: run `npm ci` at the repository root first\n');
+  process.exit(1);
+}
+
 const pinned = JSON.parse(readFileSync(`${here}package.json`, 'utf8')).dependencies['node-llama-cpp'];
 const installedAt = `${here}node_modules/node-llama-cpp/package.json`;
 const installed = existsSync(installedAt) ? JSON.parse(readFileSync(installedAt, 'utf8')).version : undefined;

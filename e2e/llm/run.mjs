@@ -9,7 +9,8 @@
  *     its own (not cut by `max_tokens`);
  *   - the validator ran: every sentence the model wrote is either kept or listed as rejected, and every kept
  *     sentence passes the validator again;
- *   - the Narrative validates against core's `narrativeSchema`, and the Markdown report renders with it.
+ *   - the Narrative validates against core's `narrativeSchema`, and the Markdown report renders with it;
+ *   - in JSON mode (`json_object`), every answer is complete JSON and the Narrative stays valid.
  *
  * The model is random: its sentences are meaningless by construction. What this proves is the plumbing
  * against a real decoder, not quality. It prints its figures and writes them to `.tmp/e2e.json` beside it.
@@ -73,6 +74,9 @@ say(`wazuh1: ${result.alerts.length} alerts; narrating the first ${MAX_ALERTS}`)
 const ajv = new Ajv({ strict: false, allErrors: true });
 const sheet = narrative.buildFactSheet(result, { maxAlerts: MAX_ALERTS });
 const plainMarkdown = renderMarkdown(result);
+/** Since report contract 1.3 a result carries its narrative, and the Markdown report shows it. */
+const [major, minor] = String(core.REPORT_SCHEMA_VERSION).split('.').map(Number);
+const contractHasNarrative = major > 1 || (major === 1 && minor >= 3);
 const runs = [];
 const failures = [];
 try {
@@ -146,10 +150,15 @@ try {
     // 4. The Markdown report renders with it; where the reporter shows narratives, no rejected text is shown.
     const markdown = renderMarkdown({ ...result, narrative: story });
     const showsNarrative = markdown !== plainMarkdown;
+    if (contractHasNarrative && !(showsNarrative && markdown.includes('tripline-tiny'))) {
+      problems.push(
+        `report contract ${core.REPORT_SCHEMA_VERSION} carries the narrative, the Markdown report does not show it`,
+      );
+    }
     if (showsNarrative) {
       for (const r of story.rejected) {
         const text = r.text.trim();
-        if (text.length >= 8 && !plainMarkdown.includes(text) && markdown.includes(text)) {
+        if (text.length >= 5 && !plainMarkdown.includes(text) && markdown.includes(text)) {
           problems.push(`a rejected sentence reached the report: ${JSON.stringify(text)}`);
         }
       }
@@ -184,6 +193,51 @@ try {
     );
     for (const p of problems) failures.push(`seed ${seed}: ${p}`);
   }
+
+  // JSON mode (`structured: 'json_object'`, for servers without json_schema): the server applies node-llama-cpp's
+  // JSON grammar and the client only describes the schema in the prompt. Every answer must be a complete
+  // JSON value; whether it fits the answer schema is the client's check, and the record must stay valid.
+  server.setSeed(RUNS + 1);
+  const before = server.exchanges.length;
+  const jsonMode = narrative.openAICompatible({
+    baseURL: server.url,
+    model: 'tripline-tiny',
+    structured: 'json_object',
+    temperature: 1,
+    timeoutMs: BUDGET_S * 1000,
+    maxRetries: 0,
+    env: {},
+  });
+  t = performance.now();
+  const story = await narrative.narrate(result, { provider: jsonMode, audience: 'executive', maxAlerts: MAX_ALERTS });
+  const exchanges = server.exchanges.slice(before);
+  const complete = exchanges.filter((ex) => {
+    if (ex.kind !== 'json_object' || ex.finishReason !== 'stop') return false;
+    try {
+      JSON.parse(ex.content);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  figures.jsonMode = {
+    seed: RUNS + 1,
+    seconds: seconds(t),
+    calls: exchanges.length,
+    completeJson: complete.length,
+    fitAnswerSchema: complete.filter((ex) => narrative.parseAnswer(ex.content) !== undefined).length,
+    summarySource: story.summary.source,
+    rejected: story.rejected.length,
+  };
+  say(
+    `json_object mode: ${exchanges.length} call(s) in ${figures.jsonMode.seconds} s, ${complete.length} complete JSON, ` +
+      `${figures.jsonMode.fitAnswerSchema} fit the answer schema; summary from ${story.summary.source}`,
+  );
+  if (exchanges.length === 0 || complete.length !== exchanges.length) {
+    failures.push('json_object mode: an answer was not complete JSON');
+  }
+  if (!core.narrativeSchema.safeParse(story).success)
+    failures.push('json_object mode: the Narrative fails narrativeSchema');
 } finally {
   await server.close();
 }

@@ -159,8 +159,8 @@ export async function startServer({
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      // One generation at a time: the context has one sequence.
-      queue = queue.then(() => answer(Buffer.concat(chunks).toString('utf8'), res, send));
+      // One generation at a time: the context has one sequence. A failure ends this answer, never the queue.
+      queue = queue.then(() => answer(Buffer.concat(chunks).toString('utf8'), res, send)).catch(() => res.destroy());
     });
   });
 
