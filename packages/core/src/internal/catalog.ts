@@ -53,6 +53,20 @@ const CATALOG_SOURCE = {
     meaning: 'A state store is in use by another process or another open store of this process.',
   },
 
+  'broker-client-missing': {
+    kind: 'thrown',
+    meaning: 'A stream adapter needs a broker client library (an optional peer dependency) that is not installed.',
+  },
+  'broker-credentials-missing': {
+    kind: 'thrown',
+    meaning: 'A stream adapter was given no credentials for its broker (no connection string, credential or SASL).',
+  },
+  'broker-unusable': {
+    kind: 'thrown',
+    meaning:
+      'A stream adapter cannot use its broker at all (unreachable, refused, unauthorised, stream or hub missing).',
+  },
+
   // ── diagnostic: report.diagnostics[].code ──────────────────────────────────────────────────────
   'input-failed': {
     kind: 'diagnostic',
