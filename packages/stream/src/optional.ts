@@ -5,6 +5,8 @@
  */
 import { ERROR_CODES, TriplineError } from '@tripline/core';
 
+const NOT_FOUND = /cannot find (module|package)|could not resolve|failed to resolve|module not found/i;
+
 /**
  * Runs `load` (an `import()` of `name`); a module-not-found error for `name` becomes
  * `broker-client-missing` naming the packages to install. Other errors pass unchanged.
@@ -20,7 +22,10 @@ export async function importOptional<T>(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const message = error instanceof Error ? error.message : '';
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(name)) {
+    // Node says ERR_MODULE_NOT_FOUND (import) or MODULE_NOT_FOUND (require); bundlers and test runners
+    // (Vite, webpack) throw without a code, with a message naming the package.
+    const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || NOT_FOUND.test(message);
+    if (notFound && message.includes(name)) {
       throw new TriplineError(
         ERROR_CODES.BROKER_CLIENT_MISSING,
         `the ${adapter} adapter needs the package ${name}, which is not installed: npm install ${install.join(' ')}`,
