@@ -41,6 +41,16 @@ export class FakeEventHub {
   /** Ownership older than this is expired and may be claimed by another instance. */
   expiryMs = 400;
   loopMs = 15;
+  /** Events a producer batch holds (the SDK sizes batches in bytes). */
+  maxEventsPerBatch = 50;
+  batchesSent = 0;
+  /** Per partition: a pending rewind (a redelivery fault) for the pump reading it. */
+  readonly rewinds = new Map<string, number>();
+
+  /** Fault: the pump reading `partitionId` delivers its last `n` events again. */
+  rewind(partitionId: string, n: number): void {
+    this.rewinds.set(partitionId, (this.rewinds.get(partitionId) ?? 0) + n);
+  }
 
   constructor(
     readonly eventHubName: string,
@@ -72,11 +82,15 @@ export class FakeEventHub {
   }
 
   /** The module double: `EventHubConsumerClient`, `EventHubProducerClient`, the two start positions. */
-  sdk(): EventHubsSdk {
+  /** Consumer clients by the tag of the module double that made them. */
+  readonly tagged = new Map<string, FakeConsumerClient>();
+
+  sdk(tag?: string): EventHubsSdk {
     const hub = this;
     class EventHubConsumerClient extends FakeConsumerClient {
       constructor(...args: unknown[]) {
         super(hub, args);
+        if (tag !== undefined) hub.tagged.set(tag, this);
       }
     }
     class EventHubProducerClient extends FakeProducerClient {
@@ -139,6 +153,7 @@ export class FakeConsumerClient {
   private readonly store: CheckpointStore;
   private readonly pumps = new Map<string, Pump>();
   private running = false;
+  private crashed = false;
   private loop: Promise<void> | undefined;
 
   constructor(
@@ -164,7 +179,10 @@ export class FakeConsumerClient {
     return {
       isRunning: true,
       close: async () => {
+        if (this.crashed) return;
         this.running = false;
+        // As the SDK's processor: the pumps stop first (no batch after this), then the loop ends.
+        await Promise.all([...this.pumps.keys()].map((p) => this.stopPump(p, handlers, 'Shutdown' as CloseReason)));
         await this.loop;
         await Promise.all([...this.pumps.keys()].map((p) => this.stopPump(p, handlers, 'Shutdown' as CloseReason)));
         const mine = (await this.ownershipList()).filter((o) => o.ownerId === this.ownerId);
@@ -175,6 +193,7 @@ export class FakeConsumerClient {
 
   /** Stops without closing anything or giving up ownership: a killed process. */
   async crash(): Promise<void> {
+    this.crashed = true;
     this.running = false;
     await this.loop;
     for (const pump of this.pumps.values()) pump.running = false;
@@ -248,12 +267,14 @@ export class FakeConsumerClient {
       get lastEnqueuedEventProperties() {
         return { sequenceNumber: partition.length - 1 };
       },
-      updateCheckpoint: (event: ReceivedEventData) =>
-        this.store.updateCheckpoint({
+      updateCheckpoint: async (event: ReceivedEventData) => {
+        if (this.crashed) throw new Error('the process is dead');
+        await this.store.updateCheckpoint({
           ...this.base(partitionId),
           sequenceNumber: event.sequenceNumber,
           offset: event.offset,
-        }),
+        });
+      },
     };
   }
 
@@ -280,6 +301,11 @@ export class FakeConsumerClient {
     void (async () => {
       let idleSince = Date.now();
       while (pump.running) {
+        const rewind = this.hub.rewinds.get(partitionId);
+        if (rewind) {
+          this.hub.rewinds.delete(partitionId);
+          next = Math.max(0, next - rewind);
+        }
         const events = partition.slice(next, next + max);
         if (events.length === 0 && Date.now() - idleSince < waitMs) {
           await sleep(5);
@@ -325,14 +351,34 @@ export class FakeProducerClient {
     if (this.hub.failPartitionIds) throw this.hub.failPartitionIds;
     return this.hub.partitions.map((_, i) => String(i));
   }
-  async sendBatch(
-    events: { body: unknown; properties?: Record<string, string> }[],
-    options: { partitionId?: string; partitionKey?: string },
-  ): Promise<void> {
+  async createBatch(options: { partitionId?: string; partitionKey?: string }) {
     if (options.partitionId === undefined || options.partitionKey !== undefined)
       throw new Error('the sink sends to partition ids');
-    for (const event of events)
-      this.hub.send(options.partitionId, event.body as string | Uint8Array, null, event.properties);
+    const events: { body: unknown; properties?: Record<string, string> }[] = [];
+    const max = this.hub.maxEventsPerBatch;
+    return {
+      partitionId: options.partitionId,
+      events,
+      get count() {
+        return events.length;
+      },
+      tryAdd(event: { body: unknown; properties?: Record<string, string> }) {
+        if (events.length >= max) return false;
+        events.push(event);
+        return true;
+      },
+    };
+  }
+  async sendBatch(batch: {
+    partitionId: string;
+    events: { body: unknown; properties?: Record<string, string> }[];
+  }): Promise<void> {
+    this.hub.batchesSent++;
+    for (const event of batch.events) {
+      if (!(event.body instanceof Uint8Array))
+        throw new Error('the fake expects bytes (the SDK would JSON-encode anything else)');
+      this.hub.send(batch.partitionId, event.body, null, event.properties);
+    }
   }
   async close(): Promise<void> {
     this.closed = true;

@@ -12,6 +12,7 @@ export type {
   EventHubsConnectionOptions,
   EventHubsConsumerClientLike,
   EventHubsEventData,
+  EventHubsEventDataBatch,
   EventHubsEventPosition,
   EventHubsPartitionContext,
   EventHubsProducerClientLike,
@@ -20,6 +21,7 @@ export type {
   EventHubsSubscribeOptions,
   EventHubsSubscriptionHandlers,
 } from './sdk.js';
+export { type EventHubsSink, eventHubsSink } from './sink.js';
 export {
   type EventHubsSource,
   type EventHubsSourceOptions,

@@ -66,10 +66,17 @@ export interface EventHubsEventData {
   properties?: { [key: string]: string };
 }
 
+/** A batch being filled (`EventDataBatch` of the SDK). */
+export interface EventHubsEventDataBatch {
+  readonly count: number;
+  tryAdd(event: EventHubsEventData): boolean;
+}
+
 /** What the sink calls on `EventHubProducerClient`. */
 export interface EventHubsProducerClientLike {
   getPartitionIds(options?: { abortSignal?: AbortSignal }): Promise<string[]>;
-  sendBatch(events: EventHubsEventData[], options: { partitionId: string }): Promise<void>;
+  createBatch(options: { partitionId: string }): Promise<EventHubsEventDataBatch>;
+  sendBatch(batch: EventHubsEventDataBatch): Promise<void>;
   close(): Promise<void>;
 }
 

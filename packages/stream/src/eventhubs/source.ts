@@ -186,7 +186,9 @@ export function eventHubsSource(options: EventHubsSourceOptions): EventHubsSourc
           claim.context = context;
           if (claim.openFailed || claim.failed) throw new Error(`partition ${partition} is stopped after an error`);
           const last = events[events.length - 1];
-          if (!last) return;
+          // Shutting down: a batch that arrives after the abort is not handed over (nor checkpointed);
+          // the next owner reads it from the checkpoint.
+          if (!last || signal.aborted) return;
           const records = events.map((event) => recordOf(partition, event));
           const work = claim.chain.then(async () => {
             await handler.batch(partition, records);
