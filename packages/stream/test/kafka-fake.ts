@@ -30,6 +30,10 @@ export class FakeKafkaCluster {
   /** When set, `connect` rejects with it. */
   failConnect: Error | undefined;
   maxBatch = 3;
+  sends = 0;
+  readonly producerConfigs: Record<string, unknown>[] = [];
+  /** Per `topic/partition`: a pending rewind (a redelivery fault) for the member fetching it. */
+  readonly rewinds = new Map<string, number>();
   private readonly members = new Map<string, FakeConsumer[]>();
   private rebalancing = Promise.resolve();
 
@@ -41,7 +45,8 @@ export class FakeKafkaCluster {
   }
 
   produce(topic: string, partition: number, key: string | null, value: string): void {
-    const log = this.topics.get(topic)![partition]!;
+    const log = this.topics.get(topic)?.[partition];
+    if (!log) throw new Error(`Broker: Unknown topic or partition (${topic}[${partition}])`);
     log.push({
       key: key === null ? null : Buffer.from(key),
       value: Buffer.from(value),
@@ -50,7 +55,10 @@ export class FakeKafkaCluster {
     });
   }
 
-  module(): KafkaModuleLike {
+  /** Consumers by the tag of the module double that made them. */
+  readonly tagged = new Map<string, FakeConsumer>();
+
+  module(tag?: string): KafkaModuleLike {
     const cluster = this;
     class Kafka {
       constructor(readonly config: { kafkaJS: Record<string, unknown> }) {
@@ -59,13 +67,40 @@ export class FakeKafkaCluster {
       consumer(config: { kafkaJS: Record<string, unknown>; rebalance_cb: KafkaRebalanceCallback }) {
         const consumer = new FakeConsumer(cluster, config);
         cluster.consumers.push(consumer);
+        if (tag !== undefined) cluster.tagged.set(tag, consumer);
         return consumer;
       }
-      producer(): never {
-        throw new Error('not modelled');
+      producer(config: { kafkaJS: Record<string, unknown> }) {
+        cluster.producerConfigs.push(config);
+        return {
+          connect: async () => {
+            if (cluster.failConnect) throw cluster.failConnect;
+          },
+          disconnect: async () => undefined,
+          send: async (record: { topic: string; messages: KafkaOutgoingMessage[] }) => {
+            cluster.sends++;
+            for (const m of record.messages) {
+              const value = typeof m.value === 'string' ? m.value : Buffer.from(m.value).toString('utf8');
+              cluster.produce(record.topic, m.partition, m.key, value);
+            }
+            return [];
+          },
+        };
       }
-      admin(): never {
-        throw new Error('not modelled');
+      admin() {
+        return {
+          connect: async () => {
+            if (cluster.failConnect) throw cluster.failConnect;
+          },
+          disconnect: async () => undefined,
+          fetchTopicMetadata: async ({ topics }: { topics: string[] }) => ({
+            topics: topics.map((name) => {
+              const log = cluster.topics.get(name);
+              if (!log) throw new Error(`Broker: Unknown topic or partition (${name})`);
+              return { name, partitions: log.map((_, i) => ({ partitionId: i })) };
+            }),
+          }),
+        };
       }
     }
     return { KafkaJS: { Kafka } } as unknown as KafkaModuleLike;
@@ -116,6 +151,7 @@ export class FakeConsumer implements KafkaConsumerLike {
   topicNames: string[] = [];
   assignment: { topic: string; partition: number }[] = [];
   leaving = false;
+  dead = false;
   readonly paused = new Set<string>();
   private readonly fromBeginning: boolean;
   private readonly callback: KafkaRebalanceCallback;
@@ -145,6 +181,7 @@ export class FakeConsumer implements KafkaConsumerLike {
     void this.cluster.join(this);
   }
   async commitOffsets(offsets: KafkaTopicPartitionOffset[]): Promise<void> {
+    if (this.dead) throw new Error('the process is dead');
     for (const o of offsets) {
       if (!this.owns(o.topic, o.partition))
         throw new Error(`commit of ${o.topic}[${o.partition}]: not assigned (stale generation)`);
@@ -158,7 +195,7 @@ export class FakeConsumer implements KafkaConsumerLike {
     for (const t of topics) for (const p of t.partitions) this.paused.delete(`${t.topic}/${p}`);
   }
   async disconnect(): Promise<void> {
-    if (!this.running) return;
+    if (!this.running || this.dead) return;
     this.running = false;
     this.leaving = true;
     await this.cluster.leave(this, true);
@@ -166,6 +203,7 @@ export class FakeConsumer implements KafkaConsumerLike {
   }
   /** Gone without a word: no revoke callback (the group moves its partitions after the session timeout). */
   async crash(): Promise<void> {
+    this.dead = true;
     this.running = false;
     this.assignment = [];
     this.generation++;
@@ -197,6 +235,11 @@ export class FakeConsumer implements KafkaConsumerLike {
     let position = committed !== undefined ? Number(committed) : this.fromBeginning ? 0 : log.length;
     const current = () => this.running && this.generation === generation && this.owns(topic, partition);
     while (current()) {
+      const rewind = this.cluster.rewinds.get(`${topic}/${partition}`);
+      if (rewind) {
+        this.cluster.rewinds.delete(`${topic}/${partition}`);
+        position = Math.max(0, position - rewind);
+      }
       const messages = log.slice(position, position + this.cluster.maxBatch);
       if (messages.length === 0 || this.paused.has(`${topic}/${partition}`)) {
         await sleep(5);

@@ -21,4 +21,5 @@ export {
   type KafkaTopicPartitionOffset,
   REVOKE_PARTITIONS,
 } from './client.js';
+export { type KafkaSink, kafkaSink } from './sink.js';
 export { type KafkaSource, type KafkaSourceOptions, kafkaSource } from './source.js';
