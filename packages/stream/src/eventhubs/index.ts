@@ -5,6 +5,7 @@
  * `@azure/eventhubs-checkpointstore-blob` and `@azure/storage-blob` are optional peer dependencies,
  * imported when the adapter starts.
  */
+export { streamAdapter } from './adapter.js';
 export { type BlobCheckpointStoreOptions, blobCheckpointStore } from './checkpoint-store.js';
 export type {
   EventHubsCheckpointStore,

@@ -182,6 +182,13 @@ export function resolveConnection(options: EventHubsConnectionOptions, role: str
     );
   }
   const entityPath = connectionString ? connectionStringField(connectionString, 'EntityPath') : undefined;
+  if (entityPath && options.eventHubName && entityPath !== options.eventHubName) {
+    throw new TriplineError(
+      ERROR_CODES.OPTION_INVALID,
+      `eventhubs ${role}: the connection string is for the hub ${entityPath}, not ${options.eventHubName}`,
+      { details: { option: 'eventHubName' } },
+    );
+  }
   const eventHubName = options.eventHubName ?? entityPath;
   if (typeof eventHubName !== 'string' || eventHubName === '') {
     throw new TriplineError(

@@ -4,6 +4,8 @@
  * API) and a sink on its producer for the re-keying stage. The library is an optional peer dependency,
  * imported when the adapter starts.
  */
+
+export { kafkaConnectionFrom, streamAdapter } from './adapter.js';
 export {
   ASSIGN_PARTITIONS,
   type KafkaAdminLike,
