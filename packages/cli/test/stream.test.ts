@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -170,9 +170,82 @@ describe('tripline stream: a run (memory broker in this process)', () => {
     expect(new Set(lines.map((l) => l.key)).size).toBe(lines.length);
     for (const l of lines) expect(l.key.startsWith(`${l.partition}/`)).toBe(true);
     expect(err).toMatch(
-      /^stream: nats:\/\/127\.0\.0\.1:4222 partitions none owned, 474 rows, [\d,]+ rows\/s, lag unknown, alerts 0, \d+ notifications\n$/,
+      /^stream: nats:\/\/127\.0\.0\.1:4222 partitions none owned, 474 rows, [\d,]+ rows\/s, lag unknown, alerts [1-9][\d,]*, \d+ notifications\n$/,
     );
     expect(process.listenerCount('SIGTERM')).toBe(0);
+  });
+});
+
+describe('tripline stream --rekey and --notifications (memory brokers in this process)', () => {
+  it('--rekey republishes every row of the source under its DeviceId to --to, then exits 0 on SIGINT', async () => {
+    const from = memoryBroker({ partitions: 2 });
+    const to = memoryBroker({ partitions: 3 });
+    const rows = fleet.fleetRecords();
+    from.append('0', [
+      `{"records":[${rows
+        .slice(0, 200)
+        .map((r) => r.body)
+        .join(',')}]}`,
+    ]);
+    from.append(
+      '1',
+      rows.slice(200).map((r) => String(r.body)),
+    );
+    const stderr = new PassThrough();
+    let err = '';
+    stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    const targets: string[] = [];
+    const exit = streamCommand(
+      { broker: 'kafka', rekey: true, to: 'mde-by-device', consumer: 'r', metricsInterval: 0 },
+      { stdin: new PassThrough(), stdout: new PassThrough(), stderr, env: {} },
+      async () => ({
+        streamAdapter: {
+          source: (o: { consumer: string }) => from.source({ consumer: o.consumer }),
+          sink: (o: { target: string }) => {
+            targets.push(o.target);
+            return to.sink();
+          },
+        },
+      }),
+    );
+    await from.drained(120_000);
+    process.emit('SIGINT');
+    expect(await exit).toBe(0);
+    expect(targets).toEqual(['mde-by-device']);
+    const moved = ['0', '1', '2'].flatMap((p) => to.records(p));
+    expect(moved).toHaveLength(rows.length);
+    expect(err).toBe(
+      `stream: rekey kafka → mde-by-device: ${rows.length - 199} records, ${rows.length} rows republished, 0 without DeviceId\n`,
+    );
+  });
+
+  it('--notifications FILE appends the NDJSON lines to the file, not stdout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tripline-stream-'));
+    dirs.push(dir);
+    const broker = memoryBroker({ partitions: 1 });
+    await broker.sink().publish(fleet.fleetRecords());
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
+    const file = join(dir, 'notifications.ndjson');
+    writeFileSync(file, 'earlier line\n');
+    const exit = streamCommand(
+      { broker: 'eventhubs', state: join(dir, 'state'), notifications: file, quiet: true, consumer: 'a' },
+      { stdin: new PassThrough(), stdout, stderr: new PassThrough(), env: {} },
+      async () => ({ streamAdapter: { source: () => broker.source({ consumer: 'a' }), sink: () => broker.sink() } }),
+    );
+    await broker.drained(120_000);
+    process.emit('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(out).toBe('');
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(lines[0]).toBe('earlier line');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines.slice(1)) expect(JSON.parse(l).key).toMatch(/^0\//);
   });
 });
 
@@ -186,7 +259,7 @@ describe('tripline stream: the built command line', () => {
     );
     const port = await tripline(['stream', '--broker', 'kafka', '--state', 'd', '--metrics-port', '70000']);
     expect(port.code).toBe(2);
-    expect(port.stderr).toMatch(/Expected a TCP port from 0 to 65535/);
+    expect(port.stderr).toMatch(/Expected a TCP port from 1 to 65535/);
     const help = await tripline(['stream', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--metrics-port <port>');

@@ -42,7 +42,7 @@ export interface StreamCommandOptions {
 
 function portArg(value: string): number {
   const n = /^[0-9]{1,5}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= 0 && n <= 65535)) throw new InvalidArgumentError('Expected a TCP port from 0 to 65535.');
+  if (!(n >= 1 && n <= 65535)) throw new InvalidArgumentError('Expected a TCP port from 1 to 65535.');
   return n;
 }
 
