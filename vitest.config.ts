@@ -17,6 +17,8 @@ const alias = {
   '@tripline/sigmahq': src('./packages/sigmahq/src/index.ts'),
   '@tripline/kql': src('./packages/kql/src/index.ts'),
   '@tripline/state': src('./packages/state/src/index.ts'),
+  '@tripline/stream/eventhubs': src('./packages/stream/src/eventhubs/index.ts'),
+  '@tripline/stream/kafka': src('./packages/stream/src/kafka/index.ts'),
   '@tripline/stream': src('./packages/stream/src/index.ts'),
   '@tripline/narrative': src('./packages/narrative/src/index.ts'),
 };

@@ -58,6 +58,20 @@ const CATALOG_SOURCE = {
       'A language model endpoint asked for a narrative did not answer: a network error, a timeout, or an HTTP error after the retries.',
   },
 
+  'broker-client-missing': {
+    kind: 'thrown',
+    meaning: 'A stream adapter needs a broker client library (an optional peer dependency) that is not installed.',
+  },
+  'broker-credentials-missing': {
+    kind: 'thrown',
+    meaning: 'A stream adapter was given no credentials for its broker (no connection string, credential or SASL).',
+  },
+  'broker-unusable': {
+    kind: 'thrown',
+    meaning:
+      'A stream adapter cannot use its broker at all (unreachable, refused, unauthorised, stream or hub missing).',
+  },
+
   // ── diagnostic: report.diagnostics[].code ──────────────────────────────────────────────────────
   'input-failed': {
     kind: 'diagnostic',

@@ -34,6 +34,12 @@ export const ERROR_CODES = {
   STATE_LOCKED: CODE_CATALOG['state-locked'].code,
   /** A language model endpoint asked for a narrative did not answer (network, timeout, HTTP error after retries). */
   LLM_REQUEST_FAILED: CODE_CATALOG['llm-request-failed'].code,
+  /** A stream adapter needs a broker client library (optional peer dependency) that is not installed. */
+  BROKER_CLIENT_MISSING: CODE_CATALOG['broker-client-missing'].code,
+  /** A stream adapter was given no credentials for its broker. */
+  BROKER_CREDENTIALS_MISSING: CODE_CATALOG['broker-credentials-missing'].code,
+  /** A stream adapter cannot use its broker at all. */
+  BROKER_UNUSABLE: CODE_CATALOG['broker-unusable'].code,
 } as const satisfies Record<string, ErrorCode>;
 
 // Every thrown code of the catalog has its constant above (a compile error otherwise).
