@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { assertBuilt, ROOT, tripline } from './helpers.js';
@@ -379,4 +380,23 @@ level: medium
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^tripline: cannot write .*a-file.*: a part of the path is not a directory\n$/);
   });
+});
+
+describe('checkKqlAll (the built package, on worker threads)', () => {
+  it('answers every query at its index as checkKql does, whichever worker checked it', async () => {
+    const kql = (await import(
+      pathToFileURL(join(ROOT, 'packages/kql/dist/index.js')).href
+    )) as typeof import('@tripline/kql');
+    // Enough queries for two workers; every seventh is wrong in its own way, so a shifted answer shows.
+    const jobs = Array.from({ length: kql.QUERIES_PER_WORKER * 2 + 10 }, (_, i) =>
+      i % 7 === 3
+        ? { text: `DeviceProcessEvents | where FileNme${i} =~ "x"` }
+        : { text: `DeviceProcessEvents | where FileName =~ "tool${i}" | project Timestamp, DeviceId, ReportId` },
+    );
+    expect(kql.checkWorkerCount(jobs.length, 2)).toBe(2);
+    const all = await kql.checkKqlAll(jobs, { workers: 2 });
+    expect(all).toEqual(jobs.map((j) => kql.checkKql(j.text)));
+    expect(all.filter((d) => d.length > 0).length).toBe(Math.ceil((jobs.length - 3) / 7));
+    expect(all[3]?.[0]?.message).toContain('FileNme3');
+  }, 240_000);
 });

@@ -27,6 +27,12 @@ export const KQL_REFUSALS = [
   'nrt-multi-table',
   /** The rule did not load locally (skipped in the Sigma load report): nothing to export. */
   'not-loaded',
+  /**
+   * A Sigma rule only correlations use (none names it with `generate: true`): locally it raises no
+   * alerts of its own, so a standalone query would alert where tripline does not. Its correlations are
+   * exported (or refused) on their own.
+   */
+  'correlation-only',
 ] as const;
 export type KqlRefusalCode = (typeof KQL_REFUSALS)[number];
 

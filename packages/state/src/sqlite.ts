@@ -104,6 +104,9 @@ export class SqliteStateStore implements StateStore {
       const busy = this.#options.busyTimeoutMs ?? 5000;
       db.exec(`PRAGMA busy_timeout = ${Number.isSafeInteger(busy) && busy >= 0 ? busy : 5000}`);
       try {
+        // Before the first table exists (a new database): freed pages can be given back to the file
+        // system (see write). A database created before keeps its setting; this is then a no-op.
+        db.exec('PRAGMA auto_vacuum = INCREMENTAL');
         db.exec('PRAGMA journal_mode = WAL');
       } catch (error) {
         throw stateUnreadable(this.path, `it is not an SQLite database (${messageOf(error)})`, error);
@@ -179,6 +182,7 @@ export class SqliteStateStore implements StateStore {
         done();
       }
     });
+    reclaimFreePages(db);
   }
 
   async outbox(): Promise<readonly OutboxEntry[]> {
@@ -200,6 +204,22 @@ export class SqliteStateStore implements StateStore {
   #check(method: string): Statements {
     if (this.#st === undefined) throw notOpen(this.kind, method);
     return this.#st;
+  }
+}
+
+/**
+ * After a write: when more than an eighth of the file is free pages (a delivered outbox, records
+ * deleted or shrunk), give them back to the file system, so that the file holds the state and not its
+ * history. Only a database created with `auto_vacuum = INCREMENTAL` can (older ones: a no-op). The
+ * write is already committed: a failure here loses nothing and is left for the next write.
+ */
+export function reclaimFreePages(db: SqliteDatabase): void {
+  try {
+    const free = Number(db.prepare('PRAGMA freelist_count').get()?.freelist_count ?? 0);
+    const pages = Number(db.prepare('PRAGMA page_count').get()?.page_count ?? 0);
+    if (free > 0 && free * 8 > pages) db.exec('PRAGMA incremental_vacuum');
+  } catch {
+    // the space stays free inside the file; SQLite reuses it for the next records
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -162,6 +162,37 @@ describe.each(usable)('sqliteStateStore with %s', (driver) => {
       expect(error.code).toBe('state-unreadable');
       expect(error.message).toContain('not a tripline state (no table tripline_meta)');
       expect(error.message).toContain(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives the pages of a delivered outbox back: the file holds the state, not its history', async () => {
+    const { dir, path } = await tempDb();
+    try {
+      const store = new SqliteStateStore(path, { driver });
+      await store.open();
+      // Payloads that do not deflate (random hex), so the pages they take are real.
+      const noise = (i: number) =>
+        Array.from({ length: 40 }, (_, j) => ((i * 7919 + j * 104729) % 65521).toString(16)).join('');
+      const outbox = Array.from({ length: 3000 }, (_, i) => ({
+        key: `tl-${String(i).padStart(6, '0')}:1`,
+        payload: { kind: 'new', alertId: `tl-${i}`, note: noise(i) },
+        queuedAt: '2026-03-10T12:00:00.000Z',
+      }));
+      await store.write({ put: [{ ns: 'alerts', key: 'a', value: { revision: 1 } }], outbox });
+      await store.close();
+      const full = (await stat(path)).size;
+      await store.open();
+      await store.write({ delivered: outbox.map((o) => o.key) });
+      expect(await store.outbox()).toEqual([]);
+      await store.close();
+      const after = (await stat(path)).size;
+      expect(full).toBeGreaterThan(200_000);
+      expect(after).toBeLessThan(full / 4);
+      await store.open();
+      expect(await store.get('alerts', 'a')).toEqual({ revision: 1 });
+      await store.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -7,13 +7,14 @@ import {
   artefactsFor,
   CUSTOM_DETECTION_COLUMNS,
   type CustomDetectionPeriod,
-  checkKql,
+  checkKqlAll,
   type ExportedRule,
   type ExportSource,
   exportDetector,
   exportRuleFile,
   exportSigma,
   type KqlArtefact,
+  type KqlCheckJob,
   type KqlDiagnostic,
   type KqlRefusal,
   type KqlTarget,
@@ -164,23 +165,35 @@ export async function exportKql(options: ExportKqlOptions, cwd: string = process
   const taken = new Set<string>();
   const entries: ExportEntry[] = [];
   const refusedByCode: Record<string, number> = {};
-  for (const rule of rules) {
-    const outcome = artefactsFor(rule, options.target, artefactOptions);
+  const require = required(options.target);
+  const outcomes = rules.map((rule) => artefactsFor(rule, options.target, artefactOptions));
+  // Every query of every artefact is checked first, on worker threads (the language service takes
+  // ~25 ms per query); the answers come back in rule order, so the output does not depend on them.
+  const jobs: KqlCheckJob[] = [];
+  outcomes.forEach((outcome, i) => {
+    if (!outcome.ok) return;
+    for (const a of outcome.artefacts) {
+      jobs.push({
+        text: queryOf(a, rules[i] as ExportedRule & { ok: true }),
+        ...(require ? { options: { require } } : {}),
+      });
+    }
+  });
+  const checked = await checkKqlAll(jobs);
+  let job = 0;
+  rules.forEach((rule, i) => {
+    const outcome = outcomes[i]!;
     if (!outcome.ok) {
       // Rules per code: a rule refused twice for one reason counts once.
       for (const code of new Set(outcome.refusals.map((r) => r.code)))
         refusedByCode[code] = (refusedByCode[code] ?? 0) + 1;
       entries.push({ ...entryBase(rule.source), status: 'refused', refusals: outcome.refusals });
-      continue;
+      return;
     }
-    const exported = rule as ExportedRule & { ok: true };
-    const require = required(options.target);
-    const diagnostics = outcome.artefacts.flatMap((a) =>
-      checkKql(queryOf(a, exported), require ? { require } : {}).filter((d) => d.severity === 'error'),
-    );
+    const diagnostics = outcome.artefacts.flatMap(() => checked[job++]!.filter((d) => d.severity === 'error'));
     if (diagnostics.length > 0) {
       entries.push({ ...entryBase(rule.source), status: 'invalid', diagnostics });
-      continue;
+      return;
     }
     const paths: string[] = [];
     for (const artefact of outcome.artefacts) {
@@ -190,7 +203,7 @@ export async function exportKql(options: ExportKqlOptions, cwd: string = process
       paths.push(path);
     }
     entries.push({ ...entryBase(rule.source), status: 'exported', paths, warnings: outcome.warnings });
-  }
+  });
   const count = (s: ExportEntry['status']) => entries.filter((e) => e.status === s).length;
   return {
     target: options.target,

@@ -7,4 +7,11 @@ export {
   type RunKqlOptions,
   runKql,
 } from './interpret.js';
+export {
+  type CheckKqlAllOptions,
+  checkKqlAll,
+  checkWorkerCount,
+  type KqlCheckJob,
+  QUERIES_PER_WORKER,
+} from './pool.js';
 export { type SubsetViolation, subsetViolations } from './subset.js';

@@ -1,11 +1,30 @@
 /**
  * A whole Sigma load (`loadSigma`, `loadSigmaHQ`) → one export per document of its load report: every
- * loaded or degraded rule exported or refused with a reason, every skipped one refused as `not-loaded`.
+ * loaded or degraded rule exported or refused with a reason, every skipped one refused as `not-loaded`,
+ * every rule only correlations use refused as `correlation-only`.
  */
-import { mdeMapping, type SigmaMapping, type SigmaSet } from '@tripline/sigma';
+import { type LoadEntry, mdeMapping, type SigmaMapping, type SigmaSet } from '@tripline/sigma';
 import type { ExportedRule } from '../ir.js';
 import { exportSigmaCorrelation } from './correlation.js';
-import { exportSigmaRule, notLoaded } from './sigma.js';
+import { entrySource, exportSigmaRule, notLoaded } from './sigma.js';
+
+/**
+ * A rule only correlations use: locally it raises no alerts of its own (Sigma 2.1: a correlation's
+ * rules are not emitted alone unless it says `generate: true`), so it is not exported alone either.
+ */
+function correlationOnly(entry: LoadEntry): ExportedRule {
+  return {
+    ok: false,
+    source: entrySource(entry),
+    refusals: [
+      {
+        code: 'correlation-only',
+        message:
+          'only correlations use this rule (none names it with generate: true): it raises no alerts of its own locally, so it is not exported alone; its correlations are exported with their own queries',
+      },
+    ],
+  };
+}
 
 /**
  * Every rule and correlation of the set's load report, in report order (filters, applied to the rules,
@@ -30,6 +49,7 @@ export function exportSigma(set: SigmaSet, mapping: SigmaMapping = mdeMapping())
     }
     const compiled = entry.detectorId !== undefined ? byId.get(entry.detectorId) : undefined;
     if (entry.status === 'skipped' || compiled === undefined) out.push(notLoaded(entry));
+    else if (entry.correlationOnly) out.push(correlationOnly(entry));
     else out.push(exportSigmaRule(compiled));
   }
   return out;

@@ -372,8 +372,8 @@ export function exportSigmaRule(rule: CompiledRule): ExportedRule {
   };
 }
 
-/** The source of a load-report entry that has no compiled rule (skipped). */
-function entrySource(entry: LoadEntry): ExportSource {
+/** The source of a load-report entry refused before any query is emitted (skipped, correlation-only). */
+export function entrySource(entry: LoadEntry): ExportSource {
   return {
     id: entry.detectorId ?? (entry.id !== undefined ? `sigma/${entry.id.toLowerCase()}` : `sigma/${entry.source.file}`),
     kind: entry.kind === 'correlation' ? 'sigma-correlation' : 'sigma',

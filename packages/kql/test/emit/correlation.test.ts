@@ -65,6 +65,24 @@ const WHOAMI = {
 };
 
 describe('correlations', () => {
+  it('refuses a rule only correlations use as correlation-only; generate: true exports it alone too', () => {
+    const body =
+      '  type: event_count\n  rules:\n    - whoami\n  group-by:\n    - User\n  timespan: 5m\n  condition:\n    gte: 3\n';
+    const quiet = exportSigma(compileSigma([{ text: RULES + correlation(body), name: 'c.yml' }]));
+    expect(quiet.map((r) => (r.ok ? 'ok' : r.refusals.map((x) => x.code).join()))).toEqual([
+      'correlation-only',
+      'ok',
+      'ok',
+      'ok',
+    ]);
+    expect(!quiet[0]!.ok && quiet[0]!.refusals[0]!.message).toContain('generate: true');
+    expect(quiet[0]!.source.id).toBe('sigma/0b7c2d1e-1111-4a11-8111-000000000001');
+    const loud = exportSigma(
+      compileSigma([{ text: `${RULES + correlation(`${body}  generate: true\n`)}`, name: 'c.yml' }]),
+    );
+    expect(loud.map((r) => r.ok)).toEqual([true, true, true, true]);
+  });
+
   it('event_count: summarize count() per device, group-by and fixed bucket, with the warning and the window', () => {
     const e = exportOne(
       '  type: event_count\n  rules:\n    - whoami\n  group-by:\n    - User\n  timespan: 5m\n  condition:\n    gte: 3\n',

@@ -12,9 +12,9 @@
  * | namespace | key | value |
  * |---|---|---|
  * | `meta` | `[stream, "engine"]` | {@link EngineMetaRecord}: version, detector set, counts, watermark, dedupe chunks |
- * | `groups` | `[stream, alertId]` | {@link GroupRecord} (one per group: a batch writes only the groups it touched) |
- * | `devices` | `[stream, deviceId]` | {@link DeviceRecord} |
- * | `dedupe` | `[stream, chunk]` | identities of the rows of one batch (`chunk`: 10-digit sequence) |
+ * | `groups` | `[stream, alertId]` | {@link GroupRecord}, compressed (`{ z }`: `zrecord.ts`; one per group: a batch writes only the groups it touched) |
+ * | `devices` | `[stream, deviceId]` | {@link DeviceRecord}, compressed |
+ * | `dedupe` | `[stream, chunk]` | identities of the rows of one batch (`chunk`: 10-digit sequence), compressed |
  * | `sources` | `[stream, source name]` | {@link SourceRecord}: rows and bytes read |
  *
  * Groups are saved as they stand before the end-of-input phases (`onDevice`, `correlate`): those run
@@ -38,12 +38,16 @@ import { compareInstants } from '../model/time.js';
 import type { Diagnostic } from '../report/types.js';
 import type { Severity } from '../severity.js';
 import type { StateNamespace, StateOptions, StateStore, StateWrite } from './types.js';
+import { packRecord, unpackRecord } from './zrecord.js';
 
 /** The stream state of each analyzer created with `state`. */
 const REGISTRY = new WeakMap<object, StreamState>();
 
-/** Layout of the engine's records. A newer one is refused (`state-schema-newer`). */
-export const ENGINE_STATE_VERSION = 1;
+/**
+ * Layout of the engine's records. A newer one is refused (`state-schema-newer`); v1 (group, device and
+ * dedupe records as plain JSON) is read as it is; what a batch writes is v2 (compressed, `zrecord.ts`).
+ */
+export const ENGINE_STATE_VERSION = 2;
 
 /**
  * An event as saved: `[id, table, row, source, line, record, nulls]`, trailing empty fields left out
@@ -473,7 +477,7 @@ export class StreamState {
 
   #restoreDevices(records: [string[], JsonValue][]): void {
     const list = records
-      .map(([[id], v]) => [id!, v as unknown as DeviceRecord] as const)
+      .map(([[id], v]) => [id!, unpackRecord<DeviceRecord>(v)] as const)
       .sort((a, b) => a[1].i - b[1].i);
     for (const [id, r] of list) this.#parts.devices.set(id, DeviceAcc.restore(id, r, this.#decode));
   }
@@ -481,7 +485,7 @@ export class StreamState {
   #restoreGroups(records: [string[], JsonValue][], meta: EngineMetaRecord | undefined): void {
     const byId = new Map(this.#parts.runtimes.map((rt) => [rt.id, rt]));
     for (const [[id], v] of records) {
-      const r = v as unknown as GroupRecord;
+      const r = unpackRecord<GroupRecord>(v);
       const rt = byId.get(r.d);
       if (!rt || meta?.detectors[r.d] !== this.#fingerprints.get(r.d)) {
         this.#dropGroups.push(recordKey(this.stream, id!));
@@ -496,7 +500,7 @@ export class StreamState {
     if (!window || !meta) return;
     const held = new Set(meta.dedupe.map(([seq]) => seq));
     const chunks = records
-      .map(([[seq], v]) => [Number(seq), v as (number | string)[]] as const)
+      .map(([[seq], v]) => [Number(seq), unpackRecord<(number | string)[]>(v)] as const)
       .filter(([seq]) => held.has(seq))
       .sort((a, b) => a[0] - b[0]);
     for (const [, ids] of chunks) {
@@ -647,12 +651,16 @@ export class StreamState {
       groupKeys.add(key);
       const r = g.save(this.#encode);
       r.e = packRows(r.e);
-      put.push({ ns: 'groups', key, value: r as unknown as JsonValue });
+      put.push({ ns: 'groups', key, value: packRecord(r) as unknown as JsonValue });
     }
     for (const key of [...this.#dropGroups].sort()) if (!groupKeys.has(key)) del.push({ ns: 'groups', key });
     const devices = [...this.#touchedDevices].sort((a, b) => a.index - b.index);
     for (const d of devices)
-      put.push({ ns: 'devices', key: recordKey(stream, d.id), value: d.save(this.#encode) as unknown as JsonValue });
+      put.push({
+        ns: 'devices',
+        key: recordKey(stream, d.id),
+        value: packRecord(d.save(this.#encode)) as unknown as JsonValue,
+      });
     for (const name of [...this.#touchedSources].sort())
       put.push({
         ns: 'sources',
@@ -672,7 +680,11 @@ export class StreamState {
         prev = ms;
       }
       chunks.push([seq, this.#numericIds, this.#otherIds]);
-      put.push({ ns: 'dedupe', key: recordKey(stream, String(seq).padStart(10, '0')), value: ids });
+      put.push({
+        ns: 'dedupe',
+        key: recordKey(stream, String(seq).padStart(10, '0')),
+        value: packRecord(ids) as unknown as JsonValue,
+      });
     }
     const capacity = window?.capacity ?? 0;
     let newerNumeric = 0;
