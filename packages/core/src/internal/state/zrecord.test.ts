@@ -61,9 +61,9 @@ const detector = defineDetector({
     tables: ['DeviceProcessEvents'],
     evidence: { urls: { from: 'ProcessCommandLine', combine: 'distinct' } },
     columns: ['ProcessCommandLine', 'AdditionalFields'],
-    window: { within: 'PT10M', count: 8 },
     messages: { default: { title: '{count} curl runs', description: 'curl.', riskAssessment: 'Test.' } },
   },
+  window: { sizeMs: 10 * 60_000, threshold: 8 },
   match: (e) => ({ key: e.str('FileName') ?? '' }),
 });
 
