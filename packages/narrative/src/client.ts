@@ -288,7 +288,9 @@ export function openAICompatible(options: OpenAICompatibleOptions): NarrativePro
             return { ...answer, structured: 'json_schema' };
         } catch (error) {
           if (!(error instanceof HttpFailure)) throw error;
-          const refused = error.status === 400 && /response_format|json_schema/i.test(error.body.slice(0, 2000));
+          const refused =
+            (error.status === 400 || error.status === 422) &&
+            /response_format|json_schema/i.test(error.body.slice(0, 2000));
           if (structured === 'json_schema' || !refused) throw describe(error);
         }
       }

@@ -31,7 +31,7 @@ export const INJECTION_PATTERNS: readonly {
   {
     name: 'new-instructions',
     triggers: ['instruction', 'mode'],
-    source: '\\bnew\\s+instructions?\\s*:|\\b(developer|jailbreak|god)\\s+mode\\b',
+    source: '\\bnew\\s+instructions?\\s*:|\\b(jailbreak|god)\\s+mode\\b',
   },
   {
     name: 'chat-template-token',

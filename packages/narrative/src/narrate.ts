@@ -85,7 +85,7 @@ function evaluate(answer: Answer, sheet: FactSheet): Evaluation {
         ...(alertId ? { alertId } : {}),
         text: capText(String(extra.text)),
         cites: [...extra.cites].slice(0, 32),
-        reasons: [`more than ${max} sentences`],
+        reasons: [`more than ${section === 'summary' ? MAX_SUMMARY_SENTENCES : MAX_ALERT_SENTENCES} sentences`],
       });
     }
     return kept;

@@ -100,11 +100,6 @@ export function userPrompt(sheet: FactSheet): string {
   ].join('\n');
 }
 
-/** The text added to the system prompt in JSON mode, where the server does not enforce the schema. */
-export function schemaInstruction(): string {
-  return `The answer must be valid JSON matching this JSON Schema:\n${JSON.stringify(ANSWER_JSON_SCHEMA)}`;
-}
-
 /** The messages of the first request. */
 export function buildMessages(sheet: FactSheet, audience: Audience): ChatMessage[] {
   return [

@@ -230,13 +230,15 @@ function valueKind(w: string): string | undefined {
 
 /**
  * Checks one sentence against the facts it cites. Returns the reasons it cannot be kept (none: keep
- * it). The rules, in order: the text is a non-empty plain sentence of at most {@link MAX_SENTENCE_CHARS}
+ * it). The rules: the text is one non-empty plain sentence of at most {@link MAX_SENTENCE_CHARS}
  * characters with no hidden character, markup or link syntax; it cites 1–{@link MAX_CITES} ids that all
- * exist; it holds nothing that reads like an instruction to a model; it does not start with an
- * imperative verb nor address or advise the reader; every quoted passage, link, ATT&CK id, e-mail
- * address, path, host name, IP address, time and other value with digits or dots occurs verbatim in a
- * cited fact; every number (digits, thousands separators, decimals, percentages, number words) equals a
- * number a cited fact states. Linear in the text: one scan per rule, the injection patterns on RE2.
+ * exist; it holds nothing that reads like an instruction to a model; no imperative verb opens it, a
+ * clause or a quotation, or stands capitalised inside it, and it does not address or advise the reader;
+ * every quoted passage occurs in a cited fact, and every link, ATT&CK id, e-mail address, path, host
+ * name, IP address, time and other value with digits or dots occurs in one as a whole value; an alert
+ * label (`A4`) is the subject of a cited fact; every number (digits, thousands separators, decimals,
+ * percentages, number words) equals a number a cited fact states. Linear in the text: one scan per
+ * rule, the injection patterns on RE2.
  */
 export function checkSentence(sentence: AnswerSentence, facts: ReadonlyMap<string, Fact>): string[] {
   const reasons: string[] = [];

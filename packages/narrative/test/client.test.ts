@@ -102,6 +102,24 @@ describe('openAICompatible', () => {
     expect(error.message).toMatch(/longer than 1000000 characters/);
   });
 
+  it('assembles a stream cut anywhere: inside a line, a CRLF or a UTF-8 character', async () => {
+    const text = '{"summary":[{"text":"Gerät → ünïcode 😀","cites":["F1"]}],"alerts":[]}';
+    const bytes = Buffer.from(
+      `data: ${JSON.stringify({ choices: [{ delta: { content: text.slice(0, 30) } }] })}\r\n\r\ndata: ${JSON.stringify({ choices: [{ delta: { content: text.slice(30) } }] })}\r\n\r\ndata: [DONE]\r\n\r\n`,
+    );
+    const server = await serve(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // one byte at a time: every boundary, multi-byte characters and CRLF pairs included
+      for (const byte of bytes) {
+        res.write(Buffer.from([byte]));
+        await new Promise((r) => setImmediate(r));
+      }
+      res.end();
+    });
+    const provider = openAICompatible({ baseURL: server.baseURL, model: 'm', env: {} });
+    expect((await provider.complete(request())).content).toBe(text);
+  });
+
   it('retries a 429 after the Retry-After it names, then succeeds', async () => {
     const server = await serve(status(429, { error: { message: 'slow down' } }, { 'retry-after': '1' }), json(ANSWER));
     const provider = openAICompatible({ baseURL: server.baseURL, model: 'm', env: {}, maxRetries: 1 });
@@ -166,6 +184,18 @@ describe('openAICompatible', () => {
       /^rules\nThe answer must be one JSON object matching this JSON Schema:\n\{"type":"object"\}$/,
     );
     expect(server.received).toHaveLength(2);
+  });
+
+  it('auto: a 422 naming json_schema falls back too; a 400 about something else does not', async () => {
+    const server = await serve(
+      status(422, { detail: [{ loc: ['body', 'response_format', 'json_schema'], msg: 'extra fields not permitted' }] }),
+      json(ANSWER),
+      status(400, { error: { message: 'messages: too long' } }),
+    );
+    const provider = openAICompatible({ baseURL: server.baseURL, model: 'm', env: {} });
+    expect((await provider.complete(request())).structured).toBe('json_object');
+    expect((await failure(provider.complete(request()))).message).toMatch(/HTTP 400.*too long/);
+    expect(server.received).toHaveLength(3);
   });
 
   it('auto: falls back to json_object when the json_schema answer is not schema-valid', async () => {

@@ -126,6 +126,17 @@ describe('injection findings', () => {
       else expect(found, text).toContain(EXPECTED_PATTERN[i]);
     });
     expect(detectInjections(goldenResult())).toEqual([]);
+    for (const benign of [
+      'Developer Mode enabled',
+      'GodMode.{ED7BA470-8E54-465E-825C-99712043E01C}',
+      'System Idle Process',
+      'C:\\Windows\\System32\\cmd.exe /c type C:\\Users\\bob\\Instructions.txt',
+      '/usr/lib/systemd/systemd --user',
+      'sshd: Accepted publickey for root from 198.51.100.77 port 52814 ssh2',
+      'powershell -nop -c "Write-Host do not disturb"',
+    ]) {
+      expect(findInjections(benign), benign).toEqual([]);
+    }
     expect(INJECTION_PATTERNS.length).toBe(9);
   });
 

@@ -176,6 +176,26 @@ describe('narrate', () => {
     expect(narrative.rejected[0]?.text.length).toBeLessThanOrEqual(2001);
   });
 
+  it('keeps at most 6 summary sentences and 4 per alert, across repeated entries of one alert', async () => {
+    const s = { text: 'A4 is of medium severity.', cites: ['A4.severity'] };
+    const answer = {
+      summary: Array.from({ length: 7 }, () => GOOD_SUMMARY[0]),
+      alerts: [
+        { alertId: 'A4', sentences: [s, s, s] },
+        { alertId: 'tl-573cca4c45815fbc54df', sentences: [s, s] },
+      ],
+    };
+    const { provider } = await serve(answer);
+    const narrative = await narrate(goldenResult(), { provider, maxAlerts: 5, now: NOW });
+    expect(narrative.summary.sentences).toHaveLength(6);
+    expect(narrative.alerts).toEqual([{ alertId: 'tl-573cca4c45815fbc54df', sentences: [s, s, s, s] }]);
+    expect(narrative.rejected.map((r) => [r.section, r.reasons])).toEqual([
+      ['summary', ['more than 6 sentences']],
+      ['alert', ['more than 4 sentences']],
+    ]);
+    expect(narrative.stats).toEqual({ sentences: 12, kept: 10, rejected: 2, retries: 0 });
+  });
+
   it('rejects the sentences of an alert the fact sheet does not narrate', async () => {
     const answer = {
       summary: GOOD_SUMMARY,
