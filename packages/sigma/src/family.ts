@@ -17,9 +17,44 @@ export const DEFAULT_MISS_MEMO: MemoLimits = { entries: 4096, chars: 512 * 1024,
 /** Rules that read more views than this are not memoised (their keys would be long and rarely repeat). */
 const MEMO_MAX_VIEWS = 4;
 
-/** A self-delimiting spelling of a value: distinct values (and types) give distinct strings. */
-function valueKey(v: SigmaFieldValue): string {
-  if (typeof v === 'string') return `s${v.length}:${v}`;
+/**
+ * Small ids for the values of one view, so that a key of the memo of misses names a long value (a
+ * command line) by a few digits instead of holding it. Ids are never reused (the counter is the
+ * family's): when the map is emptied to keep its bounds, keys made with the old ids can no longer be
+ * made again, so no key ever stands for two values.
+ */
+class ValueIds {
+  private readonly map = new Map<string, number>();
+  private chars = 0;
+
+  constructor(
+    private readonly limits: MemoLimits,
+    private readonly counter: { next: number },
+  ) {}
+
+  /** The id of `s`, or undefined when it is longer than the memo keeps. */
+  of(s: string): number | undefined {
+    const known = this.map.get(s);
+    if (known !== undefined) return known;
+    const limits = this.limits;
+    if (s.length > limits.maxLength) return undefined;
+    if (this.map.size >= limits.entries || this.chars + s.length > limits.chars) {
+      this.map.clear();
+      this.chars = 0;
+    }
+    const id = this.counter.next++;
+    this.map.set(s, id);
+    this.chars += s.length;
+    return id;
+  }
+}
+
+/** A self-delimiting spelling of a value (strings by their id): distinct values give distinct strings. */
+function valueKey(v: SigmaFieldValue, ids: ValueIds): string | undefined {
+  if (typeof v === 'string') {
+    const id = ids.of(v);
+    return id === undefined ? undefined : `s${id};`;
+  }
   if (typeof v === 'number') return `n${v};`;
   if (v === undefined) return 'u';
   if (v === null) return 'z';
@@ -88,6 +123,19 @@ export function buildFamily(
   // A rule whose test reads the row's platform: the platform is part of its key.
   const readsPlatform = rules.map((rule) => rule.route.platform !== undefined && !!mapping?.eventPlatform);
   const misses = missLimits ? new BoundedMemo<true>(missLimits) : undefined;
+  // The ids of each memoised view's values, by view key (one map per view, shared by the rules).
+  const counter = { next: 0 };
+  const idsByView = new Map<string, ValueIds>();
+  const memoIds = memoViews.map((views) =>
+    views?.map((v) => {
+      let ids = idsByView.get(v.key);
+      if (ids === undefined) {
+        ids = new ValueIds(missLimits!, counter);
+        idsByView.set(v.key, ids);
+      }
+      return ids;
+    }),
+  );
 
   // The event being matched (matchAll is synchronous and does not re-enter): one visitor for all events.
   let event: MdeEvent;
@@ -99,10 +147,17 @@ export function buildFamily(
     const views = memoViews[i];
     let key: string | undefined;
     if (views !== undefined && misses!.ready()) {
+      const ids = memoIds[i]!;
       key = `${i}${readsPlatform[i] ? platformKey(c.platform(mapping!)) : '.'}`;
-      for (const v of views) key += valueKey(c.value(v));
-      if (key.length > missLimits!.maxLength) key = undefined;
-      else if (misses!.get(key)) return;
+      for (let k = 0; k < views.length; k++) {
+        const part = valueKey(c.value(views[k]!), ids[k]!);
+        if (part === undefined) {
+          key = undefined;
+          break;
+        }
+        key += part;
+      }
+      if (key !== undefined && misses!.get(key)) return;
     }
     const explanations = rules[i]!.test(c);
     if (explanations) emit(i, matchOf(explanations, groupKey(event, keyViews[i]!)));
