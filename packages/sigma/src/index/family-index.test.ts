@@ -309,4 +309,32 @@ describe('the memo of misses', () => {
     family.matchAll(row(`C:\\${'Program Files\\'.repeat(4)}tool.dat`, 9), () => emitted.push(9));
     expect(emitted).toEqual([9]);
   });
+
+  it('starts again, emptied, when its ids are spent (no id stands for two values)', () => {
+    const set = compileSigma([{ text, name: 'r.yml' }], { mapping: testMapping() });
+    const family = buildFamily(
+      set.rules,
+      set.family.members,
+      { mapping: testMapping() },
+      { indexMemo: false, missMemo: { entries: 64, chars: 4096, maxLength: 100 }, valueIds: 6 },
+    );
+    let calls = 0;
+    const counted = buildFamily(
+      set.rules.map((r) => ({ ...r, test: (c: Parameters<typeof r.test>[0]) => (calls++, r.test(c)) })),
+      set.family.members,
+      { mapping: testMapping() },
+      { indexMemo: false, missMemo: { entries: 64, chars: 4096, maxLength: 100 }, valueIds: 6 },
+    );
+    const emitted: number[] = [];
+    const folders = ['a.exe', 'b.exe', 'c.exe', 'd.dat', 'a.exe', 'e.exe', 'd.dat', 'a.exe'];
+    folders.forEach((f, n) => {
+      family.matchAll(row(`C:\\Tools\\${f}`, n), () => emitted.push(n));
+      counted.matchAll(row(`C:\\Tools\\${f}`, n), () => {});
+    });
+    expect(emitted).toEqual([3, 6]);
+    // Two ids (4 and 5) per run of the counter: a, b; restart: c, d (a match: evaluated each time);
+    // restart: a again (forgotten), e; restart: d, then a (its id 5 of this run is new). Without the
+    // restart a and the second d… a would be answered from the memo: 6 evaluations.
+    expect(calls).toBe(8);
+  });
 });
