@@ -25,6 +25,18 @@ describe('schema validation', () => {
     expect([other.test('aab'), other.test('ab\n'), other.test('b')]).toEqual([true, false, false]);
     spy.mockRestore();
   });
+  it('compiles the validator of a kind only when a document of that kind is validated', async () => {
+    vi.resetModules();
+    const Ajv = (await import('ajv/dist/2020.js')).default;
+    const spy = vi.spyOn(Ajv.prototype, 'compile');
+    const fresh = await import('./schema.js');
+    expect(fresh.validateDocument('rule', rule({}))).toBeUndefined();
+    expect(fresh.validateDocument('rule', rule({ date: '2024-01-01' }))).toBeUndefined();
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(fresh.validateDocument('filter', { title: 'x' })).toBeDefined();
+    expect(spy).toHaveBeenCalledTimes(2);
+    spy.mockRestore();
+  });
   it('checks uuids by hand', () => {
     expect(isUuid('ec570e53-4c76-45a9-804d-DC3F355FF7A7')).toBe(true);
     expect(isUuid('ec570e53-4c76-45a9-804d-dc3f355ff7a')).toBe(false);

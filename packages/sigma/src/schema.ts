@@ -1,6 +1,6 @@
 /**
  * Validation of Sigma documents against the specification's JSON schemas (Draft 2020-12, copied into
- * `schema/`), with ajv. Validators compile once, on first use.
+ * `schema/`), with ajv. Each kind's validator compiles once, on first use.
  */
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -77,23 +77,27 @@ export const linearRegExp = Object.assign(
   { code: RE2_ENGINE },
 );
 
-let validators: Record<SchemaKind, ValidateFunction> | undefined;
+let ajv: Ajv2020 | undefined;
+const validators = new Map<SchemaKind, ValidateFunction>();
+const SCHEMAS: Readonly<Record<SchemaKind, object>> = {
+  rule: ruleSchema,
+  correlation: correlationSchema,
+  filter: filterSchema,
+};
 
-function getValidators(): Record<SchemaKind, ValidateFunction> {
-  if (validators) return validators;
+/** The validator of one kind of document, compiled on first use (a corpus of rules never compiles the others). */
+function getValidator(kind: SchemaKind): ValidateFunction {
+  const known = validators.get(kind);
+  if (known) return known;
   // The schemas are fixed data of this package; `validateSchema: false` skips fetching the meta-schema.
-  const ajv = new Ajv2020({ allErrors: false, strict: false, validateSchema: false, code: { regExp: linearRegExp } });
-  ajv.addFormat('uuid', { type: 'string', validate: isUuid });
-  const strip = (s: object): object => {
-    const { $schema: _ignored, ...rest } = s as { $schema?: string };
-    return rest;
-  };
-  validators = {
-    rule: ajv.compile(strip(ruleSchema)),
-    correlation: ajv.compile(strip(correlationSchema)),
-    filter: ajv.compile(strip(filterSchema)),
-  };
-  return validators;
+  if (!ajv) {
+    ajv = new Ajv2020({ allErrors: false, strict: false, validateSchema: false, code: { regExp: linearRegExp } });
+    ajv.addFormat('uuid', { type: 'string', validate: isUuid });
+  }
+  const { $schema: _ignored, ...rest } = SCHEMAS[kind] as { $schema?: string };
+  const validate = ajv.compile(rest);
+  validators.set(kind, validate);
+  return validate;
 }
 
 /** A schema violation: the JSON path (`/detection/condition`) and a sentence. */
@@ -115,7 +119,7 @@ function describe(e: ErrorObject): string {
 
 /** Validate a document (plain JS, dates as strings) against its schema; the first problem, or undefined. */
 export function validateDocument(kind: SchemaKind, doc: unknown): SchemaProblem | undefined {
-  const validate = getValidators()[kind];
+  const validate = getValidator(kind);
   if (validate(doc)) return undefined;
   const errors = validate.errors ?? [];
   // The most specific error: the deepest instance path (ajv reports anyOf branches first).
