@@ -320,7 +320,13 @@ describe('the memo of misses', () => {
     );
     let calls = 0;
     const counted = buildFamily(
-      set.rules.map((r) => ({ ...r, test: (c: Parameters<typeof r.test>[0]) => (calls++, r.test(c)) })),
+      set.rules.map((r) => ({
+        ...r,
+        test: (c: Parameters<typeof r.test>[0]) => {
+          calls++;
+          return r.test(c);
+        },
+      })),
       set.family.members,
       { mapping: testMapping() },
       { indexMemo: false, missMemo: { entries: 64, chars: 4096, maxLength: 100 }, valueIds: 6 },
