@@ -197,6 +197,7 @@ async function child(mode, file, fleet) {
       family.matchAll(warm, () => {});
       const firstRowMs = performance.now() - w0;
       const t0 = performance.now();
+      const u0 = process.cpuUsage();
       try {
         family.matchAll(event, () => {
           emitted++;
@@ -204,11 +205,16 @@ async function child(mode, file, fleet) {
       } catch {
         threw++;
       }
+      const u = process.cpuUsage(u0);
       const familyMs = performance.now() - t0;
+      const familyCpuMs = (u.user + u.system) / 1000;
       // The same row again: the rules' code is compiled by now (a fleet run is in this state).
       const t0b = performance.now();
+      const u0b = process.cpuUsage();
       family.matchAll(event, () => {});
+      const ub = process.cpuUsage(u0b);
       const familyWarmMs = performance.now() - t0b;
+      const familyWarmCpuMs = (ub.user + ub.system) / 1000;
       // Every rule of the table, one by one, each on its own memo (nothing shared): the worst case.
       let rulesRun = 0;
       let matched = 0;
@@ -232,8 +238,10 @@ async function child(mode, file, fleet) {
         lineLength: line.length,
         literalPieces: pieces,
         familyMs,
+        familyCpuMs,
         familyEmitted: emitted,
         familyWarmMs,
+        familyWarmCpuMs,
         allRulesMs: allMs,
         allRulesRun: rulesRun,
         allRulesMatched: matched,
@@ -385,7 +393,7 @@ async function main() {
     `fleet sigma: ${f0(sig)} rows/s, peak RSS ${f0(sigRss / MB)} MB; ${rounds.sigma[0].sigmaAlerts} Sigma alert(s) from ${rounds.sigma[0].sigmaRulesFiring} rule(s)`,
     `ratio sigma/base: ${((100 * sig) / base).toFixed(1)} % wall, ${((100 * sigCpu) / baseCpu).toFixed(1)} % per CPU second (target ≥ 75 %); peak RSS growth ${f0((sigRss - baseRss) / MB)} MB (target < 100 MB)`,
     `first process row (builds the route's candidate index): ${ms(median(adv.map((x) => x.firstRowMs)))}`,
-    `adversarial ${f0(adv[0].lineLength)}-unit command line (${f0(adv[0].literalPieces)} corpus literals): family ${ms(median(adv.map((x) => x.familyMs)))} (${adv[0].familyEmitted} match(es)); every process rule one by one ${ms(median(adv.map((x) => x.allRulesMs)))} (${adv[0].allRulesRun} rules, ${adv[0].allRulesMatched} match(es), slowest ${adv[0].slowestRule.id} ${adv[0].slowestRule.ms.toFixed(1)} ms); ${adv.reduce((a, x) => a + x.threw, 0)} error(s) (target < 1 s)`,
+    `adversarial ${f0(adv[0].lineLength)}-unit command line (${f0(adv[0].literalPieces)} corpus literals): family ${ms(median(adv.map((x) => x.familyMs)))} wall, ${ms(median(adv.map((x) => x.familyCpuMs)))} CPU (${adv[0].familyEmitted} match(es); the same row again ${ms(median(adv.map((x) => x.familyWarmCpuMs)))} CPU); every process rule one by one ${ms(median(adv.map((x) => x.allRulesMs)))} (${adv[0].allRulesRun} rules, ${adv[0].allRulesMatched} match(es), slowest ${adv[0].slowestRule.id} ${adv[0].slowestRule.ms.toFixed(1)} ms); ${adv.reduce((a, x) => a + x.threw, 0)} error(s) (target < 1 s)`,
     `load average after: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,

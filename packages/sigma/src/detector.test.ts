@@ -17,6 +17,7 @@ tags:
 references:
     - https://example.org/certutil
     - not a url
+    - ftp://example.org/certutil.txt
 logsource:
     category: process_creation
     product: windows

@@ -74,6 +74,17 @@ function clipText(s: string, max: number): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
+/** An absolute http(s) URL (parsed once: `URL.canParse` and then `new URL` parsed each reference twice). */
+function isWebUrl(u: string): boolean {
+  let protocol: string;
+  try {
+    protocol = new URL(u).protocol;
+  } catch {
+    return false;
+  }
+  return protocol === 'http:' || protocol === 'https:';
+}
+
 /** The DRL 1.1 attribution sentence every alert of a rule carries. */
 export function attribution(author: string | undefined): string {
   return `Sigma rule by ${author?.trim() || 'an unnamed author'}, Detection Rule License 1.1`;
@@ -133,7 +144,7 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
   const title = r.title.length >= 3 ? clipText(r.title, 120) : `Sigma rule ${r.title}`;
   const description = r.description?.trim() || `Sigma rule "${r.title}".`;
   const logsource = [r.logsource.product, r.logsource.category, r.logsource.service].filter(Boolean).join('/') || 'any';
-  const references = r.references.filter((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol));
+  const references = r.references.filter(isWebUrl);
   const falsePositives = r.falsepositives.map((f) => f.trim()).filter((f) => f.length > 0);
   const level = r.level ?? 'medium';
   const attackNote = unknown.length

@@ -17,17 +17,68 @@ export const DEFAULT_MISS_MEMO: MemoLimits = { entries: 4096, chars: 512 * 1024,
 /** Rules that read more views than this are not memoised (their keys would be long and rarely repeat). */
 const MEMO_MAX_VIEWS = 4;
 
-/** A self-delimiting spelling of a value: distinct values (and types) give distinct strings. */
-function valueKey(v: SigmaFieldValue): string {
-  if (typeof v === 'string') return `s${v.length}:${v}`;
-  if (typeof v === 'number') return `n${v};`;
-  if (v === undefined) return 'u';
-  if (v === null) return 'z';
-  return v ? 't' : 'f';
+/** Ids of the values that are not strings or numbers; the ids of strings and numbers start after them. */
+const FIXED_IDS = 4;
+
+/** Ids are numbers below this (then every map of ids is emptied and the counter starts again). */
+const MAX_ID = 2 ** 32;
+
+/**
+ * Small ids for the values of one view, so that a key of the memo of misses names a long value (a
+ * command line) by a number instead of holding it. Ids are never reused while the family's counter
+ * runs: when a map is emptied to keep its bounds, keys made with the old ids can no longer be made
+ * again, so no key ever stands for two values. (When the counter itself is spent, the memo of
+ * misses is emptied with every map of ids.)
+ */
+class ValueIds {
+  private readonly strings = new Map<string, number>();
+  private readonly numbers = new Map<number, number>();
+  private chars = 0;
+
+  constructor(
+    private readonly limits: MemoLimits,
+    private readonly counter: { next: number },
+  ) {}
+
+  /** The id of `v`, or undefined when it is a string longer than the memo keeps. */
+  of(v: SigmaFieldValue): number | undefined {
+    if (typeof v === 'string') {
+      const known = this.strings.get(v);
+      if (known !== undefined) return known;
+      if (v.length > this.limits.maxLength) return undefined;
+      const id = this.fresh(v.length);
+      this.strings.set(v, id);
+      return id;
+    }
+    if (typeof v === 'number') {
+      const known = this.numbers.get(v);
+      if (known !== undefined) return known;
+      const id = this.fresh(8);
+      this.numbers.set(v, id);
+      return id;
+    }
+    if (v === undefined) return 0;
+    if (v === null) return 1;
+    return v ? 2 : 3;
+  }
+
+  clear(): void {
+    this.strings.clear();
+    this.numbers.clear();
+    this.chars = 0;
+  }
+
+  private fresh(length: number): number {
+    const limits = this.limits;
+    if (this.strings.size + this.numbers.size >= limits.entries || this.chars + length > limits.chars) this.clear();
+    this.chars += length;
+    return this.counter.next++;
+  }
 }
 
-function platformKey(p: EventPlatform): string {
-  return p === 'windows' ? 'w' : p === 'posix' ? 'p' : '?';
+/** 0 for a rule that does not read the platform; else 1, 2, 3 by the row's platform. */
+function platformCode(p: EventPlatform): number {
+  return p === 'windows' ? 1 : p === 'posix' ? 2 : 3;
 }
 
 /** Options of {@link buildFamily} beyond the members' own. */
@@ -36,6 +87,11 @@ export interface FamilyTuning {
   readonly indexMemo?: MemoLimits | false;
   /** The memo of rules that did not match given values (`false`: none). */
   readonly missMemo?: MemoLimits | false;
+  /**
+   * Ids given to values before the memo of misses starts again, emptied (default 2^32; at most 2^32:
+   * a smaller figure makes tests reach the restart).
+   */
+  readonly valueIds?: number;
 }
 
 /**
@@ -87,7 +143,45 @@ export function buildFamily(
   });
   // A rule whose test reads the row's platform: the platform is part of its key.
   const readsPlatform = rules.map((rule) => rule.route.platform !== undefined && !!mapping?.eventPlatform);
-  const misses = missLimits ? new BoundedMemo<true>(missLimits) : undefined;
+  // Keys: a number for a rule that reads one view (rule, platform and the value's id), a string of
+  // the same parts for one that reads more.
+  const misses = missLimits ? new BoundedMemo<true, number | string>(missLimits) : undefined;
+  // The ids of each memoised view's values, by view key (one map per view, shared by the rules).
+  const counter = { next: FIXED_IDS };
+  const idsByView = new Map<string, ValueIds>();
+  const memoIds = memoViews.map((views) =>
+    views?.map((v) => {
+      let ids = idsByView.get(v.key);
+      if (ids === undefined) {
+        ids = new ValueIds(missLimits!, counter);
+        idsByView.set(v.key, ids);
+      }
+      return ids;
+    }),
+  );
+  const ruleCount = rules.length;
+  const maxId = Math.min(MAX_ID, tuning?.valueIds ?? MAX_ID);
+  /** The key of rule `i` on the event's values, or undefined when one of them is too long to keep. */
+  const missKey = (i: number, c: ReusableEvalContext, views: readonly FieldView[]): number | string | undefined => {
+    if (counter.next >= maxId) {
+      for (const ids of idsByView.values()) ids.clear();
+      misses!.clear();
+      counter.next = FIXED_IDS;
+    }
+    const ids = memoIds[i]!;
+    const p = readsPlatform[i] ? platformCode(c.platform(mapping!)) : 0;
+    const first = ids[0]!.of(c.value(views[0]!));
+    if (first === undefined) return undefined;
+    // Below 2^53: ids under 2^32, four platform codes, rules under 2^19.
+    if (views.length === 1 && ruleCount < 2 ** 19) return (first * 4 + p) * ruleCount + i;
+    let key = `${i}.${p}.${first}`;
+    for (let k = 1; k < views.length; k++) {
+      const id = ids[k]!.of(c.value(views[k]!));
+      if (id === undefined) return undefined;
+      key += `.${id}`;
+    }
+    return key;
+  };
 
   // The event being matched (matchAll is synchronous and does not re-enter): one visitor for all events.
   let event: MdeEvent;
@@ -97,12 +191,10 @@ export function buildFamily(
   const visit = (i: number): void => {
     const c = ctx!;
     const views = memoViews[i];
-    let key: string | undefined;
-    if (views !== undefined && misses!.ready()) {
-      key = `${i}${readsPlatform[i] ? platformKey(c.platform(mapping!)) : '.'}`;
-      for (const v of views) key += valueKey(c.value(v));
-      if (key.length > missLimits!.maxLength) key = undefined;
-      else if (misses!.get(key)) return;
+    let key: number | string | undefined;
+    if (views !== undefined && views.length > 0 && misses!.ready()) {
+      key = missKey(i, c, views);
+      if (key !== undefined && misses!.get(key)) return;
     }
     const explanations = rules[i]!.test(c);
     if (explanations) emit(i, matchOf(explanations, groupKey(event, keyViews[i]!)));

@@ -103,3 +103,60 @@ describe('windash by normalisation', () => {
     );
   });
 });
+
+describe('a value of one literal part', () => {
+  it('compiles to its folded text under its anchor, matching as the glob of that anchor does', () => {
+    const unit = fc.constantFrom('a', 'B', '-', '/', '\u2013', 'é', 'Σ', ' ');
+    const anchors = ['exact', 'prefix', 'suffix', 'contains'] as const;
+    const fold = (s: string) => normaliseDashes(s.toLowerCase());
+    fc.assert(
+      fc.property(
+        fc.array(unit, { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(...anchors),
+        fc.array(unit, { maxLength: 8 }),
+        (p, anchor, t) => {
+          const value = p.join('');
+          const text = t.join('');
+          const one = compilePattern(parseSigmaString(value), anchor, fold, value);
+          expect(one.anchor).toBe(anchor);
+          expect(one.text).toBe(fold(value));
+          expect(one.written).toBe(value);
+          expect(one.literals).toEqual([fold(value)]);
+          const reference = { exact: '%s', prefix: '%s*', suffix: '*%s', contains: '*%s*' }[anchor];
+          expect(one.match(fold(text))).toBe(
+            globMatch(globCodes(parseSigmaString(reference.replace('%s', fold(value)))), fold(text)),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('is parsed as the character-by-character reading gives (values with and without escapes)', () => {
+    const reading = (value: string) => {
+      const parts: { kind: string; text?: string }[] = [];
+      let text = '';
+      for (let i = 0; i < value.length; i++) {
+        const c = value[i]!;
+        const next = value[i + 1];
+        if (c === '\\' && (next === '*' || next === '?' || next === '\\')) {
+          text += next;
+          i++;
+        } else if (c === '*' || c === '?') {
+          if (text) parts.push({ kind: 'text', text });
+          text = '';
+          if (c === '?' || parts.at(-1)?.kind !== 'any') parts.push({ kind: c === '*' ? 'any' : 'one' });
+        } else text += c;
+      }
+      if (text) parts.push({ kind: 'text', text });
+      return parts;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', '\\', '*', '?', ' '), { maxLength: 8 }), (p) => {
+        const value = p.join('');
+        expect(parseSigmaString(value)).toEqual(reading(value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

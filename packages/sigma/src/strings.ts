@@ -15,6 +15,9 @@ export type GlobPart =
  * `\*` and `\?` are literal wildcard characters, `\\` is one backslash, any other backslash is itself.
  */
 export function parseSigmaString(value: string): GlobPart[] {
+  // Most values have no backslash and no wildcard: one literal part, built without a scan by character.
+  if (!value.includes('\\') && !value.includes('*') && !value.includes('?'))
+    return value === '' ? [] : [{ kind: 'text', text: value }];
   const parts: GlobPart[] = [];
   let text = '';
   const flush = (): void => {
@@ -129,6 +132,15 @@ export function compilePattern(
   fold: (s: string) => string,
   written: string,
 ): CompiledPattern {
+  // One literal part (most values): what the general path below gives, without its intermediate lists.
+  if (parts.length === 1 && parts[0]!.kind === 'text') {
+    const text = fold(parts[0]!.text);
+    const literals = [text];
+    if (anchor === 'exact') return { anchor, text, literals, written, match: (v) => v === text };
+    if (anchor === 'prefix') return { anchor, text, literals, written, match: (v) => v.startsWith(text) };
+    if (anchor === 'suffix') return { anchor, text, literals, written, match: (v) => v.endsWith(text) };
+    return { anchor, text, literals, written, match: (v) => v.includes(text) };
+  }
   let ps: GlobPart[] = parts.map((p) => (p.kind === 'text' ? { kind: 'text', text: fold(p.text) } : p));
   if (anchor === 'prefix' || anchor === 'contains') ps = [...ps, { kind: 'any' }];
   if (anchor === 'suffix' || anchor === 'contains') ps = [{ kind: 'any' }, ...ps];

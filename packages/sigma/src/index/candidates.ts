@@ -408,7 +408,9 @@ class RouteIndex {
     for (const v of this.views) {
       const text = ctx.text(v.view);
       if (text === undefined) continue;
-      const memo = v.memo?.ready() ? v.memo : undefined;
+      // A value longer than the memo keeps is never in it: not hashed for nothing.
+      const memo =
+        v.memo !== undefined && text.length <= v.memo.limits.maxLength && v.memo.ready() ? v.memo : undefined;
       const known = memo?.get(text);
       if (known !== undefined) {
         const from = v.from;
@@ -424,14 +426,27 @@ class RouteIndex {
       // The evaluator's memo lower-cases each value once; the index folds that further.
       this.scanValue(v, text, ctx.folded(v.view)!, memo);
     }
-    const hits = this.hits.subarray(0, this.hitCount).sort();
+    // The hits in ascending order: usually a few, sorted in place (no typed-array view per event).
+    const hits = this.hits;
+    const n = this.hitCount;
+    if (n > 32) hits.subarray(0, n).sort();
+    else
+      for (let a = 1; a < n; a++) {
+        const h = hits[a]!;
+        let b = a - 1;
+        while (b >= 0 && hits[b]! > h) {
+          hits[b + 1] = hits[b]!;
+          b--;
+        }
+        hits[b + 1] = h;
+      }
     const always = this.always;
     const rules = this.rules;
     // Merge the hits and the always-evaluated rules, both ascending, into rule order.
     let i = 0;
     let j = 0;
-    while (i < hits.length || j < always.length) {
-      if (j >= always.length || (i < hits.length && hits[i]! < always[j]!)) visit(rules[hits[i++]!]!);
+    while (i < n || j < always.length) {
+      if (j >= always.length || (i < n && hits[i]! < always[j]!)) visit(rules[hits[i++]!]!);
       else visit(rules[always[j++]!]!);
     }
   }

@@ -248,3 +248,99 @@ describe('the Sigma family through its candidate index', () => {
     expect(emitted).toEqual([0, 0]);
   });
 });
+
+describe('the memo of misses', () => {
+  const text = [
+    'title: Image without an extension',
+    'id: 00000000-0000-4000-8000-000000000002',
+    'status: test',
+    'logsource:',
+    '    category: process_creation',
+    '    product: windows',
+    'detection:',
+    '    filter:',
+    '        FolderPath|endswith: .exe',
+    '    condition: not filter',
+    'level: medium',
+    '',
+  ].join('\n');
+  const row = (folder: string, report: number) =>
+    makeEvent('DeviceProcessEvents', {
+      Timestamp: '2026-05-01T10:00:00Z',
+      DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+      DeviceName: 'ws-fin-07.contoso.local',
+      ActionType: 'ProcessCreated',
+      ReportId: report,
+      FileName: folder.split('\\').pop()!,
+      FolderPath: folder,
+      ProcessCommandLine: `"${folder}" /run`,
+    });
+
+  it('never takes a new value for one it forgot (value ids are not reused when its maps are emptied)', () => {
+    const set = compileSigma([{ text, name: 'r.yml' }], { mapping: testMapping() });
+    // Two values per map: the third value empties the map of value ids.
+    const family = buildFamily(
+      set.rules,
+      set.family.members,
+      { mapping: testMapping() },
+      { indexMemo: false, missMemo: { entries: 2, chars: 1000, maxLength: 100 } },
+    );
+    const emitted: number[] = [];
+    const run = (folder: string, report: number) => family.matchAll(row(folder, report), () => emitted.push(report));
+    run('C:\\Windows\\System32\\svchost.exe', 1);
+    run('C:\\Windows\\System32\\lsass.exe', 2);
+    run('C:\\Users\\Public\\payload.dat', 3);
+    run('C:\\Windows\\System32\\svchost.exe', 4);
+    run('C:\\Users\\Public\\payload.dat', 5);
+    expect(emitted).toEqual([3, 5]);
+  });
+
+  it('evaluates a value longer than it keeps every time, with the same answer', () => {
+    const set = compileSigma([{ text, name: 'r.yml' }], { mapping: testMapping() });
+    const family = buildFamily(
+      set.rules,
+      set.family.members,
+      { mapping: testMapping() },
+      { indexMemo: false, missMemo: { entries: 8, chars: 1000, maxLength: 40 } },
+    );
+    const long = `C:\\${'Program Files\\'.repeat(4)}tool.exe`;
+    const emitted: number[] = [];
+    for (let i = 0; i < 3; i++) family.matchAll(row(long, i), () => emitted.push(i));
+    family.matchAll(row(`C:\\${'Program Files\\'.repeat(4)}tool.dat`, 9), () => emitted.push(9));
+    expect(emitted).toEqual([9]);
+  });
+
+  it('starts again, emptied, when its ids are spent (no id stands for two values)', () => {
+    const set = compileSigma([{ text, name: 'r.yml' }], { mapping: testMapping() });
+    const family = buildFamily(
+      set.rules,
+      set.family.members,
+      { mapping: testMapping() },
+      { indexMemo: false, missMemo: { entries: 64, chars: 4096, maxLength: 100 }, valueIds: 6 },
+    );
+    let calls = 0;
+    const counted = buildFamily(
+      set.rules.map((r) => ({
+        ...r,
+        test: (c: Parameters<typeof r.test>[0]) => {
+          calls++;
+          return r.test(c);
+        },
+      })),
+      set.family.members,
+      { mapping: testMapping() },
+      { indexMemo: false, missMemo: { entries: 64, chars: 4096, maxLength: 100 }, valueIds: 6 },
+    );
+    const emitted: number[] = [];
+    const folders = ['a.exe', 'b.exe', 'c.exe', 'd.dat', 'a.exe', 'e.exe', 'd.dat', 'a.exe'];
+    folders.forEach((f, n) => {
+      family.matchAll(row(`C:\\Tools\\${f}`, n), () => emitted.push(n));
+      counted.matchAll(row(`C:\\Tools\\${f}`, n), () => {});
+    });
+    expect(emitted).toEqual([3, 6]);
+    // Two ids (4 and 5) per run of the counter: a, b; restart: c, d (a match: evaluated each time);
+    // restart: a again (forgotten), e; restart: d, then a (its id 5 of this run is new). Without the
+    // restart a and the second d… a would be answered from the memo: 6 evaluations.
+    expect(calls).toBe(8);
+  });
+});

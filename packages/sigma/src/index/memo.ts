@@ -16,8 +16,8 @@ export interface MemoLimits {
 /** Lookups a memo rests for, per key it held, after it did not pay. */
 const REST_PER_ENTRY = 8;
 
-export class BoundedMemo<V> {
-  private readonly map = new Map<string, V>();
+export class BoundedMemo<V, K extends string | number = string> {
+  private readonly map = new Map<K, V>();
   private chars = 0;
   private hits = 0;
   private rest = 0;
@@ -36,17 +36,24 @@ export class BoundedMemo<V> {
     return false;
   }
 
-  get(key: string): V | undefined {
+  get(key: K): V | undefined {
     const v = this.map.get(key);
     if (v !== undefined) this.hits++;
     return v;
   }
 
-  /** Store `value` for `key` (a key longer than `maxLength` is not kept). */
-  set(key: string, value: V): void {
+  /** Forget every key (the rest and the count of hits stay as they are). */
+  clear(): void {
+    this.map.clear();
+    this.chars = 0;
+  }
+
+  /** Store `value` for `key` (a string key longer than `maxLength` is not kept; a number counts as 8 units). */
+  set(key: K, value: V): void {
     const limits = this.limits;
-    if (key.length > limits.maxLength) return;
-    if (this.map.size >= limits.entries || this.chars + key.length > limits.chars) {
+    const length = typeof key === 'string' ? key.length : 8;
+    if (length > limits.maxLength) return;
+    if (this.map.size >= limits.entries || this.chars + length > limits.chars) {
       const paid = this.hits >= this.map.size;
       this.map.clear();
       this.chars = 0;
@@ -57,6 +64,6 @@ export class BoundedMemo<V> {
       }
     }
     this.map.set(key, value);
-    this.chars += key.length;
+    this.chars += length;
   }
 }

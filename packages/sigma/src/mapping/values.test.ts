@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   domainUser,
@@ -122,5 +123,34 @@ describe('paths, accounts, hashes, ids', () => {
     expect(urlHost('http://[2001:db8::5]:8080/a')).toBe('2001:db8::5');
     expect(sysmonProtocol('Tcp')).toBe('tcp');
     expect(sysmonProtocol('UdpV6')).toBe('udp');
+  });
+});
+
+describe('joinPath without lower-casing', () => {
+  /** The spelling before the fast path: both sides lower-cased first. */
+  function reference(folder: string | undefined, name: string | undefined): string | undefined {
+    if (folder === undefined) return undefined;
+    if (name === undefined || name === '') return folder;
+    const f = folder.toLowerCase();
+    const n = name.toLowerCase();
+    if (f === n) return folder;
+    const slash = folder.includes('/') && !folder.includes('\\');
+    const sep = slash ? '/' : '\\';
+    if (f.endsWith(sep + n)) return folder;
+    return folder.endsWith(sep) ? folder + name : folder + sep + name;
+  }
+
+  it('answers as the folded comparison does (case, final sigma, dotted I, both separators)', () => {
+    const unit = fc.constantFrom('a', 'A', 'Σ', 'σ', 'ς', 'İ', 'i', '\\', '/', '.', ':', 'x');
+    const text = fc.array(unit, { maxLength: 7 }).map((u) => u.join(''));
+    fc.assert(
+      fc.property(text, text, fc.boolean(), (a, b, joined) => {
+        // Half the cases: a folder that ends with the name (the common MDE shape).
+        const folder = joined ? `${a}\\${b}` : a;
+        expect(joinPath(folder, b)).toBe(reference(folder, b));
+        expect(joinPath(a, b)).toBe(reference(a, b));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

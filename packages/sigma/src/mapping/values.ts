@@ -144,6 +144,15 @@ export const REGISTRY_EVENT_IDS: Readonly<Record<string, number>> = Object.freez
 export function joinPath(folder: string | undefined, name: string | undefined): string | undefined {
   if (folder === undefined) return undefined;
   if (name === undefined || name === '') return folder;
+  // MDE's FolderPath of a process usually ends with its file name, spelled alike: no lower-casing then.
+  // (A separator stops every context-dependent lower-casing, so the folded comparison below agrees.)
+  const sepCode = folder.includes('/') && !folder.includes('\\') ? 0x2f : 0x5c;
+  if (
+    folder.length > name.length &&
+    folder.endsWith(name) &&
+    folder.charCodeAt(folder.length - name.length - 1) === sepCode
+  )
+    return folder;
   const f = folder.toLowerCase();
   const n = name.toLowerCase();
   if (f === n) return folder;
