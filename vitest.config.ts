@@ -17,6 +17,7 @@ const alias = {
   '@tripline/sigmahq': src('./packages/sigmahq/src/index.ts'),
   '@tripline/kql': src('./packages/kql/src/index.ts'),
   '@tripline/state': src('./packages/state/src/index.ts'),
+  '@tripline/stream/nats': src('./packages/stream/src/nats/index.ts'),
   '@tripline/stream': src('./packages/stream/src/index.ts'),
   '@tripline/narrative': src('./packages/narrative/src/index.ts'),
 };

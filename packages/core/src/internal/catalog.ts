@@ -52,6 +52,11 @@ const CATALOG_SOURCE = {
     kind: 'thrown',
     meaning: 'A state store is in use by another process or another open store of this process.',
   },
+  'broker-unusable': {
+    kind: 'thrown',
+    meaning:
+      'A stream broker cannot be used: the server is unreachable, JetStream is disabled, the stream is missing or laid out for other partitions, or a publish was not acknowledged.',
+  },
 
   // ── diagnostic: report.diagnostics[].code ──────────────────────────────────────────────────────
   'input-failed': {

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   STATE_UNREADABLE: CODE_CATALOG['state-unreadable'].code,
   /** A state store is in use by another process or another open store of this process. */
   STATE_LOCKED: CODE_CATALOG['state-locked'].code,
+  /** A stream broker cannot be used: unreachable, JetStream disabled, the stream missing or laid out otherwise. */
+  BROKER_UNUSABLE: CODE_CATALOG['broker-unusable'].code,
 } as const satisfies Record<string, ErrorCode>;
 
 // Every thrown code of the catalog has its constant above (a compile error otherwise).
