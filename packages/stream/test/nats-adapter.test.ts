@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isTriplineError } from '@tripline/core';
+import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyToken, tokenKey } from '../src/nats/connect.js';
 import { natsSink, natsSource } from '../src/nats/index.js';
@@ -176,7 +177,7 @@ describe.skipIf(skip !== undefined)('NATS JetStream adapter (real nats-server)',
           consumer: 'g',
           member: name,
           batch: { maxRecords: 20, maxWaitMs: 1000 },
-          leases: { ttlMs: 2000 },
+          leases: { ttlMs: 6000 },
         }),
       }));
       const [a, b, c] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
@@ -238,6 +239,67 @@ describe.skipIf(skip !== undefined)('NATS JetStream adapter (real nats-server)',
       expect(a.handler.calls).toContain('close 2 revoked');
     },
     WAIT * 4,
+  );
+
+  it(
+    'moves the partitions of a consumer whose connection died to the others after the lease TTL',
+    async () => {
+      const options = layout(4);
+      const sink = natsSink({ ...options, createStream: true });
+      const state = sharedState();
+      let killA: (() => Promise<void>) | undefined;
+      const make = (name: string) =>
+        natsSource({
+          ...options,
+          createStream: true,
+          consumer: 'k',
+          member: name,
+          batch: { maxRecords: 15, maxWaitMs: 1000 },
+          ackWaitMs: 3000,
+          leases: { ttlMs: 2500 },
+          onError: () => undefined,
+          connect: async (o) => {
+            const nc = await connect(o);
+            if (name === 'A') killA = () => nc.close();
+            return nc;
+          },
+        });
+      const a = { handler: recordingHandler('A', state), source: make('A'), controller: new AbortController() };
+      const b = { handler: recordingHandler('B', state), source: make('B'), controller: new AbortController() };
+      const runA = a.source.run(a.handler, a.controller.signal);
+      const runB = b.source.run(b.handler, b.controller.signal);
+      await until(
+        () => a.source.owned().length === 2 && b.source.owned().length === 2,
+        WAIT,
+        () => 'A and B sharing',
+      );
+      const first = rows(100, 17, 'k1');
+      await sink.publish(first);
+      await until(
+        () => committedBodies(state).length === 100,
+        WAIT,
+        () => '100 records',
+      );
+      await killA?.();
+      await expect(runA).rejects.toThrow(/connection was closed while consuming/);
+      const second = rows(100, 17, 'k2');
+      await sink.publish(second);
+      await until(
+        () => b.source.owned().length === 4,
+        WAIT,
+        () => `B owning all four (has ${b.source.owned()})`,
+      );
+      await until(
+        () => committedBodies(state).length === 200,
+        WAIT,
+        () => '200 records',
+      );
+      b.controller.abort();
+      await runB;
+      await sink.close();
+      expect(committedBodies(state)).toEqual([...first, ...second].map((r) => r.body).sort());
+    },
+    WAIT * 3,
   );
 
   it(

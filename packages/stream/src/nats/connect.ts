@@ -33,6 +33,11 @@ export interface NatsStreamOptions {
   readonly createStream?: boolean;
   /** Further options of the `nats` client's `connect` (credentials, TLS, name); `servers` is set from above. */
   readonly connection?: Omit<ConnectionOptions, 'servers'>;
+  /**
+   * How to connect (default: the `nats` client's `connect`). A wrapper can keep the connection it returns,
+   * e.g. to close it abruptly in a test of a consumer that dies.
+   */
+  readonly connect?: (options: ConnectionOptions) => Promise<NatsConnection>;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
@@ -68,7 +73,7 @@ const unusable = (what: string, reason: string, cause?: unknown, details: Record
 export async function connectNats(options: NatsStreamOptions): Promise<NatsConnection> {
   const servers = typeof options.servers === 'string' ? options.servers : [...options.servers];
   try {
-    return await connect({ ...options.connection, servers });
+    return await (options.connect ?? connect)({ ...options.connection, servers });
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw unusable(

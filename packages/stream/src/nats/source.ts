@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { TriplineError } from '@tripline/core';
+import { ERROR_CODES, TriplineError } from '@tripline/core';
 import type { PartitionHandler, StreamSource } from '../types.js';
 import {
   checkStreamOptions,
@@ -139,7 +139,7 @@ export function natsSource(options: NatsSourceOptions): NatsSource {
           return lag;
         };
         await leases.start();
-        await lease(leases, handler, signal, context, ttlMs, report);
+        await lease(leases, handler, signal, context, ttlMs, report, () => nc.isClosed());
       } finally {
         lagOf = undefined;
         await nc.drain().catch(() => nc.close());
@@ -172,6 +172,7 @@ async function lease(
   context: (partition: string) => PartitionContext,
   ttlMs: number,
   report: (error: Error, partition?: string) => void,
+  closed: () => boolean,
 ): Promise<void> {
   const running = new Map<string, Running>();
   const draining = new Set<string>();
@@ -199,6 +200,15 @@ async function lease(
   };
 
   while (!signal.aborted) {
+    if (closed()) {
+      // The client gave up reconnecting (or the connection was closed under it): nothing can be
+      // acknowledged or renewed any more. The partitions stop; another process takes them after the TTL.
+      for (const partition of running.keys()) stop(partition, 'lost');
+      await Promise.all([...running.values()].map((r) => r.done));
+      throw new TriplineError(ERROR_CODES.BROKER_UNUSABLE, 'NATS: the connection was closed while consuming', {
+        details: { broker: 'nats' },
+      });
+    }
     const t = performance.now();
     for (const [partition, until] of blockedUntil) if (until <= t) blockedUntil.delete(partition);
     try {
