@@ -27,6 +27,8 @@ export interface PartitionContext {
   readonly ackWaitMs: number;
   readonly retryMs: number;
   readonly report: (error: Error, partition: string) => void;
+  /** Whether the connection is closed for good (nothing can be acknowledged any more). */
+  readonly closed: () => boolean;
 }
 
 /** Why a partition stops: the abort reason of its claim's signal. */
@@ -156,6 +158,8 @@ export async function consumePartition(
     }
     const last = messages[messages.length - 1] as JsMsg;
     committed = last.info.streamSequence.toString();
+    // Closed under us (the process is being killed): JetStream redelivers after AckWait.
+    if (ctx.closed()) continue;
     try {
       // AckPolicy.All: acknowledging the last message acknowledges the batch; awaited, so a graceful stop
       // leaves nothing to redeliver.

@@ -125,6 +125,7 @@ export function natsSource(options: NatsSourceOptions): NatsSource {
           ackWaitMs,
           retryMs: Math.max(200, Math.floor(ttlMs / 3)),
           report,
+          closed: () => nc.isClosed(),
         });
         lagOf = async () => {
           const lag = new Map<string, number>();
@@ -205,9 +206,7 @@ async function lease(
       // acknowledged or renewed any more. The partitions stop; another process takes them after the TTL.
       for (const partition of running.keys()) stop(partition, 'lost');
       await Promise.all([...running.values()].map((r) => r.done));
-      throw new TriplineError(ERROR_CODES.BROKER_UNUSABLE, 'NATS: the connection was closed while consuming', {
-        details: { broker: 'nats' },
-      });
+      throw connectionClosed();
     }
     const t = performance.now();
     for (const [partition, until] of blockedUntil) if (until <= t) blockedUntil.delete(partition);
@@ -241,7 +240,13 @@ async function lease(
   });
   while (!finished) {
     await Promise.race([finishing, new Promise((r) => setTimeout(r, heartbeatMs))]);
-    if (!finished) await leases.heartbeat(draining, new Set(), false).catch(report);
+    if (!finished && !closed()) await leases.heartbeat(draining, new Set(), false).catch(report);
   }
+  if (closed()) throw connectionClosed();
   await leases.stop();
 }
+
+const connectionClosed = () =>
+  new TriplineError(ERROR_CODES.BROKER_UNUSABLE, 'NATS: the connection was closed while consuming', {
+    details: { broker: 'nats' },
+  });
