@@ -1,8 +1,13 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 import { baseOptions } from '../../tsup.base';
 
-export default defineConfig({
-  ...baseOptions({ index: 'src/index.ts', nats: 'src/nats/index.ts' }),
-  // The broker clients are peer dependencies, loaded from the user's install.
-  external: ['nats'],
-});
+/** The broker adapters, each its own entry (`@tripline/stream/nats`, …), built once its folder exists. */
+const adapters = ['nats', 'eventhubs', 'kafka'].filter((a) => existsSync(`src/${a}/index.ts`));
+
+export default defineConfig(
+  baseOptions({
+    index: 'src/index.ts',
+    ...Object.fromEntries(adapters.map((a) => [`${a}/index`, `src/${a}/index.ts`])),
+  }),
+);

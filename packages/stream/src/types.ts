@@ -11,7 +11,7 @@
  * after that commit — so a restart resumes from the state's position, and records the broker
  * redelivers at or before it are dropped.
  */
-import type { AlertChange, AnalysisResult, AnalyzeOptions, StateStore } from '@tripline/core';
+import type { AlertChange, AnalysisResult, AnalyzeOptions, OutboxEntry, StateStore } from '@tripline/core';
 
 /** One message read from a broker: one Defender row, or one body holding several (an Event Hubs export). */
 export interface SourceRecord {
@@ -131,7 +131,19 @@ export interface RunPartitionedOptions {
    */
   readonly analyzer?: Omit<AnalyzeOptions, 'detectors' | 'state' | 'stream'> & {
     readonly policy?: NonNullable<AnalyzeOptions['state']>['policy'];
+    /** The lifecycle's clock (`state.now`; tests inject one). */
+    readonly now?: NonNullable<AnalyzeOptions['state']>['now'];
+    /** `state.allowedLateness` of every partition's analyzer. */
+    readonly allowedLateness?: NonNullable<AnalyzeOptions['state']>['allowedLateness'];
   };
+  /**
+   * Send one notification (an outbox entry; `entry.key` is its idempotency key). The runtime delivers a
+   * partition's outbox (`deliver` of `@tripline/core`) after each committed batch and when it opens the
+   * partition (what a stopped consumer left). A rejection stops delivery (the entry waits for the next)
+   * and rejects the batch, after its commit. Without `notify`, notifications stay in each partition's
+   * outbox for the caller to deliver (`deliver(store, send)` of `@tripline/core`).
+   */
+  readonly notify?: (entry: OutboxEntry, partition: string) => Promise<unknown> | unknown;
   /** Called after each committed batch (deliver notifications, post alerts). A rejection stops the partition. */
   readonly onBatch?: (outcome: BatchOutcome) => Promise<void> | void;
   /** Called every `metricsIntervalMs` and at the end. */
@@ -139,4 +151,35 @@ export interface RunPartitionedOptions {
   readonly metricsIntervalMs?: number;
   /** Stop consuming (SIGTERM): the batch in flight finishes and commits. */
   readonly signal?: AbortSignal;
+}
+
+/**
+ * What `tripline stream` passes an adapter entry (`@tripline/stream/nats`, `/eventhubs`, `/kafka`): the
+ * command line's broker options. Each adapter reads the ones it needs and says which in its docs.
+ */
+export interface AdapterOptions {
+  /** `--broker` as given (`nats://127.0.0.1:4222`, `eventhubs`, `kafka`). */
+  readonly broker: string;
+  /** This consumer's name in its group (`--consumer`; default host name and process id). */
+  readonly consumer: string;
+  /** NATS: `--stream` (the JetStream stream) and `--subject` (the subject prefix of its partitions). */
+  readonly stream?: string;
+  readonly subject?: string;
+  /** Event Hubs: `--hub`; Event Hubs and Kafka: `--consumer-group`. */
+  readonly hub?: string;
+  readonly consumerGroup?: string;
+  /** Kafka: `--topic` and `--brokers` (host:port list). */
+  readonly topic?: string;
+  readonly brokers?: string;
+  /** The environment (connection strings are read from it, never from the command line). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * What an adapter entry exports as `streamAdapter`, for `tripline stream`: a consumer of the topic, and
+ * (for `--rekey`) a producer to the target named by `--to` (a stream, hub or topic of the same broker).
+ */
+export interface StreamAdapter {
+  source(options: AdapterOptions): StreamSource | Promise<StreamSource>;
+  sink(options: AdapterOptions & { readonly target: string }): StreamSink | Promise<StreamSink>;
 }

@@ -18,6 +18,7 @@ import {
   stateSuppressCommand,
   stateUnsuppressCommand,
 } from './state.js';
+import { addStreamCommand } from './stream.js';
 import { terminalLines, terminalText } from './text.js';
 
 /** The version of the `tripline` package. */
@@ -350,6 +351,7 @@ Docs: docs/state.md in the tripline repository.`,
     setExit(await stateUnsuppressCommand(id, opts, io));
   });
 
+  addStreamCommand(program, detectorOptions(), io, setExit);
   return program;
 }
 
@@ -411,7 +413,8 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         command === 'render' ||
         command === 'rules' ||
         command === 'export' ||
-        command === 'state'
+        command === 'state' ||
+        command === 'stream'
           ? `tripline ${command} --help`
           : 'tripline --help';
       await say(io.stderr, `tripline: ${terminalText(commanderMessage(error))} (see ${help})\n`);
