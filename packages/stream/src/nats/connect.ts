@@ -103,7 +103,13 @@ export async function jetStreamOf(nc: NatsConnection): Promise<{ jsm: JetStreamM
   }
 }
 
-const DESCRIPTION = /^tripline partitions=(\d+)$/;
+const DESCRIPTION = /^tripline partitions=(\d{1,4})$/;
+
+/** The partition count a stream's description states (`tripline partitions=<n>`), if it does. */
+export function partitionsOf(description: string | undefined): number | undefined {
+  const declared = DESCRIPTION.exec(description ?? '');
+  return declared ? Number(declared[1]) : undefined;
+}
 
 /**
  * Checks that the stream exists, holds `<prefix>.*.>` and, when it says, has as many partitions as
@@ -142,11 +148,11 @@ export async function ensureStream(jsm: JetStreamManager, options: NatsStreamOpt
       `does not hold the subjects "${subject}" (it has ${subjects.join(', ')})`,
     );
   }
-  const declared = DESCRIPTION.exec(info.config.description ?? '');
-  if (declared && Number(declared[1]) !== options.partitions) {
+  const declared = partitionsOf(info.config.description);
+  if (declared !== undefined && declared !== options.partitions) {
     throw unusable(
       `stream ${options.stream}`,
-      `was created for ${declared[1]} partitions, not ${options.partitions}: a device's rows would be split`,
+      `was created for ${declared} partitions, not ${options.partitions}: a device's rows would be split`,
       undefined,
       { stream: options.stream },
     );

@@ -4,6 +4,8 @@
  * partitions among the consumer processes by leases in a JetStream key-value bucket; `natsSink` publishes
  * each record to the partition of its key. Needs the `nats` package (an optional peer dependency).
  */
+
+export { streamAdapter } from './adapter.js';
 export type { NatsStreamOptions } from './connect.js';
 export { type NatsSink, type NatsSinkOptions, natsSink } from './sink.js';
 export { type NatsSource, type NatsSourceOptions, natsSource } from './source.js';
