@@ -8,7 +8,7 @@ import { isTriplineError } from '@tripline/core';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyToken, tokenKey } from '../src/nats/connect.js';
-import { natsSink, natsSource } from '../src/nats/index.js';
+import { natsSink, natsSource, streamAdapter } from '../src/nats/index.js';
 import { partitionOf } from '../src/partition.js';
 import type { OutgoingRecord } from '../src/types.js';
 import { type NatsServer, natsAvailability, startNatsServer } from './nats-server.js';
@@ -303,6 +303,50 @@ describe.skipIf(skip !== undefined)('NATS JetStream adapter (real nats-server)',
   );
 
   it(
+    'streamAdapter (tripline stream) reads the layout from the stream, and says what is missing',
+    async () => {
+      const options = layout(4);
+      const env = {};
+      await natsSink({ ...options, createStream: true }).publish(rows(8, 3, 'e'));
+      const source = await streamAdapter.source({
+        broker: server.url,
+        stream: options.stream,
+        consumer: 'host.example-1',
+        env,
+      });
+      const state = sharedState();
+      const controller = new AbortController();
+      const running = source.run(recordingHandler('A', state), controller.signal);
+      await until(
+        () => committedBodies(state).length === 8,
+        WAIT,
+        () => '8 records',
+      );
+      controller.abort();
+      await running;
+      expect([...state.partitions.keys()].every((p) => Number(p) < 4)).toBe(true);
+      const sink = await streamAdapter.sink({ broker: server.url, consumer: 'x', env, target: options.stream });
+      expect(sink.partitions).toBe(4);
+      await sink.close();
+
+      const nc = await connect({ servers: server.url });
+      const jsm = await nc.jetstreamManager();
+      await jsm.streams.add({ name: 'HAND', subjects: ['hand.part.*.>'] });
+      await nc.close();
+      await expect(streamAdapter.source({ broker: server.url, stream: 'HAND', consumer: 'a', env })).rejects.toThrow(
+        /does not say the partition count: set it to "tripline partitions=<n>"/,
+      );
+      await expect(
+        streamAdapter.source({ broker: server.url, stream: 'HAND', subject: 'other', consumer: 'a', env }),
+      ).rejects.toThrow(/no subjects "other\.\*\.>"/);
+      await expect(streamAdapter.source({ broker: server.url, stream: 'NOPE', consumer: 'a', env })).rejects.toThrow(
+        /stream NOPE: cannot be read/,
+      );
+    },
+    WAIT,
+  );
+
+  it(
     'says clearly when the broker cannot be used: stream missing, other partitions, no server, no JetStream',
     async () => {
       const options = layout(4);
@@ -313,7 +357,7 @@ describe.skipIf(skip !== undefined)('NATS JetStream adapter (real nats-server)',
       await expect(missing).rejects.toSatisfy(
         (e) =>
           isTriplineError(e, 'broker-unusable') &&
-          /does not exist: create it with subjects "t\d+\.part\.\*\.>"/.test((e as Error).message),
+          /does not exist: create it with the subjects "t\d+\.part\.\*\.>"/.test((e as Error).message),
       );
 
       await natsSink({ ...options, createStream: true }).publish(rows(1, 1, 'd'));

@@ -24,7 +24,7 @@ async function layoutOf(servers: string, stream: string | undefined, subject: st
     const { jsm } = await jetStreamOf(nc);
     const info = await jsm.streams.info(stream).catch((error: unknown) => {
       throw unusable(
-        `stream ${stream}: cannot be read (${(error as Error).message}); create it with natsSink({ createStream: true }) or nats stream add`,
+        `stream ${stream}: cannot be read (${(error as Error).message}); create it with natsSink({ createStream: true }) (docs/stream.md, NATS JetStream)`,
         { stream },
       );
     });

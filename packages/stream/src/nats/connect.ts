@@ -127,7 +127,7 @@ export async function ensureStream(jsm: JetStreamManager, options: NatsStreamOpt
     if (!options.createStream) {
       throw unusable(
         `stream ${options.stream}`,
-        `does not exist: create it with subjects "${subject}" (nats stream add), or pass createStream: true (--create-stream)`,
+        `does not exist: create it with the subjects "${subject}" and the description "tripline partitions=${options.partitions}", or pass createStream: true`,
         error,
         { stream: options.stream },
       );
