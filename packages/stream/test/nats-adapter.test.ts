@@ -303,6 +303,53 @@ describe.skipIf(skip !== undefined)('NATS JetStream adapter (real nats-server)',
   );
 
   it(
+    'a member whose key another member deleted (it looked gone) writes it again and keeps its share',
+    async () => {
+      const options = layout(4);
+      await natsSink({ ...options, createStream: true }).publish(rows(4, 4, 'm'));
+      const state = sharedState();
+      const make = (name: string) => ({
+        controller: new AbortController(),
+        source: natsSource({
+          ...options,
+          consumer: 'm',
+          member: name,
+          leases: { ttlMs: 3000 },
+          onError: () => undefined,
+        }),
+        handler: recordingHandler(name, state),
+      });
+      const a = make('A');
+      const b = make('B');
+      const runA = a.source.run(a.handler, a.controller.signal);
+      const runB = b.source.run(b.handler, b.controller.signal);
+      const owned = () => `${a.source.owned().join(',')} | ${b.source.owned().join(',')}`;
+      await until(
+        () => owned() === '0,2 | 1,3',
+        WAIT,
+        () => `A and B sharing (have ${owned()})`,
+      );
+      const nc = await connect({ servers: server.url });
+      const kv = await nc.jetstream().views.kv('m-leases');
+      await kv.delete('m.B');
+      // B writes its key again at its next heartbeat; after more than a TTL the shares are unchanged.
+      await until(
+        async () => (await kv.get('m.B'))?.operation === 'PUT',
+        WAIT,
+        () => "B's member key written again",
+      );
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(owned()).toBe('0,2 | 1,3');
+      await nc.close();
+      a.controller.abort();
+      b.controller.abort();
+      await Promise.all([runA, runB]);
+      expect(state.overlaps).toEqual([]);
+    },
+    WAIT,
+  );
+
+  it(
     'streamAdapter (tripline stream) reads the layout from the stream, and says what is missing',
     async () => {
       const options = layout(4);

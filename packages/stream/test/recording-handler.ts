@@ -88,9 +88,13 @@ export function committedBodies(state: SharedState): string[] {
 }
 
 /** Waits until `done()` holds, polling; fails after `timeoutMs` with `what`. */
-export async function until(done: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+export async function until(
+  done: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 50));
   }

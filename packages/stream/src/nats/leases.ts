@@ -159,10 +159,21 @@ export class LeaseTable {
 
   private async renewMember(): Promise<void> {
     const key = memberKey(this.member);
-    this.memberRevision =
-      this.memberRevision === undefined
-        ? await this.kv.create(key, this.member)
-        : await this.kv.update(key, this.member, this.memberRevision);
+    try {
+      this.memberRevision =
+        this.memberRevision === undefined
+          ? await this.kv.create(key, this.member)
+          : await this.kv.update(key, this.member, this.memberRevision);
+    } catch (error) {
+      if (!isRevisionConflict(error)) throw error;
+      // Another member took this one for gone (a pause longer than the TTL) and deleted its key:
+      // write it again, so the others count this member in their assignment again.
+      const entry = await this.kv.get(key);
+      this.memberRevision =
+        entry && entry.operation === 'PUT'
+          ? await this.kv.update(key, this.member, entry.revision)
+          : await this.kv.create(key, this.member);
+    }
     this.observe(key, this.memberRevision, this.member, false);
   }
 
