@@ -170,7 +170,7 @@ describe('tripline stream: a run (memory broker in this process)', () => {
     expect(new Set(lines.map((l) => l.key)).size).toBe(lines.length);
     for (const l of lines) expect(l.key.startsWith(`${l.partition}/`)).toBe(true);
     expect(err).toMatch(
-      /^stream: nats:\/\/127\.0\.0\.1:4222 partitions none owned, 474 rows, [\d,]+ rows\/s, lag unknown, alerts 0, \d+ notifications\n$/,
+      /^stream: nats:\/\/127\.0\.0\.1:4222 partitions none owned, 474 rows, [\d,]+ rows\/s, lag unknown, alerts [1-9][\d,]*, \d+ notifications\n$/,
     );
     expect(process.listenerCount('SIGTERM')).toBe(0);
   });

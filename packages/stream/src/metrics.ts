@@ -23,9 +23,9 @@ export class MetricsCounter {
     this.#committed.set(partition, committed);
   }
 
+  /** The partition is no longer owned; its alerts stay counted as of its last commit here. */
   released(partition: string): void {
     this.#committed.delete(partition);
-    this.#alerts.delete(partition);
   }
 
   committed(partition: string, position: string, alerts: number): void {
@@ -97,7 +97,7 @@ export function openMetrics(m: StreamMetrics, source: string): string {
   counter('notifications', 'Notifications delivered since start.', m.notifications);
   counter('redelivered', 'Records dropped as at or before the committed position.', m.redelivered);
   gauge('rows_per_second', 'Rows per second since start.', [[s, m.rowsPerSecond]]);
-  gauge('alerts', 'Alerts of the owned partitions.', [[s, m.alerts]]);
+  gauge('alerts', 'Alerts of the partitions this consumer committed, as of its last commit of each.', [[s, m.alerts]]);
   const lag: [string, number][] = [];
   const committed: [string, number][] = [];
   for (const [p, v] of m.partitions) {

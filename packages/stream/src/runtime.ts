@@ -225,9 +225,15 @@ export async function runPartitioned(options: RunPartitionedOptions): Promise<St
     options.onMetrics?.(runtime.metrics.snapshot());
   };
   const interval = options.metricsIntervalMs;
+  // A throwing onMetrics does not crash the process from a timer: the run ends with its error.
+  let failed: { error: unknown } | undefined;
   const timer =
     options.onMetrics && interval !== undefined && interval > 0
-      ? setInterval(() => void report(), interval)
+      ? setInterval(() => {
+          report().catch((error: unknown) => {
+            failed ??= { error };
+          });
+        }, interval)
       : undefined;
   timer?.unref?.();
   try {
@@ -236,6 +242,7 @@ export async function runPartitioned(options: RunPartitionedOptions): Promise<St
     if (timer) clearInterval(timer);
     await runtime.closeAll();
   }
+  if (failed) throw failed.error;
   await report();
   return runtime.metrics.snapshot();
 }

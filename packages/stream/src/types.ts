@@ -112,6 +112,7 @@ export interface StreamMetrics {
   readonly rows: number;
   readonly rowsPerSecond: number;
   readonly batches: number;
+  /** Alerts of the partitions this consumer committed batches of, each as of its last commit here. */
   readonly alerts: number;
   readonly notifications: number;
   readonly redelivered: number;

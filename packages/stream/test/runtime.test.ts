@@ -6,7 +6,7 @@ import { openMetrics } from '../src/metrics.js';
 import { brokerKey, readPosition } from '../src/position.js';
 import { PartitionRuntime, runPartitioned } from '../src/runtime.js';
 import type { BatchOutcome, RunPartitionedOptions, SourceRecord } from '../src/types.js';
-import { fleetRecords } from './conformance.js';
+import { fleetRecords, until } from './conformance.js';
 
 const NOW = () => new Date('2026-01-01T00:00:00.000Z');
 const rows = fleetRecords().map((r) => String(r.body));
@@ -177,13 +177,41 @@ describe('runPartitioned over the memory broker', () => {
     const m = await done;
     expect(m.rows).toBe(rows.length);
     expect(m.batches).toBeGreaterThanOrEqual(2);
-    expect(m.alerts).toBe(0); // the partitions are closed: nothing owned
+    // The partitions are closed; their alerts stay counted as of their last commit.
+    expect(m.partitions.size).toBe(0);
+    let records = 0;
+    for (const st of stores.values()) {
+      await st.open();
+      records += (await st.read('alerts')).size;
+    }
+    expect(m.alerts).toBe(records);
+    expect(m.alerts).toBeGreaterThan(0);
     expect(seen.at(-1)).toBe(rows.length);
     const text = openMetrics({ ...m, partitions: new Map([['0', { lag: 3, committed: '12' }]]) }, 'mem"ory');
     expect(text).toContain(`tripline_stream_rows_total{source="mem\\"ory"} ${rows.length}\n`);
     expect(text).toContain('tripline_stream_partition_lag{source="mem\\"ory",partition="0"} 3\n');
     expect(text).toContain('tripline_stream_partition_committed{source="mem\\"ory",partition="0"} 12\n');
     expect(text.endsWith('# EOF\n')).toBe(true);
+  });
+
+  it('ends with the error of an onMetrics that throws (no unhandled rejection from the timer)', async () => {
+    const broker = memoryBroker({ partitions: 1 });
+    const controller = new AbortController();
+    let calls = 0;
+    const done = runPartitioned({
+      source: broker.source({ consumer: 'a' }),
+      detectors: defenderDetectors,
+      state: () => memoryStateStore(),
+      onMetrics: () => {
+        calls++;
+        throw new Error('metrics sink down');
+      },
+      metricsIntervalMs: 5,
+      signal: controller.signal,
+    });
+    await until(() => calls > 0, 60_000, 'a metrics call');
+    controller.abort();
+    await expect(done).rejects.toThrow('metrics sink down');
   });
 });
 
