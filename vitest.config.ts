@@ -19,6 +19,7 @@ const alias = {
   '@tripline/state': src('./packages/state/src/index.ts'),
   '@tripline/stream/eventhubs': src('./packages/stream/src/eventhubs/index.ts'),
   '@tripline/stream/kafka': src('./packages/stream/src/kafka/index.ts'),
+  '@tripline/stream/nats': src('./packages/stream/src/nats/index.ts'),
   '@tripline/stream': src('./packages/stream/src/index.ts'),
   '@tripline/narrative': src('./packages/narrative/src/index.ts'),
 };

@@ -9,6 +9,7 @@
  *   node scripts/bench.mjs --sigma [...]   the SigmaHQ benchmark (bench/sigma.mjs; its arguments)
  *   node scripts/bench.mjs --kql [...]     every SigmaHQ rule exported to KQL and checked (bench/kql.mjs)
  *   node scripts/bench.mjs --state-stores [...]   the state stores' benchmark (bench/state-stores.mjs; its arguments)
+ *   node scripts/bench.mjs --stream [...]   the stream soak run on a loopback nats-server (bench/stream.mjs; its arguments)
  *
  * Two fleets (`--fleet`, both by default): `sparse`, the mixed fleet of bench/generate.mjs where
  * alerts are rare (`--devices`, default 120), and `dense`, bench/dense.mjs: Linux servers that each
@@ -488,6 +489,14 @@ async function main() {
   if (process.argv.includes('--state-stores')) {
     ensureBuilt(['core', 'detectors-defender', 'state']);
     const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'state-stores.mjs'), ...process.argv.slice(2)], {
+      stdio: 'inherit',
+    });
+    process.exit(r.status ?? 1);
+  }
+  // `--stream`: the soak run of the stream runtime on NATS JetStream, its own script (bench/stream.mjs).
+  if (process.argv.includes('--stream')) {
+    ensureBuilt(['core', 'detectors-defender', 'state', 'stream']);
+    const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'stream.mjs'), ...process.argv.slice(2)], {
       stdio: 'inherit',
     });
     process.exit(r.status ?? 1);

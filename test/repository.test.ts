@@ -137,6 +137,16 @@ describe('a fresh clone needs nothing beside the repository', () => {
     expect(ci).toMatch(/^node scripts\/ci-summary\.mjs .* --require-shared$/m);
   });
 
+  it('.ci/run installs nats-server with apt when missing, before the tests, and fails when it cannot', () => {
+    const ci = readFileSync(join(root, '.ci/run'), 'utf8');
+    const install = ci.indexOf('install -y -qq nats-server');
+    expect(install).toBeGreaterThan(0);
+    expect(install).toBeLessThan(ci.indexOf('\nnpm test '));
+    const block = ci.slice(ci.lastIndexOf('\nif ', install), ci.indexOf('\nfi\n', install));
+    expect(block).toMatch(/command -v nats-server/);
+    expect(block).toMatch(/cannot install nats-server[^\n]*\n\s*echo "0 passed, 1 failed"\n\s*exit 1/);
+  });
+
   it("every vitest project inherits the root's timeouts (30 s per test, not vitest's 5 s default)", async () => {
     const { default: config } = (await import('../vitest.config.js')) as {
       default: { test: { testTimeout: number; projects: { extends?: unknown; test: { name: string } }[] } };

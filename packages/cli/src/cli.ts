@@ -26,7 +26,10 @@ const leave = (code: number) => () => {
   if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');
   process.exit(code);
 };
-process.once('SIGINT', leave(130));
-process.once('SIGTERM', leave(143));
+// `tripline stream` handles both itself: the batch in flight finishes and commits, then exit 0.
+if (process.argv[2] !== 'stream') {
+  process.once('SIGINT', leave(130));
+  process.once('SIGTERM', leave(143));
+}
 
 process.exitCode = await run(process.argv.slice(2));

@@ -69,7 +69,7 @@ const CATALOG_SOURCE = {
   'broker-unusable': {
     kind: 'thrown',
     meaning:
-      'A stream adapter cannot use its broker at all (unreachable, refused, unauthorised, stream or hub missing).',
+      'A stream broker cannot be used at all: unreachable, refused or unauthorised, JetStream disabled, the stream, hub or topic missing or laid out for other partitions, or a publish not acknowledged.',
   },
 
   // ── diagnostic: report.diagnostics[].code ──────────────────────────────────────────────────────

@@ -38,7 +38,7 @@ export const ERROR_CODES = {
   BROKER_CLIENT_MISSING: CODE_CATALOG['broker-client-missing'].code,
   /** A stream adapter was given no credentials for its broker. */
   BROKER_CREDENTIALS_MISSING: CODE_CATALOG['broker-credentials-missing'].code,
-  /** A stream adapter cannot use its broker at all. */
+  /** A stream broker cannot be used at all: unreachable, refused, JetStream disabled, the stream, hub or topic missing. */
   BROKER_UNUSABLE: CODE_CATALOG['broker-unusable'].code,
 } as const satisfies Record<string, ErrorCode>;
 

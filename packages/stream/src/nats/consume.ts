@@ -1,0 +1,175 @@
+/**
+ * One owned partition: its durable pull consumer, its fetch loop, and the acknowledgement after the
+ * handler committed. The stream sequence is the position.
+ */
+import {
+  AckPolicy,
+  type Consumer,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  nanos,
+} from 'nats';
+import type { PartitionHandler, SourceRecord } from '../types.js';
+import { tokenKey } from './connect.js';
+
+/** What a partition loop needs from its source. */
+export interface PartitionContext {
+  readonly jsm: JetStreamManager;
+  readonly js: JetStreamClient;
+  readonly stream: string;
+  readonly subjectPrefix: string;
+  /** Durable consumer name of the partition. */
+  readonly durable: string;
+  readonly maxRecords: number;
+  readonly maxWaitMs: number;
+  readonly ackWaitMs: number;
+  readonly retryMs: number;
+  readonly report: (error: Error, partition: string) => void;
+  /** Whether the connection is closed for good (nothing can be acknowledged any more). */
+  readonly closed: () => boolean;
+}
+
+/** Why a partition stops: the abort reason of its claim's signal. */
+export type StopReason = 'revoked' | 'shutdown';
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+const notFound = (error: unknown) => (error as { api_error?: { err_code?: number } }).api_error?.err_code === 10014;
+
+/**
+ * The partition's durable consumer, positioned for the committed state:
+ * - kept when it has delivered nothing beyond the committed position: what comes next is in stream order,
+ *   and what the previous owner left unacknowledged (at or before the position) is redelivered after
+ *   AckWait and dropped by the position check;
+ * - otherwise (a batch delivered but never committed, or a state behind the consumer's acknowledgements)
+ *   created anew at the first sequence after the committed position, so nothing is skipped and nothing
+ *   arrives out of order.
+ */
+export async function prepareConsumer(ctx: PartitionContext, partition: string, committed?: string): Promise<Consumer> {
+  const filter = `${ctx.subjectPrefix}.${partition}.>`;
+  const start = committed === undefined ? 0 : Number(committed);
+  let keep = false;
+  try {
+    const info = await ctx.jsm.consumers.info(ctx.stream, ctx.durable);
+    keep =
+      info.config.filter_subject === filter &&
+      info.config.ack_policy === AckPolicy.All &&
+      info.config.ack_wait === nanos(ctx.ackWaitMs) &&
+      info.delivered.stream_seq <= start;
+    if (!keep) await ctx.jsm.consumers.delete(ctx.stream, ctx.durable);
+  } catch (error) {
+    if (!notFound(error)) throw error;
+  }
+  if (!keep) {
+    await ctx.jsm.consumers.add(ctx.stream, {
+      durable_name: ctx.durable,
+      filter_subject: filter,
+      ack_policy: AckPolicy.All,
+      ack_wait: nanos(ctx.ackWaitMs),
+      max_ack_pending: Math.max(1000, ctx.maxRecords * 2),
+      ...(start === 0
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start + 1 }),
+    });
+  }
+  return ctx.js.consumers.get(ctx.stream, ctx.durable);
+}
+
+function toRecord(partition: string, prefix: string, message: JsMsg): SourceRecord {
+  const key = tokenKey(message.subject.slice(prefix.length + partition.length + 2));
+  const enqueued = message.info.timestampNanos;
+  return {
+    partition,
+    position: String(message.seq),
+    body: message.data,
+    ...(key === undefined ? {} : { key }),
+    ...(Number.isFinite(enqueued) ? { enqueuedAt: new Date(Math.floor(enqueued / 1e6)).toISOString() } : {}),
+  };
+}
+
+/** Reads up to `maxRecords` (waiting at most `maxWaitMs`), ending early when `signal` aborts. */
+async function fetchBatch(ctx: PartitionContext, consumer: Consumer, signal: AbortSignal): Promise<JsMsg[]> {
+  const iterator = await consumer.fetch({ max_messages: ctx.maxRecords, expires: Math.max(1000, ctx.maxWaitMs) });
+  const stop = () => iterator.stop();
+  signal.addEventListener('abort', stop, { once: true });
+  const messages: JsMsg[] = [];
+  try {
+    for await (const message of iterator) messages.push(message);
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  return messages;
+}
+
+/**
+ * Consumes one claimed partition until `signal` aborts (its reason says why) or the handler rejects.
+ * Resolves `'error'` when a batch failed (its messages are nak'ed: JetStream redelivers them), `'stopped'`
+ * otherwise; the handler's `close` has been called either way, after its last batch resolved.
+ */
+export async function consumePartition(
+  ctx: PartitionContext,
+  partition: string,
+  handler: PartitionHandler,
+  signal: AbortSignal,
+): Promise<'stopped' | 'error'> {
+  let committed: string | undefined;
+  try {
+    ({ committed } = await handler.open({ partition, signal }));
+  } catch (error) {
+    ctx.report(error as Error, partition);
+    return 'error';
+  }
+  let consumer: Consumer | undefined;
+  while (!signal.aborted) {
+    let messages: JsMsg[];
+    try {
+      consumer ??= await prepareConsumer(ctx, partition, committed);
+      messages = await fetchBatch(ctx, consumer, signal);
+    } catch (error) {
+      // The connection is being re-established, or the consumer was replaced: nothing was acknowledged.
+      if (!signal.aborted) ctx.report(error as Error, partition);
+      consumer = undefined;
+      await sleep(ctx.retryMs, signal);
+      continue;
+    }
+    if (messages.length === 0) continue;
+    try {
+      await handler.batch(
+        partition,
+        messages.map((m) => toRecord(partition, ctx.subjectPrefix, m)),
+      );
+    } catch (error) {
+      for (const message of messages) message.nak();
+      ctx.report(error as Error, partition);
+      await handler.close(partition, 'error').catch((e: unknown) => ctx.report(e as Error, partition));
+      return 'error';
+    }
+    const last = messages[messages.length - 1] as JsMsg;
+    committed = last.info.streamSequence.toString();
+    // Closed under us (the process is being killed): JetStream redelivers after AckWait.
+    if (ctx.closed()) continue;
+    try {
+      // AckPolicy.All: acknowledging the last message acknowledges the batch; awaited, so a graceful stop
+      // leaves nothing to redeliver.
+      await last.ackAck();
+    } catch (error) {
+      // Not acknowledged: JetStream redelivers after AckWait, and the position check drops it.
+      ctx.report(error as Error, partition);
+    }
+  }
+  const reason: StopReason = signal.reason === 'shutdown' ? 'shutdown' : 'revoked';
+  await handler.close(partition, reason).catch((e: unknown) => ctx.report(e as Error, partition));
+  return 'stopped';
+}

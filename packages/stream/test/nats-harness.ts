@@ -1,0 +1,107 @@
+/**
+ * The conformance harness of the NATS JetStream adapter: topics (a stream and a consumer group) on one
+ * real nats-server per test file, consumers whose connection a test can close abruptly (a killed
+ * process: nothing more acknowledged, no lease released), and a redelivery fault (the partition's durable
+ * consumer recreated a few messages back).
+ */
+import { AckPolicy, connect, DeliverPolicy, type NatsConnection, nanos } from 'nats';
+import { natsSink, natsSource } from '../src/nats/index.js';
+import type { ConformanceHarness, ConformanceTopic } from './conformance.js';
+import { type NatsServer, startNatsServer } from './nats-server.js';
+
+/** Short enough for the suites to finish, with margins for a loaded machine (load average 30–40). */
+export const ACK_WAIT_MS = 4000;
+export const TTL_MS = 4000;
+
+/** A harness on a server started at the first topic; `stop()` kills it (call it in afterAll). */
+export function natsHarness(binary: string, name: string): ConformanceHarness & { stop(): Promise<void> } {
+  let server: Promise<NatsServer> | undefined;
+  let topics = 0;
+  return {
+    name,
+    timeoutMs: 300_000,
+    async stop() {
+      await (await server)?.stop();
+    },
+    async topic(partitions): Promise<ConformanceTopic> {
+      server ??= startNatsServer(binary);
+      const { url } = await server;
+      const n = ++topics;
+      const layout = { servers: url, stream: `C${n}`, subjectPrefix: `c${n}.part`, partitions, createStream: true };
+      const group = `g${n}`;
+      const sink = natsSink(layout);
+      const connections = new Map<string, NatsConnection>();
+      const admin = await connect({ servers: url });
+      const jsm = await admin.jetstreamManager();
+      return {
+        publish: (records) => sink.publish(records),
+        source: (consumer) =>
+          natsSource({
+            ...layout,
+            consumer: group,
+            member: consumer,
+            batch: { maxRecords: 17, maxWaitMs: 1000 },
+            ackWaitMs: ACK_WAIT_MS,
+            leases: { ttlMs: TTL_MS },
+            onError: () => undefined,
+            connect: async (options) => {
+              const nc = await connect(options);
+              connections.set(consumer, nc);
+              return nc;
+            },
+          }),
+        async kill(consumer) {
+          // Abrupt: the connection closes with whatever was not yet acknowledged; the lease is not released.
+          await connections.get(consumer)?.close();
+        },
+        async redeliver(partition, count) {
+          // The partition's durable consumer recreated a few messages back: JetStream delivers the last
+          // `count` acknowledged messages again, with their sequences.
+          const durable = `${group}-${partition}`;
+          const info = await jsm.consumers.info(layout.stream, durable);
+          const floor = info.ack_floor.stream_seq;
+          const js = admin.jetstream();
+          const readerName = `${durable}-reader`;
+          await jsm.consumers.add(layout.stream, {
+            durable_name: readerName,
+            filter_subject: `${layout.subjectPrefix}.${partition}.>`,
+            ack_policy: AckPolicy.Explicit,
+            deliver_policy: DeliverPolicy.All,
+          });
+          const reader = await js.consumers.get(layout.stream, readerName);
+          const sequences: number[] = [];
+          while (true) {
+            const message = await reader.next({ expires: 1000 });
+            if (!message || message.seq > floor) break;
+            sequences.push(message.seq);
+          }
+          await reader.delete().catch(() => undefined);
+          const start = sequences[Math.max(0, sequences.length - count)];
+          if (start === undefined) return;
+          for (let attempt = 0; ; attempt++) {
+            await jsm.consumers.delete(layout.stream, durable).catch(() => undefined);
+            try {
+              await jsm.consumers.add(layout.stream, {
+                ...info.config,
+                deliver_policy: DeliverPolicy.StartSequence,
+                opt_start_seq: start,
+                ack_policy: AckPolicy.All,
+                ack_wait: nanos(ACK_WAIT_MS),
+              });
+              return;
+            } catch (error) {
+              // The owner recreated it between the delete and the add: once more.
+              if (attempt >= 5) throw error;
+            }
+          }
+        },
+        async dispose() {
+          await sink.close();
+          for (const nc of connections.values()) if (!nc.isClosed()) await nc.close();
+          await jsm.streams.delete(layout.stream).catch(() => undefined);
+          await admin.close();
+        },
+      };
+    },
+  };
+}
