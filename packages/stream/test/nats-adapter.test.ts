@@ -11,8 +11,8 @@ import { keyToken, tokenKey } from '../src/nats/connect.js';
 import { natsSink, natsSource, streamAdapter } from '../src/nats/index.js';
 import { partitionOf } from '../src/partition.js';
 import type { OutgoingRecord } from '../src/types.js';
-import { type NatsServer, natsAvailability, startNatsServer } from './nats-server.js';
 import { bodyText, committedBodies, recordingHandler, sharedState, until } from './nats-recording-handler.js';
+import { type NatsServer, natsAvailability, startNatsServer } from './nats-server.js';
 
 const { binary, skip } = natsAvailability();
 // Generous: the machine this runs on may be loaded (load average 30–40).

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsSink } from '../src/nats/index.js';
 import { fleetRecords } from './conformance.js';
-import { type NatsServer, natsAvailability, startNatsServer } from './nats-server.js';
 import { until } from './nats-recording-handler.js';
+import { type NatsServer, natsAvailability, startNatsServer } from './nats-server.js';
 
 const { binary, skip } = natsAvailability();
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
