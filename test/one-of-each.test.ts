@@ -49,6 +49,8 @@ describe('one of each primitive', () => {
     expect(filesWith(['\\d{4})-(\\d{2})-(\\d{2}', '\\d{4}-\\d{2}-\\d{2}', 'Date.parse('])).toEqual([
       'packages/core/src/internal/model/schemas.ts',
       'packages/core/src/internal/model/time.ts',
+      // Not an event time: the HTTP-date of a language model endpoint's Retry-After header (RFC 9110).
+      'packages/narrative/src/client.ts',
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Alert, AnalysisResult } from '@tripline/core';
+import { type Alert, type AnalysisResult, SEVERITIES } from '@tripline/core';
 import { numbersIn } from './numbers.js';
 
 /** One fact of a fact sheet: a stable id, the value, and the line the model is given. */
@@ -44,7 +44,8 @@ export interface FactSheetOptions {
 }
 
 const DEFAULT_MAX_ALERTS = 20;
-const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'informational'] as const;
+/** Highest first: core's order reversed. */
+const SEVERITY_ORDER = [...SEVERITIES].reverse();
 /** Values the alert facts already state under their own id. */
 const REDUNDANT_VALUES = new Set(['count', 'device', 'firstSeen', 'lastSeen', 'deviceId']);
 

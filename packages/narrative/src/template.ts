@@ -1,7 +1,8 @@
-import type { AnalysisResult, NarrativeSentence } from '@tripline/core';
+import { type AnalysisResult, SEVERITIES as ASCENDING, type NarrativeSentence } from '@tripline/core';
 import type { FactSheet } from './facts.js';
 
-const SEVERITIES = ['critical', 'high', 'medium', 'low', 'informational'] as const;
+/** Highest first: core's order reversed. */
+const SEVERITIES = [...ASCENDING].reverse();
 
 /**
  * The deterministic summary used when the model's summary fails: plain sentences made from the run
