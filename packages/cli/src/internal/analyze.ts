@@ -6,29 +6,29 @@ import {
   type Analyzer,
   createAnalyzer,
   type Diagnostic,
-  ERROR_CODES,
-  type ErrorCode,
   fromFile,
   fromStream,
   type InputFormat,
   type InputSource,
-  isTriplineError,
-  jsonReportChunks,
   type RejectedRow,
   type RunConfig,
-  SEVERITIES,
   type Severity,
   type StateStore,
   type TableName,
-  type TriplineError,
   validateRunConfig,
 } from '@tripline/core';
 import { diagnostic, ShardedAnalyzer, type ShardPort, severityRank } from '@tripline/core/unstable';
-import { markdownChunks } from '@tripline/reporter-markdown';
-import { type SarifResultCount, sarifChunks, sarifPlannedCount } from '@tripline/reporter-sarif';
 import type { LoadReport } from '@tripline/sigma';
+import {
+  diagnosticLine,
+  type FailedInput,
+  inputFailure,
+  isInputError,
+  sigmaLoadWarning,
+  summaryLine,
+} from './analyze-lines.js';
 import { readConfigFile } from './config-file.js';
-import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
+import { CliError, EXIT, type ExitCode } from './errors.js';
 import { resolveGeneratedAt } from './generated-at.js';
 import { type CliIo, isTerminal, say, writeStdout } from './io.js';
 import {
@@ -41,6 +41,7 @@ import {
 } from './narrate.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
+import { checkCompact, type ReportFormat, renderReport } from './render-report.js';
 import { type LoadedDetector, loadDetectorSet, mergeSources, runnable, splitConfigSources } from './sources.js';
 import {
   changedAlertsResult,
@@ -50,12 +51,7 @@ import {
   openStateStore,
   stateSource,
 } from './state.js';
-import { escapeJsonForTerminal, formatCount, formatDuration, stripControlCharacters, terminalText } from './text.js';
-
-/** Report formats of `tripline analyze --format`. */
-export const REPORT_FORMATS = ['markdown', 'json', 'sarif'] as const;
-/** One of {@link REPORT_FORMATS}. */
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import { formatCount, terminalText } from './text.js';
 
 /** Parsed options of `tripline analyze`. */
 export interface AnalyzeCommandOptions extends NarrateFlags {
@@ -159,166 +155,6 @@ export async function buildRun(
   if (options.minSeverity !== undefined) config = { ...config, minSeverity: options.minSeverity };
   if (options.timezone !== undefined) config = { ...config, timezone: options.timezone };
   return { config, detectors, ...(sigma ? { sigma } : {}), ...(narrate ? { narrate } : {}) };
-}
-
-/**
- * The warning for Sigma rules of `--rules` that did not load as written, or undefined when all did:
- * nothing is dropped silently, and `tripline rules check` lists each rule with its reason.
- */
-export function sigmaLoadWarning(report: LoadReport): string | undefined {
-  const skipped = report.rules.skipped + report.correlations.skipped;
-  const degraded = report.rules.degraded + report.correlations.degraded;
-  if (skipped + degraded === 0) return undefined;
-  const parts = [
-    ...(skipped ? [`${formatCount(skipped)} skipped`] : []),
-    ...(degraded ? [`${formatCount(degraded)} loaded with a weaker meaning`] : []),
-  ];
-  return `tripline: warning: of ${formatCount(report.documents)} Sigma document${report.documents === 1 ? '' : 's'} in --rules, ${parts.join(' and ')} (tripline rules check <path> lists each with its reason)`;
-}
-
-/** A report rendered for output. */
-export interface RenderedReport {
-  /** The report's text, chunk by chunk (written with back-pressure, never joined into one string). */
-  readonly chunks: Iterable<string>;
-  /** SARIF only: how many alerts the log holds (once its chunks have all been written). */
-  readonly sarif?: SarifResultCount | undefined;
-}
-
-/** How a report is rendered (`--compact`). */
-export interface RenderReportOptions {
-  /** JSON on one line. */
-  readonly compact?: boolean;
-}
-
-/** Each chunk passed through `f` (the terminal guards replace single characters, so chunk by chunk is exact). */
-function* mapChunks(chunks: Iterable<string>, f: (chunk: string) => string): Generator<string> {
-  for (const chunk of chunks) yield f(chunk);
-}
-
-/**
- * The report of a result in `format`, safe for a terminal (`tripline analyze` and `tripline render`
- * share it): JSON and SARIF with the characters a terminal acts on escaped, Markdown with any control
- * character replaced — chunk by chunk, as the chunks are written.
- */
-export function renderReport(
-  result: AnalysisResult,
-  format: ReportFormat,
-  options: RenderReportOptions = {},
-): RenderedReport {
-  switch (format) {
-    case 'json':
-      return {
-        chunks: mapChunks(jsonReportChunks(result, { compact: options.compact === true }), escapeJsonForTerminal),
-      };
-    case 'sarif': {
-      // The count is the generator's return value: known once the log is written (read after writing).
-      // A reader that closed the pipe stops the writing before that: the sizing pass then tells it.
-      let count: SarifResultCount | undefined;
-      const chunks = (function* () {
-        count = yield* sarifChunks(result);
-      })();
-      return {
-        chunks: mapChunks(chunks, escapeJsonForTerminal),
-        get sarif() {
-          count ??= sarifPlannedCount(result);
-          return count;
-        },
-      };
-    }
-    case 'markdown':
-      return { chunks: mapChunks(markdownChunks(result), stripControlCharacters) };
-  }
-}
-
-/** `--compact` is a form of the JSON report: refused with another format (exit 2). */
-export function checkCompact(format: ReportFormat, compact: boolean | undefined): void {
-  if (compact === true && format !== 'json') {
-    throw new CliError(`--compact applies to --format json, not ${format}`);
-  }
-}
-
-/** `14 alerts (1 high, 3 medium, 10 low)`. */
-function alertPhrase(result: AnalysisResult): string {
-  const s = result.summary;
-  const parts = [...SEVERITIES]
-    .reverse()
-    .filter((sev) => s.bySeverity[sev] > 0)
-    .map((sev) => `${formatCount(s.bySeverity[sev])} ${sev}`);
-  const n = s.alertCount;
-  return `${formatCount(n)} alert${n === 1 ? '' : 's'}${parts.length ? ` (${parts.join(', ')})` : ''}`;
-}
-
-/**
- * The closing line on stderr: `tripline: 30 events read (25 analysed, 5 rejected) from 1 input in
- * 0.21 s; 14 alerts (1 high, 3 medium, 10 low)`.
- */
-export function summaryLine(
-  result: AnalysisResult,
-  durationMs: number,
-  output?: string,
-  extra: { readonly failedInputs?: number; readonly sarif?: SarifResultCount | undefined } = {},
-): string {
-  const s = result.summary;
-  const inputs = result.inputs.length;
-  const failed = extra.failedInputs ?? 0;
-  let line =
-    `tripline: ${formatCount(s.eventsRead)} event${s.eventsRead === 1 ? '' : 's'} read ` +
-    `(${formatCount(s.eventsAnalyzed)} analysed, ${formatCount(s.eventsRejected)} rejected) ` +
-    `from ${inputs} input${inputs === 1 ? '' : 's'}` +
-    (failed > 0 ? ` (${failed} of them could not be read)` : '') +
-    ` in ${formatDuration(durationMs)}; ${alertPhrase(result)}`;
-  const sarif = extra.sarif;
-  if (sarif !== undefined && sarif.kept < sarif.total) {
-    line += `, of which the SARIF log holds ${formatCount(sarif.kept)}`;
-  }
-  if (s.eventsRejected > 0) line += '; rejected rows are listed in the report';
-  if (output !== undefined) line += `; report written to ${terminalText(output, 200)}`;
-  return line;
-}
-
-function diagnosticLine(d: Diagnostic): string {
-  const where =
-    d.source !== undefined
-      ? ` (${d.source}${d.line !== undefined ? `:${d.line}` : d.record !== undefined ? ` record ${d.record}` : ''})`
-      : '';
-  return `tripline: ${d.level}: ${terminalText(`${d.detectorId ? `${d.detectorId}: ` : ''}${d.message}${where}`, 500)}`;
-}
-
-const INPUT_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  ERROR_CODES.INPUT_UNREADABLE,
-  ERROR_CODES.INPUT_FORMAT_UNKNOWN,
-]);
-
-function isInputError(error: unknown): error is TriplineError {
-  return isTriplineError(error) && INPUT_ERRORS.has(error.code);
-}
-
-/** OS errors whose short wording ({@link fsReason}) says all: the others keep the core's full message. */
-const SHORT_OS_REASONS: ReadonlySet<string> = new Set([
-  'ENOENT',
-  'EACCES',
-  'EPERM',
-  'EISDIR',
-  'ENOTDIR',
-  'ELOOP',
-  'EMFILE',
-  'ENFILE',
-]);
-
-/** One line about an input that could not be read, naming it (with a short OS reason when there is one). */
-function inputFailure(error: TriplineError, name: string): string {
-  const os = error.details.osCode;
-  if (error.code === ERROR_CODES.INPUT_UNREADABLE && typeof os === 'string' && SHORT_OS_REASONS.has(os)) {
-    return os === 'EISDIR'
-      ? `cannot read ${name}: is a directory (give the event files inside it)`
-      : `cannot read ${name}: ${fsReason({ code: os })}`;
-  }
-  return error.message.includes(name) ? error.message : `${name}: ${error.message}`;
-}
-
-interface FailedInput {
-  readonly name: string;
-  readonly message: string;
 }
 
 /** The analysis options of a run of `tripline analyze` (a shard worker builds its own the same way). */

@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type AnalysisResult, isTriplineError, parseJsonReport } from '@tripline/core';
-import { checkCompact, type ReportFormat, renderReport } from './analyze.js';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { type CliIo, say, writeStdout } from './io.js';
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
+import { checkCompact, type ReportFormat, renderReport } from './render-report.js';
 import { terminalText } from './text.js';
 
 /** Parsed options of `tripline render`. */

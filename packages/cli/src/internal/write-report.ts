@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { type AnalysisResult, type ChunkSink, jsonReportChunks, writeChunks } from '@tripline/core';
 import { type MarkdownOptions, markdownChunks } from '@tripline/reporter-markdown';
 import { type SarifOptions, sarifChunks } from '@tripline/reporter-sarif';
-import type { ReportFormat } from './analyze.js';
+import type { ReportFormat } from './render-report.js';
 
 /** Options of {@link writeReport}. */
 export interface WriteReportOptions {
