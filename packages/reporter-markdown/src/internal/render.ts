@@ -1,19 +1,12 @@
 import type { AnalysisResult } from '@tripline/core';
+import { alertSections } from './alert-sections.js';
 import { type Block, blockChunks, joinWithinBudget } from './blocks.js';
+import { closing, compact, inputProblems } from './closing-sections.js';
 import { createContext, type RenderContext } from './context.js';
 import { narrativeFooter, narrativeSection } from './narrative.js';
 import { type MarkdownOptions, resolveOptions } from './options.js';
-import {
-  alertSections,
-  closing,
-  compact,
-  devices,
-  executiveSummary,
-  header,
-  inputProblems,
-  overview,
-  timeline,
-} from './sections.js';
+import { devices, overview, timeline } from './overview-sections.js';
+import { executiveSummary, header } from './summary-sections.js';
 
 /** The report's blocks, in order, made as they are reached (alert sections one by one). */
 function* reportBlocks(ctx: RenderContext): Generator<Block> {
