@@ -48,15 +48,17 @@ export type SarifPropertyBag = Sarif.PropertyBag;
 export type SarifDescriptorReference = Sarif.ReportingDescriptorReference;
 /** The tool component that produced the run. */
 export type SarifToolComponent = Sarif.ToolComponent;
-export { SEVERITY_MAP } from './internal/severity.js';
-export { stringifySarif } from './internal/stringify.js';
 export {
   DEFAULT_INFORMATION_URI,
   GITHUB_LIMITS,
-  renderSarif,
   SARIF_SCHEMA_URI,
   type SarifLimits,
   type SarifOptions,
+} from './internal/options.js';
+export { SEVERITY_MAP } from './internal/severity.js';
+export { stringifySarif } from './internal/stringify.js';
+export {
+  renderSarif,
   type SarifResultCount,
   sarifChunks,
   sarifPlannedCount,

@@ -5,7 +5,8 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { GITHUB_LIMITS, renderSarif, type SarifLog, sarifResultCount, stringifySarif, toSarif } from '../src/index.js';
-import { context, planSarif } from '../src/internal/to-sarif.js';
+import { planSarif } from '../src/internal/plan.js';
+import { context } from '../src/internal/units.js';
 import { fleet, fleetDevice, HOSTILE, hostile, manyDevices, result } from './fixtures.js';
 import { schemaErrors } from './validate.js';
 import { run } from './view.js';

@@ -5,7 +5,8 @@
 import type * as zlib from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { renderSarif } from '../src/index.js';
-import { context, planSarif } from '../src/internal/to-sarif.js';
+import { planSarif } from '../src/internal/plan.js';
+import { context } from '../src/internal/units.js';
 import { manyDevices } from './fixtures.js';
 
 let compressed = 0;
