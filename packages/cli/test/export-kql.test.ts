@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { assertBuilt, ROOT, tripline } from './helpers.js';
+import { assertBuilt, type CliRun, ROOT, tripline } from './helpers.js';
 
 const SIGMA_RULES = join(ROOT, 'examples/sigma/rules');
 
@@ -30,6 +30,21 @@ interface Summary {
   counts: { total: number; exported: number; refused: number; invalid: number };
   refusedByCode: Record<string, number>;
   entries: Entry[];
+}
+
+/** `tripline export kql ARGS --target TARGET --output OUT`. */
+function exportKql(target: string, out: string, ...args: string[]): Promise<CliRun> {
+  return tripline(['export', 'kql', ...args, '--target', target, '--output', out]);
+}
+
+/** {@link exportKql} with `--format json`: the run and its summary (a run without one fails the test with its stderr). */
+async function exportJson(target: string, out: string, ...args: string[]): Promise<CliRun & { summary: Summary }> {
+  const r = await exportKql(target, out, ...args, '--format', 'json');
+  try {
+    return { ...r, summary: JSON.parse(r.stdout) as Summary };
+  } catch {
+    throw new Error(`exit ${r.code} with no JSON summary; stderr: ${r.stderr}`);
+  }
 }
 
 /** A vendor module exporting one detector with the given `meta.kql` (plain objects: no import needed). */
@@ -59,13 +74,14 @@ const QUERY = [
   '| project Timestamp, DeviceId, DeviceName, ReportId, AccountName, ProcessCommandLine',
 ].join('\n');
 
-describe('tripline export kql', () => {
+// Every test spawns the CLI, which checks each query with the language service: seconds each, much more on a loaded machine.
+describe('tripline export kql', { timeout: 180_000 }, () => {
   it('exports the built-in detectors that declare a query and lists the others with their reason', async () => {
     const out = temp();
-    const r = await tripline(['export', 'kql', '--target', 'sentinel', '--output', out, '--format', 'json']);
+    const r = await exportJson('sentinel', out);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as Summary;
+    const s = r.summary;
     expect(s.target).toBe('sentinel');
     expect(s.counts).toEqual({ total: 18, exported: 5, refused: 13, invalid: 0 });
     expect(s.refusedByCode).toEqual({ 'detector-no-query': 13 });
@@ -98,7 +114,7 @@ describe('tripline export kql', () => {
 
   it('prints the refusals and the counts as text', async () => {
     const out = temp();
-    const r = await tripline(['export', 'kql', '--target', 'advanced-hunting', '--output', out]);
+    const r = await exportKql('advanced-hunting', out);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^refused {3}defender\/destructive-deletion {2}detector-no-query: /m);
     expect(r.stdout).toMatch(/^warning {3}defender\/logon-brute-force {2}fixed-buckets: /m);
@@ -113,8 +129,7 @@ describe('tripline export kql', () => {
   it('writes the same bytes on every run', async () => {
     const a = temp();
     const b = temp();
-    for (const out of [a, b])
-      expect((await tripline(['export', 'kql', '--target', 'custom-detection', '--output', out])).code).toBe(0);
+    for (const out of [a, b]) expect((await exportKql('custom-detection', out)).code).toBe(0);
     const files = readdirSync(join(a, 'custom-detection')).sort();
     expect(files).toHaveLength(5);
     for (const f of files)
@@ -128,20 +143,9 @@ describe('tripline export kql', () => {
 
   it('refuses near-real-time custom detections over several tables', async () => {
     const out = temp();
-    const r = await tripline([
-      'export',
-      'kql',
-      '--target',
-      'custom-detection',
-      '--period',
-      '0',
-      '--output',
-      out,
-      '--format',
-      'json',
-    ]);
+    const r = await exportJson('custom-detection', out, '--period', '0');
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as Summary;
+    const s = r.summary;
     const unassigned = s.entries.find((e) => e.id === 'defender/unassigned-machine-group');
     expect(unassigned?.status).toBe('refused');
     expect(unassigned?.refusals?.map((x) => x.code)).toEqual(['nrt-multi-table']);
@@ -152,21 +156,9 @@ describe('tripline export kql', () => {
 
   it('exports Sigma rules through the emitter', async () => {
     const out = temp();
-    const r = await tripline([
-      'export',
-      'kql',
-      '--no-builtin',
-      '--rules',
-      SIGMA_RULES,
-      '--target',
-      'advanced-hunting',
-      '--output',
-      out,
-      '--format',
-      'json',
-    ]);
+    const r = await exportJson('advanced-hunting', out, '--no-builtin', '--rules', SIGMA_RULES);
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as Summary;
+    const s = r.summary;
     expect(s.entries.map((e) => [e.id, e.kind, e.status])).toEqual([
       ['sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8', 'sigma', 'exported'],
       ['sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b', 'sigma', 'exported'],
@@ -210,21 +202,9 @@ correlation:
 level: medium
 `,
     );
-    const r = await tripline([
-      'export',
-      'kql',
-      '--no-builtin',
-      '--rules',
-      rules,
-      '--target',
-      'advanced-hunting',
-      '--output',
-      join(dir, 'out'),
-      '--format',
-      'json',
-    ]);
+    const r = await exportJson('advanced-hunting', join(dir, 'out'), '--no-builtin', '--rules', rules);
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as Summary;
+    const s = r.summary;
     expect(s.entries.map((e) => e.id)).toEqual([
       'sigma/6a1e0f7c-1d2b-4c3e-9f8a-7b6c5d4e3f21',
       'sigma/7b2f1a8d-2e3c-4d5f-8a9b-0c1d2e3f4a5b',
@@ -238,21 +218,9 @@ level: medium
 
   it('exports tripline rule files through the emitter, and counts refused rules once per code', async () => {
     const out = temp();
-    const r = await tripline([
-      'export',
-      'kql',
-      '--no-builtin',
-      '--rules',
-      join(ROOT, 'examples/rules'),
-      '--target',
-      'sentinel',
-      '--output',
-      out,
-      '--format',
-      'json',
-    ]);
+    const r = await exportJson('sentinel', out, '--no-builtin', '--rules', join(ROOT, 'examples/rules'));
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.stdout) as Summary;
+    const s = r.summary;
     expect(s.entries.every((e) => e.kind === 'rule-file' && e.id.startsWith('example/'))).toBe(true);
     expect(s.counts.total).toBe(
       readdirSync(join(ROOT, 'examples/rules')).filter((f) => /^[^.]+\.yaml$/.test(f)).length,
@@ -277,19 +245,7 @@ level: medium
         'DeviceProcessEvents\n| where ProcessCommandLin contains "x"\n| project Timestamp, DeviceId, DeviceName, ReportId',
     });
     const good = detectorModule(dir, 'acme/curl-pipe-sh', 'curl piped into a shell', { query: QUERY });
-    const r = await tripline([
-      'export',
-      'kql',
-      '--no-builtin',
-      '--detectors',
-      bad,
-      '--detectors',
-      good,
-      '--target',
-      'advanced-hunting',
-      '--output',
-      out,
-    ]);
+    const r = await exportKql('advanced-hunting', out, '--no-builtin', '--detectors', bad, '--detectors', good);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^invalid {3}acme\/bad-query {2}KS142 at \d+: /m);
     expect(readdirSync(join(out, 'advanced-hunting'))).toEqual(['acme-curl-pipe-sh.kql']);
@@ -301,17 +257,7 @@ level: medium
     const title = 'evil\u001b[2J\nkind: NRT\n---\n| where 1 == 1';
     const mod = detectorModule(dir, 'acme/hostile', title, { query: QUERY });
     for (const target of ['advanced-hunting', 'sentinel']) {
-      const r = await tripline([
-        'export',
-        'kql',
-        '--no-builtin',
-        '--detectors',
-        mod,
-        '--target',
-        target,
-        '--output',
-        out,
-      ]);
+      const r = await exportKql(target, out, '--no-builtin', '--detectors', mod);
       expect(r.code).toBe(0);
       expect(r.stdout).not.toContain('\u001b');
     }
@@ -330,17 +276,7 @@ level: medium
       mod,
       `export default { meta: { id: 'acme/plain', title: 'Plain', summary: 's', rationale: 'r', severity: 'low', category: 'c', mitre: [], tables: ['DeviceProcessEvents'], messages: { default: { title: 't', description: 'd', riskAssessment: 'r' } } }, match: () => ({}), render: () => ({ values: {}, keyComponents: {} }) };\n`,
     );
-    const r = await tripline([
-      'export',
-      'kql',
-      '--no-builtin',
-      '--detectors',
-      mod,
-      '--target',
-      'sentinel',
-      '--output',
-      join(dir, 'o'),
-    ]);
+    const r = await exportKql('sentinel', join(dir, 'o'), '--no-builtin', '--detectors', mod);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('refused   acme/plain  detector-no-query: the detector declares no query (meta.kql)\n');
   });
@@ -366,7 +302,7 @@ level: medium
       join(dir, 'broken.yml'),
       'title: Broken\nlogsource:\n  category: process_creation\ndetection:\n  selection:\n    Image: x\n',
     );
-    const r = await tripline(['export', 'kql', '--rules', dir, '--target', 'sentinel', '--output', join(dir, 'o')]);
+    const r = await exportKql('sentinel', join(dir, 'o'), '--rules', dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^tripline: invalid Sigma rule: .*broken\.yml:\d+:\d+: /);
     expect(existsSync(join(dir, 'o'))).toBe(false);
@@ -376,7 +312,7 @@ level: medium
     const dir = temp();
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
-    const r = await tripline(['export', 'kql', '--target', 'sentinel', '--output', file]);
+    const r = await exportKql('sentinel', file);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^tripline: cannot write .*a-file.*: a part of the path is not a directory\n$/);
   });
