@@ -3,7 +3,6 @@ export {
   type KqlInput,
   type KqlResult,
   type KqlResultRow,
-  KqlRunError,
   type RunKqlOptions,
   runKql,
 } from './interpret.js';
@@ -14,4 +13,5 @@ export {
   type KqlCheckJob,
   QUERIES_PER_WORKER,
 } from './pool.js';
+export { KqlRunError } from './run-error.js';
 export { type SubsetViolation, subsetViolations } from './subset.js';
