@@ -75,7 +75,7 @@ const QUERY = [
 ].join('\n');
 
 // Every test spawns the CLI, which checks each query with the language service: seconds each, much more on a loaded machine.
-describe('tripline export kql', { timeout: 180_000 }, () => {
+describe('tripline export kql', { timeout: 300_000 }, () => {
   it('exports the built-in detectors that declare a query and lists the others with their reason', async () => {
     const out = temp();
     const r = await exportJson('sentinel', out);
