@@ -22,7 +22,7 @@ import {
 } from '@tripline/kql';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { type CliIo, writeStdout } from './io.js';
-import { compileSigmaFiles, isParseFailure, splitRuleFiles } from './sigma-rules.js';
+import { compileSigmaOrThrow, splitRuleFiles } from './sigma-rules.js';
 import { loadDetectorSet, mergeSources } from './sources.js';
 import { escapeJsonForTerminal, formatCount, terminalText } from './text.js';
 
@@ -110,15 +110,7 @@ async function exportedRules(options: ExportKqlOptions, cwd: string): Promise<Ex
     out.push(exportRuleFile(rule.rule, rule.file));
   }
   if (split.sigma.length > 0) {
-    const set = compileSigmaFiles(split.sigma);
-    const broken = set.report.entries.find(isParseFailure);
-    if (broken) {
-      const reason = broken.reasons.find((r) => r.code === 'yaml-invalid' || r.code === 'schema-invalid');
-      const at = reason?.position ?? broken.source;
-      throw new CliError(
-        `invalid Sigma rule: ${at.file}:${at.line}:${at.column}: ${reason?.message ?? 'does not parse'} (tripline rules check lists every problem)`,
-      );
-    }
+    const set = compileSigmaOrThrow(split.sigma);
     // Every document of the load report: rules and correlations exported or refused, skipped ones as not-loaded.
     out.push(...exportSigma(set));
   }

@@ -97,6 +97,23 @@ export function isParseFailure(entry: LoadEntry): boolean {
   return entry.reasons.some((r) => r.code === 'yaml-invalid' || r.code === 'schema-invalid');
 }
 
+/**
+ * {@link compileSigmaFiles}, refusing a set in which a document does not parse: the error names the
+ * first one's file:line:column, as for a tripline rule file (`tripline rules check` lists them all).
+ */
+export function compileSigmaOrThrow(files: readonly string[]): SigmaSet {
+  const set = compileSigmaFiles(files);
+  const broken = set.report.entries.find(isParseFailure);
+  if (broken) {
+    const reason = broken.reasons.find((r) => r.code === 'yaml-invalid' || r.code === 'schema-invalid');
+    const at = reason?.position ?? broken.source;
+    throw new CliError(
+      `invalid Sigma rule: ${at.file}:${at.line}:${at.column}: ${reason?.message ?? 'does not parse'} (tripline rules check lists every problem)`,
+    );
+  }
+  return set;
+}
+
 /** The file a Sigma detector (`sigma/<id>`) was read from, by detector id. */
 export function sigmaSourceFiles(set: SigmaSet): ReadonlyMap<string, string> {
   const out = new Map<string, string>();

@@ -12,7 +12,7 @@ import {
 import { defenderDetectors } from '@tripline/detectors-defender';
 import type { LoadReport } from '@tripline/sigma';
 import { CliError } from './errors.js';
-import { compileSigmaFiles, isParseFailure, sigmaSourceFiles, splitRuleFiles } from './sigma-rules.js';
+import { compileSigmaOrThrow, sigmaSourceFiles, splitRuleFiles } from './sigma-rules.js';
 
 /** The keys of a `--config` file that say which detectors run (the CLI reads them; core never sees them). */
 export interface ConfigSources {
@@ -299,15 +299,7 @@ export async function loadDetectorSet(
     out.push({ detector: loaded.detector, origin: { kind: 'rule', file: loaded.file } });
   }
   if (split.sigma.length > 0) {
-    const set = compileSigmaFiles(split.sigma);
-    const broken = set.report.entries.find(isParseFailure);
-    if (broken) {
-      const reason = broken.reasons.find((r) => r.code === 'yaml-invalid' || r.code === 'schema-invalid');
-      const at = reason?.position ?? broken.source;
-      throw new CliError(
-        `invalid Sigma rule: ${at.file}:${at.line}:${at.column}: ${reason?.message ?? 'does not parse'} (tripline rules check lists every problem)`,
-      );
-    }
+    const set = compileSigmaOrThrow(split.sigma);
     const files = sigmaSourceFiles(set);
     const fileOf = (d: AnyDetector) => files.get(d.meta.id) ?? split.sigma[0]!;
     for (const detector of set.family.members)
