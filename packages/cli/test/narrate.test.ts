@@ -9,6 +9,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SCRIPTED_ANSWER } from '../../../examples/narrative/narrate.mjs';
 import { assertBuilt, EXAMPLE, tempDir, tripline } from './helpers.js';
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
@@ -16,29 +17,9 @@ vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 const KEY = 'sk-test-9f3b2c71e4a8d605';
 const ENV = { TRIPLINE_TEST_KEY: KEY, OPENAI_API_KEY: undefined };
 
-/** An answer every claim of which is a fact of the sheet of examples/wazuh1 (the golden run). */
-const ANSWER = {
-  summary: [
-    { text: 'tripline analysed 53 events from 1 device and raised 15 alerts.', cites: ['F2', 'F5', 'F8'] },
-    {
-      text: 'The most severe alert, A1, is of high severity and maps to T1133 External Remote Services.',
-      cites: ['A1.severity', 'A1.mitre'],
-    },
-  ],
-  alerts: [
-    {
-      alertId: 'A1',
-      sentences: [
-        {
-          text: 'The device wazuh1.x0rsjvjofsvujdf53bjf3swsje.bx.internal.cloudapp.net is seen at public address 52.186.168.241.',
-          cites: ['A1.device', 'A1.value.publicIp'],
-        },
-        // Invented: no fact holds this address. The validator drops it; no report may show it.
-        { text: 'It was reached from 203.0.113.77.', cites: ['A1.device'] },
-      ],
-    },
-  ],
-};
+// The example's scripted answer: every claim but one is a fact of the sheet of examples/wazuh1 (the
+// golden run); the invented address must be dropped by the validator and shown by no report.
+const INVENTED = 'The attacker connected from 203.0.113.77.';
 
 type Mode = 'answer' | 'refuse' | 'hang';
 interface Seen {
@@ -72,7 +53,9 @@ const server = createServer((req, res: ServerResponse) => {
         object: 'chat.completion',
         created: 1762502400,
         model: 'scripted-model-2025',
-        choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify(ANSWER) }, finish_reason: 'stop' }],
+        choices: [
+          { index: 0, message: { role: 'assistant', content: JSON.stringify(SCRIPTED_ANSWER) }, finish_reason: 'stop' },
+        ],
       }),
     );
   });
@@ -135,7 +118,7 @@ describe('tripline analyze --narrate', () => {
     expect(n.summary.sentences[0].text).toBe('tripline analysed 53 events from 1 device and raised 15 alerts.');
     expect(n.alerts[0].alertId).toBe(report.alerts[0].id);
     expect(JSON.stringify(n.alerts)).not.toContain('203.0.113.77');
-    expect(n.rejected.map((x: { text: string }) => x.text)).toContain('It was reached from 203.0.113.77.');
+    expect(n.rejected.map((x: { text: string }) => x.text)).toContain(INVENTED);
     expect(n.stats.rejected).toBeGreaterThanOrEqual(1);
     expect(r.stderr).toMatch(/tripline: narrative by scripted-model-2025: \d+ of \d+ sentences kept, \d+ rejected/);
     expect(r.stdout + r.stderr).not.toContain(KEY);
