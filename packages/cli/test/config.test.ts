@@ -43,7 +43,8 @@ beforeAll(() => {
   dir = tempDir({
     'cron.ndjson': `${cronLogon('1', '2025-03-04T11:17:01Z')}\n`,
     'redos.ndjson': longScriptPaths(),
-    'allow.yaml': 'allowlist:\n  - key: "path:*/tmp/*/*.sh"\n    reason: build scripts in temp folders\n',
+    // Five stars over 4 KB keys that never match: backtracking would try every way to split each key.
+    'allow.yaml': 'allowlist:\n  - key: "path:*/tmp/*/tmp/*/tmp/*/*.sh"\n    reason: build scripts in temp folders\n',
     'typo-logged-on.yaml':
       'detectors:\n  defender/anomalous-logged-on-user:\n    options:\n      extraGenericNmes: ["admin"]\n',
     'typo-device-type.json': JSON.stringify({
@@ -65,14 +66,12 @@ function expectConfigError(r: { code: number | null; stdout: string; stderr: str
 }
 
 describe.concurrent('tripline analyze --config: nothing hangs, nothing is ignored', () => {
-  it('an allowlist pattern against 4 KB attacker-written keys finishes in well under a second', async () => {
-    const started = performance.now();
+  // No clock in the assertion: a linear matcher reads each key once, while a backtracking one's work
+  // grows with a power of the key length per star; the test's timeout tells them apart under any load.
+  it('an allowlist pattern against 4 KB attacker-written keys does not hang', { timeout: 180_000 }, async () => {
     const r = await tripline(['analyze', '-q', '-f', 'json', '-c', file('allow.yaml'), file('redos.ndjson')]);
-    const elapsed = performance.now() - started;
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).summary.eventsAnalyzed).toBe(20);
-    // Node start-up included; the regex version took 30+ s.
-    expect(elapsed).toBeLessThan(5000);
   });
 
   it('a typo in the options of defender/anomalous-logged-on-user is an error', async () => {
