@@ -59,7 +59,10 @@ describe('the fast YAML loader', () => {
       '- a\n- b: 1\n',
       'a:\n  b:\n    c:\n      - d\n  e: f\n',
       'a:\n\n  # c\n  b: 1',
-      'a: é ü 中文 ´\n',
+      'a: é ü 中文 ´ 😀\n',
+      'a:\n  - "\\u0410" # А\n  - "\\x41\\ud800"\n',
+      '# a\tcomment\n  #\t\na: 1 # c\n',
+      'a:\n  - b:\n    - x\n    c: 1\n',
     ];
     const { diffs, fast } = check(texts);
     expect(diffs).toEqual([]);
@@ -87,7 +90,13 @@ describe('the fast YAML loader', () => {
       'a:\tb\n',
       'a: 1\r\nb: 2\r\n',
       '\ufeffa: 1\n',
-      'a: "\\x41"\n',
+      'a: "\\U0001F600"\n',
+      'a: "\\u041"\n',
+      'a: "\\xZZ"\n',
+      'a: \ud83d\n',
+      'a: \ude00x\n',
+      'a: 1 # c\tc\n',
+      'a:\t1\n',
       'a: "\\q"\n',
       'a: |+\n  x\n\n',
       'a: |2\n  x\n',
@@ -105,7 +114,6 @@ describe('the fast YAML loader', () => {
       'a: -\n',
       'a: .inf\n',
       'a: 1e3\n',
-      'a: 😀\n',
       'a: @x\n',
       'a: `x\n',
       'a: %x\n',
@@ -139,7 +147,8 @@ describe('the fast YAML loader', () => {
   it('agrees with the yaml package on rule files with characters inserted, deleted or replaced', () => {
     const pieces = [' ', '  ', '\n', '\n  ', '\n- ', ':', ': ', '- ', '#', ' #', "'", '"', '\\', '|', '>', '-', '|-'];
     const more = ['&a', '*a', '!', '[', ']', '{', '}', ',', '?', '~', '%', '@', '`', '\t', '\r', '1', '0x', '.', 'é'];
-    const piece = fc.constantFrom(...pieces, ...more);
+    const odd = ['😀', '\ud83d', '\\u0410', '\\x4', '\\U0001F600', '# \t', '\n---', '\n...', '\n%'];
+    const piece = fc.constantFrom(...pieces, ...more, ...odd);
     const edit = fc.record({ at: fc.nat(), drop: fc.nat({ max: 3 }), insert: fc.array(piece, { maxLength: 3 }) });
     let fast = 0;
     let runs = 0;

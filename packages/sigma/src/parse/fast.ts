@@ -6,9 +6,9 @@
  *
  * It builds the same tree, offsets included, as the `yaml` package does for such a text, and gives up
  * (returns undefined, and the caller asks the `yaml` package) on anything else: document markers,
- * directives, tabs, CR, control characters, anchors, aliases, tags, flow collections, multi-line plain
+ * directives, tabs (but in comment lines), CR, control characters, unpaired surrogates, anchors, aliases, tags, flow collections, multi-line plain
  * or quoted scalars, explicit or quoted keys, duplicate keys, keys that resolve to no string, `<<`,
- * numbers other than plain decimal integers, escapes other than `\\ \" \/ \n \t \r`, odd indentation.
+ * numbers other than plain decimal integers, escapes other than `\\ \" \/ \n \t \r \xHH \uHHHH`, odd indentation.
  * Every step is a forward scan: linear in the length of the text.
  */
 
@@ -86,6 +86,16 @@ function indicatorStart(c: number, next: number): boolean {
 
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r' };
 
+/** The character of `\xHH` or `\uHHHH` (a lone surrogate as the `yaml` package gives it); undefined when not hex. */
+function hexChar(digits: string, length: number): string | undefined {
+  if (digits.length !== length) return undefined;
+  for (let i = 0; i < length; i++) {
+    const c = digits.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return undefined;
+  }
+  return String.fromCodePoint(Number.parseInt(digits, 16));
+}
+
 class Loader {
   readonly starts: number[] = [];
   readonly ends: number[] = [];
@@ -131,7 +141,7 @@ class Loader {
     if (ind <= parent) throw BAIL;
     const p = this.starts[l]! + ind;
     if (this.isEntry(p, this.ends[l]!)) return this.seq(ind);
-    return this.map(l, ind, true);
+    return this.map(l, ind);
   }
 
   isEntry(p: number, e: number): boolean {
@@ -162,7 +172,7 @@ class Loader {
       }
       const c = this.text.charCodeAt(p);
       if (c === 39 || c === 34 ? this.quotedKey(p, e) : this.keyEnd(p, e) >= 0)
-        items.push(this.map(l, p - this.starts[l]!, false));
+        items.push(this.map(l, p - this.starts[l]!));
       else if (this.isEntry(p, e)) throw BAIL;
       else items.push(this.scalar(l, p, ind));
     }
@@ -200,7 +210,7 @@ class Loader {
   }
 
   /** A block map whose keys are at column `col`; the first key on line `first`. */
-  map(first: number, col: number, atLineStart: boolean): YMap {
+  map(first: number, col: number): YMap {
     const pairs: YPair[] = [];
     const keys = new Set<string>();
     let l = first;
@@ -232,11 +242,11 @@ class Loader {
       if (v === e) {
         if (v > k + 2) throw BAIL;
         this.line = l + 1;
-        value = this.emptyValue(v, col, atLineStart, true);
+        value = this.emptyValue(v, col, true, true);
       } else if (this.text.charCodeAt(v) === HASH) {
         // `key: # comment`: the value is the block on the next lines (a null would start who knows where)
         this.line = l + 1;
-        value = this.emptyValue(v, col, atLineStart, false);
+        value = this.emptyValue(v, col, true, false);
       } else value = this.scalar(l, v, col);
       pairs.push({ key, value });
       const next = this.nextContent();
@@ -306,10 +316,12 @@ class Loader {
       const d = text.charCodeAt(j);
       if (d === 34) return { value: value + text.slice(from, j), end: j + 1 };
       if (d === 92) {
-        const esc = j + 1 < e ? ESCAPES[text[j + 1]!] : undefined;
+        const x = j + 1 < e ? text[j + 1]! : '';
+        const hex = x === 'x' ? 2 : x === 'u' ? 4 : 0;
+        const esc = hex ? hexChar(text.slice(j + 2, Math.min(j + 2 + hex, e)), hex) : ESCAPES[x];
         if (esc === undefined) throw BAIL;
         value += text.slice(from, j) + esc;
-        j += 2;
+        j += 2 + hex;
         from = j;
         continue;
       }
@@ -371,22 +383,44 @@ class Loader {
   }
 }
 
-/** Characters the loader leaves to `yaml`: controls but LF, DEL and C1, BOM, surrogates, line/paragraph separators. */
+/**
+ * Whether the text has what the loader leaves to `yaml`: controls but LF (a tab is let through in a
+ * comment line only), DEL and C1, BOM, unpaired surrogates, line and paragraph separators, document
+ * markers and directives.
+ */
 function outsideSubset(text: string): boolean {
+  let lineStart = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 32 && c < 127) continue;
     if (c === 10) {
-      const d = text.charCodeAt(i + 1);
-      // a document marker or directive at the start of a line
-      if (d === 37 || ((d === DASH || d === 46) && text.charCodeAt(i + 2) === d && text.charCodeAt(i + 3) === d))
-        return true;
+      lineStart = i + 1;
+      if (marker(text, lineStart)) return true;
       continue;
     }
-    if (c < 160 || c === 0xfeff || (c >= 0xd800 && c <= 0xdfff) || c === 0x2028 || c === 0x2029) return true;
+    if (c === 9) {
+      let f = lineStart;
+      while (text.charCodeAt(f) === SP) f++;
+      if (f < i && text.charCodeAt(f) === HASH) continue;
+      return true;
+    }
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+      return true;
+    }
+    if (c < 160 || c === 0xfeff || (c >= 0xdc00 && c <= 0xdfff) || c === 0x2028 || c === 0x2029) return true;
   }
-  const d = text.charCodeAt(0);
-  return d === 37 || ((d === DASH || d === 46) && text.charCodeAt(1) === d && text.charCodeAt(2) === d);
+  return marker(text, 0);
+}
+
+/** `---`, `...` or `%` at offset `i` (the start of a line). */
+function marker(text: string, i: number): boolean {
+  const d = text.charCodeAt(i);
+  return d === 37 || ((d === DASH || d === 46) && text.charCodeAt(i + 1) === d && text.charCodeAt(i + 2) === d);
 }
 
 /**
