@@ -99,6 +99,8 @@ function hexChar(digits: string, length: number): string | undefined {
 class Loader {
   readonly starts: number[] = [];
   readonly ends: number[] = [];
+  /** The number of leading spaces of each line. */
+  readonly indents: number[] = [];
   line = 0;
 
   constructor(readonly text: string) {
@@ -106,24 +108,23 @@ class Loader {
     for (;;) {
       const nl = text.indexOf('\n', s);
       const e = nl < 0 ? text.length : nl;
+      let i = s;
+      while (i < e && text.charCodeAt(i) === SP) i++;
       this.starts.push(s);
       this.ends.push(e);
+      this.indents.push(i - s);
       if (nl < 0) break;
       s = nl + 1;
     }
   }
 
   indent(l: number): number {
-    const { text } = this;
-    let i = this.starts[l]!;
-    const e = this.ends[l]!;
-    while (i < e && text.charCodeAt(i) === SP) i++;
-    return i - this.starts[l]!;
+    return this.indents[l]!;
   }
 
   /** Whether line `l` holds only spaces, or only a comment. */
   empty(l: number): boolean {
-    const p = this.starts[l]! + this.indent(l);
+    const p = this.starts[l]! + this.indents[l]!;
     return p === this.ends[l] || this.text.charCodeAt(p) === HASH;
   }
 
