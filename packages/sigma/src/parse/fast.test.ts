@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { differential } from '../../test/support/yaml-differential.js';
-import { fastLoad, resolvePlain } from './fast.js';
+import { fastLoad } from './fast.js';
+import { resolvePlain } from './scalars.js';
 
 const RULES = join(dirname(fileURLToPath(import.meta.url)), '../../../sigmahq/rules');
 

@@ -1,100 +1,31 @@
 /**
  * A loader for the YAML subset Sigma rules are written in: one document of block maps and block
  * sequences (a sequence may sit at its key's indentation), plain, single- and double-quoted scalars on
- * one line, `|`/`>` block scalars (clip or strip), comments and blank lines. Plain scalars resolve as
- * the YAML 1.2 core schema does (dates stay strings).
+ * one line (as keys too), `|`/`>` block scalars (clip or strip), comments and blank lines. Plain scalars
+ * resolve as the YAML 1.2 core schema does (dates stay strings).
  *
  * It builds the same tree, offsets included, as the `yaml` package does for such a text, and gives up
  * (returns undefined, and the caller asks the `yaml` package) on anything else: document markers,
- * directives, tabs (but in comment lines), CR, control characters, unpaired surrogates, anchors, aliases, tags, flow collections, multi-line plain
- * or quoted scalars, explicit or quoted keys, duplicate keys, keys that resolve to no string, `<<`,
- * numbers other than plain decimal integers, escapes other than `\\ \" \/ \n \t \r \xHH \uHHHH`, odd indentation.
- * Every step is a forward scan: linear in the length of the text.
+ * directives, tabs (but in comment lines), CR, control characters, unpaired surrogates, anchors,
+ * aliases, tags, flow collections, nested sequences on one line, multi-line plain or quoted scalars,
+ * explicit keys, duplicate keys, keys that resolve to no string, `<<`, numbers other than plain decimal
+ * integers, escapes other than `\\ \" \/ \n \t \r \xHH \uHHHH`, odd indentation (`./scalars.ts`
+ * holds the scalar and character rules). Every step is a forward scan: linear in the length of the text.
  */
 
+import {
+  BAIL,
+  COLON,
+  DASH,
+  ESCAPES,
+  HASH,
+  hexChar,
+  indicatorStart,
+  outsideSubset,
+  resolvePlain,
+  SP,
+} from './scalars.js';
 import type { YMap, YNode, YPair, YScalar, YSeq } from './tree.js';
-
-/** Thrown inside the loader when the text leaves the subset; caught by {@link fastLoad}. */
-const BAIL: { readonly bail: true } = { bail: true };
-
-const SP = 32;
-const HASH = 35;
-const COLON = 58;
-const DASH = 45;
-
-/** Plain scalars of the core schema that are not strings (besides plain decimal integers). */
-const CORE_NUMBER = [
-  /^0o[0-7]+$/,
-  /^[-+]?[0-9]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-];
-
-/** The value of a plain scalar (YAML 1.2 core schema), or BAIL when the fast loader leaves it to `yaml`. */
-export function resolvePlain(s: string): unknown {
-  switch (s) {
-    case '~':
-    case 'null':
-    case 'Null':
-    case 'NULL':
-      return null;
-    case 'true':
-    case 'True':
-    case 'TRUE':
-      return true;
-    case 'false':
-    case 'False':
-    case 'FALSE':
-      return false;
-  }
-  const c = s.charCodeAt(0);
-  if ((c >= 48 && c <= 57) || c === 43 || c === DASH || c === 46) {
-    if (s.length <= 15 && c !== 43 && c !== DASH && /^[0-9]+$/.test(s)) return Number.parseInt(s, 10);
-    for (const re of CORE_NUMBER) if (re.test(s)) throw BAIL;
-  }
-  return s;
-}
-
-/**
- * Whether a plain scalar or key may not start with `c` followed by `next`: the YAML indicators; `-`, `?`
- * and `:` start a plain scalar only before a character other than a space.
- */
-function indicatorStart(c: number, next: number): boolean {
-  if (c === DASH || c === 63 || c === COLON) return next === SP || Number.isNaN(next);
-  // , [ ] { } # & * ! | > ' " % @ `
-  return (
-    c === 44 ||
-    c === 91 ||
-    c === 93 ||
-    c === 123 ||
-    c === 125 ||
-    c === HASH ||
-    c === 38 ||
-    c === 42 ||
-    c === 33 ||
-    c === 124 ||
-    c === 62 ||
-    c === 39 ||
-    c === 34 ||
-    c === 37 ||
-    c === 64 ||
-    c === 96
-  );
-}
-
-const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r' };
-
-/** The character of `\xHH` or `\uHHHH` (a lone surrogate as the `yaml` package gives it); undefined when not hex. */
-function hexChar(digits: string, length: number): string | undefined {
-  if (digits.length !== length) return undefined;
-  for (let i = 0; i < length; i++) {
-    const c = digits.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return undefined;
-  }
-  return String.fromCodePoint(Number.parseInt(digits, 16));
-}
 
 class Loader {
   readonly starts: number[] = [];
@@ -382,46 +313,6 @@ class Loader {
     this.line = last + 1;
     return { kind: 'scalar', offset: p, value };
   }
-}
-
-/**
- * Whether the text has what the loader leaves to `yaml`: controls but LF (a tab is let through in a
- * comment line only), DEL and C1, BOM, unpaired surrogates, line and paragraph separators, document
- * markers and directives.
- */
-function outsideSubset(text: string): boolean {
-  let lineStart = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 32 && c < 127) continue;
-    if (c === 10) {
-      lineStart = i + 1;
-      if (marker(text, lineStart)) return true;
-      continue;
-    }
-    if (c === 9) {
-      let f = lineStart;
-      while (text.charCodeAt(f) === SP) f++;
-      if (f < i && text.charCodeAt(f) === HASH) continue;
-      return true;
-    }
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        i++;
-        continue;
-      }
-      return true;
-    }
-    if (c < 160 || c === 0xfeff || (c >= 0xdc00 && c <= 0xdfff) || c === 0x2028 || c === 0x2029) return true;
-  }
-  return marker(text, 0);
-}
-
-/** `---`, `...` or `%` at offset `i` (the start of a line). */
-function marker(text: string, i: number): boolean {
-  const d = text.charCodeAt(i);
-  return d === 37 || ((d === DASH || d === 46) && text.charCodeAt(i + 1) === d && text.charCodeAt(i + 2) === d);
 }
 
 /**
