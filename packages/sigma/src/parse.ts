@@ -5,7 +5,6 @@
  */
 
 import { isSeverity } from '@tripline/core';
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import { ConditionError, parseCondition, wildcardNameMatch } from './condition.js';
 import type {
   LoadReason,
@@ -24,6 +23,8 @@ import type {
   SourcePosition,
 } from './ir.js';
 import { SIGMA_MODIFIERS } from './ir.js';
+import { loadYaml, type YamlDocument, type YamlStream } from './parse/load.js';
+import { keyText, nodeAt, offsetOf, type YMap, type YNode } from './parse/tree.js';
 import { type SchemaKind, validateDocument } from './schema.js';
 
 /** A Sigma 2.1 filter document: exclusions for the rules it names. */
@@ -90,27 +91,30 @@ export function parseTimespan(text: string): number | undefined {
 
 /** Parse every document of one YAML source. Never throws: problems become `invalid` documents. */
 export function parseSigmaSource(text: string, name: string): ParsedDocument[] {
-  const lineCounter = new LineCounter();
+  return parseSigmaStream(loadYaml(text), name);
+}
+
+/** {@link parseSigmaSource} on a loaded YAML text (the tests load it both ways). */
+export function parseSigmaStream(stream: YamlStream, name: string): ParsedDocument[] {
   const pos = (offset: number | undefined): SourcePosition => {
-    const p = lineCounter.linePos(offset ?? 0);
+    const p = stream.linePos(offset ?? 0);
     return { file: name, line: p.line, column: p.col };
   };
-  let docs: ReturnType<typeof parseAllDocuments>;
-  try {
-    docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  } catch (error) {
-    return [
-      invalid('unknown', undefined, undefined, pos(0), 'yaml-invalid', `YAML: ${String((error as Error).message)}`),
-    ];
-  }
-  const list = Array.isArray(docs) ? docs : [];
+  if (stream.thrown !== undefined)
+    return [invalid('unknown', undefined, undefined, pos(0), 'yaml-invalid', `YAML: ${stream.thrown}`)];
   const out: ParsedDocument[] = [];
-  for (const doc of list) {
-    const start = pos(doc.contents?.range?.[0] ?? doc.range?.[0]);
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0]!;
+  for (const doc of stream.documents) {
+    const start = pos(doc.start);
+    if (doc.error) {
       out.push(
-        invalid('unknown', undefined, undefined, pos(e.pos[0]), 'yaml-invalid', `YAML: ${firstLine(e.message)}`),
+        invalid(
+          'unknown',
+          undefined,
+          undefined,
+          pos(doc.error.offset),
+          'yaml-invalid',
+          `YAML: ${firstLine(doc.error.message)}`,
+        ),
       );
       continue;
     }
@@ -146,13 +150,13 @@ function invalid(
 }
 
 function parseDocument(
-  doc: Document,
+  doc: YamlDocument,
   start: SourcePosition,
   pos: (o: number | undefined) => SourcePosition,
 ): ParsedDocument {
   let js: unknown;
   try {
-    js = doc.toJS({ maxAliasCount: 100 });
+    js = doc.toJS();
   } catch (error) {
     return invalid('unknown', undefined, undefined, start, 'yaml-invalid', `YAML: ${(error as Error).message}`);
   }
@@ -173,8 +177,8 @@ function parseDocument(
     );
   const nodePos = (path: readonly (string | number)[]): SourcePosition => {
     for (let n = path.length; n >= 0; n--) {
-      const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
-      if (node && typeof node === 'object' && 'range' in node && node.range) return pos(node.range[0]);
+      const node = nodeAt(doc.contents, path.slice(0, n));
+      if (node && node.offset !== undefined) return pos(node.offset);
     }
     return start;
   };
@@ -200,8 +204,9 @@ function parseDocument(
     const meta = readMeta(obj, start);
     if (kind === 'correlation') return { kind: 'correlation', correlation: readCorrelation(obj, meta, nodePos) };
     const detectionKey = kind === 'filter' ? 'filter' : 'detection';
-    const detNode = doc.get(detectionKey, true);
-    if (!isMap(detNode)) throw new DocError('schema-invalid', `${detectionKey} must be a map`, nodePos([detectionKey]));
+    const detNode = nodeAt(doc.contents, [detectionKey]);
+    if (detNode?.kind !== 'map')
+      throw new DocError('schema-invalid', `${detectionKey} must be a map`, nodePos([detectionKey]));
     const { selections, condition, conditionText } = readDetection(
       detNode,
       kind === 'filter' ? 'selection' : undefined,
@@ -271,17 +276,17 @@ function scalarValue(v: unknown): SigmaValue {
 }
 
 function readDetection(
-  det: import('yaml').YAMLMap,
+  det: YMap,
   onlySelection: string | undefined,
   pos: (o: number | undefined) => SourcePosition,
   nodePos: (path: readonly (string | number)[]) => SourcePosition,
   key: string,
 ): { selections: Map<string, SigmaSelection>; condition: SigmaCondition; conditionText: string } {
   const selections = new Map<string, SigmaSelection>();
-  let conditionNode: unknown;
-  for (const pair of det.items) {
-    const name = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-    const keyPos = pos((pair.key as Node | null)?.range?.[0]);
+  let conditionNode: YNode | null | undefined;
+  for (const pair of det.pairs) {
+    const name = keyText(pair.key, 'null');
+    const keyPos = pos(offsetOf(pair.key));
     if (name === 'condition') {
       conditionNode = pair.value;
       continue;
@@ -294,24 +299,24 @@ function readDetection(
         `${key}.timeframe`,
       );
     if (onlySelection !== undefined && name === 'rules') continue;
-    selections.set(name, readSelection(name, pair.value as Node | null, keyPos, pos));
+    selections.set(name, readSelection(name, pair.value, keyPos, pos));
   }
   if (conditionNode === undefined)
     throw new DocError('condition-invalid', 'no condition', nodePos([key]), `${key}.condition`);
   const texts: { text: string; at: SourcePosition }[] = [];
-  if (isSeq(conditionNode)) {
+  if (conditionNode?.kind === 'seq') {
     for (const item of conditionNode.items) {
-      if (!isScalar(item))
+      if (item?.kind !== 'scalar')
         throw new DocError(
           'condition-invalid',
           'a condition list holds strings',
-          pos((item as Node).range?.[0]),
+          pos(offsetOf(item)),
           `${key}.condition`,
         );
-      texts.push({ text: String(item.value), at: pos(item.range?.[0]) });
+      texts.push({ text: String(item.value), at: pos(item.offset) });
     }
-  } else if (isScalar(conditionNode))
-    texts.push({ text: String(conditionNode.value), at: pos(conditionNode.range?.[0]) });
+  } else if (conditionNode?.kind === 'scalar')
+    texts.push({ text: String(conditionNode.value), at: pos(conditionNode.offset) });
   else
     throw new DocError(
       'condition-invalid',
@@ -378,28 +383,22 @@ function checkNames(c: SigmaCondition, names: readonly string[], at: SourcePosit
 
 function readSelection(
   name: string,
-  node: Node | null,
+  node: YNode | null,
   position: SourcePosition,
   pos: (o: number | undefined) => SourcePosition,
 ): SigmaSelection {
-  const at = (n: Node | null | undefined): SourcePosition => (n?.range ? pos(n.range[0]) : position);
-  if (isMap(node)) return { name, alternatives: [readItems(name, node, pos)], keyword: false, position };
-  if (isSeq(node)) {
+  const at = (n: YNode | null | undefined): SourcePosition => (n?.offset !== undefined ? pos(n.offset) : position);
+  if (node?.kind === 'map') return { name, alternatives: [readItems(name, node, pos)], keyword: false, position };
+  if (node?.kind === 'seq') {
     const alternatives: SigmaItem[][] = [];
     const keywords: SigmaValue[] = [];
     let keywordPos: SourcePosition | undefined;
     for (const item of node.items) {
-      if (isMap(item)) alternatives.push(readItems(name, item, pos));
-      else if (isScalar(item)) {
+      if (item?.kind === 'map') alternatives.push(readItems(name, item, pos));
+      else if (item?.kind === 'scalar') {
         keywords.push(scalarValue(item.value));
         keywordPos ??= at(item);
-      } else
-        throw new DocError(
-          'schema-invalid',
-          `selection "${name}": a list holds maps or values`,
-          at(item as Node),
-          name,
-        );
+      } else throw new DocError('schema-invalid', `selection "${name}": a list holds maps or values`, at(item), name);
     }
     if (keywords.length)
       alternatives.push([{ field: undefined, modifiers: [], values: keywords, position: keywordPos ?? position }]);
@@ -410,7 +409,7 @@ function readSelection(
       position,
     };
   }
-  if (isScalar(node))
+  if (node?.kind === 'scalar')
     return {
       name,
       alternatives: [[{ field: undefined, modifiers: [], values: [scalarValue(node.value)], position: at(node) }]],
@@ -420,15 +419,11 @@ function readSelection(
   throw new DocError('schema-invalid', `selection "${name}" is empty`, position, name);
 }
 
-function readItems(
-  selection: string,
-  map: import('yaml').YAMLMap,
-  pos: (o: number | undefined) => SourcePosition,
-): SigmaItem[] {
+function readItems(selection: string, map: YMap, pos: (o: number | undefined) => SourcePosition): SigmaItem[] {
   const items: SigmaItem[] = [];
-  for (const pair of map.items) {
-    const key = isScalar(pair.key) ? String(pair.key.value ?? '') : String(pair.key);
-    const position = pos((pair.key as Node | null)?.range?.[0]);
+  for (const pair of map.pairs) {
+    const key = keyText(pair.key, '');
+    const position = pos(offsetOf(pair.key));
     const parts = key.split('|');
     const field = parts[0] === '' ? undefined : parts[0];
     const modifiers: SigmaModifier[] = [];
@@ -442,14 +437,14 @@ function readItems(
         );
       modifiers.push(m as SigmaModifier);
     }
-    const v = pair.value as Node | null;
+    const v = pair.value;
     let values: SigmaValue[];
-    if (v === null || (isScalar(v) && v.value === null)) values = [null];
-    else if (isScalar(v)) values = [scalarValue(v.value)];
-    else if (isSeq(v)) {
+    if (v === null || (v.kind === 'scalar' && v.value === null)) values = [null];
+    else if (v.kind === 'scalar') values = [scalarValue(v.value)];
+    else if (v.kind === 'seq') {
       values = [];
       for (const x of v.items) {
-        if (!isScalar(x))
+        if (x?.kind !== 'scalar')
           throw new DocError(
             'schema-invalid',
             `"${key}": values are strings, numbers, booleans or null`,
@@ -470,7 +465,7 @@ function readItems(
     items.push({ field, modifiers, values, position });
   }
   if (items.length === 0)
-    throw new DocError('schema-invalid', `selection "${selection}" has an empty map`, pos(map.range?.[0]), selection);
+    throw new DocError('schema-invalid', `selection "${selection}" has an empty map`, pos(map.offset), selection);
   return items;
 }
 
