@@ -24,11 +24,11 @@ const FIXED_IDS = 4;
 const MAX_ID = 2 ** 32;
 
 /**
- * Small ids for the values of one view, so that a key of the memo of misses names a long value (a
+ * Small ids for the values of one view, so that a key of the memo of outcomes names a long value (a
  * command line) by a number instead of holding it. Ids are never reused while the family's counter
  * runs: when a map is emptied to keep its bounds, keys made with the old ids can no longer be made
  * again, so no key ever stands for two values. (When the counter itself is spent, the memo of
- * misses is emptied with every map of ids.)
+ * outcomes is emptied with every map of ids.)
  */
 class ValueIds {
   private readonly strings = new Map<string, number>();
@@ -91,7 +91,7 @@ export interface FamilyTuning {
    */
   readonly missMemo?: MemoLimits | false;
   /**
-   * Ids given to values before the memo of misses starts again, emptied (default 2^32; at most 2^32:
+   * Ids given to values before the memo of outcomes starts again, emptied (default 2^32; at most 2^32:
    * a smaller figure makes tests reach the restart).
    */
   readonly valueIds?: number;
@@ -151,7 +151,7 @@ export function buildFamily(
   // Keys: a number for a rule that reads one view (rule, platform and the value's id), a string of
   // the same parts for one that reads more.
   // Outcomes: `true` for no match, else the match's lines (frozen: every emit of them shares them).
-  const misses = missLimits ? new BoundedMemo<true | readonly string[], number | string>(missLimits) : undefined;
+  const outcomes = missLimits ? new BoundedMemo<true | readonly string[], number | string>(missLimits) : undefined;
   // The ids of each memoised view's values, by view key (one map per view, shared by the rules).
   const counter = { next: FIXED_IDS };
   const idsByView = new Map<string, ValueIds>();
@@ -171,7 +171,7 @@ export function buildFamily(
   const missKey = (i: number, c: ReusableEvalContext, views: readonly FieldView[]): number | string | undefined => {
     if (counter.next >= maxId) {
       for (const ids of idsByView.values()) ids.clear();
-      misses!.clear();
+      outcomes!.clear();
       counter.next = FIXED_IDS;
     }
     const ids = memoIds[i]!;
@@ -198,10 +198,10 @@ export function buildFamily(
     const c = ctx!;
     const views = memoViews[i];
     let key: number | string | undefined;
-    if (views !== undefined && views.length > 0 && misses!.ready()) {
+    if (views !== undefined && views.length > 0 && outcomes!.ready()) {
       key = missKey(i, c, views);
       if (key !== undefined) {
-        const known = misses!.get(key);
+        const known = outcomes!.get(key);
         if (known === true) return;
         if (known !== undefined) {
           emit(i, matchOfLines(known, groupKey(event, keyViews[i]!)));
@@ -212,9 +212,9 @@ export function buildFamily(
     const explanations = rules[i]!.test(c);
     if (explanations) {
       const lines = Object.freeze(matchLines(explanations));
-      if (key !== undefined) misses!.set(key, lines);
+      if (key !== undefined) outcomes!.set(key, lines);
       emit(i, matchOfLines(lines, groupKey(event, keyViews[i]!)));
-    } else if (key !== undefined) misses!.set(key, true);
+    } else if (key !== undefined) outcomes!.set(key, true);
   };
   return {
     kind: 'detector-family',

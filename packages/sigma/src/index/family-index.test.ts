@@ -390,9 +390,9 @@ describe('the memo of misses', () => {
       counted.matchAll(row(`C:\\Tools\\${f}`, n), () => {});
     });
     expect(emitted).toEqual([3, 6]);
-    // Two ids (4 and 5) per run of the counter: a, b; restart: c, d (a match: evaluated each time);
-    // restart: a again (forgotten), e; restart: d, then a (its id 5 of this run is new). Without the
-    // restart a and the second d… a would be answered from the memo: 6 evaluations.
+    // Two ids (4 and 5) per run of the counter: a, b; restart: c, d (a match); restart: a again
+    // (forgotten), e; restart: d, then a (its id 5 of this run is new). Without the restarts the
+    // second a, the second d and the last a would be answered from the memo: 5 evaluations.
     expect(calls).toBe(8);
   });
 });
