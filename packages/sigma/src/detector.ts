@@ -109,7 +109,16 @@ export function groupKey(event: MdeEvent, views: readonly FieldView[]): string {
 
 /** Build the Match a rule's explanations make (shared by the detector's `match` and the family). */
 export function matchOf(explanations: readonly MatchExplanation[], key: string): Match {
-  const lines = [...new Set(explanations.map(explanationLine))];
+  return matchOfLines(matchLines(explanations), key);
+}
+
+/** The distinct "why it matched" lines of a rule's explanations, in order. */
+export function matchLines(explanations: readonly MatchExplanation[]): readonly string[] {
+  return [...new Set(explanations.map(explanationLine))];
+}
+
+/** The Match of lines made by {@link matchLines} (the family keeps the lines of a value's match). */
+export function matchOfLines(lines: readonly string[], key: string): Match {
   return { key, ...(lines.length ? { evidence: { matched: lines } } : {}) };
 }
 

@@ -5,13 +5,13 @@
  * values per event shared by all of them.
  */
 import type { AnyDetector, DetectorFamily, MdeEvent, TableName } from '@tripline/core';
-import { type DetectorOptions, exprViews, groupKey, groupViews, matchOf } from './detector.js';
+import { type DetectorOptions, exprViews, groupKey, groupViews, matchLines, matchOfLines } from './detector.js';
 import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext } from './eval.js';
 import { CandidateIndex } from './index/candidates.js';
 import { BoundedMemo, type MemoLimits } from './index/memo.js';
 import type { CompiledRule, EventPlatform, FieldView, SigmaFieldValue } from './ir.js';
 
-/** Bounds of the family's memo of misses (see {@link buildFamily} and `BoundedMemo`). */
+/** Bounds of the family's memo of outcomes (see {@link buildFamily} and `BoundedMemo`). */
 export const DEFAULT_MISS_MEMO: MemoLimits = { entries: 4096, chars: 512 * 1024, maxLength: 1024 };
 
 /** Rules that read more views than this are not memoised (their keys would be long and rarely repeat). */
@@ -24,11 +24,11 @@ const FIXED_IDS = 4;
 const MAX_ID = 2 ** 32;
 
 /**
- * Small ids for the values of one view, so that a key of the memo of misses names a long value (a
+ * Small ids for the values of one view, so that a key of the memo of outcomes names a long value (a
  * command line) by a number instead of holding it. Ids are never reused while the family's counter
  * runs: when a map is emptied to keep its bounds, keys made with the old ids can no longer be made
  * again, so no key ever stands for two values. (When the counter itself is spent, the memo of
- * misses is emptied with every map of ids.)
+ * outcomes is emptied with every map of ids.)
  */
 class ValueIds {
   private readonly strings = new Map<string, number>();
@@ -85,10 +85,13 @@ function platformCode(p: EventPlatform): number {
 export interface FamilyTuning {
   /** The candidate index's memo of values per view (`false`: none). */
   readonly indexMemo?: MemoLimits | false;
-  /** The memo of rules that did not match given values (`false`: none). */
+  /**
+   * The memo of outcomes: rules that did not match given values, and the "why it matched" lines of
+   * those that did (`false`: none).
+   */
   readonly missMemo?: MemoLimits | false;
   /**
-   * Ids given to values before the memo of misses starts again, emptied (default 2^32; at most 2^32:
+   * Ids given to values before the memo of outcomes starts again, emptied (default 2^32; at most 2^32:
    * a smaller figure makes tests reach the restart).
    */
   readonly valueIds?: number;
@@ -100,11 +103,13 @@ export interface FamilyTuning {
  *
  * A rule's result is a function of the values of the few views it reads (and, for a rule routed to one
  * platform, of the row's platform): the family remembers, for rules reading at most four views, the
- * values on which a rule did not match, and does not evaluate it again on the same values. Fleets repeat
- * the same images and command lines on every device; a rule without a sound literal witness (only
- * `not` filters) or with a common one is then evaluated once per distinct value, not once per row.
- * Only misses are kept (a match is evaluated each time for its explanations), within bounds, and the
- * memo rests when the values do not repeat (`BoundedMemo`).
+ * outcome of a rule on given values — no match, or the "why it matched" lines of its match, which are
+ * a function of the same values — and does not evaluate it again on them. Fleets repeat the same
+ * images and command lines on every device; a rule without a sound literal witness (only `not`
+ * filters) or with a common one is then evaluated once per distinct value, not once per row, and so is
+ * a rule that matches a common benign value. A remembered match is emitted with the row's own group
+ * key. Outcomes are kept within bounds, and the memo rests when the values do not repeat
+ * (`BoundedMemo`).
  */
 export function buildFamily(
   rules: readonly CompiledRule[],
@@ -145,7 +150,8 @@ export function buildFamily(
   const readsPlatform = rules.map((rule) => rule.route.platform !== undefined && !!mapping?.eventPlatform);
   // Keys: a number for a rule that reads one view (rule, platform and the value's id), a string of
   // the same parts for one that reads more.
-  const misses = missLimits ? new BoundedMemo<true, number | string>(missLimits) : undefined;
+  // Outcomes: `true` for no match, else the match's lines (frozen: every emit of them shares them).
+  const outcomes = missLimits ? new BoundedMemo<true | readonly string[], number | string>(missLimits) : undefined;
   // The ids of each memoised view's values, by view key (one map per view, shared by the rules).
   const counter = { next: FIXED_IDS };
   const idsByView = new Map<string, ValueIds>();
@@ -165,7 +171,7 @@ export function buildFamily(
   const missKey = (i: number, c: ReusableEvalContext, views: readonly FieldView[]): number | string | undefined => {
     if (counter.next >= maxId) {
       for (const ids of idsByView.values()) ids.clear();
-      misses!.clear();
+      outcomes!.clear();
       counter.next = FIXED_IDS;
     }
     const ids = memoIds[i]!;
@@ -192,13 +198,23 @@ export function buildFamily(
     const c = ctx!;
     const views = memoViews[i];
     let key: number | string | undefined;
-    if (views !== undefined && views.length > 0 && misses!.ready()) {
+    if (views !== undefined && views.length > 0 && outcomes!.ready()) {
       key = missKey(i, c, views);
-      if (key !== undefined && misses!.get(key)) return;
+      if (key !== undefined) {
+        const known = outcomes!.get(key);
+        if (known === true) return;
+        if (known !== undefined) {
+          emit(i, matchOfLines(known, groupKey(event, keyViews[i]!)));
+          return;
+        }
+      }
     }
     const explanations = rules[i]!.test(c);
-    if (explanations) emit(i, matchOf(explanations, groupKey(event, keyViews[i]!)));
-    else if (key !== undefined) misses!.set(key, true);
+    if (explanations) {
+      const lines = Object.freeze(matchLines(explanations));
+      if (key !== undefined) outcomes!.set(key, lines);
+      emit(i, matchOfLines(lines, groupKey(event, keyViews[i]!)));
+    } else if (key !== undefined) outcomes!.set(key, true);
   };
   return {
     kind: 'detector-family',

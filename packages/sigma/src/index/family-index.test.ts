@@ -197,7 +197,7 @@ describe('the Sigma family through its candidate index', () => {
     );
   });
 
-  it('evaluates a rule once per distinct set of the values it reads while it does not match', () => {
+  it('evaluates a rule once per distinct set of the values it reads, whether it matches or not', () => {
     const text = [
       'title: Image without an extension',
       'id: 00000000-0000-4000-8000-000000000001',
@@ -233,19 +233,71 @@ describe('the Sigma family through its candidate index', () => {
         FolderPath: folder,
         ProcessCommandLine: `"${folder}" /run`,
       });
-    const emitted: number[] = [];
-    const run = (folder: string, report: number) => family.matchAll(row(folder, report), (i) => emitted.push(i));
+    const emitted: [number, Match][] = [];
+    const run = (folder: string, report: number) =>
+      family.matchAll(row(folder, report), (i, m) => emitted.push([i, m]));
     run('C:\\Windows\\System32\\svchost.exe', 1);
     run('C:\\Windows\\System32\\svchost.exe', 2);
     run('C:\\Windows\\System32\\svchost.exe', 3);
     expect(calls).toBe(1);
-    // Another value: evaluated; a match is evaluated every time (its explanations are the alert's).
     run('C:\\Windows\\System32\\lsass.exe', 4);
     expect(calls).toBe(2);
+    // A match is remembered with its "why it matched" lines: the second row is answered from the memo,
+    // with the same match.
     run('C:\\Users\\Public\\payload.dat', 5);
     run('C:\\Users\\Public\\payload.dat', 6);
-    expect(calls).toBe(4);
-    expect(emitted).toEqual([0, 0]);
+    expect(calls).toBe(3);
+    expect(emitted).toHaveLength(2);
+    expect(emitted[1]).toEqual(emitted[0]);
+  });
+
+  it('emits a remembered match with the group key of the row it is emitted for', () => {
+    const text = [
+      'title: Data file run',
+      'id: 00000000-0000-4000-8000-000000000003',
+      'status: test',
+      'logsource:',
+      '    category: process_creation',
+      '    product: windows',
+      'detection:',
+      '    selection:',
+      '        FolderPath|endswith: .dat',
+      '    condition: selection',
+      'level: medium',
+      '',
+    ].join('\n');
+    const set = compileSigma([{ text, name: 'r.yml' }], { mapping: testMapping() });
+    let calls = 0;
+    const counted: CompiledRule[] = set.rules.map((r) => ({
+      ...r,
+      test: (ctx) => {
+        calls++;
+        return r.test(ctx);
+      },
+    }));
+    const options = { mapping: testMapping(), groupBy: ['ProcessCommandLine'] };
+    const family = buildFamily(counted, set.family.members, options);
+    const plain = buildFamily(set.rules, set.family.members, options, { indexMemo: false, missMemo: false });
+    const row = (command: string, report: number) =>
+      makeEvent('DeviceProcessEvents', {
+        Timestamp: '2026-05-01T10:00:00Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: report,
+        FileName: 'payload.dat',
+        FolderPath: 'C:\\Users\\Public\\payload.dat',
+        ProcessCommandLine: command,
+      });
+    const got: Match[] = [];
+    const want: Match[] = [];
+    ['payload.dat /a', 'payload.dat /b', 'payload.dat /a'].forEach((command, n) => {
+      family.matchAll(row(command, n), (_i, m) => got.push(m));
+      plain.matchAll(row(command, n), (_i, m) => want.push(m));
+    });
+    expect(calls).toBe(1);
+    expect(got.map((m) => m.key)).toEqual(['payload.dat /a', 'payload.dat /b', 'payload.dat /a']);
+    expect(got).toEqual(want);
   });
 });
 
@@ -338,9 +390,9 @@ describe('the memo of misses', () => {
       counted.matchAll(row(`C:\\Tools\\${f}`, n), () => {});
     });
     expect(emitted).toEqual([3, 6]);
-    // Two ids (4 and 5) per run of the counter: a, b; restart: c, d (a match: evaluated each time);
-    // restart: a again (forgotten), e; restart: d, then a (its id 5 of this run is new). Without the
-    // restart a and the second d… a would be answered from the memo: 6 evaluations.
+    // Two ids (4 and 5) per run of the counter: a, b; restart: c, d (a match); restart: a again
+    // (forgotten), e; restart: d, then a (its id 5 of this run is new). Without the restarts the
+    // second a, the second d and the last a would be answered from the memo: 5 evaluations.
     expect(calls).toBe(8);
   });
 });
