@@ -22,7 +22,8 @@
  * later; not counted), builds the engine's write (every touched group, device and dedupe record
  * serialised and deflated: `engineStateWrite`, timed on its own), finishes (lifecycle records) and
  * commits (`commit()`: the lifecycle's records encoded and everything written in one transaction).
- * ms per upsert = (engine encoding + commit) / records upserted (target < 1 ms), and per open alert.
+ * ms per upsert = (engine encoding + commit) / records upserted (target < 1 ms), in wall time and in
+ * this process's CPU time (user + system; on a loaded machine the wall time mostly waits for a core).
  * Stores take turns inside each round, so the machine's load hits them alike.
  *
  * It imports the BUILT packages (core, detectors-defender, state): run `npm run build` first.
@@ -122,12 +123,17 @@ async function cycle(core, unstable, detectors, make, text, dir) {
   const t1 = performance.now();
   await analyzer.push(core.fromString(text, 'batch-1.ndjson'));
   const t2 = performance.now();
+  const cpu = (u) => (u.user + u.system) / 1000;
+  const c2 = process.cpuUsage();
   const engine = unstable.engineStateWrite(analyzer);
   const t3 = performance.now();
+  const encodeCpu = cpu(process.cpuUsage(c2));
   const result = analyzer.finish();
   const t4 = performance.now();
+  const c4 = process.cpuUsage();
   await analyzer.commit();
   const t5 = performance.now();
+  const commitCpu = cpu(process.cpuUsage(c4));
   await store.close();
   const lifecycle = result.changes.length;
   return {
@@ -136,6 +142,8 @@ async function cycle(core, unstable, detectors, make, text, dir) {
     encode: t3 - t2,
     finish: t4 - t3,
     commit: t5 - t4,
+    encodeCpu,
+    commitCpu,
     upserts: (engine.put?.length ?? 0) + lifecycle,
     groups: engine.put?.filter((p) => p.ns === 'groups').length ?? 0,
     openAlerts: result.alerts.length,
@@ -251,6 +259,7 @@ async function main() {
       upserts,
       openAlerts: m('openAlerts'),
       msPerUpsert: (m('encode') + m('commit')) / upserts,
+      cpuMsPerUpsert: (m('encodeCpu') + m('commitCpu')) / upserts,
       bytesPerAlert: list[0].bytes === null ? null : m('bytes') / m('openAlerts'),
       rounds: list,
     };
@@ -268,17 +277,22 @@ async function main() {
     `\nwhole cycle of the next batch (${args.next} rows): load = open + ready(); encode = the engine's write built (serialised, deflated); commit = lifecycle records encoded + one store write`,
   );
   console.log(
-    `${pad('store', 24)}${padl('load ms', 10)}${padl('analyse ms', 12)}${padl('encode ms', 11)}${padl('finish ms', 11)}${padl('commit ms', 11)}${padl('upserts', 9)}${padl('ms/upsert', 11)}${padl('bytes/alert', 13)}`,
+    `${pad('store', 24)}${padl('load ms', 10)}${padl('analyse ms', 12)}${padl('encode ms', 11)}${padl('finish ms', 11)}${padl('commit ms', 11)}${padl('upserts', 9)}${padl('ms/upsert', 11)}${padl('cpu ms/ups', 12)}${padl('bytes/alert', 13)}`,
   );
   for (const c of cycles)
     console.log(
-      `${pad(c.store, 24)}${padl(c.loadMs.toFixed(0), 10)}${padl(c.analyseMs.toFixed(0), 12)}${padl(c.encodeMs.toFixed(0), 11)}${padl(c.finishMs.toFixed(0), 11)}${padl(c.commitMs.toFixed(0), 11)}${padl(c.upserts, 9)}${padl(c.msPerUpsert.toFixed(3), 11)}${padl(c.bytesPerAlert === null ? '-' : c.bytesPerAlert.toFixed(0), 13)}`,
+      `${pad(c.store, 24)}${padl(c.loadMs.toFixed(0), 10)}${padl(c.analyseMs.toFixed(0), 12)}${padl(c.encodeMs.toFixed(0), 11)}${padl(c.finishMs.toFixed(0), 11)}${padl(c.commitMs.toFixed(0), 11)}${padl(c.upserts, 9)}${padl(c.msPerUpsert.toFixed(3), 11)}${padl(c.cpuMsPerUpsert.toFixed(3), 12)}${padl(c.bytesPerAlert === null ? '-' : c.bytesPerAlert.toFixed(0), 13)}`,
     );
   const targets = rows.flatMap((r, i) => [
     {
-      target: `${r.store}: < ${TARGET_MS_PER_UPSERT} ms per upsert, encoding included (whole cycle)`,
+      target: `${r.store}: < ${TARGET_MS_PER_UPSERT} ms per upsert, encoding included (whole cycle, wall time)`,
       value: cycles[i].msPerUpsert,
       met: cycles[i].msPerUpsert < TARGET_MS_PER_UPSERT,
+    },
+    {
+      target: `${r.store}: < ${TARGET_MS_PER_UPSERT} ms per upsert, encoding included (whole cycle, CPU time)`,
+      value: cycles[i].cpuMsPerUpsert,
+      met: cycles[i].cpuMsPerUpsert < TARGET_MS_PER_UPSERT,
     },
     ...(r.bytesPerAlert === null
       ? []
