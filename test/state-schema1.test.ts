@@ -133,5 +133,32 @@ describe('state of schema 1, from the previous release', () => {
         await rm(dir, { recursive: true, force: true });
       }
     }, 120_000);
+
+    it(`the SQLite database (${driver}) open elsewhere: migrated, its pages left as they are, still in WAL mode`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tripline-schema1-'));
+      try {
+        const path = join(dir, 'state.db');
+        await copyFile(join(FIXTURES, 'state-schema1.db'), path);
+        const other = (await loadDriver(path, driver)).open(path);
+        try {
+          other.prepare('SELECT count(*) AS n FROM records').get();
+          const store = new SqliteStateStore(path, { driver });
+          await store.open();
+          const fixture = await fixtureRecords();
+          for (const ns of STATE_NAMESPACES) expect(await store.read(ns), ns).toEqual(fixture.get(ns));
+          await store.write({ put: [{ ns: 'meta', key: 'probe', value: 1 }] });
+          await store.close();
+          expect(other.prepare('PRAGMA page_size').get()?.page_size).toBe(4096);
+          expect(other.prepare('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
+          expect(other.prepare("SELECT value FROM tripline_meta WHERE name = 'schema'").get()?.value).toBe(
+            String(STATE_SCHEMA_VERSION),
+          );
+        } finally {
+          other.close();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
   }
 });
