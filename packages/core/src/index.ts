@@ -151,7 +151,8 @@ export {
   suppress,
   unsuppress,
 } from './internal/state/admin.js';
-export type { AlertRecord, ChangePayload } from './internal/state/lifecycle.js';
+export type { AlertRecord } from './internal/state/alert-record.js';
+export type { ChangePayload } from './internal/state/lifecycle.js';
 export { memoryStateStore } from './internal/state/memory-store.js';
 export { type DeliveryReport, deliver } from './internal/state/outbox.js';
 export {

@@ -1,12 +1,12 @@
 /**
  * `sqliteStateStore(path)`: the state in one SQLite database (WAL), for bots of any size and for
- * ad-hoc queries. Records are one table `records(ns, key, escaped, value)` (value: JSON text, or
- * deflated JSON when long), the outbox a table ordered by a sequence, the layout's version a row of `tripline_meta`. Every write is
- * one transaction (`BEGIN IMMEDIATE` … `COMMIT`, rolled back on any error), with statements prepared
- * once per open.
+ * ad-hoc queries. Records are one table `records(ns, key, escaped, encoding, value)` (value: JSON
+ * text, deflated JSON when long, the bytes of an engine record compressed by core), the outbox a
+ * table ordered by a sequence, the layout's version a row of `tripline_meta` (the layout and its
+ * migrations: `sqlite-layout.ts`). Every write is one transaction (`BEGIN IMMEDIATE` … `COMMIT`,
+ * rolled back on any error), with statements prepared once per open.
  */
 import { resolve } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   type JsonValue,
   type OutboxEntry,
@@ -19,16 +19,27 @@ import {
   checkKey,
   checkNamespace,
   checkOutboxKeys,
-  checkSchemaVersion,
   checkWrite,
   compareKeys,
-  isWellFormed,
   notOpen,
   stateUnreadable,
 } from '@tripline/core/unstable';
 import { loadDriver, type SqliteDatabase, type SqliteDriverName, type SqliteStatement } from './driver.js';
+import {
+  DEFLATE_ABOVE,
+  decodeKey,
+  decodePayload,
+  decodeValue,
+  encodeKey,
+  encodePayload,
+  encodeValue,
+  PAGE_SIZE,
+  prepareLayout,
+  rebuildPages,
+} from './sqlite-layout.js';
 
 export type { SqliteDriverName } from './driver.js';
+export { DEFLATE_ABOVE, encodeKey };
 
 /** Options of {@link sqliteStateStore}. */
 export interface SqliteStateStoreOptions {
@@ -43,9 +54,6 @@ export interface SqliteTestOptions extends SqliteStateStoreOptions {
   /** Called after each statement of a write with its number (1, 2, …); a throw there fails the write mid-transaction. */
   readonly afterStatement?: (n: number) => void;
 }
-
-/** The `format` row of `tripline_meta`. */
-const FORMAT = 'tripline-state';
 
 /**
  * A {@link StateStore} in an SQLite database file (created when missing). A damaged file, or a
@@ -104,20 +112,27 @@ export class SqliteStateStore implements StateStore {
       const busy = this.#options.busyTimeoutMs ?? 5000;
       db.exec(`PRAGMA busy_timeout = ${Number.isSafeInteger(busy) && busy >= 0 ? busy : 5000}`);
       try {
-        // Before the first table exists (a new database): freed pages can be given back to the file
-        // system (see write). A database created before keeps its setting; this is then a no-op.
+        // Before the first table exists (a new database): its page size, and freed pages can be given
+        // back to the file system (see write). A database created before keeps its settings; these
+        // are then no-ops (a migration rebuilds it with them, below).
+        db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
         db.exec('PRAGMA auto_vacuum = INCREMENTAL');
         db.exec('PRAGMA journal_mode = WAL');
       } catch (error) {
         throw stateUnreadable(this.path, `it is not an SQLite database (${messageOf(error)})`, error);
       }
       db.exec('PRAGMA synchronous = FULL');
-      transaction(db, () => prepareLayout(db, this.path));
+      let found = STATE_SCHEMA_VERSION;
+      transaction(db, () => {
+        found = prepareLayout(db, this.path);
+      });
+      if (found < STATE_SCHEMA_VERSION && Number(db.prepare('PRAGMA page_size').get()?.page_size) !== PAGE_SIZE)
+        rebuildPages(db);
       this.#st = {
-        get: db.prepare('SELECT value FROM records WHERE ns = ? AND key = ? AND escaped = ?'),
-        readNs: db.prepare('SELECT key, escaped, value FROM records WHERE ns = ?'),
+        get: db.prepare('SELECT encoding, value FROM records WHERE ns = ? AND key = ? AND escaped = ?'),
+        readNs: db.prepare('SELECT key, escaped, encoding, value FROM records WHERE ns = ?'),
         put: db.prepare(
-          'INSERT INTO records (ns, key, escaped, value) VALUES (?, ?, ?, ?) ON CONFLICT (ns, key, escaped) DO UPDATE SET value = excluded.value',
+          'INSERT INTO records (ns, key, escaped, encoding, value) VALUES (?, ?, ?, ?, ?) ON CONFLICT (ns, key, escaped) DO UPDATE SET encoding = excluded.encoding, value = excluded.value',
         ),
         deleteOne: db.prepare('DELETE FROM records WHERE ns = ? AND key = ? AND escaped = ?'),
         deleteNs: db.prepare('DELETE FROM records WHERE ns = ?'),
@@ -138,16 +153,16 @@ export class SqliteStateStore implements StateStore {
   async read(ns: StateNamespace): Promise<ReadonlyMap<string, JsonValue>> {
     const st = this.#check('read');
     const rows = st.readNs.all(checkNamespace(ns, 'read'));
-    const entries = rows.map((r) => [decodeKey(r.key as string, r.escaped as number), r.value] as const);
+    const entries = rows.map((r) => [decodeKey(r.key as string, r.escaped as number), r] as const);
     entries.sort((a, b) => compareKeys(a[0], b[0]));
-    return new Map(entries.map(([k, v]) => [k, decodeValue(v)]));
+    return new Map(entries.map(([k, r]) => [k, decodeValue(r.encoding, r.value, this.path)]));
   }
 
   async get(ns: StateNamespace, key: string): Promise<JsonValue | undefined> {
     const st = this.#check('get');
     const [k, escaped] = encodeKey(checkKey(key, 'get'));
     const row = st.get.get(checkNamespace(ns, 'get'), k, escaped);
-    return row === undefined ? undefined : decodeValue(row.value);
+    return row === undefined ? undefined : decodeValue(row.encoding, row.value, this.path);
   }
 
   async write(batch: StateWrite): Promise<void> {
@@ -170,7 +185,7 @@ export class SqliteStateStore implements StateStore {
         done();
       }
       for (const p of w.put) {
-        st.put.run(p.ns, ...encodeKey(p.key), encodeValue(JSON.stringify(p.value)));
+        st.put.run(p.ns, ...encodeKey(p.key), ...encodeValue(p.value));
         done();
       }
       for (const key of w.delivered) {
@@ -178,7 +193,7 @@ export class SqliteStateStore implements StateStore {
         done();
       }
       for (const o of w.outbox) {
-        st.outboxAdd.run(...encodeKey(o.key), encodeValue(JSON.stringify(o.payload)), o.queuedAt);
+        st.outboxAdd.run(...encodeKey(o.key), encodePayload(o.payload), o.queuedAt);
         done();
       }
     });
@@ -189,7 +204,7 @@ export class SqliteStateStore implements StateStore {
     const st = this.#check('outbox');
     return st.outboxAll.all().map((r) => ({
       key: decodeKey(r.key as string, r.escaped as number),
-      payload: decodeValue(r.payload),
+      payload: decodePayload(r.payload),
       queuedAt: r.queued_at as string,
     }));
   }
@@ -237,114 +252,6 @@ function transaction(db: SqliteDatabase, body: () => void): void {
     }
     throw error;
   }
-}
-
-/** Creates the layout in an empty database, checks and migrates an existing one. */
-function prepareLayout(db: SqliteDatabase, path: string): void {
-  const tables = new Set(
-    db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
-      .all()
-      .map((r) => r.name as string),
-  );
-  if (tables.size === 0) {
-    createLayout(db);
-    return;
-  }
-  if (!tables.has('tripline_meta'))
-    throw stateUnreadable(path, 'it is an SQLite database, but not a tripline state (no table tripline_meta)');
-  const format = db.prepare("SELECT value FROM tripline_meta WHERE name = 'format'").get()?.value;
-  if (format !== FORMAT)
-    throw stateUnreadable(path, `it is an SQLite database, but not a tripline state (format ${String(format)})`);
-  const text = db.prepare("SELECT value FROM tripline_meta WHERE name = 'schema'").get()?.value;
-  const schema = checkSchemaVersion(typeof text === 'string' && /^\d{1,9}$/.test(text) ? Number(text) : text, path);
-  if (schema === 0) migrate0to1(db);
-}
-
-function createLayout(db: SqliteDatabase): void {
-  db.exec(`
-    CREATE TABLE tripline_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-    CREATE TABLE records (
-      ns TEXT NOT NULL,
-      key TEXT NOT NULL,
-      escaped INTEGER NOT NULL DEFAULT 0,
-      value NOT NULL,
-      UNIQUE (ns, key, escaped)
-    );
-    CREATE TABLE outbox (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      key TEXT NOT NULL,
-      escaped INTEGER NOT NULL DEFAULT 0,
-      payload NOT NULL,
-      queued_at TEXT NOT NULL,
-      UNIQUE (key, escaped)
-    );
-  `);
-  const meta = db.prepare('INSERT INTO tripline_meta (name, value) VALUES (?, ?)');
-  meta.run('format', FORMAT);
-  meta.run('schema', String(STATE_SCHEMA_VERSION));
-}
-
-/**
- * Schema 0 (never written by a release; the layout the migration path is exercised with): records in
- * `state(ns, key, value)`, the outbox in `outbox(key PRIMARY KEY, payload, queued_at)` in rowid order,
- * keys stored as they are.
- */
-function migrate0to1(db: SqliteDatabase): void {
-  db.exec(`
-    ALTER TABLE outbox RENAME TO outbox_schema0;
-    CREATE TABLE records (
-      ns TEXT NOT NULL,
-      key TEXT NOT NULL,
-      escaped INTEGER NOT NULL DEFAULT 0,
-      value NOT NULL,
-      UNIQUE (ns, key, escaped)
-    );
-    CREATE TABLE outbox (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      key TEXT NOT NULL,
-      escaped INTEGER NOT NULL DEFAULT 0,
-      payload NOT NULL,
-      queued_at TEXT NOT NULL,
-      UNIQUE (key, escaped)
-    );
-    INSERT INTO records (ns, key, escaped, value) SELECT ns, key, 0, value FROM state;
-    INSERT INTO outbox (key, escaped, payload, queued_at) SELECT key, 0, payload, queued_at FROM outbox_schema0 ORDER BY rowid;
-    DROP TABLE state;
-    DROP TABLE outbox_schema0;
-  `);
-  db.prepare("UPDATE tripline_meta SET value = ? WHERE name = 'schema'").run(String(STATE_SCHEMA_VERSION));
-}
-
-/**
- * SQLite stores text as UTF-8, which cannot hold a lone UTF-16 surrogate (it would become U+FFFD and
- * two keys would collide), and `node:sqlite` of Node 22 cuts a string at its first NUL. A key that is
- * not well-formed or holds a NUL is stored as its JSON string literal (ASCII escapes) with
- * `escaped = 1`; every other key is stored as it is, so ad-hoc queries see the keys they expect.
- */
-export function encodeKey(key: string): [string, number] {
-  return isWellFormed(key) && !key.includes('\0') ? [key, 0] : [JSON.stringify(key), 1];
-}
-
-/** Values whose JSON text is longer than this are stored deflated (a BLOB); shorter ones as JSON text. */
-export const DEFLATE_ABOVE = 1024;
-
-/**
- * A record's JSON text as stored: as it is when short (readable with SQLite's JSON functions), raw
- * DEFLATE (a BLOB) when longer than {@link DEFLATE_ABOVE} characters — the evidence of a group
- * record is repetitive JSON that shrinks to a fraction.
- */
-function encodeValue(json: string): string | Uint8Array {
-  return json.length > DEFLATE_ABOVE ? deflateRawSync(json, { level: 6 }) : json;
-}
-
-function decodeValue(stored: unknown): JsonValue {
-  const text = typeof stored === 'string' ? stored : inflateRawSync(stored as Uint8Array).toString('utf8');
-  return JSON.parse(text) as JsonValue;
-}
-
-function decodeKey(text: string, escaped: number): string {
-  return escaped === 1 ? (JSON.parse(text) as string) : text;
 }
 
 function isTripline(error: unknown): boolean {

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JsonValue } from '@tripline/core';
 import { describe, expect, it } from 'vitest';
 import { availableDrivers, SQLITE_DRIVERS, type SqliteDriverName } from '../src/driver.js';
 import { SqliteStateStore } from '../src/sqlite.js';
@@ -226,6 +227,46 @@ describe.each(usable)('sqliteStateStore with %s', (driver) => {
         { ns: 'alerts', t: 'text', revision: 3 },
         { ns: 'groups', t: 'blob', revision: null },
       ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores an engine record { z } as the bytes its base64 spells, and reads back the same text', async () => {
+    const { dir, path } = await tempDb();
+    try {
+      const store = new SqliteStateStore(path, { driver });
+      await store.open();
+      const bytes = Buffer.from(Array.from({ length: 700 }, (_, i) => (i * 7919) % 251));
+      const values: Record<string, JsonValue> = {
+        packed: { z: bytes.toString('base64') },
+        // not the canonical base64 of any bytes: kept as JSON, so it reads back as it was
+        loose: { z: 'abc' },
+        spaced: { z: `${bytes.toString('base64').slice(0, 8)} ` },
+        empty: { z: '' },
+        more: { z: 'AAAA', n: 1 },
+        list: ['z'],
+      };
+      await store.write({ put: Object.entries(values).map(([key, value]) => ({ ns: 'groups', key, value })) });
+      await store.close();
+      await store.open();
+      expect(Object.fromEntries(await store.read('groups'))).toEqual(values);
+      expect(await store.get('groups', 'packed')).toEqual(values.packed);
+      await store.close();
+      const rows = await rawRows(
+        path,
+        driver,
+        'SELECT key, encoding, typeof(value) AS t, length(value) AS n FROM records ORDER BY key',
+      );
+      expect(rows.map((r) => `${r.key} ${r.encoding} ${r.t}`)).toEqual([
+        'empty 0 text',
+        'list 0 text',
+        'loose 0 text',
+        'more 0 text',
+        'packed 2 blob',
+        'spaced 0 text',
+      ]);
+      expect(rows.find((r) => r.key === 'packed')?.n).toBe(700);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { JsonValue } from '../model/event.js';
 import { parseTimestamp } from '../model/time.js';
-import { type AlertRecord, asSuppression, durationMs, isExpired } from './lifecycle.js';
+import { type AlertRecord, decodeAlertRecord } from './alert-record.js';
+import { asSuppression, durationMs, isExpired } from './lifecycle.js';
 import type { StateStore, Suppression } from './types.js';
 
 /** What {@link suppress} and {@link acknowledge} take. At least one of `alert`, `detector`, `device`, `key`. */
@@ -110,7 +111,7 @@ async function add(
   if (
     v.alert !== undefined &&
     !v.alert.includes('*') &&
-    ![...(await store.read('alerts')).values()].some((r) => (r as { id?: unknown } | null)?.id === v.alert)
+    ![...(await store.read('alerts'))].some(([key, value]) => decodeAlertRecord(key, value).id === v.alert)
   ) {
     invalid(
       `${what}: no alert ${JSON.stringify(v.alert)} in this state (give a pattern with * to match alerts to come)`,
@@ -189,7 +190,7 @@ export interface StateListing {
 /** What a store holds: alerts, suppressions (expired ones say so) and the outbox's length. */
 export async function listState(store: StateStore, options?: StateAdminOptions): Promise<StateListing> {
   const nowMs = nowOf(options).getTime();
-  const alerts = [...(await store.read('alerts')).values()] as unknown as AlertRecord[];
+  const alerts = [...(await store.read('alerts'))].map(([key, value]) => decodeAlertRecord(key, value));
   alerts.sort((a, b) =>
     a.status !== b.status
       ? a.status === 'active'

@@ -2,14 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../model/event.js';
 import type { Alert } from '../report/types.js';
 import type { Severity } from '../severity.js';
-import {
-  type AlertRecord,
-  computeLifecycle,
-  durationMs,
-  type LifecycleOutcome,
-  lifecycleWrite,
-  resolvePolicy,
-} from './lifecycle.js';
+import { decodeAlertRecord } from './alert-record.js';
+import { computeLifecycle, durationMs, type LifecycleOutcome, lifecycleWrite, resolvePolicy } from './lifecycle.js';
 import type { LifecyclePolicy, Suppression } from './types.js';
 
 function alert(
@@ -148,7 +142,7 @@ describe('alert lifecycle', () => {
     const reopened = s.run([alert('a1', { count: 3 })], at(11 * H));
     expect(kinds(reopened)).toEqual(['reopened!']);
     expect(reopened.changes[0]!.idempotencyKey).toBe('a1:3');
-    expect((s.records.get('["default","a1"]') as unknown as AlertRecord).status).toBe('active');
+    expect(decodeAlertRecord('["default","a1"]', s.records.get('["default","a1"]')!).status).toBe('active');
   });
 
   it('resolves alerts this batch did not produce (a detector removed, state dropped)', () => {
@@ -282,7 +276,8 @@ describe('alert lifecycle', () => {
     // the default stream's batch resolves its own a1 only
     const later = run('default', [], at(5000));
     expect(later.changes.map((c) => c.idempotencyKey)).toEqual(['a1:2']);
-    expect((records.get('["eventhub/partition-3","a1"]') as unknown as AlertRecord).status).toBe('active');
+    const other = '["eventhub/partition-3","a1"]';
+    expect(decodeAlertRecord(other, records.get(other)!).status).toBe('active');
   });
 
   it('the same input gives the same changes, records and outbox (deterministic)', () => {

@@ -17,7 +17,14 @@ import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { JsonValue } from '../model/event.js';
 import { compareInstants, parseTimestamp } from '../model/time.js';
 import type { Alert } from '../report/types.js';
-import { isSeverity, type Severity, severityRank } from '../severity.js';
+import { type Severity, severityRank } from '../severity.js';
+import {
+  type AlertRecord,
+  alertRecordKey,
+  decodeAlertRecord,
+  encodeAlertRecord,
+  isCurrentAlertRecord,
+} from './alert-record.js';
 import type {
   AlertChange,
   AlertChangeKind,
@@ -31,32 +38,6 @@ import type {
 /** Epoch ms of a stored time (written by this module as ISO 8601), read with core's one timestamp parser. */
 function instantMs(text: string): number {
   return parseTimestamp(text)?.ms ?? Number.NaN;
-}
-
-/** The lifecycle record of one alert (`alerts` namespace, key: the alert id). */
-export interface AlertRecord {
-  readonly id: string;
-  /** The stream whose batches produced it (one store may hold several streams). */
-  readonly stream: string;
-  readonly detector: string;
-  readonly device: string;
-  readonly deviceName: string;
-  readonly key: string;
-  readonly title: string;
-  readonly severity: Severity;
-  readonly count: number;
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-  readonly status: 'active' | 'resolved';
-  readonly revision: number;
-  /** The analyzer's time of the last new evidence (what `resolveAfter` counts from). */
-  readonly lastEvidenceAt: string;
-  /** The analyzer's time of the last notifying change (what `repeatAfter` counts from), if any. */
-  readonly lastNotifiedAt: string | null;
-  /** The revision of the last notifying change, if any. */
-  readonly notifiedRevision: number | null;
-  /** The suppression or acknowledgement applying at the last change, if any. */
-  readonly handledBy: { readonly action: 'suppress' | 'acknowledge'; readonly id: string } | null;
 }
 
 /** What an outbox entry's payload holds: the change and what a message about it needs. */
@@ -78,6 +59,8 @@ export interface LifecycleOutcome {
   readonly changes: AlertChange[];
   readonly records: AlertRecord[];
   readonly outbox: OutboxEntry[];
+  /** Records stored in the first layout that no change rewrites, to be written back in the current one. */
+  readonly rewrite: AlertRecord[];
 }
 
 const DEFAULT_THRESHOLDS: readonly number[] = [10, 100, 1000];
@@ -187,32 +170,6 @@ function matches(c: CompiledSuppression, a: Subject): boolean {
     (c.device === undefined || c.device.test(a.device) || c.device.test(a.deviceName)) &&
     (c.key === undefined || c.key.test(a.key))
   );
-}
-
-/** Read a stored record; a record that is not one is refused (`state-unreadable` naming it). */
-function asRecord(key: string, id: string, value: JsonValue): AlertRecord {
-  const r = value as unknown as AlertRecord;
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    Array.isArray(value) ||
-    r.id !== id ||
-    typeof r.revision !== 'number' ||
-    typeof r.count !== 'number' ||
-    !isSeverity(r.severity) ||
-    (r.status !== 'active' && r.status !== 'resolved')
-  ) {
-    throw new TriplineError(
-      ERROR_CODES.STATE_UNREADABLE,
-      `state: the lifecycle record of alert ${id} (${key}) is not readable`,
-    );
-  }
-  return r;
-}
-
-/** The key of an alert's lifecycle record: `["<stream>","<alert id>"]`, like the engine's records. */
-export function alertRecordKey(stream: string, alertId: string): string {
-  return JSON.stringify([stream, alertId]);
 }
 
 /** The default stream's name (`createAnalyzer` without `stream`). */
@@ -405,7 +362,7 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
     const handler = handlerOf(subject);
     const key = alertRecordKey(stream, alert.id);
     const stored = input.records.get(key);
-    const prev = stored === undefined ? undefined : asRecord(key, alert.id, stored);
+    const prev = stored === undefined ? undefined : decodeAlertRecord(key, stored);
     const count = alert.evidence.eventCount;
     const next = {
       title: alert.title,
@@ -467,9 +424,9 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
   const prefix = `${JSON.stringify([stream]).slice(0, -1)},`;
   for (const [key, stored] of input.records) {
     if (!key.startsWith(prefix)) continue;
-    const id = JSON.parse(key)[1] as string;
+    const prev = decodeAlertRecord(key, stored);
+    const id = prev.id;
     if (seen.has(id)) continue;
-    const prev = asRecord(key, id, stored);
     const subject: Subject = {
       id,
       detector: prev.detector,
@@ -479,7 +436,15 @@ export function computeLifecycle(input: LifecycleInput): LifecycleOutcome {
     };
     idle(prev, subject, handlerOf(subject));
   }
-  return { changes, records, outbox };
+  // Records of the first layout that no change rewrote: written back as they are, in the current one.
+  const written = new Set(records.map((r) => r.id));
+  const rewrite: AlertRecord[] = [];
+  for (const [key, stored] of input.records) {
+    if (!key.startsWith(prefix) || isCurrentAlertRecord(stored)) continue;
+    const prev = decodeAlertRecord(key, stored);
+    if (!written.has(prev.id)) rewrite.push(prev);
+  }
+  return { changes, records, outbox, rewrite };
 }
 
 /**
@@ -518,10 +483,10 @@ export function lifecycleWrite(outcome: LifecycleOutcome): {
   outbox: OutboxEntry[];
 } {
   return {
-    put: outcome.records.map((r) => ({
+    put: [...outcome.records, ...outcome.rewrite].map((r) => ({
       ns: 'alerts' as const,
       key: alertRecordKey(r.stream, r.id),
-      value: r as unknown as JsonValue,
+      value: encodeAlertRecord(r),
     })),
     outbox: outcome.outbox,
   };

@@ -9,8 +9,11 @@
  */
 import type { JsonValue } from '../model/event.js';
 
-/** The current layout of the records. A store refuses a newer one and migrates older ones. */
-export const STATE_SCHEMA_VERSION = 1;
+/**
+ * The current layout of the stores and their records. A store refuses a newer one and migrates older
+ * ones. 2: alert lifecycle records in their compact layout; the SQLite store's `encoding` column.
+ */
+export const STATE_SCHEMA_VERSION = 2;
 
 /**
  * Where records live:
