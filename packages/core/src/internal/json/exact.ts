@@ -1,17 +1,15 @@
 /**
  * JSON parsing that never loses a 64-bit integer. `JSON.parse` turns `639199803770463703` into
  * `639199803770463700`; here the native parse runs once and, only when its result holds an integer
- * beyond 2^53, the text's runs of 16 digits or more are read (one regex scan): when each rounded value
- * has one literal that rounds to it, that literal is written back as its decimal string. Otherwise
- * the text is scanned (not parsed again) for the integer literals of 16 digits or more, and each is
- * written back at the path where it stands. Strings keep coming
+ * beyond 2^53, the text is scanned (not parsed again) for the integer literals of 16 digits or more,
+ * and each is written back, as its decimal string, at the path where it stands. Strings keep coming
  * from the native parser, which copies them: no value keeps a slice of the input text alive.
  * A value the scan cannot account for (an integer written as `1e20`) falls back to a small exact
  * parser. Rows without big numbers pay one cheap walk of their values.
  */
-import { ExactParser, MAX_JSON_DEPTH } from './exact-parser.js';
 
-export { MAX_JSON_DEPTH };
+/** Largest nesting depth accepted by the exact parser (the native parser has no stack limit). */
+export const MAX_JSON_DEPTH = 1000;
 
 /**
  * Parse JSON text; integers outside the safe range come back as decimal strings. Throws SyntaxError,
@@ -20,117 +18,14 @@ export { MAX_JSON_DEPTH };
  */
 export function parseJsonExact(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  if (value === null || typeof value !== 'object') {
-    if (!hasUnsafeNumber(value)) return value;
-  } else {
-    const slots = unsafeSlots(value);
-    if (slots === undefined) return value;
-    if (patchByLiteral(slots, text)) return value;
-  }
+  if (!walk(value, false)) return value;
   const patched = patchBigIntegers(value, text);
   return patched === NOT_PATCHED ? new ExactParser(text).parseDocument() : patched;
 }
 
-/** The exact parser alone (no native parse): the reference the fast paths are tested against. */
+/** The exact parser alone (no native parse): the reference the scan is tested against. */
 export function parseJsonExactSlow(text: string): unknown {
   return new ExactParser(text).parseDocument();
-}
-
-/** Where an integer that lost precision stands: its holder (object or array) and key. */
-type Slot = [holder: Record<string | number, unknown>, key: string | number, rounded: number];
-
-/**
- * Like {@link walk} without freezing, but collecting the slots of the integers that lost precision
- * (undefined when there is none). Throws SyntaxError beyond {@link MAX_JSON_DEPTH}.
- */
-function unsafeSlots(value: object): Slot[] | undefined {
-  const slots: Slot[] = [];
-  const stack: object[] = [value];
-  const depths: number[] = [0];
-  while (stack.length > 0) {
-    const current = stack.pop() as Record<string, unknown>;
-    const depth = depths.pop() as number;
-    if (depth > MAX_JSON_DEPTH) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-    if (Array.isArray(current)) {
-      for (let i = 0; i < current.length; i++) {
-        const v: unknown = current[i];
-        if (typeof v === 'number') {
-          if (!Number.isSafeInteger(v) && Number.isInteger(v)) slots.push([current, i, v]);
-        } else if (v !== null && typeof v === 'object') {
-          stack.push(v);
-          depths.push(depth + 1);
-        }
-      }
-      continue;
-    }
-    for (const key in current) {
-      const v = current[key];
-      if (typeof v === 'number') {
-        if (!Number.isSafeInteger(v) && Number.isInteger(v)) slots.push([current, key, v]);
-      } else if (v !== null && typeof v === 'object') {
-        stack.push(v);
-        depths.push(depth + 1);
-      }
-    }
-  }
-  return slots.length > 0 ? slots : undefined;
-}
-
-/** Runs of 16 digits or more (maximal: the scan starts each match at a run's first digit). */
-const LONG_DIGITS = /[0-9]{16,}/g;
-/**
- * A number token with an exponent, which may parse to an integer beyond 2^53 without being an
- * integer literal (`1e20`): a token starts after `:`, `,`, `[` or white space. Strings may match too
- * (` 3e5`), which only costs the fast path. Linear: the runs tried from different starts are disjoint.
- */
-const EXPONENT_TOKEN = /[:,[\s]-?[0-9][0-9.]*[eE]/;
-
-/**
- * The fast way to put the literals back: every integer token of 16 digits or more in the text is a
- * maximal run of digits (with its `-`) not part of a fraction or an exponent, so it is among these
- * candidates, strings' digit runs included. When, for each rounded value, the candidates that round to
- * it are all the same literal, that literal is the token's, wherever it stands. Only a fraction of 16
- * integer digits or more (`9007199254740993.0`) or an exponent can also parse to such a value: when the
- * text may hold one, when two different literals round to one value, or when none does, nothing is
- * written and false is returned: the caller places the literals by their paths. Linear in the text
- * (native regex scans).
- */
-function patchByLiteral(slots: readonly Slot[], text: string): boolean {
-  if (EXPONENT_TOKEN.test(text)) return false;
-  const literals = new Map<number, string | null>();
-  LONG_DIGITS.lastIndex = 0;
-  for (let m = LONG_DIGITS.exec(text); m !== null; m = LONG_DIGITS.exec(text)) {
-    let start = m.index;
-    const end = start + m[0].length;
-    const after = text.charCodeAt(end);
-    // Maybe a fraction or an exponent of a value beyond 2^53: leave it to the paths.
-    if (after === 0x2e /* . */ || after === 0x65 /* e */ || after === 0x45 /* E */) return false;
-    if (text.charCodeAt(start - 1) === 0x2d /* - */) start--;
-    const before = text.charCodeAt(start - 1);
-    // A fraction's or an exponent's digits (`1.2345…`, `1e+2345…`, `1e-2345…`) are no token.
-    if (before === 0x2e || before === 0x65 || before === 0x45 || before === 0x2b || before === 0x2d) continue;
-    const literal = start === m.index ? m[0] : text.slice(start, end);
-    const rounded = Number(literal);
-    const seen = literals.get(rounded);
-    if (seen === undefined) literals.set(rounded, literal);
-    else if (seen !== null && seen !== literal) literals.set(rounded, null);
-  }
-  const exact: string[] = [];
-  for (const [, , rounded] of slots) {
-    const literal = literals.get(rounded);
-    if (literal === undefined || literal === null) return false;
-    exact.push(literal);
-  }
-  for (let i = 0; i < slots.length; i++) {
-    const [holder, key] = slots[i]!;
-    // Printed from a BigInt, not sliced: a slice would keep the whole text alive as long as the value.
-    const literal = BigInt(exact[i]!).toString();
-    if (key === '__proto__') {
-      // A "__proto__" key is a plain own property here, as JSON.parse made it.
-      Object.defineProperty(holder, key, { value: literal, enumerable: true, writable: true, configurable: true });
-    } else holder[key] = literal;
-  }
-  return true;
 }
 
 /**
@@ -190,9 +85,8 @@ export function parseJsonExactFrozen(text: string): unknown {
   if (value === null || typeof value !== 'object') return hasUnsafeNumber(value) ? parseJsonExact(text) : value;
   if (!walk(value, true)) return value;
   // The walk froze what it saw: parse again (a JSON-in-text column, not a row) and patch that copy.
-  const fresh = JSON.parse(text) as object;
-  const slots = unsafeSlots(fresh);
-  const patched = slots !== undefined && patchByLiteral(slots, text) ? fresh : patchBigIntegers(fresh, text);
+  const fresh: unknown = JSON.parse(text);
+  const patched = patchBigIntegers(fresh, text);
   const exact = patched === NOT_PATCHED ? new ExactParser(text).parseDocument() : patched;
   const pending: unknown[] = [exact];
   while (pending.length > 0) {
@@ -247,7 +141,8 @@ function patchBigIntegers(value: unknown, text: string): unknown {
 
 /**
  * The integer literals of {@link BIG_DIGITS} digits or more in valid JSON `text`, each with its path
- * (object keys and array indexes), the last one per path; undefined when a key cannot be read.
+ * (object keys and array indexes), the last one per path; undefined when a key cannot be read, or when
+ * a fraction or an exponent may stand for an integer beyond 2^53.
  */
 function bigIntegerLiterals(text: string): Map<string, [path: (string | number)[], literal: string]> | undefined {
   const out = new Map<string, [(string | number)[], string]>();
@@ -322,4 +217,140 @@ function bigIntegerLiterals(text: string): Map<string, [path: (string | number)[
     } else i++;
   }
   return out;
+}
+
+const WS = new Uint8Array(128);
+for (const c of [0x20, 0x09, 0x0a, 0x0d]) WS[c] = 1;
+
+class ExactParser {
+  private pos = 0;
+  constructor(private readonly text: string) {}
+
+  parseDocument(): unknown {
+    const value = this.value(0);
+    this.skipWs();
+    if (this.pos !== this.text.length) this.fail('Unexpected data after JSON value');
+    return value;
+  }
+
+  private fail(message: string): never {
+    throw new SyntaxError(`${message} at position ${this.pos}`);
+  }
+
+  private skipWs(): void {
+    const t = this.text;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if (c < 128 && WS[c] === 1) this.pos++;
+      else break;
+    }
+  }
+
+  private value(depth: number): unknown {
+    if (depth > MAX_JSON_DEPTH) this.fail(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+    this.skipWs();
+    const c = this.text[this.pos];
+    switch (c) {
+      case '{':
+        return this.object(depth);
+      case '[':
+        return this.array(depth);
+      case '"':
+        return this.string();
+      case 't':
+        return this.literal('true', true);
+      case 'f':
+        return this.literal('false', false);
+      case 'n':
+        return this.literal('null', null);
+      default:
+        return this.number();
+    }
+  }
+
+  private literal<T>(word: string, value: T): T {
+    if (!this.text.startsWith(word, this.pos)) this.fail('Unexpected token');
+    this.pos += word.length;
+    return value;
+  }
+
+  private object(depth: number): Record<string, unknown> {
+    this.pos++;
+    const out: Record<string, unknown> = {};
+    this.skipWs();
+    if (this.text[this.pos] === '}') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.skipWs();
+      if (this.text[this.pos] !== '"') this.fail('Expected property name');
+      const key = this.string();
+      this.skipWs();
+      if (this.text[this.pos] !== ':') this.fail("Expected ':'");
+      this.pos++;
+      // defineProperty, not assignment: a "__proto__" key stays a plain data property, as with JSON.parse.
+      Object.defineProperty(out, key, {
+        value: this.value(depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      this.skipWs();
+      const sep = this.text[this.pos++];
+      if (sep === '}') return out;
+      if (sep !== ',') this.fail("Expected ',' or '}'");
+    }
+  }
+
+  private array(depth: number): unknown[] {
+    this.pos++;
+    const out: unknown[] = [];
+    this.skipWs();
+    if (this.text[this.pos] === ']') {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      out.push(this.value(depth + 1));
+      this.skipWs();
+      const sep = this.text[this.pos++];
+      if (sep === ']') return out;
+      if (sep !== ',') this.fail("Expected ',' or ']'");
+    }
+  }
+
+  private string(): string {
+    const t = this.text;
+    const start = this.pos;
+    let end = start + 1;
+    for (;;) {
+      if (end >= t.length) this.fail('Unterminated string');
+      const c = t.charCodeAt(end);
+      if (c === 0x22) break;
+      end += c === 0x5c ? 2 : 1;
+    }
+    this.pos = end + 1;
+    // JSON.parse copies: a slice of the text would keep the whole text alive as long as the value.
+    return JSON.parse(t.slice(start, end + 1)) as string;
+  }
+
+  private number(): number | string {
+    const t = this.text;
+    const start = this.pos;
+    let isInteger = true;
+    while (this.pos < t.length) {
+      const c = t.charCodeAt(this.pos);
+      if ((c >= 0x30 && c <= 0x39) || c === 0x2d) this.pos++;
+      else if (c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b) {
+        isInteger = false;
+        this.pos++;
+      } else break;
+    }
+    const literal = t.slice(start, this.pos);
+    if (literal.length === 0) this.fail('Unexpected token');
+    const value = JSON.parse(literal) as number;
+    if (isInteger && !Number.isSafeInteger(value)) return BigInt(literal).toString();
+    return value;
+  }
 }
