@@ -175,7 +175,8 @@ async function ensureData(rows, args, fleet = 'sparse') {
 
 /**
  * Copy the built packages to bench/out/snapshot/packages, with a node_modules beside them in which
- * `@tripline/*` points at the copies and every other dependency at the repo's node_modules.
+ * `@tripline/*` points at the copies and every other dependency at the repo's node_modules; a package's
+ * own node_modules (dependencies npm did not hoist) is linked into its copy.
  */
 function snapshotPackages(name) {
   const snap = join(OUT, name);
@@ -185,6 +186,9 @@ function snapshotPackages(name) {
     mkdirSync(to, { recursive: true });
     cpSync(join(ROOT, 'packages', p, 'dist'), join(to, 'dist'), { recursive: true });
     cpSync(join(ROOT, 'packages', p, 'package.json'), join(to, 'package.json'));
+    // A package's own dependencies (the CLI's commander is not the root's version) are found first.
+    const own = join(ROOT, 'packages', p, 'node_modules');
+    if (existsSync(own)) symlinkSync(own, join(to, 'node_modules'), 'dir');
   }
   const nm = join(snap, 'node_modules');
   mkdirSync(join(nm, '@tripline'), { recursive: true });

@@ -129,4 +129,34 @@ describe('bench/dense.mjs', () => {
     }
     expect(devices.size).toBe(25);
   });
+
+  it("--snapshot runs the CLI stages from the copies (with the packages' own dependencies)", () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'tripline-bench-'));
+    const out = join(scratch, 'snapshot.json');
+    const run = spawnSync(
+      process.execPath,
+      [
+        'scripts/bench.mjs',
+        '--rows',
+        '3000',
+        '--devices',
+        '12',
+        '--fleet',
+        'sparse',
+        '--stages',
+        'cli-json',
+        '--snapshot',
+        '--out',
+        out,
+      ],
+      { cwd: ROOT, encoding: 'utf8', timeout: 280_000 },
+    );
+    const snapshot = /testing a snapshot of the built packages: (\S+)\/packages/.exec(run.stdout)?.[1];
+    if (snapshot) rmSync(join(ROOT, snapshot), { recursive: true, force: true });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const results = JSON.parse(readFileSync(out, 'utf8')) as { tiers: { stages: Record<string, { rows: number }> }[] };
+    rmSync(scratch, { recursive: true, force: true });
+    expect(results.tiers[0]!.stages['cli-json']!.rows).toBe(3000);
+  }, 300_000);
 });

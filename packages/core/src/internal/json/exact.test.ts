@@ -1,7 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { hasUnsafeNumber, MAX_JSON_DEPTH, parseJsonExact, parseJsonExactFrozen } from './exact.js';
+import { hasUnsafeNumber, MAX_JSON_DEPTH, parseJsonExact, parseJsonExactFrozen, parseJsonExactSlow } from './exact.js';
 
 describe('parseJsonExact', () => {
   it('keeps integers beyond 2^53 exact as decimal strings', () => {
@@ -181,5 +182,77 @@ describe('big integers without a second parse', () => {
     // 1,500 lines of 20 KB are 30 MB; the values kept are about 150 KB.
     expect(retained).toBeLessThan(5e6);
     expect(kept[0]).toBe('700000000000000000');
+  });
+});
+
+describe('big integers put back by the scan, against the exact parser', () => {
+  it('puts back only integer literals: digits in strings, fractions and exponents stay as they are', () => {
+    const text = '{"s":"9007199254740992","n":9007199254740993,"t":"-9007199254740993","u":"1.9007199254740993"}';
+    expect(parseJsonExact(text)).toEqual({
+      s: '9007199254740992',
+      n: '9007199254740993',
+      t: '-9007199254740993',
+      u: '1.9007199254740993',
+    });
+    expect(parseJsonExact('[9007199254740992.0, 9007199254740993]')).toEqual([9007199254740992, '9007199254740993']);
+    // A duplicate key whose last value is a fraction: the earlier literal is not written in its place.
+    expect(parseJsonExact('{"a\\"b":700000000000000001,"a\\"b":700000000000000002.0}')).toEqual({
+      'a"b': 700000000000000000,
+    });
+    expect(parseJsonExact('[1e+9007199254740993, 9007199254740993, -9007199254740995]')).toEqual([
+      Number.POSITIVE_INFINITY,
+      '9007199254740993',
+      '-9007199254740995',
+    ]);
+  });
+
+  /** JSON text of arbitrary shape whose numbers and strings are full of long digit runs. */
+  const digitsArb = fc.constantFrom(
+    '9007199254740993',
+    '9007199254740992',
+    '9007199254740994',
+    '700000000000000001',
+    '700000000000000002',
+    '18446744073709551615',
+    '12345678901234567890',
+    '12345678901234567891',
+    '42',
+  );
+  const numberArb = fc.oneof(
+    digitsArb,
+    digitsArb.map((d) => `-${d}`),
+    digitsArb.map((d) => `${d}.0`),
+    digitsArb.map((d) => `${d}e2`),
+    digitsArb.map((d) => `1.${d}`),
+    digitsArb.map((d) => `1e-${d}`),
+    fc.integer().map(String),
+  );
+  const stringArb = fc
+    .array(fc.oneof(digitsArb, fc.constantFrom('-', '.', 'e', '+', 'x', ' ', '\\"', ':', ',', '\\\\')), {
+      maxLength: 6,
+    })
+    .map((parts) => `"${parts.join('')}"`);
+  const keyArb = fc.oneof(stringArb, fc.constantFrom('"ReportId"', '"__proto__"', '"a\\"b"', '"1"'));
+  const { json } = fc.letrec<{ json: string }>((tie) => ({
+    json: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      numberArb,
+      stringArb,
+      fc.array(tie('json'), { maxLength: 4 }).map((items) => `[${items.join(',')}]`),
+      fc
+        .array(fc.tuple(keyArb, tie('json')), { maxLength: 4 })
+        .map((entries) => `{${entries.map(([k, v]) => `${k}: ${v}`).join(', ')}}`),
+    ),
+  }));
+
+  it('gives exactly what the exact parser gives, on any text (differential)', () => {
+    fc.assert(
+      fc.property(json, (text) => {
+        const exact = parseJsonExactSlow(text);
+        expect(parseJsonExact(text)).toStrictEqual(exact);
+        expect(parseJsonExactFrozen(text)).toStrictEqual(exact);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

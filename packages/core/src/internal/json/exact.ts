@@ -23,6 +23,11 @@ export function parseJsonExact(text: string): unknown {
   return patched === NOT_PATCHED ? new ExactParser(text).parseDocument() : patched;
 }
 
+/** The exact parser alone (no native parse): the reference the scan is tested against. */
+export function parseJsonExactSlow(text: string): unknown {
+  return new ExactParser(text).parseDocument();
+}
+
 /**
  * One iterative pass over a parsed value: true when it holds an integer that lost precision; throws
  * SyntaxError when it nests deeper than {@link MAX_JSON_DEPTH}; freezes every object on the way when
@@ -136,7 +141,8 @@ function patchBigIntegers(value: unknown, text: string): unknown {
 
 /**
  * The integer literals of {@link BIG_DIGITS} digits or more in valid JSON `text`, each with its path
- * (object keys and array indexes), the last one per path; undefined when a key cannot be read.
+ * (object keys and array indexes), the last one per path; undefined when a key cannot be read, or when
+ * a fraction or an exponent may stand for an integer beyond 2^53.
  */
 function bigIntegerLiterals(text: string): Map<string, [path: (string | number)[], literal: string]> | undefined {
   const out = new Map<string, [(string | number)[], string]>();
@@ -185,16 +191,24 @@ function bigIntegerLiterals(text: string): Map<string, [path: (string | number)[
     } else if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) {
       const start = i;
       let integer = true;
+      let exponent = false;
+      let intDigits = -1;
       i++;
       while (i < len) {
         const d = text.charCodeAt(i);
         if (d >= 0x30 && d <= 0x39) i++;
         else if (d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d) {
+          if (integer) intDigits = i - start - (c === 0x2d ? 1 : 0);
+          if (d === 0x65 || d === 0x45) exponent = true;
           integer = false;
           i++;
         } else break;
       }
       const digits = i - start - (c === 0x2d ? 1 : 0);
+      // A fraction or an exponent that may parse to an integer beyond 2^53 (`1e20`, `9007199254740993.0`)
+      // has no literal to put back; as a duplicate key it would let an earlier literal be written in its
+      // place: the exact parser decides.
+      if (!integer && (exponent || intDigits >= BIG_DIGITS)) return undefined;
       if (integer && digits >= BIG_DIGITS) {
         const path = keys.slice();
         // Printed from a BigInt, not sliced: a slice would keep the whole text alive as long as the value.
