@@ -7,13 +7,13 @@
  * single-threaded run gives (see merge.ts).
  */
 import { EventEmitter } from 'eventemitter3';
-import { diagnostic } from '../catalog.js';
+import { CODE_CATALOG, diagnostic } from '../catalog.js';
 import type { AnalyzerEvents } from '../engine/analyze.js';
 import { type ResolvedConfig, validateRunConfig } from '../engine/config.js';
 import { validateDetectors } from '../engine/detectors.js';
 import { localTimeDiagnostics } from '../engine/local-time.js';
 import type { AnalyzeOptions } from '../engine/types.js';
-import { ERROR_CODES, TriplineError } from '../errors.js';
+import { ERROR_CODES, type ErrorCode, TriplineError } from '../errors.js';
 import { ingest, timeZoneOption } from '../ingest/ingest.js';
 import { ByteLineSplitter, type TextReader } from '../ingest/lines.js';
 import type { IngestStats, InputSource, RejectedRow } from '../ingest/types.js';
@@ -60,7 +60,11 @@ class Shard {
         return;
       }
       if (m.type === 'error') {
-        this.fail(new Error(`shard worker failed: ${m.message}`));
+        this.fail(
+          m.code !== undefined && m.code in CODE_CATALOG
+            ? new TriplineError(m.code as ErrorCode, m.message)
+            : new Error(`shard worker failed: ${m.message}`),
+        );
         onFailure();
         return;
       }

@@ -42,4 +42,5 @@ export type FromShard =
   | { readonly type: 'ack'; readonly events: number; readonly rejected: number }
   | { readonly type: 'stats'; readonly stats: ShardInputStats }
   | { readonly type: 'result'; readonly result: AnalysisResult }
-  | { readonly type: 'error'; readonly message: string; readonly stack?: string | undefined };
+  /** The shard failed; `code`: the catalog code of a `TriplineError` it threw (the error is thrown again with it). */
+  | { readonly type: 'error'; readonly message: string; readonly stack?: string | undefined; readonly code?: string };
