@@ -6,8 +6,6 @@
  */
 
 const KEY = Buffer.from('"DeviceId"', 'latin1');
-const PROPERTIES = Buffer.from('"properties"', 'latin1');
-const CATEGORY = Buffer.from('"category"', 'latin1');
 
 const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x09;
 
@@ -47,11 +45,12 @@ class Finder {
   }
 }
 
-/** Finds the device of lines in the chunks of one input (its searches are remembered per chunk). */
+/** The three keys the scan counts, in one linear-time pattern (literals only). */
+const NEEDLES = /"(?:DeviceId|properties|category)"/g;
+
+/** Finds the device of lines in the chunks of one input. */
 export class DeviceScanner {
   readonly #key = new Finder(KEY);
-  readonly #properties = new Finder(PROPERTIES);
-  readonly #category = new Finder(CATEGORY);
 
   /**
    * The `DeviceId` the event of line `buf[start, end)` will have, when its bytes alone say it exactly:
@@ -64,9 +63,14 @@ export class DeviceScanner {
    * column is unknown: such rows are read, in order, by every shard, so that each settles it alike).
    */
   deviceId(buf: Buffer, start: number, end: number, bareRows = true): string | undefined {
-    const key = this.#key;
-    if (!key.once(buf, start, end)) return undefined;
-    const at = key.find(buf, start);
+    // A line without the key costs one search, remembered for the lines after it.
+    const first = this.#key.find(buf, start);
+    if (first === -1 || first + KEY.length > end) return undefined;
+    // One pass counts the three keys (latin1: one character per byte, so places are byte offsets).
+    const line = buf.toString('latin1', start, end);
+    const counts = countNeedles(line);
+    if (counts.key !== 1) return undefined;
+    const at = start + counts.keyAt;
     // The value: optional blanks, a colon, optional blanks, a string without escapes.
     let i = at + KEY.length;
     while (i < end && isSpace(buf[i])) i++;
@@ -81,12 +85,47 @@ export class DeviceScanner {
     // Blank (the event's device is then its DeviceName) or the az CLI's null: parse to be sure.
     if (id === '' || id === 'None') return undefined;
     const where = keyContext(buf, start, at);
-    if (where === 'row') return bareRows && !this.#properties.within(buf, start, end) ? id : undefined;
+    if (where === 'row') return bareRows && counts.properties === 0 ? id : undefined;
     // A record whose keys repeat (the last one wins in JSON.parse) is left to the parser.
-    return where === 'properties' && this.#properties.once(buf, start, end) && this.#category.once(buf, start, end)
-      ? id
-      : undefined;
+    return where === 'properties' && counts.properties === 1 && counts.category === 1 ? id : undefined;
   }
+}
+
+/**
+ * How often each key occurs in `line` (2 stands for more), counted as a search of each key alone
+ * would: an occurrence counts from the end of the previous one of the same key. Two different keys
+ * may share a quote (`"DeviceId"properties"`), so the pattern resumes at each match's closing quote.
+ */
+function countNeedles(line: string): { key: number; keyAt: number; properties: number; category: number } {
+  let key = 0;
+  let keyAt = -1;
+  let properties = 0;
+  let category = 0;
+  let keyNext = 0;
+  let propertiesNext = 0;
+  let categoryNext = 0;
+  NEEDLES.lastIndex = 0;
+  for (let m = NEEDLES.exec(line); m !== null; m = NEEDLES.exec(line)) {
+    const at = m.index;
+    const next = at + m[0].length;
+    NEEDLES.lastIndex = next - 1;
+    const c = line.charCodeAt(at + 1);
+    if (c === 0x44 /* D */) {
+      if (at < keyNext) continue;
+      if (key++ === 0) keyAt = at;
+      keyNext = next;
+    } else if (c === 0x70 /* p */) {
+      if (at < propertiesNext) continue;
+      properties++;
+      propertiesNext = next;
+    } else {
+      if (at < categoryNext) continue;
+      category++;
+      categoryNext = next;
+    }
+    if (key > 1) break;
+  }
+  return { key, keyAt, properties: Math.min(properties, 2), category: Math.min(category, 2) };
 }
 
 /** The bytes of `buf[start, end)` equal the ASCII `word`. */
