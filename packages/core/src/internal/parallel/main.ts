@@ -196,14 +196,8 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
     this.#correlators = new Set(loaded.flat.filter((d) => typeof d.correlate === 'function').map((d) => d.meta.id));
     this.#options = options;
     this.#maxBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    let failed = false;
-    this.#shards = ports.map(
-      (p) =>
-        new Shard(p, () => {
-          failed = true;
-        }),
-    );
-    void failed;
+    // A shard's failure is read where it matters (`#failure()`): reading, ending an input, finishing.
+    this.#shards = ports.map((p) => new Shard(p, () => undefined));
   }
 
   /** The options a shard's analyzer runs with: the run's, without what the main thread applies to all alerts. */
