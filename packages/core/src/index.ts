@@ -64,6 +64,7 @@ export type {
   DetectorConfig,
   EvidenceOptions,
   RunConfig,
+  WorkersOptions,
 } from './internal/engine/types.js';
 export { ERROR_CODES, type ErrorCode, isTriplineError, TriplineError } from './internal/errors.js';
 export { fromFile, fromIterable, fromStream, fromString } from './internal/ingest/index.js';

@@ -58,6 +58,16 @@ const CATALOG_SOURCE = {
       'A language model endpoint asked for a narrative did not answer: a network error, a timeout, or an HTTP error after the retries.',
   },
 
+  'workers-module-unusable': {
+    kind: 'thrown',
+    meaning:
+      'A worker of analyze({ workers }) could not import its detector module, or the module exports no detector set.',
+  },
+  'workers-detectors-differ': {
+    kind: 'thrown',
+    meaning: 'The detectors a worker module exports are not those given to analyze() in the calling thread.',
+  },
+
   'broker-client-missing': {
     kind: 'thrown',
     meaning: 'A stream adapter needs a broker client library (an optional peer dependency) that is not installed.',

@@ -34,6 +34,10 @@ export const ERROR_CODES = {
   STATE_LOCKED: CODE_CATALOG['state-locked'].code,
   /** A language model endpoint asked for a narrative did not answer (network, timeout, HTTP error after retries). */
   LLM_REQUEST_FAILED: CODE_CATALOG['llm-request-failed'].code,
+  /** A worker of `analyze({ workers })` could not import its detector module, or it exports no detector set. */
+  WORKERS_MODULE_UNUSABLE: CODE_CATALOG['workers-module-unusable'].code,
+  /** The detectors a worker module exports are not those given to `analyze()` in the calling thread. */
+  WORKERS_DETECTORS_DIFFER: CODE_CATALOG['workers-detectors-differ'].code,
   /** A stream adapter needs a broker client library (optional peer dependency) that is not installed. */
   BROKER_CLIENT_MISSING: CODE_CATALOG['broker-client-missing'].code,
   /** A stream adapter was given no credentials for its broker. */

@@ -1,33 +1,45 @@
+import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { InputSource } from '../ingest/types.js';
 import type { MdeEvent } from '../model/event.js';
+import { workersAnalyzer } from '../parallel/library.js';
 import type { AnalysisResult } from '../report/types.js';
 import { Analyzer } from './analyze.js';
 import { isInputError } from './options.js';
 import type { AnalyzeOptions } from './types.js';
 
-/** Analyse one or more inputs (files, streams, strings — see `fromFile`, `fromStream`, `fromString`). */
+/**
+ * Analyse one or more inputs (files, streams, strings — see `fromFile`, `fromStream`, `fromString`).
+ * With `options.workers`, in worker threads that split the devices between them (same result).
+ */
 export async function analyze(
   inputs: InputSource | readonly InputSource[],
   options: AnalyzeOptions,
 ): Promise<AnalysisResult> {
-  const analyzer = new Analyzer(options);
+  const sharded = workersAnalyzer(options);
+  const analyzer = sharded ?? new Analyzer(options);
   const list = Array.isArray(inputs) ? (inputs as readonly InputSource[]) : [inputs as InputSource];
   let read = 0;
   let firstFailure: unknown;
-  for (const input of list) {
-    try {
-      await analyzer.push(input);
-      read++;
-    } catch (error) {
-      // One unreadable input does not cost the others: it is listed in the result (an `input-failed`
-      // diagnostic) and the run goes on, unless the caller asked to stop at the first one.
-      if (options.onInputError === 'throw' || !isInputError(error)) throw error;
-      firstFailure ??= error;
+  try {
+    for (const input of list) {
+      try {
+        await analyzer.push(input);
+        read++;
+      } catch (error) {
+        // One unreadable input does not cost the others: it is listed in the result (an `input-failed`
+        // diagnostic) and the run goes on, unless the caller asked to stop at the first one.
+        if (options.onInputError === 'throw' || !isInputError(error)) throw error;
+        firstFailure ??= error;
+      }
     }
+    // Nothing at all could be read: there is nothing to report.
+    if (read === 0 && firstFailure !== undefined) throw firstFailure;
+    return await analyzer.finish();
+  } catch (error) {
+    // The worker threads stop with the run (they stop themselves after a result).
+    await sharded?.close();
+    throw error;
   }
-  // Nothing at all could be read: there is nothing to report.
-  if (read === 0 && firstFailure !== undefined) throw firstFailure;
-  return analyzer.finish();
 }
 
 /** Analyse events you already hold (tests, or events built by your own reader). */
@@ -35,6 +47,11 @@ export async function analyzeEvents(
   events: Iterable<MdeEvent> | AsyncIterable<MdeEvent>,
   options: AnalyzeOptions,
 ): Promise<AnalysisResult> {
+  if ((options.workers?.count ?? 1) > 1)
+    throw new TriplineError(
+      ERROR_CODES.OPTION_INVALID,
+      'workers is an option of analyze(): analyzeEvents() analyses the events it is given in the calling thread',
+    );
   const analyzer = new Analyzer(options);
   await analyzer.ready();
   for await (const event of events as AsyncIterable<MdeEvent>) analyzer.pushEvent(event);

@@ -109,4 +109,31 @@ export interface AnalyzeOptions {
   readonly state?: StateOptions;
   /** The stream whose state this is (an Event Hub partition, a blob container…). Default `'default'`; needs `state`. */
   readonly stream?: string;
+  /**
+   * Analyse in worker threads, the devices split between them (see {@link WorkersOptions}); read by
+   * `analyze()` only. Without it, or with `count: 1`, the analysis runs in the calling thread.
+   */
+  readonly workers?: WorkersOptions;
+}
+
+/**
+ * `analyze(inputs, { workers })`: worker threads that each analyse the devices a stable hash of the
+ * `DeviceId` gives them; the result is the one of a single thread (docs/scaling.md). Detectors are
+ * code and cannot be sent to a thread: every worker imports `detectors`, a module that exports the
+ * same detector set as the `detectors` option of the call.
+ */
+export interface WorkersOptions {
+  /** Worker threads, 1 to 16 (1: no worker, the calling thread analyses). */
+  readonly count: number;
+  /**
+   * The module each worker imports for its detectors: a `URL` or a `file:` URL string
+   * (`new URL('./detectors.js', import.meta.url)`), an absolute path, or a package name such as
+   * `'@tripline/detectors-defender'` or `'@tripline/sigmahq'` (resolved from where `@tripline/core` is
+   * installed). It exports the set as its default export or as `detectors` (a detector, a family, an
+   * array of them, or a function, possibly async, returning one); or, when `exportName` is given, under
+   * that name. `@tripline/detectors-defender` is read as its `defenderDetectors`.
+   */
+  readonly detectors: string | URL;
+  /** The export of `detectors` that holds the set (default: `detectors`, then the default export). */
+  readonly exportName?: string;
 }

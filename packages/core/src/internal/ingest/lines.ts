@@ -198,21 +198,26 @@ export function ndjsonReader(router: Router, maxBytes: number, bytes?: false): L
 export function ndjsonReader(router: Router, maxBytes: number, bytes = false): LineSplitter | ByteLineSplitter {
   const Splitter = bytes ? ByteLineSplitter : LineSplitter;
   return new Splitter(
-    (line, n) => {
-      let i = 0;
-      const len = line.length;
-      while (i < len && line.charCodeAt(i) <= 0x20) i++;
-      if (i === len) return;
-      let value: unknown;
-      try {
-        value = parseJsonExact(line);
-      } catch (err) {
-        router.reject(n, undefined, 'malformed-json', `line is not valid JSON: ${syntaxMessage(err)}`);
-        return;
-      }
-      router.value(value, n, undefined);
-    },
+    ndjsonLine(router),
     (n) => router.reject(n, undefined, 'line-too-long', `line is longer than ${maxBytes} bytes`),
     maxBytes,
   );
+}
+
+/** One NDJSON line read into `router`: skipped when blank, rejected when not JSON. */
+export function ndjsonLine(router: Router): (line: string, n: number) => void {
+  return (line, n) => {
+    let i = 0;
+    const len = line.length;
+    while (i < len && line.charCodeAt(i) <= 0x20) i++;
+    if (i === len) return;
+    let value: unknown;
+    try {
+      value = parseJsonExact(line);
+    } catch (err) {
+      router.reject(n, undefined, 'malformed-json', `line is not valid JSON: ${syntaxMessage(err)}`);
+      return;
+    }
+    router.value(value, n, undefined);
+  };
 }

@@ -7,22 +7,19 @@
  * single-threaded run gives (see merge.ts).
  */
 import { EventEmitter } from 'eventemitter3';
-import { diagnostic } from '../catalog.js';
+import { CODE_CATALOG, diagnostic } from '../catalog.js';
 import type { AnalyzerEvents } from '../engine/analyze.js';
 import { type ResolvedConfig, validateRunConfig } from '../engine/config.js';
 import { validateDetectors } from '../engine/detectors.js';
 import { localTimeDiagnostics } from '../engine/local-time.js';
 import type { AnalyzeOptions } from '../engine/types.js';
-import { ERROR_CODES, TriplineError } from '../errors.js';
+import { ERROR_CODES, type ErrorCode, TriplineError } from '../errors.js';
 import { ingest, timeZoneOption } from '../ingest/ingest.js';
 import { ByteLineSplitter, type TextReader } from '../ingest/lines.js';
-import type { Router } from '../ingest/route.js';
 import type { IngestStats, InputSource, RejectedRow } from '../ingest/types.js';
-import { parseJsonExact } from '../json/exact.js';
 import type { AnalysisResult, Diagnostic } from '../report/types.js';
 import { mergeShardResults } from './merge.js';
 import type { FromShard, ShardInputStats, ShardLayout, ToShard } from './protocol.js';
-import { lineDeviceId, shardOf } from './scan.js';
 
 /** What the main thread needs of a shard worker: the parts of `worker_threads.Worker` it uses. */
 export interface ShardPort {
@@ -33,8 +30,8 @@ export interface ShardPort {
   terminate(): Promise<number>;
 }
 
-/** Characters of lines gathered for a shard before they are sent. */
-const BATCH_CHARS = 1 << 20;
+/** Bytes of NDJSON gathered in one shared buffer before it is sent to every shard. */
+const BATCH_BYTES = 1 << 20;
 /** Batches sent to a shard and not yet read by it before the reading waits. */
 const IN_FLIGHT = 4;
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -50,21 +47,24 @@ class Shard {
   #waiters: (() => void)[] = [];
   #replies: ((m: FromShard) => void)[] = [];
   failure: Error | undefined;
-  parts: string[] = [];
-  chars = 0;
-  /** Last line number written to this shard in the current input. */
-  line = 0;
+  /** Rows of the current input the shard kept, as of its last answer (for progress). */
+  rows = { events: 0, rejected: 0 };
 
   constructor(port: ShardPort, onFailure: () => void) {
     this.#port = port;
     port.on('message', (m) => {
       if (m.type === 'ack') {
+        this.rows = { events: m.events, rejected: m.rejected };
         this.#inFlight--;
         if (this.#inFlight < IN_FLIGHT) for (const w of this.#waiters.splice(0)) w();
         return;
       }
       if (m.type === 'error') {
-        this.fail(new Error(`shard worker failed: ${m.message}`));
+        this.fail(
+          m.code !== undefined && m.code in CODE_CATALOG
+            ? new TriplineError(m.code as ErrorCode, m.message)
+            : new Error(`shard worker failed: ${m.message}`),
+        );
         onFailure();
         return;
       }
@@ -91,7 +91,7 @@ class Shard {
 
   send(m: ToShard): void {
     if (this.failure) return;
-    if (m.type === 'text') this.#inFlight++;
+    if (m.type === 'text' || m.type === 'bytes') this.#inFlight++;
     this.#port.postMessage(m);
   }
 
@@ -113,6 +113,59 @@ class Shard {
 
   terminate(): Promise<number> {
     return this.#port.terminate();
+  }
+}
+
+/**
+ * The bytes of an NDJSON input, copied into shared buffers of {@link BATCH_BYTES} that every shard
+ * gets (shared memory: sending one copies nothing). The main thread neither splits nor decodes: each
+ * shard splits the bytes into lines and reads its own. A subclass of the byte splitter so that the
+ * reading hands it the input's bytes undecoded.
+ */
+class BytesToShards extends ByteLineSplitter {
+  readonly #shards: readonly Shard[];
+  #buffer = new SharedArrayBuffer(BATCH_BYTES);
+  #view = new Uint8Array(this.#buffer);
+  #fill = 0;
+
+  constructor(shards: readonly Shard[]) {
+    super(
+      () => undefined,
+      () => undefined,
+      1,
+    );
+    this.#shards = shards;
+  }
+
+  override push(text: string): void {
+    this.pushBytes(Buffer.from(text, 'utf8'));
+  }
+
+  override pushBytes(buf: Buffer): void {
+    let at = 0;
+    while (at < buf.length) {
+      const n = Math.min(buf.length - at, BATCH_BYTES - this.#fill);
+      this.#view.set(buf.subarray(at, at + n), this.#fill);
+      this.#fill += n;
+      at += n;
+      if (this.#fill === BATCH_BYTES) this.#send();
+    }
+  }
+
+  override end(): void {
+    if (this.#fill > 0) this.#send();
+  }
+
+  /** Reading stopped early: the shards still get every byte read (their lines are analysed, as one thread would). */
+  dispose(): void {
+    this.end();
+  }
+
+  #send(): void {
+    for (const s of this.#shards) s.send({ type: 'bytes', buffer: this.#buffer, length: this.#fill });
+    this.#buffer = new SharedArrayBuffer(BATCH_BYTES);
+    this.#view = new Uint8Array(this.#buffer);
+    this.#fill = 0;
   }
 }
 
@@ -143,14 +196,8 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
     this.#correlators = new Set(loaded.flat.filter((d) => typeof d.correlate === 'function').map((d) => d.meta.id));
     this.#options = options;
     this.#maxBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    let failed = false;
-    this.#shards = ports.map(
-      (p) =>
-        new Shard(p, () => {
-          failed = true;
-        }),
-    );
-    void failed;
+    // A shard's failure is read where it matters (`#failure()`): reading, ending an input, finishing.
+    this.#shards = ports.map((p) => new Shard(p, () => undefined));
   }
 
   /** The options a shard's analyzer runs with: the run's, without what the main thread applies to all alerts. */
@@ -169,99 +216,22 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
     if (this.#finished)
       throw new TriplineError(ERROR_CODES.OPTION_INVALID, 'this analyzer has finished; create a new one');
     const shards = this.#shards;
-    const n = shards.length;
     let started = false;
     let layout = 'lines' as ShardLayout;
     let noRows: (() => Error) | undefined;
     let mainRejected = 0;
     let firstMainRejected: RejectedRow | undefined;
-    let router: Router | undefined;
-    /** Events the main thread's router made of a line it parsed to find its devices. */
-    let probing = false;
-    const probe = { devices: new Set<string>() };
-    let broadcast: number[] = [];
-    let sentWithsource: string | null | undefined;
-    let name = '';
-    /** Lines sent so far (progress: the rows they hold are counted by the shards). */
-    let lines = 0;
-
-    const flush = (force: boolean): void => {
-      const settled = router?.withsource;
-      const preset = settled !== undefined && settled !== sentWithsource ? settled : undefined;
+    for (const s of shards) s.rows = { events: 0, rejected: 0 };
+    const rowsSoFar = (): { events: number; rejected: number } => {
+      let events = 0;
+      let rejected = mainRejected;
       for (const s of shards) {
-        if (s.parts.length === 0 && !force && preset === undefined) continue;
-        if (s.parts.length === 0 && broadcast.length === 0 && preset === undefined) continue;
-        s.send({
-          type: 'text',
-          text: s.parts.join(''),
-          ...(broadcast.length ? { broadcast } : {}),
-          ...(preset !== undefined ? { withsource: preset } : {}),
-        });
-        s.parts = [];
-        s.chars = 0;
+        events += s.rows.events;
+        rejected += s.rows.rejected;
       }
-      if (preset !== undefined) sentWithsource = preset;
-      broadcast = [];
-    };
-    const put = (s: Shard, text: string, line: number): void => {
-      const gap = line - s.line - 1;
-      if (gap > 0) s.parts.push('\n'.repeat(gap));
-      s.parts.push(text, '\n');
-      s.line = line;
-      s.chars += text.length + gap + 1;
+      return { events, rejected };
     };
 
-    const onLine = (text: string, line: number): void => {
-      let i = 0;
-      while (i < text.length && text.charCodeAt(i) <= 0x20) i++;
-      if (i === text.length) return;
-      lines++;
-      let id = lineDeviceId(text, router?.withsource !== undefined);
-      let all = false;
-      if (id === undefined) {
-        // Parsed here to find its devices; the shard parses it again (such lines are few).
-        let value: unknown;
-        try {
-          value = parseJsonExact(text);
-        } catch {
-          value = undefined;
-        }
-        if (value !== undefined && router) {
-          probing = true;
-          probe.devices.clear();
-          try {
-            router.value(value, line, undefined);
-          } finally {
-            probing = false;
-          }
-          if (probe.devices.size === 1) id = probe.devices.values().next().value as string;
-          else if (probe.devices.size > 1) all = true;
-        }
-      }
-      if (all) {
-        broadcast.push(line);
-        for (const s of shards) put(s, text, line);
-      } else {
-        const s = shards[id === undefined ? 0 : shardOf(id, n)]!;
-        put(s, text, line);
-        if (s.chars >= BATCH_CHARS) flush(false);
-      }
-      if (broadcast.length > 0 && broadcast.length >= 4096) flush(true);
-    };
-
-    const linesReader = (): TextReader => {
-      const splitter = new ByteLineSplitter(
-        onLine,
-        (line) => router!.reject(line, undefined, 'line-too-long', `line is longer than ${this.#maxBytes} bytes`),
-        this.#maxBytes,
-      );
-      const end = splitter.end.bind(splitter);
-      splitter.end = () => {
-        end();
-        flush(true);
-      };
-      return splitter;
-    };
     const wholeReader = (): TextReader => ({
       push: (text) => {
         for (const s of shards) s.send({ type: 'text', text });
@@ -270,12 +240,10 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
     });
 
     const sink = {
-      event: (event: { deviceId: string }) => {
-        if (!probing) throw new Error('the main thread of a sharded analysis analysed a row');
-        probe.devices.add(event.deviceId);
+      event: () => {
+        throw new Error('the main thread of a sharded analysis analysed a row');
       },
       rejected: (row: RejectedRow) => {
-        if (probing) return; // the shard that gets the line rejects it
         mainRejected++;
         firstMainRejected ??= row;
         this.#rejectedCount++;
@@ -291,13 +259,15 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
           }),
         );
       },
-      progress: (p: { source: string; bytesRead: number; totalBytes?: number; rowsRead: number }) =>
+      progress: (p: { source: string; bytesRead: number; totalBytes?: number; rowsRead: number }) => {
+        const rows = rowsSoFar();
         this.emit('progress', {
           ...p,
-          rowsRead: lines,
-          eventsAnalyzed: this.#rowsBefore + lines - mainRejected,
-          eventsRejected: this.#rejectedCount,
-        }),
+          rowsRead: rows.events + rows.rejected,
+          eventsAnalyzed: this.#rowsBefore + rows.events,
+          eventsRejected: this.#rejectedCount - mainRejected + rows.rejected,
+        });
+      },
     };
 
     // Reading waits while a shard has a few batches it has not read yet: memory stays bounded.
@@ -330,14 +300,9 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
         readers: {
           reader: (l, r, ctx) => {
             layout = l;
-            router = r;
-            name = r.source;
             started = true;
-            for (const s of shards) {
-              s.line = 0;
-              s.send({ type: 'input', name: r.source, layout: l, format: ctx.format });
-            }
-            return l === 'lines' ? linesReader() : wholeReader();
+            for (const s of shards) s.send({ type: 'input', name: r.source, layout: l, format: ctx.format });
+            return l === 'lines' ? new BytesToShards(shards) : wholeReader();
           },
           noRows: (make) => {
             noRows = make;
@@ -374,7 +339,6 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
     this.#inputOrder.set(s.source, this.#inputOrder.size);
     this.#inputs.push({ source: s.source, format: s.format, rowsRead: events + rejected, events, rejected });
     this.#rowsBefore += events + rejected;
-    void name;
     return { ...s, rowsRead: events + rejected, events, rejected, ...(localTime ? { localTime } : {}) };
   }
 

@@ -2,24 +2,20 @@
 import type { LocalTimeStats, RejectedRow } from '../ingest/types.js';
 import type { AnalysisResult } from '../report/types.js';
 
-/** The reader a shard runs for an input: NDJSON lines (its own lines; the others blank), or the whole text. */
+/** The reader a shard runs for an input: NDJSON lines (split and routed by every shard), or the whole text. */
 export type ShardLayout = 'lines' | 'document' | 'csv';
 
 export type ToShard =
   /** An input starts: its name, how it is read, and the format the main thread detected. */
   | { readonly type: 'input'; readonly name: string; readonly layout: ShardLayout; readonly format: string }
   /**
-   * Text of the current input. `lines`: this shard's lines, every other line blank (line numbers stay);
-   * `broadcast`: numbers of the lines every shard got (their events are kept by their device's shard,
-   * their rejections by shard 0). Documents and CSV are sent whole to every shard (all broadcast).
-   * `withsource`: the input's `union withsource=` column, once the main thread's reader settled it.
+   * Bytes of the current NDJSON input, `buffer[0, length)`, the same to every shard (shared, never
+   * copied): each splits them into lines, reads the device of each line from its bytes and parses only
+   * its own devices' lines and those whose bytes do not settle the device.
    */
-  | {
-      readonly type: 'text';
-      readonly text: string;
-      readonly broadcast?: readonly number[];
-      readonly withsource?: string | null;
-    }
+  | { readonly type: 'bytes'; readonly buffer: SharedArrayBuffer; readonly length: number }
+  /** Text of the current input read whole (a document or CSV): every shard reads it all, keeping its devices' rows. */
+  | { readonly type: 'text'; readonly text: string }
   /** The current input ended. */
   | { readonly type: 'end' }
   /** The input could not be read to its end: stop reading it, keep what was read. */
@@ -42,8 +38,9 @@ export interface ShardInputStats {
 
 export type FromShard =
   | { readonly type: 'ready' }
-  /** A batch of text was read: the main thread may send another. */
-  | { readonly type: 'ack' }
+  /** A message of bytes or text was read: the main thread may send another. Rows of this input this shard kept so far. */
+  | { readonly type: 'ack'; readonly events: number; readonly rejected: number }
   | { readonly type: 'stats'; readonly stats: ShardInputStats }
   | { readonly type: 'result'; readonly result: AnalysisResult }
-  | { readonly type: 'error'; readonly message: string; readonly stack?: string | undefined };
+  /** The shard failed; `code`: the catalog code of a `TriplineError` it threw (the error is thrown again with it). */
+  | { readonly type: 'error'; readonly message: string; readonly stack?: string | undefined; readonly code?: string };

@@ -1,8 +1,10 @@
 /**
  * The shard side of a worker-sharded analysis: an ordinary `Analyzer` fed with the rows of the
- * devices this shard owns. The main thread reads the inputs and sends each shard its NDJSON lines
- * (the other lines blank, so line numbers stay) or, for documents and CSV, the whole text; the shard
- * parses, keeps the events of its devices, and at the end sends its result.
+ * devices this shard owns. The main thread reads the inputs and sends every shard the same bytes
+ * (NDJSON) or, for documents and CSV, the whole text. A shard splits NDJSON into lines itself (so line
+ * numbers are the input's), reads each line's device from its bytes and decodes and parses only the
+ * lines of its own devices, and those whose bytes do not settle the device (every shard parses those,
+ * each keeping its own devices' events; their rejections are kept by shard 0). At the end it sends its result.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { createAnalyzer } from '../engine/analyze.js';
@@ -10,13 +12,51 @@ import type { AnalyzeOptions } from '../engine/types.js';
 import { CsvReader } from '../ingest/csv.js';
 import { timeZoneOption } from '../ingest/ingest.js';
 import { JsonDocReader } from '../ingest/jsondoc.js';
-import { ndjsonReader, type TextReader } from '../ingest/lines.js';
+import { ByteLineSplitter, ndjsonLine, type TextReader } from '../ingest/lines.js';
 import { Router } from '../ingest/route.js';
 import type { IngestNotice, RejectedRow } from '../ingest/types.js';
 import type { FromShard, ShardInputStats, ToShard } from './protocol.js';
-import { shardOf } from './scan.js';
+import { DeviceScanner, shardOf } from './scan.js';
 
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * NDJSON lines of one input, of which a shard reads its own: a line whose bytes name a device of
+ * another shard is skipped undecoded; a line whose bytes settle nothing is read as shared.
+ */
+class ShardLines extends ByteLineSplitter {
+  readonly #scanner = new DeviceScanner();
+  readonly #router: Router;
+  readonly #own: (deviceId: string) => boolean;
+  readonly #shared: (read: () => void) => void;
+
+  constructor(
+    router: Router,
+    maxBytes: number,
+    own: (deviceId: string) => boolean,
+    shared: (read: () => void) => void,
+  ) {
+    super(
+      ndjsonLine(router),
+      // A line too long is read by every shard: shard 0 keeps its rejection.
+      (n) => shared(() => router.reject(n, undefined, 'line-too-long', `line is longer than ${maxBytes} bytes`)),
+      maxBytes,
+    );
+    this.#router = router;
+    this.#own = own;
+    this.#shared = shared;
+  }
+
+  protected override complete(chunk: Buffer, start: number, end: number, line: number): void {
+    const stop = end > start && chunk[end - 1] === 0x0d ? end - 1 : end;
+    const id =
+      stop - start > this.maxBytes
+        ? undefined
+        : this.#scanner.deviceId(chunk, start, stop, this.#router.withsource !== undefined);
+    if (id === undefined) this.#shared(() => super.complete(chunk, start, end, line));
+    else if (this.#own(id)) super.complete(chunk, start, end, line);
+  }
+}
 
 /** Run shard `shard` of `shards` on the messages of `port` until the result is sent. */
 export function serveShard(port: MessagePort, options: AnalyzeOptions, shard: number, shards: number): void {
@@ -35,25 +75,35 @@ export function serveShard(port: MessagePort, options: AnalyzeOptions, shard: nu
   let reader: TextReader | undefined;
   let router: Router | undefined;
   let whole = false;
-  let broadcast: ReadonlySet<number> = new Set();
+  /** Whether the line being read is read by every shard. */
+  let sharing = false;
   let events = 0;
   let rejected = 0;
   let firstRejected: RejectedRow | undefined;
   let notices: ShardInputStats['notices'][number][] = [];
-  /** Rows every shard read (the whole text, or a broadcast line): kept by their device's shard, rejections by shard 0. */
-  const shared = (line: number | undefined): boolean => whole || (line !== undefined && broadcast.has(line));
+  /** Rows every shard reads (the whole text, or a shared line): kept by their device's shard, rejections by shard 0. */
+  const shared = (): boolean => whole || sharing;
+  const readShared = (read: () => void): void => {
+    sharing = true;
+    try {
+      read();
+    } finally {
+      sharing = false;
+    }
+  };
+  const own = (deviceId: string): boolean => shardOf(deviceId, shards) === shard;
 
   const sink = {
     event: (event: Parameters<typeof analyzer.pushEvent>[0]) => {
-      if (shardOf(event.deviceId, shards) !== shard) {
-        if (shared(event.source.line)) return;
+      if (!own(event.deviceId)) {
+        if (shared()) return;
         throw new Error(`a row of device ${event.deviceId} came to shard ${shard} (line ${event.source.line})`);
       }
       events++;
       analyzer.pushEvent(event);
     },
     rejected: (row: RejectedRow) => {
-      if (shard !== 0 && shared(row.line)) return;
+      if (shard !== 0 && shared()) return;
       rejected++;
       firstRejected ??= row;
       analyzer.pushRejected(row);
@@ -67,7 +117,6 @@ export function serveShard(port: MessagePort, options: AnalyzeOptions, shard: nu
     switch (m.type) {
       case 'input': {
         whole = m.layout !== 'lines';
-        broadcast = new Set();
         events = 0;
         rejected = 0;
         firstRejected = undefined;
@@ -78,15 +127,16 @@ export function serveShard(port: MessagePort, options: AnalyzeOptions, shard: nu
             ? new CsvReader(router, maxBytes, timeZone)
             : m.layout === 'document'
               ? new JsonDocReader(router, maxBytes)
-              : ndjsonReader(router, maxBytes);
+              : new ShardLines(router, maxBytes, own, readShared);
         return;
       }
+      case 'bytes':
+        (reader as ShardLines | undefined)?.pushBytes(Buffer.from(m.buffer, 0, m.length));
+        post({ type: 'ack', events, rejected });
+        return;
       case 'text':
-        if (m.withsource !== undefined && router) router.withsource = m.withsource;
-        broadcast =
-          m.broadcast && m.broadcast.length > 0 ? new Set(m.broadcast) : broadcast.size ? new Set() : broadcast;
         reader?.push(m.text);
-        post({ type: 'ack' });
+        post({ type: 'ack', events, rejected });
         return;
       case 'end':
       case 'abort': {
