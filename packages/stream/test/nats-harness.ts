@@ -5,7 +5,7 @@
  * consumer recreated a few messages back).
  */
 import { AckPolicy, connect, DeliverPolicy, type NatsConnection, nanos } from 'nats';
-import { natsSink, natsSource } from '../src/nats/index.js';
+import { type NatsSource, natsSink, natsSource } from '../src/nats/index.js';
 import type { ConformanceHarness, ConformanceTopic } from './conformance.js';
 import { type NatsServer, startNatsServer } from './nats-server.js';
 
@@ -31,25 +31,36 @@ export function natsHarness(binary: string, name: string): ConformanceHarness & 
       const group = `g${n}`;
       const sink = natsSink(layout);
       const connections = new Map<string, NatsConnection>();
+      const sources = new Map<string, NatsSource>();
+      /** What the sources reported without stopping (the last 20), for a stuck scenario's message. */
+      const errors: string[] = [];
       const admin = await connect({ servers: url });
       const jsm = await admin.jetstreamManager();
       return {
         publish: (records) => sink.publish(records),
-        source: (consumer) =>
-          natsSource({
+        owned: (consumer) => sources.get(consumer)?.owned() ?? [],
+        errors: () => errors,
+        source: (consumer) => {
+          const source = natsSource({
             ...layout,
             consumer: group,
             member: consumer,
             batch: { maxRecords: 17, maxWaitMs: 1000 },
             ackWaitMs: ACK_WAIT_MS,
             leases: { ttlMs: TTL_MS },
-            onError: () => undefined,
+            onError: (error, partition) => {
+              errors.push(`${consumer}${partition === undefined ? '' : ` partition ${partition}`}: ${error.message}`);
+              if (errors.length > 20) errors.shift();
+            },
             connect: async (options) => {
               const nc = await connect(options);
               connections.set(consumer, nc);
               return nc;
             },
-          }),
+          });
+          sources.set(consumer, source);
+          return source;
+        },
         async kill(consumer) {
           // Abrupt: the connection closes with whatever was not yet acknowledged; the lease is not released.
           await connections.get(consumer)?.close();
