@@ -56,7 +56,7 @@ export interface ConformanceHarness {
   readonly stallMs?: number;
 }
 
-const GENERATED_AT = '2026-01-01T00:00:00.000Z';
+export const GENERATED_AT = '2026-01-01T00:00:00.000Z';
 const NOW = () => new Date('2026-01-01T00:00:00.000Z');
 
 /** The fleet: real Defender rows (the Defender pack's fixtures), one record per message. */
