@@ -103,3 +103,57 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/**
+ * The waits of one scenario: they share a deadline 20 s before the test's timeout; a wait fails when
+ * nothing was committed for `stallMs` (default 120 s: far beyond a lease TTL plus an ack wait).
+ */
+export function scenarioWaits(options: {
+  readonly fleet: FleetView;
+  readonly adapter: AdapterView;
+  readonly records: readonly OutgoingRecord[];
+  readonly partitions: number;
+  readonly timeoutMs: number;
+  readonly stallMs?: number | undefined;
+}) {
+  const waits = {
+    fleet: options.fleet,
+    adapter: options.adapter,
+    records: options.records,
+    partitions: options.partitions,
+    deadline: Date.now() + options.timeoutMs - 20_000,
+    stallMs: options.stallMs ?? 120_000,
+  };
+  return {
+    wait: (done: () => boolean, what: string) => waitFor(done, what, waits),
+    /** `step` settled (what it resolves or rejects with), or the scenario fails saying where it is stuck. */
+    settle: async <T>(step: Promise<T>, what: string): Promise<T> => {
+      let settled = false;
+      const watched = step.finally(() => {
+        settled = true;
+      });
+      await Promise.race([watched, waitFor(() => settled, what, { ...waits, stallMs: Number.POSITIVE_INFINITY })]);
+      return watched;
+    },
+  };
+}
+
+/**
+ * After a scenario, passed or failed: stop what still runs and remove the topic, giving up after 15 s
+ * (within the 20 s between a scenario's deadline and the test's timeout), so that a consumer that does
+ * not stop cannot turn a scenario's failure message into a test timeout.
+ */
+export async function cleanUp(fleet: { stopAll(): Promise<void> }, topic: { dispose(): Promise<void> }): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 15_000);
+  });
+  await Promise.race([
+    (async () => {
+      await fleet.stopAll().catch(() => undefined);
+      await topic.dispose();
+    })(),
+    limit,
+  ]);
+  clearTimeout(timer);
+}

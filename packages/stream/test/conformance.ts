@@ -26,7 +26,7 @@ import { partitionOf } from '../src/partition.js';
 import { readPosition } from '../src/position.js';
 import { runPartitioned } from '../src/runtime.js';
 import type { BatchOutcome, OutgoingRecord, StreamMetrics, StreamSource } from '../src/types.js';
-import { type AdapterView, type FleetView, waitFor } from './conformance-progress.js';
+import { type AdapterView, cleanUp, type FleetView, scenarioWaits } from './conformance-progress.js';
 
 /** One topic (stream, event hub) of the adapter, with one consumer group. */
 export interface ConformanceTopic extends AdapterView {
@@ -262,54 +262,13 @@ export async function expectConformant(
   for (const s of fleet.stores.values()) expect(await s.outbox()).toEqual([]);
 }
 
-/**
- * After a scenario, passed or failed: stop what still runs and remove the topic, giving up after 15 s
- * (within the 20 s between a scenario's deadline and the test's timeout), so that a consumer that does
- * not stop cannot turn a scenario's failure message into a test timeout.
- */
-async function cleanUp(fleet: Fleet, topic: ConformanceTopic): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, 15_000);
-  });
-  await Promise.race([
-    (async () => {
-      await fleet.stopAll().catch(() => undefined);
-      await topic.dispose();
-    })(),
-    limit,
-  ]);
-  clearTimeout(timer);
-}
-
 /** Register the suite for `harness`. */
 export function streamConformance(harness: ConformanceHarness): void {
   const timeout = harness.timeoutMs ?? 180_000;
   const records = fleetRecords();
   const half = Math.floor(records.length / 2);
-  /** The waits of one scenario: they share a deadline 20 s before the test's timeout. */
-  const scenario = (topic: ConformanceTopic, fleet: Fleet, partitions: number) => {
-    const options = {
-      fleet,
-      adapter: topic,
-      records,
-      partitions,
-      deadline: Date.now() + timeout - 20_000,
-      stallMs: harness.stallMs ?? 120_000,
-    };
-    return {
-      wait: (done: () => boolean, what: string) => waitFor(done, what, options),
-      /** `step` settled (what it resolves or rejects with), or the scenario fails saying where it is stuck. */
-      settle: async <T>(step: Promise<T>, what: string): Promise<T> => {
-        let settled = false;
-        const watched = step.finally(() => {
-          settled = true;
-        });
-        await Promise.race([watched, waitFor(() => settled, what, { ...options, stallMs: Number.POSITIVE_INFINITY })]);
-        return watched;
-      },
-    };
-  };
+  const scenario = (topic: ConformanceTopic, fleet: Fleet, partitions: number) =>
+    scenarioWaits({ fleet, adapter: topic, records, partitions, timeoutMs: timeout, stallMs: harness.stallMs });
 
   describe(`stream conformance: ${harness.name}`, () => {
     for (const consumers of [1, 2, 4]) {
