@@ -26,9 +26,10 @@ import { partitionOf } from '../src/partition.js';
 import { readPosition } from '../src/position.js';
 import { runPartitioned } from '../src/runtime.js';
 import type { BatchOutcome, OutgoingRecord, StreamMetrics, StreamSource } from '../src/types.js';
+import { type AdapterView, cleanUp, type FleetView, scenarioWaits } from './conformance-progress.js';
 
 /** One topic (stream, event hub) of the adapter, with one consumer group. */
-export interface ConformanceTopic {
+export interface ConformanceTopic extends AdapterView {
   /** Publish records by key (the adapter's sink), resolving when the broker acknowledged them. */
   publish(records: readonly OutgoingRecord[]): Promise<void>;
   /** A consumer of the topic's group, named `consumer`. */
@@ -48,9 +49,14 @@ export interface ConformanceHarness {
   topic(partitions: number): Promise<ConformanceTopic>;
   /** Per test (default 180 s: the shared machines are slow). */
   readonly timeoutMs?: number;
+  /**
+   * A scenario fails, saying where it is stuck, when nothing was committed for this long while it waits
+   * (default 120 s: far beyond a lease TTL plus an ack wait, even on a loaded machine).
+   */
+  readonly stallMs?: number;
 }
 
-const GENERATED_AT = '2026-01-01T00:00:00.000Z';
+export const GENERATED_AT = '2026-01-01T00:00:00.000Z';
 const NOW = () => new Date('2026-01-01T00:00:00.000Z');
 
 /** The fleet: real Defender rows (the Defender pack's fixtures), one record per message. */
@@ -127,12 +133,13 @@ export async function until(done: () => boolean, ms: number, what: string): Prom
 }
 
 /** The consumers of one test: shared state stores (one per partition), outcomes and notifications. */
-export class Fleet {
+export class Fleet implements FleetView {
   readonly outcomes: BatchOutcome[] = [];
   readonly sent: OutboxEntry[] = [];
   readonly stores = new Map<string, StateStore>();
   readonly #runs = new Map<string, { controller: AbortController; done: Promise<StreamMetrics | undefined> }>();
   readonly metrics = new Map<string, StreamMetrics>();
+  readonly live = new Set<string>();
   /** Called inside `onBatch` (a test aborts a consumer while its batch is in flight). */
   onBatch: ((consumer: string, outcome: BatchOutcome) => void) | undefined;
 
@@ -169,6 +176,11 @@ export class Fleet {
       signal: controller.signal,
     });
     this.#runs.set(consumer, { controller, done });
+    this.live.add(consumer);
+  }
+
+  openedBy(consumer: string): readonly string[] {
+    return [...(this.metrics.get(consumer)?.partitions.keys() ?? [])];
   }
 
   /** Graceful shutdown of one consumer (SIGTERM). */
@@ -177,10 +189,12 @@ export class Fleet {
     if (!run) return undefined;
     run.controller.abort();
     this.#runs.delete(consumer);
+    this.live.delete(consumer);
     return run.done;
   }
 
   async kill(consumer: string): Promise<void> {
+    this.live.delete(consumer);
     await this.topic.kill(consumer);
     const run = this.#runs.get(consumer);
     this.#runs.delete(consumer);
@@ -253,6 +267,8 @@ export function streamConformance(harness: ConformanceHarness): void {
   const timeout = harness.timeoutMs ?? 180_000;
   const records = fleetRecords();
   const half = Math.floor(records.length / 2);
+  const scenario = (topic: ConformanceTopic, fleet: Fleet, partitions: number) =>
+    scenarioWaits({ fleet, adapter: topic, records, partitions, timeoutMs: timeout, stallMs: harness.stallMs });
 
   describe(`stream conformance: ${harness.name}`, () => {
     for (const consumers of [1, 2, 4]) {
@@ -261,16 +277,16 @@ export function streamConformance(harness: ConformanceHarness): void {
         async () => {
           const topic = await harness.topic(4);
           const fleet = new Fleet(topic);
+          const { wait, settle } = scenario(topic, fleet, 4);
           try {
             await topic.publish(records.slice(0, half));
             for (let c = 0; c < consumers; c++) fleet.start(`c${c}`);
             await topic.publish(records.slice(half));
-            await until(() => fleet.committed() >= records.length, timeout, 'every record committed');
-            await fleet.stopAll();
+            await wait(() => fleet.committed() >= records.length, 'every record committed');
+            await settle(fleet.stopAll(), 'the consumers stopping');
             await expectConformant(fleet, records, 4);
           } finally {
-            await fleet.stopAll();
-            await topic.dispose();
+            await cleanUp(fleet, topic);
           }
         },
         timeout,
@@ -282,26 +298,35 @@ export function streamConformance(harness: ConformanceHarness): void {
       async () => {
         const topic = await harness.topic(4);
         const fleet = new Fleet(topic);
+        const { wait, settle } = scenario(topic, fleet, 4);
         try {
           let killed: Promise<void> | undefined;
+          const kill = () => {
+            killed = fleet.kill('a');
+            // Awaited below; a rejection before that is not an unhandled one.
+            killed.catch(() => undefined);
+          };
+          let batchesOfA = 0;
           fleet.onBatch = (consumer) => {
-            // Dies with this batch committed and not acknowledged: the next owner gets it again.
-            if (consumer === 'a' && !killed && fleet.committed() >= half / 4) killed = fleet.kill('a');
+            // Dies with its second batch committed and not acknowledged: the next owner gets it again.
+            if (consumer === 'a' && !killed && ++batchesOfA === 2) kill();
           };
           fleet.start('a');
           fleet.start('b');
           await topic.publish(records.slice(0, half));
-          await until(() => killed !== undefined, timeout, 'consumer a killed');
-          await killed;
+          // On a loaded machine b may take the first half before a commits twice (a condition on the
+          // fleet's count alone could then never fire): a dies idle once the half is in.
+          await wait(() => killed !== undefined || fleet.committed() >= half, 'consumer a killed');
+          if (!killed) kill();
+          await settle(killed as Promise<void>, 'consumer a dying');
           fleet.onBatch = undefined;
           fleet.start('c');
           await topic.publish(records.slice(half));
-          await until(() => fleet.committed() >= records.length, timeout, 'every record committed');
-          await fleet.stopAll();
+          await wait(() => fleet.committed() >= records.length, 'every record committed');
+          await settle(fleet.stopAll(), 'the consumers stopping');
           await expectConformant(fleet, records, 4);
         } finally {
-          await fleet.stopAll();
-          await topic.dispose();
+          await cleanUp(fleet, topic);
         }
       },
       timeout,
@@ -312,6 +337,7 @@ export function streamConformance(harness: ConformanceHarness): void {
       async () => {
         const topic = await harness.topic(2);
         const fleet = new Fleet(topic);
+        const { wait, settle } = scenario(topic, fleet, 2);
         try {
           await topic.publish(records.slice(0, half));
           let inFlight: BatchOutcome | undefined;
@@ -323,19 +349,18 @@ export function streamConformance(harness: ConformanceHarness): void {
             stopping = fleet.stop(consumer);
           };
           fleet.start('a');
-          await until(() => stopping !== undefined, timeout, 'a first batch');
-          await stopping;
+          await wait(() => stopping !== undefined, 'a first batch');
+          await settle(stopping as Promise<StreamMetrics | undefined>, 'consumer a stopping');
           fleet.onBatch = undefined;
           const saved = await readPosition(fleet.stores.get(inFlight!.partition)!, inFlight!.partition);
           expect(saved?.position).toBe(inFlight!.to);
           fleet.start('b');
           await topic.publish(records.slice(half));
-          await until(() => fleet.committed() >= records.length, timeout, 'every record committed');
-          await fleet.stopAll();
+          await wait(() => fleet.committed() >= records.length, 'every record committed');
+          await settle(fleet.stopAll(), 'the consumers stopping');
           await expectConformant(fleet, records, 2);
         } finally {
-          await fleet.stopAll();
-          await topic.dispose();
+          await cleanUp(fleet, topic);
         }
       },
       timeout,
@@ -351,20 +376,20 @@ export function streamConformance(harness: ConformanceHarness): void {
           return;
         }
         const fleet = new Fleet(topic);
+        const { wait, settle } = scenario(topic, fleet, 4);
         try {
           fleet.start('a');
           fleet.start('b');
           await topic.publish(records.slice(0, half));
-          await until(() => fleet.committed() >= half, timeout, 'the first half committed');
+          await wait(() => fleet.committed() >= half, 'the first half committed');
           for (const p of ['0', '1', '2', '3']) await topic.redeliver(p, 5);
           await topic.publish(records.slice(half));
-          await until(() => fleet.committed() >= records.length, timeout, 'every record committed');
-          await until(() => fleet.redelivered() >= 1, timeout, 'the redelivered records dropped');
-          await fleet.stopAll();
+          await wait(() => fleet.committed() >= records.length, 'every record committed');
+          await wait(() => fleet.redelivered() >= 1, 'the redelivered records dropped');
+          await settle(fleet.stopAll(), 'the consumers stopping');
           await expectConformant(fleet, records, 4);
         } finally {
-          await fleet.stopAll();
-          await topic.dispose();
+          await cleanUp(fleet, topic);
         }
       },
       timeout,

@@ -5,13 +5,37 @@
  * consumer recreated a few messages back).
  */
 import { AckPolicy, connect, DeliverPolicy, type NatsConnection, nanos } from 'nats';
-import { natsSink, natsSource } from '../src/nats/index.js';
+import { ensureStream } from '../src/nats/connect.js';
+import { type NatsSource, natsSink, natsSource } from '../src/nats/index.js';
 import type { ConformanceHarness, ConformanceTopic } from './conformance.js';
 import { type NatsServer, startNatsServer } from './nats-server.js';
 
 /** Short enough for the suites to finish, with margins for a loaded machine (load average 30–40). */
 export const ACK_WAIT_MS = 4000;
 export const TTL_MS = 4000;
+
+/**
+ * Waits until the stream takes publishes. Right after a stream is created a publish can still be
+ * answered 503 (no responders) on a loaded machine (seen at load 37: the first publish of a scenario
+ * failed). The probe stores nothing: it expects a last sequence the stream cannot have, so a stream
+ * that listens refuses it (wrong last sequence) and one that does not yet answers 503.
+ */
+async function streamListening(nc: NatsConnection, subjectPrefix: string): Promise<void> {
+  const js = nc.jetstream();
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const refused = await js
+      .publish(`${subjectPrefix}.probe.x`, new Uint8Array(0), { expect: { lastSequence: 1e12 } })
+      .then(
+        () => undefined,
+        (error: unknown) => error as { code?: string },
+      );
+    if (!refused) throw new Error('nats harness: the listening probe was stored');
+    if (refused.code !== '503') return;
+    if (Date.now() > deadline) throw new Error('nats harness: the stream did not take publishes within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** A harness on a server started at the first topic; `stop()` kills it (call it in afterAll). */
 export function natsHarness(binary: string, name: string): ConformanceHarness & { stop(): Promise<void> } {
@@ -31,25 +55,38 @@ export function natsHarness(binary: string, name: string): ConformanceHarness & 
       const group = `g${n}`;
       const sink = natsSink(layout);
       const connections = new Map<string, NatsConnection>();
+      const sources = new Map<string, NatsSource>();
+      /** What the sources reported without stopping (the last 20), for a stuck scenario's message. */
+      const errors: string[] = [];
       const admin = await connect({ servers: url });
       const jsm = await admin.jetstreamManager();
+      await ensureStream(jsm, layout);
+      await streamListening(admin, layout.subjectPrefix);
       return {
         publish: (records) => sink.publish(records),
-        source: (consumer) =>
-          natsSource({
+        owned: (consumer) => sources.get(consumer)?.owned() ?? [],
+        errors: () => errors,
+        source: (consumer) => {
+          const source = natsSource({
             ...layout,
             consumer: group,
             member: consumer,
             batch: { maxRecords: 17, maxWaitMs: 1000 },
             ackWaitMs: ACK_WAIT_MS,
             leases: { ttlMs: TTL_MS },
-            onError: () => undefined,
+            onError: (error, partition) => {
+              errors.push(`${consumer}${partition === undefined ? '' : ` partition ${partition}`}: ${error.message}`);
+              if (errors.length > 20) errors.shift();
+            },
             connect: async (options) => {
               const nc = await connect(options);
               connections.set(consumer, nc);
               return nc;
             },
-          }),
+          });
+          sources.set(consumer, source);
+          return source;
+        },
         async kill(consumer) {
           // Abrupt: the connection closes with whatever was not yet acknowledged; the lease is not released.
           await connections.get(consumer)?.close();

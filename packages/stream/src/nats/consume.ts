@@ -49,41 +49,32 @@ const sleep = (ms: number, signal: AbortSignal) =>
 const notFound = (error: unknown) => (error as { api_error?: { err_code?: number } }).api_error?.err_code === 10014;
 
 /**
- * The partition's durable consumer, positioned for the committed state:
- * - kept when it has delivered nothing beyond the committed position: what comes next is in stream order,
- *   and what the previous owner left unacknowledged (at or before the position) is redelivered after
- *   AckWait and dropped by the position check;
- * - otherwise (a batch delivered but never committed, or a state behind the consumer's acknowledgements)
- *   created anew at the first sequence after the committed position, so nothing is skipped and nothing
- *   arrives out of order.
+ * The partition's durable consumer, created anew at every claim at the first sequence after the
+ * committed position (from the start without one). Never kept from the previous owner: a pull request
+ * that owner left pending on the server (a fetch stopped on the client stays registered until it
+ * expires), or a message in flight to it when it stopped, is delivered to the old owner and lost there;
+ * the new owner's acknowledgement (ack policy *all*) would then acknowledge it, or its redelivery would
+ * come after later records and be taken for one already read. Deleting the consumer drops all of that;
+ * what was committed is not delivered again, and nothing after it is skipped.
  */
 export async function prepareConsumer(ctx: PartitionContext, partition: string, committed?: string): Promise<Consumer> {
   const filter = `${ctx.subjectPrefix}.${partition}.>`;
   const start = committed === undefined ? 0 : Number(committed);
-  let keep = false;
   try {
-    const info = await ctx.jsm.consumers.info(ctx.stream, ctx.durable);
-    keep =
-      info.config.filter_subject === filter &&
-      info.config.ack_policy === AckPolicy.All &&
-      info.config.ack_wait === nanos(ctx.ackWaitMs) &&
-      info.delivered.stream_seq <= start;
-    if (!keep) await ctx.jsm.consumers.delete(ctx.stream, ctx.durable);
+    await ctx.jsm.consumers.delete(ctx.stream, ctx.durable);
   } catch (error) {
     if (!notFound(error)) throw error;
   }
-  if (!keep) {
-    await ctx.jsm.consumers.add(ctx.stream, {
-      durable_name: ctx.durable,
-      filter_subject: filter,
-      ack_policy: AckPolicy.All,
-      ack_wait: nanos(ctx.ackWaitMs),
-      max_ack_pending: Math.max(1000, ctx.maxRecords * 2),
-      ...(start === 0
-        ? { deliver_policy: DeliverPolicy.All }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start + 1 }),
-    });
-  }
+  await ctx.jsm.consumers.add(ctx.stream, {
+    durable_name: ctx.durable,
+    filter_subject: filter,
+    ack_policy: AckPolicy.All,
+    ack_wait: nanos(ctx.ackWaitMs),
+    max_ack_pending: Math.max(1000, ctx.maxRecords * 2),
+    ...(start === 0
+      ? { deliver_policy: DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start + 1 }),
+  });
   return ctx.js.consumers.get(ctx.stream, ctx.durable);
 }
 
@@ -132,10 +123,15 @@ export async function consumePartition(
     return 'error';
   }
   let consumer: Consumer | undefined;
+  let prepared = false;
   while (!signal.aborted) {
     let messages: JsMsg[];
     try {
+      // Created once per claim; after a failed fetch (a reconnection, the consumer replaced) the same
+      // durable is looked up again, and created only when it is gone.
+      if (!consumer && prepared) consumer = await ctx.js.consumers.get(ctx.stream, ctx.durable).catch(() => undefined);
       consumer ??= await prepareConsumer(ctx, partition, committed);
+      prepared = true;
       messages = await fetchBatch(ctx, consumer, signal);
     } catch (error) {
       // The connection is being re-established, or the consumer was replaced: nothing was acknowledged.

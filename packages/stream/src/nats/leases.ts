@@ -53,6 +53,13 @@ export class LeaseTable {
   private memberRevision: number | undefined;
   private watcher: QueuedIterator<KvEntry> | undefined;
   private watching: Promise<void> | undefined;
+  /**
+   * The heartbeat, `release` and `stop` run one at a time: a release that ran while a heartbeat's
+   * renewal of the same lease was on the wire would be undone by it (the renewal lands first, the delete
+   * then fails on the old revision, and the heartbeat records the lease as held again: renewed for ever
+   * by a member that consumes nothing of it, so the member it is assigned to never gets it).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kv: KV,
@@ -105,7 +112,21 @@ export class LeaseTable {
    * `blocked` partitions are not claimed now (a partition that failed waits before it is tried again);
    * with `claim` false nothing is (shutting down).
    */
-  async heartbeat(draining: ReadonlySet<string>, blocked: ReadonlySet<string>, claim = true): Promise<LeaseDecisions> {
+  heartbeat(draining: ReadonlySet<string>, blocked: ReadonlySet<string>, claim = true): Promise<LeaseDecisions> {
+    return this.exclusive(() => this.beat(draining, blocked, claim));
+  }
+
+  private exclusive<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(step);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async beat(
+    draining: ReadonlySet<string>,
+    blocked: ReadonlySet<string>,
+    claim: boolean,
+  ): Promise<LeaseDecisions> {
     await this.renewMember();
     const lost: string[] = [];
     for (const [partition, revision] of this.held) {
@@ -178,7 +199,11 @@ export class LeaseTable {
   }
 
   /** Gives a lease up (after its partition was drained); a lease already taken is simply forgotten. */
-  async release(partition: string): Promise<void> {
+  release(partition: string): Promise<void> {
+    return this.exclusive(() => this.give(partition));
+  }
+
+  private async give(partition: string): Promise<void> {
     const revision = this.held.get(partition);
     if (revision === undefined) return;
     this.held.delete(partition);
@@ -195,8 +220,12 @@ export class LeaseTable {
   }
 
   /** Releases every lease and the member key, and stops watching. */
-  async stop(): Promise<void> {
-    for (const partition of [...this.held.keys()]) await this.release(partition);
+  stop(): Promise<void> {
+    return this.exclusive(() => this.end());
+  }
+
+  private async end(): Promise<void> {
+    for (const partition of [...this.held.keys()]) await this.give(partition);
     if (this.memberRevision !== undefined) {
       try {
         await this.kv.delete(memberKey(this.member), { previousSeq: this.memberRevision });
