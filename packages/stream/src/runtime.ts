@@ -27,13 +27,6 @@ interface Owned {
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
-
-/**
- * Let timers run: a batch's stages (loading the state, reading the records, `finish()`, the commit) are
- * long synchronous stretches over a big state, and a source's timers — the lease heartbeat of NATS —
- * must fire between them, or the lease lapses while the batch is still being worked on.
- */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const SNIFF = 4096;
 
 /** The first characters of a body, as format detection sees them (a BOM dropped). */
@@ -130,7 +123,6 @@ export class PartitionRuntime implements PartitionHandler {
       stream: partition,
     });
     await analyzer.ready();
-    await turn();
     const inputs = new Set<string>();
     let notRows = 0;
     for (const r of fresh) {
@@ -154,11 +146,9 @@ export class PartitionRuntime implements PartitionHandler {
         if (!isTriplineError(error) || !error.code.startsWith('input-')) throw error;
       });
     }
-    await turn();
     const result = analyzer.finish();
     const to = fresh[fresh.length - 1]!.position;
     owned.store.stage({ position: to, records: owned.records + fresh.length }, inputs);
-    await turn();
     await analyzer.commit();
     owned.committed = to;
     owned.records += fresh.length;

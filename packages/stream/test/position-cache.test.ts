@@ -183,30 +183,3 @@ describe('PartitionRuntime with state kept in memory between batches', () => {
     expect(last(a.outcomes).changes).toEqual(last(ref.outcomes).changes);
   });
 });
-
-describe('PartitionRuntime lets timers run during a batch', () => {
-  it('a timer due when the batch starts fires before the batch is committed (a lease heartbeat is not starved)', async () => {
-    const rows = fleetRecords().map((r) => String(r.body));
-    let fired = 0;
-    const seen: number[] = [];
-    const rt = new PartitionRuntime(
-      {
-        source: { kind: 'memory', run: async () => undefined },
-        detectors: defenderDetectors,
-        state: () => memoryStateStore(),
-        analyzer: { now: () => new Date('2026-01-01T00:00:00.000Z') },
-        onBatch: () => {
-          seen.push(fired);
-        },
-      },
-      'memory',
-    );
-    await rt.open({ partition: '0', signal: new AbortController().signal });
-    setImmediate(() => fired++);
-    await rt.batch(
-      '0',
-      rows.slice(0, 20).map((body, i) => ({ partition: '0', position: String(i + 1), body })),
-    );
-    expect(seen).toEqual([1]);
-  });
-});
