@@ -10,6 +10,7 @@
  * per message.
  */
 import type { JsonValue, OutboxEntry, StateNamespace, StateStore, StateWrite } from '@tripline/core';
+import { compareKeys } from '@tripline/core/unstable';
 
 /** The `sources` key of the broker position of `stream`. */
 export function brokerKey(stream: string): string {
@@ -30,12 +31,23 @@ export async function readPosition(store: StateStore, stream: string): Promise<B
 }
 
 /**
- * A store that writes like `inner`, except that its next `write` also puts the broker position set by
- * {@link PositionedStore.stage} and leaves out the per-input positions of the batch's record inputs.
+ * A partition's store while this consumer owns it: it writes like `inner`, except that its next `write`
+ * also puts the broker position set by {@link PositionedStore.stage} and leaves out the per-input
+ * positions of the batch's record inputs.
+ *
+ * It also keeps the records in memory between batches: a namespace is read from `inner` once, at the
+ * first `read` after `open`, and later reads are answered from memory; a write goes to `inner` first
+ * and changes the memory only once `inner` has applied it, so the memory is always what `inner` holds
+ * (a failed write changes neither). The store is made anew each time the partition is (re)acquired, so
+ * a partition read again starts from what `inner` holds then. Records handed out are frozen copies
+ * (a JSON round trip, as every store gives back), shared by the batches that read them: the engine
+ * only reads them.
  */
 export class PositionedStore implements StateStore {
   readonly kind: string;
   #staged: { position: BrokerPosition; inputs: ReadonlySet<string> } | undefined;
+  /** Namespaces read from `inner` since `open`, as `inner` holds them now. */
+  readonly #cache = new Map<StateNamespace, CachedNamespace>();
 
   constructor(
     readonly inner: StateStore,
@@ -50,34 +62,97 @@ export class PositionedStore implements StateStore {
   }
 
   open(): Promise<void> {
+    this.#cache.clear();
     return this.inner.open();
   }
-  read(ns: StateNamespace): Promise<ReadonlyMap<string, JsonValue>> {
-    return this.inner.read(ns);
+
+  async read(ns: StateNamespace): Promise<ReadonlyMap<string, JsonValue>> {
+    let cached = this.#cache.get(ns);
+    if (!cached) {
+      const records = await this.inner.read(ns);
+      cached = { records: new Map(), sorted: true };
+      for (const [k, v] of records) cached.records.set(k, frozenCopy(v));
+      this.#cache.set(ns, cached);
+    }
+    if (!cached.sorted) {
+      cached.records = new Map([...cached.records].sort(([a], [b]) => compareKeys(a, b)));
+      cached.sorted = true;
+    }
+    return new Map(cached.records);
   }
+
   get(ns: StateNamespace, key: string): Promise<JsonValue | undefined> {
-    return this.inner.get(ns, key);
+    const cached = this.#cache.get(ns);
+    return cached ? Promise.resolve(cached.records.get(key)) : this.inner.get(ns, key);
   }
+
   outbox(): Promise<readonly OutboxEntry[]> {
     return this.inner.outbox();
   }
+
   close(): Promise<void> {
+    this.#cache.clear();
     return this.inner.close();
   }
 
-  write(batch: StateWrite): Promise<void> {
+  async write(batch: StateWrite): Promise<void> {
     const staged = this.#staged;
-    if (!staged) return this.inner.write(batch);
     this.#staged = undefined;
-    const skip = new Set([...staged.inputs].map((name) => JSON.stringify([this.stream, name])));
-    const put = (batch.put ?? []).filter((p) => !(p.ns === 'sources' && skip.has(p.key)));
-    put.push({
-      ns: 'sources',
-      key: brokerKey(this.stream),
-      value: { position: staged.position.position, records: staged.position.records },
-    });
-    return this.inner.write({ ...batch, put });
+    let write = batch;
+    if (staged) {
+      const skip = new Set([...staged.inputs].map((name) => JSON.stringify([this.stream, name])));
+      const put = (batch.put ?? []).filter((p) => !(p.ns === 'sources' && skip.has(p.key)));
+      put.push({
+        ns: 'sources',
+        key: brokerKey(this.stream),
+        value: { position: staged.position.position, records: staged.position.records },
+      });
+      write = { ...batch, put };
+    }
+    // Copied before the write: what the memory gets is what was written, whatever the caller does later.
+    let puts: { ns: StateNamespace; key: string; value: JsonValue }[] | undefined;
+    try {
+      puts = (write.put ?? [])
+        .filter((p) => this.#cache.has(p.ns))
+        .map((p) => ({ ns: p.ns, key: p.key, value: frozenCopy(p.value) }));
+    } catch {
+      // A value JSON cannot hold: `inner` refuses the write (and if it did not, the memory is dropped).
+      puts = undefined;
+    }
+    await this.inner.write(write);
+    if (!puts) {
+      this.#cache.clear();
+      return;
+    }
+    // Applied in the order of StateWrite: a replaced namespace is read again from `inner`, then deletes, then puts.
+    for (const ns of write.replace ?? []) this.#cache.delete(ns);
+    for (const d of write.delete ?? []) this.#cache.get(d.ns)?.records.delete(d.key);
+    for (const p of puts) {
+      const cached = this.#cache.get(p.ns);
+      if (!cached) continue;
+      if (cached.sorted && !cached.records.has(p.key)) cached.sorted = false;
+      cached.records.set(p.key, p.value);
+    }
   }
+}
+
+interface CachedNamespace {
+  records: Map<string, JsonValue>;
+  /** Whether `records` is in ascending key order (a new key is appended at the end). */
+  sorted: boolean;
+}
+
+/** A value as a store gives it back (a JSON round trip), frozen all the way down. */
+function frozenCopy(value: JsonValue): JsonValue {
+  return deepFreeze(JSON.parse(JSON.stringify(value)) as JsonValue);
+}
+
+function deepFreeze(value: JsonValue): JsonValue {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v as JsonValue);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Compare two positions (non-negative decimal integers as strings). */

@@ -48,6 +48,12 @@ export function packRecord(record: unknown): PackedRecord {
 }
 
 /**
+ * The text of frozen records inflated once: a store that keeps its records in memory between batches
+ * (the stream runtime's partition store) hands out the same frozen object until the record changes.
+ */
+const INFLATED = new WeakMap<object, string>();
+
+/**
  * A saved record as the engine reads it: `{ z }` inflated, or a record of the first layout (plain
  * JSON, engine records v1) as it is. A v1 record is never an object with a string `z` alone: groups
  * and devices have other keys, dedupe chunks are arrays.
@@ -60,7 +66,11 @@ export function unpackRecord<T>(value: JsonValue): T {
     typeof value.z === 'string' &&
     Object.keys(value).length === 1
   ) {
-    const text = inflateRawSync(Buffer.from(value.z, 'base64'), { dictionary: DICTIONARY }).toString('utf8');
+    let text = Object.isFrozen(value) ? INFLATED.get(value) : undefined;
+    if (text === undefined) {
+      text = inflateRawSync(Buffer.from(value.z, 'base64'), { dictionary: DICTIONARY }).toString('utf8');
+      if (Object.isFrozen(value)) INFLATED.set(value, text);
+    }
     return JSON.parse(text) as T;
   }
   return value as unknown as T;
