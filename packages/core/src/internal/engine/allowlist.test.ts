@@ -37,17 +37,16 @@ function scriptEvent(i: number, folderPath: string) {
 }
 
 describe('allowlist patterns', () => {
-  it('match 4 KB attacker-written keys in linear time (no backtracking)', async () => {
-    const events = Array.from({ length: 20 }, (_, i) => scriptEvent(i, `${'/tmp/'.repeat(800)}s${i}`));
-    const started = performance.now();
+  // 20 KB keys: a backtracking matcher is cubic on them and would run past the test timeout; the
+  // linear matcher answers at once, so no wall-clock figure is asserted.
+  it('match 20 KB attacker-written keys in linear time (no backtracking)', async () => {
+    const events = Array.from({ length: 20 }, (_, i) => scriptEvent(i, `${'/tmp/'.repeat(4000)}s${i}`));
     const result = await analyzeEvents(events, {
       detectors: [byScriptPath],
       config: { allowlist: [{ key: 'path:*/tmp/*/*.sh', reason: 'build scripts in temp folders' }] },
     });
-    const elapsed = performance.now() - started;
     expect(result.alerts).toHaveLength(20);
-    expect(elapsed).toBeLessThan(1000);
-  });
+  }, 60_000);
 
   it('still suppresses what the pattern names, ignoring case', async () => {
     const result = await analyzeEvents([scriptEvent(1, '/TMP/build/x/make.SH'), scriptEvent(2, '/opt/run.sh')], {

@@ -68,12 +68,13 @@ describe('compileGlob', () => {
     );
   });
 
-  it('stays fast on patterns that made the regular expression backtrack', () => {
-    const key = `path:${'/tmp/'.repeat(800)}s1`;
-    const started = performance.now();
+  // Sized so that a backtracking matcher (cubic on these inputs) would run for hours and hit the test
+  // timeout, while the linear matcher takes milliseconds: the check holds on a loaded machine without
+  // measuring time.
+  it('answers patterns that made the regular expression backtrack, on inputs a backtracking matcher could not finish', () => {
+    const key = `path:${'/tmp/'.repeat(4000)}s1`;
     for (let i = 0; i < 20; i++) expect(compileGlob('path:*/tmp/*/*.sh').test(key)).toBe(false);
-    expect(compileGlob('*a*a*a*b*').test('a'.repeat(4000))).toBe(false);
+    expect(compileGlob('*a*a*a*b*').test('a'.repeat(20_000))).toBe(false);
     expect(compileGlob('*a*a*b*').test('a'.repeat(100_000))).toBe(false);
-    expect(performance.now() - started).toBeLessThan(1000);
-  });
+  }, 60_000);
 });
