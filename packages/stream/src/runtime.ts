@@ -149,7 +149,8 @@ export class PartitionRuntime implements PartitionHandler {
     const result = analyzer.finish();
     const to = fresh[fresh.length - 1]!.position;
     // Fencing: a consumer that lost the partition (its successor committed since) must not write over it.
-    const stored = (await readPosition(owned.store, partition))?.position;
+    // Read from the store itself: the records this consumer keeps in memory cannot show another's commit.
+    const stored = (await readPosition(owned.store.inner, partition))?.position;
     if (stored !== owned.committed)
       throw new Error(
         `stream: partition ${partition} was committed by another consumer (position ${stored ?? 'none'}; this consumer's is ${owned.committed ?? 'none'}): it is no longer this consumer's`,

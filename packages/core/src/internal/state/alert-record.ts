@@ -15,6 +15,7 @@
  */
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { JsonValue } from '../model/event.js';
+import { parseTimestamp } from '../model/time.js';
 import { isSeverity, type Severity } from '../severity.js';
 
 /** The lifecycle record of one alert (`alerts` namespace, key: `["<stream>","<alert id>"]`). */
@@ -54,8 +55,8 @@ export function alertRecordKey(stream: string, alertId: string): string {
 /** An ISO time of the analyzer's clock as epoch ms when that gives back the same text, else the text. */
 function clock(iso: string | null): string | number | null {
   if (iso === null) return null;
-  const ms = Date.parse(iso);
-  return Number.isSafeInteger(ms) && new Date(ms).toISOString() === iso ? ms : iso;
+  const ms = parseTimestamp(iso)?.ms;
+  return ms !== undefined && Number.isSafeInteger(ms) && new Date(ms).toISOString() === iso ? ms : iso;
 }
 
 function unclock(v: JsonValue | undefined): string | null | undefined {
