@@ -56,6 +56,8 @@ export function natsHarness(binary: string, name: string): ConformanceHarness & 
       const sink = natsSink(layout);
       const connections = new Map<string, NatsConnection>();
       const sources = new Map<string, NatsSource>();
+      /** Durable consumer → when the redelivery fault created it. */
+      const faulted = new Map<string, string>();
       /** What the sources reported without stopping (the last 20), for a stuck scenario's message. */
       const errors: string[] = [];
       const admin = await connect({ servers: url });
@@ -118,19 +120,30 @@ export function natsHarness(binary: string, name: string): ConformanceHarness & 
           for (let attempt = 0; ; attempt++) {
             await jsm.consumers.delete(layout.stream, durable).catch(() => undefined);
             try {
-              await jsm.consumers.add(layout.stream, {
+              const added = await jsm.consumers.add(layout.stream, {
                 ...info.config,
                 deliver_policy: DeliverPolicy.StartSequence,
                 opt_start_seq: start,
                 ack_policy: AckPolicy.All,
                 ack_wait: nanos(ACK_WAIT_MS),
               });
+              faulted.set(durable, added.created);
               return;
             } catch (error) {
               // The owner recreated it between the delete and the add: once more.
               if (attempt >= 5) throw error;
             }
           }
+        },
+        async redeliveryAbsorbed() {
+          // The source recreates a partition's consumer when its delivery sequence breaks (the fault's
+          // consumer starts again at 1): then the repeated records never reach the runtime.
+          if (faulted.size === 0) return false;
+          for (const [durable, created] of faulted) {
+            const now = await jsm.consumers.info(layout.stream, durable).catch(() => undefined);
+            if (now === undefined || now.created === created) return false;
+          }
+          return true;
         },
         async dispose() {
           await sink.close();

@@ -13,6 +13,7 @@ import {
 } from 'nats';
 import type { PartitionHandler, SourceRecord } from '../types.js';
 import { tokenKey } from './connect.js';
+import { contiguousPrefix } from './contiguous.js';
 
 /** What a partition loop needs from its source. */
 export interface PartitionContext {
@@ -124,13 +125,20 @@ export async function consumePartition(
   }
   let consumer: Consumer | undefined;
   let prepared = false;
+  // The consumer's next delivery sequence, and the stream sequence of the last record read: every
+  // message fetched must continue both, or it is not committed (contiguous.ts says why).
+  let expected = 1;
+  let after = committed === undefined ? 0 : Number(committed);
   while (!signal.aborted) {
     let messages: JsMsg[];
     try {
-      // Created once per claim; after a failed fetch (a reconnection, the consumer replaced) the same
-      // durable is looked up again, and created only when it is gone.
+      // Created at the claim and after a break in the deliveries; after a failed fetch (a reconnection,
+      // the consumer replaced) the same durable is looked up again, and created only when it is gone.
       if (!consumer && prepared) consumer = await ctx.js.consumers.get(ctx.stream, ctx.durable).catch(() => undefined);
-      consumer ??= await prepareConsumer(ctx, partition, committed);
+      if (!consumer) {
+        consumer = await prepareConsumer(ctx, partition, committed);
+        expected = 1;
+      }
       prepared = true;
       messages = await fetchBatch(ctx, consumer, signal);
     } catch (error) {
@@ -141,19 +149,34 @@ export async function consumePartition(
       continue;
     }
     if (messages.length === 0) continue;
+    const { take, broken } = contiguousPrefix(
+      messages.map((m) => m.info),
+      expected,
+      after,
+    );
+    if (broken) {
+      // Some delivery went elsewhere (or comes again, out of order): commit what precedes it, then read
+      // again from the committed position with a new consumer. Nothing past the break is acknowledged.
+      consumer = undefined;
+      prepared = false;
+    }
+    const batch = messages.slice(0, take);
+    if (batch.length === 0) continue;
     try {
       await handler.batch(
         partition,
-        messages.map((m) => toRecord(partition, ctx.subjectPrefix, m)),
+        batch.map((m) => toRecord(partition, ctx.subjectPrefix, m)),
       );
     } catch (error) {
-      for (const message of messages) message.nak();
+      for (const message of batch) message.nak();
       ctx.report(error as Error, partition);
       await handler.close(partition, 'error').catch((e: unknown) => ctx.report(e as Error, partition));
       return 'error';
     }
-    const last = messages[messages.length - 1] as JsMsg;
+    const last = batch[batch.length - 1] as JsMsg;
     committed = last.info.streamSequence.toString();
+    after = last.info.streamSequence;
+    expected += batch.length;
     // Closed under us (the process is being killed): JetStream redelivers after AckWait.
     if (ctx.closed()) continue;
     try {
@@ -161,7 +184,8 @@ export async function consumePartition(
       // leaves nothing to redeliver.
       await last.ackAck();
     } catch (error) {
-      // Not acknowledged: JetStream redelivers after AckWait, and the position check drops it.
+      // Not acknowledged: JetStream redelivers after AckWait; the redelivery breaks the deliveries'
+      // sequence, and the partition is read again after the committed position.
       ctx.report(error as Error, partition);
     }
   }
