@@ -256,3 +256,93 @@ describe('big integers put back by the scan, against the exact parser', () => {
     );
   });
 });
+
+describe('big integers put back by key (the targeted read), against the exact parser', () => {
+  /** Calls of `fn` made while `run` runs. */
+  const callsOf = <T extends object>(target: T, name: keyof T & string, run: () => unknown): number => {
+    const spy = vi.spyOn(target as Record<string, () => unknown>, name);
+    try {
+      run();
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it('reads the literal after its key without scanning the line: an escaped key elsewhere is not decoded', () => {
+    const text = '{"properties":{"a\\"b":1,"Note":"\\"ReportId","XReportId":2,"ReportId":700000000000000001}}';
+    expect(parseJsonExact(text)).toEqual({
+      properties: { 'a"b': 1, Note: '"ReportId', XReportId: 2, ReportId: '700000000000000001' },
+    });
+    // The full scan decodes the escaped key "a\"b" with a second JSON.parse; the targeted read does not.
+    expect(callsOf(JSON, 'parse', () => parseJsonExact(text))).toBe(1);
+  });
+
+  it('leaves to the full scan what a key lookup cannot settle', () => {
+    // The same key spelt with an escape: JSON.parse keeps the last value, whose literal differs but rounds the same.
+    expect(parseJsonExact('{"ReportId":12345678901234567891,"R\\u0065portId":12345678901234567890}')).toEqual({
+      ReportId: '12345678901234567890',
+    });
+    // The key twice (another object), a key the literal is not right after, a key in an array.
+    expect(parseJsonExact('{"x":{"Id":12345678901234567891},"y":{"Id":12345678901234567890}}')).toEqual({
+      x: { Id: '12345678901234567891' },
+      y: { Id: '12345678901234567890' },
+    });
+    expect(parseJsonExact('{"Id" :\t-12345678901234567891 }')).toEqual({ Id: '-12345678901234567891' });
+    expect(parseJsonExact('{"Id":[12345678901234567891]}')).toEqual({ Id: ['12345678901234567891'] });
+    expect(parseJsonExact('{"Id":12345678901234567891,"e":1e20}')).toEqual({ Id: '12345678901234567891', e: 1e20 });
+    expect(parseJsonExact('{"I\\"d":12345678901234567891}')).toEqual({ 'I"d': '12345678901234567891' });
+    // A key that is not a word: `","` also stands between two strings, here before a colon and digits.
+    expect(parseJsonExact('{"\\u002c":12345678901234567891,"z":["a",":12345678901234567890"]}')).toEqual({
+      ',': '12345678901234567891',
+      z: ['a', ':12345678901234567890'],
+    });
+  });
+
+  /** Row-shaped text: word keys (some spelt with escapes, some repeated or nested), values full of digits. */
+  const bigArb = fc.constantFrom(
+    '9007199254740993',
+    '12345678901234567890',
+    '12345678901234567891',
+    '700000000000000001',
+  );
+  const valueArb = fc.oneof(
+    bigArb,
+    bigArb.map((d) => `-${d}`),
+    bigArb.map((d) => `${d}.0`),
+    fc.constantFrom('1', '"x"', 'null', '1e20', '"\\"ReportId\\": 12345678901234567892"', '"ReportId"', '"\\\\"'),
+  );
+  const rowKeyArb = fc.constantFrom(
+    '"ReportId"',
+    '"R\\u0065portId"',
+    '"Id"',
+    '"__proto__"',
+    '"a\\"b"',
+    '"x_1"',
+    '"ReportId "',
+  );
+  const space = fc.constantFrom('', ' ', '\t');
+  const objectArb = (inner: fc.Arbitrary<string>) =>
+    fc
+      .array(fc.tuple(rowKeyArb, space, inner), { maxLength: 5 })
+      .map((entries) => `{${entries.map(([k, sp, v]) => `${k}${sp}:${sp}${v}`).join(',')}}`);
+  const rowArb = objectArb(
+    fc.oneof(
+      valueArb,
+      valueArb,
+      objectArb(valueArb),
+      objectArb(valueArb).map((o) => `[${o}]`),
+    ),
+  );
+
+  it('gives exactly what the exact parser gives on row-shaped text (differential)', () => {
+    fc.assert(
+      fc.property(rowArb, (text) => {
+        const exact = parseJsonExactSlow(text);
+        expect(parseJsonExact(text)).toStrictEqual(exact);
+        expect(parseJsonExactFrozen(text)).toStrictEqual(exact);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});

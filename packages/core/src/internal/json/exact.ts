@@ -1,15 +1,18 @@
 /**
  * JSON parsing that never loses a 64-bit integer. `JSON.parse` turns `639199803770463703` into
  * `639199803770463700`; here the native parse runs once and, only when its result holds an integer
- * beyond 2^53, the text is scanned (not parsed again) for the integer literals of 16 digits or more,
- * and each is written back, as its decimal string, at the path where it stands. Strings keep coming
+ * beyond 2^53, each such integer is written back as its decimal string, read from the text (never
+ * parsed again): right after its key when the key is a word found once in the text (a Defender
+ * `ReportId`), otherwise by one scan of the whole text for the integer literals of 16 digits or more,
+ * each put back at the path where it stands. Strings keep coming
  * from the native parser, which copies them: no value keeps a slice of the input text alive.
  * A value the scan cannot account for (an integer written as `1e20`) falls back to a small exact
  * parser. Rows without big numbers pay one cheap walk of their values.
  */
 
-/** Largest nesting depth accepted by the exact parser (the native parser has no stack limit). */
-export const MAX_JSON_DEPTH = 1000;
+import { ExactParser, MAX_JSON_DEPTH } from './exact-parser.js';
+
+export { MAX_JSON_DEPTH };
 
 /**
  * Parse JSON text; integers outside the safe range come back as decimal strings. Throws SyntaxError,
@@ -18,7 +21,11 @@ export const MAX_JSON_DEPTH = 1000;
  */
 export function parseJsonExact(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  if (!walk(value, false)) return value;
+  const holders: object[] = [];
+  const keys: string[] = [];
+  const found = walk(value, false, holders, keys);
+  if (found === SAFE) return value;
+  if (found === IN_OBJECTS && putBackByKey(text, holders, keys)) return value;
   const patched = patchBigIntegers(value, text);
   return patched === NOT_PATCHED ? new ExactParser(text).parseDocument() : patched;
 }
@@ -28,14 +35,21 @@ export function parseJsonExactSlow(text: string): unknown {
   return new ExactParser(text).parseDocument();
 }
 
+/** What {@link walk} found: no integer beyond 2^53, some only as values of object keys, or some elsewhere. */
+const SAFE = 0;
+const IN_OBJECTS = 1;
+const ELSEWHERE = 2;
+
 /**
- * One iterative pass over a parsed value: true when it holds an integer that lost precision; throws
- * SyntaxError when it nests deeper than {@link MAX_JSON_DEPTH}; freezes every object on the way when
- * asked to.
+ * One iterative pass over a parsed value: {@link SAFE} unless it holds an integer that lost
+ * precision; throws SyntaxError when it nests deeper than {@link MAX_JSON_DEPTH}; freezes every
+ * object on the way when asked to. When `holders` is given, each object key holding such an integer
+ * is listed (`holders[i]` has the key `keys[i]`), and the answer is {@link IN_OBJECTS} when those are
+ * all of them (none in an array, none at the top).
  */
-function walk(value: unknown, freeze: boolean): boolean {
-  if (value === null || typeof value !== 'object') return hasUnsafeNumber(value);
-  let unsafe = false;
+function walk(value: unknown, freeze: boolean, holders?: object[], keys?: string[]): number {
+  if (value === null || typeof value !== 'object') return hasUnsafeNumber(value) ? ELSEWHERE : SAFE;
+  let found = SAFE;
   const stack: object[] = [value];
   const depths: number[] = [0];
   while (stack.length > 0) {
@@ -46,14 +60,85 @@ function walk(value: unknown, freeze: boolean): boolean {
     for (const key in current) {
       const v = current[key];
       if (typeof v === 'number') {
-        if (!unsafe && !Number.isSafeInteger(v) && Number.isInteger(v)) unsafe = true;
+        if (found === ELSEWHERE || Number.isSafeInteger(v) || !Number.isInteger(v)) continue;
+        if (holders === undefined || keys === undefined || Array.isArray(current)) found = ELSEWHERE;
+        else {
+          found = IN_OBJECTS;
+          holders.push(current);
+          keys.push(key);
+        }
       } else if (v !== null && typeof v === 'object') {
         stack.push(v);
         depths.push(depth + 1);
       }
     }
   }
-  return unsafe;
+  return found;
+}
+
+/** A key whose quoted form cannot occur in valid JSON except as that very string: letters, digits, `_`. */
+const WORD_KEY = /^\w+$/;
+/** A `\u` escape of a letter, digit or `_` (or a few neighbours): a key could be spelt with it. */
+const ESCAPED_WORD = /\\u00(?:3\d|[4-7][\dA-Fa-f])/;
+
+/**
+ * The targeted read: each key that holds an integer beyond 2^53 (`keys[i]` of `holders[i]`) is looked up as `"key"` in the text with `indexOf`, and the integer literal after its
+ * colon is put back. In valid JSON a quote not escaped by a backslash always opens or closes a string,
+ * and between two strings only brackets, commas, colons and spaces stand: so `"key"` found once, for a
+ * key of word characters that no `\u` escape in the text could spell, is that key's one occurrence.
+ * Anything else (the key found twice, no literal after it, a literal that does not round to the
+ * parsed number) answers false and changes nothing: the caller scans the whole text instead.
+ */
+function putBackByKey(text: string, holders: object[], keys: string[]): boolean {
+  if (text.includes('\\u') && ESCAPED_WORD.test(text)) return false;
+  const literals: string[] = [];
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k] as string;
+    if (!WORD_KEY.test(key)) return false;
+    // The key and its closing quote, then the opening quote before it: a search that starts with a
+    // quote, which JSON text is full of, is several times slower.
+    const needle = `${key}"`;
+    let at = -1;
+    for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + 1)) {
+      if (text.charCodeAt(i - 1) !== 0x22) continue;
+      let slashes = 0;
+      while (text.charCodeAt(i - 2 - slashes) === 0x5c) slashes++;
+      if (slashes % 2 === 1) continue;
+      if (at !== -1) return false;
+      at = i;
+    }
+    if (at === -1) return false;
+    let i = skipSpace(text, at + needle.length);
+    if (text.charCodeAt(i) !== 0x3a /* : */) return false;
+    i = skipSpace(text, i + 1);
+    const start = i;
+    if (text.charCodeAt(i) === 0x2d /* - */) i++;
+    while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
+    const next = text.charCodeAt(i);
+    if (i - start < BIG_DIGITS || next === 0x2e || next === 0x65 || next === 0x45) return false;
+    // Printed from a BigInt, not sliced: a slice would keep the whole text alive as long as the value.
+    const literal = BigInt(text.slice(start, i)).toString();
+    if ((holders[k] as Record<string, unknown>)[key] !== Number(literal)) return false;
+    literals.push(literal);
+  }
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k] as string;
+    const holder = holders[k] as Record<string, unknown>;
+    // defineProperty for "__proto__": a plain own property here, as JSON.parse made it.
+    if (key === '__proto__')
+      Object.defineProperty(holder, key, { value: literals[k], enumerable: true, writable: true, configurable: true });
+    else holder[key] = literals[k];
+  }
+  return true;
+}
+
+function skipSpace(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+    else return i;
+  }
 }
 
 /**
@@ -83,7 +168,7 @@ export function hasUnsafeNumber(value: unknown): boolean {
 export function parseJsonExactFrozen(text: string): unknown {
   const value: unknown = JSON.parse(text);
   if (value === null || typeof value !== 'object') return hasUnsafeNumber(value) ? parseJsonExact(text) : value;
-  if (!walk(value, true)) return value;
+  if (walk(value, true) === SAFE) return value;
   // The walk froze what it saw: parse again (a JSON-in-text column, not a row) and patch that copy.
   const fresh: unknown = JSON.parse(text);
   const patched = patchBigIntegers(fresh, text);
@@ -217,140 +302,4 @@ function bigIntegerLiterals(text: string): Map<string, [path: (string | number)[
     } else i++;
   }
   return out;
-}
-
-const WS = new Uint8Array(128);
-for (const c of [0x20, 0x09, 0x0a, 0x0d]) WS[c] = 1;
-
-class ExactParser {
-  private pos = 0;
-  constructor(private readonly text: string) {}
-
-  parseDocument(): unknown {
-    const value = this.value(0);
-    this.skipWs();
-    if (this.pos !== this.text.length) this.fail('Unexpected data after JSON value');
-    return value;
-  }
-
-  private fail(message: string): never {
-    throw new SyntaxError(`${message} at position ${this.pos}`);
-  }
-
-  private skipWs(): void {
-    const t = this.text;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if (c < 128 && WS[c] === 1) this.pos++;
-      else break;
-    }
-  }
-
-  private value(depth: number): unknown {
-    if (depth > MAX_JSON_DEPTH) this.fail(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-    this.skipWs();
-    const c = this.text[this.pos];
-    switch (c) {
-      case '{':
-        return this.object(depth);
-      case '[':
-        return this.array(depth);
-      case '"':
-        return this.string();
-      case 't':
-        return this.literal('true', true);
-      case 'f':
-        return this.literal('false', false);
-      case 'n':
-        return this.literal('null', null);
-      default:
-        return this.number();
-    }
-  }
-
-  private literal<T>(word: string, value: T): T {
-    if (!this.text.startsWith(word, this.pos)) this.fail('Unexpected token');
-    this.pos += word.length;
-    return value;
-  }
-
-  private object(depth: number): Record<string, unknown> {
-    this.pos++;
-    const out: Record<string, unknown> = {};
-    this.skipWs();
-    if (this.text[this.pos] === '}') {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      this.skipWs();
-      if (this.text[this.pos] !== '"') this.fail('Expected property name');
-      const key = this.string();
-      this.skipWs();
-      if (this.text[this.pos] !== ':') this.fail("Expected ':'");
-      this.pos++;
-      // defineProperty, not assignment: a "__proto__" key stays a plain data property, as with JSON.parse.
-      Object.defineProperty(out, key, {
-        value: this.value(depth + 1),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-      this.skipWs();
-      const sep = this.text[this.pos++];
-      if (sep === '}') return out;
-      if (sep !== ',') this.fail("Expected ',' or '}'");
-    }
-  }
-
-  private array(depth: number): unknown[] {
-    this.pos++;
-    const out: unknown[] = [];
-    this.skipWs();
-    if (this.text[this.pos] === ']') {
-      this.pos++;
-      return out;
-    }
-    for (;;) {
-      out.push(this.value(depth + 1));
-      this.skipWs();
-      const sep = this.text[this.pos++];
-      if (sep === ']') return out;
-      if (sep !== ',') this.fail("Expected ',' or ']'");
-    }
-  }
-
-  private string(): string {
-    const t = this.text;
-    const start = this.pos;
-    let end = start + 1;
-    for (;;) {
-      if (end >= t.length) this.fail('Unterminated string');
-      const c = t.charCodeAt(end);
-      if (c === 0x22) break;
-      end += c === 0x5c ? 2 : 1;
-    }
-    this.pos = end + 1;
-    // JSON.parse copies: a slice of the text would keep the whole text alive as long as the value.
-    return JSON.parse(t.slice(start, end + 1)) as string;
-  }
-
-  private number(): number | string {
-    const t = this.text;
-    const start = this.pos;
-    let isInteger = true;
-    while (this.pos < t.length) {
-      const c = t.charCodeAt(this.pos);
-      if ((c >= 0x30 && c <= 0x39) || c === 0x2d) this.pos++;
-      else if (c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b) {
-        isInteger = false;
-        this.pos++;
-      } else break;
-    }
-    const literal = t.slice(start, this.pos);
-    if (literal.length === 0) this.fail('Unexpected token');
-    const value = JSON.parse(literal) as number;
-    if (isInteger && !Number.isSafeInteger(value)) return BigInt(literal).toString();
-    return value;
-  }
 }
