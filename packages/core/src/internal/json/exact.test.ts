@@ -278,6 +278,16 @@ describe('big integers put back by key (the targeted read), against the exact pa
     expect(callsOf(JSON, 'parse', () => parseJsonExact(text))).toBe(1);
   });
 
+  it('leaves a line with many such keys to the one scan (each lookup searches the whole line)', () => {
+    const keys = Array.from({ length: 2000 }, (_, i) => `"k${i}":${700000000000000000n + BigInt(i)}`);
+    const text = `{"a\\"b":1,${keys.join(',')}}`;
+    const v = parseJsonExact(text) as Record<string, unknown>;
+    expect(v.k0).toBe('700000000000000000');
+    expect(v.k1999).toBe('700000000000001999');
+    // The scan decodes the escaped key with JSON.parse: the line was not searched 2,000 times.
+    expect(callsOf(JSON, 'parse', () => parseJsonExact(text))).toBe(2);
+  });
+
   it('leaves to the full scan what a key lookup cannot settle', () => {
     // The same key spelt with an escape: JSON.parse keeps the last value, whose literal differs but rounds the same.
     expect(parseJsonExact('{"ReportId":12345678901234567891,"R\\u0065portId":12345678901234567890}')).toEqual({

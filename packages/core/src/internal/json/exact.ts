@@ -76,6 +76,9 @@ function walk(value: unknown, freeze: boolean, holders?: object[], keys?: string
   return found;
 }
 
+/** The most keys looked up one by one in a line (a Defender row has one, its `ReportId`). */
+const MAX_LOOKUPS = 8;
+
 /** A key whose quoted form cannot occur in valid JSON except as that very string: letters, digits, `_`. */
 const WORD_KEY = /^\w+$/;
 /** A `\u` escape of a letter, digit or `_` (or a few neighbours): a key could be spelt with it. */
@@ -90,6 +93,8 @@ const ESCAPED_WORD = /\\u00(?:3\d|[4-7][\dA-Fa-f])/;
  * parsed number) answers false and changes nothing: the caller scans the whole text instead.
  */
 function putBackByKey(text: string, holders: object[], keys: string[]): boolean {
+  // Each key costs a search of the line: a line with many is left to the one scan.
+  if (keys.length > MAX_LOOKUPS) return false;
   if (text.includes('\\u') && ESCAPED_WORD.test(text)) return false;
   const literals: string[] = [];
   for (let k = 0; k < keys.length; k++) {
