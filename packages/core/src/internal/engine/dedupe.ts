@@ -16,7 +16,8 @@ const EMPTY = -1;
 /** `b` of a ReportId of at most 15 digits (whose value is all in `a`), never a 15-digit tail. */
 const SHORT = -1;
 const TWO_32 = 2 ** 32;
-const DIGITS = /^\d{1,30}$/;
+/** Longest ReportId kept as numbers (two doubles of 15 digits). */
+const MAX_DIGITS = 30;
 
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x5bd1e995);
@@ -78,21 +79,22 @@ export class DedupeWindow {
    */
   seen(device: number, table: number, ms: number, ticks: number, reportId: string): boolean {
     if (this.#capacity === 0) return false;
-    if (!DIGITS.test(reportId))
+    // Decimal ReportIds (all of Defender's) exactly, in two doubles: the head (at most 15 digits) and
+    // the 15-digit tail, read in one pass without a regex or slices. Anything else goes by text, and
+    // so do leading zeros (never in canonical ReportIds): "007" and "7" must stay different.
+    const n = reportId.length;
+    if (n === 0 || n > MAX_DIGITS || (n > 1 && reportId.charCodeAt(0) === 0x30))
       return this.#seenOther(`${device}\u0000${table}\u0000${ms}\u0000${ticks}\u0000${reportId}`);
-    // "007" and "7" must stay different: leading zeros (never in canonical ReportIds) go by text.
-    if (reportId.length > 1 && reportId.charCodeAt(0) === 0x30)
-      return this.#seenOther(`${device}\u0000${table}\u0000${ms}\u0000${ticks}\u0000${reportId}`);
-    let a: number;
-    let b: number;
-    if (reportId.length <= 15) {
-      a = Number(reportId);
-      b = SHORT;
-    } else {
-      // Exact in two doubles: the head (at most 15 digits) and the 15-digit tail.
-      a = Number(reportId.slice(0, reportId.length - 15));
-      b = Number(reportId.slice(reportId.length - 15));
+    const split = n > 15 ? n - 15 : n;
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < n; i++) {
+      const d = reportId.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) return this.#seenOther(`${device}\u0000${table}\u0000${ms}\u0000${ticks}\u0000${reportId}`);
+      if (i < split) a = a * 10 + d;
+      else b = b * 10 + d;
     }
+    if (n <= 15) b = SHORT;
     const tableTicks = table | (ticks << 4);
     const h = hashOf(device, table, ms, ticks, a, b);
     const slots = this.#slots;

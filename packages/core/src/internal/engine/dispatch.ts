@@ -62,22 +62,35 @@ export class Dispatch {
   /** What a detector's `match` returned (or a family emitted for it): read, grouped, its evidence combined. */
   private addMatches(rt: Runtime, result: unknown, event: MdeEvent): void {
     if (result === undefined || result === null || result === false) return;
-    const detectorFailed = this.detectorFailed;
-    const matches = readMatchList(result);
-    if (typeof matches === 'string') {
-      detectorFailed(rt, 'detector-malformed-match', matches, event);
+    let many: boolean;
+    try {
+      many = Array.isArray(result);
+    } catch {
+      many = true; // a revoked proxy: readMatchList says what went wrong
+    }
+    // Most detectors return one match: read it without a list around it.
+    if (!many) {
+      this.addMatch(rt, result, event);
       return;
     }
-    for (const m of matches) {
-      const read = readMatch(m, rt);
-      if (typeof read === 'string') {
-        detectorFailed(rt, 'detector-malformed-match', read, event);
-        continue;
-      }
-      const g = this.groups.ensure(rt, event.deviceId, read.key ?? '');
-      if (g.add(read, [event])) this.kept = true;
-      combineEvidence(detectorFailed, rt, g, read, event, undefined);
+    const matches = readMatchList(result);
+    if (typeof matches === 'string') {
+      this.detectorFailed(rt, 'detector-malformed-match', matches, event);
+      return;
     }
+    for (const m of matches) this.addMatch(rt, m, event);
+  }
+
+  /** One candidate match: read, grouped, its evidence combined. */
+  private addMatch(rt: Runtime, m: unknown, event: MdeEvent): void {
+    const read = readMatch(m, rt);
+    if (typeof read === 'string') {
+      this.detectorFailed(rt, 'detector-malformed-match', read, event);
+      return;
+    }
+    const g = this.groups.ensure(rt, event.deviceId, read.key ?? '');
+    if (g.addOne(read, event)) this.kept = true;
+    combineEvidence(this.detectorFailed, rt, g, read, event, undefined);
   }
 
   /**

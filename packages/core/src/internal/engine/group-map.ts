@@ -18,6 +18,8 @@ export class GroupMap {
    * Null: a correlator keeps whole rows, so no row is projected.
    */
   readonly #borrowed: ReadonlySet<string> | null;
+  /** Per detector's column set: that set with the borrowed columns (see {@link #keepOf}). */
+  readonly #unions = new Map<ReadonlySet<string>, ReadonlySet<string>>();
 
   /** Groups matched since the batch began (kept only when the run saves state): those are saved. */
   touched: Set<GroupAcc> | undefined;
@@ -90,21 +92,39 @@ export class GroupMap {
       releaseParseCaches(event);
       return;
     }
-    let keep: Set<string> | undefined = this.#borrowed === null ? undefined : new Set(this.#borrowed);
-    for (const g of kept) {
-      if (keep === undefined) break;
-      if (g.keepColumns === undefined) {
-        keep = undefined;
-        break;
-      }
-      for (const c of g.keepColumns) keep.add(c);
-    }
+    const keep = this.#keepOf(kept);
     if (keep === undefined) {
       releaseParseCaches(event);
       return;
     }
     const copy = projectEvent(event, keep);
     for (const g of kept) g.replaceEvidence(event, copy);
+  }
+
+  /**
+   * The columns a projection for `kept` keeps (undefined: whole rows). Most rows are kept by the
+   * groups of one detector: that union is built once per detector, not once per row.
+   */
+  #keepOf(kept: readonly GroupAcc[]): ReadonlySet<string> | undefined {
+    const borrowed = this.#borrowed;
+    if (borrowed === null) return undefined;
+    const first = kept[0]!.keepColumns;
+    let same = first !== undefined;
+    for (let i = 1; same && i < kept.length; i++) same = kept[i]!.keepColumns === first;
+    if (same) {
+      let union = this.#unions.get(first!);
+      if (union === undefined) {
+        union = new Set([...borrowed, ...first!]);
+        this.#unions.set(first!, union);
+      }
+      return union;
+    }
+    const keep = new Set(borrowed);
+    for (const g of kept) {
+      if (g.keepColumns === undefined) return undefined;
+      for (const c of g.keepColumns) keep.add(c);
+    }
+    return keep;
   }
 
   /** The group of this subject, if there is one. */

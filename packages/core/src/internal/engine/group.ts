@@ -142,11 +142,25 @@ export class GroupAcc {
    */
   add(match: Match, events: readonly MdeEvent[]): boolean {
     this.count += Math.max(1, events.length);
+    this.matched(match, events[0]);
+    let kept = false;
+    for (const event of events) if (this.addEvent(match, event)) kept = true;
+    return kept;
+  }
+
+  /** {@link add} for a per-event match: the same, without an array per match. */
+  addOne(match: Match, event: MdeEvent): boolean {
+    this.count++;
+    this.matched(match, event);
+    return this.addEvent(match, event);
+  }
+
+  /** Severity and variant of a match whose earliest event is `e0` (none for a state match without events). */
+  private matched(match: Match, e0: MdeEvent | undefined): void {
     if (match.severity) this.severity = maxSeverity(this.severity, match.severity);
     // The group's variant: that of its most severe match (a match without one stands for `default`),
     // the earliest such match on ties.
     const rank = match.severity ? severityRank(match.severity) : this.baseRank;
-    const e0 = events[0];
     if (
       rank > this.variantRank ||
       (rank === this.variantRank && e0 && compareInstants(e0.time, e0.ticks, this.variantMs, this.variantTicks) < 0)
@@ -156,18 +170,21 @@ export class GroupAcc {
       this.variantMs = e0 ? e0.time : Number.POSITIVE_INFINITY;
       this.variantTicks = e0 ? e0.ticks : 0;
     }
-    let kept = false;
-    for (const event of events) {
-      if (this.addEvidence(event)) kept = true;
-      if (this.keepTimeline && this.timeline.length >= TIMELINE_CAP) this.timelineDropped++;
-      else if (this.keepTimeline)
+  }
+
+  /** One event of a match: evidence sample, timeline, span. True when it entered the sample. */
+  private addEvent(match: Match, event: MdeEvent): boolean {
+    const kept = this.addEvidence(event);
+    if (this.keepTimeline) {
+      if (this.timeline.length >= TIMELINE_CAP) this.timelineDropped++;
+      else
         this.timeline.push(
           match.value === undefined
             ? { time: event.time, ticks: event.ticks, tag: match.tag }
             : { time: event.time, ticks: event.ticks, tag: match.tag, value: match.value },
         );
-      this.span.add(event);
     }
+    this.span.add(event);
     return kept;
   }
 

@@ -85,12 +85,26 @@ export type DestructiveDeletionOptions = z.infer<typeof options>;
 /** Samples of deleted paths shown per alert. */
 const MAX_PATHS_SHOWN = 10;
 
-/** The data root a path lies under (the longest matching root), or undefined. */
-export function dataRoot(path: string, extra: readonly string[] = []): string | undefined {
+/** The roots to look under for an `extraRoots` list: defaults first, each without its trailing slash. */
+const ROOTS = new WeakMap<readonly string[], readonly string[]>();
+const NO_EXTRA: readonly string[] = [];
+
+function rootsWith(extra: readonly string[]): readonly string[] {
+  let roots = ROOTS.get(extra);
+  if (roots === undefined) {
+    roots = [...DEFAULT_DATA_ROOTS, ...extra].map((root) => (root.endsWith('/') ? root.slice(0, -1) : root));
+    ROOTS.set(extra, roots);
+  }
+  return roots;
+}
+
+/** The data root a path lies under (the longest matching root, the first of equals), or undefined. */
+export function dataRoot(path: string, extra: readonly string[] = NO_EXTRA): string | undefined {
   let best: string | undefined;
-  for (const root of [...DEFAULT_DATA_ROOTS, ...extra]) {
-    const r = root.endsWith('/') ? root.slice(0, -1) : root;
-    if (path.startsWith(`${r}/`) && (best === undefined || r.length > best.length)) best = r;
+  // Per row: no list or `${root}/` built, the roots of one options object are made once.
+  for (const r of rootsWith(extra)) {
+    if (best !== undefined && r.length <= best.length) continue;
+    if (path.charCodeAt(r.length) === 0x2f && path.startsWith(r)) best = r;
   }
   return best;
 }

@@ -6,8 +6,8 @@ import {
   inPackageHook,
   MAX_TEXT,
   mayFind,
-  scan,
 } from '../../internal/behaviours.js';
+import { scanOnce } from '../../internal/scan-memo.js';
 import { clip } from '../../internal/text.js';
 
 /** Command lines shown per alert. */
@@ -162,11 +162,11 @@ export const detector = defineDetector({
     // The cheap checks first: most command lines hold no hint of any behaviour and most images are
     // not in a scratch directory. The context (package hook, root: a parse of AdditionalFields) is
     // computed only when a pattern matched, and the collected values only when something was found.
-    let findings: Finding[] | undefined;
+    let findings: readonly Finding[] | undefined;
     if (cmd !== '' && mayFind(cmd)) {
       let hook: boolean | undefined;
       let root: boolean | undefined;
-      const found = scan(cmd, {
+      const found = scanOnce(cmd, {
         get packageHook() {
           if (hook === undefined) hook = inPackageHook(event);
           return hook;

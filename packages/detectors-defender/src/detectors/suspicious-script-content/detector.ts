@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defineDetector, type MdeEvent } from '@tripline/core';
-import { ALL_BEHAVIOUR_TECHNIQUES, actsAsRoot, highest, inPackageHook, scan } from '../../internal/behaviours.js';
+import { ALL_BEHAVIOUR_TECHNIQUES, actsAsRoot, highest, inPackageHook } from '../../internal/behaviours.js';
+import { scanOnce } from '../../internal/scan-memo.js';
 import { clip } from '../../internal/text.js';
 
 /** Matched lines shown per alert. */
@@ -100,7 +101,19 @@ export const detector = defineDetector({
   match(event) {
     const body = scriptBody(event);
     if (body === undefined) return undefined;
-    const findings = scan(body, { packageHook: inPackageHook(event), root: actsAsRoot(event) });
+    // Lazy: a body seen before (the agent scripts every host runs) needs neither unless its scan read them.
+    let hook: boolean | undefined;
+    let root: boolean | undefined;
+    const findings = scanOnce(body, {
+      get packageHook() {
+        if (hook === undefined) hook = inPackageHook(event);
+        return hook;
+      },
+      get root() {
+        if (root === undefined) root = actsAsRoot(event);
+        return root;
+      },
+    });
     if (findings.length === 0) return undefined;
     const path = scriptPath(event);
     const sha = event.str('SHA256');
