@@ -153,10 +153,17 @@ function toEvidence(event: MdeEvent, keep: ReadonlySet<string> | undefined): Evi
   };
 }
 
+/**
+ * `event.toRecord()` cut to the `keep` columns, in the row's column order: only the kept columns are
+ * read, so a JSON-in-text column the alert does not keep (AdditionalFields, most often) is never parsed.
+ */
 function trimmedRecord(event: MdeEvent, keep: ReadonlySet<string>): ReturnType<MdeEvent['toRecord']> {
-  const all = event.toRecord();
   const out: ReturnType<MdeEvent['toRecord']> = {};
-  for (const k of Object.keys(all)) if (keep.has(k)) put(out, k, all[k]);
+  for (const k of event.columns()) {
+    if (!keep.has(k)) continue;
+    const v = event.get(k);
+    if (v !== undefined && v !== null) put(out, k, v);
+  }
   return out;
 }
 
