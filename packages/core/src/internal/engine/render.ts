@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { techniqueName } from '../attack/index.js';
 import type { AlertGroup, DeviceState, EvidenceValue } from '../detector/types.js';
-import type { MdeEvent } from '../model/event.js';
+import { eventParts, type MdeEvent } from '../model/event.js';
 import { fillTemplate } from '../report/template.js';
 import type { Alert, EvidenceEvent } from '../report/types.js';
 import { maxSeverity, type Severity, severityRank } from '../severity.js';
@@ -155,11 +155,12 @@ function toEvidence(event: MdeEvent, keep: ReadonlySet<string> | undefined): Evi
 
 /**
  * `event.toRecord()` cut to the `keep` columns, in the row's column order: only the kept columns are
- * read, so a JSON-in-text column the alert does not keep (AdditionalFields, most often) is never parsed.
+ * read (the row's other columns are not even normalised), so a JSON-in-text column the alert does not
+ * keep (AdditionalFields, most often) is never parsed.
  */
 function trimmedRecord(event: MdeEvent, keep: ReadonlySet<string>): ReturnType<MdeEvent['toRecord']> {
   const out: ReturnType<MdeEvent['toRecord']> = {};
-  for (const k of event.columns()) {
+  for (const k of Object.keys(eventParts(event).raw)) {
     if (!keep.has(k)) continue;
     const v = event.get(k);
     if (v !== undefined && v !== null) put(out, k, v);
