@@ -3,7 +3,7 @@
  * components from the declared evidence (a `render` hook's answer merged over them), fills the
  * templates, applies the configured severity and keeps the evidence events' declared columns.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { techniqueName } from '../attack/index.js';
 import type { AlertGroup, DeviceState, EvidenceValue } from '../detector/types.js';
 import { eventParts, type MdeEvent } from '../model/event.js';
@@ -29,7 +29,7 @@ export function alertId(detectorId: string, deviceId: string, key: string): stri
   const input = deviceId.includes('\u0000')
     ? `${detectorId}\u0000${JSON.stringify([deviceId, key])}`
     : `${detectorId}\u0000${deviceId}\u0000${key}`;
-  return `tl-${createHash('sha256').update(input).digest('hex').slice(0, 20)}`;
+  return `tl-${hash('sha256', input, 'hex').slice(0, 20)}`;
 }
 
 /**
