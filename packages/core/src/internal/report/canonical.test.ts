@@ -53,7 +53,8 @@ function shuffled(entries: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<
     const order = (k: string) => [...k].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16777619), seed);
     const keys = Object.keys(o).sort((a, b) => order(a) - order(b) || (a < b ? -1 : 1));
     if (odd === 'drop') keys.pop();
-    const out: Record<string | symbol, unknown> = odd === 'class' ? (new (class Box {})() as Record<string | symbol, unknown>) : {};
+    const out: Record<string | symbol, unknown> =
+      odd === 'class' ? (new (class Box {})() as Record<string | symbol, unknown>) : {};
     for (const k of keys) out[k] = (o as Record<string, unknown>)[k];
     if (odd === 'extra') out.extra = 1;
     if (odd === 'proto') Object.defineProperty(out, '__proto__', { value: 1, enumerable: true });
