@@ -3,10 +3,10 @@
  * components from the declared evidence (a `render` hook's answer merged over them), fills the
  * templates, applies the configured severity and keeps the evidence events' declared columns.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { techniqueName } from '../attack/index.js';
 import type { AlertGroup, DeviceState, EvidenceValue } from '../detector/types.js';
-import type { MdeEvent } from '../model/event.js';
+import { eventParts, type MdeEvent } from '../model/event.js';
 import { fillTemplate } from '../report/template.js';
 import type { Alert, EvidenceEvent } from '../report/types.js';
 import { maxSeverity, type Severity, severityRank } from '../severity.js';
@@ -29,7 +29,7 @@ export function alertId(detectorId: string, deviceId: string, key: string): stri
   const input = deviceId.includes('\u0000')
     ? `${detectorId}\u0000${JSON.stringify([deviceId, key])}`
     : `${detectorId}\u0000${deviceId}\u0000${key}`;
-  return `tl-${createHash('sha256').update(input).digest('hex').slice(0, 20)}`;
+  return `tl-${hash('sha256', input, 'hex').slice(0, 20)}`;
 }
 
 /**
@@ -153,10 +153,18 @@ function toEvidence(event: MdeEvent, keep: ReadonlySet<string> | undefined): Evi
   };
 }
 
+/**
+ * `event.toRecord()` cut to the `keep` columns, in the row's column order: only the kept columns are
+ * read (the row's other columns are not even normalised), so a JSON-in-text column the alert does not
+ * keep (AdditionalFields, most often) is never parsed.
+ */
 function trimmedRecord(event: MdeEvent, keep: ReadonlySet<string>): ReturnType<MdeEvent['toRecord']> {
-  const all = event.toRecord();
   const out: ReturnType<MdeEvent['toRecord']> = {};
-  for (const k of Object.keys(all)) if (keep.has(k)) put(out, k, all[k]);
+  for (const k of Object.keys(eventParts(event).raw)) {
+    if (!keep.has(k)) continue;
+    const v = event.get(k);
+    if (v !== undefined && v !== null) put(out, k, v);
+  }
   return out;
 }
 

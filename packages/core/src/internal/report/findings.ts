@@ -4,7 +4,7 @@
  * 500 servers that raise the same benign alert reads as one finding with 500 devices. Every alert belongs
  * to exactly one finding; the alerts stay complete in `alerts`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { compareSeverity, type Severity } from '../severity.js';
 import type { Alert, DetectorInfo, Finding } from './types.js';
 
@@ -14,7 +14,7 @@ import type { Alert, DetectorInfo, Finding } from './types.js';
  * rest) cannot make two tuples collide whatever it holds.
  */
 export function findingId(detectorId: string, key: string, severity: Severity): string {
-  return `tf-${createHash('sha256').update(`${detectorId}\u0000${severity}\u0000${key}`).digest('hex').slice(0, 20)}`;
+  return `tf-${hash('sha256', `${detectorId}\u0000${severity}\u0000${key}`, 'hex').slice(0, 20)}`;
 }
 
 interface Acc {

@@ -47,10 +47,25 @@ export function fillTemplate(
   missing?: string,
 ): string {
   let out = '';
-  for (const part of parseTemplate(template)) {
+  for (const part of parsedOnce(template)) {
     if (part.kind === 'text') out += part.text;
     else if (Object.hasOwn(values, part.name)) out += String(values[part.name]);
     else out += missing ?? `{${part.prose ? '~' : ''}${part.name}}`;
   }
   return out;
+}
+
+/** Parsed templates fillTemplate has seen: a run fills the same few templates for every alert. */
+const PARSED = new Map<string, readonly TemplatePart[]>();
+/** Templates kept at most (a caller filling ever new templates clears the cache now and then). */
+const PARSED_MAX = 1024;
+
+function parsedOnce(template: string): readonly TemplatePart[] {
+  let parts = PARSED.get(template);
+  if (parts === undefined) {
+    if (PARSED.size >= PARSED_MAX) PARSED.clear();
+    parts = parseTemplate(template);
+    PARSED.set(template, parts);
+  }
+  return parts;
 }
