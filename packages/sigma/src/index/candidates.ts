@@ -75,7 +75,9 @@ export type Witness = readonly Atom[] | null;
  * exact value is a category (`true`, `high`, `system`) many rows share, a long one an identity.
  */
 function atomCost(a: Atom): number {
-  if (a.kind === 'exact') return a.text.length <= 6 ? 0.5 : 0.01;
+  // An exact value up to 12 units is often an enumeration's member (`setvalue`, `system`) shared by
+  // many rows; a needle of 8 units or more is rarer than that.
+  if (a.kind === 'exact') return a.text.length <= 6 ? 0.5 : a.text.length <= 12 ? 0.05 : 0.01;
   const n = a.text.length;
   return n >= 8 ? 0.02 : [1, 1, 0.6, 0.3, 0.15, 0.08, 0.05, 0.03][n]!;
 }
@@ -562,6 +564,22 @@ export class CandidateIndex {
     }
     byAction.set(action, index);
     return index;
+  }
+
+  /**
+   * Build, ahead of the first event, the route index of every table, ActionType and platform
+   * partition the rules name (a row of another ActionType meets the table's rules without one, whose
+   * index is built here too): the automata and tables are then made when the rules are loaded, not on
+   * the first rows of a run. With `partitions`, only those (`'windows'`, `'posix'`, undefined: a row
+   * of unknown kind).
+   */
+  prepare(partitions: readonly EventPlatform[] = PARTITIONS): void {
+    const parts = this.platformOf ? partitions.map(partitionOf) : [partitionOf(undefined)];
+    for (const [table, t] of [...this.byTable].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
+      for (const p of parts) {
+        this.route(table as TableName, '', p);
+        for (const action of [...t.byAction.keys()].sort()) this.route(table as TableName, action, p);
+      }
   }
 
   /** Number of route indexes built so far (each distinct set of rules once). */
