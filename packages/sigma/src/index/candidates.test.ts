@@ -20,7 +20,8 @@ import type {
   StringPattern,
 } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
-import { CandidateIndex, DEFAULT_MEMO, indexFold, witnessOf } from './candidates.js';
+import { CandidateIndex, DEFAULT_MEMO } from './candidates.js';
+import { indexFold, witnessOf } from './witness.js';
 
 /** A view reading `column` (`fileColumn` in DeviceFileEvents, which has no ProcessCommandLine). */
 const view = (field: string, column: string, fileColumn = column): FieldView => ({
