@@ -449,6 +449,48 @@ describe('CandidateIndex', () => {
     expect(index.builtRouteIndexes()).toBe(4);
   });
 
+  it('indexes an AND by up to three of its parts: a row holding two of them is not a candidate', () => {
+    const m = { cased: false, windash: false };
+    const str = (v: FieldView, anchor: StringPattern['anchor'], w: string): Expr => ({
+      kind: 'pred',
+      pred: { kind: 'string', view: v, all: false, cased: false, windash: false, patterns: [pattern(anchor, w, m)] },
+      origin,
+    });
+    const route: SigmaRoute = { table: 'DeviceProcessEvents', platform: undefined };
+    const rules = [
+      {
+        route,
+        expr: {
+          kind: 'and',
+          args: [
+            str(IMAGE, 'suffix', '\\whoami.exe'),
+            str(PARENT, 'contains', 'powershell'),
+            str(CMD, 'contains', '/groups'),
+          ],
+        },
+      },
+    ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
+    const index = new CandidateIndex(rules);
+    expect(index.clausesOf(0)).toHaveLength(3);
+    const of = (cmd: string) => {
+      const e = makeEvent('DeviceProcessEvents', {
+        Timestamp: '2025-11-07T06:46:38.299848Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: 3321,
+        ProcessCommandLine: cmd,
+        FolderPath: 'C:\\Windows\\System32\\whoami.exe',
+        InitiatingProcessFolderPath: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+      });
+      const out: number[] = [];
+      index.candidates(e, ctxOf(e), (i) => out.push(i));
+      return out;
+    };
+    expect(of('whoami /all')).toEqual([]);
+    expect(of('whoami /groups')).toEqual([0]);
+  });
+
   it('prefers a long needle to a short exact value an enumeration shares (`EventType: SetValue`)', () => {
     const eventType = view('EventType', 'ActionType');
     const details = view('Details', 'RegistryValueData');

@@ -263,7 +263,7 @@ export interface IndexStats {
   readonly alwaysEvaluated: number;
   /** Rules that can never match (an empty witness): never evaluated. */
   readonly neverMatch: number;
-  /** Rules indexed by two clauses (a row must hold an atom of each). */
+  /** Rules indexed by two or three clauses (a row must hold an atom of each). */
   readonly twoClauses: number;
   readonly routes: number;
   readonly needles: number;

@@ -2,7 +2,7 @@
  * Witnesses of the candidate index (`candidates.ts`): for a rule, a set of atoms — "this view's value
  * equals X" or "this view's value contains needle N" — at least one of which holds whenever the rule
  * matches; for an AND the cheapest child's witness serves, for an OR the union of its children's. An
- * AND is indexed by its two cheapest clauses. Soundness rests on one folding, {@link indexFold},
+ * AND is indexed by its three cheapest clauses. Soundness rests on one folding, {@link indexFold},
  * applied alike to needles (at load) and to the event's values.
  */
 import type { CompiledRegex, Expr, FieldView, Pred, SigmaRoute, StringPattern } from '../ir.js';
@@ -162,7 +162,7 @@ export function witnessOf(expr: Expr): Witness {
 export type Clauses = readonly (readonly Atom[])[] | null;
 
 /** How many clauses of an AND a rule is indexed by: a row must hold one atom of each. */
-export const MAX_CLAUSES = 2;
+export const MAX_CLAUSES = 3;
 
 /**
  * The clauses of a rule: for an AND, the {@link MAX_CLAUSES} cheapest clauses of its children (every
