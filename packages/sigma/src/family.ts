@@ -138,6 +138,8 @@ export function buildFamily(
     mapping?.eventPlatform ? (_event, ctx) => (ctx as SigmaEvalContext).platform(mapping) : undefined,
     { memo: tuning?.indexMemo },
   );
+  // The route indexes are built with the family (when the rules are loaded), not on a run's first rows.
+  index.prepare(['windows', 'posix']);
   const missLimits = tuning?.missMemo === false ? undefined : (tuning?.missMemo ?? DEFAULT_MISS_MEMO);
   // Per rule: the views its result depends on (distinct), or undefined when it is not memoised.
   const memoViews = rules.map((rule): readonly FieldView[] | undefined => {

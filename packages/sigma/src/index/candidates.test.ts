@@ -20,7 +20,8 @@ import type {
   StringPattern,
 } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
-import { CandidateIndex, DEFAULT_MEMO, indexFold, witnessOf } from './candidates.js';
+import { CandidateIndex, DEFAULT_MEMO } from './candidates.js';
+import { indexFold, witnessOf } from './witness.js';
 
 /** A view reading `column` (`fileColumn` in DeviceFileEvents, which has no ProcessCommandLine). */
 const view = (field: string, column: string, fileColumn = column): FieldView => ({
@@ -285,6 +286,9 @@ describe('CandidateIndex', () => {
         fc.array(event, { minLength: 1, maxLength: 6 }),
         (rules, events) => {
           const index = new CandidateIndex(rules, platformOf);
+          // Route indexes built ahead (as the family does) answer as those built on first use.
+          const prepared = new CandidateIndex(rules, platformOf);
+          prepared.prepare(['windows', 'posix']);
           for (const e of events) {
             const ctx = ctxOf(e);
             const runs = (r: { route: SigmaRoute }) =>
@@ -295,6 +299,9 @@ describe('CandidateIndex', () => {
             expect(candidates).toEqual([...candidates].sort((a, b) => a - b));
             for (const i of candidates) expect(runs(rules[i]!)).toBe(true);
             expect(candidates.filter((i) => evaluate(rules[i]!.expr, ctx))).toEqual(full);
+            const ahead: number[] = [];
+            prepared.candidates(e, ctx, (i) => ahead.push(i));
+            expect(ahead).toEqual(candidates);
           }
         },
       ),
@@ -387,6 +394,126 @@ describe('CandidateIndex', () => {
     expect(run('OpenProcessApiCall', '/usr/bin/bash')).toEqual([1]);
     expect(run('ProcessCreated', 'C:\\Windows\\System32\\cmd.exe')).toEqual([0, 1]);
     expect(index.builtRouteIndexes()).toBe(2);
+  });
+
+  it('builds the route indexes of the rules ahead of the first row when prepared', () => {
+    const contains = (w: string): Expr => ({
+      kind: 'pred',
+      pred: {
+        kind: 'string',
+        view: CMD,
+        all: false,
+        cased: false,
+        windash: false,
+        patterns: [pattern('contains', w, { cased: false, windash: false })],
+      },
+      origin,
+    });
+    const rules = [
+      { route: { table: 'DeviceProcessEvents', platform: 'windows' }, expr: contains('whoami') },
+      {
+        route: { table: 'DeviceProcessEvents', actionTypes: ['ProcessCreated'], platform: undefined },
+        expr: contains('net user'),
+      },
+      { route: { table: 'DeviceFileEvents', platform: 'linux' }, expr: contains('passwd') },
+    ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
+    const index = new CandidateIndex(rules, (e) => (e.str('FolderPath')?.startsWith('/') ? 'posix' : 'windows'));
+    expect(index.builtRouteIndexes()).toBe(0);
+    index.prepare(['windows', 'posix']);
+    // Windows process rows: rule 0 (any ActionType), rules 0 and 1 (ProcessCreated); POSIX: rule 1
+    // (ProcessCreated); POSIX file rows: rule 2. Windows file rows and other POSIX process rows: none.
+    expect(index.builtRouteIndexes()).toBe(4);
+    const run = (table: 'DeviceProcessEvents' | 'DeviceFileEvents', action: string, folder: string) => {
+      const e = makeEvent(table, {
+        Timestamp: '2025-11-07T06:46:38.299848Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: action,
+        ReportId: 3321,
+        ...(table === 'DeviceProcessEvents'
+          ? { ProcessCommandLine: 'whoami & net user' }
+          : { InitiatingProcessCommandLine: 'cat passwd' }),
+        FolderPath: folder,
+      });
+      const out: number[] = [];
+      index.candidates(e, ctxOf(e), (i) => out.push(i));
+      return out;
+    };
+    expect(run('DeviceProcessEvents', 'ProcessCreated', 'C:\\Windows\\System32\\cmd.exe')).toEqual([0, 1]);
+    expect(run('DeviceProcessEvents', 'OpenProcessApiCall', 'C:\\Windows\\System32\\cmd.exe')).toEqual([0]);
+    expect(run('DeviceProcessEvents', 'ProcessCreated', '/usr/bin/bash')).toEqual([1]);
+    expect(run('DeviceProcessEvents', 'OpenProcessApiCall', '/usr/bin/bash')).toEqual([]);
+    expect(run('DeviceFileEvents', 'FileCreated', '/etc/passwd')).toEqual([2]);
+    expect(run('DeviceFileEvents', 'FileCreated', 'C:\\Temp\\passwd')).toEqual([]);
+    // Every row met an index built ahead (an ActionType no rule names shares its table's).
+    expect(index.builtRouteIndexes()).toBe(4);
+  });
+
+  it('indexes an AND by up to three of its parts: a row holding two of them is not a candidate', () => {
+    const m = { cased: false, windash: false };
+    const str = (v: FieldView, anchor: StringPattern['anchor'], w: string): Expr => ({
+      kind: 'pred',
+      pred: { kind: 'string', view: v, all: false, cased: false, windash: false, patterns: [pattern(anchor, w, m)] },
+      origin,
+    });
+    const route: SigmaRoute = { table: 'DeviceProcessEvents', platform: undefined };
+    const rules = [
+      {
+        route,
+        expr: {
+          kind: 'and',
+          args: [
+            str(IMAGE, 'suffix', '\\whoami.exe'),
+            str(PARENT, 'contains', 'powershell'),
+            str(CMD, 'contains', '/groups'),
+          ],
+        },
+      },
+    ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
+    const index = new CandidateIndex(rules);
+    expect(index.clausesOf(0)).toHaveLength(3);
+    const of = (cmd: string) => {
+      const e = makeEvent('DeviceProcessEvents', {
+        Timestamp: '2025-11-07T06:46:38.299848Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: 3321,
+        ProcessCommandLine: cmd,
+        FolderPath: 'C:\\Windows\\System32\\whoami.exe',
+        InitiatingProcessFolderPath: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
+      });
+      const out: number[] = [];
+      index.candidates(e, ctxOf(e), (i) => out.push(i));
+      return out;
+    };
+    expect(of('whoami /all')).toEqual([]);
+    expect(of('whoami /groups')).toEqual([0]);
+  });
+
+  it('prefers a long needle to a short exact value an enumeration shares (`EventType: SetValue`)', () => {
+    const eventType = view('EventType', 'ActionType');
+    const details = view('Details', 'RegistryValueData');
+    const m = { cased: false, windash: false };
+    const str = (v: FieldView, anchor: StringPattern['anchor'], w: string): Expr => ({
+      kind: 'pred',
+      pred: { kind: 'string', view: v, all: false, cased: false, windash: false, patterns: [pattern(anchor, w, m)] },
+      origin,
+    });
+    const w = witnessOf({
+      kind: 'and',
+      args: [
+        str(eventType, 'exact', 'SetValue'),
+        str(details, 'contains', 'Microsoft.HybridConnectionManager.Listener.exe'),
+      ],
+    });
+    expect(w).toEqual([{ kind: 'needle', view: details, text: 'microsoft.hybridconnectionmanager.listener.exe' }]);
+    // A long exact value (an identity, not a category) is still preferred to a needle.
+    const id = witnessOf({
+      kind: 'and',
+      args: [str(eventType, 'exact', 'C:\\Windows\\System32\\rundll32.exe'), str(details, 'contains', 'javascript:')],
+    });
+    expect(id).toEqual([{ kind: 'exact', view: eventType, text: 'c:\\windows\\system32\\rundll32.exe' }]);
   });
 
   it('lets a row meet only the rules whose witness it holds', () => {

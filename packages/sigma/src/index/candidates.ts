@@ -1,217 +1,21 @@
 /**
  * The candidate index: which compiled rules can match an event, found without evaluating them.
  *
- * Rules are grouped by route (table, then ActionType). For each rule a *witness* is chosen at load: a
- * set of atoms — "this view's value equals X" (an exact map per view) or "this view's value contains
- * needle N" (one Aho-Corasick automaton per view over all needles of the route) — such that the rule
- * can only match an event when at least one of its atoms holds. For an AND the cheapest child's
- * witness serves, for an OR the union of its children's; a rule without a sound witness (only `not`,
- * `null`, numbers, CIDR ranges, field references…) is evaluated on every event of its route. A rule
- * whose condition is an AND is indexed by the two cheapest such witnesses of its parts (clauses): a
- * row must hold an atom of each. An event then meets only the rules whose clauses it satisfies.
- *
- * Soundness rests on one folding, {@link indexFold}, applied alike to needles (at load) and to the
- * event's values (once per view per event). It maps each UTF-16 code unit independently after
- * lower-casing, so "A contains B" implies "fold(A) contains fold(B)" and "A equals B" implies
- * "fold(A) equals fold(B)", whatever case or dash normalisation the rule's own comparison applies.
+ * Rules are grouped by route (table, then ActionType). Each rule is indexed by its witness clauses
+ * (`witness.ts`): atoms "this view's folded value equals X" (an exact map per view) or "contains
+ * needle N" (one Aho-Corasick automaton per view over all needles of the route); a rule without a
+ * sound witness is evaluated on every event of its route. An event then meets only the rules whose
+ * clauses it satisfies.
  */
 import type { MdeEvent, TableName } from '@tripline/core';
-import type {
-  CompiledRegex,
-  EvalContext,
-  EventPlatform,
-  Expr,
-  FieldView,
-  Pred,
-  SigmaRoute,
-  StringPattern,
-} from '../ir.js';
+import type { EvalContext, EventPlatform, FieldView } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
 import { AhoCorasick } from './aho-corasick.js';
 import { BoundedMemo, type MemoLimits } from './memo.js';
+import { type Clauses, clausesOf, foldLowered, type IndexedRule, MAX_CLAUSES } from './witness.js';
 
 export type { MemoLimits } from './memo.js';
-
-/**
- * The index's folding: lower-case, then per code unit: every `windash` dash (`/`, en dash, em dash,
- * horizontal bar) to `-`, long s (U+017F, which RE2's case folding equates with `s`) to `s`, final
- * sigma to sigma (the only context-dependent lower-casing). A homomorphism on strings: needles and
- * values folded alike keep every containment and equality of the originals.
- */
-export function indexFold(s: string): string {
-  return foldLowered(s.toLowerCase());
-}
-
-/** {@link indexFold} of a string already lower-cased (the evaluator's memo holds it): the per-unit map. */
-function foldLowered(lower: string): string {
-  let out = '';
-  let last = 0;
-  for (let i = 0; i < lower.length; i++) {
-    const c = lower.charCodeAt(i);
-    let r: string | undefined;
-    if (c === 0x2f || c === 0x2013 || c === 0x2014 || c === 0x2015) r = '-';
-    else if (c === 0x17f) r = 's';
-    else if (c === 0x3c2) r = '\u03c3';
-    if (r !== undefined) {
-      out += lower.slice(last, i) + r;
-      last = i + 1;
-    }
-  }
-  return last === 0 ? lower : out + lower.slice(last);
-}
-
-/** One condition a rule's match implies: the view's folded value equals, or contains, `text` (folded). */
-export interface Atom {
-  readonly kind: 'exact' | 'needle';
-  readonly view: FieldView;
-  readonly text: string;
-}
-
-/** Atoms of which one holds whenever the rule matches; `null`: none known (always evaluate). `[]`: never matches. */
-export type Witness = readonly Atom[] | null;
-
-/**
- * A rough chance that an atom holds on a random value: shorter needles occur more often, and a short
- * exact value is a category (`true`, `high`, `system`) many rows share, a long one an identity.
- */
-function atomCost(a: Atom): number {
-  if (a.kind === 'exact') return a.text.length <= 6 ? 0.5 : 0.01;
-  const n = a.text.length;
-  return n >= 8 ? 0.02 : [1, 1, 0.6, 0.3, 0.15, 0.08, 0.05, 0.03][n]!;
-}
-
-function cost(w: readonly Atom[]): number {
-  let c = 0;
-  for (const a of w) c += atomCost(a);
-  return c;
-}
-
-/** The cheapest of several witnesses each of which suffices (AND of conditions); null when none is known. */
-function cheapest(ws: readonly Witness[]): Witness {
-  let best: Witness = null;
-  let bestCost = Number.POSITIVE_INFINITY;
-  for (const w of ws) {
-    if (w === null) continue;
-    const c = cost(w);
-    if (c < bestCost) {
-      best = w;
-      bestCost = c;
-    }
-  }
-  return best;
-}
-
-/** The union of witnesses all of which are needed (OR of conditions); null when one of them is unknown. */
-function union(ws: readonly Witness[]): Witness {
-  const out: Atom[] = [];
-  for (const w of ws) {
-    if (w === null) return null;
-    out.push(...w);
-  }
-  return out;
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
-/** The longest non-empty literal of a list (folded), or undefined. */
-function longest(literals: readonly string[], asciiOnly: boolean): string | undefined {
-  let best: string | undefined;
-  for (const l of literals) {
-    const f = indexFold(l);
-    if (f.length === 0) continue;
-    // RE2's case-insensitive matching equates letters lower-casing does not (ϐ and β): only ASCII
-    // needles (whose case variants indexFold maps together) are sound for a case-insensitive regex.
-    if (asciiOnly && !isAscii(f)) continue;
-    if (best === undefined || f.length > best.length) best = f;
-  }
-  return best;
-}
-
-function patternAtoms(p: StringPattern, views: readonly FieldView[]): Witness {
-  if (p.anchor === 'exact') return views.map((view) => ({ kind: 'exact', view, text: indexFold(p.text) }));
-  const needle = longest(p.literals, false);
-  return needle === undefined ? null : views.map((view) => ({ kind: 'needle', view, text: needle }));
-}
-
-function regexAtoms(r: CompiledRegex, view: FieldView): Witness {
-  // Case-insensitive by flag, or perhaps by an inline group (`(?i)` after the start): ASCII needles only.
-  const needle = longest(r.literals, r.flags.i || r.source.includes('(?'));
-  return needle === undefined ? null : [{ kind: 'needle', view, text: needle }];
-}
-
-/** The witness of one predicate. */
-export function predWitness(pred: Pred): Witness {
-  switch (pred.kind) {
-    case 'string': {
-      const ws = pred.patterns.map((p) => patternAtoms(p, [pred.view]));
-      return pred.all ? cheapest(ws) : union(ws);
-    }
-    case 'keyword': {
-      if (pred.views.length === 0) return [];
-      const ws = pred.patterns.map((p) => patternAtoms(p, pred.views));
-      return pred.all ? cheapest(ws) : union(ws);
-    }
-    case 'regex': {
-      const ws = pred.regexes.map((r) => regexAtoms(r, pred.view));
-      return pred.all ? cheapest(ws) : union(ws);
-    }
-    case 'never':
-      return [];
-    default:
-      return null;
-  }
-}
-
-/** The witness of a rule's expression (see the module comment). */
-export function witnessOf(expr: Expr): Witness {
-  switch (expr.kind) {
-    case 'pred':
-      return predWitness(expr.pred);
-    case 'and':
-      return cheapest(expr.args.map(witnessOf));
-    case 'or':
-      return union(expr.args.map(witnessOf));
-    case 'not':
-      return null;
-    case 'const':
-      return expr.value ? null : [];
-  }
-}
-
-/** Clauses a rule's match implies (each: one of its atoms holds); null: none known (always evaluated). */
-export type Clauses = readonly (readonly Atom[])[] | null;
-
-/** How many clauses of an AND a rule is indexed by: a row must hold one atom of each. */
-const MAX_CLAUSES = 2;
-
-/**
- * The clauses of a rule: for an AND, the {@link MAX_CLAUSES} cheapest clauses of its children (every
- * one of them holds when the AND does), so that a rule whose image and command line both have
- * needles is a candidate only when both occur; otherwise the single clause of {@link witnessOf}. A
- * clause without atoms can never hold: the rule can never match.
- */
-export function clausesOf(expr: Expr): Clauses {
-  if (expr.kind !== 'and') {
-    const w = witnessOf(expr);
-    return w === null ? null : [w];
-  }
-  const all = expr.args.flatMap((a) => clausesOf(a) ?? []);
-  if (all.length === 0) return null;
-  return all
-    .map((c, i) => ({ c, i, cost: cost(c) }))
-    .sort((a, b) => a.cost - b.cost || a.i - b.i)
-    .slice(0, MAX_CLAUSES)
-    .map((x) => x.c);
-}
-
-/** What the index needs of a rule. */
-export interface IndexedRule {
-  readonly expr: Expr;
-  readonly route: SigmaRoute;
-}
+export type { IndexedRule } from './witness.js';
 
 /**
  * The default bounds of the memo each view keeps (see {@link CandidateIndex}): 1,024 values of up to
@@ -459,7 +263,7 @@ export interface IndexStats {
   readonly alwaysEvaluated: number;
   /** Rules that can never match (an empty witness): never evaluated. */
   readonly neverMatch: number;
-  /** Rules indexed by two clauses (a row must hold an atom of each). */
+  /** Rules indexed by two or three clauses (a row must hold an atom of each). */
   readonly twoClauses: number;
   readonly routes: number;
   readonly needles: number;
@@ -562,6 +366,22 @@ export class CandidateIndex {
     }
     byAction.set(action, index);
     return index;
+  }
+
+  /**
+   * Build, ahead of the first event, the route index of every table, ActionType and platform
+   * partition the rules name (a row of another ActionType meets the table's rules without one, whose
+   * index is built here too): the automata and tables are then made when the rules are loaded, not on
+   * the first rows of a run. With `partitions`, only those (`'windows'`, `'posix'`, undefined: a row
+   * of unknown kind).
+   */
+  prepare(partitions: readonly EventPlatform[] = PARTITIONS): void {
+    const parts = this.platformOf ? partitions.map(partitionOf) : [partitionOf(undefined)];
+    for (const [table, t] of [...this.byTable].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
+      for (const p of parts) {
+        this.route(table as TableName, '', p);
+        for (const action of [...t.byAction.keys()].sort()) this.route(table as TableName, action, p);
+      }
   }
 
   /** Number of route indexes built so far (each distinct set of rules once). */
