@@ -1,4 +1,5 @@
 import { parseJsonExactFrozen } from '../json/exact.js';
+import { buildPosix, hasPosixColumns, sharedPosix } from './posix.js';
 import type { ColumnType, TableName } from './tables.js';
 import { TABLE_COLUMNS } from './tables.js';
 import { type NullSpellings, normalizeValue } from './values.js';
@@ -102,78 +103,6 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
-
-const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const asInt = (v: unknown): number | undefined => {
-  // An integer beyond 2^53 lost digits (or is a decimal string): not a usable id.
-  if (typeof v === 'number')
-    return Number.isFinite(v) && (Number.isSafeInteger(v) || !Number.isInteger(v)) ? v : undefined;
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) {
-    const n = Number(v);
-    return Number.isSafeInteger(n) ? n : undefined;
-  }
-  return undefined;
-};
-
-function readGroup(v: unknown): PosixGroup | undefined {
-  if (v === null || typeof v !== 'object') return undefined;
-  const o = v as Record<string, unknown>;
-  const out: { name?: string; gid?: number } = {};
-  const name = asString(o.Name);
-  const gid = asInt(o.PosixGroupId);
-  if (name !== undefined) out.name = name;
-  if (gid !== undefined) out.gid = gid;
-  return name === undefined && gid === undefined ? undefined : Object.freeze(out);
-}
-
-function readAccount(v: unknown): PosixAccount | undefined {
-  if (v === null || typeof v !== 'object') return undefined;
-  const o = v as Record<string, unknown>;
-  const out: { name?: string; uid?: number; sid?: string; domain?: string; primaryGroup?: PosixGroup } = {};
-  const name = asString(o.Name);
-  const uid = asInt(o.PosixUserId);
-  const sid = asString(o.Sid);
-  const domain = asString(o.DomainName);
-  const group = readGroup(o.PrimaryPosixGroup);
-  if (name !== undefined) out.name = name;
-  if (uid !== undefined) out.uid = uid;
-  if (sid !== undefined) out.sid = sid;
-  if (domain !== undefined) out.domain = domain;
-  if (group !== undefined) out.primaryGroup = group;
-  return name === undefined && uid === undefined && sid === undefined && domain === undefined && group === undefined
-    ? undefined
-    : Object.freeze(out);
-}
-
-/** The `AdditionalFields` keys of one side's POSIX context, spelled out once (not built per event). */
-interface PosixKeys {
-  readonly effectiveUser: string;
-  readonly realUser: string;
-  readonly effectiveGroup: string;
-  readonly workingDirectory: string;
-  readonly terminal: string;
-  readonly processGroupId: string;
-  readonly sessionId: string;
-}
-// Literals, so that the keys are internalized strings: property lookups with them need no hashing.
-const INITIATING_KEYS: PosixKeys = Object.freeze({
-  effectiveUser: 'InitiatingProcessPosixEffectiveUser',
-  realUser: 'InitiatingProcessPosixRealUser',
-  effectiveGroup: 'InitiatingProcessPosixEffectiveGroup',
-  workingDirectory: 'InitiatingProcessCurrentWorkingDirectory',
-  terminal: 'InitiatingProcessPosixAttachedTerminal',
-  processGroupId: 'InitiatingProcessPosixProcessGroupId',
-  sessionId: 'InitiatingProcessPosixSessionId',
-});
-const PROCESS_KEYS: PosixKeys = Object.freeze({
-  effectiveUser: 'ProcessPosixEffectiveUser',
-  realUser: 'ProcessPosixRealUser',
-  effectiveGroup: 'ProcessPosixEffectiveGroup',
-  workingDirectory: 'ProcessCurrentWorkingDirectory',
-  terminal: 'ProcessPosixAttachedTerminal',
-  processGroupId: 'ProcessPosixProcessGroupId',
-  sessionId: 'ProcessPosixSessionId',
-});
 
 let release: (event: MdeEvent) => void;
 let project: (event: MdeEvent, keep: ReadonlySet<string>) => MdeEvent;
@@ -426,74 +355,21 @@ export class MdeEvent {
     return typeof v === 'string' ? v : undefined;
   }
 
-  /** POSIX (Linux/macOS) context of the row, from `AdditionalFields` or extended columns. */
+  /**
+   * POSIX (Linux/macOS) context of the row, from `AdditionalFields` or extended columns. Rows whose
+   * context comes from `AdditionalFields` alone share one frozen view per text (model/posix.ts).
+   */
   get posix(): PosixInfo {
     if (this.#posix) return this.#posix;
-    // The POSIX view needs a few keys of AdditionalFields: when no detector has asked for the whole
-    // (exact, frozen) value yet, a plain parse that is dropped afterwards is enough.
-    const raw = this.#additionalFields === undefined ? this.#value('AdditionalFields') : undefined;
-    const parsed = raw === undefined ? this.#additionalFields : decodeJsonColumn(raw, JSON.parse);
-    const af: Readonly<Record<string, unknown>> =
-      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : EMPTY;
-    // additional(), with the parsed AdditionalFields in hand: asked 18 times per event.
-    const read = (key: string): JsonValue | undefined => {
-      const top = this.#value(key);
-      const v = top !== undefined ? top : (af[key] as JsonValue | undefined);
-      if (typeof v === 'string' && v !== '') {
-        const c = v.charCodeAt(0);
-        // JSON text (double encoding), possibly after whitespace; every space is ≤ U+0020 or ≥ U+0080.
-        if (c === 0x7b || c === 0x5b || c <= 0x20 || c >= 0x80) {
-          const t = v.trimStart();
-          if (t.startsWith('{') || t.startsWith('[')) return parseJsonColumn(v);
-        }
-      }
-      return v;
+    const top = (key: string): JsonValue | undefined => this.#value(key);
+    const text = this.#value('AdditionalFields');
+    const build = (): PosixInfo => {
+      // The POSIX view needs a few keys of AdditionalFields: when no detector has asked for the whole
+      // (exact, frozen) value yet, a plain parse that is dropped afterwards is enough.
+      const parsed = this.#additionalFields !== undefined ? this.#additionalFields : decodeJsonColumn(text, JSON.parse);
+      return buildPosix(top, parsed, parseJsonColumn);
     };
-    const side = (keys: PosixKeys): PosixProcess => {
-      const out: {
-        effectiveUser?: PosixAccount;
-        realUser?: PosixAccount;
-        effectiveGroup?: PosixGroup;
-        workingDirectory?: string;
-        terminal?: string;
-        processGroupId?: number;
-        sessionId?: number;
-      } = {};
-      const eu = readAccount(read(keys.effectiveUser));
-      const ru = readAccount(read(keys.realUser));
-      const eg = readGroup(read(keys.effectiveGroup));
-      const cwd = asString(read(keys.workingDirectory));
-      const tty = asString(read(keys.terminal));
-      const pgid = asInt(read(keys.processGroupId));
-      const sid = asInt(read(keys.sessionId));
-      if (eu) out.effectiveUser = eu;
-      if (ru) out.realUser = ru;
-      if (eg) out.effectiveGroup = eg;
-      if (cwd !== undefined) out.workingDirectory = cwd;
-      if (tty !== undefined) out.terminal = tty;
-      if (pgid !== undefined) out.processGroupId = pgid;
-      if (sid !== undefined) out.sessionId = sid;
-      return Object.freeze(out);
-    };
-    const logon: { terminal?: string; uid?: number; primaryGroup?: PosixGroup } = {};
-    const terminal = asString(read('Terminal'));
-    const uid = asInt(read('PosixUserId'));
-    const gname = asString(read('PosixPrimaryGroupName'));
-    const gid = asInt(read('PosixPrimaryGroupId'));
-    if (terminal !== undefined) logon.terminal = terminal;
-    if (uid !== undefined) logon.uid = uid;
-    if (gname !== undefined || gid !== undefined) {
-      logon.primaryGroup = Object.freeze({
-        ...(gname !== undefined ? { name: gname } : {}),
-        ...(gid !== undefined ? { gid } : {}),
-      });
-    }
-    // Frozen all the way down: every detector gets this same object.
-    this.#posix = Object.freeze({
-      initiatingProcess: side(INITIATING_KEYS),
-      process: side(PROCESS_KEYS),
-      logon: Object.freeze(logon),
-    });
+    this.#posix = typeof text === 'string' && !hasPosixColumns(top) ? sharedPosix(text, build) : build();
     return this.#posix;
   }
 

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { MdeEvent } from './event.js';
+import { normalizeRow } from './normalize.js';
+import { POSIX_MEMO_ENTRIES, POSIX_MEMO_TEXT, posixMemoSize } from './posix.js';
+
+const base = {
+  Timestamp: '2025-11-07T06:46:38.29932Z',
+  DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+  DeviceName: 'wazuh1',
+  ActionType: 'ProcessCreated',
+  ReportId: 4711,
+};
+
+const row = (extra: Record<string, unknown>): MdeEvent =>
+  normalizeRow({ ...base, ...extra }, 'DeviceProcessEvents', { source: 't' }) as MdeEvent;
+
+const af = (uid: number, group = 'mdatp'): string =>
+  JSON.stringify({
+    InitiatingProcessPosixEffectiveUser: { Name: `u${uid}`, PosixUserId: uid },
+    InitiatingProcessPosixEffectiveGroup: { Name: group, PosixGroupId: 997 },
+    InitiatingProcessPosixProcessGroupId: 1029,
+  });
+
+describe('the POSIX view shared per AdditionalFields text', () => {
+  it('gives rows with the same text one frozen view, equal to what the row alone gives', () => {
+    const text = af(4242);
+    const first = row({ AdditionalFields: text });
+    const second = row({ AdditionalFields: ` ${text}`.slice(1) });
+    expect(second.posix).toBe(first.posix);
+    expect(first.posix.initiatingProcess).toEqual({
+      effectiveUser: { name: 'u4242', uid: 4242 },
+      effectiveGroup: { name: 'mdatp', gid: 997 },
+      processGroupId: 1029,
+    });
+    expect(Object.isFrozen(first.posix.initiatingProcess.effectiveUser)).toBe(true);
+    expect(row({ AdditionalFields: af(4243) }).posix.initiatingProcess.effectiveUser?.uid).toBe(4243);
+  });
+
+  it('never shares a view with a row whose own columns override the text', () => {
+    const text = af(4244);
+    expect(row({ AdditionalFields: text }).posix.initiatingProcess.effectiveGroup?.name).toBe('mdatp');
+    // The same text, with an extended column that wins over AdditionalFields.
+    const extended = row({
+      AdditionalFields: text,
+      InitiatingProcessPosixEffectiveGroup: '{"Name":"wheel","PosixGroupId":0}',
+    });
+    expect(extended.posix.initiatingProcess.effectiveGroup).toEqual({ name: 'wheel', gid: 0 });
+    expect(extended.posix.initiatingProcess.effectiveUser?.uid).toBe(4244);
+    const logon = row({ AdditionalFields: text, PosixUserId: 7 });
+    expect(logon.posix.logon.uid).toBe(7);
+    // …and the shared view of the text is still the text's own.
+    expect(row({ AdditionalFields: text }).posix.initiatingProcess.effectiveGroup?.name).toBe('mdatp');
+  });
+
+  it('is the same view whether or not a detector parsed AdditionalFields first', () => {
+    const text = af(4245, 'staff');
+    const parsedFirst = row({ AdditionalFields: text });
+    expect(parsedFirst.get('AdditionalFields')).toBeTypeOf('object');
+    const plain = row({ AdditionalFields: text });
+    expect(plain.posix).toBe(parsedFirst.posix);
+    expect(plain.posix.initiatingProcess.effectiveGroup).toEqual({ name: 'staff', gid: 997 });
+  });
+
+  it('stays bounded, and leaves long texts out', () => {
+    for (let i = 0; i < POSIX_MEMO_ENTRIES + 40; i++) row({ AdditionalFields: af(10_000 + i) }).posix;
+    expect(posixMemoSize()).toBe(POSIX_MEMO_ENTRIES);
+    const long = JSON.stringify({
+      InitiatingProcessPosixEffectiveUser: { Name: 'x'.repeat(POSIX_MEMO_TEXT), PosixUserId: 5 },
+    });
+    const a = row({ AdditionalFields: long });
+    const b = row({ AdditionalFields: long });
+    expect(a.posix).not.toBe(b.posix);
+    expect(a.posix).toEqual(b.posix);
+    expect(a.posix.initiatingProcess.effectiveUser?.uid).toBe(5);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * The POSIX (Linux/macOS) view of an event: the few keys of `AdditionalFields` (or of extended
+ * columns, which win) that say who a process ran as. Every Linux process row of a fleet asks for it,
+ * and a fleet repeats the same few identities, so the view of an `AdditionalFields` text is built
+ * once and shared, frozen, by every row that carries exactly that text and no POSIX column of its
+ * own. The memo is bounded ({@link POSIX_MEMO_ENTRIES} texts of at most {@link POSIX_MEMO_TEXT}
+ * characters, oldest dropped first) and holds copies of its keys, never a slice of an input.
+ */
+import type { JsonValue, PosixAccount, PosixGroup, PosixInfo, PosixProcess } from './event.js';
+
+const asString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const asInt = (v: unknown): number | undefined => {
+  // An integer beyond 2^53 lost digits (or is a decimal string): not a usable id.
+  if (typeof v === 'number')
+    return Number.isFinite(v) && (Number.isSafeInteger(v) || !Number.isInteger(v)) ? v : undefined;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  return undefined;
+};
+
+function readGroup(v: unknown): PosixGroup | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  const out: { name?: string; gid?: number } = {};
+  const name = asString(o.Name);
+  const gid = asInt(o.PosixGroupId);
+  if (name !== undefined) out.name = name;
+  if (gid !== undefined) out.gid = gid;
+  return name === undefined && gid === undefined ? undefined : Object.freeze(out);
+}
+
+function readAccount(v: unknown): PosixAccount | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const o = v as Record<string, unknown>;
+  const out: { name?: string; uid?: number; sid?: string; domain?: string; primaryGroup?: PosixGroup } = {};
+  const name = asString(o.Name);
+  const uid = asInt(o.PosixUserId);
+  const sid = asString(o.Sid);
+  const domain = asString(o.DomainName);
+  const group = readGroup(o.PrimaryPosixGroup);
+  if (name !== undefined) out.name = name;
+  if (uid !== undefined) out.uid = uid;
+  if (sid !== undefined) out.sid = sid;
+  if (domain !== undefined) out.domain = domain;
+  if (group !== undefined) out.primaryGroup = group;
+  return name === undefined && uid === undefined && sid === undefined && domain === undefined && group === undefined
+    ? undefined
+    : Object.freeze(out);
+}
+
+/** The `AdditionalFields` keys of one side's POSIX context, spelled out once (not built per event). */
+interface PosixKeys {
+  readonly effectiveUser: string;
+  readonly realUser: string;
+  readonly effectiveGroup: string;
+  readonly workingDirectory: string;
+  readonly terminal: string;
+  readonly processGroupId: string;
+  readonly sessionId: string;
+}
+// Literals, so that the keys are internalized strings: property lookups with them need no hashing.
+const INITIATING_KEYS: PosixKeys = Object.freeze({
+  effectiveUser: 'InitiatingProcessPosixEffectiveUser',
+  realUser: 'InitiatingProcessPosixRealUser',
+  effectiveGroup: 'InitiatingProcessPosixEffectiveGroup',
+  workingDirectory: 'InitiatingProcessCurrentWorkingDirectory',
+  terminal: 'InitiatingProcessPosixAttachedTerminal',
+  processGroupId: 'InitiatingProcessPosixProcessGroupId',
+  sessionId: 'InitiatingProcessPosixSessionId',
+});
+const PROCESS_KEYS: PosixKeys = Object.freeze({
+  effectiveUser: 'ProcessPosixEffectiveUser',
+  realUser: 'ProcessPosixRealUser',
+  effectiveGroup: 'ProcessPosixEffectiveGroup',
+  workingDirectory: 'ProcessCurrentWorkingDirectory',
+  terminal: 'ProcessPosixAttachedTerminal',
+  processGroupId: 'ProcessPosixProcessGroupId',
+  sessionId: 'ProcessPosixSessionId',
+});
+
+const LOGON_KEYS = ['Terminal', 'PosixUserId', 'PosixPrimaryGroupName', 'PosixPrimaryGroupId'] as const;
+/** Every key the view reads: a row with any of them as a column of its own is not shared. */
+const POSIX_COLUMNS: readonly string[] = Object.freeze([
+  ...Object.values(INITIATING_KEYS),
+  ...Object.values(PROCESS_KEYS),
+  ...LOGON_KEYS,
+]);
+
+const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** True when the row has one of the view's keys as a column of its own (a query extended it). */
+export function hasPosixColumns(readTop: (key: string) => JsonValue | undefined): boolean {
+  for (const key of POSIX_COLUMNS) if (readTop(key) !== undefined) return true;
+  return false;
+}
+
+/**
+ * Build the view from the row's own columns (`readTop`, which win) and its parsed `AdditionalFields`;
+ * `nested` parses a value that is itself JSON text (double encoding).
+ */
+export function buildPosix(
+  readTop: (key: string) => JsonValue | undefined,
+  parsed: JsonValue | undefined,
+  nested: (text: string) => JsonValue,
+): PosixInfo {
+  const af: Readonly<Record<string, unknown>> =
+    parsed !== null && parsed !== undefined && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : EMPTY;
+  // additional(), with the parsed AdditionalFields in hand: asked 18 times per event.
+  const read = (key: string): JsonValue | undefined => {
+    const top = readTop(key);
+    const v = top !== undefined ? top : (af[key] as JsonValue | undefined);
+    if (typeof v === 'string' && v !== '') {
+      const c = v.charCodeAt(0);
+      // JSON text (double encoding), possibly after whitespace; every space is ≤ U+0020 or ≥ U+0080.
+      if (c === 0x7b || c === 0x5b || c <= 0x20 || c >= 0x80) {
+        const t = v.trimStart();
+        if (t.startsWith('{') || t.startsWith('[')) return nested(v);
+      }
+    }
+    return v;
+  };
+  const side = (keys: PosixKeys): PosixProcess => {
+    const out: {
+      effectiveUser?: PosixAccount;
+      realUser?: PosixAccount;
+      effectiveGroup?: PosixGroup;
+      workingDirectory?: string;
+      terminal?: string;
+      processGroupId?: number;
+      sessionId?: number;
+    } = {};
+    const eu = readAccount(read(keys.effectiveUser));
+    const ru = readAccount(read(keys.realUser));
+    const eg = readGroup(read(keys.effectiveGroup));
+    const cwd = asString(read(keys.workingDirectory));
+    const tty = asString(read(keys.terminal));
+    const pgid = asInt(read(keys.processGroupId));
+    const sid = asInt(read(keys.sessionId));
+    if (eu) out.effectiveUser = eu;
+    if (ru) out.realUser = ru;
+    if (eg) out.effectiveGroup = eg;
+    if (cwd !== undefined) out.workingDirectory = cwd;
+    if (tty !== undefined) out.terminal = tty;
+    if (pgid !== undefined) out.processGroupId = pgid;
+    if (sid !== undefined) out.sessionId = sid;
+    return Object.freeze(out);
+  };
+  const logon: { terminal?: string; uid?: number; primaryGroup?: PosixGroup } = {};
+  const terminal = asString(read('Terminal'));
+  const uid = asInt(read('PosixUserId'));
+  const gname = asString(read('PosixPrimaryGroupName'));
+  const gid = asInt(read('PosixPrimaryGroupId'));
+  if (terminal !== undefined) logon.terminal = terminal;
+  if (uid !== undefined) logon.uid = uid;
+  if (gname !== undefined || gid !== undefined) {
+    logon.primaryGroup = Object.freeze({
+      ...(gname !== undefined ? { name: gname } : {}),
+      ...(gid !== undefined ? { gid } : {}),
+    });
+  }
+  // Frozen all the way down: every detector (and every row sharing the text) gets this same object.
+  return Object.freeze({
+    initiatingProcess: side(INITIATING_KEYS),
+    process: side(PROCESS_KEYS),
+    logon: Object.freeze(logon),
+  });
+}
+
+/** Texts whose view is kept. */
+export const POSIX_MEMO_ENTRIES = 256;
+/** Longest `AdditionalFields` text whose view is kept. */
+export const POSIX_MEMO_TEXT = 4096;
+const MEMO = new Map<string, PosixInfo>();
+
+/**
+ * The view of a row whose POSIX context is its `AdditionalFields` text alone: shared with earlier
+ * rows of the same text, else built by `build` and kept (the oldest text dropped when full).
+ */
+export function sharedPosix(text: string, build: () => PosixInfo): PosixInfo {
+  if (text.length > POSIX_MEMO_TEXT) return build();
+  const hit = MEMO.get(text);
+  if (hit !== undefined) return hit;
+  const view = build();
+  if (MEMO.size >= POSIX_MEMO_ENTRIES) MEMO.delete(MEMO.keys().next().value as string);
+  // A copy as the key: the text may be a view of a larger input string (a CSV chunk).
+  MEMO.set(` ${text}`.slice(1), view);
+  return view;
+}
+
+/** How many texts the memo holds (tests). @internal */
+export function posixMemoSize(): number {
+  return MEMO.size;
+}
