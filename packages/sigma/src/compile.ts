@@ -93,7 +93,7 @@ export function techniquesOf(tags: readonly string[]): string[] {
     }
     if (ok && !out.includes(id)) out.push(id);
   }
-  return out;
+  return out.slice();
 }
 
 class Skip extends Error {
@@ -316,7 +316,8 @@ export function fold(e: Expr): Expr {
       }
       if (args.length === 0) return { kind: 'const', value: !absorbing };
       if (args.length === 1) return args[0]!;
-      return { kind: e.kind, args };
+      // A copy at its exact size: the expression lives as long as the rule set.
+      return { kind: e.kind, args: args.slice() };
     }
   }
 }
@@ -435,7 +436,7 @@ function compileItem(selection: string, item: SigmaItem, ctx: Ctx): Expr {
         );
       regexes.push(r.regex);
     }
-    return pred({ kind: 'regex', view, regexes, all: has('all') });
+    return pred({ kind: 'regex', view, regexes: regexes.slice(), all: has('all') });
   }
   for (const m of ['i', 'm', 's'] as const) if (has(m)) unsupported(`"${m}" is a flag of "re"`);
   // cidr

@@ -24,7 +24,7 @@ import type {
 } from './ir.js';
 import { SIGMA_MODIFIERS } from './ir.js';
 import { loadYaml, type YamlDocument, type YamlStream } from './parse/load.js';
-import { keyText, nodeAt, offsetOf, type YMap, type YNode } from './parse/tree.js';
+import { keyText, nodeAt, offsetOf, own, type YMap, type YNode } from './parse/tree.js';
 import { type SchemaKind, validateDocument } from './schema.js';
 
 /** A Sigma 2.1 filter document: exclusions for the rules it names. */
@@ -217,7 +217,7 @@ function parseDocument(
     const logsource = readLogsource(obj.logsource);
     if (kind === 'filter') {
       const f = obj.filter as { rules: unknown };
-      const rules = Array.isArray(f.rules) ? f.rules.map(String) : [String(f.rules)];
+      const rules = Array.isArray(f.rules) ? f.rules.map((x) => own(String(x))) : [own(String(f.rules))];
       return {
         kind: 'filter',
         filter: { ...meta, type: 'filter', logsource, rules, selections, condition, conditionText },
@@ -231,13 +231,14 @@ function parseDocument(
   }
 }
 
+// Strings read from the plain value are copied (`own`): the `yaml` package's are views into the text.
 function str(v: unknown): string | undefined {
-  return v === undefined || v === null ? undefined : String(v);
+  return v === undefined || v === null ? undefined : own(String(v));
 }
 
 function strList(v: unknown): string[] {
   if (v === undefined || v === null) return [];
-  return (Array.isArray(v) ? v : [v]).filter((x) => x !== null && x !== undefined).map(String);
+  return (Array.isArray(v) ? v : [v]).filter((x) => x !== null && x !== undefined).map((x) => own(String(x)));
 }
 
 function readMeta(obj: Record<string, unknown>, source: SourcePosition): SigmaDocumentMeta {
@@ -245,7 +246,7 @@ function readMeta(obj: Record<string, unknown>, source: SourcePosition): SigmaDo
   return {
     id: str(obj.id),
     name: str(obj.name),
-    title: String(obj.title),
+    title: own(String(obj.title)),
     status: str(obj.status),
     // Sigma's levels are core's severities, in the same order.
     level: isSeverity(level) ? (level as SigmaLevel) : undefined,
@@ -401,10 +402,14 @@ function readSelection(
       } else throw new DocError('schema-invalid', `selection "${name}": a list holds maps or values`, at(item), name);
     }
     if (keywords.length)
-      alternatives.push([{ field: undefined, modifiers: [], values: keywords, position: keywordPos ?? position }]);
+      alternatives.push([
+        { field: undefined, modifiers: [], values: keywords.slice(), position: keywordPos ?? position },
+      ]);
     return {
       name,
-      alternatives,
+      // Kept for the life of the rule set: copies at their exact size (an array filled by `push` keeps
+      // room for 16 more elements).
+      alternatives: alternatives.slice(),
       keyword: alternatives.length > 0 && alternatives.every((a) => a.every((i) => i.field === undefined)),
       position,
     };
@@ -462,11 +467,11 @@ function readItems(selection: string, map: YMap, pos: (o: number | undefined) =>
         position,
         `${selection}.${key}`,
       );
-    items.push({ field, modifiers, values, position });
+    items.push({ field, modifiers: modifiers.slice(), values: values.slice(), position });
   }
   if (items.length === 0)
     throw new DocError('schema-invalid', `selection "${selection}" has an empty map`, pos(map.offset), selection);
-  return items;
+  return items.slice();
 }
 
 function readCorrelation(
@@ -508,14 +513,14 @@ function readCorrelation(
         );
       out[op] = n;
     }
-    if (k.field !== undefined) out.field = String(k.field);
+    if (k.field !== undefined) out.field = own(String(k.field));
     condition = out as SigmaCorrelationCondition;
   }
   const aliases: Record<string, Record<string, string>> = {};
   if (typeof c.aliases === 'object' && c.aliases !== null) {
     for (const [alias, map] of Object.entries(c.aliases as Record<string, unknown>)) {
       const m: Record<string, string> = {};
-      if (typeof map === 'object' && map !== null) for (const [r, f] of Object.entries(map)) m[r] = String(f);
+      if (typeof map === 'object' && map !== null) for (const [r, f] of Object.entries(map)) m[own(r)] = own(String(f));
       aliases[alias] = m;
     }
   }

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePattern, globCodes, globMatch, normaliseDashes, parseSigmaString, WINDASH_CHARS } from './strings.js';
@@ -21,6 +23,28 @@ describe('Sigma escapes', () => {
 });
 
 describe('compilePattern', () => {
+  it.each([
+    ['a literal', 'cmd.exe', 'suffix'],
+    ['a literal with stars', '*\\cmd.exe*', 'exact'],
+    ['a glob', 'users?bob*appdata', 'contains'],
+  ] as const)('keeps neither the parts nor the folding function of %s in its matcher', async (_, written, anchor) => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // Made in a function: the test keeps only the pattern and weak references.
+    const made = (() => {
+      const fold = (s: string): string => s.toLowerCase();
+      const parts = parseSigmaString(written);
+      const pattern = compilePattern(parts, anchor, fold, written);
+      return { pattern, fold: new WeakRef(fold), parts: new WeakRef(parts) };
+    })();
+    // A WeakRef keeps its target until the end of the job that made it.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(made.fold.deref()).toBeUndefined();
+    expect(made.parts.deref()).toBeUndefined();
+    expect(made.pattern.match('x c:\\users\\bob\\appdata\\cmd.exe y')).toBe(anchor !== 'suffix');
+  });
+
   it('turns leading/trailing stars into anchors and keeps inner wildcards a glob', () => {
     expect(compilePattern(parseSigmaString('*\\cmd.exe'), 'exact', lower, '').anchor).toBe('suffix');
     expect(compilePattern(parseSigmaString('cmd*'), 'exact', lower, '').anchor).toBe('prefix');

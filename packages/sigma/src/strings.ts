@@ -135,11 +135,7 @@ export function compilePattern(
   // One literal part (most values): what the general path below gives, without its intermediate lists.
   if (parts.length === 1 && parts[0]!.kind === 'text') {
     const text = fold(parts[0]!.text);
-    const literals = [text];
-    if (anchor === 'exact') return { anchor, text, literals, written, match: (v) => v === text };
-    if (anchor === 'prefix') return { anchor, text, literals, written, match: (v) => v.startsWith(text) };
-    if (anchor === 'suffix') return { anchor, text, literals, written, match: (v) => v.endsWith(text) };
-    return { anchor, text, literals, written, match: (v) => v.includes(text) };
+    return { anchor, text, literals: [text], written, match: literalMatcher(anchor, text) };
   }
   let ps: GlobPart[] = parts.map((p) => (p.kind === 'text' ? { kind: 'text', text: fold(p.text) } : p));
   if (anchor === 'prefix' || anchor === 'contains') ps = [...ps, { kind: 'any' }];
@@ -152,13 +148,27 @@ export function compilePattern(
   const trail = ps.length > 1 && ps.at(-1)?.kind === 'any';
   if (!hasWildcard(inner)) {
     const text = partsText(inner);
-    if (!lead && !trail) return { anchor: 'exact', text, literals, written, match: (v) => v === text };
-    if (!lead && trail) return { anchor: 'prefix', text, literals, written, match: (v) => v.startsWith(text) };
-    if (lead && !trail) return { anchor: 'suffix', text, literals, written, match: (v) => v.endsWith(text) };
-    return { anchor: 'contains', text, literals, written, match: (v) => v.includes(text) };
+    const a: Anchor = lead ? (trail ? 'contains' : 'suffix') : trail ? 'prefix' : 'exact';
+    return { anchor: a, text, literals, written, match: literalMatcher(a, text) };
   }
-  const codes = globCodes(ps);
-  return { anchor: 'glob', text: globText(ps), literals, written, match: (v) => globMatch(codes, v) };
+  return { anchor: 'glob', text: globText(ps), literals, written, match: globMatcher(globCodes(ps)) };
+}
+
+// The matchers are made outside `compilePattern`: a closure keeps the whole scope of the function it
+// is made in (here the parts, the folding function and through it the compiler's state), and the
+// rule set keeps its patterns for the life of the process.
+
+/** The matcher of a literal under an anchor; it holds `text` alone. */
+function literalMatcher(anchor: Anchor, text: string): (value: string) => boolean {
+  if (anchor === 'exact') return (v) => v === text;
+  if (anchor === 'prefix') return (v) => v.startsWith(text);
+  if (anchor === 'suffix') return (v) => v.endsWith(text);
+  return (v) => v.includes(text);
+}
+
+/** The matcher of a glob compiled by {@link globCodes}; it holds `codes` alone. */
+function globMatcher(codes: Int32Array): (value: string) => boolean {
+  return (v) => globMatch(codes, v);
 }
 
 /** Every dash character `windash` treats as one: `-`, `/`, en dash, em dash, horizontal bar. */

@@ -25,7 +25,7 @@ import {
   resolvePlain,
   SP,
 } from './scalars.js';
-import type { YMap, YNode, YPair, YScalar, YSeq } from './tree.js';
+import { own, ownValue, type YMap, type YNode, type YPair, type YScalar, type YSeq } from './tree.js';
 
 class Loader {
   readonly starts: number[] = [];
@@ -156,14 +156,14 @@ class Loader {
         const quoted = this.quoted(p, e);
         k = quoted.end;
         if (this.text.charCodeAt(k) !== COLON || (k + 1 < e && this.text.charCodeAt(k + 1) !== SP)) throw BAIL;
-        keyValue = quoted.value;
+        keyValue = own(quoted.value);
       } else {
         k = this.keyEnd(p, e);
         if (k < 0) throw BAIL;
         const name = this.text.slice(p, k);
         if (name.length === 0 || indicatorStart(name.charCodeAt(0), name.charCodeAt(1))) throw BAIL;
         if (name.charCodeAt(name.length - 1) === SP || name === '<<') throw BAIL;
-        keyValue = resolvePlain(name);
+        keyValue = ownValue(resolvePlain(name));
       }
       if (typeof keyValue !== 'string' || k - p > 1000 || keys.has(keyValue)) throw BAIL;
       keys.add(keyValue);
@@ -210,7 +210,7 @@ class Loader {
       }
       while (stop > p && text.charCodeAt(stop - 1) === SP) stop--;
       this.line = l + 1;
-      return { kind: 'scalar', offset: p, value: resolvePlain(text.slice(p, stop)) };
+      return { kind: 'scalar', offset: p, value: ownValue(resolvePlain(text.slice(p, stop))) };
     }
     const { value, end } = this.quoted(p, e);
     // After a quoted scalar: spaces, then nothing or a comment.
@@ -218,7 +218,7 @@ class Loader {
     while (j < e && text.charCodeAt(j) === SP) j++;
     if (j < e && (text.charCodeAt(j) !== HASH || j === end)) throw BAIL;
     this.line = l + 1;
-    return { kind: 'scalar', offset: p, value };
+    return { kind: 'scalar', offset: p, value: own(value) };
   }
 
   /** The single- or double-quoted scalar at `p`, on one line ending at `e`; `end` is after the closing quote. */
@@ -311,7 +311,7 @@ class Loader {
     } else value = kept.join('\n');
     if (!strip) value += '\n';
     this.line = last + 1;
-    return { kind: 'scalar', offset: p, value };
+    return { kind: 'scalar', offset: p, value: own(value) };
   }
 }
 

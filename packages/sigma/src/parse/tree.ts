@@ -40,6 +40,21 @@ export interface YOther {
 
 export type YNode = YScalar | YMap | YSeq | YOther;
 
+/**
+ * A string that does not share its characters with the text it was cut from. V8 represents a
+ * substring of 13 characters or more as a view into its parent, so one title kept after loading
+ * would keep the whole rule file alive; rule sets live as long as the process. Shorter strings are
+ * copies already.
+ */
+export function own(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
+/** {@link own} for a resolved scalar value (numbers, booleans and null as they are). */
+export function ownValue(v: unknown): unknown {
+  return typeof v === 'string' ? own(v) : v;
+}
+
 /** The offset a node starts at (undefined for a node the `yaml` package gives no range). */
 export function offsetOf(node: YNode | null | undefined): number | undefined {
   return node ? node.offset : undefined;
@@ -57,7 +72,7 @@ export function fromYaml(node: unknown): YNode | null {
   if (node === null || node === undefined) return null;
   const n = node as Node;
   const offset = n.range?.[0] as number | undefined;
-  if (isScalar(n)) return { kind: 'scalar', offset: offset as number, value: n.value };
+  if (isScalar(n)) return { kind: 'scalar', offset: offset as number, value: ownValue(n.value) };
   if (isMap(n))
     return {
       kind: 'map',

@@ -5,6 +5,7 @@ import { ERROR_CODES, TriplineError } from '../errors.js';
 import { TABLE_NAMES } from '../model/tables.js';
 import { PLACEHOLDER_NAME_RE, templatePlaceholders } from '../report/template.js';
 import { SEVERITIES } from '../severity.js';
+import { readMetaFast } from './meta-fast.js';
 import type { AnyDetector, Detector, DetectorMeta, EvidenceDecl, MessageTemplates } from './types.js';
 
 /** Detector ids: `<pack>/<name>`, lower-case letters, digits and dashes. */
@@ -36,7 +37,8 @@ const templates = z.object({
   riskAssessment: z.string().min(1),
 });
 
-const metaSchema = z.object({
+/** The schema of detector metadata (exported for the differential test of `meta-fast.ts`). */
+export const metaSchema = z.object({
   id: z.string().regex(DETECTOR_ID_RE, 'must look like "pack/name": lower-case letters, digits and dashes'),
   title: z.string().min(3).max(120),
   summary: z.string().min(10),
@@ -63,14 +65,29 @@ const metaSchema = z.object({
 export function templateUses(
   messages: DetectorMeta['messages'],
 ): readonly (readonly [variant: string, field: keyof MessageTemplates, names: readonly string[]])[] {
-  const out: [string, keyof MessageTemplates, string[]][] = [];
+  const out: [string, keyof MessageTemplates, readonly string[]][] = [];
   for (const variant of Object.keys(messages).sort()) {
     const t = messages[variant]!;
     for (const field of ['title', 'description', 'riskAssessment'] as const) {
-      out.push([variant, field, [...new Set(templatePlaceholders(t[field]))]]);
+      out.push([variant, field, placeholderNames(t[field])]);
     }
   }
   return out;
+}
+
+/** Templates read lately, with their distinct placeholders: a rule family's members share theirs. */
+const namesOfTemplate = new Map<string, readonly string[]>();
+const NAMES_KEPT = 256;
+
+/** The distinct placeholders of a template, in order (a frozen list, shared by equal templates). */
+function placeholderNames(template: string): readonly string[] {
+  let names = namesOfTemplate.get(template);
+  if (names === undefined) {
+    names = Object.freeze([...new Set(templatePlaceholders(template))]);
+    if (namesOfTemplate.size >= NAMES_KEPT) namesOfTemplate.clear();
+    namesOfTemplate.set(template, names);
+  }
+  return names;
 }
 
 /**
@@ -87,12 +104,16 @@ export function validateDetector(detector: AnyDetector): DetectorMeta {
   };
   if (detector === null || typeof detector !== 'object' || typeof detector.meta !== 'object')
     fail('not a detector object');
-  const parsed = metaSchema.safeParse(detector.meta);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    fail(issue.message, `meta.${issue.path.join('.')}`);
+  // Plainly valid metadata is read by hand (the same output); the schema reads the rest and words every error.
+  let meta = readMetaFast(detector.meta, DETECTOR_ID_RE) as DetectorMeta | undefined;
+  if (meta === undefined) {
+    const parsed = metaSchema.safeParse(detector.meta);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      fail(issue.message, `meta.${issue.path.join('.')}`);
+    }
+    meta = parsed.data as unknown as DetectorMeta;
   }
-  const meta = parsed.data as unknown as DetectorMeta;
   meta.mitre.forEach((t, i) => {
     if (!isKnownTechnique(t)) fail(`"${t}" is not an active ATT&CK Enterprise technique`, `meta.mitre.${i}`);
   });
