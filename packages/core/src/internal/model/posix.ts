@@ -4,7 +4,7 @@
  * and a fleet repeats the same few identities, so the view of an `AdditionalFields` text is built
  * once and shared, frozen, by every row that carries exactly that text and no POSIX column of its
  * own. The memo is bounded ({@link POSIX_MEMO_ENTRIES} texts of at most {@link POSIX_MEMO_TEXT}
- * characters, oldest dropped first) and holds copies of its keys, never a slice of an input.
+ * characters, in two-way sets) and holds copies of its texts, never a slice of an input.
  */
 import type { JsonValue, PosixAccount, PosixGroup, PosixInfo, PosixProcess } from './event.js';
 
@@ -168,28 +168,59 @@ export function buildPosix(
   });
 }
 
-/** Texts whose view is kept. */
-export const POSIX_MEMO_ENTRIES = 256;
+/** Slots of the memo: a text is kept in one of two, chosen by a hash of sampled characters. */
+export const POSIX_MEMO_ENTRIES = 512;
 /** Longest `AdditionalFields` text whose view is kept. */
 export const POSIX_MEMO_TEXT = 4096;
-const MEMO = new Map<string, PosixInfo>();
+const SETS = POSIX_MEMO_ENTRIES / 2;
+const TEXTS: (string | undefined)[] = new Array(POSIX_MEMO_ENTRIES).fill(undefined);
+const VIEWS: (PosixInfo | undefined)[] = new Array(POSIX_MEMO_ENTRIES).fill(undefined);
+/** Per set, the way written last: a miss replaces the other one. */
+const RECENT = new Uint8Array(SETS);
+const SAMPLES = 48;
 
 /**
- * The view of a row whose POSIX context is its `AdditionalFields` text alone: shared with earlier
- * rows of the same text, else built by `build` and kept (the oldest text dropped when full).
+ * A hash of the length and of about {@link SAMPLES} characters spread over the text: a text
+ * appears fresh (not hashed) on every row, and hashing all of it, as a `Map` key would, cost
+ * more than half of what the memo saves. Texts that differ only between samples share a set; the
+ * full comparison on lookup keeps every answer exact, and the two ways of a set hold two of them.
+ */
+function sampleHash(text: string): number {
+  const n = text.length;
+  let h = Math.imul(n, 0x9e3779b1);
+  const step = n > SAMPLES ? Math.floor(n / SAMPLES) : 1;
+  // From the end: the values that vary between rows (ids, directories) sit in the last keys as often as not.
+  for (let i = n - 1; i >= 0; i -= step) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  return (h >>> 0) % SETS;
+}
+
+/**
+ * The view of a row whose POSIX context is its `AdditionalFields` text alone: shared with an earlier
+ * row of the same text, else built by `build` and kept in place of the older text of its set.
  */
 export function sharedPosix(text: string, build: () => PosixInfo): PosixInfo {
   if (text.length > POSIX_MEMO_TEXT) return build();
-  const hit = MEMO.get(text);
-  if (hit !== undefined) return hit;
+  const set = sampleHash(text);
+  const a = set * 2;
+  if (TEXTS[a] === text) {
+    RECENT[set] = 0;
+    return VIEWS[a]!;
+  }
+  if (TEXTS[a + 1] === text) {
+    RECENT[set] = 1;
+    return VIEWS[a + 1]!;
+  }
   const view = build();
-  if (MEMO.size >= POSIX_MEMO_ENTRIES) MEMO.delete(MEMO.keys().next().value as string);
+  const way = RECENT[set] === 0 ? 1 : 0;
   // A copy as the key: the text may be a view of a larger input string (a CSV chunk).
-  MEMO.set(` ${text}`.slice(1), view);
+  TEXTS[a + way] = ` ${text}`.slice(1);
+  VIEWS[a + way] = view;
+  RECENT[set] = way;
   return view;
 }
 
 /** How many texts the memo holds (tests). @internal */
 export function posixMemoSize(): number {
-  return MEMO.size;
+  return TEXTS.filter((t) => t !== undefined).length;
 }
