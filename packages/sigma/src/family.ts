@@ -11,6 +11,8 @@ import { CandidateIndex } from './index/candidates.js';
 import { BoundedMemo, type MemoLimits } from './index/memo.js';
 import type { CompiledRule, EventPlatform, FieldView, SigmaFieldValue } from './ir.js';
 
+/** The emit a family holds between calls: none (a call after matchAll returned cannot happen). */
+const RELEASED: Parameters<DetectorFamily['matchAll']>[1] = () => undefined;
 /** Bounds of the family's memo of outcomes (see {@link buildFamily} and `BoundedMemo`). */
 export const DEFAULT_MISS_MEMO: MemoLimits = { entries: 4096, chars: 512 * 1024, maxLength: 1024 };
 
@@ -195,7 +197,7 @@ export function buildFamily(
   let event: MdeEvent;
   // One context for every event, reset per event (the explanations keep strings, never the context).
   let ctx: ReusableEvalContext | undefined;
-  let emit: Parameters<DetectorFamily['matchAll']>[1];
+  let emit: Parameters<DetectorFamily['matchAll']>[1] = RELEASED;
   const visit = (i: number): void => {
     const c = ctx!;
     const views = memoViews[i];
@@ -229,7 +231,13 @@ export function buildFamily(
       emit = emitMatch;
       if (ctx === undefined) ctx = createEvalContext(e);
       else ctx.reset(e);
-      index.candidates(e, ctx, visit);
+      try {
+        index.candidates(e, ctx, visit);
+      } finally {
+        // The engine's emit (and through it the analyzer's groups) must not outlive the call: a
+        // family kept for another run would otherwise hold the last analyzer alive after finish().
+        emit = RELEASED;
+      }
     },
   };
 }
