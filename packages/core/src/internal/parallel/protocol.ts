@@ -22,7 +22,7 @@ export type ToShard =
   | { readonly type: 'abort' }
   /** Every input was read: finish and send the result, without its alerts (see `result`). */
   | { readonly type: 'finish' }
-  /** Send the next alerts of the result (at most {@link ALERTS_PER_MESSAGE}). */
+  /** Send the next alerts of the result (at most `ALERTS_PER_MESSAGE`). */
   | { readonly type: 'alerts' };
 
 /**
