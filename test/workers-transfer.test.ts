@@ -1,6 +1,6 @@
 import { MessageChannel } from 'node:worker_threads';
 import { type AnalyzeOptions, createAnalyzer, fromString, stringifyReport } from '@tripline/core';
-import { ShardedAnalyzer, type ShardPort, serveShard } from '@tripline/core/unstable';
+import { inThreadShard, ShardedAnalyzer, type ShardPort, serveShard } from '@tripline/core/unstable';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { denseLines } from '../bench/dense.mjs';
@@ -89,5 +89,22 @@ describe('the transfers of a worker-sharded analysis', () => {
     expect(Math.max(...parts)).toBeLessThanOrEqual(256);
     expect(parts.length).toBeGreaterThanOrEqual(4);
     expect(parts.reduce((t, n) => t + n, 0)).toBe(result.alerts.length);
+  });
+
+  it("hands the calling thread's shard's alerts to the merge as they are, not copied", async () => {
+    const few = `${text.split('\n').slice(0, 3_000).join('\n')}\n`;
+    const sharded = new ShardedAnalyzer(OPTIONS, [
+      inThreadShard(ShardedAnalyzer.shardOptions(OPTIONS), 0, 2),
+      shardInThread(1, 2, { buffers: new Set(), inResults: [], alertsPerMessage: [] }),
+    ]);
+    await sharded.push(fromString(few, 'few.ndjson'));
+    const many = await sharded.finish();
+    const one = createAnalyzer(OPTIONS);
+    await one.push(fromString(few, 'few.ndjson'));
+    expect(stringifyReport(many) === stringifyReport(one.finish())).toBe(true);
+    // The analyzer freezes its alerts; a copy made by a message port is not frozen.
+    const frozen = many.alerts.filter((a) => Object.isFrozen(a));
+    expect(frozen.length).toBeGreaterThan(0);
+    expect(frozen.length).toBeLessThan(many.alerts.length);
   });
 });

@@ -236,10 +236,12 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
   finish(): Promise<AnalysisResult> {
     this.#finished ??= (async () => {
       // One shard after the other, each stopped once its result is here: at most one worker's heap is
-      // alive beside the results already received.
-      const results: AnalysisResult[] = [];
-      for (const s of this.#shards) {
-        results.push(await this.#result(s));
+      // alive beside the results already received. The workers first, the calling thread's shard
+      // (shard 0 when it serves one) last: its state is then made into alerts with no worker alive.
+      const results: AnalysisResult[] = new Array(this.#shards.length);
+      for (let i = this.#shards.length - 1; i >= 0; i--) {
+        const s = this.#shards[i]!;
+        results[i] = await this.#result(s);
         await s.terminate();
       }
       const failure = this.#failure();

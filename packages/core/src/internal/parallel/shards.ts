@@ -2,7 +2,6 @@
  * The main thread's side of each shard worker of a worker-sharded analysis (main.ts): its port, the
  * batches it has not read yet, and the shared buffers the bytes of an NDJSON input are sent in.
  */
-import { MessageChannel } from 'node:worker_threads';
 import { CODE_CATALOG } from '../catalog.js';
 import type { AnalyzeOptions } from '../engine/types.js';
 import { type ErrorCode, TriplineError } from '../errors.js';
@@ -180,26 +179,43 @@ export class BytesToShards extends ByteLineSplitter {
 }
 
 /**
- * A shard served by the calling thread, over a message channel: one of N shards needs no worker
- * thread, whose V8 heap, young generation, loaded packages and compiled code would be one more copy
- * (about 40 MB of peak RSS and a few hundred ms of CPU each). The calling thread only reads and
- * copies bytes otherwise, so it analyses a shard between reads; its messages are the workers' (the
- * shard reads each batch when the event loop hands it over, and the reading waits for it as for any
- * shard). `options`: those of a shard (`ShardedAnalyzer.shardOptions`).
+ * A shard served by the calling thread: one of N shards needs no worker thread, whose V8 heap, young
+ * generation, loaded packages and compiled code would be one more copy (about 30 MB of RSS and a few
+ * hundred ms of CPU each). The calling thread only reads and copies bytes otherwise, so it analyses a
+ * shard between reads. Its messages are a worker's, each handed over on a later turn of the event
+ * loop and in order, as a port does (so the shard reads a batch when the event loop comes to it, and
+ * the reading waits for it as for any shard), but not copied: both ends are this thread, and its
+ * alerts reach the merge as they are. `options`: those of a shard (`ShardedAnalyzer.shardOptions`).
  */
 export function inThreadShard(options: AnalyzeOptions, shard: number, shards: number): ShardPort {
-  const { port1, port2 } = new MessageChannel();
-  serveShard(port1, options, shard, shards);
+  const toShard: ((m: ToShard) => void)[] = [];
+  const toMain: ((m: FromShard) => void)[] = [];
+  let open = true;
+  const deliver = <T>(listeners: readonly ((m: T) => void)[], m: T): void => {
+    setImmediate(() => {
+      if (open) for (const listener of listeners) listener(m);
+    });
+  };
+  serveShard(
+    {
+      postMessage: (m) => deliver(toMain, m),
+      on: (_event, listener) => toShard.push(listener),
+      // The shard is done: what it sent is still handed over (`terminate` ends the channel).
+      close: () => undefined,
+    },
+    options,
+    shard,
+    shards,
+  );
   const port: ShardPort = {
-    postMessage: (m) => port2.postMessage(m),
+    postMessage: (m) => deliver(toShard, m),
     on(event: 'message' | 'error' | 'exit', listener: (value: never) => void) {
-      // A channel has no error or exit: a failure of the shard is its `error` message.
-      if (event === 'message') port2.on('message', listener as (m: FromShard) => void);
+      // No error or exit here: a failure of the shard is its `error` message.
+      if (event === 'message') toMain.push(listener as (m: FromShard) => void);
       return port;
     },
     async terminate() {
-      port1.close();
-      port2.close();
+      open = false;
       return 0;
     },
   };

@@ -7,7 +7,6 @@
  * each keeping its own devices' events; their rejections are kept by shard 0). At the end it sends its
  * result, its alerts in parts the main thread asks for.
  */
-import type { MessagePort } from 'node:worker_threads';
 import { createAnalyzer } from '../engine/analyze.js';
 import type { AnalyzeOptions } from '../engine/types.js';
 import { CsvReader } from '../ingest/csv.js';
@@ -60,8 +59,20 @@ class ShardLines extends ByteLineSplitter {
   }
 }
 
-/** Run shard `shard` of `shards` on the messages of `port` until the result is sent. */
-export function serveShard(port: MessagePort, options: AnalyzeOptions, shard: number, shards: number): void {
+/**
+ * Run shard `shard` of `shards` on the messages of `port` (a worker's `parentPort`, or the calling
+ * thread's end of `inThreadShard`) until the result is sent.
+ */
+export function serveShard(
+  port: {
+    postMessage(message: FromShard): void;
+    on(event: 'message', listener: (message: ToShard) => void): unknown;
+    close(): void;
+  },
+  options: AnalyzeOptions,
+  shard: number,
+  shards: number,
+): void {
   const post = (m: FromShard): void => port.postMessage(m);
   let analyzer: ReturnType<typeof createAnalyzer>;
   try {
