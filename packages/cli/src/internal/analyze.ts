@@ -79,7 +79,7 @@ export interface AnalyzeCommandOptions extends NarrateFlags {
   readonly builtin?: boolean;
   /** `--state PATH`: an incremental run over the state in PATH; the report holds the changes only. */
   readonly state?: string;
-  /** `--workers N`: analyse in N worker threads, each owning the devices hashed to it (default 1: none). */
+  /** `--workers N`: analyse in N threads (this one and N - 1 workers), each owning the devices hashed to it (default 1: no worker). */
   readonly workers?: number;
 }
 
