@@ -20,6 +20,7 @@ export { tableSchema, tableSchemas } from './internal/model/schemas.js';
 export { canonicalTimeZone, compareInstants, type ParsedTime, parseTimestamp } from './internal/model/time.js';
 export { ShardedAnalyzer, type ShardPort } from './internal/parallel/main.js';
 export { mergeShardResults, type ShardRun } from './internal/parallel/merge.js';
+export { inThreadShard } from './internal/parallel/shards.js';
 export { serveShard } from './internal/parallel/worker.js';
 export { findingId, fleetFindings } from './internal/report/findings.js';
 export { templatePlaceholders } from './internal/report/template.js';

@@ -17,7 +17,7 @@ import {
   type TableName,
   validateRunConfig,
 } from '@tripline/core';
-import { diagnostic, ShardedAnalyzer, type ShardPort, severityRank } from '@tripline/core/unstable';
+import { diagnostic, inThreadShard, ShardedAnalyzer, type ShardPort, severityRank } from '@tripline/core/unstable';
 import type { LoadReport } from '@tripline/sigma';
 import {
   diagnosticLine,
@@ -79,7 +79,7 @@ export interface AnalyzeCommandOptions extends NarrateFlags {
   readonly builtin?: boolean;
   /** `--state PATH`: an incremental run over the state in PATH; the report holds the changes only. */
   readonly state?: string;
-  /** `--workers N`: analyse in N worker threads, each owning the devices hashed to it (default 1: none). */
+  /** `--workers N`: analyse in N threads (this one and N - 1 workers), each owning the devices hashed to it (default 1: no worker). */
   readonly workers?: number;
 }
 
@@ -176,14 +176,16 @@ export async function runOptions(
 }
 
 /**
- * `--workers N`: N worker threads (dist/shard-worker.js), each building the run's detectors itself
- * (detectors are code: they cannot be sent) and analysing the devices hashed to it. They share the
+ * `--workers N`: N shards, each analysing the devices hashed to it: shard 0 in this thread (which
+ * otherwise only reads; see `inThreadShard`), the others in worker threads (dist/shard-worker.js),
+ * each building the run's detectors itself (detectors are code: they cannot be sent). They share the
  * process's V8 flags (`--heap-growing-percent`).
  */
-function startShards(options: AnalyzeCommandOptions, count: number): ShardPort[] {
+function startShards(options: AnalyzeCommandOptions, analyzeOptions: AnalyzeOptions, count: number): ShardPort[] {
   const { workers: _w, ...rest } = options;
   const script = new URL('./shard-worker.js', import.meta.url);
   return Array.from({ length: count }, (_, shard) => {
+    if (shard === 0) return inThreadShard(ShardedAnalyzer.shardOptions(analyzeOptions), 0, count);
     // A young generation of 8 MB per worker (V8's default is larger): every row is short-lived
     // garbage, and two default young generations cost about 50 MB of peak RSS for no speed.
     const worker = new Worker(script, {
@@ -242,7 +244,7 @@ async function analyzeRun(
   const analyzeOptions: AnalyzeOptions = store !== undefined ? { ...base, state: { store } } : base;
   const analyzer =
     (options.workers ?? 1) > 1
-      ? new ShardedAnalyzer(analyzeOptions, startShards(options, options.workers ?? 1))
+      ? new ShardedAnalyzer(analyzeOptions, startShards(options, analyzeOptions, options.workers ?? 1))
       : createAnalyzer(analyzeOptions);
   if (store !== undefined) await (analyzer as Analyzer).ready();
 

@@ -121,7 +121,7 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .option('-o, --output <path>', 'write the report to this file instead of stdout')
     .option('--compact', 'with --format json: the report on one line (for machines), not indented')
     .addOption(
-      new Option('--workers <n>', 'analyse in N worker threads, devices split between them (same report)')
+      new Option('--workers <n>', 'analyse in N threads (N - 1 workers), devices split between them (same report)')
         .argParser(workersArg)
         .default(1),
     )

@@ -120,10 +120,14 @@ export interface AnalyzeOptions {
  * `analyze(inputs, { workers })`: worker threads that each analyse the devices a stable hash of the
  * `DeviceId` gives them; the result is the one of a single thread (docs/scaling.md). Detectors are
  * code and cannot be sent to a thread: every worker imports `detectors`, a module that exports the
- * same detector set as the `detectors` option of the call.
+ * same detector set as the `detectors` option of the call (the calling thread, which analyses a share
+ * too, uses that option's set).
  */
 export interface WorkersOptions {
-  /** Worker threads, 1 to 16 (1: no worker, the calling thread analyses). */
+  /**
+   * Threads that analyse, 1 to 16: the calling thread serves one share of the devices and
+   * `count - 1` worker threads the others (1: no worker, the calling thread analyses).
+   */
   readonly count: number;
   /**
    * The module each worker imports for its detectors: a `URL` or a `file:` URL string

@@ -1,7 +1,8 @@
 /**
- * `analyze(inputs, { workers })`: the library's worker threads. Each worker runs `shard-worker.js`
- * (next to the built package), which imports the host's detector module, checks that its set is the
- * calling thread's, and serves its shard (worker.ts); the calling thread reads and merges (main.ts).
+ * `analyze(inputs, { workers })`: the library's worker threads. With `count: N` the calling thread
+ * reads, serves shard 0 itself and merges (main.ts, shards.ts); N - 1 workers each run
+ * `shard-worker.js` (next to the built package), which imports the host's detector module, checks
+ * that its set is the calling thread's, and serves its shard (worker.ts).
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
@@ -11,6 +12,7 @@ import type { AnalyzeOptions } from '../engine/types.js';
 import { ERROR_CODES, TriplineError } from '../errors.js';
 import { detectorFingerprint } from './host.js';
 import { ShardedAnalyzer, type ShardPort } from './main.js';
+import { inThreadShard } from './shards.js';
 
 /** Most worker threads one analysis starts. */
 export const MAX_WORKERS = 16;
@@ -84,7 +86,9 @@ export function workersAnalyzer(options: AnalyzeOptions): ShardedAnalyzer | unde
   const fingerprint = detectorFingerprint(options.detectors);
   const { detectors: _d, workers: _w, ...rest } = ShardedAnalyzer.shardOptions(options);
   const script = shardWorkerScript();
+  // Shard 0 is served by the calling thread (see inThreadShard), the others by worker threads.
   const ports = Array.from({ length: count }, (_, shard): ShardPort => {
+    if (shard === 0) return inThreadShard({ ...rest, detectors: options.detectors }, 0, count);
     const workerData: HostShardData = {
       module,
       name: String(workers.detectors instanceof URL ? workers.detectors.href : workers.detectors),

@@ -1,173 +1,35 @@
 /**
- * The main-thread side of a worker-sharded analysis (`workers` > 1): the inputs are read, decoded and
- * split into lines here; each NDJSON line goes to the shard of its device (found in its text, or by
- * parsing it when the text does not settle it), every other line of that shard left blank so line
- * numbers stay; documents and CSV are sent whole to every shard, each keeping its devices' rows. Each
- * shard is an ordinary analyzer in a worker thread; their results are merged into the one result a
- * single-threaded run gives (see merge.ts).
+ * The main-thread side of a worker-sharded analysis (`workers` > 1): the inputs are read here; the
+ * bytes of an NDJSON input go to every shard in shared buffers (shards.ts), and each shard splits them
+ * into lines and reads those of its own devices (worker.ts); documents and CSV are sent whole to every
+ * shard, each keeping its devices' rows. Each shard is an ordinary analyzer in a worker thread; at the
+ * end the shards finish one after the other, each sending its alerts in parts, and their results are
+ * merged into the one result a single-threaded run gives (see merge.ts).
  */
 import { EventEmitter } from 'eventemitter3';
-import { CODE_CATALOG, diagnostic } from '../catalog.js';
+import { diagnostic } from '../catalog.js';
 import type { AnalyzerEvents } from '../engine/analyze.js';
 import { type ResolvedConfig, validateRunConfig } from '../engine/config.js';
 import { validateDetectors } from '../engine/detectors.js';
 import { localTimeDiagnostics } from '../engine/local-time.js';
 import type { AnalyzeOptions } from '../engine/types.js';
-import { ERROR_CODES, type ErrorCode, TriplineError } from '../errors.js';
+import { ERROR_CODES, TriplineError } from '../errors.js';
 import { ingest, timeZoneOption } from '../ingest/ingest.js';
-import { ByteLineSplitter, type TextReader } from '../ingest/lines.js';
+import type { TextReader } from '../ingest/lines.js';
 import type { IngestStats, InputSource, RejectedRow } from '../ingest/types.js';
-import type { AnalysisResult, Diagnostic } from '../report/types.js';
+import type { Alert, AnalysisResult, Diagnostic } from '../report/types.js';
 import { mergeShardResults } from './merge.js';
-import type { FromShard, ShardInputStats, ShardLayout, ToShard } from './protocol.js';
+import type { FromShard, ShardInputStats, ShardLayout } from './protocol.js';
+import { BytesToShards, Shard, type ShardPort } from './shards.js';
 
-/** What the main thread needs of a shard worker: the parts of `worker_threads.Worker` it uses. */
-export interface ShardPort {
-  postMessage(message: ToShard): void;
-  on(event: 'message', listener: (m: FromShard) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  on(event: 'exit', listener: (code: number) => void): unknown;
-  terminate(): Promise<number>;
-}
+export type { ShardPort } from './shards.js';
 
-/** Bytes of NDJSON gathered in one shared buffer before it is sent to every shard. */
-const BATCH_BYTES = 1 << 20;
-/** Batches sent to a shard and not yet read by it before the reading waits. */
-const IN_FLIGHT = 4;
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 const INPUT_ERROR_CODES: ReadonlySet<string> = new Set([
   ERROR_CODES.INPUT_UNREADABLE,
   ERROR_CODES.INPUT_FORMAT_UNKNOWN,
 ]);
-
-class Shard {
-  readonly #port: ShardPort;
-  #inFlight = 0;
-  #waiters: (() => void)[] = [];
-  #replies: ((m: FromShard) => void)[] = [];
-  failure: Error | undefined;
-  /** Rows of the current input the shard kept, as of its last answer (for progress). */
-  rows = { events: 0, rejected: 0 };
-
-  constructor(port: ShardPort, onFailure: () => void) {
-    this.#port = port;
-    port.on('message', (m) => {
-      if (m.type === 'ack') {
-        this.rows = { events: m.events, rejected: m.rejected };
-        this.#inFlight--;
-        if (this.#inFlight < IN_FLIGHT) for (const w of this.#waiters.splice(0)) w();
-        return;
-      }
-      if (m.type === 'error') {
-        this.fail(
-          m.code !== undefined && m.code in CODE_CATALOG
-            ? new TriplineError(m.code as ErrorCode, m.message)
-            : new Error(`shard worker failed: ${m.message}`),
-        );
-        onFailure();
-        return;
-      }
-      if (m.type === 'ready') return;
-      this.#replies.shift()?.(m);
-    });
-    port.on('error', (error) => {
-      this.fail(error);
-      onFailure();
-    });
-    port.on('exit', (code) => {
-      if (this.#replies.length > 0) {
-        this.fail(new Error(`shard worker exited (code ${code}) before it answered`));
-        onFailure();
-      }
-    });
-  }
-
-  fail(error: Error): void {
-    this.failure ??= error;
-    for (const w of this.#waiters.splice(0)) w();
-    for (const r of this.#replies.splice(0)) r({ type: 'error', message: error.message });
-  }
-
-  send(m: ToShard): void {
-    if (this.failure) return;
-    if (m.type === 'text' || m.type === 'bytes') this.#inFlight++;
-    this.#port.postMessage(m);
-  }
-
-  /** Resolves when the shard has room for another batch. */
-  room(): Promise<void> | undefined {
-    if (this.#inFlight < IN_FLIGHT || this.failure) return undefined;
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
-
-  ask(m: ToShard): Promise<FromShard> {
-    return new Promise((resolve) => {
-      if (this.failure) resolve({ type: 'error', message: this.failure.message });
-      else {
-        this.#replies.push(resolve);
-        this.send(m);
-      }
-    });
-  }
-
-  terminate(): Promise<number> {
-    return this.#port.terminate();
-  }
-}
-
-/**
- * The bytes of an NDJSON input, copied into shared buffers of {@link BATCH_BYTES} that every shard
- * gets (shared memory: sending one copies nothing). The main thread neither splits nor decodes: each
- * shard splits the bytes into lines and reads its own. A subclass of the byte splitter so that the
- * reading hands it the input's bytes undecoded.
- */
-class BytesToShards extends ByteLineSplitter {
-  readonly #shards: readonly Shard[];
-  #buffer = new SharedArrayBuffer(BATCH_BYTES);
-  #view = new Uint8Array(this.#buffer);
-  #fill = 0;
-
-  constructor(shards: readonly Shard[]) {
-    super(
-      () => undefined,
-      () => undefined,
-      1,
-    );
-    this.#shards = shards;
-  }
-
-  override push(text: string): void {
-    this.pushBytes(Buffer.from(text, 'utf8'));
-  }
-
-  override pushBytes(buf: Buffer): void {
-    let at = 0;
-    while (at < buf.length) {
-      const n = Math.min(buf.length - at, BATCH_BYTES - this.#fill);
-      this.#view.set(buf.subarray(at, at + n), this.#fill);
-      this.#fill += n;
-      at += n;
-      if (this.#fill === BATCH_BYTES) this.#send();
-    }
-  }
-
-  override end(): void {
-    if (this.#fill > 0) this.#send();
-  }
-
-  /** Reading stopped early: the shards still get every byte read (their lines are analysed, as one thread would). */
-  dispose(): void {
-    this.end();
-  }
-
-  #send(): void {
-    for (const s of this.#shards) s.send({ type: 'bytes', buffer: this.#buffer, length: this.#fill });
-    this.#buffer = new SharedArrayBuffer(BATCH_BYTES);
-    this.#view = new Uint8Array(this.#buffer);
-    this.#fill = 0;
-  }
-}
 
 /**
  * An analysis over `shards.length` worker threads, with the interface of the `Analyzer` (`@tripline/core`): push
@@ -374,18 +236,16 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
   finish(): Promise<AnalysisResult> {
     this.#finished ??= (async () => {
       // One shard after the other, each stopped once its result is here: at most one worker's heap is
-      // alive beside the results already received.
-      const answers: FromShard[] = [];
-      for (const s of this.#shards) {
-        answers.push(await s.ask({ type: 'finish' }));
+      // alive beside the results already received. The workers first, the calling thread's shard
+      // (shard 0 when it serves one) last: its state is then made into alerts with no worker alive.
+      const results: AnalysisResult[] = new Array(this.#shards.length);
+      for (let i = this.#shards.length - 1; i >= 0; i--) {
+        const s = this.#shards[i]!;
+        results[i] = await this.#result(s);
         await s.terminate();
       }
       const failure = this.#failure();
       if (failure) throw failure;
-      const results = answers.map((a) => {
-        if (a.type !== 'result') throw new Error(`shard worker failed: ${a.type === 'error' ? a.message : a.type}`);
-        return a.result;
-      });
       const cfg = this.#resolved.config;
       const result = mergeShardResults({
         shards: results,
@@ -405,6 +265,21 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
       return result;
     })();
     return this.#finished;
+  }
+
+  /** A shard's result: the result without its alerts, then the alerts part by part (see `ALERTS_PER_MESSAGE`). */
+  async #result(shard: Shard): Promise<AnalysisResult> {
+    const failed = (a: FromShard): Error =>
+      this.#failure() ?? new Error(`shard worker failed: ${a.type === 'error' ? a.message : a.type}`);
+    const head = await shard.ask({ type: 'finish' });
+    if (head.type !== 'result') throw failed(head);
+    const alerts: Alert[] = [];
+    while (alerts.length < head.alerts) {
+      const part = await shard.ask({ type: 'alerts' });
+      if (part.type !== 'alerts' || part.alerts.length === 0) throw failed(part);
+      for (const a of part.alerts) alerts.push(a);
+    }
+    return { ...head.result, alerts };
   }
 
   /** Stop the workers without a result (after an error). */

@@ -1,6 +1,6 @@
 /** Messages between the main thread and the shard workers of a worker-sharded analysis. */
 import type { LocalTimeStats, RejectedRow } from '../ingest/types.js';
-import type { AnalysisResult } from '../report/types.js';
+import type { Alert, AnalysisResult } from '../report/types.js';
 
 /** The reader a shard runs for an input: NDJSON lines (split and routed by every shard), or the whole text. */
 export type ShardLayout = 'lines' | 'document' | 'csv';
@@ -20,8 +20,18 @@ export type ToShard =
   | { readonly type: 'end' }
   /** The input could not be read to its end: stop reading it, keep what was read. */
   | { readonly type: 'abort' }
-  /** Every input was read: finish and send the result. */
-  | { readonly type: 'finish' };
+  /** Every input was read: finish and send the result, without its alerts (see `result`). */
+  | { readonly type: 'finish' }
+  /** Send the next alerts of the result (at most `ALERTS_PER_MESSAGE`). */
+  | { readonly type: 'alerts' };
+
+/**
+ * Alerts of a shard's result sent in one message. The result is sent in parts the main thread asks
+ * for one after the other, so that the shard never holds its whole result serialised beside the
+ * result itself (and the main thread the same while it reads it): a shard of a dense fleet holds
+ * tens of MB of alerts with their evidence.
+ */
+export const ALERTS_PER_MESSAGE = 256;
 
 /** What a shard read of one input. */
 export interface ShardInputStats {
@@ -41,6 +51,13 @@ export type FromShard =
   /** A message of bytes or text was read: the main thread may send another. Rows of this input this shard kept so far. */
   | { readonly type: 'ack'; readonly events: number; readonly rejected: number }
   | { readonly type: 'stats'; readonly stats: ShardInputStats }
-  | { readonly type: 'result'; readonly result: AnalysisResult }
+  /**
+   * The shard's result without its alerts and fleet findings (`alerts` and `findings` empty: the
+   * merge makes the findings over every shard's alerts); `alerts`: how many there are, sent in
+   * `alerts` messages as the main thread asks for them.
+   */
+  | { readonly type: 'result'; readonly result: AnalysisResult; readonly alerts: number }
+  /** The next alerts of the result, in its order. */
+  | { readonly type: 'alerts'; readonly alerts: readonly Alert[] }
   /** The shard failed; `code`: the catalog code of a `TriplineError` it threw (the error is thrown again with it). */
   | { readonly type: 'error'; readonly message: string; readonly stack?: string | undefined; readonly code?: string };

@@ -4,9 +4,9 @@
  * (NDJSON) or, for documents and CSV, the whole text. A shard splits NDJSON into lines itself (so line
  * numbers are the input's), reads each line's device from its bytes and decodes and parses only the
  * lines of its own devices, and those whose bytes do not settle the device (every shard parses those,
- * each keeping its own devices' events; their rejections are kept by shard 0). At the end it sends its result.
+ * each keeping its own devices' events; their rejections are kept by shard 0). At the end it sends its
+ * result, its alerts in parts the main thread asks for.
  */
-import type { MessagePort } from 'node:worker_threads';
 import { createAnalyzer } from '../engine/analyze.js';
 import type { AnalyzeOptions } from '../engine/types.js';
 import { CsvReader } from '../ingest/csv.js';
@@ -15,7 +15,8 @@ import { JsonDocReader } from '../ingest/jsondoc.js';
 import { ByteLineSplitter, ndjsonLine, type TextReader } from '../ingest/lines.js';
 import { Router } from '../ingest/route.js';
 import type { IngestNotice, RejectedRow } from '../ingest/types.js';
-import type { FromShard, ShardInputStats, ToShard } from './protocol.js';
+import type { Alert } from '../report/types.js';
+import { ALERTS_PER_MESSAGE, type FromShard, type ShardInputStats, type ToShard } from './protocol.js';
 import { DeviceScanner, shardOf } from './scan.js';
 
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -58,8 +59,20 @@ class ShardLines extends ByteLineSplitter {
   }
 }
 
-/** Run shard `shard` of `shards` on the messages of `port` until the result is sent. */
-export function serveShard(port: MessagePort, options: AnalyzeOptions, shard: number, shards: number): void {
+/**
+ * Run shard `shard` of `shards` on the messages of `port` (a worker's `parentPort`, or the calling
+ * thread's end of `inThreadShard`) until the result is sent.
+ */
+export function serveShard(
+  port: {
+    postMessage(message: FromShard): void;
+    on(event: 'message', listener: (message: ToShard) => void): unknown;
+    close(): void;
+  },
+  options: AnalyzeOptions,
+  shard: number,
+  shards: number,
+): void {
   const post = (m: FromShard): void => port.postMessage(m);
   let analyzer: ReturnType<typeof createAnalyzer>;
   try {
@@ -81,6 +94,9 @@ export function serveShard(port: MessagePort, options: AnalyzeOptions, shard: nu
   let rejected = 0;
   let firstRejected: RejectedRow | undefined;
   let notices: ShardInputStats['notices'][number][] = [];
+  /** The alerts of the result once finished, and how many of them were sent (see `ALERTS_PER_MESSAGE`). */
+  let unsent: (Alert | undefined)[] = [];
+  let sentAlerts = 0;
   /** Rows every shard reads (the whole text, or a shared line): kept by their device's shard, rejections by shard 0. */
   const shared = (): boolean => whole || sharing;
   const readShared = (read: () => void): void => {
@@ -158,10 +174,22 @@ export function serveShard(port: MessagePort, options: AnalyzeOptions, shard: nu
         router = undefined;
         return;
       }
-      case 'finish':
-        post({ type: 'result', result: analyzer.finish() });
-        port.close();
+      case 'finish': {
+        const result = analyzer.finish();
+        unsent = [...result.alerts];
+        post({ type: 'result', result: { ...result, alerts: [], findings: [] }, alerts: unsent.length });
+        if (unsent.length === 0) port.close();
         return;
+      }
+      case 'alerts': {
+        // Each part sent is let go: the shard's heap need not hold what the main thread has.
+        const part = unsent.slice(sentAlerts, sentAlerts + ALERTS_PER_MESSAGE) as Alert[];
+        unsent.fill(undefined, sentAlerts, sentAlerts + part.length);
+        sentAlerts += part.length;
+        post({ type: 'alerts', alerts: part });
+        if (sentAlerts >= unsent.length) port.close();
+        return;
+      }
     }
   };
 
