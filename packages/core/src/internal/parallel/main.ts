@@ -21,6 +21,7 @@ import type { Alert, AnalysisResult, Diagnostic } from '../report/types.js';
 import { mergeShardResults } from './merge.js';
 import type { FromShard, ShardInputStats, ShardLayout } from './protocol.js';
 import { BytesToShards, Shard, type ShardPort } from './shards.js';
+import { shareStrings } from './share.js';
 
 export type { ShardPort } from './shards.js';
 
@@ -277,6 +278,8 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
     while (alerts.length < head.alerts) {
       const part = await shard.ask({ type: 'alerts' });
       if (part.type !== 'alerts' || part.alerts.length === 0) throw failed(part);
+      // A worker's alerts are clones, a copy of every string: equal texts are made one again.
+      if (shard.cloned) shareStrings(part.alerts as Alert[]);
       for (const a of part.alerts) alerts.push(a);
     }
     return { ...head.result, alerts };

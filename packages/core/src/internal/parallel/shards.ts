@@ -23,8 +23,13 @@ const BATCH_BYTES = 1 << 20;
 /** Batches sent to a shard and not yet read by it before the reading waits. */
 const IN_FLIGHT = 4;
 
+/** Ports of shards served by the calling thread (`inThreadShard`): their messages are not copies. */
+const inThreadPorts = new WeakSet<ShardPort>();
+
 export class Shard {
   readonly #port: ShardPort;
+  /** Whether the shard's messages are structured clones (a worker thread's), not the sender's objects. */
+  readonly cloned: boolean;
   #inFlight = 0;
   #waiters: (() => void)[] = [];
   #replies: ((m: FromShard) => void)[] = [];
@@ -37,6 +42,7 @@ export class Shard {
 
   constructor(port: ShardPort, onFailure: () => void) {
     this.#port = port;
+    this.cloned = !inThreadPorts.has(port);
     port.on('message', (m) => {
       if (m.type === 'ack') {
         this.rows = { events: m.events, rejected: m.rejected };
@@ -219,5 +225,6 @@ export function inThreadShard(options: AnalyzeOptions, shard: number, shards: nu
       return 0;
     },
   };
+  inThreadPorts.add(port);
   return port;
 }
