@@ -27,6 +27,17 @@ describe('shareStrings', () => {
     expect(JSON.stringify(cloned)).toBe(JSON.stringify(original));
   });
 
+  it('keeps an own __proto__ key of evidence a plain value (the prototype is not set)', () => {
+    const row = structuredClone(JSON.parse('{"__proto__":"text","a":"text","b":{"__proto__":"text"}}')) as Record<
+      string,
+      unknown
+    >;
+    shareStrings([row]);
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe('text');
+    expect(JSON.stringify(row)).toBe('{"__proto__":"text","a":"text","b":{"__proto__":"text"}}');
+  });
+
   it('leaves frozen objects as they are, without throwing', () => {
     const frozen = Object.freeze({ a: 'text', b: Object.freeze(['text']) });
     const open = { a: 'text', inner: frozen };
