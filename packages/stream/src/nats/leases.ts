@@ -17,6 +17,10 @@
  * - **Release**: a partition no longer assigned to its owner (a member joined) is drained — the batch in
  *   flight finishes and is acknowledged — and its lease deleted on the owner's revision; the member it is
  *   assigned to claims it at its next heartbeat. Shutdown releases every lease and the member key.
+ * - **The watch** is what keeps the view current. If it ends on its own (the server deleted its ordered
+ *   consumer, a reconnection it could not resume), the next heartbeat reports why and watches the bucket
+ *   again before it decides anything: a member whose watch died would otherwise keep a frozen view, see
+ *   no member join, and keep renewing leases that are assigned to others for as long as it runs.
  */
 import type { KV, KvEntry, QueuedIterator } from 'nats';
 
@@ -53,6 +57,9 @@ export class LeaseTable {
   private memberRevision: number | undefined;
   private watcher: QueuedIterator<KvEntry> | undefined;
   private watching: Promise<void> | undefined;
+  /** Why the watch ended while nobody stopped it (the next heartbeat watches again); undefined while it runs. */
+  private watchEnded: Error | undefined;
+  private stopping = false;
   /**
    * The heartbeat, `release` and `stop` run one at a time: a release that ran while a heartbeat's
    * renewal of the same lease was on the wire would be undone by it (the renewal lands first, the delete
@@ -66,16 +73,46 @@ export class LeaseTable {
     readonly member: string,
     private readonly partitions: readonly string[],
     private readonly ttlMs: number,
+    /** Told when the watch ended on its own and is started again (the source's `onError`). */
+    private readonly report: (error: Error) => void = () => undefined,
   ) {}
 
   /** Starts following the bucket (every key's revisions). */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.follow();
+  }
+
+  private async follow(): Promise<void> {
     const watcher = await this.kv.watch({ key: '>' });
     this.watcher = watcher;
+    this.watchEnded = undefined;
+    // Never rejects: an iterator that fails ends the watch like one that finishes, and is noted.
     this.watching = (async () => {
-      for await (const entry of watcher)
-        this.observe(entry.key, entry.revision, entry.string(), entry.operation !== 'PUT');
+      let cause: unknown;
+      try {
+        for await (const entry of watcher)
+          this.observe(entry.key, entry.revision, entry.string(), entry.operation !== 'PUT');
+      } catch (error) {
+        cause = error;
+      }
+      if (this.stopping || this.watcher !== watcher) return;
+      const why = cause instanceof Error ? cause.message : cause !== undefined ? String(cause) : 'it finished';
+      this.watchEnded = new Error(`NATS: the watch of the lease bucket ended (${why}); watching it again`, {
+        cause,
+      });
     })();
+  }
+
+  /** Watches the bucket again when the watch ended on its own (before a heartbeat decides anything). */
+  private async rewatch(): Promise<void> {
+    const ended = this.watchEnded;
+    if (ended === undefined) return;
+    this.report(ended);
+    this.watcher?.stop();
+    await this.watching;
+    // A failure here fails the heartbeat (reported by the source); `watchEnded` stays set, so the
+    // next heartbeat tries again.
+    await this.follow();
   }
 
   private observe(key: string, revision: number, value: string, deleted: boolean): void {
@@ -127,6 +164,7 @@ export class LeaseTable {
     blocked: ReadonlySet<string>,
     claim: boolean,
   ): Promise<LeaseDecisions> {
+    await this.rewatch();
     await this.renewMember();
     const lost: string[] = [];
     for (const [partition, revision] of this.held) {
@@ -233,6 +271,7 @@ export class LeaseTable {
         if (!isRevisionConflict(error)) throw error;
       }
     }
+    this.stopping = true;
     this.watcher?.stop();
     await this.watching;
   }

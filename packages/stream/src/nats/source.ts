@@ -112,7 +112,7 @@ export function natsSource(options: NatsSourceOptions): NatsSource {
         const { jsm, js } = await jetStreamOf(nc);
         await ensureStream(jsm, options);
         const kv = await js.views.kv(bucket, { history: 1 });
-        const leases = new LeaseTable(kv, member, partitionNames(options.partitions), ttlMs);
+        const leases = new LeaseTable(kv, member, partitionNames(options.partitions), ttlMs, (error) => report(error));
         table = leases;
         const context = (partition: string): PartitionContext => ({
           jsm,
