@@ -281,6 +281,30 @@ describe('engine', () => {
     }
   });
 
+  it('refuses worker threads outside analyze(): createAnalyzer and analyzeEvents say so instead of ignoring them', async () => {
+    const workers = { count: 2, detectors: '@tripline/detectors-defender' };
+    const refused = (run: () => unknown, what: RegExp) => {
+      try {
+        run();
+        expect.unreachable();
+      } catch (error) {
+        expect(isTriplineError(error, 'option-invalid')).toBe(true);
+        expect((error as Error).message).toMatch(what);
+      }
+    };
+    refused(
+      () => createAnalyzer({ detectors: [byName()], workers }),
+      /^workers is an option of analyze\(\): createAnalyzer\(\)/,
+    );
+    await expect(analyzeEvents([], { detectors: [byName()], workers })).rejects.toThrow(
+      /^workers is an option of analyze\(\): analyzeEvents\(\)/,
+    );
+    refused(() => createAnalyzer({ detectors: [byName()], workers: { ...workers, count: 0 } }), /workers\.count 0/);
+    // One thread is what they do anyway: accepted.
+    expect(createAnalyzer({ detectors: [byName()], workers: { ...workers, count: 1 } })).toBeDefined();
+    expect((await analyzeEvents([], { detectors: [byName()], workers: { ...workers, count: 1 } })).alerts).toEqual([]);
+  });
+
   it('rejects invalid detectors at load: bad id, unknown ATT&CK id, duplicates', () => {
     expect(() => byName({ meta: { ...byName().meta, id: 'Bad Id' } })).toThrow(/meta\.id/);
     expect(() => byName({ meta: { ...byName().meta, mitre: ['T1070.999'] } })).toThrow(/T1070\.999/);

@@ -19,7 +19,7 @@ import { aboveMinSeverity, closingDiagnostics, Diagnostics } from './diagnostics
 import { Dispatch } from './dispatch.js';
 import { GroupMap } from './group-map.js';
 import { localTimeDiagnostics } from './local-time.js';
-import { evidenceOption, isInputError } from './options.js';
+import { evidenceOption, inCallingThread, isInputError } from './options.js';
 import { DeviceStates, type PhaseContext, renderAlerts, runCorrelation, runDevicePhase } from './phases.js';
 import { DetectorRoutes, loadFamilies, loadRuntimes, type Runtime } from './runtime.js';
 import type { AnalyzeOptions } from './types.js';
@@ -415,5 +415,5 @@ export type FinishedResult = AnalysisResult & {
 
 /** Create a streaming analyzer (push inputs or events, listen to `alert`, `rejected`, `progress`, `diagnostic`, `end`). */
 export function createAnalyzer(options: AnalyzeOptions): Analyzer {
-  return new Analyzer(options);
+  return new Analyzer(inCallingThread(options, 'createAnalyzer() analyses what it is pushed'));
 }

@@ -1,10 +1,9 @@
-import { ERROR_CODES, TriplineError } from '../errors.js';
 import type { InputSource } from '../ingest/types.js';
 import type { MdeEvent } from '../model/event.js';
 import { workersAnalyzer } from '../parallel/library.js';
 import type { AnalysisResult } from '../report/types.js';
 import { Analyzer } from './analyze.js';
-import { isInputError } from './options.js';
+import { inCallingThread, isInputError } from './options.js';
 import type { AnalyzeOptions } from './types.js';
 
 /**
@@ -47,12 +46,7 @@ export async function analyzeEvents(
   events: Iterable<MdeEvent> | AsyncIterable<MdeEvent>,
   options: AnalyzeOptions,
 ): Promise<AnalysisResult> {
-  if ((options.workers?.count ?? 1) > 1)
-    throw new TriplineError(
-      ERROR_CODES.OPTION_INVALID,
-      'workers is an option of analyze(): analyzeEvents() analyses the events it is given in the calling thread',
-    );
-  const analyzer = new Analyzer(options);
+  const analyzer = new Analyzer(inCallingThread(options, 'analyzeEvents() analyses the events it is given'));
   await analyzer.ready();
   for await (const event of events as AsyncIterable<MdeEvent>) analyzer.pushEvent(event);
   return analyzer.finish();

@@ -12,6 +12,21 @@ export function isInputError(error: unknown): error is TriplineError {
   return error instanceof TriplineError && INPUT_ERROR_CODES.has(error.code);
 }
 
+/**
+ * `options`, refused with `option-invalid` when they ask for worker threads (`workers.count` other than
+ * 1): only `analyze()` shards a run; `what` says what the refusing function does instead.
+ */
+export function inCallingThread(options: AnalyzeOptions, what: string): AnalyzeOptions {
+  const count = options.workers?.count;
+  if (options.workers !== undefined && count !== 1)
+    throw new TriplineError(
+      ERROR_CODES.OPTION_INVALID,
+      `workers is an option of analyze(): ${what} in the calling thread (workers.count ${String(count)})`,
+      { details: { option: 'workers' } },
+    );
+  return options;
+}
+
 /** `AnalyzeOptions.evidence`, checked (the config file's is checked by its schema). */
 export function evidenceOption(v: AnalyzeOptions['evidence']): { rows?: 'full' | 'declared'; sample?: number } {
   if (v === undefined) return {};

@@ -111,7 +111,8 @@ export interface AnalyzeOptions {
   readonly stream?: string;
   /**
    * Analyse in worker threads, the devices split between them (see {@link WorkersOptions}); read by
-   * `analyze()` only. Without it, or with `count: 1`, the analysis runs in the calling thread.
+   * `analyze()` only. Without it, or with `count: 1`, the analysis runs in the calling thread;
+   * `createAnalyzer()` and `analyzeEvents()` refuse any other count (`option-invalid`).
    */
   readonly workers?: WorkersOptions;
 }
