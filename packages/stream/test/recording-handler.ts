@@ -3,7 +3,7 @@
  * it checks the contract's order per partition (open, then batches one at a time, then close) and can
  * hold or fail a batch on demand.
  */
-import type { PartitionClaim, PartitionHandler, SourceRecord } from '../src/types.js';
+import type { PartitionClaim, PartitionHandler, SourceRecord, StreamSource } from '../src/types.js';
 
 export type HandlerEvent =
   | { readonly call: 'open'; readonly partition: string }
@@ -66,3 +66,65 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * The lag of a one-partition source of 5 records read in batches of up to 3: 2 while the batch at
+ * position 3 is held (the first batch read, the rest not), then 0 once everything was read.
+ */
+export async function expectLagToFall(source: StreamSource): Promise<void> {
+  const handler = new RecordingHandler();
+  let hold = true;
+  handler.onBatch = async (_p, records) => {
+    if (records[0]?.position === '3') while (hold) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  const stop = new AbortController();
+  const running = source.run(handler, stop.signal);
+  await until(async () => (await source.lag!()).get('0') === 2, 'lag 2 after the first batch');
+  hold = false;
+  await until(async () => (await source.lag!()).get('0') === 0, 'lag 0');
+  stop.abort();
+  await running;
+}
+
+/** The calls `handler` received (of one partition, or all): `open`, `batch 0,1,2`, `close revoked`. */
+export function callsOf(handler: RecordingHandler, partition?: string): string[] {
+  return handler.events
+    .filter((e) => partition === undefined || e.partition === partition)
+    .map((e) =>
+      e.call === 'batch' ? `batch ${e.positions.join(',')}` : e.call === 'close' ? `close ${e.reason}` : 'open',
+    );
+}
+
+/**
+ * Runs the source `make` returns (one partition of 6 records, read in batches of 3) with a handler whose
+ * batch at position 3 throws `message` the first time; stops once all 6 records were handed over.
+ * Returns the handler and the errors the source reported (`make` is given the list to report into).
+ */
+export async function runWithOneFailedBatch(
+  make: (errors: string[]) => StreamSource,
+  message: string,
+): Promise<{ readonly handler: RecordingHandler; readonly errors: readonly string[] }> {
+  const errors: string[] = [];
+  const handler = new RecordingHandler();
+  let failures = 0;
+  handler.onBatch = (_p, records) => {
+    if (records[0]?.position === '3' && failures++ === 0) throw new Error(message);
+  };
+  const stop = new AbortController();
+  const running = make(errors).run(handler, stop.signal);
+  await until(() => handler.records.length === 6, 'all records after the retry');
+  stop.abort();
+  await running;
+  return { handler, errors };
+}
+
+/** What {@link runWithOneFailedBatch} must see: the failed batch closes the partition, which opens again and reads it again. */
+export const FAILED_BATCH_READ_AGAIN: readonly string[] = [
+  'open',
+  'batch 0,1,2',
+  'batch 3,4,5',
+  'close error',
+  'open',
+  'batch 3,4,5',
+  'close shutdown',
+];

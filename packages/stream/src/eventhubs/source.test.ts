@@ -1,7 +1,14 @@
 import { isTriplineError } from '@tripline/core';
 import { describe, expect, it } from 'vitest';
 import { FakeEventHub, MemoryCheckpointStore } from '../../test/eventhubs-fake.js';
-import { RecordingHandler, until } from '../../test/recording-handler.js';
+import {
+  callsOf,
+  expectLagToFall,
+  FAILED_BATCH_READ_AGAIN,
+  RecordingHandler,
+  runWithOneFailedBatch,
+  until,
+} from '../../test/recording-handler.js';
 import { type EventHubsSdk, eventHubsSource } from './index.js';
 
 // The real SDK module satisfies the shape the adapter is typed against (checked by the typecheck).
@@ -94,31 +101,10 @@ describe('eventHubsSource', () => {
 
   it('a failed batch is not checkpointed, closes its partition with error, and is read again from the checkpoint', async () => {
     const { make, store } = setup(1, 6);
-    const errors: string[] = [];
-    const handler = new RecordingHandler();
-    let failures = 0;
-    handler.onBatch = (_p, records) => {
-      if (records[0]?.position === '3' && failures++ === 0) throw new Error('state store is full');
-    };
-    const stop = new AbortController();
-    const running = make({ errors }).run(handler, stop.signal);
-    await until(() => handler.records.length === 6, 'all events after the retry');
-    stop.abort();
-    await running;
+    const { handler, errors } = await runWithOneFailedBatch((errors) => make({ errors }), 'state store is full');
     expect(handler.violations).toEqual([]);
     expect(handler.positions('0')).toEqual(['0', '1', '2', '3', '4', '5']);
-    const calls = handler.events.map((e) =>
-      e.call === 'batch' ? `batch ${e.positions.join(',')}` : `${e.call}${e.call === 'close' ? ` ${e.reason}` : ''}`,
-    );
-    expect(calls).toEqual([
-      'open',
-      'batch 0,1,2',
-      'batch 3,4,5',
-      'close error',
-      'open',
-      'batch 3,4,5',
-      'close shutdown',
-    ]);
+    expect(callsOf(handler)).toEqual(FAILED_BATCH_READ_AGAIN);
     expect(checkpointOf(store, '0')).toBe(5);
     expect(errors.some((m) => m.includes('state store is full'))).toBe(true);
   });
@@ -278,20 +264,7 @@ describe('eventHubsSource', () => {
   });
 
   it('reports lag from the last enqueued sequence number', async () => {
-    const { make } = setup(1, 5);
-    const handler = new RecordingHandler();
-    let hold = true;
-    handler.onBatch = async (_p, records) => {
-      if (records[0]?.position === '3') while (hold) await new Promise((resolve) => setTimeout(resolve, 5));
-    };
-    const source = make();
-    const stop = new AbortController();
-    const running = source.run(handler, stop.signal);
-    await until(async () => (await source.lag!()).get('0') === 2, 'lag 2 after the first batch');
-    hold = false;
-    await until(async () => (await source.lag!()).get('0') === 0, 'lag 0');
-    stop.abort();
-    await running;
+    await expectLagToFall(setup(1, 5).make());
   });
 });
 

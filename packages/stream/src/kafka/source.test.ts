@@ -1,7 +1,14 @@
 import { isTriplineError } from '@tripline/core';
 import { describe, expect, it } from 'vitest';
 import { FakeKafkaCluster } from '../../test/kafka-fake.js';
-import { RecordingHandler, until } from '../../test/recording-handler.js';
+import {
+  callsOf,
+  expectLagToFall,
+  FAILED_BATCH_READ_AGAIN,
+  RecordingHandler,
+  runWithOneFailedBatch,
+  until,
+} from '../../test/recording-handler.js';
 import { kafkaSource } from './index.js';
 
 const PASSWORD =
@@ -35,13 +42,6 @@ function setup(partitions = 2, messages = 10) {
   return { cluster, make, committed };
 }
 
-const calls = (h: RecordingHandler, partition?: string) =>
-  h.events
-    .filter((e) => partition === undefined || e.partition === partition)
-    .map((e) =>
-      e.call === 'batch' ? `batch ${e.positions.join(',')}` : e.call === 'close' ? `close ${e.reason}` : 'open',
-    );
-
 describe('kafkaSource', () => {
   it('opens assigned partitions, hands batches in offset order, commits the offset after the last message, closes on shutdown', async () => {
     const { make, committed, cluster } = setup(2, 10);
@@ -55,7 +55,7 @@ describe('kafkaSource', () => {
     await running;
     expect(handler.violations).toEqual([]);
     expect(handler.positions('0')).toEqual(['0', '1', '2', '3', '4']);
-    expect(calls(handler, '1')).toEqual(['open', 'batch 0,1,2', 'batch 3,4', 'close shutdown']);
+    expect(callsOf(handler, '1')).toEqual(['open', 'batch 0,1,2', 'batch 3,4', 'close shutdown']);
     const first = handler.records.find((r) => r.partition === '1' && r.position === '0')!;
     expect(JSON.parse(Buffer.from(first.body as Uint8Array).toString('utf8'))).toMatchObject({
       DeviceId: 'dev1',
@@ -88,27 +88,9 @@ describe('kafkaSource', () => {
 
   it('a failed batch is not committed: the partition closes with error, opens again and reads the batch again', async () => {
     const { make, committed } = setup(1, 6);
-    const errors: string[] = [];
-    const handler = new RecordingHandler();
-    let failures = 0;
-    handler.onBatch = (_p, records) => {
-      if (records[0]?.position === '3' && failures++ === 0) throw new Error('disk full');
-    };
-    const stop = new AbortController();
-    const running = make({ errors }).run(handler, stop.signal);
-    await until(() => handler.records.length === 6, 'all messages after the retry');
-    stop.abort();
-    await running;
+    const { handler, errors } = await runWithOneFailedBatch((errors) => make({ errors }), 'disk full');
     expect(handler.violations).toEqual([]);
-    expect(calls(handler)).toEqual([
-      'open',
-      'batch 0,1,2',
-      'batch 3,4,5',
-      'close error',
-      'open',
-      'batch 3,4,5',
-      'close shutdown',
-    ]);
+    expect(callsOf(handler)).toEqual(FAILED_BATCH_READ_AGAIN);
     expect(committed(0)).toBe('6');
     expect(errors.some((m) => m.includes('disk full'))).toBe(true);
   });
@@ -126,7 +108,7 @@ describe('kafkaSource', () => {
     await until(() => handler.records.length === 3, 'the messages after the second open');
     stop.abort();
     await running;
-    expect(calls(handler)).toEqual(['open', 'open', 'batch 0,1,2', 'close shutdown']);
+    expect(callsOf(handler)).toEqual(['open', 'open', 'batch 0,1,2', 'close shutdown']);
     expect(handler.violations).toEqual([]);
     expect(errors.some((m) => m.includes('state locked'))).toBe(true);
   });
@@ -140,7 +122,7 @@ describe('kafkaSource', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     };
     await make().run(handler, stop.signal);
-    expect(calls(handler)).toEqual(['open', 'batch 0,1,2', 'close shutdown']);
+    expect(callsOf(handler)).toEqual(['open', 'batch 0,1,2', 'close shutdown']);
     expect(committed(0)).toBe('3');
   });
 
@@ -198,20 +180,7 @@ describe('kafkaSource', () => {
   });
 
   it('reports lag from the high watermark', async () => {
-    const { make } = setup(1, 5);
-    const handler = new RecordingHandler();
-    let hold = true;
-    handler.onBatch = async (_p, records) => {
-      if (records[0]?.position === '3') while (hold) await new Promise((resolve) => setTimeout(resolve, 5));
-    };
-    const source = make();
-    const stop = new AbortController();
-    const running = source.run(handler, stop.signal);
-    await until(async () => (await source.lag!()).get('0') === 2, 'lag 2');
-    hold = false;
-    await until(async () => (await source.lag!()).get('0') === 0, 'lag 0');
-    stop.abort();
-    await running;
+    await expectLagToFall(setup(1, 5).make());
   });
 });
 
