@@ -3,7 +3,8 @@
  * columns, which win) that say who a process ran as. Every Linux process row of a fleet asks for it,
  * and a fleet repeats the same few identities, so the view of an `AdditionalFields` text is built
  * once and shared, frozen, by every row that carries exactly that text and no POSIX column of its
- * own. The memo is bounded ({@link POSIX_MEMO_ENTRIES} texts of at most {@link POSIX_MEMO_TEXT}
+ * own; rows whose texts differ only in their process-group and session ids (every process of a
+ * fleet has its own) share the rest of it, and get their ids from their own text. The memo is bounded ({@link POSIX_MEMO_ENTRIES} texts of at most {@link POSIX_MEMO_TEXT}
  * characters, in two-way sets) and holds copies of its texts, never a slice of an input.
  */
 import type { JsonValue, PosixAccount, PosixGroup, PosixInfo, PosixProcess } from './event.js';
@@ -169,9 +170,9 @@ export function buildPosix(
 }
 
 /** Slots of the memo: a text is kept in one of two, chosen by a hash of sampled characters. */
-export const POSIX_MEMO_ENTRIES = 512;
+export const POSIX_MEMO_ENTRIES = 2048;
 /** Longest `AdditionalFields` text whose view is kept. */
-export const POSIX_MEMO_TEXT = 4096;
+export const POSIX_MEMO_TEXT = 2048;
 const SETS = POSIX_MEMO_ENTRIES / 2;
 const TEXTS: (string | undefined)[] = new Array(POSIX_MEMO_ENTRIES).fill(undefined);
 const VIEWS: (PosixInfo | undefined)[] = new Array(POSIX_MEMO_ENTRIES).fill(undefined);
@@ -195,31 +196,168 @@ function sampleHash(text: string): number {
   return (h >>> 0) % SETS;
 }
 
+/** Per slot, which process-group and session ids were cut out of its text (0: the text as it is). */
+const MASKS = new Uint8Array(POSIX_MEMO_ENTRIES);
+
+/**
+ * The keys whose integer values a fleet varies from process to process, with the same accounts,
+ * groups and directories around them: a text is kept with these values cut out, so that the rows of
+ * one identity share one entry, and each row's own values are read from its own text.
+ */
+const ID_KEYS = [
+  'InitiatingProcessPosixProcessGroupId',
+  'InitiatingProcessPosixSessionId',
+  'ProcessPosixProcessGroupId',
+  'ProcessPosixSessionId',
+] as const;
+/** The ends of the {@link ID_KEYS} with their closing quote: every string so ending is looked at. */
+const ID_NEEDLES = ['ProcessGroupId"', 'SessionId"'] as const;
+/** The most digits of an id cut out: 15 digits are always a safe integer, read exactly. */
+const MAX_ID_DIGITS = 15;
+/** Of the last {@link maskIds} call: the ids it cut out (`ID_VALUES[k]` when bit `k` of the mask is set), and where. */
+const ID_VALUES = [0, 0, 0, 0];
+const ID_STARTS = [0, 0, 0, 0];
+const ID_ENDS = [0, 0, 0, 0];
+let idMask = 0;
+
+/** The index in {@link ID_KEYS} of the string that ends just before `end` (its closing quote) and starts after `open`, else -1. */
+function idKeyAt(text: string, open: number, end: number): number {
+  const length = end - open - 1;
+  for (let k = 0; k < ID_KEYS.length; k++) {
+    const key = ID_KEYS[k] as string;
+    if (key.length === length && text.startsWith(key, open + 1)) return k;
+  }
+  return -1;
+}
+
+/**
+ * `text` with the digits of each {@link ID_KEYS} value cut out, and in {@link idMask} which ones
+ * were. A value is cut only where nothing can make its reading differ from `JSON.parse`'s: the text
+ * has no backslash (so every quote is a string's edge and no key is spelt with an escape), the key
+ * stands once in it as a string (no duplicate, no equal string value), directly followed by a colon
+ * and a plain integer literal (`0`, or 1–15 digits without a leading zero) that a comma or a brace
+ * ends. Whether that literal is the value of the object's own key (not of a nested one) is checked
+ * once, when the entry is built: see {@link sharedPosix}. Every key of the four ends in one of
+ * {@link ID_NEEDLES}, which are searched for rather than the keys: two searches, not eight.
+ */
+function maskIds(text: string): string {
+  idMask = 0;
+  if (text.indexOf('\\') !== -1) return text;
+  let seen = 0;
+  let bad = 0;
+  for (const needle of ID_NEEDLES) {
+    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
+      const end = at + needle.length - 1;
+      const open = text.lastIndexOf('"', at - 1);
+      if (open === -1) continue;
+      const k = idKeyAt(text, open, end);
+      if (k === -1) continue;
+      const bit = 1 << k;
+      if (seen & bit) bad |= bit;
+      seen |= bit;
+      let i = end + 1;
+      if (text.charCodeAt(i) !== 0x3a /* : */) {
+        bad |= bit;
+        continue;
+      }
+      const start = ++i;
+      let value = 0;
+      for (let c = text.charCodeAt(i); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++i))
+        value = value * 10 + (c - 0x30);
+      const digits = i - start;
+      const next = text.charCodeAt(i);
+      if (
+        digits === 0 ||
+        digits > MAX_ID_DIGITS ||
+        (digits > 1 && text.charCodeAt(start) === 0x30) ||
+        (next !== 0x2c /* , */ && next !== 0x7d) /* } */
+      ) {
+        bad |= bit;
+        continue;
+      }
+      ID_VALUES[k] = value;
+      ID_STARTS[k] = start;
+      ID_ENDS[k] = i;
+    }
+  }
+  idMask = seen & ~bad;
+  if (idMask === 0) return text;
+  let out = '';
+  let from = 0;
+  // The cut spans in the order they stand in the text (at most four: a few comparisons).
+  for (;;) {
+    let first = -1;
+    for (let k = 0; k < ID_KEYS.length; k++) {
+      if ((idMask & (1 << k)) === 0 || (ID_STARTS[k] as number) < from) continue;
+      if (first === -1 || (ID_STARTS[k] as number) < (ID_STARTS[first] as number)) first = k;
+    }
+    if (first === -1) break;
+    out += text.slice(from, ID_STARTS[first]);
+    from = ID_ENDS[first] as number;
+  }
+  return out + text.slice(from);
+}
+
+/** The id of `view` that bit `k` of a mask stands for. */
+function idOf(view: PosixInfo, k: number): number | undefined {
+  const side = k < 2 ? view.initiatingProcess : view.process;
+  return k % 2 === 0 ? side.processGroupId : side.sessionId;
+}
+
+/** `view` with the row's own ids ({@link ID_VALUES}, bits of `mask`): shared parts stay shared. */
+function withIds(view: PosixInfo, mask: number): PosixInfo {
+  let same = true;
+  for (let k = 0; k < ID_KEYS.length; k++) if (mask & (1 << k) && idOf(view, k) !== ID_VALUES[k]) same = false;
+  if (same) return view;
+  // `first`: the index in ID_KEYS of the side's process-group id; its session id follows.
+  const side = (from: PosixProcess, first: number): PosixProcess => {
+    const bits = (mask >> first) & 3;
+    if (bits === 0) return from;
+    // Spread keeps the key order of the view; the ids are keys it has (checked when it was kept).
+    const out: { -readonly [K in keyof PosixProcess]: PosixProcess[K] } = { ...from };
+    if (bits & 1) out.processGroupId = ID_VALUES[first] as number;
+    if (bits & 2) out.sessionId = ID_VALUES[first + 1] as number;
+    return Object.freeze(out);
+  };
+  return Object.freeze({
+    initiatingProcess: side(view.initiatingProcess, 0),
+    process: side(view.process, 2),
+    logon: view.logon,
+  });
+}
+
 /**
  * The view of a row whose POSIX context is its `AdditionalFields` text alone: shared with an earlier
- * row of the same text, else built by `build` and kept in place of the older text of its set.
+ * row of the same text (or of the same text but for its process-group and session ids, which come
+ * from the row's own text), else built by `build` and kept in place of the older text of its set.
  */
 export function sharedPosix(text: string, build: () => PosixInfo): PosixInfo {
   if (text.length > POSIX_MEMO_TEXT) return build();
-  const set = sampleHash(text);
+  const key = maskIds(text);
+  const mask = idMask;
+  const set = sampleHash(key);
   const a = set * 2;
-  if (TEXTS[a] === text) {
+  if (TEXTS[a] === key && MASKS[a] === mask) {
     RECENT[set] = 0;
-    return VIEWS[a]!;
+    return mask === 0 ? VIEWS[a]! : withIds(VIEWS[a]!, mask);
   }
-  if (TEXTS[a + 1] === text) {
+  if (TEXTS[a + 1] === key && MASKS[a + 1] === mask) {
     RECENT[set] = 1;
-    return VIEWS[a + 1]!;
+    return mask === 0 ? VIEWS[a + 1]! : withIds(VIEWS[a + 1]!, mask);
   }
   const view = build();
+  // Kept by its cut text only if the view's ids are the ones cut out: each literal was the value of
+  // the object's own key, so another row of the same cut text differs from this one in the ids alone.
+  let kept = mask;
+  for (let k = 0; k < ID_KEYS.length; k++) if (mask & (1 << k) && idOf(view, k) !== ID_VALUES[k]) kept = 0;
   const way = RECENT[set] === 0 ? 1 : 0;
   // A copy as the key: the text may be a view of a larger input string (a CSV chunk).
-  TEXTS[a + way] = ` ${text}`.slice(1);
+  TEXTS[a + way] = ` ${kept === mask ? key : text}`.slice(1);
+  MASKS[a + way] = kept;
   VIEWS[a + way] = view;
   RECENT[set] = way;
   return view;
 }
-
 /** How many texts the memo holds (tests). @internal */
 export function posixMemoSize(): number {
   return TEXTS.filter((t) => t !== undefined).length;
