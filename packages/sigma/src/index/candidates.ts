@@ -346,7 +346,9 @@ export class CandidateIndex {
       byAction = new Map();
       routes.set(table, byAction);
     }
-    if (byAction.has(action)) return byAction.get(action);
+    // One lookup on the usual path (a route without rules is stored as undefined).
+    const known = byAction.get(action);
+    if (known !== undefined || byAction.has(action)) return known;
     const t = this.byTable.get(table);
     const specific = t?.byAction.get(action) ?? [];
     const platform = PARTITIONS[partition];
