@@ -9,6 +9,7 @@ import { type DetectorOptions, exprViews, groupKey, groupViews, matchLines, matc
 import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext } from './eval.js';
 import { CandidateIndex } from './index/candidates.js';
 import { BoundedMemo, type MemoLimits } from './index/memo.js';
+import { OutcomeKeys } from './index/outcome-key.js';
 import type { CompiledRule, EventPlatform, FieldView, SigmaFieldValue } from './ir.js';
 
 /** The emit a family holds between calls: none (a call after matchAll returned cannot happen). */
@@ -152,8 +153,8 @@ export function buildFamily(
   });
   // A rule whose test reads the row's platform: the platform is part of its key.
   const readsPlatform = rules.map((rule) => rule.route.platform !== undefined && !!mapping?.eventPlatform);
-  // Keys: a number for a rule that reads one view (rule, platform and the value's id), a string of
-  // the same parts for one that reads more.
+  // Keys: the rule, the platform and the ids of the values it reads, as one number while the ids are
+  // small enough, else as a string of the same parts (`OutcomeKeys`).
   // Outcomes: `true` for no match, else the match's lines (frozen: every emit of them shares them).
   const outcomes = missLimits ? new BoundedMemo<true | readonly string[], number | string>(missLimits) : undefined;
   // The ids of each memoised view's values, by view key (one map per view, shared by the rules).
@@ -171,26 +172,61 @@ export function buildFamily(
   );
   const ruleCount = rules.length;
   const maxId = Math.min(MAX_ID, tuning?.valueIds ?? MAX_ID);
+  const keys = new OutcomeKeys(ruleCount, MEMO_MAX_VIEWS);
+  // The id of each memoised view's value is looked up once per row, whichever rules read the view:
+  // views are numbered, and `idOf[n]` holds view n's id while `idStamp[n]` is the row's stamp (-1:
+  // a value longer than the memo keeps).
+  const viewNos = new Map<string, number>();
+  const memoNos = memoViews.map((views) =>
+    views === undefined
+      ? undefined
+      : Int32Array.from(views, (v) => {
+          let n = viewNos.get(v.key);
+          if (n === undefined) {
+            n = viewNos.size;
+            viewNos.set(v.key, n);
+          }
+          return n;
+        }),
+  );
+  const idStamp = new Uint32Array(viewNos.size);
+  const idOf = new Float64Array(viewNos.size);
+  let rowStamp = 0;
+  /** A new stamp: every id remembered for the row is forgotten (a new row, or ids started again). */
+  const nextStamp = (): void => {
+    rowStamp = (rowStamp + 1) >>> 0;
+    if (rowStamp === 0) {
+      idStamp.fill(0);
+      rowStamp = 1;
+    }
+  };
+  // The ids of the rule being keyed (no array per visit).
+  const scratch = new Float64Array(MEMO_MAX_VIEWS);
   /** The key of rule `i` on the event's values, or undefined when one of them is too long to keep. */
   const missKey = (i: number, c: ReusableEvalContext, views: readonly FieldView[]): number | string | undefined => {
     if (counter.next >= maxId) {
       for (const ids of idsByView.values()) ids.clear();
       outcomes!.clear();
       counter.next = FIXED_IDS;
+      // Ids given before the restart may be given again to other values: none is reused from the row.
+      nextStamp();
     }
     const ids = memoIds[i]!;
+    const nos = memoNos[i]!;
     const p = readsPlatform[i] ? platformCode(c.platform(mapping!)) : 0;
-    const first = ids[0]!.of(c.value(views[0]!));
-    if (first === undefined) return undefined;
-    // Below 2^53: ids under 2^32, four platform codes, rules under 2^19.
-    if (views.length === 1 && ruleCount < 2 ** 19) return (first * 4 + p) * ruleCount + i;
-    let key = `${i}.${p}.${first}`;
-    for (let k = 1; k < views.length; k++) {
-      const id = ids[k]!.of(c.value(views[k]!));
-      if (id === undefined) return undefined;
-      key += `.${id}`;
+    for (let k = 0; k < views.length; k++) {
+      const n = nos[k]!;
+      let id: number;
+      if (idStamp[n] === rowStamp) id = idOf[n]!;
+      else {
+        id = ids[k]!.of(c.value(views[k]!)) ?? -1;
+        idStamp[n] = rowStamp;
+        idOf[n] = id;
+      }
+      if (id < 0) return undefined;
+      scratch[k] = id;
     }
-    return key;
+    return keys.key(i, p, scratch, views.length);
   };
 
   // The event being matched (matchAll is synchronous and does not re-enter): one visitor for all events.
@@ -229,6 +265,7 @@ export function buildFamily(
     matchAll(e, emitMatch) {
       event = e;
       emit = emitMatch;
+      nextStamp();
       if (ctx === undefined) ctx = createEvalContext(e);
       else ctx.reset(e);
       try {

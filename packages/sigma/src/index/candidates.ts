@@ -11,6 +11,7 @@ import type { MdeEvent, TableName } from '@tripline/core';
 import type { EvalContext, EventPlatform, FieldView } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
 import { AhoCorasick } from './aho-corasick.js';
+import { guardOpen, type ViewGuard, viewGuards } from './guards.js';
 import { BoundedMemo, type MemoLimits } from './memo.js';
 import { type Clauses, clausesOf, foldLowered, type IndexedRule, MAX_CLAUSES } from './witness.js';
 
@@ -32,20 +33,18 @@ interface ViewIndex {
   /** Lengths of the exact values: a value of another length skips the map (no hashing of long values). */
   readonly exactLengths: ReadonlySet<number>;
   readonly automaton: AhoCorasick | undefined;
-  /**
-   * The slots of every needle and exact value in one array (no typed array per needle): needle id k's
-   * are `slots[from[k] .. from[k + 1])`, then the exact values' entries (numbered after the needles).
-   */
+  /** Slots of every needle, then of every exact value: entry k's are `slots[from[k] .. from[k + 1])`. */
   readonly slots: Int32Array;
   readonly from: Int32Array;
   /** Marks the rules of a needle found (made once per view: no closure per event). */
   readonly onNeedle: (id: number) => void;
   /**
    * The entries (needles found, exact value) of values seen before, by the value as the event holds
-   * it (before folding: the entries are a function of it). Fleets repeat the same command lines,
-   * images and paths on every device: a value seen before costs one map lookup, not a fold and a scan.
+   * it (before folding): fleets repeat their values, and a lookup costs less than a fold and a scan.
    */
   readonly memo: BoundedMemo<number | Int32Array> | undefined;
+  /** When the view is read at all (`guards.ts`; undefined: on every row). */
+  readonly guard: ViewGuard | undefined;
 }
 
 /**
@@ -111,6 +110,7 @@ class RouteIndex {
     });
     this.always = Int32Array.from(always);
     const views: ViewIndex[] = [];
+    const guards = viewGuards(rules, clauses, [...byView.keys()]);
     for (const key of [...byView.keys()].sort()) {
       const v = byView.get(key)!;
       const needles = [...v.needles.keys()].sort();
@@ -144,9 +144,11 @@ class RouteIndex {
           this.markAll(slots, from[id]!, from[id + 1]!);
         },
         memo: memoLimits ? new BoundedMemo(memoLimits) : undefined,
+        guard: guards.get(key),
       });
     }
-    this.views = views;
+    // The guarded views after the others: their guards read what those marked.
+    this.views = [...views.filter((v) => !v.guard), ...views.filter((v) => v.guard)];
   }
 
   /** Mark slots (rule × clause); a rule whose every clause is now held becomes a candidate. */
@@ -175,10 +177,7 @@ class RouteIndex {
     this.found[this.foundCount++] = entry;
   }
 
-  /**
-   * Fold, look up and scan one value of a view; remember its entries (`-1`: none, one entry as a
-   * number, more as an array) when `memo` is given.
-   */
+  /** Fold and scan a value; remember its entries in `memo` (`-1`: none, a number: one, else an array). */
   private scanValue(
     v: ViewIndex,
     text: string,
@@ -210,6 +209,7 @@ class RouteIndex {
     }
     this.hitCount = 0;
     for (const v of this.views) {
+      if (v.guard !== undefined && !guardOpen(v.guard, this.slotStamp, this.gen)) continue;
       const text = ctx.text(v.view);
       if (text === undefined) continue;
       // A value longer than the memo keeps is never in it: not hashed for nothing.
@@ -346,7 +346,9 @@ export class CandidateIndex {
       byAction = new Map();
       routes.set(table, byAction);
     }
-    if (byAction.has(action)) return byAction.get(action);
+    // One lookup on the usual path (a route without rules is stored as undefined).
+    const known = byAction.get(action);
+    if (known !== undefined || byAction.has(action)) return known;
     const t = this.byTable.get(table);
     const specific = t?.byAction.get(action) ?? [];
     const platform = PARTITIONS[partition];

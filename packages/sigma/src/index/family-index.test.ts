@@ -362,6 +362,66 @@ describe('the memo of misses', () => {
     expect(emitted).toEqual([9]);
   });
 
+  it('forgets the ids of the row it starts again in (an id looked up before the restart is given again)', () => {
+    // Three rules, each reading one view and evaluated on every row (only a `not` filter): the first
+    // and the last read FolderPath, the second the command line. Ids 4 to 7 per run of the counter.
+    const ruleText = (n: number, field: string, ending: string) =>
+      [
+        `title: Not ${ending} ${n}`,
+        `id: 00000000-0000-4000-8000-00000000001${n}`,
+        'status: test',
+        'logsource:',
+        '    category: process_creation',
+        '    product: windows',
+        'detection:',
+        '    filter:',
+        `        ${field}|endswith: ${ending}`,
+        '    condition: not filter',
+        'level: medium',
+        '',
+      ].join('\n');
+    const set = compileSigma(
+      [
+        { text: ruleText(0, 'FolderPath', '.zzz'), name: 'a.yml' },
+        { text: ruleText(1, 'ProcessCommandLine', '.zzz'), name: 'b.yml' },
+        { text: ruleText(2, 'FolderPath', '.exe'), name: 'c.yml' },
+      ],
+      { mapping: testMapping() },
+    );
+    expect(set.rules).toHaveLength(3);
+    const tuning = { indexMemo: false as const, missMemo: { entries: 64, chars: 4096, maxLength: 100 }, valueIds: 8 };
+    const family = buildFamily(set.rules, set.family.members, { mapping: testMapping() }, tuning);
+    const plain = buildFamily(set.rules, set.family.members, { mapping: testMapping() }, { missMemo: false });
+    const at = (folder: string, command: string, report: number) =>
+      makeEvent('DeviceProcessEvents', {
+        Timestamp: '2026-05-01T10:00:00Z',
+        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+        DeviceName: 'ws-fin-07.contoso.local',
+        ActionType: 'ProcessCreated',
+        ReportId: report,
+        FileName: folder.split('\\').pop()!,
+        FolderPath: folder,
+        ProcessCommandLine: command,
+      });
+    // Row 2 spends the ids (6 and 7) and the third rule starts them again: the folder's id 6 of the
+    // old run must not key its outcome. Row 4's folder gets id 6 of the new run.
+    const rows = [
+      at('C:\\T\\a.exe', 'one', 1),
+      at('C:\\T\\x.dat', 'two', 2),
+      at('C:\\T\\b.exe', 'three', 3),
+      at('C:\\T\\y.exe', 'three', 4),
+      at('C:\\T\\x.dat', 'two', 5),
+      at('C:\\T\\y.exe', 'one', 6),
+    ];
+    rows.forEach((row) => {
+      const got: [number, Match][] = [];
+      const want: [number, Match][] = [];
+      family.matchAll(row, (i, m) => got.push([i, m]));
+      plain.matchAll(row, (i, m) => want.push([i, m]));
+      expect(got).toEqual(want);
+    });
+  });
+
   it('starts again, emptied, when its ids are spent (no id stands for two values)', () => {
     const set = compileSigma([{ text, name: 'r.yml' }], { mapping: testMapping() });
     const family = buildFamily(
