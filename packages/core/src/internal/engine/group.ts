@@ -37,6 +37,8 @@ export interface EvidencePlan {
 class Slot {
   /** `distinct`: the values kept. */
   set: Set<EvidenceValue> | undefined;
+  /** `distinct`: the value last found in or added to `set` (not saved: only spares a lookup). */
+  last: EvidenceValue | undefined = undefined;
   truncated = false;
   /** `first`/`last`/`min`/`max`: the value; `count`/`sum`: unused. */
   value: EvidenceValue | undefined = undefined;
@@ -225,11 +227,22 @@ export class GroupAcc {
   private combineOne(slot: Slot, combine: Combine, cap: number, v: EvidenceValue, ms: number, ticks: number): boolean {
     switch (combine) {
       case 'distinct': {
+        // The set lookup (a fresh string hashed, the set's table read) was the engine's largest
+        // per-match cost on a dense fleet. Most matches repeat the value before them, which is in
+        // the set already; and a set that is full and already cut cannot change.
+        if (v === slot.last) break;
         let set = slot.set;
         if (!set) set = slot.set = new Set();
-        if (set.has(v)) break;
+        if (slot.truncated && set.size >= cap) break;
+        if (set.has(v)) {
+          slot.last = v;
+          break;
+        }
         if (set.size >= cap) slot.truncated = true;
-        else set.add(v);
+        else {
+          set.add(v);
+          slot.last = v;
+        }
         break;
       }
       case 'first':
