@@ -23,10 +23,9 @@ class SlowSink extends Writable {
 }
 
 describe('jsonReportChunks', () => {
-  it('joined, is the golden report byte for byte, in many chunks (one per list item)', () => {
+  it('joined, is the golden report byte for byte', () => {
     const chunks = [...jsonReportChunks(golden())];
     expect(chunks.join('')).toBe(goldenText);
-    expect(chunks.length).toBeGreaterThan(golden().alerts.length);
     expect(stringifyReport(golden())).toBe(goldenText);
     // The same as the whole object stringified at once.
     expect(chunks.join('')).toBe(`${JSON.stringify(toJsonReport(golden()), null, 2)}\n`);
@@ -38,6 +37,25 @@ describe('jsonReportChunks', () => {
     expect(stringifyReport(empty)).toBe(`${JSON.stringify(toJsonReport(empty), null, 2)}\n`);
     const reversed = Object.fromEntries(Object.entries(g).reverse()) as unknown as AnalysisResult;
     expect(stringifyReport(reversed)).toBe(goldenText);
+  });
+
+  it('gathers list items into chunks of about 64 K characters, not one chunk per alert', () => {
+    const g = golden();
+    // Many alerts (copies of the golden's, ids made distinct), so that the report spans many chunks.
+    const alerts = Array.from({ length: 300 }, (_, i) => ({ ...g.alerts[i % g.alerts.length]!, id: `tl-${i}` }));
+    const big: AnalysisResult = { ...g, alerts };
+    const largest = Math.max(...alerts.map((a) => JSON.stringify([[a]], null, 2).length));
+    for (const compact of [false, true]) {
+      const chunks = [...jsonReportChunks(big, { compact })];
+      const text = compact ? JSON.stringify(toJsonReport(big)) : JSON.stringify(toJsonReport(big), null, 2);
+      expect(chunks.join('')).toBe(`${text}\n`);
+      expect(chunks.length).toBeGreaterThan(1);
+      expect(chunks.length).toBeLessThan(alerts.length / 4);
+      for (const chunk of chunks.slice(0, -1)) {
+        expect(chunk.length).toBeGreaterThanOrEqual(64 * 1024);
+        expect(chunk.length).toBeLessThan(64 * 1024 + largest + 1024);
+      }
+    }
   });
 
   it('compact: one line and a newline, the same value', () => {

@@ -31,10 +31,12 @@ const FIELDS: readonly { key: string; schema: z.ZodType; item?: z.ZodType }[] = 
 /**
  * The JSON report of a result as a sequence of chunks: `[...jsonReportChunks(result)].join('')` is
  * `stringifyReport(result)`, byte for byte (`{ compact: true }`: the same value on one line). Each list
- * item (an alert, a finding, a device…) is its own chunk, checked against the contract and written in
- * the schema's key order as it is reached, so the report is never built as one string or one copy of
- * the record. A result that breaks the contract throws `invalid-report` naming the field when the
- * generator reaches it (a writer such as the CLI's then drops the partial output).
+ * item (an alert, a finding, a device…) is checked against the contract and written in the schema's
+ * key order as it is reached, and items are gathered into chunks of about 64 K characters (an item
+ * larger than that is one chunk): a stream written chunk by chunk makes a few large writes rather
+ * than one per alert, and the report is never built as one string or one copy of the record. A result
+ * that breaks the contract throws `invalid-report` naming the field when the generator reaches it (a
+ * writer such as the CLI's then drops the partial output).
  */
 export function* jsonReportChunks(result: AnalysisResult, options: JsonReportOptions = {}): Generator<string> {
   const compact = options.compact === true;
@@ -53,7 +55,8 @@ export function* jsonReportChunks(result: AnalysisResult, options: JsonReportOpt
     return pad === '' ? json : json.replaceAll('\n', `\n${pad}`);
   };
   let first = true;
-  yield `{${nl}`;
+  // Text gathered until it reaches CHUNK characters, then yielded as one chunk.
+  let pending = `{${nl}`;
   for (const field of FIELDS) {
     const value = record[field.key];
     // An optional field without a value (`narrative` of a run not narrated) is left out, as JSON.stringify does.
@@ -62,10 +65,10 @@ export function* jsonReportChunks(result: AnalysisResult, options: JsonReportOpt
     first = false;
     if (field.item !== undefined && Array.isArray(value)) {
       if (value.length === 0) {
-        yield `${head}[]`;
+        pending += `${head}[]`;
         continue;
       }
-      yield `${head}[${nl}`;
+      pending += `${head}[${nl}`;
       const fast = field.key === 'alerts';
       for (let i = 0; i < value.length; i++) {
         // An alert that certainly meets the contract is put in its key order by hand (the schema's
@@ -73,15 +76,26 @@ export function* jsonReportChunks(result: AnalysisResult, options: JsonReportOpt
         const sure = fast ? canonicalAlert(value[i]) : undefined;
         const body =
           sure !== undefined ? item(sure, compact) : text(checked(field.item, value[i], [field.key, i]), pad2);
-        yield `${i > 0 ? `,${nl}` : ''}${pad2}${body}`;
+        pending += `${i > 0 ? `,${nl}` : ''}${pad2}${body}`;
+        if (pending.length >= CHUNK) {
+          yield pending;
+          pending = '';
+        }
       }
-      yield `${nl}${pad1}]`;
+      pending += `${nl}${pad1}]`;
     } else {
-      yield `${head}${text(checked(field.schema, value, [field.key]), pad1)}`;
+      pending += `${head}${text(checked(field.schema, value, [field.key]), pad1)}`;
+    }
+    if (pending.length >= CHUNK) {
+      yield pending;
+      pending = '';
     }
   }
-  yield `${nl}}\n`;
+  yield `${pending}${nl}}\n`;
 }
+
+/** Characters a chunk of {@link jsonReportChunks} gathers before it is yielded (as {@link writeChunks} batches). */
+const CHUNK = 64 * 1024;
 
 /**
  * A list item of the report's top-level lists as written: compact, or indented as the item of a list

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { EvidenceValue } from '../detector/types.js';
+import { type EvidencePlan, GroupAcc } from './group.js';
+
+/** A plan of one `distinct` field with `cap`. */
+function plan(cap: number): EvidencePlan {
+  return {
+    names: ['v'],
+    columns: [undefined],
+    fns: [undefined],
+    combines: ['distinct'],
+    caps: [cap],
+    labels: ['V'],
+    index: new Map([['v', 0]]),
+  };
+}
+
+/** What `distinct` keeps: the first `cap` distinct values in order; cut when another value came. */
+function reference(values: readonly (EvidenceValue | readonly EvidenceValue[])[], cap: number) {
+  const kept: EvidenceValue[] = [];
+  let truncated = false;
+  for (const x of values)
+    for (const v of typeof x === 'object' ? x : [x]) {
+      if (kept.includes(v)) continue;
+      if (kept.length >= cap) truncated = true;
+      else kept.push(v);
+    }
+  return { kept, truncated };
+}
+
+/** A small deterministic generator (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('distinct evidence under its cap', () => {
+  it('keeps the first cap distinct values and says when more came, also once full (property, with save and restore)', () => {
+    const pool: EvidenceValue[] = ['a', 'b', 'c', 'a'.repeat(3), 'd', 1, 2, true, false, '1'];
+    for (let seed = 1; seed <= 400; seed++) {
+      const next = random(seed);
+      const cap = 1 + Math.floor(next() * 4);
+      const n = Math.floor(next() * 40);
+      const values: (EvidenceValue | EvidenceValue[])[] = [];
+      for (let i = 0; i < n; i++) {
+        // Fresh strings (not the pool's objects), as rows give them; now and then a list of values.
+        const one = () => {
+          const v = pool[Math.floor(next() * pool.length)]!;
+          return typeof v === 'string' ? [...v].join('') : v;
+        };
+        values.push(next() < 0.2 ? [one(), one()] : one());
+      }
+      const cut = Math.floor(next() * (n + 1));
+      let g = new GroupAcc('t/d', 'dev', 'k', 'low', 5, false);
+      for (let i = 0; i < n; i++) {
+        if (i === cut) {
+          // A later batch goes on from the saved state exactly as if it had seen the matches itself.
+          const saved = JSON.parse(JSON.stringify(g.save(() => [] as never)));
+          g = new GroupAcc('t/d', 'dev', 'k', 'low', 5, false);
+          g.restore(saved, () => undefined as never);
+        }
+        expect(g.combine(0, 'distinct', cap, values[i]!, 1000 + i, 0)).toBe(true);
+      }
+      const want = reference(values, cap);
+      const { evidence, truncated } = g.evidenceView(plan(cap));
+      expect({ seed, kept: evidence.v, truncated: truncated.has('v') }).toEqual({
+        seed,
+        kept: want.kept,
+        truncated: want.truncated,
+      });
+    }
+  });
+});
