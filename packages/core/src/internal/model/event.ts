@@ -1,5 +1,5 @@
 import { parseJsonExactFrozen } from '../json/exact.js';
-import { buildPosix, hasPosixColumns, sharedPosix } from './posix.js';
+import { buildPosix, POSIX_COLUMNS, sharedPosix } from './posix.js';
 import type { ColumnType, TableName } from './tables.js';
 import { TABLE_COLUMNS } from './tables.js';
 import { type NullSpellings, normalizeValue } from './values.js';
@@ -107,6 +107,8 @@ function deepFreeze<T>(value: T): T {
 let release: (event: MdeEvent) => void;
 let project: (event: MdeEvent, keep: ReadonlySet<string>) => MdeEvent;
 let parts: (event: MdeEvent) => { raw: Readonly<Record<string, unknown>>; nulls: NullSpellings };
+/** The POSIX view of an event built from its own row (see `MdeEvent.posix`). */
+let posixOf: (event: MdeEvent) => PosixInfo;
 
 /**
  * A string that keeps no larger text alive: V8 cuts strings of 13 or more characters as views of
@@ -191,6 +193,15 @@ export class MdeEvent {
       event.#posix = undefined;
     };
     parts = (event) => ({ raw: event.#raw, nulls: event.#nulls });
+    posixOf = (event) => {
+      // The POSIX view needs a few keys of AdditionalFields: when no detector has asked for the whole
+      // (exact, frozen) value yet, a plain parse that is dropped afterwards is enough.
+      const parsed =
+        event.#additionalFields !== undefined
+          ? event.#additionalFields
+          : decodeJsonColumn(event.#value('AdditionalFields'), JSON.parse);
+      return buildPosix((key) => event.#value(key), parsed, parseJsonColumn);
+    };
     project = (event, keep) => {
       const from = event.#raw;
       const raw: Record<string, unknown> = {};
@@ -361,15 +372,12 @@ export class MdeEvent {
    */
   get posix(): PosixInfo {
     if (this.#posix) return this.#posix;
-    const top = (key: string): JsonValue | undefined => this.#value(key);
     const text = this.#value('AdditionalFields');
-    const build = (): PosixInfo => {
-      // The POSIX view needs a few keys of AdditionalFields: when no detector has asked for the whole
-      // (exact, frozen) value yet, a plain parse that is dropped afterwards is enough.
-      const parsed = this.#additionalFields !== undefined ? this.#additionalFields : decodeJsonColumn(text, JSON.parse);
-      return buildPosix(top, parsed, parseJsonColumn);
-    };
-    this.#posix = typeof text === 'string' && !hasPosixColumns(top) ? sharedPosix(text, build) : build();
+    let shared = typeof text === 'string';
+    // A row with one of the view's keys as a column of its own (a query extended it) is not shared.
+    for (let i = 0; shared && i < POSIX_COLUMNS.length; i++)
+      if (this.#value(POSIX_COLUMNS[i]!) !== undefined) shared = false;
+    this.#posix = shared ? sharedPosix(text as string, posixOf, this) : posixOf(this);
     return this.#posix;
   }
 

@@ -15,7 +15,10 @@ export interface RowProblem {
 export type { RejectCode } from '../catalog.js';
 
 function toExactString(v: unknown): string | undefined {
-  if (typeof v === 'string') return v.trim() === '' ? undefined : v.trim();
+  if (typeof v === 'string') {
+    const t = v.trim();
+    return t === '' ? undefined : t;
+  }
   if (typeof v === 'number' && Number.isFinite(v))
     return Number.isSafeInteger(v) || !Number.isInteger(v) ? String(v) : undefined;
   return undefined;
