@@ -45,6 +45,36 @@ export interface CompileOptions {
   readonly placeholders?: Placeholders;
 }
 
+/**
+ * Per load, the patterns compiled so far by their content: rules compiled with the same options
+ * object share each equal pattern (1,793 SigmaHQ rules hold 22,078 patterns, 14,417 of them
+ * distinct), so the set keeps one copy of each for the life of the process. The table itself lives
+ * only while the load compiles (its keys are as long as the patterns).
+ */
+const sharedPatterns = new WeakMap<CompileOptions, Map<string, CompiledPattern>>();
+
+/** Make the rules compiled with `options` from now on share their equal patterns. */
+export function sharePatterns(options: CompileOptions): void {
+  if (!sharedPatterns.has(options)) sharedPatterns.set(options, new Map());
+}
+
+/** End {@link sharePatterns}: the patterns stay shared, the table of their keys is let go. */
+export function stopSharingPatterns(options: CompileOptions): void {
+  sharedPatterns.delete(options);
+}
+
+/** `p`, or the equal pattern a rule compiled with the same options already holds. */
+function shared(p: CompiledPattern, options: CompileOptions): CompiledPattern {
+  const table = sharedPatterns.get(options);
+  if (table === undefined) return p;
+  // Every field a pattern has, in one unambiguous key (the matcher is a function of anchor and text).
+  const key = JSON.stringify([p.anchor, p.text, p.written, p.literals]);
+  const known = table.get(key);
+  if (known !== undefined) return known;
+  table.set(key, p);
+  return p;
+}
+
 /** Reasons that keep a rule from loading. */
 export const SKIP_REASONS: ReadonlySet<SigmaReason> = new Set<SigmaReason>([
   'yaml-invalid',
@@ -373,7 +403,10 @@ function compileItem(selection: string, item: SigmaItem, ctx: Ctx): Expr {
     }
     const patterns = item.values.map((v) => {
       const parts = parseSigmaString(valueText(v));
-      return compilePattern(parts, 'contains', (s) => s.toLowerCase(), valueText(v));
+      return shared(
+        compilePattern(parts, 'contains', (s) => s.toLowerCase(), valueText(v)),
+        ctx.options,
+      );
     });
     return pred({ kind: 'keyword', views, patterns, all: has('all') });
   }
@@ -594,7 +627,9 @@ function compileStringItem(
     );
   const args: Expr[] = [];
   if (strings.length) {
-    const patterns: CompiledPattern[] = strings.map((s) => compilePattern(s.parts, anchor, fold, s.written));
+    const patterns: CompiledPattern[] = strings.map((s) =>
+      shared(compilePattern(s.parts, anchor, fold, s.written), ctx.options),
+    );
     args.push({ kind: 'pred', pred: { kind: 'string', view, patterns, all: has('all'), cased, windash }, origin });
   }
   if (nullValue) args.push({ kind: 'pred', pred: { kind: 'null', view }, origin });

@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AnyDetector, compareSeverity } from '@tripline/core';
-import { type CompileOptions, compileRule, type Placeholders } from './compile.js';
+import { type CompileOptions, compileRule, type Placeholders, sharePatterns, stopSharingPatterns } from './compile.js';
 import { compileCorrelations } from './correlation/compile.js';
 import { type DetectorOptions, ruleDetector, type SigmaField } from './detector.js';
 import { createEvalContext } from './eval.js';
@@ -111,6 +111,7 @@ export function compileSigma(
     mapping: options.mapping,
     ...(options.placeholders ? { placeholders: options.placeholders } : {}),
   };
+  sharePatterns(compileOptions);
   const filters = docs.flatMap((d) => (d.kind === 'filter' ? [d.filter] : []));
   const entries: (LoadEntry | undefined)[] = [];
   const compiled: CompiledRule[] = [];
@@ -206,6 +207,7 @@ export function compileSigma(
       detectorId: c.detectorId,
     });
   }
+  stopSharingPatterns(compileOptions);
   // Filters: loaded, with the number of rules they apply to.
   docs.forEach((d, i) => {
     if (d.kind !== 'filter') return;
