@@ -19,22 +19,32 @@
  *   the rows (chosen by a hash of the row number) have values no other row has — ` #u<row>` appended
  *   to the command line and the initiating command line, a folder `u<row>` inserted before the file
  *   name of `FolderPath` — the figure for data whose values do not repeat.
+ * - **cli**: what a user of the command line runs, on the same fleet: the `tripline` binary
+ *   (`bench/sigma-cli.mjs`: `packages/cli/dist/cli.js` in the child's own process, with the V8
+ *   settings the binary gives itself) running `tripline analyze FLEET -f json -o OUT --no-progress`
+ *   without (`cli-base`) and with `--detectors @tripline/sigmahq` (`cli-sigma`), in alternating order
+ *   each round. Rows/s per CPU second of the whole run (loading the rules and writing the report
+ *   included) and peak RSS; printed on their own lines (`cli …`), beside the library's.
  * - **adversarial**: a 64 KB command line built from the corpus's own literals (every string and
  *   regex needle of every loaded rule) and `echo clip&&` repetitions, in a DeviceProcessEvents row,
  *   through the family (what the engine runs: the candidate index, then the candidates) and through
  *   every rule of the table one by one (the worst case); target under 1 s.
  *
+ * The library lines (`fleet …`, `ratio sigma/base`) measure `analyze()` under V8's defaults, the
+ * compiled set built in the same process; the `cli …` lines measure the binary, which collects old
+ * space earlier (`--heap-growing-percent=40`, packages/cli/src/internal/heap.ts) and writes a report.
+ *
  * It imports the BUILT packages (packages/<pkg>/dist): run `npm run build` first.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { GENERATOR_VERSION, generateFile } from './generate.mjs';
+import { cliChild } from './sigma-cli.mjs';
+import { ensureData, uniqueFleet } from './sigma-fleet.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DATA = join(ROOT, 'bench', 'data');
 const OUT = join(ROOT, 'bench', 'out');
 const MB = 1e6;
 const GENERATED_AT = '2025-11-07T12:00:00.000Z';
@@ -146,6 +156,10 @@ function adversarialLine(rules) {
 
 /** One measurement: `mode` on `file` (rules folder, or the fleet for `base`); `fleet` for `sigma`. */
 async function child(mode, file, fleet) {
+  if (mode.startsWith('cli-')) {
+    process.stdout.write(`RESULT ${JSON.stringify(await cliChild(mode, file))}\n`);
+    return;
+  }
   const core = await import(dist('core'));
   const defender = await import(dist('detectors-defender'));
   globalThis.gc?.();
@@ -308,45 +322,6 @@ function runChild(argv) {
   });
 }
 
-async function ensureData(args) {
-  const file = join(DATA, `fleet-${args.rows}-s${args.seed}-d${args.devices}.ndjson`);
-  const metaFile = `${file}.meta.json`;
-  const want = { generatorVersion: GENERATOR_VERSION, rows: args.rows, seed: args.seed, devices: args.devices };
-  if (existsSync(file) && existsSync(metaFile)) {
-    const meta = JSON.parse(readFileSync(metaFile, 'utf8'));
-    if (Object.entries(want).every(([k, v]) => meta[k] === v) && meta.bytes === statSync(file).size) return file;
-  }
-  mkdirSync(DATA, { recursive: true });
-  console.log(`generating ${relative(ROOT, file)} …`);
-  const r = await generateFile(file, { rows: args.rows, seed: args.seed, devices: args.devices });
-  writeFileSync(metaFile, `${JSON.stringify({ ...want, bytes: r.bytes }, null, 2)}\n`);
-  return file;
-}
-
-/** Whether row `i` (0-based) is one of the fraction `f` made unique (a multiplicative hash of i). */
-function isUniqueRow(i, f) {
-  return (Math.imul(i + 1, 2654435761) >>> 0) / 2 ** 32 < f;
-}
-
-/**
- * The fleet with a fraction `f` of its rows given values no other row has (see `--unique`). The
- * lines are edited as text (the rows' exact integers stay as written): JSON strings of the three
- * columns, matched whole (escapes included).
- */
-function uniqueFleet(file, f) {
-  const out = file.replace(/\.ndjson$/, `-u${f}.ndjson`);
-  if (existsSync(out) && statSync(out).mtimeMs >= statSync(file).mtimeMs) return out;
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const edited = lines.map((line, i) => {
-    if (!line || !isUniqueRow(i, f)) return line;
-    return line
-      .replace(/"(ProcessCommandLine|InitiatingProcessCommandLine)":"((?:[^"\\]|\\.)*)"/g, `"$1":"$2 #u${i}"`)
-      .replace(/"FolderPath":"((?:[^"\\]|\\.)*)(\\\\|\/)([^"\\/]*)"/, `"FolderPath":"$1$2u${i}$2$3"`);
-  });
-  writeFileSync(out, edited.join('\n'));
-  return out;
-}
-
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -361,13 +336,13 @@ async function main() {
     if (!existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')))
       throw new Error(`packages/${p}/dist is missing: run npm run build first`);
   if (!existsSync(args.rules)) throw new Error(`no Sigma rules at ${args.rules} (--rules DIR)`);
-  const fleet = await ensureData(args);
+  const fleet = await ensureData(args, (file) => console.log(`generating ${relative(ROOT, file)} …`));
   const file = args.unique > 0 ? uniqueFleet(fleet, args.unique) : fleet;
   const load = loadavg();
   console.log(
     `Sigma benchmark: ${relative(ROOT, args.rules) || args.rules}, ${f0(args.rows)} rows${args.unique > 0 ? ` (${(100 * args.unique).toFixed(0)} % of them with values no other row has)` : ''}, ${args.repeat} round(s); node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 1e9).toFixed(1)} GB; load average ${load.map((l) => l.toFixed(2)).join(' ')}`,
   );
-  const rounds = { compile: [], base: [], sigma: [], adversarial: [] };
+  const rounds = { compile: [], base: [], sigma: [], 'cli-base': [], 'cli-sigma': [], adversarial: [] };
   for (let r = 0; r < args.repeat; r++) {
     rounds.compile.push(await runChild(['--child', 'compile', args.rules]));
     const order = r % 2 === 0 ? ['base', 'sigma'] : ['sigma', 'base'];
@@ -375,6 +350,8 @@ async function main() {
       rounds[m].push(
         await runChild(m === 'sigma' ? ['--child', m, args.rules, '--fleet', file] : ['--child', m, file]),
       );
+    for (const m of r % 2 === 0 ? ['cli-base', 'cli-sigma'] : ['cli-sigma', 'cli-base'])
+      rounds[m].push(await runChild(['--child', m, file]));
     rounds.adversarial.push(await runChild(['--child', 'adversarial', args.rules]));
   }
   const c = rounds.compile;
@@ -384,6 +361,10 @@ async function main() {
   const sigCpu = median(rounds.sigma.map((x) => x.rowsPerCpuSec));
   const baseRss = median(rounds.base.map((x) => x.maxRssBytes));
   const sigRss = median(rounds.sigma.map((x) => x.maxRssBytes));
+  const cliBase = median(rounds['cli-base'].map((x) => x.rowsPerCpuSec));
+  const cliSig = median(rounds['cli-sigma'].map((x) => x.rowsPerCpuSec));
+  const cliBaseRss = median(rounds['cli-base'].map((x) => x.maxRssBytes));
+  const cliSigRss = median(rounds['cli-sigma'].map((x) => x.maxRssBytes));
   const adv = rounds.adversarial;
   const first = c[0];
   const lines = [
@@ -392,6 +373,9 @@ async function main() {
     `fleet base : ${f0(base)} rows/s, peak RSS ${f0(baseRss / MB)} MB`,
     `fleet sigma: ${f0(sig)} rows/s, peak RSS ${f0(sigRss / MB)} MB; ${rounds.sigma[0].sigmaAlerts} Sigma alert(s) from ${rounds.sigma[0].sigmaRulesFiring} rule(s)`,
     `ratio sigma/base: ${((100 * sig) / base).toFixed(1)} % wall, ${((100 * sigCpu) / baseCpu).toFixed(1)} % per CPU second (target ≥ 75 %); peak RSS growth ${f0((sigRss - baseRss) / MB)} MB (target < 100 MB)`,
+    `cli base : tripline analyze -f json, ${f0(cliBase)} rows per CPU second, peak RSS ${f0(cliBaseRss / MB)} MB; ${rounds['cli-base'][0].alerts} alert(s)`,
+    `cli sigma: the same with --detectors @tripline/sigmahq, ${f0(cliSig)} rows per CPU second, peak RSS ${f0(cliSigRss / MB)} MB; ${rounds['cli-sigma'][0].alerts} alert(s)`,
+    `cli ratio sigma/base: ${((100 * cliSig) / cliBase).toFixed(1)} % per CPU second (rules loading and report included); peak RSS growth ${f0((cliSigRss - cliBaseRss) / MB)} MB`,
     `first process row (route indexes built when the rules load): ${ms(median(adv.map((x) => x.firstRowMs)))}`,
     `adversarial ${f0(adv[0].lineLength)}-unit command line (${f0(adv[0].literalPieces)} corpus literals): family ${ms(median(adv.map((x) => x.familyMs)))} wall, ${ms(median(adv.map((x) => x.familyCpuMs)))} CPU (${adv[0].familyEmitted} match(es); the same row again ${ms(median(adv.map((x) => x.familyWarmCpuMs)))} CPU); every process rule one by one ${ms(median(adv.map((x) => x.allRulesMs)))} (${adv[0].allRulesRun} rules, ${adv[0].allRulesMatched} match(es), slowest ${adv[0].slowestRule.id} ${adv[0].slowestRule.ms.toFixed(1)} ms); ${adv.reduce((a, x) => a + x.threw, 0)} error(s) (target < 1 s)`,
     `load average after: ${loadavg()
