@@ -53,14 +53,12 @@ function packageDir(): string {
 /** The folder that holds the vendored rules (`rules/linux/…`, `rules/windows/…`). */
 export const sigmahqRulesDir: string = join(packageDir(), 'rules');
 
-let cachedSources: readonly { readonly text: string; readonly name: string }[] | undefined;
-
 /**
  * The vendored rules as `compileSigma` sources, sorted by path, named `@tripline/sigmahq/rules/…`:
- * to compile them together with rules of your own.
+ * to compile them together with rules of your own. Read from the package's files at each call: the
+ * package keeps no copy of the rules' text (3 MB) once they are compiled.
  */
 export function sigmahqSources(): readonly { readonly text: string; readonly name: string }[] {
-  if (cachedSources) return cachedSources;
   const files: string[] = [];
   const walk = (dir: string, rel: string): void => {
     const entries = readdirSync(dir, { withFileTypes: true })
@@ -73,13 +71,12 @@ export function sigmahqSources(): readonly { readonly text: string; readonly nam
   };
   walk(sigmahqRulesDir, 'rules');
   files.sort();
-  cachedSources = Object.freeze(
+  return Object.freeze(
     files.map((rel) => ({
       name: `${SOURCE_PREFIX}${rel}`,
       text: readFileSync(join(packageDir(), ...rel.split('/')), 'utf8'),
     })),
   );
-  return cachedSources;
 }
 
 /**

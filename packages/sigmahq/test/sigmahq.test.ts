@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze, fromString, isDetectorFamily } from '@tripline/core';
 import {
@@ -60,6 +60,21 @@ describe('@tripline/sigmahq', () => {
     for (const entry of report.entries)
       expect(entry.source.file).toMatch(/^@tripline\/sigmahq\/rules\/(linux|windows)\//);
     expect(sigmahq.report).toBe(report);
+  });
+
+  it('keeps no copy of the rules: sigmahqSources reads the package files at each call', () => {
+    const first = sigmahqSources();
+    const again = sigmahqSources();
+    // A new list each time (the package held one for the life of the process: 3 MB of text).
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    expect(Object.isFrozen(again)).toBe(true);
+    // What is read is the files' text, one source per file.
+    const files = ruleFiles(sigmahqRulesDir);
+    const byName = new Map(first.map((s) => [s.name, s.text]));
+    expect(byName.size).toBe(files.length);
+    const name = `@tripline/sigmahq/rules/${relative(sigmahqRulesDir, files[0]!).split(sep).join('/')}`;
+    expect(byName.get(name)).toBe(readFileSync(files[0]!, 'utf8'));
   });
 
   it('detectors is the family of every loaded rule, then the correlations', () => {
