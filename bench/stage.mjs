@@ -24,6 +24,9 @@
  *               so that peak RSS is the CLI's own.
  * - `cli-json-w2`, `cli-markdown-w2`, `cli-sarif-w2`: the same with `--workers 2` (peak RSS and CPU
  *               are the process's: the worker threads included).
+ * - `analyze-w2`, `lib-json-w2` (any `-wN` of `analyze` and `lib-FORMAT`): the library with
+ *               `workers: { count: N }`, the calling thread and N - 1 worker threads each analysing
+ *               the devices of its shard (CPU and peak RSS of the whole process).
  */
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +47,7 @@ const FORMATS = { json: 'json', markdown: 'markdown', sarif: 'sarif' };
 const [stage, file] = process.argv.slice(2);
 if (!stage || !file) {
   console.error(
-    'usage: node --expose-gc bench/stage.mjs <floor|floor-text|ingest|analyze|analyze-noop|analyze-subscribed|report|lib-FORMAT|cli-FORMAT[-wN]> <file>',
+    'usage: node --expose-gc bench/stage.mjs <floor|floor-text|ingest|analyze[-wN]|analyze-noop|analyze-subscribed|report|lib-FORMAT[-wN]|cli-FORMAT[-wN]> <file>',
   );
   process.exit(2);
 }
@@ -182,8 +185,10 @@ async function writeLibraryReport(core, markdown, sarif, result, format, path) {
 async function main() {
   const bytes = statSync(file).size;
   const needCore = stage !== 'floor' && stage !== 'floor-text';
-  const libFormat = stage.startsWith('lib-') ? FORMATS[stage.slice(4)] : undefined;
-  // `cli-FORMAT-wN`: the same with `--workers N` (the analysis sharded by device over N threads).
+  // `analyze-wN`, `lib-FORMAT-wN`, `cli-FORMAT-wN`: the same with N threads (the analysis sharded by device).
+  const [libName, libWorkers] = stage.startsWith('lib-') ? stage.slice(4).split('-w') : [];
+  const libFormat = libName !== undefined ? FORMATS[libName] : undefined;
+  const analyzeWorkers = /^analyze-w\d+$/.test(stage) ? stage.slice('analyze-w'.length) : libWorkers;
   const [cliName, cliWorkers] = stage.startsWith('cli-') ? stage.slice(4).split('-w') : [];
   const cliFormat = cliName !== undefined ? FORMATS[cliName] : undefined;
   if ((stage.startsWith('lib-') && !libFormat) || (stage.startsWith('cli-') && !cliFormat))
@@ -262,11 +267,17 @@ async function main() {
     const result = await core.analyze(core.fromFile(file), {
       detectors,
       generatedAt: GENERATED_AT,
+      // Each worker thread imports the same set: the Defender preset, from the build under test.
+      ...(analyzeWorkers !== undefined
+        ? { workers: { count: Number(analyzeWorkers), detectors: dist('detectors-defender') } }
+        : {}),
     });
     const analyzeMs = performance.now() - tA;
     rows = result.summary.eventsRead;
+    if (analyzeWorkers !== undefined) extra.workers = Number(analyzeWorkers);
     retained = result;
     extra = {
+      ...extra,
       detectors: detectors.length,
       eventsAnalyzed: result.summary.eventsAnalyzed,
       eventsRejected: result.summary.eventsRejected,

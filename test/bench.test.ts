@@ -41,10 +41,12 @@ describe('npm run bench (smoke, 3,000 rows)', () => {
       'floor-text',
       'ingest',
       'analyze',
+      'analyze-w2',
       'analyze-noop',
       'analyze-subscribed',
       'report',
       'lib-json',
+      'lib-json-w2',
       'lib-markdown',
       'lib-sarif',
       'cli-json',
@@ -59,7 +61,16 @@ describe('npm run bench (smoke, 3,000 rows)', () => {
       for (const [stage, r] of Object.entries(t.stages)) expect(r.rows, `${t.fleet} ${stage}`).toBe(3000);
     // Every way of running the analysis finds the same alerts.
     for (const t of results.tiers)
-      for (const stage of ['lib-json', 'lib-sarif', 'cli-json', 'cli-markdown', 'cli-json-w2', 'cli-markdown-w2'])
+      for (const stage of [
+        'analyze-w2',
+        'lib-json',
+        'lib-json-w2',
+        'lib-sarif',
+        'cli-json',
+        'cli-markdown',
+        'cli-json-w2',
+        'cli-markdown-w2',
+      ])
         expect(t.stages[stage]!.alerts, `${t.fleet} ${stage}`).toBe(t.stages.analyze!.alerts);
     const dense = results.tiers[1]!;
     // The dense fleet is dense: every device raises the reference VM's benign alerts.
@@ -72,6 +83,13 @@ describe('npm run bench (smoke, 3,000 rows)', () => {
     );
     expect(results.targets.map((t) => t.target)).toContainEqual(
       expect.stringMatching(/lib-json ≥ 25 % of floor.*dense/),
+    );
+    // The same targets with both cores, each on its own line.
+    expect(results.targets.map((t) => t.target)).toContainEqual(
+      expect.stringMatching(/analyze-w2 ≥ 50 % of floor.*sparse.*two threads/),
+    );
+    expect(results.targets.map((t) => t.target)).toContainEqual(
+      expect.stringMatching(/lib-json-w2 ≥ 25 % of floor.*dense.*two threads/),
     );
   }, 320_000);
 

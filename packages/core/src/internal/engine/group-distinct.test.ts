@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EvidenceValue } from '../detector/types.js';
+import { prng as random } from '../ingest/testkit.js';
 import { type EvidencePlan, GroupAcc } from './group.js';
 
 /** A plan of one `distinct` field with `cap`. */
@@ -26,18 +27,6 @@ function reference(values: readonly (EvidenceValue | readonly EvidenceValue[])[]
       else kept.push(v);
     }
   return { kept, truncated };
-}
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('distinct evidence under its cap', () => {

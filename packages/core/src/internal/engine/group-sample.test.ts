@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../../testing.js';
+import { prng as random } from '../ingest/testkit.js';
 import type { MdeEvent } from '../model/event.js';
 import { GroupAcc } from './group.js';
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DEVICE = '875524232b2377b606ca585f2a6692b5be921b94';
 
