@@ -17,9 +17,11 @@ const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x09;
  * needle, however many lines lack the needle.
  *
  * The native search runs for the needle without its first `lead` bytes, and a find counts when those
- * bytes stand before it: JSON text is full of quotes, and hexadecimal ids and hashes of the letters
- * a to f, so a search that starts with either stops at every one of them and is several times slower
- * (a quoted key is searched from its first letter that is no hexadecimal digit).
+ * bytes stand before it: the search stops at every byte equal to the first one it looks for, and JSON
+ * text is full of quotes, hexadecimal ids and hashes (the letters a to f), so a search that starts with
+ * one of those is several times slower. Each key is searched from a letter that is rare in Defender
+ * rows: `DeviceId"`, `properties"`, `gory"` (on 200 MB of the benchmark's records, 20, 27 and 30 ms,
+ * against 64 ms for `tegory"` and 160–220 ms for each key with its opening quote).
  */
 class Finder {
   readonly needle: Buffer;
@@ -73,7 +75,7 @@ class Finder {
 export class DeviceScanner {
   readonly #key = new Finder('"DeviceId"', 1);
   readonly #properties = new Finder('"properties"', 1);
-  readonly #category = new Finder('"category"', 3);
+  readonly #category = new Finder('"category"', 4);
 
   /**
    * The `DeviceId` the event of line `buf[start, end)` will have, when its bytes alone say it exactly:
