@@ -5,8 +5,7 @@
  * settle that only in the plain cases, checked here; every other line is parsed to find out.
  */
 
-/** Length of the key `"DeviceId"`, quotes included. */
-const KEY_LENGTH = 10;
+const KEY = Buffer.from('"DeviceId"', 'latin1');
 
 const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x09;
 
@@ -15,47 +14,22 @@ const isSpace = (c: number | undefined): boolean => c === 0x20 || c === 0x09;
  * order, so a search that ran past the current line (into a later one, or to the chunk's end without
  * a find) answers the next lines' searches too, and each byte of a chunk is searched at most once per
  * needle, however many lines lack the needle.
- *
- * The native search runs for the needle without its first `lead` bytes, and a find counts when those
- * bytes stand before it: the search stops at every byte equal to the first one it looks for, and JSON
- * text is full of quotes, hexadecimal ids and hashes (the letters a to f), so a search that starts with
- * one of those is several times slower. Each key is searched from a letter that is rare in Defender
- * rows: `DeviceId"`, `properties"`, `gory"` (on 200 MB of the benchmark's records, 20, 27 and 30 ms,
- * against 64 ms for `tegory"` and 160–220 ms for each key with its opening quote).
  */
 class Finder {
-  readonly needle: Buffer;
-  readonly #rest: Buffer;
-  readonly #lead: number;
   #buf: Buffer | undefined;
   #from = 0;
   #at = -1;
 
-  constructor(needle: string, lead: number) {
-    this.needle = Buffer.from(needle, 'latin1');
-    this.#rest = this.needle.subarray(lead);
-    this.#lead = lead;
-  }
+  constructor(readonly needle: Buffer) {}
 
   /** Index of the first needle at or after `from` in `buf`, or -1. */
   find(buf: Buffer, from: number): number {
     if (buf !== this.#buf || from < this.#from || (this.#at !== -1 && this.#at < from)) {
       this.#buf = buf;
       this.#from = from;
-      this.#at = this.#search(buf, from);
+      this.#at = buf.indexOf(this.needle, from);
     }
     return this.#at;
-  }
-
-  #search(buf: Buffer, from: number): number {
-    const lead = this.#lead;
-    const needle = this.needle;
-    for (let i = buf.indexOf(this.#rest, from + lead); i !== -1; i = buf.indexOf(this.#rest, i + 1)) {
-      let k = 0;
-      while (k < lead && buf[i - lead + k] === needle[k]) k++;
-      if (k === lead) return i - lead;
-    }
-    return -1;
   }
 
   /** Whether the needle is in `buf[start, end)`. */
@@ -71,11 +45,12 @@ class Finder {
   }
 }
 
+/** The three keys the scan counts, in one linear-time pattern (literals only). */
+const NEEDLES = /"(?:DeviceId|properties|category)"/g;
+
 /** Finds the device of lines in the chunks of one input. */
 export class DeviceScanner {
-  readonly #key = new Finder('"DeviceId"', 1);
-  readonly #properties = new Finder('"properties"', 1);
-  readonly #category = new Finder('"category"', 4);
+  readonly #key = new Finder(KEY);
 
   /**
    * The `DeviceId` the event of line `buf[start, end)` will have, when its bytes alone say it exactly:
@@ -88,15 +63,16 @@ export class DeviceScanner {
    * column is unknown: such rows are read, in order, by every shard, so that each settles it alike).
    */
   deviceId(buf: Buffer, start: number, end: number, bareRows = true): string | undefined {
-    // A line without the key costs one search, remembered for the lines after it. Each key is counted
-    // as a search of it alone would (an occurrence counts from the end of the previous one), by native
-    // searches of the bytes that each line after this one reuses: no copy of the line, no pattern.
-    const key = this.#key;
-    const at = key.find(buf, start);
-    if (at === -1 || at + KEY_LENGTH > end) return undefined;
-    if (key.within(buf, at + KEY_LENGTH, end)) return undefined;
+    // A line without the key costs one search, remembered for the lines after it.
+    const first = this.#key.find(buf, start);
+    if (first === -1 || first + KEY.length > end) return undefined;
+    // One pass counts the three keys (latin1: one character per byte, so places are byte offsets).
+    const line = buf.toString('latin1', start, end);
+    const counts = countNeedles(line);
+    if (counts.key !== 1) return undefined;
+    const at = start + counts.keyAt;
     // The value: optional blanks, a colon, optional blanks, a string without escapes.
-    let i = at + KEY_LENGTH;
+    let i = at + KEY.length;
     while (i < end && isSpace(buf[i])) i++;
     if (i >= end || buf[i] !== 0x3a /* : */) return undefined;
     i++;
@@ -109,12 +85,47 @@ export class DeviceScanner {
     // Blank (the event's device is then its DeviceName) or the az CLI's null: parse to be sure.
     if (id === '' || id === 'None') return undefined;
     const where = keyContext(buf, start, at);
-    if (where === 'row') return bareRows && !this.#properties.within(buf, start, end) ? id : undefined;
+    if (where === 'row') return bareRows && counts.properties === 0 ? id : undefined;
     // A record whose keys repeat (the last one wins in JSON.parse) is left to the parser.
-    return where === 'properties' && this.#properties.once(buf, start, end) && this.#category.once(buf, start, end)
-      ? id
-      : undefined;
+    return where === 'properties' && counts.properties === 1 && counts.category === 1 ? id : undefined;
   }
+}
+
+/**
+ * How often each key occurs in `line` (2 stands for more), counted as a search of each key alone
+ * would: an occurrence counts from the end of the previous one of the same key. Two different keys
+ * may share a quote (`"DeviceId"properties"`), so the pattern resumes at each match's closing quote.
+ */
+function countNeedles(line: string): { key: number; keyAt: number; properties: number; category: number } {
+  let key = 0;
+  let keyAt = -1;
+  let properties = 0;
+  let category = 0;
+  let keyNext = 0;
+  let propertiesNext = 0;
+  let categoryNext = 0;
+  NEEDLES.lastIndex = 0;
+  for (let m = NEEDLES.exec(line); m !== null; m = NEEDLES.exec(line)) {
+    const at = m.index;
+    const next = at + m[0].length;
+    NEEDLES.lastIndex = next - 1;
+    const c = line.charCodeAt(at + 1);
+    if (c === 0x44 /* D */) {
+      if (at < keyNext) continue;
+      if (key++ === 0) keyAt = at;
+      keyNext = next;
+    } else if (c === 0x70 /* p */) {
+      if (at < propertiesNext) continue;
+      properties++;
+      propertiesNext = next;
+    } else {
+      if (at < categoryNext) continue;
+      category++;
+      categoryNext = next;
+    }
+    if (key > 1) break;
+  }
+  return { key, keyAt, properties: Math.min(properties, 2), category: Math.min(category, 2) };
 }
 
 /** The bytes of `buf[start, end)` equal the ASCII `word`. */
