@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runBinary } from './run-binary.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,31 +26,16 @@ export async function cliChild(mode, fleet) {
   const argv = ['analyze', fleet, '-f', 'json', '-o', out, '--no-progress'];
   if (mode === 'cli-sigma') argv.push('--detectors', '@tripline/sigmahq');
   process.chdir(ROOT);
-  const stderr = [];
-  const write = process.stderr.write;
-  process.stderr.write = (chunk, encoding, done) => {
-    stderr.push(String(chunk));
-    (typeof encoding === 'function' ? encoding : done)?.();
-    return true;
-  };
-  process.argv = [process.argv[0], 'tripline', ...argv];
   const rssStart = process.memoryUsage().rss;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  try {
-    await import(pathToFileURL(join(ROOT, 'packages', 'cli', 'dist', 'cli.js')).href);
-  } finally {
-    process.stderr.write = write;
-  }
+  const { rows, alerts, stderr } = await runBinary(
+    pathToFileURL(join(ROOT, 'packages', 'cli', 'dist', 'cli.js')).href,
+    argv,
+  );
   const c = process.cpuUsage(c0);
   const ms = performance.now() - t0;
-  const code = process.exitCode ?? 0;
-  process.exitCode = undefined;
-  const text = stderr.join('');
-  if (code !== 0 && code !== 1) throw new Error(`tripline ${argv.join(' ')}: exit ${code}\n${text}`);
-  const rows = Number((/([\d,]+) events read/.exec(text)?.[1] ?? '0').replace(/,/g, ''));
-  if (!(rows > 0)) throw new Error(`tripline ${argv.join(' ')}: no "events read" on stderr\n${text}`);
-  const alerts = Number((/; ([\d,]+) alerts/.exec(text)?.[1] ?? '0').replace(/,/g, ''));
+  if (!(rows > 0)) throw new Error(`tripline ${argv.join(' ')}: no "events read" on stderr\n${stderr}`);
   const cpuMs = (c.user + c.system) / 1000;
   const result = {
     mode,

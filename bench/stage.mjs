@@ -33,6 +33,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runBinary } from './run-binary.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** `scripts/bench.mjs --snapshot` points this at a private copy of the built packages. */
@@ -223,26 +224,9 @@ async function main() {
     const out = join(scratch, `report.${cliFormat}`);
     const argv = ['analyze', file, '--format', cliFormat, '--no-progress', '--output', out];
     if (cliWorkers !== undefined) argv.push('--workers', cliWorkers);
-    const stderr = [];
-    const write = process.stderr.write;
-    process.stderr.write = (chunk, encoding, done) => {
-      stderr.push(String(chunk));
-      (typeof encoding === 'function' ? encoding : done)?.();
-      return true;
-    };
-    process.argv = [process.argv[0], 'tripline', ...argv];
-    try {
-      await import(dist('cli', 'cli'));
-    } finally {
-      process.stderr.write = write;
-    }
-    const code = process.exitCode ?? 0;
-    process.exitCode = undefined;
-    if (code !== 0 && code !== 1) throw new Error(`tripline ${argv.join(' ')}: exit ${code}\n${stderr.join('')}`);
-    const m = /([\d,]+) events read/.exec(stderr.join(''));
-    rows = m ? Number(m[1].replace(/,/g, '')) : 0;
-    const am = /; ([\d,]+) alerts/.exec(stderr.join(''));
-    extra = { alerts: am ? Number(am[1].replace(/,/g, '')) : 0, reportBytes: statSync(out).size };
+    const run = await runBinary(dist('cli', 'cli'), argv);
+    rows = run.rows;
+    extra = { alerts: run.alerts, reportBytes: statSync(out).size };
   } else if (stage === 'floor') {
     ({ rows, extra } = await floor(file));
   } else if (stage === 'floor-text') {
