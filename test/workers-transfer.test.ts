@@ -38,7 +38,7 @@ function shardInThread(shard: number, shards: number, seen: Seen): ShardPort {
   serveShard(port1, ShardedAnalyzer.shardOptions(OPTIONS), shard, shards);
   const port: ShardPort = {
     postMessage(m) {
-      if (m.type === 'bytes') seen.buffers.add(m.buffer);
+      if (m.type === 'lines') seen.buffers.add(m.buffer);
       port2.postMessage(m);
     },
     on(event: string, listener: (m: never) => void) {

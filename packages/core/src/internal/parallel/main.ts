@@ -1,8 +1,9 @@
 /**
- * The main-thread side of a worker-sharded analysis (`workers` > 1): the inputs are read here; the
- * bytes of an NDJSON input go to every shard in shared buffers (shards.ts), and each shard splits them
- * into lines and reads those of its own devices (worker.ts); documents and CSV are sent whole to every
- * shard, each keeping its devices' rows. Each shard is an ordinary analyzer in a worker thread; at the
+ * The main-thread side of a worker-sharded analysis (`workers` > 1): the inputs are read here; an
+ * NDJSON input is split into lines and each line's device read from its bytes here, once, and the
+ * lines go to every shard in shared buffers with the shard that reads each (shards.ts), each shard
+ * reading its own (worker.ts); documents and CSV are sent whole to every shard, each keeping its
+ * devices' rows. Each shard is an ordinary analyzer in a worker thread; at the
  * end the shards finish one after the other, each sending its alerts in parts, and their results are
  * merged into the one result a single-threaded run gives (see merge.ts).
  */
@@ -20,7 +21,7 @@ import type { IngestStats, InputSource, RejectedRow } from '../ingest/types.js';
 import type { Alert, AnalysisResult, Diagnostic } from '../report/types.js';
 import { mergeShardResults } from './merge.js';
 import type { FromShard, ShardInputStats, ShardLayout } from './protocol.js';
-import { BytesToShards, Shard, type ShardPort } from './shards.js';
+import { LinesToShards, Shard, type ShardPort } from './shards.js';
 import { shareStrings } from './share.js';
 
 export type { ShardPort } from './shards.js';
@@ -165,7 +166,13 @@ export class ShardedAnalyzer extends EventEmitter<AnalyzerEvents> {
             layout = l;
             started = true;
             for (const s of shards) s.send({ type: 'input', name: r.source, layout: l, format: ctx.format });
-            return l === 'lines' ? new BytesToShards(shards) : wholeReader();
+            return l === 'lines'
+              ? new LinesToShards(shards, this.#maxBytes, {
+                  name: r.source,
+                  sentinel: ctx.format === 'sentinel',
+                  table: this.#options.table,
+                })
+              : wholeReader();
           },
           noRows: (make) => {
             noRows = make;

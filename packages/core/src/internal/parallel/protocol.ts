@@ -2,18 +2,31 @@
 import type { LocalTimeStats, RejectedRow } from '../ingest/types.js';
 import type { Alert, AnalysisResult } from '../report/types.js';
 
-/** The reader a shard runs for an input: NDJSON lines (split and routed by every shard), or the whole text. */
+/** The reader a shard runs for an input: NDJSON lines (split and scanned by the main thread), or the whole text. */
 export type ShardLayout = 'lines' | 'document' | 'csv';
+
+/**
+ * The owner of a line whose bytes do not settle its device: every shard parses it and keeps the
+ * events of its own devices (its rejection, if any, is shard 0's to keep).
+ */
+export const SHARED = -1;
+/** The owner of a line longer than `maxLineBytes`: rejected (by shard 0, as for a shared line). */
+export const TOO_LONG = -2;
 
 export type ToShard =
   /** An input starts: its name, how it is read, and the format the main thread detected. */
   | { readonly type: 'input'; readonly name: string; readonly layout: ShardLayout; readonly format: string }
   /**
-   * Bytes of the current NDJSON input, `buffer[0, length)`, the same to every shard (shared, never
-   * copied): each splits them into lines, reads the device of each line from its bytes and parses only
-   * its own devices' lines and those whose bytes do not settle the device.
+   * Lines of the current NDJSON input, the same to every shard (`buffer` shared, never copied): line
+   * `first + i` is `buffer[lines[3i], lines[3i + 1])`, its CR dropped, and is read by shard
+   * `lines[3i + 2]`, by every shard ({@link SHARED}), or is rejected as too long ({@link TOO_LONG}).
    */
-  | { readonly type: 'bytes'; readonly buffer: SharedArrayBuffer; readonly length: number }
+  | {
+      readonly type: 'lines';
+      readonly buffer: SharedArrayBuffer;
+      readonly lines: Int32Array;
+      readonly first: number;
+    }
   /** Text of the current input read whole (a document or CSV): every shard reads it all, keeping its devices' rows. */
   | { readonly type: 'text'; readonly text: string }
   /** The current input ended. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeviceScanner, lineDeviceId, shardOf } from './scan.js';
+import { CALLING_THREAD_SHARE, DeviceScanner, lineDeviceId, shardOf } from './scan.js';
 
 const ID = '69969d2461e9a57bd4740c46fd27c5b4680c18b4';
 const record = (properties: string, before = '"category":"AdvancedHunting-DeviceLogonEvents",') =>
@@ -36,11 +36,31 @@ describe('lineDeviceId', () => {
 });
 
 describe('shardOf', () => {
-  it('is stable and spreads devices over the shards', () => {
+  const spread = (shards: number): number[] => {
+    const counts = new Array<number>(shards).fill(0);
+    for (let i = 0; i < 30_000; i++) counts[shardOf(`${(i * 2654435761) >>> 0}`.padStart(40, 'a'), shards)]!++;
+    return counts.map((c) => c / 30_000);
+  };
+
+  it('is stable, and one shard takes every device', () => {
     expect(shardOf(ID, 2)).toBe(shardOf(ID, 2));
+    expect(shardOf(ID, 1)).toBe(0);
+  });
+
+  it('gives the calling thread (shard 0) CALLING_THREAD_SHARE of what each other shard gets', () => {
+    for (const shards of [2, 3, 8]) {
+      const share = spread(shards);
+      const other = 1 / (CALLING_THREAD_SHARE + shards - 1);
+      expect(share[0]).toBeCloseTo(CALLING_THREAD_SHARE * other, 1);
+      for (let s = 1; s < shards; s++) expect(share[s]).toBeCloseTo(other, 1);
+    }
+  });
+
+  it('spreads ids that differ only in their first characters', () => {
     const counts = [0, 0];
-    for (let i = 0; i < 1000; i++) counts[shardOf(`device-${i}`, 2)]!++;
-    expect(Math.min(...counts)).toBeGreaterThan(400);
+    for (let i = 0; i < 1000; i++) counts[shardOf(`${i}-device`, 2)]!++;
+    expect(counts[0]).toBeGreaterThan(250);
+    expect(counts[1]).toBeGreaterThan(550);
   });
 });
 

@@ -5,8 +5,12 @@
 import { CODE_CATALOG } from '../catalog.js';
 import type { AnalyzeOptions } from '../engine/types.js';
 import { type ErrorCode, TriplineError } from '../errors.js';
-import { ByteLineSplitter } from '../ingest/lines.js';
-import type { FromShard, ToShard } from './protocol.js';
+import { ByteLineSplitter, ndjsonLine } from '../ingest/lines.js';
+import { Router } from '../ingest/route.js';
+import type { IngestSink } from '../ingest/types.js';
+import type { TableName } from '../model/tables.js';
+import { type FromShard, SHARED, TOO_LONG, type ToShard } from './protocol.js';
+import { DeviceScanner, shardOf } from './scan.js';
 import { serveShard } from './worker.js';
 
 /** What the main thread needs of a shard worker: the parts of `worker_threads.Worker` it uses. */
@@ -83,7 +87,7 @@ export class Shard {
 
   send(m: ToShard): void {
     if (this.failure) return;
-    if (m.type === 'text' || m.type === 'bytes') {
+    if (m.type === 'text' || m.type === 'lines') {
       this.#inFlight++;
       this.sent++;
     }
@@ -111,76 +115,177 @@ export class Shard {
   }
 }
 
+/** Bytes of NDJSON lines gathered in one shared buffer before it is sent to every shard. */
+const LINE_BATCH_BYTES = BATCH_BYTES;
+/** Entries of a batch's line table to start with (it grows as lines come). */
+const TABLE_START = 2048;
+
+/** The rows of nothing: the scan's own router (see `LinesToShards`) only learns the input's layout. */
+const NO_ROWS: IngestSink = { event: () => undefined, rejected: () => undefined };
+
 /**
- * The bytes of an NDJSON input, copied into shared buffers of {@link BATCH_BYTES} that every shard
- * gets (shared memory: sending one copies nothing). The main thread neither splits nor decodes: each
- * shard splits the bytes into lines and reads its own. A subclass of the byte splitter so that the
- * reading hands it the input's bytes undecoded.
+ * The lines of an NDJSON input, split and scanned once, here, for every shard. Each line's bytes (its
+ * CR dropped) are copied into shared buffers of {@link LINE_BATCH_BYTES} that every shard gets (shared
+ * memory: sending one copies nothing), with a table of where each line ends and which shard reads it
+ * ({@link lineOwner}): the shard of its device when its bytes say it exactly (see `DeviceScanner`),
+ * every shard when they do not ({@link SHARED}: each parses it and keeps its own devices' events), or
+ * {@link TOO_LONG}. The shards neither split nor scan: each decodes and parses its own lines only.
+ *
+ * The scan reads bare rows as every shard's router will: while the input's `union withsource=` column
+ * is unknown (`Router.withsource`), a bare row's device is not settled from its bytes, and the lines
+ * read by every shard also go through a router of this reader's own, which settles the column on the
+ * same row as theirs do.
  *
  * A buffer every shard has read is filled again rather than a new one made: a shard reads a batch
- * whole before it answers and keeps no view of it (a partial line is copied), and the reading waits
- * while a shard has {@link IN_FLIGHT} batches unread, so an input uses a few buffers however long it
- * is. (A new 1 MB buffer per batch is external memory the garbage collector is made to chase.)
+ * whole before it answers and keeps no view of it, and the reading waits while a shard has
+ * {@link IN_FLIGHT} batches unread, so an input uses a few buffers however long it is. (A new 1 MB
+ * buffer per batch is external memory the garbage collector is made to chase.) A line longer than a
+ * buffer goes alone in one of its own size.
  */
-export class BytesToShards extends ByteLineSplitter {
+export class LinesToShards extends ByteLineSplitter {
   readonly #shards: readonly Shard[];
+  readonly #scanner = new DeviceScanner();
+  readonly #router: Router;
+  readonly #read: (line: string, n: number) => void;
   /** Buffers sent, oldest first, each with the shards' `sent` counts once it was sent to them. */
   readonly #sent: { buffer: SharedArrayBuffer; marks: number[] }[] = [];
   #buffer: SharedArrayBuffer;
   #view: Uint8Array;
-  #fill = 0;
+  /**
+   * The bytes not yet copied into the buffer: `#chunk[#from, #to)`, to go at `#at`. Lines that follow
+   * one another in a chunk are copied in one piece (with the newlines between them), not one by one.
+   */
+  #chunk: Buffer | undefined;
+  #from = 0;
+  #to = 0;
+  #at = 0;
+  /** The batch's lines: `[start, stop, owner]` per line, offsets into the buffer. */
+  #table = new Int32Array(TABLE_START);
+  #entries = 0;
+  /** Number of the batch's first line. */
+  #first = 0;
 
-  constructor(shards: readonly Shard[]) {
+  /**
+   * `input`: the input's name, whether it reads as the az CLI's Log Analytics rows (`sentinel`) and
+   * the table of bare rows that name none: what each shard's router is made with.
+   */
+  constructor(
+    shards: readonly Shard[],
+    maxBytes: number,
+    input: { readonly name: string; readonly sentinel: boolean; readonly table?: TableName | undefined },
+  ) {
+    // The splitter reports a line it dropped as too long through this callback (made before `this` is).
+    const self: { reader?: LinesToShards } = {};
     super(
       () => undefined,
-      () => undefined,
-      1,
+      (n) => self.reader!.#entry(n, 0, 0, TOO_LONG),
+      maxBytes,
     );
+    self.reader = this;
     this.#shards = shards;
+    this.#router = new Router(NO_ROWS, input.name, input.sentinel, input.table);
+    this.#read = ndjsonLine(this.#router);
     this.#buffer = this.#next();
     this.#view = new Uint8Array(this.#buffer);
   }
 
   override push(text: string): void {
-    this.pushBytes(Buffer.from(text, 'utf8'));
+    super.push(text);
+    this.#copy();
   }
 
   override pushBytes(buf: Buffer): void {
-    let at = 0;
-    while (at < buf.length) {
-      const n = Math.min(buf.length - at, BATCH_BYTES - this.#fill);
-      this.#view.set(buf.subarray(at, at + n), this.#fill);
-      this.#fill += n;
-      at += n;
-      if (this.#fill === BATCH_BYTES) this.#send();
+    super.pushBytes(buf);
+    // The source may reuse its chunk once the next one is asked for.
+    this.#copy();
+  }
+
+  protected override complete(chunk: Buffer, start: number, end: number, line: number): void {
+    const stop = end > start && chunk[end - 1] === 0x0d ? end - 1 : end;
+    if (stop - start > this.maxBytes) {
+      this.#entry(line, 0, 0, TOO_LONG);
+      return;
     }
+    const settled = this.#router.withsource !== undefined;
+    const id = this.#scanner.deviceId(chunk, start, stop, settled);
+    let owner = SHARED;
+    if (id !== undefined) owner = shardOf(id, this.#shards.length);
+    // Read by every shard; until the column is known, here too (only to learn it).
+    else if (!settled) this.#read(chunk.toString('utf8', start, stop), line);
+    if (chunk !== this.#chunk || start !== this.#to + 1 || this.#at + (end - this.#from) > this.#view.length) {
+      // Not the next line of the bytes pending: those go into the buffer first, then a new piece starts.
+      this.#copy();
+      if (this.#at + (end - start) > this.#view.length) {
+        if (this.#entries > 0) this.#send();
+        // A line longer than a buffer: alone, in a buffer of its size (not kept for reuse).
+        if (end - start > this.#view.length) {
+          this.#buffer = new SharedArrayBuffer(end - start);
+          this.#view = new Uint8Array(this.#buffer);
+        }
+      }
+      this.#chunk = chunk;
+      this.#from = start;
+    }
+    const at = this.#at + (start - this.#from);
+    this.#to = end;
+    this.#entry(line, at, at + (stop - start), owner);
   }
 
   override end(): void {
-    if (this.#fill > 0) this.#send();
+    super.end();
+    this.#copy();
+    if (this.#entries > 0) this.#send();
   }
 
-  /** Reading stopped early: the shards still get every byte read (their lines are analysed, as one thread would). */
+  /** Reading stopped early: the shards still get every line read (they are analysed, as one thread would). */
   dispose(): void {
     this.end();
   }
 
-  /** The oldest buffer sent that every shard has read, or a new one. */
+  /** Copy the pending bytes into the buffer. */
+  #copy(): void {
+    const chunk = this.#chunk;
+    if (chunk === undefined) return;
+    if (this.#to > this.#from) this.#view.set(chunk.subarray(this.#from, this.#to), this.#at);
+    this.#at += this.#to - this.#from;
+    this.#chunk = undefined;
+    this.#from = 0;
+    this.#to = 0;
+  }
+
+  #entry(line: number, start: number, stop: number, owner: number): void {
+    if (this.#entries === 0) this.#first = line;
+    const k = this.#entries * 3;
+    if (k + 3 > this.#table.length) {
+      const grown = new Int32Array(this.#table.length * 2);
+      grown.set(this.#table);
+      this.#table = grown;
+    }
+    this.#table[k] = start;
+    this.#table[k + 1] = stop;
+    this.#table[k + 2] = owner;
+    this.#entries++;
+  }
+
+  /** The oldest buffer of the usual size sent that every shard has read, or a new one. */
   #next(): SharedArrayBuffer {
     const oldest = this.#sent[0];
     if (oldest?.marks.every((mark, i) => this.#shards[i]!.read >= mark)) {
       this.#sent.shift();
       return oldest.buffer;
     }
-    return new SharedArrayBuffer(BATCH_BYTES);
+    return new SharedArrayBuffer(LINE_BATCH_BYTES);
   }
 
   #send(): void {
-    for (const s of this.#shards) s.send({ type: 'bytes', buffer: this.#buffer, length: this.#fill });
-    this.#sent.push({ buffer: this.#buffer, marks: this.#shards.map((s) => s.sent) });
+    const lines = this.#table.slice(0, this.#entries * 3);
+    for (const s of this.#shards) s.send({ type: 'lines', buffer: this.#buffer, lines, first: this.#first });
+    if (this.#buffer.byteLength === LINE_BATCH_BYTES)
+      this.#sent.push({ buffer: this.#buffer, marks: this.#shards.map((s) => s.sent) });
     this.#buffer = this.#next();
     this.#view = new Uint8Array(this.#buffer);
-    this.#fill = 0;
+    this.#at = 0;
+    this.#entries = 0;
   }
 }
 

@@ -1,62 +1,70 @@
 /**
  * The shard side of a worker-sharded analysis: an ordinary `Analyzer` fed with the rows of the
- * devices this shard owns. The main thread reads the inputs and sends every shard the same bytes
- * (NDJSON) or, for documents and CSV, the whole text. A shard splits NDJSON into lines itself (so line
- * numbers are the input's), reads each line's device from its bytes and decodes and parses only the
- * lines of its own devices, and those whose bytes do not settle the device (every shard parses those,
- * each keeping its own devices' events; their rejections are kept by shard 0). At the end it sends its
- * result, its alerts in parts the main thread asks for.
+ * devices this shard owns. The main thread reads the inputs; it splits NDJSON into lines, reads each
+ * line's device from its bytes and sends every shard the same lines with the shard that reads each
+ * (shards.ts). A shard decodes and parses only the lines of its own devices, and those whose bytes do
+ * not settle the device (every shard parses those, each keeping its own devices' events; their
+ * rejections are kept by shard 0). Documents and CSV come whole to every shard, each keeping its
+ * devices' rows. At the end a shard sends its result, its alerts in parts the main thread asks for.
  */
 import { createAnalyzer } from '../engine/analyze.js';
 import type { AnalyzeOptions } from '../engine/types.js';
 import { CsvReader } from '../ingest/csv.js';
 import { timeZoneOption } from '../ingest/ingest.js';
 import { JsonDocReader } from '../ingest/jsondoc.js';
-import { ByteLineSplitter, ndjsonLine, type TextReader } from '../ingest/lines.js';
+import { ndjsonLine, type TextReader } from '../ingest/lines.js';
 import { Router } from '../ingest/route.js';
 import type { IngestNotice, RejectedRow } from '../ingest/types.js';
 import type { Alert } from '../report/types.js';
-import { ALERTS_PER_MESSAGE, type FromShard, type ShardInputStats, type ToShard } from './protocol.js';
-import { DeviceScanner, shardOf } from './scan.js';
+import {
+  ALERTS_PER_MESSAGE,
+  type FromShard,
+  SHARED,
+  type ShardInputStats,
+  TOO_LONG,
+  type ToShard,
+} from './protocol.js';
+import { shardOf } from './scan.js';
 
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /**
- * NDJSON lines of one input, of which a shard reads its own: a line whose bytes name a device of
- * another shard is skipped undecoded; a line whose bytes settle nothing is read as shared.
+ * The lines of one NDJSON input as the main thread split and scanned them (see `LinesToShards`): a
+ * shard decodes and parses the lines of its own devices and the shared ones, and skips the others.
  */
-class ShardLines extends ByteLineSplitter {
-  readonly #scanner = new DeviceScanner();
-  readonly #router: Router;
-  readonly #own: (deviceId: string) => boolean;
-  readonly #shared: (read: () => void) => void;
+class ShardLines implements TextReader {
+  readonly #read: (line: string, n: number) => void;
 
   constructor(
-    router: Router,
-    maxBytes: number,
-    own: (deviceId: string) => boolean,
-    shared: (read: () => void) => void,
+    readonly router: Router,
+    readonly maxBytes: number,
+    readonly shard: number,
+    readonly shared: (read: () => void) => void,
   ) {
-    super(
-      ndjsonLine(router),
-      // A line too long is read by every shard: shard 0 keeps its rejection.
-      (n) => shared(() => router.reject(n, undefined, 'line-too-long', `line is longer than ${maxBytes} bytes`)),
-      maxBytes,
-    );
-    this.#router = router;
-    this.#own = own;
-    this.#shared = shared;
+    this.#read = ndjsonLine(router);
   }
 
-  protected override complete(chunk: Buffer, start: number, end: number, line: number): void {
-    const stop = end > start && chunk[end - 1] === 0x0d ? end - 1 : end;
-    const id =
-      stop - start > this.maxBytes
-        ? undefined
-        : this.#scanner.deviceId(chunk, start, stop, this.#router.withsource !== undefined);
-    if (id === undefined) this.#shared(() => super.complete(chunk, start, end, line));
-    else if (this.#own(id)) super.complete(chunk, start, end, line);
+  lines(buffer: SharedArrayBuffer, lines: Int32Array, first: number): void {
+    const bytes = Buffer.from(buffer);
+    const shard = this.shard;
+    for (let i = 0, n = first; i < lines.length; i += 3, n++) {
+      const owner = lines[i + 2]!;
+      if (owner === shard) this.#read(bytes.toString('utf8', lines[i], lines[i + 1]), n);
+      else if (owner === SHARED) {
+        const text = bytes.toString('utf8', lines[i], lines[i + 1]);
+        this.shared(() => this.#read(text, n));
+      } else if (owner === TOO_LONG)
+        this.shared(() =>
+          this.router.reject(n, undefined, 'line-too-long', `line is longer than ${this.maxBytes} bytes`),
+        );
+    }
   }
+
+  push(): void {
+    throw new Error('the lines of an NDJSON input come split (a lines message), not as text');
+  }
+
+  end(): void {}
 }
 
 /**
@@ -143,11 +151,11 @@ export function serveShard(
             ? new CsvReader(router, maxBytes, timeZone)
             : m.layout === 'document'
               ? new JsonDocReader(router, maxBytes)
-              : new ShardLines(router, maxBytes, own, readShared);
+              : new ShardLines(router, maxBytes, shard, readShared);
         return;
       }
-      case 'bytes':
-        (reader as ShardLines | undefined)?.pushBytes(Buffer.from(m.buffer, 0, m.length));
+      case 'lines':
+        (reader as ShardLines | undefined)?.lines(m.buffer, m.lines, m.first);
         post({ type: 'ack', events, rejected });
         return;
       case 'text':
