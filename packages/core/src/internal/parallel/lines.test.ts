@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ndjsonLine } from '../ingest/lines.js';
 import { Router } from '../ingest/route.js';
-import { type FromShard, SHARED, TOO_LONG, type ToShard } from './protocol.js';
+import { EVERY_SHARD, type FromShard, TOO_LONG, type ToShard } from './protocol.js';
 import { lineDeviceId, shardOf } from './scan.js';
 import { LinesToShards, Shard, type ShardPort } from './shards.js';
 
@@ -56,7 +56,7 @@ function expected(text: string, maxBytes: number, shards: number): Told[] {
     if (Buffer.byteLength(body, 'utf8') > maxBytes) return { line: i + 1, owner: TOO_LONG };
     const id = lineDeviceId(body, router.withsource !== undefined);
     read(body, i + 1);
-    return { line: i + 1, text: body, owner: id === undefined ? SHARED : shardOf(id, shards) };
+    return { line: i + 1, text: body, owner: id === undefined ? EVERY_SHARD : shardOf(id, shards) };
   });
 }
 
@@ -133,9 +133,9 @@ describe('LinesToShards: the main thread splits and scans each line once', () =>
     // The first bare row that names no table settles the column (here: there is none).
     const text = [row(1), row(2), row(3)].join('\n');
     const [told] = tell(text, [], 1000, 2);
-    expect(told!.map((t) => t.owner)).toEqual([SHARED, shardOf(ID(2), 2), shardOf(ID(3), 2)]);
+    expect(told!.map((t) => t.owner)).toEqual([EVERY_SHARD, shardOf(ID(2), 2), shardOf(ID(3), 2)]);
     // Lines before it (blank, not JSON) settle nothing.
     const [late] = tell(['', 'nope', row(1), row(2)].join('\n'), [], 1000, 2);
-    expect(late!.map((t) => t.owner)).toEqual([SHARED, SHARED, SHARED, shardOf(ID(2), 2)]);
+    expect(late!.map((t) => t.owner)).toEqual([EVERY_SHARD, EVERY_SHARD, EVERY_SHARD, shardOf(ID(2), 2)]);
   });
 });

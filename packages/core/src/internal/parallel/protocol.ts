@@ -9,7 +9,7 @@ export type ShardLayout = 'lines' | 'document' | 'csv';
  * The owner of a line whose bytes do not settle its device: every shard parses it and keeps the
  * events of its own devices (its rejection, if any, is shard 0's to keep).
  */
-export const SHARED = -1;
+export const EVERY_SHARD = -1;
 /** The owner of a line longer than `maxLineBytes`: rejected (by shard 0, as for a shared line). */
 export const TOO_LONG = -2;
 
@@ -19,7 +19,7 @@ export type ToShard =
   /**
    * Lines of the current NDJSON input, the same to every shard (`buffer` shared, never copied): line
    * `first + i` is `buffer[lines[3i], lines[3i + 1])`, its CR dropped, and is read by shard
-   * `lines[3i + 2]`, by every shard ({@link SHARED}), or is rejected as too long ({@link TOO_LONG}).
+   * `lines[3i + 2]`, by every shard ({@link EVERY_SHARD}), or is rejected as too long ({@link TOO_LONG}).
    */
   | {
       readonly type: 'lines';

@@ -9,7 +9,7 @@ import { ByteLineSplitter, ndjsonLine } from '../ingest/lines.js';
 import { Router } from '../ingest/route.js';
 import type { IngestSink } from '../ingest/types.js';
 import type { TableName } from '../model/tables.js';
-import { type FromShard, SHARED, TOO_LONG, type ToShard } from './protocol.js';
+import { EVERY_SHARD, type FromShard, TOO_LONG, type ToShard } from './protocol.js';
 import { DeviceScanner, shardOf } from './scan.js';
 import { serveShard } from './worker.js';
 
@@ -128,7 +128,7 @@ const NO_ROWS: IngestSink = { event: () => undefined, rejected: () => undefined 
  * CR dropped) are copied into shared buffers of {@link LINE_BATCH_BYTES} that every shard gets (shared
  * memory: sending one copies nothing), with a table of where each line ends and which shard reads it
  * ({@link lineOwner}): the shard of its device when its bytes say it exactly (see `DeviceScanner`),
- * every shard when they do not ({@link SHARED}: each parses it and keeps its own devices' events), or
+ * every shard when they do not ({@link EVERY_SHARD}: each parses it and keeps its own devices' events), or
  * {@link TOO_LONG}. The shards neither split nor scan: each decodes and parses its own lines only.
  *
  * The scan reads bare rows as every shard's router will: while the input's `union withsource=` column
@@ -208,7 +208,7 @@ export class LinesToShards extends ByteLineSplitter {
     }
     const settled = this.#router.withsource !== undefined;
     const id = this.#scanner.deviceId(chunk, start, stop, settled);
-    let owner = SHARED;
+    let owner = EVERY_SHARD;
     if (id !== undefined) owner = shardOf(id, this.#shards.length);
     // Read by every shard; until the column is known, here too (only to learn it).
     else if (!settled) this.#read(chunk.toString('utf8', start, stop), line);

@@ -18,8 +18,8 @@ import type { IngestNotice, RejectedRow } from '../ingest/types.js';
 import type { Alert } from '../report/types.js';
 import {
   ALERTS_PER_MESSAGE,
+  EVERY_SHARD,
   type FromShard,
-  SHARED,
   type ShardInputStats,
   TOO_LONG,
   type ToShard,
@@ -50,7 +50,7 @@ class ShardLines implements TextReader {
     for (let i = 0, n = first; i < lines.length; i += 3, n++) {
       const owner = lines[i + 2]!;
       if (owner === shard) this.#read(bytes.toString('utf8', lines[i], lines[i + 1]), n);
-      else if (owner === SHARED) {
+      else if (owner === EVERY_SHARD) {
         const text = bytes.toString('utf8', lines[i], lines[i + 1]);
         this.shared(() => this.#read(text, n));
       } else if (owner === TOO_LONG)
