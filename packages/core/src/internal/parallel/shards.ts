@@ -22,7 +22,7 @@ export interface ShardPort {
   terminate(): Promise<number>;
 }
 
-/** Bytes of NDJSON gathered in one shared buffer before it is sent to every shard. */
+/** Bytes of NDJSON lines gathered in one shared buffer before it is sent to every shard. */
 const BATCH_BYTES = 1 << 20;
 /** Batches sent to a shard and not yet read by it before the reading waits. */
 const IN_FLIGHT = 4;
@@ -115,8 +115,6 @@ export class Shard {
   }
 }
 
-/** Bytes of NDJSON lines gathered in one shared buffer before it is sent to every shard. */
-const LINE_BATCH_BYTES = BATCH_BYTES;
 /** Entries of a batch's line table to start with (it grows as lines come). */
 const TABLE_START = 2048;
 
@@ -125,11 +123,11 @@ const NO_ROWS: IngestSink = { event: () => undefined, rejected: () => undefined 
 
 /**
  * The lines of an NDJSON input, split and scanned once, here, for every shard. Each line's bytes (its
- * CR dropped) are copied into shared buffers of {@link LINE_BATCH_BYTES} that every shard gets (shared
- * memory: sending one copies nothing), with a table of where each line ends and which shard reads it
- * ({@link lineOwner}): the shard of its device when its bytes say it exactly (see `DeviceScanner`),
- * every shard when they do not ({@link EVERY_SHARD}: each parses it and keeps its own devices' events), or
- * {@link TOO_LONG}. The shards neither split nor scan: each decodes and parses its own lines only.
+ * CR dropped) are copied into shared buffers of {@link BATCH_BYTES} that every shard gets (shared
+ * memory: sending one copies nothing), with a table of where each line starts and ends and which
+ * shard reads it: the shard of its device when its bytes say it exactly (see `DeviceScanner`), every
+ * shard when they do not ({@link EVERY_SHARD}: each parses it and keeps its own devices' events), or
+ * none ({@link TOO_LONG}: rejected). The shards neither split nor scan: each decodes and parses its own lines only.
  *
  * The scan reads bare rows as every shard's router will: while the input's `union withsource=` column
  * is unknown (`Router.withsource`), a bare row's device is not settled from its bytes, and the lines
@@ -274,13 +272,13 @@ export class LinesToShards extends ByteLineSplitter {
       this.#sent.shift();
       return oldest.buffer;
     }
-    return new SharedArrayBuffer(LINE_BATCH_BYTES);
+    return new SharedArrayBuffer(BATCH_BYTES);
   }
 
   #send(): void {
     const lines = this.#table.slice(0, this.#entries * 3);
     for (const s of this.#shards) s.send({ type: 'lines', buffer: this.#buffer, lines, first: this.#first });
-    if (this.#buffer.byteLength === LINE_BATCH_BYTES)
+    if (this.#buffer.byteLength === BATCH_BYTES)
       this.#sent.push({ buffer: this.#buffer, marks: this.#shards.map((s) => s.sent) });
     this.#buffer = this.#next();
     this.#view = new Uint8Array(this.#buffer);
