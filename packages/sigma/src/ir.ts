@@ -361,7 +361,12 @@ export interface MatchExplanation {
   readonly value: string;
 }
 
-/** A rule after mapping and compilation. */
+/**
+ * A rule after mapping and compilation. In a set from `compileSigma`/`loadSigma`, `rule` and `expr` are
+ * made again from the rule's source text on first use once the set is built (the set does not hold
+ * every rule's document and expression: a run tests few of them), then kept; they are equal to those
+ * of the first compile.
+ */
 export interface CompiledRule {
   readonly rule: SigmaRule;
   /** `sigma/<rule id>`. */

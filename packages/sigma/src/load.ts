@@ -25,6 +25,7 @@ import type {
   SigmaSelection,
   SigmaSet,
 } from './ir.js';
+import { KEPT_TEXT_MAX, type LazyRule, lazyRule, type Rebuild } from './lazy.js';
 import { mdeMapping } from './mapping/index.js';
 import { type ParsedDocument, parseSigmaSource, type SigmaFilter } from './parse.js';
 
@@ -99,14 +100,27 @@ const defaultCorrelate: CorrelationCompiler = (correlations, rules, { mapping })
     takenIds: new Set(rules.map((r) => r.detectorId)),
   });
 
-/** Compile Sigma sources (synchronous). */
+/**
+ * Compile Sigma sources (synchronous). The set keeps each source text (of up to 64 Ki code units; the
+ * parsed documents of a longer one) and lets go of the rules' compiled expressions once its family and
+ * correlations are built: a rule a run tests is compiled again on first use, then kept (see
+ * `CompiledRule`).
+ */
 export function compileSigma(
   sources: readonly { readonly text: string; readonly name: string }[],
   given: CompileSigmaOptions = {},
 ): SigmaSet {
   const options = { ...given, mapping: given.mapping ?? mdeMapping() };
   const docs: ParsedDocument[] = [];
-  for (const s of sources) docs.push(...parseSigmaSource(s.text, s.name));
+  // Where each document comes from (its source and its place in it): a rule is compiled again from there.
+  const origins: { readonly source: { readonly text: string; readonly name: string }; readonly index: number }[] = [];
+  for (const s of sources) {
+    const parsed = parseSigmaSource(s.text, s.name);
+    for (let index = 0; index < parsed.length; index++) {
+      docs.push(parsed[index]!);
+      origins.push({ source: s, index });
+    }
+  }
   const compileOptions: CompileOptions = {
     mapping: options.mapping,
     ...(options.placeholders ? { placeholders: options.placeholders } : {}),
@@ -115,10 +129,12 @@ export function compileSigma(
   const filters = docs.flatMap((d) => (d.kind === 'filter' ? [d.filter] : []));
   const entries: (LoadEntry | undefined)[] = [];
   const compiled: CompiledRule[] = [];
+  const lazy: LazyRule[] = [];
   const correlations: { doc: SigmaCorrelation; slot: number }[] = [];
   const seenIds = new Set<string>();
   const filterUse = new Map<SigmaFilter, number>();
-  for (const d of docs) {
+  for (let docIndex = 0; docIndex < docs.length; docIndex++) {
+    const d = docs[docIndex]!;
     if (d.kind === 'invalid') {
       entries.push({
         id: d.id,
@@ -194,7 +210,11 @@ export function compileSigma(
       continue;
     }
     const c = result.compiled;
-    compiled.push(c);
+    const origin = origins[docIndex]!;
+    const keepDocument = origin.source.text.length > KEPT_TEXT_MAX;
+    const l = lazyRule(c, rebuildFrom(keepDocument ? undefined : origin, applied, compileOptions), keepDocument);
+    lazy.push(l);
+    compiled.push(l.rule);
     entries.push({
       id: rule.id,
       title: rule.title,
@@ -263,6 +283,9 @@ export function compileSigma(
   const emitted = compiled.filter((c) => !quiet.has(c.detectorId));
   const members = emitted.map((c) => ruleDetector(c, detectorOptions));
   const family = buildFamily(emitted, members, detectorOptions);
+  // Built: the family, the members and the correlations read what they needed of each rule's document
+  // and expression; the rules let go of them (a run asks again for the few it tests).
+  for (const l of lazy) l.release();
   const finalEntries = entries.filter((e): e is LoadEntry => e !== undefined);
   const report = makeReport(options.mapping, finalEntries);
   if (options.onUnsupported === 'error') {
@@ -283,6 +306,33 @@ export function compileSigma(
     rules: compiled,
     report,
     correlationDocuments: correlations.map((c) => c.doc),
+  };
+}
+
+/**
+ * How a rule compiles again: the document at the same place of the same source text, with the same
+ * filters, compiled with the same options. The parse and the compile are functions of these alone.
+ * Without `origin`, the rule keeps its document and the text is not held.
+ */
+function rebuildFrom(
+  origin: { readonly source: { readonly text: string; readonly name: string }; readonly index: number } | undefined,
+  filters: readonly SigmaFilter[],
+  options: CompileOptions,
+): Rebuild {
+  // Without an origin (a source too long to keep), the rule keeps its document: only the compile is made again.
+  const where = origin ? `${origin.source.name}, document ${origin.index + 1}` : 'a rule of a long source';
+  return {
+    document: () => {
+      if (origin === undefined) throw new Error(`${where}: its document was not kept`);
+      const d = parseSigmaSource(origin.source.text, origin.source.name)[origin.index];
+      if (d?.kind !== 'rule') throw new Error(`${where} is no longer a rule`);
+      return filters.length ? withFilters(d.rule, filters) : d.rule;
+    },
+    compile: (rule) => {
+      const result = compileRule(rule, options);
+      if (!result.ok) throw new Error(`${where} no longer compiles`);
+      return result.compiled;
+    },
   };
 }
 

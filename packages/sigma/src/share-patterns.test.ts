@@ -1,8 +1,10 @@
 import { makeEvent } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
+import { compileRule, sharePatterns, stopSharingPatterns } from './compile.js';
 import { createEvalContext } from './eval.js';
 import type { CompiledRule, Expr } from './ir.js';
 import { compileSigma } from './load.js';
+import { parseSigmaSource } from './parse.js';
 import type { CompiledPattern } from './strings.js';
 import { testMapping } from './testing/test-mapping.js';
 
@@ -29,6 +31,26 @@ function patternsOf(e: Expr, out: CompiledPattern[] = []): CompiledPattern[] {
 
 const byWritten = (r: CompiledRule) => new Map(patternsOf(r.expr).map((p) => [`${p.anchor} ${p.written}`, p]));
 
+/**
+ * The sources compiled as `compileSigma` compiles them, the rules kept as compiled (a loaded set lets go
+ * of its expressions once it is built, and compiles again, alone, the few a run tests).
+ */
+function compileTogether(sources: readonly { text: string; name: string }[]): CompiledRule[] {
+  const options = { mapping: testMapping() };
+  sharePatterns(options);
+  try {
+    return sources.map((s) => {
+      const d = parseSigmaSource(s.text, s.name)[0];
+      if (d?.kind !== 'rule') throw new Error(`${s.name}: not a rule`);
+      const r = compileRule(d.rule, options);
+      if (!r.ok) throw new Error(`${s.name}: ${r.reasons[0]?.message}`);
+      return r.compiled;
+    });
+  } finally {
+    stopSharingPatterns(options);
+  }
+}
+
 describe('compileSigma shares equal patterns between the rules of one load', () => {
   const sources = [
     rule('1', "        ProcessCommandLine|contains:\n            - 'mimikatz'\n            - 'sekurlsa::'"),
@@ -40,9 +62,9 @@ describe('compileSigma shares equal patterns between the rules of one load', () 
   ].map((text, i) => ({ text, name: `r${i + 1}.yml` }));
 
   it('one object for one anchor, text, spelling and literals; another for any difference', () => {
-    const set = compileSigma(sources, { mapping: testMapping() });
-    expect(set.rules).toHaveLength(6);
-    const [r1, r2, r3, r4, r5, r6] = set.rules.map(byWritten);
+    const rules = compileTogether(sources);
+    expect(rules).toHaveLength(6);
+    const [r1, r2, r3, r4, r5, r6] = rules.map(byWritten);
     // The same value under the same modifiers, in two rules: one pattern.
     expect(r2!.get('contains mimikatz')).toBe(r1!.get('contains mimikatz'));
     // Another spelling (kept for "why it matched"), another anchor, another field's fold: not shared.
