@@ -8,13 +8,13 @@ import type { AnyDetector, DetectorFamily, MdeEvent, TableName } from '@tripline
 import { type DetectorOptions, exprViews, groupKey, groupViews, matchLines, matchOfLines } from './detector.js';
 import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext } from './eval.js';
 import { CandidateIndex } from './index/candidates.js';
-import { type MemoLimits, NumberKeyMemo } from './index/memo.js';
+import { BoundedMemo, type MemoLimits } from './index/memo.js';
 import { OutcomeKeys } from './index/outcome-key.js';
 import type { CompiledRule, EventPlatform, FieldView, SigmaFieldValue } from './ir.js';
 
 /** The emit a family holds between calls: none (a call after matchAll returned cannot happen). */
 const RELEASED: Parameters<DetectorFamily['matchAll']>[1] = () => undefined;
-/** Bounds of the family's memo of outcomes (see {@link buildFamily} and `NumberKeyMemo`). */
+/** Bounds of the family's memo of outcomes (see {@link buildFamily} and `BoundedMemo`). */
 export const DEFAULT_MISS_MEMO: MemoLimits = { entries: 4096, chars: 512 * 1024, maxLength: 1024 };
 
 /** Rules that read more views than this are not memoised (their keys would be long and rarely repeat). */
@@ -112,7 +112,7 @@ export interface FamilyTuning {
  * filters) or with a common one is then evaluated once per distinct value, not once per row, and so is
  * a rule that matches a common benign value. A remembered match is emitted with the row's own group
  * key. Outcomes are kept within bounds, and the memo rests when the values do not repeat
- * (`NumberKeyMemo`).
+ * (`BoundedMemo`).
  */
 export function buildFamily(
   rules: readonly CompiledRule[],
@@ -156,7 +156,7 @@ export function buildFamily(
   // Keys: the rule, the platform and the ids of the values it reads, as one number while the ids are
   // small enough, else as a string of the same parts (`OutcomeKeys`).
   // Outcomes: `true` for no match, else the match's lines (frozen: every emit of them shares them).
-  const outcomes = missLimits ? new NumberKeyMemo<true | readonly string[]>(missLimits) : undefined;
+  const outcomes = missLimits ? new BoundedMemo<true | readonly string[], number | string>(missLimits) : undefined;
   // The ids of each memoised view's values, by view key (one map per view, shared by the rules).
   const counter = { next: FIXED_IDS };
   const idsByView = new Map<string, ValueIds>();
