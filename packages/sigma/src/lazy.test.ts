@@ -1,4 +1,3 @@
-import { makeEvent } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
 import { compileRule } from './compile.js';
 import { createEvalContext } from './eval.js';
@@ -6,6 +5,7 @@ import type { CompiledRule, SigmaRule } from './ir.js';
 import { KEPT_TEXT_MAX, lazyRule, type Rebuild } from './lazy.js';
 import { compileSigma } from './load.js';
 import { parseSigmaSource } from './parse.js';
+import { processEvent } from './testing/events.js';
 import { testMapping } from './testing/test-mapping.js';
 
 const rule = (id: string, body: string, comment = '') => `title: Rule ${id}
@@ -48,15 +48,7 @@ filter:
     condition: selection
 `;
 
-const proc = (row: Record<string, unknown>) =>
-  makeEvent('DeviceProcessEvents', {
-    Timestamp: '2026-05-01T10:00:00Z',
-    DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
-    DeviceName: 'ws1.contoso.local',
-    ActionType: 'ProcessCreated',
-    ReportId: 1,
-    ...row,
-  });
+const proc = processEvent;
 
 const EVENTS = [
   proc({ FileName: 'mimikatz.exe', FolderPath: 'C:\\Users\\a\\mimikatz.exe', ProcessCommandLine: 'x sekurlsa::x' }),

@@ -1,10 +1,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeEvent } from '@tripline/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { SigmaSet } from './ir.js';
 import { compileSigma, loadSigma, SigmaLoadError } from './load.js';
+import { processEvent } from './testing/events.js';
 import { testMapping } from './testing/test-mapping.js';
 
 const RULE = `title: Seven-Zip compresses dump files
@@ -38,15 +38,7 @@ falsepositives:
 level: high
 `;
 
-const proc = (row: Record<string, unknown>) =>
-  makeEvent('DeviceProcessEvents', {
-    Timestamp: '2026-05-01T10:00:00Z',
-    DeviceId: '7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f',
-    DeviceName: 'ws1.contoso.local',
-    ActionType: 'ProcessCreated',
-    ReportId: 1,
-    ...row,
-  });
+const proc = processEvent;
 
 function load(text = RULE): SigmaSet {
   return compileSigma([{ text, name: 'rules/7z.yml' }], { mapping: testMapping() });
