@@ -6,6 +6,7 @@ import { TABLE_NAMES } from '../model/tables.js';
 import { PLACEHOLDER_NAME_RE, templatePlaceholders } from '../report/template.js';
 import { SEVERITIES } from '../severity.js';
 import { readMetaFast } from './meta-fast.js';
+import { shareMetaParts } from './shared-forms.js';
 import type { AnyDetector, Detector, DetectorMeta, EvidenceDecl, MessageTemplates } from './types.js';
 
 /** Detector ids: `<pack>/<name>`, lower-case letters, digits and dashes. */
@@ -159,6 +160,8 @@ export function validateDetector(detector: AnyDetector): DetectorMeta {
     });
   }
   (meta as { messages: unknown }).messages = messages;
+  // Equal evidence records and lists are one frozen object across the detectors that declare them.
+  shareMetaParts(meta);
   // The options schema is the author's zod object, evidence functions are the author's code: kept by reference.
   for (const [k, v] of Object.entries(meta)) if (k !== 'options' && k !== 'evidence') deepFreeze(v);
   if (meta.evidence !== undefined) {

@@ -66,3 +66,27 @@ describe('distinct evidence under its cap', () => {
     }
   });
 });
+
+describe('distinct evidence of one value', () => {
+  it('holds no set until a second value comes, and saves the value as a list of one', () => {
+    const g = new GroupAcc('t/d', 'dev', 'k', 'low', 5, false);
+    const slot = () => (g as unknown as { slots: { set: Set<EvidenceValue> | undefined }[] }).slots[0]!;
+    const saved = () => JSON.parse(JSON.stringify(g.save(() => [] as never))).sl as unknown[][];
+    for (const v of ['a', 'a', ['a']]) expect(g.combine(0, 'distinct', 3, v, 1000, 0)).toBe(true);
+    expect(slot().set).toBeUndefined();
+    expect(g.evidenceView(plan(3)).evidence.v).toEqual(['a']);
+    expect(saved()[0]![0]).toEqual(['a']);
+    g.combine(0, 'distinct', 3, 'b', 1001, 0);
+    expect(slot().set).toEqual(new Set(['a', 'b']));
+    expect(saved()[0]![0]).toEqual(['a', 'b']);
+    // Restored from a list of one: no set again, and the next value still joins it.
+    const back = new GroupAcc('t/d', 'dev', 'k', 'low', 5, false);
+    back.restore(
+      { ...JSON.parse(JSON.stringify(g.save(() => [] as never))), sl: [[['a'], 0, null, 0, 0, 0, 0]] },
+      () => undefined as never,
+    );
+    expect((back as unknown as { slots: { set: unknown }[] }).slots[0]!.set).toBeUndefined();
+    back.combine(0, 'distinct', 3, 'c', 1002, 0);
+    expect(back.evidenceView(plan(3)).evidence.v).toEqual(['a', 'c']);
+  });
+});

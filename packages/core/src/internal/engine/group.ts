@@ -2,18 +2,11 @@ import type { Combine, DeviceState, EvidenceValue, Match, TimelinePoint } from '
 import type { MdeEvent } from '../model/event.js';
 import { compareInstants, parseTimestamp } from '../model/time.js';
 import { maxSeverity, type Severity, severityRank } from '../severity.js';
-import type { EncodedEvent, GroupRecord, SlotRecord, TimelineRecord } from '../state/engine-state.js';
+import type { EncodedEvent, GroupRecord, TimelineRecord } from '../state/engine-state.js';
+import { numberIn, numberOut, Slot } from './slot.js';
 import { TimeSpan } from './span.js';
 
-/** A number as JSON: finite numbers as they are, the others (`NaN`, `±Infinity`) as their text. */
-export function numberOut(n: number): number | string {
-  return Number.isFinite(n) ? n : String(n);
-}
-
-/** {@link numberOut} read back. */
-export function numberIn(n: number | string | null | undefined): number {
-  return typeof n === 'number' ? n : Number(n);
-}
+export { numberIn, numberOut } from './slot.js';
 
 /** Timeline points kept per alert. */
 export const TIMELINE_CAP = 10_000;
@@ -31,47 +24,6 @@ export interface EvidencePlan {
   readonly labels: readonly (string | undefined)[];
   /** Field index by name. */
   readonly index: ReadonlyMap<string, number>;
-}
-
-/** The combined state of one evidence field of one group. */
-class Slot {
-  /** `distinct`: the values kept. */
-  set: Set<EvidenceValue> | undefined;
-  /** `distinct`: the value last found in or added to `set` (not saved: only spares a lookup). */
-  last: EvidenceValue | undefined = undefined;
-  truncated = false;
-  /** `first`/`last`/`min`/`max`: the value; `count`/`sum`: unused. */
-  value: EvidenceValue | undefined = undefined;
-  ms = 0;
-  ticks = 0;
-  /** `count`: matches that supplied a value; `sum`: the sum. */
-  n = 0;
-  /** A value was supplied (a `sum` of nothing is not shown). */
-  seen = false;
-
-  save(): SlotRecord {
-    return [
-      this.set ? [...this.set] : null,
-      this.truncated ? 1 : 0,
-      this.value === undefined ? null : this.value,
-      numberOut(this.ms),
-      this.ticks,
-      numberOut(this.n),
-      this.seen ? 1 : 0,
-    ];
-  }
-
-  static restore(r: SlotRecord): Slot {
-    const slot = new Slot();
-    if (r[0] !== null) slot.set = new Set(r[0]);
-    slot.truncated = r[1] === 1;
-    if (r[2] !== null) slot.value = r[2];
-    slot.ms = numberIn(r[3]);
-    slot.ticks = r[4];
-    slot.n = numberIn(r[5]);
-    slot.seen = r[6] === 1;
-    return slot;
-  }
 }
 
 /** Looks like an ISO date-time (`YYYY-MM-DDT…`); core's one parser decides. */
@@ -234,7 +186,14 @@ export class GroupAcc {
         // which is in the set, nor once the set is full and cut: nothing can change it then.
         if (v === slot.last) break;
         let set = slot.set;
-        if (!set) set = slot.set = new Set();
+        if (!set) {
+          // The first value is kept without a set; the second makes one.
+          if (slot.last === undefined) {
+            slot.last = v;
+            break;
+          }
+          set = slot.set = new Set([slot.last]);
+        }
         if (slot.truncated && set.size >= cap) break;
         if (set.has(v)) slot.last = v;
         else if (set.size >= cap) slot.truncated = true;
@@ -293,7 +252,7 @@ export class GroupAcc {
         const combine = plan.combines[i]!;
         let v: unknown;
         if (combine === 'distinct') {
-          v = Object.freeze(slot?.set ? [...slot.set] : []);
+          v = Object.freeze(slot ? slot.distinct() : []);
           if (slot?.truncated) truncated.add(name);
         } else if (combine === 'count' || combine === 'sum') v = slot?.n ?? 0;
         else v = slot?.value;

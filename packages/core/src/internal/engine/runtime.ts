@@ -92,13 +92,6 @@ export function loadRuntimes(loaded: LoadedDetectors, resolved: ResolvedConfig, 
     const opts = resolved.options.get(meta.id);
     const severity = dc?.severity ?? meta.severity;
     const window = readWindow(detector, meta.id, opts);
-    const placeholders = new Map<string, [string, readonly string[]][]>();
-    for (const [variant, field, names] of templateUses(meta.messages)) {
-      if (names.length === 0) continue;
-      const list = placeholders.get(variant) ?? [];
-      list.push([field, names]);
-      placeholders.set(variant, list);
-    }
     runtimes.push({
       detector,
       id: meta.id,
@@ -107,30 +100,93 @@ export function loadRuntimes(loaded: LoadedDetectors, resolved: ResolvedConfig, 
       render: detector.render,
       onDevice: detector.onDevice,
       correlate: detector.correlate,
-      placeholders,
+      placeholders: placeholdersOf(meta),
       ctx: Object.freeze({ options: opts, severity }),
       window,
       keepTimeline: window !== undefined || detector.timeline === true,
       severityOverride: dc?.severity,
-      plan: compilePlan(meta.evidence ?? {}),
-      keepColumns: fullRows ? undefined : declaredColumns(meta),
+      plan: planOf(meta.evidence),
+      keepColumns: fullRows ? undefined : keptColumnsOf(meta),
       failures: 0,
     });
   }
   return runtimes;
 }
 
-/** A detector's evidence declaration compiled into parallel arrays (read once, at load). */
+type Placeholders = Runtime['placeholders'];
+
+/*
+ * What the engine compiles from a detector's metadata depends on nothing else, and validated metadata is
+ * frozen, with equal evidence records and lists shared (`detector/shared-forms.ts`): the compiled forms
+ * are kept per record, so the detectors of a rule set that declare the same evidence share one plan and
+ * one column set (a SigmaHQ set: 1,800 detectors, a handful of each).
+ */
+const NO_EVIDENCE: EvidenceDecl = Object.freeze({});
+const NO_COLUMNS: readonly string[] = Object.freeze([]);
+const plans = new WeakMap<EvidenceDecl, EvidencePlan>();
+const keptColumns = new WeakMap<EvidenceDecl, WeakMap<readonly string[], ReadonlySet<string>>>();
+/** Placeholder lists by their content (templates differ from rule to rule, their placeholders seldom do). */
+const placeholderMaps = new Map<string, Placeholders>();
+const PLACEHOLDER_MAPS_KEPT = 256;
+
+function planOf(evidence: EvidenceDecl | undefined): EvidencePlan {
+  const decl = evidence ?? NO_EVIDENCE;
+  let plan = plans.get(decl);
+  if (plan === undefined) {
+    plan = compilePlan(decl);
+    plans.set(decl, plan);
+  }
+  return plan;
+}
+
+function keptColumnsOf(meta: DetectorMeta): ReadonlySet<string> {
+  const decl = meta.evidence ?? NO_EVIDENCE;
+  const columns = meta.columns ?? NO_COLUMNS;
+  let byColumns = keptColumns.get(decl);
+  if (byColumns === undefined) {
+    byColumns = new WeakMap();
+    keptColumns.set(decl, byColumns);
+  }
+  let keep = byColumns.get(columns);
+  if (keep === undefined) {
+    keep = declaredColumns(meta);
+    byColumns.set(columns, keep);
+  }
+  return keep;
+}
+
+/** Placeholders of each variant's templates (variants with none are left out). */
+function placeholdersOf(meta: DetectorMeta): Placeholders {
+  const uses = templateUses(meta.messages).filter(([, , names]) => names.length > 0);
+  const key = JSON.stringify(uses);
+  let map = placeholderMaps.get(key);
+  if (map === undefined) {
+    const built = new Map<string, [string, readonly string[]][]>();
+    for (const [variant, field, names] of uses) {
+      const list = built.get(variant) ?? [];
+      list.push([field, names]);
+      built.set(variant, list);
+    }
+    map = built;
+    if (placeholderMaps.size >= PLACEHOLDER_MAPS_KEPT) placeholderMaps.clear();
+    placeholderMaps.set(key, map);
+  }
+  return map;
+}
+
+/** A detector's evidence declaration compiled into parallel arrays (read once, at load; shared, so frozen). */
 function compilePlan(evidence: EvidenceDecl): EvidencePlan {
   const names = Object.keys(evidence);
   const fields = names.map((n) => evidence[n]!);
   return Object.freeze({
-    names,
-    columns: fields.map((f) => (typeof f.from === 'string' ? f.from : undefined)),
-    fns: fields.map((f) => (typeof f.from === 'function' ? (f.from as (event: MdeEvent) => unknown) : undefined)),
-    combines: fields.map((f) => f.combine),
-    caps: fields.map((f) => f.cap ?? DISTINCT_CAP),
-    labels: fields.map((f) => (f.hidden ? undefined : (f.label ?? (f.from as string)))),
+    names: Object.freeze(names),
+    columns: Object.freeze(fields.map((f) => (typeof f.from === 'string' ? f.from : undefined))),
+    fns: Object.freeze(
+      fields.map((f) => (typeof f.from === 'function' ? (f.from as (event: MdeEvent) => unknown) : undefined)),
+    ),
+    combines: Object.freeze(fields.map((f) => f.combine)),
+    caps: Object.freeze(fields.map((f) => f.cap ?? DISTINCT_CAP)),
+    labels: Object.freeze(fields.map((f) => (f.hidden ? undefined : (f.label ?? (f.from as string))))),
     index: new Map(names.map((n, i) => [n, i])),
   });
 }
