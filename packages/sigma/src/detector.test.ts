@@ -124,3 +124,58 @@ describe('rule detectors', () => {
     expect(await run()).toBe(await run());
   });
 });
+
+describe('rule detectors of one set', () => {
+  const second = (table: 'process' | 'file') =>
+    rule('Another rule', 'K')
+      .replace(
+        '6e2b2e0a-94c2-4c4f-9a0e-1d2c3b4a5f60',
+        table === 'process' ? '7f3c3f1b-0000-4c4f-9a0e-1d2c3b4a5f61' : '8a4d4a2c-0000-4c4f-9a0e-1d2c3b4a5f62',
+      )
+      .replace(
+        'category: process_creation',
+        table === 'process' ? 'category: process_creation' : 'category: file_event',
+      )
+      .replace(
+        /detection:[\s\S]*?condition: all of selection_\*/,
+        "detection:\n    selection_img:\n        FileName: 'certutil.exe'\n    condition: selection_img",
+      );
+
+  it('share what every rule of a table declares alike: evidence, templates, value names, tables', () => {
+    const set = compileSigma(
+      [
+        { text: rule('Certutil download', 'J'), name: 'a.yml' },
+        { text: second('process'), name: 'b.yml' },
+        { text: second('file'), name: 'c.yml' },
+      ],
+      { mapping: testMapping() },
+    );
+    const [a, b, c] = set.family.members.map((d) => d.meta);
+    expect(a!.evidence).toBe(b!.evidence);
+    expect(a!.messages).toBe(c!.messages);
+    expect(a!.values).toBe(c!.values);
+    expect(a!.tables).toBe(b!.tables);
+    expect(c!.tables).toEqual(['DeviceFileEvents']);
+    expect(c!.evidence).not.toBe(a!.evidence);
+    expect(Object.keys(c!.evidence!)).toEqual(['matched', 'FolderPath', 'FileName', 'InitiatingProcessFileName']);
+    for (const shared of [a!.evidence, a!.evidence!.matched, a!.messages, a!.messages.default, a!.values, a!.tables])
+      expect(Object.isFrozen(shared)).toBe(true);
+    // The per-rule parts stay the rule's own.
+    expect([a!.title, b!.title]).toEqual(['Certutil download', 'Another rule']);
+  });
+
+  it('group by the fields a run configuration names, per rule (the views made on the first match)', async () => {
+    const set = compileSigma([{ text: rule('Certutil download', 'J'), name: 'c.yml' }], { mapping: testMapping() });
+    const id = set.family.members[0]!.meta.id;
+    const events = [ev(1, 'certutil -urlcache a'), ev(2, 'certutil -urlcache b'), ev(3, 'certutil -urlcache a')];
+    const config = { detectors: { [id]: { options: { groupBy: ['ProcessCommandLine'] } } } };
+    for (let run = 0; run < 2; run++) {
+      const result = await analyzeEvents(events, { detectors: set.family.members, config });
+      expect(result.alerts.map((x) => [x.key, x.evidence.eventCount])).toEqual([
+        ['certutil -urlcache a', 2],
+        ['certutil -urlcache b', 1],
+      ]);
+    }
+    expect((await analyzeEvents(events, { detectors: set.family.members })).alerts).toHaveLength(1);
+  });
+});

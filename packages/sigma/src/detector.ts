@@ -42,6 +42,52 @@ const OPTIONS_SCHEMA = z
 /** Most distinct "why it matched" lines an alert keeps. */
 export const MATCHED_CAP = 50;
 
+/*
+ * What every rule detector of a route declares alike is one frozen object, shared: a set of 1,800 rules
+ * holds one evidence record per table, one message template and one list of value names, not 1,800
+ * equal copies of each (and the engine keeps them by reference, see core's validateDetector).
+ */
+const EVIDENCE_BY_TABLE = new Map<TableName, Readonly<Record<string, EvidenceField>>>();
+const TABLES = new Map<TableName, readonly TableName[]>();
+const VALUE_NAMES: readonly string[] = Object.freeze([
+  'ruleTitle',
+  'ruleDescription',
+  'attribution',
+  'ruleId',
+  'level',
+  'attackOther',
+]);
+const MESSAGES = Object.freeze({
+  default: Object.freeze({
+    title: '{~ruleTitle}',
+    description: '{~ruleDescription} {~attribution}.{~attackOther}',
+    riskAssessment: 'Level {~level} (Sigma rule {ruleId}); {count} matching event(s) on {device}.',
+  }),
+});
+
+/** The evidence a rule of `table` declares: why it matched, then the table's key columns. */
+function evidenceOf(table: TableName): Readonly<Record<string, EvidenceField>> {
+  let evidence = EVIDENCE_BY_TABLE.get(table);
+  if (evidence === undefined) {
+    const fields: Record<string, EvidenceField> = {
+      matched: Object.freeze({ combine: 'distinct', cap: MATCHED_CAP, label: 'Why it matched' }),
+    };
+    for (const c of KEY_COLUMNS[table] ?? []) fields[c] = Object.freeze({ from: c, combine: 'distinct' });
+    evidence = Object.freeze(fields);
+    EVIDENCE_BY_TABLE.set(table, evidence);
+  }
+  return evidence;
+}
+
+function tablesOf(table: TableName): readonly TableName[] {
+  let list = TABLES.get(table);
+  if (list === undefined) {
+    list = Object.freeze([table]);
+    TABLES.set(table, list);
+  }
+  return list;
+}
+
 /** "selection › Field|modifier pattern ← value": one line of why a rule matched. */
 export function explanationLine(e: MatchExplanation): string {
   return `${e.selection} › ${e.item} ${e.pattern} ← ${e.value}`;
@@ -141,10 +187,6 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
   const r = rule.rule;
   const loadViews = groupViews(rule, options.mapping, options.groupBy);
   const keyColumns = KEY_COLUMNS[rule.route.table] ?? [];
-  const evidence: Record<string, EvidenceField> = {
-    matched: { combine: 'distinct', cap: MATCHED_CAP, label: 'Why it matched' },
-  };
-  for (const c of keyColumns) evidence[c] = { from: c, combine: 'distinct' };
   const columns = new Set<string>();
   for (const v of [...exprViews(rule.expr), ...loadViews]) for (const c of v.columns) columns.add(c);
   for (const c of keyColumns) columns.delete(c);
@@ -159,6 +201,7 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
   const attackNote = unknown.length
     ? ` ATT&CK tags not in tripline's technique table (kept as written): ${unknown.join(', ')}.`
     : '';
+  // The keys of VALUE_NAMES, in its order.
   const values = {
     ruleTitle: r.title,
     ruleDescription: description,
@@ -167,7 +210,8 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
     level,
     attackOther: attackNote,
   };
-  const viewCache = new Map<string, FieldView[]>();
+  // Group-by views a run config asks for, per field list (made on the first match that needs them).
+  let viewCache: Map<string, FieldView[]> | undefined;
   // Not defineDetector: the engine validates every detector it loads (validateDetector), and the corpus
   // test validates every member, so compiling 1,800 rules does not validate each twice.
   const detector: AnyDetector = {
@@ -181,19 +225,13 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
       mitre: known,
       ...(references.length ? { references } : {}),
       ...(falsePositives.length ? { falsePositives } : {}),
-      tables: [rule.route.table],
+      tables: tablesOf(rule.route.table),
       ...(rule.route.actionTypes?.length ? { actionTypes: rule.route.actionTypes } : {}),
       options: OPTIONS_SCHEMA,
-      evidence,
+      evidence: evidenceOf(rule.route.table),
       columns: [...columns].sort(),
-      values: Object.keys(values),
-      messages: {
-        default: {
-          title: '{~ruleTitle}',
-          description: '{~ruleDescription} {~attribution}.{~attackOther}',
-          riskAssessment: 'Level {~level} (Sigma rule {ruleId}); {count} matching event(s) on {device}.',
-        },
-      },
+      values: VALUE_NAMES,
+      messages: MESSAGES,
     },
     match(event, ctx) {
       const explanations = rule.test(createEvalContext(event));
@@ -202,6 +240,7 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
       let views = loadViews;
       if (fields) {
         const k = fields.join('\u0000');
+        viewCache ??= new Map();
         views = viewCache.get(k) ?? groupViews(rule, options.mapping, fields);
         viewCache.set(k, views);
       }
@@ -209,7 +248,5 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
     },
     render: () => ({ values }),
   };
-  Object.freeze(detector.meta.messages.default);
-  Object.freeze(detector.meta.messages);
   return Object.freeze(detector);
 }

@@ -139,16 +139,24 @@ class RouteIndex {
         automaton: needles.length ? AhoCorasick.build(needles, true) : undefined,
         slots,
         from,
-        onNeedle: (id: number) => {
-          this.note(id);
-          this.markAll(slots, from[id]!, from[id + 1]!);
-        },
+        onNeedle: this.marker(slots, from),
         memo: memoLimits ? new BoundedMemo(memoLimits) : undefined,
         guard: guards.get(key),
       });
     }
     // The guarded views after the others: their guards read what those marked.
     this.views = [...views.filter((v) => !v.guard), ...views.filter((v) => v.guard)];
+  }
+
+  /**
+   * The `onNeedle` of a view. Made here, not in the constructor's loop: a closure there would share the
+   * loop's scope and keep its build maps (each needle's set of slots) alive as long as the index.
+   */
+  private marker(slots: Int32Array, from: Int32Array): (id: number) => void {
+    return (id: number) => {
+      this.note(id);
+      this.markAll(slots, from[id]!, from[id + 1]!);
+    };
   }
 
   /** Mark slots (rule × clause); a rule whose every clause is now held becomes a candidate. */
