@@ -160,8 +160,12 @@ describe('rule detectors of one set', () => {
     expect(Object.keys(c!.evidence!)).toEqual(['matched', 'FolderPath', 'FileName', 'InitiatingProcessFileName']);
     for (const shared of [a!.evidence, a!.evidence!.matched, a!.messages, a!.messages.default, a!.values, a!.tables])
       expect(Object.isFrozen(shared)).toBe(true);
-    // The per-rule parts stay the rule's own.
+    // The per-rule parts stay the rule's own, and each rule's render fills exactly the shared value names.
     expect([a!.title, b!.title]).toEqual(['Certutil download', 'Another rule']);
+    for (const d of set.family.members) {
+      const hook = (d.render as () => { values: Record<string, unknown> })();
+      expect(Object.keys(hook.values)).toEqual(d.meta.values);
+    }
   });
 
   it('group by the fields a run configuration names, per rule (the views made on the first match)', async () => {
