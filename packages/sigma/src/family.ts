@@ -8,17 +8,22 @@ import type { AnyDetector, DetectorFamily, MdeEvent, TableName } from '@tripline
 import { type DetectorOptions, exprViews, groupKey, groupViews, matchLines, matchOfLines } from './detector.js';
 import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext } from './eval.js';
 import { CandidateIndex } from './index/candidates.js';
-import { BoundedMemo, type MemoLimits } from './index/memo.js';
-import { OutcomeKeys } from './index/outcome-key.js';
+import { type MemoLimits, NumberKeyedMemo } from './index/memo.js';
+import { OutcomeKeys, stringKey } from './index/outcome-key.js';
 import type { CompiledRule, EventPlatform, FieldView, SigmaFieldValue } from './ir.js';
 
 /** The emit a family holds between calls: none (a call after matchAll returned cannot happen). */
 const RELEASED: Parameters<DetectorFamily['matchAll']>[1] = () => undefined;
-/** Bounds of the family's memo of outcomes (see {@link buildFamily} and `BoundedMemo`). */
+/** Bounds of the family's memo of outcomes (see {@link buildFamily} and `NumberKeyedMemo`). */
 export const DEFAULT_MISS_MEMO: MemoLimits = { entries: 4096, chars: 512 * 1024, maxLength: 1024 };
 
 /** Rules that read more views than this are not memoised (their keys would be long and rarely repeat). */
 const MEMO_MAX_VIEWS = 4;
+
+/** What `missKey` made: no key (a value too long to keep), a number key, a string key. */
+const KEY_NONE = 0;
+const KEY_NUMBER = 1;
+const KEY_STRING = 2;
 
 /** Ids of the values that are not strings or numbers; the ids of strings and numbers start after them. */
 const FIXED_IDS = 4;
@@ -112,7 +117,7 @@ export interface FamilyTuning {
  * filters) or with a common one is then evaluated once per distinct value, not once per row, and so is
  * a rule that matches a common benign value. A remembered match is emitted with the row's own group
  * key. Outcomes are kept within bounds, and the memo rests when the values do not repeat
- * (`BoundedMemo`).
+ * (`NumberKeyedMemo`).
  */
 export function buildFamily(
   rules: readonly CompiledRule[],
@@ -156,7 +161,7 @@ export function buildFamily(
   // Keys: the rule, the platform and the ids of the values it reads, as one number while the ids are
   // small enough, else as a string of the same parts (`OutcomeKeys`).
   // Outcomes: `true` for no match, else the match's lines (frozen: every emit of them shares them).
-  const outcomes = missLimits ? new BoundedMemo<true | readonly string[], number | string>(missLimits) : undefined;
+  const outcomes = missLimits ? new NumberKeyedMemo<true | readonly string[]>(missLimits) : undefined;
   // The ids of each memoised view's values, by view key (one map per view, shared by the rules).
   const counter = { next: FIXED_IDS };
   const idsByView = new Map<string, ValueIds>();
@@ -200,10 +205,16 @@ export function buildFamily(
       rowStamp = 1;
     }
   };
-  // The ids of the rule being keyed (no array per visit).
+  // The ids of the rule being keyed (no array per visit), and its key when a number (kept in a typed
+  // array: a number key is never boxed on its way to the memo).
   const scratch = new Float64Array(MEMO_MAX_VIEWS);
-  /** The key of rule `i` on the event's values, or undefined when one of them is too long to keep. */
-  const missKey = (i: number, c: ReusableEvalContext, views: readonly FieldView[]): number | string | undefined => {
+  const numberKey = new Float64Array(1);
+  let stringKeyMade = '';
+  /**
+   * The key of rule `i` on the event's values: `KEY_NUMBER` (the key in `numberKey[0]`), `KEY_STRING`
+   * (the key in `stringKeyMade`), or `KEY_NONE` when one of the values is too long to keep.
+   */
+  const missKey = (i: number, c: ReusableEvalContext, views: readonly FieldView[]): number => {
     if (counter.next >= maxId) {
       for (const ids of idsByView.values()) ids.clear();
       outcomes!.clear();
@@ -223,10 +234,16 @@ export function buildFamily(
         idStamp[n] = rowStamp;
         idOf[n] = id;
       }
-      if (id < 0) return undefined;
+      if (id < 0) return KEY_NONE;
       scratch[k] = id;
     }
-    return keys.key(i, p, scratch, views.length);
+    const n = keys.numberKey(i, p, scratch, views.length);
+    if (n >= 0) {
+      numberKey[0] = n;
+      return KEY_NUMBER;
+    }
+    stringKeyMade = stringKey(i, p, scratch, views.length);
+    return KEY_STRING;
   };
 
   // The event being matched (matchAll is synchronous and does not re-enter): one visitor for all events.
@@ -237,11 +254,15 @@ export function buildFamily(
   const visit = (i: number): void => {
     const c = ctx!;
     const views = memoViews[i];
-    let key: number | string | undefined;
+    let keyed = KEY_NONE;
+    let key = 0;
+    let text = '';
     if (views !== undefined && views.length > 0 && outcomes!.ready()) {
-      key = missKey(i, c, views);
-      if (key !== undefined) {
-        const known = outcomes!.get(key);
+      keyed = missKey(i, c, views);
+      key = numberKey[0]!;
+      text = stringKeyMade;
+      if (keyed !== KEY_NONE) {
+        const known = keyed === KEY_NUMBER ? outcomes!.getNumber(key) : outcomes!.getString(text);
         if (known === true) return;
         if (known !== undefined) {
           emit(i, matchOfLines(known, groupKey(event, keyViews[i]!)));
@@ -250,11 +271,10 @@ export function buildFamily(
       }
     }
     const explanations = rules[i]!.test(c);
-    if (explanations) {
-      const lines = Object.freeze(matchLines(explanations));
-      if (key !== undefined) outcomes!.set(key, lines);
-      emit(i, matchOfLines(lines, groupKey(event, keyViews[i]!)));
-    } else if (key !== undefined) outcomes!.set(key, true);
+    const outcome: true | readonly string[] = explanations ? Object.freeze(matchLines(explanations)) : true;
+    if (keyed === KEY_NUMBER) outcomes!.setNumber(key, outcome);
+    else if (keyed === KEY_STRING) outcomes!.setString(text, outcome);
+    if (outcome !== true) emit(i, matchOfLines(outcome, groupKey(event, keyViews[i]!)));
   };
   return {
     kind: 'detector-family',

@@ -8,7 +8,7 @@ import type { MdeEvent } from '@tripline/core';
 import { makeEvent } from '@tripline/core/testing';
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type {
   CompiledRegex,
   EvalContext,
@@ -21,6 +21,7 @@ import type {
 } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
 import { CandidateIndex, DEFAULT_MEMO } from './candidates.js';
+import { BoundedMemo } from './memo.js';
 import { indexFold, witnessOf } from './witness.js';
 
 /** A view reading `column` (`fileColumn` in DeviceFileEvents, which has no ProcessCommandLine). */
@@ -621,7 +622,8 @@ describe('CandidateIndex', () => {
     );
   });
 
-  it('folds and scans a value once: a value seen before is looked up in the memo', () => {
+  /** An index of one rule (command line contains `mimikatz`), and a process row with a given command line. */
+  const mimikatzIndex = () => {
     const m = { cased: false, windash: false };
     const rules = [
       {
@@ -633,16 +635,20 @@ describe('CandidateIndex', () => {
         },
       },
     ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
-    const index = new CandidateIndex(rules);
-    const row = (cmd: string) =>
-      makeEvent('DeviceProcessEvents', {
-        Timestamp: '2025-11-07T06:46:38Z',
-        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
-        DeviceName: 'ws-fin-07.contoso.local',
-        ActionType: 'ProcessCreated',
-        ReportId: 1,
-        ProcessCommandLine: cmd,
-      });
+    return new CandidateIndex(rules);
+  };
+  const row = (cmd: string) =>
+    makeEvent('DeviceProcessEvents', {
+      Timestamp: '2025-11-07T06:46:38Z',
+      DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+      DeviceName: 'ws-fin-07.contoso.local',
+      ActionType: 'ProcessCreated',
+      ReportId: 1,
+      ProcessCommandLine: cmd,
+    });
+
+  it('folds and scans a value once: a value seen before is looked up in the memo', () => {
+    const index = mimikatzIndex();
     let folds = 0;
     const run = (cmd: string) => {
       const e = row(cmd);
@@ -669,5 +675,29 @@ describe('CandidateIndex', () => {
     expect(run(long)).toEqual([0]);
     expect(run(long)).toEqual([0]);
     expect(folds).toBe(4);
+  });
+
+  it("answers a value equal to the previous row's on its view without a lookup in the memo", () => {
+    const index = mimikatzIndex();
+    const run = (cmd: string) => {
+      const e = row(cmd);
+      const out: number[] = [];
+      index.candidates(e, ctxOf(e), (i) => out.push(i));
+      return out;
+    };
+    const gets = vi.spyOn(BoundedMemo.prototype, 'get');
+    try {
+      // Each row's value is a string of its own (as parsed rows give), equal to the previous one.
+      expect(run(['mimikatz', 'exe'].join('.'))).toEqual([0]);
+      expect(run(['mimikatz', 'exe'].join('.'))).toEqual([0]);
+      expect(run(['notepad', 'exe'].join('.'))).toEqual([]);
+      expect(gets).toHaveBeenCalledTimes(2);
+      // Back to a value seen two rows before: from the memo.
+      expect(run(['mimikatz', 'exe'].join('.'))).toEqual([0]);
+      expect(gets).toHaveBeenCalledTimes(3);
+      expect(gets.mock.results[2]!.value).not.toBeUndefined();
+    } finally {
+      gets.mockRestore();
+    }
   });
 });

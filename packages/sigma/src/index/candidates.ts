@@ -45,6 +45,13 @@ interface ViewIndex {
   readonly memo: BoundedMemo<number | Int32Array> | undefined;
   /** When the view is read at all (`guards.ts`; undefined: on every row). */
   readonly guard: ViewGuard | undefined;
+  /**
+   * The last value scanned or found in the memo, and its entries (as the memo holds them): a row whose
+   * value equals the previous row's on this view skips the memo's lookup (kept only with a memo, and
+   * only a value the memo would keep).
+   */
+  last: string | undefined;
+  lastFound: number | Int32Array;
 }
 
 /**
@@ -142,6 +149,8 @@ class RouteIndex {
         onNeedle: this.marker(slots, from),
         memo: memoLimits ? new BoundedMemo(memoLimits) : undefined,
         guard: guards.get(key),
+        last: undefined,
+        lastFound: -1,
       });
     }
     // The guarded views after the others: their guards read what those marked.
@@ -185,7 +194,10 @@ class RouteIndex {
     this.found[this.foundCount++] = entry;
   }
 
-  /** Fold and scan a value; remember its entries in `memo` (`-1`: none, a number: one, else an array). */
+  /**
+   * Fold and scan a value; remember its entries as the view's last value, and in `memo` (`-1`: none, a
+   * number: one, else an array).
+   */
   private scanValue(
     v: ViewIndex,
     text: string,
@@ -202,9 +214,13 @@ class RouteIndex {
       }
     }
     v.automaton?.scan(folded, v.onNeedle);
-    if (memo === undefined) return;
     const n = this.foundCount;
-    memo.set(text, n === 0 ? -1 : n === 1 ? this.found[0]! : this.found.slice(0, n));
+    const found = n === 0 ? -1 : n === 1 ? this.found[0]! : this.found.slice(0, n);
+    // Like the memo, the last value is one it would keep (a longer value is folded each time).
+    if (v.memo === undefined || text.length > v.memo.limits.maxLength) return;
+    v.last = text;
+    v.lastFound = found;
+    memo?.set(text, found);
   }
 
   /** Call `visit` with the global index of every rule that can match (ascending). */
@@ -220,10 +236,19 @@ class RouteIndex {
       if (v.guard !== undefined && !guardOpen(v.guard, this.slotStamp, this.gen)) continue;
       const text = ctx.text(v.view);
       if (text === undefined) continue;
-      // A value longer than the memo keeps is never in it: not hashed for nothing.
-      const memo =
-        v.memo !== undefined && text.length <= v.memo.limits.maxLength && v.memo.ready() ? v.memo : undefined;
-      const known = memo?.get(text);
+      // The previous row's value again (a string comparison, no hashing), else the memo. A value longer
+      // than the memo keeps is never in it: not hashed for nothing.
+      let known: number | Int32Array | undefined;
+      let memo: BoundedMemo<number | Int32Array> | undefined;
+      if (text === v.last && v.memo !== undefined) known = v.lastFound;
+      else {
+        memo = v.memo !== undefined && text.length <= v.memo.limits.maxLength && v.memo.ready() ? v.memo : undefined;
+        known = memo?.get(text);
+        if (known !== undefined) {
+          v.last = text;
+          v.lastFound = known;
+        }
+      }
       if (known !== undefined) {
         const from = v.from;
         if (typeof known === 'number') {

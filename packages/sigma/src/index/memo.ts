@@ -67,3 +67,140 @@ export class BoundedMemo<V, K extends string | number = string> {
     this.chars += length;
   }
 }
+
+/**
+ * A {@link BoundedMemo} for keys that are mostly numbers (the family's outcome keys: integers below
+ * 2^52): those live in an open-addressing table of doubles, without a `Map` entry or a boxed number per
+ * lookup; string keys go to a `Map`. The same bounds, emptying and rest as {@link BoundedMemo}.
+ */
+export class NumberKeyedMemo<V> {
+  /** Keys of the table (`NaN`: an empty slot; no key is `NaN`). */
+  private readonly keys: Float64Array;
+  private readonly values: (V | undefined)[];
+  private readonly mask: number;
+  private readonly strings = new Map<string, V>();
+  private numbers = 0;
+  private chars = 0;
+  private hits = 0;
+  private rest = 0;
+
+  constructor(readonly limits: MemoLimits) {
+    // At most half full, so that probes stay short.
+    let capacity = 16;
+    while (capacity < limits.entries * 2) capacity *= 2;
+    this.keys = new Float64Array(capacity).fill(Number.NaN);
+    this.values = new Array<V | undefined>(capacity).fill(undefined);
+    this.mask = capacity - 1;
+  }
+
+  /** Keys held now. */
+  get size(): number {
+    return this.numbers + this.strings.size;
+  }
+
+  /** Whether the memo is in use for this lookup (false while it rests: neither look up nor store). */
+  ready(): boolean {
+    if (this.rest === 0) return true;
+    this.rest--;
+    return false;
+  }
+
+  /** The first slot probed for a number key (its low and high 32 bits mixed). */
+  private slotOf(key: number): number {
+    const lo = key >>> 0;
+    const hi = (key / 4294967296) >>> 0;
+    let h = Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1);
+    h ^= h >>> 15;
+    return h & this.mask;
+  }
+
+  get(key: number | string): V | undefined {
+    return typeof key === 'string' ? this.getString(key) : this.getNumber(key);
+  }
+
+  /** {@link get} for a number key (a caller with a number in hand never boxes it). */
+  getNumber(key: number): V | undefined {
+    const keys = this.keys;
+    let v: V | undefined;
+    for (let s = this.slotOf(key); ; s = (s + 1) & this.mask) {
+      const k = keys[s]!;
+      if (k === key) {
+        v = this.values[s];
+        break;
+      }
+      if (Number.isNaN(k)) break; // an empty slot: the key is not held
+    }
+    if (v !== undefined) this.hits++;
+    return v;
+  }
+
+  /** {@link get} for a string key. */
+  getString(key: string): V | undefined {
+    const v = this.strings.get(key);
+    if (v !== undefined) this.hits++;
+    return v;
+  }
+
+  /** Forget every key (the rest and the count of hits stay as they are). */
+  clear(): void {
+    if (this.numbers > 0) {
+      this.keys.fill(Number.NaN);
+      this.values.fill(undefined);
+      this.numbers = 0;
+    }
+    this.strings.clear();
+    this.chars = 0;
+  }
+
+  /** Store `value` for `key` (a string key longer than `maxLength` is not kept; a number counts as 8 units). */
+  set(key: number | string, value: V): void {
+    if (typeof key === 'string') this.setString(key, value);
+    else this.setNumber(key, value);
+  }
+
+  /** {@link set} for a number key. */
+  setNumber(key: number, value: V): void {
+    if (!this.room(8)) return;
+    const keys = this.keys;
+    for (let s = this.slotOf(key); ; s = (s + 1) & this.mask) {
+      const k = keys[s]!;
+      if (k === key) {
+        this.values[s] = value;
+        return;
+      }
+      if (Number.isNaN(k)) {
+        keys[s] = key;
+        this.values[s] = value;
+        this.numbers++;
+        this.chars += 8;
+        return;
+      }
+    }
+  }
+
+  /** {@link set} for a string key. */
+  setString(key: string, value: V): void {
+    if (!this.room(key.length)) return;
+    if (!this.strings.has(key)) this.chars += key.length;
+    this.strings.set(key, value);
+  }
+
+  /**
+   * Whether a key of `length` units may be stored now: not when it is longer than the memo keeps, nor
+   * when the memo, full, was emptied without having paid (it then rests).
+   */
+  private room(length: number): boolean {
+    const limits = this.limits;
+    if (length > limits.maxLength) return false;
+    if (this.size >= limits.entries || this.chars + length > limits.chars) {
+      const paid = this.hits >= this.size;
+      this.clear();
+      this.hits = 0;
+      if (!paid) {
+        this.rest = REST_PER_ENTRY * limits.entries;
+        return false;
+      }
+    }
+    return true;
+  }
+}

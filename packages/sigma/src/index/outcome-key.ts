@@ -35,18 +35,28 @@ export class OutcomeKeys {
 
   /** The key of rule `rule` with platform code `platform` (0 to 3) and the first `n` ids of `ids`. */
   key(rule: number, platform: number, ids: ArrayLike<number>, n: number): number | string {
+    const k = this.numberKey(rule, platform, ids, n);
+    return k >= 0 ? k : stringKey(rule, platform, ids, n);
+  }
+
+  /**
+   * The key as a number, or -1 when an id reaches the radix (the key is then {@link stringKey}'s).
+   * Always a number: a caller that keeps it in a typed array never boxes it.
+   */
+  numberKey(rule: number, platform: number, ids: ArrayLike<number>, n: number): number {
     const r = this.radix[n]!;
     let combined = 0;
     for (let k = 0; k < n; k++) {
       const id = ids[k]!;
-      if (id >= r) return stringKey(rule, platform, ids, n);
+      if (id >= r) return -1;
       combined = combined * r + id;
     }
     return (combined * 4 + platform) * this.ruleCount + rule;
   }
 }
 
-function stringKey(rule: number, platform: number, ids: ArrayLike<number>, n: number): string {
+/** The key as a string, `rule.platform.id1.id2…` (when an id reaches the radix of a number key). */
+export function stringKey(rule: number, platform: number, ids: ArrayLike<number>, n: number): string {
   let key = `${rule}.${platform}`;
   for (let k = 0; k < n; k++) key += `.${ids[k]!}`;
   return key;

@@ -10,11 +10,11 @@ import {
   imphashReason,
   isIpv6,
   joinPath,
+  memoSysmonHashes,
   plainIp,
   REGISTRY_EVENT_IDS,
   REGISTRY_EVENT_TYPES,
   registryValuePath,
-  sysmonHashes,
   sysmonProtocol,
   sysmonRegistryDetails,
   sysmonRegistryKey,
@@ -150,19 +150,26 @@ const COMMON_REFUSED: readonly RefusedField[] = [
   { field: 'Imphash', reason: 'MDE computes no import hash (IMPHASH)' },
 ];
 
-const fileHashes: readonly FieldSpec[] = [
-  { field: 'md5', columns: ['MD5'], rebuild: '`MD5`', get: (e) => s(e, 'MD5') },
-  { field: 'sha1', columns: ['SHA1'], rebuild: '`SHA1`', get: (e) => s(e, 'SHA1') },
-  { field: 'sha256', columns: ['SHA256'], rebuild: '`SHA256`', get: (e) => s(e, 'SHA256') },
-  {
-    field: 'Hashes',
-    columns: ['SHA1', 'MD5', 'SHA256'],
-    rebuild: '`SHA1=…,MD5=…,SHA256=…` from the three columns (upper-case hex, the ones present)',
-    caveat: 'MDE computes no IMPHASH: a value naming `IMPHASH=` can never match (`selection-never-matches`)',
-    get: (e) => sysmonHashes(s(e, 'SHA1'), s(e, 'MD5'), s(e, 'SHA256')),
-    neverMatches: imphashReason,
-  },
-];
+/**
+ * The hash fields of a process or file table. Each call has its own memo of `Hashes` values (see
+ * {@link memoSysmonHashes}): a mapping's views share nothing with another mapping's.
+ */
+function fileHashes(): readonly FieldSpec[] {
+  const hashes = memoSysmonHashes();
+  return [
+    { field: 'md5', columns: ['MD5'], rebuild: '`MD5`', get: (e) => s(e, 'MD5') },
+    { field: 'sha1', columns: ['SHA1'], rebuild: '`SHA1`', get: (e) => s(e, 'SHA1') },
+    { field: 'sha256', columns: ['SHA256'], rebuild: '`SHA256`', get: (e) => s(e, 'SHA256') },
+    {
+      field: 'Hashes',
+      columns: ['SHA1', 'MD5', 'SHA256'],
+      rebuild: '`SHA1=…,MD5=…,SHA256=…` from the three columns (upper-case hex, the ones present)',
+      caveat: 'MDE computes no IMPHASH: a value naming `IMPHASH=` can never match (`selection-never-matches`)',
+      get: (e) => hashes(s(e, 'SHA1'), s(e, 'MD5'), s(e, 'SHA256')),
+      neverMatches: imphashReason,
+    },
+  ];
+}
 
 // ───────────── DeviceProcessEvents ─────────────
 
@@ -213,7 +220,7 @@ function processFields(platform: Platform): TableFields {
       rebuild: '`InitiatingProcessId`',
       get: (e) => e.num('InitiatingProcessId'),
     },
-    ...fileHashes,
+    ...fileHashes(),
   ];
   if (linux) {
     fields.push(
@@ -317,7 +324,7 @@ function fileFields(platform: Platform): TableFields {
     initiatingProcessId,
     platform === 'linux' ? initiatingUserLinux : initiatingUser,
     initiatingIntegrity,
-    ...fileHashes,
+    ...fileHashes(),
   ];
   const refused: RefusedField[] = [
     ...COMMON_REFUSED,

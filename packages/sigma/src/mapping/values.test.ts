@@ -6,6 +6,7 @@ import {
   imphashReason,
   isIpv6,
   joinPath,
+  memoSysmonHashes,
   plainIp,
   registryValuePath,
   sysmonHashes,
@@ -95,6 +96,39 @@ describe('paths, accounts, hashes, ids', () => {
     expect(joinPath('c:\\tools\\xcmd.exe', 'cmd.exe')).toBe('c:\\tools\\xcmd.exe\\cmd.exe');
     expect(joinPath(undefined, 'cmd.exe')).toBeUndefined();
     expect(joinPath('C:\\Windows', undefined)).toBe('C:\\Windows');
+  });
+
+  it('memoSysmonHashes gives what sysmonHashes gives, for values seen before, new or too long', () => {
+    const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-fA-F]{${n}}$`));
+    const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+    // A few files, so that values repeat, in and out of order; now and then a column far too long.
+    const file = fc.tuple(maybe(hex(40)), maybe(hex(32)), maybe(fc.oneof(hex(64), fc.string({ minLength: 129 }))));
+    fc.assert(
+      fc.property(
+        fc.array(file, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(5), { maxLength: 60 }),
+        (files, order) => {
+          const hashes = memoSysmonHashes();
+          for (const n of order) {
+            const [sha1, md5, sha256] = files[n % files.length]!;
+            // Each row's columns are strings of their own, as parsed rows give.
+            const copy = (v: string | undefined) => (v === undefined ? undefined : [...v].join(''));
+            const got = hashes(copy(sha1), copy(md5), copy(sha256));
+            expect(got).toBe(sysmonHashes(sha1, md5, sha256));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+    // Past its bound it starts again, and still answers right.
+    const hashes = memoSysmonHashes();
+    for (let i = 0; i < 3000; i++) {
+      const sha256 = i.toString(16).padStart(64, '0');
+      expect(hashes(undefined, undefined, sha256)).toBe(`SHA256=${sha256.toUpperCase()}`);
+    }
+    expect(hashes('ab12', undefined, '00ff')).toBe('SHA1=AB12,SHA256=00FF');
+    // The same SHA256 with another SHA1: not the value remembered for the first.
+    expect(hashes('cd34', undefined, '00ff')).toBe('SHA1=CD34,SHA256=00FF');
   });
 
   it('domainUser, sysmonHashes, imphashReason, hexLogonId', () => {

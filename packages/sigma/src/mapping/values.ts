@@ -184,6 +184,52 @@ export function sysmonHashes(
   return parts.length === 0 ? undefined : parts.join(',');
 }
 
+/** Values a {@link memoSysmonHashes} keeps before it starts again, and the longest hash it keeps. */
+const HASHES_MEMO_ENTRIES = 1024;
+const HASHES_MEMO_MAX_LENGTH = 128;
+
+interface HashesEntry {
+  readonly sha1: string | undefined;
+  readonly md5: string | undefined;
+  readonly sha256: string | undefined;
+  readonly value: string | undefined;
+}
+
+/**
+ * {@link sysmonHashes} that remembers what it built: a fleet runs the same files on every device, and a
+ * process row's `Hashes` would otherwise be rebuilt (three upper-casings, a join) on every row and then
+ * hashed whole by each memo it meets. A value seen before comes back as the same string, which the
+ * candidate index then finds by identity. Up to 1,024 values (then it starts again); a column longer
+ * than a hash is not remembered.
+ */
+export function memoSysmonHashes(): (
+  sha1: string | undefined,
+  md5: string | undefined,
+  sha256: string | undefined,
+) => string | undefined {
+  let byKey = new Map<string, HashesEntry>();
+  let last: HashesEntry | undefined;
+  return (sha1, md5, sha256) => {
+    if (last !== undefined && last.sha256 === sha256 && last.sha1 === sha1 && last.md5 === md5) return last.value;
+    const key = sha256 ?? sha1 ?? md5;
+    if (
+      key === undefined ||
+      (sha1?.length ?? 0) > HASHES_MEMO_MAX_LENGTH ||
+      (md5?.length ?? 0) > HASHES_MEMO_MAX_LENGTH ||
+      (sha256?.length ?? 0) > HASHES_MEMO_MAX_LENGTH
+    )
+      return sysmonHashes(sha1, md5, sha256);
+    let entry = byKey.get(key);
+    if (entry === undefined || entry.sha1 !== sha1 || entry.md5 !== md5 || entry.sha256 !== sha256) {
+      entry = { sha1, md5, sha256, value: sysmonHashes(sha1, md5, sha256) };
+      if (byKey.size >= HASHES_MEMO_ENTRIES) byKey = new Map();
+      byKey.set(key, entry);
+    }
+    last = entry;
+    return entry.value;
+  };
+}
+
 /** Why a `Hashes` value can never match on MDE (it names an IMPHASH), or undefined. */
 export function imphashReason(value: string): string | undefined {
   return value.toLowerCase().includes('imphash=')
