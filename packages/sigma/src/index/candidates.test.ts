@@ -49,6 +49,18 @@ function ctxOf(event: MdeEvent): EvalContext {
   return { event, value: (v) => v.get(event), text, folded: (v) => text(v)?.toLowerCase() };
 }
 
+/** A `ProcessCreated` row of one device with `columns` (which may set another ActionType). */
+function processRow(columns: Readonly<Record<string, unknown>>): MdeEvent {
+  return makeEvent('DeviceProcessEvents', {
+    Timestamp: '2025-11-07T06:46:38.299848Z',
+    DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
+    DeviceName: 'ws-fin-07.contoso.local',
+    ActionType: 'ProcessCreated',
+    ReportId: 3321,
+    ...columns,
+  });
+}
+
 type Mode = { cased: boolean; windash: boolean };
 const foldFor = (m: Mode) => (s: string) => {
   const f = m.cased ? s : s.toLowerCase();
@@ -329,16 +341,7 @@ describe('CandidateIndex', () => {
       { route: { table: 'DeviceProcessEvents', platform: 'macos' }, expr: contains('whoami') },
       { route: { table: 'DeviceProcessEvents', platform: undefined }, expr: contains('whoami') },
     ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
-    const row = (folder: string) =>
-      makeEvent('DeviceProcessEvents', {
-        Timestamp: '2025-11-07T06:46:38.299848Z',
-        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
-        DeviceName: 'ws-fin-07.contoso.local',
-        ActionType: 'ProcessCreated',
-        ReportId: 3321,
-        ProcessCommandLine: 'whoami /all',
-        FolderPath: folder,
-      });
+    const row = (folder: string) => processRow({ ProcessCommandLine: 'whoami /all', FolderPath: folder });
     const kinds = new Map<string, EventPlatform>([
       ['C:\\Windows\\System32\\whoami.exe', 'windows'],
       ['/usr/bin/whoami', 'posix'],
@@ -375,15 +378,7 @@ describe('CandidateIndex', () => {
     ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
     const index = new CandidateIndex(rules, (e) => (e.str('FolderPath')?.startsWith('/') ? 'posix' : 'windows'));
     const run = (action: string, folder: string) => {
-      const e = makeEvent('DeviceProcessEvents', {
-        Timestamp: '2025-11-07T06:46:38.299848Z',
-        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
-        DeviceName: 'ws-fin-07.contoso.local',
-        ActionType: action,
-        ReportId: 3321,
-        ProcessCommandLine: 'whoami & net user',
-        FolderPath: folder,
-      });
+      const e = processRow({ ActionType: action, ProcessCommandLine: 'whoami & net user', FolderPath: folder });
       const out: number[] = [];
       index.candidates(e, ctxOf(e), (i) => out.push(i));
       return out;
@@ -474,12 +469,7 @@ describe('CandidateIndex', () => {
     const index = new CandidateIndex(rules);
     expect(index.clausesOf(0)).toHaveLength(3);
     const of = (cmd: string) => {
-      const e = makeEvent('DeviceProcessEvents', {
-        Timestamp: '2025-11-07T06:46:38.299848Z',
-        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
-        DeviceName: 'ws-fin-07.contoso.local',
-        ActionType: 'ProcessCreated',
-        ReportId: 3321,
+      const e = processRow({
         ProcessCommandLine: cmd,
         FolderPath: 'C:\\Windows\\System32\\whoami.exe',
         InitiatingProcessFolderPath: 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe',
@@ -562,15 +552,7 @@ describe('CandidateIndex', () => {
       exactValues: 1,
     });
     const at = (cmd: string, image: string) => {
-      const e = makeEvent('DeviceProcessEvents', {
-        Timestamp: '2025-11-07T06:46:38Z',
-        DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
-        DeviceName: 'ws-fin-07.contoso.local',
-        ActionType: 'ProcessCreated',
-        ReportId: 1,
-        ProcessCommandLine: cmd,
-        FolderPath: image,
-      });
+      const e = processRow({ ProcessCommandLine: cmd, FolderPath: image });
       const out: number[] = [];
       index.candidates(e, ctxOf(e), (i) => out.push(i));
       return out;
@@ -637,15 +619,7 @@ describe('CandidateIndex', () => {
     ] as const satisfies readonly { route: SigmaRoute; expr: Expr }[];
     return new CandidateIndex(rules);
   };
-  const row = (cmd: string) =>
-    makeEvent('DeviceProcessEvents', {
-      Timestamp: '2025-11-07T06:46:38Z',
-      DeviceId: '875524232b2377b606ca585f2a6692b5be921b94',
-      DeviceName: 'ws-fin-07.contoso.local',
-      ActionType: 'ProcessCreated',
-      ReportId: 1,
-      ProcessCommandLine: cmd,
-    });
+  const row = (cmd: string) => processRow({ ProcessCommandLine: cmd });
 
   it('folds and scans a value once: a value seen before is looked up in the memo', () => {
     const index = mimikatzIndex();

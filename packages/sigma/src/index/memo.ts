@@ -16,18 +16,23 @@ export interface MemoLimits {
 /** Lookups a memo rests for, per key it held, after it did not pay. */
 const REST_PER_ENTRY = 8;
 
-export class BoundedMemo<V, K extends string | number = string> {
-  private readonly map = new Map<K, V>();
-  private chars = 0;
+/**
+ * What every memo of this module shares: its bounds, the count of lookups it answered, and its rest.
+ * A subclass holds the keys (`size`, `empty`) and counts the code units it stores in `chars`.
+ */
+abstract class MemoBounds {
+  /** Code units of the keys held (a number key counts as 8). */
+  protected chars = 0;
   private hits = 0;
   private rest = 0;
 
   constructor(readonly limits: MemoLimits) {}
 
   /** Keys held now. */
-  get size(): number {
-    return this.map.size;
-  }
+  abstract get size(): number;
+
+  /** Forget every key. */
+  protected abstract empty(): void;
 
   /** Whether the memo is in use for this lookup (false while it rests: neither look up nor store). */
   ready(): boolean {
@@ -36,33 +41,57 @@ export class BoundedMemo<V, K extends string | number = string> {
     return false;
   }
 
-  get(key: K): V | undefined {
-    const v = this.map.get(key);
+  /** Forget every key (the rest and the count of hits stay as they are). */
+  clear(): void {
+    this.empty();
+    this.chars = 0;
+  }
+
+  /** `v`, counted as an answered lookup when it is a value. */
+  protected answered<V>(v: V | undefined): V | undefined {
     if (v !== undefined) this.hits++;
     return v;
   }
 
-  /** Forget every key (the rest and the count of hits stay as they are). */
-  clear(): void {
+  /**
+   * Whether a key of `length` units may be stored now: not when it is longer than the memo keeps, nor
+   * when the memo, full, was emptied without having paid (it then rests).
+   */
+  protected room(length: number): boolean {
+    const limits = this.limits;
+    if (length > limits.maxLength) return false;
+    if (this.size >= limits.entries || this.chars + length > limits.chars) {
+      const paid = this.hits >= this.size;
+      this.clear();
+      this.hits = 0;
+      if (!paid) {
+        this.rest = REST_PER_ENTRY * limits.entries;
+        return false;
+      }
+    }
+    return true;
+  }
+}
+
+export class BoundedMemo<V, K extends string | number = string> extends MemoBounds {
+  private readonly map = new Map<K, V>();
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  protected empty(): void {
     this.map.clear();
-    this.chars = 0;
+  }
+
+  get(key: K): V | undefined {
+    return this.answered(this.map.get(key));
   }
 
   /** Store `value` for `key` (a string key longer than `maxLength` is not kept; a number counts as 8 units). */
   set(key: K, value: V): void {
-    const limits = this.limits;
     const length = typeof key === 'string' ? key.length : 8;
-    if (length > limits.maxLength) return;
-    if (this.map.size >= limits.entries || this.chars + length > limits.chars) {
-      const paid = this.hits >= this.map.size;
-      this.map.clear();
-      this.chars = 0;
-      this.hits = 0;
-      if (!paid) {
-        this.rest = REST_PER_ENTRY * limits.entries;
-        return;
-      }
-    }
+    if (!this.room(length)) return;
     this.map.set(key, value);
     this.chars += length;
   }
@@ -73,18 +102,16 @@ export class BoundedMemo<V, K extends string | number = string> {
  * 2^52): those live in an open-addressing table of doubles, without a `Map` entry or a boxed number per
  * lookup; string keys go to a `Map`. The same bounds, emptying and rest as {@link BoundedMemo}.
  */
-export class NumberKeyedMemo<V> {
+export class NumberKeyedMemo<V> extends MemoBounds {
   /** Keys of the table (`NaN`: an empty slot; no key is `NaN`). */
   private readonly keys: Float64Array;
   private readonly values: (V | undefined)[];
   private readonly mask: number;
   private readonly strings = new Map<string, V>();
   private numbers = 0;
-  private chars = 0;
-  private hits = 0;
-  private rest = 0;
 
-  constructor(readonly limits: MemoLimits) {
+  constructor(limits: MemoLimits) {
+    super(limits);
     // At most half full, so that probes stay short.
     let capacity = 16;
     while (capacity < limits.entries * 2) capacity *= 2;
@@ -93,16 +120,17 @@ export class NumberKeyedMemo<V> {
     this.mask = capacity - 1;
   }
 
-  /** Keys held now. */
   get size(): number {
     return this.numbers + this.strings.size;
   }
 
-  /** Whether the memo is in use for this lookup (false while it rests: neither look up nor store). */
-  ready(): boolean {
-    if (this.rest === 0) return true;
-    this.rest--;
-    return false;
+  protected empty(): void {
+    if (this.numbers > 0) {
+      this.keys.fill(Number.NaN);
+      this.values.fill(undefined);
+      this.numbers = 0;
+    }
+    this.strings.clear();
   }
 
   /** The first slot probed for a number key (its low and high 32 bits mixed). */
@@ -121,35 +149,16 @@ export class NumberKeyedMemo<V> {
   /** {@link get} for a number key (a caller with a number in hand never boxes it). */
   getNumber(key: number): V | undefined {
     const keys = this.keys;
-    let v: V | undefined;
     for (let s = this.slotOf(key); ; s = (s + 1) & this.mask) {
       const k = keys[s]!;
-      if (k === key) {
-        v = this.values[s];
-        break;
-      }
-      if (Number.isNaN(k)) break; // an empty slot: the key is not held
+      if (k === key) return this.answered(this.values[s]);
+      if (Number.isNaN(k)) return undefined; // an empty slot: the key is not held
     }
-    if (v !== undefined) this.hits++;
-    return v;
   }
 
   /** {@link get} for a string key. */
   getString(key: string): V | undefined {
-    const v = this.strings.get(key);
-    if (v !== undefined) this.hits++;
-    return v;
-  }
-
-  /** Forget every key (the rest and the count of hits stay as they are). */
-  clear(): void {
-    if (this.numbers > 0) {
-      this.keys.fill(Number.NaN);
-      this.values.fill(undefined);
-      this.numbers = 0;
-    }
-    this.strings.clear();
-    this.chars = 0;
+    return this.answered(this.strings.get(key));
   }
 
   /** Store `value` for `key` (a string key longer than `maxLength` is not kept; a number counts as 8 units). */
@@ -183,24 +192,5 @@ export class NumberKeyedMemo<V> {
     if (!this.room(key.length)) return;
     if (!this.strings.has(key)) this.chars += key.length;
     this.strings.set(key, value);
-  }
-
-  /**
-   * Whether a key of `length` units may be stored now: not when it is longer than the memo keeps, nor
-   * when the memo, full, was emptied without having paid (it then rests).
-   */
-  private room(length: number): boolean {
-    const limits = this.limits;
-    if (length > limits.maxLength) return false;
-    if (this.size >= limits.entries || this.chars + length > limits.chars) {
-      const paid = this.hits >= this.size;
-      this.clear();
-      this.hits = 0;
-      if (!paid) {
-        this.rest = REST_PER_ENTRY * limits.entries;
-        return false;
-      }
-    }
-    return true;
   }
 }
