@@ -3,7 +3,7 @@ import type { MdeEvent } from '../model/event.js';
 import { compareInstants, parseTimestamp } from '../model/time.js';
 import { maxSeverity, type Severity, severityRank } from '../severity.js';
 import type { EncodedEvent, GroupRecord, TimelineRecord } from '../state/engine-state.js';
-import { numberIn, numberOut, Slot } from './slot.js';
+import { FEW_VALUES, indexOfValue, numberIn, numberOut, Slot } from './slot.js';
 import { TimeSpan } from './span.js';
 
 export { numberIn, numberOut } from './slot.js';
@@ -182,17 +182,36 @@ export class GroupAcc {
   private combineOne(slot: Slot, combine: Combine, cap: number, v: EvidenceValue, ms: number, ticks: number): boolean {
     switch (combine) {
       case 'distinct': {
-        // No set lookup (the engine's largest per-match cost on a dense fleet) for the value seen last,
-        // which is in the set, nor once the set is full and cut: nothing can change it then.
+        // No lookup (the engine's largest per-match cost on a dense fleet) for the value seen last, which
+        // is kept, nor once the values are full and cut: nothing can change them then.
         if (v === slot.last) break;
         let set = slot.set;
         if (!set) {
-          // The first value is kept without a set; the second makes one.
+          // The first value is kept alone; the next few in a list, searched by comparison: a row's
+          // strings are new, and a Set would hash each of them (a call into V8's runtime per value).
           if (slot.last === undefined) {
             slot.last = v;
             break;
           }
-          set = slot.set = new Set([slot.last]);
+          let few = slot.few;
+          if (!few) few = slot.few = [slot.last];
+          if (slot.truncated && few.length >= cap) break;
+          if (indexOfValue(few, v) >= 0) {
+            slot.last = v;
+            break;
+          }
+          if (few.length >= cap) {
+            slot.truncated = true;
+            break;
+          }
+          if (few.length < FEW_VALUES) {
+            few.push(v);
+            slot.last = v;
+            break;
+          }
+          // More values than a list is quick to search: a Set from now on, in the same order.
+          set = slot.set = new Set(few);
+          slot.few = undefined;
         }
         if (slot.truncated && set.size >= cap) break;
         if (set.has(v)) slot.last = v;
