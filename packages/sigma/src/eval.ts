@@ -23,6 +23,7 @@ const UNSET: unique symbol = Symbol('unset');
 type Lazy = string | undefined | typeof UNSET;
 
 interface Memo {
+  readonly view: FieldView;
   /** The context generation (event) the entry holds values of. */
   gen: number;
   value: SigmaFieldValue;
@@ -40,10 +41,24 @@ export interface SigmaEvalContext extends EvalContext {
   platform(mapping: SigmaMapping): EventPlatform;
 }
 
+/** A view's entry in a context's memo (opaque): see {@link ReusableEvalContext.handle}. */
+export interface ViewHandle {
+  readonly view: FieldView;
+}
+
 /** A context the family reuses from one event to the next (no objects made per event). */
 export interface ReusableEvalContext extends SigmaEvalContext {
   /** Forget the previous event's values and read `event` from now on. */
   reset(event: MdeEvent): void;
+  /**
+   * The entry of `view` in this context's memo, for a caller that reads the view on every event: it
+   * keeps the handle for the context's life and reads the view with `valueAt`, `textAt`, `foldedAt`
+   * without looking the view up by its key.
+   */
+  handle(view: FieldView): ViewHandle;
+  valueAt(handle: ViewHandle): SigmaFieldValue;
+  textAt(handle: ViewHandle): string | undefined;
+  foldedAt(handle: ViewHandle): string | undefined;
 }
 
 function toText(v: SigmaFieldValue): string | undefined {
@@ -72,14 +87,19 @@ class Context implements ReusableEvalContext {
     this.platformIs = undefined;
   }
 
-  private entry(view: FieldView): Memo {
+  handle(view: FieldView): ViewHandle {
     let m = this.memo.get(view.key);
     if (m === undefined) {
-      m = { gen: -1, value: undefined, text: undefined, folded: UNSET, dashed: UNSET, dashedCased: UNSET };
+      m = { view, gen: -1, value: undefined, text: undefined, folded: UNSET, dashed: UNSET, dashedCased: UNSET };
       this.memo.set(view.key, m);
     }
+    return m;
+  }
+
+  /** The entry, read for this event when it holds an earlier one's values. */
+  private current(m: Memo): Memo {
     if (m.gen !== this.gen) {
-      const value = view.get(this.event);
+      const value = m.view.get(this.event);
       m.gen = this.gen;
       m.value = value;
       m.text = toText(value);
@@ -88,6 +108,10 @@ class Context implements ReusableEvalContext {
       m.dashedCased = UNSET;
     }
     return m;
+  }
+
+  private entry(view: FieldView): Memo {
+    return this.current(this.handle(view) as Memo);
   }
 
   value(view: FieldView): SigmaFieldValue {
@@ -99,7 +123,22 @@ class Context implements ReusableEvalContext {
   }
 
   folded(view: FieldView): string | undefined {
-    const m = this.entry(view);
+    return this.foldedOf(this.entry(view));
+  }
+
+  valueAt(handle: ViewHandle): SigmaFieldValue {
+    return this.current(handle as Memo).value;
+  }
+
+  textAt(handle: ViewHandle): string | undefined {
+    return this.current(handle as Memo).text;
+  }
+
+  foldedAt(handle: ViewHandle): string | undefined {
+    return this.foldedOf(this.current(handle as Memo));
+  }
+
+  private foldedOf(m: Memo): string | undefined {
     if (m.folded === UNSET) m.folded = m.text?.toLowerCase();
     return m.folded;
   }
@@ -119,7 +158,7 @@ class Context implements ReusableEvalContext {
       return m.dashedCased;
     }
     if (m.dashed === UNSET) {
-      const folded = this.folded(view);
+      const folded = this.foldedOf(m);
       m.dashed = folded === undefined ? undefined : normaliseDashes(folded);
     }
     return m.dashed;

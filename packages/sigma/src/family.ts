@@ -6,7 +6,7 @@
  */
 import type { AnyDetector, DetectorFamily, MdeEvent, TableName } from '@tripline/core';
 import { type DetectorOptions, exprViews, groupKey, groupViews, matchLines, matchOfLines } from './detector.js';
-import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext } from './eval.js';
+import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext, type ViewHandle } from './eval.js';
 import { CandidateIndex } from './index/candidates.js';
 import { type MemoLimits, NumberKeyedMemo } from './index/memo.js';
 import { OutcomeKeys, stringKey } from './index/outcome-key.js';
@@ -194,6 +194,9 @@ export function buildFamily(
           return n;
         }),
   );
+  // Each numbered view's entry in the family's context (one context for the family's life: found on
+  // its first row, then kept).
+  const handles: (ViewHandle | undefined)[] = new Array<ViewHandle | undefined>(viewNos.size).fill(undefined);
   const idStamp = new Uint32Array(viewNos.size);
   const idOf = new Float64Array(viewNos.size);
   let rowStamp = 0;
@@ -230,7 +233,9 @@ export function buildFamily(
       let id: number;
       if (idStamp[n] === rowStamp) id = idOf[n]!;
       else {
-        id = ids[k]!.of(c.value(views[k]!)) ?? -1;
+        let h = handles[n];
+        if (h === undefined) h = handles[n] = c.handle(views[k]!);
+        id = ids[k]!.of(c.valueAt(h)) ?? -1;
         idStamp[n] = rowStamp;
         idOf[n] = id;
       }

@@ -8,6 +8,7 @@
  * clauses it satisfies.
  */
 import type { MdeEvent, TableName } from '@tripline/core';
+import type { ReusableEvalContext, ViewHandle } from '../eval.js';
 import type { EvalContext, EventPlatform, FieldView } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
 import { AhoCorasick } from './aho-corasick.js';
@@ -24,6 +25,11 @@ export type { IndexedRule } from './witness.js';
  * is the one that fills it).
  */
 export const DEFAULT_MEMO: MemoLimits = { entries: 1024, chars: 64 * 1024, maxLength: 512 };
+
+/** Whether `ctx` is a context the family reuses (it hands out its memo's entries). */
+function isReusable(ctx: EvalContext): ctx is ReusableEvalContext {
+  return typeof (ctx as Partial<ReusableEvalContext>).handle === 'function';
+}
 
 /** One view of a route: its exact map and its automaton, each answering local rule indices. */
 interface ViewIndex {
@@ -52,6 +58,9 @@ interface ViewIndex {
    */
   last: string | undefined;
   lastFound: number | Int32Array;
+  /** The view's entry in the memo of `handleOf`, the reusable context this view was last read with. */
+  handleOf: ReusableEvalContext | undefined;
+  handle: ViewHandle | undefined;
 }
 
 /**
@@ -151,6 +160,8 @@ class RouteIndex {
         guard: guards.get(key),
         last: undefined,
         lastFound: -1,
+        handleOf: undefined,
+        handle: undefined,
       });
     }
     // The guarded views after the others: their guards read what those marked.
@@ -232,9 +243,19 @@ class RouteIndex {
       this.gen = 1;
     }
     this.hitCount = 0;
+    // A context the family reuses: each view is read through its entry in the context's memo, found
+    // once (not looked up by the view's key on every row).
+    const reusable = isReusable(ctx) ? ctx : undefined;
     for (const v of this.views) {
       if (v.guard !== undefined && !guardOpen(v.guard, this.slotStamp, this.gen)) continue;
-      const text = ctx.text(v.view);
+      let text: string | undefined;
+      if (reusable !== undefined) {
+        if (v.handleOf !== reusable) {
+          v.handleOf = reusable;
+          v.handle = reusable.handle(v.view);
+        }
+        text = reusable.textAt(v.handle!);
+      } else text = ctx.text(v.view);
       if (text === undefined) continue;
       // The previous row's value again (a string comparison, no hashing), else the memo. A value longer
       // than the memo keeps is never in it: not hashed for nothing.
@@ -261,7 +282,8 @@ class RouteIndex {
         continue;
       }
       // The evaluator's memo lower-cases each value once; the index folds that further.
-      this.scanValue(v, text, ctx.folded(v.view)!, memo);
+      const folded = reusable !== undefined ? reusable.foldedAt(v.handle!) : ctx.folded(v.view);
+      this.scanValue(v, text, folded!, memo);
     }
     // The hits in ascending order: usually a few, sorted in place (no typed-array view per event).
     const hits = this.hits;

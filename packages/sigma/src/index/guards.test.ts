@@ -2,7 +2,7 @@ import type { MdeEvent } from '@tripline/core';
 import { makeEvent } from '@tripline/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createEvalContext } from '../eval.js';
+import { createEvalContext, type ViewHandle } from '../eval.js';
 import type { FieldView } from '../ir.js';
 import { compileSigma } from '../load.js';
 import { testMapping } from '../testing/test-mapping.js';
@@ -56,10 +56,16 @@ const row = (folder: string, account: string) =>
 function run(index: CandidateIndex, event: MdeEvent): { candidates: number[]; read: string[] } {
   const ctx = createEvalContext(event);
   const read: string[] = [];
+  // The index reads a view's text through its handle in the family's reusable context, else by the view.
   const text = ctx.text.bind(ctx);
   ctx.text = (v: FieldView) => {
     read.push(v.field);
     return text(v);
+  };
+  const textAt = ctx.textAt.bind(ctx);
+  ctx.textAt = (h: ViewHandle) => {
+    read.push(h.view.field);
+    return textAt(h);
   };
   const candidates: number[] = [];
   index.candidates(event, ctx, (i) => candidates.push(i));

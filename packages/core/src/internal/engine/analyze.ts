@@ -375,7 +375,7 @@ export class Analyzer extends EventEmitter<AnalyzerEvents> {
 
   private release(): void {
     this.devices = new Map();
-    this.groups = new GroupMap(0);
+    this.groups = this.groups.released();
     this.dedupe = undefined;
     this.dispatch = new Dispatch(new DetectorRoutes([]), [], this.groups, this.diagnostics.detectorFailed);
   }

@@ -17,6 +17,9 @@ export class Dispatch {
   private familyEvent: MdeEvent | undefined;
   /** Some group kept the current event as evidence. */
   private kept = false;
+  /** The family whose emit was looked up last, and that emit. */
+  private lastFamily: FamilyRuntime | undefined;
+  private lastEmit: ((member: number, match: Match) => void) | undefined;
 
   constructor(
     private readonly routes: DetectorRoutes,
@@ -46,9 +49,14 @@ export class Dispatch {
     const families = this.routes.familiesOf(event);
     for (let i = 0; i < families.length; i++) {
       const f = families[i]!;
+      // Most runs load one family: its emit is the one found for the previous row.
+      if (f !== this.lastFamily) {
+        this.lastFamily = f;
+        this.lastEmit = this.emitters.get(f)!;
+      }
       this.familyEvent = event;
       try {
-        f.matchAll.call(f.family, event, this.emitters.get(f)!);
+        f.matchAll.call(f.family, event, this.lastEmit!);
       } catch (error) {
         // Matches emitted before the throw stand, as they would for the members that returned them.
         detectorFailed(f, 'detector-threw', `family ${f.id}: matchAll threw: ${describeError(error)}`, event);

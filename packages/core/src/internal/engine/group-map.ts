@@ -23,6 +23,8 @@ export class GroupMap {
 
   /** Groups matched since the batch began (kept only when the run saves state): those are saved. */
   touched: Set<GroupAcc> | undefined;
+  /** The runtimes that hold their groups of this map (see {@link restore}). */
+  #holders: Runtime[] = [];
 
   constructor(
     /** Evidence events kept per group. */
@@ -48,10 +50,15 @@ export class GroupMap {
 
   /** The group of this subject, created empty on first use, without marking it touched (loading state). */
   restore(rt: Runtime, deviceId: string, key: string): GroupAcc {
-    let byDevice = this.#byDetector.get(rt.id);
+    // The runtime holds its groups of this map (no lookup by its id per match); another map's are looked up.
+    let byDevice = rt.groups?.owner === this ? rt.groups.byDevice : this.#byDetector.get(rt.id);
     if (!byDevice) {
       byDevice = new Map();
       this.#byDetector.set(rt.id, byDevice);
+    }
+    if (rt.groups?.owner !== this) {
+      rt.groups = { owner: this, byDevice };
+      this.#holders.push(rt);
     }
     let byKey = byDevice.get(deviceId);
     if (!byKey) {
@@ -125,6 +132,16 @@ export class GroupMap {
       for (const c of g.keepColumns) keep.add(c);
     }
     return keep;
+  }
+
+  /**
+   * An empty map to use instead of this one once a run is over (nothing reads its groups again): the
+   * runtimes let go of their groups of this map, which a host that keeps the analyzer must not keep.
+   */
+  released(): GroupMap {
+    for (const rt of this.#holders) if (rt.groups?.owner === this) rt.groups = undefined;
+    this.#holders = [];
+    return new GroupMap(0);
   }
 
   /** The group of this subject, if there is one. */

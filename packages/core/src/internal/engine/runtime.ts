@@ -10,7 +10,7 @@ import type { TableName } from '../model/tables.js';
 import type { Severity } from '../severity.js';
 import type { ResolvedConfig } from './config.js';
 import type { LoadedDetectors, LoadedFamily } from './detectors.js';
-import type { EvidencePlan } from './group.js';
+import type { EvidencePlan, GroupAcc } from './group.js';
 import { readWindow } from './guards.js';
 
 /** A detector as the engine runs it: its metadata and hooks read once, when it is loaded. */
@@ -35,6 +35,11 @@ export interface Runtime {
   readonly keepColumns: ReadonlySet<string> | undefined;
   /** Failures so far (diagnostics beyond a cap are counted, not listed). */
   failures: number;
+  /**
+   * The detector's groups by device id, then key, in the group map that last looked them up (`owner`):
+   * kept here so that a match finds them without a lookup by the detector's id (see `GroupMap.ensure`).
+   */
+  groups?: { readonly owner: object; readonly byDevice: Map<string, Map<string, GroupAcc>> } | undefined;
 }
 
 /** Columns every evidence event keeps, whatever the detector declared. */
@@ -108,6 +113,7 @@ export function loadRuntimes(loaded: LoadedDetectors, resolved: ResolvedConfig, 
       plan: planOf(meta.evidence),
       keepColumns: fullRows ? undefined : keptColumnsOf(meta),
       failures: 0,
+      groups: undefined,
     });
   }
   return runtimes;
