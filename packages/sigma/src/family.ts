@@ -7,7 +7,7 @@
 import type { AnyDetector, DetectorFamily, MdeEvent, TableName } from '@tripline/core';
 import { type DetectorOptions, exprViews, groupKey, groupViews, matchLines, matchOfLines } from './detector.js';
 import { createEvalContext, type ReusableEvalContext, type SigmaEvalContext, type ViewHandle } from './eval.js';
-import { CandidateIndex } from './index/candidates.js';
+import { CandidateIndex, type IndexIds } from './index/candidates.js';
 import { type MemoLimits, NumberKeyedMemo } from './index/memo.js';
 import { OutcomeKeys, stringKey } from './index/outcome-key.js';
 import type { CompiledRule, EventPlatform, FieldView, SigmaFieldValue } from './ir.js';
@@ -138,16 +138,7 @@ export function buildFamily(
     if (!acts?.length) allActions = true;
     else for (const a of acts) actionTypes.add(a);
   }
-  // Rules test the event's platform with their mapping's `eventPlatform` (memoised per event): the
-  // index reads it alike, so a row meets only the rules of its platform.
   const mapping = options?.mapping;
-  const index = new CandidateIndex(
-    rules,
-    mapping?.eventPlatform ? (_event, ctx) => (ctx as SigmaEvalContext).platform(mapping) : undefined,
-    { memo: tuning?.indexMemo },
-  );
-  // The route indexes are built with the family (when the rules are loaded), not on a run's first rows.
-  index.prepare(['windows', 'posix']);
   const missLimits = tuning?.missMemo === false ? undefined : (tuning?.missMemo ?? DEFAULT_MISS_MEMO);
   // Per rule: the views its result depends on (distinct), or undefined when it is not memoised.
   const memoViews = rules.map((rule): readonly FieldView[] | undefined => {
@@ -200,6 +191,16 @@ export function buildFamily(
   const idStamp = new Uint32Array(viewNos.size);
   const idOf = new Float64Array(viewNos.size);
   let rowStamp = 0;
+  // The candidate index gives the ids of the values its view memos hold (one lookup of a value per
+  // row, not one by the index and another here): they come from the same counter as the ids of
+  // `ValueIds`, so that no id ever names two values, and land in `idOf` for the row.
+  const indexIds: IndexIds = {
+    numberOf: (key) => viewNos.get(key) ?? -1,
+    fresh: () => (counter.next < maxId ? counter.next++ : -1),
+    stamps: idStamp,
+    ids: idOf,
+    row: 0,
+  };
   /** A new stamp: every id remembered for the row is forgotten (a new row, or ids started again). */
   const nextStamp = (): void => {
     rowStamp = (rowStamp + 1) >>> 0;
@@ -207,7 +208,17 @@ export function buildFamily(
       idStamp.fill(0);
       rowStamp = 1;
     }
+    indexIds.row = rowStamp;
   };
+  // Rules test the event's platform with their mapping's `eventPlatform` (memoised per event): the
+  // index reads it alike, so a row meets only the rules of its platform.
+  const index = new CandidateIndex(
+    rules,
+    mapping?.eventPlatform ? (_event, ctx) => (ctx as SigmaEvalContext).platform(mapping) : undefined,
+    { memo: tuning?.indexMemo, ids: missLimits !== undefined && viewNos.size > 0 ? indexIds : undefined },
+  );
+  // The route indexes are built with the family (when the rules are loaded), not on a run's first rows.
+  index.prepare(['windows', 'posix']);
   // The ids of the rule being keyed (no array per visit), and its key when a number (kept in a typed
   // array: a number key is never boxed on its way to the memo).
   const scratch = new Float64Array(MEMO_MAX_VIEWS);
@@ -220,6 +231,7 @@ export function buildFamily(
   const missKey = (i: number, c: ReusableEvalContext, views: readonly FieldView[]): number => {
     if (counter.next >= maxId) {
       for (const ids of idsByView.values()) ids.clear();
+      index.forgetIds();
       outcomes!.clear();
       counter.next = FIXED_IDS;
       // Ids given before the restart may be given again to other values: none is reused from the row.

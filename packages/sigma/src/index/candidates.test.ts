@@ -9,6 +9,7 @@ import { makeEvent } from '@tripline/core/testing';
 import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { describe, expect, it, vi } from 'vitest';
+import { createEvalContext } from '../eval.js';
 import type {
   CompiledRegex,
   EvalContext,
@@ -20,8 +21,8 @@ import type {
   StringPattern,
 } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
-import { CandidateIndex, DEFAULT_MEMO } from './candidates.js';
-import { BoundedMemo } from './memo.js';
+import { CandidateIndex, DEFAULT_MEMO, type IndexIds } from './candidates.js';
+import { PlaceMemo } from './memo.js';
 import { indexFold, witnessOf } from './witness.js';
 
 /** A view reading `column` (`fileColumn` in DeviceFileEvents, which has no ProcessCommandLine). */
@@ -651,6 +652,69 @@ describe('CandidateIndex', () => {
     expect(folds).toBe(4);
   });
 
+  it('gives each value its view memo stores an id for the family: the same while it is held, none for a number', () => {
+    let next = 10;
+    const ids: IndexIds = {
+      numberOf: (key) => (key === CMD.key ? 0 : -1),
+      fresh: () => next++,
+      stamps: new Uint32Array(1),
+      ids: new Float64Array(1),
+      row: 0,
+    };
+    const m = { cased: false, windash: false };
+    // The command line's view, which reads a value of digits as a number (as a port's view does).
+    const digits: FieldView = {
+      ...CMD,
+      get: (e) => {
+        const v = CMD.get(e);
+        return typeof v === 'string' && /^[0-9]+$/.test(v) ? Number(v) : v;
+      },
+    };
+    const rule = {
+      route: ROUTES[0]!,
+      expr: {
+        kind: 'pred',
+        pred: { kind: 'string', view: digits, all: false, ...m, patterns: [pattern('contains', 'mimikatz', m)] },
+        origin,
+      },
+    } as const satisfies { route: SigmaRoute; expr: Expr };
+    const index = new CandidateIndex([rule], undefined, { memo: { entries: 2, chars: 1000, maxLength: 12 }, ids });
+    const ctx = createEvalContext(row('first'));
+    const idOf = (cmd: string | number) => {
+      const e = processRow({ ProcessCommandLine: cmd });
+      ctx.reset(e);
+      ids.row++;
+      index.candidates(e, ctx, () => {});
+      return ids.stamps[0] === ids.row ? ids.ids[0] : undefined;
+    };
+    // Rows parse their own strings: equal values are never the same string.
+    const a = () => ['a', 'exe'].join('.');
+    const b = () => ['b', 'exe'].join('.');
+    expect(idOf(a())).toBe(10); // scanned and stored
+    expect(idOf(a())).toBe(10); // the previous row's value
+    expect(idOf(b())).toBe(11);
+    expect(idOf(a())).toBe(10); // from the memo
+    expect(idOf(b())).toBe(11);
+    // The memo is full and paid: emptied, then `c` stored; `a` was forgotten with it, and is new again.
+    expect(idOf('c.exe')).toBe(12);
+    expect(idOf(a())).toBe(13);
+    expect(idOf('c.exe')).toBe(12);
+    // The family started its ids again: the memo's ids are forgotten, and given afresh.
+    index.forgetIds();
+    expect(idOf(a())).toBe(14);
+    expect(idOf(a())).toBe(14);
+    // A number the view's text spells, and a value longer than the memo keeps: no id.
+    expect(idOf(443)).toBeUndefined();
+    expect(idOf('a-very-long-command.exe')).toBeUndefined();
+    // Without a context the family reuses, the index gives no id (and finds the same candidates).
+    const e = row('mimikatz.exe');
+    const out: number[] = [];
+    ids.row++;
+    index.candidates(e, ctxOf(e), (i) => out.push(i));
+    expect(out).toEqual([0]);
+    expect(ids.stamps[0]).not.toBe(ids.row);
+  });
+
   it("answers a value equal to the previous row's on its view without a lookup in the memo", () => {
     const index = mimikatzIndex();
     const run = (cmd: string) => {
@@ -659,7 +723,7 @@ describe('CandidateIndex', () => {
       index.candidates(e, ctxOf(e), (i) => out.push(i));
       return out;
     };
-    const gets = vi.spyOn(BoundedMemo.prototype, 'get');
+    const gets = vi.spyOn(PlaceMemo.prototype, 'get');
     try {
       // Each row's value is a string of its own (as parsed rows give), equal to the previous one.
       expect(run(['mimikatz', 'exe'].join('.'))).toEqual([0]);

@@ -13,7 +13,7 @@ import type { EvalContext, EventPlatform, FieldView } from '../ir.js';
 import { platformAccepts } from '../mapping/platform.js';
 import { AhoCorasick } from './aho-corasick.js';
 import { guardOpen, type ViewGuard, viewGuards } from './guards.js';
-import { BoundedMemo, type MemoLimits } from './memo.js';
+import { type MemoLimits, PlaceMemo } from './memo.js';
 import { type Clauses, clausesOf, foldLowered, type IndexedRule, MAX_CLAUSES } from './witness.js';
 
 export type { MemoLimits } from './memo.js';
@@ -25,6 +25,25 @@ export type { IndexedRule } from './witness.js';
  * is the one that fills it).
  */
 export const DEFAULT_MEMO: MemoLimits = { entries: 1024, chars: 64 * 1024, maxLength: 512 };
+
+/**
+ * Where the index leaves, for the row being matched, the id of each value it found in or stored into a
+ * view's memo: the family keys its memo of outcomes by ids of the values a rule reads (family.ts), and
+ * takes them from here instead of looking the same strings up a second time. A view's memo gives each
+ * value it stores a fresh id; ids are never given twice while they run, so an id names one value of
+ * one view, whichever route's memo gave it.
+ */
+export interface IndexIds {
+  /** The number the family gives a view (by its key), or -1 when it keys no outcome by that view. */
+  numberOf(viewKey: string): number;
+  /** A fresh id, or -1 when the ids are spent (the family then starts them again and calls {@link CandidateIndex.forgetIds}). */
+  fresh(): number;
+  /** By view number: `ids[n]` is the id of view n's value on the row when `stamps[n] === row`. */
+  readonly stamps: Uint32Array;
+  readonly ids: Float64Array;
+  /** The stamp of the row being matched. */
+  row: number;
+}
 
 /** Whether `ctx` is a context the family reuses (it hands out its memo's entries). */
 function isReusable(ctx: EvalContext): ctx is ReusableEvalContext {
@@ -45,10 +64,16 @@ interface ViewIndex {
   /** Marks the rules of a needle found (made once per view: no closure per event). */
   readonly onNeedle: (id: number) => void;
   /**
-   * The entries (needles found, exact value) of values seen before, by the value as the event holds
-   * it (before folding): fleets repeat their values, and a lookup costs less than a fold and a scan.
+   * The values seen before, by the value as the event holds it (before folding), each to its place in
+   * the memo (0, 1, … in the order stored; the memo is only ever emptied whole): fleets repeat their
+   * values, and a lookup costs less than a fold and a scan.
    */
-  readonly memo: BoundedMemo<number | Int32Array> | undefined;
+  readonly memo: PlaceMemo | undefined;
+  /** By place in the memo: the value's entries (needles found, exact value; see `lastFound`), and its id. */
+  readonly memoFound: (number | Int32Array)[];
+  readonly memoIds: number[];
+  /** The family's number of this view (see {@link IndexIds}), -1: none. */
+  readonly idNo: number;
   /** When the view is read at all (`guards.ts`; undefined: on every row). */
   readonly guard: ViewGuard | undefined;
   /**
@@ -58,6 +83,8 @@ interface ViewIndex {
    */
   last: string | undefined;
   lastFound: number | Int32Array;
+  /** The id of `last` (-1: none). */
+  lastId: number;
   /** The view's entry in the memo of `handleOf`, the reusable context this view was last read with. */
   handleOf: ReusableEvalContext | undefined;
   handle: ViewHandle | undefined;
@@ -87,7 +114,12 @@ class RouteIndex {
   private found: Int32Array = new Int32Array(16);
   private foundCount = 0;
 
-  constructor(rules: readonly number[], clauses: readonly Clauses[], memoLimits: MemoLimits | undefined) {
+  constructor(
+    rules: readonly number[],
+    clauses: readonly Clauses[],
+    memoLimits: MemoLimits | undefined,
+    private readonly ids: IndexIds | undefined,
+  ) {
     this.rules = Int32Array.from(rules);
     this.clauseCount = new Uint8Array(rules.length);
     this.slotStamp = new Uint32Array(rules.length * MAX_CLAUSES);
@@ -156,10 +188,14 @@ class RouteIndex {
         slots,
         from,
         onNeedle: this.marker(slots, from),
-        memo: memoLimits ? new BoundedMemo(memoLimits) : undefined,
+        memo: memoLimits ? new PlaceMemo(memoLimits) : undefined,
+        memoFound: [],
+        memoIds: [],
+        idNo: ids ? ids.numberOf(key) : -1,
         guard: guards.get(key),
         last: undefined,
         lastFound: -1,
+        lastId: -1,
         handleOf: undefined,
         handle: undefined,
       });
@@ -195,6 +231,17 @@ class RouteIndex {
     }
   }
 
+  /**
+   * Leave `id` as the id of view `v`'s value on this row for the family — only when the row holds that
+   * value as this very string (not a number or a boolean the view's text spells): an id names a string.
+   */
+  private giveId(v: ViewIndex, reusable: ReusableEvalContext | undefined, text: string, id: number): void {
+    const ids = this.ids!;
+    if (reusable === undefined || reusable.valueAt(v.handle!) !== text) return;
+    ids.stamps[v.idNo] = ids.row;
+    ids.ids[v.idNo] = id;
+  }
+
   /** Record an entry found for the value being scanned. */
   private note(entry: number): void {
     if (this.foundCount === this.found.length) {
@@ -207,14 +254,9 @@ class RouteIndex {
 
   /**
    * Fold and scan a value; remember its entries as the view's last value, and in `memo` (`-1`: none, a
-   * number: one, else an array).
+   * number: one, else an array) with a fresh id. Returns that id (-1: none).
    */
-  private scanValue(
-    v: ViewIndex,
-    text: string,
-    lower: string,
-    memo: BoundedMemo<number | Int32Array> | undefined,
-  ): void {
+  private scanValue(v: ViewIndex, text: string, lower: string, memo: PlaceMemo | undefined): number {
     this.foundCount = 0;
     const folded = foldLowered(lower);
     if (v.exactLengths.has(folded.length)) {
@@ -228,10 +270,27 @@ class RouteIndex {
     const n = this.foundCount;
     const found = n === 0 ? -1 : n === 1 ? this.found[0]! : this.found.slice(0, n);
     // Like the memo, the last value is one it would keep (a longer value is folded each time).
-    if (v.memo === undefined || text.length > v.memo.limits.maxLength) return;
+    if (v.memo === undefined || text.length > v.memo.limits.maxLength) return -1;
+    let id = -1;
+    const place = memo !== undefined ? memo.add(text) : -1;
+    if (place >= 0) {
+      v.memoFound[place] = found;
+      id = this.ids !== undefined ? this.ids.fresh() : -1;
+      v.memoIds[place] = id;
+    }
     v.last = text;
     v.lastFound = found;
-    memo?.set(text, found);
+    v.lastId = id;
+    return id;
+  }
+
+  /** Forget every id the views' memos gave (the family starts its ids again): the memos are emptied. */
+  forgetIds(): void {
+    for (const v of this.views) {
+      v.memo?.clear();
+      v.last = undefined;
+      v.lastId = -1;
+    }
   }
 
   /** Call `visit` with the global index of every rule that can match (ascending). */
@@ -260,17 +319,24 @@ class RouteIndex {
       // The previous row's value again (a string comparison, no hashing), else the memo. A value longer
       // than the memo keeps is never in it: not hashed for nothing.
       let known: number | Int32Array | undefined;
-      let memo: BoundedMemo<number | Int32Array> | undefined;
-      if (text === v.last && v.memo !== undefined) known = v.lastFound;
-      else {
+      let id = -1;
+      let memo: PlaceMemo | undefined;
+      if (text === v.last && v.memo !== undefined) {
+        known = v.lastFound;
+        id = v.lastId;
+      } else {
         memo = v.memo !== undefined && text.length <= v.memo.limits.maxLength && v.memo.ready() ? v.memo : undefined;
-        known = memo?.get(text);
-        if (known !== undefined) {
+        const place = memo?.get(text);
+        if (place !== undefined) {
+          known = v.memoFound[place]!;
+          id = v.memoIds[place]!;
           v.last = text;
           v.lastFound = known;
+          v.lastId = id;
         }
       }
       if (known !== undefined) {
+        if (id >= 0 && v.idNo >= 0) this.giveId(v, reusable, text, id);
         const from = v.from;
         if (typeof known === 'number') {
           if (known >= 0) this.markAll(v.slots, from[known]!, from[known + 1]!);
@@ -283,7 +349,8 @@ class RouteIndex {
       }
       // The evaluator's memo lower-cases each value once; the index folds that further.
       const folded = reusable !== undefined ? reusable.foldedAt(v.handle!) : ctx.folded(v.view);
-      this.scanValue(v, text, folded!, memo);
+      const fresh = this.scanValue(v, text, folded!, memo);
+      if (fresh >= 0 && v.idNo >= 0) this.giveId(v, reusable, text, fresh);
     }
     // The hits in ascending order: usually a few, sorted in place (no typed-array view per event).
     const hits = this.hits;
@@ -357,13 +424,15 @@ export class CandidateIndex {
    */
   private readonly byRules = new Map<string, RouteIndex>();
   private readonly memo: MemoLimits | undefined;
+  private readonly ids: IndexIds | undefined;
 
   constructor(
     private readonly rules: readonly IndexedRule[],
     private readonly platformOf?: PlatformOf,
-    options?: { readonly memo?: MemoLimits | false | undefined },
+    options?: { readonly memo?: MemoLimits | false | undefined; readonly ids?: IndexIds | undefined },
   ) {
     this.memo = options?.memo === false ? undefined : (options?.memo ?? DEFAULT_MEMO);
+    this.ids = options?.ids;
     this.clauses = rules.map((r) => clausesOf(r.expr));
     rules.forEach((rule, i) => {
       let t = this.byTable.get(rule.route.table);
@@ -404,24 +473,30 @@ export class CandidateIndex {
     // One lookup on the usual path (a route without rules is stored as undefined).
     const known = byAction.get(action);
     if (known !== undefined || byAction.has(action)) return known;
-    const t = this.byTable.get(table);
-    const specific = t?.byAction.get(action) ?? [];
-    const platform = PARTITIONS[partition];
-    const ids = t
-      ? [...new Set([...t.any, ...specific])]
-          .filter((i) => platformAccepts(this.rules[i]!.route, platform))
-          .sort((a, b) => a - b)
-      : [];
-    let index: RouteIndex | undefined;
-    if (ids.length) {
-      const key = ids.join(',');
-      index = this.byRules.get(key);
-      if (index === undefined) {
-        index = new RouteIndex(ids, this.clauses, this.memo);
-        this.byRules.set(key, index);
-      }
-    }
+    const index = this.build(table, action, partition);
     byAction.set(action, index);
+    return index;
+  }
+
+  /**
+   * The route index of a route not met before. Kept out of {@link route}, which runs on every row: the
+   * closures here would make V8 allocate their scope on each call of the function that holds them.
+   */
+  private build(table: TableName, action: string, partition: number): RouteIndex | undefined {
+    const t = this.byTable.get(table);
+    if (!t) return undefined;
+    const specific = t.byAction.get(action) ?? [];
+    const platform = PARTITIONS[partition];
+    const ids = [...new Set([...t.any, ...specific])]
+      .filter((i) => platformAccepts(this.rules[i]!.route, platform))
+      .sort((a, b) => a - b);
+    if (!ids.length) return undefined;
+    const key = ids.join(',');
+    let index = this.byRules.get(key);
+    if (index === undefined) {
+      index = new RouteIndex(ids, this.clauses, this.memo, this.ids);
+      this.byRules.set(key, index);
+    }
     return index;
   }
 
@@ -439,6 +514,11 @@ export class CandidateIndex {
         this.route(table as TableName, '', p);
         for (const action of [...t.byAction.keys()].sort()) this.route(table as TableName, action, p);
       }
+  }
+
+  /** Forget the ids given by every route's view memos (see {@link IndexIds}). */
+  forgetIds(): void {
+    for (const index of this.byRules.values()) index.forgetIds();
   }
 
   /** Number of route indexes built so far (each distinct set of rules once). */

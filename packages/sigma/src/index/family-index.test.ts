@@ -11,6 +11,22 @@ import { describe, expect, it } from 'vitest';
 import { buildFamily } from '../family.js';
 import type { CompiledRule } from '../ir.js';
 import { compileSigma } from '../load.js';
+
+/** `rules`, each counting its evaluations in `seen.calls`. */
+function countingRules(rules: readonly CompiledRule[]): { rules: CompiledRule[]; seen: { calls: number } } {
+  const seen = { calls: 0 };
+  const counted = rules.map(
+    (r): CompiledRule => ({
+      ...r,
+      test: (c) => {
+        seen.calls++;
+        return r.test(c);
+      },
+    }),
+  );
+  return { rules: counted, seen };
+}
+
 import { testMapping } from '../testing/test-mapping.js';
 
 // Folding matters for these: case, every windash dash, long s, final sigma, Kelvin sign, ϐ/β.
@@ -179,6 +195,11 @@ describe('the Sigma family through its candidate index', () => {
           const options = { mapping: testMapping() };
           const memo = buildFamily(set.rules, set.family.members, options, { indexMemo: tiny, missMemo: tiny });
           const plain = buildFamily(set.rules, set.family.members, options, { indexMemo: false, missMemo: false });
+          const spent = buildFamily(set.rules, set.family.members, options, {
+            indexMemo: tiny,
+            missMemo: tiny,
+            valueIds: 12,
+          });
           for (const n of order) {
             const ev = pool[n % pool.length]!;
             const a: [number, Match][] = [];
@@ -190,6 +211,10 @@ describe('the Sigma family through its candidate index', () => {
             const c: [number, Match][] = [];
             set.family.matchAll(ev, (i, m) => c.push([i, m]));
             expect(c).toEqual(b);
+            // And ids spent every few values, those of the index's view memos included.
+            const d: [number, Match][] = [];
+            spent.matchAll(ev, (i, m) => d.push([i, m]));
+            expect(d).toEqual(b);
           }
         },
       ),
@@ -213,14 +238,7 @@ describe('the Sigma family through its candidate index', () => {
       '',
     ].join('\n');
     const set = compileSigma([{ text, name: 'r.yml' }], { mapping: testMapping() });
-    let calls = 0;
-    const counted: CompiledRule[] = set.rules.map((r) => ({
-      ...r,
-      test: (ctx) => {
-        calls++;
-        return r.test(ctx);
-      },
-    }));
+    const { rules: counted, seen } = countingRules(set.rules);
     const family = buildFamily(counted, set.family.members, { mapping: testMapping() });
     const row = (folder: string, report: number) =>
       makeEvent('DeviceProcessEvents', {
@@ -239,14 +257,14 @@ describe('the Sigma family through its candidate index', () => {
     run('C:\\Windows\\System32\\svchost.exe', 1);
     run('C:\\Windows\\System32\\svchost.exe', 2);
     run('C:\\Windows\\System32\\svchost.exe', 3);
-    expect(calls).toBe(1);
+    expect(seen.calls).toBe(1);
     run('C:\\Windows\\System32\\lsass.exe', 4);
-    expect(calls).toBe(2);
+    expect(seen.calls).toBe(2);
     // A match is remembered with its "why it matched" lines: the second row is answered from the memo,
     // with the same match.
     run('C:\\Users\\Public\\payload.dat', 5);
     run('C:\\Users\\Public\\payload.dat', 6);
-    expect(calls).toBe(3);
+    expect(seen.calls).toBe(3);
     expect(emitted).toHaveLength(2);
     expect(emitted[1]).toEqual(emitted[0]);
   });
@@ -267,14 +285,7 @@ describe('the Sigma family through its candidate index', () => {
       '',
     ].join('\n');
     const set = compileSigma([{ text, name: 'r.yml' }], { mapping: testMapping() });
-    let calls = 0;
-    const counted: CompiledRule[] = set.rules.map((r) => ({
-      ...r,
-      test: (ctx) => {
-        calls++;
-        return r.test(ctx);
-      },
-    }));
+    const { rules: counted, seen } = countingRules(set.rules);
     const options = { mapping: testMapping(), groupBy: ['ProcessCommandLine'] };
     const family = buildFamily(counted, set.family.members, options);
     const plain = buildFamily(set.rules, set.family.members, options, { indexMemo: false, missMemo: false });
@@ -295,7 +306,7 @@ describe('the Sigma family through its candidate index', () => {
       family.matchAll(row(command, n), (_i, m) => got.push(m));
       plain.matchAll(row(command, n), (_i, m) => want.push(m));
     });
-    expect(calls).toBe(1);
+    expect(seen.calls).toBe(1);
     expect(got.map((m) => m.key)).toEqual(['payload.dat /a', 'payload.dat /b', 'payload.dat /a']);
     expect(got).toEqual(want);
   });
@@ -430,15 +441,9 @@ describe('the memo of misses', () => {
       { mapping: testMapping() },
       { indexMemo: false, missMemo: { entries: 64, chars: 4096, maxLength: 100 }, valueIds: 6 },
     );
-    let calls = 0;
+    const { rules: countedRules, seen } = countingRules(set.rules);
     const counted = buildFamily(
-      set.rules.map((r) => ({
-        ...r,
-        test: (c: Parameters<typeof r.test>[0]) => {
-          calls++;
-          return r.test(c);
-        },
-      })),
+      countedRules,
       set.family.members,
       { mapping: testMapping() },
       { indexMemo: false, missMemo: { entries: 64, chars: 4096, maxLength: 100 }, valueIds: 6 },
@@ -453,6 +458,29 @@ describe('the memo of misses', () => {
     // Two ids (4 and 5) per run of the counter: a, b; restart: c, d (a match); restart: a again
     // (forgotten), e; restart: d, then a (its id 5 of this run is new). Without the restarts the
     // second a, the second d and the last a would be answered from the memo: 5 evaluations.
-    expect(calls).toBe(8);
+    expect(seen.calls).toBe(8);
+  });
+
+  it("takes the ids of the values the candidate index's memos hold, and forgets them when its ids start again", () => {
+    const dat = text.replace('FolderPath|endswith: .exe', 'FolderPath|endswith: .dat').replace('not filter', 'filter');
+    const set = compileSigma([{ text: dat, name: 'r.yml' }], { mapping: testMapping() });
+    const { rules: counted, seen } = countingRules(set.rules);
+    // Ids 4, 5 and 6 per run of the counter, given by the index's memo of the image's values.
+    const tuning = { missMemo: { entries: 64, chars: 4096, maxLength: 100 }, valueIds: 7 };
+    const family = buildFamily(counted, set.family.members, { mapping: testMapping() }, tuning);
+    const plain = buildFamily(set.rules, set.family.members, { mapping: testMapping() }, { missMemo: false });
+    // a.dat gets id 4 (its match is remembered under it), b.exe 5, c.dat 6: the ids are spent, the family
+    // starts them again and remembers c.dat's match under id 4 of the new run. a.dat, in the index's
+    // memo with its old id 4, must not key its outcome by it (it would be given c.dat's lines): it is
+    // scanned again (id 5), and the next a.dat is answered from the memo.
+    const folders = ['a.dat', 'b.exe', 'c.dat', 'a.dat', 'a.dat'];
+    folders.forEach((f, n) => {
+      const got: [number, Match][] = [];
+      const want: [number, Match][] = [];
+      family.matchAll(row(`C:\\Tools\\${f}`, n), (i, m) => got.push([i, m]));
+      plain.matchAll(row(`C:\\Tools\\${f}`, n), (i, m) => want.push([i, m]));
+      expect(got).toEqual(want);
+    });
+    expect(seen.calls).toBe(3);
   });
 });

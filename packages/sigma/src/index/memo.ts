@@ -74,7 +74,7 @@ abstract class MemoBounds {
 }
 
 export class BoundedMemo<V, K extends string | number = string> extends MemoBounds {
-  private readonly map = new Map<K, V>();
+  protected readonly map = new Map<K, V>();
 
   get size(): number {
     return this.map.size;
@@ -94,6 +94,25 @@ export class BoundedMemo<V, K extends string | number = string> extends MemoBoun
     if (!this.room(length)) return;
     this.map.set(key, value);
     this.chars += length;
+  }
+}
+
+/**
+ * A {@link BoundedMemo} of string keys that gives each key its place: 0, 1, 2… in the order stored
+ * (the memo is only ever emptied whole, so the places in use are `0 .. size - 1`). A caller keeps what
+ * it knows of each key in arrays by place.
+ */
+export class PlaceMemo extends BoundedMemo<number> {
+  /**
+   * Store a key not held (see {@link BoundedMemo.set}); its place, or -1 when it was not stored. The
+   * memo may have been emptied first: the key then has place 0.
+   */
+  add(key: string): number {
+    if (!this.room(key.length)) return -1;
+    const place = this.map.size;
+    this.map.set(key, place);
+    this.chars += key.length;
+    return place;
   }
 }
 
