@@ -6,6 +6,7 @@ import { TABLE_NAMES } from '../model/tables.js';
 import { PLACEHOLDER_NAME_RE, templatePlaceholders } from '../report/template.js';
 import { SEVERITIES } from '../severity.js';
 import { readMetaFast } from './meta-fast.js';
+import { rememberValidated, validatedBefore } from './settled.js';
 import { shareMetaParts } from './shared-forms.js';
 import type { AnyDetector, Detector, DetectorMeta, EvidenceDecl, MessageTemplates } from './types.js';
 
@@ -94,9 +95,13 @@ function placeholderNames(template: string): readonly string[] {
 /**
  * Validate a detector's metadata; throws a `detector-invalid` {@link TriplineError} naming the
  * detector and the bad key. Called by the engine for every detector it loads. Returns a frozen copy
- * of the metadata, read once: the engine uses the copy, never the plugin's object again.
+ * of the metadata, read once: the engine uses the copy, never the plugin's object again. A detector
+ * frozen all the way down gets the copy made the first time (see `settled.ts`).
  */
 export function validateDetector(detector: AnyDetector): DetectorMeta {
+  // A detector frozen all the way down validates to the same copy every time (`settled.ts`).
+  const known = validatedBefore(detector);
+  if (known !== undefined) return known;
   const id = typeof detector?.meta?.id === 'string' ? detector.meta.id : '(no id)';
   const fail = (message: string, key?: string): never => {
     throw new TriplineError(ERROR_CODES.DETECTOR_INVALID, `detector ${id}: ${key ? `${key}: ` : ''}${message}`, {
@@ -168,7 +173,9 @@ export function validateDetector(detector: AnyDetector): DetectorMeta {
     for (const f of Object.values(meta.evidence)) Object.freeze(f);
     Object.freeze(meta.evidence);
   }
-  return Object.freeze(meta);
+  Object.freeze(meta);
+  rememberValidated(detector, meta);
+  return meta;
 }
 
 /** Load-time checks of a declared evidence that the schema cannot express. */

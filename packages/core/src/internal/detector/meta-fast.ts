@@ -11,7 +11,7 @@ import { PLACEHOLDER_NAME_RE } from '../report/template.js';
 import { SEVERITIES } from '../severity.js';
 
 /** The keys of the metadata schema, in its order (the order zod writes them in). */
-const META_KEYS = [
+export const META_KEYS = [
   'id',
   'title',
   'summary',

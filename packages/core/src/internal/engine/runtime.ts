@@ -134,6 +134,8 @@ const keptColumns = new WeakMap<EvidenceDecl, WeakMap<readonly string[], Readonl
 /** Placeholder lists by their content (templates differ from rule to rule, their placeholders seldom do). */
 const placeholderMaps = new Map<string, Placeholders>();
 const PLACEHOLDER_MAPS_KEPT = 256;
+/** The same, by validated metadata (frozen; one copy per process for a settled detector). */
+const placeholdersByMeta = new WeakMap<DetectorMeta, Placeholders>();
 
 function planOf(evidence: EvidenceDecl | undefined): EvidencePlan {
   const decl = evidence ?? NO_EVIDENCE;
@@ -163,6 +165,8 @@ function keptColumnsOf(meta: DetectorMeta): ReadonlySet<string> {
 
 /** Placeholders of each variant's templates (variants with none are left out). */
 function placeholdersOf(meta: DetectorMeta): Placeholders {
+  const known = placeholdersByMeta.get(meta);
+  if (known !== undefined) return known;
   const uses = templateUses(meta.messages).filter(([, , names]) => names.length > 0);
   const key = JSON.stringify(uses);
   let map = placeholderMaps.get(key);
@@ -177,6 +181,7 @@ function placeholdersOf(meta: DetectorMeta): Placeholders {
     if (placeholderMaps.size >= PLACEHOLDER_MAPS_KEPT) placeholderMaps.clear();
     placeholderMaps.set(key, map);
   }
+  placeholdersByMeta.set(meta, map);
   return map;
 }
 
