@@ -70,6 +70,25 @@ describe('rule detectors', () => {
     });
   });
 
+  it('are frozen all the way down, so the engine validates each once per process, not once per analyzer', () => {
+    const set = compileSigma([{ text: rule('Certutil download', 'Jane Doe'), name: 'c.yml' }], {
+      mapping: testMapping(),
+    });
+    const d = set.family.members[0]!;
+    for (const part of [
+      d,
+      d.meta,
+      d.meta.mitre,
+      d.meta.references,
+      d.meta.falsePositives,
+      d.meta.actionTypes,
+      d.meta.columns,
+    ])
+      expect(Object.isFrozen(part)).toBe(true);
+    // The engine's copy of the metadata: made the first time, given again after.
+    expect(validateDetector(d)).toBe(validateDetector(d));
+  });
+
   it('alerts carry the author (DRL 1.1), why it matched, the key columns; author text is never a template', async () => {
     const hostile = 'Certutil {count} `x` <b>| *y*';
     const set = compileSigma([{ text: rule(hostile, 'Mallory {device} \u001b[31m'), name: 'c.yml' }], {

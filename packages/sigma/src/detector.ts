@@ -213,26 +213,28 @@ export function ruleDetector(rule: CompiledRule, options: DetectorOptions): AnyD
   // Group-by views a run config asks for, per field list (made on the first match that needs them).
   let viewCache: Map<string, FieldView[]> | undefined;
   // Not defineDetector: the engine validates every detector it loads (validateDetector), and the corpus
-  // test validates every member, so compiling 1,800 rules does not validate each twice.
+  // test validates every member, so compiling 1,800 rules does not validate each twice. The metadata is
+  // frozen all the way down: the engine then validates it once per process, not once per analyzer (a
+  // stream creates one per batch).
   const detector: AnyDetector = {
-    meta: {
+    meta: Object.freeze({
       id: rule.detectorId,
       title,
       summary: clipText(description.length >= 10 ? description : `Sigma rule "${r.title}": ${description}`, 2000),
       rationale: `${attribution(r.author)} (${rule.rule.source.file}). Level ${level}${r.status ? `, status ${r.status}` : ''}; the severity is the rule's level.${attackNote}`,
       severity: rule.severity,
       category: clipText(`Sigma ${logsource}`, 80),
-      mitre: known,
-      ...(references.length ? { references } : {}),
-      ...(falsePositives.length ? { falsePositives } : {}),
+      mitre: Object.freeze(known),
+      ...(references.length ? { references: Object.freeze(references) } : {}),
+      ...(falsePositives.length ? { falsePositives: Object.freeze(falsePositives) } : {}),
       tables: tablesOf(rule.route.table),
-      ...(rule.route.actionTypes?.length ? { actionTypes: rule.route.actionTypes } : {}),
+      ...(rule.route.actionTypes?.length ? { actionTypes: Object.freeze(rule.route.actionTypes) } : {}),
       options: OPTIONS_SCHEMA,
       evidence: evidenceOf(rule.route.table),
-      columns: [...columns].sort(),
+      columns: Object.freeze([...columns].sort()),
       values: VALUE_NAMES,
       messages: MESSAGES,
-    },
+    }),
     match(event, ctx) {
       const explanations = rule.test(createEvalContext(event));
       if (!explanations) return undefined;
