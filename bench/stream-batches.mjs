@@ -5,7 +5,10 @@
 // size: both times, rows per second, batches, and the ratio stream / analyze (compare ratios measured
 // in one run: the shared machine's load moves absolute times). Built packages (npm run build).
 //
-//   node bench/stream-batches.mjs [--rows 20000] [--devices 200] [--partitions 4] [--batches 250,1000,5000]
+// With --sigma, every detector of @tripline/sigmahq is loaded beside the Defender preset (1,793 more
+// detectors: what each batch's analyzer pays to load them shows at small batch sizes).
+//
+//   node bench/stream-batches.mjs [--rows 20000] [--devices 200] [--partitions 4] [--batches 250,1000,5000] [--sigma]
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -20,19 +23,23 @@ const { values } = parseArgs({
     devices: { type: 'string', default: '200' },
     partitions: { type: 'string', default: '4' },
     batches: { type: 'string', default: '250,1000,5000' },
+    sigma: { type: 'boolean', default: false },
   },
 });
+const detectors = values.sigma
+  ? [...defenderDetectors, ...(await import('../packages/sigmahq/dist/index.js')).detectors]
+  : defenderDetectors;
 const rows = Number(values.rows);
 const partitions = Number(values.partitions);
 const lines = [...denseLines({ rows, devices: Number(values.devices) })];
 const records = lines.map((line) => ({ key: /"DeviceId":"([^"\\]*)"/.exec(line)?.[1] ?? '', body: line }));
 
 // Warm-up: the first run of a process compiles the detectors' code paths.
-await analyze(fromString(lines.join('\n'), 'warm-up'), { detectors: defenderDetectors });
+await analyze(fromString(lines.join('\n'), 'warm-up'), { detectors });
 
 for (const batch of values.batches.split(',').map(Number)) {
   const t0 = performance.now();
-  const ref = await analyze(fromString(lines.join('\n'), 'all'), { detectors: defenderDetectors });
+  const ref = await analyze(fromString(lines.join('\n'), 'all'), { detectors });
   const analyzeMs = performance.now() - t0;
   const broker = memoryBroker({ partitions, batchSize: batch });
   await broker.sink().publish(records);
@@ -42,7 +49,7 @@ for (const batch of values.batches.split(',').map(Number)) {
   const t1 = performance.now();
   const done = runPartitioned({
     source: broker.source({ consumer: 'bench' }),
-    detectors: defenderDetectors,
+    detectors,
     state: (p) => {
       if (!stores.has(p)) stores.set(p, memoryStateStore());
       return stores.get(p);
@@ -64,6 +71,7 @@ for (const batch of values.batches.split(',').map(Number)) {
       rows,
       partitions,
       batch,
+      sigma: values.sigma,
       alerts: ref.summary.alertCount,
       analyzeMs: Math.round(analyzeMs),
       analyzeRowsPerSecond: Math.round(rows / (analyzeMs / 1000)),
