@@ -3,7 +3,7 @@
  * `npm run bench -- --sigma` (or `node bench/sigma.mjs`): what loading every SigmaHQ rule costs.
  *
  *   node bench/sigma.mjs [--rows 100000] [--repeat 3] [--rules DIR] [--seed N] [--devices N]
- *                        [--unique F] [--out bench/out/sigma.json]
+ *                        [--unique F] [--routes] [--min-level LEVEL] [--out bench/out/sigma.json]
  *
  * Three measurements, each in its own `node --expose-gc` child so that peak RSS is its own:
  *
@@ -27,6 +27,15 @@
  *   without (`cli-base`) and with `--detectors @tripline/sigmahq` (`cli-sigma`), in alternating order
  *   each round. Rows/s per CPU second of the whole run (loading the rules and writing the report
  *   included) and peak RSS; printed on their own lines (`cli …`), beside the library's.
+ * - **routes** (with `--routes`, one run after the rounds): the `sigma` run again, the family wrapped
+ *   in a timer: per table and kind of device (the platform the family reads from the row's paths),
+ *   the rows it met, the matches it emitted and the wall time inside its `matchAll` (the candidate
+ *   scan, the rules tested, and the engine's work on each emitted match) per row. The timer costs
+ *   two `performance.now()` calls a row, so the total is a little over the family's real share.
+ * - `--min-level LEVEL` (`informational`, `low`, `medium`, `high`, `critical`): the library's children
+ *   load only the rules at LEVEL or above (`compileSigma`'s `select: { minLevel }`; the others are
+ *   reported `not-selected`), what a user who selects rules pays. The `cli` children are not run then
+ *   (`--detectors @tripline/sigmahq` loads every rule).
  * - **adversarial**: a 64 KB command line built from the corpus's own literals (every string and
  *   regex needle of every loaded rule) and `echo clip&&` repetitions, in a DeviceProcessEvents row,
  *   through the family (what the engine runs: the candidate index, then the candidates) and through
@@ -52,6 +61,8 @@ const MB = 1e6;
 const GENERATED_AT = '2025-11-07T12:00:00.000Z';
 /** Length of the adversarial command line, in UTF-16 code units. */
 const ADVERSARIAL_LENGTH = 64 * 1024;
+/** Sigma levels, lowest first (`--min-level`). */
+const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'];
 const dist = (pkg, entry = 'index') => pathToFileURL(join(ROOT, 'packages', pkg, 'dist', `${entry}.js`)).href;
 
 function defaultRules() {
@@ -67,6 +78,8 @@ function parseArgs(argv) {
     seed: 1,
     devices: 120,
     unique: 0,
+    routes: false,
+    minLevel: undefined,
     out: join(OUT, 'sigma.json'),
     child: undefined,
   };
@@ -88,7 +101,11 @@ function parseArgs(argv) {
     } else if (a === '--out') args.out = value();
     else if (a === '--child') args.child = [value(), value()];
     else if (a === '--fleet') args.fleet = value();
-    else if (a === '--sigma' || a === '--quick') continue;
+    else if (a === '--routes') args.routes = true;
+    else if (a === '--min-level') {
+      args.minLevel = value();
+      if (!LEVELS.includes(args.minLevel)) throw new Error(`--min-level takes one of ${LEVELS.join(', ')}`);
+    } else if (a === '--sigma' || a === '--quick') continue;
     else if (a === '-h' || a === '--help') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
       process.exit(0);
@@ -109,14 +126,14 @@ function ruleFiles(dir) {
 }
 
 /** Read and compile the rules of `dir`; the set and the time of each part. */
-async function compileRules(dir) {
+async function compileRules(dir, minLevel) {
   const sigma = await import(dist('sigma'));
   const t0 = performance.now();
   const files = ruleFiles(dir);
   const sources = files.map((f) => ({ text: readFileSync(f, 'utf8'), name: relative(dir, f) }));
   const t1 = performance.now();
   const c0 = process.cpuUsage();
-  const set = sigma.compileSigma(sources);
+  const set = sigma.compileSigma(sources, minLevel ? { select: { minLevel } } : undefined);
   const c = process.cpuUsage(c0);
   const t2 = performance.now();
   return {
@@ -157,7 +174,7 @@ function adversarialLine(rules) {
 }
 
 /** One measurement: `mode` on `file` (rules folder, or the fleet for `base`); `fleet` for `sigma`. */
-async function child(mode, file, fleet) {
+async function child(mode, file, fleet, minLevel) {
   if (mode.startsWith('cli-')) {
     process.stdout.write(`RESULT ${JSON.stringify(await cliChild(mode, file))}\n`);
     return;
@@ -172,8 +189,8 @@ async function child(mode, file, fleet) {
     return process.memoryUsage().heapUsed - heapStart;
   };
   const out = { mode, node: process.version };
-  if (mode === 'compile' || mode === 'sigma' || mode === 'adversarial') {
-    const c = await compileRules(file);
+  if (mode === 'compile' || mode === 'sigma' || mode === 'adversarial' || mode === 'routes') {
+    const c = await compileRules(file, minLevel);
     Object.assign(out, {
       files: c.files,
       readMs: c.readMs,
@@ -270,6 +287,20 @@ async function child(mode, file, fleet) {
         threw,
       });
     }
+    if (mode === 'routes') {
+      const { detectors, routes, total } = timedFamily(c.set, c.sigma.eventPlatform);
+      const tA = performance.now();
+      const cA = process.cpuUsage();
+      const result = await core.analyze(core.fromFile(fleet), {
+        detectors: [...defender.defenderDetectors, ...detectors],
+        generatedAt: GENERATED_AT,
+      });
+      const cpu = process.cpuUsage(cA);
+      Object.assign(out, analyzed(result, performance.now() - tA, (cpu.user + cpu.system) / 1000), {
+        familyMs: total.ms,
+        routes: [...routes].map(([route, r]) => ({ route, ...r })).sort((a, b) => b.ms - a.ms),
+      });
+    }
     if (mode === 'sigma') {
       const tA = performance.now();
       const cA = process.cpuUsage();
@@ -296,6 +327,43 @@ async function child(mode, file, fleet) {
   out.maxRssBytes = process.resourceUsage().maxRSS * 1024;
   out.rssStartBytes = rssStart;
   process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+}
+
+/**
+ * The set's detectors with its family wrapped in a timer (see `routes` in the module comment): per
+ * "table platform" key, rows met, matches emitted and milliseconds inside `matchAll`.
+ */
+function timedFamily(set, eventPlatform) {
+  const family = set.family;
+  const routes = new Map();
+  const total = { ms: 0 };
+  const timed = {
+    kind: family.kind,
+    id: family.id,
+    members: family.members,
+    tables: family.tables,
+    ...(family.actionTypes ? { actionTypes: family.actionTypes } : {}),
+    matchAll(event, emit) {
+      const key = `${event.table} ${eventPlatform(event) ?? 'unknown'}`;
+      let r = routes.get(key);
+      if (r === undefined) routes.set(key, (r = { rows: 0, matches: 0, ms: 0 }));
+      let matches = 0;
+      const t0 = performance.now();
+      try {
+        family.matchAll(event, (member, match) => {
+          matches++;
+          emit(member, match);
+        });
+      } finally {
+        const dt = performance.now() - t0;
+        r.rows++;
+        r.matches += matches;
+        r.ms += dt;
+        total.ms += dt;
+      }
+    },
+  };
+  return { detectors: set.detectors.map((d) => (d === family ? timed : d)), routes, total };
 }
 
 function analyzed(result, analyzeMs, cpuMs) {
@@ -339,9 +407,21 @@ const median = (xs) => {
 const f0 = (n) => Math.round(n).toLocaleString('en');
 const ms = (n) => `${(n / 1000).toFixed(2)} s`;
 
+/** The `routes` child's figures, one line per table and kind of device, costliest first. */
+function routeLines(r) {
+  const lines = [
+    `family by route (one run with the family timed, ${ms(r.analyzeCpuMs)} CPU in all): ${ms(r.familyMs)} inside matchAll, emitted matches' engine work included`,
+  ];
+  for (const x of r.routes)
+    lines.push(
+      `  ${x.route.padEnd(32)} ${f0(x.rows).padStart(9)} rows ${((1000 * x.ms) / x.rows).toFixed(2).padStart(7)} µs/row ${ms(x.ms).padStart(8)} (${((100 * x.ms) / r.familyMs).toFixed(0).padStart(2)} %) ${f0(x.matches).padStart(8)} matches`,
+    );
+  return lines;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  if (args.child) return child(...args.child, args.fleet);
+  if (args.child) return child(...args.child, args.fleet, args.minLevel);
   for (const p of ['core', 'detectors-defender', 'sigma'])
     if (!existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')))
       throw new Error(`packages/${p}/dist is missing: run npm run build first`);
@@ -350,20 +430,24 @@ async function main() {
   const file = args.unique > 0 ? uniqueFleet(fleet, args.unique) : fleet;
   const load = loadavg();
   console.log(
-    `Sigma benchmark: ${relative(ROOT, args.rules) || args.rules}, ${f0(args.rows)} rows${args.unique > 0 ? ` (${(100 * args.unique).toFixed(0)} % of them with values no other row has)` : ''}, ${args.repeat} round(s); node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 1e9).toFixed(1)} GB; load average ${load.map((l) => l.toFixed(2)).join(' ')}`,
+    `Sigma benchmark: ${relative(ROOT, args.rules) || args.rules}${args.minLevel ? ` (rules at ${args.minLevel} or above)` : ''}, ${f0(args.rows)} rows${args.unique > 0 ? ` (${(100 * args.unique).toFixed(0)} % of them with values no other row has)` : ''}, ${args.repeat} round(s); node ${process.version}, ${cpus().length} CPUs, ${(totalmem() / 1e9).toFixed(1)} GB; load average ${load.map((l) => l.toFixed(2)).join(' ')}`,
   );
   const rounds = { compile: [], base: [], sigma: [], 'cli-base': [], 'cli-sigma': [], adversarial: [] };
+  // The library's children load the rules at --min-level or above; the binary loads every rule.
+  const select = args.minLevel ? ['--min-level', args.minLevel] : [];
   for (let r = 0; r < args.repeat; r++) {
-    rounds.compile.push(await runChild(['--child', 'compile', args.rules]));
+    rounds.compile.push(await runChild(['--child', 'compile', args.rules, ...select]));
     const order = r % 2 === 0 ? ['base', 'sigma'] : ['sigma', 'base'];
     for (const m of order)
       rounds[m].push(
-        await runChild(m === 'sigma' ? ['--child', m, args.rules, '--fleet', file] : ['--child', m, file]),
+        await runChild(m === 'sigma' ? ['--child', m, args.rules, '--fleet', file, ...select] : ['--child', m, file]),
       );
-    for (const m of r % 2 === 0 ? ['cli-base', 'cli-sigma'] : ['cli-sigma', 'cli-base'])
-      rounds[m].push(await runChild(['--child', m, file]));
-    rounds.adversarial.push(await runChild(['--child', 'adversarial', args.rules]));
+    if (!args.minLevel)
+      for (const m of r % 2 === 0 ? ['cli-base', 'cli-sigma'] : ['cli-sigma', 'cli-base'])
+        rounds[m].push(await runChild(['--child', m, file]));
+    rounds.adversarial.push(await runChild(['--child', 'adversarial', args.rules, ...select]));
   }
+  if (args.routes) rounds.routes = [await runChild(['--child', 'routes', args.rules, '--fleet', file, ...select])];
   const c = rounds.compile;
   const base = median(rounds.base.map((x) => x.rowsPerSec));
   const sig = median(rounds.sigma.map((x) => x.rowsPerSec));
@@ -386,11 +470,16 @@ async function main() {
     `fleet sigma: ${f0(sig)} rows/s, peak RSS ${f0(sigRss / MB)} MB; ${rounds.sigma[0].sigmaAlerts} Sigma alert(s) from ${rounds.sigma[0].sigmaRulesFiring} rule(s)`,
     `ratio sigma/base: ${((100 * sig) / base).toFixed(1)} % wall, ${((100 * sigCpu) / baseCpu).toFixed(1)} % per CPU second (target ≥ 75 %); peak RSS growth ${f0((sigRss - baseRss) / MB)} MB (target < 100 MB)`,
     `live heap at the end of the run (after a full collection, the result and the rules still held): base ${f0(baseLive / MB)} MB, sigma ${f0(sigLive / MB)} MB (+${f0((sigLive - baseLive) / MB)} MB); under V8's defaults old space grows to several times what stays live, so the peak growth moves with the collector from run to run and this does not`,
-    `cli base : tripline analyze -f json, ${f0(cliBase)} rows per CPU second, peak RSS ${f0(cliBaseRss / MB)} MB; ${rounds['cli-base'][0].alerts} alert(s)`,
-    `cli sigma: the same with --detectors @tripline/sigmahq, ${f0(cliSig)} rows per CPU second, peak RSS ${f0(cliSigRss / MB)} MB; ${rounds['cli-sigma'][0].alerts} alert(s)`,
-    `cli ratio sigma/base: ${((100 * cliSig) / cliBase).toFixed(1)} % per CPU second (rules loading and report included); peak RSS growth ${f0((cliSigRss - cliBaseRss) / MB)} MB`,
+    ...(args.minLevel
+      ? [`cli: not run with --min-level (the binary's --detectors @tripline/sigmahq loads every rule)`]
+      : [
+          `cli base : tripline analyze -f json, ${f0(cliBase)} rows per CPU second, peak RSS ${f0(cliBaseRss / MB)} MB; ${rounds['cli-base'][0].alerts} alert(s)`,
+          `cli sigma: the same with --detectors @tripline/sigmahq, ${f0(cliSig)} rows per CPU second, peak RSS ${f0(cliSigRss / MB)} MB; ${rounds['cli-sigma'][0].alerts} alert(s)`,
+          `cli ratio sigma/base: ${((100 * cliSig) / cliBase).toFixed(1)} % per CPU second (rules loading and report included); peak RSS growth ${f0((cliSigRss - cliBaseRss) / MB)} MB`,
+        ]),
     `first process row (route indexes built when the rules load): ${ms(median(adv.map((x) => x.firstRowMs)))}`,
     `adversarial ${f0(adv[0].lineLength)}-unit command line (${f0(adv[0].literalPieces)} corpus literals): family ${ms(median(adv.map((x) => x.familyMs)))} wall, ${ms(median(adv.map((x) => x.familyCpuMs)))} CPU (${adv[0].familyEmitted} match(es); the same row again ${ms(median(adv.map((x) => x.familyWarmCpuMs)))} CPU); every process rule one by one ${ms(median(adv.map((x) => x.allRulesMs)))} (${adv[0].allRulesRun} rules, ${adv[0].allRulesMatched} match(es), slowest ${adv[0].slowestRule.id} ${adv[0].slowestRule.ms.toFixed(1)} ms); ${adv.reduce((a, x) => a + x.threw, 0)} error(s) (target < 1 s)`,
+    ...(rounds.routes ? routeLines(rounds.routes[0]) : []),
     `load average after: ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
