@@ -169,6 +169,47 @@ describe('tripline export kql', { timeout: 300_000 }, () => {
     expect(kql).toContain('\nDeviceProcessEvents\n');
   });
 
+  it('--sigma-level and --sigma-status: the rules left out are not exported, not listed as refused', async () => {
+    const dir = temp();
+    for (const f of readdirSync(SIGMA_RULES)) writeFileSync(join(dir, f), readFileSync(join(SIGMA_RULES, f), 'utf8'));
+    writeFileSync(
+      join(dir, 'whoami.yml'),
+      `title: Whoami run, low
+id: 2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182
+status: stable
+logsource:
+  category: process_creation
+  product: windows
+detection:
+  sel:
+    Image|endswith: '\\whoami.exe'
+  condition: sel
+level: low
+`,
+    );
+    const high = await exportJson('advanced-hunting', temp(), '--no-builtin', '--rules', dir, '--sigma-level', 'high');
+    expect(high.code, high.stderr).toBe(0);
+    expect(high.summary.entries.map((e) => [e.id, e.status])).toEqual([
+      ['sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8', 'exported'],
+      ['sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b', 'exported'],
+    ]);
+    const stable = await exportJson(
+      'advanced-hunting',
+      temp(),
+      '--no-builtin',
+      '--rules',
+      dir,
+      '--sigma-status',
+      'stable',
+    );
+    expect(stable.summary.entries.map((e) => [e.id, e.status])).toEqual([
+      ['sigma/2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182', 'exported'],
+    ]);
+    const none = await exportKql('advanced-hunting', temp(), '--sigma-level', 'high');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--sigma-level selects among the Sigma rules of --rules');
+  });
+
   it('lists a Sigma correlation, exported or refused, never silently dropped', async () => {
     const dir = temp();
     const rules = join(dir, 'rules');

@@ -173,3 +173,143 @@ describe.concurrent('tripline analyze --rules with Sigma files', () => {
     });
   });
 });
+
+/** WHOAMI again as a stable rule at medium, under its own id. */
+const WHOAMI_STABLE = WHOAMI.replace('0f3a1b2c-4d5e-4f60-8a9b-0c1d2e3f4a5b', '7d4e5f60-1a2b-4c3d-8e9f-0a1b2c3d4e5f')
+  .replace('title: Whoami Run', 'title: Whoami Run Stable')
+  .replace('status: experimental', 'status: stable')
+  .replace('level: low', 'level: medium');
+const HIGH_IDS = ['sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8', 'sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b'];
+const LOW_ID = 'sigma/0f3a1b2c-4d5e-4f60-8a9b-0c1d2e3f4a5b';
+const STABLE_ID = 'sigma/7d4e5f60-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
+
+/** The example's two rules (high, experimental), WHOAMI (low, experimental) and WHOAMI_STABLE (medium, stable). */
+function selectable(): string {
+  const dir = temp();
+  for (const f of readdirSync(join(EXAMPLE, 'rules'))) copyFileSync(join(EXAMPLE, 'rules', f), join(dir, f));
+  writeFileSync(join(dir, 'whoami.yml'), WHOAMI);
+  writeFileSync(join(dir, 'whoami-stable.yml'), WHOAMI_STABLE);
+  return dir;
+}
+
+/** The detector ids of the alerts of `tripline analyze --no-builtin --rules DIR ARGS` on the example's events. */
+async function alertIds(dir: string, ...args: string[]): Promise<{ ids: string[]; stderr: string }> {
+  const r = await tripline([
+    'analyze',
+    '--no-builtin',
+    '--rules',
+    dir,
+    ...args,
+    '--format',
+    'json',
+    '--no-progress',
+    join(EXAMPLE, 'events.ndjson'),
+  ]);
+  expect(r.code, r.stderr).toBe(0);
+  const alerts = (JSON.parse(r.stdout) as { alerts: { detectorId: string }[] }).alerts;
+  return { ids: [...new Set(alerts.map((a) => a.detectorId))].sort(), stderr: r.stderr };
+}
+
+describe.concurrent('selecting Sigma rules: --sigma-level and --sigma-status', () => {
+  it('analyze runs only the rules at the level or above, of the statuses given, and warns of none of the others', async () => {
+    const dir = selectable();
+    expect((await alertIds(dir)).ids).toEqual([...HIGH_IDS, LOW_ID, STABLE_ID].sort());
+    const high = await alertIds(dir, '--sigma-level', 'high');
+    expect(high.ids).toEqual(HIGH_IDS);
+    // Left out on request: not a "skipped" warning.
+    expect(high.stderr).not.toContain('warning');
+    expect((await alertIds(dir, '--sigma-level', 'medium')).ids).toEqual([...HIGH_IDS, STABLE_ID].sort());
+    expect((await alertIds(dir, '--sigma-status', 'stable')).ids).toEqual([STABLE_ID]);
+    expect((await alertIds(dir, '--sigma-status', 'Test, stable')).ids).toEqual([STABLE_ID]);
+    // Nothing selected and nothing else to run: said, not an empty report.
+    const nothing = await tripline([
+      'analyze',
+      '--no-builtin',
+      '--rules',
+      dir,
+      '--sigma-level',
+      'high',
+      '--sigma-status',
+      'stable',
+      join(EXAMPLE, 'events.ndjson'),
+    ]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain(
+      'tripline: no detectors to run: --sigma-level high --sigma-status stable left out every Sigma rule of --rules',
+    );
+    // A rule that did not load for another reason is still a warning.
+    writeFileSync(join(dir, 'auditd.yml'), AUDITD);
+    const mixedRun = await alertIds(dir, '--sigma-level', 'low');
+    expect(mixedRun.stderr).toContain('tripline: warning: of 5 Sigma documents in --rules, 1 skipped');
+  });
+
+  it('tripline detectors lists the selected rules only', async () => {
+    const r = await tripline([
+      'detectors',
+      '--format',
+      'json',
+      '--no-builtin',
+      '--rules',
+      selectable(),
+      '--sigma-level',
+      'medium',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { id: string }[]).map((d) => d.id).sort()).toEqual([...HIGH_IDS, STABLE_ID].sort());
+  });
+
+  it('rules check counts the rules left out, lists none of them, and --strict does not fail on them', async () => {
+    const dir = selectable();
+    const r = await tripline(['rules', 'check', '--strict', '--sigma-level', 'high', dir]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/^Sigma: 4 documents; rules 2 loaded, 0 degraded, 2 skipped;/m);
+    expect(r.stdout).toMatch(/^ {2}reasons: not-selected 2$/m);
+    expect(r.stdout).not.toMatch(/^skipped /m);
+    expect(r.stdout).toContain('2 of 4 Sigma documents loaded as written; 2 not selected (--sigma-level high)');
+    const j = await tripline(['rules', 'check', '--format', 'json', '--sigma-status', 'stable', dir]);
+    expect(j.code).toBe(0);
+    const report = (JSON.parse(j.stdout) as { sigma: SigmaReport }).sigma;
+    const left = report.entries.filter((e) => e.reasons.some((x) => x.code === 'not-selected'));
+    expect(left.map((e) => e.id).sort()).toEqual([...HIGH_IDS, LOW_ID].map((id) => id.slice('sigma/'.length)).sort());
+    // A rule skipped for another reason still fails --strict.
+    writeFileSync(join(dir, 'auditd.yml'), AUDITD);
+    const strict = await tripline(['rules', 'check', '--strict', '--sigma-level', 'medium', dir]);
+    expect(strict.code, strict.stdout).toBe(1);
+    expect(strict.stdout).toMatch(/^skipped {3}.*auditd\.yml:1:1/m);
+    expect(strict.stdout).toContain(
+      '3 of 5 Sigma documents loaded as written; 1 not selected (--sigma-level medium); 1 skipped or degraded (--strict: exit 1)',
+    );
+  });
+
+  it('a usage error (exit 2) for a value it does not know, or with no Sigma file to select among', async () => {
+    const events = join(EXAMPLE, 'events.ndjson');
+    const level = await tripline([
+      'analyze',
+      '--no-builtin',
+      '--rules',
+      selectable(),
+      '--sigma-level',
+      'urgent',
+      events,
+    ]);
+    expect(level.code).toBe(2);
+    expect(level.stderr).toContain('Allowed choices are informational, low, medium, high, critical.');
+    const status = await tripline(['analyze', '--rules', selectable(), '--sigma-status', 'stable,beta', events]);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain(
+      'Expected a comma-separated list of stable, test, experimental, deprecated, unsupported.',
+    );
+    // A detector module's rules are not selected: saying nothing would run all of them.
+    const none = await tripline(['analyze', '--sigma-level', 'high', events]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(
+      'tripline: --sigma-level selects among the Sigma rules of --rules, and no --rules path holds one;',
+    );
+    expect(none.stderr).toContain(
+      '--rules node_modules/@tripline/sigmahq/rules instead of --detectors @tripline/sigmahq',
+    );
+    const check = await tripline(['rules', 'check', '--sigma-status', 'stable', join(ROOT, 'examples/rules')]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toContain('--sigma-status selects among the Sigma rules of --rules');
+  });
+});

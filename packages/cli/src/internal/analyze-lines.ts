@@ -10,6 +10,7 @@ import {
 import type { SarifResultCount } from '@tripline/reporter-sarif';
 import type { LoadReport } from '@tripline/sigma';
 import { fsReason } from './errors.js';
+import { notSelected } from './sigma-rules.js';
 import { formatCount, formatDuration, terminalText } from './text.js';
 
 // The lines `tripline analyze` prints on stderr about its run.
@@ -19,7 +20,8 @@ import { formatCount, formatDuration, terminalText } from './text.js';
  * nothing is dropped silently, and `tripline rules check` lists each rule with its reason.
  */
 export function sigmaLoadWarning(report: LoadReport): string | undefined {
-  const skipped = report.rules.skipped + report.correlations.skipped;
+  // Rules --sigma-level or --sigma-status left out are what the user asked for, not a warning.
+  const skipped = report.rules.skipped + report.correlations.skipped - report.entries.filter(notSelected).length;
   const degraded = report.rules.degraded + report.correlations.degraded;
   if (skipped + degraded === 0) return undefined;
   const parts = [

@@ -42,7 +42,15 @@ import {
 import { type InputIdentity, planOutput, writeOutput } from './output.js';
 import { ProgressLine } from './progress.js';
 import { checkCompact, type ReportFormat, renderReport } from './render-report.js';
-import { type LoadedDetector, loadDetectorSet, mergeSources, runnable, splitConfigSources } from './sources.js';
+import {
+  type DetectorFlags,
+  type LoadedDetector,
+  loadDetectorSet,
+  mergeSources,
+  nothingToRun,
+  runnable,
+  splitConfigSources,
+} from './sources.js';
 import {
   changedAlertsResult,
   changesLine,
@@ -54,7 +62,7 @@ import {
 import { formatCount, terminalText } from './text.js';
 
 /** Parsed options of `tripline analyze`. */
-export interface AnalyzeCommandOptions extends NarrateFlags {
+export interface AnalyzeCommandOptions extends NarrateFlags, DetectorFlags {
   readonly format: ReportFormat;
   readonly output?: string;
   /** `--compact`: the JSON report on one line. */
@@ -71,12 +79,6 @@ export interface AnalyzeCommandOptions extends NarrateFlags {
   /** `--no-progress` sets this false. */
   readonly progress: boolean;
   readonly quiet?: boolean;
-  /** `--rules PATH` (repeatable): rule files or folders, added to the detectors. */
-  readonly rules?: readonly string[];
-  /** `--detectors MODULE` (repeatable): npm packages or module paths exporting detectors. */
-  readonly detectors?: readonly string[];
-  /** `--no-builtin` sets this false: run only the rules and modules given. */
-  readonly builtin?: boolean;
   /** `--state PATH`: an incremental run over the state in PATH; the report holds the changes only. */
   readonly state?: string;
   /** `--workers N`: analyse in N threads (this one and N - 1 workers), each owning the devices hashed to it (default 1: no worker). */
@@ -121,11 +123,11 @@ async function planInputs(files: readonly string[], io: CliIo): Promise<PlannedI
 
 /**
  * Load, parse and validate `--config`, load the detectors it and the command line name (`rules`,
- * `modules`, `builtin`; `--rules`, `--detectors`, `--no-builtin`), then apply `--min-severity` and
- * `--timezone` on top.
+ * `modules`, `builtin`; `--rules`, `--detectors`, `--no-builtin`, `--sigma-level`, `--sigma-status`),
+ * then apply `--min-severity` and `--timezone` on top.
  */
 export async function buildRun(
-  options: Pick<AnalyzeCommandOptions, 'config' | 'minSeverity' | 'timezone' | 'rules' | 'detectors' | 'builtin'>,
+  options: Pick<AnalyzeCommandOptions, 'config' | 'minSeverity' | 'timezone'> & DetectorFlags,
   cwd: string = process.cwd(),
 ): Promise<{
   config: RunConfig | undefined;
@@ -146,8 +148,7 @@ export async function buildRun(
   const detectors = await loadDetectorSet(mergeSources(fromFile, options), cwd, (load) => {
     sigma = load.report;
   });
-  if (detectors.length === 0)
-    throw new CliError('no detectors to run: --no-builtin (or builtin: false) needs --rules or --detectors');
+  if (detectors.length === 0) throw nothingToRun(options, sigma);
   if (options.config !== undefined) {
     // Validate the file alone first, so an error names a key of the file, not one the CLI added.
     config = validateRunConfig(raw, runnable(detectors)).config;

@@ -17,8 +17,31 @@ export function collect(value: string, previous: readonly string[] | undefined):
   return [...(previous ?? []), value];
 }
 
-/** `--rules`, `--detectors`, `--no-builtin`: the detectors of a run, for `analyze` and `detectors`. */
-export function detectorOptions(): [rules: Option, detectors: Option, noBuiltin: Option] {
+/** The statuses of the Sigma specification, which `--sigma-status` selects among. */
+export const SIGMA_STATUSES: readonly string[] = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'];
+
+/** `--sigma-status stable,test`: a comma-separated list of Sigma statuses (deduplicated, lower-cased). */
+export function sigmaStatusArg(value: string): string[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s.length > 0);
+  if (list.length === 0 || list.some((s) => !SIGMA_STATUSES.includes(s)))
+    throw new InvalidArgumentError(`Expected a comma-separated list of ${SIGMA_STATUSES.join(', ')}.`);
+  return [...new Set(list)];
+}
+
+/**
+ * `--rules`, `--detectors`, `--no-builtin`, and which Sigma rules of `--rules` load (`--sigma-level`,
+ * `--sigma-status`): the detectors of a run, for every command that runs or lists them.
+ */
+export function detectorOptions(): [
+  rules: Option,
+  detectors: Option,
+  noBuiltin: Option,
+  sigmaLevel: Option,
+  sigmaStatus: Option,
+] {
   return [
     new Option(
       '--rules <path>',
@@ -29,6 +52,21 @@ export function detectorOptions(): [rules: Option, detectors: Option, noBuiltin:
       'npm package (resolved from the current folder) or module path exporting detectors to run too; repeatable',
     ).argParser(collect),
     new Option('--no-builtin', 'do not run the built-in Defender detectors (only --rules and --detectors)'),
+    ...sigmaSelectOptions(),
+  ];
+}
+
+/** `--sigma-level`, `--sigma-status`: which Sigma rules of `--rules` load; the others are reported `not-selected`. */
+export function sigmaSelectOptions(): [sigmaLevel: Option, sigmaStatus: Option] {
+  return [
+    new Option(
+      '--sigma-level <level>',
+      `load only the Sigma rules of --rules at this level or above (${SEVERITIES.join(', ')}; a rule without a level counts as medium)`,
+    ).argParser(severityArg),
+    new Option(
+      '--sigma-status <statuses>',
+      `load only the Sigma rules of --rules with one of these statuses, comma-separated (${SIGMA_STATUSES.join(', ')})`,
+    ).argParser(sigmaStatusArg),
   ];
 }
 

@@ -1,4 +1,4 @@
-import { type AnyDetector, techniqueName } from '@tripline/core';
+import { type AnyDetector, type Severity, techniqueName } from '@tripline/core';
 import { buildRun } from './analyze.js';
 import { type CliIo, writeStdout } from './io.js';
 import { type DetectorOrigin, type LoadedDetector, originText } from './sources.js';
@@ -63,6 +63,8 @@ export interface DetectorsCommandOptions {
   readonly rules?: readonly string[];
   readonly detectors?: readonly string[];
   readonly builtin?: boolean;
+  readonly sigmaLevel?: Severity;
+  readonly sigmaStatus?: readonly string[];
 }
 
 /**

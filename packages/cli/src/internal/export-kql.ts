@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { type AnyDetector, loadRuleFile } from '@tripline/core';
+import { type AnyDetector, loadRuleFile, type Severity } from '@tripline/core';
 import {
   type ArtefactOptions,
   artefactsFor,
@@ -22,8 +22,8 @@ import {
 } from '@tripline/kql';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { type CliIo, writeStdout } from './io.js';
-import { compileSigmaOrThrow, splitRuleFiles } from './sigma-rules.js';
-import { loadDetectorSet, mergeSources } from './sources.js';
+import { compileSigmaOrThrow, noSigmaToSelect, splitRuleFiles } from './sigma-rules.js';
+import { loadDetectorSet, mergeSources, sigmaSelectOf } from './sources.js';
 import { escapeJsonForTerminal, formatCount, terminalText } from './text.js';
 
 /** Options of `tripline export kql`. */
@@ -37,6 +37,9 @@ export interface ExportKqlOptions {
   readonly detectors?: readonly string[];
   /** `--no-builtin` sets this false: leave the built-in Defender detectors out. */
   readonly builtin?: boolean;
+  /** `--sigma-level`, `--sigma-status`: which Sigma rules of `rules` load and are exported. */
+  readonly sigmaLevel?: Severity;
+  readonly sigmaStatus?: readonly string[];
   /** `--period`: a custom detection's schedule (default: the shortest whose lookback covers the query's window). */
   readonly period?: CustomDetectionPeriod;
 }
@@ -98,6 +101,8 @@ async function exportedRules(options: ExportKqlOptions, cwd: string): Promise<Ex
   const split = splitRuleFiles(options.rules ?? []);
   const failure = split.failures[0];
   if (failure) throw new CliError(failure.message);
+  const select = sigmaSelectOf(options);
+  if (select !== undefined) noSigmaToSelect(split.sigma, select);
   const out: ExportedRule[] = [];
   const loaded = await loadDetectorSet(
     mergeSources({}, { rules: [], detectors: options.detectors ?? [], builtin: options.builtin ?? true }),
@@ -110,7 +115,7 @@ async function exportedRules(options: ExportKqlOptions, cwd: string): Promise<Ex
     out.push(exportRuleFile(rule.rule, rule.file));
   }
   if (split.sigma.length > 0) {
-    const set = compileSigmaOrThrow(split.sigma);
+    const set = compileSigmaOrThrow(split.sigma, select);
     // Every document of the load report: rules and correlations exported or refused, skipped ones as not-loaded.
     out.push(...exportSigma(set));
   }

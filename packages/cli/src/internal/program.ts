@@ -3,7 +3,15 @@ import { CUSTOM_DETECTION_PERIODS, KQL_TARGETS } from '@tripline/kql';
 import { Command, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { type AnalyzeCommandOptions, analyzeCommand } from './analyze.js';
-import { detectorOptions, isoArg, llmTimeoutArg, severityArg, timeZoneArg, workersArg } from './args.js';
+import {
+  detectorOptions,
+  isoArg,
+  llmTimeoutArg,
+  severityArg,
+  sigmaSelectOptions,
+  timeZoneArg,
+  workersArg,
+} from './args.js';
 import { type DetectorsCommandOptions, detectorsCommand } from './detectors.js';
 import type { ExitCode } from './errors.js';
 import { type ExportKqlOptions, exportKqlCommand } from './export-kql.js';
@@ -11,7 +19,7 @@ import type { CliIo } from './io.js';
 import { DEFAULT_KEY_ENV, DEFAULT_TIMEOUT_SECONDS } from './narrate.js';
 import { type RenderCommandOptions, renderCommand } from './render.js';
 import { REPORT_FORMATS } from './render-report.js';
-import { rulesCheckCommand } from './rules-check.js';
+import { type RulesCheckOptions, rulesCheckCommand } from './rules-check.js';
 import {
   type StateCommandOptions,
   type SuppressCommandOptions,
@@ -183,6 +191,8 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .addOption(detectorOptions()[0])
     .addOption(detectorOptions()[1])
     .addOption(detectorOptions()[2])
+    .addOption(detectorOptions()[3])
+    .addOption(detectorOptions()[4])
     .option('-q, --quiet', 'print nothing on stderr but errors')
     .option('--debug', 'print stack traces of errors')
     .addHelpText('after', ANALYZE_HELP)
@@ -223,20 +233,24 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .argument('<paths...>', 'rule files or folders of rule files (tripline or Sigma, told apart per file)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--strict', 'a Sigma rule that is skipped or degraded fails the check (exit 1)')
+    .addOption(sigmaSelectOptions()[0])
+    .addOption(sigmaSelectOptions()[1])
     .option('--debug', 'print stack traces of errors')
     .addHelpText(
       'after',
       `
 Exit status:
   0  every rule loaded and passed its fixtures (Sigma rules skipped or degraded
-     are listed with their reasons but do not fail the check without --strict)
+     are listed with their reasons but do not fail the check without --strict;
+     rules left out by --sigma-level or --sigma-status are counted, not listed)
   1  a fixture failed, or --strict and a Sigma rule was skipped or degraded
   2  a rule file could not be loaded (the message names file:line:column and the field),
-     a Sigma file that is not valid YAML or not a valid Sigma document included
+     a Sigma file that is not valid YAML or not a valid Sigma document included;
+     --sigma-level or --sigma-status without a Sigma file among the paths
 
 Docs: docs/rules.md in the tripline repository.`,
     )
-    .action(async (paths: string[], opts: { format: 'text' | 'json'; strict?: boolean }) => {
+    .action(async (paths: string[], opts: RulesCheckOptions) => {
       setExit(await rulesCheckCommand(paths, opts, io));
     });
 

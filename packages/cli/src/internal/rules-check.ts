@@ -1,9 +1,10 @@
-import { isTriplineError } from '@tripline/core';
+import { isTriplineError, type Severity } from '@tripline/core';
 import { checkRuleFile, type RuleCheck } from '@tripline/core/testing';
 import type { LoadEntry, LoadReport } from '@tripline/sigma';
 import { EXIT, type ExitCode } from './errors.js';
 import { type CliIo, writeStdout } from './io.js';
-import { compileSigmaFiles, isParseFailure, splitRuleFiles } from './sigma-rules.js';
+import { compileSigmaFiles, isParseFailure, noSigmaToSelect, notSelected, splitRuleFiles } from './sigma-rules.js';
+import { sigmaSelectOf, sigmaSelectText } from './sources.js';
 import { escapeJsonForTerminal, formatCount, terminalText } from './text.js';
 
 /** Options of `tripline rules check`. */
@@ -11,6 +12,9 @@ export interface RulesCheckOptions {
   readonly format: 'text' | 'json';
   /** A Sigma rule that is skipped or degraded fails the check (exit 1) instead of being only reported. */
   readonly strict?: boolean;
+  /** `--sigma-level`, `--sigma-status`: which Sigma rules load; the others are counted as not selected. */
+  readonly sigmaLevel?: Severity;
+  readonly sigmaStatus?: readonly string[];
 }
 
 /** A rule file that could not be loaded (or a clash between files): where and why. */
@@ -43,6 +47,8 @@ function sigmaLines(report: LoadReport): string[] {
   if (reasons.length > 0)
     lines.push(`  reasons: ${reasons.map(([code, n]) => `${code} ${formatCount(n ?? 0)}`).join(', ')}`);
   for (const entry of report.entries) {
+    // Left out by --sigma-level or --sigma-status: counted in the reasons line, not listed one by one.
+    if (notSelected(entry)) continue;
     const status = entry.status === 'loaded' ? (entry.reasons.length > 0 ? 'note' : undefined) : entry.status;
     if (status === undefined) continue;
     const title = entry.title === undefined ? '' : `  ${terminalText(entry.title, 200)}`;
@@ -73,7 +79,9 @@ export async function rulesCheckCommand(
   const split = splitRuleFiles(paths);
   const failures: LoadFailure[] = [...split.failures];
   const files = split.rules;
-  const sigma = split.sigma.length > 0 ? compileSigmaFiles(split.sigma).report : undefined;
+  const select = sigmaSelectOf(options);
+  if (select !== undefined) noSigmaToSelect(split.sigma, select);
+  const sigma = split.sigma.length > 0 ? compileSigmaFiles(split.sigma, select).report : undefined;
   for (const entry of sigma?.entries ?? []) {
     if (!isParseFailure(entry)) continue;
     const reason = entry.reasons.find((r) => r.code === 'yaml-invalid' || r.code === 'schema-invalid');
@@ -85,8 +93,14 @@ export async function rulesCheckCommand(
       column: at.column,
     });
   }
+  // Rules the selection left out are what was asked for: they neither count as not loaded nor fail --strict.
+  const sigmaUnselected = sigma ? sigma.entries.filter(notSelected).length : 0;
   const sigmaNotLoaded = sigma
-    ? sigma.rules.skipped + sigma.rules.degraded + sigma.correlations.skipped + sigma.correlations.degraded
+    ? sigma.rules.skipped +
+      sigma.rules.degraded +
+      sigma.correlations.skipped +
+      sigma.correlations.degraded -
+      sigmaUnselected
     : 0;
   const ids = new Map<string, string>();
   for (const file of files) {
@@ -145,6 +159,9 @@ export async function rulesCheckCommand(
     const loaded = sigma.rules.loaded + sigma.correlations.loaded;
     lines.push(
       `${formatCount(loaded)} of ${formatCount(sigma.documents)} Sigma document${sigma.documents === 1 ? '' : 's'} loaded as written` +
+        (sigmaUnselected && select
+          ? `; ${formatCount(sigmaUnselected)} not selected (${sigmaSelectText(select)})`
+          : '') +
         (sigmaNotLoaded
           ? `; ${formatCount(sigmaNotLoaded)} skipped or degraded${options.strict ? ' (--strict: exit 1)' : ''}`
           : ''),

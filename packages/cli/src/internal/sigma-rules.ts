@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { isTriplineError } from '@tripline/core';
 import { ruleFiles } from '@tripline/core/unstable';
-import { compileSigma, type LoadEntry, type LoadReport, mdeMapping, type SigmaSet } from '@tripline/sigma';
+import {
+  compileSigma,
+  type LoadEntry,
+  type LoadReport,
+  mdeMapping,
+  type SigmaSelect,
+  type SigmaSet,
+} from '@tripline/sigma';
 import { isMap, parseAllDocuments } from 'yaml';
 import { CliError } from './errors.js';
 
@@ -79,7 +86,7 @@ export function splitRuleFiles(paths: readonly string[]): SplitRuleFiles & { fai
 }
 
 /** Compile Sigma files (as listed by {@link splitRuleFiles}) into one set: one family, one load report. */
-export function compileSigmaFiles(files: readonly string[]): SigmaSet {
+export function compileSigmaFiles(files: readonly string[], select?: SigmaSelect): SigmaSet {
   const sources = files.map((file) => {
     try {
       return { name: file, text: readFileSync(file, 'utf8') };
@@ -89,7 +96,28 @@ export function compileSigmaFiles(files: readonly string[]): SigmaSet {
       );
     }
   });
-  return compileSigma(sources, { mapping: mdeMapping() });
+  return compileSigma(sources, { mapping: mdeMapping(), ...(select ? { select } : {}) });
+}
+
+/**
+ * `--sigma-level`/`--sigma-status` select among the Sigma files of `--rules`: with none of those, they
+ * would select nothing, silently (a user running `--detectors @tripline/sigmahq --sigma-level high`
+ * would get every rule of the pack). That is a usage error, which says how to select among a pack's rules.
+ */
+export function noSigmaToSelect(sigmaFiles: readonly string[], select: SigmaSelect): void {
+  if (sigmaFiles.length > 0) return;
+  const flags = [
+    ...(select.minLevel !== undefined ? ['--sigma-level'] : []),
+    ...(select.status !== undefined ? ['--sigma-status'] : []),
+  ].join(' and ');
+  throw new CliError(
+    `${flags} ${select.minLevel !== undefined && select.status !== undefined ? 'select' : 'selects'} among the Sigma rules of --rules, and no --rules path holds one; a detector module's rules are not selected (for the SigmaHQ rules: --rules node_modules/@tripline/sigmahq/rules instead of --detectors @tripline/sigmahq)`,
+  );
+}
+
+/** A rule left out by the load's `select` (`--sigma-level`, `--sigma-status`): asked for, not a problem. */
+export function notSelected(entry: LoadEntry): boolean {
+  return entry.status === 'skipped' && entry.reasons.some((r) => r.code === 'not-selected');
 }
 
 /** A document that did not parse (YAML or schema): a load error, like a tripline rule file that fails. */
@@ -101,8 +129,8 @@ export function isParseFailure(entry: LoadEntry): boolean {
  * {@link compileSigmaFiles}, refusing a set in which a document does not parse: the error names the
  * first one's file:line:column, as for a tripline rule file (`tripline rules check` lists them all).
  */
-export function compileSigmaOrThrow(files: readonly string[]): SigmaSet {
-  const set = compileSigmaFiles(files);
+export function compileSigmaOrThrow(files: readonly string[], select?: SigmaSelect): SigmaSet {
+  const set = compileSigmaFiles(files, select);
   const broken = set.report.entries.find(isParseFailure);
   if (broken) {
     const reason = broken.reasons.find((r) => r.code === 'yaml-invalid' || r.code === 'schema-invalid');

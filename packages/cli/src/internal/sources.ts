@@ -8,11 +8,12 @@ import {
   type DetectorOrFamily,
   isDetectorFamily,
   loadRuleFile,
+  type Severity,
 } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
-import type { LoadReport } from '@tripline/sigma';
+import type { LoadReport, SigmaSelect } from '@tripline/sigma';
 import { CliError } from './errors.js';
-import { compileSigmaOrThrow, sigmaSourceFiles, splitRuleFiles } from './sigma-rules.js';
+import { compileSigmaOrThrow, noSigmaToSelect, sigmaSourceFiles, splitRuleFiles } from './sigma-rules.js';
 
 /** The keys of a `--config` file that say which detectors run (the CLI reads them; core never sees them). */
 export interface ConfigSources {
@@ -96,6 +97,54 @@ export interface DetectorSources {
   readonly modules: readonly string[];
   /** Run the built-in Defender preset too (default true). */
   readonly builtin: boolean;
+  /** Which Sigma rules of `rules` load (`--sigma-level`, `--sigma-status`); all when undefined. */
+  readonly sigmaSelect?: SigmaSelect;
+}
+
+/** The command-line options that select Sigma rules. */
+export interface SigmaSelectOptions {
+  /** `--sigma-level`: the lowest level loaded. */
+  readonly sigmaLevel?: Severity;
+  /** `--sigma-status`: the statuses loaded. */
+  readonly sigmaStatus?: readonly string[];
+}
+
+/** What the command line says of a run's detectors. */
+export interface DetectorFlags extends SigmaSelectOptions {
+  /** `--rules PATH` (repeatable): rule files or folders, added to the detectors. */
+  readonly rules?: readonly string[];
+  /** `--detectors MODULE` (repeatable): npm packages or module paths exporting detectors. */
+  readonly detectors?: readonly string[];
+  /** `--no-builtin` sets this false: run only the rules and modules given. */
+  readonly builtin?: boolean;
+}
+
+/** The `select` of `compileSigma` that `--sigma-level` and `--sigma-status` ask for, or undefined. */
+export function sigmaSelectOf(options: SigmaSelectOptions): SigmaSelect | undefined {
+  const { sigmaLevel, sigmaStatus } = options;
+  if (sigmaLevel === undefined && sigmaStatus === undefined) return undefined;
+  return {
+    ...(sigmaLevel !== undefined ? { minLevel: sigmaLevel } : {}),
+    ...(sigmaStatus !== undefined ? { status: sigmaStatus } : {}),
+  };
+}
+
+/** The error of a run left without detectors, said in the terms of what the command line asked for. */
+export function nothingToRun(options: SigmaSelectOptions, sigma: LoadReport | undefined): CliError {
+  const select = sigmaSelectOf(options);
+  if (select !== undefined && sigma !== undefined && sigma.documents > 0)
+    return new CliError(
+      `no detectors to run: ${sigmaSelectText(select)} left out every Sigma rule of --rules, and there is nothing else to run`,
+    );
+  return new CliError('no detectors to run: --no-builtin (or builtin: false) needs --rules or --detectors');
+}
+
+/** `--sigma-level high --sigma-status stable,test`, as a user typed it (for messages). */
+export function sigmaSelectText(select: SigmaSelect): string {
+  return [
+    ...(select.minLevel !== undefined ? [`--sigma-level ${select.minLevel}`] : []),
+    ...(select.status !== undefined ? [`--sigma-status ${select.status.join(',')}`] : []),
+  ].join(' ');
 }
 
 /** `builtin`, the module name, or the rule file: how `tripline detectors` shows an origin. */
@@ -260,14 +309,13 @@ async function loadModule(spec: string, base: string): Promise<readonly Detector
 }
 
 /** The sources of a run: the config file's, then the command line's added (`--no-builtin` wins). */
-export function mergeSources(
-  config: ConfigSources,
-  cli: { readonly rules?: readonly string[]; readonly detectors?: readonly string[]; readonly builtin?: boolean },
-): DetectorSources {
+export function mergeSources(config: ConfigSources, cli: DetectorFlags): DetectorSources {
+  const sigmaSelect = sigmaSelectOf(cli);
   return {
     rules: [...(config.rules ?? []), ...(cli.rules ?? [])],
     modules: [...(config.modules ?? []), ...(cli.detectors ?? [])],
     builtin: cli.builtin === false ? false : (config.builtin ?? true),
+    ...(sigmaSelect ? { sigmaSelect } : {}),
   };
 }
 
@@ -294,12 +342,13 @@ export async function loadDetectorSet(
   const split = splitRuleFiles(sources.rules);
   const failure = split.failures[0];
   if (failure) throw new CliError(failure.message);
+  if (sources.sigmaSelect !== undefined) noSigmaToSelect(split.sigma, sources.sigmaSelect);
   for (const file of split.rules) {
     const loaded = loadRuleFile(file);
     out.push({ detector: loaded.detector, origin: { kind: 'rule', file: loaded.file } });
   }
   if (split.sigma.length > 0) {
-    const set = compileSigmaOrThrow(split.sigma);
+    const set = compileSigmaOrThrow(split.sigma, sources.sigmaSelect);
     const files = sigmaSourceFiles(set);
     const fileOf = (d: AnyDetector) => files.get(d.meta.id) ?? split.sigma[0]!;
     for (const detector of set.family.members)

@@ -8,7 +8,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { AnalyzeOptions, OutboxEntry, StateStore } from '@tripline/core';
+import type { AnalyzeOptions, OutboxEntry, Severity, StateStore } from '@tripline/core';
 import type { AdapterOptions, StreamAdapter, StreamMetrics } from '@tripline/stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { buildRun } from './analyze.js';
@@ -37,6 +37,8 @@ export interface StreamCommandOptions {
   readonly rules?: readonly string[];
   readonly detectors?: readonly string[];
   readonly builtin?: boolean;
+  readonly sigmaLevel?: Severity;
+  readonly sigmaStatus?: readonly string[];
   readonly quiet?: boolean;
 }
 
@@ -309,6 +311,8 @@ async function consume(
     ...(opts.rules !== undefined ? { rules: opts.rules } : {}),
     ...(opts.detectors !== undefined ? { detectors: opts.detectors } : {}),
     ...(opts.builtin !== undefined ? { builtin: opts.builtin } : {}),
+    ...(opts.sigmaLevel !== undefined ? { sigmaLevel: opts.sigmaLevel } : {}),
+    ...(opts.sigmaStatus !== undefined ? { sigmaStatus: opts.sigmaStatus } : {}),
   });
   const dir = opts.state!;
   try {

@@ -1,7 +1,8 @@
 /**
  * A whole Sigma load (`loadSigma`, `loadSigmaHQ`) → one export per document of its load report: every
  * loaded or degraded rule exported or refused with a reason, every skipped one refused as `not-loaded`,
- * every rule only correlations use refused as `correlation-only`.
+ * every rule only correlations use refused as `correlation-only`. A rule the load's `select` left out
+ * (`not-selected`) is not part of the export at all: it was not asked for.
  */
 import { type LoadEntry, mdeMapping, type SigmaMapping, type SigmaSet } from '@tripline/sigma';
 import type { ExportedRule } from '../ir.js';
@@ -38,6 +39,7 @@ export function exportSigma(set: SigmaSet, mapping: SigmaMapping = mdeMapping())
   const out: ExportedRule[] = [];
   for (const entry of set.report.entries) {
     if (entry.kind === 'filter') continue;
+    if (entry.status === 'skipped' && entry.reasons.some((r) => r.code === 'not-selected')) continue;
     if (entry.kind === 'correlation') {
       // Correlation entries and documents are both in source order; skipped duplicates have no document.
       const doc = docs.slice(nextCorrelation).find((d) => d.source === entry.source);

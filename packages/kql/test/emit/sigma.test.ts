@@ -176,4 +176,29 @@ describe('exportSigma', () => {
     ]);
     expect(!out[1]!.ok && out[1]!.refusals[0]!.code).toBe('not-loaded');
   });
+
+  it("leaves out the rules the load's select left out (not-selected), and still refuses the others that did not load", () => {
+    const doc = (id: string, level: string, logsource = 'product: windows\n  category: process_creation') =>
+      `title: r${id}\nid: ${id}\nstatus: test\nlevel: ${level}\nlogsource:\n  ${logsource}\ndetection:\n  sel:\n    CommandLine: x\n  condition: sel\n`;
+    const high = '44444444-4444-4444-8444-444444444444';
+    const low = '55555555-5555-4555-8555-555555555555';
+    const unroutable = '66666666-6666-4666-8666-666666666666';
+    const set = compileSigma(
+      [
+        { text: doc(high, 'high'), name: 'high.yml' },
+        { text: doc(low, 'low'), name: 'low.yml' },
+        { text: doc(unroutable, 'critical', 'product: windows\n  service: security'), name: 'security.yml' },
+      ],
+      { select: { minLevel: 'high' } },
+    );
+    expect(set.report.entries.find((e) => e.id === low)?.reasons[0]?.code).toBe('not-selected');
+    const out = exportSigma(set);
+    expect(out.map((o) => [o.source.id, o.ok])).toEqual([
+      [`sigma/${high}`, true],
+      [`sigma/${unroutable}`, false],
+    ]);
+    // Without a selection, the same low rule is exported.
+    const all = exportSigma(compileSigma([{ text: doc(low, 'low'), name: 'low.yml' }]));
+    expect(all.map((o) => [o.source.id, o.ok])).toEqual([[`sigma/${low}`, true]]);
+  });
 });
