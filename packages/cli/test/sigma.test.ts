@@ -281,6 +281,45 @@ describe.concurrent('selecting Sigma rules: --sigma-level and --sigma-status', (
     );
   });
 
+  it('the config file selects too (sigmaLevel, sigmaStatus); each flag replaces its key', async () => {
+    const dir = selectable();
+    const config = (body: string): string => {
+      const file = join(temp(), 'tripline.yaml');
+      writeFileSync(file, `rules: [${JSON.stringify(dir)}]\nbuiltin: false\n${body}`);
+      return file;
+    };
+    const high = config('sigmaLevel: High\n');
+    expect((await alertIds(dir, '--config', high)).ids).toEqual(HIGH_IDS);
+    expect((await alertIds(dir, '--config', high, '--sigma-level', 'low')).ids).toEqual(
+      [...HIGH_IDS, LOW_ID, STABLE_ID].sort(),
+    );
+    const stable = config("sigmaStatus: ['Stable', stable]\n");
+    expect((await alertIds(dir, '--config', stable)).ids).toEqual([STABLE_ID]);
+    expect((await alertIds(dir, '--config', stable, '--sigma-status', 'experimental')).ids).toEqual(
+      [...HIGH_IDS, LOW_ID].sort(),
+    );
+    // Both keys, and `tripline detectors` reads them as analyze does.
+    const both = config('sigmaLevel: medium\nsigmaStatus: [experimental]\n');
+    expect((await alertIds(dir, '--config', both)).ids).toEqual(HIGH_IDS);
+    const listed = await tripline(['detectors', '--format', 'json', '--config', both]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { id: string }[]).map((d) => d.id).sort()).toEqual(HIGH_IDS);
+    // A bad value names the file and the key (exit 2).
+    const events = join(EXAMPLE, 'events.ndjson');
+    const badLevel = config('sigmaLevel: urgent\n');
+    const level = await tripline(['analyze', '--config', badLevel, events]);
+    expect(level.code).toBe(2);
+    expect(level.stderr).toContain(
+      `tripline: invalid configuration: ${badLevel}: sigmaLevel: one of informational, low, medium, high, critical`,
+    );
+    const badStatus = config('sigmaStatus: stable\n');
+    const status = await tripline(['analyze', '--config', badStatus, events]);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toContain(
+      `${badStatus}: sigmaStatus: a list of stable, test, experimental, deprecated, unsupported`,
+    );
+  });
+
   it('a usage error (exit 2) for a value it does not know, or with no Sigma file to select among', async () => {
     const events = join(EXAMPLE, 'events.ndjson');
     const level = await tripline([

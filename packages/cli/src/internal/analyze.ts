@@ -46,6 +46,7 @@ import {
   type DetectorFlags,
   type LoadedDetector,
   loadDetectorSet,
+  mergeSelect,
   mergeSources,
   nothingToRun,
   runnable,
@@ -148,7 +149,7 @@ export async function buildRun(
   const detectors = await loadDetectorSet(mergeSources(fromFile, options), cwd, (load) => {
     sigma = load.report;
   });
-  if (detectors.length === 0) throw nothingToRun(options, sigma);
+  if (detectors.length === 0) throw nothingToRun(mergeSelect(fromFile, options), sigma);
   if (options.config !== undefined) {
     // Validate the file alone first, so an error names a key of the file, not one the CLI added.
     config = validateRunConfig(raw, runnable(detectors)).config;

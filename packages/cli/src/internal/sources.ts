@@ -7,16 +7,19 @@ import {
   type DetectorFamily,
   type DetectorOrFamily,
   isDetectorFamily,
+  isSeverity,
   loadRuleFile,
+  SEVERITIES,
   type Severity,
 } from '@tripline/core';
 import { defenderDetectors } from '@tripline/detectors-defender';
 import type { LoadReport, SigmaSelect } from '@tripline/sigma';
+import { SIGMA_STATUSES } from './args.js';
 import { CliError } from './errors.js';
 import { compileSigmaOrThrow, noSigmaToSelect, sigmaSourceFiles, splitRuleFiles } from './sigma-rules.js';
 
 /** The keys of a `--config` file that say which detectors run (the CLI reads them; core never sees them). */
-export interface ConfigSources {
+export interface ConfigSources extends SigmaSelectOptions {
   readonly rules?: readonly string[];
   readonly modules?: readonly string[];
   readonly builtin?: boolean;
@@ -26,18 +29,24 @@ const stringList = (value: unknown): value is string[] =>
   Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0);
 
 /**
- * Take `rules`, `modules` and `builtin` out of a parsed config file; paths (rule files, module paths
- * starting with `.`) become relative to the config file's folder. Returns them and the rest, which
- * core's `validateRunConfig` checks.
+ * Take `rules`, `modules`, `builtin`, `sigmaLevel` and `sigmaStatus` out of a parsed config file; paths
+ * (rule files, module paths starting with `.`) become relative to the config file's folder. Returns them
+ * and the rest, which core's `validateRunConfig` checks.
  */
 export function splitConfigSources(raw: unknown, configPath: string): { sources: ConfigSources; rest: unknown } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { sources: {}, rest: raw };
-  const { rules, modules, builtin, ...rest } = raw as Record<string, unknown>;
+  const { rules, modules, builtin, sigmaLevel, sigmaStatus, ...rest } = raw as Record<string, unknown>;
   const where = (key: string, what: string) => `invalid configuration: ${configPath}: ${key}: ${what}`;
   if (rules !== undefined && !stringList(rules)) throw new CliError(where('rules', 'a list of rule files or folders'));
   if (modules !== undefined && !stringList(modules))
     throw new CliError(where('modules', 'a list of npm package names or module paths'));
   if (builtin !== undefined && typeof builtin !== 'boolean') throw new CliError(where('builtin', 'true or false'));
+  const level = typeof sigmaLevel === 'string' ? sigmaLevel.trim().toLowerCase() : sigmaLevel;
+  if (level !== undefined && !isSeverity(level))
+    throw new CliError(where('sigmaLevel', `one of ${SEVERITIES.join(', ')}`));
+  const statuses = stringList(sigmaStatus) ? [...new Set(sigmaStatus.map((v) => v.trim().toLowerCase()))] : undefined;
+  if (sigmaStatus !== undefined && (statuses === undefined || statuses.some((v) => !SIGMA_STATUSES.includes(v))))
+    throw new CliError(where('sigmaStatus', `a list of ${SIGMA_STATUSES.join(', ')}`));
   const dir = dirname(configPath);
   const near = (p: string) => (isAbsolute(p) ? p : join(dir, p));
   return {
@@ -45,6 +54,8 @@ export function splitConfigSources(raw: unknown, configPath: string): { sources:
       ...(rules ? { rules: rules.map(near) } : {}),
       ...(modules ? { modules: modules.map((m) => (m.startsWith('.') ? resolve(dir, m) : m)) } : {}),
       ...(builtin !== undefined ? { builtin } : {}),
+      ...(level !== undefined ? { sigmaLevel: level } : {}),
+      ...(statuses !== undefined ? { sigmaStatus: statuses } : {}),
     },
     rest,
   };
@@ -117,6 +128,16 @@ export interface DetectorFlags extends SigmaSelectOptions {
   readonly detectors?: readonly string[];
   /** `--no-builtin` sets this false: run only the rules and modules given. */
   readonly builtin?: boolean;
+}
+
+/** The Sigma selection of a run: each of the command line's options, else the config file's. */
+export function mergeSelect(config: SigmaSelectOptions, cli: SigmaSelectOptions): SigmaSelectOptions {
+  const sigmaLevel = cli.sigmaLevel ?? config.sigmaLevel;
+  const sigmaStatus = cli.sigmaStatus ?? config.sigmaStatus;
+  return {
+    ...(sigmaLevel !== undefined ? { sigmaLevel } : {}),
+    ...(sigmaStatus !== undefined ? { sigmaStatus } : {}),
+  };
 }
 
 /** The `select` of `compileSigma` that `--sigma-level` and `--sigma-status` ask for, or undefined. */
@@ -308,9 +329,12 @@ async function loadModule(spec: string, base: string): Promise<readonly Detector
   return detectorsOfModule(ns, spec);
 }
 
-/** The sources of a run: the config file's, then the command line's added (`--no-builtin` wins). */
+/**
+ * The sources of a run: the config file's, then the command line's added (`--no-builtin` wins;
+ * `--sigma-level` and `--sigma-status` each replace the file's `sigmaLevel`, `sigmaStatus`).
+ */
 export function mergeSources(config: ConfigSources, cli: DetectorFlags): DetectorSources {
-  const sigmaSelect = sigmaSelectOf(cli);
+  const sigmaSelect = sigmaSelectOf(mergeSelect(config, cli));
   return {
     rules: [...(config.rules ?? []), ...(cli.rules ?? [])],
     modules: [...(config.modules ?? []), ...(cli.detectors ?? [])],
