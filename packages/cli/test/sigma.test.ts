@@ -312,6 +312,15 @@ describe.concurrent('selecting Sigma rules: --sigma-level and --sigma-status', (
     expect(level.stderr).toContain(
       `tripline: invalid configuration: ${badLevel}: sigmaLevel: one of informational, low, medium, high, critical`,
     );
+    // Without a Sigma file among the paths, the error names the key that asked.
+    const file = join(temp(), 'tripline.yaml');
+    writeFileSync(file, "sigmaLevel: high\nmodules: ['@tripline/sigmahq']\n");
+    const noSigma = await tripline(['analyze', '--config', file, '--sigma-status', 'stable', events]);
+    expect(noSigma.code).toBe(2);
+    expect(noSigma.stderr).toContain(
+      'tripline: sigmaLevel (--config) and --sigma-status select among the Sigma rules of rules and --rules, and none of their paths holds one;',
+    );
+    expect(noSigma.stderr).toContain('node_modules/@tripline/sigmahq/rules in rules or --rules');
     const badStatus = config('sigmaStatus: stable\n');
     const status = await tripline(['analyze', '--config', badStatus, events]);
     expect(status.code).toBe(2);

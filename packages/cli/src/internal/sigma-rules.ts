@@ -99,19 +99,34 @@ export function compileSigmaFiles(files: readonly string[], select?: SigmaSelect
   return compileSigma(sources, { mapping: mdeMapping(), ...(select ? { select } : {}) });
 }
 
+/** Where a run's Sigma selection came from: the command line's options, or the config file's keys. */
+export interface SigmaSelectFrom {
+  readonly level: 'flag' | 'config';
+  readonly status: 'flag' | 'config';
+}
+
 /**
- * `--sigma-level`/`--sigma-status` select among the Sigma files of `--rules`: with none of those, they
- * would select nothing, silently (a user running `--detectors @tripline/sigmahq --sigma-level high`
- * would get every rule of the pack). That is a usage error, which says how to select among a pack's rules.
+ * `--sigma-level`/`--sigma-status` (or `sigmaLevel`/`sigmaStatus` of the config file) select among the
+ * Sigma files of `--rules` (and `rules`): with none of those, they would select nothing, silently (a user
+ * running `--detectors @tripline/sigmahq --sigma-level high` would get every rule of the pack). That is
+ * a usage error, which names what asked for the selection and says how to select among a pack's rules.
  */
-export function noSigmaToSelect(sigmaFiles: readonly string[], select: SigmaSelect): void {
+export function noSigmaToSelect(
+  sigmaFiles: readonly string[],
+  select: SigmaSelect,
+  from: SigmaSelectFrom = { level: 'flag', status: 'flag' },
+): void {
   if (sigmaFiles.length > 0) return;
-  const flags = [
-    ...(select.minLevel !== undefined ? ['--sigma-level'] : []),
-    ...(select.status !== undefined ? ['--sigma-status'] : []),
-  ].join(' and ');
+  const names = [
+    ...(select.minLevel !== undefined ? [from.level === 'flag' ? '--sigma-level' : 'sigmaLevel (--config)'] : []),
+    ...(select.status !== undefined ? [from.status === 'flag' ? '--sigma-status' : 'sigmaStatus (--config)'] : []),
+  ];
+  const verb = names.length > 1 ? 'select' : 'selects';
+  const config = names.some((n) => n.endsWith('(--config)'));
   throw new CliError(
-    `${flags} ${select.minLevel !== undefined && select.status !== undefined ? 'select' : 'selects'} among the Sigma rules of --rules, and no --rules path holds one; a detector module's rules are not selected (for the SigmaHQ rules: --rules node_modules/@tripline/sigmahq/rules instead of --detectors @tripline/sigmahq)`,
+    config
+      ? `${names.join(' and ')} ${verb} among the Sigma rules of rules and --rules, and none of their paths holds one; a detector module's rules are not selected (for the SigmaHQ rules: node_modules/@tripline/sigmahq/rules in rules or --rules, instead of @tripline/sigmahq in modules or --detectors)`
+      : `${names.join(' and ')} ${verb} among the Sigma rules of --rules, and no --rules path holds one; a detector module's rules are not selected (for the SigmaHQ rules: --rules node_modules/@tripline/sigmahq/rules instead of --detectors @tripline/sigmahq)`,
   );
 }
 

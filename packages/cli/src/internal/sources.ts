@@ -16,7 +16,13 @@ import { defenderDetectors } from '@tripline/detectors-defender';
 import type { LoadReport, SigmaSelect } from '@tripline/sigma';
 import { SIGMA_STATUSES } from './args.js';
 import { CliError } from './errors.js';
-import { compileSigmaOrThrow, noSigmaToSelect, sigmaSourceFiles, splitRuleFiles } from './sigma-rules.js';
+import {
+  compileSigmaOrThrow,
+  noSigmaToSelect,
+  type SigmaSelectFrom,
+  sigmaSourceFiles,
+  splitRuleFiles,
+} from './sigma-rules.js';
 
 /** The keys of a `--config` file that say which detectors run (the CLI reads them; core never sees them). */
 export interface ConfigSources extends SigmaSelectOptions {
@@ -110,6 +116,8 @@ export interface DetectorSources {
   readonly builtin: boolean;
   /** Which Sigma rules of `rules` load (`--sigma-level`, `--sigma-status`); all when undefined. */
   readonly sigmaSelect?: SigmaSelect;
+  /** Whether each part of `sigmaSelect` came from the command line or the config file (flags when undefined). */
+  readonly sigmaSelectFrom?: SigmaSelectFrom;
 }
 
 /** The command-line options that select Sigma rules. */
@@ -335,11 +343,15 @@ async function loadModule(spec: string, base: string): Promise<readonly Detector
  */
 export function mergeSources(config: ConfigSources, cli: DetectorFlags): DetectorSources {
   const sigmaSelect = sigmaSelectOf(mergeSelect(config, cli));
+  const sigmaSelectFrom: SigmaSelectFrom = {
+    level: cli.sigmaLevel === undefined && config.sigmaLevel !== undefined ? 'config' : 'flag',
+    status: cli.sigmaStatus === undefined && config.sigmaStatus !== undefined ? 'config' : 'flag',
+  };
   return {
     rules: [...(config.rules ?? []), ...(cli.rules ?? [])],
     modules: [...(config.modules ?? []), ...(cli.detectors ?? [])],
     builtin: cli.builtin === false ? false : (config.builtin ?? true),
-    ...(sigmaSelect ? { sigmaSelect } : {}),
+    ...(sigmaSelect ? { sigmaSelect, sigmaSelectFrom } : {}),
   };
 }
 
@@ -366,7 +378,7 @@ export async function loadDetectorSet(
   const split = splitRuleFiles(sources.rules);
   const failure = split.failures[0];
   if (failure) throw new CliError(failure.message);
-  if (sources.sigmaSelect !== undefined) noSigmaToSelect(split.sigma, sources.sigmaSelect);
+  if (sources.sigmaSelect !== undefined) noSigmaToSelect(split.sigma, sources.sigmaSelect, sources.sigmaSelectFrom);
   for (const file of split.rules) {
     const loaded = loadRuleFile(file);
     out.push({ detector: loaded.detector, origin: { kind: 'rule', file: loaded.file } });
