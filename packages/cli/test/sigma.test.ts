@@ -312,20 +312,81 @@ describe.concurrent('selecting Sigma rules: --sigma-level and --sigma-status', (
     expect(level.stderr).toContain(
       `tripline: invalid configuration: ${badLevel}: sigmaLevel: one of informational, low, medium, high, critical`,
     );
-    // Without a Sigma file among the paths, the error names the key that asked.
+    // Nothing to select among: the error names the key that asked.
     const file = join(temp(), 'tripline.yaml');
-    writeFileSync(file, "sigmaLevel: high\nmodules: ['@tripline/sigmahq']\n");
+    writeFileSync(file, 'sigmaLevel: high\n');
     const noSigma = await tripline(['analyze', '--config', file, '--sigma-status', 'stable', events]);
     expect(noSigma.code).toBe(2);
     expect(noSigma.stderr).toContain(
-      'tripline: sigmaLevel (--config) and --sigma-status select among the Sigma rules of rules and --rules, and none of their paths holds one;',
+      'tripline: sigmaLevel (--config) and --sigma-status select among the Sigma rules of rules and --rules and of detector modules that select theirs (as @tripline/sigmahq does), and none was given',
     );
-    expect(noSigma.stderr).toContain('node_modules/@tripline/sigmahq/rules in rules or --rules');
     const badStatus = config('sigmaStatus: stable\n');
     const status = await tripline(['analyze', '--config', badStatus, events]);
     expect(status.code).toBe(2);
     expect(status.stderr).toContain(
       `${badStatus}: sigmaStatus: a list of stable, test, experimental, deprecated, unsupported`,
+    );
+  });
+
+  it('a module with withSigmaSelect (@tripline/sigmahq) is selected too: analyze, detectors, the config file', async () => {
+    const events = join(EXAMPLE, 'events.ndjson');
+    const run = async (...args: string[]) => {
+      const r = await tripline([
+        'analyze',
+        '--no-builtin',
+        '--detectors',
+        '@tripline/sigmahq',
+        ...args,
+        '--format',
+        'json',
+        '--no-progress',
+        events,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { alerts: { detectorId: string; severity: string }[] }).alerts;
+    };
+    const all = await run();
+    const high = await run('--sigma-level', 'high');
+    expect(all.some((a) => a.severity === 'medium' || a.severity === 'low')).toBe(true);
+    expect(high.length).toBeGreaterThan(0);
+    expect(high.every((a) => a.severity === 'high' || a.severity === 'critical')).toBe(true);
+    expect(high.map((a) => a.detectorId)).toEqual(
+      all.filter((a) => a.severity === 'high' || a.severity === 'critical').map((a) => a.detectorId),
+    );
+    const listed = await tripline([
+      'detectors',
+      '--format',
+      'json',
+      '--no-builtin',
+      '--detectors',
+      '@tripline/sigmahq',
+      '--sigma-level',
+      'critical',
+    ]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const critical = JSON.parse(listed.stdout) as { severity: string; origin: string }[];
+    expect(critical.length).toBeGreaterThan(0);
+    expect(new Set(critical.map((d) => `${d.severity} ${d.origin}`))).toEqual(new Set(['critical @tripline/sigmahq']));
+    // A selection that leaves the module no rule, and nothing else: said as such.
+    const empty = await tripline([
+      'analyze',
+      '--no-builtin',
+      '--detectors',
+      '@tripline/sigmahq',
+      '--sigma-status',
+      'unsupported',
+      events,
+    ]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain(
+      'tripline: no detectors to run: --sigma-status unsupported left out every Sigma rule of the detector modules',
+    );
+    const file = join(temp(), 'tripline.yaml');
+    writeFileSync(file, "modules: ['@tripline/sigmahq']\nbuiltin: false\nsigmaLevel: high\n");
+    const r = await tripline(['analyze', '--config', file, '--format', 'json', '--no-progress', events]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { alerts: { detectorId: string }[] }).alerts.map((a) => a.detectorId)).toEqual(
+      high.map((a) => a.detectorId),
     );
   });
 
@@ -347,15 +408,32 @@ describe.concurrent('selecting Sigma rules: --sigma-level and --sigma-status', (
     expect(status.stderr).toContain(
       'Expected a comma-separated list of stable, test, experimental, deprecated, unsupported.',
     );
-    // A detector module's rules are not selected: saying nothing would run all of them.
+    // Nothing to select among (the built-in preset has no Sigma rules): saying nothing would be a silent no-op.
     const none = await tripline(['analyze', '--sigma-level', 'high', events]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain(
-      'tripline: --sigma-level selects among the Sigma rules of --rules, and no --rules path holds one;',
+      'tripline: --sigma-level selects among the Sigma rules of --rules and of detector modules that select theirs (as @tripline/sigmahq does), and none was given',
     );
-    expect(none.stderr).toContain(
-      '--rules node_modules/@tripline/sigmahq/rules instead of --detectors @tripline/sigmahq',
+    // A module without withSigmaSelect is not selected: given alone, the same error.
+    const plain = join(temp(), 'plain.mjs');
+    writeFileSync(
+      plain,
+      "export { defenderDetectors as detectors } from '@tripline/detectors-defender';\n".replace(
+        '@tripline/detectors-defender',
+        join(ROOT, 'packages/detectors-defender/dist/index.js'),
+      ),
     );
+    const unselectable = await tripline([
+      'analyze',
+      '--no-builtin',
+      '--detectors',
+      plain,
+      '--sigma-level',
+      'high',
+      events,
+    ]);
+    expect(unselectable.code).toBe(2);
+    expect(unselectable.stderr).toContain('and of detector modules that select theirs');
     const check = await tripline(['rules', 'check', '--sigma-status', 'stable', join(ROOT, 'examples/rules')]);
     expect(check.code).toBe(2);
     expect(check.stderr).toContain('--sigma-status selects among the Sigma rules of --rules');

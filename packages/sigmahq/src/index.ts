@@ -23,6 +23,7 @@ import {
   type LoadReport,
   mdeMapping,
   type SigmaMapping,
+  type SigmaSelect,
   type SigmaSet,
 } from '@tripline/sigma';
 
@@ -90,6 +91,14 @@ export function loadSigmaHQ(options: SigmaHQOptions = {}): SigmaSet {
   // `sigma` family of the user's own Sigma rules (`tripline analyze --rules … --detectors @tripline/sigmahq`).
   const family: DetectorFamily = Object.freeze({ ...set.family, id: SIGMAHQ_FAMILY });
   return Object.freeze({ ...set, family, detectors: Object.freeze([family, ...set.correlations]) });
+}
+
+/**
+ * The detectors of the rules a selection keeps (by level, by status): what `tripline analyze --detectors
+ * @tripline/sigmahq --sigma-level high` runs. The same as `loadSigmaHQ({ select }).detectors`.
+ */
+export function withSigmaSelect(select: SigmaSelect): SigmaSet['detectors'] {
+  return loadSigmaHQ({ select }).detectors;
 }
 
 /** Every SigmaHQ rule of the package, compiled with the default options at import. */

@@ -10,6 +10,7 @@ import {
   sigmahq,
   sigmahqRulesDir,
   sigmahqSources,
+  withSigmaSelect,
 } from '@tripline/sigmahq';
 import { describe, expect, it } from 'vitest';
 
@@ -108,6 +109,17 @@ describe('@tripline/sigmahq', () => {
     expect([...levels].sort()).toEqual(['critical', 'high']);
     expect(high.rules.length).toBeLessThan(sigmahq.rules.length);
     expect(high.rules.length).toBeGreaterThan(800);
+  });
+
+  it('withSigmaSelect(select) gives the detectors of the selection, as the CLI runs them', () => {
+    const selected = withSigmaSelect({ minLevel: 'critical', status: ['stable', 'test'] });
+    const family = selected[0]!;
+    expect(isDetectorFamily(family)).toBe(true);
+    if (!isDetectorFamily(family)) return;
+    expect(family.id).toBe('sigmahq');
+    expect(family.members.length).toBeGreaterThan(0);
+    expect(family.members.length).toBeLessThan(sigmahq.family.members.length);
+    expect(new Set(family.members.map((m) => m.meta.severity))).toEqual(new Set(['critical']));
   });
 
   it('SIGMAHQ_COMMIT is the commit SOURCE.md names', () => {

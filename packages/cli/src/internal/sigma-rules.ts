@@ -107,14 +107,16 @@ export interface SigmaSelectFrom {
 
 /**
  * `--sigma-level`/`--sigma-status` (or `sigmaLevel`/`sigmaStatus` of the config file) select among the
- * Sigma files of `--rules` (and `rules`): with none of those, they would select nothing, silently (a user
- * running `--detectors @tripline/sigmahq --sigma-level high` would get every rule of the pack). That is
- * a usage error, which names what asked for the selection and says how to select among a pack's rules.
+ * Sigma files of `--rules` (and `rules`) and, where a command loads detector modules (`modules`: analyze,
+ * detectors, stream), among the rules of the modules that can select theirs (`withSigmaSelect`). With
+ * none of those, they would select nothing, silently (a pack without the hook would run every rule).
+ * That is a usage error, which names what asked for the selection and says how to select.
  */
 export function noSigmaToSelect(
   sigmaFiles: readonly string[],
   select: SigmaSelect,
   from: SigmaSelectFrom = { level: 'flag', status: 'flag' },
+  modules = false,
 ): void {
   if (sigmaFiles.length > 0) return;
   const names = [
@@ -123,10 +125,14 @@ export function noSigmaToSelect(
   ];
   const verb = names.length > 1 ? 'select' : 'selects';
   const config = names.some((n) => n.endsWith('(--config)'));
+  if (modules)
+    throw new CliError(
+      `${names.join(' and ')} ${verb} among the Sigma rules of ${config ? 'rules and --rules' : '--rules'} and of detector modules that select theirs (as @tripline/sigmahq does), and none was given: no Sigma file among the paths, no such module`,
+    );
   throw new CliError(
     config
       ? `${names.join(' and ')} ${verb} among the Sigma rules of rules and --rules, and none of their paths holds one; a detector module's rules are not selected (for the SigmaHQ rules: node_modules/@tripline/sigmahq/rules in rules or --rules, instead of @tripline/sigmahq in modules or --detectors)`
-      : `${names.join(' and ')} ${verb} among the Sigma rules of --rules, and no --rules path holds one; a detector module's rules are not selected (for the SigmaHQ rules: --rules node_modules/@tripline/sigmahq/rules instead of --detectors @tripline/sigmahq)`,
+      : `${names.join(' and ')} ${verb} among the Sigma rules of --rules, and no --rules path holds one; a detector module's rules are not selected here (for the SigmaHQ rules: --rules node_modules/@tripline/sigmahq/rules instead of --detectors @tripline/sigmahq)`,
   );
 }
 
