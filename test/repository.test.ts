@@ -5,12 +5,13 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { codeFiles } from './code-files.js';
 
 const sh = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -18,17 +19,7 @@ const sharedPresent = existsSync(join(root, '../shared'));
 
 /** Test code of every workspace: .ts/.mts/.mjs/.js files under packages/, test/ and examples/. */
 function testCode(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/\.(?:[cm]?ts|[cm]?js)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(path);
-    }
-  };
-  for (const top of ['packages', 'test', 'examples']) walk(join(root, top));
-  return out.sort();
+  return codeFiles(...['packages', 'test', 'examples'].map((top) => join(root, top)));
 }
 
 /** Environment for a nested vitest: none of the running vitest's own variables. */

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { codeFiles } from './code-files.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -40,21 +41,6 @@ function workspaces(): Workspace[] {
       }
       return { dir, name: String(pkg.name), waitsFor };
     });
-}
-
-/** TypeScript and JavaScript files of a package (sources, tests, scripts), not its build or installs. */
-function codeFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
-      const path = join(d, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/\.(?:[cm]?ts|[cm]?js)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) out.push(path);
-    }
-  };
-  walk(dir);
-  return out.sort();
 }
 
 /** The package names a file imports (static `from`, `import()`, `require()`), without subpaths. */
