@@ -47,4 +47,5 @@ export {
   platformAccepts,
   renderMdeMappingDoc,
 } from './mapping/index.js';
+export { type SigmaOrigin, sigmaOriginOf } from './origin.js';
 export { type ParsedDocument, parseSigmaSource, parseTimespan, type SigmaFilter } from './parse.js';

@@ -27,6 +27,7 @@ import type {
 } from './ir.js';
 import { KEPT_TEXT_MAX, type LazyRule, lazyRule, type Rebuild } from './lazy.js';
 import { mdeMapping } from './mapping/index.js';
+import { rememberOrigin } from './origin.js';
 import { type ParsedDocument, parseSigmaSource, type SigmaFilter } from './parse.js';
 
 /** What the correlation compiler returns: its detectors and one load entry per correlation document. */
@@ -299,7 +300,7 @@ export function compileSigma(
       );
     }
   }
-  return {
+  const set: SigmaSet = {
     family,
     correlations: correlationDetectors,
     detectors: [family, ...correlationDetectors],
@@ -307,6 +308,8 @@ export function compileSigma(
     report,
     correlationDocuments: correlations.map((c) => c.doc),
   };
+  rememberOrigin(set, options.mapping);
+  return set;
 }
 
 /**
