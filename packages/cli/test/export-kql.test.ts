@@ -310,6 +310,133 @@ level: medium
     expect(yaml.query).toBe(QUERY);
   });
 
+  it("exports a module's Sigma detectors from their rules, as --rules does (ES module, CommonJS, part of a set)", async () => {
+    const dir = temp();
+    const sources = readdirSync(SIGMA_RULES)
+      .sort()
+      .map((name) => ({ name, text: readFileSync(join(SIGMA_RULES, name), 'utf8') }));
+    const esm = (body: string) =>
+      `import { compileSigma } from ${JSON.stringify(pathToFileURL(join(ROOT, 'packages/sigma/dist/index.js')).href)};\nconst sources = ${JSON.stringify(sources)};\n${body}\n`;
+    const modules = {
+      'pack.mjs': esm('export const detectors = compileSigma(sources).detectors;'),
+      // Through require, the pack compiles with the CommonJS build of @tripline/sigma; the CLI imports the ES one.
+      'pack.cjs': `const { compileSigma } = require(${JSON.stringify(join(ROOT, 'packages/sigma/dist/index.cjs'))});\nexports.detectors = compileSigma(${JSON.stringify(sources)}).detectors;\n`,
+      // A renamed family holding one member of its set: that rule alone.
+      'part.mjs': esm(
+        "const set = compileSigma(sources);\nexport default { ...set.family, id: 'part', members: set.family.members.filter((m) => m.meta.id.startsWith('sigma/5b0c')) };",
+      ),
+    };
+    for (const [name, text] of Object.entries(modules)) writeFileSync(join(dir, name), text);
+    const byRules = await exportJson('advanced-hunting', join(dir, 'rules'), '--no-builtin', '--rules', SIGMA_RULES);
+    expect(byRules.summary.counts.exported).toBe(2);
+    // Every file but its "// source:" line (the module names its sources as it likes) is the one --rules writes.
+    const written = (out: string) =>
+      Object.fromEntries(
+        readdirSync(join(out, 'advanced-hunting')).map((f) => [
+          f,
+          readFileSync(join(out, 'advanced-hunting', f), 'utf8')
+            .split('\n')
+            .filter((l) => !l.startsWith('// source: '))
+            .join('\n'),
+        ]),
+      );
+    for (const name of ['pack.mjs', 'pack.cjs']) {
+      const out = join(dir, `out-${name}`);
+      const r = await exportJson('advanced-hunting', out, '--no-builtin', '--detectors', join(dir, name));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.summary.entries.map((e) => [e.id, e.kind, e.status])).toEqual(
+        byRules.summary.entries.map((e) => [e.id, e.kind, e.status]),
+      );
+      expect(written(out), name).toEqual(written(join(dir, 'rules')));
+      expect(
+        readFileSync(join(out, 'advanced-hunting', 'sigma-0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8.kql'), 'utf8'),
+      ).toContain('// source: office-spawns-shell.yml\n');
+    }
+    const part = await exportJson(
+      'advanced-hunting',
+      join(dir, 'part'),
+      '--no-builtin',
+      '--detectors',
+      join(dir, 'part.mjs'),
+    );
+    expect(part.summary.entries.map((e) => [e.id, e.status])).toEqual([
+      ['sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b', 'exported'],
+    ]);
+  });
+
+  it("--sigma-level selects among a module's Sigma rules through withSigmaSelect, and is a usage error with nothing to select", async () => {
+    const dir = temp();
+    const sources = [
+      ...readdirSync(SIGMA_RULES)
+        .sort()
+        .map((name) => ({ name, text: readFileSync(join(SIGMA_RULES, name), 'utf8') })),
+      {
+        name: 'whoami.yml',
+        text: "title: Whoami run, low\nid: 2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182\nstatus: stable\nlogsource:\n  category: process_creation\n  product: windows\ndetection:\n  sel:\n    Image|endswith: '\\\\whoami.exe'\n  condition: sel\nlevel: low\n",
+      },
+    ];
+    const head = `import { compileSigma } from ${JSON.stringify(pathToFileURL(join(ROOT, 'packages/sigma/dist/index.js')).href)};\nconst sources = ${JSON.stringify(sources)};\nexport const detectors = compileSigma(sources).detectors;\n`;
+    writeFileSync(
+      join(dir, 'select.mjs'),
+      `${head}export const withSigmaSelect = (select) => compileSigma(sources, { select }).detectors;\n`,
+    );
+    writeFileSync(join(dir, 'plain.mjs'), head);
+    const all = await exportJson(
+      'advanced-hunting',
+      join(dir, 'a'),
+      '--no-builtin',
+      '--detectors',
+      join(dir, 'select.mjs'),
+    );
+    expect(all.summary.entries.map((e) => e.id)).toEqual([
+      'sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8',
+      'sigma/2b3c4d5e-6f70-4a81-9b2c-3d4e5f607182',
+      'sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b',
+    ]);
+    const high = await exportJson(
+      'advanced-hunting',
+      join(dir, 'h'),
+      '--no-builtin',
+      '--detectors',
+      join(dir, 'select.mjs'),
+      '--sigma-level',
+      'high',
+    );
+    expect(high.code, high.stderr).toBe(0);
+    // Left out by the selection: not exported, not listed (as with --rules).
+    expect(high.summary.entries.map((e) => [e.id, e.status])).toEqual([
+      ['sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8', 'exported'],
+      ['sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b', 'exported'],
+    ]);
+    const none = await exportKql(
+      'advanced-hunting',
+      join(dir, 'n'),
+      '--no-builtin',
+      '--detectors',
+      join(dir, 'plain.mjs'),
+      '--sigma-level',
+      'high',
+    );
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(
+      '--sigma-level selects among the Sigma rules of --rules and of detector modules that select theirs (as @tripline/sigmahq does), and none was given',
+    );
+  });
+
+  it('exports @tripline/sigmahq given as a module as it exports its rules folder', async () => {
+    const dir = temp();
+    const args = ['--no-builtin', '--sigma-level', 'critical'];
+    const pack = await exportJson('advanced-hunting', join(dir, 'm'), ...args, '--detectors', '@tripline/sigmahq');
+    const files = await exportJson('advanced-hunting', join(dir, 'r'), ...args, '--rules', 'packages/sigmahq/rules');
+    expect(pack.code, pack.stderr).toBe(0);
+    expect(pack.summary.counts.exported).toBeGreaterThan(20);
+    expect(pack.summary.counts).toEqual(files.summary.counts);
+    expect(pack.summary.entries.map((e) => [e.id, e.status])).toEqual(
+      files.summary.entries.map((e) => [e.id, e.status]),
+    );
+    expect(pack.summary.refusedByCode).not.toHaveProperty('detector-no-query');
+  });
+
   it('lists a detector without meta.kql as detector-no-query', async () => {
     const dir = temp();
     const mod = join(dir, 'plain.mjs');

@@ -20,9 +20,10 @@ import {
   type KqlTarget,
   type KqlWarning,
 } from '@tripline/kql';
+import { type SigmaOrigin, sigmaOriginOf } from '@tripline/sigma';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { type CliIo, writeStdout } from './io.js';
-import { compileSigmaOrThrow, noSigmaToSelect, splitRuleFiles } from './sigma-rules.js';
+import { compileSigmaOrThrow, splitRuleFiles } from './sigma-rules.js';
 import { loadDetectorSet, mergeSources, sigmaSelectOf } from './sources.js';
 import { escapeJsonForTerminal, formatCount, terminalText } from './text.js';
 
@@ -33,11 +34,17 @@ export interface ExportKqlOptions {
   readonly format: 'text' | 'json';
   /** `--rules PATH` (repeatable): Sigma files and tripline rule files, or folders of them. */
   readonly rules?: readonly string[];
-  /** `--detectors MODULE` (repeatable): modules exporting detectors (those declaring `meta.kql` are exported). */
+  /**
+   * `--detectors MODULE` (repeatable): modules exporting detectors. Those declaring `meta.kql` are
+   * exported, and so are those compiled from Sigma rules (`@tripline/sigmahq`), from their rules.
+   */
   readonly detectors?: readonly string[];
   /** `--no-builtin` sets this false: leave the built-in Defender detectors out. */
   readonly builtin?: boolean;
-  /** `--sigma-level`, `--sigma-status`: which Sigma rules of `rules` load and are exported. */
+  /**
+   * `--sigma-level`, `--sigma-status`: which Sigma rules of `rules`, and of the modules that select
+   * theirs (`withSigmaSelect`), load and are exported.
+   */
   readonly sigmaLevel?: Severity;
   readonly sigmaStatus?: readonly string[];
   /** `--period`: a custom detection's schedule (default: the shortest whose lookback covers the query's window). */
@@ -102,13 +109,41 @@ async function exportedRules(options: ExportKqlOptions, cwd: string): Promise<Ex
   const failure = split.failures[0];
   if (failure) throw new CliError(failure.message);
   const select = sigmaSelectOf(options);
-  if (select !== undefined) noSigmaToSelect(split.sigma, select);
   const out: ExportedRule[] = [];
+  // The selection goes to the modules too: one that selects among its Sigma rules (`withSigmaSelect`)
+  // returns the selected set; with neither such a module nor a Sigma file, it is a usage error.
   const loaded = await loadDetectorSet(
-    mergeSources({}, { rules: [], detectors: options.detectors ?? [], builtin: options.builtin ?? true }),
+    mergeSources(
+      {},
+      {
+        rules: [],
+        detectors: options.detectors ?? [],
+        builtin: options.builtin ?? true,
+        ...(options.sigmaLevel !== undefined ? { sigmaLevel: options.sigmaLevel } : {}),
+        ...(options.sigmaStatus !== undefined ? { sigmaStatus: options.sigmaStatus } : {}),
+      },
+    ),
     cwd,
+    undefined,
+    split.sigma,
   );
-  for (const { detector } of loaded) out.push(exportDetector(detector as AnyDetector));
+  // A module's detectors compiled from Sigma rules (a pack such as @tripline/sigmahq) are exported from
+  // their rules, as `--rules` exports a Sigma file: they carry no `meta.kql` of their own.
+  const sets = new Map<SigmaOrigin, Set<string>>();
+  for (const { detector } of loaded) {
+    const origin = sigmaOriginOf(detector);
+    if (origin === undefined) {
+      out.push(exportDetector(detector as AnyDetector));
+      continue;
+    }
+    let ids = sets.get(origin);
+    if (ids === undefined) {
+      ids = new Set();
+      sets.set(origin, ids);
+    }
+    ids.add(detector.meta.id);
+  }
+  for (const [origin, ids] of sets) out.push(...exportedSigmaSet(origin, ids));
   // tripline rule files through the emitter, from the validated rule (a file that does not load is an error).
   for (const file of split.rules) {
     const rule = loadRuleFile(file);
@@ -120,6 +155,18 @@ async function exportedRules(options: ExportKqlOptions, cwd: string): Promise<Ex
     out.push(...exportSigma(set));
   }
   return out.sort((a, b) => (a.source.id < b.source.id ? -1 : a.source.id > b.source.id ? 1 : 0));
+}
+
+/**
+ * The rules of a module's Sigma set, exported as `--rules` exports them (its load report's documents,
+ * the ones it skipped as refused), or, when the module gave only some of the set's detectors (`ids`),
+ * those rules alone.
+ */
+function exportedSigmaSet(origin: SigmaOrigin, ids: ReadonlySet<string>): ExportedRule[] {
+  const { set, mapping } = origin;
+  const exported = exportSigma(set, mapping);
+  const whole = set.family.members.length + set.correlations.length === ids.size;
+  return whole ? exported : exported.filter((rule) => ids.has(rule.source.id));
 }
 
 /** Write a file through a temporary name, so an interrupted export never leaves half an artefact. */

@@ -212,6 +212,8 @@ export async function loadDetectorSet(
   sources: DetectorSources,
   cwd: string,
   onSigma?: (load: SigmaRulesLoad) => void,
+  /** Sigma files the caller loads itself (`export kql`): the selection may be for them. */
+  sigmaElsewhere: readonly string[] = [],
 ): Promise<LoadedDetector[]> {
   const out: LoadedDetector[] = [];
   if (sources.builtin) for (const detector of defenderDetectors) out.push({ detector, origin: { kind: 'builtin' } });
@@ -229,7 +231,7 @@ export async function loadDetectorSet(
   const failure = split.failures[0];
   if (failure) throw new CliError(failure.message);
   if (sources.sigmaSelect !== undefined && selectable === 0)
-    noSigmaToSelect(split.sigma, sources.sigmaSelect, sources.sigmaSelectFrom, true);
+    noSigmaToSelect([...split.sigma, ...sigmaElsewhere], sources.sigmaSelect, sources.sigmaSelectFrom, true);
   for (const file of split.rules) {
     const loaded = loadRuleFile(file);
     out.push({ detector: loaded.detector, origin: { kind: 'rule', file: loaded.file } });
