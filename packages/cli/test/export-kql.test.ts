@@ -362,6 +362,20 @@ level: medium
     expect(part.summary.entries.map((e) => [e.id, e.status])).toEqual([
       ['sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b', 'exported'],
     ]);
+    // The same rules from a module and from --rules: an error, as for analyze (not two files for one id).
+    const both = await exportKql(
+      'advanced-hunting',
+      join(dir, 'both'),
+      '--detectors',
+      join(dir, 'pack.mjs'),
+      '--rules',
+      SIGMA_RULES,
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain(
+      `two detectors have the id sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8: one from ${join(dir, 'pack.mjs')}, one from ${join(SIGMA_RULES, 'office-spawns-shell.yml')}`,
+    );
+    expect(existsSync(join(dir, 'both'))).toBe(false);
   });
 
   it("--sigma-level selects among a module's Sigma rules through withSigmaSelect, and is a usage error with nothing to select", async () => {

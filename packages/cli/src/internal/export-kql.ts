@@ -23,8 +23,8 @@ import {
 import { type SigmaOrigin, sigmaOriginOf } from '@tripline/sigma';
 import { CliError, EXIT, type ExitCode, fsReason } from './errors.js';
 import { type CliIo, writeStdout } from './io.js';
-import { compileSigmaOrThrow, splitRuleFiles } from './sigma-rules.js';
-import { loadDetectorSet, mergeSources, sigmaSelectOf } from './sources.js';
+import { compileSigmaOrThrow, sigmaSourceFiles, splitRuleFiles } from './sigma-rules.js';
+import { duplicateId, loadDetectorSet, mergeSources, sigmaSelectOf } from './sources.js';
 import { escapeJsonForTerminal, formatCount, terminalText } from './text.js';
 
 /** Options of `tripline export kql`. */
@@ -144,13 +144,25 @@ async function exportedRules(options: ExportKqlOptions, cwd: string): Promise<Ex
     ids.add(detector.meta.id);
   }
   for (const [origin, ids] of sets) out.push(...exportedSigmaSet(origin, ids));
+  // An id of a rule path that a module (or the built-in preset) also gives is an error, as in analyze:
+  // two artefacts for one id would be two different queries under one name.
+  const taken = new Map(loaded.map((l) => [l.detector.meta.id, l.origin]));
+  const unique = (id: string, file: string): void => {
+    const first = taken.get(id);
+    if (first !== undefined) throw duplicateId(id, first, { kind: 'rule', file });
+    taken.set(id, { kind: 'rule', file });
+  };
   // tripline rule files through the emitter, from the validated rule (a file that does not load is an error).
   for (const file of split.rules) {
     const rule = loadRuleFile(file);
+    unique(rule.detector.meta.id, rule.file);
     out.push(exportRuleFile(rule.rule, rule.file));
   }
   if (split.sigma.length > 0) {
     const set = compileSigmaOrThrow(split.sigma, select);
+    const files = sigmaSourceFiles(set);
+    for (const d of [...set.family.members, ...set.correlations])
+      unique(d.meta.id, files.get(d.meta.id) ?? split.sigma[0]!);
     // Every document of the load report: rules and correlations exported or refused, skipped ones as not-loaded.
     out.push(...exportSigma(set));
   }

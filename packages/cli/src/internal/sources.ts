@@ -179,6 +179,13 @@ export function sigmaSelectText(select: SigmaSelect): string {
   ].join(' ');
 }
 
+/** The error of two detectors of one run with one id, naming where each came from. */
+export function duplicateId(id: string, first: DetectorOrigin, second: DetectorOrigin): CliError {
+  return new CliError(
+    `two detectors have the id ${id}: one from ${originText(first)}, one from ${originText(second)}; rename one (or run without the built-in preset: --no-builtin)`,
+  );
+}
+
 /** `builtin`, the module name, or the rule file: how `tripline detectors` shows an origin. */
 export function originText(origin: DetectorOrigin): string {
   return origin.kind === 'builtin' ? 'builtin' : origin.kind === 'module' ? origin.module : origin.file;
@@ -249,11 +256,7 @@ export async function loadDetectorSet(
   for (const entry of out) {
     const id = entry.detector.meta.id;
     const first = seen.get(id);
-    if (first && first.detector !== entry.detector) {
-      throw new CliError(
-        `two detectors have the id ${id}: one from ${originText(first.origin)}, one from ${originText(entry.origin)}; rename one (or run without the built-in preset: --no-builtin)`,
-      );
-    }
+    if (first && first.detector !== entry.detector) throw duplicateId(id, first.origin, entry.origin);
     if (!first) seen.set(id, entry);
   }
   // The same detector object twice (a module re-exporting the preset next to --builtin) runs once.
