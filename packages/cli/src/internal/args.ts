@@ -56,16 +56,22 @@ export function detectorOptions(): [
   ];
 }
 
-/** `--sigma-level`, `--sigma-status`: which Sigma rules of `--rules` load; the others are reported `not-selected`. */
-export function sigmaSelectOptions(): [sigmaLevel: Option, sigmaStatus: Option] {
+/**
+ * `--sigma-level`, `--sigma-status`: which Sigma rules load; the others are reported `not-selected`.
+ * `of` says which rules, as the command's help shows it: those of `--rules` and of the `--detectors`
+ * modules that select theirs (`withSigmaSelect`) by default, the paths' for `tripline rules check`.
+ */
+export function sigmaSelectOptions(
+  of = '(of --rules, and of --detectors modules that select theirs)',
+): [sigmaLevel: Option, sigmaStatus: Option] {
   return [
     new Option(
       '--sigma-level <level>',
-      `load only the Sigma rules of --rules at this level or above (${SEVERITIES.join(', ')}; a rule without a level counts as medium)`,
+      `load only the Sigma rules ${of} at this level or above (${SEVERITIES.join(', ')}; a rule without a level counts as medium)`,
     ).argParser(severityArg),
     new Option(
       '--sigma-status <statuses>',
-      `load only the Sigma rules of --rules with one of these statuses, comma-separated (${SIGMA_STATUSES.join(', ')})`,
+      `load only the Sigma rules ${of} with one of these statuses, comma-separated (${SIGMA_STATUSES.join(', ')})`,
     ).argParser(sigmaStatusArg),
   ];
 }

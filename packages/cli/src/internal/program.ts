@@ -76,8 +76,10 @@ Examples:
 
 const EXPORT_KQL_HELP = `
 Each Sigma rule (and correlation) and each tripline rule file of --rules is exported from the same
-compiled form tripline analyze runs; each detector (built-in, --detectors) is exported from the query
-it declares (meta.kql). What cannot be exported faithfully is listed with a code and the reason.
+compiled form tripline analyze runs, and so are the Sigma rules of a --detectors module whose detectors
+@tripline/sigma compiled (--detectors @tripline/sigmahq); every other detector (built-in, --detectors)
+is exported from the query it declares (meta.kql). What cannot be exported faithfully is listed with a
+code and the reason.
 Every query is checked offline by the Kusto language service before it is written.
 
 Targets:
@@ -233,8 +235,8 @@ Docs: docs/cli.md and docs/configuration.md in the tripline repository.`,
     .argument('<paths...>', 'rule files or folders of rule files (tripline or Sigma, told apart per file)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--strict', 'a Sigma rule that is skipped or degraded fails the check (exit 1)')
-    .addOption(sigmaSelectOptions()[0])
-    .addOption(sigmaSelectOptions()[1])
+    .addOption(sigmaSelectOptions('of the paths')[0])
+    .addOption(sigmaSelectOptions('of the paths')[1])
     .option('--debug', 'print stack traces of errors')
     .addHelpText(
       'after',
