@@ -7,6 +7,10 @@ import { parse } from 'yaml';
 import { assertBuilt, type CliRun, ROOT, tripline } from './helpers.js';
 
 const SIGMA_RULES = join(ROOT, 'examples/sigma/rules');
+/** The ids of the two rules of SIGMA_RULES (both `high`), in the order an export lists them. */
+const EXAMPLE_IDS = ['sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8', 'sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b'];
+/** Every rule of SIGMA_RULES exported: what `--rules` gives, and a module of the same rules must give. */
+const EXAMPLES_EXPORTED = EXAMPLE_IDS.map((id) => [id, 'exported']);
 
 beforeAll(() => {
   assertBuilt();
@@ -159,10 +163,7 @@ describe('tripline export kql', { timeout: 300_000 }, () => {
     const r = await exportJson('advanced-hunting', out, '--no-builtin', '--rules', SIGMA_RULES);
     expect(r.code).toBe(0);
     const s = r.summary;
-    expect(s.entries.map((e) => [e.id, e.kind, e.status])).toEqual([
-      ['sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8', 'sigma', 'exported'],
-      ['sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b', 'sigma', 'exported'],
-    ]);
+    expect(s.entries.map((e) => [e.id, e.kind, e.status])).toEqual(EXAMPLE_IDS.map((id) => [id, 'sigma', 'exported']));
     const kql = readFileSync(join(out, 'advanced-hunting', 'sigma-0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8.kql'), 'utf8');
     expect(kql).toContain('// licence: Sigma rule by ');
     expect(kql).toContain(', Detection Rule License 1.1\n');
@@ -189,10 +190,7 @@ level: low
     );
     const high = await exportJson('advanced-hunting', temp(), '--no-builtin', '--rules', dir, '--sigma-level', 'high');
     expect(high.code, high.stderr).toBe(0);
-    expect(high.summary.entries.map((e) => [e.id, e.status])).toEqual([
-      ['sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8', 'exported'],
-      ['sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b', 'exported'],
-    ]);
+    expect(high.summary.entries.map((e) => [e.id, e.status])).toEqual(EXAMPLES_EXPORTED);
     const stable = await exportJson(
       'advanced-hunting',
       temp(),
@@ -418,10 +416,7 @@ level: medium
     );
     expect(high.code, high.stderr).toBe(0);
     // Left out by the selection: not exported, not listed (as with --rules).
-    expect(high.summary.entries.map((e) => [e.id, e.status])).toEqual([
-      ['sigma/0d7a3c91-6e2f-4b85-a1c4-93f0e5d2b7a8', 'exported'],
-      ['sigma/5b0c2f7e-8a41-4d3b-9f6e-1c2d3e4f5a6b', 'exported'],
-    ]);
+    expect(high.summary.entries.map((e) => [e.id, e.status])).toEqual(EXAMPLES_EXPORTED);
     const none = await exportKql(
       'advanced-hunting',
       join(dir, 'n'),
